@@ -1,0 +1,1 @@
+"""Business rules of the subscription product: framework-free, clock-injected, exact money."""

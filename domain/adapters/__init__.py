@@ -1,0 +1,1 @@
+"""Technology behind the domain's ports: database, PDF, mail and payment-gateway adapters."""

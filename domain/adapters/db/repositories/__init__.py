@@ -1,0 +1,1 @@
+"""Piccolo implementations of the contexts' repository ports."""

@@ -1,0 +1,150 @@
+"""Plans and prices on Piccolo; rows are mapped to domain objects in explicit functions."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from domain.adapters.db.tables import PlanPriceTable, PlanTable
+from domain.catalog.model import Aggregation, Charge, ChargeModel, Meter, Plan, PlanPrice, Tier
+from domain.shared.ids import PlanId, new_id
+from domain.shared.money import Currency
+from domain.shared.periods import Interval, IntervalUnit
+
+
+def _load(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def charge_to_json(charge: Charge) -> dict[str, Any]:
+    data: dict[str, Any] = {"model": charge.model.value, "unit_label": charge.unit_label}
+    if charge.amount_minor:
+        data["amount_minor"] = charge.amount_minor
+    if charge.unit_minor:
+        data["unit_minor"] = str(charge.unit_minor)
+    if charge.tiers:
+        data["tiers"] = [
+            {"up_to": None if t.up_to is None else str(t.up_to), "unit_minor": str(t.unit_minor),
+             "flat_minor": t.flat_minor}
+            for t in charge.tiers
+        ]
+    if charge.package_size:
+        data["package_size"] = charge.package_size
+    if charge.free_units:
+        data["free_units"] = charge.free_units
+    if charge.meter:
+        data["meter"] = {"name": charge.meter.name, "aggregation": charge.meter.aggregation.value}
+    return data
+
+
+def charge_from_json(data: dict[str, Any]) -> Charge:
+    meter = data.get("meter")
+    return Charge(
+        model=ChargeModel(data["model"]),
+        amount_minor=int(data.get("amount_minor", 0)),
+        unit_minor=Decimal(data.get("unit_minor", "0")),
+        tiers=tuple(
+            Tier(
+                up_to=None if t["up_to"] is None else Decimal(t["up_to"]),
+                unit_minor=Decimal(t["unit_minor"]),
+                flat_minor=int(t.get("flat_minor", 0)),
+            )
+            for t in data.get("tiers", ())
+        ),
+        package_size=int(data.get("package_size", 0)),
+        free_units=int(data.get("free_units", 0)),
+        meter=Meter(meter["name"], Aggregation(meter["aggregation"])) if meter else None,
+        unit_label=data.get("unit_label", "unit"),
+    )
+
+
+def plan_to_domain(row: dict[str, Any], prices: list[dict[str, Any]]) -> Plan:
+    return Plan(
+        id=PlanId(row["id"]),
+        code=row["code"],
+        name=row["name"],
+        description=row["description"],
+        interval=Interval(IntervalUnit(row["interval_unit"]), row["interval_count"]),
+        prices=tuple(
+            PlanPrice(
+                currency=Currency.of(p["currency"]),
+                charges=tuple(charge_from_json(c) for c in _load(p["charges"])),
+                setup_fee_minor=int(p["setup_fee_minor"]),
+            )
+            for p in prices
+        ),
+        features=tuple(_load(row["features"])),
+        trial_days=row["trial_days"],
+        is_public=bool(row["is_public"]),
+        sort_order=row["sort_order"],
+        highlighted=bool(row["highlighted"]),
+        metadata=dict(_load(row["metadata"])),
+    )
+
+
+def plan_to_rows(plan: Plan) -> tuple[PlanTable, list[PlanPriceTable]]:
+    plan_row = PlanTable(
+        id=plan.id,
+        code=plan.code,
+        name=plan.name,
+        description=plan.description,
+        interval_unit=plan.interval.unit.value,
+        interval_count=plan.interval.count,
+        trial_days=plan.trial_days,
+        is_public=plan.is_public,
+        highlighted=plan.highlighted,
+        sort_order=plan.sort_order,
+        features=json.dumps(list(plan.features)),
+        metadata=json.dumps(plan.metadata),
+    )
+    price_rows = [
+        PlanPriceTable(
+            id=new_id(),
+            plan=plan.id,
+            currency=price.currency.code,
+            setup_fee_minor=price.setup_fee_minor,
+            charges=json.dumps([charge_to_json(c) for c in price.charges]),
+        )
+        for price in plan.prices
+    ]
+    return plan_row, price_rows
+
+
+class PiccoloPlanRepository:
+    async def _with_prices(self, rows: list[dict[str, Any]]) -> list[Plan]:
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        prices = await (
+            PlanPriceTable.select()
+            .where(PlanPriceTable.plan.is_in(ids))
+            .order_by(PlanPriceTable.currency)
+        )
+        by_plan: dict[str, list[dict[str, Any]]] = {}
+        for p in prices:
+            by_plan.setdefault(p["plan"], []).append(p)
+        return [plan_to_domain(r, by_plan.get(r["id"], [])) for r in rows]
+
+    async def list_public(self) -> list[Plan]:
+        rows = await (
+            PlanTable.select()
+            .where(PlanTable.is_public == True)  # noqa: E712 - Piccolo builds SQL from ==
+            .order_by(PlanTable.sort_order)
+            .order_by(PlanTable.code)
+        )
+        return await self._with_prices(rows)
+
+    async def get_by_code(self, code: str) -> Plan | None:
+        rows = await PlanTable.select().where(PlanTable.code == code)
+        plans = await self._with_prices(rows)
+        return plans[0] if plans else None
+
+    async def add(self, plan: Plan) -> None:
+        plan_row, price_rows = plan_to_rows(plan)
+        await PlanTable.insert(plan_row)
+        if price_rows:
+            await PlanPriceTable.insert(*price_rows)
+
+    async def count(self) -> int:
+        return int(await PlanTable.count())

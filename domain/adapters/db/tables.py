@@ -1,0 +1,74 @@
+"""Piccolo tables. Only repositories and the job store touch these classes.
+
+Money columns are ``BigInt`` ``*_minor`` beside a ``currency``; instants are ``Timestamptz`` set by
+use cases from the injected clock (no column computes time by default).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class PlanTable(Table, tablename="plan"):
+    id = Varchar(length=36, primary_key=True)
+    code = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    description = Text(default="")
+    interval_unit = Varchar(length=8)
+    interval_count = Integer(default=1)
+    trial_days = Integer(default=0)
+    is_public = Boolean(default=True)
+    highlighted = Boolean(default=False)
+    sort_order = Integer(default=0)
+    features = JSON(default=[])
+    metadata = JSON(default={})
+
+
+class PlanPriceTable(Table, tablename="plan_price"):
+    id = Varchar(length=36, primary_key=True)
+    plan = ForeignKey(references=PlanTable, on_delete=OnDelete.restrict, null=False, index=True)
+    currency = Varchar(length=3)
+    setup_fee_minor = BigInt(default=0)
+    charges = JSON(default=[])
+
+
+class JobTable(Table, tablename="job"):
+    id = Varchar(length=36, primary_key=True)
+    name = Varchar(length=100)
+    kwargs = JSON(default={})
+    status = Varchar(length=10, index=True)
+    attempts = Integer(default=0)
+    max_attempts = Integer(default=5)
+    timeout_s = Integer(default=60)
+    run_at = Timestamptz(default=None, null=True)
+    unique_key = Varchar(length=200, null=True, default=None, unique=True)
+    locked_by = Varchar(length=100, null=True, default=None)
+    locked_until = Timestamptz(default=None, null=True)
+    last_error = Text(null=True, default=None)
+    created_at = Timestamptz(default=None, null=True)
+    started_at = Timestamptz(default=None, null=True)
+    finished_at = Timestamptz(default=None, null=True)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (PlanTable, PlanPriceTable, JobTable)
+
+
+def bind_tables(engine: object) -> None:
+    """Point every table (and Piccolo's migration table) at the app's engine."""
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.engine.base import Engine
+
+    assert isinstance(engine, Engine)
+    for table in (*ALL_TABLES, Migration):
+        table._meta.db = engine

@@ -1,0 +1,88 @@
+"""The unit of work over a Piccolo transaction.
+
+``async with uow:`` opens a write transaction; repository queries join it through Piccolo's
+ContextVar. ``commit()`` first writes the jobs enqueued through ``uow.jobs`` (so they are part of
+the same transaction), then commits. Leaving the block without ``commit()`` rolls back. A use case
+called from inside another one joins the outer transaction: its ``commit()`` only flushes its jobs,
+and the outer use case decides.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from piccolo.engine.base import Engine
+
+from domain.adapters.db.job_store import insert_jobs
+from domain.adapters.db.repositories.catalog import PiccoloPlanRepository
+from domain.adapters.db.transactions import write_transaction
+from domain.jobs.model import JsonValue, NewJob
+from domain.jobs.registry import JobRegistry
+from domain.shared.clock import Clock
+
+
+class TransactionalJobQueue:
+    """Collects enqueued jobs; the unit of work inserts them just before it commits."""
+
+    def __init__(self, registry: JobRegistry, clock: Clock) -> None:
+        self._registry = registry
+        self._clock = clock
+        self.pending: list[NewJob] = []
+
+    def enqueue(
+        self,
+        name: str,
+        /,
+        *,
+        unique_key: str | None = None,
+        run_at: datetime | None = None,
+        **kwargs: JsonValue,
+    ) -> None:
+        definition = self._registry.get(name)
+        self.pending.append(
+            definition.new(kwargs, now=self._clock.now(), run_at=run_at, unique_key=unique_key)
+        )
+
+
+class PiccoloUnitOfWork:
+    def __init__(self, engine: Engine, *, clock: Clock, registry: JobRegistry) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._registry = registry
+        self._txn: Any = None
+        self._nested = False
+        self.plans = PiccoloPlanRepository()
+        self.jobs = TransactionalJobQueue(registry, clock)
+
+    async def __aenter__(self) -> Self:
+        if self._txn is not None:
+            raise RuntimeError("a unit of work is entered once; create a new one per use case")
+        self._txn = write_transaction(self._engine)
+        self._nested = self._txn._parent is not None
+        await self._txn.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        txn = self._txn
+        if not self._nested and exc is None and not (txn._committed or txn._rolled_back):
+            await txn.rollback()  # leaving without commit() discards the work
+        await txn.__aexit__(exc_type, exc, tb)
+        self.jobs.pending.clear()
+
+    async def commit(self) -> None:
+        await insert_jobs(self.jobs.pending, now=self._clock.now())
+        self.jobs.pending.clear()
+        if not self._nested:
+            await self._txn.commit()
+
+    async def rollback(self) -> None:
+        self.jobs.pending.clear()
+        if not self._nested:
+            await self._txn.rollback()

@@ -1,0 +1,1 @@
+"""The catalog: plans, their prices per currency, their charges and the features they include."""

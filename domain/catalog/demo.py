@@ -1,0 +1,74 @@
+"""The demo catalog that `make run` loads into an empty database: one plan per billing model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.catalog.model import Aggregation, Charge, ChargeModel, Meter, Plan, PlanPrice, Tier
+from domain.shared.ids import PlanId
+from domain.shared.money import Currency
+from domain.shared.periods import Interval, IntervalUnit
+
+USD, EUR = Currency.of("USD"), Currency.of("EUR")
+MONTH, YEAR = Interval(IntervalUnit.MONTH), Interval(IntervalUnit.YEAR)
+
+
+def _flat(currency: Currency, minor: int) -> PlanPrice:
+    return PlanPrice(currency, (Charge(ChargeModel.FLAT, amount_minor=minor),))
+
+
+def _seats(currency: Currency, base: int, per_seat: int) -> PlanPrice:
+    return PlanPrice(
+        currency,
+        (
+            Charge(ChargeModel.FLAT, amount_minor=base),
+            Charge(ChargeModel.PER_UNIT, unit_minor=Decimal(per_seat), unit_label="seat"),
+        ),
+    )
+
+
+def _usage(currency: Currency, base: int) -> PlanPrice:
+    calls = Meter("api_calls", Aggregation.SUM)
+    return PlanPrice(
+        currency,
+        (
+            Charge(ChargeModel.FLAT, amount_minor=base),
+            Charge(
+                ChargeModel.GRADUATED,
+                meter=calls,
+                unit_label="API call",
+                tiers=(
+                    Tier(Decimal(10_000), Decimal(0)),
+                    Tier(Decimal(100_000), Decimal("0.2")),
+                    Tier(None, Decimal("0.1")),
+                ),
+            ),
+        ),
+    )
+
+
+STARTER_FEATURES = ("1 project", "Up to 1,000 subscribers", "Hosted checkout", "E-mail support")
+TEAM_FEATURES = ("Unlimited projects", "Per-seat billing", "Dunning automation", "Priority support")
+SCALE_FEATURES = ("10,000 API calls included", "Graduated usage pricing", "SSO", "99.9% uptime SLA")
+
+
+def demo_plans() -> list[Plan]:
+    """Three plan families: Starter monthly and annual (flat), Team (per seat), Scale (tiered usage)."""
+    return [
+        Plan(PlanId("demo-starter-monthly"), "starter-monthly", "Starter",
+             "Everything a new subscription business needs.", MONTH,
+             (_flat(USD, 1900), _flat(EUR, 1700)), STARTER_FEATURES, trial_days=14, sort_order=10,
+             metadata={"family": "starter"}),
+        Plan(PlanId("demo-starter-annual"), "starter-annual", "Starter (annual)",
+             "Starter billed yearly: two months free.", YEAR,
+             (_flat(USD, 19000), _flat(EUR, 17000)), STARTER_FEATURES, trial_days=14, sort_order=11,
+             metadata={"family": "starter"}),
+        Plan(PlanId("demo-team-monthly"), "team-monthly", "Team",
+             "Per-seat pricing for growing teams.", MONTH,
+             (_seats(USD, 0, 1200), _seats(EUR, 0, 1100)), TEAM_FEATURES, sort_order=20,
+             highlighted=True, metadata={"family": "team"}),
+        Plan(PlanId("demo-scale-monthly"), "scale-monthly", "Scale",
+             "A platform fee plus graduated API usage.", MONTH,
+             (_usage(USD, 9900), _usage(EUR, 8900)), SCALE_FEATURES, sort_order=30,
+             metadata={"family": "scale"}),
+    ]

@@ -1,0 +1,1 @@
+"""Durable background jobs: definitions, the schedule, and the runner that executes them."""

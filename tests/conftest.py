@@ -1,0 +1,62 @@
+"""Shared fixtures: the per-run database, a frozen clock at an awkward instant, the app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.shared.clock import FrozenClock
+from tests.support.database import TestDatabase
+
+AWKWARD_INSTANT = datetime(2024, 1, 31, 23, 59, 30, tzinfo=UTC)  # a 31st, near midnight UTC
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+
+
+def _backend() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return "postgres" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database backend: {_backend()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    no_pg = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgresql://... (make test-pg)")
+    no_browser = pytest.mark.skip(reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
+    for item in items:
+        if "postgres" in item.keywords and _backend() != "postgres":
+            item.add_marker(no_pg)
+        if "e2e" in item.keywords and not shutil.which("chromium"):
+            item.add_marker(no_browser)
+
+
+@pytest.fixture(scope="session")
+async def database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestDatabase]:
+    db = await TestDatabase.create(os.environ.get("DATABASE_URL"), tmp_path_factory.mktemp("db"))
+    yield db
+    await db.drop()
+
+
+@pytest.fixture
+async def db(database: TestDatabase) -> TestDatabase:
+    """The migrated test database, emptied before the test."""
+    await database.truncate()
+    return database
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(AWKWARD_INSTANT)
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT

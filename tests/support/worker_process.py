@@ -1,0 +1,72 @@
+"""A job-runner process for the multi-process tests: ``python -m tests.support.worker_process``.
+
+Environment: ``DATABASE_URL``; ``RUN_LOG`` (a file each run appends ``<job id> <attempt>`` to);
+``LEASE_MARGIN_S``. Jobs: ``test.record`` (append and return) and ``test.block`` (on its first
+attempt append, then hang far past any test; on later attempts append and return). Stops on
+SIGTERM, gracefully.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from datetime import timedelta
+
+from domain.adapters.db.engine import make_engine, start_pool
+from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.tables import bind_tables
+from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.jobs.context import JobContext
+from domain.jobs.registry import JobRegistry
+from domain.jobs.runner import JobRunner
+from domain.shared.clock import SystemClock
+
+registry = JobRegistry()
+
+
+def _append(ctx: JobContext, tag: str) -> None:
+    # O_APPEND writes of one short line are atomic between processes
+    with open(os.environ["RUN_LOG"], "a", encoding="utf-8") as f:
+        f.write(f"{ctx.job_id} {ctx.attempt} {tag} {os.getpid()}\n")
+
+
+@registry.job("test.record")
+async def record(ctx: JobContext, n: int) -> None:
+    _append(ctx, "record")
+
+
+@registry.job("test.block", timeout_s=2, max_attempts=3)
+async def block(ctx: JobContext) -> None:
+    _append(ctx, "start")
+    if ctx.attempt == 1:
+        await asyncio.sleep(3600)
+    _append(ctx, "done")
+
+
+async def main() -> None:
+    engine = make_engine(os.environ["DATABASE_URL"])
+    bind_tables(engine)
+    await start_pool(engine, max_size=4)
+    clock = SystemClock()
+    runner = JobRunner(
+        store=PiccoloJobStore(
+            engine, lease_margin=timedelta(seconds=float(os.environ.get("LEASE_MARGIN_S", "30")))
+        ),
+        registry=registry,
+        clock=clock,
+        uow_factory=lambda: PiccoloUnitOfWork(engine, clock=clock, registry=registry),
+        concurrency=int(os.environ.get("CONCURRENCY", "4")),
+        poll_interval_s=0.05,
+        schedule=(),
+    )
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await runner.start()
+    print("ready", flush=True)
+    await stop.wait()
+    await runner.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""HTTP: the Litestar app, its routers per audience, templates wiring and the CLI."""

@@ -1,0 +1,135 @@
+"""The composition root: ``create_app(settings, **overrides)`` wires adapters, routers and plugins.
+
+Tests call it with a frozen clock and their own database; ``web.asgi`` and ``web.cli`` call it
+with settings from the environment. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from piccolo.engine.base import Engine
+
+from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
+from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.tables import bind_tables
+from domain.jobs.registry import JobRegistry
+from domain.jobs.runner import JobRunner
+from domain.shared.clock import Clock, SystemClock
+from web.api.router import router as api_router
+from web.deps import DEPENDENCIES
+from web.errors import EXCEPTION_HANDLERS
+from web.health import show_health
+from web.jobs import build_registry
+from web.middleware import request_context_middleware, security_headers_middleware
+from web.public.router import router as public_router
+from web.runtime import Runtime
+from web.settings import Settings
+from web.templating import template_config
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+SESSION_MAX_AGE = timedelta(days=14)
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    registry: JobRegistry | None = None,
+    start_runner: bool | None = None,
+) -> Litestar:
+    clock = clock or SystemClock()
+    engine = engine or make_engine(settings.database.url)
+    registry = registry or build_registry()
+    job_store = PiccoloJobStore(engine)
+    runtime = Runtime(
+        settings=settings, engine=engine, clock=clock, registry=registry, job_store=job_store,
+        runner=None,  # type: ignore[arg-type]  # set just below: the runner needs runtime.uow
+    )
+    runtime.runner = JobRunner(
+        store=job_store,
+        registry=registry,
+        clock=clock,
+        uow_factory=runtime.uow,
+        concurrency=settings.jobs.concurrency,
+        poll_interval_s=settings.jobs.poll_interval_s,
+        shutdown_grace_s=settings.jobs.shutdown_grace_s,
+    )
+    run_jobs = settings.jobs.enabled if start_runner is None else start_runner
+
+    async def on_startup() -> None:
+        bind_tables(engine)
+        await check_connection(engine, settings.database.url)
+        await start_pool(engine, max_size=settings.database.pool_size)
+        if run_jobs:
+            await runtime.runner.start()
+
+    async def on_shutdown() -> None:
+        await runtime.runner.stop()
+        await close_pool(engine)
+
+    templates = template_config(
+        {
+            "brand_name": settings.brand_name,
+            "default_locale": settings.default_locale,
+            "default_timezone": settings.default_timezone,
+        }
+    )
+    secret = hashlib.sha256(settings.secret_key.encode()).digest()
+    session = CookieBackendConfig(
+        secret=secret,
+        key="session",
+        max_age=int(SESSION_MAX_AGE.total_seconds()),
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="csrftoken",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+        exclude=["^/api/", "^/healthz$"],
+    )
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        name="static",
+        cache_control=CacheControlHeader(max_age=3600, public=True),
+        include_in_schema=False,
+    )
+    return Litestar(
+        route_handlers=[public_router, api_router, show_health, static],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            request_context_middleware,
+            security_headers_middleware(hsts=settings.secure_cookies),
+            session.middleware,
+        ],
+        csrf_config=csrf,
+        template_config=templates,
+        plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=templates))],
+        openapi_config=OpenAPIConfig(
+            title=f"{settings.brand_name} API", version="1", path="/api/schema"
+        ),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        state=State({"runtime": runtime}),
+        logging_config=None,  # web.logging_setup configures JSON logging for the process
+    )

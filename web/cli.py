@@ -1,0 +1,161 @@
+"""Command line: ``python -m web.cli {serve,migrate,seed-demo,worker,check}``.
+
+Every command validates the settings and the database first and reports a problem as one line
+on stderr with exit status 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+from domain.adapters.db.engine import (
+    DatabaseConfigError,
+    check_connection,
+    close_pool,
+    make_engine,
+    start_pool,
+)
+from domain.adapters.db.migrate import MigrationFailed, apply_migrations
+from domain.adapters.db.tables import bind_tables
+from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.catalog.service import load_demo_catalog
+from domain.jobs.runner import JobRunner
+from domain.shared.clock import SystemClock
+from web.jobs import build_registry
+from web.logging_setup import configure_logging
+from web.settings import Settings, SettingsError
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
+    engine = make_engine(settings.database.url)
+    bind_tables(engine)
+    await check_connection(engine, settings.database.url)
+    if migrate:
+        await apply_migrations(engine, quiet=True)
+        print(f"migrations applied to {settings.database.url.display}", file=sys.stderr)
+    if demo:
+        uow = PiccoloUnitOfWork(engine, clock=SystemClock(), registry=build_registry())
+        added = await load_demo_catalog(uow=uow)
+        if added:
+            print(f"loaded the demo catalog ({added} plans)", file=sys.stderr)
+
+
+def _run(coro: Awaitable[None]) -> None:
+    try:
+        asyncio.run(coro)  # type: ignore[arg-type]
+    except (DatabaseConfigError, MigrationFailed) as exc:
+        _fail(str(exc))
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    _run(_prepare(_settings(), migrate=True, demo=False))
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    _run(_prepare(_settings(), migrate=False, demo=True))
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    settings = _settings()
+    _run(_prepare(settings, migrate=False, demo=False))
+    print(f"ok: settings valid, database reachable at {settings.database.url.display}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    _run(_prepare(settings, migrate=args.migrate, demo=args.demo and settings.demo_data))
+    app = create_app(settings)
+    print(f"serving {settings.brand_name} on http://{args.host}:{args.port}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Run the job runner alone (no HTTP), until SIGINT/SIGTERM; then shut down gracefully."""
+    settings = _settings()
+    configure_logging(settings.log_level)
+
+    async def main() -> None:
+        engine = make_engine(settings.database.url)
+        bind_tables(engine)
+        await check_connection(engine, settings.database.url)
+        await start_pool(engine, max_size=settings.database.pool_size)
+        clock = SystemClock()
+        registry = build_registry()
+        runner = JobRunner(
+            store=PiccoloJobStore(engine),
+            registry=registry,
+            clock=clock,
+            uow_factory=lambda: PiccoloUnitOfWork(engine, clock=clock, registry=registry),
+            concurrency=args.concurrency or settings.jobs.concurrency,
+            poll_interval_s=settings.jobs.poll_interval_s,
+            shutdown_grace_s=settings.jobs.shutdown_grace_s,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runner.start()
+        print(f"worker {runner.worker_id} running; Ctrl-C to stop", file=sys.stderr)
+        await stop.wait()
+        await runner.stop()
+        await close_pool(engine)
+
+    _run(main())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m web.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the app over HTTP (with the in-process job runner)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument("--demo", action="store_true",
+                       help="load the demo catalog when the catalog is empty (not in production)")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                       help="proxies trusted for X-Forwarded-* headers")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply all migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed-demo", help="load the demo catalog into an empty catalog").set_defaults(
+        func=cmd_seed_demo
+    )
+    sub.add_parser("check", help="validate settings and reach the database").set_defaults(
+        func=cmd_check
+    )
+    worker = sub.add_parser("worker", help="run the job runner without HTTP")
+    worker.add_argument("--concurrency", type=int, default=0)
+    worker.set_defaults(func=cmd_worker)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Dependency providers: handlers declare ``uow``, ``clock``, ``settings`` or ``runtime`` parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from domain.shared.clock import Clock
+from domain.unit_of_work import UnitOfWork
+from web.runtime import Runtime
+from web.settings import Settings
+
+
+def provide_runtime(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+def provide_uow(runtime: Runtime) -> UnitOfWork:
+    return runtime.uow()
+
+
+def provide_clock(runtime: Runtime) -> Clock:
+    return runtime.clock
+
+
+def provide_settings(runtime: Runtime) -> Settings:
+    return runtime.settings
+
+
+DEPENDENCIES: dict[str, Any] = {
+    "runtime": Provide(provide_runtime, sync_to_thread=False),
+    "uow": Provide(provide_uow, sync_to_thread=False),
+    "clock": Provide(provide_clock, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}

@@ -1,0 +1,145 @@
+"""The single mapping from errors to responses.
+
+| Error                          | Status | HTML (page / htmx fragment)         | /api/ (RFC 9457)     |
+| NotFound, 404                  | 404    | errors/404.html / errors/_inline    | problem+json         |
+| PermissionDenied, 403          | 403    | errors/403.html / errors/_inline    | problem+json         |
+| ValidationFailed               | 422    | errors/_inline (forms handle their own re-render) | with field errors |
+| InvalidTransition, Conflict    | 409    | flash region, ``HX-Retarget: #flash`` | problem+json       |
+| PaymentDeclined                | 422    | errors/_inline                      | problem+json         |
+| anything else                  | 500    | errors/500.html, logged with the request id | problem+json |
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from domain.shared.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PaymentDeclined,
+    PermissionDenied,
+    ValidationFailed,
+)
+from web.templating import is_fragment_request
+
+log = logging.getLogger("errors")
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (ValidationFailed, 422),
+    (PaymentDeclined, 422),
+    (InvalidTransition, 409),
+    (Conflict, 409),
+]
+
+_TITLES = {
+    400: "Bad request", 401: "Sign-in required", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 422: "Unprocessable content",
+    429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
+}
+
+
+def status_of(exc: DomainError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def _request_id(request: Request[Any, Any, Any]) -> str | None:
+    value = request.scope.get("state", {}).get("request_id")
+    return str(value) if value else None
+
+
+def _wants_problem_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _problem(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    detail: str,
+    code: str | None = None,
+    errors: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    extra: dict[str, Any] = {"request_id": _request_id(request)}
+    if code:
+        extra["code"] = code
+    if errors:
+        extra["errors"] = errors
+    problem = ProblemDetailsException(
+        type_=f"/problems/{code}" if code else "about:blank",
+        title=_TITLES.get(status, "Error"),
+        status_code=status,
+        detail=detail,
+        instance=request.url.path,
+        extra=extra,
+        headers=headers,
+    )
+    return problem.to_response(request)
+
+
+def _html(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
+    context = {"detail": detail, "status_code": status, "request_id": _request_id(request)}
+    if is_fragment_request(request):
+        return Template("errors/_inline.html", context=context, status_code=status)
+    page = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/500.html")
+    if status not in (403, 404, 500):
+        # a client error with no page of its own: the inline alert inside the public layout
+        page = "errors/_inline.html"
+    return Template(page, context=context, status_code=status, media_type=MediaType.HTML)
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = status_of(exc)
+    if _wants_problem_json(request):
+        errors = exc.field_errors if isinstance(exc, ValidationFailed) else None
+        return _problem(request, status=status, detail=exc.message, code=exc.code, errors=errors)
+    if status == 409 and is_fragment_request(request):
+        return Template(
+            "components/flash_message.html",
+            context={"message": exc.message, "category": "error"},
+            status_code=status,
+            headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
+        )
+    return _html(request, status, exc.message)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    detail = exc.detail if status < 500 else _TITLES[500]
+    if _wants_problem_json(request):
+        errors = None
+        if isinstance(exc.extra, list):  # Litestar's validation errors
+            errors = {str(e.get("key", "")): str(e.get("message", "")) for e in exc.extra if isinstance(e, dict)}
+        return _problem(request, status=status, detail=detail, errors=errors, headers=exc.headers)
+    if status == 404:
+        detail = "We couldn't find the page you asked for."
+    return _html(request, status, detail)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _wants_problem_json(request):
+        return _problem(request, status=HTTP_500_INTERNAL_SERVER_ERROR,
+                        detail="Something went wrong on our side. Quote the request id if you contact support.")
+    return _html(request, 500, "Something went wrong on our side.")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

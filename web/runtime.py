@@ -1,0 +1,27 @@
+"""What the composition root builds once per app and shares: engine, clock, job machinery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piccolo.engine.base import Engine
+
+from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.jobs.registry import JobRegistry
+from domain.jobs.runner import JobRunner
+from domain.shared.clock import Clock
+from web.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    registry: JobRegistry
+    job_store: PiccoloJobStore
+    runner: JobRunner
+
+    def uow(self) -> PiccoloUnitOfWork:
+        return PiccoloUnitOfWork(self.engine, clock=self.clock, registry=self.registry)

@@ -1,0 +1,161 @@
+"""Settings read once from the environment and validated at start; only ``web/`` reads them.
+
+Every setting, its variable and default is listed in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from domain.adapters.db.engine import DatabaseConfigError, DatabaseUrl
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; ``str()`` is one line naming the variable."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: DatabaseUrl
+    pool_size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    enabled: bool = True
+    concurrency: int = 4
+    poll_interval_s: float = 1.0
+    shutdown_grace_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: Environment
+    secret_key: str
+    database: DatabaseSettings
+    jobs: JobSettings = field(default_factory=JobSettings)
+    brand_name: str = "Tessera"
+    default_currency: str = "USD"
+    default_locale: str = "en_US"
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+    demo_data: bool = True
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is not Environment.PRODUCTION
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @staticmethod
+    def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+        env_vars = os.environ if environ is None else environ
+        return _parse(env_vars)
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r}: expected true or false")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise SettingsError(f"{name}={raw!r}: expected {kind}") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r}: must be at least {minimum:g}")
+    return value
+
+
+def _parse(env: Mapping[str, str]) -> Settings:
+    raw_env = env.get("APP_ENV", "development").strip().lower()
+    try:
+        app_env = Environment(raw_env)
+    except ValueError:
+        choices = ", ".join(e.value for e in Environment)
+        raise SettingsError(f"APP_ENV={raw_env!r}: expected one of {choices}") from None
+
+    secret = env.get("APP_SECRET_KEY", "")
+    if not secret:
+        if app_env is Environment.PRODUCTION:
+            raise SettingsError("APP_SECRET_KEY is required in production (32+ random characters)")
+        secret = secrets.token_urlsafe(32)  # development: sessions last until the process restarts
+    elif len(secret) < 32:
+        raise SettingsError("APP_SECRET_KEY must be at least 32 characters")
+
+    try:
+        db_url = DatabaseUrl.parse(env.get("DATABASE_URL", "sqlite:///var/app.db"))
+    except DatabaseConfigError as exc:
+        raise SettingsError(str(exc)) from None
+
+    from babel import Locale, UnknownLocaleError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    locale = env.get("APP_LOCALE", "en_US")
+    try:
+        Locale.parse(locale)
+    except (ValueError, UnknownLocaleError):
+        raise SettingsError(f"APP_LOCALE={locale!r}: not a known locale (e.g. en_US, de_DE)") from None
+    tz = env.get("APP_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"APP_TIMEZONE={tz!r}: not an IANA time zone (e.g. Europe/Berlin)") from None
+
+    from domain.shared.errors import ValidationFailed
+    from domain.shared.money import Currency
+
+    currency = env.get("APP_CURRENCY", "USD")
+    try:
+        Currency.of(currency)
+    except ValidationFailed:
+        raise SettingsError(f"APP_CURRENCY={currency!r}: not an ISO 4217 code") from None
+
+    log_level = env.get("APP_LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(f"APP_LOG_LEVEL={log_level!r}: expected DEBUG, INFO, WARNING or ERROR")
+
+    return Settings(
+        env=app_env,
+        secret_key=secret,
+        database=DatabaseSettings(
+            url=db_url,
+            pool_size=int(_number(env, "APP_DB_POOL_SIZE", 10, minimum=1, integer=True)),
+        ),
+        jobs=JobSettings(
+            enabled=_bool(env, "APP_JOBS_ENABLED", True),
+            concurrency=int(_number(env, "APP_JOBS_CONCURRENCY", 4, minimum=1, integer=True)),
+            poll_interval_s=_number(env, "APP_JOBS_POLL_INTERVAL", 1.0, minimum=0.01, integer=False),
+            shutdown_grace_s=_number(env, "APP_JOBS_SHUTDOWN_GRACE", 30.0, minimum=0, integer=False),
+        ),
+        brand_name=env.get("APP_BRAND_NAME", "Tessera").strip() or "Tessera",
+        default_currency=Currency.of(currency).code,
+        default_locale=locale,
+        default_timezone=tz,
+        log_level=log_level,
+        demo_data=_bool(env, "APP_DEMO_DATA", app_env is not Environment.PRODUCTION),
+    )
