@@ -15,7 +15,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.base import Engine
@@ -56,7 +55,11 @@ def create_app(
     registry = registry or build_registry()
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
-        settings=settings, engine=engine, clock=clock, registry=registry, job_store=job_store,
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        registry=registry,
+        job_store=job_store,
         runner=None,  # type: ignore[arg-type]  # set just below: the runner needs runtime.uow
     )
     runtime.runner = JobRunner(
@@ -124,7 +127,7 @@ def create_app(
         ],
         csrf_config=csrf,
         template_config=templates,
-        plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=templates))],
+        plugins=[HTMXPlugin()],
         openapi_config=OpenAPIConfig(
             title=f"{settings.brand_name} API", version="1", path="/api/schema"
         ),

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 from domain.adapters.db.engine import (
     DatabaseConfigError,
@@ -19,9 +19,9 @@ from domain.adapters.db.engine import (
     make_engine,
     start_pool,
 )
+from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.migrate import MigrationFailed, apply_migrations
 from domain.adapters.db.tables import bind_tables
-from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
@@ -89,8 +89,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
     _run(_prepare(settings, migrate=args.migrate, demo=args.demo and settings.demo_data))
     app = create_app(settings)
     print(f"serving {settings.brand_name} on http://{args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -134,10 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
-    serve.add_argument("--demo", action="store_true",
-                       help="load the demo catalog when the catalog is empty (not in production)")
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
-                       help="proxies trusted for X-Forwarded-* headers")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demo catalog when the catalog is empty (not in production)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="proxies trusted for X-Forwarded-* headers",
+    )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply all migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="load the demo catalog into an empty catalog").set_defaults(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
@@ -18,15 +18,15 @@ def provide_runtime(state: State) -> Runtime:
     return runtime
 
 
-def provide_uow(runtime: Runtime) -> UnitOfWork:
+def provide_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
     return runtime.uow()
 
 
-def provide_clock(runtime: Runtime) -> Clock:
+def provide_clock(runtime: NamedDependency[Runtime]) -> Clock:
     return runtime.clock
 
 
-def provide_settings(runtime: Runtime) -> Settings:
+def provide_settings(runtime: NamedDependency[Runtime]) -> Settings:
     return runtime.settings
 
 

@@ -4,7 +4,7 @@
 | NotFound, 404                  | 404    | errors/404.html / errors/_inline    | problem+json         |
 | PermissionDenied, 403          | 403    | errors/403.html / errors/_inline    | problem+json         |
 | ValidationFailed               | 422    | errors/_inline (forms handle their own re-render) | with field errors |
-| InvalidTransition, Conflict    | 409    | flash region, ``HX-Retarget: #flash`` | problem+json       |
+| InvalidTransition, Conflict    | 409    | htmx: the #flash region (``HX-Retarget``); else flash + 303 back | problem+json |
 | PaymentDeclined                | 422    | errors/_inline                      | problem+json         |
 | anything else                  | 500    | errors/500.html, logged with the request id | problem+json |
 """
@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.plugins.flash import flash
 from litestar.plugins.problem_details import ProblemDetailsException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.shared.errors import (
@@ -43,9 +45,16 @@ _STATUS: list[tuple[type[DomainError], int]] = [
 ]
 
 _TITLES = {
-    400: "Bad request", 401: "Sign-in required", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 422: "Unprocessable content",
-    429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
@@ -95,11 +104,19 @@ def _html(request: Request[Any, Any, Any], status: int, detail: str) -> Response
     context = {"detail": detail, "status_code": status, "request_id": _request_id(request)}
     if is_fragment_request(request):
         return Template("errors/_inline.html", context=context, status_code=status)
-    page = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/500.html")
-    if status not in (403, 404, 500):
-        # a client error with no page of its own: the inline alert inside the public layout
-        page = "errors/_inline.html"
+    page = {403: "errors/403.html", 404: "errors/404.html", 500: "errors/500.html"}.get(
+        status, "errors/error.html" if status < 500 else "errors/500.html"
+    )
     return Template(page, context=context, status_code=status, media_type=MediaType.HTML)
+
+
+def _back(request: Request[Any, Any, Any]) -> str:
+    """Where to send the browser after a refused action: the page it came from, if ours."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if referer and parts.netloc == request.url.netloc:
+        return urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    return "/"
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -107,13 +124,16 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     if _wants_problem_json(request):
         errors = exc.field_errors if isinstance(exc, ValidationFailed) else None
         return _problem(request, status=status, detail=exc.message, code=exc.code, errors=errors)
-    if status == 409 and is_fragment_request(request):
-        return Template(
-            "components/flash_message.html",
-            context={"message": exc.message, "category": "error"},
-            status_code=status,
-            headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
-        )
+    if status == 409 and "session" in request.scope:
+        # a refused state change: say why in the flash region, keep the user where they were
+        flash(request, exc.message, "error")
+        if is_fragment_request(request):
+            return Template(
+                "components/flash.html",
+                status_code=status,
+                headers={"HX-Retarget": "#flash", "HX-Reswap": "outerHTML"},
+            )
+        return Redirect(_back(request), status_code=303)
     return _html(request, status, exc.message)
 
 
@@ -123,7 +143,11 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     if _wants_problem_json(request):
         errors = None
         if isinstance(exc.extra, list):  # Litestar's validation errors
-            errors = {str(e.get("key", "")): str(e.get("message", "")) for e in exc.extra if isinstance(e, dict)}
+            errors = {
+                str(e.get("key", "")): str(e.get("message", ""))
+                for e in exc.extra
+                if isinstance(e, dict)
+            }
         return _problem(request, status=status, detail=detail, errors=errors, headers=exc.headers)
     if status == 404:
         detail = "We couldn't find the page you asked for."
@@ -133,8 +157,11 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _wants_problem_json(request):
-        return _problem(request, status=HTTP_500_INTERNAL_SERVER_ERROR,
-                        detail="Something went wrong on our side. Quote the request id if you contact support.")
+        return _problem(
+            request,
+            status=HTTP_500_INTERNAL_SERVER_ERROR,
+            detail="Something went wrong on our side. Quote the request id if you contact support.",
+        )
     return _html(request, 500, "Something went wrong on our side.")
 
 

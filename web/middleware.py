@@ -37,7 +37,9 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = (
+            incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -56,7 +58,10 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send_wrapper)
         finally:
             log.info(
-                "%s %s %d", scope["method"], scope["path"], status,
+                "%s %s %d",
+                scope["method"],
+                scope["path"],
+                status,
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],

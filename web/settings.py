@@ -77,7 +77,9 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r}: expected true or false")
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool) -> float:
+def _number(
+    env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool
+) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -112,19 +114,24 @@ def _parse(env: Mapping[str, str]) -> Settings:
     except DatabaseConfigError as exc:
         raise SettingsError(str(exc)) from None
 
-    from babel import Locale, UnknownLocaleError
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from babel import Locale, UnknownLocaleError
 
     locale = env.get("APP_LOCALE", "en_US")
     try:
         Locale.parse(locale)
     except (ValueError, UnknownLocaleError):
-        raise SettingsError(f"APP_LOCALE={locale!r}: not a known locale (e.g. en_US, de_DE)") from None
+        raise SettingsError(
+            f"APP_LOCALE={locale!r}: not a known locale (e.g. en_US, de_DE)"
+        ) from None
     tz = env.get("APP_TIMEZONE", "UTC")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"APP_TIMEZONE={tz!r}: not an IANA time zone (e.g. Europe/Berlin)") from None
+        raise SettingsError(
+            f"APP_TIMEZONE={tz!r}: not an IANA time zone (e.g. Europe/Berlin)"
+        ) from None
 
     from domain.shared.errors import ValidationFailed
     from domain.shared.money import Currency
@@ -149,8 +156,12 @@ def _parse(env: Mapping[str, str]) -> Settings:
         jobs=JobSettings(
             enabled=_bool(env, "APP_JOBS_ENABLED", True),
             concurrency=int(_number(env, "APP_JOBS_CONCURRENCY", 4, minimum=1, integer=True)),
-            poll_interval_s=_number(env, "APP_JOBS_POLL_INTERVAL", 1.0, minimum=0.01, integer=False),
-            shutdown_grace_s=_number(env, "APP_JOBS_SHUTDOWN_GRACE", 30.0, minimum=0, integer=False),
+            poll_interval_s=_number(
+                env, "APP_JOBS_POLL_INTERVAL", 1.0, minimum=0.01, integer=False
+            ),
+            shutdown_grace_s=_number(
+                env, "APP_JOBS_SHUTDOWN_GRACE", 30.0, minimum=0, integer=False
+            ),
         ),
         brand_name=env.get("APP_BRAND_NAME", "Tessera").strip() or "Tessera",
         default_currency=Currency.of(currency).code,

@@ -16,7 +16,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from litestar import Request
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
@@ -59,9 +59,23 @@ def date_local_filter(
     return format_date(value, format=style if style != "date" else "medium", locale=locale)
 
 
+@pass_context
+def get_flashes(context: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Pop the flash messages queued with ``litestar.plugins.flash.flash(request, ...)``.
+
+    Safe where no session exists (a 404 raised before any route middleware ran).
+    """
+    request = context.get("request")
+    if request is None or "session" not in request.scope:
+        return []
+    messages: list[dict[str, str]] = request.session.pop("_messages", [])
+    return messages
+
+
 def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None:
     env.filters["money"] = money_filter
     env.filters["date_local"] = date_local_filter
+    env.globals["get_flashes"] = get_flashes
     env.globals.update(globals_)
 
 

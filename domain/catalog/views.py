@@ -134,4 +134,3 @@ def _charge_view(price: PlanPrice, charge: Charge) -> ChargeView:
         meter=charge.meter.name if charge.meter else None,
         tiers=tuple(tiers),
     )
-

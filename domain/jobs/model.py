@@ -9,14 +9,14 @@ from enum import StrEnum
 from typing import TypeAlias
 
 # Job kwargs are JSON (no floats: amounts travel as integer minor units or decimal strings).
-JsonValue: TypeAlias = "str | int | bool | None | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "str | int | bool | list[JsonValue] | dict[str, JsonValue] | None"
 
 
 class JobStatus(StrEnum):
-    QUEUED = "queued"        # waiting for run_at
-    RUNNING = "running"      # claimed by a runner, under a lease until locked_until
+    QUEUED = "queued"  # waiting for run_at
+    RUNNING = "running"  # claimed by a runner, under a lease until locked_until
     SUCCEEDED = "succeeded"
-    DEAD = "dead"            # out of attempts, or failed permanently; staff may retry it
+    DEAD = "dead"  # out of attempts, or failed permanently; staff may retry it
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class ClaimedJob:
     id: str
     name: str
     kwargs: dict[str, JsonValue]
-    attempt: int           # 1 for the first run
+    attempt: int  # 1 for the first run
     max_attempts: int
     timeout_s: int
     lease_until: datetime
@@ -77,6 +77,6 @@ class Backoff:
     rng: random.Random = field(default_factory=random.Random, compare=False)
 
     def delay(self, failed_attempts: int) -> timedelta:
-        full = min(self.cap, self.base * (2 ** max(failed_attempts - 1, 0)))
+        full = min(self.cap, self.base * (1 << max(failed_attempts - 1, 0)))
         half = full / 2
         return half + half * self.rng.random()

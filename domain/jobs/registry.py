@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.jobs.context import JobContext
 from domain.jobs.errors import JobErrorCode
 from domain.jobs.model import JsonValue, NewJob
 from domain.shared.errors import DomainError, NotFound, ValidationFailed
@@ -97,4 +96,3 @@ class JobRegistry:
                     f"job {definition.name!r} is defined twice", code=JobErrorCode.DUPLICATE_JOB
                 )
             self._jobs[definition.name] = definition
-

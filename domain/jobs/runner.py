@@ -119,7 +119,7 @@ class JobRunner:
         if self._loop_task is not None:
             await self._loop_task
         if self._tasks:
-            done, pending = await asyncio.wait(self._tasks, timeout=self.shutdown_grace_s)
+            _, pending = await asyncio.wait(self._tasks, timeout=self.shutdown_grace_s)
             for task in pending:
                 task.cancel()
             if pending:
@@ -151,7 +151,7 @@ class JobRunner:
                     await self._wait(self.poll_interval_s)
                 elif not claimed:
                     await self._wait(self.poll_interval_s)
-            except Exception as exc:  # noqa: BLE001 - the loop must survive a database outage
+            except Exception as exc:
                 self._last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("job runner poll failed; retrying")
                 await self._wait(self.poll_interval_s)
@@ -181,7 +181,9 @@ class JobRunner:
         for entry in self.schedule:
             definition = self.registry.get(entry.job)
             tick = entry.latest_tick(now)
-            jobs.append(definition.new(entry.kwargs, now=now, run_at=tick, unique_key=tick_key(entry, tick)))
+            jobs.append(
+                definition.new(entry.kwargs, now=now, run_at=tick, unique_key=tick_key(entry, tick))
+            )
         return await self.store.add(jobs) if jobs else 0
 
     # -- running one job ----------------------------------------------------------------------
@@ -193,7 +195,10 @@ class JobRunner:
             await self._bury(job, exc.message)
             return
         ctx = JobContext(
-            clock=self.clock, uow=self.uow_factory, store=self.store, job_id=job.id,
+            clock=self.clock,
+            uow=self.uow_factory,
+            store=self.store,
+            job_id=job.id,
             attempt=job.attempt,
         )
         try:
@@ -206,7 +211,7 @@ class JobRunner:
             await self._fail(job, f"{exc.code}: {exc.message}")
         except DomainError as exc:
             await self._bury(job, f"{exc.code}: {exc.message}")
-        except Exception as exc:  # noqa: BLE001 - a job's bug must not kill the runner
+        except Exception as exc:
             detail = "".join(traceback.format_exception(exc, limit=-8))
             await self._fail(job, f"{type(exc).__name__}: {exc}\n{detail}")
         else:
@@ -218,9 +223,17 @@ class JobRunner:
             return
         now = self.clock.now()
         run_at = now + self.backoff.delay(job.attempt)
-        log.warning("job %s (%s) failed on attempt %d; retrying at %s: %s",
-                    job.name, job.id, job.attempt, run_at.isoformat(), error.splitlines()[0])
-        await self.store.retry(job.id, worker_id=self.worker_id, now=now, run_at=run_at, error=error)
+        log.warning(
+            "job %s (%s) failed on attempt %d; retrying at %s: %s",
+            job.name,
+            job.id,
+            job.attempt,
+            run_at.isoformat(),
+            error.splitlines()[0],
+        )
+        await self.store.retry(
+            job.id, worker_id=self.worker_id, now=now, run_at=run_at, error=error
+        )
 
     async def _bury(self, job: ClaimedJob, error: str) -> None:
         log.error("job %s (%s) is dead: %s", job.name, job.id, error.splitlines()[0])

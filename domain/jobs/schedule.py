@@ -50,8 +50,10 @@ class Daily:
         zone = ZoneInfo(self.tz)
         local = now.astimezone(zone)
         today = datetime.combine(local.date(), self.at, tzinfo=zone)
-        tick = today if today <= local else datetime.combine(
-            local.date() - timedelta(days=1), self.at, tzinfo=zone
+        tick = (
+            today
+            if today <= local
+            else datetime.combine(local.date() - timedelta(days=1), self.at, tzinfo=zone)
         )
         return tick.astimezone(UTC)
 
@@ -71,6 +73,4 @@ def tick_key(entry: ScheduleEntry, tick: datetime) -> str:
 
 # The product's schedule. Billing contexts add their entries here (renewals every 5 minutes,
 # dunning hourly, analytics daily) as they are built.
-SCHEDULE: tuple[ScheduleEntry, ...] = (
-    Daily(time(3, 30), "jobs.purge_finished"),
-)
+SCHEDULE: tuple[ScheduleEntry, ...] = (Daily(time(3, 30), "jobs.purge_finished"),)

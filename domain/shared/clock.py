@@ -40,8 +40,13 @@ class FrozenClock:
         weeks: float = 0,
     ) -> datetime:
         delta = timedelta(
-            days=days, seconds=seconds, microseconds=microseconds, milliseconds=milliseconds,
-            minutes=minutes, hours=hours, weeks=weeks,
+            days=days,
+            seconds=seconds,
+            microseconds=microseconds,
+            milliseconds=milliseconds,
+            minutes=minutes,
+            hours=hours,
+            weeks=weeks,
         )
         if delta < timedelta(0):
             raise ValueError("a clock never goes backwards")

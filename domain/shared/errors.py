@@ -47,7 +47,11 @@ class ValidationFailed(DomainError):
     default_code = ErrorCode.VALIDATION_FAILED
 
     def __init__(
-        self, field_errors: Mapping[str, str], *, message: str | None = None, code: str | None = None
+        self,
+        field_errors: Mapping[str, str],
+        *,
+        message: str | None = None,
+        code: str | None = None,
     ) -> None:
         self.field_errors: dict[str, str] = dict(field_errors)
         summary = message or "; ".join(f"{k}: {v}" for k, v in self.field_errors.items())

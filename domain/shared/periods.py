@@ -60,8 +60,12 @@ class Interval:
     @property
     def approx_days(self) -> int:
         """A rough length used only to estimate how many periods to skip when searching."""
-        per_unit = {IntervalUnit.DAY: 1, IntervalUnit.WEEK: 7, IntervalUnit.MONTH: 28,
-                    IntervalUnit.YEAR: 365}
+        per_unit = {
+            IntervalUnit.DAY: 1,
+            IntervalUnit.WEEK: 7,
+            IntervalUnit.MONTH: 28,
+            IntervalUnit.YEAR: 365,
+        }
         return per_unit[self.unit] * self.count
 
     def __str__(self) -> str:
@@ -106,7 +110,9 @@ def boundary(anchor: datetime, interval: Interval, n: int, tz: ZoneInfo = UTC_ZO
     return stepped.replace(tzinfo=tz, fold=local.fold).astimezone(UTC)
 
 
-def period_at(anchor: datetime, interval: Interval, at: datetime, tz: ZoneInfo = UTC_ZONE) -> Period:
+def period_at(
+    anchor: datetime, interval: Interval, at: datetime, tz: ZoneInfo = UTC_ZONE
+) -> Period:
     """The billing period of a cycle anchored at ``anchor`` that contains the instant ``at``.
 
     ``at`` may lie before the anchor (the period is then one of the earlier cycles), which is how
@@ -116,7 +122,9 @@ def period_at(anchor: datetime, interval: Interval, at: datetime, tz: ZoneInfo =
     return Period(boundary(anchor, interval, n, tz), boundary(anchor, interval, n + 1, tz))
 
 
-def period_index(anchor: datetime, interval: Interval, at: datetime, tz: ZoneInfo = UTC_ZONE) -> int:
+def period_index(
+    anchor: datetime, interval: Interval, at: datetime, tz: ZoneInfo = UTC_ZONE
+) -> int:
     """The ``n`` such that ``boundary(n) <= at < boundary(n + 1)``."""
     n = (at - anchor).days // interval.approx_days
     # the estimate is within a few periods; walk to the exact one
@@ -144,6 +152,8 @@ def local_date(at: datetime, tz: ZoneInfo = UTC_ZONE) -> date:
     return at.astimezone(tz).date()
 
 
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """A UTC instant; a readable helper for fixtures, demo data and scenarios."""
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Router, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from domain.catalog.service import get_public_plan, list_public_plans
 from domain.catalog.views import PlanCard
@@ -21,20 +23,24 @@ def _plan_json(plan: PlanCard) -> dict[str, Any]:
         "trial_days": plan.trial_days,
         "features": list(plan.features),
         "prices": [
-            {"currency": p.currency, "headline_minor": p.headline.minor,
-             "headline": p.headline.to_decimal_string(), "suffix": p.headline_suffix}
+            {
+                "currency": p.currency,
+                "headline_minor": p.headline.minor,
+                "headline": p.headline.to_decimal_string(),
+                "suffix": p.headline_suffix,
+            }
             for p in plan.prices
         ],
     }
 
 
 @get("/plans", name="api.plans")
-async def list_plans(uow: UnitOfWork) -> dict[str, Any]:
+async def list_plans(uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
     return {"data": [_plan_json(p) for p in await list_public_plans(uow=uow)]}
 
 
 @get("/plans/{code:str}", name="api.plan")
-async def show_plan(code: str, uow: UnitOfWork) -> dict[str, Any]:
+async def show_plan(code: FromPath[str], uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
     return {"data": _plan_json(await get_public_plan(code, uow=uow))}
 
 

@@ -37,7 +37,7 @@ class DatabaseUrl:
         parts = urlsplit(url)
         if parts.scheme == "sqlite":
             # sqlite:///relative/file.db  or  sqlite:////absolute/file.db
-            path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+            path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
             if not path or path == ":memory:":
                 raise DatabaseConfigError(
                     f"DATABASE_URL {url!r}: give a file, e.g. sqlite:///var/app.db"
@@ -94,7 +94,7 @@ async def check_connection(engine: Engine, url: DatabaseUrl, *, timeout_s: float
         raise DatabaseConfigError(
             f"cannot reach the database at {url.display}: no answer within {timeout_s:g}s"
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - any driver error is reported as one line
+    except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseConfigError(f"cannot use the database at {url.display}: {reason}") from exc
 

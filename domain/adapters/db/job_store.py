@@ -90,12 +90,15 @@ class PiccoloJobStore:
                 " WHERE (status = 'queued' AND run_at <= {})"
                 " OR (status = 'running' AND locked_until < {})"
                 " ORDER BY run_at, id LIMIT {}" + self._lock_clause,
-                now, now, limit,
+                now,
+                now,
+                limit,
             )
             if not candidates:
                 return []
             exhausted = [
-                c["id"] for c in candidates
+                c["id"]
+                for c in candidates
                 if c["status"] == JobStatus.RUNNING and c["attempts"] >= c["max_attempts"]
             ]
             if exhausted:
@@ -105,7 +108,8 @@ class PiccoloJobStore:
                     " last_error = 'lease expired on the last attempt (the runner stopped or"
                     " crashed while running it)'"
                     f" WHERE id IN ({_placeholders(len(exhausted))})",
-                    now, *exhausted,
+                    now,
+                    *exhausted,
                 )
             by_timeout: dict[int, list[str]] = defaultdict(list)
             for c in candidates:
@@ -119,7 +123,10 @@ class PiccoloJobStore:
                     " locked_until = {}, started_at = {}"
                     f" WHERE id IN ({_placeholders(len(ids))})"
                     " RETURNING id, name, kwargs, attempts, max_attempts, timeout_s",
-                    worker_id, lease_until, now, *ids,
+                    worker_id,
+                    lease_until,
+                    now,
+                    *ids,
                 )
                 claimed.extend(
                     ClaimedJob(
@@ -143,7 +150,9 @@ class PiccoloJobStore:
         return await self._finish(
             "UPDATE job SET status = 'succeeded', finished_at = {}, locked_by = NULL,"
             " locked_until = NULL WHERE id = {} AND status = 'running' AND locked_by = {}",
-            now, job_id, worker_id,
+            now,
+            job_id,
+            worker_id,
         )
 
     async def retry(
@@ -152,14 +161,20 @@ class PiccoloJobStore:
         return await self._finish(
             "UPDATE job SET status = 'queued', run_at = {}, last_error = {}, locked_by = NULL,"
             " locked_until = NULL WHERE id = {} AND status = 'running' AND locked_by = {}",
-            run_at, error[:MAX_ERROR_CHARS], job_id, worker_id,
+            run_at,
+            error[:MAX_ERROR_CHARS],
+            job_id,
+            worker_id,
         )
 
     async def bury(self, job_id: str, *, worker_id: str, now: datetime, error: str) -> bool:
         return await self._finish(
             "UPDATE job SET status = 'dead', finished_at = {}, last_error = {}, locked_by = NULL,"
             " locked_until = NULL WHERE id = {} AND status = 'running' AND locked_by = {}",
-            now, error[:MAX_ERROR_CHARS], job_id, worker_id,
+            now,
+            error[:MAX_ERROR_CHARS],
+            job_id,
+            worker_id,
         )
 
     async def requeue(self, job_id: str, *, now: datetime) -> None:
@@ -175,7 +190,8 @@ class PiccoloJobStore:
             await JobTable.raw(
                 "UPDATE job SET status = 'queued', attempts = 0, run_at = {}, finished_at = NULL"
                 " WHERE id = {}",
-                now, job_id,
+                now,
+                job_id,
             )
 
     async def counts(self) -> dict[JobStatus, int]:
@@ -191,9 +207,15 @@ class PiccoloJobStore:
             query = query.where(JobTable.status == status.value)
         return [
             JobRow(
-                id=r["id"], name=r["name"], status=JobStatus(r["status"]), attempts=r["attempts"],
-                max_attempts=r["max_attempts"], run_at=r["run_at"], unique_key=r["unique_key"],
-                last_error=r["last_error"], created_at=r["created_at"],
+                id=r["id"],
+                name=r["name"],
+                status=JobStatus(r["status"]),
+                attempts=r["attempts"],
+                max_attempts=r["max_attempts"],
+                run_at=r["run_at"],
+                unique_key=r["unique_key"],
+                last_error=r["last_error"],
+                created_at=r["created_at"],
                 finished_at=r["finished_at"],
             )
             for r in await query

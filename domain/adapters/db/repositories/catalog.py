@@ -25,8 +25,11 @@ def charge_to_json(charge: Charge) -> dict[str, Any]:
         data["unit_minor"] = str(charge.unit_minor)
     if charge.tiers:
         data["tiers"] = [
-            {"up_to": None if t.up_to is None else str(t.up_to), "unit_minor": str(t.unit_minor),
-             "flat_minor": t.flat_minor}
+            {
+                "up_to": None if t.up_to is None else str(t.up_to),
+                "unit_minor": str(t.unit_minor),
+                "flat_minor": t.flat_minor,
+            }
             for t in charge.tiers
         ]
     if charge.package_size:
