@@ -28,8 +28,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    no_pg = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgresql://... (make test-pg)")
-    no_browser = pytest.mark.skip(reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
+    no_pg = pytest.mark.skip(
+        reason="needs PostgreSQL: run with DATABASE_URL=postgresql://... (make test-pg)"
+    )
+    no_browser = pytest.mark.skip(
+        reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)"
+    )
     for item in items:
         if "postgres" in item.keywords and _backend() != "postgres":
             item.add_marker(no_pg)

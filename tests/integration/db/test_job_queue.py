@@ -8,8 +8,9 @@ from datetime import time, timedelta
 import pytest
 
 from domain.adapters.db.job_store import PiccoloJobStore
-from domain.adapters.db.tables import JobTable
+from domain.adapters.db.tables import JobTable, PlanTable
 from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.catalog.demo import demo_plans
 from domain.jobs.context import JobContext
 from domain.jobs.model import JobStatus
 from domain.jobs.registry import JobRegistry
@@ -41,13 +42,31 @@ async def test_enqueued_job_exists_only_when_the_unit_of_work_commits(
         abandoned.jobs.enqueue("test.record", n=2)
         # leaving without commit() rolls back
     failed = PiccoloUnitOfWork(db.engine, clock=clock, registry=registry)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError):  # noqa: PT012 - the failure happens mid-transaction
         async with failed:
+            await failed.plans.add(demo_plans()[0])
             failed.jobs.enqueue("test.record", n=3)
             raise RuntimeError("the business change failed")
 
     rows = await JobTable.select(JobTable.kwargs)
     assert [r["kwargs"] for r in rows] == ['{"n": 1}']
+    assert await PlanTable.count() == 0, "nothing half-written stays"
+
+
+async def test_a_use_case_inside_another_joins_its_transaction(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    registry = recording_registry([])
+    outer = PiccoloUnitOfWork(db.engine, clock=clock, registry=registry)
+    async with outer:
+        inner = PiccoloUnitOfWork(db.engine, clock=clock, registry=registry)
+        async with inner:
+            await inner.plans.add(demo_plans()[0])
+            inner.jobs.enqueue("test.record", n=1)
+            await inner.commit()  # joins the outer transaction: nothing is durable yet
+        await outer.rollback()
+    assert await PlanTable.count() == 0
+    assert await JobTable.count() == 0
 
 
 async def test_enqueue_with_the_same_unique_key_creates_one_job(
@@ -252,8 +271,10 @@ async def test_schedule_enqueues_each_tick_once_across_runners(
 ) -> None:
     log: list[tuple[str, dict[str, object], int]] = []
     registry = recording_registry(log)
-    schedule = (Every(5, "test.record", {"what": "renewals"}),
-                Daily(time(0, 15), "test.record", {"what": "rollup"}))
+    schedule = (
+        Every(5, "test.record", {"what": "renewals"}),
+        Daily(time(0, 15), "test.record", {"what": "rollup"}),
+    )
     first = make_runner(db.engine, registry, clock, schedule=schedule)
     second = make_runner(db.engine, registry, clock, schedule=schedule)
 

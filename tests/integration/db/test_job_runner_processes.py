@@ -65,6 +65,7 @@ async def test_two_runner_processes_run_each_of_1000_jobs_exactly_once(
     await PiccoloJobStore(db.engine).add([definition.new({"n": n}, now=now) for n in range(1000)])
     workers = [_start_worker(db, run_log, CONCURRENCY="8") for _ in range(2)]
     try:
+
         async def all_done() -> bool:
             counts = await PiccoloJobStore(db.engine).counts()
             return counts[JobStatus.SUCCEEDED] == 1000
@@ -88,7 +89,9 @@ async def test_job_of_a_killed_runner_is_picked_up_after_its_lease_expires(
 ) -> None:
     run_log = tmp_path / "runs.log"
     run_log.touch()
-    await PiccoloJobStore(db.engine).add([registry.get("test.block").new({}, now=datetime.now(UTC))])
+    await PiccoloJobStore(db.engine).add(
+        [registry.get("test.block").new({}, now=datetime.now(UTC))]
+    )
     first = _start_worker(db, run_log, LEASE_MARGIN_S="1")
 
     async def started() -> bool:
@@ -103,6 +106,7 @@ async def test_job_of_a_killed_runner_is_picked_up_after_its_lease_expires(
 
     second = _start_worker(db, run_log, LEASE_MARGIN_S="1")
     try:
+
         async def finished() -> bool:
             [r] = await JobTable.select(JobTable.status)
             return r["status"] == JobStatus.SUCCEEDED
@@ -116,6 +120,8 @@ async def test_job_of_a_killed_runner_is_picked_up_after_its_lease_expires(
     assert row["started_at"] >= lease_until, "taken over before the lease expired"
     lines = [line.split() for line in run_log.read_text().splitlines()]
     assert [(attempt, tag) for _, attempt, tag, _ in lines] == [
-        ("1", "start"), ("2", "start"), ("2", "done"),
+        ("1", "start"),
+        ("2", "start"),
+        ("2", "done"),
     ]
     assert lines[0][3] != lines[2][3], "the second attempt ran in the second process"

@@ -1,0 +1,110 @@
+"""A real server driven by Debian's headless Chromium: the home page, htmx on and off."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python -m web.cli serve --migrate --demo`` on a fresh SQLite file and a free port."""
+    port = _free_port()
+    db = tmp_path_factory.mktemp("e2e") / "app.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--migrate", "--demo"],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": f"sqlite:///{db}", "APP_ENV": "development"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"server exited: {proc.stderr.read() if proc.stderr else ''}"
+                ) from None
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+async def test_home_page_in_a_browser_switches_currency_with_htmx(
+    server: str, output_dir: Path
+) -> None:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        await page.goto(server + "/")
+        cards = page.locator('[data-testid="plan-card"]')
+        assert await cards.count() == 4
+        await page.screenshot(path=str(output_dir / "home-desktop.png"), full_page=True)
+
+        starter_price = page.locator('[data-plan="starter-monthly"] [data-testid="plan-price"]')
+        assert "$19.00" in await starter_price.inner_text()
+        await page.evaluate("window.__sameDocument = true")  # lost if the page reloads
+        await page.locator('[data-testid="currency-switch"] a', has_text="EUR").click()
+        await page.wait_for_function(
+            "document.querySelector('[data-plan=\"starter-monthly\"] [data-testid=\"plan-price\"]').innerText.includes('€')"
+        )
+        assert "€17.00" in await starter_price.inner_text()
+        assert page.url.endswith("?currency=EUR"), "htmx pushed the URL"
+        assert await page.evaluate("window.__sameDocument === true"), (
+            "htmx swapped without a reload"
+        )
+        assert errors == [], f"console errors (CSP?): {errors}"
+
+        phone = await browser.new_page(viewport={"width": 390, "height": 844})
+        await phone.goto(server + "/")
+        await phone.screenshot(path=str(output_dir / "home-phone.png"), full_page=True)
+        await browser.close()
+
+
+async def test_home_page_works_without_javascript(server: str) -> None:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = await browser.new_context(java_script_enabled=False)
+        page = await context.new_page()
+        await page.goto(server + "/")
+        await page.locator('[data-testid="currency-switch"] a', has_text="EUR").click()
+        await page.wait_for_url("**/?currency=EUR")
+        price = page.locator('[data-plan="starter-monthly"] [data-testid="plan-price"]')
+        assert "€17.00" in await price.inner_text()
+        await browser.close()

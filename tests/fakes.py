@@ -1,0 +1,78 @@
+"""In-memory fakes of the ports, for service tests without a database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from domain.catalog.model import Plan
+from domain.jobs.model import JsonValue
+from domain.shared.errors import Conflict
+
+
+class InMemoryPlanRepository:
+    def __init__(self) -> None:
+        self.plans: dict[str, Plan] = {}
+
+    async def list_public(self) -> list[Plan]:
+        return sorted(
+            (p for p in self.plans.values() if p.is_public), key=lambda p: (p.sort_order, p.code)
+        )
+
+    async def get_by_code(self, code: str) -> Plan | None:
+        return self.plans.get(code)
+
+    async def add(self, plan: Plan) -> None:
+        if plan.code in self.plans:
+            raise Conflict(f"plan code {plan.code!r} exists")
+        self.plans[plan.code] = plan
+
+    async def count(self) -> int:
+        return len(self.plans)
+
+
+class InMemoryJobQueue:
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, dict[str, JsonValue], str | None, datetime | None]] = []
+        self.committed: list[tuple[str, dict[str, JsonValue], str | None, datetime | None]] = []
+
+    def enqueue(
+        self,
+        name: str,
+        /,
+        *,
+        unique_key: str | None = None,
+        run_at: datetime | None = None,
+        **kwargs: JsonValue,
+    ) -> None:
+        self.pending.append((name, kwargs, unique_key, run_at))
+
+
+class InMemoryUnitOfWork:
+    """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
+    tests that need rollback of aggregates use the real database)."""
+
+    def __init__(self) -> None:
+        self.plans = InMemoryPlanRepository()
+        self.jobs = InMemoryJobQueue()
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.jobs.pending.clear()
+
+    async def commit(self) -> None:
+        self.jobs.committed.extend(self.jobs.pending)
+        self.jobs.pending.clear()
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        self.jobs.pending.clear()

@@ -1,0 +1,73 @@
+"""The command line reports configuration and database problems in one line, exit status 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.database import TestDatabase
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql://postgres@127.0.0.1:1/nowhere",
+            "cannot use the database at postgresql://postgres@127.0.0.1:1/nowhere",
+        ),
+        ("postgresql://app:s3cret@127.0.0.1:1/x", "postgresql://app:***@127.0.0.1:1/x"),
+        ("oracle://db", "unsupported scheme 'oracle'"),
+    ],
+)
+def test_bad_database_url_stops_with_one_line(url: str, expected: str) -> None:
+    result = _cli("check", DATABASE_URL=url)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert expected in lines[0]
+    assert "s3cret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_to_start_on_an_unreachable_database() -> None:
+    result = _cli("serve", "--port", "1", DATABASE_URL="postgresql://postgres@127.0.0.1:1/x")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot use the database")
+
+
+def test_migrate_and_seed_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert _cli("migrate", DATABASE_URL=url).returncode == 0
+    again = _cli("migrate", DATABASE_URL=url)
+    assert again.returncode == 0, again.stderr
+    seeded = _cli("seed-demo", DATABASE_URL=url)
+    assert "loaded the demo catalog (4 plans)" in seeded.stderr
+    assert "loaded" not in _cli("seed-demo", DATABASE_URL=url).stderr
+    assert _cli("check", DATABASE_URL=url).stdout.startswith("ok:")
+
+
+def test_check_accepts_the_test_database(database: TestDatabase) -> None:
+    result = _cli("check", DATABASE_URL=database.url)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,58 @@
+"""Settings come from the environment and are validated at start with one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.settings import Environment, Settings, SettingsError
+
+pytestmark = pytest.mark.unit
+
+
+def test_defaults_give_an_embedded_development_setup() -> None:
+    settings = Settings.from_env({})
+    assert settings.env is Environment.DEVELOPMENT
+    assert settings.database.url.backend == "sqlite"
+    assert settings.database.url.sqlite_path == "var/app.db"
+    assert settings.jobs.enabled and settings.jobs.concurrency == 4
+    assert settings.demo_data
+    assert not settings.secure_cookies
+    assert len(settings.secret_key) >= 32
+
+
+def test_production_requires_a_secret_key_and_secures_cookies() -> None:
+    with pytest.raises(SettingsError, match="APP_SECRET_KEY is required"):
+        Settings.from_env({"APP_ENV": "production"})
+    settings = Settings.from_env({"APP_ENV": "production", "APP_SECRET_KEY": "k" * 32})
+    assert settings.secure_cookies
+    assert not settings.demo_data
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"APP_ENV": "staging"}, "APP_ENV='staging'"),
+        ({"APP_SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"DATABASE_URL": "mysql://db/x"}, "unsupported scheme 'mysql'"),
+        ({"DATABASE_URL": "sqlite://"}, "give a file"),
+        ({"DATABASE_URL": "postgresql://u:hunter2@/db"}, "no host"),
+        ({"APP_JOBS_CONCURRENCY": "0"}, "must be at least 1"),
+        ({"APP_JOBS_CONCURRENCY": "four"}, "expected a whole number"),
+        ({"APP_JOBS_ENABLED": "maybe"}, "expected true or false"),
+        ({"APP_CURRENCY": "XYZ"}, "not an ISO 4217 code"),
+        ({"APP_TIMEZONE": "Mars/Olympus"}, "not an IANA time zone"),
+        ({"APP_LOCALE": "xx_YY_ZZ"}, "not a known locale"),
+        ({"APP_LOG_LEVEL": "LOUD"}, "APP_LOG_LEVEL"),
+    ],
+)
+def test_bad_values_are_refused_with_a_clear_line(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as info:
+        Settings.from_env(env)
+    assert "\n" not in str(info.value)
+    assert "hunter2" not in str(info.value), "passwords never appear in errors"
+
+
+def test_postgres_url_is_recognised() -> None:
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://app:secret@db:5432/billing"})
+    assert settings.database.url.backend == "postgres"
+    assert settings.database.url.display == "postgresql://app:***@db:5432/billing"
