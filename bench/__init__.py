@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``); figures go in closing notes, never in timed test assertions."""
