@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, parse, text
@@ -13,7 +12,7 @@ pytestmark = pytest.mark.web
 
 
 async def test_home_shows_every_public_plan_with_its_price(
-    client: AsyncTestClient[Litestar], catalog: TestDatabase
+    client: httpx.AsyncClient, catalog: TestDatabase
 ) -> None:
     response = await client.get("/")
     assert response.status_code == 200
@@ -35,7 +34,7 @@ async def test_home_shows_every_public_plan_with_its_price(
 
 
 async def test_home_fragment_for_htmx_currency_switch(
-    client: AsyncTestClient[Litestar], catalog: TestDatabase
+    client: httpx.AsyncClient, catalog: TestDatabase
 ) -> None:
     response = await client.get(
         "/?currency=eur", headers={"HX-Request": "true", "HX-Target": "plan-grid"}
@@ -49,7 +48,7 @@ async def test_home_fragment_for_htmx_currency_switch(
 
 
 async def test_history_restore_gets_the_full_page(
-    client: AsyncTestClient[Litestar], catalog: TestDatabase
+    client: httpx.AsyncClient, catalog: TestDatabase
 ) -> None:
     response = await client.get(
         "/?currency=EUR", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
@@ -58,7 +57,7 @@ async def test_history_restore_gets_the_full_page(
 
 
 async def test_unknown_currency_falls_back_to_the_default(
-    client: AsyncTestClient[Litestar], catalog: TestDatabase
+    client: httpx.AsyncClient, catalog: TestDatabase
 ) -> None:
     response = await client.get("/?currency=XXX")
     doc = parse(response.text)
@@ -67,7 +66,7 @@ async def test_unknown_currency_falls_back_to_the_default(
 
 
 async def test_home_with_an_empty_catalog_still_renders(
-    client: AsyncTestClient[Litestar], db: TestDatabase
+    client: httpx.AsyncClient, db: TestDatabase
 ) -> None:
     response = await client.get("/")
     assert response.status_code == 200

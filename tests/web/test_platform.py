@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from litestar import Litestar, get, post
-from litestar.testing import AsyncTestClient
 
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from tests.support.database import TestDatabase
 from tests.support.html import parse
-from tests.web.conftest import make_settings
+from tests.web.conftest import make_settings, serve
 from web.app import create_app
 
 pytestmark = pytest.mark.web
 
 
 async def test_healthz_reports_database_and_runner(
-    client: AsyncTestClient[Litestar], db: TestDatabase
+    client: httpx.AsyncClient, db: TestDatabase
 ) -> None:
     response = await client.get("/healthz")
     body = response.json()
@@ -32,7 +32,7 @@ async def test_healthz_reports_database_and_runner(
 
 async def test_healthz_is_ok_when_the_runner_runs(db: TestDatabase, clock) -> None:  # type: ignore[no-untyped-def]
     app = create_app(make_settings(db), clock=clock, engine=db.engine, start_runner=True)
-    async with AsyncTestClient(app=app) as client:
+    async with serve(app) as client:
         response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
@@ -41,13 +41,13 @@ async def test_healthz_is_ok_when_the_runner_runs(db: TestDatabase, clock) -> No
 
 async def test_healthz_is_ok_when_jobs_are_disabled(db: TestDatabase, clock) -> None:  # type: ignore[no-untyped-def]
     app = create_app(make_settings(db, APP_JOBS_ENABLED="false"), clock=clock, engine=db.engine)
-    async with AsyncTestClient(app=app) as client:
+    async with serve(app) as client:
         response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["job_runner"]["enabled"] is False
 
 
-async def test_unknown_page_renders_the_404_page(client: AsyncTestClient[Litestar]) -> None:
+async def test_unknown_page_renders_the_404_page(client: httpx.AsyncClient) -> None:
     response = await client.get("/no/such/page")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
@@ -55,7 +55,7 @@ async def test_unknown_page_renders_the_404_page(client: AsyncTestClient[Litesta
 
 
 async def test_unknown_page_for_htmx_renders_an_inline_error(
-    client: AsyncTestClient[Litestar],
+    client: httpx.AsyncClient,
 ) -> None:
     response = await client.get("/no/such/page", headers={"HX-Request": "true"})
     assert response.status_code == 404
@@ -63,7 +63,7 @@ async def test_unknown_page_for_htmx_renders_an_inline_error(
 
 
 async def test_api_errors_are_problem_details(
-    client: AsyncTestClient[Litestar], catalog: TestDatabase
+    client: httpx.AsyncClient, catalog: TestDatabase
 ) -> None:
     response = await client.get("/api/v1/plans/no-such-plan")
     assert response.status_code == 404
@@ -80,7 +80,7 @@ async def test_api_errors_are_problem_details(
 
 
 async def test_api_lists_plans_with_exact_amounts(
-    client: AsyncTestClient[Litestar], catalog: TestDatabase
+    client: httpx.AsyncClient, catalog: TestDatabase
 ) -> None:
     response = await client.get("/api/v1/plans")
     assert response.status_code == 200
@@ -95,7 +95,7 @@ async def test_api_lists_plans_with_exact_amounts(
 
 
 async def test_every_response_carries_security_headers_and_a_request_id(
-    client: AsyncTestClient[Litestar], db: TestDatabase
+    client: httpx.AsyncClient, db: TestDatabase
 ) -> None:
     response = await client.get("/", headers={"X-Request-ID": "abc-123"})
     headers = response.headers
@@ -109,7 +109,7 @@ async def test_every_response_carries_security_headers_and_a_request_id(
 
 
 async def test_pages_contain_no_inline_script(
-    client: AsyncTestClient[Litestar], catalog: TestDatabase
+    client: httpx.AsyncClient, catalog: TestDatabase
 ) -> None:
     doc = parse((await client.get("/")).text)
     for script in doc.find_all("script"):
@@ -119,7 +119,7 @@ async def test_pages_contain_no_inline_script(
         assert not any(attr.startswith("on") for attr in tag.attrs), f"inline handler on {tag.name}"
 
 
-async def test_vendored_htmx_is_served(client: AsyncTestClient[Litestar], db: TestDatabase) -> None:
+async def test_vendored_htmx_is_served(client: httpx.AsyncClient, db: TestDatabase) -> None:
     doc = parse((await client.get("/")).text)
     src = next(s["src"] for s in doc.find_all("script") if "htmx" in s["src"])
     response = await client.get(src)
@@ -135,7 +135,7 @@ async def test_forms_are_protected_by_csrf(app: Litestar, db: TestDatabase) -> N
         return "accepted"
 
     app.register(submit_form)
-    async with AsyncTestClient(app=app) as client:
+    async with serve(app) as client:
         refused = await client.post("/test-only/form", data={"x": "1"})
         assert refused.status_code == 403
 
@@ -151,7 +151,7 @@ async def test_forms_are_protected_by_csrf(app: Litestar, db: TestDatabase) -> N
 async def test_cookies_are_secure_in_production(db: TestDatabase, clock) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(db, APP_ENV="production", APP_JOBS_ENABLED="false")
     app = create_app(settings, clock=clock, engine=db.engine)
-    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
+    async with serve(app, "https://testserver.local") as client:
         response = await client.get("/")
     cookie = response.headers["set-cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
@@ -173,7 +173,7 @@ async def test_domain_errors_map_to_pages_fragments_and_flash(app: Litestar, db:
 
     for handler in (refuse, invalid, boom):
         app.register(handler)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with serve(app, "http://testserver.local") as client:
         csrf = json.loads(parse((await client.get("/")).text).find("body")["hx-headers"])["X-CSRFToken"]
         headers = {"X-CSRFToken": csrf}
 
