@@ -1,0 +1,1 @@
+"""Invoices, credit notes and the engine that bills a subscription through time."""

@@ -1,0 +1,693 @@
+"""The billing engine: one subscription billed through time, exactly and explainably.
+
+It is pure (no I/O, no clock of its own): every command takes the instant it happens at, and
+``advance_to`` processes everything due up to an instant (renewals, trial ends, scheduled changes
+and cancellations, pause ends), issuing invoices and credit notes. The simulator drives it from a
+scenario; the same rules price quotes and renewals elsewhere.
+
+Rules it follows (the README's "Billing rules" section lists them all):
+- Periods are half-open and computed from the anchor (month ends clamp). Licensed charges are
+  billed in advance, usage charges in arrears; a renewal invoice holds the usage of the ending
+  period and the advance charges of the new one.
+- An event at the same instant as a renewal happens after the renewal.
+- Immediate changes prorate per charge: a negative line for the unused part of the old state and
+  a positive line for the rest of the period in the new state (never one net line); they ride on
+  the next invoice (``next_invoice``), on an invoice issued now (``invoice_now``) or not at all
+  (``none``). A change to another interval credits the old plan's unused time and starts a new
+  period at the change instant, invoiced at once.
+- Immediate cancellation may credit (to the balance) or refund the unused part of the paid period
+  through a credit note whose total includes its share of the discount and tax; usage up to the
+  cancel instant is then invoiced, so the credit applies to it.
+- Pausing follows Stripe's "pause collection (void)": billing periods keep rolling, invoices that
+  fall inside the pause are not issued and usage is not recorded; resuming bills again from the
+  next renewal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from domain.billing.model import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+)
+from domain.catalog.model import Aggregation, Charge, ChargeModel, Plan, PlanPrice
+from domain.pricing.charges import fmt_amount, fmt_units, price_charge
+from domain.pricing.coupons import AppliedCoupon, Coupon, discount_for
+from domain.pricing.proration import ProrationUnit, Share, remaining_share
+from domain.pricing.totals import TaxRate, TaxRounding, compute_tax, compute_totals, tax_of
+from domain.shared.errors import InvalidTransition, ValidationFailed
+from domain.shared.money import Currency, Rounding, round_minor
+from domain.shared.periods import Interval, IntervalUnit, Period, boundary, period_index
+
+
+class SubscriptionStatus(StrEnum):
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELED = "canceled"
+
+
+class Timing(StrEnum):
+    IMMEDIATE = "immediate"
+    PERIOD_END = "period_end"
+
+
+class ProrationBehavior(StrEnum):
+    INVOICE_NOW = "invoice_now"
+    NEXT_INVOICE = "next_invoice"
+    NONE = "none"
+
+
+class Refund(StrEnum):
+    NONE = "none"
+    PRORATED_CREDIT = "prorated_credit"
+    PRORATED_REFUND = "prorated_refund"
+
+
+class BillingErrorCode(StrEnum):
+    NOT_SUBSCRIBED = "billing.not_subscribed"
+    ALREADY_SUBSCRIBED = "billing.already_subscribed"
+    CANCELED = "billing.subscription_canceled"
+    BAD_ANCHOR = "billing.bad_anchor"
+    BAD_QUANTITY = "billing.bad_quantity"
+    CURRENCY = "billing.currency_not_sold"
+    NOT_PAUSED = "billing.not_paused"
+    NOT_CANCELING = "billing.not_canceling"
+
+
+@dataclass(frozen=True, slots=True)
+class BillingSettings:
+    currency: Currency
+    tz: ZoneInfo
+    proration: ProrationUnit = ProrationUnit.DAY
+    rounding: Rounding = Rounding.HALF_UP
+    tax_rounding: TaxRounding = TaxRounding.PER_INVOICE
+    tax_rate: TaxRate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    at: datetime
+    meter: str
+    value: Fraction
+    key: str | None
+
+
+@dataclass
+class SubscriptionEngine:
+    settings: BillingSettings
+    plans: Mapping[str, Plan]
+    plan: Plan | None = None
+    quantity: int = 1
+    status: SubscriptionStatus | None = None
+    anchor: datetime | None = None
+    period: Period | None = None
+    pending_anchor: datetime | None = None  # an anchor still ahead at the end of the trial
+    cancel_at_period_end: bool = False
+    scheduled: tuple[Plan, int] | None = None
+    resume_at: datetime | None = None
+    coupon: AppliedCoupon | None = None
+    carry: int = 0
+    balance: int = 0
+    pending: list[InvoiceLine] = field(default_factory=list)
+    usage: list[UsageEvent] = field(default_factory=list)
+    period_invoice: Invoice | None = None
+    invoices: list[Invoice] = field(default_factory=list)
+    credit_notes: list[CreditNote] = field(default_factory=list)
+
+    # -- queries ------------------------------------------------------------------------------
+    @property
+    def currency(self) -> Currency:
+        return self.settings.currency
+
+    @property
+    def next_billing_at(self) -> datetime | None:
+        if self.period is None or self.status is SubscriptionStatus.CANCELED:
+            return None
+        if self.cancel_at_period_end:
+            return None
+        if self.status is SubscriptionStatus.PAUSED:
+            if self.resume_at is None:
+                return None
+            end = self.period.end
+            while end < self.resume_at:
+                end = self._next_end(end)
+            return end
+        return self.period.end
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _price(self, plan: Plan) -> PlanPrice:
+        price = plan.price_in(self.currency)
+        if price is None:
+            raise ValidationFailed(
+                {"plan": f"plan {plan.code} has no price in {self.currency.code}"},
+                code=BillingErrorCode.CURRENCY,
+            )
+        return price
+
+    def _next_end(self, start: datetime) -> datetime:
+        assert self.plan is not None and self.anchor is not None
+        n = period_index(self.anchor, self.plan.interval, start, self.settings.tz)
+        return boundary(self.anchor, self.plan.interval, n + 1, self.settings.tz)
+
+    def _require_live(self) -> None:
+        if self.status is None:
+            raise InvalidTransition(
+                "there is no subscription yet", code=BillingErrorCode.NOT_SUBSCRIBED
+            )
+        if self.status is SubscriptionStatus.CANCELED:
+            raise InvalidTransition(
+                "the subscription is canceled; start a new one instead",
+                code=BillingErrorCode.CANCELED,
+            )
+
+    def _dates(self, period: Period) -> str:
+        start = period.start.astimezone(self.settings.tz)
+        end = period.end.astimezone(self.settings.tz)
+        return f"{start:%b} {start.day} - {end:%b} {end.day}"
+
+    def _amount(self, minor: Fraction | int) -> str:
+        return fmt_amount(Fraction(minor), self.currency)
+
+    def _label(self, plan: Plan, charge: Charge, price: PlanPrice) -> str:
+        licensed = [c for c in price.charges if not c.is_usage]
+        if len(licensed) <= 1 or charge is licensed[0]:
+            return plan.name
+        return (
+            f"{plan.name} {charge.unit_label}s"
+            if charge.model is not ChargeModel.FLAT
+            else plan.name
+        )
+
+    def _units(self, charge: Charge, quantity: int) -> Fraction:
+        return Fraction(1) if charge.model is ChargeModel.FLAT else Fraction(quantity)
+
+    # -- lines --------------------------------------------------------------------------------
+    def _advance_lines(self, plan: Plan, quantity: int, period: Period) -> list[InvoiceLine]:
+        price = self._price(plan)
+        lines = []
+        for charge in price.charges:
+            if charge.is_usage:
+                continue
+            quote = price_charge(charge, self._units(charge, quantity), self.currency)
+            lines.append(
+                InvoiceLine(
+                    kind=LineKind.SUBSCRIPTION,
+                    description=f"{self._label(plan, charge, price)} ({self._dates(period)})",
+                    quantity=quote.units,
+                    unit_amount=quote.unit_amount,
+                    amount=round_minor(quote.amount, self.settings.rounding),
+                    period=period,
+                    explanation=quote.explanation,
+                )
+            )
+        return lines
+
+    def _prorated_lines(
+        self,
+        plan: Plan,
+        quantity: int,
+        period: Period,
+        share: Share,
+        *,
+        credit: bool,
+        stub: bool = False,
+    ) -> list[InvoiceLine]:
+        """One line per licensed charge for ``share`` of it over ``period`` (negative if credit)."""
+        price = self._price(plan)
+        lines = []
+        sign = -1 if credit else 1
+        for charge in price.charges:
+            if charge.is_usage:
+                continue
+            units = self._units(charge, quantity)
+            quote = price_charge(charge, units, self.currency)
+            exact = sign * share.fraction * quote.amount
+            if charge.model is ChargeModel.FLAT:
+                explanation = f"{share} x {self._amount(quote.amount)}"
+            elif charge.model is ChargeModel.PER_UNIT:
+                explanation = f"{share} x {fmt_units(units)} x {self._amount(quote.unit_amount)}"
+            else:
+                explanation = f"{share} x ({quote.explanation})"
+            if stub:
+                text = f"{self._label(plan, charge, price)} ({self._dates(period)})"
+            else:
+                verb = "Unused time on" if credit else "Remaining time on"
+                text = f"{verb} {self._label(plan, charge, price)} ({self._dates(period)})"
+            lines.append(
+                InvoiceLine(
+                    kind=LineKind.PRORATION,
+                    description=text,
+                    quantity=quote.units,
+                    unit_amount=quote.unit_amount,
+                    amount=round_minor(exact, self.settings.rounding),
+                    period=period,
+                    explanation=explanation,
+                )
+            )
+        return lines
+
+    def _usage_lines(self, plan: Plan, period: Period) -> list[InvoiceLine]:
+        price = self._price(plan)
+        lines = []
+        for charge in price.charges:
+            if charge.meter is None:
+                continue
+            events = [
+                e
+                for e in self.usage
+                if e.meter == charge.meter.name and period.start <= e.at < period.end
+            ]
+            units = aggregate(events, charge.meter.aggregation)
+            quote = price_charge(charge, units, self.currency)
+            lines.append(
+                InvoiceLine(
+                    kind=LineKind.USAGE,
+                    description=f"{plan.name} {charge.meter.name} usage ({self._dates(period)})",
+                    quantity=units,
+                    unit_amount=quote.unit_amount,
+                    amount=round_minor(quote.amount, self.settings.rounding),
+                    period=period,
+                    explanation=quote.explanation,
+                )
+            )
+        return lines
+
+    def _setup_fee_lines(self, plan: Plan, period: Period) -> list[InvoiceLine]:
+        price = self._price(plan)
+        if not price.setup_fee_minor:
+            return []
+        return [
+            InvoiceLine(
+                kind=LineKind.SETUP_FEE,
+                description=f"{plan.name} setup fee",
+                quantity=Fraction(1),
+                unit_amount=Fraction(price.setup_fee_minor),
+                amount=price.setup_fee_minor,
+                period=period,
+                explanation=f"1 x {self._amount(price.setup_fee_minor)}",
+            )
+        ]
+
+    # -- invoices -----------------------------------------------------------------------------
+    def _issue(self, at: datetime, period: Period, lines: list[InvoiceLine]) -> Invoice:
+        amounts = [line.amount for line in lines]
+        subtotal = sum(amounts)
+        discount = discount_for(
+            subtotal,
+            applied=self.coupon,
+            carry=self.carry,
+            issued_at=at,
+            tz=self.settings.tz,
+            rounding=self.settings.rounding,
+        )
+        self.carry = discount.carry
+        totals = compute_totals(
+            amounts,
+            discount=discount.discount,
+            rate=self.settings.tax_rate,
+            tax_rounding=self.settings.tax_rounding,
+            rounding=self.settings.rounding,
+            balance=self.balance,
+        )
+        self.balance = totals.balance_after
+        invoice = Invoice(
+            number=f"INV-{len(self.invoices) + 1:06d}",
+            issued_at=at,
+            period=period,
+            currency=self.currency.code,
+            lines=tuple(lines),
+            subtotal=totals.subtotal,
+            discount=totals.discount,
+            tax=totals.tax,
+            total=totals.total,
+            credit_applied=totals.credit_applied,
+            amount_due=totals.amount_due,
+            status=InvoiceStatus.PAID,  # with no payment failures, every invoice is paid at issue
+        )
+        self.invoices.append(invoice)
+        return invoice
+
+    def _take_pending(self) -> list[InvoiceLine]:
+        lines, self.pending = self.pending, []
+        return lines
+
+    # -- commands -----------------------------------------------------------------------------
+    def subscribe(
+        self,
+        at: datetime,
+        plan: Plan,
+        *,
+        quantity: int = 1,
+        coupon: Coupon | None = None,
+        trial_days: int | None = None,
+        anchor: datetime | None = None,
+    ) -> None:
+        if self.status is not None:
+            raise InvalidTransition(
+                "this customer is already subscribed", code=BillingErrorCode.ALREADY_SUBSCRIBED
+            )
+        _check_quantity(quantity)
+        self._price(plan)
+        days = plan.trial_days if trial_days is None else trial_days
+        self.plan, self.quantity = plan, quantity
+        if coupon is not None:
+            self.coupon = AppliedCoupon(coupon, at)
+        tz = self.settings.tz
+        if days > 0:
+            trial_end = boundary(at, Interval(IntervalUnit.DAY, days), 1, tz)
+            if anchor is not None:
+                limit = boundary(trial_end, plan.interval, 1, tz)
+                if not trial_end <= anchor < limit:
+                    raise ValidationFailed(
+                        {
+                            "anchor": "with a trial the anchor must fall between the trial's end and one interval after it"
+                        },
+                        code=BillingErrorCode.BAD_ANCHOR,
+                    )
+                self.pending_anchor = anchor if anchor > trial_end else None
+            self.status = SubscriptionStatus.TRIALING
+            self.anchor = trial_end
+            self.period = Period(at, trial_end)
+            lines = [
+                InvoiceLine(
+                    kind=LineKind.SUBSCRIPTION,
+                    description=f"Trial period for {plan.name} ({self._dates(self.period)})",
+                    quantity=line.quantity,
+                    unit_amount=Fraction(0),
+                    amount=0,
+                    period=self.period,
+                    explanation=f"free trial: {days} days",
+                )
+                for line in self._advance_lines(plan, quantity, self.period)
+            ]
+            self.period_invoice = self._issue(
+                at, self.period, self._setup_fee_lines(plan, self.period) + lines
+            )
+            return
+        self.status = SubscriptionStatus.ACTIVE
+        if anchor is not None and anchor != at:
+            if not at < anchor < boundary(at, plan.interval, 1, tz):
+                raise ValidationFailed(
+                    {
+                        "anchor": "the anchor must be after the start and before one interval after it"
+                    },
+                    code=BillingErrorCode.BAD_ANCHOR,
+                )
+            self.anchor = anchor
+            self.period = Period(at, anchor)
+            lines = self._stub_lines(plan, quantity, at, anchor)
+        else:
+            self.anchor = at
+            self.period = Period(at, self._next_end(at))
+            lines = self._advance_lines(plan, quantity, self.period)
+        self.period_invoice = self._issue(
+            at, self.period, self._setup_fee_lines(plan, self.period) + lines
+        )
+
+    def _stub_lines(
+        self, plan: Plan, quantity: int, start: datetime, anchor: datetime
+    ) -> list[InvoiceLine]:
+        """The stub ``[start, anchor)`` priced as its share of the full period ending at the anchor."""
+        if self.settings.proration is ProrationUnit.NONE:
+            return []
+        full = Period(boundary(anchor, plan.interval, -1, self.settings.tz), anchor)
+        share = remaining_share(full, start, self.settings.proration, self.settings.tz)
+        return self._prorated_lines(
+            plan, quantity, Period(start, anchor), share, credit=False, stub=True
+        )
+
+    def change(
+        self,
+        at: datetime,
+        *,
+        plan: Plan | None = None,
+        quantity: int | None = None,
+        timing: Timing = Timing.IMMEDIATE,
+        proration: ProrationBehavior = ProrationBehavior.NEXT_INVOICE,
+    ) -> None:
+        """Change the plan and/or quantity, now (prorated) or at the end of the period."""
+        self._require_live()
+        assert self.plan is not None and self.period is not None
+        new_plan = plan or self.plan
+        new_quantity = self.quantity if quantity is None else quantity
+        _check_quantity(new_quantity)
+        self._price(new_plan)
+        if timing is Timing.PERIOD_END:
+            self.scheduled = (new_plan, new_quantity)
+            return
+        self.scheduled = None
+        old_plan, old_quantity = self.plan, self.quantity
+        if self.status is SubscriptionStatus.TRIALING:
+            self.plan, self.quantity = new_plan, new_quantity
+            return
+        prorate = (
+            proration is not ProrationBehavior.NONE
+            and self.settings.proration is not ProrationUnit.NONE
+        )
+        remaining = Period(at, self.period.end) if at < self.period.end else None
+        share = (
+            remaining_share(self.period, at, self.settings.proration, self.settings.tz)
+            if prorate and remaining
+            else None
+        )
+        if new_plan.interval != old_plan.interval:
+            lines: list[InvoiceLine] = []
+            if share is not None and remaining is not None:
+                lines += self._prorated_lines(old_plan, old_quantity, remaining, share, credit=True)
+            lines += (
+                self._usage_lines(old_plan, Period(self.period.start, at))
+                if at > self.period.start
+                else []
+            )
+            lines += self._take_pending()
+            self.plan, self.quantity = new_plan, new_quantity
+            self.anchor = at
+            self.period = Period(at, self._next_end(at))
+            lines += self._advance_lines(new_plan, new_quantity, self.period)
+            self.period_invoice = self._issue(at, self.period, lines)
+            return
+        self.plan, self.quantity = new_plan, new_quantity
+        if share is None or remaining is None:
+            return
+        lines = self._prorated_lines(old_plan, old_quantity, remaining, share, credit=True)
+        lines += self._prorated_lines(new_plan, new_quantity, remaining, share, credit=False)
+        if proration is ProrationBehavior.INVOICE_NOW:
+            self._issue(at, remaining, self._take_pending() + lines)
+        else:
+            self.pending.extend(lines)
+
+    def record_usage(self, at: datetime, meter: str, value: Fraction, key: str | None) -> None:
+        self._require_live()
+        if self.status is SubscriptionStatus.ACTIVE:  # usage in a trial or a pause is not billed
+            self.usage.append(UsageEvent(at, meter, value, key))
+
+    def apply_coupon(self, at: datetime, coupon: Coupon) -> None:
+        self._require_live()
+        self.coupon = AppliedCoupon(coupon, at)
+
+    def cancel(
+        self, at: datetime, *, timing: Timing = Timing.PERIOD_END, refund: Refund = Refund.NONE
+    ) -> None:
+        self._require_live()
+        assert self.plan is not None and self.period is not None
+        if timing is Timing.PERIOD_END:
+            self.cancel_at_period_end = True
+            return
+        was_active = self.status is SubscriptionStatus.ACTIVE
+        if refund is not Refund.NONE and was_active and at < self.period.end:
+            self._credit_unused(at, refund)
+        lines = (
+            self._usage_lines(self.plan, Period(self.period.start, at))
+            if was_active and at > self.period.start
+            else []
+        )
+        lines += self._take_pending()
+        if lines:
+            self._issue(
+                at, Period(self.period.start, at) if at > self.period.start else self.period, lines
+            )
+        self.status = SubscriptionStatus.CANCELED
+        self.cancel_at_period_end = False
+
+    def _credit_unused(self, at: datetime, refund: Refund) -> None:
+        assert self.plan is not None and self.period is not None
+        paid = self.period_invoice
+        if paid is None or paid.total <= 0:
+            return  # nothing was paid for this period (a trial, or fully credited)
+        share = remaining_share(
+            self.period,
+            at,
+            self.settings.proration
+            if self.settings.proration is not ProrationUnit.NONE
+            else ProrationUnit.DAY,
+            self.settings.tz,
+        )
+        unused = Period(at, self.period.end)
+        lines = self._prorated_lines(self.plan, self.quantity, unused, share, credit=False)
+        note_lines = tuple(
+            CreditNoteLine(
+                description=line.description.replace("Remaining time on", "Unused time on"),
+                amount=line.amount,
+                explanation=line.explanation,
+            )
+            for line in lines
+        )
+        subtotal = sum(line.amount for line in note_lines)
+        discount = 0
+        if paid.subtotal > 0 and paid.discount > 0:
+            discount = min(
+                subtotal,
+                round_minor(
+                    Fraction(subtotal * paid.discount, paid.subtotal), self.settings.rounding
+                ),
+            )
+        rate = self.settings.tax_rate
+        tax = compute_tax(
+            [line.amount for line in note_lines],
+            discount,
+            rate,
+            self.settings.tax_rounding,
+            self.settings.rounding,
+        )
+        total = subtotal - discount + (0 if rate is None or rate.inclusive else tax)
+        if total <= 0:
+            return
+        refunded = total if refund is Refund.PRORATED_REFUND else 0
+        credited = total - refunded
+        self.balance -= credited
+        self.credit_notes.append(
+            CreditNote(
+                number=f"CN-{len(self.credit_notes) + 1:06d}",
+                issued_at=at,
+                invoice=paid.number,
+                lines=note_lines,
+                subtotal=subtotal,
+                discount=discount,
+                tax=tax,
+                total=total,
+                refunded=refunded,
+                credited=credited,
+            )
+        )
+
+    def uncancel(self, at: datetime) -> None:
+        self._require_live()
+        if not self.cancel_at_period_end:
+            raise InvalidTransition(
+                "the subscription is not set to cancel", code=BillingErrorCode.NOT_CANCELING
+            )
+        self.cancel_at_period_end = False
+
+    def pause(self, at: datetime, *, resume_at: datetime | None = None) -> None:
+        self._require_live()
+        if self.status is SubscriptionStatus.PAUSED:
+            raise InvalidTransition(
+                "the subscription is already paused", code=BillingErrorCode.NOT_PAUSED
+            )
+        if resume_at is not None and resume_at <= at:
+            raise ValidationFailed({"resume_at": "must be after the pause"})
+        self.status = SubscriptionStatus.PAUSED
+        self.resume_at = resume_at
+
+    def resume(self, at: datetime) -> None:
+        self._require_live()
+        if self.status is not SubscriptionStatus.PAUSED:
+            raise InvalidTransition(
+                "the subscription is not paused", code=BillingErrorCode.NOT_PAUSED
+            )
+        self.status = SubscriptionStatus.ACTIVE
+        self.resume_at = None
+
+    # -- time ---------------------------------------------------------------------------------
+    def advance_to(self, until: datetime) -> None:
+        """Process every renewal, trial end, scheduled change and pause end due at or before ``until``."""
+        while self.status not in (None, SubscriptionStatus.CANCELED):
+            assert self.period is not None
+            due = self.period.end
+            if (
+                self.status is SubscriptionStatus.PAUSED
+                and self.resume_at is not None
+                and self.resume_at < due
+            ):
+                if self.resume_at > until:
+                    return
+                self.resume(self.resume_at)
+                continue
+            if due > until:
+                return
+            self._roll(due)
+
+    def _roll(self, at: datetime) -> None:
+        assert self.plan is not None and self.period is not None
+        ending = self.period
+        was_trial = self.status is SubscriptionStatus.TRIALING
+        was_paused = self.status is SubscriptionStatus.PAUSED
+        if self.cancel_at_period_end:
+            lines = [] if was_trial or was_paused else self._usage_lines(self.plan, ending)
+            lines += self._take_pending()
+            if lines:
+                self._issue(at, ending, lines)
+            self.status = SubscriptionStatus.CANCELED
+            self.cancel_at_period_end = False
+            return
+        usage_plan = self.plan
+        if self.scheduled is not None:
+            new_plan, new_quantity = self.scheduled
+            self.scheduled = None
+            if new_plan.interval != self.plan.interval:
+                self.anchor = at
+            self.plan, self.quantity = new_plan, new_quantity
+        lines = [] if was_trial or was_paused else self._usage_lines(usage_plan, ending)
+        if was_trial:
+            self.status = SubscriptionStatus.ACTIVE
+            if self.pending_anchor is not None:
+                anchor, self.pending_anchor = self.pending_anchor, None
+                self.anchor = anchor
+                self.period = Period(at, anchor)
+                lines += self._take_pending() + self._stub_lines(
+                    self.plan, self.quantity, at, anchor
+                )
+                self.period_invoice = self._issue(at, self.period, lines)
+                return
+            self.anchor = at
+        self.period = Period(at, self._next_end(at))
+        if was_paused:
+            return
+        lines += self._take_pending() + self._advance_lines(self.plan, self.quantity, self.period)
+        self.period_invoice = self._issue(at, self.period, lines)
+
+
+def aggregate(events: list[UsageEvent], aggregation: Aggregation) -> Fraction:
+    match aggregation:
+        case Aggregation.SUM:
+            return sum((e.value for e in events), Fraction(0))
+        case Aggregation.COUNT:
+            return Fraction(len(events))
+        case Aggregation.MAX:
+            return max((e.value for e in events), default=Fraction(0))
+        case Aggregation.UNIQUE_COUNT:
+            return Fraction(len({e.key for e in events}))
+        case Aggregation.LAST:
+            return events[-1].value if events else Fraction(0)
+    raise AssertionError(aggregation)  # pragma: no cover
+
+
+def _check_quantity(quantity: int) -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise ValidationFailed(
+            {"quantity": "must be a whole number of at least 1"}, code=BillingErrorCode.BAD_QUANTITY
+        )
+
+
+__all__ = ["SubscriptionEngine", "tax_of"]

@@ -1,0 +1,1 @@
+"""Pure pricing rules: charge models, proration fractions, discounts, tax, invoice totals."""
