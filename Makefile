@@ -52,10 +52,11 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs
+	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate
 
 bench: $(STAMP)
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}
+	$(PY) -m bench.pricing
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output

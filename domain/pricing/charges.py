@@ -16,11 +16,15 @@ All amounts here are exact ``Fraction``s of *minor* units; the caller rounds onc
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from domain.catalog.model import Charge, ChargeModel
 from domain.shared.money import Currency
+
+AmountText = Callable[[Fraction | int | Decimal], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,11 @@ def fmt_units(value: Fraction) -> str:
 
 def fmt_amount(minor: Fraction, currency: Currency) -> str:
     """Minor units as a major-unit decimal string with at least the currency's decimals."""
+    exp = currency.exponent
+    if minor.denominator == 1:  # the common case: whole minor units, integer arithmetic only
+        whole, part = divmod(abs(minor.numerator), 10**exp)
+        sign = "-" if minor.numerator < 0 else ""
+        return f"{sign}{whole}.{part:0{exp}d}" if exp else f"{sign}{whole}"
     from decimal import Decimal, localcontext
 
     with localcontext() as ctx:
@@ -57,7 +66,9 @@ def fmt_amount(minor: Fraction, currency: Currency) -> str:
 
 
 def price_charge(charge: Charge, units: Fraction, currency: Currency) -> ChargeQuote:
-    amount_of = lambda minor: fmt_amount(Fraction(minor), currency)  # noqa: E731
+    def amount_of(minor: Fraction | int | Decimal) -> str:
+        return fmt_amount(Fraction(minor), currency)
+
     match charge.model:
         case ChargeModel.FLAT:
             amount = Fraction(charge.amount_minor)
@@ -78,7 +89,7 @@ def _average(amount: Fraction, units: Fraction) -> Fraction:
     return amount / units if units else Fraction(0)
 
 
-def _graduated(charge: Charge, units: Fraction, amount_of) -> ChargeQuote:  # type: ignore[no-untyped-def]
+def _graduated(charge: Charge, units: Fraction, amount_of: AmountText) -> ChargeQuote:
     total = Fraction(0)
     parts: list[str] = []
     lower = Fraction(0)
@@ -100,7 +111,7 @@ def _graduated(charge: Charge, units: Fraction, amount_of) -> ChargeQuote:  # ty
     return ChargeQuote(total, units, _average(total, units), explanation)
 
 
-def _volume(charge: Charge, units: Fraction, amount_of) -> ChargeQuote:  # type: ignore[no-untyped-def]
+def _volume(charge: Charge, units: Fraction, amount_of: AmountText) -> ChargeQuote:
     if units <= 0:
         first = charge.tiers[0]
         return ChargeQuote(
@@ -115,7 +126,7 @@ def _volume(charge: Charge, units: Fraction, amount_of) -> ChargeQuote:  # type:
     return ChargeQuote(total, units, _average(total, units), explanation)
 
 
-def _package(charge: Charge, units: Fraction, amount_of) -> ChargeQuote:  # type: ignore[no-untyped-def]
+def _package(charge: Charge, units: Fraction, amount_of: AmountText) -> ChargeQuote:
     billable = max(Fraction(0), units - charge.free_units)
     packages = math.ceil(billable / charge.package_size)
     price = Fraction(charge.amount_minor)

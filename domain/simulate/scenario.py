@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -59,9 +59,7 @@ class Scenario:
 
 
 # -- primitives ---------------------------------------------------------------------------------
-def _obj(
-    value: Any, path: str, allowed: set[str], required: set[str] = frozenset()
-) -> dict[str, Any]:  # type: ignore[assignment]
+def _obj(value: Any, path: str, allowed: set[str], required: Iterable[str] = ()) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidScenario(path, "must be an object")
     for key in value:
@@ -100,7 +98,7 @@ def _int(value: Any, path: str, minimum: int) -> int:
         value = int(value)
     if value < minimum:
         raise InvalidScenario(path, f"must be at least {minimum}")
-    return value
+    return int(value)
 
 
 def _decimal(value: Any, path: str, *, minimum: Decimal | None = Decimal(0)) -> Decimal:
