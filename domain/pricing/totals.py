@@ -5,8 +5,8 @@ Rules (also in the README's "Billing rules"):
   applies to a subtotal of zero or less. Percent discounts round once with the invoice's rounding.
 - Tax is computed on the amount after discount, rounded with the same rounding mode.
   ``per_invoice``: one rounding on the discounted subtotal. ``per_line``: the discount is first
-  allocated over the lines in proportion to their amounts (the rounding remainder to the last
-  line), then each line's tax is rounded and the taxes summed.
+  allocated over the lines in proportion to their amounts (each share rounded once, the rounding
+  remainder to the last line), then each line's tax is rounded and the taxes summed.
 - Exclusive tax: ``total = subtotal - discount + tax``. Inclusive tax: the lines already contain
   it, ``total = subtotal - discount`` and ``tax`` is the part of the total that is tax
   (``amount x rate / (1 + rate)``).
@@ -53,17 +53,24 @@ class Totals:
     balance_after: int  # the customer balance after this invoice (negative = owed to them)
 
 
-def allocate_to_last(total: int, weights: Sequence[int]) -> list[int]:
-    """Split ``total`` in proportion to ``weights``, rounding each share down (toward zero) and
-    giving the whole rounding remainder to the last part. Non-positive weights get nothing."""
-    positive = [max(0, w) for w in weights]
-    base = sum(positive)
+def allocate_to_last(
+    total: int, weights: Sequence[int], rounding: Rounding = Rounding.HALF_UP
+) -> list[int]:
+    """Split ``total`` in proportion to ``weights``: every part but the last is its exact share
+    rounded once (``rounding``), and the last line with a share takes the rest, so the parts sum
+    to ``total``. Lines of zero or negative amount get no share of a discount."""
     if not weights:
         return []
+    positive = [max(0, w) for w in weights]
+    base = sum(positive)
     if base == 0:
         return [0] * (len(weights) - 1) + [total]
-    parts = [int(Fraction(total * w, base)) for w in positive]
-    parts[-1] += total - sum(parts)
+    last = max(i for i, w in enumerate(positive) if w > 0)  # the last line that takes a share
+    parts = [
+        0 if i == last else round_minor(Fraction(total * w, base), rounding)
+        for i, w in enumerate(positive)
+    ]
+    parts[last] = total - sum(parts)
     return parts
 
 
@@ -82,7 +89,7 @@ def compute_tax(
         return 0
     if mode is TaxRounding.PER_INVOICE or not lines:
         return tax_of(sum(lines) - discount, rate, rounding)
-    shares = allocate_to_last(discount, lines)
+    shares = allocate_to_last(discount, lines, rounding)
     return sum(
         tax_of(line - share, rate, rounding) for line, share in zip(lines, shares, strict=True)
     )
