@@ -71,3 +71,35 @@ def test_migrate_and_seed_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
 def test_check_accepts_the_test_database(database: TestDatabase) -> None:
     result = _cli("check", DATABASE_URL=database.url)
     assert result.returncode == 0, result.stderr
+
+
+def test_worker_runs_jobs_alone_and_stops_gracefully(tmp_path: Path) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    url = f"sqlite:///{tmp_path / 'worker.db'}"
+    assert _cli("migrate", DATABASE_URL=url).returncode == 0
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "worker"], cwd=ROOT,
+        env={**clean, "DATABASE_URL": url, "APP_JOBS_POLL_INTERVAL": "0.05"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        # the worker enqueues the schedule's latest tick (jobs.purge_finished) and runs it
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline:
+            with sqlite3.connect(tmp_path / "worker.db") as conn:
+                row = conn.execute("SELECT status FROM job WHERE name = 'jobs.purge_finished'").fetchone()
+            status = row[0] if row else None
+            if status == "succeeded":
+                break
+            time.sleep(0.1)
+        assert status == "succeeded"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=30)
+    assert worker.returncode == 0, stderr
+    assert "job runner stopped" in stderr

@@ -199,3 +199,16 @@ async def test_domain_errors_map_to_pages_fragments_and_flash(app: Litestar, db:
         assert crashed.status_code == 500
         assert crashed.headers["x-request-id"] in crashed.text, "the page quotes the request id"
         assert "a bug" not in crashed.text, "internals never reach the visitor"
+
+
+async def test_drain_jobs_runs_what_a_use_case_enqueued(app: Litestar, db: TestDatabase) -> None:
+    from domain.adapters.db.tables import JobTable
+    from tests.support.jobs import drain_jobs
+
+    runtime = app.state.runtime
+    uow = runtime.uow()
+    async with uow:
+        uow.jobs.enqueue("jobs.purge_finished", unique_key="manual-purge")
+        await uow.commit()
+    assert await drain_jobs(app) == 2  # the enqueued job and the schedule's latest tick
+    assert {r["status"] for r in await JobTable.select(JobTable.status)} == {"succeeded"}
