@@ -20,7 +20,8 @@ Rules it follows (the README's "Billing rules" section lists them all):
   cancel instant is then invoiced, so the credit applies to it.
 - Pausing follows Stripe's "pause collection (void)": billing periods keep rolling, invoices that
   fall inside the pause are not issued and usage is not recorded; resuming bills again from the
-  next renewal.
+  next renewal. The usage recorded before the pause is still billed, at the first renewal inside
+  the pause, on an invoice for the period it was recorded in.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ class SubscriptionEngine:
     cancel_at_period_end: bool = False
     scheduled: tuple[Plan, int] | None = None
     resume_at: datetime | None = None
+    paused_at: datetime | None = None
     coupon: AppliedCoupon | None = None
     carry: int = 0
     balance: int = 0
@@ -174,6 +176,8 @@ class SubscriptionEngine:
     def _dates(self, period: Period) -> str:
         start = period.start.astimezone(self.settings.tz)
         end = period.end.astimezone(self.settings.tz)
+        if start.year != end.year:
+            return f"{start:%b} {start.day}, {start.year} - {end:%b} {end.day}, {end.year}"
         return f"{start:%b} {start.day} - {end:%b} {end.day}"
 
     def _amount(self, minor: Fraction | int) -> str:
@@ -599,6 +603,7 @@ class SubscriptionEngine:
             raise ValidationFailed({"resume_at": "must be after the pause"})
         self.status = SubscriptionStatus.PAUSED
         self.resume_at = resume_at
+        self.paused_at = at
 
     def resume(self, at: datetime) -> None:
         self._require_live()
@@ -648,7 +653,14 @@ class SubscriptionEngine:
             if new_plan.interval != self.plan.interval:
                 self.anchor = at
             self.plan, self.quantity = new_plan, new_quantity
-        lines = [] if was_trial or was_paused else self._usage_lines(usage_plan, ending)
+        # usage is billed for the time the subscription was active: a pause that began inside the
+        # ending period still bills that period's usage (recorded before the pause)
+        paused_within = was_paused and self.paused_at is not None and self.paused_at > ending.start
+        lines = (
+            []
+            if was_trial or (was_paused and not paused_within)
+            else self._usage_lines(usage_plan, ending)
+        )
         if was_trial:
             self.status = SubscriptionStatus.ACTIVE
             if self.pending_anchor is not None:
@@ -663,6 +675,8 @@ class SubscriptionEngine:
             self.anchor = at
         self.period = Period(at, self._next_end(at))
         if was_paused:
+            if lines:  # the usage of the period the pause began in
+                self._issue(at, ending, lines)
             return
         lines += self._take_pending() + self._advance_lines(self.plan, self.quantity, self.period)
         self.period_invoice = self._issue(at, self.period, lines)
