@@ -261,6 +261,24 @@ class SubscriptionEngine:
             )
         return lines
 
+    def _renewal_lines(
+        self, usage_plan: Plan, ending: Period | None, plan: Plan, quantity: int, period: Period
+    ) -> list[InvoiceLine]:
+        """The charges of a renewal invoice in catalog order: each usage charge for the ending
+        period (``ending`` None: no usage is billed, as after a trial), each licensed charge in
+        advance for the new period. After a period-end plan change the old plan's usage comes
+        first, then the new plan's charges."""
+        usage = self._usage_lines(usage_plan, ending) if ending is not None else []
+        advance = self._advance_lines(plan, quantity, period)
+        if usage_plan is not plan:
+            return usage + advance
+        usage_lines, advance_lines = iter(usage), iter(advance)
+        return [
+            next(usage_lines) if charge.is_usage else next(advance_lines)
+            for charge in self._price(plan).charges
+            if not charge.is_usage or ending is not None
+        ]
+
     def _usage_lines(self, plan: Plan, period: Period) -> list[InvoiceLine]:
         price = self._price(plan)
         lines = []
@@ -634,13 +652,18 @@ class SubscriptionEngine:
             self._roll(due)
 
     def _roll(self, at: datetime) -> None:
+        """Renew at the end of the current period (or end the subscription there)."""
         assert self.plan is not None and self.period is not None
         ending = self.period
         was_trial = self.status is SubscriptionStatus.TRIALING
         was_paused = self.status is SubscriptionStatus.PAUSED
+        # usage is billed for the time the subscription was active: a pause that began inside the
+        # ending period still bills that period's usage (recorded before the pause)
+        paused_within = was_paused and self.paused_at is not None and self.paused_at > ending.start
+        bill_usage = not was_trial and (not was_paused or paused_within)
         if self.cancel_at_period_end:
-            lines = [] if was_trial or was_paused else self._usage_lines(self.plan, ending)
-            lines += self._take_pending()
+            lines = self._take_pending()
+            lines += self._usage_lines(self.plan, ending) if bill_usage else []
             if lines:
                 self._issue(at, ending, lines)
             self.status = SubscriptionStatus.CANCELED
@@ -653,21 +676,13 @@ class SubscriptionEngine:
             if new_plan.interval != self.plan.interval:
                 self.anchor = at
             self.plan, self.quantity = new_plan, new_quantity
-        # usage is billed for the time the subscription was active: a pause that began inside the
-        # ending period still bills that period's usage (recorded before the pause)
-        paused_within = was_paused and self.paused_at is not None and self.paused_at > ending.start
-        lines = (
-            []
-            if was_trial or (was_paused and not paused_within)
-            else self._usage_lines(usage_plan, ending)
-        )
         if was_trial:
             self.status = SubscriptionStatus.ACTIVE
             if self.pending_anchor is not None:
                 anchor, self.pending_anchor = self.pending_anchor, None
                 self.anchor = anchor
                 self.period = Period(at, anchor)
-                lines += self._take_pending() + self._stub_lines(
+                lines = self._take_pending() + self._stub_lines(
                     self.plan, self.quantity, at, anchor
                 )
                 self.period_invoice = self._issue(at, self.period, lines)
@@ -675,10 +690,14 @@ class SubscriptionEngine:
             self.anchor = at
         self.period = Period(at, self._next_end(at))
         if was_paused:
-            if lines:  # the usage of the period the pause began in
-                self._issue(at, ending, lines)
+            if bill_usage:  # the usage of the period the pause began in
+                usage = self._usage_lines(usage_plan, ending)
+                if usage:
+                    self._issue(at, ending, usage)
             return
-        lines += self._take_pending() + self._advance_lines(self.plan, self.quantity, self.period)
+        lines = self._take_pending() + self._renewal_lines(
+            usage_plan, ending if bill_usage else None, self.plan, self.quantity, self.period
+        )
         self.period_invoice = self._issue(at, self.period, lines)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.billing.model import CreditNote, Invoice
 from domain.pricing.charges import fmt_amount, fmt_units
-from domain.shared.money import Currency
+from domain.shared.money import Currency, round_minor
 from domain.simulate.run import SimulationResult
 
 
@@ -24,6 +24,19 @@ def _money(minor: int | Fraction, currency: Currency) -> str:
     return fmt_amount(Fraction(minor), currency)
 
 
+UNIT_EXTRA_DECIMALS = 4
+
+
+def _unit_amount(minor: Fraction, currency: Currency) -> str:
+    """A unit price: exact when it has at most 4 decimals more than the currency (0.0005 USD);
+    an average that does not terminate (15.00 for 251 units) is rounded half-up to that many."""
+    scale = 10**UNIT_EXTRA_DECIMALS
+    scaled = minor * scale
+    if scaled.denominator != 1:
+        scaled = Fraction(round_minor(scaled))
+    return fmt_amount(scaled / scale, currency)
+
+
 def _invoice(invoice: Invoice, currency: Currency) -> dict[str, Any]:
     return {
         "number": invoice.number,
@@ -36,7 +49,7 @@ def _invoice(invoice: Invoice, currency: Currency) -> dict[str, Any]:
                 "kind": line.kind.value,
                 "description": line.description,
                 "quantity": fmt_units(line.quantity),
-                "unit_amount": _money(line.unit_amount, currency),
+                "unit_amount": _unit_amount(line.unit_amount, currency),
                 "amount": _money(line.amount, currency),
                 "period_start": instant(line.period.start),
                 "period_end": instant(line.period.end),
