@@ -279,7 +279,12 @@ class SubscriptionEngine:
             if not charge.is_usage or ending is not None
         ]
 
-    def _usage_lines(self, plan: Plan, period: Period) -> list[InvoiceLine]:
+    def _usage_lines(
+        self, plan: Plan, period: Period, *, through: datetime | None = None
+    ) -> list[InvoiceLine]:
+        """One usage line per metered charge: its events in ``period`` (half-open), or, with
+        ``through``, from the period start up to and including that instant (a cancellation bills
+        usage recorded at its own instant, before it in the event list)."""
         price = self._price(plan)
         lines = []
         for charge in price.charges:
@@ -288,7 +293,9 @@ class SubscriptionEngine:
             events = [
                 e
                 for e in self.usage
-                if e.meter == charge.meter.name and period.start <= e.at < period.end
+                if e.meter == charge.meter.name
+                and period.start <= e.at
+                and (e.at <= through if through is not None else e.at < period.end)
             ]
             units = aggregate(events, charge.meter.aggregation)
             quote = price_charge(charge, units, self.currency)
@@ -529,24 +536,26 @@ class SubscriptionEngine:
         was_active = self.status is SubscriptionStatus.ACTIVE
         if refund is not Refund.NONE and was_active and at < self.period.end:
             self._credit_unused(at, refund)
-        lines = (
-            self._usage_lines(self.plan, Period(self.period.start, at))
-            if was_active and at > self.period.start
-            else []
-        )
+        # a cancellation at the very instant a period starts has no usage of that period to bill
+        used = Period(self.period.start, at) if at > self.period.start else None
+        lines = self._usage_lines(self.plan, used, through=at) if was_active and used else []
         lines += self._take_pending()
         if lines:
-            self._issue(
-                at, Period(self.period.start, at) if at > self.period.start else self.period, lines
-            )
+            self._issue(at, used or self.period, lines)
         self.status = SubscriptionStatus.CANCELED
         self.cancel_at_period_end = False
 
     def _credit_unused(self, at: datetime, refund: Refund) -> None:
         assert self.plan is not None and self.period is not None
         paid = self.period_invoice
-        if paid is None or paid.total <= 0:
-            return  # nothing was paid for this period (a trial, or fully credited)
+        billed = paid is not None and any(
+            line.kind in (LineKind.SUBSCRIPTION, LineKind.PRORATION)
+            and line.period == self.period
+            and line.amount > 0
+            for line in paid.lines
+        )
+        if paid is None or not billed:
+            return  # the period's charges were never billed (a trial, a free stub)
         share = remaining_share(
             self.period,
             at,

@@ -71,6 +71,15 @@ def allocate_to_last(
         for i, w in enumerate(positive)
     ]
     parts[last] = total - sum(parts)
+    if parts[last] != 0 and (parts[last] < 0) != (total < 0):
+        # tiny amounts where rounding every share overshoots (2 over four equal lines): round the
+        # running total instead, so no share has the wrong sign and they still sum exactly
+        bounds = [
+            round_minor(Fraction(total * sum(positive[: i + 1]), base), rounding)
+            for i in range(len(positive))
+        ]
+        bounds[-1] = total
+        parts = [b - a for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
     return parts
 
 
