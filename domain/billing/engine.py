@@ -45,7 +45,7 @@ from domain.catalog.model import Aggregation, Charge, ChargeModel, Plan, PlanPri
 from domain.pricing.charges import fmt_amount, fmt_units, price_charge
 from domain.pricing.coupons import AppliedCoupon, Coupon, discount_for
 from domain.pricing.proration import ProrationUnit, Share, remaining_share
-from domain.pricing.totals import TaxRate, TaxRounding, compute_tax, compute_totals, tax_of
+from domain.pricing.totals import TaxRate, TaxRounding, compute_tax, compute_totals
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.money import Currency, Rounding, round_minor
 from domain.shared.periods import Interval, IntervalUnit, Period, boundary, period_index
@@ -730,6 +730,3 @@ def _check_quantity(quantity: int) -> None:
         raise ValidationFailed(
             {"quantity": "must be a whole number of at least 1"}, code=BillingErrorCode.BAD_QUANTITY
         )
-
-
-__all__ = ["SubscriptionEngine", "tax_of"]
