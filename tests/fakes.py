@@ -6,6 +6,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from domain.billing.issued import IssuedInvoice
 from domain.catalog.model import Plan
 from domain.jobs.model import JsonValue
 from domain.shared.errors import Conflict
@@ -32,6 +33,29 @@ class InMemoryPlanRepository:
         return len(self.plans)
 
 
+class InMemoryInvoiceRepository:
+    def __init__(self) -> None:
+        self.series: dict[str, int] = {}
+        self.invoices: dict[str, IssuedInvoice] = {}
+
+    async def next_number(self, prefix: str) -> int:
+        number = self.series.get(prefix, 1)
+        self.series[prefix] = number + 1
+        return number
+
+    async def add(self, issued: IssuedInvoice) -> None:
+        if issued.cycle_key and any(i.cycle_key == issued.cycle_key for i in self.invoices.values()):
+            raise Conflict("duplicate cycle", code="billing.duplicate_cycle")
+        self.invoices[issued.id] = issued
+
+    async def get(self, invoice_id: str) -> IssuedInvoice | None:
+        return self.invoices.get(invoice_id)
+
+    async def get_cycle_invoice(self, subscription_id: str, period_start: datetime) -> IssuedInvoice | None:
+        key = f"{subscription_id}:{period_start.isoformat()}"
+        return next((i for i in self.invoices.values() if i.cycle_key == key), None)
+
+
 class InMemoryJobQueue:
     def __init__(self) -> None:
         self.pending: list[tuple[str, dict[str, JsonValue], str | None, datetime | None]] = []
@@ -55,6 +79,7 @@ class InMemoryUnitOfWork:
 
     def __init__(self) -> None:
         self.plans = InMemoryPlanRepository()
+        self.invoices = InMemoryInvoiceRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

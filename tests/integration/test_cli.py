@@ -80,11 +80,16 @@ def test_worker_runs_jobs_alone_and_stops_gracefully(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'worker.db'}"
     assert _cli("migrate", DATABASE_URL=url).returncode == 0
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker"], cwd=ROOT,
+        [sys.executable, "-m", "web.cli", "worker"],
+        cwd=ROOT,
         env={**clean, "DATABASE_URL": url, "APP_JOBS_POLL_INTERVAL": "0.05"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         # the worker enqueues the schedule's latest tick (jobs.purge_finished) and runs it
@@ -92,7 +97,9 @@ def test_worker_runs_jobs_alone_and_stops_gracefully(tmp_path: Path) -> None:
         status = None
         while time.monotonic() < deadline:
             with sqlite3.connect(tmp_path / "worker.db") as conn:
-                row = conn.execute("SELECT status FROM job WHERE name = 'jobs.purge_finished'").fetchone()
+                row = conn.execute(
+                    "SELECT status FROM job WHERE name = 'jobs.purge_finished'"
+                ).fetchone()
             status = row[0] if row else None
             if status == "succeeded":
                 break

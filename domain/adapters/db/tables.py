@@ -61,7 +61,63 @@ class JobTable(Table, tablename="job"):
     finished_at = Timestamptz(default=None, null=True)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (PlanTable, PlanPriceTable, JobTable)
+class InvoiceSeriesTable(Table, tablename="invoice_series"):
+    """A numbering series ("INV-2026-"); ``next_number`` moves only inside the issuing transaction,
+    so a rolled-back issue gives its number back and the series stays gapless."""
+
+    id = Varchar(length=36, primary_key=True)
+    prefix = Varchar(length=40, unique=True)
+    next_number = BigInt(default=1)
+
+
+class InvoiceTable(Table, tablename="invoice"):
+    """An issued invoice: immutable; it snapshots the customer and every amount."""
+
+    id = Varchar(length=36, primary_key=True)
+    number = Varchar(length=64, unique=True)
+    subscription_id = Varchar(length=36, null=True, default=None, index=True)
+    customer_id = Varchar(length=36, null=True, default=None, index=True)
+    billing_reason = Varchar(length=32)
+    # "<subscription>:<period start>" for renewal invoices: the database refuses a second one
+    cycle_key = Varchar(length=100, null=True, default=None, unique=True)
+    status = Varchar(length=16)
+    currency = Varchar(length=3)
+    period_start = Timestamptz(default=None, null=True)
+    period_end = Timestamptz(default=None, null=True)
+    issued_at = Timestamptz(default=None, null=True)
+    subtotal_minor = BigInt(default=0)
+    discount_minor = BigInt(default=0)
+    tax_minor = BigInt(default=0)
+    total_minor = BigInt(default=0)
+    credit_applied_minor = BigInt(default=0)
+    amount_due_minor = BigInt(default=0)
+    customer_snapshot = JSON(default={})
+
+
+class InvoiceLineTable(Table, tablename="invoice_line"):
+    id = Varchar(length=36, primary_key=True)
+    invoice = ForeignKey(
+        references=InvoiceTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    position = Integer(default=0)
+    kind = Varchar(length=16)
+    description = Text(default="")
+    quantity = Text()  # exact: a decimal string ("250", "2.5")
+    unit_amount_minor = Text()  # exact minor units: "0.05" (sub-minor), or a ratio "1057/1234"
+    amount_minor = BigInt(default=0)
+    period_start = Timestamptz(default=None, null=True)
+    period_end = Timestamptz(default=None, null=True)
+    explanation = Text(default="")
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    PlanTable,
+    PlanPriceTable,
+    JobTable,
+    InvoiceSeriesTable,
+    InvoiceTable,
+    InvoiceLineTable,
+)
 
 
 def bind_tables(engine: object) -> None:

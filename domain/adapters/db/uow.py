@@ -16,6 +16,7 @@ from typing import Any, Self
 from piccolo.engine.base import Engine
 
 from domain.adapters.db.job_store import insert_jobs
+from domain.adapters.db.repositories.billing import PiccoloInvoiceRepository
 from domain.adapters.db.repositories.catalog import PiccoloPlanRepository
 from domain.adapters.db.transactions import write_transaction
 from domain.jobs.model import JsonValue, NewJob
@@ -54,6 +55,7 @@ class PiccoloUnitOfWork:
         self._txn: Any = None
         self._nested = False
         self.plans = PiccoloPlanRepository()
+        self.invoices = PiccoloInvoiceRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
