@@ -44,14 +44,18 @@ class InMemoryInvoiceRepository:
         return number
 
     async def add(self, issued: IssuedInvoice) -> None:
-        if issued.cycle_key and any(i.cycle_key == issued.cycle_key for i in self.invoices.values()):
+        if issued.cycle_key and any(
+            i.cycle_key == issued.cycle_key for i in self.invoices.values()
+        ):
             raise Conflict("duplicate cycle", code="billing.duplicate_cycle")
         self.invoices[issued.id] = issued
 
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
         return self.invoices.get(invoice_id)
 
-    async def get_cycle_invoice(self, subscription_id: str, period_start: datetime) -> IssuedInvoice | None:
+    async def get_cycle_invoice(
+        self, subscription_id: str, period_start: datetime
+    ) -> IssuedInvoice | None:
         key = f"{subscription_id}:{period_start.isoformat()}"
         return next((i for i in self.invoices.values() if i.cycle_key == key), None)
 

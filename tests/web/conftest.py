@@ -44,7 +44,9 @@ def app(db: TestDatabase, clock: FrozenClock) -> Litestar:
 
 
 @asynccontextmanager
-async def serve(app: Litestar, base_url: str = "http://testserver.local") -> AsyncIterator[httpx.AsyncClient]:
+async def serve(
+    app: Litestar, base_url: str = "http://testserver.local"
+) -> AsyncIterator[httpx.AsyncClient]:
     """Run the app's lifespan in this loop and give an httpx client bound to it.
 
     The lifespan lives in a task of its own: it uses anyio cancel scopes, which must be left in

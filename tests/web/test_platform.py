@@ -158,7 +158,9 @@ async def test_cookies_are_secure_in_production(db: TestDatabase, clock) -> None
     assert "max-age=63072000" in response.headers["strict-transport-security"]
 
 
-async def test_domain_errors_map_to_pages_fragments_and_flash(app: Litestar, db: TestDatabase) -> None:
+async def test_domain_errors_map_to_pages_fragments_and_flash(
+    app: Litestar, db: TestDatabase
+) -> None:
     @post("/test-only/refuse", name="test_refuse")
     async def refuse() -> None:
         raise InvalidTransition("A canceled subscription cannot be paused.")
@@ -174,7 +176,9 @@ async def test_domain_errors_map_to_pages_fragments_and_flash(app: Litestar, db:
     for handler in (refuse, invalid, boom):
         app.register(handler)
     async with serve(app, "http://testserver.local") as client:
-        csrf = json.loads(parse((await client.get("/")).text).find("body")["hx-headers"])["X-CSRFToken"]
+        csrf = json.loads(parse((await client.get("/")).text).find("body")["hx-headers"])[
+            "X-CSRFToken"
+        ]
         headers = {"X-CSRFToken": csrf}
 
         htmx = await client.post("/test-only/refuse", headers={**headers, "HX-Request": "true"})
@@ -183,7 +187,8 @@ async def test_domain_errors_map_to_pages_fragments_and_flash(app: Litestar, db:
         assert "cannot be paused" in parse(htmx.text).select_one("#flash").get_text()
 
         plain = await client.post(
-            "/test-only/refuse", headers={**headers, "Referer": "http://testserver.local/?currency=EUR"},
+            "/test-only/refuse",
+            headers={**headers, "Referer": "http://testserver.local/?currency=EUR"},
             follow_redirects=False,
         )
         assert plain.status_code == 303
