@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
-from domain.billing.model import Invoice
+from domain.billing.model import Invoice, InvoiceStatus
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import new_id
 from domain.unit_of_work import UnitOfWork
@@ -31,7 +31,8 @@ async def issue_invoice(
     - A renewal invoice (``subscription_cycle``) exists at most once per subscription and period:
       issuing it again returns the stored one; two concurrent issues cannot both commit (the
       database's unique ``cycle_key``), the loser gets ``Conflict`` (``billing.duplicate_cycle``).
-    - The stored invoice is immutable and snapshots the customer; corrections are credit notes.
+    - The stored invoice is ``open`` (payment comes next), immutable, and snapshots the customer;
+      corrections are credit notes.
     """
     if not _PREFIX.match(series):
         raise ValidationFailed(
@@ -50,7 +51,8 @@ async def issue_invoice(
             customer_id=customer_id,
             reason=reason,
             customer=customer,
-            invoice=replace(computed, number=f"{series}{number:06d}"),
+            # open until a payment settles it (the simulator's "paid at issue" is its own rule)
+            invoice=replace(computed, number=f"{series}{number:06d}", status=InvoiceStatus.OPEN),
         )
         await uow.invoices.add(issued)
         await uow.commit()

@@ -68,6 +68,7 @@ async def test_issued_invoices_get_consecutive_numbers_and_round_trip_exactly(
         loaded = await _uow(db, clock).invoices.get(stored.id)
         assert loaded is not None
         assert loaded.customer == ACME
+        assert loaded.invoice.status == "open"
         assert loaded.invoice.lines == original.lines, "quantities, sub-minor unit prices, periods"
         assert (loaded.invoice.subtotal, loaded.invoice.discount, loaded.invoice.total) == (
             original.subtotal,
