@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable
 
 from piccolo.engine.base import Engine
 
@@ -53,9 +52,6 @@ def make_runner(
         backoff=Backoff(rng=ZeroJitter()),  # type: ignore[arg-type]
         worker_id=worker_id,
     )
-
-
-JobFn = Callable[..., Awaitable[None]]
 
 
 def recording_registry(log: list[tuple[str, dict[str, object], int]]) -> JobRegistry:
