@@ -34,26 +34,49 @@ async def issue_invoice(
     - The stored invoice is ``open`` (payment comes next), immutable, and snapshots the customer;
       corrections are credit notes.
     """
+    async with uow:
+        issued = await issue_invoice_in(
+            uow,
+            computed,
+            subscription_id=subscription_id,
+            customer_id=customer_id,
+            reason=reason,
+            customer=customer,
+            series=series,
+        )
+        await uow.commit()
+    return issued
+
+
+async def issue_invoice_in(
+    uow: UnitOfWork,
+    computed: Invoice,
+    *,
+    subscription_id: str | None,
+    customer_id: str | None,
+    reason: BillingReason,
+    customer: CustomerSnapshot,
+    series: str,
+) -> IssuedInvoice:
+    """``issue_invoice`` inside a transaction the caller already holds (and commits)."""
     if not _PREFIX.match(series):
         raise ValidationFailed(
             {"series": "a series prefix is 1-31 capital letters, digits or dashes, e.g. INV-2026-"},
             code=IssueErrorCode.BAD_SERIES,
         )
-    async with uow:
-        if reason is BillingReason.SUBSCRIPTION_CYCLE and subscription_id is not None:
-            existing = await uow.invoices.get_cycle_invoice(subscription_id, computed.period.start)
-            if existing is not None:
-                return existing
-        number = await uow.invoices.next_number(series)
-        issued = IssuedInvoice(
-            id=new_id(),
-            subscription_id=subscription_id,
-            customer_id=customer_id,
-            reason=reason,
-            customer=customer,
-            # open until a payment settles it (the simulator's "paid at issue" is its own rule)
-            invoice=replace(computed, number=f"{series}{number:06d}", status=InvoiceStatus.OPEN),
-        )
-        await uow.invoices.add(issued)
-        await uow.commit()
+    if reason is BillingReason.SUBSCRIPTION_CYCLE and subscription_id is not None:
+        existing = await uow.invoices.get_cycle_invoice(subscription_id, computed.period.start)
+        if existing is not None:
+            return existing
+    number = await uow.invoices.next_number(series)
+    issued = IssuedInvoice(
+        id=new_id(),
+        subscription_id=subscription_id,
+        customer_id=customer_id,
+        reason=reason,
+        customer=customer,
+        # open until a payment settles it (the simulator's "paid at issue" is its own rule)
+        invoice=replace(computed, number=f"{series}{number:06d}", status=InvoiceStatus.OPEN),
+    )
+    await uow.invoices.add(issued)
     return issued
