@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -52,10 +52,22 @@ from domain.shared.periods import Interval, IntervalUnit, Period, boundary, peri
 
 
 class SubscriptionStatus(StrEnum):
+    INCOMPLETE = "incomplete"  # the first invoice awaits payment; expires after 23 hours
+    INCOMPLETE_EXPIRED = "incomplete_expired"  # never paid: ended, nothing more is billed
     TRIALING = "trialing"
     ACTIVE = "active"
+    PAST_DUE = "past_due"  # a renewal payment failed; service continues while dunning retries
+    UNPAID = "unpaid"  # dunning gave up; invoices still come, access is restricted
     PAUSED = "paused"
     CANCELED = "canceled"
+
+
+ENDED = frozenset({SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED})
+# the states in which the subscription is billed normally (renewals, usage, prorations)
+BILLING = frozenset(
+    {SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID}
+)
+INCOMPLETE_WINDOW = timedelta(hours=23)
 
 
 class Timing(StrEnum):
@@ -84,6 +96,13 @@ class BillingErrorCode(StrEnum):
     CURRENCY = "billing.currency_not_sold"
     NOT_PAUSED = "billing.not_paused"
     NOT_CANCELING = "billing.not_canceling"
+    NOT_TRIALING = "billing.not_trialing"
+    BAD_TRIAL_END = "billing.bad_trial_end"
+    NO_COUPON = "billing.no_coupon"
+    NO_SCHEDULED_CHANGE = "billing.no_scheduled_change"
+    INCOMPLETE = "billing.subscription_incomplete"
+    PAYMENT_STATE = "billing.payment_state"
+    ADDON = "billing.addon_not_allowed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +123,14 @@ class UsageEvent:
     key: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class AddOnItem:
+    """An add-on attached to the subscription: a plan of kind ``addon`` and its quantity."""
+
+    plan: Plan
+    quantity: int
+
+
 @dataclass
 class SubscriptionEngine:
     settings: BillingSettings
@@ -116,6 +143,9 @@ class SubscriptionEngine:
     pending_anchor: datetime | None = None  # an anchor still ahead at the end of the trial
     cancel_at_period_end: bool = False
     scheduled: tuple[Plan, int] | None = None
+    scheduled_from: datetime | None = None  # the scheduled change waits for a renewal at/after it
+    addons: dict[str, AddOnItem] = field(default_factory=dict)
+    incomplete_expires_at: datetime | None = None
     resume_at: datetime | None = None
     paused_at: datetime | None = None
     coupon: AppliedCoupon | None = None
@@ -134,7 +164,9 @@ class SubscriptionEngine:
 
     @property
     def next_billing_at(self) -> datetime | None:
-        if self.period is None or self.status is SubscriptionStatus.CANCELED:
+        if self.period is None or self.status in ENDED:
+            return None
+        if self.status is SubscriptionStatus.INCOMPLETE:
             return None
         if self.cancel_at_period_end:
             return None
@@ -167,10 +199,21 @@ class SubscriptionEngine:
             raise InvalidTransition(
                 "there is no subscription yet", code=BillingErrorCode.NOT_SUBSCRIBED
             )
-        if self.status is SubscriptionStatus.CANCELED:
+        if self.status in ENDED:
             raise InvalidTransition(
-                "the subscription is canceled; start a new one instead",
+                "the subscription is canceled; start a new one instead"
+                if self.status is SubscriptionStatus.CANCELED
+                else "the subscription expired before its first payment; start a new one",
                 code=BillingErrorCode.CANCELED,
+            )
+
+    def _require_settled(self) -> None:
+        """Changes wait until the first payment is made (as Stripe limits incomplete updates)."""
+        self._require_live()
+        if self.status is SubscriptionStatus.INCOMPLETE:
+            raise InvalidTransition(
+                "the first payment is still due; complete it before changing the subscription",
+                code=BillingErrorCode.INCOMPLETE,
             )
 
     def _dates(self, period: Period) -> str:
@@ -270,14 +313,15 @@ class SubscriptionEngine:
         first, then the new plan's charges."""
         usage = self._usage_lines(usage_plan, ending) if ending is not None else []
         advance = self._advance_lines(plan, quantity, period)
+        addons = self._addon_lines(period)
         if usage_plan is not plan:
-            return usage + advance
+            return usage + advance + addons
         usage_lines, advance_lines = iter(usage), iter(advance)
         return [
             next(usage_lines) if charge.is_usage else next(advance_lines)
             for charge in self._price(plan).charges
             if not charge.is_usage or ending is not None
-        ]
+        ] + addons
 
     def _usage_lines(
         self, plan: Plan, period: Period, *, through: datetime | None = None
@@ -327,6 +371,45 @@ class SubscriptionEngine:
                 explanation=f"1 x {self._amount(price.setup_fee_minor)}",
             )
         ]
+
+    def _addon_lines(self, period: Period) -> list[InvoiceLine]:
+        """Each add-on's charges in advance for ``period``, after the base plan's."""
+        return [
+            line
+            for item in self.addons.values()
+            for line in self._advance_lines(item.plan, item.quantity, period)
+        ]
+
+    def _addon_prorated(
+        self, period: Period, share: Share, *, credit: bool, stub: bool = False
+    ) -> list[InvoiceLine]:
+        return [
+            line
+            for item in self.addons.values()
+            for line in self._prorated_lines(
+                item.plan, item.quantity, period, share, credit=credit, stub=stub
+            )
+        ]
+
+    def _check_addon(self, base: Plan, addon: Plan, quantity: int) -> None:
+        _check_quantity(quantity)
+        price = self._price(addon)
+        if addon.interval != base.interval:
+            raise ValidationFailed(
+                {
+                    "addon": f"{addon.name} is billed every {addon.interval}, {base.name} every {base.interval}"
+                },
+                code=BillingErrorCode.ADDON,
+            )
+        if any(charge.is_usage for charge in price.charges):
+            raise ValidationFailed(
+                {"addon": f"{addon.name} has metered charges; an add-on is billed in advance"},
+                code=BillingErrorCode.ADDON,
+            )
+        if addon.code == base.code:
+            raise ValidationFailed(
+                {"addon": "a plan cannot be its own add-on"}, code=BillingErrorCode.ADDON
+            )
 
     # -- invoices -----------------------------------------------------------------------------
     def _issue(self, at: datetime, period: Period, lines: list[InvoiceLine]) -> Invoice:
@@ -381,6 +464,7 @@ class SubscriptionEngine:
         coupon: Coupon | None = None,
         trial_days: int | None = None,
         anchor: datetime | None = None,
+        addons: tuple[tuple[Plan, int], ...] = (),
     ) -> None:
         if self.status is not None:
             raise InvalidTransition(
@@ -388,8 +472,11 @@ class SubscriptionEngine:
             )
         _check_quantity(quantity)
         self._price(plan)
+        for addon, addon_quantity in addons:
+            self._check_addon(plan, addon, addon_quantity)
         days = plan.trial_days if trial_days is None else trial_days
         self.plan, self.quantity = plan, quantity
+        self.addons = {addon.code: AddOnItem(addon, n) for addon, n in addons}
         if coupon is not None:
             self.coupon = AppliedCoupon(coupon, at)
         tz = self.settings.tz
@@ -419,6 +506,7 @@ class SubscriptionEngine:
                     explanation=f"free trial: {days} days",
                 )
                 for line in self._advance_lines(plan, quantity, self.period)
+                + self._addon_lines(self.period)
             ]
             self.period_invoice = self._issue(
                 at, self.period, self._setup_fee_lines(plan, self.period) + lines
@@ -440,6 +528,7 @@ class SubscriptionEngine:
             self.anchor = at
             self.period = Period(at, self._next_end(at))
             lines = self._advance_lines(plan, quantity, self.period)
+            lines += self._addon_lines(self.period)
         self.period_invoice = self._issue(
             at, self.period, self._setup_fee_lines(plan, self.period) + lines
         )
@@ -452,9 +541,10 @@ class SubscriptionEngine:
             return []
         full = Period(boundary(anchor, plan.interval, -1, self.settings.tz), anchor)
         share = remaining_share(full, start, self.settings.proration, self.settings.tz)
+        stub = Period(start, anchor)
         return self._prorated_lines(
-            plan, quantity, Period(start, anchor), share, credit=False, stub=True
-        )
+            plan, quantity, stub, share, credit=False, stub=True
+        ) + self._addon_prorated(stub, share, credit=False, stub=True)
 
     def change(
         self,
@@ -464,18 +554,26 @@ class SubscriptionEngine:
         quantity: int | None = None,
         timing: Timing = Timing.IMMEDIATE,
         proration: ProrationBehavior = ProrationBehavior.NEXT_INVOICE,
+        effective_from: datetime | None = None,
     ) -> None:
-        """Change the plan and/or quantity, now (prorated) or at the end of the period."""
-        self._require_live()
+        """Change the plan and/or quantity, now (prorated) or at the end of the period.
+
+        A period-end change with ``effective_from`` waits for the first renewal at or after that
+        instant (moving grandfathered subscriptions to a new plan version on a date)."""
+        self._require_settled()
         assert self.plan is not None and self.period is not None
         new_plan = plan or self.plan
         new_quantity = self.quantity if quantity is None else quantity
         _check_quantity(new_quantity)
         self._price(new_plan)
+        for item in self.addons.values():
+            self._check_addon(new_plan, item.plan, item.quantity)
         if timing is Timing.PERIOD_END:
             self.scheduled = (new_plan, new_quantity)
+            self.scheduled_from = effective_from
             return
         self.scheduled = None
+        self.scheduled_from = None
         old_plan, old_quantity = self.plan, self.quantity
         if self.status is SubscriptionStatus.TRIALING:
             self.plan, self.quantity = new_plan, new_quantity
@@ -516,14 +614,185 @@ class SubscriptionEngine:
         else:
             self.pending.extend(lines)
 
+    def cancel_scheduled_change(self, at: datetime) -> None:
+        self._require_live()
+        if self.scheduled is None:
+            raise InvalidTransition(
+                "there is no scheduled change to cancel",
+                code=BillingErrorCode.NO_SCHEDULED_CHANGE,
+            )
+        self.scheduled = None
+        self.scheduled_from = None
+
+    def set_addon(
+        self,
+        at: datetime,
+        addon: Plan,
+        quantity: int,
+        *,
+        proration: ProrationBehavior = ProrationBehavior.NEXT_INVOICE,
+    ) -> None:
+        """Attach an add-on, change its quantity, or remove it (``quantity`` 0), prorated like a
+        quantity change of the base plan: a credit for the unused part of the old quantity and a
+        charge for the rest of the period at the new one."""
+        self._require_settled()
+        assert self.plan is not None and self.period is not None
+        old = self.addons.get(addon.code)
+        if quantity == 0:
+            if old is None:
+                raise ValidationFailed(
+                    {"addon": f"{addon.name} is not on this subscription"},
+                    code=BillingErrorCode.ADDON,
+                )
+        else:
+            self._check_addon(self.plan, addon, quantity)
+        new = AddOnItem(addon, quantity) if quantity else None
+        if new is None:
+            del self.addons[addon.code]
+        else:
+            self.addons[addon.code] = new
+        if self.status is SubscriptionStatus.TRIALING or self.status is SubscriptionStatus.PAUSED:
+            return
+        prorate = (
+            proration is not ProrationBehavior.NONE
+            and self.settings.proration is not ProrationUnit.NONE
+            and at < self.period.end
+        )
+        if not prorate:
+            return
+        remaining = Period(at, self.period.end)
+        share = remaining_share(self.period, at, self.settings.proration, self.settings.tz)
+        lines: list[InvoiceLine] = []
+        if old is not None:
+            lines += self._prorated_lines(old.plan, old.quantity, remaining, share, credit=True)
+        if new is not None:
+            lines += self._prorated_lines(new.plan, new.quantity, remaining, share, credit=False)
+        if proration is ProrationBehavior.INVOICE_NOW:
+            self._issue(at, remaining, self._take_pending() + lines)
+        else:
+            self.pending.extend(lines)
+
     def record_usage(self, at: datetime, meter: str, value: Fraction, key: str | None) -> None:
         self._require_live()
-        if self.status is SubscriptionStatus.ACTIVE:  # usage in a trial or a pause is not billed
+        if self.status in BILLING:  # usage in a trial, a pause or before payment is not billed
             self.usage.append(UsageEvent(at, meter, value, key))
 
     def apply_coupon(self, at: datetime, coupon: Coupon) -> None:
-        self._require_live()
+        self._require_settled()
         self.coupon = AppliedCoupon(coupon, at)
+
+    def remove_coupon(self, at: datetime) -> None:
+        """End the coupon's discounts now, including any unused fixed-amount remainder."""
+        self._require_live()
+        if self.coupon is None and not self.carry:
+            raise InvalidTransition(
+                "there is no coupon on this subscription", code=BillingErrorCode.NO_COUPON
+            )
+        self.coupon = None
+        self.carry = 0
+
+    # -- trials -------------------------------------------------------------------------------
+    def set_trial_end(self, at: datetime, trial_end: datetime) -> None:
+        """Extend or shorten a running trial, or start one on an active subscription.
+
+        On an active subscription the unused part of the paid period is credited to the next
+        invoice (the one at the trial's end), with the usage so far; the trial's end becomes the
+        new anchor, as every trial end does."""
+        self._require_settled()
+        assert self.plan is not None and self.period is not None
+        if trial_end <= at:
+            raise ValidationFailed(
+                {"trial_end": "the trial must end in the future; to end it now, end the trial"},
+                code=BillingErrorCode.BAD_TRIAL_END,
+            )
+        if self.pending_anchor is not None and self.pending_anchor < trial_end:
+            raise ValidationFailed(
+                {"trial_end": "the trial must end before the billing anchor chosen at sign-up"},
+                code=BillingErrorCode.BAD_TRIAL_END,
+            )
+        if self.status is SubscriptionStatus.TRIALING:
+            self.period = Period(self.period.start, trial_end)
+            self.anchor = trial_end
+            return
+        if self.status not in BILLING:
+            raise InvalidTransition(
+                f"a {self.status} subscription cannot start a trial",
+                code=BillingErrorCode.NOT_TRIALING,
+            )
+        lines: list[InvoiceLine] = []
+        if at < self.period.end and self.settings.proration is not ProrationUnit.NONE:
+            share = remaining_share(self.period, at, self.settings.proration, self.settings.tz)
+            unused = Period(at, self.period.end)
+            lines += self._prorated_lines(self.plan, self.quantity, unused, share, credit=True)
+            lines += self._addon_prorated(unused, share, credit=True)
+        if at > self.period.start:
+            lines += self._usage_lines(self.plan, Period(self.period.start, at))
+        self.pending.extend(lines)
+        self.status = SubscriptionStatus.TRIALING
+        self.period = Period(at, trial_end)
+        self.anchor = trial_end
+
+    def end_trial(self, at: datetime) -> None:
+        """End the trial now: the subscription converts and is billed from this instant."""
+        self._require_live()
+        assert self.period is not None
+        if self.status is not SubscriptionStatus.TRIALING:
+            raise InvalidTransition(
+                "the subscription is not in a trial", code=BillingErrorCode.NOT_TRIALING
+            )
+        if self.pending_anchor is not None and self.pending_anchor <= at:
+            self.pending_anchor = None
+        self.period = Period(self.period.start, at)
+        self._roll(at)
+
+    # -- payments -----------------------------------------------------------------------------
+    def mark_incomplete(self, at: datetime) -> None:
+        """The first invoice is waiting for its payment: nothing starts until it is paid, and
+        the subscription expires 23 hours after it was created if it never is."""
+        if self.status is not SubscriptionStatus.ACTIVE or len(self.invoices) > 1:
+            raise InvalidTransition(
+                "only a new, active subscription can wait for its first payment",
+                code=BillingErrorCode.PAYMENT_STATE,
+            )
+        self.status = SubscriptionStatus.INCOMPLETE
+        self.incomplete_expires_at = at + INCOMPLETE_WINDOW
+
+    def payment_succeeded(self, at: datetime) -> None:
+        """A payment settled the subscription's open invoice: back to (or on to) active."""
+        self._require_live()
+        if self.status is SubscriptionStatus.INCOMPLETE:
+            assert self.incomplete_expires_at is not None
+            if at >= self.incomplete_expires_at:
+                raise InvalidTransition(
+                    "the subscription expired before its first payment",
+                    code=BillingErrorCode.PAYMENT_STATE,
+                )
+            self.incomplete_expires_at = None
+            self.status = SubscriptionStatus.ACTIVE
+        elif self.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
+            self.status = SubscriptionStatus.ACTIVE
+
+    def payment_failed(self, at: datetime) -> None:
+        """A renewal payment failed: the subscription is past due while dunning retries."""
+        self._require_live()
+        if self.status is SubscriptionStatus.INCOMPLETE:
+            return  # still waiting for the first payment; the window keeps running
+        if self.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE):
+            raise InvalidTransition(
+                f"a payment failure does not apply to a {self.status} subscription",
+                code=BillingErrorCode.PAYMENT_STATE,
+            )
+        self.status = SubscriptionStatus.PAST_DUE
+
+    def mark_unpaid(self, at: datetime) -> None:
+        """Dunning gave up: invoices keep coming, but access is restricted until paid."""
+        self._require_live()
+        if self.status is not SubscriptionStatus.PAST_DUE:
+            raise InvalidTransition(
+                "only a past-due subscription can become unpaid",
+                code=BillingErrorCode.PAYMENT_STATE,
+            )
+        self.status = SubscriptionStatus.UNPAID
 
     def cancel(
         self, at: datetime, *, timing: Timing = Timing.PERIOD_END, refund: Refund = Refund.NONE
@@ -533,7 +802,7 @@ class SubscriptionEngine:
         if timing is Timing.PERIOD_END:
             self.cancel_at_period_end = True
             return
-        was_active = self.status is SubscriptionStatus.ACTIVE
+        was_active = self.status in BILLING
         if refund is not Refund.NONE and was_active and at < self.period.end:
             self._credit_unused(at, refund)
         # a cancellation at the very instant a period starts has no usage of that period to bill
@@ -566,6 +835,7 @@ class SubscriptionEngine:
         )
         unused = Period(at, self.period.end)
         lines = self._prorated_lines(self.plan, self.quantity, unused, share, credit=False)
+        lines += self._addon_prorated(unused, share, credit=False)
         note_lines = tuple(
             CreditNoteLine(
                 description=line.description.replace("Remaining time on", "Unused time on"),
@@ -621,7 +891,7 @@ class SubscriptionEngine:
         self.cancel_at_period_end = False
 
     def pause(self, at: datetime, *, resume_at: datetime | None = None) -> None:
-        self._require_live()
+        self._require_settled()
         if self.status is SubscriptionStatus.PAUSED:
             raise InvalidTransition(
                 "the subscription is already paused", code=BillingErrorCode.NOT_PAUSED
@@ -644,8 +914,14 @@ class SubscriptionEngine:
     # -- time ---------------------------------------------------------------------------------
     def advance_to(self, until: datetime) -> None:
         """Process every renewal, trial end, scheduled change and pause end due at or before ``until``."""
-        while self.status not in (None, SubscriptionStatus.CANCELED):
+        while self.status is not None and self.status not in ENDED:
             assert self.period is not None
+            if self.status is SubscriptionStatus.INCOMPLETE:
+                assert self.incomplete_expires_at is not None
+                if self.incomplete_expires_at > until:
+                    return
+                self.status = SubscriptionStatus.INCOMPLETE_EXPIRED
+                return
             due = self.period.end
             if (
                 self.status is SubscriptionStatus.PAUSED
@@ -679,9 +955,12 @@ class SubscriptionEngine:
             self.cancel_at_period_end = False
             return
         usage_plan = self.plan
-        if self.scheduled is not None:
+        if self.scheduled is not None and (
+            self.scheduled_from is None or at >= self.scheduled_from
+        ):
             new_plan, new_quantity = self.scheduled
             self.scheduled = None
+            self.scheduled_from = None
             if new_plan.interval != self.plan.interval:
                 self.anchor = at
             self.plan, self.quantity = new_plan, new_quantity

@@ -44,12 +44,15 @@ def version_of(engine: SubscriptionEngine) -> str:
     coupon = engine.coupon
     state = (
         engine.status,
-        engine.plan.code if engine.plan else None,
+        engine.plan.id if engine.plan else None,
         engine.quantity,
         engine.period,
         engine.anchor,
         engine.cancel_at_period_end,
-        (engine.scheduled[0].code, engine.scheduled[1]) if engine.scheduled else None,
+        (engine.scheduled[0].id, engine.scheduled[1]) if engine.scheduled else None,
+        engine.scheduled_from,
+        tuple((item.plan.id, item.quantity) for item in engine.addons.values()),
+        engine.pending_anchor,
         (coupon.coupon.code, coupon.applied_at, coupon.invoices_discounted) if coupon else None,
         engine.carry,
         engine.balance,
