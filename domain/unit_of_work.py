@@ -8,6 +8,13 @@ from typing import Protocol, Self, runtime_checkable
 from domain.billing.ports import InvoiceRepository
 from domain.catalog.ports import PlanRepository
 from domain.jobs.ports import JobQueue
+from domain.subscriptions.ports import (
+    CouponRepository,
+    CustomerRepository,
+    SubscriptionRepository,
+    TaxRateRepository,
+    UsageRepository,
+)
 
 
 @runtime_checkable
@@ -20,6 +27,11 @@ class UnitOfWork(Protocol):
 
     plans: PlanRepository
     invoices: InvoiceRepository
+    customers: CustomerRepository
+    subscriptions: SubscriptionRepository
+    usage: UsageRepository
+    coupons: CouponRepository
+    tax_rates: TaxRateRepository
     jobs: JobQueue
 
     async def __aenter__(self) -> Self: ...

@@ -13,6 +13,9 @@ class BillingReason(StrEnum):
     SUBSCRIPTION_CYCLE = "subscription_cycle"
     SUBSCRIPTION_UPDATE = "subscription_update"
     SUBSCRIPTION_CANCEL = "subscription_cancel"
+    # a renewal's bill for the period that just ended (usage at a period-end cancellation, or
+    # usage recorded before a pause): not a new cycle, so no cycle key
+    SUBSCRIPTION_ARREARS = "subscription_arrears"
     MANUAL = "manual"
 
 

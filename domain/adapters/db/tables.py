@@ -110,6 +110,93 @@ class InvoiceLineTable(Table, tablename="invoice_line"):
     explanation = Text(default="")
 
 
+class CustomerTable(Table, tablename="customer"):
+    """A buyer; ``balance_minor`` < 0 is credit the business owes (applied to next invoices)."""
+
+    id = Varchar(length=36, primary_key=True)
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=200)
+    currency = Varchar(length=3)
+    country = Varchar(length=2, default="")
+    region = Varchar(length=100, null=True, default=None)
+    address_lines = JSON(default=[])
+    tax_id = Varchar(length=40, null=True, default=None)
+    tax_exempt = Boolean(default=False)
+    timezone = Varchar(length=64, default="UTC")
+    balance_minor = BigInt(default=0)
+    created_at = Timestamptz(default=None, null=True)
+
+
+class SubscriptionTable(Table, tablename="subscription"):
+    """The billing engine's state at rest (see domain/subscriptions/model.py)."""
+
+    id = Varchar(length=36, primary_key=True)
+    customer = ForeignKey(
+        references=CustomerTable, on_delete=OnDelete.restrict, null=False, index=True
+    )
+    currency = Varchar(length=3)
+    timezone = Varchar(length=64)
+    proration = Varchar(length=8)
+    plan = ForeignKey(references=PlanTable, on_delete=OnDelete.restrict, null=False)
+    quantity = Integer(default=1)
+    status = Varchar(length=20, index=True)
+    anchor = Timestamptz(default=None, null=True)
+    period_start = Timestamptz(default=None, null=True)
+    period_end = Timestamptz(default=None, null=True)
+    # when the renewal run must next look at it (NULL: ended); indexed for the due scan
+    next_action_at = Timestamptz(default=None, null=True, index=True)
+    created_at = Timestamptz(default=None, null=True)
+    canceled_at = Timestamptz(default=None, null=True)
+    pending_anchor = Timestamptz(default=None, null=True)
+    cancel_at_period_end = Boolean(default=False)
+    scheduled_plan_id = Varchar(length=36, null=True, default=None)
+    scheduled_quantity = Integer(null=True, default=None)
+    scheduled_from = Timestamptz(default=None, null=True)
+    resume_at = Timestamptz(default=None, null=True)
+    paused_at = Timestamptz(default=None, null=True)
+    incomplete_expires_at = Timestamptz(default=None, null=True)
+    coupon = JSON(null=True, default=None)
+    carry_minor = BigInt(default=0)
+    pending_lines = JSON(default=[])
+    addons = JSON(default=[])
+    period_invoice_id = Varchar(length=36, null=True, default=None)
+    version = Integer(default=0)
+
+
+class UsageEventTable(Table, tablename="usage_event"):
+    id = Varchar(length=36, primary_key=True)
+    subscription = ForeignKey(
+        references=SubscriptionTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    meter = Varchar(length=100)
+    value = Text()  # exact decimal string
+    at = Timestamptz(default=None, null=True, index=True)
+    key = Varchar(length=200, null=True, default=None)
+    idempotency_key = Varchar(length=200, null=True, default=None, unique=True)
+
+
+class CouponTable(Table, tablename="coupon"):
+    code = Varchar(length=64, primary_key=True)
+    duration = Varchar(length=10)
+    percent_off = Varchar(length=12, null=True, default=None)  # exact decimal string
+    amounts_off = JSON(default={})  # {"USD": 1000}: minor units per currency
+    duration_in_months = Integer(null=True, default=None)
+    expires_at = Timestamptz(default=None, null=True)
+    max_redemptions = Integer(null=True, default=None)
+    plan_codes = JSON(default=[])
+    first_subscription_only = Boolean(default=False)
+    times_redeemed = Integer(default=0)
+
+
+class TaxRateTable(Table, tablename="tax_rate"):
+    id = Varchar(length=36, primary_key=True)
+    country = Varchar(length=2, index=True)
+    region = Varchar(length=100, null=True, default=None)
+    code = Varchar(length=40)
+    percentage = Varchar(length=12)  # exact decimal string
+    inclusive = Boolean(default=False)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
@@ -117,6 +204,11 @@ ALL_TABLES: tuple[type[Table], ...] = (
     InvoiceSeriesTable,
     InvoiceTable,
     InvoiceLineTable,
+    CustomerTable,
+    SubscriptionTable,
+    UsageEventTable,
+    CouponTable,
+    TaxRateTable,
 )
 
 

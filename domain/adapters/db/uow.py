@@ -18,6 +18,13 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.billing import PiccoloInvoiceRepository
 from domain.adapters.db.repositories.catalog import PiccoloPlanRepository
+from domain.adapters.db.repositories.subscriptions import (
+    PiccoloCouponRepository,
+    PiccoloCustomerRepository,
+    PiccoloSubscriptionRepository,
+    PiccoloTaxRateRepository,
+    PiccoloUsageRepository,
+)
 from domain.adapters.db.transactions import write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
@@ -56,6 +63,11 @@ class PiccoloUnitOfWork:
         self._nested = False
         self.plans = PiccoloPlanRepository()
         self.invoices = PiccoloInvoiceRepository()
+        self.customers = PiccoloCustomerRepository()
+        self.subscriptions = PiccoloSubscriptionRepository()
+        self.usage = PiccoloUsageRepository()
+        self.coupons = PiccoloCouponRepository()
+        self.tax_rates = PiccoloTaxRateRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

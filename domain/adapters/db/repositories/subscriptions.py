@@ -1,0 +1,395 @@
+"""Customers, subscriptions, usage, coupons and tax rates on Piccolo.
+
+Rows are mapped explicitly (``_to_*``/``_*_row``). ``lock=True`` takes the row lock with
+``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has no row locks, but its write transactions
+start ``BEGIN IMMEDIATE``, which serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from domain.adapters.db.repositories.billing import _exact, _fraction, _load
+from domain.adapters.db.tables import (
+    CouponTable,
+    CustomerTable,
+    SubscriptionTable,
+    TaxRateTable,
+    UsageEventTable,
+)
+from domain.billing.engine import SubscriptionStatus
+from domain.billing.model import InvoiceLine, LineKind
+from domain.pricing.coupons import Coupon, CouponDuration
+from domain.pricing.proration import ProrationUnit
+from domain.pricing.tax_policy import JurisdictionRate
+from domain.pricing.totals import TaxRate
+from domain.shared.errors import Conflict
+from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
+from domain.shared.periods import Period
+from domain.subscriptions.model import (
+    AppliedCouponState,
+    Customer,
+    StoredCoupon,
+    Subscription,
+    UsageRecord,
+)
+
+Q = TypeVar("Q")
+
+
+def _locked(query: Any, table: Any) -> Any:
+    if table._meta.db.engine_type in ("postgres", "cockroach"):
+        return query.lock_rows()
+    return query
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+# -- customers ------------------------------------------------------------------------------------
+def _to_customer(row: dict[str, Any]) -> Customer:
+    return Customer(
+        id=CustomerId(row["id"]),
+        email=row["email"],
+        name=row["name"],
+        currency=row["currency"],
+        country=row["country"],
+        region=row["region"],
+        address_lines=tuple(_load(row["address_lines"]) or ()),
+        tax_id=row["tax_id"],
+        tax_exempt=bool(row["tax_exempt"]),
+        timezone=row["timezone"],
+        balance_minor=int(row["balance_minor"]),
+        created_at=row["created_at"],
+    )
+
+
+def _customer_values(c: Customer) -> dict[Any, Any]:
+    return {
+        CustomerTable.email: c.email,
+        CustomerTable.name: c.name,
+        CustomerTable.currency: c.currency,
+        CustomerTable.country: c.country,
+        CustomerTable.region: c.region,
+        CustomerTable.address_lines: _json(list(c.address_lines)),
+        CustomerTable.tax_id: c.tax_id,
+        CustomerTable.tax_exempt: c.tax_exempt,
+        CustomerTable.timezone: c.timezone,
+        CustomerTable.balance_minor: c.balance_minor,
+    }
+
+
+class PiccoloCustomerRepository:
+    async def add(self, customer: Customer) -> None:
+        values = {col._meta.name: v for col, v in _customer_values(customer).items()}
+        await CustomerTable.insert(
+            CustomerTable(id=customer.id, created_at=customer.created_at, **values)
+        )
+
+    async def get(self, customer_id: CustomerId, *, lock: bool = False) -> Customer | None:
+        query = CustomerTable.select().where(CustomerTable.id == customer_id)
+        rows = await (_locked(query, CustomerTable) if lock else query)
+        return _to_customer(rows[0]) if rows else None
+
+    async def get_by_email(self, email: str) -> Customer | None:
+        row = await CustomerTable.select().where(CustomerTable.email == email.lower()).first()
+        return _to_customer(row) if row else None
+
+    async def save(self, customer: Customer) -> None:
+        await CustomerTable.update(_customer_values(customer)).where(
+            CustomerTable.id == customer.id
+        )
+
+
+# -- subscriptions --------------------------------------------------------------------------------
+def _line_json(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        "kind": line.kind.value,
+        "description": line.description,
+        "quantity": _exact(line.quantity),
+        "unit_amount": _exact(line.unit_amount),
+        "amount": line.amount,
+        "period_start": line.period.start.isoformat(),
+        "period_end": line.period.end.isoformat(),
+        "explanation": line.explanation,
+    }
+
+
+def _line_of(data: dict[str, Any]) -> InvoiceLine:
+    return InvoiceLine(
+        kind=LineKind(data["kind"]),
+        description=data["description"],
+        quantity=_fraction(data["quantity"]),
+        unit_amount=_fraction(data["unit_amount"]),
+        amount=int(data["amount"]),
+        period=Period(
+            datetime.fromisoformat(data["period_start"]), datetime.fromisoformat(data["period_end"])
+        ),
+        explanation=data["explanation"],
+    )
+
+
+def _coupon_json(state: AppliedCouponState | None) -> str | None:
+    if state is None:
+        return None
+    c = state.coupon
+    return _json(
+        {
+            "code": c.code,
+            "duration": c.duration.value,
+            "percent_off": str(c.percent_off) if c.percent_off is not None else None,
+            "amount_off_minor": c.amount_off_minor,
+            "duration_in_months": c.duration_in_months,
+            "applied_at": state.applied_at.isoformat(),
+            "invoices_discounted": state.invoices_discounted,
+        }
+    )
+
+
+def _coupon_of(value: Any) -> AppliedCouponState | None:
+    data = _load(value)
+    if not data:
+        return None
+    return AppliedCouponState(
+        coupon=Coupon(
+            code=data["code"],
+            duration=CouponDuration(data["duration"]),
+            percent_off=Decimal(data["percent_off"]) if data["percent_off"] is not None else None,
+            amount_off_minor=data["amount_off_minor"],
+            duration_in_months=data["duration_in_months"],
+        ),
+        applied_at=datetime.fromisoformat(data["applied_at"]),
+        invoices_discounted=int(data["invoices_discounted"]),
+    )
+
+
+def _to_subscription(row: dict[str, Any]) -> Subscription:
+    return Subscription(
+        id=SubscriptionId(row["id"]),
+        customer_id=CustomerId(row["customer"]),
+        currency=row["currency"],
+        timezone=row["timezone"],
+        proration=ProrationUnit(row["proration"]),
+        plan_id=PlanId(row["plan"]),
+        quantity=int(row["quantity"]),
+        status=SubscriptionStatus(row["status"]),
+        anchor=row["anchor"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        created_at=row["created_at"],
+        pending_anchor=row["pending_anchor"],
+        cancel_at_period_end=bool(row["cancel_at_period_end"]),
+        scheduled_plan_id=PlanId(row["scheduled_plan_id"]) if row["scheduled_plan_id"] else None,
+        scheduled_quantity=row["scheduled_quantity"],
+        scheduled_from=row["scheduled_from"],
+        resume_at=row["resume_at"],
+        paused_at=row["paused_at"],
+        incomplete_expires_at=row["incomplete_expires_at"],
+        coupon=_coupon_of(row["coupon"]),
+        carry_minor=int(row["carry_minor"]),
+        pending_lines=tuple(_line_of(d) for d in _load(row["pending_lines"]) or ()),
+        addons=tuple((PlanId(a[0]), int(a[1])) for a in _load(row["addons"]) or ()),
+        period_invoice_id=row["period_invoice_id"],
+        canceled_at=row["canceled_at"],
+        version=int(row["version"]),
+    )
+
+
+def _subscription_values(s: Subscription) -> dict[Any, Any]:
+    t = SubscriptionTable
+    return {
+        t.plan: s.plan_id,
+        t.quantity: s.quantity,
+        t.status: s.status.value,
+        t.anchor: s.anchor,
+        t.period_start: s.period_start,
+        t.period_end: s.period_end,
+        t.next_action_at: s.next_action_at,
+        t.canceled_at: s.canceled_at,
+        t.pending_anchor: s.pending_anchor,
+        t.cancel_at_period_end: s.cancel_at_period_end,
+        t.scheduled_plan_id: s.scheduled_plan_id,
+        t.scheduled_quantity: s.scheduled_quantity,
+        t.scheduled_from: s.scheduled_from,
+        t.resume_at: s.resume_at,
+        t.paused_at: s.paused_at,
+        t.incomplete_expires_at: s.incomplete_expires_at,
+        t.coupon: _coupon_json(s.coupon),
+        t.carry_minor: s.carry_minor,
+        t.pending_lines: _json([_line_json(line) for line in s.pending_lines]),
+        t.addons: _json([[plan_id, n] for plan_id, n in s.addons]),
+        t.period_invoice_id: s.period_invoice_id,
+        t.version: s.version,
+    }
+
+
+class PiccoloSubscriptionRepository:
+    async def add(self, sub: Subscription) -> None:
+        values = {col._meta.name: v for col, v in _subscription_values(sub).items()}
+        await SubscriptionTable.insert(
+            SubscriptionTable(
+                id=sub.id,
+                customer=sub.customer_id,
+                currency=sub.currency,
+                timezone=sub.timezone,
+                proration=sub.proration.value,
+                created_at=sub.created_at,
+                **values,
+            )
+        )
+
+    async def get(
+        self, subscription_id: SubscriptionId, *, lock: bool = False
+    ) -> Subscription | None:
+        query = SubscriptionTable.select().where(SubscriptionTable.id == subscription_id)
+        rows = await (_locked(query, SubscriptionTable) if lock else query)
+        return _to_subscription(rows[0]) if rows else None
+
+    async def save(self, sub: Subscription) -> None:
+        rows = await (
+            SubscriptionTable.update(_subscription_values(sub))
+            .where(SubscriptionTable.id == sub.id)
+            .where(SubscriptionTable.version == sub.version - 1)
+            .returning(SubscriptionTable.id)
+        )
+        if not rows:
+            raise Conflict(
+                "The subscription changed meanwhile; please try again.",
+                code="subscription.concurrent_update",
+            )
+
+    async def for_customer(self, customer_id: CustomerId) -> list[Subscription]:
+        rows = await (
+            SubscriptionTable.select()
+            .where(SubscriptionTable.customer == customer_id)
+            .order_by(SubscriptionTable.created_at)
+        )
+        return [_to_subscription(r) for r in rows]
+
+    async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
+        rows = await (
+            SubscriptionTable.select(SubscriptionTable.id)
+            .where(SubscriptionTable.next_action_at.is_not_null())
+            .where(SubscriptionTable.next_action_at <= now)
+            .order_by(SubscriptionTable.next_action_at)
+            .limit(limit)
+        )
+        return [SubscriptionId(r["id"]) for r in rows]
+
+
+# -- usage ----------------------------------------------------------------------------------------
+class PiccoloUsageRepository:
+    async def add(self, record: UsageRecord) -> bool:
+        if record.idempotency_key is not None:
+            seen = await UsageEventTable.exists().where(
+                UsageEventTable.idempotency_key == record.idempotency_key
+            )
+            if seen:
+                return False
+        await UsageEventTable.insert(
+            UsageEventTable(
+                id=new_id(),
+                subscription=record.subscription_id,
+                meter=record.meter,
+                value=str(record.value),
+                at=record.at,
+                key=record.key,
+                idempotency_key=record.idempotency_key,
+            )
+        )
+        return True
+
+    async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
+        rows = await (
+            UsageEventTable.select()
+            .where(UsageEventTable.subscription == subscription_id)
+            .where(UsageEventTable.at >= start)
+            .order_by(UsageEventTable.at)
+        )
+        return [
+            UsageRecord(
+                subscription_id=SubscriptionId(r["subscription"]),
+                meter=r["meter"],
+                value=Decimal(r["value"]),
+                at=r["at"],
+                key=r["key"],
+                idempotency_key=r["idempotency_key"],
+            )
+            for r in rows
+        ]
+
+
+# -- coupons --------------------------------------------------------------------------------------
+def _to_coupon(row: dict[str, Any]) -> StoredCoupon:
+    return StoredCoupon(
+        code=row["code"],
+        duration=CouponDuration(row["duration"]),
+        percent_off=Decimal(row["percent_off"]) if row["percent_off"] is not None else None,
+        amounts_off={k: int(v) for k, v in (_load(row["amounts_off"]) or {}).items()},
+        duration_in_months=row["duration_in_months"],
+        expires_at=row["expires_at"],
+        max_redemptions=row["max_redemptions"],
+        plan_codes=frozenset(_load(row["plan_codes"]) or ()),
+        first_subscription_only=bool(row["first_subscription_only"]),
+        times_redeemed=int(row["times_redeemed"]),
+    )
+
+
+class PiccoloCouponRepository:
+    async def add(self, coupon: StoredCoupon) -> None:
+        if await CouponTable.exists().where(CouponTable.code == coupon.code):
+            raise Conflict(f"A coupon {coupon.code} exists.", code="coupon.exists")
+        await CouponTable.insert(
+            CouponTable(
+                code=coupon.code,
+                duration=coupon.duration.value,
+                percent_off=str(coupon.percent_off) if coupon.percent_off is not None else None,
+                amounts_off=_json(coupon.amounts_off),
+                duration_in_months=coupon.duration_in_months,
+                expires_at=coupon.expires_at,
+                max_redemptions=coupon.max_redemptions,
+                plan_codes=_json(sorted(coupon.plan_codes)),
+                first_subscription_only=coupon.first_subscription_only,
+                times_redeemed=coupon.times_redeemed,
+            )
+        )
+
+    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None:
+        query = CouponTable.select().where(CouponTable.code == code)
+        rows = await (_locked(query, CouponTable) if lock else query)
+        return _to_coupon(rows[0]) if rows else None
+
+    async def count_redemption(self, code: str) -> None:
+        await CouponTable.update({CouponTable.times_redeemed: CouponTable.times_redeemed + 1}).where(
+            CouponTable.code == code
+        )
+
+
+# -- tax rates ------------------------------------------------------------------------------------
+class PiccoloTaxRateRepository:
+    async def all(self) -> list[JurisdictionRate]:
+        rows = await TaxRateTable.select().order_by(TaxRateTable.country)
+        return [
+            JurisdictionRate(
+                country=r["country"],
+                region=r["region"],
+                rate=TaxRate(r["code"], Decimal(r["percentage"]), bool(r["inclusive"])),
+            )
+            for r in rows
+        ]
+
+    async def add(self, rate: JurisdictionRate) -> None:
+        await TaxRateTable.insert(
+            TaxRateTable(
+                id=new_id(),
+                country=rate.country.upper(),
+                region=rate.region,
+                code=rate.rate.code,
+                percentage=str(rate.rate.percentage),
+                inclusive=rate.rate.inclusive,
+            )
+        )

@@ -1,0 +1,1 @@
+"""Subscriptions: customers, the persisted subscription aggregate and its use cases."""

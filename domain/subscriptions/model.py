@@ -1,0 +1,145 @@
+"""The persisted side of subscriptions: customers, stored coupons and the subscription record.
+
+A ``Subscription`` is the billing engine's state at rest: everything ``SubscriptionEngine`` needs
+to continue billing (plan version, quantity, status, anchor, current period, pending proration
+lines, scheduled change, pause, coupon, add-ons), referenced by ids. ``state.py`` maps it to an
+engine and back, so the same engine (and the same rules) bills persisted subscriptions, quotes
+and simulations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from domain.billing.engine import SubscriptionStatus
+from domain.billing.model import InvoiceLine
+from domain.pricing.coupons import Coupon, CouponDuration, CouponRules
+from domain.pricing.proration import ProrationUnit
+from domain.shared.ids import CustomerId, PlanId, SubscriptionId
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A buyer: billing details (what invoices snapshot), tax status and the credit balance.
+
+    ``balance_minor`` is negative when the business owes the customer (credit for next time), in
+    ``currency``; a customer is billed in one currency."""
+
+    id: CustomerId
+    email: str
+    name: str
+    currency: str
+    country: str = ""
+    region: str | None = None
+    address_lines: tuple[str, ...] = ()
+    tax_id: str | None = None
+    tax_exempt: bool = False
+    timezone: str = "UTC"
+    balance_minor: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCoupon:
+    """A coupon as sold: its terms, who may redeem it and how often it was redeemed.
+
+    A fixed-amount coupon has one amount per currency (``amounts_off``); applying it to a
+    subscription fixes the amount of the subscription's currency."""
+
+    code: str
+    duration: CouponDuration
+    percent_off: Decimal | None = None
+    amounts_off: dict[str, int] = field(default_factory=dict)
+    duration_in_months: int | None = None
+    expires_at: datetime | None = None
+    max_redemptions: int | None = None
+    plan_codes: frozenset[str] = frozenset()
+    first_subscription_only: bool = False
+    times_redeemed: int = 0
+
+    def rules_for(self, currency: str) -> CouponRules:
+        return CouponRules(
+            expires_at=self.expires_at,
+            max_redemptions=self.max_redemptions,
+            plan_codes=self.plan_codes,
+            first_subscription_only=self.first_subscription_only,
+            # a fixed coupon without an amount in this currency cannot be used with it
+            currency=(currency if currency in self.amounts_off else "")
+            if self.percent_off is None
+            else None,
+        )
+
+    def terms_in(self, currency: str) -> Coupon:
+        return Coupon(
+            code=self.code,
+            duration=self.duration,
+            percent_off=self.percent_off,
+            amount_off_minor=None if self.percent_off is not None else self.amounts_off[currency],
+            duration_in_months=self.duration_in_months,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedCouponState:
+    coupon: Coupon  # the terms fixed when it was applied
+    applied_at: datetime
+    invoices_discounted: int
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: SubscriptionId
+    customer_id: CustomerId
+    currency: str
+    timezone: str
+    proration: ProrationUnit
+    plan_id: PlanId
+    quantity: int
+    status: SubscriptionStatus
+    anchor: datetime
+    period_start: datetime
+    period_end: datetime
+    created_at: datetime
+    pending_anchor: datetime | None = None
+    cancel_at_period_end: bool = False
+    scheduled_plan_id: PlanId | None = None
+    scheduled_quantity: int | None = None
+    scheduled_from: datetime | None = None
+    resume_at: datetime | None = None
+    paused_at: datetime | None = None
+    incomplete_expires_at: datetime | None = None
+    coupon: AppliedCouponState | None = None
+    carry_minor: int = 0
+    pending_lines: tuple[InvoiceLine, ...] = ()
+    addons: tuple[tuple[PlanId, int], ...] = ()
+    period_invoice_id: str | None = None
+    canceled_at: datetime | None = None
+    # optimistic guard and the quote fingerprint's ingredient: bumped on every save
+    version: int = 0
+
+    @property
+    def next_action_at(self) -> datetime | None:
+        """When the renewal run must next look at this subscription (None: never again)."""
+        if self.status in (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED):
+            return None
+        if self.status is SubscriptionStatus.INCOMPLETE:
+            return self.incomplete_expires_at
+        if (
+            self.status is SubscriptionStatus.PAUSED
+            and self.resume_at is not None
+            and self.resume_at < self.period_end
+        ):
+            return self.resume_at
+        return self.period_end
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    subscription_id: SubscriptionId
+    meter: str
+    value: Decimal
+    at: datetime
+    key: str | None = None  # the distinct key for unique counts
+    idempotency_key: str | None = None  # a retried ingestion with the same key is ignored

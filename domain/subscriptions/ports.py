@@ -1,0 +1,65 @@
+"""What subscriptions need from storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from domain.pricing.tax_policy import JurisdictionRate
+from domain.shared.ids import CustomerId, SubscriptionId
+from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
+
+
+class CustomerRepository(Protocol):
+    async def add(self, customer: Customer) -> None: ...
+
+    async def get(self, customer_id: CustomerId, *, lock: bool = False) -> Customer | None:
+        """``lock``: hold the row until the transaction ends (the balance is about to move)."""
+        ...
+
+    async def get_by_email(self, email: str) -> Customer | None: ...
+
+    async def save(self, customer: Customer) -> None: ...
+
+
+class SubscriptionRepository(Protocol):
+    async def add(self, sub: Subscription) -> None: ...
+
+    async def get(
+        self, subscription_id: SubscriptionId, *, lock: bool = False
+    ) -> Subscription | None: ...
+
+    async def save(self, sub: Subscription) -> None:
+        """Store ``sub`` whose ``version`` is one more than the stored one; ``Conflict`` if the
+        stored row moved on meanwhile."""
+        ...
+
+    async def for_customer(self, customer_id: CustomerId) -> list[Subscription]: ...
+
+    async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
+        """Subscriptions whose ``next_action_at`` is at or before ``now``, oldest first."""
+        ...
+
+
+class UsageRepository(Protocol):
+    async def add(self, record: UsageRecord) -> bool:
+        """Store a usage record; False (and nothing stored) when its idempotency key was seen."""
+        ...
+
+    async def since(
+        self, subscription_id: SubscriptionId, start: datetime
+    ) -> list[UsageRecord]: ...
+
+
+class CouponRepository(Protocol):
+    async def add(self, coupon: StoredCoupon) -> None: ...
+
+    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None: ...
+
+    async def count_redemption(self, code: str) -> None: ...
+
+
+class TaxRateRepository(Protocol):
+    async def all(self) -> list[JurisdictionRate]: ...
+
+    async def add(self, rate: JurisdictionRate) -> None: ...

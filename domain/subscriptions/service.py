@@ -1,0 +1,899 @@
+"""Subscription use cases: every command loads the subscription under a row lock, runs the
+billing engine up to now (renewals due are billed first, as the simulator does), applies the
+command, then numbers and stores what the engine issued and saves the new state, all in one
+transaction. A repeated or concurrent run cannot bill twice: the row lock serialises commands,
+the saved period moves on with the invoices, and renewal invoices are unique per period.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.billing.engine import (
+    BillingSettings,
+    ProrationBehavior,
+    Refund,
+    SubscriptionEngine,
+    SubscriptionStatus,
+    Timing,
+)
+from domain.billing.issued import (
+    BillingReason,
+    CreditNoteReason,
+    CustomerSnapshot,
+    IssuedCreditNote,
+    IssuedInvoice,
+)
+from domain.billing.model import Invoice
+from domain.billing.quotes import ChangeQuote, quote_change, version_of
+from domain.billing.credit_notes import issue_credit_note_in
+from domain.billing.service import issue_invoice_in
+from domain.catalog.model import Plan
+from domain.pricing.coupons import check_redeemable
+from domain.pricing.tax_policy import check_vat_id, decide_tax
+from domain.pricing.totals import TaxRate
+from domain.shared.clock import Clock
+from domain.shared.errors import Conflict, NotFound, ValidationFailed
+from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
+from domain.shared.money import Currency
+from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
+from domain.unit_of_work import UnitOfWork
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+QUOTE_VALIDITY = timedelta(hours=1)
+
+
+class SubscriptionErrorCode(StrEnum):
+    NOT_FOUND = "subscription.not_found"
+    CUSTOMER_NOT_FOUND = "customer.not_found"
+    PLAN_NOT_FOUND = "catalog.plan_not_found"
+    COUPON_NOT_FOUND = "coupon.not_found"
+    BAD_CUSTOMER = "customer.invalid"
+    CURRENCY = "subscription.currency_mismatch"
+    QUOTE_EXPIRED = "billing.quote_expired"
+    BAD_USAGE = "usage.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command left behind: the saved subscription and what it issued."""
+
+    subscription: Subscription
+    invoices: tuple[IssuedInvoice, ...]
+    credit_notes: tuple[IssuedCreditNote, ...]
+
+
+# -- customers ------------------------------------------------------------------------------------
+async def create_customer(
+    *,
+    email: str,
+    name: str,
+    currency: str,
+    country: str,
+    region: str | None = None,
+    address_lines: tuple[str, ...] = (),
+    tax_id: str | None = None,
+    tax_exempt: bool = False,
+    timezone: str = "UTC",
+    uow: UnitOfWork,
+    clock: Clock,
+) -> Customer:
+    errors: dict[str, str] = {}
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        errors["email"] = "Enter an e-mail address like name@example.com."
+    if not name.strip() or len(name) > 200:
+        errors["name"] = "Enter a name of at most 200 characters."
+    if not re.fullmatch(r"[A-Za-z]{2}", country):
+        errors["country"] = "Choose a country (a two-letter ISO code)."
+    try:
+        Currency.of(currency.upper())
+    except (KeyError, ValueError):
+        errors["currency"] = f"{currency} is not a currency we bill in."
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = f"{timezone} is not a time zone."
+    if tax_id:
+        try:
+            tax_id = check_vat_id(tax_id, country) if country.upper() != "US" else tax_id
+        except ValidationFailed as exc:
+            errors.update(exc.field_errors)
+    if errors:
+        raise ValidationFailed(errors, code=SubscriptionErrorCode.BAD_CUSTOMER)
+    customer = Customer(
+        id=CustomerId(new_id()),
+        email=email,
+        name=name.strip(),
+        currency=currency.upper(),
+        country=country.upper(),
+        region=region,
+        address_lines=address_lines,
+        tax_id=tax_id or None,
+        tax_exempt=tax_exempt,
+        timezone=timezone,
+        created_at=clock.now(),
+    )
+    async with uow:
+        if await uow.customers.get_by_email(email) is not None:
+            raise Conflict(
+                "A customer with this e-mail exists.", code=SubscriptionErrorCode.BAD_CUSTOMER
+            )
+        await uow.customers.add(customer)
+        await uow.commit()
+    return customer
+
+
+# -- subscribe ------------------------------------------------------------------------------------
+async def subscribe(
+    customer_id: CustomerId,
+    plan_code: str,
+    *,
+    quantity: int = 1,
+    coupon_code: str | None = None,
+    trial_days: int | None = None,
+    addons: tuple[tuple[str, int], ...] = (),
+    await_payment: bool = False,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+) -> Outcome:
+    """Start a subscription on the current version of ``plan_code``.
+
+    The first invoice is issued now (the trial's 0.00 invoice for a trial). With
+    ``await_payment`` a first invoice with an amount due leaves the subscription ``incomplete``
+    until it is paid (it expires after 23 hours), as Stripe's ``default_incomplete``."""
+    now = clock.now()
+    async with uow:
+        customer = await _customer(uow, customer_id)
+        plan = await _current_plan(uow, plan_code)
+        addon_plans = tuple([(await _current_plan(uow, code), n) for code, n in addons])
+        coupon = await _redeem(uow, coupon_code, customer, plan, now) if coupon_code else None
+        sub_id = SubscriptionId(new_id())
+        settings = billing_settings_for(
+            customer, config, tax_rate=await _tax_rate(uow, customer, config)
+        )
+        engine = SubscriptionEngine(settings=settings, plans={plan.code: plan})
+        engine.balance = customer.balance_minor
+        engine.subscribe(
+            now,
+            plan,
+            quantity=quantity,
+            coupon=coupon.terms_in(customer.currency) if coupon else None,
+            trial_days=trial_days,
+            addons=addon_plans,
+        )
+        if await_payment and engine.invoices[0].amount_due > 0:
+            engine.mark_incomplete(now)
+        assert engine.period is not None and engine.anchor is not None
+        sub = Subscription(
+            id=sub_id,
+            customer_id=customer.id,
+            currency=customer.currency,
+            timezone=customer.timezone,
+            proration=config.proration,
+            plan_id=plan.id,
+            quantity=quantity,
+            status=SubscriptionStatus.ACTIVE,
+            anchor=engine.anchor,
+            period_start=engine.period.start,
+            period_end=engine.period.end,
+            created_at=now,
+        )
+        await uow.subscriptions.add(sub)
+        outcome = await _store(
+            uow, sub, engine, customer, config, now, reasons=(BillingReason.SUBSCRIPTION_CREATE,)
+        )
+        await uow.commit()
+    return outcome
+
+
+# -- commands on a subscription -------------------------------------------------------------------
+# a command gets the engine, the instant and the current plan versions it asked for by code
+Command = Callable[[SubscriptionEngine, datetime, dict[str, Plan]], None]
+
+
+async def _run(
+    subscription_id: SubscriptionId,
+    command: Command | None,
+    *,
+    reason: BillingReason,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None,
+    plan_codes: tuple[str, ...] = (),
+) -> Outcome:
+    now = clock.now()
+    async with uow:
+        outcome = await _run_in(
+            uow,
+            subscription_id,
+            command,
+            reason=reason,
+            now=now,
+            config=config,
+            as_customer=as_customer,
+            plan_codes=plan_codes,
+        )
+        await uow.commit()
+    return outcome
+
+
+async def _run_in(
+    uow: UnitOfWork,
+    subscription_id: SubscriptionId,
+    command: Command | None,
+    *,
+    reason: BillingReason,
+    now: datetime,
+    config: BillingConfig,
+    as_customer: CustomerId | None,
+    plan_codes: tuple[str, ...] = (),
+) -> Outcome:
+    """A command inside the caller's transaction; ``plan_codes`` name the current plan versions
+    the command needs (handed to it by code)."""
+    sub = await _subscription(uow, subscription_id, as_customer, lock=True)
+    customer = await _customer(uow, sub.customer_id, lock=True)
+    by_code = {code: await _current_plan(uow, code) for code in plan_codes}
+    engine = await _load_engine(uow, sub, customer, config, extra_plans=tuple(by_code.values()))
+    engine.advance_to(now)
+    renewals = len(engine.invoices)
+    if command is not None:
+        command(engine, now, by_code)
+    reasons = tuple(
+        _cycle_reason(invoice) if i < renewals else reason
+        for i, invoice in enumerate(engine.invoices)
+    )
+    return await _store(uow, sub, engine, customer, config, now, reasons=reasons)
+
+
+async def advance_subscription(
+    subscription_id: SubscriptionId, *, uow: UnitOfWork, clock: Clock, config: BillingConfig
+) -> Outcome:
+    """Bill everything due up to now (renewals, trial ends, scheduled changes, pause ends,
+    cancellations at period end, expiry of an unpaid incomplete subscription)."""
+    return await _run(
+        subscription_id,
+        None,
+        reason=BillingReason.SUBSCRIPTION_CYCLE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=None,
+    )
+
+
+async def renew_due(
+    *, uow: Callable[[], UnitOfWork], clock: Clock, config: BillingConfig, limit: int = 500
+) -> int:
+    """The renewal run: advance every subscription due as of now, one transaction each (a
+    failure stops only that subscription, and a crash resumes where it stopped). Returns how
+    many subscriptions were advanced; running it again at the same instant does nothing."""
+    now = clock.now()
+    async with uow() as reader:
+        due = await reader.subscriptions.due(now, limit=limit)
+    for subscription_id in due:
+        await advance_subscription(subscription_id, uow=uow(), clock=clock, config=config)
+    return len(due)
+
+
+async def change_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    plan_code: str | None = None,
+    quantity: int | None = None,
+    timing: Timing = Timing.IMMEDIATE,
+    proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
+    effective_from: datetime | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    codes = (plan_code,) if plan_code else ()
+    return await _run(
+        subscription_id,
+        lambda e, at, plans: e.change(
+            at,
+            plan=plans[plan_code] if plan_code else None,
+            quantity=quantity,
+            timing=timing,
+            proration=proration,
+            effective_from=effective_from,
+        ),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+        plan_codes=codes,
+    )
+
+
+async def quote_subscription_change(
+    subscription_id: SubscriptionId,
+    *,
+    plan_code: str | None = None,
+    quantity: int | None = None,
+    timing: Timing = Timing.IMMEDIATE,
+    proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> ChangeQuote:
+    """The exact invoice a change would produce now, computed by the engine on a copy (nothing
+    is written). Confirm it with ``confirm_subscription_change``."""
+    now = clock.now()
+    async with uow:
+        plan = await _current_plan(uow, plan_code) if plan_code else None
+        sub = await _subscription(uow, subscription_id, as_customer)
+        customer = await _customer(uow, sub.customer_id)
+        engine = await _load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
+    quote = quote_change(
+        engine, now, plan=plan, quantity=quantity, timing=timing, proration=proration
+    )
+    return replace(quote, version=f"{sub.version}:{quote.version}")
+
+
+async def confirm_subscription_change(
+    subscription_id: SubscriptionId,
+    quote: ChangeQuote,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """Make the quoted change at the quote's instant, so it bills exactly what was shown; refuse
+    with ``Conflict`` when the subscription changed since or the quote is over an hour old."""
+    now = clock.now()
+    if now - quote.at > QUOTE_VALIDITY or quote.at > now:
+        raise Conflict(
+            "This price was shown over an hour ago. Please review the current price.",
+            code=SubscriptionErrorCode.QUOTE_EXPIRED,
+        )
+    async with uow:
+        sub = await _subscription(uow, subscription_id, as_customer, lock=True)
+        plan = await _plan_for_quote(uow, sub, quote)
+        customer = await _customer(uow, sub.customer_id, lock=True)
+        engine = await _load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
+        stored_version, _, engine_version = quote.version.partition(":")
+        if str(sub.version) != stored_version or version_of(engine) != engine_version:
+            raise Conflict(
+                "Your subscription changed since this price was shown. Please review the new price.",
+                code="billing.quote_stale",
+            )
+        engine.advance_to(quote.at)
+        if engine.invoices:
+            raise Conflict(
+                "A renewal happened since this price was shown. Please review the new price.",
+                code="billing.quote_stale",
+            )
+        engine.change(
+            quote.at,
+            plan=plan,
+            quantity=quote.quantity,
+            timing=quote.timing,
+            proration=quote.proration,
+        )
+        outcome = await _store(
+            uow,
+            sub,
+            engine,
+            customer,
+            config,
+            quote.at,
+            reasons=(BillingReason.SUBSCRIPTION_UPDATE,) * len(engine.invoices),
+        )
+        await uow.commit()
+    return outcome
+
+
+async def set_addon(
+    subscription_id: SubscriptionId,
+    addon_code: str,
+    quantity: int,
+    *,
+    proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """Attach an add-on, change its quantity or remove it (``quantity`` 0), prorated."""
+    return await _run(
+        subscription_id,
+        lambda e, at, plans: e.set_addon(at, plans[addon_code], quantity, proration=proration),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+        plan_codes=(addon_code,),
+    )
+
+
+async def cancel_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    timing: Timing = Timing.PERIOD_END,
+    refund: Refund = Refund.NONE,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    now = clock.now()
+    async with uow:
+        outcome = await _run_in(
+            uow,
+            subscription_id,
+            lambda e, at, _: e.cancel(at, timing=timing, refund=refund),
+            reason=BillingReason.SUBSCRIPTION_CANCEL,
+            now=now,
+            config=config,
+            as_customer=as_customer,
+        )
+        await uow.commit()
+    return outcome
+
+
+async def uncancel_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await _run(
+        subscription_id,
+        lambda e, at, _: e.uncancel(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def cancel_scheduled_change(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await _run(
+        subscription_id,
+        lambda e, at, _: e.cancel_scheduled_change(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def pause_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    resume_at: datetime | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await _run(
+        subscription_id,
+        lambda e, at, _: e.pause(at, resume_at=resume_at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def resume_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await _run(
+        subscription_id,
+        lambda e, at, _: e.resume(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def apply_coupon(
+    subscription_id: SubscriptionId,
+    coupon_code: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """Apply a promotion code (replacing any coupon: one per subscription), checking its rules
+    and counting the redemption in the same transaction."""
+    now = clock.now()
+    async with uow:
+        sub = await _subscription(uow, subscription_id, as_customer, lock=True)
+        customer = await _customer(uow, sub.customer_id)
+        plan = await uow.plans.get(sub.plan_id)
+        assert plan is not None
+        coupon = await _redeem(uow, coupon_code, customer, plan, now, subscription_id=sub.id)
+        terms = coupon.terms_in(sub.currency)
+        outcome = await _run_in(
+            uow,
+            subscription_id,
+            lambda e, at, _: e.apply_coupon(at, terms),
+            reason=BillingReason.SUBSCRIPTION_UPDATE,
+            now=now,
+            config=config,
+            as_customer=as_customer,
+        )
+        await uow.commit()
+    return outcome
+
+
+async def remove_coupon(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await _run(
+        subscription_id,
+        lambda e, at, _: e.remove_coupon(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def set_trial_end(
+    subscription_id: SubscriptionId,
+    trial_end: datetime,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """Extend or shorten a trial, or start one on an active subscription."""
+    return await _run(
+        subscription_id,
+        lambda e, at, _: e.set_trial_end(at, trial_end),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def end_trial(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await _run(
+        subscription_id,
+        lambda e, at, _: e.end_trial(at),
+        reason=BillingReason.SUBSCRIPTION_CYCLE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def record_usage(
+    subscription_id: SubscriptionId,
+    meter: str,
+    value: str | int | Decimal,
+    *,
+    key: str | None = None,
+    idempotency_key: str | None = None,
+    at: datetime | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+) -> bool:
+    """Record a metered event (now, or at ``at`` within the current period). Returns False when
+    the idempotency key was seen before, or the subscription is not billing usage (a trial, a
+    pause): such events are not billed, as in the simulator."""
+    now = clock.now()
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0:
+        raise ValidationFailed(
+            {"value": "a usage value is a number of at least 0"},
+            code=SubscriptionErrorCode.BAD_USAGE,
+        )
+    when = at or now
+    if when > now:
+        raise ValidationFailed(
+            {"at": "usage cannot be recorded in the future"}, code=SubscriptionErrorCode.BAD_USAGE
+        )
+    async with uow:
+        outcome = await _run_in(
+            uow,
+            subscription_id,
+            None,
+            reason=BillingReason.SUBSCRIPTION_CYCLE,
+            now=now,
+            config=config,
+            as_customer=None,
+        )
+        sub = outcome.subscription
+        plan = await uow.plans.get(sub.plan_id)
+        assert plan is not None
+        price = plan.price_in(Currency.of(sub.currency))
+        meters = {c.meter.name for c in (price.charges if price else ()) if c.meter is not None}
+        if meter not in meters:
+            raise ValidationFailed(
+                {"meter": f"{plan.name} has no meter named {meter!r}"},
+                code=SubscriptionErrorCode.BAD_USAGE,
+            )
+        if when < sub.period_start:
+            raise ValidationFailed(
+                {"at": "usage can only be recorded in the current billing period"},
+                code=SubscriptionErrorCode.BAD_USAGE,
+            )
+        billed = sub.status in (
+            SubscriptionStatus.ACTIVE,
+            SubscriptionStatus.PAST_DUE,
+            SubscriptionStatus.UNPAID,
+        )
+        stored = billed and await uow.usage.add(
+            UsageRecord(sub.id, meter, amount, when, key=key, idempotency_key=idempotency_key)
+        )
+        await uow.commit()
+    return stored
+
+
+# -- reads ----------------------------------------------------------------------------------------
+async def get_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    as_customer: CustomerId | None = None,
+) -> Subscription:
+    async with uow:
+        return await _subscription(uow, subscription_id, as_customer)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def billing_settings_for(
+    customer: Customer, config: BillingConfig, *, tax_rate: TaxRate | None
+) -> BillingSettings:
+    return BillingSettings(
+        currency=Currency.of(customer.currency),
+        tz=ZoneInfo(customer.timezone),
+        proration=config.proration,
+        rounding=config.rounding,
+        tax_rounding=config.tax_rounding,
+        tax_rate=tax_rate,
+    )
+
+
+async def _tax_rate(uow: UnitOfWork, customer: Customer, config: BillingConfig) -> TaxRate | None:
+    decision = decide_tax(
+        seller_country=config.seller_country,
+        country=customer.country,
+        region=customer.region,
+        rates=await uow.tax_rates.all(),
+        tax_exempt=customer.tax_exempt,
+        tax_id=customer.tax_id,
+    )
+    return decision.rate
+
+
+async def _customer(uow: UnitOfWork, customer_id: CustomerId, *, lock: bool = False) -> Customer:
+    customer = await uow.customers.get(customer_id, lock=lock)
+    if customer is None:
+        raise NotFound("No such customer.", code=SubscriptionErrorCode.CUSTOMER_NOT_FOUND)
+    return customer
+
+
+async def _subscription(
+    uow: UnitOfWork,
+    subscription_id: SubscriptionId,
+    as_customer: CustomerId | None,
+    *,
+    lock: bool = False,
+) -> Subscription:
+    sub = await uow.subscriptions.get(subscription_id, lock=lock)
+    # another subscriber's subscription is "not found", never "forbidden": ids leak nothing
+    if sub is None or (as_customer is not None and sub.customer_id != as_customer):
+        raise NotFound("No such subscription.", code=SubscriptionErrorCode.NOT_FOUND)
+    return sub
+
+
+async def _current_plan(uow: UnitOfWork, code: str) -> Plan:
+    plan = await uow.plans.get_by_code(code)
+    if plan is None:
+        raise NotFound(f"There is no plan {code!r}.", code=SubscriptionErrorCode.PLAN_NOT_FOUND)
+    return plan
+
+
+async def _plan_for_quote(uow: UnitOfWork, sub: Subscription, quote: ChangeQuote) -> Plan | None:
+    """The plan a quote moves to: the subscription's own version when it keeps its plan (a
+    quantity change never moves a grandfathered subscription), else the current version."""
+    current = await uow.plans.get(sub.plan_id)
+    if current is not None and current.code == quote.plan_code:
+        return None
+    return await _current_plan(uow, quote.plan_code)
+
+
+async def _redeem(
+    uow: UnitOfWork,
+    code: str,
+    customer: Customer,
+    plan: Plan,
+    now: datetime,
+    *,
+    subscription_id: SubscriptionId | None = None,
+) -> StoredCoupon:
+    coupon = await uow.coupons.get(code.strip().upper(), lock=True)
+    if coupon is None:
+        raise ValidationFailed(
+            {"coupon": f"The code {code} is not valid."},
+            code=SubscriptionErrorCode.COUPON_NOT_FOUND,
+        )
+    earlier = [
+        s for s in await uow.subscriptions.for_customer(customer.id) if s.id != subscription_id
+    ]
+    check_redeemable(
+        coupon.code,
+        coupon.rules_for(customer.currency),
+        now=now,
+        plan_code=plan.code,
+        currency=customer.currency,
+        redemptions=coupon.times_redeemed,
+        customer_has_subscribed_before=bool(earlier),
+    )
+    await uow.coupons.count_redemption(coupon.code)
+    return coupon
+
+
+async def _load_engine(
+    uow: UnitOfWork,
+    sub: Subscription,
+    customer: Customer,
+    config: BillingConfig,
+    *,
+    extra_plans: tuple[Plan, ...] = (),
+) -> SubscriptionEngine:
+    plans: dict[PlanId, Plan] = {plan.id: plan for plan in extra_plans}
+    for plan_id in plan_ids_of(sub) - plans.keys():
+        plan = await uow.plans.get(plan_id)
+        if plan is None:
+            raise NotFound("The subscription's plan is gone.", code="catalog.plan_not_found")
+        plans[plan_id] = plan
+    period_invoice = (
+        await uow.invoices.get(sub.period_invoice_id) if sub.period_invoice_id else None
+    )
+    if sub.currency != customer.currency:
+        raise ValidationFailed(
+            {"currency": "the subscription and the customer use different currencies"},
+            code=SubscriptionErrorCode.CURRENCY,
+        )
+    settings = billing_settings(
+        sub,
+        rounding=config.rounding,
+        tax_rounding=config.tax_rounding,
+        tax_rate=await _tax_rate(uow, customer, config),
+    )
+    return engine_from(
+        sub,
+        settings=settings,
+        plans=plans,
+        usage=await uow.usage.since(sub.id, sub.period_start),
+        period_invoice=period_invoice.invoice if period_invoice else None,
+        balance_minor=customer.balance_minor,
+    )
+
+
+def _cycle_reason(invoice: Invoice) -> BillingReason:
+    """A renewal invoice bills the period that starts at its own instant; an invoice issued by
+    a renewal for the period that just ended (usage at a period-end cancellation, or usage
+    recorded before a pause) is the subscription's closing bill for that period."""
+    if invoice.period.start == invoice.issued_at:
+        return BillingReason.SUBSCRIPTION_CYCLE
+    return BillingReason.SUBSCRIPTION_ARREARS
+
+
+async def _store(
+    uow: UnitOfWork,
+    sub: Subscription,
+    engine: SubscriptionEngine,
+    customer: Customer,
+    config: BillingConfig,
+    now: datetime,
+    *,
+    reasons: tuple[BillingReason, ...],
+) -> Outcome:
+    """Number and store the engine's new invoices and credit notes, then save the state."""
+    snap = _snapshot_of(customer)
+    issued: list[IssuedInvoice] = []
+    by_engine_number: dict[str, IssuedInvoice] = {}
+    for invoice, reason in zip(engine.invoices, reasons, strict=True):
+        stored = await issue_invoice_in(
+            uow,
+            invoice,
+            subscription_id=sub.id,
+            customer_id=customer.id,
+            reason=reason,
+            customer=snap,
+            series=config.invoice_series(invoice.issued_at),
+        )
+        issued.append(stored)
+        by_engine_number[invoice.number] = stored
+    period_invoice_id = sub.period_invoice_id
+    if engine.period_invoice is not None:
+        current = by_engine_number.get(engine.period_invoice.number)
+        if current is not None:
+            period_invoice_id = current.id
+    notes = []
+    for note in engine.credit_notes:
+        target = by_engine_number.get(note.invoice)
+        invoice_id = target.id if target is not None else sub.period_invoice_id
+        assert invoice_id is not None, "a credit note always credits a stored invoice"
+        notes.append(
+            await issue_credit_note_in(
+                uow,
+                note,
+                invoice_id=invoice_id,
+                customer_id=customer.id,
+                subscription_id=sub.id,
+                series=config.credit_note_series(note.issued_at),
+                reason=CreditNoteReason.ORDER_CHANGE,
+            )
+        )
+    saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)
+    await uow.subscriptions.save(saved)
+    if engine.balance != customer.balance_minor:
+        await uow.customers.save(replace(customer, balance_minor=engine.balance))
+    return Outcome(saved, tuple(issued), tuple(notes))
+
+
+def _snapshot_of(customer: Customer) -> CustomerSnapshot:
+    return CustomerSnapshot(
+        name=customer.name,
+        email=customer.email,
+        address_lines=customer.address_lines,
+        country=customer.country,
+        tax_id=customer.tax_id,
+    )

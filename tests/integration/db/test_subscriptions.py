@@ -1,0 +1,324 @@
+"""Persisted subscriptions on the real database: the use cases drive the same engine as the
+simulator (a persisted history bills exactly what the in-memory engine bills), the renewal run
+is idempotent and safe under concurrency, and bad input leaves nothing half-written."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.adapters.db.tables import InvoiceTable, SubscriptionTable, UsageEventTable
+from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.billing.engine import ProrationBehavior, Refund, SubscriptionStatus, Timing
+from domain.billing.issued import BillingReason
+from domain.catalog.model import Plan
+from domain.pricing.coupons import Coupon, CouponDuration
+from domain.pricing.tax_policy import JurisdictionRate
+from domain.pricing.totals import TaxRate
+from domain.shared.clock import FrozenClock
+from domain.shared.errors import DomainError, NotFound, ValidationFailed
+from domain.shared.ids import CustomerId
+from domain.shared.periods import utc
+from domain.subscriptions import service
+from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.model import StoredCoupon
+from tests.support.database import TestDatabase
+from tests.unit.billing._builders import api_calls, flat, make_engine, make_plan, per_unit
+from web.jobs import build_registry
+
+pytestmark = pytest.mark.integration
+
+TEAM = make_plan("team")  # 30.00 + 10.00 per seat, monthly
+BIG = make_plan("big", charges=(flat(9000), per_unit(1000)))
+METERED = make_plan("metered", charges=(flat(3000), api_calls()))
+STORAGE = make_plan("storage", charges=(per_unit(500),))
+CONFIG = BillingConfig(seller_country="US")
+JAN31 = utc(2024, 1, 31)
+
+
+def _uow(db: TestDatabase, clock: FrozenClock) -> PiccoloUnitOfWork:
+    return PiccoloUnitOfWork(db.engine, clock=clock, registry=build_registry())
+
+
+async def _setup(db: TestDatabase, clock: FrozenClock, *plans: Plan) -> CustomerId:
+    clock.set(JAN31)
+    uow = _uow(db, clock)
+    async with uow:
+        for plan in plans or (TEAM, BIG, METERED, STORAGE):
+            await uow.plans.add(plan)
+        await uow.commit()
+    customer = await service.create_customer(
+        email="Ada@Example.test",
+        name="Ada Lovelace",
+        currency="USD",
+        country="US",
+        region="NY",
+        address_lines=("1 Main St", "New York"),
+        uow=_uow(db, clock),
+        clock=clock,
+    )
+    return customer.id
+
+
+def _kw(db: TestDatabase, clock: FrozenClock) -> dict[str, object]:
+    return {"uow": _uow(db, clock), "clock": clock, "config": CONFIG}
+
+
+async def _invoices(sub_id: str) -> list[dict[str, object]]:
+    return await (
+        InvoiceTable.select()
+        .where(InvoiceTable.subscription_id == sub_id)
+        .order_by(InvoiceTable.issued_at)
+        .order_by(InvoiceTable.number)
+    )
+
+
+async def test_a_persisted_history_bills_exactly_what_the_engine_bills(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    first = await service.subscribe(customer, "metered", quantity=1, **_kw(db, clock))  # type: ignore[arg-type]
+    sub_id = first.subscription.id
+    clock.set(utc(2024, 2, 10))
+    assert await service.record_usage(sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock))  # type: ignore[arg-type]
+    assert not await service.record_usage(sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock))  # type: ignore[arg-type]
+    clock.set(utc(2024, 2, 15))
+    await service.change_subscription(
+        sub_id, plan_code="team", quantity=3, proration=ProrationBehavior.NEXT_INVOICE, **_kw(db, clock)  # type: ignore[arg-type]
+    )
+    clock.set(utc(2024, 3, 31))
+    assert await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG) == 1
+    clock.set(utc(2024, 4, 10))
+    await service.cancel_subscription(
+        sub_id, timing=Timing.IMMEDIATE, refund=Refund.PRORATED_CREDIT, **_kw(db, clock)  # type: ignore[arg-type]
+    )
+
+    # the same history through the engine alone
+    engine = make_engine(TEAM, METERED)
+    engine.subscribe(JAN31, METERED)
+    engine.advance_to(utc(2024, 2, 10))
+    engine.record_usage(utc(2024, 2, 10), "api_calls", Decimal(250), None)  # type: ignore[arg-type]
+    engine.advance_to(utc(2024, 2, 15))
+    engine.change(utc(2024, 2, 15), plan=TEAM, quantity=3)
+    engine.advance_to(utc(2024, 4, 10))
+    engine.cancel(utc(2024, 4, 10), timing=Timing.IMMEDIATE, refund=Refund.PRORATED_CREDIT)
+
+    stored = await _invoices(sub_id)
+    assert [(r["subtotal_minor"], r["total_minor"], r["amount_due_minor"]) for r in stored] == [
+        (i.subtotal, i.total, i.amount_due) for i in engine.invoices
+    ]
+    assert [r["number"] for r in stored] == [f"INV-2024-{n:06d}" for n in range(1, 4)]
+    assert [r["billing_reason"] for r in stored] == [
+        BillingReason.SUBSCRIPTION_CREATE,
+        BillingReason.SUBSCRIPTION_CYCLE,
+        BillingReason.SUBSCRIPTION_CYCLE,
+    ]
+    uow = _uow(db, clock)
+    async with uow:
+        sub = await uow.subscriptions.get(sub_id)
+        cust = await uow.customers.get(customer)
+    assert sub is not None and cust is not None
+    assert sub.status is SubscriptionStatus.CANCELED and sub.canceled_at == utc(2024, 4, 10)
+    assert cust.balance_minor == engine.balance < 0
+    assert sub.next_action_at is None
+
+
+async def test_the_renewal_run_is_idempotent_and_bills_each_period_once(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    outcome = await service.subscribe(customer, "team", quantity=2, **_kw(db, clock))  # type: ignore[arg-type]
+    run = lambda: service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)  # noqa: E731
+    assert await run() == 0
+    clock.set(utc(2024, 2, 29))
+    assert await run() == 1
+    assert await run() == 0
+    clock.set(utc(2024, 5, 1))  # three renewals were missed: one run catches up
+    assert await run() == 1
+    rows = await _invoices(outcome.subscription.id)
+    assert [r["period_start"] for r in rows] == [
+        JAN31,
+        utc(2024, 2, 29),
+        utc(2024, 3, 31),
+        utc(2024, 4, 30),
+    ]
+    assert {r["total_minor"] for r in rows} == {5000}
+
+
+async def test_concurrent_advances_of_one_subscription_issue_one_renewal(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    clock.set(utc(2024, 2, 29))
+    results = await asyncio.gather(
+        *(
+            service.advance_subscription(outcome.subscription.id, **_kw(db, clock))  # type: ignore[arg-type]
+            for _ in range(4)
+        ),
+        return_exceptions=True,
+    )
+    for result in results:
+        assert not isinstance(result, BaseException) or isinstance(result, DomainError), result
+    assert len(await _invoices(outcome.subscription.id)) == 2
+
+
+async def test_another_customers_subscription_is_not_found(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    other = await service.create_customer(
+        email="eve@example.test", name="Eve", currency="USD", country="US", uow=_uow(db, clock), clock=clock
+    )
+    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        await service.cancel_subscription(outcome.subscription.id, as_customer=other.id, **_kw(db, clock))  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        await service.get_subscription(outcome.subscription.id, uow=_uow(db, clock), as_customer=other.id)
+
+
+async def test_a_used_up_coupon_is_refused_and_nothing_is_written(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    uow = _uow(db, clock)
+    async with uow:
+        await uow.coupons.add(
+            StoredCoupon("ONCE10", CouponDuration.ONCE, percent_off=Decimal(10), max_redemptions=1)
+        )
+        await uow.commit()
+    first = await service.subscribe(customer, "team", coupon_code="once10", **_kw(db, clock))  # type: ignore[arg-type]
+    assert first.invoices[0].invoice.discount == 400
+    with pytest.raises(ValidationFailed) as err:
+        await service.subscribe(customer, "big", coupon_code="ONCE10", **_kw(db, clock))  # type: ignore[arg-type]
+    assert err.value.code == "coupon.used_up"
+    assert await SubscriptionTable.count() == 1
+    assert await InvoiceTable.count() == 1
+
+
+async def test_quantity_zero_and_unknown_plan_are_refused_without_writes(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    with pytest.raises(ValidationFailed) as err:
+        await service.subscribe(customer, "team", quantity=0, **_kw(db, clock))  # type: ignore[arg-type]
+    assert err.value.code == "billing.bad_quantity"
+    with pytest.raises(NotFound):
+        await service.subscribe(customer, "nope", **_kw(db, clock))  # type: ignore[arg-type]
+    assert await SubscriptionTable.count() == 0 and await InvoiceTable.count() == 0
+
+
+async def test_tax_follows_the_customers_address_and_credit_is_used_next(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    uow = _uow(db, clock)
+    async with uow:
+        await uow.tax_rates.add(JurisdictionRate("US", TaxRate("NY", Decimal("8.875"), False), "NY"))
+        await uow.commit()
+    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    assert outcome.invoices[0].invoice.tax == 355  # 8.875% of 40.00 = 3.55
+    clock.set(utc(2024, 2, 15))
+    canceled = await service.cancel_subscription(
+        outcome.subscription.id, timing=Timing.IMMEDIATE, refund=Refund.PRORATED_CREDIT, **_kw(db, clock)  # type: ignore[arg-type]
+    )
+    note = canceled.credit_notes[0]
+    assert note.credited > 0
+    again = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    assert again.invoices[0].invoice.credit_applied == note.credited
+
+
+async def test_an_unpaid_incomplete_subscription_expires_after_23_hours(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    outcome = await service.subscribe(customer, "team", await_payment=True, **_kw(db, clock))  # type: ignore[arg-type]
+    assert outcome.subscription.status is SubscriptionStatus.INCOMPLETE
+    clock.advance(hours=23)
+    assert await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG) == 1
+    sub = await service.get_subscription(outcome.subscription.id, uow=_uow(db, clock))
+    assert sub.status is SubscriptionStatus.INCOMPLETE_EXPIRED and sub.next_action_at is None
+
+
+async def test_add_ons_trials_and_coupons_round_trip_through_storage(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    uow = _uow(db, clock)
+    async with uow:
+        await uow.coupons.add(
+            StoredCoupon("FIVE", CouponDuration.FOREVER, amounts_off={"USD": 500, "EUR": 450})
+        )
+        await uow.commit()
+    outcome = await service.subscribe(
+        customer, "team", trial_days=14, addons=(("storage", 2),), **_kw(db, clock)  # type: ignore[arg-type]
+    )
+    sub_id = outcome.subscription.id
+    assert outcome.subscription.status is SubscriptionStatus.TRIALING
+    clock.advance(days=3)
+    await service.set_trial_end(sub_id, utc(2024, 2, 29), **_kw(db, clock))  # type: ignore[arg-type]
+    await service.apply_coupon(sub_id, "five", **_kw(db, clock))  # type: ignore[arg-type]
+    clock.set(utc(2024, 2, 29))
+    converted = await service.advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    invoice = converted.invoices[0].invoice
+    assert [line.amount for line in invoice.lines] == [3000, 1000, 1000]
+    assert invoice.discount == 500 and invoice.total == 4500
+    clock.set(utc(2024, 3, 10))
+    changed = await service.set_addon(sub_id, "storage", 0, **_kw(db, clock))  # type: ignore[arg-type]
+    assert [line.amount for line in changed.invoices[0].invoice.lines] == [-645]  # 20/31 of 10.00
+    await service.remove_coupon(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    sub = await service.get_subscription(sub_id, uow=_uow(db, clock))
+    assert sub.addons == () and sub.coupon is None and sub.status is SubscriptionStatus.ACTIVE
+
+
+async def test_a_quote_is_charged_exactly_or_refused_when_stale(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    sub_id = outcome.subscription.id
+    clock.set(utc(2024, 2, 15))
+    quote = await service.quote_subscription_change(sub_id, plan_code="big", **_kw(db, clock))  # type: ignore[arg-type]
+    assert quote.invoice is not None
+    clock.advance(minutes=20)
+    done = await service.confirm_subscription_change(sub_id, quote, **_kw(db, clock))  # type: ignore[arg-type]
+    assert done.invoices[0].invoice.total == quote.invoice.total
+    assert [line.amount for line in done.invoices[0].invoice.lines] == [
+        line.amount for line in quote.invoice.lines
+    ]
+    with pytest.raises(DomainError) as err:  # the subscription moved on since
+        await service.confirm_subscription_change(sub_id, quote, **_kw(db, clock))  # type: ignore[arg-type]
+    assert err.value.code == "billing.quote_stale"
+    late = await service.quote_subscription_change(sub_id, quantity=4, **_kw(db, clock))  # type: ignore[arg-type]
+    clock.advance(hours=2)
+    with pytest.raises(DomainError) as err:
+        await service.confirm_subscription_change(sub_id, late, **_kw(db, clock))  # type: ignore[arg-type]
+    assert err.value.code == "billing.quote_expired"
+
+
+async def test_usage_outside_a_meter_or_the_period_is_refused(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    customer = await _setup(db, clock)
+    outcome = await service.subscribe(customer, "metered", **_kw(db, clock))  # type: ignore[arg-type]
+    sub_id = outcome.subscription.id
+    for args, field in (
+        (("nope", "1"), "meter"),
+        (("api_calls", "-1"), "value"),
+        (("api_calls", "x"), "value"),
+    ):
+        with pytest.raises(ValidationFailed) as err:
+            await service.record_usage(sub_id, *args, **_kw(db, clock))  # type: ignore[arg-type]
+        assert field in err.value.field_errors
+    with pytest.raises(ValidationFailed):
+        await service.record_usage(sub_id, "api_calls", "1", at=JAN31 - timedelta(days=1), **_kw(db, clock))  # type: ignore[arg-type]
+    assert await UsageEventTable.count() == 0
+
+
+def test_coupon_terms_are_fixed_in_the_subscriptions_currency() -> None:
+    coupon = StoredCoupon("FIVE", CouponDuration.ONCE, amounts_off={"USD": 500})
+    assert coupon.terms_in("USD") == Coupon("FIVE", CouponDuration.ONCE, amount_off_minor=500)
+    assert coupon.rules_for("EUR").currency != "EUR"
