@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from domain.billing.ports import InvoiceRepository
+from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanRepository
 from domain.jobs.ports import JobQueue
 from domain.subscriptions.ports import (
@@ -27,6 +27,7 @@ class UnitOfWork(Protocol):
 
     plans: PlanRepository
     invoices: InvoiceRepository
+    credit_notes: CreditNoteRepository
     customers: CustomerRepository
     subscriptions: SubscriptionRepository
     usage: UsageRepository

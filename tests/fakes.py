@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from domain.billing.issued import IssuedInvoice
+from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.model import Plan
 from domain.jobs.model import JsonValue
 from domain.shared.errors import Conflict
@@ -37,6 +38,7 @@ class InMemoryInvoiceRepository:
     def __init__(self) -> None:
         self.series: dict[str, int] = {}
         self.invoices: dict[str, IssuedInvoice] = {}
+        self.locked: list[str] = []  # ids loaded with get_for_update, in order
 
     async def next_number(self, prefix: str) -> int:
         number = self.series.get(prefix, 1)
@@ -53,11 +55,40 @@ class InMemoryInvoiceRepository:
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
         return self.invoices.get(invoice_id)
 
+    async def get_for_update(self, invoice_id: str) -> IssuedInvoice | None:
+        self.locked.append(invoice_id)
+        return self.invoices.get(invoice_id)
+
+    async def update_state(self, issued: IssuedInvoice) -> None:
+        stored = self.invoices[issued.id]
+        assert stored.invoice.lines == issued.invoice.lines, "amounts and lines never change"
+        assert stored.invoice.total == issued.invoice.total
+        self.invoices[issued.id] = issued
+
     async def get_cycle_invoice(
         self, subscription_id: str, period_start: datetime
     ) -> IssuedInvoice | None:
         key = f"{subscription_id}:{period_start.isoformat()}"
         return next((i for i in self.invoices.values() if i.cycle_key == key), None)
+
+
+@dataclass
+class InMemoryCreditNoteRepository:
+    notes: dict[str, IssuedCreditNote] = field(default_factory=dict)
+
+    async def add(self, note: IssuedCreditNote) -> None:
+        if any(n.number == note.number for n in self.notes.values()):
+            raise Conflict(f"credit note number {note.number} exists")
+        self.notes[note.id] = note
+
+    async def get(self, credit_note_id: str) -> IssuedCreditNote | None:
+        return self.notes.get(credit_note_id)
+
+    async def list_for_invoice(self, invoice_id: str) -> list[IssuedCreditNote]:
+        return [n for n in self.notes.values() if n.invoice_id == invoice_id]
+
+    async def total_for_invoice(self, invoice_id: str) -> int:
+        return sum(n.note.total for n in self.notes.values() if n.invoice_id == invoice_id)
 
 
 class InMemoryJobQueue:
@@ -84,6 +115,7 @@ class InMemoryUnitOfWork:
     def __init__(self) -> None:
         self.plans = InMemoryPlanRepository()
         self.invoices = InMemoryInvoiceRepository()
+        self.credit_notes = InMemoryCreditNoteRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -1,11 +1,14 @@
-"""Issued invoices: numbered, immutable, with a snapshot of the customer at issue time."""
+"""Stored billing documents: invoices (draft, then numbered and immutable, with a snapshot of the
+customer) and the credit notes issued against them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
-from domain.billing.model import Invoice
+from domain.billing.invoice_states import check_transition
+from domain.billing.model import CreditNote, Invoice, InvoiceStatus
 
 
 class BillingReason(StrEnum):
@@ -22,6 +25,11 @@ class BillingReason(StrEnum):
 class IssueErrorCode(StrEnum):
     DUPLICATE_CYCLE = "billing.duplicate_cycle"
     BAD_SERIES = "billing.bad_series_prefix"
+    INVOICE_NOT_FOUND = "billing.invoice_not_found"
+    NO_LINES = "billing.invoice_without_lines"
+    NEGATIVE_TOTAL = "billing.invoice_negative_total"
+    BAD_AMOUNT = "billing.bad_amount"
+    NAIVE_INSTANT = "billing.naive_instant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +45,92 @@ class CustomerSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class IssuedInvoice:
+    """A stored invoice. A draft has no number (``invoice.number`` is ``""``); finalizing numbers
+    it and fixes its issue instant. After that only its status moves (``invoice_states``), and
+    each move records its instant."""
+
     id: str
     subscription_id: str | None
     customer_id: str | None
     reason: BillingReason
     customer: CustomerSnapshot
-    invoice: Invoice  # its ``number`` is the series number
+    invoice: Invoice  # its ``number`` is the series number ("" while a draft)
+    paid_at: datetime | None = None
+    voided_at: datetime | None = None
+    marked_uncollectible_at: datetime | None = None
 
     @property
-    def number(self) -> str:
-        return self.invoice.number
+    def number(self) -> str | None:
+        return self.invoice.number or None
+
+    @property
+    def status(self) -> InvoiceStatus:
+        return self.invoice.status
 
     @property
     def cycle_key(self) -> str | None:
         if self.reason is not BillingReason.SUBSCRIPTION_CYCLE or self.subscription_id is None:
             return None
         return f"{self.subscription_id}:{self.invoice.period.start.isoformat()}"
+
+    def _moved(self, status: InvoiceStatus) -> IssuedInvoice:
+        check_transition(self.status, status, invoice=self.number)
+        return replace(self, invoice=replace(self.invoice, status=status))
+
+    def finalize(self, number: str, *, issued_at: datetime) -> IssuedInvoice:
+        """Draft -> open with its series number, issued at ``issued_at``. An invoice with nothing
+        to pay (``amount_due`` 0: a zero or negative total, or one covered by balance credit) is
+        paid at once, at its issue instant, as Stripe does."""
+        check_transition(self.status, InvoiceStatus.OPEN, invoice=self.number)
+        opened = replace(
+            self,
+            invoice=replace(
+                self.invoice, number=number, issued_at=issued_at, status=InvoiceStatus.OPEN
+            ),
+        )
+        return opened.mark_paid(issued_at) if opened.invoice.amount_due == 0 else opened
+
+    def mark_paid(self, at: datetime) -> IssuedInvoice:
+        return replace(self._moved(InvoiceStatus.PAID), paid_at=at)
+
+    def void(self, at: datetime) -> IssuedInvoice:
+        return replace(self._moved(InvoiceStatus.VOID), voided_at=at)
+
+    def mark_uncollectible(self, at: datetime) -> IssuedInvoice:
+        return replace(self._moved(InvoiceStatus.UNCOLLECTIBLE), marked_uncollectible_at=at)
+
+
+class CreditNoteReason(StrEnum):
+    """Why a credit note was issued (Stripe's reasons)."""
+
+    DUPLICATE = "duplicate"
+    FRAUDULENT = "fraudulent"
+    ORDER_CHANGE = "order_change"
+    PRODUCT_UNSATISFACTORY = "product_unsatisfactory"
+
+
+class CreditNoteErrorCode(StrEnum):
+    EXCEEDS_INVOICE = "billing.credit_note_exceeds_invoice"
+    INVOICE_DRAFT = "billing.credit_note_invoice_draft"
+    INVOICE_VOID = "billing.credit_note_invoice_void"
+    NOT_POSITIVE = "billing.credit_note_not_positive"
+    INCONSISTENT = "billing.credit_note_inconsistent_amounts"
+    WRONG_PARTY = "billing.credit_note_wrong_party"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCreditNote:
+    """A stored credit note: ``note.number`` is its series number, ``note.invoice`` the number of
+    the invoice it credits (``invoice_id``); amounts are in ``currency``, the invoice's."""
+
+    id: str
+    invoice_id: str
+    customer_id: str | None
+    subscription_id: str | None
+    reason: CreditNoteReason
+    currency: str
+    note: CreditNote
+
+    @property
+    def number(self) -> str:
+        return self.note.number

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from domain.billing.issued import IssuedInvoice
+from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 
 
 class InvoiceRepository(Protocol):
@@ -21,6 +21,31 @@ class InvoiceRepository(Protocol):
 
     async def get(self, invoice_id: str) -> IssuedInvoice | None: ...
 
+    async def get_for_update(self, invoice_id: str) -> IssuedInvoice | None:
+        """Load the invoice and lock its row until the transaction ends, so status changes and
+        credit notes on one invoice happen one at a time (``SELECT ... FOR UPDATE`` on
+        PostgreSQL; on SQLite the write transaction already holds the only write lock)."""
+        ...
+
+    async def update_state(self, issued: IssuedInvoice) -> None:
+        """Store a lifecycle change: status, number and issue instant (at finalization) and the
+        paid/voided/uncollectible instants. Amounts, lines and the snapshot never change."""
+        ...
+
     async def get_cycle_invoice(
         self, subscription_id: str, period_start: datetime
     ) -> IssuedInvoice | None: ...
+
+
+class CreditNoteRepository(Protocol):
+    async def add(self, note: IssuedCreditNote) -> None: ...
+
+    async def get(self, credit_note_id: str) -> IssuedCreditNote | None: ...
+
+    async def list_for_invoice(self, invoice_id: str) -> list[IssuedCreditNote]:
+        """The invoice's credit notes, oldest first."""
+        ...
+
+    async def total_for_invoice(self, invoice_id: str) -> int:
+        """The sum of the totals of the invoice's credit notes, in minor units."""
+        ...

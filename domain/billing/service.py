@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
+from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice
 from domain.billing.model import Invoice, InvoiceStatus
-from domain.shared.errors import ValidationFailed
+from domain.billing.numbering import check_series, format_number
 from domain.shared.ids import new_id
 from domain.unit_of_work import UnitOfWork
-
-_PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,30}$")
 
 
 async def issue_invoice(
@@ -31,7 +28,9 @@ async def issue_invoice(
     - A renewal invoice (``subscription_cycle``) exists at most once per subscription and period:
       issuing it again returns the stored one; two concurrent issues cannot both commit (the
       database's unique ``cycle_key``), the loser gets ``Conflict`` (``billing.duplicate_cycle``).
-    - The stored invoice is ``open`` (payment comes next), immutable, and snapshots the customer;
+    - The invoice is drafted and finalized in this one transaction: it is stored ``open``
+      (payment comes next), or ``paid`` at once when its ``amount_due`` is 0 (``paid_at`` = its
+      ``issued_at``, as Stripe does). Its amounts never change and it snapshots the customer;
       corrections are credit notes.
     """
     async with uow:
@@ -59,24 +58,21 @@ async def issue_invoice_in(
     series: str,
 ) -> IssuedInvoice:
     """``issue_invoice`` inside a transaction the caller already holds (and commits)."""
-    if not _PREFIX.match(series):
-        raise ValidationFailed(
-            {"series": "a series prefix is 1-31 capital letters, digits or dashes, e.g. INV-2026-"},
-            code=IssueErrorCode.BAD_SERIES,
-        )
+    check_series(series)
     if reason is BillingReason.SUBSCRIPTION_CYCLE and subscription_id is not None:
         existing = await uow.invoices.get_cycle_invoice(subscription_id, computed.period.start)
         if existing is not None:
             return existing
     number = await uow.invoices.next_number(series)
-    issued = IssuedInvoice(
+    draft = IssuedInvoice(
         id=new_id(),
         subscription_id=subscription_id,
         customer_id=customer_id,
         reason=reason,
         customer=customer,
-        # open until a payment settles it (the simulator's "paid at issue" is its own rule)
-        invoice=replace(computed, number=f"{series}{number:06d}", status=InvoiceStatus.OPEN),
+        # the engine's status is its own (the simulator's "paid at issue"); ours starts as a draft
+        invoice=replace(computed, number="", status=InvoiceStatus.DRAFT),
     )
+    issued = draft.finalize(format_number(series, number), issued_at=computed.issued_at)
     await uow.invoices.add(issued)
     return issued

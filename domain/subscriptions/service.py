@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.billing.credit_notes import issue_credit_note_in
 from domain.billing.engine import (
     BillingSettings,
     ProrationBehavior,
@@ -32,7 +33,6 @@ from domain.billing.issued import (
 )
 from domain.billing.model import Invoice
 from domain.billing.quotes import ChangeQuote, quote_change, version_of
-from domain.billing.credit_notes import issue_credit_note_in
 from domain.billing.service import issue_invoice_in
 from domain.catalog.model import Plan
 from domain.pricing.coupons import check_redeemable

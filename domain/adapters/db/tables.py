@@ -71,10 +71,11 @@ class InvoiceSeriesTable(Table, tablename="invoice_series"):
 
 
 class InvoiceTable(Table, tablename="invoice"):
-    """An issued invoice: immutable; it snapshots the customer and every amount."""
+    """An invoice: a draft (no number yet) or a finalized one, whose amounts and customer snapshot
+    never change again; only its status and the instants of its status changes move."""
 
     id = Varchar(length=36, primary_key=True)
-    number = Varchar(length=64, unique=True)
+    number = Varchar(length=64, unique=True, null=True, default=None)  # null while a draft
     subscription_id = Varchar(length=36, null=True, default=None, index=True)
     customer_id = Varchar(length=36, null=True, default=None, index=True)
     billing_reason = Varchar(length=32)
@@ -92,6 +93,9 @@ class InvoiceTable(Table, tablename="invoice"):
     credit_applied_minor = BigInt(default=0)
     amount_due_minor = BigInt(default=0)
     customer_snapshot = JSON(default={})
+    paid_at = Timestamptz(default=None, null=True)
+    voided_at = Timestamptz(default=None, null=True)
+    marked_uncollectible_at = Timestamptz(default=None, null=True)
 
 
 class InvoiceLineTable(Table, tablename="invoice_line"):
@@ -107,6 +111,39 @@ class InvoiceLineTable(Table, tablename="invoice_line"):
     amount_minor = BigInt(default=0)
     period_start = Timestamptz(default=None, null=True)
     period_end = Timestamptz(default=None, null=True)
+    explanation = Text(default="")
+
+
+class CreditNoteTable(Table, tablename="credit_note"):
+    """An issued credit note against a finalized invoice: numbered from its own series,
+    immutable; its amounts are in the invoice's currency."""
+
+    id = Varchar(length=36, primary_key=True)
+    number = Varchar(length=64, unique=True)
+    invoice = ForeignKey(
+        references=InvoiceTable, on_delete=OnDelete.restrict, null=False, index=True
+    )
+    customer_id = Varchar(length=36, null=True, default=None, index=True)
+    subscription_id = Varchar(length=36, null=True, default=None, index=True)
+    reason = Varchar(length=32)
+    currency = Varchar(length=3)
+    issued_at = Timestamptz(default=None, null=True)
+    subtotal_minor = BigInt(default=0)
+    discount_minor = BigInt(default=0)
+    tax_minor = BigInt(default=0)
+    total_minor = BigInt(default=0)
+    refunded_minor = BigInt(default=0)
+    credited_minor = BigInt(default=0)
+
+
+class CreditNoteLineTable(Table, tablename="credit_note_line"):
+    id = Varchar(length=36, primary_key=True)
+    credit_note = ForeignKey(
+        references=CreditNoteTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    position = Integer(default=0)
+    description = Text(default="")
+    amount_minor = BigInt(default=0)
     explanation = Text(default="")
 
 
@@ -204,6 +241,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     InvoiceSeriesTable,
     InvoiceTable,
     InvoiceLineTable,
+    CreditNoteTable,
+    CreditNoteLineTable,
     CustomerTable,
     SubscriptionTable,
     UsageEventTable,

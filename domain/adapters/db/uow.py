@@ -16,7 +16,10 @@ from typing import Any, Self
 from piccolo.engine.base import Engine
 
 from domain.adapters.db.job_store import insert_jobs
-from domain.adapters.db.repositories.billing import PiccoloInvoiceRepository
+from domain.adapters.db.repositories.billing import (
+    PiccoloCreditNoteRepository,
+    PiccoloInvoiceRepository,
+)
 from domain.adapters.db.repositories.catalog import PiccoloPlanRepository
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCouponRepository,
@@ -25,7 +28,7 @@ from domain.adapters.db.repositories.subscriptions import (
     PiccoloTaxRateRepository,
     PiccoloUsageRepository,
 )
-from domain.adapters.db.transactions import write_transaction
+from domain.adapters.db.transactions import is_postgres, write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import Clock
@@ -62,7 +65,8 @@ class PiccoloUnitOfWork:
         self._txn: Any = None
         self._nested = False
         self.plans = PiccoloPlanRepository()
-        self.invoices = PiccoloInvoiceRepository()
+        self.invoices = PiccoloInvoiceRepository(lock_rows=is_postgres(engine))
+        self.credit_notes = PiccoloCreditNoteRepository()
         self.customers = PiccoloCustomerRepository()
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()

@@ -83,17 +83,28 @@ async def test_a_persisted_history_bills_exactly_what_the_engine_bills(
     first = await service.subscribe(customer, "metered", quantity=1, **_kw(db, clock))  # type: ignore[arg-type]
     sub_id = first.subscription.id
     clock.set(utc(2024, 2, 10))
-    assert await service.record_usage(sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock))  # type: ignore[arg-type]
-    assert not await service.record_usage(sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock))  # type: ignore[arg-type]
+    assert await service.record_usage(
+        sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock)
+    )  # type: ignore[arg-type]
+    assert not await service.record_usage(
+        sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock)
+    )  # type: ignore[arg-type]
     clock.set(utc(2024, 2, 15))
     await service.change_subscription(
-        sub_id, plan_code="team", quantity=3, proration=ProrationBehavior.NEXT_INVOICE, **_kw(db, clock)  # type: ignore[arg-type]
+        sub_id,
+        plan_code="team",
+        quantity=3,
+        proration=ProrationBehavior.NEXT_INVOICE,
+        **_kw(db, clock),  # type: ignore[arg-type]
     )
     clock.set(utc(2024, 3, 31))
     assert await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG) == 1
     clock.set(utc(2024, 4, 10))
     await service.cancel_subscription(
-        sub_id, timing=Timing.IMMEDIATE, refund=Refund.PRORATED_CREDIT, **_kw(db, clock)  # type: ignore[arg-type]
+        sub_id,
+        timing=Timing.IMMEDIATE,
+        refund=Refund.PRORATED_CREDIT,
+        **_kw(db, clock),  # type: ignore[arg-type]
     )
 
     # the same history through the engine alone
@@ -171,13 +182,22 @@ async def test_another_customers_subscription_is_not_found(
 ) -> None:
     customer = await _setup(db, clock)
     other = await service.create_customer(
-        email="eve@example.test", name="Eve", currency="USD", country="US", uow=_uow(db, clock), clock=clock
+        email="eve@example.test",
+        name="Eve",
+        currency="USD",
+        country="US",
+        uow=_uow(db, clock),
+        clock=clock,
     )
     outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     with pytest.raises(NotFound):
-        await service.cancel_subscription(outcome.subscription.id, as_customer=other.id, **_kw(db, clock))  # type: ignore[arg-type]
+        await service.cancel_subscription(
+            outcome.subscription.id, as_customer=other.id, **_kw(db, clock)
+        )  # type: ignore[arg-type]
     with pytest.raises(NotFound):
-        await service.get_subscription(outcome.subscription.id, uow=_uow(db, clock), as_customer=other.id)
+        await service.get_subscription(
+            outcome.subscription.id, uow=_uow(db, clock), as_customer=other.id
+        )
 
 
 async def test_a_used_up_coupon_is_refused_and_nothing_is_written(
@@ -217,13 +237,18 @@ async def test_tax_follows_the_customers_address_and_credit_is_used_next(
     customer = await _setup(db, clock)
     uow = _uow(db, clock)
     async with uow:
-        await uow.tax_rates.add(JurisdictionRate("US", TaxRate("NY", Decimal("8.875"), False), "NY"))
+        await uow.tax_rates.add(
+            JurisdictionRate("US", TaxRate("NY", Decimal("8.875"), False), "NY")
+        )
         await uow.commit()
     outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     assert outcome.invoices[0].invoice.tax == 355  # 8.875% of 40.00 = 3.55
     clock.set(utc(2024, 2, 15))
     canceled = await service.cancel_subscription(
-        outcome.subscription.id, timing=Timing.IMMEDIATE, refund=Refund.PRORATED_CREDIT, **_kw(db, clock)  # type: ignore[arg-type]
+        outcome.subscription.id,
+        timing=Timing.IMMEDIATE,
+        refund=Refund.PRORATED_CREDIT,
+        **_kw(db, clock),  # type: ignore[arg-type]
     )
     note = canceled.credit_notes[0]
     assert note.credited > 0
@@ -254,7 +279,11 @@ async def test_add_ons_trials_and_coupons_round_trip_through_storage(
         )
         await uow.commit()
     outcome = await service.subscribe(
-        customer, "team", trial_days=14, addons=(("storage", 2),), **_kw(db, clock)  # type: ignore[arg-type]
+        customer,
+        "team",
+        trial_days=14,
+        addons=(("storage", 2),),
+        **_kw(db, clock),  # type: ignore[arg-type]
     )
     sub_id = outcome.subscription.id
     assert outcome.subscription.status is SubscriptionStatus.TRIALING
@@ -314,7 +343,9 @@ async def test_usage_outside_a_meter_or_the_period_is_refused(
             await service.record_usage(sub_id, *args, **_kw(db, clock))  # type: ignore[arg-type]
         assert field in err.value.field_errors
     with pytest.raises(ValidationFailed):
-        await service.record_usage(sub_id, "api_calls", "1", at=JAN31 - timedelta(days=1), **_kw(db, clock))  # type: ignore[arg-type]
+        await service.record_usage(
+            sub_id, "api_calls", "1", at=JAN31 - timedelta(days=1), **_kw(db, clock)
+        )  # type: ignore[arg-type]
     assert await UsageEventTable.count() == 0
 
 

@@ -1,4 +1,4 @@
-"""Issued invoices and numbering series on Piccolo."""
+"""Invoices (drafts and issued), numbering series and credit notes on Piccolo."""
 
 from __future__ import annotations
 
@@ -9,9 +9,29 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from domain.adapters.db.tables import InvoiceLineTable, InvoiceSeriesTable, InvoiceTable
-from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
-from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from domain.adapters.db.tables import (
+    CreditNoteLineTable,
+    CreditNoteTable,
+    InvoiceLineTable,
+    InvoiceSeriesTable,
+    InvoiceTable,
+)
+from domain.billing.issued import (
+    BillingReason,
+    CreditNoteReason,
+    CustomerSnapshot,
+    IssuedCreditNote,
+    IssuedInvoice,
+    IssueErrorCode,
+)
+from domain.billing.model import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+)
 from domain.pricing.charges import fmt_units
 from domain.shared.errors import Conflict
 from domain.shared.ids import new_id
@@ -42,6 +62,11 @@ def _is_cycle_clash(exc: Exception) -> bool:
 
 
 class PiccoloInvoiceRepository:
+    def __init__(self, *, lock_rows: bool = False) -> None:
+        # PostgreSQL locks the row (FOR UPDATE); SQLite has no row locks, and needs none: its
+        # write transactions (BEGIN IMMEDIATE) already hold the database's single write lock
+        self._lock_rows = lock_rows
+
     async def next_number(self, prefix: str) -> int:
         await InvoiceSeriesTable.insert(
             InvoiceSeriesTable(id=new_id(), prefix=prefix, next_number=1)
@@ -60,7 +85,7 @@ class PiccoloInvoiceRepository:
             await InvoiceTable.insert(
                 InvoiceTable(
                     id=issued.id,
-                    number=inv.number,
+                    number=inv.number or None,
                     subscription_id=issued.subscription_id,
                     customer_id=issued.customer_id,
                     billing_reason=issued.reason.value,
@@ -77,6 +102,9 @@ class PiccoloInvoiceRepository:
                     credit_applied_minor=inv.credit_applied,
                     amount_due_minor=inv.amount_due,
                     customer_snapshot=json.dumps(asdict(issued.customer)),
+                    paid_at=issued.paid_at,
+                    voided_at=issued.voided_at,
+                    marked_uncollectible_at=issued.marked_uncollectible_at,
                 )
             )
         except Exception as exc:
@@ -121,7 +149,7 @@ class PiccoloInvoiceRepository:
             reason=BillingReason(row["billing_reason"]),
             customer=_customer(_load(row["customer_snapshot"])),
             invoice=Invoice(
-                number=row["number"],
+                number=row["number"] or "",
                 issued_at=row["issued_at"],
                 period=Period(row["period_start"], row["period_end"]),
                 currency=row["currency"],
@@ -145,12 +173,34 @@ class PiccoloInvoiceRepository:
                 amount_due=int(row["amount_due_minor"]),
                 status=InvoiceStatus(row["status"]),
             ),
+            paid_at=row["paid_at"],
+            voided_at=row["voided_at"],
+            marked_uncollectible_at=row["marked_uncollectible_at"],
         )
 
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
         return await self._load_one(
             await InvoiceTable.select().where(InvoiceTable.id == invoice_id).first()
         )
+
+    async def get_for_update(self, invoice_id: str) -> IssuedInvoice | None:
+        query = InvoiceTable.select().where(InvoiceTable.id == invoice_id)
+        if self._lock_rows:
+            query = query.lock_rows("UPDATE")
+        return await self._load_one(await query.first())
+
+    async def update_state(self, issued: IssuedInvoice) -> None:
+        inv = issued.invoice
+        await InvoiceTable.update(
+            {
+                InvoiceTable.status: inv.status.value,
+                InvoiceTable.number: inv.number or None,
+                InvoiceTable.issued_at: inv.issued_at,
+                InvoiceTable.paid_at: issued.paid_at,
+                InvoiceTable.voided_at: issued.voided_at,
+                InvoiceTable.marked_uncollectible_at: issued.marked_uncollectible_at,
+            }
+        ).where(InvoiceTable.id == issued.id)
 
     async def get_cycle_invoice(
         self, subscription_id: str, period_start: datetime
@@ -169,3 +219,107 @@ def _customer(data: dict[str, Any]) -> CustomerSnapshot:
         country=data.get("country", ""),
         tax_id=data.get("tax_id"),
     )
+
+
+class PiccoloCreditNoteRepository:
+    async def add(self, note: IssuedCreditNote) -> None:
+        cn = note.note
+        await CreditNoteTable.insert(
+            CreditNoteTable(
+                id=note.id,
+                number=cn.number,
+                invoice=note.invoice_id,
+                customer_id=note.customer_id,
+                subscription_id=note.subscription_id,
+                reason=note.reason.value,
+                currency=note.currency,
+                issued_at=cn.issued_at,
+                subtotal_minor=cn.subtotal,
+                discount_minor=cn.discount,
+                tax_minor=cn.tax,
+                total_minor=cn.total,
+                refunded_minor=cn.refunded,
+                credited_minor=cn.credited,
+            )
+        )
+        if cn.lines:
+            await CreditNoteLineTable.insert(
+                *(
+                    CreditNoteLineTable(
+                        id=new_id(),
+                        credit_note=note.id,
+                        position=position,
+                        description=line.description,
+                        amount_minor=line.amount,
+                        explanation=line.explanation,
+                    )
+                    for position, line in enumerate(cn.lines)
+                )
+            )
+
+    async def _load(self, rows: list[dict[str, Any]]) -> list[IssuedCreditNote]:
+        if not rows:
+            return []
+        numbers = {
+            r["id"]: r["number"] or ""
+            for r in await InvoiceTable.select(InvoiceTable.id, InvoiceTable.number).where(
+                InvoiceTable.id.is_in(list({row["invoice"] for row in rows}))
+            )
+        }
+        line_rows = await (
+            CreditNoteLineTable.select()
+            .where(CreditNoteLineTable.credit_note.is_in([row["id"] for row in rows]))
+            .order_by(CreditNoteLineTable.position)
+        )
+        lines: dict[str, list[CreditNoteLine]] = {}
+        for r in line_rows:
+            lines.setdefault(r["credit_note"], []).append(
+                CreditNoteLine(
+                    description=r["description"],
+                    amount=int(r["amount_minor"]),
+                    explanation=r["explanation"],
+                )
+            )
+        return [
+            IssuedCreditNote(
+                id=row["id"],
+                invoice_id=row["invoice"],
+                customer_id=row["customer_id"],
+                subscription_id=row["subscription_id"],
+                reason=CreditNoteReason(row["reason"]),
+                currency=row["currency"],
+                note=CreditNote(
+                    number=row["number"],
+                    issued_at=row["issued_at"],
+                    invoice=numbers[row["invoice"]],
+                    lines=tuple(lines.get(row["id"], ())),
+                    subtotal=int(row["subtotal_minor"]),
+                    discount=int(row["discount_minor"]),
+                    tax=int(row["tax_minor"]),
+                    total=int(row["total_minor"]),
+                    refunded=int(row["refunded_minor"]),
+                    credited=int(row["credited_minor"]),
+                ),
+            )
+            for row in rows
+        ]
+
+    async def get(self, credit_note_id: str) -> IssuedCreditNote | None:
+        rows = await CreditNoteTable.select().where(CreditNoteTable.id == credit_note_id)
+        found = await self._load(rows)
+        return found[0] if found else None
+
+    async def list_for_invoice(self, invoice_id: str) -> list[IssuedCreditNote]:
+        rows = await (
+            CreditNoteTable.select()
+            .where(CreditNoteTable.invoice == invoice_id)
+            .order_by(CreditNoteTable.issued_at)
+            .order_by(CreditNoteTable.number)
+        )
+        return await self._load(rows)
+
+    async def total_for_invoice(self, invoice_id: str) -> int:
+        rows = await CreditNoteTable.select(CreditNoteTable.total_minor).where(
+            CreditNoteTable.invoice == invoice_id
+        )
+        return sum(int(r["total_minor"]) for r in rows)

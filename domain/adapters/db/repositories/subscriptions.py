@@ -364,9 +364,9 @@ class PiccoloCouponRepository:
         return _to_coupon(rows[0]) if rows else None
 
     async def count_redemption(self, code: str) -> None:
-        await CouponTable.update({CouponTable.times_redeemed: CouponTable.times_redeemed + 1}).where(
-            CouponTable.code == code
-        )
+        await CouponTable.update(
+            {CouponTable.times_redeemed: CouponTable.times_redeemed + 1}
+        ).where(CouponTable.code == code)
 
 
 # -- tax rates ------------------------------------------------------------------------------------

@@ -1,0 +1,174 @@
+"""Invoice lifecycle use cases: draft a manual invoice, finalize it, and settle it (paid, void,
+uncollectible). Each runs in one transaction and locks the invoice row first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from domain.billing.invoice_states import check_transition
+from domain.billing.issued import (
+    BillingReason,
+    CustomerSnapshot,
+    IssuedInvoice,
+    IssueErrorCode,
+)
+from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus
+from domain.billing.numbering import check_series, format_number
+from domain.pricing.totals import TaxRate, TaxRounding, compute_totals
+from domain.shared.clock import Clock
+from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.ids import new_id
+from domain.shared.money import Currency, Rounding
+from domain.shared.periods import Period
+from domain.unit_of_work import UnitOfWork
+
+
+def _is_minor(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+async def load_for_update(uow: UnitOfWork, invoice_id: str) -> IssuedInvoice:
+    """The invoice, its row locked for the rest of the transaction; ``NotFound`` if unknown."""
+    issued = await uow.invoices.get_for_update(invoice_id)
+    if issued is None:
+        raise NotFound("We could not find that invoice.", code=IssueErrorCode.INVOICE_NOT_FOUND)
+    return issued
+
+
+async def create_draft_invoice(
+    *,
+    currency: str,
+    customer: CustomerSnapshot,
+    lines: Sequence[InvoiceLine],
+    customer_id: str | None = None,
+    subscription_id: str | None = None,
+    discount: int = 0,
+    tax_rate: TaxRate | None = None,
+    tax_rounding: TaxRounding = TaxRounding.PER_INVOICE,
+    rounding: Rounding = Rounding.HALF_UP,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> IssuedInvoice:
+    """Store a manual invoice as a ``draft``, with no number (it gets one at finalization).
+
+    The caller computes the lines (amounts in minor units, each rounded once); the totals are
+    ``compute_totals`` of their amounts with ``discount``, ``tax_rate`` and the rounding rules.
+    No customer balance is applied (``credit_applied`` 0). The invoice's period spans its lines'
+    periods; its ``issued_at`` is the drafting instant until finalization replaces it.
+    Refused (``ValidationFailed``): an unknown currency, no lines, an amount that is not an
+    integer of minor units, a negative discount, and a negative total (that is a credit note).
+    """
+    code = Currency.of(currency).code
+    if not lines:
+        raise ValidationFailed(
+            {"lines": "an invoice needs at least one line"}, code=IssueErrorCode.NO_LINES
+        )
+    if not all(_is_minor(line.amount) for line in lines) or not _is_minor(discount):
+        raise ValidationFailed(
+            {"lines": "amounts are whole numbers of minor units"}, code=IssueErrorCode.BAD_AMOUNT
+        )
+    if discount < 0:
+        raise ValidationFailed(
+            {"discount": "a discount cannot be negative"}, code=IssueErrorCode.BAD_AMOUNT
+        )
+    totals = compute_totals(
+        [line.amount for line in lines],
+        discount=discount,
+        rate=tax_rate,
+        tax_rounding=tax_rounding,
+        rounding=rounding,
+        balance=0,
+    )
+    if totals.total < 0:
+        raise ValidationFailed(
+            {"lines": "an invoice cannot total less than zero; issue a credit note instead"},
+            code=IssueErrorCode.NEGATIVE_TOTAL,
+        )
+    draft = IssuedInvoice(
+        id=new_id(),
+        subscription_id=subscription_id,
+        customer_id=customer_id,
+        reason=BillingReason.MANUAL,
+        customer=customer,
+        invoice=Invoice(
+            number="",
+            issued_at=clock.now(),
+            period=Period(
+                min(line.period.start for line in lines), max(line.period.end for line in lines)
+            ),
+            currency=code,
+            lines=tuple(lines),
+            subtotal=totals.subtotal,
+            discount=totals.discount,
+            tax=totals.tax,
+            total=totals.total,
+            credit_applied=totals.credit_applied,
+            amount_due=totals.amount_due,
+            status=InvoiceStatus.DRAFT,
+        ),
+    )
+    async with uow:
+        await uow.invoices.add(draft)
+        await uow.commit()
+    return draft
+
+
+async def finalize_invoice(
+    invoice_id: str, *, series: str, uow: UnitOfWork, clock: Clock
+) -> IssuedInvoice:
+    """Draft -> open: number the invoice from ``series`` and issue it now.
+
+    The number is taken in the same transaction as the status change, so a finalization that
+    fails gives its number back and the series stays gapless. An invoice with nothing to pay
+    (``amount_due`` 0) is paid at once, at its issue instant. Anything but a draft is refused
+    with ``InvalidTransition`` (``billing.invoice_not_draft``, ``..._already_paid``, ...).
+    """
+    check_series(series)
+    async with uow:
+        issued = await load_for_update(uow, invoice_id)
+        # refuse before taking a number (a rollback would give it back, but why take it)
+        check_transition(issued.status, InvoiceStatus.OPEN, invoice=issued.number)
+        number = await uow.invoices.next_number(series)
+        final = issued.finalize(format_number(series, number), issued_at=clock.now())
+        await uow.invoices.update_state(final)
+        await uow.commit()
+    return final
+
+
+async def mark_invoice_paid(
+    invoice_id: str, *, paid_at: datetime, uow: UnitOfWork
+) -> IssuedInvoice:
+    """Open or uncollectible -> paid, recording when the payment settled (``paid_at``, from the
+    payment, not from the clock). A second payment of the same invoice is refused
+    (``billing.invoice_already_paid``), so of two concurrent settlements exactly one wins."""
+    if paid_at.tzinfo is None:
+        raise ValidationFailed(
+            {"paid_at": "give a timezone-aware instant"}, code=IssueErrorCode.NAIVE_INSTANT
+        )
+    async with uow:
+        issued = (await load_for_update(uow, invoice_id)).mark_paid(paid_at)
+        await uow.invoices.update_state(issued)
+        await uow.commit()
+    return issued
+
+
+async def void_invoice(invoice_id: str, *, uow: UnitOfWork, clock: Clock) -> IssuedInvoice:
+    """Open or uncollectible -> void (the invoice was a mistake; it stays, numbered, for the
+    record). A paid invoice cannot be voided: credit it with a credit note instead."""
+    async with uow:
+        issued = (await load_for_update(uow, invoice_id)).void(clock.now())
+        await uow.invoices.update_state(issued)
+        await uow.commit()
+    return issued
+
+
+async def mark_invoice_uncollectible(
+    invoice_id: str, *, uow: UnitOfWork, clock: Clock
+) -> IssuedInvoice:
+    """Open -> uncollectible (written off as bad debt); it may still be paid or voided later."""
+    async with uow:
+        issued = (await load_for_update(uow, invoice_id)).mark_uncollectible(clock.now())
+        await uow.invoices.update_state(issued)
+        await uow.commit()
+    return issued
