@@ -17,7 +17,10 @@ from piccolo.engine.base import Engine
 
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.billing import PiccoloInvoiceRepository
-from domain.adapters.db.repositories.catalog import PiccoloPlanRepository
+from domain.adapters.db.repositories.catalog import (
+    PiccoloPlanChangeRuleRepository,
+    PiccoloPlanRepository,
+)
 from domain.adapters.db.transactions import write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
@@ -55,6 +58,7 @@ class PiccoloUnitOfWork:
         self._txn: Any = None
         self._nested = False
         self.plans = PiccoloPlanRepository()
+        self.plan_change_rules = PiccoloPlanChangeRuleRepository()
         self.invoices = PiccoloInvoiceRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
