@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
-from domain.catalog.ports import PlanRepository
+from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.jobs.ports import JobQueue
 from domain.subscriptions.ports import (
     CouponRepository,
@@ -26,6 +26,7 @@ class UnitOfWork(Protocol):
     """
 
     plans: PlanRepository
+    plan_change_rules: PlanChangeRuleRepository
     invoices: InvoiceRepository
     credit_notes: CreditNoteRepository
     customers: CustomerRepository

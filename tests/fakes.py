@@ -2,36 +2,76 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from domain.billing.issued import IssuedCreditNote, IssuedInvoice
-from domain.catalog.model import Plan
+from domain.catalog.change_policy import PlanChangeRule
+from domain.catalog.model import Plan, PlanKind
 from domain.jobs.model import JsonValue
 from domain.shared.errors import Conflict
+from domain.shared.ids import PlanId
 
 
 class InMemoryPlanRepository:
+    """Plan versions by id, with the database's rules: one row per (code, version), one current
+    version per code."""
+
     def __init__(self) -> None:
         self.plans: dict[str, Plan] = {}
 
-    async def list_public(self) -> list[Plan]:
+    async def list_public(self, *, kind: PlanKind = PlanKind.BASE) -> list[Plan]:
         return sorted(
-            (p for p in self.plans.values() if p.is_public), key=lambda p: (p.sort_order, p.code)
+            (p for p in self.plans.values() if p.is_public and p.is_current and p.kind is kind),
+            key=lambda p: (p.sort_order, p.code),
         )
 
+    async def get(self, plan_id: PlanId) -> Plan | None:
+        return self.plans.get(plan_id)
+
     async def get_by_code(self, code: str) -> Plan | None:
-        return self.plans.get(code)
+        return next((p for p in self.plans.values() if p.code == code and p.is_current), None)
+
+    async def versions(self, code: str) -> list[Plan]:
+        return sorted((p for p in self.plans.values() if p.code == code), key=lambda p: p.version)
 
     async def add(self, plan: Plan) -> None:
-        if plan.code in self.plans:
-            raise Conflict(f"plan code {plan.code!r} exists")
-        self.plans[plan.code] = plan
+        clash = any(
+            p.code == plan.code
+            and (p.version == plan.version or (p.is_current and plan.is_current))
+            for p in self.plans.values()
+        )
+        if plan.id in self.plans or clash:
+            raise Conflict(
+                f"plan {plan.code!r} version {plan.version} exists",
+                code="catalog.concurrent_version",
+            )
+        self.plans[plan.id] = plan
+
+    async def retire(self, plan_id: PlanId, at: datetime) -> None:
+        self.plans[plan_id] = replace(self.plans[plan_id], retired_at=at)
 
     async def count(self) -> int:
         return len(self.plans)
+
+
+class InMemoryPlanChangeRuleRepository:
+    def __init__(self) -> None:
+        self.rules: dict[tuple[str, str], PlanChangeRule] = {}
+
+    async def get(self, from_code: str, to_code: str) -> PlanChangeRule | None:
+        return self.rules.get((from_code, to_code))
+
+    async def put(self, rule: PlanChangeRule) -> None:
+        self.rules[(rule.from_code, rule.to_code)] = rule
+
+    async def remove(self, from_code: str, to_code: str) -> bool:
+        return self.rules.pop((from_code, to_code), None) is not None
+
+    async def list_all(self) -> list[PlanChangeRule]:
+        return [self.rules[k] for k in sorted(self.rules)]
 
 
 class InMemoryInvoiceRepository:
@@ -114,6 +154,7 @@ class InMemoryUnitOfWork:
 
     def __init__(self) -> None:
         self.plans = InMemoryPlanRepository()
+        self.plan_change_rules = InMemoryPlanChangeRuleRepository()
         self.invoices = InMemoryInvoiceRepository()
         self.credit_notes = InMemoryCreditNoteRepository()
         self.jobs = InMemoryJobQueue()

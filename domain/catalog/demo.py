@@ -1,10 +1,20 @@
-"""The demo catalog that `make run` loads into an empty database: one plan per billing model."""
+"""The demo catalog that `make run` loads into an empty database: one plan per billing model, and
+two add-ons for the monthly plans."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.catalog.model import Aggregation, Charge, ChargeModel, Meter, Plan, PlanPrice, Tier
+from domain.catalog.model import (
+    Aggregation,
+    Charge,
+    ChargeModel,
+    Meter,
+    Plan,
+    PlanKind,
+    PlanPrice,
+    Tier,
+)
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit
@@ -52,8 +62,53 @@ TEAM_FEATURES = ("Unlimited projects", "Per-seat billing", "Dunning automation",
 SCALE_FEATURES = ("10,000 API calls included", "Graduated usage pricing", "SSO", "99.9% uptime SLA")
 
 
+def _storage(currency: Currency, per_block: int) -> PlanPrice:
+    return PlanPrice(
+        currency,
+        (Charge(ChargeModel.PER_UNIT, unit_minor=Decimal(per_block), unit_label="100 GB"),),
+    )
+
+
+MONTHLY_BASE_CODES = ("starter-monthly", "team-monthly", "scale-monthly")
+
+
 def demo_plans() -> list[Plan]:
-    """Three plan families: Starter monthly and annual (flat), Team (per seat), Scale (tiered usage)."""
+    """Three plan families: Starter monthly and annual (flat), Team (per seat), Scale (tiered
+    usage); and two monthly add-ons for the monthly plans: Priority support (flat) and Extra storage
+    (per 100 GB)."""
+    return [*_base_plans(), *_addons()]
+
+
+def _addons() -> list[Plan]:
+    return [
+        Plan(
+            PlanId("demo-priority-support"),
+            "priority-support",
+            "Priority support",
+            "Answers within four business hours, by e-mail and chat.",
+            MONTH,
+            (_flat(USD, 4900), _flat(EUR, 4500)),
+            ("4-hour first response", "Chat support"),
+            sort_order=100,
+            kind=PlanKind.ADDON,
+            attaches_to=MONTHLY_BASE_CODES,
+        ),
+        Plan(
+            PlanId("demo-extra-storage"),
+            "extra-storage",
+            "Extra storage",
+            "More room for files and exports, in blocks of 100 GB.",
+            MONTH,
+            (_storage(USD, 500), _storage(EUR, 450)),
+            ("Billed per 100 GB block",),
+            sort_order=110,
+            kind=PlanKind.ADDON,
+            attaches_to=MONTHLY_BASE_CODES,
+        ),
+    ]
+
+
+def _base_plans() -> list[Plan]:
     return [
         Plan(
             PlanId("demo-starter-monthly"),

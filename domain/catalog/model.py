@@ -8,6 +8,7 @@ a cent (0.05 cents per API call); whole-invoice amounts are always rounded throu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -23,6 +24,13 @@ class ChargeModel(StrEnum):
     GRADUATED = "graduated"
     VOLUME = "volume"
     PACKAGE = "package"
+
+
+class PlanKind(StrEnum):
+    """A base plan is subscribed to on its own; an add-on is attached to a base plan."""
+
+    BASE = "base"
+    ADDON = "addon"
 
 
 class Aggregation(StrEnum):
@@ -94,6 +102,11 @@ class PlanPrice:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """One version of a plan. Versions share a ``code``; a subscription keeps the version (``id``)
+    it was sold, so a price change is a new version, never an edit (grandfathering). The current
+    version of a code is the one not retired; ``attaches_to`` lists the base plan codes an add-on
+    may be attached to (empty: any base plan with the same interval)."""
+
     id: PlanId
     code: str
     name: str
@@ -106,6 +119,24 @@ class Plan:
     sort_order: int = 0
     highlighted: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
+    version: int = 1
+    retired_at: datetime | None = None
+    kind: PlanKind = PlanKind.BASE
+    attaches_to: tuple[str, ...] = ()
+
+    @property
+    def is_current(self) -> bool:
+        return self.retired_at is None
+
+    @property
+    def is_addon(self) -> bool:
+        return self.kind is PlanKind.ADDON
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.version, int) or self.version < 1:
+            raise ValidationFailed({"version": "must be a whole number of at least 1"})
+        if self.attaches_to and self.kind is not PlanKind.ADDON:
+            raise ValidationFailed({"attaches_to": "only an add-on is attached to other plans"})
 
     def price_in(self, currency: Currency) -> PlanPrice | None:
         return next((p for p in self.prices if p.currency == currency), None)

@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from domain.catalog.model import Plan
+from domain.catalog.change_policy import PlanChangeRule
+from domain.catalog.model import Plan, PlanKind
+from domain.shared.ids import PlanId
 
 
 class PlanRepository(Protocol):
-    async def list_public(self) -> list[Plan]: ...
+    async def list_public(self, *, kind: PlanKind = PlanKind.BASE) -> list[Plan]:
+        """The current versions of the public plans of ``kind``, in display order."""
+        ...
 
-    async def get_by_code(self, code: str) -> Plan | None: ...
+    async def get(self, plan_id: PlanId) -> Plan | None:
+        """Any version, current or retired (a subscription keeps the version it was sold)."""
+        ...
 
-    async def add(self, plan: Plan) -> None: ...
+    async def get_by_code(self, code: str) -> Plan | None:
+        """The current version of a plan code."""
+        ...
+
+    async def versions(self, code: str) -> list[Plan]:
+        """Every version of a plan code, oldest first."""
+        ...
+
+    async def add(self, plan: Plan) -> None:
+        """Insert a plan version; ``Conflict`` if its code already has that version."""
+        ...
+
+    async def retire(self, plan_id: PlanId, at: datetime) -> None:
+        """Mark a version no longer current (it stays readable by id)."""
+        ...
 
     async def count(self) -> int: ...
+
+
+class PlanChangeRuleRepository(Protocol):
+    async def get(self, from_code: str, to_code: str) -> PlanChangeRule | None: ...
+
+    async def put(self, rule: PlanChangeRule) -> None:
+        """Insert the rule or replace the one for the same pair of codes."""
+        ...
+
+    async def remove(self, from_code: str, to_code: str) -> bool:
+        """Delete the rule of a pair of codes; ``False`` when there was none."""
+        ...
+
+    async def list_all(self) -> list[PlanChangeRule]: ...

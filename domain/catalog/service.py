@@ -2,31 +2,62 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
+from domain.catalog.change_policy import (
+    ChangePolicy,
+    ChangeProration,
+    ChangeTiming,
+    PlanChangeRule,
+    default_change_policy,
+)
 from domain.catalog.demo import demo_plans
+from domain.catalog.errors import CatalogErrorCode
+from domain.catalog.model import Plan, PlanKind, PlanPrice
+from domain.catalog.rules import check_version_interval, check_version_prices, is_addon_attachable
 from domain.catalog.views import PlanCard
-from domain.shared.errors import NotFound
+from domain.shared.clock import Clock
+from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.ids import PlanId, new_id
+from domain.shared.money import Currency
+from domain.shared.periods import Interval
 from domain.unit_of_work import UnitOfWork
 
+__all__ = [
+    "CatalogErrorCode",
+    "StorefrontView",
+    "get_public_plan",
+    "list_addons_for",
+    "list_plan_versions",
+    "list_public_plans",
+    "load_demo_catalog",
+    "publish_plan_version",
+    "remove_plan_change_rule",
+    "resolve_change_policy",
+    "set_plan_change_rule",
+    "show_storefront",
+]
 
-class CatalogErrorCode(StrEnum):
-    PLAN_NOT_FOUND = "catalog.plan_not_found"
+
+def _not_found(code: str) -> NotFound:
+    return NotFound(f"no plan with code {code!r}", code=CatalogErrorCode.PLAN_NOT_FOUND)
 
 
 async def list_public_plans(*, uow: UnitOfWork) -> list[PlanCard]:
-    """The plans a visitor may buy, in display order, as read models for the storefront."""
+    """The plans a visitor may buy, in display order, as read models for the storefront: the
+    current version of each public base plan (add-ons are offered with a plan, not on their own)."""
     async with uow:
-        plans = await uow.plans.list_public()
+        plans = await uow.plans.list_public(kind=PlanKind.BASE)
     return [PlanCard.of(p) for p in plans]
 
 
 async def load_demo_catalog(*, uow: UnitOfWork) -> int:
-    """Load the demo catalog when the catalog is empty; returns how many plans were added.
+    """Load the demo catalog when the catalog is empty; returns how many plans (base plans and
+    add-ons) were added.
 
     Running it again (or from two processes at once) adds nothing: the check and the insert share
-    one write transaction, and plan codes are unique.
+    one write transaction, and a plan code has one row per version.
     """
     async with uow:
         if await uow.plans.count() > 0:
@@ -63,8 +94,152 @@ async def show_storefront(
 
 
 async def get_public_plan(code: str, *, uow: UnitOfWork) -> PlanCard:
+    """The current version of a public base plan; an add-on or a private plan is not found."""
     async with uow:
         plan = await uow.plans.get_by_code(code)
-    if plan is None or not plan.is_public:
-        raise NotFound(f"no plan with code {code!r}", code=CatalogErrorCode.PLAN_NOT_FOUND)
+    if plan is None or not plan.is_public or plan.is_addon:
+        raise _not_found(code)
     return PlanCard.of(plan)
+
+
+async def publish_plan_version(
+    code: str,
+    *,
+    prices: tuple[PlanPrice, ...],
+    uow: UnitOfWork,
+    clock: Clock,
+    name: str | None = None,
+    description: str | None = None,
+    features: tuple[str, ...] | None = None,
+    trial_days: int | None = None,
+    interval: Interval | None = None,
+) -> Plan:
+    """Publish new prices for a plan as its next version; returns the new version.
+
+    A sold plan is never edited: the new version is a new row (new id, same code, version N+1)
+    that copies what is not given (name, description, features, trial, kind, add-on targets,
+    display settings) from the current version, which is retired at the clock's instant in the same
+    transaction. Subscriptions keep the version they reference (grandfathering); new sales, the
+    storefront and ``get_by_code`` see the new one. The interval cannot change (a new interval is a
+    new plan: ``catalog.interval_change``). Two publishers racing on one code: the database keeps
+    one version N+1 and the other gets ``Conflict``.
+    """
+    check_version_prices(prices)
+    if trial_days is not None and trial_days < 0:
+        raise ValidationFailed({"trial_days": "cannot be negative"})
+    async with uow:
+        current = await uow.plans.get_by_code(code)
+        if current is None:
+            raise _not_found(code)
+        if interval is not None:
+            check_version_interval(current, interval)
+        latest = max(p.version for p in await uow.plans.versions(code))
+        new = replace(
+            current,
+            id=PlanId(new_id()),
+            version=latest + 1,
+            retired_at=None,
+            prices=prices,
+            name=current.name if name is None else name,
+            description=current.description if description is None else description,
+            features=current.features if features is None else features,
+            trial_days=current.trial_days if trial_days is None else trial_days,
+            metadata=dict(current.metadata),
+        )
+        await uow.plans.retire(current.id, clock.now())
+        await uow.plans.add(new)
+        await uow.commit()
+    return new
+
+
+async def list_plan_versions(code: str, *, uow: UnitOfWork) -> list[Plan]:
+    """Every version of a plan, oldest first (``NotFound`` for an unknown code)."""
+    async with uow:
+        versions = await uow.plans.versions(code)
+    if not versions:
+        raise _not_found(code)
+    return versions
+
+
+async def list_addons_for(
+    plan_code: str, currency: Currency | str, *, uow: UnitOfWork
+) -> list[Plan]:
+    """The public add-ons (current versions, display order) that may be attached to the current
+    version of ``plan_code`` and are priced in ``currency``. ``NotFound`` for an unknown plan,
+    ``ValidationFailed`` (``catalog.not_a_base_plan``) when ``plan_code`` is itself an add-on."""
+    wanted = currency if isinstance(currency, Currency) else Currency.of(currency)
+    async with uow:
+        base = await uow.plans.get_by_code(plan_code)
+        if base is None:
+            raise _not_found(plan_code)
+        addons = await uow.plans.list_public(kind=PlanKind.ADDON)
+    if base.is_addon:
+        raise ValidationFailed(
+            {"plan": f"{plan_code} is an add-on, not a base plan"},
+            message=f"{base.name} is an add-on; add-ons are attached to a plan.",
+            code=CatalogErrorCode.NOT_A_BASE_PLAN,
+        )
+    return [a for a in addons if a.price_in(wanted) is not None and is_addon_attachable(base, a)]
+
+
+async def resolve_change_policy(
+    old_plan: Plan,
+    old_quantity: int | Decimal,
+    new_plan: Plan,
+    new_quantity: int | Decimal,
+    currency: Currency,
+    *,
+    uow: UnitOfWork,
+) -> ChangePolicy:
+    """How a change from ``old_plan`` to ``new_plan`` applies: the rule stored for the pair of
+    plan codes (whatever their versions) when there is one, else ``default_change_policy``. Both
+    plans must be sold in ``currency`` and quantities must not be negative, override or not."""
+    default = default_change_policy(old_plan, old_quantity, new_plan, new_quantity, currency)
+    async with uow:
+        rule = await uow.plan_change_rules.get(old_plan.code, new_plan.code)
+    return default if rule is None else rule.policy
+
+
+async def set_plan_change_rule(
+    from_code: str,
+    to_code: str,
+    *,
+    timing: ChangeTiming,
+    proration: ChangeProration,
+    uow: UnitOfWork,
+) -> PlanChangeRule:
+    """Override the default policy for changes from one plan code to another (or to itself, for
+    quantity changes); replaces any rule for the pair. Both codes must exist. A change at period end
+    has nothing to prorate, so it takes ``proration=none``."""
+    timing, proration = ChangeTiming(timing), ChangeProration(proration)
+    if timing is ChangeTiming.PERIOD_END and proration is not ChangeProration.NONE:
+        raise ValidationFailed(
+            {"proration": "a change at period end has nothing to prorate; use none"},
+            message="A change at the end of the period is not prorated; choose no proration.",
+            code=CatalogErrorCode.INVALID_CHANGE_RULE,
+        )
+    rule = PlanChangeRule(from_code, to_code, ChangePolicy(timing, proration))
+    async with uow:
+        for field, code in (("from_code", from_code), ("to_code", to_code)):
+            if await uow.plans.get_by_code(code) is None:
+                raise ValidationFailed(
+                    {field: f"no plan with code {code!r}"},
+                    message=f"There is no plan with code {code!r}.",
+                    code=CatalogErrorCode.PLAN_NOT_FOUND,
+                )
+        await uow.plan_change_rules.put(rule)
+        await uow.commit()
+    return rule
+
+
+async def remove_plan_change_rule(from_code: str, to_code: str, *, uow: UnitOfWork) -> None:
+    """Remove the override of a pair of codes; changes between them use the default again.
+    ``NotFound`` (``catalog.change_rule_not_found``) when the pair has no rule."""
+    async with uow:
+        removed = await uow.plan_change_rules.remove(from_code, to_code)
+        if not removed:
+            raise NotFound(
+                f"no change rule from {from_code!r} to {to_code!r}",
+                code=CatalogErrorCode.CHANGE_RULE_NOT_FOUND,
+            )
+        await uow.commit()

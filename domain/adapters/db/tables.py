@@ -21,8 +21,16 @@ from piccolo.table import Table
 
 
 class PlanTable(Table, tablename="plan"):
+    """One row per plan version. Unique indexes the columns cannot declare live in the migration
+    ``20261124_2200_plan_versions``: ``(code, version)``, and ``code`` among current versions
+    (``retired_at IS NULL``)."""
+
     id = Varchar(length=36, primary_key=True)
-    code = Varchar(length=64, unique=True)
+    code = Varchar(length=64)
+    version = Integer(default=1)
+    retired_at = Timestamptz(default=None, null=True)
+    kind = Varchar(length=8, default="base")
+    attaches_to = JSON(default=[])
     name = Varchar(length=200)
     description = Text(default="")
     interval_unit = Varchar(length=8)
@@ -41,6 +49,17 @@ class PlanPriceTable(Table, tablename="plan_price"):
     currency = Varchar(length=3)
     setup_fee_minor = BigInt(default=0)
     charges = JSON(default=[])
+
+
+class PlanChangeRuleTable(Table, tablename="plan_change_rule"):
+    """How a change from one plan code to another applies, overriding the default policy;
+    ``(from_code, to_code)`` is unique (an index in ``20261124_2200_plan_versions``)."""
+
+    id = Varchar(length=36, primary_key=True)
+    from_code = Varchar(length=64)
+    to_code = Varchar(length=64)
+    timing = Varchar(length=16)
+    proration = Varchar(length=16)
 
 
 class JobTable(Table, tablename="job"):
@@ -237,6 +256,7 @@ class TaxRateTable(Table, tablename="tax_rate"):
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
+    PlanChangeRuleTable,
     JobTable,
     InvoiceSeriesTable,
     InvoiceTable,

@@ -20,7 +20,10 @@ from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
     PiccoloInvoiceRepository,
 )
-from domain.adapters.db.repositories.catalog import PiccoloPlanRepository
+from domain.adapters.db.repositories.catalog import (
+    PiccoloPlanChangeRuleRepository,
+    PiccoloPlanRepository,
+)
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCouponRepository,
     PiccoloCustomerRepository,
@@ -65,6 +68,7 @@ class PiccoloUnitOfWork:
         self._txn: Any = None
         self._nested = False
         self.plans = PiccoloPlanRepository()
+        self.plan_change_rules = PiccoloPlanChangeRuleRepository()
         self.invoices = PiccoloInvoiceRepository(lock_rows=is_postgres(engine))
         self.credit_notes = PiccoloCreditNoteRepository()
         self.customers = PiccoloCustomerRepository()

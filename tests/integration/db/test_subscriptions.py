@@ -39,12 +39,16 @@ CONFIG = BillingConfig(seller_country="US")
 JAN31 = utc(2024, 1, 31)
 
 
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(JAN31)
+
+
 def _uow(db: TestDatabase, clock: FrozenClock) -> PiccoloUnitOfWork:
     return PiccoloUnitOfWork(db.engine, clock=clock, registry=build_registry())
 
 
 async def _setup(db: TestDatabase, clock: FrozenClock, *plans: Plan) -> CustomerId:
-    clock.set(JAN31)
     uow = _uow(db, clock)
     async with uow:
         for plan in plans or (TEAM, BIG, METERED, STORAGE):

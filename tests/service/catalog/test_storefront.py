@@ -14,10 +14,22 @@ pytestmark = pytest.mark.service
 
 async def test_demo_catalog_loads_once() -> None:
     uow = InMemoryUnitOfWork()
-    assert await load_demo_catalog(uow=uow) == 4
+    assert await load_demo_catalog(uow=uow) == 6  # four base plans and two add-ons
     assert await load_demo_catalog(uow=uow) == 0
     assert uow.commits == 1
     assert isinstance(uow, UnitOfWork)
+
+
+async def test_storefront_lists_the_four_base_plans_not_the_addons() -> None:
+    uow = InMemoryUnitOfWork()
+    await load_demo_catalog(uow=uow)
+    view = await show_storefront(requested_currency=None, default_currency="USD", uow=uow)
+    assert [p.code for p in view.plans] == [
+        "starter-monthly",
+        "starter-annual",
+        "team-monthly",
+        "scale-monthly",
+    ]
 
 
 async def test_demo_catalog_covers_the_three_billing_models() -> None:

@@ -1,13 +1,32 @@
-"""Plans and prices on Piccolo; rows are mapped to domain objects in explicit functions."""
+"""Plans (one row per version), their prices and plan-change rules on Piccolo; rows are mapped to
+domain objects in explicit functions."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.adapters.db.tables import PlanPriceTable, PlanTable
-from domain.catalog.model import Aggregation, Charge, ChargeModel, Meter, Plan, PlanPrice, Tier
+from domain.adapters.db.tables import PlanChangeRuleTable, PlanPriceTable, PlanTable
+from domain.catalog.change_policy import (
+    ChangePolicy,
+    ChangeProration,
+    ChangeTiming,
+    PlanChangeRule,
+)
+from domain.catalog.errors import CatalogErrorCode
+from domain.catalog.model import (
+    Aggregation,
+    Charge,
+    ChargeModel,
+    Meter,
+    Plan,
+    PlanKind,
+    PlanPrice,
+    Tier,
+)
+from domain.shared.errors import Conflict
 from domain.shared.ids import PlanId, new_id
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit
@@ -83,6 +102,10 @@ def plan_to_domain(row: dict[str, Any], prices: list[dict[str, Any]]) -> Plan:
         sort_order=row["sort_order"],
         highlighted=bool(row["highlighted"]),
         metadata=dict(_load(row["metadata"])),
+        version=row["version"],
+        retired_at=row["retired_at"],
+        kind=PlanKind(row["kind"]),
+        attaches_to=tuple(_load(row["attaches_to"])),
     )
 
 
@@ -100,6 +123,10 @@ def plan_to_rows(plan: Plan) -> tuple[PlanTable, list[PlanPriceTable]]:
         sort_order=plan.sort_order,
         features=json.dumps(list(plan.features)),
         metadata=json.dumps(plan.metadata),
+        version=plan.version,
+        retired_at=plan.retired_at,
+        kind=plan.kind.value,
+        attaches_to=json.dumps(list(plan.attaches_to)),
     )
     price_rows = [
         PlanPriceTable(
@@ -112,6 +139,13 @@ def plan_to_rows(plan: Plan) -> tuple[PlanTable, list[PlanPriceTable]]:
         for price in plan.prices
     ]
     return plan_row, price_rows
+
+
+def _is_version_clash(exc: Exception) -> bool:
+    """A second row for a (code, version) or a second current version of a code."""
+    text = str(exc).lower()
+    clash = "unique" in text or "duplicate" in text
+    return clash and ("plan.code" in text or "plan_code_" in text)
 
 
 class PiccoloPlanRepository:
@@ -129,25 +163,101 @@ class PiccoloPlanRepository:
             by_plan.setdefault(p["plan"], []).append(p)
         return [plan_to_domain(r, by_plan.get(r["id"], [])) for r in rows]
 
-    async def list_public(self) -> list[Plan]:
+    async def list_public(self, *, kind: PlanKind = PlanKind.BASE) -> list[Plan]:
         rows = await (
             PlanTable.select()
-            .where(PlanTable.is_public == True)  # noqa: E712 - Piccolo builds SQL from ==
+            .where(
+                (PlanTable.is_public == True)  # noqa: E712 - Piccolo builds SQL from ==
+                & PlanTable.retired_at.is_null()
+                & (PlanTable.kind == kind.value)
+            )
             .order_by(PlanTable.sort_order)
             .order_by(PlanTable.code)
         )
         return await self._with_prices(rows)
 
-    async def get_by_code(self, code: str) -> Plan | None:
-        rows = await PlanTable.select().where(PlanTable.code == code)
+    async def get(self, plan_id: PlanId) -> Plan | None:
+        rows = await PlanTable.select().where(PlanTable.id == plan_id)
         plans = await self._with_prices(rows)
         return plans[0] if plans else None
 
+    async def get_by_code(self, code: str) -> Plan | None:
+        rows = await PlanTable.select().where(
+            (PlanTable.code == code) & PlanTable.retired_at.is_null()
+        )
+        plans = await self._with_prices(rows)
+        return plans[0] if plans else None
+
+    async def versions(self, code: str) -> list[Plan]:
+        rows = await PlanTable.select().where(PlanTable.code == code).order_by(PlanTable.version)
+        return await self._with_prices(rows)
+
     async def add(self, plan: Plan) -> None:
         plan_row, price_rows = plan_to_rows(plan)
-        await PlanTable.insert(plan_row)
+        try:
+            await PlanTable.insert(plan_row)
+        except Exception as exc:
+            if _is_version_clash(exc):
+                raise Conflict(
+                    f"plan {plan.code!r} already has a version {plan.version} or a current"
+                    " version; reload and try again",
+                    code=CatalogErrorCode.CONCURRENT_VERSION,
+                ) from exc
+            raise
         if price_rows:
             await PlanPriceTable.insert(*price_rows)
 
+    async def retire(self, plan_id: PlanId, at: datetime) -> None:
+        await PlanTable.update({PlanTable.retired_at: at}).where(PlanTable.id == plan_id)
+
     async def count(self) -> int:
         return int(await PlanTable.count())
+
+
+def _rule_to_domain(row: dict[str, Any]) -> PlanChangeRule:
+    return PlanChangeRule(
+        from_code=row["from_code"],
+        to_code=row["to_code"],
+        policy=ChangePolicy(ChangeTiming(row["timing"]), ChangeProration(row["proration"])),
+    )
+
+
+class PiccoloPlanChangeRuleRepository:
+    async def get(self, from_code: str, to_code: str) -> PlanChangeRule | None:
+        rows = await PlanChangeRuleTable.select().where(
+            (PlanChangeRuleTable.from_code == from_code) & (PlanChangeRuleTable.to_code == to_code)
+        )
+        return _rule_to_domain(rows[0]) if rows else None
+
+    async def put(self, rule: PlanChangeRule) -> None:
+        row = PlanChangeRuleTable(
+            id=new_id(),
+            from_code=rule.from_code,
+            to_code=rule.to_code,
+            timing=rule.policy.timing.value,
+            proration=rule.policy.proration.value,
+        )
+        await PlanChangeRuleTable.insert(row).on_conflict(
+            target=(PlanChangeRuleTable.from_code, PlanChangeRuleTable.to_code),
+            action="DO UPDATE",
+            values=[PlanChangeRuleTable.timing, PlanChangeRuleTable.proration],
+        )
+
+    async def remove(self, from_code: str, to_code: str) -> bool:
+        rows = await (
+            PlanChangeRuleTable.delete()
+            .where(
+                (PlanChangeRuleTable.from_code == from_code)
+                & (PlanChangeRuleTable.to_code == to_code)
+            )
+            .returning(PlanChangeRuleTable.id)
+        )
+        return bool(rows)
+
+    async def list_all(self) -> list[PlanChangeRule]:
+        rows = await (
+            PlanChangeRuleTable.select()
+            .order_by(PlanChangeRuleTable.from_code)
+            .order_by(PlanChangeRuleTable.to_code)
+        )
+        return [_rule_to_domain(r) for r in rows]
