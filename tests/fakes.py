@@ -11,8 +11,10 @@ from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.jobs.model import JsonValue
+from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
-from domain.shared.ids import PlanId
+from domain.shared.ids import CustomerId, PlanId, SubscriptionId
+from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
 
 
 class InMemoryPlanRepository:
@@ -148,6 +150,94 @@ class InMemoryJobQueue:
         self.pending.append((name, kwargs, unique_key, run_at))
 
 
+class InMemoryCustomerRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, Customer] = {}
+
+    async def add(self, customer: Customer) -> None:
+        self.rows[customer.id] = customer
+
+    async def get(self, customer_id: CustomerId, *, lock: bool = False) -> Customer | None:
+        return self.rows.get(customer_id)
+
+    async def get_by_email(self, email: str) -> Customer | None:
+        return next((c for c in self.rows.values() if c.email == email.lower()), None)
+
+    async def save(self, customer: Customer) -> None:
+        self.rows[customer.id] = customer
+
+
+class InMemorySubscriptionRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, Subscription] = {}
+
+    async def add(self, sub: Subscription) -> None:
+        self.rows[sub.id] = sub
+
+    async def get(
+        self, subscription_id: SubscriptionId, *, lock: bool = False
+    ) -> Subscription | None:
+        return self.rows.get(subscription_id)
+
+    async def save(self, sub: Subscription) -> None:
+        stored = self.rows.get(sub.id)
+        if stored is None or stored.version != sub.version - 1:
+            raise Conflict("changed meanwhile", code="subscription.concurrent_update")
+        self.rows[sub.id] = sub
+
+    async def for_customer(self, customer_id: CustomerId) -> list[Subscription]:
+        return [s for s in self.rows.values() if s.customer_id == customer_id]
+
+    async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
+        due = [s for s in self.rows.values() if s.next_action_at and s.next_action_at <= now]
+        due.sort(key=lambda s: s.next_action_at or now)
+        return [s.id for s in due[:limit]]
+
+
+class InMemoryUsageRepository:
+    def __init__(self) -> None:
+        self.rows: list[UsageRecord] = []
+
+    async def add(self, record: UsageRecord) -> bool:
+        if record.idempotency_key and any(
+            r.idempotency_key == record.idempotency_key for r in self.rows
+        ):
+            return False
+        self.rows.append(record)
+        return True
+
+    async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
+        return [r for r in self.rows if r.subscription_id == subscription_id and r.at >= start]
+
+
+class InMemoryCouponRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, StoredCoupon] = {}
+
+    async def add(self, coupon: StoredCoupon) -> None:
+        if coupon.code in self.rows:
+            raise Conflict(f"A coupon {coupon.code} exists.", code="coupon.exists")
+        self.rows[coupon.code] = coupon
+
+    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None:
+        return self.rows.get(code)
+
+    async def count_redemption(self, code: str) -> None:
+        coupon = self.rows[code]
+        self.rows[code] = replace(coupon, times_redeemed=coupon.times_redeemed + 1)
+
+
+class InMemoryTaxRateRepository:
+    def __init__(self) -> None:
+        self.rows: list[JurisdictionRate] = []
+
+    async def all(self) -> list[JurisdictionRate]:
+        return list(self.rows)
+
+    async def add(self, rate: JurisdictionRate) -> None:
+        self.rows.append(rate)
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -157,6 +247,11 @@ class InMemoryUnitOfWork:
         self.plan_change_rules = InMemoryPlanChangeRuleRepository()
         self.invoices = InMemoryInvoiceRepository()
         self.credit_notes = InMemoryCreditNoteRepository()
+        self.customers = InMemoryCustomerRepository()
+        self.subscriptions = InMemorySubscriptionRepository()
+        self.usage = InMemoryUsageRepository()
+        self.coupons = InMemoryCouponRepository()
+        self.tax_rates = InMemoryTaxRateRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 
