@@ -52,7 +52,7 @@ def create_app(
 ) -> Litestar:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
-    registry = registry or build_registry()
+    registry = registry or build_registry(billing=settings.billing)
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
         settings=settings,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from domain.jobs import housekeeping
 from domain.jobs.registry import JobRegistry
+from domain.subscriptions import jobs as subscription_jobs
+from domain.subscriptions.config import BillingConfig
 
 JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry,)
 
 
-def build_registry(*extra: JobRegistry) -> JobRegistry:
+def build_registry(*extra: JobRegistry, billing: BillingConfig | None = None) -> JobRegistry:
     registry = JobRegistry()
-    for module_registry in (*JOB_MODULE_REGISTRIES, *extra):
+    configured = (subscription_jobs.build_jobs(billing or BillingConfig()),)
+    for module_registry in (*JOB_MODULE_REGISTRIES, *configured, *extra):
         registry.merge(module_registry)
     return registry

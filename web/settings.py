@@ -6,12 +6,14 @@ Every setting, its variable and default is listed in the README's configuration 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from domain.adapters.db.engine import DatabaseConfigError, DatabaseUrl
+from domain.subscriptions.config import BillingConfig
 
 
 class SettingsError(Exception):
@@ -50,6 +52,7 @@ class Settings:
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     demo_data: bool = True
+    billing: BillingConfig = field(default_factory=BillingConfig)
 
     @property
     def is_development(self) -> bool:
@@ -91,6 +94,44 @@ def _number(
     if value < minimum:
         raise SettingsError(f"{name}={raw!r}: must be at least {minimum:g}")
     return value
+
+
+def _billing(env: Mapping[str, str]) -> BillingConfig:
+    from domain.pricing.proration import ProrationUnit
+    from domain.pricing.totals import TaxRounding
+    from domain.shared.money import Rounding
+
+    def choice(name: str, enum: type[StrEnum], default: str) -> str:
+        value = env.get(name, default).strip().lower()
+        allowed = [e.value for e in enum]
+        if value not in allowed:
+            raise SettingsError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
+        return value
+
+    seller = env.get("BILLING_SELLER_COUNTRY", "US").strip().upper()
+    if len(seller) != 2 or not seller.isalpha():
+        raise SettingsError(f"BILLING_SELLER_COUNTRY={seller!r}: a two-letter ISO country code")
+    config = BillingConfig(
+        seller_country=seller,
+        proration=ProrationUnit(choice("BILLING_PRORATION", ProrationUnit, "day")),
+        rounding=Rounding(choice("BILLING_ROUNDING", Rounding, "half_up")),
+        tax_rounding=TaxRounding(choice("BILLING_TAX_ROUNDING", TaxRounding, "per_invoice")),
+        invoice_prefix=env.get("BILLING_INVOICE_PREFIX", "INV-{year}-"),
+        credit_note_prefix=env.get("BILLING_CREDIT_NOTE_PREFIX", "CN-{year}-"),
+    )
+    for name, prefix in (
+        ("BILLING_INVOICE_PREFIX", config.invoice_prefix),
+        ("BILLING_CREDIT_NOTE_PREFIX", config.credit_note_prefix),
+    ):
+        try:
+            rendered = prefix.format(year=2026)
+        except (KeyError, IndexError, ValueError):
+            raise SettingsError(f"{name}={prefix!r}: only {{year}} may be substituted") from None
+        if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{0,30}", rendered):
+            raise SettingsError(
+                f"{name}={prefix!r}: capital letters, digits and dashes, e.g. INV-{{year}}-"
+            )
+    return config
 
 
 def _parse(env: Mapping[str, str]) -> Settings:
@@ -169,4 +210,5 @@ def _parse(env: Mapping[str, str]) -> Settings:
         default_timezone=tz,
         log_level=log_level,
         demo_data=_bool(env, "APP_DEMO_DATA", app_env is not Environment.PRODUCTION),
+        billing=_billing(env),
     )

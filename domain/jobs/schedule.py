@@ -73,4 +73,7 @@ def tick_key(entry: ScheduleEntry, tick: datetime) -> str:
 
 # The product's schedule. Billing contexts add their entries here (renewals every 5 minutes,
 # dunning hourly, analytics daily) as they are built.
-SCHEDULE: tuple[ScheduleEntry, ...] = (Daily(time(3, 30), "jobs.purge_finished"),)
+SCHEDULE: tuple[ScheduleEntry, ...] = (
+    Every(5, "subscriptions.renew_due"),
+    Daily(time(3, 30), "jobs.purge_finished"),
+)

@@ -39,7 +39,7 @@ from domain.pricing.coupons import check_redeemable
 from domain.pricing.tax_policy import check_vat_id, decide_tax
 from domain.pricing.totals import TaxRate
 from domain.shared.clock import Clock
-from domain.shared.errors import Conflict, NotFound, ValidationFailed
+from domain.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
@@ -272,18 +272,34 @@ async def advance_subscription(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RenewalReport:
+    advanced: int
+    failed: tuple[tuple[str, str], ...]  # (subscription id, error)
+
+
 async def renew_due(
     *, uow: Callable[[], UnitOfWork], clock: Clock, config: BillingConfig, limit: int = 500
-) -> int:
-    """The renewal run: advance every subscription due as of now, one transaction each (a
-    failure stops only that subscription, and a crash resumes where it stopped). Returns how
-    many subscriptions were advanced; running it again at the same instant does nothing."""
+) -> RenewalReport:
+    """The renewal run: advance every subscription due as of now, one transaction each, so a
+    failure stops only that subscription and a crash resumes where it stopped (what was
+    committed moved on; the rest is still due). Runs batches of ``limit`` until nothing is due;
+    running it again at the same instant does nothing."""
     now = clock.now()
-    async with uow() as reader:
-        due = await reader.subscriptions.due(now, limit=limit)
-    for subscription_id in due:
-        await advance_subscription(subscription_id, uow=uow(), clock=clock, config=config)
-    return len(due)
+    advanced = 0
+    failed: dict[str, str] = {}
+    while True:
+        async with uow() as reader:
+            due = await reader.subscriptions.due(now, limit=limit + len(failed))
+        batch = [s for s in due if s not in failed][:limit]
+        if not batch:
+            return RenewalReport(advanced, tuple(failed.items()))
+        for subscription_id in batch:
+            try:
+                await advance_subscription(subscription_id, uow=uow(), clock=clock, config=config)
+                advanced += 1
+            except (DomainError, LookupError, ValueError) as exc:
+                failed[subscription_id] = f"{type(exc).__name__}: {exc}"
 
 
 async def change_subscription(

@@ -102,7 +102,9 @@ async def test_a_persisted_history_bills_exactly_what_the_engine_bills(
         **_kw(db, clock),  # type: ignore[arg-type]
     )
     clock.set(utc(2024, 3, 31))
-    assert await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG) == 1
+    assert (
+        await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)
+    ).advanced == 1
     clock.set(utc(2024, 4, 10))
     await service.cancel_subscription(
         sub_id,
@@ -146,7 +148,12 @@ async def test_the_renewal_run_is_idempotent_and_bills_each_period_once(
 ) -> None:
     customer = await _setup(db, clock)
     outcome = await service.subscribe(customer, "team", quantity=2, **_kw(db, clock))  # type: ignore[arg-type]
-    run = lambda: service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)  # noqa: E731
+
+    async def run() -> int:
+        report = await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)
+        assert report.failed == ()
+        return report.advanced
+
     assert await run() == 0
     clock.set(utc(2024, 2, 29))
     assert await run() == 1
@@ -267,7 +274,9 @@ async def test_an_unpaid_incomplete_subscription_expires_after_23_hours(
     outcome = await service.subscribe(customer, "team", await_payment=True, **_kw(db, clock))  # type: ignore[arg-type]
     assert outcome.subscription.status is SubscriptionStatus.INCOMPLETE
     clock.advance(hours=23)
-    assert await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG) == 1
+    assert (
+        await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)
+    ).advanced == 1
     sub = await service.get_subscription(outcome.subscription.id, uow=_uow(db, clock))
     assert sub.status is SubscriptionStatus.INCOMPLETE_EXPIRED and sub.next_action_at is None
 
