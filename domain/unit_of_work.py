@@ -18,10 +18,19 @@ class UnitOfWork(Protocol):
     exactly when the business change it follows was committed (a transactional outbox).
     """
 
-    plans: PlanRepository
-    invoices: InvoiceRepository
-    credit_notes: CreditNoteRepository
-    jobs: JobQueue
+    # read-only members: an implementation may hold any subtype (a mutable protocol attribute
+    # would have to match its type exactly, which no implementation does)
+    @property
+    def plans(self) -> PlanRepository: ...
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+
+    @property
+    def credit_notes(self) -> CreditNoteRepository: ...
+
+    @property
+    def jobs(self) -> JobQueue: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -115,12 +115,12 @@ async def test_instants_of_each_status_change_are_stored(
     paid = await mark_invoice_paid(inv.id, paid_at=paid_at, uow=_uow(db, clock))
     loaded = await _uow(db, clock).invoices.get(inv.id)
     assert loaded == paid
-    assert (loaded.status, loaded.paid_at, loaded.marked_uncollectible_at) == (  # type: ignore[union-attr]
+    assert (loaded.status, loaded.paid_at, loaded.marked_uncollectible_at) == (
         InvoiceStatus.PAID,
         paid_at,
         written_off,
     )
-    assert loaded.voided_at is None  # type: ignore[union-attr]
+    assert loaded.voided_at is None
 
     other = await _open(db, clock)
     voided = await void_invoice(other.id, uow=_uow(db, clock), clock=clock)
@@ -168,7 +168,7 @@ async def test_of_concurrent_payment_and_void_exactly_one_wins(
         }
         stored = await _uow(db, clock).invoices.get(inv.id)
         assert stored == winners[0]
-        assert (stored.paid_at is None) != (stored.voided_at is None)  # type: ignore[union-attr]
+        assert (stored.paid_at is None) != (stored.voided_at is None)
 
 
 async def test_a_credit_note_round_trips_and_refers_to_the_invoice(
