@@ -25,16 +25,37 @@ class UnitOfWork(Protocol):
     exactly when the business change it follows was committed (a transactional outbox).
     """
 
-    plans: PlanRepository
-    plan_change_rules: PlanChangeRuleRepository
-    invoices: InvoiceRepository
-    credit_notes: CreditNoteRepository
-    customers: CustomerRepository
-    subscriptions: SubscriptionRepository
-    usage: UsageRepository
-    coupons: CouponRepository
-    tax_rates: TaxRateRepository
-    jobs: JobQueue
+    # read-only members: an implementation may hold any subtype (a mutable protocol attribute
+    # would have to match its type exactly, which no implementation does)
+    @property
+    def plans(self) -> PlanRepository: ...
+
+    @property
+    def plan_change_rules(self) -> PlanChangeRuleRepository: ...
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+
+    @property
+    def credit_notes(self) -> CreditNoteRepository: ...
+
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def usage(self) -> UsageRepository: ...
+
+    @property
+    def coupons(self) -> CouponRepository: ...
+
+    @property
+    def tax_rates(self) -> TaxRateRepository: ...
+
+    @property
+    def jobs(self) -> JobQueue: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -70,7 +70,8 @@ async def test_a_manual_draft_has_no_number_and_totals_from_its_lines(clock: Fro
         ({"lines": []}, "billing.invoice_without_lines"),
         ({"lines": [line(-500)]}, "billing.invoice_negative_total"),
         ({"discount": -1}, "billing.bad_amount"),
-        ({"lines": [replace(line(100), amount=1.5)]}, "billing.bad_amount"),
+        # deliberately not whole minor units
+        ({"lines": [replace(line(100), amount=1.5)]}, "billing.bad_amount"),  # type: ignore[arg-type]
         ({"currency": "EURO"}, "validation_failed"),
     ],
 )
