@@ -188,6 +188,9 @@ class InMemorySubscriptionRepository:
     async def for_customer(self, customer_id: CustomerId) -> list[Subscription]:
         return [s for s in self.rows.values() if s.customer_id == customer_id]
 
+    async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
+        return [s for s in self.rows.values() if s.plan_id in plan_ids and s.next_action_at]
+
     async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
         due = [s for s in self.rows.values() if s.next_action_at and s.next_action_at <= now]
         due.sort(key=lambda s: s.next_action_at or now)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.pricing.tax_policy import JurisdictionRate
-from domain.shared.ids import CustomerId, SubscriptionId
+from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
 
 
@@ -35,6 +35,10 @@ class SubscriptionRepository(Protocol):
         ...
 
     async def for_customer(self, customer_id: CustomerId) -> list[Subscription]: ...
+
+    async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
+        """Live (not ended) subscriptions on any of these plan versions."""
+        ...
 
     async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
         """Subscriptions whose ``next_action_at`` is at or before ``now``, oldest first."""

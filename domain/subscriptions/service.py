@@ -24,6 +24,7 @@ from domain.billing.engine import (
     SubscriptionStatus,
     Timing,
 )
+from domain.billing.invoices import load_for_update
 from domain.billing.issued import (
     BillingReason,
     CreditNoteReason,
@@ -34,7 +35,9 @@ from domain.billing.issued import (
 from domain.billing.model import Invoice
 from domain.billing.quotes import ChangeQuote, quote_change, version_of
 from domain.billing.service import issue_invoice_in
+from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
+from domain.catalog.rules import check_addon_attachable
 from domain.pricing.coupons import check_redeemable
 from domain.pricing.tax_policy import check_vat_id, decide_tax
 from domain.pricing.totals import TaxRate
@@ -156,6 +159,8 @@ async def subscribe(
         customer = await _customer(uow, customer_id)
         plan = await _current_plan(uow, plan_code)
         addon_plans = tuple([(await _current_plan(uow, code), n) for code, n in addons])
+        for addon, _ in addon_plans:
+            check_addon_attachable(plan, addon)
         coupon = await _redeem(uow, coupon_code, customer, plan, now) if coupon_code else None
         sub_id = SubscriptionId(new_id())
         settings = billing_settings_for(
@@ -307,31 +312,155 @@ async def change_subscription(
     *,
     plan_code: str | None = None,
     quantity: int | None = None,
-    timing: Timing = Timing.IMMEDIATE,
-    proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
+    timing: Timing | None = None,
+    proration: ProrationBehavior | None = None,
     effective_from: datetime | None = None,
     uow: UnitOfWork,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
 ) -> Outcome:
-    codes = (plan_code,) if plan_code else ()
+    """Change the plan and/or quantity. Without ``timing``/``proration`` the plan pair's policy
+    applies: a stored rule for the two plan codes, else upgrades (and longer intervals) now with
+    an invoice for the difference, downgrades (and shorter intervals) at the period's end."""
+    now = clock.now()
+    async with uow:
+        sub = await _subscription(uow, subscription_id, as_customer)
+        timing, proration = await _resolve_policy(uow, sub, plan_code, quantity, timing, proration)
+        outcome = await _run_in(
+            uow,
+            subscription_id,
+            lambda e, at, plans: e.change(
+                at,
+                plan=plans[plan_code] if plan_code else None,
+                quantity=quantity,
+                timing=timing,
+                proration=proration,
+                effective_from=effective_from,
+            ),
+            reason=BillingReason.SUBSCRIPTION_UPDATE,
+            now=now,
+            config=config,
+            as_customer=as_customer,
+            plan_codes=(plan_code,) if plan_code else (),
+        )
+        await uow.commit()
+    return outcome
+
+
+async def _resolve_policy(
+    uow: UnitOfWork,
+    sub: Subscription,
+    plan_code: str | None,
+    quantity: int | None,
+    timing: Timing | None,
+    proration: ProrationBehavior | None,
+) -> tuple[Timing, ProrationBehavior]:
+    if timing is not None and proration is not None:
+        return timing, proration
+    old = await uow.plans.get(sub.plan_id)
+    assert old is not None
+    new = await _current_plan(uow, plan_code) if plan_code else old
+    _check_quantity_argument(quantity)
+    rule = await uow.plan_change_rules.get(old.code, new.code)
+    policy = (
+        rule.policy
+        if rule is not None
+        else default_change_policy(
+            old, sub.quantity, new, quantity or sub.quantity, Currency.of(sub.currency)
+        )
+    )
+    return (
+        timing or Timing(policy.timing.value),
+        proration or ProrationBehavior(policy.proration.value),
+    )
+
+
+def _check_quantity_argument(quantity: int | None) -> None:
+    if quantity is not None and (not isinstance(quantity, int) or quantity < 1):
+        raise ValidationFailed(
+            {"quantity": "must be a whole number of at least 1"}, code="billing.bad_quantity"
+        )
+
+
+async def move_to_current_version(
+    plan_code: str,
+    *,
+    effective_from: datetime,
+    uow: Callable[[], UnitOfWork],
+    clock: Clock,
+    config: BillingConfig,
+) -> int:
+    """End grandfathering: every live subscription on an older version of ``plan_code`` moves
+    to the current version at its first renewal on or after ``effective_from`` (a scheduled
+    change, visible to the subscriber and cancellable). Returns how many were scheduled."""
+    async with uow() as reader:
+        current = await _current_plan(reader, plan_code)
+        older = [p.id for p in await reader.plans.versions(plan_code) if p.id != current.id]
+        targets = await reader.subscriptions.on_plans(older)
+    for sub in targets:
+        await _run(
+            sub.id,
+            lambda e, at, plans: e.change(
+                at,
+                plan=plans[plan_code],
+                timing=Timing.PERIOD_END,
+                effective_from=effective_from,
+            ),
+            reason=BillingReason.SUBSCRIPTION_UPDATE,
+            uow=uow(),
+            clock=clock,
+            config=config,
+            as_customer=None,
+            plan_codes=(plan_code,),
+        )
+    return len(targets)
+
+
+async def settle_invoice(
+    invoice_id: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+) -> Outcome | None:
+    """A payment settled an invoice: mark it paid and, when it is its subscription's, bring the
+    subscription back to active (from incomplete, past due or unpaid) in the same transaction."""
+    now = clock.now()
+    async with uow:
+        issued = (await load_for_update(uow, invoice_id)).mark_paid(now)
+        await uow.invoices.update_state(issued)
+        outcome = None
+        if issued.subscription_id is not None:
+            outcome = await _run_in(
+                uow,
+                SubscriptionId(issued.subscription_id),
+                lambda e, at, _: e.payment_succeeded(at),
+                reason=BillingReason.SUBSCRIPTION_CYCLE,
+                now=now,
+                config=config,
+                as_customer=None,
+            )
+        await uow.commit()
+    return outcome
+
+
+async def record_payment_failure(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+) -> Outcome:
+    """A renewal payment failed: the subscription is past due (dunning, issue 4, drives this)."""
     return await _run(
         subscription_id,
-        lambda e, at, plans: e.change(
-            at,
-            plan=plans[plan_code] if plan_code else None,
-            quantity=quantity,
-            timing=timing,
-            proration=proration,
-            effective_from=effective_from,
-        ),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        lambda e, at, _: e.payment_failed(at),
+        reason=BillingReason.SUBSCRIPTION_CYCLE,
         uow=uow,
         clock=clock,
         config=config,
-        as_customer=as_customer,
-        plan_codes=codes,
+        as_customer=None,
     )
 
 
@@ -340,8 +469,8 @@ async def quote_subscription_change(
     *,
     plan_code: str | None = None,
     quantity: int | None = None,
-    timing: Timing = Timing.IMMEDIATE,
-    proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
+    timing: Timing | None = None,
+    proration: ProrationBehavior | None = None,
     uow: UnitOfWork,
     clock: Clock,
     config: BillingConfig,
@@ -353,6 +482,7 @@ async def quote_subscription_change(
     async with uow:
         plan = await _current_plan(uow, plan_code) if plan_code else None
         sub = await _subscription(uow, subscription_id, as_customer)
+        timing, proration = await _resolve_policy(uow, sub, plan_code, quantity, timing, proration)
         customer = await _customer(uow, sub.customer_id)
         engine = await _load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
     quote = quote_change(
@@ -429,7 +559,7 @@ async def set_addon(
     """Attach an add-on, change its quantity or remove it (``quantity`` 0), prorated."""
     return await _run(
         subscription_id,
-        lambda e, at, plans: e.set_addon(at, plans[addon_code], quantity, proration=proration),
+        lambda e, at, plans: _set_addon(e, at, plans[addon_code], quantity, proration),
         reason=BillingReason.SUBSCRIPTION_UPDATE,
         uow=uow,
         clock=clock,
@@ -437,6 +567,19 @@ async def set_addon(
         as_customer=as_customer,
         plan_codes=(addon_code,),
     )
+
+
+def _set_addon(
+    engine: SubscriptionEngine,
+    at: datetime,
+    addon: Plan,
+    quantity: int,
+    proration: ProrationBehavior,
+) -> None:
+    assert engine.plan is not None
+    if quantity:
+        check_addon_attachable(engine.plan, addon)
+    engine.set_addon(at, addon, quantity, proration=proration)
 
 
 async def cancel_subscription(

@@ -270,6 +270,17 @@ class PiccoloSubscriptionRepository:
         )
         return [_to_subscription(r) for r in rows]
 
+    async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
+        if not plan_ids:
+            return []
+        rows = await (
+            SubscriptionTable.select()
+            .where(SubscriptionTable.plan.is_in(plan_ids))
+            .where(SubscriptionTable.next_action_at.is_not_null())
+            .order_by(SubscriptionTable.created_at)
+        )
+        return [_to_subscription(r) for r in rows]
+
     async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
         rows = await (
             SubscriptionTable.select(SubscriptionTable.id)
