@@ -189,10 +189,14 @@ async def test_change_rules_are_stored_replaced_and_removed(
 
 
 async def test_the_database_keeps_one_rule_per_pair(db: TestDatabase, clock: FrozenClock) -> None:
-    row = {"from_code": "a", "to_code": "b", "timing": "immediate", "proration": "none"}
-    await PlanChangeRuleTable.insert(PlanChangeRuleTable(id="r1", **row))
+    def row(row_id: str) -> PlanChangeRuleTable:
+        return PlanChangeRuleTable(
+            id=row_id, from_code="a", to_code="b", timing="immediate", proration="none"
+        )
+
+    await PlanChangeRuleTable.insert(row("r1"))
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
-        await PlanChangeRuleTable.insert(PlanChangeRuleTable(id="r2", **row))
+        await PlanChangeRuleTable.insert(row("r2"))
 
 
 BEFORE_PLAN_VERSIONS = "2026-11-24T21:13:27:411751"
