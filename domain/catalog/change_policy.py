@@ -99,8 +99,11 @@ def licensed_amount(charge: Charge, quantity: Fraction) -> Fraction:
     raise AssertionError(charge.model)  # pragma: no cover
 
 
-def yearly_licensed_amount(plan: Plan, quantity: int | Decimal, currency: Currency) -> Fraction:
+def yearly_licensed_amount(
+    plan: Plan, quantity: int | Decimal, currency: Currency | str
+) -> Fraction:
     """The plan's recurring licensed amount for ``quantity`` in ``currency``, per year (exact)."""
+    currency = currency if isinstance(currency, Currency) else Currency.of(currency)
     price = plan.price_in(currency)
     if price is None:
         raise ValidationFailed(
@@ -118,7 +121,7 @@ def default_change_policy(
     old_quantity: int | Decimal,
     new_plan: Plan,
     new_quantity: int | Decimal,
-    currency: Currency,
+    currency: Currency | str,
 ) -> ChangePolicy:
     """The policy of a change when no rule overrides it.
 

@@ -187,7 +187,7 @@ async def resolve_change_policy(
     old_quantity: int | Decimal,
     new_plan: Plan,
     new_quantity: int | Decimal,
-    currency: Currency,
+    currency: Currency | str,
     *,
     uow: UnitOfWork,
 ) -> ChangePolicy:

@@ -3,6 +3,9 @@ created beside the one ``DATABASE_URL`` names (and dropped at the end), migrated
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +15,25 @@ import asyncpg
 from piccolo.engine.base import Engine
 
 from domain.adapters.db.engine import DatabaseUrl, close_pool, make_engine
-from domain.adapters.db.migrate import apply_migrations
+from domain.adapters.db.migrate import CONF_MODULE, apply_migrations
 from domain.adapters.db.tables import ALL_TABLES, bind_tables
 
 
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _migrate_to(engine: Engine, migration_id: str) -> None:
+    os.environ.setdefault("PICCOLO_CONF", CONF_MODULE)
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    import domain.adapters.db.piccolo_conf as conf
+
+    conf.DB = engine  # Piccolo's migrations look the engine up in the conf module
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = await run_forwards("subscriptions", migration_id=migration_id)
+    assert result.success, result.message
 
 
 @dataclass
@@ -32,7 +47,11 @@ class TestDatabase:
     _name: str | None = None
 
     @staticmethod
-    async def create(base_url: str | None, tmp_dir: Path) -> TestDatabase:
+    async def create(
+        base_url: str | None, tmp_dir: Path, *, migrate_to: str | None = None
+    ) -> TestDatabase:
+        """A fresh database migrated to the end, or only up to the migration ``migrate_to`` (to
+        test an upgrade of existing rows)."""
         if base_url and DatabaseUrl.parse(base_url).backend == "postgres":
             name = f"test_{uuid.uuid4().hex[:12]}"
             conn = await asyncpg.connect(base_url)
@@ -46,7 +65,10 @@ class TestDatabase:
             url = f"sqlite:///{tmp_dir / 'test.db'}"
             db = TestDatabase(url, make_engine(url), "sqlite")
         bind_tables(db.engine)
-        await apply_migrations(db.engine, quiet=True)
+        if migrate_to is None:
+            await apply_migrations(db.engine, quiet=True)
+        else:
+            await _migrate_to(db.engine, migrate_to)
         return db
 
     async def truncate(self) -> None:

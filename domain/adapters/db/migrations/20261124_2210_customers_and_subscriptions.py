@@ -58,7 +58,7 @@ class SubscriptionTable(Table, tablename="subscription", schema=None):
     )
 
 
-ID = "2026-11-24T21:34:25:581007"
+ID = "2026-11-24T22:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Customers, subscriptions, usage events, coupons and tax rates"
 
