@@ -49,8 +49,14 @@ async def issue_credit_note_in(
     subscription_id: str | None,
     series: str,
     reason: CreditNoteReason,
+    unused_service: bool = False,
 ) -> IssuedCreditNote:
     """Number and store a credit note against an invoice, inside the caller's transaction.
+
+    ``unused_service``: the billing engine's credit for the unused part of a period at an
+    immediate cancellation. It credits time the customer paid for, partly perhaps with earlier
+    credits that lowered the invoice, so it may exceed what is left on the invoice; its refund
+    part still never exceeds what the invoice collected (``amount_due``).
 
     - The invoice row is locked first, so credit notes on one invoice are issued one at a time.
     - Refused (``ValidationFailed``): a draft invoice (``billing.credit_note_invoice_draft``) or a
@@ -85,7 +91,12 @@ async def issue_credit_note_in(
         )
     already = await uow.credit_notes.total_for_invoice(invoice_id)
     remaining = issued.invoice.total - already
-    if computed.total > remaining:
+    if unused_service and computed.refunded > issued.invoice.amount_due:
+        raise ValidationFailed(
+            {"refunded": f"a refund cannot exceed what invoice {issued.number} collected"},
+            code=CreditNoteErrorCode.EXCEEDS_INVOICE,
+        )
+    if computed.total > remaining and not unused_service:
         left = Money.of_minor(max(0, remaining), issued.invoice.currency)
         raise ValidationFailed(
             {"total": f"credit notes cannot exceed invoice {issued.number}: at most {left} left"},

@@ -864,7 +864,9 @@ class SubscriptionEngine:
         total = subtotal - discount + (0 if rate is None or rate.inclusive else tax)
         if total <= 0:
             return
-        refunded = total if refund is Refund.PRORATED_REFUND else 0
+        # a refund returns money that was collected: never more than the invoice charged (an
+        # earlier credit may have paid part of the period); the rest is credited to the balance
+        refunded = min(total, max(paid.amount_due, 0)) if refund is Refund.PRORATED_REFUND else 0
         credited = total - refunded
         self.balance -= credited
         self.credit_notes.append(

@@ -1039,6 +1039,7 @@ async def _store(
                 subscription_id=sub.id,
                 series=config.credit_note_series(note.issued_at),
                 reason=CreditNoteReason.ORDER_CHANGE,
+                unused_service=True,
             )
         )
     saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)

@@ -459,12 +459,6 @@ async def test_an_add_on_must_be_allowed_for_the_plan(db: TestDatabase, clock: F
     assert await SubscriptionTable.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a cancellation credit larger than what is left creditable on the invoice "
-    "that billed the period (lowered by an earlier downgrade's credit riding on it) is refused "
-    "by the credit-note limit, so the immediate cancellation fails",
-)
 async def test_cancel_after_a_downgrade_credit_rode_on_the_renewal(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
@@ -487,3 +481,9 @@ async def test_cancel_after_a_downgrade_credit_rode_on_the_renewal(
         **_kw(db, clock),  # type: ignore[arg-type]
     )
     assert canceled.subscription.status is SubscriptionStatus.CANCELED
+    renewal = (await _invoices(sub_id))[1]  # Feb 29: 40.00 for Team less the Big credit
+    note = canceled.credit_notes[0].note
+    # 26/31 of Team's 40.00 is unused (Mar 5 - Mar 31); only what the renewal collected is refunded
+    assert note.total == 3355 > renewal["total_minor"]
+    assert note.refunded == renewal["amount_due_minor"]
+    assert note.credited == note.total - note.refunded
