@@ -1,0 +1,1 @@
+"""Payments: the gateway port, payment methods, charges, refunds and dunning."""

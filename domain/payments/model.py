@@ -1,0 +1,88 @@
+"""What a payment gateway hands back: card details (never the number), charge and refund results.
+
+A card number reaches only the gateway adapter's tokeniser; the billing code sees tokens and
+``CardDetails`` (brand, last four, expiry, fingerprint), and that is all we store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ChargeStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = (
+        "requires_action"  # the customer must confirm (3-D Secure); invoice stays open
+    )
+    DECLINED = "declined"  # the issuer said no (see ``hard`` for whether retrying can help)
+    ERROR = "error"  # the gateway failed to process it (retryable)
+
+
+# Decline codes after which retrying the same card cannot succeed (Stripe's list of hard declines,
+# trimmed to the ones gateways commonly return): wait for a new payment method instead.
+HARD_DECLINE_CODES = frozenset(
+    {
+        "expired_card",
+        "incorrect_number",
+        "invalid_number",
+        "invalid_expiry_month",
+        "invalid_expiry_year",
+        "lost_card",
+        "stolen_card",
+        "pickup_card",
+        "restricted_card",
+        "revocation_of_authorization",
+        "do_not_honor_permanently",
+        "card_not_supported",
+        "currency_not_supported",
+        "fraudulent",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardDetails:
+    """A payment method as we may keep it: the gateway's reference, never the card number."""
+
+    method_ref: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeResult:
+    status: ChargeStatus
+    payment_ref: str | None  # the gateway's payment (intent) id, when one was created
+    code: str | None = None  # the gateway's decline or error code ("insufficient_funds")
+    message: str = ""  # safe to show the customer ("Your card has insufficient funds.")
+    action_url: str | None = None  # where the customer completes a required action
+
+    @property
+    def hard_decline(self) -> bool:
+        return self.status is ChargeStatus.DECLINED and (self.code or "") in HARD_DECLINE_CODES
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    refund_ref: str
+    succeeded: bool
+    code: str | None = None
+    message: str = ""
+
+
+class WebhookKind(StrEnum):
+    PAYMENT_SUCCEEDED = "payment_succeeded"
+    PAYMENT_FAILED = "payment_failed"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    event_id: str  # the provider's id: webhooks are processed once per id
+    kind: WebhookKind
+    payment_ref: str | None
+    raw_type: str

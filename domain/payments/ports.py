@@ -1,0 +1,57 @@
+"""The payment-gateway port. Adapters: ``sandbox`` (in-process, embedded default) and ``stripe``
+(the official SDK). Adapters translate their errors at the boundary: a network failure or a
+timeout raises ``TransientError`` (the job retries); a card problem is a ``ChargeResult``."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.payments.model import CardDetails, ChargeResult, RefundResult, WebhookEvent
+from domain.shared.money import Money
+
+
+class PaymentGateway(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def tokenize_card(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> str:
+        """Turn card details into a single-use token. The sandbox does it in-process; with
+        Stripe this is Stripe.js's job in the browser (the server-side call works in test mode
+        only). The card number goes no further than this call."""
+        ...
+
+    async def ensure_customer(self, *, customer_id: str, email: str, name: str) -> str:
+        """The gateway's customer reference for our customer (created on first use)."""
+        ...
+
+    async def attach(self, *, gateway_customer: str, token: str) -> CardDetails:
+        """Attach a tokenised card to the customer for off-session use; raises
+        ``PaymentDeclined`` when the card is refused at attach time (a bad number, say)."""
+        ...
+
+    async def detach(self, *, gateway_customer: str, method_ref: str) -> None: ...
+
+    async def charge(
+        self,
+        *,
+        gateway_customer: str,
+        method_ref: str,
+        amount: Money,
+        idempotency_key: str,
+        description: str,
+    ) -> ChargeResult:
+        """Charge off-session, confirming at once. The same ``idempotency_key`` never charges
+        twice: a retry returns the first attempt's result."""
+        ...
+
+    async def confirm(self, *, payment_ref: str) -> ChargeResult:
+        """The payment's state after the customer completed (or abandoned) a required action."""
+        ...
+
+    async def refund(
+        self, *, payment_ref: str, amount: Money, idempotency_key: str
+    ) -> RefundResult: ...
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        """Verify the signature (``ValidationFailed`` if it does not match) and read the event."""
+        ...
