@@ -8,6 +8,11 @@ from typing import Protocol, Self, runtime_checkable
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.jobs.ports import JobQueue
+from domain.payments.ports import (
+    DunningRepository,
+    PaymentAttemptRepository,
+    PaymentMethodRepository,
+)
 from domain.subscriptions.ports import (
     CouponRepository,
     CustomerRepository,
@@ -53,6 +58,15 @@ class UnitOfWork(Protocol):
 
     @property
     def tax_rates(self) -> TaxRateRepository: ...
+
+    @property
+    def payment_methods(self) -> PaymentMethodRepository: ...
+
+    @property
+    def payment_attempts(self) -> PaymentAttemptRepository: ...
+
+    @property
+    def dunning(self) -> DunningRepository: ...
 
     @property
     def jobs(self) -> JobQueue: ...

@@ -11,6 +11,8 @@ from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.jobs.model import JsonValue
+from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
+from domain.payments.model import PaymentAttempt, PaymentMethod
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -241,6 +243,104 @@ class InMemoryTaxRateRepository:
         self.rows.append(rate)
 
 
+class InMemoryPaymentMethodRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[PaymentMethod, str, datetime | None]] = {}
+
+    async def add(self, method: PaymentMethod, *, gateway_customer: str) -> None:
+        self.rows[method.id] = (method, gateway_customer, None)
+
+    async def get(self, method_id: str) -> PaymentMethod | None:
+        row = self.rows.get(method_id)
+        return row[0] if row and row[2] is None else None
+
+    async def for_customer(self, customer_id: str) -> list[PaymentMethod]:
+        live = [m for m, _, gone in self.rows.values() if m.customer_id == customer_id and not gone]
+        return sorted(live, key=lambda m: (not m.is_default, m.created_at))
+
+    async def gateway_customer(self, customer_id: str, gateway: str) -> str | None:
+        return next(
+            (
+                g
+                for m, g, _ in self.rows.values()
+                if m.customer_id == customer_id and m.gateway == gateway
+            ),
+            None,
+        )
+
+    async def set_default(self, customer_id: str, method_id: str) -> None:
+        for key, (m, g, gone) in self.rows.items():
+            if m.customer_id == customer_id:
+                self.rows[key] = (replace(m, is_default=key == method_id), g, gone)
+
+    async def remove(self, method_id: str, *, at: datetime) -> None:
+        m, g, _ = self.rows[method_id]
+        self.rows[method_id] = (replace(m, is_default=False), g, at)
+
+    async def expiring(self, month_start: datetime, month_end: datetime) -> list[PaymentMethod]:
+        return [
+            m
+            for m, _, gone in self.rows.values()
+            if not gone
+            and m.is_default
+            and (m.exp_year, m.exp_month) == (month_start.year, month_start.month)
+        ]
+
+
+class InMemoryPaymentAttemptRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, PaymentAttempt] = {}
+
+    async def add(self, attempt: PaymentAttempt) -> None:
+        if any(a.idempotency_key == attempt.idempotency_key for a in self.rows.values()):
+            raise Conflict("duplicate attempt", code="payments.duplicate_attempt")
+        self.rows[attempt.id] = attempt
+
+    async def save(self, attempt: PaymentAttempt) -> None:
+        self.rows[attempt.id] = attempt
+
+    async def for_invoice(self, invoice_id: str) -> list[PaymentAttempt]:
+        return sorted(
+            (a for a in self.rows.values() if a.invoice_id == invoice_id), key=lambda a: a.number
+        )
+
+    async def by_payment_ref(self, payment_ref: str) -> PaymentAttempt | None:
+        return next((a for a in self.rows.values() if a.payment_ref == payment_ref), None)
+
+
+class InMemoryDunningRepository:
+    def __init__(self) -> None:
+        self.cases: dict[str, DunningCase] = {}
+        self.stored_policy = DunningPolicy()
+
+    async def get(self, invoice_id: str) -> DunningCase | None:
+        return self.cases.get(invoice_id)
+
+    async def save(self, case: DunningCase) -> None:
+        self.cases[case.invoice_id] = case
+
+    async def due(self, now: datetime, *, limit: int) -> list[DunningCase]:
+        due = [
+            c
+            for c in self.cases.values()
+            if c.status is DunningStatus.OPEN and c.next_attempt_at and c.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda c: c.next_attempt_at or now)[:limit]
+
+    async def open_for_customer(self, customer_id: str) -> list[DunningCase]:
+        return [
+            c
+            for c in self.cases.values()
+            if c.customer_id == customer_id and c.status is DunningStatus.OPEN
+        ]
+
+    async def policy(self) -> DunningPolicy:
+        return self.stored_policy
+
+    async def save_policy(self, policy: DunningPolicy) -> None:
+        self.stored_policy = policy
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -255,6 +355,9 @@ class InMemoryUnitOfWork:
         self.usage = InMemoryUsageRepository()
         self.coupons = InMemoryCouponRepository()
         self.tax_rates = InMemoryTaxRateRepository()
+        self.payment_methods = InMemoryPaymentMethodRepository()
+        self.payment_attempts = InMemoryPaymentAttemptRepository()
+        self.dunning = InMemoryDunningRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -24,6 +24,7 @@ from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
+from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock, SystemClock
 from web.api.router import router as api_router
 from web.deps import DEPENDENCIES
@@ -31,6 +32,7 @@ from web.errors import EXCEPTION_HANDLERS
 from web.health import show_health
 from web.jobs import build_registry
 from web.middleware import request_context_middleware, security_headers_middleware
+from web.payments import make_gateway
 from web.public.router import router as public_router
 from web.runtime import Runtime
 from web.settings import Settings
@@ -49,10 +51,12 @@ def create_app(
     engine: Engine | None = None,
     registry: JobRegistry | None = None,
     start_runner: bool | None = None,
+    gateway: PaymentGateway | None = None,
 ) -> Litestar:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
-    registry = registry or build_registry(billing=settings.billing)
+    gateway = gateway or make_gateway(settings.payments, engine)
+    registry = registry or build_registry(billing=settings.billing, gateway=gateway)
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
         settings=settings,
@@ -60,6 +64,7 @@ def create_app(
         clock=clock,
         registry=registry,
         job_store=job_store,
+        gateway=gateway,
         runner=None,  # type: ignore[arg-type]  # set just below: the runner needs runtime.uow
     )
     runtime.runner = JobRunner(

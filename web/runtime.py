@@ -10,6 +10,7 @@ from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
+from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
 from web.settings import Settings
 
@@ -22,6 +23,7 @@ class Runtime:
     registry: JobRegistry
     job_store: PiccoloJobStore
     runner: JobRunner
+    gateway: PaymentGateway
 
     def uow(self) -> PiccoloUnitOfWork:
         return PiccoloUnitOfWork(self.engine, clock=self.clock, registry=self.registry)

@@ -41,6 +41,15 @@ class JobSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentSettings:
+    gateway: str = "sandbox"  # sandbox | stripe
+    sandbox_failure_rate: float = 0.0
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
     secret_key: str
@@ -53,6 +62,7 @@ class Settings:
     log_level: str = "INFO"
     demo_data: bool = True
     billing: BillingConfig = field(default_factory=BillingConfig)
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
 
     @property
     def is_development(self) -> bool:
@@ -81,7 +91,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 def _number(
-    env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    minimum: float,
+    integer: bool,
+    maximum: float | None = None,
 ) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -93,6 +109,8 @@ def _number(
         raise SettingsError(f"{name}={raw!r}: expected {kind}") from None
     if value < minimum:
         raise SettingsError(f"{name}={raw!r}: must be at least {minimum:g}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{name}={raw!r}: must be at most {maximum:g}")
     return value
 
 
@@ -132,6 +150,24 @@ def _billing(env: Mapping[str, str]) -> BillingConfig:
                 f"{name}={prefix!r}: capital letters, digits and dashes, e.g. INV-{{year}}-"
             )
     return config
+
+
+def _payments(env: Mapping[str, str]) -> PaymentSettings:
+    gateway = env.get("PAYMENT_GATEWAY", "sandbox").strip().lower()
+    if gateway not in ("sandbox", "stripe"):
+        raise SettingsError(f"PAYMENT_GATEWAY={gateway!r}: expected sandbox or stripe")
+    key = env.get("STRIPE_API_KEY") or None
+    if gateway == "stripe" and not key:
+        raise SettingsError("PAYMENT_GATEWAY=stripe needs STRIPE_API_KEY")
+    return PaymentSettings(
+        gateway=gateway,
+        sandbox_failure_rate=_number(
+            env, "SANDBOX_FAILURE_RATE", 0.0, minimum=0, integer=False, maximum=1
+        ),
+        stripe_api_key=key,
+        stripe_api_base=env.get("STRIPE_API_BASE") or None,
+        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+    )
 
 
 def _parse(env: Mapping[str, str]) -> Settings:
@@ -211,4 +247,5 @@ def _parse(env: Mapping[str, str]) -> Settings:
         log_level=log_level,
         demo_data=_bool(env, "APP_DEMO_DATA", app_env is not Environment.PRODUCTION),
         billing=_billing(env),
+        payments=_payments(env),
     )

@@ -75,5 +75,6 @@ def tick_key(entry: ScheduleEntry, tick: datetime) -> str:
 # dunning hourly, analytics daily) as they are built.
 SCHEDULE: tuple[ScheduleEntry, ...] = (
     Every(5, "subscriptions.renew_due"),
+    Every(15, "dunning.run"),
     Daily(time(3, 30), "jobs.purge_finished"),
 )

@@ -7,6 +7,7 @@ A card number reaches only the gateway adapter's tokeniser; the billing code see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -86,3 +87,51 @@ class WebhookEvent:
     kind: WebhookKind
     payment_ref: str | None
     raw_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMethod:
+    """A customer's saved card: the gateway's reference and what may be shown, nothing more."""
+
+    id: str
+    customer_id: str
+    gateway: str
+    method_ref: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    fingerprint: str
+    is_default: bool
+    created_at: datetime
+
+    def expires_before(self, at: datetime) -> bool:
+        """True when the card's last valid day is before ``at`` (cards expire after their month)."""
+        return (self.exp_year, self.exp_month) < (at.year, at.month)
+
+
+class AttemptStatus(StrEnum):
+    PENDING = "pending"  # recorded before the gateway call; a retry reuses its idempotency key
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"
+    DECLINED = "declined"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentAttempt:
+    id: str
+    invoice_id: str
+    customer_id: str
+    payment_method_id: str | None
+    number: int  # 1, 2, ... per invoice
+    idempotency_key: str  # "<invoice id>:<number>": a retried job never charges twice
+    amount_minor: int
+    currency: str
+    status: AttemptStatus
+    created_at: datetime
+    code: str | None = None
+    message: str = ""
+    payment_ref: str | None = None
+    finished_at: datetime | None = None
+    hard_decline: bool = False

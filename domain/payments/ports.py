@@ -4,9 +4,18 @@ timeout raises ``TransientError`` (the job retries); a card problem is a ``Charg
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from domain.payments.model import CardDetails, ChargeResult, RefundResult, WebhookEvent
+from domain.payments.dunning import DunningCase, DunningPolicy
+from domain.payments.model import (
+    CardDetails,
+    ChargeResult,
+    PaymentAttempt,
+    PaymentMethod,
+    RefundResult,
+    WebhookEvent,
+)
 from domain.shared.money import Money
 
 
@@ -55,3 +64,49 @@ class PaymentGateway(Protocol):
     def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
         """Verify the signature (``ValidationFailed`` if it does not match) and read the event."""
         ...
+
+
+class PaymentMethodRepository(Protocol):
+    async def add(self, method: PaymentMethod, *, gateway_customer: str) -> None: ...
+
+    async def get(self, method_id: str) -> PaymentMethod | None: ...
+
+    async def for_customer(self, customer_id: str) -> list[PaymentMethod]:
+        """Saved (not removed) methods, the default first."""
+        ...
+
+    async def gateway_customer(self, customer_id: str, gateway: str) -> str | None: ...
+
+    async def set_default(self, customer_id: str, method_id: str) -> None: ...
+
+    async def remove(self, method_id: str, *, at: datetime) -> None: ...
+
+    async def expiring(self, month_start: datetime, month_end: datetime) -> list[PaymentMethod]:
+        """Default methods whose card expires in the calendar month [start, end)."""
+        ...
+
+
+class PaymentAttemptRepository(Protocol):
+    async def add(self, attempt: PaymentAttempt) -> None:
+        """``Conflict`` when the invoice already has an attempt with that number."""
+        ...
+
+    async def save(self, attempt: PaymentAttempt) -> None: ...
+
+    async def for_invoice(self, invoice_id: str) -> list[PaymentAttempt]: ...
+
+    async def by_payment_ref(self, payment_ref: str) -> PaymentAttempt | None: ...
+
+
+class DunningRepository(Protocol):
+    async def get(self, invoice_id: str) -> DunningCase | None: ...
+
+    async def save(self, case: DunningCase) -> None: ...
+
+    async def due(self, now: datetime, *, limit: int) -> list[DunningCase]: ...
+
+    async def open_for_customer(self, customer_id: str) -> list[DunningCase]: ...
+
+    async def policy(self) -> DunningPolicy: ...
+
+    async def save_policy(self, policy: DunningPolicy) -> None: ...

@@ -32,7 +32,7 @@ from domain.billing.issued import (
     IssuedCreditNote,
     IssuedInvoice,
 )
-from domain.billing.model import Invoice
+from domain.billing.model import Invoice, InvoiceStatus
 from domain.billing.quotes import ChangeQuote, quote_change, version_of
 from domain.billing.service import issue_invoice_in
 from domain.catalog.change_policy import default_change_policy
@@ -1020,6 +1020,11 @@ async def _store(
         )
         issued.append(stored)
         by_engine_number[invoice.number] = stored
+        if stored.invoice.status is InvoiceStatus.OPEN and stored.invoice.amount_due > 0:
+            # charged by the payments context, after this transaction commits
+            uow.jobs.enqueue(
+                "payments.collect_invoice", unique_key=f"collect:{stored.id}", invoice_id=stored.id
+            )
     period_invoice_id = sub.period_invoice_id
     if engine.period_invoice is not None:
         current = by_engine_number.get(engine.period_invoice.number)

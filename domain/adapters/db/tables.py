@@ -253,6 +253,105 @@ class TaxRateTable(Table, tablename="tax_rate"):
     inclusive = Boolean(default=False)
 
 
+class SandboxCardTable(Table, tablename="sandbox_card"):
+    """The sandbox gateway's own records (it plays the payment provider): tokens and attached
+    payment methods with the test behaviour of their card, never the card number."""
+
+    ref = Varchar(length=40, primary_key=True)  # tok_... until attached, then pm_...
+    customer_ref = Varchar(length=40, null=True, default=None, index=True)
+    behaviour = Varchar(length=32)
+    brand = Varchar(length=20)
+    last4 = Varchar(length=4)
+    exp_month = Integer()
+    exp_year = Integer()
+    fingerprint = Varchar(length=40)
+    used = Boolean(default=False)
+
+
+class SandboxCustomerTable(Table, tablename="sandbox_customer"):
+    ref = Varchar(length=40, primary_key=True)
+    customer_id = Varchar(length=36, unique=True)
+    email = Varchar(length=254)
+
+
+class SandboxPaymentTable(Table, tablename="sandbox_payment"):
+    """The sandbox's ledger of payments: one per idempotency key, as a real gateway keeps."""
+
+    ref = Varchar(length=40, primary_key=True)
+    idempotency_key = Varchar(length=200, unique=True)
+    kind = Varchar(length=10)  # charge | refund
+    method_ref = Varchar(length=40, null=True, default=None)
+    payment_ref = Varchar(length=40, null=True, default=None)  # a refund's payment
+    amount_minor = BigInt()
+    currency = Varchar(length=3)
+    status = Varchar(length=20)
+    code = Varchar(length=40, null=True, default=None)
+
+
+class PaymentMethodTable(Table, tablename="payment_method"):
+    """A saved card: the gateway's references, brand, last four, expiry and fingerprint only."""
+
+    id = Varchar(length=36, primary_key=True)
+    customer = ForeignKey(
+        references=CustomerTable, on_delete=OnDelete.restrict, null=False, index=True
+    )
+    gateway = Varchar(length=20)
+    gateway_customer = Varchar(length=100)
+    method_ref = Varchar(length=100)
+    brand = Varchar(length=20)
+    last4 = Varchar(length=4)
+    exp_month = Integer()
+    exp_year = Integer()
+    fingerprint = Varchar(length=64)
+    is_default = Boolean(default=False)
+    created_at = Timestamptz(default=None, null=True)
+    removed_at = Timestamptz(default=None, null=True)
+
+
+class PaymentAttemptTable(Table, tablename="payment_attempt"):
+    id = Varchar(length=36, primary_key=True)
+    invoice = ForeignKey(
+        references=InvoiceTable, on_delete=OnDelete.restrict, null=False, index=True
+    )
+    customer_id = Varchar(length=36, index=True)
+    payment_method_id = Varchar(length=36, null=True, default=None)
+    number = Integer()
+    # "<invoice id>:<number>": the gateway's idempotency key, and unique here
+    idempotency_key = Varchar(length=100, unique=True)
+    amount_minor = BigInt()
+    currency = Varchar(length=3)
+    status = Varchar(length=20)
+    code = Varchar(length=60, null=True, default=None)
+    message = Text(default="")
+    payment_ref = Varchar(length=100, null=True, default=None, index=True)
+    hard_decline = Boolean(default=False)
+    created_at = Timestamptz(default=None, null=True)
+    finished_at = Timestamptz(default=None, null=True)
+
+
+class DunningCaseTable(Table, tablename="dunning_case"):
+    invoice = ForeignKey(
+        references=InvoiceTable, on_delete=OnDelete.restrict, null=False, unique=True
+    )
+    customer_id = Varchar(length=36, index=True)
+    subscription_id = Varchar(length=36, null=True, default=None)
+    status = Varchar(length=12)
+    failures = Integer(default=0)
+    first_failed_at = Timestamptz(default=None, null=True)
+    next_attempt_at = Timestamptz(default=None, null=True, index=True)
+    awaiting_new_method = Boolean(default=False)
+    closed_at = Timestamptz(default=None, null=True)
+
+
+class DunningPolicyTable(Table, tablename="dunning_policy"):
+    """The retry policy as data (one row, ``default``)."""
+
+    name = Varchar(length=20, primary_key=True)
+    retry_days = JSON(default=[1, 3, 5, 7])
+    final_subscription_action = Varchar(length=12, default="cancel")
+    final_invoice_action = Varchar(length=16, default="uncollectible")
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
@@ -268,6 +367,13 @@ ALL_TABLES: tuple[type[Table], ...] = (
     UsageEventTable,
     CouponTable,
     TaxRateTable,
+    SandboxCardTable,
+    SandboxCustomerTable,
+    SandboxPaymentTable,
+    PaymentMethodTable,
+    PaymentAttemptTable,
+    DunningCaseTable,
+    DunningPolicyTable,
 )
 
 

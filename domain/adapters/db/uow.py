@@ -24,6 +24,11 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanChangeRuleRepository,
     PiccoloPlanRepository,
 )
+from domain.adapters.db.repositories.payments import (
+    PiccoloDunningRepository,
+    PiccoloPaymentAttemptRepository,
+    PiccoloPaymentMethodRepository,
+)
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCouponRepository,
     PiccoloCustomerRepository,
@@ -76,6 +81,9 @@ class PiccoloUnitOfWork:
         self.usage = PiccoloUsageRepository()
         self.coupons = PiccoloCouponRepository()
         self.tax_rates = PiccoloTaxRateRepository()
+        self.payment_methods = PiccoloPaymentMethodRepository()
+        self.payment_attempts = PiccoloPaymentAttemptRepository()
+        self.dunning = PiccoloDunningRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

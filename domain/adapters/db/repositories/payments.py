@@ -1,0 +1,271 @@
+"""Payment methods, payment attempts and dunning on Piccolo."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from domain.adapters.db.repositories.billing import _load
+from domain.adapters.db.tables import (
+    DunningCaseTable,
+    DunningPolicyTable,
+    PaymentAttemptTable,
+    PaymentMethodTable,
+)
+from domain.payments.dunning import (
+    DunningCase,
+    DunningPolicy,
+    DunningStatus,
+    FinalInvoiceAction,
+    FinalSubscriptionAction,
+)
+from domain.payments.model import AttemptStatus, PaymentAttempt, PaymentMethod
+from domain.shared.errors import Conflict
+
+
+def _method(row: dict[str, Any]) -> PaymentMethod:
+    return PaymentMethod(
+        id=row["id"],
+        customer_id=row["customer"],
+        gateway=row["gateway"],
+        method_ref=row["method_ref"],
+        brand=row["brand"],
+        last4=row["last4"],
+        exp_month=int(row["exp_month"]),
+        exp_year=int(row["exp_year"]),
+        fingerprint=row["fingerprint"],
+        is_default=bool(row["is_default"]),
+        created_at=row["created_at"],
+    )
+
+
+class PiccoloPaymentMethodRepository:
+    async def add(self, method: PaymentMethod, *, gateway_customer: str) -> None:
+        await PaymentMethodTable.insert(
+            PaymentMethodTable(
+                id=method.id,
+                customer=method.customer_id,
+                gateway=method.gateway,
+                gateway_customer=gateway_customer,
+                method_ref=method.method_ref,
+                brand=method.brand,
+                last4=method.last4,
+                exp_month=method.exp_month,
+                exp_year=method.exp_year,
+                fingerprint=method.fingerprint,
+                is_default=method.is_default,
+                created_at=method.created_at,
+            )
+        )
+
+    async def get(self, method_id: str) -> PaymentMethod | None:
+        row = await (
+            PaymentMethodTable.select()
+            .where(PaymentMethodTable.id == method_id)
+            .where(PaymentMethodTable.removed_at.is_null())
+            .first()
+        )
+        return _method(row) if row else None
+
+    async def for_customer(self, customer_id: str) -> list[PaymentMethod]:
+        rows = await (
+            PaymentMethodTable.select()
+            .where(PaymentMethodTable.customer == customer_id)
+            .where(PaymentMethodTable.removed_at.is_null())
+            .order_by(PaymentMethodTable.is_default, ascending=False)
+            .order_by(PaymentMethodTable.created_at)
+        )
+        return [_method(r) for r in rows]
+
+    async def gateway_customer(self, customer_id: str, gateway: str) -> str | None:
+        row = await (
+            PaymentMethodTable.select(PaymentMethodTable.gateway_customer)
+            .where(PaymentMethodTable.customer == customer_id)
+            .where(PaymentMethodTable.gateway == gateway)
+            .first()
+        )
+        return str(row["gateway_customer"]) if row else None
+
+    async def set_default(self, customer_id: str, method_id: str) -> None:
+        await PaymentMethodTable.update({PaymentMethodTable.is_default: False}).where(
+            PaymentMethodTable.customer == customer_id
+        )
+        await PaymentMethodTable.update({PaymentMethodTable.is_default: True}).where(
+            (PaymentMethodTable.id == method_id) & (PaymentMethodTable.customer == customer_id)
+        )
+
+    async def remove(self, method_id: str, *, at: datetime) -> None:
+        await PaymentMethodTable.update(
+            {PaymentMethodTable.removed_at: at, PaymentMethodTable.is_default: False}
+        ).where(PaymentMethodTable.id == method_id)
+
+    async def expiring(self, month_start: datetime, month_end: datetime) -> list[PaymentMethod]:
+        rows = await (
+            PaymentMethodTable.select()
+            .where(PaymentMethodTable.removed_at.is_null())
+            .where(PaymentMethodTable.is_default == True)  # noqa: E712 (a column expression)
+            .where(PaymentMethodTable.exp_year == month_start.year)
+            .where(PaymentMethodTable.exp_month == month_start.month)
+        )
+        return [_method(r) for r in rows]
+
+
+def _attempt(row: dict[str, Any]) -> PaymentAttempt:
+    return PaymentAttempt(
+        id=row["id"],
+        invoice_id=row["invoice"],
+        customer_id=row["customer_id"],
+        payment_method_id=row["payment_method_id"],
+        number=int(row["number"]),
+        idempotency_key=row["idempotency_key"],
+        amount_minor=int(row["amount_minor"]),
+        currency=row["currency"],
+        status=AttemptStatus(row["status"]),
+        created_at=row["created_at"],
+        code=row["code"],
+        message=row["message"] or "",
+        payment_ref=row["payment_ref"],
+        finished_at=row["finished_at"],
+        hard_decline=bool(row["hard_decline"]),
+    )
+
+
+class PiccoloPaymentAttemptRepository:
+    async def add(self, attempt: PaymentAttempt) -> None:
+        try:
+            await PaymentAttemptTable.insert(
+                PaymentAttemptTable(
+                    id=attempt.id,
+                    invoice=attempt.invoice_id,
+                    customer_id=attempt.customer_id,
+                    payment_method_id=attempt.payment_method_id,
+                    number=attempt.number,
+                    idempotency_key=attempt.idempotency_key,
+                    amount_minor=attempt.amount_minor,
+                    currency=attempt.currency,
+                    status=attempt.status.value,
+                    code=attempt.code,
+                    message=attempt.message,
+                    payment_ref=attempt.payment_ref,
+                    hard_decline=attempt.hard_decline,
+                    created_at=attempt.created_at,
+                    finished_at=attempt.finished_at,
+                )
+            )
+        except Exception as exc:
+            if "idempotency_key" in str(exc).lower() or "unique" in str(exc).lower():
+                raise Conflict(
+                    "this payment attempt was already made", code="payments.duplicate_attempt"
+                ) from exc
+            raise
+
+    async def save(self, attempt: PaymentAttempt) -> None:
+        await PaymentAttemptTable.update(
+            {
+                PaymentAttemptTable.status: attempt.status.value,
+                PaymentAttemptTable.code: attempt.code,
+                PaymentAttemptTable.message: attempt.message,
+                PaymentAttemptTable.payment_ref: attempt.payment_ref,
+                PaymentAttemptTable.hard_decline: attempt.hard_decline,
+                PaymentAttemptTable.finished_at: attempt.finished_at,
+            }
+        ).where(PaymentAttemptTable.id == attempt.id)
+
+    async def for_invoice(self, invoice_id: str) -> list[PaymentAttempt]:
+        rows = await (
+            PaymentAttemptTable.select()
+            .where(PaymentAttemptTable.invoice == invoice_id)
+            .order_by(PaymentAttemptTable.number)
+        )
+        return [_attempt(r) for r in rows]
+
+    async def by_payment_ref(self, payment_ref: str) -> PaymentAttempt | None:
+        row = await (
+            PaymentAttemptTable.select()
+            .where(PaymentAttemptTable.payment_ref == payment_ref)
+            .first()
+        )
+        return _attempt(row) if row else None
+
+
+def _case(row: dict[str, Any]) -> DunningCase:
+    return DunningCase(
+        invoice_id=row["invoice"],
+        customer_id=row["customer_id"],
+        subscription_id=row["subscription_id"],
+        status=DunningStatus(row["status"]),
+        failures=int(row["failures"]),
+        first_failed_at=row["first_failed_at"],
+        next_attempt_at=row["next_attempt_at"],
+        awaiting_new_method=bool(row["awaiting_new_method"]),
+        closed_at=row["closed_at"],
+    )
+
+
+class PiccoloDunningRepository:
+    async def get(self, invoice_id: str) -> DunningCase | None:
+        row = await DunningCaseTable.select().where(DunningCaseTable.invoice == invoice_id).first()
+        return _case(row) if row else None
+
+    async def save(self, case: DunningCase) -> None:
+        values = {
+            DunningCaseTable.customer_id: case.customer_id,
+            DunningCaseTable.subscription_id: case.subscription_id,
+            DunningCaseTable.status: case.status.value,
+            DunningCaseTable.failures: case.failures,
+            DunningCaseTable.first_failed_at: case.first_failed_at,
+            DunningCaseTable.next_attempt_at: case.next_attempt_at,
+            DunningCaseTable.awaiting_new_method: case.awaiting_new_method,
+            DunningCaseTable.closed_at: case.closed_at,
+        }
+        if await DunningCaseTable.exists().where(DunningCaseTable.invoice == case.invoice_id):
+            await DunningCaseTable.update(values).where(DunningCaseTable.invoice == case.invoice_id)
+        else:
+            await DunningCaseTable.insert(
+                DunningCaseTable(
+                    invoice=case.invoice_id, **{c._meta.name: v for c, v in values.items()}
+                )
+            )
+
+    async def due(self, now: datetime, *, limit: int) -> list[DunningCase]:
+        rows = await (
+            DunningCaseTable.select()
+            .where(DunningCaseTable.status == DunningStatus.OPEN.value)
+            .where(DunningCaseTable.next_attempt_at.is_not_null())
+            .where(DunningCaseTable.next_attempt_at <= now)
+            .order_by(DunningCaseTable.next_attempt_at)
+            .limit(limit)
+        )
+        return [_case(r) for r in rows]
+
+    async def open_for_customer(self, customer_id: str) -> list[DunningCase]:
+        rows = await (
+            DunningCaseTable.select()
+            .where(DunningCaseTable.customer_id == customer_id)
+            .where(DunningCaseTable.status == DunningStatus.OPEN.value)
+        )
+        return [_case(r) for r in rows]
+
+    async def policy(self) -> DunningPolicy:
+        row = await DunningPolicyTable.select().where(DunningPolicyTable.name == "default").first()
+        if row is None:
+            return DunningPolicy()
+        return DunningPolicy(
+            retry_days=tuple(int(d) for d in _load(row["retry_days"])),
+            final_subscription_action=FinalSubscriptionAction(row["final_subscription_action"]),
+            final_invoice_action=FinalInvoiceAction(row["final_invoice_action"]),
+        )
+
+    async def save_policy(self, policy: DunningPolicy) -> None:
+        values = {
+            DunningPolicyTable.retry_days: json.dumps(list(policy.retry_days)),
+            DunningPolicyTable.final_subscription_action: policy.final_subscription_action.value,
+            DunningPolicyTable.final_invoice_action: policy.final_invoice_action.value,
+        }
+        if await DunningPolicyTable.exists().where(DunningPolicyTable.name == "default"):
+            await DunningPolicyTable.update(values).where(DunningPolicyTable.name == "default")
+        else:
+            await DunningPolicyTable.insert(
+                DunningPolicyTable(name="default", **{c._meta.name: v for c, v in values.items()})
+            )

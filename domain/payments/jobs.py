@@ -1,0 +1,32 @@
+"""The payments' jobs: collecting an invoice, and the dunning run (every 15 minutes)."""
+
+from __future__ import annotations
+
+from domain.jobs.context import JobContext
+from domain.jobs.registry import JobRegistry
+from domain.payments.ports import PaymentGateway
+from domain.payments.service import COLLECT_JOB, collect_invoice, run_dunning
+from domain.subscriptions.config import BillingConfig
+
+
+def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegistry:
+    registry = JobRegistry()
+
+    def _gateway() -> PaymentGateway:
+        if gateway is None:
+            raise RuntimeError("no payment gateway is configured (PAYMENT_GATEWAY)")
+        return gateway
+
+    @registry.job(COLLECT_JOB, max_attempts=8, timeout_s=120)
+    async def collect_invoice_job(ctx: JobContext, *, invoice_id: str) -> None:
+        """Charge an invoice; a gateway timeout (TransientError) retries the same attempt with
+        the same idempotency key, so it is never charged twice."""
+        await collect_invoice(
+            invoice_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config
+        )
+
+    @registry.job("dunning.run", max_attempts=3, timeout_s=900)
+    async def dunning_run_job(ctx: JobContext) -> None:
+        await run_dunning(uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config)
+
+    return registry

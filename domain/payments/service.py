@@ -1,0 +1,401 @@
+"""Payment use cases: saved cards, charging invoices, customer actions and dunning.
+
+Charging an invoice is three steps, so that no database transaction is ever held open across a
+call to the gateway and no crash can charge twice:
+
+1. (transaction) lock the invoice; if it is open with an amount due, record a ``pending``
+   attempt whose idempotency key is ``<invoice id>:<attempt number>``, or reuse the pending
+   attempt a crashed run left behind;
+2. (no transaction) ask the gateway to charge with that key: a retry of the same attempt returns
+   the first result instead of charging again;
+3. (transaction) record the result: paid (the invoice is settled and its subscription back to
+   active), waiting for the customer's action, or failed (the subscription is past due and the
+   invoice enters dunning, unless it was a new subscription's first invoice, which simply
+   expires after 23 hours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from domain.billing.engine import ENDED, SubscriptionStatus, Timing
+from domain.billing.invoices import load_for_update
+from domain.billing.issued import BillingReason, IssuedInvoice
+from domain.billing.model import InvoiceStatus
+from domain.payments.dunning import (
+    DunningCase,
+    FinalInvoiceAction,
+    FinalSubscriptionAction,
+    Notice,
+    after_failure,
+    recovered,
+    retry_now,
+)
+from domain.payments.model import (
+    AttemptStatus,
+    ChargeResult,
+    ChargeStatus,
+    PaymentAttempt,
+    PaymentMethod,
+)
+from domain.payments.ports import PaymentGateway
+from domain.shared.clock import Clock
+from domain.shared.errors import InvalidTransition, NotFound
+from domain.shared.ids import CustomerId, SubscriptionId, new_id
+from domain.shared.money import Money
+from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.service import _run_in
+from domain.unit_of_work import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+COLLECT_JOB = "payments.collect_invoice"
+
+
+class PaymentErrorCode:
+    METHOD_NOT_FOUND = "payments.method_not_found"
+    DEFAULT_METHOD = "payments.cannot_remove_default"
+    NOT_PAYABLE = "payments.invoice_not_payable"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionResult:
+    attempt: PaymentAttempt | None  # None: nothing to collect (paid, void, nothing due)
+    invoice: IssuedInvoice
+    notices: tuple[Notice, ...] = ()
+
+
+# -- payment methods --------------------------------------------------------------------------
+async def add_payment_method(
+    customer_id: CustomerId,
+    token: str,
+    *,
+    make_default: bool = True,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+) -> PaymentMethod:
+    """Save a tokenised card for off-session charges. When it becomes the default, every open
+    dunning case of the customer is retried at once (the collection jobs are enqueued)."""
+    async with uow() as reader:
+        customer = await reader.customers.get(customer_id)
+        if customer is None:
+            raise NotFound("No such customer.", code="customer.not_found")
+        gateway_customer = await reader.payment_methods.gateway_customer(customer_id, gateway.name)
+    if gateway_customer is None:
+        gateway_customer = await gateway.ensure_customer(
+            customer_id=customer.id, email=customer.email, name=customer.name
+        )
+    card = await gateway.attach(gateway_customer=gateway_customer, token=token)
+    async with uow() as writer:
+        existing = await writer.payment_methods.for_customer(customer_id)
+        method = PaymentMethod(
+            id=new_id(),
+            customer_id=customer_id,
+            gateway=gateway.name,
+            method_ref=card.method_ref,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            fingerprint=card.fingerprint,
+            is_default=False,
+            created_at=clock.now(),
+        )
+        await writer.payment_methods.add(method, gateway_customer=gateway_customer)
+        if make_default or not existing:
+            await writer.payment_methods.set_default(customer_id, method.id)
+            method = replace(method, is_default=True)
+            await _retry_open_cases(writer, customer_id, clock.now())
+        await writer.commit()
+    return method
+
+
+async def set_default_payment_method(
+    customer_id: CustomerId, method_id: str, *, uow: UnitOfWork, clock: Clock
+) -> None:
+    async with uow:
+        method = await uow.payment_methods.get(method_id)
+        if method is None or method.customer_id != customer_id:
+            raise NotFound("No such card.", code=PaymentErrorCode.METHOD_NOT_FOUND)
+        await uow.payment_methods.set_default(customer_id, method_id)
+        await _retry_open_cases(uow, customer_id, clock.now())
+        await uow.commit()
+
+
+async def remove_payment_method(
+    customer_id: CustomerId,
+    method_id: str,
+    *,
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock,
+) -> None:
+    """Remove a saved card that is not the default (choose another default first)."""
+    async with uow:
+        method = await uow.payment_methods.get(method_id)
+        if method is None or method.customer_id != customer_id:
+            raise NotFound("No such card.", code=PaymentErrorCode.METHOD_NOT_FOUND)
+        if method.is_default:
+            raise InvalidTransition(
+                "This is your default card. Make another card the default first.",
+                code=PaymentErrorCode.DEFAULT_METHOD,
+            )
+        gateway_customer = await uow.payment_methods.gateway_customer(customer_id, gateway.name)
+        await uow.payment_methods.remove(method_id, at=clock.now())
+        await uow.commit()
+    if gateway_customer is not None and method.gateway == gateway.name:
+        await gateway.detach(gateway_customer=gateway_customer, method_ref=method.method_ref)
+
+
+async def _retry_open_cases(uow: UnitOfWork, customer_id: str, now: datetime) -> None:
+    for case in await uow.dunning.open_for_customer(customer_id):
+        await uow.dunning.save(retry_now(case, now=now))
+        uow.jobs.enqueue(
+            COLLECT_JOB,
+            unique_key=f"collect:{case.invoice_id}:{now.isoformat()}",
+            invoice_id=case.invoice_id,
+        )
+
+
+# -- charging ---------------------------------------------------------------------------------
+async def collect_invoice(
+    invoice_id: str,
+    *,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+    config: BillingConfig,
+) -> CollectionResult:
+    """Charge an open invoice's amount due to the customer's default card (see the module)."""
+    async with uow() as first:
+        issued = await load_for_update(first, invoice_id)
+        if issued.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE) or (
+            issued.invoice.amount_due <= 0
+        ):
+            return CollectionResult(None, issued)
+        assert issued.customer_id is not None
+        attempts = await first.payment_attempts.for_invoice(invoice_id)
+        pending = next((a for a in attempts if a.status is AttemptStatus.PENDING), None)
+        method: PaymentMethod | None = None
+        gateway_customer: str | None = None
+        if pending is None:
+            methods = await first.payment_methods.for_customer(issued.customer_id)
+            method = next((m for m in methods if m.is_default), None)
+            pending = PaymentAttempt(
+                id=new_id(),
+                invoice_id=invoice_id,
+                customer_id=issued.customer_id,
+                payment_method_id=method.id if method else None,
+                number=len(attempts) + 1,
+                idempotency_key=f"{invoice_id}:{len(attempts) + 1}",
+                amount_minor=issued.invoice.amount_due,
+                currency=issued.invoice.currency,
+                status=AttemptStatus.PENDING,
+                created_at=clock.now(),
+            )
+            await first.payment_attempts.add(pending)
+        elif pending.payment_method_id is not None:
+            method = await first.payment_methods.get(pending.payment_method_id)
+        if method is not None:
+            gateway_customer = await first.payment_methods.gateway_customer(
+                issued.customer_id, method.gateway
+            )
+        await first.commit()
+    if method is None or gateway_customer is None:
+        result = ChargeResult(
+            ChargeStatus.DECLINED,
+            None,
+            "payment_method_missing",
+            "There is no card on file. Please add a card.",
+        )
+    else:
+        result = await gateway.charge(
+            gateway_customer=gateway_customer,
+            method_ref=method.method_ref,
+            amount=Money.of_minor(pending.amount_minor, pending.currency),
+            idempotency_key=pending.idempotency_key,
+            description=f"Invoice {issued.number}",
+        )
+    async with uow() as last:
+        outcome = await _record(last, pending, result, clock.now(), config)
+        await last.commit()
+    return outcome
+
+
+async def confirm_payment(
+    payment_ref: str,
+    *,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> CollectionResult:
+    """The customer came back from the bank's check (3-D Secure): read the payment's outcome and
+    settle the invoice when it succeeded."""
+    async with uow() as reader:
+        attempt = await reader.payment_attempts.by_payment_ref(payment_ref)
+    if attempt is None or (as_customer is not None and attempt.customer_id != as_customer):
+        raise NotFound("No such payment.", code="payments.not_found")
+    result = await gateway.confirm(payment_ref=payment_ref)
+    async with uow() as writer:
+        outcome = await _record(writer, attempt, result, clock.now(), config)
+        await writer.commit()
+    return outcome
+
+
+async def _record(
+    uow: UnitOfWork,
+    attempt: PaymentAttempt,
+    result: ChargeResult,
+    now: datetime,
+    config: BillingConfig,
+) -> CollectionResult:
+    issued = await load_for_update(uow, attempt.invoice_id)
+    done = replace(
+        attempt,
+        status=AttemptStatus(result.status.value),
+        code=result.code,
+        message=result.message,
+        payment_ref=result.payment_ref or attempt.payment_ref,
+        hard_decline=result.hard_decline,
+        finished_at=now,
+    )
+    await uow.payment_attempts.save(done)
+    if issued.status is InvoiceStatus.PAID or issued.status is InvoiceStatus.VOID:
+        return CollectionResult(done, issued)  # settled meanwhile (a webhook, another run)
+    if result.status is ChargeStatus.SUCCEEDED:
+        issued = issued.mark_paid(now)
+        await uow.invoices.update_state(issued)
+        await _subscription_event(uow, issued, "payment_succeeded", now, config)
+        case = await uow.dunning.get(issued.id)
+        if case is not None:
+            await uow.dunning.save(recovered(case, now=now))
+        return CollectionResult(done, issued)
+    if result.status is ChargeStatus.REQUIRES_ACTION:
+        return CollectionResult(done, issued)
+    return await _failed(uow, issued, done, now, config, hard=result.hard_decline)
+
+
+async def _failed(
+    uow: UnitOfWork,
+    issued: IssuedInvoice,
+    attempt: PaymentAttempt | None,
+    now: datetime,
+    config: BillingConfig,
+    *,
+    hard: bool,
+) -> CollectionResult:
+    sub = (
+        await uow.subscriptions.get(SubscriptionId(issued.subscription_id))
+        if issued.subscription_id
+        else None
+    )
+    if sub is not None and (sub.status is SubscriptionStatus.INCOMPLETE or sub.status in ENDED):
+        return CollectionResult(attempt, issued)  # a first payment: no dunning, it expires
+    await _subscription_event(uow, issued, "payment_failed", now, config)
+    assert issued.customer_id is not None
+    outcome = after_failure(
+        await uow.dunning.get(issued.id),
+        await uow.dunning.policy(),
+        invoice_id=issued.id,
+        customer_id=issued.customer_id,
+        subscription_id=issued.subscription_id,
+        now=now,
+        hard=hard,
+    )
+    await uow.dunning.save(outcome.case)
+    if outcome.final:
+        issued = await _final_action(uow, issued, now, config)
+    return CollectionResult(attempt, issued, outcome.notices)
+
+
+async def _final_action(
+    uow: UnitOfWork, issued: IssuedInvoice, now: datetime, config: BillingConfig
+) -> IssuedInvoice:
+    policy = await uow.dunning.policy()
+    if issued.subscription_id is not None:
+        sub = await uow.subscriptions.get(SubscriptionId(issued.subscription_id))
+        if sub is not None and sub.status not in ENDED:
+            if policy.final_subscription_action is FinalSubscriptionAction.CANCEL:
+                await _run_in(
+                    uow,
+                    sub.id,
+                    lambda e, at, _: e.cancel(at, timing=Timing.IMMEDIATE),
+                    reason=BillingReason.SUBSCRIPTION_CANCEL,
+                    now=now,
+                    config=config,
+                    as_customer=None,
+                )
+            elif policy.final_subscription_action is FinalSubscriptionAction.UNPAID:
+                await _subscription_event(uow, issued, "mark_unpaid", now, config)
+    if (
+        policy.final_invoice_action is FinalInvoiceAction.UNCOLLECTIBLE
+        and issued.status is InvoiceStatus.OPEN
+    ):
+        issued = issued.mark_uncollectible(now)
+        await uow.invoices.update_state(issued)
+    return issued
+
+
+async def _subscription_event(
+    uow: UnitOfWork, issued: IssuedInvoice, event: str, now: datetime, config: BillingConfig
+) -> None:
+    if issued.subscription_id is None:
+        return
+    sub = await uow.subscriptions.get(SubscriptionId(issued.subscription_id))
+    if sub is None or sub.status in ENDED:
+        return
+    if event == "payment_failed" and sub.status not in (
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.PAST_DUE,
+    ):
+        return
+    if event == "mark_unpaid" and sub.status is not SubscriptionStatus.PAST_DUE:
+        return
+    await _run_in(
+        uow,
+        sub.id,
+        lambda e, at, _: getattr(e, event)(at),
+        reason=BillingReason.SUBSCRIPTION_CYCLE,
+        now=now,
+        config=config,
+        as_customer=None,
+    )
+
+
+# -- dunning ----------------------------------------------------------------------------------
+async def run_dunning(
+    *,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+    config: BillingConfig,
+    limit: int = 500,
+) -> int:
+    """Retry every dunning case due as of now; a case waiting for a new card (after a hard
+    decline) is not charged: its retry counts as failed, and the schedule runs on to the final
+    action. Returns how many cases were handled."""
+    now = clock.now()
+    async with uow() as reader:
+        due = await reader.dunning.due(now, limit=limit)
+    for case in due:
+        if case.awaiting_new_method:
+            await _skip_retry(case, uow=uow, now=now, config=config)
+        else:
+            await collect_invoice(
+                case.invoice_id, uow=uow, gateway=gateway, clock=clock, config=config
+            )
+    return len(due)
+
+
+async def _skip_retry(
+    case: DunningCase, *, uow: UowFactory, now: datetime, config: BillingConfig
+) -> None:
+    async with uow() as writer:
+        issued = await load_for_update(writer, case.invoice_id)
+        if issued.status is InvoiceStatus.OPEN:
+            await _failed(writer, issued, None, now, config, hard=True)
+        await writer.commit()
