@@ -1,0 +1,233 @@
+"""Billing by itself: a frozen clock moves a day at a time and the job runner does the rest
+(renewals, charges through the sandbox gateway, dunning), on the real databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.tables import (
+    InvoiceTable,
+    PaymentAttemptTable,
+    SandboxPaymentTable,
+)
+from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.adapters.payments.sandbox import SandboxGateway
+from domain.billing.engine import SubscriptionStatus
+from domain.jobs.runner import JobRunner
+from domain.payments import service as payments
+from domain.payments.dunning import DunningStatus
+from domain.shared.clock import FrozenClock
+from domain.shared.errors import PaymentDeclined, ValidationFailed
+from domain.shared.ids import CustomerId
+from domain.shared.periods import utc
+from domain.subscriptions import service
+from domain.subscriptions.config import BillingConfig
+from tests.support.database import TestDatabase
+from tests.unit.billing._builders import make_plan
+from web.jobs import build_registry
+
+pytestmark = pytest.mark.integration
+
+TEAM = make_plan("team")  # 30.00 + 10.00 per seat, monthly
+CONFIG = BillingConfig()
+START = utc(2025, 1, 15, 9)
+SUCCESS, FAILS_AFTER_ATTACH = "4242424242424242", "4000000000000341"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+class World:
+    def __init__(self, db: TestDatabase, clock: FrozenClock) -> None:
+        self.db, self.clock = db, clock
+        self.gateway = SandboxGateway(db.engine)
+        self.registry = build_registry(billing=CONFIG, gateway=self.gateway)
+        self.runner = JobRunner(
+            store=PiccoloJobStore(db.engine),
+            registry=self.registry,
+            clock=clock,
+            uow_factory=self.uow,
+            concurrency=4,
+        )
+
+    def uow(self) -> PiccoloUnitOfWork:
+        return PiccoloUnitOfWork(self.db.engine, clock=self.clock, registry=self.registry)
+
+    async def customer_with_card(self, number: str = SUCCESS) -> tuple[CustomerId, str]:
+        uow = self.uow()
+        async with uow:
+            await uow.plans.add(TEAM)
+            await uow.commit()
+        customer = await service.create_customer(
+            email="ada@example.test", name="Ada", currency="USD", country="US",
+            uow=self.uow(), clock=self.clock,
+        )  # fmt: skip
+        method = await self.add_card(customer.id, number)
+        return customer.id, method
+
+    async def add_card(self, customer_id: CustomerId, number: str) -> str:
+        token = await self.gateway.tokenize_card(
+            number=number, exp_month=12, exp_year=2030, cvc="123"
+        )
+        method = await payments.add_payment_method(
+            customer_id, token, uow=self.uow, gateway=self.gateway, clock=self.clock
+        )
+        return method.method_ref
+
+    async def days(self, n: int) -> None:
+        for _ in range(n):
+            self.clock.advance(days=1)
+            await self.runner.drain()
+
+    async def invoices(self) -> list[dict[str, object]]:
+        return await InvoiceTable.select().order_by(InvoiceTable.issued_at)
+
+
+async def test_a_year_of_monthly_renewals_is_invoiced_and_charged_once_each(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, _ = await world.customer_with_card()
+    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    await world.days(364)  # Jan 16 2025 .. Jan 14 2026: eleven renewals after the first invoice
+    invoices = await world.invoices()
+    assert len(invoices) == 12
+    assert {i["status"] for i in invoices} == {"paid"}
+    assert [i["period_start"].month for i in invoices] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    charges = await SandboxPaymentTable.select().where(SandboxPaymentTable.kind == "charge")
+    assert len(charges) == 12 and {c["status"] for c in charges} == {"succeeded"}
+    assert sum(int(c["amount_minor"]) for c in charges) == 12 * 4000
+    attempts = await PaymentAttemptTable.select()
+    assert len({a["idempotency_key"] for a in attempts}) == len(attempts) == 12
+    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    assert sub.status is SubscriptionStatus.ACTIVE
+
+
+async def test_a_card_failing_from_month_four_follows_dunning_to_the_final_action(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, method_ref = await world.customer_with_card()
+    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    await world.days(31 + 28 + 31 - 1)  # to Apr 14: invoices for Jan, Feb, Mar paid
+    await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)
+    await world.days(1)  # Apr 15: the renewal fails
+    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    assert sub.status is SubscriptionStatus.PAST_DUE
+    await world.days(8)  # retries 1, 3, 5 and 7 days later, all declined
+    april = (await world.invoices())[3]
+    attempts = await (
+        PaymentAttemptTable.select()
+        .where(PaymentAttemptTable.invoice == april["id"])
+        .order_by(PaymentAttemptTable.number)
+    )
+    failed_on = [a["created_at"].date() for a in attempts]
+    first = utc(2025, 4, 15).date()
+    assert failed_on == [first + timedelta(days=d) for d in (0, 1, 3, 5, 7)]
+    assert {a["status"] for a in attempts} == {"declined"}
+    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    assert sub.status is SubscriptionStatus.CANCELED  # the default final action
+    assert (await world.invoices())[3]["status"] == "uncollectible"
+    uow = world.uow()
+    async with uow:
+        case = await uow.dunning.get(str(april["id"]))
+    assert case is not None and case.status is DunningStatus.EXHAUSTED
+
+
+async def test_updating_the_card_during_dunning_retries_at_once_and_recovers(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, method_ref = await world.customer_with_card()
+    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)
+    await world.days(31)  # Feb 15: the renewal fails
+    await world.days(2)  # the first retry fails too
+    await world.add_card(customer, SUCCESS)
+    assert await world.runner.drain() >= 1  # the retry runs now, not on day 3
+    invoices = await world.invoices()
+    assert invoices[1]["status"] == "paid"
+    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    assert sub.status is SubscriptionStatus.ACTIVE
+    uow = world.uow()
+    async with uow:
+        case = await uow.dunning.get(str(invoices[1]["id"]))
+    assert case is not None and case.status is DunningStatus.RECOVERED
+    await world.days(30)  # the next renewal is charged to the new card
+    assert (await world.invoices())[2]["status"] == "paid"
+
+
+async def test_a_hard_decline_stops_charging_until_a_new_card(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, method_ref = await world.customer_with_card()
+    await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    await world.gateway.set_behaviour(method_ref, "4000000000000069")  # expired card
+    await world.days(31 + 8)
+    feb = (await world.invoices())[1]
+    attempts = await PaymentAttemptTable.select().where(PaymentAttemptTable.invoice == feb["id"])
+    assert len(attempts) == 1 and attempts[0]["code"] == "expired_card"  # no retries charged
+    assert feb["status"] == "uncollectible"
+
+
+async def test_a_gateway_timeout_is_retried_with_the_same_key_and_charges_once(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, method_ref = await world.customer_with_card()
+    await world.gateway.set_behaviour(method_ref, "4000000000000259")  # times out once
+    await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    clock.advance(minutes=10)  # past the job's back-off
+    await world.runner.drain(include_schedule=False)
+    first = (await world.invoices())[0]
+    assert first["status"] == "paid"
+    attempts = await PaymentAttemptTable.select()
+    assert len(attempts) == 1 and attempts[0]["status"] == "succeeded"
+    assert await SandboxPaymentTable.count() == 1
+
+
+async def test_a_card_that_asks_for_confirmation_waits_for_the_customer(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, _ = await world.customer_with_card("4000002500003155")
+    outcome = await service.subscribe(
+        customer, "team", await_payment=True, uow=world.uow(), clock=clock, config=CONFIG
+    )
+    result = await payments.collect_invoice(
+        outcome.invoices[0].id, uow=world.uow, gateway=world.gateway, clock=clock, config=CONFIG
+    )
+    assert result.attempt is not None and result.attempt.status == "requires_action"
+    assert result.invoice.status == "open"
+    assert result.attempt.payment_ref is not None
+    done = await payments.confirm_payment(
+        result.attempt.payment_ref, uow=world.uow, gateway=world.gateway, clock=clock, config=CONFIG
+    )
+    assert done.invoice.status == "paid"
+    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    assert sub.status is SubscriptionStatus.ACTIVE
+    await world.runner.drain()  # the collection job enqueued at issue finds nothing to do
+    assert await SandboxPaymentTable.count() == 1
+
+
+async def test_bad_cards_are_refused_at_the_door(db: TestDatabase, clock: FrozenClock) -> None:
+    world = World(db, clock)
+    customer, _ = await world.customer_with_card()
+    with pytest.raises(ValidationFailed) as err:
+        await world.gateway.tokenize_card(
+            number="4242424242424241", exp_month=13, exp_year=2030, cvc="1"
+        )
+    assert set(err.value.field_errors) == {"card_number", "exp_month", "cvc"}
+    with pytest.raises(PaymentDeclined):
+        await world.add_card(customer, "4000000000000069")  # expired: refused at attach
