@@ -193,8 +193,14 @@ class InMemorySubscriptionRepository:
     async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
         return [s for s in self.rows.values() if s.plan_id in plan_ids and s.next_action_at]
 
-    async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
-        due = [s for s in self.rows.values() if s.next_action_at and s.next_action_at <= now]
+    async def due(
+        self, now: datetime, *, limit: int, test_clock_id: str | None = None
+    ) -> list[SubscriptionId]:
+        due = [
+            s
+            for s in self.rows.values()
+            if s.next_action_at and s.next_action_at <= now and s.test_clock_id == test_clock_id
+        ]
         due.sort(key=lambda s: s.next_action_at or now)
         return [s.id for s in due[:limit]]
 
@@ -319,11 +325,16 @@ class InMemoryDunningRepository:
     async def save(self, case: DunningCase) -> None:
         self.cases[case.invoice_id] = case
 
-    async def due(self, now: datetime, *, limit: int) -> list[DunningCase]:
+    async def due(
+        self, now: datetime, *, limit: int, test_clock_id: str | None = None
+    ) -> list[DunningCase]:
         due = [
             c
             for c in self.cases.values()
-            if c.status is DunningStatus.OPEN and c.next_attempt_at and c.next_attempt_at <= now
+            if c.status is DunningStatus.OPEN
+            and c.next_attempt_at
+            and c.next_attempt_at <= now
+            and c.test_clock_id == test_clock_id
         ]
         return sorted(due, key=lambda c: c.next_attempt_at or now)[:limit]
 

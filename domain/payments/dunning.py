@@ -63,6 +63,7 @@ class DunningCase:
     next_attempt_at: datetime | None
     awaiting_new_method: bool = False  # after a hard decline
     closed_at: datetime | None = None
+    test_clock_id: str | None = None
 
     @property
     def retries_left(self) -> int:
@@ -90,6 +91,7 @@ def after_failure(
     subscription_id: str | None,
     now: datetime,
     hard: bool,
+    test_clock_id: str | None = None,
 ) -> FailureOutcome:
     """The case after a failed collection (or a scheduled retry skipped for a hard-declined
     card): the next retry from the policy, or the final action when none is left."""
@@ -102,6 +104,7 @@ def after_failure(
             failures=0,
             first_failed_at=now,
             next_attempt_at=None,
+            test_clock_id=test_clock_id,
         )
     failures = case.failures + 1
     retry_index = failures - 1  # the first failure schedules retry 0

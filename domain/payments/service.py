@@ -305,6 +305,7 @@ async def _failed(
         subscription_id=issued.subscription_id,
         now=now,
         hard=hard,
+        test_clock_id=sub.test_clock_id if sub is not None else None,
     )
     await uow.dunning.save(outcome.case)
     if outcome.final:
@@ -374,13 +375,14 @@ async def run_dunning(
     clock: Clock,
     config: BillingConfig,
     limit: int = 500,
+    test_clock_id: str | None = None,
 ) -> int:
-    """Retry every dunning case due as of now; a case waiting for a new card (after a hard
+    """Retry every dunning case due as of now (on real time, or on ``test_clock_id``); a case waiting for a new card (after a hard
     decline) is not charged: its retry counts as failed, and the schedule runs on to the final
     action. Returns how many cases were handled."""
     now = clock.now()
     async with uow() as reader:
-        due = await reader.dunning.due(now, limit=limit)
+        due = await reader.dunning.due(now, limit=limit, test_clock_id=test_clock_id)
     for case in due:
         if case.awaiting_new_method:
             await _skip_retry(case, uow=uow, now=now, config=config)

@@ -39,6 +39,7 @@ class Customer:
     timezone: str = "UTC"
     balance_minor: int = 0
     created_at: datetime | None = None
+    test_clock_id: str | None = None  # billed on a sandbox test clock's time, not real time
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ class Subscription:
     canceled_at: datetime | None = None
     # optimistic guard and the quote fingerprint's ingredient: bumped on every save
     version: int = 0
+    test_clock_id: str | None = None
 
     @property
     def next_action_at(self) -> datetime | None:

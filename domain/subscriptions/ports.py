@@ -40,8 +40,11 @@ class SubscriptionRepository(Protocol):
         """Live (not ended) subscriptions on any of these plan versions."""
         ...
 
-    async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
-        """Subscriptions whose ``next_action_at`` is at or before ``now``, oldest first."""
+    async def due(
+        self, now: datetime, *, limit: int, test_clock_id: str | None = None
+    ) -> list[SubscriptionId]:
+        """Subscriptions whose ``next_action_at`` is at or before ``now``, oldest first: those
+        on real time, or (``test_clock_id``) those on that test clock."""
         ...
 
 

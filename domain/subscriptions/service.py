@@ -192,6 +192,7 @@ async def subscribe(
             period_start=engine.period.start,
             period_end=engine.period.end,
             created_at=now,
+            test_clock_id=customer.test_clock_id,
         )
         await uow.subscriptions.add(sub)
         outcome = await _store(
@@ -284,7 +285,12 @@ class RenewalReport:
 
 
 async def renew_due(
-    *, uow: Callable[[], UnitOfWork], clock: Clock, config: BillingConfig, limit: int = 500
+    *,
+    uow: Callable[[], UnitOfWork],
+    clock: Clock,
+    config: BillingConfig,
+    limit: int = 500,
+    test_clock_id: str | None = None,
 ) -> RenewalReport:
     """The renewal run: advance every subscription due as of now, one transaction each, so a
     failure stops only that subscription and a crash resumes where it stopped (what was
@@ -295,7 +301,9 @@ async def renew_due(
     failed: dict[str, str] = {}
     while True:
         async with uow() as reader:
-            due = await reader.subscriptions.due(now, limit=limit + len(failed))
+            due = await reader.subscriptions.due(
+                now, limit=limit + len(failed), test_clock_id=test_clock_id
+            )
         batch = [s for s in due if s not in failed][:limit]
         if not batch:
             return RenewalReport(advanced, tuple(failed.items()))
@@ -1020,7 +1028,11 @@ async def _store(
         )
         issued.append(stored)
         by_engine_number[invoice.number] = stored
-        if stored.invoice.status is InvoiceStatus.OPEN and stored.invoice.amount_due > 0:
+        if (
+            stored.invoice.status is InvoiceStatus.OPEN
+            and stored.invoice.amount_due > 0
+            and sub.test_clock_id is None  # a test clock's advance collects on its own time
+        ):
             # charged by the payments context, after this transaction commits
             uow.jobs.enqueue(
                 "payments.collect_invoice", unique_key=f"collect:{stored.id}", invoice_id=stored.id

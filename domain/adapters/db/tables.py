@@ -181,6 +181,8 @@ class CustomerTable(Table, tablename="customer"):
     timezone = Varchar(length=64, default="UTC")
     balance_minor = BigInt(default=0)
     created_at = Timestamptz(default=None, null=True)
+    # set: this customer lives on a test clock (sandbox only), not on real time
+    test_clock_id = Varchar(length=36, null=True, default=None, index=True)
 
 
 class SubscriptionTable(Table, tablename="subscription"):
@@ -217,6 +219,7 @@ class SubscriptionTable(Table, tablename="subscription"):
     addons = JSON(default=[])
     period_invoice_id = Varchar(length=36, null=True, default=None)
     version = Integer(default=0)
+    test_clock_id = Varchar(length=36, null=True, default=None, index=True)
 
 
 class UsageEventTable(Table, tablename="usage_event"):
@@ -341,6 +344,7 @@ class DunningCaseTable(Table, tablename="dunning_case"):
     next_attempt_at = Timestamptz(default=None, null=True, index=True)
     awaiting_new_method = Boolean(default=False)
     closed_at = Timestamptz(default=None, null=True)
+    test_clock_id = Varchar(length=36, null=True, default=None)
 
 
 class DunningPolicyTable(Table, tablename="dunning_policy"):
@@ -350,6 +354,17 @@ class DunningPolicyTable(Table, tablename="dunning_policy"):
     retry_days = JSON(default=[1, 3, 5, 7])
     final_subscription_action = Varchar(length=12, default="cancel")
     final_invoice_action = Varchar(length=16, default="uncollectible")
+
+
+class TestClockTable(Table, tablename="test_clock"):
+    """A sandbox clock staff move by hand; its customers are billed on its time."""
+
+    __test__ = False  # not a pytest test class
+
+    id = Varchar(length=36, primary_key=True)
+    name = Varchar(length=100)
+    frozen_at = Timestamptz(default=None, null=True)
+    created_at = Timestamptz(default=None, null=True)
 
 
 ALL_TABLES: tuple[type[Table], ...] = (
@@ -374,6 +389,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     PaymentAttemptTable,
     DunningCaseTable,
     DunningPolicyTable,
+    TestClockTable,
 )
 
 

@@ -200,6 +200,7 @@ def _case(row: dict[str, Any]) -> DunningCase:
         next_attempt_at=row["next_attempt_at"],
         awaiting_new_method=bool(row["awaiting_new_method"]),
         closed_at=row["closed_at"],
+        test_clock_id=row["test_clock_id"],
     )
 
 
@@ -218,6 +219,7 @@ class PiccoloDunningRepository:
             DunningCaseTable.next_attempt_at: case.next_attempt_at,
             DunningCaseTable.awaiting_new_method: case.awaiting_new_method,
             DunningCaseTable.closed_at: case.closed_at,
+            DunningCaseTable.test_clock_id: case.test_clock_id,
         }
         if await DunningCaseTable.exists().where(DunningCaseTable.invoice == case.invoice_id):
             await DunningCaseTable.update(values).where(DunningCaseTable.invoice == case.invoice_id)
@@ -228,9 +230,17 @@ class PiccoloDunningRepository:
                 )
             )
 
-    async def due(self, now: datetime, *, limit: int) -> list[DunningCase]:
+    async def due(
+        self, now: datetime, *, limit: int, test_clock_id: str | None = None
+    ) -> list[DunningCase]:
+        on_clock = (
+            DunningCaseTable.test_clock_id.is_null()
+            if test_clock_id is None
+            else DunningCaseTable.test_clock_id == test_clock_id
+        )
         rows = await (
             DunningCaseTable.select()
+            .where(on_clock)
             .where(DunningCaseTable.status == DunningStatus.OPEN.value)
             .where(DunningCaseTable.next_attempt_at.is_not_null())
             .where(DunningCaseTable.next_attempt_at <= now)

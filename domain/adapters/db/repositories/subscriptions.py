@@ -65,6 +65,7 @@ def _to_customer(row: dict[str, Any]) -> Customer:
         timezone=row["timezone"],
         balance_minor=int(row["balance_minor"]),
         created_at=row["created_at"],
+        test_clock_id=row["test_clock_id"],
     )
 
 
@@ -80,6 +81,7 @@ def _customer_values(c: Customer) -> dict[Any, Any]:
         CustomerTable.tax_exempt: c.tax_exempt,
         CustomerTable.timezone: c.timezone,
         CustomerTable.balance_minor: c.balance_minor,
+        CustomerTable.test_clock_id: c.test_clock_id,
     }
 
 
@@ -196,6 +198,7 @@ def _to_subscription(row: dict[str, Any]) -> Subscription:
         period_invoice_id=row["period_invoice_id"],
         canceled_at=row["canceled_at"],
         version=int(row["version"]),
+        test_clock_id=row["test_clock_id"],
     )
 
 
@@ -224,6 +227,7 @@ def _subscription_values(s: Subscription) -> dict[Any, Any]:
         t.addons: _json([[plan_id, n] for plan_id, n in s.addons]),
         t.period_invoice_id: s.period_invoice_id,
         t.version: s.version,
+        t.test_clock_id: s.test_clock_id,
     }
 
 
@@ -281,9 +285,17 @@ class PiccoloSubscriptionRepository:
         )
         return [_to_subscription(r) for r in rows]
 
-    async def due(self, now: datetime, *, limit: int) -> list[SubscriptionId]:
+    async def due(
+        self, now: datetime, *, limit: int, test_clock_id: str | None = None
+    ) -> list[SubscriptionId]:
+        on_clock = (
+            SubscriptionTable.test_clock_id.is_null()
+            if test_clock_id is None
+            else SubscriptionTable.test_clock_id == test_clock_id
+        )
         rows = await (
             SubscriptionTable.select(SubscriptionTable.id)
+            .where(on_clock)
             .where(SubscriptionTable.next_action_at.is_not_null())
             .where(SubscriptionTable.next_action_at <= now)
             .order_by(SubscriptionTable.next_action_at)
