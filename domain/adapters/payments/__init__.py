@@ -1,0 +1,1 @@
+"""Payment-gateway adapters: implementations of ``domain.payments.ports.PaymentGateway``."""
