@@ -121,6 +121,8 @@ class StripeGateway:
             code, message = _card_error(exc)
             raise PaymentDeclined(message, code=code) from None  # the request held the number
         except stripe.InvalidRequestError as exc:
+            if exc.http_status != 400:
+                raise _failure(exc) from None
             raise ValidationFailed(
                 {"card": exc.user_message or "the card details were refused"},
                 code=exc.code or "payments.invalid_card",
@@ -228,7 +230,7 @@ class StripeGateway:
                 {"idempotency_key": idempotency_key},
             )
         except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404:
+            if exc.http_status != 400:  # 404: no such payment; 409: a concurrent retry
                 raise _failure(exc) from exc
             return RefundResult(
                 refund_ref="",
