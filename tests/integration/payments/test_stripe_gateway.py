@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -53,11 +54,17 @@ async def customer_with_card(gateway: StripeGateway, number: str = VISA) -> tupl
     return customer, card.method_ref
 
 
-def raw_client(localstripe: LocalStripe) -> stripe.StripeClient:
+@pytest.fixture
+async def stripe_api(localstripe: LocalStripe) -> AsyncIterator[stripe.StripeClient]:
     """The SDK without our adapter, to look at what localstripe holds."""
-    return stripe.StripeClient(
-        "sk_test_tessera", base_addresses={"api": localstripe.api_base}, max_network_retries=0
+    http = stripe.HTTPXClient()
+    yield stripe.StripeClient(
+        "sk_test_tessera",
+        base_addresses={"api": localstripe.api_base},
+        max_network_retries=0,
+        http_client=http,
     )
+    await http.close_async()  # type: ignore[no-untyped-call]
 
 
 def sign(payload: bytes, secret: str, at: int | None = None) -> str:
@@ -68,7 +75,10 @@ def sign(payload: bytes, secret: str, at: int | None = None) -> str:
 
 # -- customers and cards -------------------------------------------------------------------------
 async def test_attach_returns_card_details_and_the_number_appears_nowhere(
-    gateway: StripeGateway, localstripe: LocalStripe, caplog: pytest.LogCaptureFixture
+    gateway: StripeGateway,
+    localstripe: LocalStripe,
+    stripe_api: stripe.StripeClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     customer = await gateway.ensure_customer(
@@ -84,12 +94,12 @@ async def test_attach_returns_card_details_and_the_number_appears_nowhere(
     assert VISA not in repr(card)
     assert VISA not in caplog.text
     assert all(VISA not in str(r.args) for r in caplog.records)
-    stored = await raw_client(localstripe).v1.payment_methods.retrieve_async(token)
+    stored = await stripe_api.v1.payment_methods.retrieve_async(token)
     assert stored.customer == customer
 
 
 async def test_ensure_customer_finds_the_customer_it_created(
-    gateway: StripeGateway, localstripe: LocalStripe
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
 ) -> None:
     first = await gateway.ensure_customer(customer_id="c-1", email="a@example.test", name="A")
     again = await gateway.ensure_customer(customer_id="c-1", email="a@example.test", name="A")
@@ -97,7 +107,7 @@ async def test_ensure_customer_finds_the_customer_it_created(
 
     assert again == first
     assert other != first
-    stored = await raw_client(localstripe).v1.customers.retrieve_async(first)
+    stored = await stripe_api.v1.customers.retrieve_async(first)
     assert stored.to_dict()["metadata"] == {CUSTOMER_ID_KEY: "c-1"}
 
 
@@ -141,18 +151,20 @@ async def test_tokenize_rejects_an_impossible_expiry_without_echoing_the_card(
     assert invalid.value.__cause__ is None  # the SDK error (and its request) is not chained
 
 
-async def test_detach_frees_the_card(gateway: StripeGateway, localstripe: LocalStripe) -> None:
+async def test_detach_frees_the_card(
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
+) -> None:
     customer, method = await customer_with_card(gateway)
 
     await gateway.detach(gateway_customer=customer, method_ref=method)
 
-    stored = await raw_client(localstripe).v1.payment_methods.retrieve_async(method)
+    stored = await stripe_api.v1.payment_methods.retrieve_async(method)
     assert stored.customer is None
 
 
 # -- charges -------------------------------------------------------------------------------------
 async def test_charge_succeeds_in_minor_units_and_lowercase_currency(
-    gateway: StripeGateway, localstripe: LocalStripe
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
 ) -> None:
     customer, method = await customer_with_card(gateway)
 
@@ -166,7 +178,7 @@ async def test_charge_succeeds_in_minor_units_and_lowercase_currency(
 
     assert result.status is ChargeStatus.SUCCEEDED
     assert result.payment_ref is not None and result.payment_ref.startswith("pi_")
-    intent = await raw_client(localstripe).v1.payment_intents.retrieve_async(result.payment_ref)
+    intent = await stripe_api.v1.payment_intents.retrieve_async(result.payment_ref)
     assert (intent.amount, intent.currency, intent.customer) == (2599, "usd", customer)
     assert intent.payment_method == method
     assert "invoice-1:attempt-1" in localstripe.idempotency_keys_seen
@@ -174,7 +186,7 @@ async def test_charge_succeeds_in_minor_units_and_lowercase_currency(
 
 
 async def test_the_same_idempotency_key_charges_once(
-    gateway: StripeGateway, localstripe: LocalStripe
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
 ) -> None:
     """localstripe ignores the key; the fixture replays responses per key as Stripe does, so this
     proves the adapter sends the caller's key and reads a replay like a first answer."""
@@ -198,7 +210,7 @@ async def test_the_same_idempotency_key_charges_once(
 
     assert second == first
     assert other != first
-    intents = await raw_client(localstripe).v1.payment_intents.list_async()
+    intents = await stripe_api.v1.payment_intents.list_async()
     assert {i.id for i in intents.data} == {first, other}
     assert len(intents.data) == 2
     assert localstripe.idempotency_keys_seen.count("renewal:sub-1:2024-02-29") == 2
@@ -224,7 +236,7 @@ async def test_a_card_declined_at_charge_gives_declined_with_code_and_message(
 
 
 async def test_three_d_secure_requires_action_then_confirm_reads_the_outcome(
-    gateway: StripeGateway, localstripe: LocalStripe
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
 ) -> None:
     customer, method = await customer_with_card(gateway, THREE_D_SECURE)
 
@@ -244,7 +256,7 @@ async def test_three_d_secure_requires_action_then_confirm_reads_the_outcome(
     )
 
     # the customer authenticates (localstripe's stand-in for the Stripe.js 3-D Secure modal)
-    intent = await raw_client(localstripe).v1.payment_intents.retrieve_async(result.payment_ref)
+    intent = await stripe_api.v1.payment_intents.retrieve_async(result.payment_ref)
     async with httpx.AsyncClient(base_url=localstripe.api_base) as http:
         response = await http.post(
             f"/v1/payment_intents/{intent.id}/_authenticate",
@@ -258,7 +270,7 @@ async def test_three_d_secure_requires_action_then_confirm_reads_the_outcome(
 
 
 async def test_failed_authentication_confirms_as_declined(
-    gateway: StripeGateway, localstripe: LocalStripe
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
 ) -> None:
     customer, method = await customer_with_card(gateway, THREE_D_SECURE)
     result = await gateway.charge(
@@ -269,7 +281,7 @@ async def test_failed_authentication_confirms_as_declined(
         description="renewal",
     )
     assert result.payment_ref is not None
-    intent = await raw_client(localstripe).v1.payment_intents.retrieve_async(result.payment_ref)
+    intent = await stripe_api.v1.payment_intents.retrieve_async(result.payment_ref)
     async with httpx.AsyncClient(base_url=localstripe.api_base) as http:
         await http.post(
             f"/v1/payment_intents/{intent.id}/_authenticate",
@@ -297,19 +309,21 @@ async def paid(gateway: StripeGateway, minor: int, key: str) -> str:
     return result.payment_ref
 
 
-async def test_full_refund(gateway: StripeGateway, localstripe: LocalStripe) -> None:
+async def test_full_refund(
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
+) -> None:
     payment = await paid(gateway, 4900, "pay-full")
 
     refund = await gateway.refund(payment_ref=payment, amount=usd(4900), idempotency_key="rf-1")
 
     assert refund.succeeded
     assert refund.refund_ref.startswith("re_")
-    stored = await raw_client(localstripe).v1.refunds.retrieve_async(refund.refund_ref)
+    stored = await stripe_api.v1.refunds.retrieve_async(refund.refund_ref)
     assert (stored.amount, stored.currency, stored.payment_intent) == (4900, "usd", payment)
 
 
 async def test_partial_refunds_are_idempotent_per_key(
-    gateway: StripeGateway, localstripe: LocalStripe
+    gateway: StripeGateway, localstripe: LocalStripe, stripe_api: stripe.StripeClient
 ) -> None:
     payment = await paid(gateway, 4900, "pay-partial")
 
@@ -319,7 +333,7 @@ async def test_partial_refunds_are_idempotent_per_key(
 
     assert first.succeeded and second.succeeded
     assert replay.refund_ref == first.refund_ref
-    refunds = await raw_client(localstripe).v1.refunds.list_async({"payment_intent": payment})
+    refunds = await stripe_api.v1.refunds.list_async({"payment_intent": payment})
     assert sorted(r.amount for r in refunds.data) == [1000, 1500]
 
 
