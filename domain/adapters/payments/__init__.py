@@ -1,1 +1,1 @@
-"""Payment-gateway adapters (sandbox, stripe)."""
+"""Payment-gateway adapters: ``sandbox`` (in-process, the embedded default) and ``stripe``."""
