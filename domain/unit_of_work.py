@@ -20,6 +20,7 @@ from domain.subscriptions.ports import (
     TaxRateRepository,
     UsageRepository,
 )
+from domain.testclocks.ports import TestClockRepository
 
 
 @runtime_checkable
@@ -67,6 +68,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dunning(self) -> DunningRepository: ...
+
+    @property
+    def test_clocks(self) -> TestClockRepository: ...
 
     @property
     def jobs(self) -> JobQueue: ...

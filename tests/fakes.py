@@ -17,6 +17,7 @@ from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
+from domain.testclocks.model import TestClock
 
 
 class InMemoryPlanRepository:
@@ -352,6 +353,28 @@ class InMemoryDunningRepository:
         self.stored_policy = policy
 
 
+class InMemoryTestClockRepository:
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.rows: dict[str, TestClock] = {}
+
+    async def add(self, clock: TestClock) -> None:
+        self.rows[clock.id] = clock
+
+    async def get(self, clock_id: str, *, lock: bool = False) -> TestClock | None:
+        return self.rows.get(clock_id)
+
+    async def all(self) -> list[TestClock]:
+        return list(self.rows.values())
+
+    async def move(self, clock_id: str, to: datetime) -> None:
+        self.rows[clock_id] = replace(self.rows[clock_id], frozen_at=to)
+
+    async def open_invoices(self, clock_id: str) -> list[str]:
+        return []  # the in-memory unit of work keeps no link from invoices to clocks
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -369,6 +392,7 @@ class InMemoryUnitOfWork:
         self.payment_methods = InMemoryPaymentMethodRepository()
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()
+        self.test_clocks = InMemoryTestClockRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

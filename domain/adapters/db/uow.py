@@ -36,6 +36,7 @@ from domain.adapters.db.repositories.subscriptions import (
     PiccoloTaxRateRepository,
     PiccoloUsageRepository,
 )
+from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
 from domain.adapters.db.transactions import is_postgres, write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
@@ -84,6 +85,7 @@ class PiccoloUnitOfWork:
         self.payment_methods = PiccoloPaymentMethodRepository()
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()
+        self.test_clocks = PiccoloTestClockRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

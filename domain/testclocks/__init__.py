@@ -1,0 +1,1 @@
+"""Sandbox test clocks: rehearse billing by moving time for chosen customers."""
