@@ -7,6 +7,7 @@ from typing import Protocol, Self, runtime_checkable
 
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
+from domain.documents.ports import InvoiceDocumentRepository
 from domain.jobs.ports import JobQueue
 from domain.payments.ports import (
     DunningRepository,
@@ -44,6 +45,9 @@ class UnitOfWork(Protocol):
 
     @property
     def credit_notes(self) -> CreditNoteRepository: ...
+
+    @property
+    def documents(self) -> InvoiceDocumentRepository: ...
 
     @property
     def customers(self) -> CustomerRepository: ...

@@ -10,6 +10,7 @@ from typing import Self
 from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
+from domain.documents.model import StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
 from domain.payments.model import PaymentAttempt, PaymentMethod
@@ -134,6 +135,19 @@ class InMemoryCreditNoteRepository:
 
     async def total_for_invoice(self, invoice_id: str) -> int:
         return sum(n.note.total for n in self.notes.values() if n.invoice_id == invoice_id)
+
+
+@dataclass
+class InMemoryInvoiceDocumentRepository:
+    rows: dict[str, StoredInvoicePdf] = field(default_factory=dict)
+    saves: int = 0
+
+    async def get(self, invoice_id: str) -> StoredInvoicePdf | None:
+        return self.rows.get(invoice_id)
+
+    async def save(self, document: StoredInvoicePdf) -> None:
+        self.rows[document.invoice_id] = document
+        self.saves += 1
 
 
 class InMemoryJobQueue:
@@ -384,6 +398,7 @@ class InMemoryUnitOfWork:
         self.plan_change_rules = InMemoryPlanChangeRuleRepository()
         self.invoices = InMemoryInvoiceRepository()
         self.credit_notes = InMemoryCreditNoteRepository()
+        self.documents = InMemoryInvoiceDocumentRepository()
         self.customers = InMemoryCustomerRepository()
         self.subscriptions = InMemorySubscriptionRepository()
         self.usage = InMemoryUsageRepository()

@@ -2,61 +2,35 @@
 
 Templates never do arithmetic or formatting by hand: amounts go through ``|money`` (Babel, per
 locale) and instants through ``|date_local`` (converted to the viewer's time zone here only).
+The filters themselves live in ``domain/adapters/formatting.py`` so the PDF renderer, which must
+not import the web layer, formats exactly the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from domain.shared.money import Money, UnitPrice
+from domain.adapters.formatting import date_local_filter, install_filters, money_filter
+
+__all__ = [
+    "TEMPLATE_DIR",
+    "configure_environment",
+    "date_local_filter",
+    "is_fragment_request",
+    "money_filter",
+    "render",
+    "template_config",
+]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-
-
-def _locale(context: Mapping[str, Any]) -> str:
-    return str(context.get("locale") or context.get("default_locale") or "en_US")
-
-
-@pass_context
-def money_filter(context: Mapping[str, Any], value: Money | UnitPrice | None) -> str:
-    """``{{ invoice.total|money }}`` -> "$1,234.50" / "1.234,50 €" per the viewer's locale."""
-    if value is None:
-        return ""
-    if isinstance(value, UnitPrice):
-        # a unit price may carry more decimals than the currency (0.05 cents = $0.0005)
-        return format_currency(
-            value.major, value.currency.code, locale=_locale(context), decimal_quantization=False
-        )
-    return format_currency(value.major, value.currency.code, locale=_locale(context))
-
-
-@pass_context
-def date_local_filter(
-    context: Mapping[str, Any], value: datetime | date | None, style: str = "medium"
-) -> str:
-    """Format an instant in the viewer's time zone (``timezone`` in the context, else the default)."""
-    if value is None:
-        return ""
-    locale = _locale(context)
-    if isinstance(value, datetime):
-        tz = ZoneInfo(str(context.get("timezone") or context.get("default_timezone") or "UTC"))
-        local = value.astimezone(tz)
-        if style == "date":
-            return format_date(local.date(), format="medium", locale=locale)
-        return format_datetime(local, format=style, tzinfo=tz, locale=locale)
-    return format_date(value, format=style if style != "date" else "medium", locale=locale)
 
 
 @pass_context
@@ -73,8 +47,7 @@ def get_flashes(context: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None:
-    env.filters["money"] = money_filter
-    env.filters["date_local"] = date_local_filter
+    install_filters(env)
     env.globals["get_flashes"] = get_flashes
     env.globals.update(globals_)
 

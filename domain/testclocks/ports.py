@@ -9,7 +9,6 @@ from domain.testclocks.model import TestClock
 
 
 class TestClockRepository(Protocol):
-
     async def add(self, clock: TestClock) -> None: ...
 
     async def get(self, clock_id: str, *, lock: bool = False) -> TestClock | None: ...

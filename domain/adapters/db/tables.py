@@ -10,6 +10,7 @@ from piccolo.columns import (
     JSON,
     BigInt,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     OnDelete,
@@ -164,6 +165,20 @@ class CreditNoteLineTable(Table, tablename="credit_note_line"):
     description = Text(default="")
     amount_minor = BigInt(default=0)
     explanation = Text(default="")
+
+
+class InvoiceDocumentTable(Table, tablename="invoice_document"):
+    """An invoice's rendered PDF, one per invoice; ``version`` is the fingerprint of what it shows
+    (domain/documents/invoice_document.py), so it is re-rendered only when that changes."""
+
+    id = Varchar(length=36, primary_key=True)
+    invoice = ForeignKey(
+        references=InvoiceTable, on_delete=OnDelete.cascade, null=False, unique=True
+    )
+    version = Varchar(length=64)
+    rendered_at = Timestamptz(default=None, null=True)
+    size_bytes = Integer(default=0)
+    content = Bytea(default=b"")
 
 
 class CustomerTable(Table, tablename="customer"):
@@ -377,6 +392,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     InvoiceLineTable,
     CreditNoteTable,
     CreditNoteLineTable,
+    InvoiceDocumentTable,
     CustomerTable,
     SubscriptionTable,
     UsageEventTable,

@@ -24,6 +24,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanChangeRuleRepository,
     PiccoloPlanRepository,
 )
+from domain.adapters.db.repositories.documents import PiccoloInvoiceDocumentRepository
 from domain.adapters.db.repositories.payments import (
     PiccoloDunningRepository,
     PiccoloPaymentAttemptRepository,
@@ -77,6 +78,7 @@ class PiccoloUnitOfWork:
         self.plan_change_rules = PiccoloPlanChangeRuleRepository()
         self.invoices = PiccoloInvoiceRepository(lock_rows=is_postgres(engine))
         self.credit_notes = PiccoloCreditNoteRepository()
+        self.documents = PiccoloInvoiceDocumentRepository()
         self.customers = PiccoloCustomerRepository()
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()

@@ -1,0 +1,87 @@
+"""The invoice PDF renderer on WeasyPrint: ``templates/pdf/invoice.html`` + ``static/pdf/invoice.css``.
+
+The template gets the ``InvoiceDocument`` as ``doc`` and formats with the same ``|money`` and
+``|date_local`` filters as the web pages (in the seller's locale and time zone). WeasyPrint is
+CPU-bound and synchronous, so it runs in a worker thread (``anyio.to_thread.run_sync``); fonts
+come from the system (DejaVu) and are embedded as subsets. Pin WeasyPrint's major version: its
+maintainers warn that layout may change between major releases.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from babel import Locale
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+
+from domain.adapters.formatting import install_filters
+from domain.documents.invoice_document import InvoiceDocument
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATE_DIR = ROOT / "templates"
+STYLESHEET = ROOT / "static" / "pdf" / "invoice.css"
+TEMPLATE = "pdf/invoice.html"
+
+
+@pass_context
+def country_name(context: Mapping[str, Any], code: str | None) -> str:
+    """ISO 3166 alpha-2 -> the country's name in the locale ("DE" -> "Germany")."""
+    if not code:
+        return ""
+    locale = Locale.parse(str(context.get("locale") or "en_US"))
+    return str(locale.territories.get(code.upper(), code))
+
+
+def pdf_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(template_dir),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    install_filters(environment)
+    environment.filters["country_name"] = country_name
+    return environment
+
+
+class WeasyPrintInvoiceRenderer:
+    """Renders ``InvoiceDocument`` views to PDF bytes (A4)."""
+
+    def __init__(self, *, template_dir: Path = TEMPLATE_DIR, stylesheet: Path = STYLESHEET) -> None:
+        self._env = pdf_environment(template_dir)
+        self._stylesheet = stylesheet
+        self._css: Any = None  # parsed once, on first use (weasyprint imports are slow)
+        self._fonts: Any = None
+        # one render at a time per renderer: the parsed stylesheet and font configuration are
+        # shared, and Pango/fontconfig objects are not meant to be used from two threads at once
+        # (the GIL would serialise most of the work anyway)
+        self._lock = threading.Lock()
+
+    def render_html(self, view: InvoiceDocument) -> str:
+        """The HTML handed to WeasyPrint (what the snapshot tests look at)."""
+        return self._env.get_template(TEMPLATE).render(
+            doc=view, locale=view.seller.locale, timezone=view.seller.timezone
+        )
+
+    def render_sync(self, view: InvoiceDocument) -> bytes:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        html = self.render_html(view)
+        with self._lock:
+            if self._css is None:
+                self._fonts = FontConfiguration()
+                self._css = CSS(filename=str(self._stylesheet), font_config=self._fonts)
+            pdf = HTML(string=html, base_url=str(ROOT)).write_pdf(
+                stylesheets=[self._css], font_config=self._fonts
+            )
+        assert isinstance(pdf, bytes)
+        return pdf
+
+    async def render(self, view: InvoiceDocument) -> bytes:
+        return await anyio.to_thread.run_sync(self.render_sync, view)

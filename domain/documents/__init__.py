@@ -1,0 +1,1 @@
+"""Documents: the printable invoice (a view built from an issued invoice), rendered and stored."""

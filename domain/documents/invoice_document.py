@@ -1,0 +1,270 @@
+"""The printable invoice: a frozen view of an issued invoice and its seller, with a fingerprint.
+
+Everything a rendered invoice shows is in ``InvoiceDocument``; the renderer only lays it out.
+``version`` is a hash of all of it (status and settlement dates included), so a stored PDF is
+re-rendered exactly when something it shows changed: a payment, a void, a write-off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from domain.billing.issued import CustomerSnapshot, IssuedInvoice
+from domain.billing.model import InvoiceStatus
+from domain.pricing.charges import fmt_units
+from domain.pricing.tax_policy import EU_VAT_COUNTRIES
+from domain.shared.errors import ValidationFailed
+from domain.shared.money import Currency, Money, Rounding, UnitPrice, round_minor
+
+
+class DocumentErrorCode(StrEnum):
+    INVOICE_NOT_FOUND = "documents.invoice_not_found"
+    INVOICE_DRAFT = "documents.invoice_is_draft"
+    NOT_RENDERED = "documents.pdf_not_rendered"
+
+
+@dataclass(frozen=True, slots=True)
+class Seller:
+    """The business issuing the invoice, as printed in its letterhead. Invoice dates are taken in
+    the seller's ``timezone``; ``payment_terms_days`` gives the due date (0: due on receipt)."""
+
+    name: str
+    address_lines: tuple[str, ...]
+    country: str
+    tax_id: str | None
+    email: str
+    tax_name: str = "Tax"  # "VAT", "GST", "Sales tax"
+    timezone: str = "UTC"
+    locale: str = "en_US"
+    payment_terms_days: int = 0
+    website: str | None = None
+
+
+DEMO_SELLER = Seller(
+    "Tessera Inc.",
+    ("548 Market Street, Suite 300", "San Francisco, CA 94104"),
+    "US",
+    "84-1234567",
+    "billing@tessera.example",
+    website="tessera.example",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLine:
+    description: str
+    explanation: str
+    quantity: str  # as people write it: "3", "1234.5"
+    unit_price: UnitPrice
+    unit_price_exact: bool  # False: an average price that does not terminate, shown rounded
+    amount: Money
+    period_start: date
+    period_end: date
+
+
+@dataclass(frozen=True, slots=True)
+class TaxSummary:
+    """The invoice's tax: one rate per invoice. An issued invoice stores its tax amount, not its
+    rate, so ``rate`` is the simplest percentage (at most three decimals) that reproduces the
+    stored tax from the taxable amount; ``None`` when none does (per-line rounding on tiny
+    amounts) and the summary shows the amount alone."""
+
+    name: str
+    rate: Decimal | None
+    inclusive: bool
+    taxable: Money
+    tax: Money
+    reverse_charge: bool
+
+    @property
+    def label(self) -> str:
+        """ "VAT 19%", "Tax 8.875% (included)", "VAT (reverse charge)", "Tax"."""
+        if self.reverse_charge:
+            return f"{self.name} (reverse charge)"
+        text = self.name if self.rate is None else f"{self.name} {_percent(self.rate)}"
+        return f"{text} (included)" if self.inclusive else text
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDocument:
+    invoice_id: str
+    customer_id: str | None
+    number: str
+    status: InvoiceStatus
+    issued_on: date
+    due_on: date
+    paid_on: date | None
+    voided_on: date | None
+    uncollectible_on: date | None
+    period_start: date
+    period_end: date
+    seller: Seller
+    buyer: CustomerSnapshot
+    currency: str
+    lines: tuple[DocumentLine, ...]
+    subtotal: Money
+    discount: Money
+    tax: TaxSummary
+    total: Money
+    credit_applied: Money
+    amount_due: Money  # as issued: the total less balance credit
+    amount_paid: Money  # amount_due once paid, else zero
+    amount_remaining: Money  # what is still owed: zero once paid or void
+    version: str = ""  # fingerprint(): set by build_invoice_document
+
+    @property
+    def status_label(self) -> str:
+        return self.status.value.upper()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}.pdf"
+
+
+def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocument:
+    """The printable view of a finalized invoice, with its ``version`` fingerprint.
+
+    Dates are the seller's calendar dates (``seller.timezone``); the period is printed as stored,
+    half-open ``[start, end)`` like the line descriptions. A draft has no number and is refused
+    (``ValidationFailed``, ``documents.invoice_is_draft``).
+    """
+    if issued.status is InvoiceStatus.DRAFT or not issued.invoice.number:
+        raise ValidationFailed(
+            {"invoice": "a draft invoice has no number yet; finalize it first"},
+            code=DocumentErrorCode.INVOICE_DRAFT,
+        )
+    inv = issued.invoice
+    currency = Currency.of(inv.currency)
+    zone = ZoneInfo(seller.timezone)
+
+    def money(minor: int) -> Money:
+        return Money(minor, currency)
+
+    def day(at: datetime | None) -> date | None:
+        return None if at is None else at.astimezone(zone).date()
+
+    issued_on = inv.issued_at.astimezone(zone).date()
+    paid = issued.status is InvoiceStatus.PAID
+    settled = paid or issued.status is InvoiceStatus.VOID
+    document = InvoiceDocument(
+        invoice_id=issued.id,
+        customer_id=issued.customer_id,
+        number=inv.number,
+        status=issued.status,
+        issued_on=issued_on,
+        due_on=issued_on + timedelta(days=seller.payment_terms_days),
+        paid_on=day(issued.paid_at),
+        voided_on=day(issued.voided_at),
+        uncollectible_on=day(issued.marked_uncollectible_at),
+        period_start=inv.period.start.astimezone(zone).date(),
+        period_end=inv.period.end.astimezone(zone).date(),
+        seller=seller,
+        buyer=issued.customer,
+        currency=currency.code,
+        lines=tuple(
+            DocumentLine(
+                description=line.description,
+                explanation=line.explanation,
+                quantity=fmt_units(line.quantity),
+                unit_price=UnitPrice(_unit_minor(line.unit_amount), currency),
+                unit_price_exact=_terminates(line.unit_amount),
+                amount=money(line.amount),
+                period_start=line.period.start.astimezone(zone).date(),
+                period_end=line.period.end.astimezone(zone).date(),
+            )
+            for line in inv.lines
+        ),
+        subtotal=money(inv.subtotal),
+        discount=money(inv.discount),
+        tax=_tax_summary(issued, seller, currency),
+        total=money(inv.total),
+        credit_applied=money(inv.credit_applied),
+        amount_due=money(inv.amount_due),
+        amount_paid=money(inv.amount_due if paid else 0),
+        amount_remaining=money(0 if settled else inv.amount_due),
+    )
+    return replace(document, version=fingerprint(document))
+
+
+def fingerprint(document: InvoiceDocument) -> str:
+    """A hash of everything the document shows (its ``version`` excluded)."""
+    data = asdict(document)
+    data.pop("version")
+    payload = json.dumps(data, sort_keys=True, default=_json_default, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date | Decimal | Currency):
+        return str(value)
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+def _terminates(value: Fraction) -> bool:
+    d = value.denominator
+    for factor in (2, 5):
+        while d % factor == 0:
+            d //= factor
+    return d == 1
+
+
+def _unit_minor(value: Fraction) -> Decimal:
+    """Exact when the decimal expansion terminates; else rounded to 4 decimals of a minor unit."""
+    if _terminates(value):
+        return Decimal(fmt_units(value))
+    return Decimal(round_minor(value * 10_000)) / 10_000
+
+
+def _percent(rate: Decimal) -> str:
+    text = format(rate.normalize(), "f")
+    return f"{text}%"
+
+
+def _tax_summary(issued: IssuedInvoice, seller: Seller, currency: Currency) -> TaxSummary:
+    inv = issued.invoice
+    taxable = inv.subtotal - inv.discount
+    inclusive = inv.tax != 0 and inv.total == taxable
+    reverse_charge = (
+        inv.tax == 0
+        and bool(issued.customer.tax_id)
+        and issued.customer.country in EU_VAT_COUNTRIES
+        and seller.country in EU_VAT_COUNTRIES
+        and issued.customer.country != seller.country
+    )
+    return TaxSummary(
+        name=seller.tax_name,
+        rate=_reconstruct_rate(taxable, inv.tax, inclusive=inclusive),
+        inclusive=inclusive,
+        taxable=Money(taxable - inv.tax if inclusive else taxable, currency),
+        tax=Money(inv.tax, currency),
+        reverse_charge=reverse_charge,
+    )
+
+
+def _reconstruct_rate(taxable: int, tax: int, *, inclusive: bool) -> Decimal | None:
+    if tax == 0:
+        return Decimal(0)
+    base = taxable - tax if inclusive else taxable  # the amount before tax
+    if base == 0:
+        return None
+    exact = Fraction(tax * 100, base)
+    for places in range(4):
+        candidate = Fraction(round(Decimal(exact.numerator) / Decimal(exact.denominator), places))
+        if candidate <= 0:
+            continue
+        rate = candidate / 100
+        for rounding in Rounding:
+            if inclusive:
+                again = round_minor(Fraction(taxable) * rate / (1 + rate), rounding)
+            else:
+                again = round_minor(Fraction(taxable) * rate, rounding)
+            if again == tax:
+                return Decimal(candidate.numerator) / Decimal(candidate.denominator)
+    return None

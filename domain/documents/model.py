@@ -1,0 +1,18 @@
+"""A rendered invoice PDF at rest: which version of the invoice it shows, when and how big."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInvoicePdf:
+    invoice_id: str
+    version: str  # the InvoiceDocument fingerprint it was rendered from
+    rendered_at: datetime
+    content: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.content)

@@ -1,0 +1,123 @@
+"""Document use cases: render an invoice's PDF when what it shows changed, and fetch it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.documents.invoice_document import (
+    DocumentErrorCode,
+    InvoiceDocument,
+    Seller,
+    build_invoice_document,
+)
+from domain.documents.model import StoredInvoicePdf
+from domain.documents.ports import InvoicePdfRenderer
+from domain.shared.clock import Clock
+from domain.shared.errors import NotFound, TransientError
+from domain.unit_of_work import UnitOfWork
+
+# how often the invoice may change under a render before the job gives up (and is retried)
+_MAX_ROUNDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedInvoicePdf:
+    invoice_id: str
+    number: str
+    version: str
+    rendered_at: datetime
+    size: int
+    rendered: bool  # False: the stored PDF already showed this version
+
+
+async def render_invoice_pdf(
+    invoice_id: str,
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    renderer: InvoicePdfRenderer,
+    seller: Seller,
+    clock: Clock,
+) -> RenderedInvoicePdf:
+    """Render and store the invoice's PDF unless the stored one shows exactly the same thing.
+
+    - Idempotent: the stored PDF carries the view's ``version`` (a hash of everything shown,
+      status included); a second run with nothing changed renders nothing. A payment, a void or
+      a write-off changes the version, so the next run renders again.
+    - Rendering happens between two short transactions, never inside one (a render takes tens of
+      milliseconds of CPU; SQLite would hold its single write lock all along). The second
+      transaction checks the invoice again: if it changed meanwhile, the round starts over (at
+      most three rounds, then ``TransientError`` so the job retries later); if another run
+      stored the same version meanwhile, it is kept.
+    - Unknown invoice: ``NotFound``; a draft: ``ValidationFailed`` (``documents.invoice_is_draft``).
+    """
+    for _ in range(_MAX_ROUNDS):
+        async with uow_factory() as uow:
+            view, stored = await _load(uow, invoice_id, seller)
+        if stored is not None and stored.version == view.version:
+            return _result(view, stored, rendered=False)
+        content = await renderer.render(view)
+        async with uow_factory() as uow:
+            now_view, stored = await _load(uow, invoice_id, seller)
+            if stored is not None and stored.version == now_view.version:
+                return _result(now_view, stored, rendered=False)
+            if now_view.version != view.version:
+                continue  # paid or voided while we rendered: render what it shows now
+            document = StoredInvoicePdf(
+                invoice_id=invoice_id,
+                version=view.version,
+                rendered_at=clock.now(),
+                content=content,
+            )
+            await uow.documents.save(document)
+            await uow.commit()
+        return _result(view, document, rendered=True)
+    raise TransientError(f"invoice {invoice_id} kept changing while its PDF was rendered")
+
+
+async def get_invoice_pdf(
+    invoice_id: str, *, uow: UnitOfWork, customer_id: str | None = None
+) -> bytes:
+    """The stored PDF of the invoice (the last one rendered).
+
+    ``NotFound`` when the PDF has not been rendered yet, and when ``customer_id`` is given and is
+    not the invoice's customer (the same error as an unknown invoice: a subscriber learns
+    nothing about other customers' invoices).
+    """
+    async with uow:
+        if customer_id is not None:
+            issued = await uow.invoices.get(invoice_id)
+            if issued is None or issued.customer_id != customer_id:
+                raise NotFound(
+                    "We could not find that invoice.", code=DocumentErrorCode.INVOICE_NOT_FOUND
+                )
+        stored = await uow.documents.get(invoice_id)
+    if stored is None:
+        raise NotFound(
+            "The invoice's PDF is not ready yet; try again in a minute.",
+            code=DocumentErrorCode.NOT_RENDERED,
+        )
+    return stored.content
+
+
+async def _load(
+    uow: UnitOfWork, invoice_id: str, seller: Seller
+) -> tuple[InvoiceDocument, StoredInvoicePdf | None]:
+    issued = await uow.invoices.get(invoice_id)
+    if issued is None:
+        raise NotFound("We could not find that invoice.", code=DocumentErrorCode.INVOICE_NOT_FOUND)
+    return build_invoice_document(issued, seller), await uow.documents.get(invoice_id)
+
+
+def _result(
+    view: InvoiceDocument, stored: StoredInvoicePdf, *, rendered: bool
+) -> RenderedInvoicePdf:
+    return RenderedInvoicePdf(
+        invoice_id=view.invoice_id,
+        number=view.number,
+        version=stored.version,
+        rendered_at=stored.rendered_at,
+        size=stored.size,
+        rendered=rendered,
+    )
