@@ -10,16 +10,14 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
+from domain.adapters.formatting import format_instant, format_money
 from domain.shared.money import Money, UnitPrice
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -32,14 +30,7 @@ def _locale(context: Mapping[str, Any]) -> str:
 @pass_context
 def money_filter(context: Mapping[str, Any], value: Money | UnitPrice | None) -> str:
     """``{{ invoice.total|money }}`` -> "$1,234.50" / "1.234,50 €" per the viewer's locale."""
-    if value is None:
-        return ""
-    if isinstance(value, UnitPrice):
-        # a unit price may carry more decimals than the currency (0.05 cents = $0.0005)
-        return format_currency(
-            value.major, value.currency.code, locale=_locale(context), decimal_quantization=False
-        )
-    return format_currency(value.major, value.currency.code, locale=_locale(context))
+    return format_money(value, locale=_locale(context))
 
 
 @pass_context
@@ -47,16 +38,8 @@ def date_local_filter(
     context: Mapping[str, Any], value: datetime | date | None, style: str = "medium"
 ) -> str:
     """Format an instant in the viewer's time zone (``timezone`` in the context, else the default)."""
-    if value is None:
-        return ""
-    locale = _locale(context)
-    if isinstance(value, datetime):
-        tz = ZoneInfo(str(context.get("timezone") or context.get("default_timezone") or "UTC"))
-        local = value.astimezone(tz)
-        if style == "date":
-            return format_date(local.date(), format="medium", locale=locale)
-        return format_datetime(local, format=style, tzinfo=tz, locale=locale)
-    return format_date(value, format=style if style != "date" else "medium", locale=locale)
+    tz = str(context.get("timezone") or context.get("default_timezone") or "UTC")
+    return format_instant(value, locale=_locale(context), timezone=tz, style=style)
 
 
 @pass_context
