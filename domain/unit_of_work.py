@@ -8,6 +8,7 @@ from typing import Protocol, Self, runtime_checkable
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.jobs.ports import JobQueue
+from domain.notifications.ports import EmailRepository
 from domain.subscriptions.ports import (
     CouponRepository,
     CustomerRepository,
@@ -53,6 +54,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tax_rates(self) -> TaxRateRepository: ...
+
+    @property
+    def emails(self) -> EmailRepository: ...
 
     @property
     def jobs(self) -> JobQueue: ...

@@ -11,6 +11,7 @@ from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.jobs.model import JsonValue
+from domain.notifications.model import EmailSummary, OutboxEmail
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -241,6 +242,44 @@ class InMemoryTaxRateRepository:
         self.rows.append(rate)
 
 
+class InMemoryEmailRepository:
+    """The outbox with the database's rule: ``dedupe_key`` is unique."""
+
+    def __init__(self) -> None:
+        self.emails: dict[str, OutboxEmail] = {}
+
+    async def add(self, email: OutboxEmail) -> bool:
+        if any(e.dedupe_key == email.dedupe_key for e in self.emails.values()):
+            return False
+        self.emails[email.id] = email
+        return True
+
+    async def get(self, email_id: str) -> OutboxEmail | None:
+        return self.emails.get(email_id)
+
+    async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxEmail | None:
+        return next((e for e in self.emails.values() if e.dedupe_key == dedupe_key), None)
+
+    async def save(self, email: OutboxEmail) -> None:
+        stored = self.emails[email.id]
+        self.emails[email.id] = replace(
+            stored,
+            status=email.status,
+            attempts=email.attempts,
+            last_error=email.last_error,
+            sent_at=email.sent_at,
+        )
+
+    async def recent(self, *, limit: int = 100) -> list[EmailSummary]:
+        newest = sorted(self.emails.values(), key=lambda e: (e.created_at, e.id), reverse=True)
+        return [
+            EmailSummary(
+                e.id, e.kind, e.to, e.subject, e.status, e.attempts, e.created_at, e.sent_at
+            )
+            for e in newest[:limit]
+        ]
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -255,6 +294,7 @@ class InMemoryUnitOfWork:
         self.usage = InMemoryUsageRepository()
         self.coupons = InMemoryCouponRepository()
         self.tax_rates = InMemoryTaxRateRepository()
+        self.emails = InMemoryEmailRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -24,6 +24,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanChangeRuleRepository,
     PiccoloPlanRepository,
 )
+from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCouponRepository,
     PiccoloCustomerRepository,
@@ -76,6 +77,7 @@ class PiccoloUnitOfWork:
         self.usage = PiccoloUsageRepository()
         self.coupons = PiccoloCouponRepository()
         self.tax_rates = PiccoloTaxRateRepository()
+        self.emails = PiccoloEmailRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
