@@ -41,6 +41,12 @@ class JobSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MailSettings:
+    smtp_url: str | None = None  # None: e-mails stay in the outbox (development)
+    mail_from: str = "billing@localhost"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
     secret_key: str
@@ -53,6 +59,7 @@ class Settings:
     log_level: str = "INFO"
     demo_data: bool = True
     billing: BillingConfig = field(default_factory=BillingConfig)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def is_development(self) -> bool:
@@ -134,6 +141,33 @@ def _billing(env: Mapping[str, str]) -> BillingConfig:
     return config
 
 
+def _mail(env: Mapping[str, str]) -> MailSettings:
+    from email.utils import parseaddr
+
+    from domain.adapters.mail_smtp import SmtpUrl, redact_url
+
+    smtp_url = env.get("SMTP_URL", "").strip() or None
+    if smtp_url is not None:
+        try:
+            SmtpUrl.parse(smtp_url)
+        except ValueError as exc:
+            raise SettingsError(f"SMTP_URL={redact_url(smtp_url)!r}: {exc}") from None
+    mail_from = env.get("MAIL_FROM", "").strip() or "billing@localhost"
+    address = parseaddr(mail_from)[1]
+    local, at, domain = address.partition("@")
+    if (
+        not (local and at and domain)
+        or "@" in domain
+        or any(c in mail_from for c in "\r\n")
+        or any(c.isspace() for c in address)
+    ):
+        raise SettingsError(
+            f"MAIL_FROM={mail_from!r}: expected an address, e.g. billing@example.com or "
+            "'Example Billing <billing@example.com>'"
+        )
+    return MailSettings(smtp_url=smtp_url, mail_from=mail_from)
+
+
 def _parse(env: Mapping[str, str]) -> Settings:
     raw_env = env.get("APP_ENV", "development").strip().lower()
     try:
@@ -211,4 +245,5 @@ def _parse(env: Mapping[str, str]) -> Settings:
         log_level=log_level,
         demo_data=_bool(env, "APP_DEMO_DATA", app_env is not Environment.PRODUCTION),
         billing=_billing(env),
+        mail=_mail(env),
     )
