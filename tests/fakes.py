@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -11,7 +12,13 @@ from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.jobs.model import JsonValue
-from domain.notifications.model import EmailSummary, OutboxEmail
+from domain.notifications.model import (
+    EmailKind,
+    EmailSummary,
+    OutboxEmail,
+    OutgoingMessage,
+    RenderedEmail,
+)
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -316,3 +323,28 @@ class InMemoryUnitOfWork:
 
     async def rollback(self) -> None:
         self.jobs.pending.clear()
+
+
+class FakeMailer:
+    """Records what it sends; ``fail_with`` makes every send raise that error instead."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.fail_with: BaseException | None = None
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(message)
+
+
+class FakeEmailRenderer:
+    """Renders ``<kind>: <sorted context>`` so tests see what the templates would receive."""
+
+    def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
+        facts = ", ".join(f"{k}={context[k]}" for k in sorted(context))
+        return RenderedEmail(
+            subject=f"{kind.value} for {context.get('customer_name', 'you')}",
+            text=f"{kind.value}: {facts}\n",
+            html=f"<p>{kind.value}: {facts}</p>\n",
+        )
