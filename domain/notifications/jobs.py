@@ -7,8 +7,8 @@ from domain.jobs.registry import JobRegistry
 from domain.notifications.ports import AttachmentResolver, EmailRenderer, Mailer
 from domain.notifications.service import SEND_JOB, send_email
 
-# 8 attempts with the runner's back-off (15 s doubling, capped at 1 h) span about 30 minutes of
-# mail-server trouble before an e-mail is marked failed and its job dead (staff may retry it).
+# 8 attempts with the runner's back-off (15 s doubling, half of it random) span 16 to 32 minutes
+# of mail-server trouble before an e-mail is marked failed and its job dead (staff may retry it).
 SEND_MAX_ATTEMPTS = 8
 
 
