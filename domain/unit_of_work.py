@@ -9,6 +9,7 @@ from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.documents.ports import InvoiceDocumentRepository
 from domain.jobs.ports import JobQueue
+from domain.notifications.ports import EmailRepository
 from domain.payments.ports import (
     DunningRepository,
     PaymentAttemptRepository,
@@ -75,6 +76,9 @@ class UnitOfWork(Protocol):
 
     @property
     def test_clocks(self) -> TestClockRepository: ...
+
+    @property
+    def emails(self) -> EmailRepository: ...
 
     @property
     def jobs(self) -> JobQueue: ...

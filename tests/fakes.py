@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -12,6 +13,13 @@ from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.documents.model import StoredInvoicePdf
 from domain.jobs.model import JsonValue
+from domain.notifications.model import (
+    EmailKind,
+    EmailSummary,
+    OutboxEmail,
+    OutgoingMessage,
+    RenderedEmail,
+)
 from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
 from domain.payments.model import PaymentAttempt, PaymentMethod
 from domain.pricing.tax_policy import JurisdictionRate
@@ -389,6 +397,44 @@ class InMemoryTestClockRepository:
         return []  # the in-memory unit of work keeps no link from invoices to clocks
 
 
+class InMemoryEmailRepository:
+    """The outbox with the database's rule: ``dedupe_key`` is unique."""
+
+    def __init__(self) -> None:
+        self.emails: dict[str, OutboxEmail] = {}
+
+    async def add(self, email: OutboxEmail) -> bool:
+        if any(e.dedupe_key == email.dedupe_key for e in self.emails.values()):
+            return False
+        self.emails[email.id] = email
+        return True
+
+    async def get(self, email_id: str) -> OutboxEmail | None:
+        return self.emails.get(email_id)
+
+    async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxEmail | None:
+        return next((e for e in self.emails.values() if e.dedupe_key == dedupe_key), None)
+
+    async def save(self, email: OutboxEmail) -> None:
+        stored = self.emails[email.id]
+        self.emails[email.id] = replace(
+            stored,
+            status=email.status,
+            attempts=email.attempts,
+            last_error=email.last_error,
+            sent_at=email.sent_at,
+        )
+
+    async def recent(self, *, limit: int = 100) -> list[EmailSummary]:
+        newest = sorted(self.emails.values(), key=lambda e: (e.created_at, e.id), reverse=True)
+        return [
+            EmailSummary(
+                e.id, e.kind, e.to, e.subject, e.status, e.attempts, e.created_at, e.sent_at
+            )
+            for e in newest[:limit]
+        ]
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -408,6 +454,7 @@ class InMemoryUnitOfWork:
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()
         self.test_clocks = InMemoryTestClockRepository()
+        self.emails = InMemoryEmailRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 
@@ -429,3 +476,28 @@ class InMemoryUnitOfWork:
 
     async def rollback(self) -> None:
         self.jobs.pending.clear()
+
+
+class FakeMailer:
+    """Records what it sends; ``fail_with`` makes every send raise that error instead."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.fail_with: BaseException | None = None
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(message)
+
+
+class FakeEmailRenderer:
+    """Renders ``<kind>: <sorted context>`` so tests see what the templates would receive."""
+
+    def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
+        facts = ", ".join(f"{k}={context[k]}" for k in sorted(context))
+        return RenderedEmail(
+            subject=f"{kind.value} for {context.get('customer_name', 'you')}",
+            text=f"{kind.value}: {facts}\n",
+            html=f"<p>{kind.value}: {facts}</p>\n",
+        )

@@ -17,17 +17,22 @@ from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 from piccolo.engine.base import Engine
 
 from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables
+from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
+from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
+from domain.notifications.ports import Mailer
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock, SystemClock
 from web.api.router import router as api_router
 from web.deps import DEPENDENCIES
+from web.dev.router import router as dev_router
 from web.errors import EXCEPTION_HANDLERS
 from web.health import show_health
 from web.jobs import build_registry
@@ -52,11 +57,20 @@ def create_app(
     registry: JobRegistry | None = None,
     start_runner: bool | None = None,
     gateway: PaymentGateway | None = None,
+    mailer: Mailer | None = None,
 ) -> Litestar:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
     gateway = gateway or make_gateway(settings.payments, engine)
-    registry = registry or build_registry(billing=settings.billing, gateway=gateway)
+    mailer = mailer or _default_mailer(settings)
+    email_renderer = JinjaEmailRenderer(
+        brand_name=settings.brand_name,
+        default_locale=settings.default_locale,
+        default_timezone=settings.default_timezone,
+    )
+    registry = registry or build_registry(
+        billing=settings.billing, gateway=gateway, mailer=mailer, email_renderer=email_renderer
+    )
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
         settings=settings,
@@ -121,8 +135,11 @@ def create_app(
         cache_control=CacheControlHeader(max_age=3600, public=True),
         include_in_schema=False,
     )
+    route_handlers: list[ControllerRouterHandler] = [public_router, api_router, show_health, static]
+    if settings.is_development:
+        route_handlers.append(dev_router)
     return Litestar(
-        route_handlers=[public_router, api_router, show_health, static],
+        route_handlers=route_handlers,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
@@ -141,3 +158,10 @@ def create_app(
         state=State({"runtime": runtime}),
         logging_config=None,  # web.logging_setup configures JSON logging for the process
     )
+
+
+def _default_mailer(settings: Settings) -> Mailer:
+    """SMTP when ``SMTP_URL`` is set; otherwise e-mails stay in the outbox (``/dev/outbox``)."""
+    if settings.mail.smtp_url:
+        return SmtpMailer(settings.mail.smtp_url, mail_from=settings.mail.mail_from)
+    return OutboxOnlyMailer()

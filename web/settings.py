@@ -49,6 +49,11 @@ class PaymentSettings:
     stripe_webhook_secret: str | None = None
 
 
+class MailSettings:
+    smtp_url: str | None = None  # None: e-mails stay in the outbox (development)
+    mail_from: str = "billing@localhost"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
@@ -63,6 +68,7 @@ class Settings:
     demo_data: bool = True
     billing: BillingConfig = field(default_factory=BillingConfig)
     payments: PaymentSettings = field(default_factory=PaymentSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def is_development(self) -> bool:
@@ -170,6 +176,33 @@ def _payments(env: Mapping[str, str]) -> PaymentSettings:
     )
 
 
+def _mail(env: Mapping[str, str]) -> MailSettings:
+    from email.utils import parseaddr
+
+    from domain.adapters.mail_smtp import SmtpUrl, redact_url
+
+    smtp_url = env.get("SMTP_URL", "").strip() or None
+    if smtp_url is not None:
+        try:
+            SmtpUrl.parse(smtp_url)
+        except ValueError as exc:
+            raise SettingsError(f"SMTP_URL={redact_url(smtp_url)!r}: {exc}") from None
+    mail_from = env.get("MAIL_FROM", "").strip() or "billing@localhost"
+    address = parseaddr(mail_from)[1]
+    local, at, domain = address.partition("@")
+    if (
+        not (local and at and domain)
+        or "@" in domain
+        or any(c in mail_from for c in "\r\n")
+        or any(c.isspace() for c in address)
+    ):
+        raise SettingsError(
+            f"MAIL_FROM={mail_from!r}: expected an address, e.g. billing@example.com or "
+            "'Example Billing <billing@example.com>'"
+        )
+    return MailSettings(smtp_url=smtp_url, mail_from=mail_from)
+
+
 def _parse(env: Mapping[str, str]) -> Settings:
     raw_env = env.get("APP_ENV", "development").strip().lower()
     try:
@@ -248,4 +281,5 @@ def _parse(env: Mapping[str, str]) -> Settings:
         demo_data=_bool(env, "APP_DEMO_DATA", app_env is not Environment.PRODUCTION),
         billing=_billing(env),
         payments=_payments(env),
+        mail=_mail(env),
     )

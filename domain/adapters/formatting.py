@@ -1,9 +1,10 @@
-"""The Jinja filters every template uses (``money``, ``date_local``), free of any web framework so
-that the web pages and the PDF renderer format amounts and dates the same way.
+"""Display formatting shared by every renderer (web pages, e-mails, PDFs): money and instants
+through Babel, per locale and time zone.
 
-Templates never format by hand: amounts go through ``|money`` (Babel, per locale) and instants
-through ``|date_local`` (converted to the viewer's time zone here only). The locale and the time
-zone come from the template context (``locale``/``default_locale``, ``timezone``/
+Templates never format by hand: amounts go through ``|money`` and instants through
+``|date_local`` (converted to the viewer's time zone here only). ``format_money`` and
+``format_instant`` are the pure functions; the Jinja filters wrap them, reading the locale and
+time zone from the template context (``locale``/``default_locale``, ``timezone``/
 ``default_timezone``).
 """
 
@@ -21,6 +22,34 @@ from jinja2 import Environment, pass_context
 from domain.shared.money import Money, UnitPrice
 
 
+def format_money(value: Money | UnitPrice | None, *, locale: str) -> str:
+    """Amounts as "$1,234.50" / "1.234,50 €" per locale; a unit price keeps its extra decimals
+    (0.05 cents = "$0.0005"); ``None`` is the empty string."""
+    if value is None:
+        return ""
+    if isinstance(value, UnitPrice):
+        return format_currency(
+            value.major, value.currency.code, locale=locale, decimal_quantization=False
+        )
+    return format_currency(value.major, value.currency.code, locale=locale)
+
+
+def format_instant(
+    value: datetime | date | None, *, locale: str, timezone: str, style: str = "medium"
+) -> str:
+    """An instant in a time zone (``style`` is a Babel format, or "date" for the date alone);
+    a ``date`` has no zone and is formatted as is."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        tz = ZoneInfo(timezone)
+        local = value.astimezone(tz)
+        if style == "date":
+            return format_date(local.date(), format="medium", locale=locale)
+        return format_datetime(local, format=style, tzinfo=tz, locale=locale)
+    return format_date(value, format=style if style != "date" else "medium", locale=locale)
+
+
 def _locale(context: Mapping[str, Any]) -> str:
     return str(context.get("locale") or context.get("default_locale") or "en_US")
 
@@ -28,14 +57,7 @@ def _locale(context: Mapping[str, Any]) -> str:
 @pass_context
 def money_filter(context: Mapping[str, Any], value: Money | UnitPrice | None) -> str:
     """``{{ invoice.total|money }}`` -> "$1,234.50" / "1.234,50 €" per the viewer's locale."""
-    if value is None:
-        return ""
-    if isinstance(value, UnitPrice):
-        # a unit price may carry more decimals than the currency (0.05 cents = $0.0005)
-        return format_currency(
-            value.major, value.currency.code, locale=_locale(context), decimal_quantization=False
-        )
-    return format_currency(value.major, value.currency.code, locale=_locale(context))
+    return format_money(value, locale=_locale(context))
 
 
 @pass_context
@@ -43,16 +65,8 @@ def date_local_filter(
     context: Mapping[str, Any], value: datetime | date | None, style: str = "medium"
 ) -> str:
     """Format an instant in the viewer's time zone (``timezone`` in the context, else the default)."""
-    if value is None:
-        return ""
-    locale = _locale(context)
-    if isinstance(value, datetime):
-        tz = ZoneInfo(str(context.get("timezone") or context.get("default_timezone") or "UTC"))
-        local = value.astimezone(tz)
-        if style == "date":
-            return format_date(local.date(), format="medium", locale=locale)
-        return format_datetime(local, format=style, tzinfo=tz, locale=locale)
-    return format_date(value, format=style if style != "date" else "medium", locale=locale)
+    tz = str(context.get("timezone") or context.get("default_timezone") or "UTC")
+    return format_instant(value, locale=_locale(context), timezone=tz, style=style)
 
 
 def install_filters(env: Environment) -> None:

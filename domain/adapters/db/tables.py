@@ -382,6 +382,27 @@ class TestClockTable(Table, tablename="test_clock"):
     created_at = Timestamptz(default=None, null=True)
 
 
+class OutboxEmailTable(Table, tablename="outbox_email"):
+    """An e-mail as rendered when it was queued, and its delivery state. ``attachments`` is a
+    JSON list of ``{filename, content_type, content_b64}`` (carried) or ``{filename,
+    content_type, ref_kind, ref}`` (resolved at send time)."""
+
+    id = Varchar(length=36, primary_key=True)
+    kind = Varchar(length=40)
+    recipient = Varchar(length=254)
+    subject = Text(default="")
+    text_body = Text(default="")
+    html_body = Text(default="")
+    attachments = JSON(default=[])
+    status = Varchar(length=10, index=True)
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    # "<kind>:<what it is about>": the same notice is never queued twice
+    dedupe_key = Varchar(length=200, unique=True)
+    created_at = Timestamptz(default=None, null=True, index=True)
+    sent_at = Timestamptz(default=None, null=True)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
@@ -406,6 +427,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DunningCaseTable,
     DunningPolicyTable,
     TestClockTable,
+    OutboxEmailTable,
 )
 
 

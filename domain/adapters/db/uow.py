@@ -25,6 +25,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanRepository,
 )
 from domain.adapters.db.repositories.documents import PiccoloInvoiceDocumentRepository
+from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.payments import (
     PiccoloDunningRepository,
     PiccoloPaymentAttemptRepository,
@@ -88,6 +89,7 @@ class PiccoloUnitOfWork:
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()
         self.test_clocks = PiccoloTestClockRepository()
+        self.emails = PiccoloEmailRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

@@ -56,3 +56,30 @@ def test_postgres_url_is_recognised() -> None:
     settings = Settings.from_env({"DATABASE_URL": "postgresql://app:secret@db:5432/billing"})
     assert settings.database.url.backend == "postgres"
     assert settings.database.url.display == "postgresql://app:***@db:5432/billing"
+
+
+def test_mail_settings_default_to_the_outbox_and_a_local_sender() -> None:
+    settings = Settings.from_env({})
+    assert settings.mail.smtp_url is None
+    assert settings.mail.mail_from == "billing@localhost"
+    configured = Settings.from_env(
+        {"SMTP_URL": "smtps://u:p@mail.example.com", "MAIL_FROM": "Billing <b@example.com>"}
+    )
+    assert configured.mail.smtp_url == "smtps://u:p@mail.example.com"
+    assert configured.mail.mail_from == "Billing <b@example.com>"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SMTP_URL": "http://mail.example.com"}, "SMTP_URL='http://mail.example.com': expected"),
+        ({"SMTP_URL": "smtp://u:secret@:25"}, "SMTP_URL='smtp://"),
+        ({"MAIL_FROM": "billing"}, "MAIL_FROM='billing': expected an address"),
+        ({"MAIL_FROM": "a@b.c\r\nBcc: x@y.z"}, "MAIL_FROM="),
+    ],
+)
+def test_bad_mail_settings_are_refused(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(env)
+    assert str(err.value).startswith(message)
+    assert "secret" not in str(err.value)

@@ -1,0 +1,80 @@
+"""The ``EmailRenderer`` on Jinja2: ``templates/emails/<kind>.subject.txt|.txt|.html``.
+
+HTML is autoescaped, text and subject are not; a variable the template reads but the context
+lacks is an error (``StrictUndefined``), never an empty string in a customer's inbox. Amounts and
+instants go through the same Babel formatting as the web pages (``|money``, ``|date_local``).
+This module must not import ``web`` (the import contract): it finds the templates itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+
+from domain.adapters.formatting import format_instant, format_money
+from domain.notifications.model import EmailKind, RenderedEmail
+from domain.shared.money import Money, UnitPrice
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _locale(context: Mapping[str, Any]) -> str:
+    return str(context.get("locale") or context.get("default_locale") or "en_US")
+
+
+@pass_context
+def _money(context: Mapping[str, Any], value: Money | UnitPrice | None) -> str:
+    return format_money(value, locale=_locale(context))
+
+
+@pass_context
+def _date_local(
+    context: Mapping[str, Any], value: datetime | date | None, style: str = "medium"
+) -> str:
+    tz = str(context.get("timezone") or context.get("default_timezone") or "UTC")
+    return format_instant(value, locale=_locale(context), timezone=tz, style=style)
+
+
+class JinjaEmailRenderer:
+    def __init__(
+        self,
+        *,
+        brand_name: str,
+        default_locale: str = "en_US",
+        default_timezone: str = "UTC",
+        template_dir: Path = TEMPLATE_DIR,
+    ) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(template_dir),
+            autoescape=select_autoescape(["html"], default_for_string=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._env.filters["money"] = _money
+        self._env.filters["date_local"] = _date_local
+        self._env.globals.update(
+            brand_name=brand_name,
+            default_locale=default_locale,
+            default_timezone=default_timezone,
+        )
+
+    def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
+        values = {"kind": kind.value, **context}
+        base = f"emails/{kind.value}"
+        subject = self._env.get_template(f"{base}.subject.txt").render(values)
+        text = self._env.get_template(f"{base}.txt").render(values)
+        html = self._env.get_template(f"{base}.html").render(values)
+        lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        return RenderedEmail(
+            subject=" ".join(subject.split()),
+            text=_BLANK_RUNS.sub("\n\n", lines) + "\n",
+            html=html.strip() + "\n",
+        )

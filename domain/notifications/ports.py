@@ -1,0 +1,59 @@
+"""What notifications need from the outside: storage, template rendering, delivery, and the
+documents an attachment reference points at."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from domain.notifications.model import (
+    Attachment,
+    AttachmentRef,
+    EmailKind,
+    EmailSummary,
+    OutboxEmail,
+    OutgoingMessage,
+    RenderedEmail,
+)
+
+
+class EmailRepository(Protocol):
+    """``uow.emails``: the outbox."""
+
+    async def add(self, email: OutboxEmail) -> bool:
+        """Store a new e-mail; ``False`` (and nothing stored) when its ``dedupe_key`` exists,
+        also when another transaction stored it a moment ago."""
+        ...
+
+    async def get(self, email_id: str) -> OutboxEmail | None: ...
+
+    async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxEmail | None: ...
+
+    async def save(self, email: OutboxEmail) -> None:
+        """Store a delivery outcome: status, attempts, last error, sent instant."""
+        ...
+
+    async def recent(self, *, limit: int = 100) -> list[EmailSummary]:
+        """Newest first."""
+        ...
+
+
+class EmailRenderer(Protocol):
+    def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
+        """Subject (one line), plain text and HTML of a notice from its templates."""
+        ...
+
+
+class Mailer(Protocol):
+    async def send(self, message: OutgoingMessage) -> None:
+        """Deliver one message. Raises ``TransientError`` when a later attempt may succeed (the
+        server is down, a 4xx reply) and another ``DomainError`` when it never will (a 5xx
+        refusal)."""
+        ...
+
+
+class AttachmentResolver(Protocol):
+    async def resolve(self, ref: AttachmentRef) -> Attachment:
+        """The file an attachment reference names (an invoice's PDF); ``NotFound`` if there is
+        none, ``TransientError`` if it is not ready yet."""
+        ...

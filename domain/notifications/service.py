@@ -1,0 +1,205 @@
+"""Use cases of the e-mail outbox: queue a notice (rendered, stored and its delivery job enqueued
+in the caller's transaction) and send one (the job), plus the outbox reads.
+
+Delivery is at-least-once: if the mail server accepted a message but recording it failed, the
+retry sends it again with the same Message-ID (receiving systems treat it as a duplicate).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from domain.notifications.errors import NotificationErrorCode
+from domain.notifications.model import (
+    CONTEXT_KEYS,
+    Attachment,
+    AttachmentRef,
+    EmailDetail,
+    EmailKind,
+    EmailStatus,
+    EmailSummary,
+    OutboxEmail,
+    OutgoingMessage,
+)
+from domain.notifications.ports import AttachmentResolver, EmailRenderer, Mailer
+from domain.shared.clock import Clock
+from domain.shared.errors import DomainError, NotFound, TransientError, ValidationFailed
+from domain.shared.ids import new_id
+from domain.unit_of_work import UnitOfWork
+
+SEND_JOB = "notifications.send_email"
+
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+_CONTENT_TYPE = re.compile(r"[a-z0-9.+-]+/[a-z0-9.+-]+")
+
+
+def _check_recipient(to: str) -> str:
+    address = to.strip()
+    if not _ADDRESS.fullmatch(address) or len(address) > 254:
+        raise ValidationFailed(
+            {"to": f"not an e-mail address: {to!r}"}, code=NotificationErrorCode.BAD_RECIPIENT
+        )
+    return address
+
+
+def _check_attachments(
+    attachments: Iterable[Attachment | AttachmentRef],
+) -> tuple[Attachment | AttachmentRef, ...]:
+    checked = tuple(attachments)
+    for a in checked:
+        name_ok = a.filename.strip() and not any(c in a.filename for c in "\r\n/\\\0")
+        if not name_ok or not _CONTENT_TYPE.fullmatch(a.content_type):
+            raise ValidationFailed(
+                {"attachments": f"bad attachment {a.filename!r} ({a.content_type})"},
+                code=NotificationErrorCode.BAD_ATTACHMENT,
+            )
+    return checked
+
+
+async def queue_email(
+    kind: EmailKind,
+    *,
+    to: str,
+    context: Mapping[str, Any],
+    dedupe_key: str,
+    uow: UnitOfWork,
+    clock: Clock,
+    renderer: EmailRenderer,
+    attachments: Iterable[Attachment | AttachmentRef] = (),
+) -> OutboxEmail | None:
+    """Render a notice and put it in the outbox with its delivery job, in one transaction (the
+    caller's, when called from inside another use case).
+
+    The same ``dedupe_key`` is never queued twice: a second call returns ``None`` and changes
+    nothing, also when two transactions race (the key is unique in storage). The context must
+    hold every key the kind's templates read (``CONTEXT_KEYS``); the e-mail is rendered now, so
+    the outbox keeps what the customer receives even if templates change later.
+    """
+    address = _check_recipient(to)
+    missing = CONTEXT_KEYS[kind] - context.keys()
+    if missing:
+        raise ValidationFailed(
+            {"context": f"{kind.value} needs {', '.join(sorted(missing))}"},
+            code=NotificationErrorCode.MISSING_CONTEXT,
+        )
+    files = _check_attachments(attachments)
+    async with uow:
+        if await uow.emails.get_by_dedupe_key(dedupe_key) is not None:
+            return None
+        rendered = renderer.render(kind, context)
+        email = OutboxEmail(
+            id=new_id(),
+            kind=kind,
+            to=address,
+            subject=rendered.subject,
+            text_body=rendered.text,
+            html_body=rendered.html,
+            attachments=files,
+            status=EmailStatus.QUEUED,
+            attempts=0,
+            last_error=None,
+            dedupe_key=dedupe_key,
+            created_at=clock.now(),
+        )
+        if not await uow.emails.add(email):
+            return None  # queued by a concurrent transaction since we looked
+        uow.jobs.enqueue(SEND_JOB, unique_key=email.id, email_id=email.id)
+        await uow.commit()
+    return email
+
+
+async def _resolve(
+    email: OutboxEmail, resolver: AttachmentResolver | None
+) -> tuple[Attachment, ...]:
+    files: list[Attachment] = []
+    for a in email.attachments:
+        if isinstance(a, Attachment):
+            files.append(a)
+        elif resolver is None:
+            raise DomainError(
+                f"no resolver for the attachment {a.kind}:{a.ref}",
+                code=NotificationErrorCode.UNRESOLVED_ATTACHMENT,
+            )
+        else:
+            files.append(await resolver.resolve(a))
+    return tuple(files)
+
+
+async def send_email(
+    email_id: str,
+    *,
+    uow: Callable[[], UnitOfWork],
+    mailer: Mailer,
+    clock: Clock,
+    resolver: AttachmentResolver | None = None,
+    final_attempt: bool = False,
+) -> OutboxEmail:
+    """Deliver a queued e-mail and mark it sent; an e-mail already sent is left alone (the job
+    may run twice).
+
+    ``uow`` is a factory: the e-mail is read in one transaction and the outcome recorded in
+    another, so no database transaction stays open while the mail server talks. A failure is
+    recorded on the e-mail (attempts, last error) and raised as ``TransientError`` so the job
+    retries; on the ``final_attempt``, or when the server refuses the message for good (a
+    non-transient ``DomainError``), the e-mail is marked failed. A failed e-mail whose job staff
+    retry is sent again.
+    """
+    async with uow() as reader:
+        email = await reader.emails.get(email_id)
+    if email is None:
+        raise NotFound(f"no e-mail {email_id}", code=NotificationErrorCode.UNKNOWN_EMAIL)
+    if email.is_sent:
+        return email
+    try:
+        message = OutgoingMessage(
+            email_id=email.id,
+            to=email.to,
+            subject=email.subject,
+            text=email.text_body,
+            html=email.html_body,
+            attachments=await _resolve(email, resolver),
+        )
+        await mailer.send(message)
+    except TransientError as exc:
+        await _record(email_id, uow, f"{exc.code}: {exc.message}", final=final_attempt)
+        raise
+    except DomainError as exc:
+        await _record(email_id, uow, f"{exc.code}: {exc.message}", final=True)
+        raise
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        await _record(email_id, uow, error, final=final_attempt)
+        raise TransientError(error, code=NotificationErrorCode.SEND_FAILED) from exc
+    async with uow() as tx:
+        current = await tx.emails.get(email_id)
+        if current is None or current.is_sent:
+            return current or email
+        sent = current.mark_sent(at=clock.now())
+        await tx.emails.save(sent)
+        await tx.commit()
+    return sent
+
+
+async def _record(email_id: str, uow: Callable[[], UnitOfWork], error: str, *, final: bool) -> None:
+    async with uow() as tx:
+        current = await tx.emails.get(email_id)
+        if current is None or current.is_sent:
+            return
+        await tx.emails.save(current.record_failure(error, final=final))
+        await tx.commit()
+
+
+async def list_outbox(*, uow: UnitOfWork, limit: int = 100) -> list[EmailSummary]:
+    """The outbox, newest first (the development outbox page)."""
+    async with uow:
+        return await uow.emails.recent(limit=limit)
+
+
+async def show_email(email_id: str, *, uow: UnitOfWork) -> EmailDetail:
+    async with uow:
+        email = await uow.emails.get(email_id)
+    if email is None:
+        raise NotFound(f"no e-mail {email_id}", code=NotificationErrorCode.UNKNOWN_EMAIL)
+    return EmailDetail.of(email)
