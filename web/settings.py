@@ -49,6 +49,7 @@ class PaymentSettings:
     stripe_webhook_secret: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
 class MailSettings:
     smtp_url: str | None = None  # None: e-mails stay in the outbox (development)
     mail_from: str = "billing@localhost"
