@@ -69,7 +69,11 @@ def create_app(
         default_timezone=settings.default_timezone,
     )
     registry = registry or build_registry(
-        billing=settings.billing, gateway=gateway, mailer=mailer, email_renderer=email_renderer
+        billing=settings.billing,
+        gateway=gateway,
+        mailer=mailer,
+        email_renderer=email_renderer,
+        public_url=settings.public_url,
     )
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from domain.adapters.mail_smtp import OutboxOnlyMailer
+from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
 from domain.documents import jobs as document_jobs
+from domain.documents.attachments import InvoicePdfAttachments
 from domain.documents.invoice_document import DEMO_SELLER, Seller
 from domain.documents.ports import InvoicePdfRenderer
 from domain.jobs import housekeeping
@@ -27,17 +29,31 @@ def build_registry(
     seller: Seller | None = None,
     mailer: Mailer | None = None,
     email_renderer: EmailRenderer | None = None,
+    public_url: str = "http://127.0.0.1:8000",
 ) -> JobRegistry:
     """The app's jobs. ``renderer`` defaults to WeasyPrint (loaded on its first render only) and
     ``seller`` to the demo seller; without a ``mailer`` e-mails are sent nowhere (they stay in
     the outbox)."""
     registry = JobRegistry()
     billing = billing or BillingConfig()
+    pdf_renderer = renderer or WeasyPrintInvoiceRenderer()
+    pdf_seller = seller or DEMO_SELLER
     configured = (
         subscription_jobs.build_jobs(billing),
         payment_jobs.build_jobs(billing, gateway),
-        document_jobs.build_jobs(renderer or WeasyPrintInvoiceRenderer(), seller or DEMO_SELLER),
-        notification_jobs.build_jobs(mailer or OutboxOnlyMailer(), renderer=email_renderer),
+        document_jobs.build_jobs(pdf_renderer, pdf_seller),
+        notification_jobs.build_jobs(
+            mailer or OutboxOnlyMailer(),
+            renderer=email_renderer
+            or JinjaEmailRenderer(
+                brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
+            ),
+            resolver_factory=lambda ctx: InvoicePdfAttachments(
+                uow=ctx.uow, renderer=pdf_renderer, seller=pdf_seller, clock=ctx.clock
+            ),
+            config=billing,
+            public_url=public_url,
+        ),
     )
     for module_registry in (*JOB_MODULE_REGISTRIES, *configured, *extra):
         registry.merge(module_registry)

@@ -62,6 +62,7 @@ class Settings:
     database: DatabaseSettings
     jobs: JobSettings = field(default_factory=JobSettings)
     brand_name: str = "Tessera"
+    public_url: str = "http://127.0.0.1:8000"  # links in e-mails and PDFs
     default_currency: str = "USD"
     default_locale: str = "en_US"
     default_timezone: str = "UTC"
@@ -119,6 +120,15 @@ def _number(
     if maximum is not None and value > maximum:
         raise SettingsError(f"{name}={raw!r}: must be at most {maximum:g}")
     return value
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    url = env.get("APP_PUBLIC_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+        raise SettingsError(
+            f"APP_PUBLIC_URL={url!r}: an http(s) URL such as https://billing.example.com"
+        )
+    return url
 
 
 def _billing(env: Mapping[str, str]) -> BillingConfig:
@@ -275,6 +285,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
             ),
         ),
         brand_name=env.get("APP_BRAND_NAME", "Tessera").strip() or "Tessera",
+        public_url=_public_url(env),
         default_currency=Currency.of(currency).code,
         default_locale=locale,
         default_timezone=tz,

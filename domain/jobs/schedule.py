@@ -76,5 +76,6 @@ def tick_key(entry: ScheduleEntry, tick: datetime) -> str:
 SCHEDULE: tuple[ScheduleEntry, ...] = (
     Every(5, "subscriptions.renew_due"),
     Every(15, "dunning.run"),
+    Daily(time(8, 0), "notifications.scan_notices"),
     Daily(time(3, 30), "jobs.purge_finished"),
 )

@@ -77,6 +77,34 @@ async def queue_email(
     hold every key the kind's templates read (``CONTEXT_KEYS``); the e-mail is rendered now, so
     the outbox keeps what the customer receives even if templates change later.
     """
+    async with uow:
+        email = await queue_email_in(
+            uow,
+            kind,
+            to=to,
+            context=context,
+            dedupe_key=dedupe_key,
+            clock=clock,
+            renderer=renderer,
+            attachments=attachments,
+        )
+        if email is not None:
+            await uow.commit()
+    return email
+
+
+async def queue_email_in(
+    uow: UnitOfWork,
+    kind: EmailKind,
+    *,
+    to: str,
+    context: Mapping[str, Any],
+    dedupe_key: str,
+    clock: Clock,
+    renderer: EmailRenderer,
+    attachments: Iterable[Attachment | AttachmentRef] = (),
+) -> OutboxEmail | None:
+    """``queue_email`` inside a transaction the caller holds (and commits)."""
     address = _check_recipient(to)
     missing = CONTEXT_KEYS[kind] - context.keys()
     if missing:
@@ -85,28 +113,26 @@ async def queue_email(
             code=NotificationErrorCode.MISSING_CONTEXT,
         )
     files = _check_attachments(attachments)
-    async with uow:
-        if await uow.emails.get_by_dedupe_key(dedupe_key) is not None:
-            return None
-        rendered = renderer.render(kind, context)
-        email = OutboxEmail(
-            id=new_id(),
-            kind=kind,
-            to=address,
-            subject=rendered.subject,
-            text_body=rendered.text,
-            html_body=rendered.html,
-            attachments=files,
-            status=EmailStatus.QUEUED,
-            attempts=0,
-            last_error=None,
-            dedupe_key=dedupe_key,
-            created_at=clock.now(),
-        )
-        if not await uow.emails.add(email):
-            return None  # queued by a concurrent transaction since we looked
-        uow.jobs.enqueue(SEND_JOB, unique_key=email.id, email_id=email.id)
-        await uow.commit()
+    if await uow.emails.get_by_dedupe_key(dedupe_key) is not None:
+        return None
+    rendered = renderer.render(kind, context)
+    email = OutboxEmail(
+        id=new_id(),
+        kind=kind,
+        to=address,
+        subject=rendered.subject,
+        text_body=rendered.text,
+        html_body=rendered.html,
+        attachments=files,
+        status=EmailStatus.QUEUED,
+        attempts=0,
+        last_error=None,
+        dedupe_key=dedupe_key,
+        created_at=clock.now(),
+    )
+    if not await uow.emails.add(email):
+        return None  # queued by a concurrent transaction since we looked
+    uow.jobs.enqueue(SEND_JOB, unique_key=email.id, email_id=email.id)
     return email
 
 

@@ -24,6 +24,8 @@ from domain.billing.engine import ENDED, SubscriptionStatus, Timing
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import BillingReason, IssuedInvoice
 from domain.billing.model import InvoiceStatus
+from domain.notifications.later import notify_later
+from domain.notifications.model import EmailKind, dedupe_key
 from domain.payments.dunning import (
     DunningCase,
     FinalInvoiceAction,
@@ -48,6 +50,8 @@ from domain.shared.money import Money
 from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.service import _run_in
 from domain.unit_of_work import UnitOfWork
+
+RENDER_PDF_JOB = "documents.render_invoice_pdf"
 
 UowFactory = Callable[[], UnitOfWork]
 COLLECT_JOB = "payments.collect_invoice"
@@ -269,12 +273,28 @@ async def _record(
     if result.status is ChargeStatus.SUCCEEDED:
         issued = issued.mark_paid(now)
         await uow.invoices.update_state(issued)
+        uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:paid", invoice_id=issued.id)
+        notify_later(
+            uow,
+            EmailKind.RECEIPT,
+            customer_id=attempt.customer_id,
+            key=dedupe_key(EmailKind.RECEIPT, issued.id),
+            invoice_id=issued.id,
+        )
         await _subscription_event(uow, issued, "payment_succeeded", now, config)
         case = await uow.dunning.get(issued.id)
         if case is not None:
             await uow.dunning.save(recovered(case, now=now))
         return CollectionResult(done, issued)
     if result.status is ChargeStatus.REQUIRES_ACTION:
+        notify_later(
+            uow,
+            EmailKind.PAYMENT_ACTION_REQUIRED,
+            customer_id=attempt.customer_id,
+            key=dedupe_key(EmailKind.PAYMENT_ACTION_REQUIRED, issued.id, str(attempt.number)),
+            invoice_id=issued.id,
+            action_url=result.action_url or "",
+        )
         return CollectionResult(done, issued)
     return await _failed(uow, issued, done, now, config, hard=result.hard_decline)
 
@@ -308,6 +328,15 @@ async def _failed(
         test_clock_id=sub.test_clock_id if sub is not None else None,
     )
     await uow.dunning.save(outcome.case)
+    for notice in outcome.notices:
+        kind = EmailKind(notice.value)
+        notify_later(
+            uow,
+            kind,
+            customer_id=issued.customer_id,
+            key=dedupe_key(kind, issued.id, str(outcome.case.failures)),
+            invoice_id=issued.id,
+        )
     if outcome.final:
         issued = await _final_action(uow, issued, now, config)
     return CollectionResult(attempt, issued, outcome.notices)

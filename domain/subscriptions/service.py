@@ -38,6 +38,8 @@ from domain.billing.service import issue_invoice_in
 from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
 from domain.catalog.rules import check_addon_attachable
+from domain.notifications.later import notify_later
+from domain.notifications.model import EmailKind, dedupe_key
 from domain.pricing.coupons import check_redeemable
 from domain.pricing.tax_policy import check_vat_id, decide_tax
 from domain.pricing.totals import TaxRate
@@ -49,6 +51,8 @@ from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
 from domain.unit_of_work import UnitOfWork
+
+RENDER_PDF_JOB = "documents.render_invoice_pdf"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 QUOTE_VALIDITY = timedelta(hours=1)
@@ -851,6 +855,45 @@ async def record_usage(
 
 
 # -- reads ----------------------------------------------------------------------------------------
+async def upcoming_invoices(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    months: int = 12,
+    as_customer: CustomerId | None = None,
+) -> list[Invoice]:
+    """The invoices the subscription will issue over the next ``months`` as things stand
+    (renewals, scheduled changes, a trial's end, a coupon running out), computed by running
+    the engine forward on a copy: nothing is written."""
+    async with uow:
+        return await upcoming_invoices_in(
+            uow, subscription_id, now=clock.now(), config=config, months=months,
+            as_customer=as_customer,
+        )  # fmt: skip
+
+
+async def upcoming_invoices_in(
+    uow: UnitOfWork,
+    subscription_id: SubscriptionId,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    months: int = 12,
+    as_customer: CustomerId | None = None,
+) -> list[Invoice]:
+    """``upcoming_invoices`` inside a transaction the caller holds."""
+    sub = await _subscription(uow, subscription_id, as_customer)
+    customer = await _customer(uow, sub.customer_id)
+    engine = await _load_engine(uow, sub, customer, config)
+    engine.advance_to(now)
+    already = len(engine.invoices)
+    horizon = now + timedelta(days=31 * months)
+    engine.advance_to(horizon)
+    return [i for i in engine.invoices[already:] if i.issued_at <= horizon]
+
+
 async def get_subscription(
     subscription_id: SubscriptionId,
     *,
@@ -1061,9 +1104,54 @@ async def _store(
         )
     saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)
     await uow.subscriptions.save(saved)
+    for stored in issued:
+        uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{stored.id}:issued", invoice_id=stored.id)
+    await _notices(uow, sub, saved, now)
     if engine.balance != customer.balance_minor:
         await uow.customers.save(replace(customer, balance_minor=engine.balance))
     return Outcome(saved, tuple(issued), tuple(notes))
+
+
+async def _notices(
+    uow: UnitOfWork, before: Subscription, after: Subscription, now: datetime
+) -> None:
+    """The notices a change of state calls for (a new subscription gets the welcome notice
+    from checkout, not from here)."""
+    if before.version == 0:
+        return
+    kind: EmailKind | None = None
+    ended_now = (
+        after.status is SubscriptionStatus.CANCELED
+        and before.status is not after.status
+        and not before.cancel_at_period_end  # that one was announced when it was scheduled
+    )
+    if ended_now or (after.cancel_at_period_end and not before.cancel_at_period_end):
+        kind = EmailKind.SUBSCRIPTION_CANCELED
+    elif after.status is SubscriptionStatus.PAUSED and before.status is not after.status:
+        kind = EmailKind.SUBSCRIPTION_PAUSED
+    elif before.status is SubscriptionStatus.PAUSED and after.status is SubscriptionStatus.ACTIVE:
+        kind = EmailKind.SUBSCRIPTION_RESUMED
+    if kind is not None:
+        notify_later(
+            uow,
+            kind,
+            customer_id=after.customer_id,
+            key=dedupe_key(kind, after.id, now),
+            subscription_id=after.id,
+        )
+    if after.plan_id != before.plan_id:
+        old, new = await uow.plans.get(before.plan_id), await uow.plans.get(after.plan_id)
+        if old is not None and new is not None and old.code != new.code:
+            notify_later(
+                uow,
+                EmailKind.PLAN_CHANGED,
+                customer_id=after.customer_id,
+                key=dedupe_key(EmailKind.PLAN_CHANGED, after.id, now),
+                subscription_id=after.id,
+                old_plan_name=old.name,
+                new_plan_name=new.name,
+                effective_at=now.isoformat(),
+            )
 
 
 def _snapshot_of(customer: Customer) -> CustomerSnapshot:

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import (
+    InvoiceDocumentTable,
     InvoiceTable,
+    OutboxEmailTable,
     PaymentAttemptTable,
     SandboxPaymentTable,
 )
@@ -107,6 +110,11 @@ async def test_a_year_of_monthly_renewals_is_invoiced_and_charged_once_each(
     assert len({a["idempotency_key"] for a in attempts}) == len(attempts) == 12
     sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.ACTIVE
+    receipts = await OutboxEmailTable.select().where(OutboxEmailTable.kind == "receipt")
+    assert len(receipts) == 12 and {r["status"] for r in receipts} == {"sent"}
+    assert len({r["dedupe_key"] for r in receipts}) == 12
+    assert {r["recipient"] for r in receipts} == {"ada@example.test"}
+    assert await InvoiceDocumentTable.count() == 12  # every invoice's PDF, as paid
 
 
 async def test_a_card_failing_from_month_four_follows_dunning_to_the_final_action(
@@ -134,6 +142,13 @@ async def test_a_card_failing_from_month_four_follows_dunning_to_the_final_actio
     assert {a["status"] for a in attempts} == {"declined"}
     sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.CANCELED  # the default final action
+    notices = await OutboxEmailTable.select(OutboxEmailTable.kind).order_by(
+        OutboxEmailTable.created_at
+    )
+    kinds = [n["kind"] for n in notices if n["kind"] != "receipt"]
+    # a notice at each failure, the last chance with the last retry, then the cancellation
+    assert Counter(kinds) == {"payment_failed": 4, "last_chance": 1, "subscription_canceled": 1}
+    assert kinds[-1] == "subscription_canceled"
     assert (await world.invoices())[3]["status"] == "uncollectible"
     uow = world.uow()
     async with uow:
