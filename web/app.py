@@ -23,8 +23,6 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables
-from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
-from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.notifications.ports import Mailer
@@ -35,7 +33,7 @@ from web.deps import DEPENDENCIES
 from web.dev.router import router as dev_router
 from web.errors import EXCEPTION_HANDLERS
 from web.health import show_health
-from web.jobs import build_registry
+from web.jobs import registry_for
 from web.middleware import request_context_middleware, security_headers_middleware
 from web.payments import make_gateway
 from web.public.router import router as public_router
@@ -62,19 +60,7 @@ def create_app(
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
     gateway = gateway or make_gateway(settings.payments, engine)
-    mailer = mailer or _default_mailer(settings)
-    email_renderer = JinjaEmailRenderer(
-        brand_name=settings.brand_name,
-        default_locale=settings.default_locale,
-        default_timezone=settings.default_timezone,
-    )
-    registry = registry or build_registry(
-        billing=settings.billing,
-        gateway=gateway,
-        mailer=mailer,
-        email_renderer=email_renderer,
-        public_url=settings.public_url,
-    )
+    registry = registry or registry_for(settings, gateway=gateway, mailer=mailer)
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
         settings=settings,
@@ -162,10 +148,3 @@ def create_app(
         state=State({"runtime": runtime}),
         logging_config=None,  # web.logging_setup configures JSON logging for the process
     )
-
-
-def _default_mailer(settings: Settings) -> Mailer:
-    """SMTP when ``SMTP_URL`` is set; otherwise e-mails stay in the outbox (``/dev/outbox``)."""
-    if settings.mail.smtp_url:
-        return SmtpMailer(settings.mail.smtp_url, mail_from=settings.mail.mail_from)
-    return OutboxOnlyMailer()

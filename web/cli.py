@@ -1,4 +1,5 @@
-"""Command line: ``python -m web.cli {serve,migrate,seed-demo,worker,check}``.
+"""Command line: ``python -m web.cli {serve,migrate,seed-demo,worker,check}``, and the billing
+commands in ``web/cli_billing.py`` (``clock``, ``customer``, ``subscribe``, ``renew``).
 
 Every command validates the settings and the database first and reports a problem as one line
 on stderr with exit status 2 (no traceback).
@@ -26,8 +27,10 @@ from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
 from domain.shared.clock import SystemClock
-from web.jobs import build_registry
+from web import cli_billing
+from web.jobs import build_registry, registry_for
 from web.logging_setup import configure_logging
+from web.payments import make_gateway
 from web.settings import Settings, SettingsError
 
 
@@ -111,7 +114,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         await check_connection(engine, settings.database.url)
         await start_pool(engine, max_size=settings.database.pool_size)
         clock = SystemClock()
-        registry = build_registry()
+        registry = registry_for(settings, gateway=make_gateway(settings.payments, engine))
         runner = JobRunner(
             store=PiccoloJobStore(engine),
             registry=registry,
@@ -162,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run the job runner without HTTP")
     worker.add_argument("--concurrency", type=int, default=0)
     worker.set_defaults(func=cmd_worker)
+    cli_billing.add_parsers(sub, _settings)
     return parser
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.adapters.mail_smtp import OutboxOnlyMailer
+from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
 from domain.documents import jobs as document_jobs
@@ -17,6 +17,7 @@ from domain.payments import jobs as payment_jobs
 from domain.payments.ports import PaymentGateway
 from domain.subscriptions import jobs as subscription_jobs
 from domain.subscriptions.config import BillingConfig
+from web.settings import Settings
 
 JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry,)
 
@@ -58,3 +59,27 @@ def build_registry(
     for module_registry in (*JOB_MODULE_REGISTRIES, *configured, *extra):
         registry.merge(module_registry)
     return registry
+
+
+def registry_for(
+    settings: Settings, *, gateway: PaymentGateway, mailer: Mailer | None = None
+) -> JobRegistry:
+    """The registry the app and the standalone worker run, with the adapters the settings name."""
+    return build_registry(
+        billing=settings.billing,
+        gateway=gateway,
+        mailer=mailer or default_mailer(settings),
+        email_renderer=JinjaEmailRenderer(
+            brand_name=settings.brand_name,
+            default_locale=settings.default_locale,
+            default_timezone=settings.default_timezone,
+        ),
+        public_url=settings.public_url,
+    )
+
+
+def default_mailer(settings: Settings) -> Mailer:
+    """SMTP when ``SMTP_URL`` is set; otherwise e-mails stay in the outbox (``/dev/outbox``)."""
+    if settings.mail.smtp_url:
+        return SmtpMailer(settings.mail.smtp_url, mail_from=settings.mail.mail_from)
+    return OutboxOnlyMailer()

@@ -110,3 +110,28 @@ def test_worker_runs_jobs_alone_and_stops_gracefully(tmp_path: Path) -> None:
         _, stderr = worker.communicate(timeout=30)
     assert worker.returncode == 0, stderr
     assert "job runner stopped" in stderr
+
+
+def test_a_test_clock_rehearsal_from_the_command_line(tmp_path: Path) -> None:
+    """Staff rehearse renewals on a sandbox test clock with the CLI alone."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.db", "APP_ENV": "development"}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "web.cli", *args], env=env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("migrate")
+    cli("seed-demo")
+    clock_id = cli("clock", "create", "rehearsal", "--at", "2026-01-31T09:00:00Z").split()[0]
+    cli("customer", "create", "--email", "ada@example.test", "--name", "Ada", "--country", "US",
+        "--clock", clock_id, "--card", "4242424242424242")  # fmt: skip
+    out = cli("subscribe", "--email", "ada@example.test", "--plan", "team-monthly")
+    assert "INV-2026-000001" in out
+    out = cli("clock", "advance", clock_id, "--next-renewal")
+    assert "INV-2026-000002  paid" in out and "INV-2026-000001  paid" in out
+    out = cli("clock", "advance", clock_id, "--days", "31")
+    assert "INV-2026-000003  paid" in out
