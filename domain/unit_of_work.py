@@ -14,6 +14,7 @@ from domain.payments.ports import (
     DunningRepository,
     PaymentAttemptRepository,
     PaymentMethodRepository,
+    RefundRepository,
 )
 from domain.subscriptions.ports import (
     CouponRepository,
@@ -73,6 +74,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dunning(self) -> DunningRepository: ...
+
+    @property
+    def refunds(self) -> RefundRepository: ...
 
     @property
     def test_clocks(self) -> TestClockRepository: ...

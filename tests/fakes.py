@@ -21,7 +21,7 @@ from domain.notifications.model import (
     RenderedEmail,
 )
 from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
-from domain.payments.model import PaymentAttempt, PaymentMethod
+from domain.payments.model import PaymentAttempt, PaymentMethod, Refund
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -435,6 +435,26 @@ class InMemoryEmailRepository:
         ]
 
 
+class InMemoryRefundRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, Refund] = {}
+
+    async def add(self, refund: Refund) -> bool:
+        if any(r.credit_note_id == refund.credit_note_id for r in self.rows.values()):
+            return False
+        self.rows[refund.id] = refund
+        return True
+
+    async def for_credit_note(self, credit_note_id: str) -> Refund | None:
+        return next((r for r in self.rows.values() if r.credit_note_id == credit_note_id), None)
+
+    async def save(self, refund: Refund) -> None:
+        self.rows[refund.id] = refund
+
+    async def for_invoice(self, invoice_id: str) -> list[Refund]:
+        return [r for r in self.rows.values() if r.invoice_id == invoice_id]
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -453,6 +473,7 @@ class InMemoryUnitOfWork:
         self.payment_methods = InMemoryPaymentMethodRepository()
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()
+        self.refunds = InMemoryRefundRepository()
         self.test_clocks = InMemoryTestClockRepository()
         self.emails = InMemoryEmailRepository()
         self.jobs = InMemoryJobQueue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.payments.ports import PaymentGateway
+from domain.payments.refunds import REFUND_JOB, refund_credit_note
 from domain.payments.service import COLLECT_JOB, collect_invoice, run_dunning
 from domain.subscriptions.config import BillingConfig
 
@@ -24,6 +25,11 @@ def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegi
         await collect_invoice(
             invoice_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config
         )
+
+    @registry.job(REFUND_JOB, max_attempts=8, timeout_s=120)
+    async def refund_credit_note_job(ctx: JobContext, *, credit_note_id: str) -> None:
+        """Send a credit note's refund; retries reuse the refund's idempotency key."""
+        await refund_credit_note(credit_note_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock)
 
     @registry.job("dunning.run", max_attempts=3, timeout_s=900)
     async def dunning_run_job(ctx: JobContext) -> None:

@@ -135,3 +135,27 @@ class PaymentAttempt:
     payment_ref: str | None = None
     finished_at: datetime | None = None
     hard_decline: bool = False
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """Money going back through the gateway for a credit note's ``refunded`` part."""
+
+    id: str  # also the gateway's idempotency key
+    credit_note_id: str
+    invoice_id: str
+    customer_id: str | None
+    payment_ref: str | None
+    amount_minor: int
+    currency: str
+    status: RefundStatus
+    created_at: datetime
+    refund_ref: str | None = None
+    code: str | None = None
+    finished_at: datetime | None = None

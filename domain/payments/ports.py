@@ -13,6 +13,7 @@ from domain.payments.model import (
     ChargeResult,
     PaymentAttempt,
     PaymentMethod,
+    Refund,
     RefundResult,
     WebhookEvent,
 )
@@ -112,3 +113,15 @@ class DunningRepository(Protocol):
     async def policy(self) -> DunningPolicy: ...
 
     async def save_policy(self, policy: DunningPolicy) -> None: ...
+
+
+class RefundRepository(Protocol):
+    async def add(self, refund: Refund) -> bool:
+        """False (nothing stored) when the credit note already has its refund."""
+        ...
+
+    async def for_credit_note(self, credit_note_id: str) -> Refund | None: ...
+
+    async def save(self, refund: Refund) -> None: ...
+
+    async def for_invoice(self, invoice_id: str) -> list[Refund]: ...

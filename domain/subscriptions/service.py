@@ -1102,6 +1102,12 @@ async def _store(
                 unused_service=True,
             )
         )
+        if note.refunded > 0:  # sent back to the card by the payments context
+            uow.jobs.enqueue(
+                "payments.refund_credit_note",
+                unique_key=f"refund:{notes[-1].id}",
+                credit_note_id=notes[-1].id,
+            )
     saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)
     await uow.subscriptions.save(saved)
     for stored in issued:

@@ -371,6 +371,24 @@ class DunningPolicyTable(Table, tablename="dunning_policy"):
     final_invoice_action = Varchar(length=16, default="uncollectible")
 
 
+class RefundTable(Table, tablename="refund"):
+    """Money sent back through the gateway for a credit note's ``refunded`` part (one refund per
+    credit note; its id is the gateway's idempotency key)."""
+
+    id = Varchar(length=36, primary_key=True)
+    credit_note_id = Varchar(length=36, unique=True)
+    invoice_id = Varchar(length=36, index=True)
+    customer_id = Varchar(length=36, null=True, default=None)
+    payment_ref = Varchar(length=100, null=True, default=None)
+    amount_minor = BigInt()
+    currency = Varchar(length=3)
+    status = Varchar(length=12)  # pending | succeeded | failed
+    refund_ref = Varchar(length=100, null=True, default=None)
+    code = Varchar(length=60, null=True, default=None)
+    created_at = Timestamptz(default=None, null=True)
+    finished_at = Timestamptz(default=None, null=True)
+
+
 class TestClockTable(Table, tablename="test_clock"):
     """A sandbox clock staff move by hand; its customers are billed on its time."""
 
@@ -427,6 +445,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DunningCaseTable,
     DunningPolicyTable,
     TestClockTable,
+    RefundTable,
     OutboxEmailTable,
 )
 

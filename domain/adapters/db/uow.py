@@ -30,6 +30,7 @@ from domain.adapters.db.repositories.payments import (
     PiccoloDunningRepository,
     PiccoloPaymentAttemptRepository,
     PiccoloPaymentMethodRepository,
+    PiccoloRefundRepository,
 )
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCouponRepository,
@@ -88,6 +89,7 @@ class PiccoloUnitOfWork:
         self.payment_methods = PiccoloPaymentMethodRepository()
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()
+        self.refunds = PiccoloRefundRepository()
         self.test_clocks = PiccoloTestClockRepository()
         self.emails = PiccoloEmailRepository()
         self.jobs = TransactionalJobQueue(registry, clock)

@@ -18,8 +18,9 @@ from domain.adapters.db.tables import (
 )
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.payments.sandbox import SandboxGateway
-from domain.billing.engine import SubscriptionStatus
+from domain.billing.engine import Refund, SubscriptionStatus, Timing
 from domain.jobs.runner import JobRunner
+from domain.payments import refunds
 from domain.payments import service as payments
 from domain.payments.dunning import DunningStatus
 from domain.shared.clock import FrozenClock
@@ -246,3 +247,53 @@ async def test_bad_cards_are_refused_at_the_door(db: TestDatabase, clock: Frozen
     assert set(err.value.field_errors) == {"card_number", "exp_month", "cvc"}
     with pytest.raises(PaymentDeclined):
         await world.add_card(customer, "4000000000000069")  # expired: refused at attach
+
+
+async def test_refunds_go_through_the_gateway_with_a_credit_note_each(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, _ = await world.customer_with_card()
+    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    invoice_id = outcome.invoices[0].id
+    note, refund = await refunds.refund_invoice(
+        invoice_id, amount_minor=1000, uow=world.uow, gateway=world.gateway, clock=clock,
+        config=CONFIG,
+    )  # fmt: skip
+    assert note.note.total == note.note.refunded == 1000 and note.note.credited == 0
+    assert refund is not None and refund.status == "succeeded" and refund.refund_ref
+    _, rest = await refunds.refund_invoice(
+        invoice_id, uow=world.uow, gateway=world.gateway, clock=clock, config=CONFIG
+    )
+    assert rest is not None and rest.amount_minor == 3000  # the rest of the 40.00 paid
+    with pytest.raises(ValidationFailed) as err:
+        await refunds.refund_invoice(
+            invoice_id, amount_minor=1, uow=world.uow, gateway=world.gateway, clock=clock,
+            config=CONFIG,
+        )  # fmt: skip
+    assert err.value.code == "payments.bad_refund_amount"
+    await world.runner.drain()  # the safety-net jobs find the refunds made: nothing twice
+    ledger = await SandboxPaymentTable.select().where(SandboxPaymentTable.kind == "refund")
+    assert sorted(int(r["amount_minor"]) for r in ledger) == [1000, 3000]
+
+
+async def test_a_prorated_cancellation_refund_reaches_the_card(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, _ = await world.customer_with_card()
+    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    await world.days(14)  # Jan 29: 17 of the 31 days are unused
+    canceled = await service.cancel_subscription(
+        outcome.subscription.id, timing=Timing.IMMEDIATE, refund=Refund.PRORATED_REFUND,
+        uow=world.uow(), clock=clock, config=CONFIG,
+    )  # fmt: skip
+    note = canceled.credit_notes[0]
+    assert note.note.refunded == 2193  # 17/31 of 30.00 (16.45) + 17/31 of 10.00 (5.48)
+    await world.runner.drain()
+    ledger = await SandboxPaymentTable.select().where(SandboxPaymentTable.kind == "refund")
+    assert [int(r["amount_minor"]) for r in ledger] == [2193]
+    notices = {r["kind"] for r in await OutboxEmailTable.select(OutboxEmailTable.kind)}
+    assert "subscription_canceled" in notices

@@ -12,6 +12,7 @@ from domain.adapters.db.tables import (
     DunningPolicyTable,
     PaymentAttemptTable,
     PaymentMethodTable,
+    RefundTable,
 )
 from domain.payments.dunning import (
     DunningCase,
@@ -20,7 +21,13 @@ from domain.payments.dunning import (
     FinalInvoiceAction,
     FinalSubscriptionAction,
 )
-from domain.payments.model import AttemptStatus, PaymentAttempt, PaymentMethod
+from domain.payments.model import (
+    AttemptStatus,
+    PaymentAttempt,
+    PaymentMethod,
+    Refund,
+    RefundStatus,
+)
 from domain.shared.errors import Conflict
 
 
@@ -279,3 +286,64 @@ class PiccoloDunningRepository:
             await DunningPolicyTable.insert(
                 DunningPolicyTable(name="default", **{c._meta.name: v for c, v in values.items()})
             )
+
+
+def _refund(row: dict[str, Any]) -> Refund:
+    return Refund(
+        id=row["id"],
+        credit_note_id=row["credit_note_id"],
+        invoice_id=row["invoice_id"],
+        customer_id=row["customer_id"],
+        payment_ref=row["payment_ref"],
+        amount_minor=int(row["amount_minor"]),
+        currency=row["currency"],
+        status=RefundStatus(row["status"]),
+        created_at=row["created_at"],
+        refund_ref=row["refund_ref"],
+        code=row["code"],
+        finished_at=row["finished_at"],
+    )
+
+
+class PiccoloRefundRepository:
+    async def add(self, refund: Refund) -> bool:
+        rows = await (
+            RefundTable.insert(
+                RefundTable(
+                    id=refund.id,
+                    credit_note_id=refund.credit_note_id,
+                    invoice_id=refund.invoice_id,
+                    customer_id=refund.customer_id,
+                    payment_ref=refund.payment_ref,
+                    amount_minor=refund.amount_minor,
+                    currency=refund.currency,
+                    status=refund.status.value,
+                    created_at=refund.created_at,
+                )
+            )
+            .on_conflict(target=RefundTable.credit_note_id, action="DO NOTHING")
+            .returning(RefundTable.id)
+        )
+        return bool(rows)
+
+    async def for_credit_note(self, credit_note_id: str) -> Refund | None:
+        row = await RefundTable.select().where(RefundTable.credit_note_id == credit_note_id).first()
+        return _refund(row) if row else None
+
+    async def save(self, refund: Refund) -> None:
+        await RefundTable.update(
+            {
+                RefundTable.status: refund.status.value,
+                RefundTable.refund_ref: refund.refund_ref,
+                RefundTable.code: refund.code,
+                RefundTable.finished_at: refund.finished_at,
+            }
+        ).where(RefundTable.id == refund.id)
+
+    async def for_invoice(self, invoice_id: str) -> list[Refund]:
+        rows = await (
+            RefundTable.select()
+            .where(RefundTable.invoice_id == invoice_id)
+            .order_by(RefundTable.created_at)
+        )
+        return [_refund(r) for r in rows]
