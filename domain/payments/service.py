@@ -41,6 +41,8 @@ from domain.payments.model import (
     ChargeStatus,
     PaymentAttempt,
     PaymentMethod,
+    WebhookEvent,
+    WebhookKind,
 )
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
@@ -430,3 +432,59 @@ async def _skip_retry(
         if issued.status is InvoiceStatus.OPEN:
             await _failed(writer, issued, None, now, config, hard=True)
         await writer.commit()
+
+
+# -- customer action and webhooks -------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    """What the customer-action page shows (no card data)."""
+
+    payment_ref: str
+    invoice_number: str
+    amount: Money
+    status: AttemptStatus
+    invoice_status: InvoiceStatus
+    message: str
+
+
+async def show_payment(payment_ref: str, *, uow: UnitOfWork) -> PaymentView:
+    async with uow:
+        attempt = await uow.payment_attempts.by_payment_ref(payment_ref)
+        if attempt is None:
+            raise NotFound("No such payment.", code="payments.not_found")
+        issued = await uow.invoices.get(attempt.invoice_id)
+    assert issued is not None
+    return PaymentView(
+        payment_ref=payment_ref,
+        invoice_number=issued.number or "",
+        amount=Money.of_minor(attempt.amount_minor, attempt.currency),
+        status=attempt.status,
+        invoice_status=issued.status,
+        message=attempt.message,
+    )
+
+
+async def reconcile_webhook(
+    event: WebhookEvent, *, uow: UowFactory, clock: Clock, config: BillingConfig
+) -> bool:
+    """Apply a gateway's payment event (a customer finished a bank check, a payment settled
+    late). Safe to receive twice or out of order: a paid invoice stays paid, an attempt already
+    recorded with the same outcome changes nothing. Returns whether it concerned a payment."""
+    if event.kind is WebhookKind.OTHER or event.payment_ref is None:
+        return False
+    async with uow() as reader:
+        attempt = await reader.payment_attempts.by_payment_ref(event.payment_ref)
+    if attempt is None:
+        return False
+    if event.kind is WebhookKind.PAYMENT_SUCCEEDED:
+        result = ChargeResult(ChargeStatus.SUCCEEDED, event.payment_ref)
+    elif attempt.status in (AttemptStatus.DECLINED, AttemptStatus.ERROR):
+        return True  # the failure is on record already
+    else:
+        result = ChargeResult(
+            ChargeStatus.DECLINED, event.payment_ref, "payment_failed", "Your payment failed."
+        )
+    async with uow() as writer:
+        await _record(writer, attempt, result, clock.now(), config)
+        await writer.commit()
+    return True

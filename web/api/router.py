@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from domain.catalog.service import get_public_plan, list_public_plans
 from domain.catalog.views import PlanCard
 from domain.unit_of_work import UnitOfWork
+from web.api.webhooks import receive_webhook
 
 
 def _plan_json(plan: PlanCard) -> dict[str, Any]:
@@ -44,4 +45,4 @@ async def show_plan(code: FromPath[str], uow: NamedDependency[UnitOfWork]) -> di
     return {"data": _plan_json(await get_public_plan(code, uow=uow))}
 
 
-router = Router(path="/api/v1", route_handlers=[list_plans, show_plan])
+router = Router(path="/api/v1", route_handlers=[list_plans, show_plan, receive_webhook])
