@@ -28,6 +28,7 @@ from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.payments.dunning import (
     DunningCase,
+    DunningPolicy,
     FinalInvoiceAction,
     FinalSubscriptionAction,
     Notice,
@@ -488,3 +489,12 @@ async def reconcile_webhook(
         await _record(writer, attempt, result, clock.now(), config)
         await writer.commit()
     return True
+
+
+async def set_dunning_policy(policy: DunningPolicy, *, uow: UnitOfWork) -> DunningPolicy:
+    """Store the retry policy (validated when built: up to 10 increasing days, 1-60). It applies
+    to failures from now on; cases already open keep the retry they have scheduled."""
+    async with uow:
+        await uow.dunning.save_policy(policy)
+        await uow.commit()
+    return policy

@@ -22,11 +22,16 @@ from domain.billing.engine import Refund, SubscriptionStatus, Timing
 from domain.jobs.runner import JobRunner
 from domain.payments import refunds
 from domain.payments import service as payments
-from domain.payments.dunning import DunningStatus
+from domain.payments.dunning import (
+    DunningPolicy,
+    DunningStatus,
+    FinalInvoiceAction,
+    FinalSubscriptionAction,
+)
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import PaymentDeclined, ValidationFailed
 from domain.shared.ids import CustomerId
-from domain.shared.periods import utc
+from domain.shared.periods import IntervalUnit, utc
 from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
 from tests.support.database import TestDatabase
@@ -297,3 +302,68 @@ async def test_a_prorated_cancellation_refund_reaches_the_card(
     assert [int(r["amount_minor"]) for r in ledger] == [2193]
     notices = {r["kind"] for r in await OutboxEmailTable.select(OutboxEmailTable.kind)}
     assert "subscription_canceled" in notices
+
+
+async def test_the_retry_policy_is_data_and_the_final_action_configurable(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    await payments.set_dunning_policy(
+        DunningPolicy(
+            retry_days=(2,),
+            final_subscription_action=FinalSubscriptionAction.UNPAID,
+            final_invoice_action=FinalInvoiceAction.OPEN,
+        ),
+        uow=world.uow(),
+    )
+    customer, method_ref = await world.customer_with_card()
+    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)
+    await world.days(31 + 3)  # Feb 15 fails, the single retry on Feb 17 fails
+    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    assert sub.status is SubscriptionStatus.UNPAID
+    assert (await world.invoices())[1]["status"] == "open"
+    with pytest.raises(ValidationFailed):
+        DunningPolicy(retry_days=(3, 1))
+
+
+async def test_time_driven_notices_go_out_once(db: TestDatabase, clock: FrozenClock) -> None:
+    world = World(db, clock)
+    yearly = make_plan("yearly", interval=IntervalUnit.YEAR, trial_days=14)
+    async with world.uow() as setup:
+        await setup.plans.add(yearly)
+        await setup.commit()
+    customer, _ = await world.customer_with_card()  # the card expires Dec 2030
+    await service.subscribe(customer, "yearly", uow=world.uow(), clock=clock, config=CONFIG)
+    await world.runner.drain()
+    await world.days(12)  # 3 days before the trial's end (Jan 29)
+
+    def kinds(rows: list[dict[str, object]]) -> list[object]:
+        return sorted(r["kind"] for r in rows if r["kind"] != "receipt")
+
+    assert kinds(await OutboxEmailTable.select(OutboxEmailTable.kind)) == ["trial_ending"]
+    trial = (await OutboxEmailTable.select().where(OutboxEmailTable.kind == "trial_ending"))[0]
+    assert "First charge:  $40.00" in trial["text_body"]  # the engine's first invoice after it
+    await world.days(2)  # the scan runs daily: still one notice
+    assert kinds(await OutboxEmailTable.select(OutboxEmailTable.kind)) == ["trial_ending"]
+    world.clock.set(utc(2026, 1, 22, 9))  # 7 days before the annual renewal on Jan 29, 2026
+    await world.runner.drain()
+    assert "upcoming_renewal" in kinds(await OutboxEmailTable.select(OutboxEmailTable.kind))
+
+
+async def test_an_expiring_default_card_is_announced_once(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    world = World(db, clock)
+    customer, _ = await world.customer_with_card()
+    token = await world.gateway.tokenize_card(
+        number="4242424242424242", exp_month=2, exp_year=2025, cvc="123"
+    )
+    await payments.add_payment_method(
+        customer, token, uow=world.uow, gateway=world.gateway, clock=clock
+    )
+    await world.runner.drain()  # Jan 15 + 30 days falls in February, the card's last month
+    await world.days(1)
+    rows = await OutboxEmailTable.select().where(OutboxEmailTable.kind == "card_expiring")
+    assert len(rows) == 1 and "4242" in rows[0]["text_body"]
