@@ -122,6 +122,16 @@ class Subscription:
     test_clock_id: str | None = None
 
     @property
+    def has_access(self) -> bool:
+        """Whether the subscriber gets the service: past due keeps it while dunning retries;
+        unpaid, paused, incomplete and ended subscriptions do not."""
+        return self.status in (
+            SubscriptionStatus.TRIALING,
+            SubscriptionStatus.ACTIVE,
+            SubscriptionStatus.PAST_DUE,
+        )
+
+    @property
     def next_action_at(self) -> datetime | None:
         """When the renewal run must next look at this subscription (None: never again)."""
         if self.status in (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED):
