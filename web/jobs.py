@@ -75,6 +75,24 @@ def registry_for(
             default_timezone=settings.default_timezone,
         ),
         public_url=settings.public_url,
+        seller=seller_from(settings),
+    )
+
+
+def seller_from(settings: Settings) -> Seller:
+    """The letterhead on invoices: the ``SELLER_*`` settings, the brand name, else the demo's."""
+    s = settings.seller
+    return Seller(
+        name=s.name or settings.brand_name or DEMO_SELLER.name,
+        address_lines=s.address_lines or DEMO_SELLER.address_lines,
+        country=s.country or DEMO_SELLER.country,
+        tax_id=s.tax_id if s.tax_id is not None else DEMO_SELLER.tax_id,
+        email=s.email or DEMO_SELLER.email,
+        tax_name=s.tax_name,
+        timezone=settings.default_timezone,
+        locale=settings.default_locale,
+        payment_terms_days=s.payment_terms_days,
+        website=settings.public_url.split("://", 1)[-1],
     )
 
 

@@ -41,6 +41,19 @@ class JobSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SellerSettings:
+    """The business as printed on invoices (``SELLER_*``); unset fields fall back to the demo."""
+
+    name: str | None = None
+    address_lines: tuple[str, ...] = ()
+    country: str | None = None
+    tax_id: str | None = None
+    email: str | None = None
+    tax_name: str = "Tax"
+    payment_terms_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentSettings:
     gateway: str = "sandbox"  # sandbox | stripe
     sandbox_failure_rate: float = 0.0
@@ -70,6 +83,7 @@ class Settings:
     demo_data: bool = True
     billing: BillingConfig = field(default_factory=BillingConfig)
     payments: PaymentSettings = field(default_factory=PaymentSettings)
+    seller: SellerSettings = field(default_factory=SellerSettings)
     mail: MailSettings = field(default_factory=MailSettings)
 
     @property
@@ -293,5 +307,18 @@ def _parse(env: Mapping[str, str]) -> Settings:
         demo_data=_bool(env, "APP_DEMO_DATA", app_env is not Environment.PRODUCTION),
         billing=_billing(env),
         payments=_payments(env),
+        seller=SellerSettings(
+            name=env.get("SELLER_NAME") or None,
+            address_lines=tuple(
+                line.strip() for line in env.get("SELLER_ADDRESS", "").split("|") if line.strip()
+            ),
+            country=(env.get("SELLER_COUNTRY") or "").upper() or None,
+            tax_id=env.get("SELLER_TAX_ID") or None,
+            email=env.get("SELLER_EMAIL") or None,
+            tax_name=env.get("SELLER_TAX_NAME") or "Tax",
+            payment_terms_days=int(
+                _number(env, "SELLER_PAYMENT_TERMS_DAYS", 0, minimum=0, integer=True, maximum=120)
+            ),
+        ),
         mail=_mail(env),
     )

@@ -83,3 +83,34 @@ def test_bad_mail_settings_are_refused(env: dict[str, str], message: str) -> Non
         Settings.from_env(env)
     assert str(err.value).startswith(message)
     assert "secret" not in str(err.value)
+
+
+def test_the_invoice_letterhead_comes_from_seller_settings() -> None:
+    from web.jobs import seller_from
+
+    settings = Settings.from_env(
+        {
+            "SELLER_NAME": "Acme Billing GmbH",
+            "SELLER_ADDRESS": "Hauptstr. 1 | 10115 Berlin",
+            "SELLER_COUNTRY": "de",
+            "SELLER_TAX_ID": "DE123456789",
+            "SELLER_EMAIL": "billing@acme.test",
+            "SELLER_TAX_NAME": "VAT",
+            "SELLER_PAYMENT_TERMS_DAYS": "14",
+            "APP_PUBLIC_URL": "https://billing.acme.test",
+        }
+    )
+    seller = seller_from(settings)
+    assert (seller.name, seller.address_lines, seller.country) == (
+        "Acme Billing GmbH",
+        ("Hauptstr. 1", "10115 Berlin"),
+        "DE",
+    )
+    assert (seller.tax_id, seller.tax_name, seller.payment_terms_days) == ("DE123456789", "VAT", 14)
+    assert seller.website == "billing.acme.test"
+    with pytest.raises(SettingsError):
+        Settings.from_env({"SELLER_PAYMENT_TERMS_DAYS": "-1"})
+    with pytest.raises(SettingsError):
+        Settings.from_env({"APP_PUBLIC_URL": "not a url"})
+    with pytest.raises(SettingsError):
+        Settings.from_env({"PAYMENT_GATEWAY": "stripe"})  # without a key
