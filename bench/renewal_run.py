@@ -1,0 +1,393 @@
+"""The renewal run's throughput: renewal invoices and charges per second through the job runner.
+
+For each backend (a SQLite file, a fresh PostgreSQL database), N monthly subscriptions due at one
+instant are set up: one customer is made through the use cases (a sandbox card 4242..., a
+subscription, its first invoice issued and charged), then its rows are copied N - 1 times with
+fresh ids (customer, sandbox customer and card, saved card, subscription, first invoice and its
+lines, payment attempt, sandbox charge), straight into the tables, in batches. Then a ``JobRunner``
+in this process, on a ``FrozenClock`` at the renewal instant, runs ``subscriptions.renew_due``
+and the ``payments.collect_invoice`` jobs it enqueues, charging through the ``SandboxGateway``,
+until the queue is empty. The registry holds the subscription and payment jobs only (no PDFs,
+no e-mails; the renewal path enqueues neither anyway).
+
+Figures: renewal invoices per second (N over the time until ``renew_due`` finished) and charges
+per second (N over the time until the last collection finished); both clocks start when the
+runner starts. The baseline, measured in the same run through the same engine, is the bare cost
+of writing what a renewal must write at the least: one transaction per subscription holding a
+plain ``INSERT`` of an invoice row and a plain ``INSERT`` of a payment row. The ratios
+(invoices/s ÷ baseline/s, charges/s ÷ baseline/s) are what survives a noisy machine. The run is
+checked afterwards: one paid renewal invoice and one succeeded charge per subscription.
+
+    python -m bench.renewal_run [--sizes 10000] [--pg-url postgresql://...] [--no-sqlite]
+    python -m bench.renewal_run --pg-url postgresql://... --sizes 100000 --no-sqlite   # long
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.table import Table
+
+from bench.job_throughput import _drop_pg_database, _fresh_pg_database
+from domain.adapters.db.engine import close_pool, make_engine, start_pool
+from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.migrate import apply_migrations
+from domain.adapters.db.tables import (
+    CustomerTable,
+    InvoiceLineTable,
+    InvoiceSeriesTable,
+    InvoiceTable,
+    JobTable,
+    PaymentAttemptTable,
+    PaymentMethodTable,
+    SandboxCardTable,
+    SandboxCustomerTable,
+    SandboxPaymentTable,
+    SubscriptionTable,
+    bind_tables,
+)
+from domain.adapters.db.transactions import write_transaction
+from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.adapters.payments.sandbox import SandboxGateway
+from domain.catalog.model import Charge, ChargeModel, Plan, PlanPrice
+from domain.jobs.model import JobStatus
+from domain.jobs.registry import JobRegistry
+from domain.jobs.runner import JobRunner
+from domain.payments import jobs as payment_jobs
+from domain.payments import service as payments
+from domain.shared.clock import FrozenClock
+from domain.shared.ids import PlanId
+from domain.shared.money import Currency
+from domain.shared.periods import Interval, IntervalUnit, utc
+from domain.subscriptions import jobs as subscription_jobs
+from domain.subscriptions import service
+from domain.subscriptions.config import BillingConfig
+
+START = utc(2025, 1, 15, 9)
+RENEWAL = utc(2025, 2, 15, 9)  # START's period end: every subscription is due then
+CONFIG = BillingConfig()
+BATCH = 500  # copies per INSERT (PostgreSQL allows 32,767 parameters per statement)
+CONCURRENCY = 8
+TEAM = Plan(
+    id=PlanId("bench-team"),
+    code="team",
+    name="Team",
+    description="",
+    interval=Interval(IntervalUnit.MONTH, 1),
+    prices=(
+        PlanPrice(
+            Currency.of("USD"),
+            (
+                Charge(ChargeModel.FLAT, amount_minor=3000),
+                Charge(ChargeModel.PER_UNIT, unit_minor=Decimal(1000)),
+            ),
+        ),
+    ),
+)
+# the rows one subscribed customer owns, in an order that satisfies the foreign keys
+CLONED: tuple[type[Table], ...] = (
+    CustomerTable,
+    SandboxCustomerTable,
+    SandboxCardTable,
+    PaymentMethodTable,
+    InvoiceTable,
+    InvoiceLineTable,
+    SubscriptionTable,
+    PaymentAttemptTable,
+    SandboxPaymentTable,
+)
+
+
+@dataclass
+class Result:
+    backend: str
+    subscriptions: int
+    setup_s: float
+    invoices_per_s: float
+    charges_per_s: float
+    baseline_per_s: float
+    invoices_vs_baseline: float
+    charges_vs_baseline: float
+    renew_attempts: int  # 1 unless the renewal job timed out (900 s) and was retried
+
+
+def _registry(gateway: SandboxGateway) -> JobRegistry:
+    registry = JobRegistry()
+    registry.merge(subscription_jobs.build_jobs(CONFIG))
+    registry.merge(payment_jobs.build_jobs(CONFIG, gateway))
+    return registry
+
+
+# -- baseline ---------------------------------------------------------------------------------
+async def _baseline(engine: Engine, n: int) -> float:
+    """One transaction per subscription: a plain INSERT of an invoice and of a payment row."""
+    started = time.perf_counter()
+    for k in range(n):
+        invoice_id = f"baseline-{k}"
+        async with write_transaction(engine):
+            await InvoiceTable.raw(
+                "INSERT INTO invoice (id, subscription_id, customer_id, billing_reason, status,"
+                " currency, period_start, period_end, issued_at, subtotal_minor, discount_minor,"
+                " tax_minor, total_minor, credit_applied_minor, amount_due_minor,"
+                " customer_snapshot)"
+                " VALUES ({}, {}, {}, 'subscription_cycle', 'open', 'USD', {}, {}, {},"
+                " 4000, 0, 0, 4000, 0, 4000, '{{}}')",
+                invoice_id,
+                invoice_id,
+                invoice_id,
+                RENEWAL,
+                RENEWAL,
+                RENEWAL,
+            )
+            await SandboxPaymentTable.raw(
+                "INSERT INTO sandbox_payment (ref, idempotency_key, kind, method_ref,"
+                " amount_minor, currency, status) VALUES ({}, {}, 'charge', 'pm_x', 4000, 'USD',"
+                " 'succeeded')",
+                invoice_id,
+                f"{invoice_id}:1",
+            )
+    elapsed = time.perf_counter() - started
+    await InvoiceTable.delete().where(InvoiceTable.id.like("baseline-%"))
+    await SandboxPaymentTable.delete().where(SandboxPaymentTable.ref.like("baseline-%"))
+    return n / elapsed
+
+
+# -- setup ------------------------------------------------------------------------------------
+async def _template(engine: Engine) -> None:
+    """One customer with a card and a subscription whose first invoice is paid, by use case."""
+    clock = FrozenClock(START)
+    gateway = SandboxGateway(engine)
+    registry = _registry(gateway)
+
+    def uow() -> PiccoloUnitOfWork:
+        return PiccoloUnitOfWork(engine, clock=clock, registry=registry)
+
+    async with uow() as setup:
+        await setup.plans.add(TEAM)
+        await setup.commit()
+    customer = await service.create_customer(
+        email="bench-0@example.test", name="Bench", currency="USD", country="US",
+        uow=uow(), clock=clock,
+    )  # fmt: skip
+    token = await gateway.tokenize_card(
+        number="4242424242424242", exp_month=12, exp_year=2030, cvc="123"
+    )
+    await payments.add_payment_method(customer.id, token, uow=uow, gateway=gateway, clock=clock)
+    outcome = await service.subscribe(customer.id, "team", uow=uow(), clock=clock, config=CONFIG)
+    [first] = outcome.invoices
+    paid = await payments.collect_invoice(
+        first.id, uow=uow, gateway=gateway, clock=clock, config=CONFIG
+    )
+    assert paid.invoice.status == "paid"
+    await JobTable.delete(force=True)  # its collection job: done above
+
+
+def _fresh(value: str, k: int) -> str:
+    """A new identifier shaped like ``value`` for copy ``k``."""
+    if "@" in value:
+        return value.replace("bench-0@", f"bench-{k}@")
+    if "_" in value:  # a gateway reference: pm_..., cus_..., tok_..., pi_...
+        prefix, _, rest = value.partition("_")
+        return f"{prefix}_{uuid.uuid4().hex[: len(rest)]}"
+    return str(uuid.uuid4())
+
+
+async def _clone(engine: Engine, n: int) -> None:
+    """Copy the template's rows ``n - 1`` times, every identifier replaced."""
+    rows = {table: await table.select() for table in CLONED}
+    [invoice] = rows[InvoiceTable]
+    number: str = invoice["number"]
+    prefix = number.rstrip("0123456789")
+    width = len(number) - len(prefix)
+    # every identifier the template's rows hold: primary keys, gateway references, the e-mail
+    keys: set[str] = {str(r[t._meta.primary_key._meta.name]) for t in CLONED for r in rows[t]}
+    keys.add(rows[CustomerTable][0]["email"])
+    keys |= {str(r["gateway_customer"]) for r in rows[PaymentMethodTable]}
+    keys |= {str(r["method_ref"]) for r in rows[PaymentMethodTable]}
+    keys.add(number)
+    # per table and column: the identifiers it holds (most columns hold none)
+    plans: dict[type[Table], list[tuple[str, list[str]]]] = {}
+    for table in CLONED:
+        plans[table] = []
+        for row in rows[table]:
+            for column, value in row.items():
+                if isinstance(value, str):
+                    found = [key for key in keys if key in value]
+                    if found:
+                        plans[table].append((column, found))
+
+    def copy(row: dict[str, Any], table: type[Table], fresh: Callable[[str], str]) -> Table:
+        data = dict(row)
+        for column, found in plans[table]:
+            value = data[column]
+            if isinstance(value, str):
+                for key in found:
+                    value = value.replace(key, fresh(key))
+                data[column] = value
+        return table(**data)
+
+    for first in range(1, n, BATCH):
+        batch: dict[type[Table], list[Table]] = {table: [] for table in CLONED}
+        for k in range(first, min(first + BATCH, n)):
+            mapping = {key: _fresh(key, k) for key in keys}
+            mapping[number] = f"{prefix}{k + 1:0{width}d}"
+            for table in CLONED:
+                for row in rows[table]:
+                    batch[table].append(copy(row, table, mapping.__getitem__))
+        async with write_transaction(engine):
+            for table in CLONED:
+                if batch[table]:
+                    await table.insert(*batch[table])
+    await InvoiceSeriesTable.update({InvoiceSeriesTable.next_number: n + 1}).where(
+        InvoiceSeriesTable.prefix == prefix
+    )
+
+
+# -- the run ----------------------------------------------------------------------------------
+async def _renewal_run(engine: Engine, n: int) -> tuple[float, float, int]:
+    clock = FrozenClock(RENEWAL)
+    gateway = SandboxGateway(engine)
+    registry = _registry(gateway)
+    store = PiccoloJobStore(engine)
+    await store.add([registry.get("subscriptions.renew_due").new({}, now=RENEWAL)])
+    runner = JobRunner(
+        store=store,
+        registry=registry,
+        clock=clock,
+        uow_factory=lambda: PiccoloUnitOfWork(engine, clock=clock, registry=registry),
+        concurrency=CONCURRENCY,
+        poll_interval_s=0.01,
+        schedule=(),
+    )
+    renewed_at: float | None = None
+    attempts = 0
+    started = time.perf_counter()
+    await runner.start()
+    try:
+        while True:
+            await asyncio.sleep(0.05)
+            if renewed_at is None:
+                [renewal] = await JobTable.select(
+                    JobTable.status, JobTable.attempts, JobTable.run_at, JobTable.last_error
+                ).where(JobTable.name == "subscriptions.renew_due")
+                if renewal["status"] == JobStatus.SUCCEEDED:
+                    renewed_at = time.perf_counter()
+                    attempts = int(renewal["attempts"])
+                elif renewal["status"] == JobStatus.DEAD:
+                    raise RuntimeError(f"the renewal run died: {renewal['last_error']}")
+                elif renewal["status"] == JobStatus.QUEUED and renewal["run_at"] > clock.now():
+                    # it failed (a timeout, most likely) and waits for its back-off: move the
+                    # frozen clock there, as real time would, so the retry resumes the run
+                    print(
+                        f"renew_due attempt {renewal['attempts']} failed"
+                        f" ({str(renewal['last_error']).splitlines()[0]}); resuming",
+                        file=sys.stderr,
+                    )
+                    clock.set(renewal["run_at"])
+            counts = await store.counts()
+            if renewed_at is not None and not counts[JobStatus.QUEUED] + counts[JobStatus.RUNNING]:
+                break
+    finally:
+        await runner.stop()
+    finished = time.perf_counter()
+    return n / (renewed_at - started), n / (finished - started), attempts
+
+
+async def _check(n: int) -> None:
+    renewals = await InvoiceTable.select(InvoiceTable.id, InvoiceTable.status).where(
+        InvoiceTable.period_start == RENEWAL
+    )
+    assert len(renewals) == n, f"{len(renewals)} renewal invoices for {n} subscriptions"
+    assert {r["status"] for r in renewals} == {"paid"}
+    charges = await SandboxPaymentTable.select(
+        SandboxPaymentTable.idempotency_key, SandboxPaymentTable.status
+    ).where(SandboxPaymentTable.kind == "charge")
+    assert len(charges) == 2 * n and {c["status"] for c in charges} == {"succeeded"}
+    assert await JobTable.count().where(JobTable.status == JobStatus.DEAD) == 0
+
+
+async def _measure(backend: str, url: str, n: int) -> Result:
+    engine = make_engine(url)
+    bind_tables(engine)
+    await apply_migrations(engine, quiet=True)
+    await start_pool(engine, max_size=CONCURRENCY + 2)
+    try:
+        baseline = await _baseline(engine, n)
+        started = time.perf_counter()
+        await _template(engine)
+        await _clone(engine, n)
+        setup_s = time.perf_counter() - started
+        invoices_per_s, charges_per_s, attempts = await _renewal_run(engine, n)
+        await _check(n)
+        return Result(
+            backend=backend,
+            subscriptions=n,
+            setup_s=round(setup_s, 1),
+            invoices_per_s=round(invoices_per_s, 1),
+            charges_per_s=round(charges_per_s, 1),
+            baseline_per_s=round(baseline, 1),
+            invoices_vs_baseline=round(invoices_per_s / baseline, 3),
+            charges_vs_baseline=round(charges_per_s / baseline, 3),
+            renew_attempts=attempts,
+        )
+    finally:
+        await close_pool(engine)
+
+
+async def main(argv: list[str] | None = None) -> list[Result]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        default="10000",
+        help="comma-separated subscription counts (100000 takes long: see the README)",
+    )
+    parser.add_argument(
+        "--pg-url", default="", help="PostgreSQL server (a scratch database per size is created)"
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    results = []
+    for n in sizes:
+        if not args.no_sqlite:
+            with tempfile.TemporaryDirectory() as tmp:
+                results.append(await _measure("sqlite", f"sqlite:///{Path(tmp) / 'b.db'}", n))
+        if args.pg_url:
+            url, name = await _fresh_pg_database(args.pg_url)
+            try:
+                results.append(await _measure("postgres", url, n))
+            finally:
+                await _drop_pg_database(args.pg_url, name)
+
+    header = (
+        f"{'backend':9} {'subs':>7} {'setup s':>8} {'invoices/s':>10} {'charges/s':>10}"
+        f" {'baseline/s':>10} {'inv/base':>9} {'chg/base':>9} {'renew attempts':>14}"
+    )
+    print(header)
+    for r in results:
+        print(
+            f"{r.backend:9} {r.subscriptions:>7} {r.setup_s:>8} {r.invoices_per_s:>10}"
+            f" {r.charges_per_s:>10} {r.baseline_per_s:>10} {r.invoices_vs_baseline:>9}"
+            f" {r.charges_vs_baseline:>9} {r.renew_attempts:>14}"
+        )
+    print(json.dumps([asdict(r) for r in results]), file=sys.stderr)
+    return results
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
