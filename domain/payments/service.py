@@ -289,6 +289,7 @@ async def _record(
         if case is not None:
             await uow.dunning.save(recovered(case, now=now))
         return CollectionResult(done, issued)
+    uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:open", invoice_id=issued.id)
     if result.status is ChargeStatus.REQUIRES_ACTION:
         notify_later(
             uow,

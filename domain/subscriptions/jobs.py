@@ -6,8 +6,9 @@ import logging
 
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
+from domain.shared.ids import SubscriptionId
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import renew_due
+from domain.subscriptions.service import ADVANCE_JOB, advance_subscription, enqueue_due_renewals
 
 log = logging.getLogger(__name__)
 
@@ -15,16 +16,18 @@ log = logging.getLogger(__name__)
 def build_jobs(config: BillingConfig) -> JobRegistry:
     registry = JobRegistry()
 
-    @registry.job("subscriptions.renew_due", max_attempts=5, timeout_s=900)
+    @registry.job("subscriptions.renew_due", max_attempts=5, timeout_s=600)
     async def renew_due_job(ctx: JobContext) -> None:
-        """Bill everything due as of the clock. Each subscription is its own transaction; the
-        run is idempotent, so a retry (or the next tick) picks up what a failure left."""
-        report = await renew_due(uow=ctx.uow, clock=ctx.clock, config=config)
-        log.info("renewal run", extra={"advanced": report.advanced, "failed": len(report.failed)})
-        if report.failed:
-            raise RuntimeError(
-                f"{len(report.failed)} subscriptions could not be advanced: "
-                + "; ".join(f"{sid}: {err}" for sid, err in report.failed[:10])
-            )
+        """The renewal run: one ``subscriptions.advance`` job per subscription due now."""
+        enqueued = await enqueue_due_renewals(uow=ctx.uow, clock=ctx.clock)
+        log.info("renewal run", extra={"enqueued": enqueued})
+
+    @registry.job(ADVANCE_JOB, max_attempts=5, timeout_s=120)
+    async def advance_job(ctx: JobContext, *, subscription_id: str) -> None:
+        """Bill everything due for one subscription (renewal, trial end, scheduled change...);
+        idempotent: a retry after a crash finds the period already moved on."""
+        await advance_subscription(
+            SubscriptionId(subscription_id), uow=ctx.uow(), clock=ctx.clock, config=config
+        )
 
     return registry

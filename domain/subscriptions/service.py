@@ -319,6 +319,42 @@ async def renew_due(
                 failed[subscription_id] = f"{type(exc).__name__}: {exc}"
 
 
+ADVANCE_JOB = "subscriptions.advance"
+
+
+async def enqueue_due_renewals(
+    *, uow: Callable[[], UnitOfWork], clock: Clock, batch: int = 1_000
+) -> int:
+    """The scheduled renewal run: one ``subscriptions.advance`` job per subscription due as of
+    now, so every runner process shares the work. The job's unique key names the subscription
+    and the instant it fell due, so a repeated tick enqueues nothing new, and a subscription
+    whose advance keeps failing shows up as a dead job instead of blocking the others."""
+    now = clock.now()
+    enqueued = 0
+    after: set[str] = set()
+    while True:
+        async with uow() as writer:
+            due = [
+                s
+                for s in await writer.subscriptions.due(now, limit=batch + len(after))
+                if s not in after
+            ][:batch]
+            for subscription_id in due:
+                sub = await writer.subscriptions.get(subscription_id)
+                if sub is None or sub.next_action_at is None:
+                    continue
+                writer.jobs.enqueue(
+                    ADVANCE_JOB,
+                    unique_key=f"advance:{sub.id}:{sub.next_action_at.isoformat()}",
+                    subscription_id=sub.id,
+                )
+            await writer.commit()
+        enqueued += len(due)
+        after.update(due)
+        if len(due) < batch:
+            return enqueued
+
+
 async def change_subscription(
     subscription_id: SubscriptionId,
     *,
@@ -1111,7 +1147,12 @@ async def _store(
     saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)
     await uow.subscriptions.save(saved)
     for stored in issued:
-        uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{stored.id}:issued", invoice_id=stored.id)
+        if stored.invoice.status is not InvoiceStatus.OPEN or sub.test_clock_id is not None:
+            # settled at issue (nothing due): its PDF is final now; an open invoice is rendered
+            # once its collection has an outcome (paid, or failed and waiting)
+            uow.jobs.enqueue(
+                RENDER_PDF_JOB, unique_key=f"pdf:{stored.id}:issued", invoice_id=stored.id
+            )
     await _notices(uow, sub, saved, now)
     if engine.balance != customer.balance_minor:
         await uow.customers.save(replace(customer, balance_minor=engine.balance))

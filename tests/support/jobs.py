@@ -4,9 +4,44 @@ from __future__ import annotations
 
 from litestar import Litestar
 
+from domain.jobs.context import JobContext
+from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
+from domain.payments.ports import PaymentGateway
+from domain.subscriptions.config import BillingConfig
 
 
 async def drain_jobs(target: Litestar | JobRunner, *, include_schedule: bool = True) -> int:
     runner = target if isinstance(target, JobRunner) else target.state.runtime.runner
     return await runner.drain(include_schedule=include_schedule)
+
+
+def billing_registry(gateway: PaymentGateway, config: BillingConfig | None = None) -> JobRegistry:
+    """Renewals and charges for real, with the invoice-PDF and notice jobs the billing path also
+    enqueues registered as no-ops: for tests about renewals and charges at scale, where rendering
+    thousands of PDFs would only cost time (the PDF and e-mail tests cover those jobs)."""
+    from domain.jobs import housekeeping
+    from domain.payments import jobs as payment_jobs
+    from domain.subscriptions import jobs as subscription_jobs
+
+    config = config or BillingConfig()
+    registry = JobRegistry()
+    registry.merge(housekeeping.registry)
+    registry.merge(subscription_jobs.build_jobs(config))
+    registry.merge(payment_jobs.build_jobs(config, gateway))
+    skipped = JobRegistry()
+
+    @skipped.job("documents.render_invoice_pdf")
+    async def no_pdf(ctx: JobContext, *, invoice_id: str) -> None:
+        return None
+
+    @skipped.job("notifications.notify")
+    async def no_notice(ctx: JobContext, **kwargs: object) -> None:
+        return None
+
+    @skipped.job("notifications.scan_notices")
+    async def no_scan(ctx: JobContext) -> None:
+        return None
+
+    registry.merge(skipped)
+    return registry

@@ -5,7 +5,8 @@ Environment: ``DATABASE_URL``; ``RUN_LOG`` (a file each run appends ``<job id> <
 (on its first attempt append, then hang far past any test; on later attempts append and return).
 Stops on SIGTERM, gracefully.
 
-``JOBS=app`` runs the app's own jobs instead (``web.jobs.build_registry`` with a
+``JOBS=app`` runs the app's billing jobs instead (``tests.support.jobs.billing_registry``: renewals
+and charges for real, PDFs and notices as no-ops, with a
 ``SandboxGateway`` on the same database, and the app's schedule), appending
 ``<job id> <attempt> <job name> <pid>`` to ``RUN_LOG`` after each job it ran; ``FROZEN_AT`` (an
 ISO instant) gives the process a ``FrozenClock`` at that instant instead of the system clock.
@@ -73,9 +74,9 @@ async def main() -> None:
     app_jobs = os.environ.get("JOBS") == "app"
     if app_jobs:
         from domain.adapters.payments.sandbox import SandboxGateway
-        from web.jobs import build_registry
+        from tests.support.jobs import billing_registry
 
-        jobs = build_registry(gateway=SandboxGateway(engine))
+        jobs = billing_registry(SandboxGateway(engine))
     else:
         jobs = registry
     runner = JobRunner(
