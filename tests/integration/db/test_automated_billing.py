@@ -169,21 +169,30 @@ async def test_updating_the_card_during_dunning_retries_at_once_and_recovers(
     customer, method_ref = await world.customer_with_card()
     outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
-    await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)
-    await world.days(31)  # Feb 15: the renewal fails
-    await world.days(2)  # the first retry fails too
+    await world.days(31 + 28 + 31 - 1)  # Apr 14: Jan, Feb and Mar paid
+    await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)  # failing from month 4
+    await world.days(1)  # Apr 15: the renewal fails
+    await world.days(2)  # the first retry (Apr 16) fails too
     await world.add_card(customer, SUCCESS)
-    assert await world.runner.drain() >= 1  # the retry runs now, not on day 3
+    assert await world.runner.drain() >= 1  # the retry runs now, not on Apr 18
     invoices = await world.invoices()
-    assert invoices[1]["status"] == "paid"
+    assert invoices[3]["status"] == "paid"
     sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.ACTIVE
     uow = world.uow()
     async with uow:
-        case = await uow.dunning.get(str(invoices[1]["id"]))
+        case = await uow.dunning.get(str(invoices[3]["id"]))
     assert case is not None and case.status is DunningStatus.RECOVERED
-    await world.days(30)  # the next renewal is charged to the new card
-    assert (await world.invoices())[2]["status"] == "paid"
+    attempts = await PaymentAttemptTable.select().where(
+        PaymentAttemptTable.invoice == invoices[3]["id"]
+    )
+    assert [a["status"] for a in sorted(attempts, key=lambda a: a["number"])] == [
+        "declined",
+        "declined",
+        "succeeded",
+    ]
+    await world.days(30)  # the May renewal is charged to the new card
+    assert (await world.invoices())[4]["status"] == "paid"
 
 
 async def test_a_hard_decline_stops_charging_until_a_new_card(
