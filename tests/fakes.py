@@ -25,7 +25,7 @@ from domain.payments.model import PaymentAttempt, PaymentMethod, Refund
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
-from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.model import Customer, Due, StoredCoupon, Subscription, UsageRecord
 from domain.testclocks.model import TestClock
 
 
@@ -217,15 +217,22 @@ class InMemorySubscriptionRepository:
         return [s for s in self.rows.values() if s.plan_id in plan_ids and s.next_action_at]
 
     async def due(
-        self, now: datetime, *, limit: int, test_clock_id: str | None = None
-    ) -> list[SubscriptionId]:
-        due = [
-            s
-            for s in self.rows.values()
-            if s.next_action_at and s.next_action_at <= now and s.test_clock_id == test_clock_id
-        ]
-        due.sort(key=lambda s: s.next_action_at or now)
-        return [s.id for s in due[:limit]]
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        test_clock_id: str | None = None,
+        after: Due | None = None,
+    ) -> list[Due]:
+        due = sorted(
+            (
+                Due(s.id, s.next_action_at)
+                for s in self.rows.values()
+                if s.next_action_at and s.next_action_at <= now and s.test_clock_id == test_clock_id
+            ),
+            key=lambda d: (d.at, d.id),
+        )
+        return [d for d in due if after is None or (d.at, d.id) > (after.at, after.id)][:limit]
 
 
 class InMemoryUsageRepository:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from domain.documents.invoice_document import Seller
+from domain.documents.model import RENDER_PDF_JOB
 from domain.documents.ports import InvoicePdfRenderer
 from domain.documents.service import render_invoice_pdf
 from domain.jobs.context import JobContext
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 def build_jobs(renderer: InvoicePdfRenderer, seller: Seller) -> JobRegistry:
     registry = JobRegistry()
 
-    @registry.job("documents.render_invoice_pdf", max_attempts=5, timeout_s=60)
+    @registry.job(RENDER_PDF_JOB, max_attempts=5, timeout_s=60)
     async def render_invoice_pdf_job(ctx: JobContext, *, invoice_id: str) -> None:
         """Render the invoice's PDF if what it shows changed; a repeat renders nothing."""
         result = await render_invoice_pdf(

@@ -16,3 +16,7 @@ class StoredInvoicePdf:
     @property
     def size(self) -> int:
         return len(self.content)
+
+
+# the job that renders an invoice's PDF (kwargs: invoice_id); other contexts enqueue it by name
+RENDER_PDF_JOB = "documents.render_invoice_pdf"

@@ -138,7 +138,7 @@ async def scan_notices(*, uow: Callable[[], UnitOfWork], clock: Clock, limit: in
     queued = 0
     async with uow() as reader:
         due = await reader.subscriptions.due(now + RENEWAL_NOTICE_BEFORE, limit=limit)
-        subs = [s for s in [await reader.subscriptions.get(i) for i in due] if s is not None]
+        subs = [s for s in [await reader.subscriptions.get(d.id) for d in due] if s is not None]
         plans = {s.plan_id: await reader.plans.get(s.plan_id) for s in subs}
         month_start = (now + CARD_EXPIRY_NOTICE_BEFORE).replace(
             day=1, hour=0, minute=0, second=0, microsecond=0

@@ -24,6 +24,7 @@ from domain.billing.engine import ENDED, SubscriptionStatus, Timing
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import BillingReason, IssuedInvoice
 from domain.billing.model import InvoiceStatus
+from domain.documents.model import RENDER_PDF_JOB
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.payments.dunning import (
@@ -53,8 +54,6 @@ from domain.shared.money import Money
 from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.service import _run_in
 from domain.unit_of_work import UnitOfWork
-
-RENDER_PDF_JOB = "documents.render_invoice_pdf"
 
 UowFactory = Callable[[], UnitOfWork]
 COLLECT_JOB = "payments.collect_invoice"

@@ -148,6 +148,14 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
+class Due:
+    """A subscription the renewal run must look at, and since when (``next_action_at``)."""
+
+    id: SubscriptionId
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class UsageRecord:
     subscription_id: SubscriptionId
     meter: str

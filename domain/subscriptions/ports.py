@@ -7,7 +7,13 @@ from typing import Protocol
 
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
-from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.model import (
+    Customer,
+    Due,
+    StoredCoupon,
+    Subscription,
+    UsageRecord,
+)
 
 
 class CustomerRepository(Protocol):
@@ -41,9 +47,15 @@ class SubscriptionRepository(Protocol):
         ...
 
     async def due(
-        self, now: datetime, *, limit: int, test_clock_id: str | None = None
-    ) -> list[SubscriptionId]:
-        """Subscriptions whose ``next_action_at`` is at or before ``now``, oldest first: those
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        test_clock_id: str | None = None,
+        after: Due | None = None,
+    ) -> list[Due]:
+        """Subscriptions whose ``next_action_at`` is at or before ``now``, in (instant, id)
+        order, starting after ``after`` (a cursor: pages never re-read what came before): those
         on real time, or (``test_clock_id``) those on that test clock."""
         ...
 

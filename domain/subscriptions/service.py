@@ -38,6 +38,7 @@ from domain.billing.service import issue_invoice_in
 from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
 from domain.catalog.rules import check_addon_attachable
+from domain.documents.model import RENDER_PDF_JOB
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.pricing.coupons import check_redeemable
@@ -48,11 +49,9 @@ from domain.shared.errors import Conflict, DomainError, NotFound, ValidationFail
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.model import Customer, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.model import Customer, Due, StoredCoupon, Subscription, UsageRecord
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
 from domain.unit_of_work import UnitOfWork
-
-RENDER_PDF_JOB = "documents.render_invoice_pdf"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 QUOTE_VALIDITY = timedelta(hours=1)
@@ -308,7 +307,7 @@ async def renew_due(
             due = await reader.subscriptions.due(
                 now, limit=limit + len(failed), test_clock_id=test_clock_id
             )
-        batch = [s for s in due if s not in failed][:limit]
+        batch = [d.id for d in due if d.id not in failed][:limit]
         if not batch:
             return RenewalReport(advanced, tuple(failed.items()))
         for subscription_id in batch:
@@ -331,28 +330,21 @@ async def enqueue_due_renewals(
     whose advance keeps failing shows up as a dead job instead of blocking the others."""
     now = clock.now()
     enqueued = 0
-    after: set[str] = set()
+    cursor: Due | None = None
     while True:
         async with uow() as writer:
-            due = [
-                s
-                for s in await writer.subscriptions.due(now, limit=batch + len(after))
-                if s not in after
-            ][:batch]
-            for subscription_id in due:
-                sub = await writer.subscriptions.get(subscription_id)
-                if sub is None or sub.next_action_at is None:
-                    continue
+            due = await writer.subscriptions.due(now, limit=batch, after=cursor)
+            for d in due:
                 writer.jobs.enqueue(
                     ADVANCE_JOB,
-                    unique_key=f"advance:{sub.id}:{sub.next_action_at.isoformat()}",
-                    subscription_id=sub.id,
+                    unique_key=f"advance:{d.id}:{d.at.isoformat()}",
+                    subscription_id=d.id,
                 )
             await writer.commit()
         enqueued += len(due)
-        after.update(due)
         if len(due) < batch:
             return enqueued
+        cursor = due[-1]
 
 
 async def change_subscription(

@@ -137,7 +137,4 @@ async def next_renewal(clock_id: str, *, uow: UnitOfWork) -> datetime | None:
         due = await uow.subscriptions.due(
             test_clock.frozen_at + MAX_ADVANCE, limit=1, test_clock_id=clock_id
         )
-        if not due:
-            return None
-        sub = await uow.subscriptions.get(due[0])
-    return sub.next_action_at if sub else None
+    return due[0].at if due else None

@@ -487,3 +487,21 @@ async def test_cancel_after_a_downgrade_credit_rode_on_the_renewal(
     assert note.total == 3355 > renewal["total_minor"]
     assert note.refunded == renewal["amount_due_minor"]
     assert note.credited == note.total - note.refunded
+
+
+async def test_the_renewal_run_enqueues_one_advance_per_due_subscription_page_by_page(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    from domain.adapters.db.tables import JobTable
+
+    customer = await _setup(db, clock)
+    for _ in range(5):
+        await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    clock.set(utc(2024, 2, 29))
+    run = lambda: service.enqueue_due_renewals(uow=lambda: _uow(db, clock), clock=clock, batch=2)  # noqa: E731
+    assert await run() == 5
+    assert await run() == 5  # the same five are still due: their jobs are not enqueued twice
+    advances = await JobTable.select(JobTable.unique_key).where(
+        JobTable.name == "subscriptions.advance"
+    )
+    assert len(advances) == len({a["unique_key"] for a in advances}) == 5

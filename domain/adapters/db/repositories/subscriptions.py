@@ -32,6 +32,7 @@ from domain.shared.periods import Period
 from domain.subscriptions.model import (
     AppliedCouponState,
     Customer,
+    Due,
     StoredCoupon,
     Subscription,
     UsageRecord,
@@ -286,22 +287,31 @@ class PiccoloSubscriptionRepository:
         return [_to_subscription(r) for r in rows]
 
     async def due(
-        self, now: datetime, *, limit: int, test_clock_id: str | None = None
-    ) -> list[SubscriptionId]:
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        test_clock_id: str | None = None,
+        after: Due | None = None,
+    ) -> list[Due]:
+        t = SubscriptionTable
         on_clock = (
-            SubscriptionTable.test_clock_id.is_null()
+            t.test_clock_id.is_null()
             if test_clock_id is None
-            else SubscriptionTable.test_clock_id == test_clock_id
+            else (t.test_clock_id == test_clock_id)
         )
-        rows = await (
-            SubscriptionTable.select(SubscriptionTable.id)
+        query = (
+            t.select(t.id, t.next_action_at)
             .where(on_clock)
-            .where(SubscriptionTable.next_action_at.is_not_null())
-            .where(SubscriptionTable.next_action_at <= now)
-            .order_by(SubscriptionTable.next_action_at)
-            .limit(limit)
+            .where(t.next_action_at.is_not_null())
+            .where(t.next_action_at <= now)
         )
-        return [SubscriptionId(r["id"]) for r in rows]
+        if after is not None:
+            query = query.where(
+                (t.next_action_at > after.at) | ((t.next_action_at == after.at) & (t.id > after.id))
+            )
+        rows = await query.order_by(t.next_action_at).order_by(t.id).limit(limit)
+        return [Due(SubscriptionId(r["id"]), r["next_action_at"]) for r in rows]
 
 
 # -- usage ----------------------------------------------------------------------------------------
