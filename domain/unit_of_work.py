@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
+from domain.accounts.ports import AccountRepository
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.documents.ports import InvoiceDocumentRepository
@@ -83,6 +84,9 @@ class UnitOfWork(Protocol):
 
     @property
     def emails(self) -> EmailRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
 
     @property
     def jobs(self) -> JobQueue: ...

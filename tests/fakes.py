@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdentity
 from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
@@ -462,6 +463,91 @@ class InMemoryRefundRepository:
         return [r for r in self.rows.values() if r.invoice_id == invoice_id]
 
 
+class InMemoryAccountRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, Account] = {}
+        self.identities: list[LinkedIdentity] = []
+        self.sessions: dict[str, AuthSession] = {}
+        self.tokens: dict[str, EmailToken] = {}
+        self.attempts: list[tuple[str, datetime, bool]] = []
+
+    async def add(self, account: Account) -> None:
+        if any(a.email == account.email for a in self.rows.values()):
+            raise ValueError("duplicate e-mail")
+        self.rows[account.id] = account
+
+    async def get(self, account_id: str, *, lock: bool = False) -> Account | None:
+        return self.rows.get(account_id)
+
+    async def get_by_email(self, email: str) -> Account | None:
+        return next((a for a in self.rows.values() if a.email == email), None)
+
+    async def get_by_customer(self, customer_id: str) -> Account | None:
+        return next((a for a in self.rows.values() if a.customer_id == customer_id), None)
+
+    async def update(self, account: Account) -> None:
+        self.rows[account.id] = account
+
+    async def add_identity(self, identity: LinkedIdentity) -> None:
+        self.identities.append(identity)
+
+    async def find_identity(self, issuer: str, subject: str) -> LinkedIdentity | None:
+        return next(
+            (i for i in self.identities if (i.issuer, i.subject) == (issuer, subject)), None
+        )
+
+    async def identities_of(self, account_id: str) -> list[LinkedIdentity]:
+        return [i for i in self.identities if i.account_id == account_id]
+
+    async def add_session(self, session: AuthSession) -> None:
+        self.sessions[session.id] = session
+
+    async def get_session(self, session_id: str) -> AuthSession | None:
+        return self.sessions.get(session_id)
+
+    async def touch_session(self, session_id: str, at: datetime) -> None:
+        self.sessions[session_id] = replace(self.sessions[session_id], last_seen_at=at)
+
+    async def revoke_session(self, session_id: str, at: datetime) -> None:
+        s = self.sessions.get(session_id)
+        if s is not None and s.revoked_at is None:
+            self.sessions[session_id] = replace(s, revoked_at=at)
+
+    async def revoke_sessions_of(
+        self, account_id: str, at: datetime, *, keep: str | None = None
+    ) -> int:
+        ended = 0
+        for s in list(self.sessions.values()):
+            if s.account_id == account_id and s.id != keep and s.is_live(at):
+                self.sessions[s.id] = replace(s, revoked_at=at)
+                ended += 1
+        return ended
+
+    async def live_sessions_of(self, account_id: str, now: datetime) -> list[AuthSession]:
+        return [s for s in self.sessions.values() if s.account_id == account_id and s.is_live(now)]
+
+    async def add_token(self, token: EmailToken) -> None:
+        self.tokens[token.id] = token
+
+    async def get_token(self, token_id: str, *, lock: bool = False) -> EmailToken | None:
+        return self.tokens.get(token_id)
+
+    async def use_token(self, token_id: str, at: datetime) -> bool:
+        t = self.tokens.get(token_id)
+        if t is None or t.used_at is not None:
+            return False
+        self.tokens[token_id] = replace(t, used_at=at)
+        return True
+
+    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
+        self.attempts.append((key, at, succeeded))
+
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
+        oks = [at for k, at, ok in self.attempts if k == key and ok and at > since]
+        start = max([since, *oks])
+        return [at for k, at, ok in self.attempts if k == key and not ok and at > start]
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -483,6 +569,7 @@ class InMemoryUnitOfWork:
         self.refunds = InMemoryRefundRepository()
         self.test_clocks = InMemoryTestClockRepository()
         self.emails = InMemoryEmailRepository()
+        self.accounts = InMemoryAccountRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

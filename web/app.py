@@ -20,31 +20,43 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from piccolo.engine.base import Engine
 
+from domain.accounts.ports import PasswordHasher
+from domain.accounts.service import Mailing
 from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables
+from domain.adapters.passwords_argon2 import Argon2PasswordHasher
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.notifications.ports import Mailer
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock, SystemClock
 from web.api.router import router as api_router
+from web.auth.router import router as auth_router
 from web.deps import DEPENDENCIES
 from web.dev.router import router as dev_router
 from web.errors import EXCEPTION_HANDLERS
 from web.health import show_health
-from web.jobs import registry_for
+from web.jobs import email_renderer_for, registry_for
 from web.middleware import request_context_middleware, security_headers_middleware
 from web.payments import make_gateway
 from web.public.router import router as public_router
 from web.runtime import Runtime
-from web.settings import Settings
+from web.settings import Environment, Settings
 from web.templating import template_config
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 SESSION_MAX_AGE = timedelta(days=14)
 
 __all__ = ["create_app"]
+
+
+def password_hasher_for(settings: Settings) -> Argon2PasswordHasher:
+    """Argon2id with argon2-cffi's RFC 9106 low-memory defaults; APP_ENV=test uses the cheapest
+    parameters so the suite's hundreds of sign-ins stay fast (never in production)."""
+    if settings.env is Environment.TEST:
+        return Argon2PasswordHasher(time_cost=1, memory_cost=1024)
+    return Argon2PasswordHasher()
 
 
 def create_app(
@@ -56,6 +68,7 @@ def create_app(
     start_runner: bool | None = None,
     gateway: PaymentGateway | None = None,
     mailer: Mailer | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> Litestar:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
@@ -69,6 +82,8 @@ def create_app(
         registry=registry,
         job_store=job_store,
         gateway=gateway,
+        hasher=hasher or password_hasher_for(settings),
+        mailing=Mailing(renderer=email_renderer_for(settings), public_url=settings.public_url),
         runner=None,  # type: ignore[arg-type]  # set just below: the runner needs runtime.uow
     )
     runtime.runner = JobRunner(
@@ -125,7 +140,13 @@ def create_app(
         cache_control=CacheControlHeader(max_age=3600, public=True),
         include_in_schema=False,
     )
-    route_handlers: list[ControllerRouterHandler] = [public_router, api_router, show_health, static]
+    route_handlers: list[ControllerRouterHandler] = [
+        public_router,
+        auth_router,
+        api_router,
+        show_health,
+        static,
+    ]
     if settings.is_development:
         route_handlers.append(dev_router)
     return Litestar(

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
+from web.auth.session import provide_maybe_signed_in, provide_signed_in
 from web.runtime import Runtime
 from web.settings import Settings
 
@@ -35,4 +36,7 @@ DEPENDENCIES: dict[str, Any] = {
     "uow": Provide(provide_uow, sync_to_thread=False),
     "clock": Provide(provide_clock, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
+    # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
+    "signed_in": Provide(provide_signed_in),
+    "maybe_signed_in": Provide(provide_maybe_signed_in),
 }

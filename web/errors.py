@@ -6,6 +6,8 @@
 | ValidationFailed               | 422    | errors/_inline (forms handle their own re-render) | with field errors |
 | InvalidTransition, Conflict    | 409    | htmx: the #flash region (``HX-Retarget``); else flash + 303 back | problem+json |
 | PaymentDeclined                | 422    | errors/_inline                      | problem+json         |
+| SignInRequired (anonymous on a guarded page) | 303 | to /auth/login?next=...; htmx: HX-Redirect | 401 problem+json |
+| TooManyAttempts / SignInFailed / BadToken | 429 / 401 / 410 | the form's own page | problem+json |
 | anything else                  | 500    | errors/500.html, logged with the request id | problem+json |
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
@@ -22,6 +24,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from domain.accounts.errors import BadToken, SignInFailed, TooManyAttempts
 from domain.shared.errors import (
     Conflict,
     DomainError,
@@ -31,6 +34,7 @@ from domain.shared.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from web.auth.session import SignInRequired, safe_next
 from web.templating import is_fragment_request
 
 log = logging.getLogger("errors")
@@ -42,6 +46,9 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (PaymentDeclined, 422),
     (InvalidTransition, 409),
     (Conflict, 409),
+    (TooManyAttempts, 429),
+    (SignInFailed, 401),
+    (BadToken, 410),
 ]
 
 _TITLES = {
@@ -51,6 +58,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     422: "Unprocessable content",
     429: "Too many requests",
     500: "Internal server error",
@@ -165,7 +173,18 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return _html(request, 500, "Something went wrong on our side.")
 
 
+def handle_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+    """Anonymous on a guarded page: to the sign-in page, then back (htmx: a full redirect)."""
+    target = f"/auth/login?next={quote(safe_next(exc.next_path), safe='/?=&')}"
+    if _wants_problem_json(request):
+        return _problem(request, status=401, detail="Sign in first.", code="sign_in_required")
+    if is_fragment_request(request):
+        return Response(content="", status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    SignInRequired: handle_sign_in_required,
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,

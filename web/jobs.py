@@ -69,13 +69,17 @@ def registry_for(
         billing=settings.billing,
         gateway=gateway,
         mailer=mailer or default_mailer(settings),
-        email_renderer=JinjaEmailRenderer(
-            brand_name=settings.brand_name,
-            default_locale=settings.default_locale,
-            default_timezone=settings.default_timezone,
-        ),
+        email_renderer=email_renderer_for(settings),
         public_url=settings.public_url,
         seller=seller_from(settings),
+    )
+
+
+def email_renderer_for(settings: Settings) -> JinjaEmailRenderer:
+    return JinjaEmailRenderer(
+        brand_name=settings.brand_name,
+        default_locale=settings.default_locale,
+        default_timezone=settings.default_timezone,
     )
 
 

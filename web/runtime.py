@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from piccolo.engine.base import Engine
 
+from domain.accounts.ports import PasswordHasher
+from domain.accounts.service import Mailing
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
@@ -24,6 +26,8 @@ class Runtime:
     job_store: PiccoloJobStore
     runner: JobRunner
     gateway: PaymentGateway
+    hasher: PasswordHasher
+    mailing: Mailing
 
     def uow(self) -> PiccoloUnitOfWork:
         return PiccoloUnitOfWork(self.engine, clock=self.clock, registry=self.registry)

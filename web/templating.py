@@ -42,7 +42,10 @@ def get_flashes(context: Mapping[str, Any]) -> list[dict[str, str]]:
     request = context.get("request")
     if request is None or "session" not in request.scope:
         return []
-    messages: list[dict[str, str]] = request.session.pop("_messages", [])
+    session = request.scope.get("session")
+    if not isinstance(session, dict):
+        return []  # cleared (signed out) and not set again
+    messages: list[dict[str, str]] = session.pop("_messages", [])
     return messages
 
 

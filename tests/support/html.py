@@ -21,3 +21,12 @@ def one(doc: BeautifulSoup | Tag, selector: str) -> Tag:
 
 def text(tag: Tag) -> str:
     return " ".join(tag.get_text(" ").split())
+
+
+def csrf_token(html: str) -> str:
+    """The page's CSRF token (from the ``hx-headers`` on <body>), for posting its forms."""
+    import json
+
+    body = parse(html).find("body")
+    assert isinstance(body, Tag), "no <body> in the page"
+    return str(json.loads(str(body["hx-headers"]))["X-CSRFToken"])

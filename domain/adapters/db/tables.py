@@ -421,6 +421,75 @@ class OutboxEmailTable(Table, tablename="outbox_email"):
     sent_at = Timestamptz(default=None, null=True)
 
 
+class AccountTable(Table, tablename="account"):
+    """A person who signs in; ``customer`` is the billing customer they manage (after checkout)."""
+
+    id = Varchar(length=36, primary_key=True)
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=200)
+    password_hash = Varchar(length=200, null=True, default=None)
+    customer = ForeignKey(
+        references=CustomerTable, on_delete=OnDelete.restrict, null=True, index=True
+    )
+    email_verified = Boolean(default=False)
+    email_preferences = JSON(default={})
+    created_at = Timestamptz(default=None, null=True)
+    password_changed_at = Timestamptz(default=None, null=True)
+
+
+class AccountIdentityTable(Table, tablename="account_identity"):
+    """An OpenID Connect identity linked to an account; ``key`` is ``issuer|subject``."""
+
+    id = Varchar(length=36, primary_key=True)
+    account = ForeignKey(
+        references=AccountTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    key = Varchar(length=600, unique=True)
+    issuer = Varchar(length=300)
+    subject = Varchar(length=255)
+    email = Varchar(length=254)
+    created_at = Timestamptz(default=None, null=True)
+
+
+class AuthSessionTable(Table, tablename="auth_session"):
+    """A signed-in browser; ``id`` is the SHA-256 of the secret in its session cookie."""
+
+    id = Varchar(length=64, primary_key=True)
+    account = ForeignKey(
+        references=AccountTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    method = Varchar(length=20)
+    created_at = Timestamptz(default=None, null=True)
+    last_seen_at = Timestamptz(default=None, null=True)
+    expires_at = Timestamptz(default=None, null=True)
+    revoked_at = Timestamptz(default=None, null=True)
+    user_agent = Varchar(length=300, default="")
+    ip = Varchar(length=64, default="")
+
+
+class EmailTokenTable(Table, tablename="email_token"):
+    """A single-use e-mailed link; ``id`` is the SHA-256 of the secret in the link."""
+
+    id = Varchar(length=64, primary_key=True)
+    account = ForeignKey(
+        references=AccountTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    purpose = Varchar(length=20)
+    new_email = Varchar(length=254, null=True, default=None)
+    created_at = Timestamptz(default=None, null=True)
+    expires_at = Timestamptz(default=None, null=True)
+    used_at = Timestamptz(default=None, null=True)
+
+
+class SignInAttemptTable(Table, tablename="sign_in_attempt"):
+    """One password sign-in attempt under a key (``email:<address>`` or ``ip:<address>``)."""
+
+    id = Varchar(length=36, primary_key=True)
+    key = Varchar(length=300, index=True)
+    at = Timestamptz(default=None, null=True, index=True)
+    succeeded = Boolean(default=False)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
@@ -447,6 +516,11 @@ ALL_TABLES: tuple[type[Table], ...] = (
     TestClockTable,
     RefundTable,
     OutboxEmailTable,
+    AccountTable,
+    AccountIdentityTable,
+    AuthSessionTable,
+    EmailTokenTable,
+    SignInAttemptTable,
 )
 
 

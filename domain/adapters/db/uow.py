@@ -16,6 +16,7 @@ from typing import Any, Self
 from piccolo.engine.base import Engine
 
 from domain.adapters.db.job_store import insert_jobs
+from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
     PiccoloInvoiceRepository,
@@ -92,6 +93,7 @@ class PiccoloUnitOfWork:
         self.refunds = PiccoloRefundRepository()
         self.test_clocks = PiccoloTestClockRepository()
         self.emails = PiccoloEmailRepository()
+        self.accounts = PiccoloAccountRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

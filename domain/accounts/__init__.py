@@ -1,0 +1,1 @@
+"""Subscriber accounts: sign-up, sign-in (password, e-mail link, OpenID Connect), sessions."""

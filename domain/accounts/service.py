@@ -1,0 +1,557 @@
+"""Account use cases: sign-up, password sign-in with rate limits, sessions, e-mailed links and
+OpenID Connect sign-in.
+
+Every function takes its collaborators as keyword arguments (unit of work, clock, hasher, the
+e-mail renderer); none reads the time or the environment itself. A sign-in returns the new
+session's secret once: the web layer puts it in the session cookie, storage keeps its digest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from domain.accounts.errors import (
+    AccountErrorCode,
+    BadToken,
+    SignInFailed,
+    TooManyAttempts,
+)
+from domain.accounts.model import (
+    Account,
+    AuthSession,
+    EmailToken,
+    LinkedIdentity,
+    SignedIn,
+    SignInMethod,
+    TokenPurpose,
+)
+from domain.accounts.ports import PasswordHasher
+from domain.accounts.rules import (
+    MAX_NAME,
+    SESSION_LIFETIME,
+    SESSION_TOUCH_EVERY,
+    TOKEN_LIFETIME,
+    ThrottlePolicy,
+    digest,
+    email_problem,
+    new_secret,
+    normalise_email,
+    password_problem,
+)
+from domain.notifications.model import EmailKind
+from domain.notifications.ports import EmailRenderer
+from domain.notifications.service import queue_email_in
+from domain.shared.clock import Clock
+from domain.shared.errors import Conflict, NotFound, ValidationFailed
+from domain.shared.ids import new_id
+from domain.unit_of_work import UnitOfWork
+
+DEFAULT_THROTTLE = ThrottlePolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGrant:
+    """A new session: who signed in, and the secret for the session cookie (shown once)."""
+
+    signed_in: SignedIn
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mailing:
+    """What sending an account e-mail needs: the renderer and where links point."""
+
+    renderer: EmailRenderer
+    public_url: str  # e.g. https://billing.example.com (no trailing slash)
+
+
+@dataclass(frozen=True, slots=True)
+class OidcIdentityClaims:
+    issuer: str
+    subject: str
+    email: str
+    email_verified: bool
+    name: str
+
+
+# -- sign-up --------------------------------------------------------------------------------------
+def check_sign_up(email: str, password: str, name: str) -> dict[str, str]:
+    """Field errors of a sign-up form (empty when it is fine)."""
+    errors: dict[str, str] = {}
+    email = normalise_email(email)
+    if problem := email_problem(email):
+        errors["email"] = problem
+    if not name.strip() or len(name.strip()) > MAX_NAME:
+        errors["name"] = f"Enter your name (at most {MAX_NAME} characters)."
+    if problem := password_problem(password, email=email, name=name):
+        errors["password"] = problem
+    return errors
+
+
+async def register_in(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    password: str | None,
+    name: str,
+    clock: Clock,
+    hasher: PasswordHasher,
+    customer_id: str | None = None,
+    email_verified: bool = False,
+) -> Account:
+    """Create an account inside the caller's transaction. ``password`` None: an account that
+    signs in by e-mail link or OpenID Connect only."""
+    email = normalise_email(email)
+    errors = check_sign_up(email, password if password is not None else "x" * 64, name)
+    if errors:
+        raise ValidationFailed(errors, code=AccountErrorCode.BAD_SIGN_UP)
+    if await uow.accounts.get_by_email(email) is not None:
+        raise ValidationFailed(
+            {"email": "An account with this e-mail exists. Sign in first."},
+            code=AccountErrorCode.ACCOUNT_EXISTS,
+        )
+    now = clock.now()
+    account = Account(
+        id=new_id(),
+        email=email,
+        name=name.strip(),
+        password_hash=hasher.hash(password) if password is not None else None,
+        customer_id=customer_id,
+        email_verified=email_verified,
+        created_at=now,
+        password_changed_at=now if password is not None else None,
+    )
+    await uow.accounts.add(account)
+    return account
+
+
+async def attach_customer_in(uow: UnitOfWork, account_id: str, customer_id: str) -> Account:
+    account = await uow.accounts.get(account_id, lock=True)
+    if account is None:
+        raise NotFound("No such account.")
+    if account.customer_id not in (None, customer_id):
+        raise Conflict("This account already manages another customer.")
+    updated = replace(account, customer_id=customer_id)
+    await uow.accounts.update(updated)
+    return updated
+
+
+# -- sessions -------------------------------------------------------------------------------------
+async def open_session_in(
+    uow: UnitOfWork,
+    account: Account,
+    *,
+    method: SignInMethod,
+    now: datetime,
+    ip: str = "",
+    user_agent: str = "",
+) -> SessionGrant:
+    secret = new_secret()
+    session = AuthSession(
+        id=digest(secret),
+        account_id=account.id,
+        method=method,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + SESSION_LIFETIME,
+        user_agent=user_agent[:300],
+        ip=ip[:64],
+    )
+    await uow.accounts.add_session(session)
+    return SessionGrant(_signed_in(account, session.id), secret)
+
+
+def _signed_in(account: Account, session_id: str) -> SignedIn:
+    return SignedIn(
+        account_id=account.id,
+        email=account.email,
+        name=account.name,
+        customer_id=account.customer_id,
+        session_id=session_id,
+    )
+
+
+async def resolve_session(secret: str, *, uow: UnitOfWork, clock: Clock) -> SignedIn | None:
+    """Who holds this session secret, or None when the session is unknown, expired or revoked."""
+    if not secret:
+        return None
+    now = clock.now()
+    async with uow:
+        session = await uow.accounts.get_session(digest(secret))
+        if session is None or not session.is_live(now):
+            return None
+        account = await uow.accounts.get(session.account_id)
+        if account is None:
+            return None
+        if now - session.last_seen_at >= SESSION_TOUCH_EVERY:
+            await uow.accounts.touch_session(session.id, now)
+            await uow.commit()
+    return _signed_in(account, session.id)
+
+
+async def sign_out(secret: str, *, uow: UnitOfWork, clock: Clock) -> None:
+    async with uow:
+        await uow.accounts.revoke_session(digest(secret), clock.now())
+        await uow.commit()
+
+
+async def sign_out_everywhere(
+    account_id: str, *, uow: UnitOfWork, clock: Clock, keep_session: str | None = None
+) -> int:
+    """End every session of the account (all browsers and devices); ``keep_session`` (a session
+    id) stays signed in. Returns how many sessions ended."""
+    async with uow:
+        ended = await uow.accounts.revoke_sessions_of(account_id, clock.now(), keep=keep_session)
+        await uow.commit()
+    return ended
+
+
+async def list_sessions(account_id: str, *, uow: UnitOfWork, clock: Clock) -> list[AuthSession]:
+    async with uow:
+        return await uow.accounts.live_sessions_of(account_id, clock.now())
+
+
+# -- password sign-in -----------------------------------------------------------------------------
+async def sign_in_with_password(
+    email: str,
+    password: str,
+    *,
+    ip: str,
+    user_agent: str = "",
+    uow: UnitOfWork,
+    clock: Clock,
+    hasher: PasswordHasher,
+    throttle: ThrottlePolicy = DEFAULT_THROTTLE,
+) -> SessionGrant:
+    """Check the password and open a session. Failures are recorded (and committed) before the
+    refusal is raised, so the limits hold across processes; past a limit nothing is checked."""
+    email = normalise_email(email)
+    now = clock.now()
+    email_key, ip_key = f"email:{email}", f"ip:{ip}"
+    async with uow:
+        since = now - throttle.window
+        wait = throttle.retry_after(
+            await uow.accounts.failures_since(email_key, since), throttle.per_email, now
+        ) or throttle.retry_after(
+            await uow.accounts.failures_since(ip_key, since), throttle.per_ip, now
+        )
+        if wait is not None:
+            raise TooManyAttempts(wait)
+        grant = await _check_password_in(uow, email, password, ip, user_agent, now, hasher)
+        await uow.commit()  # a failure is committed too: the limits count it
+    if grant is None:
+        raise SignInFailed()
+    return grant
+
+
+async def _check_password_in(
+    uow: UnitOfWork,
+    email: str,
+    password: str,
+    ip: str,
+    user_agent: str,
+    now: datetime,
+    hasher: PasswordHasher,
+) -> SessionGrant | None:
+    email_key, ip_key = f"email:{email}", f"ip:{ip}"
+    account = await uow.accounts.get_by_email(email)
+    if account is None or account.password_hash is None:
+        hasher.hash(password)  # same work as a real check: timing tells nothing
+        ok = False
+    else:
+        ok = hasher.verify(account.password_hash, password)
+    await uow.accounts.record_attempt(email_key, now, succeeded=ok)
+    await uow.accounts.record_attempt(ip_key, now, succeeded=ok)
+    if not ok or account is None:
+        return None
+    if account.password_hash is not None and hasher.needs_rehash(account.password_hash):
+        account = replace(account, password_hash=hasher.hash(password))
+        await uow.accounts.update(account)
+    return await open_session_in(
+        uow, account, method=SignInMethod.PASSWORD, now=now, ip=ip, user_agent=user_agent
+    )
+
+
+async def change_password(
+    signed_in: SignedIn,
+    current_password: str,
+    new_password: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    hasher: PasswordHasher,
+) -> None:
+    """Change the password (the current one is asked for when there is one) and end every other
+    session of the account."""
+    now = clock.now()
+    async with uow:
+        account = await uow.accounts.get(signed_in.account_id, lock=True)
+        if account is None:
+            raise NotFound("No such account.")
+        if account.password_hash is not None and not hasher.verify(
+            account.password_hash, current_password
+        ):
+            raise ValidationFailed(
+                {"current_password": "That is not your current password."},
+                code=AccountErrorCode.BAD_PASSWORD,
+            )
+        if problem := password_problem(new_password, email=account.email, name=account.name):
+            raise ValidationFailed({"new_password": problem}, code=AccountErrorCode.BAD_PASSWORD)
+        await uow.accounts.update(
+            replace(account, password_hash=hasher.hash(new_password), password_changed_at=now)
+        )
+        await uow.accounts.revoke_sessions_of(account.id, now, keep=signed_in.session_id)
+        await uow.commit()
+
+
+# -- e-mailed links -------------------------------------------------------------------------------
+async def _issue_token_in(
+    uow: UnitOfWork, account: Account, purpose: TokenPurpose, now: datetime, new_email: str | None
+) -> tuple[str, EmailToken]:
+    secret = new_secret()
+    token = EmailToken(
+        id=digest(secret),
+        account_id=account.id,
+        purpose=purpose,
+        created_at=now,
+        expires_at=now + TOKEN_LIFETIME[purpose],
+        new_email=new_email,
+    )
+    await uow.accounts.add_token(token)
+    return secret, token
+
+
+def _minutes(purpose: TokenPurpose) -> int:
+    return int(TOKEN_LIFETIME[purpose].total_seconds() // 60)
+
+
+async def request_password_reset(
+    email: str, *, uow: UnitOfWork, clock: Clock, mailing: Mailing
+) -> None:
+    """E-mail a single-use reset link when the address has an account. The caller answers the
+    same whether or not it has one (the form never reveals who has an account)."""
+    email = normalise_email(email)
+    if email_problem(email):
+        raise ValidationFailed({"email": "Enter an e-mail address like name@example.com."})
+    now = clock.now()
+    async with uow:
+        account = await uow.accounts.get_by_email(email)
+        if account is None:
+            return
+        secret, token = await _issue_token_in(uow, account, TokenPurpose.PASSWORD_RESET, now, None)
+        await queue_email_in(
+            uow,
+            EmailKind.PASSWORD_RESET,
+            to=account.email,
+            context={
+                "customer_name": account.name,
+                "reset_url": f"{mailing.public_url}/auth/reset/{secret}",
+                "expires_in_minutes": _minutes(TokenPurpose.PASSWORD_RESET),
+            },
+            dedupe_key=f"password_reset:{token.id}",
+            clock=clock,
+            renderer=mailing.renderer,
+        )
+        await uow.commit()
+
+
+async def request_magic_link(
+    email: str, *, uow: UnitOfWork, clock: Clock, mailing: Mailing, next_path: str = ""
+) -> None:
+    """E-mail a single-use sign-in link when the address has an account (silently nothing
+    otherwise, as for password resets)."""
+    email = normalise_email(email)
+    if email_problem(email):
+        raise ValidationFailed({"email": "Enter an e-mail address like name@example.com."})
+    now = clock.now()
+    async with uow:
+        account = await uow.accounts.get_by_email(email)
+        if account is None:
+            return
+        secret, token = await _issue_token_in(uow, account, TokenPurpose.MAGIC_LINK, now, None)
+        suffix = f"?next={next_path}" if next_path.startswith("/") else ""
+        await queue_email_in(
+            uow,
+            EmailKind.MAGIC_LINK,
+            to=account.email,
+            context={
+                "sign_in_url": f"{mailing.public_url}/auth/magic/{secret}{suffix}",
+                "expires_in_minutes": _minutes(TokenPurpose.MAGIC_LINK),
+            },
+            dedupe_key=f"magic_link:{token.id}",
+            clock=clock,
+            renderer=mailing.renderer,
+        )
+        await uow.commit()
+
+
+async def _redeem_in(
+    uow: UnitOfWork, secret: str, purpose: TokenPurpose, now: datetime
+) -> tuple[Account, EmailToken]:
+    token = await uow.accounts.get_token(digest(secret), lock=True)
+    if token is None or token.purpose is not purpose or token.used_at is not None:
+        raise BadToken()
+    if now >= token.expires_at:
+        raise BadToken("This link has expired. Ask for a new one.")
+    account = await uow.accounts.get(token.account_id, lock=True)
+    if account is None:
+        raise BadToken()
+    if not await uow.accounts.use_token(token.id, now):
+        raise BadToken()
+    return account, token
+
+
+async def check_token(secret: str, purpose: TokenPurpose, *, uow: UnitOfWork, clock: Clock) -> None:
+    """Raise ``BadToken`` when a link can no longer be used (shown before the form is filled)."""
+    async with uow:
+        token = await uow.accounts.get_token(digest(secret))
+    if token is None or token.purpose is not purpose or token.used_at is not None:
+        raise BadToken()
+    if clock.now() >= token.expires_at:
+        raise BadToken("This link has expired. Ask for a new one.")
+
+
+async def reset_password(
+    secret: str,
+    new_password: str,
+    *,
+    ip: str = "",
+    user_agent: str = "",
+    uow: UnitOfWork,
+    clock: Clock,
+    hasher: PasswordHasher,
+) -> SessionGrant:
+    """Set a new password from a reset link: the link is spent, every session of the account
+    ends, and this browser is signed in. Proving the mailbox also verifies the address."""
+    now = clock.now()
+    async with uow:
+        account, _ = await _redeem_in(uow, secret, TokenPurpose.PASSWORD_RESET, now)
+        if problem := password_problem(new_password, email=account.email, name=account.name):
+            raise ValidationFailed({"password": problem}, code=AccountErrorCode.BAD_PASSWORD)
+        account = replace(
+            account,
+            password_hash=hasher.hash(new_password),
+            password_changed_at=now,
+            email_verified=True,
+        )
+        await uow.accounts.update(account)
+        await uow.accounts.revoke_sessions_of(account.id, now)
+        await uow.accounts.record_attempt(f"email:{account.email}", now, succeeded=True)
+        grant = await open_session_in(
+            uow, account, method=SignInMethod.PASSWORD_RESET, now=now, ip=ip, user_agent=user_agent
+        )
+        await uow.commit()
+    return grant
+
+
+async def sign_in_with_magic_link(
+    secret: str, *, ip: str = "", user_agent: str = "", uow: UnitOfWork, clock: Clock
+) -> SessionGrant:
+    now = clock.now()
+    async with uow:
+        account, _ = await _redeem_in(uow, secret, TokenPurpose.MAGIC_LINK, now)
+        if not account.email_verified:
+            account = replace(account, email_verified=True)
+            await uow.accounts.update(account)
+        grant = await open_session_in(
+            uow, account, method=SignInMethod.MAGIC_LINK, now=now, ip=ip, user_agent=user_agent
+        )
+        await uow.commit()
+    return grant
+
+
+# -- OpenID Connect -------------------------------------------------------------------------------
+async def sign_in_with_oidc(
+    claims: OidcIdentityClaims,
+    *,
+    ip: str = "",
+    user_agent: str = "",
+    uow: UnitOfWork,
+    clock: Clock,
+    hasher: PasswordHasher,
+) -> SessionGrant:
+    """Sign in with a provider's identity: the account it is linked to; else the account with the
+    same e-mail address, linked now, but only when the provider says the address is verified;
+    else a new account (again only with a verified address)."""
+    now = clock.now()
+    email = normalise_email(claims.email)
+    async with uow:
+        identity = await uow.accounts.find_identity(claims.issuer, claims.subject)
+        if identity is not None:
+            account = await uow.accounts.get(identity.account_id)
+            if account is None:
+                raise NotFound("No such account.")
+        else:
+            if not claims.email_verified or email_problem(email):
+                raise ValidationFailed(
+                    {
+                        "provider": "Your sign-in provider did not confirm your e-mail address, "
+                        "so we cannot match it to an account. Sign in another way."
+                    },
+                    code=AccountErrorCode.OIDC_EMAIL_UNVERIFIED,
+                )
+            account = await uow.accounts.get_by_email(email)
+            if account is None:
+                account = await register_in(
+                    uow,
+                    email=email,
+                    password=None,
+                    name=claims.name or email.split("@", 1)[0],
+                    clock=clock,
+                    hasher=hasher,
+                    email_verified=True,
+                )
+            await uow.accounts.add_identity(
+                LinkedIdentity(
+                    id=new_id(),
+                    account_id=account.id,
+                    issuer=claims.issuer,
+                    subject=claims.subject,
+                    email=email,
+                    created_at=now,
+                )
+            )
+        grant = await open_session_in(
+            uow, account, method=SignInMethod.OIDC, now=now, ip=ip, user_agent=user_agent
+        )
+        await uow.commit()
+    return grant
+
+
+async def link_identity(
+    signed_in: SignedIn, claims: OidcIdentityClaims, *, uow: UnitOfWork, clock: Clock
+) -> LinkedIdentity:
+    """Link a provider identity to the signed-in account (from the profile page)."""
+    async with uow:
+        existing = await uow.accounts.find_identity(claims.issuer, claims.subject)
+        if existing is not None:
+            if existing.account_id == signed_in.account_id:
+                return existing
+            raise Conflict(
+                "That sign-in is linked to another account.", code=AccountErrorCode.IDENTITY_TAKEN
+            )
+        identity = LinkedIdentity(
+            id=new_id(),
+            account_id=signed_in.account_id,
+            issuer=claims.issuer,
+            subject=claims.subject,
+            email=normalise_email(claims.email),
+            created_at=clock.now(),
+        )
+        await uow.accounts.add_identity(identity)
+        await uow.commit()
+    return identity
+
+
+async def get_account(signed_in: SignedIn, *, uow: UnitOfWork) -> Account:
+    async with uow:
+        account = await uow.accounts.get(signed_in.account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+async def linked_identities(signed_in: SignedIn, *, uow: UnitOfWork) -> list[LinkedIdentity]:
+    async with uow:
+        return await uow.accounts.identities_of(signed_in.account_id)

@@ -1,0 +1,1 @@
+"""Sign-in pages, the session cookie and the signed-in guard."""

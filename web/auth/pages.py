@@ -1,0 +1,101 @@
+"""Sign-in with e-mail and password, sign-out, and sign-out everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from domain.accounts.errors import SignInFailed, TooManyAttempts
+from domain.accounts.model import SignedIn
+from domain.accounts.service import sign_in_with_password, sign_out, sign_out_everywhere
+from web.auth import session
+from web.runtime import Runtime
+from web.templating import render
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else ""
+
+
+def _login_page(
+    request: Request[Any, Any, Any],
+    *,
+    email: str = "",
+    next_path: str = "/account",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    context = {"email": email, "next": next_path, "error": error}
+    return render(request, "auth/login.html", None, context, status_code=status_code)
+
+
+@get("/auth/login", name="auth.login")
+async def show_login(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    next: FromQuery[str | None] = None,
+) -> Template | Redirect:
+    target = session.safe_next(next)
+    if await session.current(request, runtime) is not None:
+        return Redirect(target, status_code=303)
+    return _login_page(request, next_path=target)
+
+
+@post("/auth/login", name="auth.login.submit")
+async def submit_login(
+    request: Request[Any, Any, Any], data: Form, runtime: NamedDependency[Runtime]
+) -> Template | Redirect:
+    email = data.get("email", "").strip()
+    target = session.safe_next(data.get("next"))
+    try:
+        grant = await sign_in_with_password(
+            email,
+            data.get("password", ""),
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            uow=runtime.uow(),
+            clock=runtime.clock,
+            hasher=runtime.hasher,
+        )
+    except TooManyAttempts as exc:
+        return _login_page(
+            request, email=email, next_path=target, error=exc.message, status_code=429
+        )
+    except SignInFailed as exc:
+        return _login_page(
+            request, email=email, next_path=target, error=exc.message, status_code=401
+        )
+    session.begin(request, grant)
+    return Redirect(target, status_code=303)
+
+
+@post("/auth/logout", name="auth.logout")
+async def submit_logout(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+) -> Redirect:
+    secret = session.session_secret(request)
+    if secret:
+        await sign_out(secret, uow=runtime.uow(), clock=runtime.clock)
+    session.end(request)
+    flash(request, "You are signed out.", "success")
+    return Redirect("/auth/login", status_code=303)
+
+
+@post("/auth/logout-everywhere", name="auth.logout_everywhere")
+async def submit_logout_everywhere(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Redirect:
+    ended = await sign_out_everywhere(signed_in.account_id, uow=runtime.uow(), clock=runtime.clock)
+    session.end(request)
+    flash(request, f"You are signed out on every device ({ended} sessions ended).", "success")
+    return Redirect("/auth/login", status_code=303)
