@@ -5,6 +5,8 @@
 //   CLIENT_ID      the one static client's id
 //   CLIENT_SECRET  its secret (the client authenticates with client_secret_basic, Authlib's default)
 //   REDIRECT_URI   the client's redirect URI; several may be given, comma-separated
+//   ID_TOKEN_CLAIMS   "1": email and name in the ID token too (see below)
+//   STOP_ON_STDIN_EOF "1": exit when stdin closes (the fixture's guard against orphans)
 //
 // When it is listening it prints one line to stdout: "listening http://127.0.0.1:PORT" (the issuer).
 // Any login id signs in (the id becomes `sub`); any password is accepted. An id starting with
@@ -98,3 +100,7 @@ console.log(`listening ${issuer}`);
 const stop = () => server.close(() => process.exit(0));
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+if (process.env.STOP_ON_STDIN_EOF === "1") {
+  // the test process holds our stdin open; when it goes away (even killed), so do we
+  process.stdin.on("end", stop).on("error", stop).resume();
+}
