@@ -1,0 +1,1 @@
+"""Signing in: sessions, the OpenID Connect client, guards."""
