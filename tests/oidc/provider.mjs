@@ -94,6 +94,14 @@ const provider = new Provider(issuer, {
   },
 });
 
+// static clients are validated on first use; fail here, with the reason, instead of at sign-in
+try {
+  await provider.Client.find(clientId);
+} catch (error) {
+  console.error(`provider.mjs: the client is invalid: ${error.message} ${error.error_description ?? ""}`);
+  process.exit(1);
+}
+
 server.on("request", provider.callback());
 console.log(`listening ${issuer}`);
 
