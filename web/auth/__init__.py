@@ -1,1 +1,1 @@
-"""Sign-in pages, the session cookie and the signed-in guard."""
+"""Sign-in pages, the session cookie, the signed-in guard and the OpenID Connect client."""
