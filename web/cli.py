@@ -57,6 +57,7 @@ async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
         await apply_migrations(engine, quiet=True)
         print(f"migrations applied to {settings.database.url.display}", file=sys.stderr)
     if demo:
+
         def uow() -> PiccoloUnitOfWork:
             return PiccoloUnitOfWork(engine, clock=SystemClock(), registry=build_registry())
 
