@@ -89,6 +89,7 @@ class Result:
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     errors: int = 0  # non-2xx/3xx answers and socket errors during the run
+    error_detail: str = ""
     vs_ceiling: float = 0.0
 
 
@@ -126,6 +127,20 @@ def parse_wrk(output: str) -> tuple[float, float, float, int]:
     if socket_errors:
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
     return float(rps.group(1)), _ms(*p50.groups()), _ms(*p99.groups()), errors
+
+
+def describe_errors(output: str) -> str:
+    """What went wrong during a run, as wrk reports it: "25 timeouts, 2 non-2xx"."""
+    parts = []
+    socket_errors = re.search(r"Socket errors:(.*)$", output, re.M)
+    if socket_errors:
+        for kind, n in re.findall(r"(\w+) (\d+)", socket_errors.group(1)):
+            if int(n):
+                parts.append(f"{n} {kind}{'s' if kind == 'timeout' else ' errors'}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    if non_2xx:
+        parts.append(f"{non_2xx.group(1)} non-2xx")
+    return ", ".join(parts)
 
 
 def run_wrk(
@@ -248,9 +263,12 @@ def measure(backend: str, base: str, targets: Sequence[Target], load: Load) -> l
         output = run_wrk(load.wrk, url, target, threads=load.threads,
                          connections=load.connections, seconds=load.seconds)  # fmt: skip
         rps, p50, p99, errors = parse_wrk(output)
-        print(f"  {target.name}: {rps:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms",
-              file=sys.stderr)  # fmt: skip
-        results.append(Result(backend, target.name, target.path, "ok", rps, p50, p99, errors))
+        detail = describe_errors(output)
+        print(f"  {target.name}: {rps:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+              f"{f' ({detail})' if detail else ''}", file=sys.stderr)  # fmt: skip
+        results.append(
+            Result(backend, target.name, target.path, "ok", rps, p50, p99, errors, detail)
+        )
     return results
 
 
@@ -279,7 +297,7 @@ def print_table(results: Sequence[Result], load: Load) -> None:
             print(f"| {r.backend} | {r.target} | {r.status} | | | |")
             continue
         ratio = "1.00" if r.backend == "-" else f"{r.vs_ceiling:.2f}"
-        errors = f" ({r.errors} errors)" if r.errors else ""
+        errors = f" ({r.error_detail})" if r.error_detail else ""
         print(
             f"| {r.backend} | {r.target} | {r.requests_per_s:,.0f}{errors} | {r.p50_ms:.1f} | "
             f"{r.p99_ms:.1f} | {ratio} |"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.http_pages import TARGETS, parse_wrk
+from bench.http_pages import TARGETS, describe_errors, parse_wrk
 
 pytestmark = pytest.mark.unit
 
@@ -41,6 +41,8 @@ Transfer/sec:      3.00MB
 def test_reads_requests_per_second_and_percentiles_in_milliseconds() -> None:
     assert parse_wrk(REPORT) == (8491.64, pytest.approx(0.414), 2.76, 0)
     assert parse_wrk(SLOW) == (276.6, 12.52, 1240.0, 7)
+    assert describe_errors(SLOW) == "5 timeouts, 2 non-2xx"
+    assert describe_errors(REPORT) == ""
 
 
 def test_an_unexpected_report_is_an_error_not_a_zero() -> None:
