@@ -80,15 +80,16 @@ class OidcIdentityClaims:
 
 
 # -- sign-up --------------------------------------------------------------------------------------
-def check_sign_up(email: str, password: str, name: str) -> dict[str, str]:
-    """Field errors of a sign-up form (empty when it is fine)."""
+def check_sign_up(email: str, password: str | None, name: str) -> dict[str, str]:
+    """Field errors of a sign-up form (empty when it is fine). ``password`` None: an account
+    without one (e-mail link or OpenID Connect only), so there is no password to judge."""
     errors: dict[str, str] = {}
     email = normalise_email(email)
     if problem := email_problem(email):
         errors["email"] = problem
     if not name.strip() or len(name.strip()) > MAX_NAME:
         errors["name"] = f"Enter your name (at most {MAX_NAME} characters)."
-    if problem := password_problem(password, email=email, name=name):
+    if password is not None and (problem := password_problem(password, email=email, name=name)):
         errors["password"] = problem
     return errors
 
@@ -107,7 +108,7 @@ async def register_in(
     """Create an account inside the caller's transaction. ``password`` None: an account that
     signs in by e-mail link or OpenID Connect only."""
     email = normalise_email(email)
-    errors = check_sign_up(email, password if password is not None else "x" * 64, name)
+    errors = check_sign_up(email, password, name)
     if errors:
         raise ValidationFailed(errors, code=AccountErrorCode.BAD_SIGN_UP)
     if await uow.accounts.get_by_email(email) is not None:

@@ -49,7 +49,10 @@ async def press_sign_in(client: httpx.AsyncClient, link: str) -> httpx.Response:
     assert doc.select_one("[data-testid=magic-sign-in]") is not None
     return await client.post(
         str(form["action"]),
-        data={"_csrf_token": csrf_token(page.text), "next": form.select_one("[name=next]")["value"]},
+        data={
+            "_csrf_token": csrf_token(page.text),
+            "next": form.select_one("[name=next]")["value"],
+        },
     )
 
 

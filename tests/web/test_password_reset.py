@@ -41,7 +41,9 @@ async def reset_links() -> list[str]:
 async def set_password(client: httpx.AsyncClient, link: str, password: str) -> httpx.Response:
     page = await client.get(link)
     assert page.status_code == 200, page.text
-    return await client.post(link, data={"_csrf_token": csrf_token(page.text), "password": password})
+    return await client.post(
+        link, data={"_csrf_token": csrf_token(page.text), "password": password}
+    )
 
 
 async def test_reset_through_the_emailed_link_signs_in_and_ends_other_sessions(

@@ -183,9 +183,7 @@ async def submit_magic_link_request(
             error=exc.field_errors.get("email"),
             status_code=422,
         )
-    return Redirect(
-        "/auth/magic?" + urlencode({"sent": "true", "next": target}), status_code=303
-    )
+    return Redirect("/auth/magic?" + urlencode({"sent": "true", "next": target}), status_code=303)
 
 
 @get("/auth/magic/{token:str}", name="auth.magic.open")

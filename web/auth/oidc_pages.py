@@ -1,4 +1,4 @@
-""""Sign in with ..." through an OpenID Connect provider: start (to the provider) and callback.
+"""Sign in with an OpenID Connect provider: start (off to the provider) and the callback.
 
 The authorization request (state, nonce, PKCE verifier), where to go afterwards and whether the
 visitor was signed in (then the identity is linked to their account) wait in the cookie session,
