@@ -547,7 +547,8 @@ async def sign_in_with_oidc(
                     uow,
                     email=email,
                     password=None,
-                    name=claims.name or email.split("@", 1)[0],
+                    # a provider may send no name, or a longer one than ours allows
+                    name=(claims.name.strip() or email.split("@", 1)[0])[:MAX_NAME],
                     clock=clock,
                     hasher=hasher,
                     email_verified=True,

@@ -59,3 +59,19 @@ async def test_a_bad_name_is_still_refused_without_a_password(clock: FrozenClock
                 hasher=CHEAP_HASHER,
             )
     assert set(error.value.field_errors) == {"name"}
+
+
+@pytest.mark.parametrize(("name", "expected"), [("", "ada"), ("  ", "ada"), ("A" * 300, "A" * 200)])
+async def test_a_missing_or_overlong_provider_name_still_makes_an_account(
+    clock: FrozenClock, name: str, expected: str
+) -> None:
+    uow = InMemoryUnitOfWork()
+    claims = OidcIdentityClaims(
+        issuer="https://id.example.com",
+        subject="u-2",
+        email="ada@example.com",
+        email_verified=True,
+        name=name,
+    )
+    grant = await sign_in_with_oidc(claims, uow=uow, clock=clock, hasher=CHEAP_HASHER)
+    assert grant.signed_in.name == expected
