@@ -553,6 +553,14 @@ async def sign_in_with_oidc(
                     hasher=hasher,
                     email_verified=True,
                 )
+            elif not account.email_verified:
+                # Nobody has proven this mailbox before; the provider just did. Whoever chose
+                # the account's password may not own the address (a pre-registered account),
+                # so the password and every open session go; the owner can set a new password
+                # by e-mail at any time.
+                account = replace(account, password_hash=None, email_verified=True)
+                await uow.accounts.update(account)
+                await uow.accounts.revoke_sessions_of(account.id, now)
             await uow.accounts.add_identity(
                 LinkedIdentity(
                     id=new_id(),

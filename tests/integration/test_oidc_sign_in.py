@@ -98,6 +98,7 @@ async def test_an_existing_account_with_the_same_verified_email_is_linked(
     app: Litestar, clock: FrozenClock
 ) -> None:
     sam = await make_account(app.state.runtime.uow(), clock, email="sam@example.test")
+    await AccountTable.update({AccountTable.email_verified: True}).where(AccountTable.id == sam.id)
     async with browser(app) as (client, driver):
         assert (await sso(client, driver, "sam")).status_code == 303
         assert await is_signed_in(client)
@@ -106,6 +107,24 @@ async def test_an_existing_account_with_the_same_verified_email_is_linked(
     assert identity["account"] == sam.id
     async with serve(app, base_url=APP_URL) as other:  # the password still works too
         assert (await sign_in(other, "sam@example.test", PASSWORD)).status_code == 303
+
+
+async def test_linking_an_account_whose_address_was_never_proven_drops_its_password(
+    app: Litestar, clock: FrozenClock
+) -> None:
+    """A pre-registered account (someone signed up with another person's address) must not
+    keep a way in once the address's owner signs in with their provider."""
+    await make_account(app.state.runtime.uow(), clock, email="sam@example.test")
+    async with serve(app, base_url=APP_URL) as squatter:
+        assert (await sign_in(squatter, "sam@example.test", PASSWORD)).status_code == 303
+        async with browser(app) as (client, driver):
+            assert (await sso(client, driver, "sam")).status_code == 303
+            assert await is_signed_in(client)
+        assert not await is_signed_in(squatter)  # the old session ended
+        refused = await sign_in(squatter, "sam@example.test", PASSWORD)
+        assert refused.status_code == 401
+    (account,) = await AccountTable.select()
+    assert account["password_hash"] is None and account["email_verified"]
 
 
 async def test_an_unverified_email_is_not_matched_to_an_account(
