@@ -358,7 +358,8 @@ def explain_quote(quote: ChangeQuote, *, period_end: datetime) -> ExplainedQuote
     due = invoice.amount_due if invoice is not None and immediate else 0
     return ExplainedQuote(
         quote=quote,
-        lines=tuple(explain_line(line) for line in lines),
+        # a free component (a 0.00 platform fee) explains nothing; keep the lines that bill
+        lines=tuple(explain_line(line) for line in lines if line.amount != 0),
         due_now_minor=due,
         effective_at=quote.at if immediate else period_end,
         immediate=immediate,

@@ -93,7 +93,8 @@ async def detail_context(
                 view.id, resume_at=resume_at, uow=runtime.uow(), clock=runtime.clock,
                 config=runtime.settings.billing, as_customer=customer,
             )  # fmt: skip
-            pause_options.append((periods, resume_at, preview.upcoming[0] if preview.upcoming else None))
+            billed = [i for i in preview.upcoming if i.amount_due > 0]
+            pause_options.append((periods, resume_at, billed[0] if billed else None))
     return portal_context(
         signed_in,
         detail=detail,
