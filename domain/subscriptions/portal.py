@@ -160,10 +160,45 @@ async def account_overview(
 
 
 @dataclass(frozen=True, slots=True)
+class UpcomingInvoice:
+    invoice: Invoice
+    notes: tuple[str, ...]  # what makes it differ: "Trial ends", "Switches to Starter", ...
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionDetail:
     view: SubscriptionView
-    upcoming: tuple[Invoice, ...]
+    upcoming: tuple[UpcomingInvoice, ...]
     credit_minor: int
+
+
+def annotate_upcoming(view: SubscriptionView, invoices: list[Invoice]) -> list[UpcomingInvoice]:
+    """Name what changes from one invoice to the next: the trial's end, a scheduled switch, a
+    discount running out, credit being used, the subscription's final bill."""
+    plan = view.plan_name
+    discounted = view.coupon_code is not None
+    notes_for: list[UpcomingInvoice] = []
+    for n, invoice in enumerate(invoices):
+        notes = []
+        if n == 0 and view.trial_end is not None:
+            notes.append("Trial ends")
+        labels = [
+            line.description.split(" (")[0]
+            for line in invoice.lines
+            if line.kind is LineKind.SUBSCRIPTION
+        ]
+        if labels and not any(label.startswith(plan) for label in labels):
+            plan = labels[0]
+            notes.append(f"Switches to {plan}")
+        if discounted and invoice.discount == 0:
+            notes.append("Discount ends")
+        discounted = invoice.discount > 0
+        if invoice.credit_applied:
+            notes.append("Credit used")
+        if not labels and n == len(invoices) - 1 and view.cancel_at_period_end:
+            notes.append("Final bill")
+        notes_for.append(UpcomingInvoice(invoice, tuple(notes)))
+    return notes_for
 
 
 async def subscription_detail(
@@ -186,7 +221,9 @@ async def subscription_detail(
             else []
         )
         view = await _view(uow, sub, now=now, config=config, upcoming=upcoming)
-    return SubscriptionDetail(view, tuple(upcoming), max(0, -customer.balance_minor))
+    return SubscriptionDetail(
+        view, tuple(annotate_upcoming(view, upcoming)), max(0, -customer.balance_minor)
+    )
 
 
 async def _view(

@@ -170,7 +170,8 @@ async def test_a_downgrade_is_scheduled_and_can_be_cancelled(
         detail = parse((await client.get(done.headers["location"])).text)
         assert "Switches to Starter on" in text(by_testid(detail, "scheduled-change")[0])
         rows = by_testid(detail, "upcoming-row")
-        assert "Starter" in text(rows[0])
+        assert "Switches to Starter" in text(rows[0])
+        assert "Switches to" not in text(rows[1])
         token = csrf_token(str(detail))
         undo = await client.post(
             f"/account/subscriptions/{sub.subscription_id}/scheduled-change/cancel",
@@ -302,3 +303,31 @@ async def test_upcoming_invoices_cover_twelve_months(
         rows = by_testid(html, "upcoming-row")
         assert 11 <= len(rows) <= 13
         assert all("$36.00" in text(r) for r in rows)
+
+
+async def test_a_trial_shows_its_end_and_the_first_paid_invoice(
+    app: Litestar, catalog: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        sub = await _signed_in(client, app, clock, plan="starter-monthly", quantity=1)
+        html = parse((await client.get(f"/account/subscriptions/{sub.subscription_id}")).text)
+        assert by_testid(html, "trial-end")
+        first = text(by_testid(html, "upcoming-row")[0])
+        assert "Trial ends" in first and "$19.00" in first
+
+
+@pytest.mark.parametrize(
+    ("card", "testid", "href"),
+    [
+        ("4000002500003155", "action-confirm_payment", "/pay/confirm/"),
+        ("4000000000000002", "action-update_card", "/account/payment-methods"),
+    ],
+)
+async def test_the_overview_says_what_needs_the_subscribers_action(
+    app: Litestar, catalog: TestDatabase, clock: FrozenClock, card: str, testid: str, href: str
+) -> None:
+    async with serve(app) as client:
+        await _signed_in(client, app, clock, card=card)
+        html = parse((await client.get("/account")).text)
+        (action,) = by_testid(html, testid)
+        assert action.find("a")["href"].startswith(href)
