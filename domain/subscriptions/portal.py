@@ -36,6 +36,7 @@ from domain.subscriptions.service import (
     Outcome,
     _customer,
     _load_engine,
+    _plan_for_quote,
     _run_in,
     _subscription,
     upcoming_invoices_in,
@@ -402,6 +403,34 @@ def explain_quote(quote: ChangeQuote, *, period_end: datetime) -> ExplainedQuote
         immediate=immediate,
         next_invoice=invoice,
     )
+
+
+async def renewal_after_change(
+    subscription_id: SubscriptionId,
+    quote: ChangeQuote,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None,
+) -> Invoice | None:
+    """The first invoice after the one the quoted change issues now: for an immediate change,
+    the next renewal on the new plan (what the subscriber pays from then on)."""
+    async with uow:
+        sub = await _subscription(uow, subscription_id, as_customer)
+        customer = await _customer(uow, sub.customer_id)
+        plan = await _plan_for_quote(uow, sub, quote)
+        engine = await _load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
+    engine.advance_to(quote.at)
+    engine.change(
+        quote.at, plan=plan, quantity=quote.quantity, timing=quote.timing,
+        proration=quote.proration,
+    )  # fmt: skip
+    issued = len(engine.invoices)
+    assert engine.period is not None
+    engine.advance_to(engine.period.end)
+    later = engine.invoices[issued:]
+    return later[0] if later else None
 
 
 # -- previews on an engine copy -------------------------------------------------------------------

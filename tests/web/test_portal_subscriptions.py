@@ -100,6 +100,7 @@ async def test_quote_is_a_fragment_for_htmx_and_a_page_otherwise(
         lines = [text(li) for li in by_testid(frag, "quote-line")]
         assert any(line.startswith("Credit for") and "unused" in line for line in lines)
         assert by_testid(frag, "due-today") and by_testid(frag, "confirm")
+        assert "Then $60.00 on" in text(by_testid(frag, "renewal-after")[0])
 
 
 async def test_confirming_charges_exactly_the_quote_without_javascript(

@@ -36,6 +36,7 @@ from domain.subscriptions.portal import (
     explain_quote,
     pause_resume_at,
     preview_cancellation,
+    renewal_after_change,
     subscription_detail,
 )
 from web.portal import money_in, portal_context
@@ -132,6 +133,7 @@ async def _change_context(
         errors["plan"] = "Choose one of the plans listed."
     explained = None
     token = None
+    renewal = None
     unchanged = not errors and plan_code == view.plan_code and qty == view.quantity
     if not errors and not unchanged:
         quote = await service.quote_subscription_change(
@@ -145,6 +147,11 @@ async def _change_context(
         )
         explained = explain_quote(quote, period_end=view.period_end)
         token = sign_quote(quote, runtime.settings.secret_key)
+        if explained.immediate:
+            renewal = await renewal_after_change(
+                sid, quote, uow=runtime.uow(), clock=runtime.clock,
+                config=runtime.settings.billing, as_customer=customer,
+            )  # fmt: skip
     context = portal_context(
         signed_in,
         sub=view,
@@ -153,6 +160,7 @@ async def _change_context(
         errors=errors,
         quote=explained,
         quote_token=token,
+        renewal=renewal,
         unchanged=unchanged,
         notice=notice,
         mon=money_in(view.currency),
