@@ -113,7 +113,7 @@ class SubscriptionView:
     currency: str
     period_start: datetime
     period_end: datetime
-    next_invoice: Invoice | None  # the first one the engine will issue from now
+    next_invoice: Invoice | None  # the first one with an amount due the engine will issue
     trial_end: datetime | None
     scheduled: ScheduledChange | None
     cancel_at_period_end: bool
@@ -259,7 +259,7 @@ async def _view(
         currency=sub.currency,
         period_start=sub.period_start,
         period_end=sub.period_end,
-        next_invoice=upcoming[0] if upcoming else None,
+        next_invoice=_next_bill(upcoming or []),
         trial_end=sub.period_end if sub.status is SubscriptionStatus.TRIALING else None,
         scheduled=scheduled,
         cancel_at_period_end=sub.cancel_at_period_end,
@@ -270,6 +270,11 @@ async def _view(
         coupon_code=sub.coupon.coupon.code if sub.coupon else None,
         actions=tuple(await _actions(uow, sub)),
     )
+
+
+def _next_bill(upcoming: list[Invoice]) -> Invoice | None:
+    """The next invoice that asks for money (a 0.00 closing bill for no usage is not a bill)."""
+    return next((i for i in upcoming if i.amount_due > 0), upcoming[0] if upcoming else None)
 
 
 async def _actions(uow: UnitOfWork, sub: Subscription) -> list[ActionNeeded]:
