@@ -3,6 +3,7 @@ pause/resume and upcoming invoices, through HTTP (page and fragment, plain form 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -332,3 +333,27 @@ async def test_the_overview_says_what_needs_the_subscribers_action(
         html = parse((await client.get("/account")).text)
         (action,) = by_testid(html, testid)
         assert action.find("a")["href"].startswith(href)
+
+
+async def test_pause_until_a_date(app: Litestar, catalog: TestDatabase, clock: FrozenClock) -> None:
+    async with serve(app) as client:
+        sub = await _signed_in(client, app, clock)
+        base = f"/account/subscriptions/{sub.subscription_id}"
+        token = csrf_token((await client.get(base)).text)
+        until = (clock.now() + timedelta(days=45)).date().isoformat()
+        done = await client.post(
+            f"{base}/pause", data={"_csrf_token": token, "periods": "until", "until": until}
+        )
+        assert done.status_code == 303
+        paused = parse((await client.get(base)).text)
+        assert "resumes on" in text(by_testid(paused, "paused")[0])
+        past = await client.post(
+            f"{base}/resume", data={"_csrf_token": token}
+        )
+        assert past.status_code == 303
+        too_far = (clock.now() + timedelta(days=400)).date().isoformat()
+        refused = await client.post(
+            f"{base}/pause", data={"_csrf_token": token, "periods": "until", "until": too_far}
+        )
+        assert refused.status_code == 422
+        assert "up to a year" in text(parse(refused.text).select_one("#f-until-error"))
