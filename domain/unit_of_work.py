@@ -18,6 +18,7 @@ from domain.payments.ports import (
     RefundRepository,
 )
 from domain.subscriptions.ports import (
+    CancellationFeedbackRepository,
     CouponRepository,
     CustomerRepository,
     SubscriptionRepository,
@@ -66,6 +67,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tax_rates(self) -> TaxRateRepository: ...
+
+    @property
+    def cancellation_feedback(self) -> CancellationFeedbackRepository: ...
 
     @property
     def payment_methods(self) -> PaymentMethodRepository: ...

@@ -26,7 +26,14 @@ from domain.payments.model import PaymentAttempt, PaymentMethod, Refund
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
-from domain.subscriptions.model import Customer, Due, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.model import (
+    CancellationFeedback,
+    Customer,
+    Due,
+    StoredCoupon,
+    Subscription,
+    UsageRecord,
+)
 from domain.testclocks.model import TestClock
 
 
@@ -548,6 +555,17 @@ class InMemoryAccountRepository:
         return [at for k, at, ok in self.attempts if k == key and not ok and at > start]
 
 
+class InMemoryCancellationFeedbackRepository:
+    def __init__(self) -> None:
+        self.items: list[CancellationFeedback] = []
+
+    async def add(self, feedback: CancellationFeedback) -> None:
+        self.items.append(feedback)
+
+    async def for_subscription(self, subscription_id: SubscriptionId) -> list[CancellationFeedback]:
+        return [f for f in self.items if f.subscription_id == subscription_id]
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -563,6 +581,7 @@ class InMemoryUnitOfWork:
         self.usage = InMemoryUsageRepository()
         self.coupons = InMemoryCouponRepository()
         self.tax_rates = InMemoryTaxRateRepository()
+        self.cancellation_feedback = InMemoryCancellationFeedbackRepository()
         self.payment_methods = InMemoryPaymentMethodRepository()
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from domain.adapters.db.engine import DatabaseConfigError, DatabaseUrl
+from domain.billing.engine import Refund
 from domain.subscriptions.config import BillingConfig
 
 
@@ -81,6 +82,15 @@ class OidcProviderSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PortalSettings:
+    """The subscriber portal's cancellation flow: the coupon offered to a subscriber who finds the
+    price too high (None: no offer), and what "cancel now" gives back for the unused time."""
+
+    retention_coupon: str | None = None
+    cancel_now_refund: Refund = Refund.PRORATED_CREDIT
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
     secret_key: str
@@ -98,6 +108,7 @@ class Settings:
     seller: SellerSettings = field(default_factory=SellerSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
+    portal: PortalSettings = field(default_factory=PortalSettings)
 
     @property
     def is_development(self) -> bool:
@@ -371,4 +382,20 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         mail=_mail(env),
         oidc_providers=_oidc(env),
+        portal=_portal(env),
     )
+
+
+def _portal(env: Mapping[str, str]) -> PortalSettings:
+    coupon = (env.get("RETENTION_COUPON") or "").strip().upper() or None
+    if coupon is not None and not re.fullmatch(r"[A-Z0-9_-]{2,40}", coupon):
+        raise SettingsError(
+            f"RETENTION_COUPON={coupon!r}: a coupon code (letters, digits, - and _), e.g. STAY20"
+        )
+    raw = (env.get("PORTAL_CANCEL_NOW_REFUND") or Refund.PRORATED_CREDIT.value).strip().lower()
+    try:
+        refund = Refund(raw)
+    except ValueError:
+        choices = ", ".join(r.value for r in Refund)
+        raise SettingsError(f"PORTAL_CANCEL_NOW_REFUND={raw!r}: one of {choices}") from None
+    return PortalSettings(retention_coupon=coupon, cancel_now_refund=refund)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from domain.billing.engine import SubscriptionStatus
 from domain.billing.model import InvoiceLine
@@ -163,3 +164,24 @@ class UsageRecord:
     at: datetime
     key: str | None = None  # the distinct key for unique counts
     idempotency_key: str | None = None  # a retried ingestion with the same key is ignored
+
+
+class CancellationReason(StrEnum):
+    TOO_EXPENSIVE = "too_expensive"
+    MISSING_FEATURES = "missing_features"
+    SWITCHING = "switching_product"
+    NOT_USING = "not_using"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationFeedback:
+    """Why a subscriber cancelled (kept for the business; never shown to other subscribers)."""
+
+    id: str
+    subscription_id: SubscriptionId
+    customer_id: CustomerId
+    reason: CancellationReason
+    comment: str
+    timing: str  # "period_end" or "immediate"
+    created_at: datetime

@@ -8,6 +8,7 @@ from typing import Protocol
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
+    CancellationFeedback,
     Customer,
     Due,
     StoredCoupon,
@@ -82,3 +83,11 @@ class TaxRateRepository(Protocol):
     async def all(self) -> list[JurisdictionRate]: ...
 
     async def add(self, rate: JurisdictionRate) -> None: ...
+
+
+class CancellationFeedbackRepository(Protocol):
+    async def add(self, feedback: CancellationFeedback) -> None: ...
+
+    async def for_subscription(self, subscription_id: SubscriptionId) -> list[CancellationFeedback]:
+        """Oldest first."""
+        ...

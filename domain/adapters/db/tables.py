@@ -490,6 +490,20 @@ class SignInAttemptTable(Table, tablename="sign_in_attempt"):
     succeeded = Boolean(default=False)
 
 
+class CancellationFeedbackTable(Table, tablename="cancellation_feedback"):
+    """Why a subscriber cancelled, as they said it in the portal's cancellation flow."""
+
+    id = Varchar(length=36, primary_key=True)
+    subscription = ForeignKey(
+        references=SubscriptionTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    customer = ForeignKey(references=CustomerTable, on_delete=OnDelete.cascade, null=False)
+    reason = Varchar(length=40)
+    comment = Text(default="")
+    timing = Varchar(length=20)
+    created_at = Timestamptz(default=None, null=True)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
@@ -521,6 +535,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AuthSessionTable,
     EmailTokenTable,
     SignInAttemptTable,
+    CancellationFeedbackTable,
 )
 
 

@@ -34,6 +34,7 @@ from domain.adapters.db.repositories.payments import (
     PiccoloRefundRepository,
 )
 from domain.adapters.db.repositories.subscriptions import (
+    PiccoloCancellationFeedbackRepository,
     PiccoloCouponRepository,
     PiccoloCustomerRepository,
     PiccoloSubscriptionRepository,
@@ -90,6 +91,7 @@ class PiccoloUnitOfWork:
         self.usage = PiccoloUsageRepository()
         self.coupons = PiccoloCouponRepository()
         self.tax_rates = PiccoloTaxRateRepository()
+        self.cancellation_feedback = PiccoloCancellationFeedbackRepository()
         self.payment_methods = PiccoloPaymentMethodRepository()
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()

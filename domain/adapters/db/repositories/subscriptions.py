@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from domain.adapters.db.repositories.billing import _exact, _fraction, _load
 from domain.adapters.db.tables import (
+    CancellationFeedbackTable,
     CouponTable,
     CustomerTable,
     SubscriptionTable,
@@ -31,6 +32,8 @@ from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.periods import Period
 from domain.subscriptions.model import (
     AppliedCouponState,
+    CancellationFeedback,
+    CancellationReason,
     Customer,
     Due,
     StoredCoupon,
@@ -426,3 +429,38 @@ class PiccoloTaxRateRepository:
                 inclusive=rate.rate.inclusive,
             )
         )
+
+
+# -- cancellation feedback ------------------------------------------------------------------------
+class PiccoloCancellationFeedbackRepository:
+    async def add(self, feedback: CancellationFeedback) -> None:
+        await CancellationFeedbackTable.insert(
+            CancellationFeedbackTable(
+                id=feedback.id,
+                subscription=feedback.subscription_id,
+                customer=feedback.customer_id,
+                reason=feedback.reason.value,
+                comment=feedback.comment,
+                timing=feedback.timing,
+                created_at=feedback.created_at,
+            )
+        )
+
+    async def for_subscription(self, subscription_id: SubscriptionId) -> list[CancellationFeedback]:
+        rows = (
+            await CancellationFeedbackTable.select()
+            .where(CancellationFeedbackTable.subscription == subscription_id)
+            .order_by(CancellationFeedbackTable.created_at)
+        )
+        return [
+            CancellationFeedback(
+                id=r["id"],
+                subscription_id=SubscriptionId(r["subscription"]),
+                customer_id=CustomerId(r["customer"]),
+                reason=CancellationReason(r["reason"]),
+                comment=r["comment"],
+                timing=r["timing"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]

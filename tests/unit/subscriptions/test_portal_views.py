@@ -1,0 +1,74 @@
+"""The portal's words for engine output: explained quote lines, annotated upcoming invoices,
+and which plans may be paused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from fractions import Fraction
+
+import pytest
+
+from domain.billing.engine import SubscriptionStatus
+from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from domain.shared.ids import SubscriptionId
+from domain.shared.periods import Period
+from domain.subscriptions.portal import (
+    SubscriptionView,
+    annotate_upcoming,
+    explain_line,
+    is_pausable,
+    recurring_minor,
+)
+from tests.unit.billing._builders import make_plan
+
+pytestmark = pytest.mark.unit
+
+D = lambda m, d: datetime(2026, m, d, tzinfo=UTC)  # noqa: E731
+
+
+def _line(kind: LineKind, description: str, amount: int, start: datetime, end: datetime) -> InvoiceLine:
+    return InvoiceLine(kind, description, Fraction(1), Fraction(amount), amount, Period(start, end), "x")
+
+
+def _invoice(*lines: InvoiceLine, discount: int = 0, credit: int = 0) -> Invoice:
+    total = sum(line.amount for line in lines) - discount
+    return Invoice(
+        "D-1", lines[0].period.start, lines[0].period, "USD", lines, total + discount, discount, 0,
+        total, credit, total - credit, InvoiceStatus.OPEN,
+    )  # fmt: skip
+
+
+def test_proration_lines_say_how_many_days_of_which_plan() -> None:
+    credit = _line(LineKind.PRORATION, "Unused time on Team seats (Nov 13 - Dec 1)", -1239, D(11, 13), D(12, 1))
+    charge = _line(LineKind.PRORATION, "Remaining time on Scale (Nov 13 - Dec 1)", 3097, D(11, 13), D(12, 1))
+    assert explain_line(credit).text == "Credit for 18 unused days of Team seats"
+    assert explain_line(charge).text == "18 days of Scale"
+    renewal = _line(LineKind.SUBSCRIPTION, "Scale (Dec 1 - Jan 1)", 9900, D(12, 1), D(12, 31))
+    assert explain_line(renewal).text == "Scale (Dec 1 - Jan 1)"
+
+
+def _view(**kw: object) -> SubscriptionView:
+    base = SubscriptionView(
+        id=SubscriptionId("s"), plan_code="team", plan_name="Team", interval="month",
+        status=SubscriptionStatus.ACTIVE, quantity=1, seats=True, currency="USD",
+        period_start=D(1, 1), period_end=D(2, 1), next_invoice=None, trial_end=None,
+        scheduled=None, cancel_at_period_end=False, canceled_at=None, paused_at=None,
+        resume_at=None, pausable=True, coupon_code=None, actions=(),
+    )  # fmt: skip
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def test_upcoming_invoices_name_a_switch_a_trial_end_and_a_discount_ending() -> None:
+    team = _invoice(_line(LineKind.SUBSCRIPTION, "Team (Feb 1 - Mar 1)", 1200, D(2, 1), D(3, 1)), discount=120)
+    starter = _invoice(_line(LineKind.SUBSCRIPTION, "Starter (Mar 1 - Apr 1)", 1900, D(3, 1), D(4, 1)))
+    notes = [u.notes for u in annotate_upcoming(_view(trial_end=D(2, 1), coupon_code="X"), [team, starter])]
+    assert notes == [("Trial ends",), ("Switches to Starter", "Discount ends")]
+
+
+def test_plans_are_pausable_unless_the_catalog_says_no() -> None:
+    plan = make_plan()
+    assert is_pausable(plan)
+    assert not is_pausable(replace(plan, metadata={"pausable": "false"}))
+    assert recurring_minor(plan, 3, "USD") == 3000 + 3 * 1000
+    assert recurring_minor(plan, 3, "EUR") is None
