@@ -16,7 +16,7 @@ help:
 	@echo "make lint      - ruff + the import contract (the domain core imports no framework)"
 	@echo "make migrate   - apply migrations to \$$DATABASE_URL (default sqlite:///var/app.db)"
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
-	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run)"
+	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk)"
 	@echo "make worker    - run the job runner alone, without HTTP"
 
 $(STAMP): pyproject.toml
@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(PY) -m bench.pricing
 	$(PY) -m bench.invoice_pdf
 	$(PY) -m bench.renewal_run --sizes 10000 --pg-url $${BENCH_PG_URL:-$(PG_URL)}
+	$(PY) -m bench.http_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output

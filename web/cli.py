@@ -27,6 +27,8 @@ from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
 from domain.shared.clock import SystemClock
+from domain.subscriptions.demo import demo_coupons
+from domain.subscriptions.service import load_demo_coupons
 from web import cli_billing
 from web.jobs import build_registry, registry_for
 from web.logging_setup import configure_logging
@@ -55,10 +57,16 @@ async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
         await apply_migrations(engine, quiet=True)
         print(f"migrations applied to {settings.database.url.display}", file=sys.stderr)
     if demo:
-        uow = PiccoloUnitOfWork(engine, clock=SystemClock(), registry=build_registry())
-        added = await load_demo_catalog(uow=uow)
+
+        def uow() -> PiccoloUnitOfWork:
+            return PiccoloUnitOfWork(engine, clock=SystemClock(), registry=build_registry())
+
+        added = await load_demo_catalog(uow=uow())
         if added:
             print(f"loaded the demo catalog ({added} plans)", file=sys.stderr)
+        if await load_demo_coupons(uow=uow()):
+            codes = ", ".join(c.code for c in demo_coupons())
+            print(f"loaded the demo promotion codes ({codes})", file=sys.stderr)
 
 
 def _run(coro: Awaitable[None]) -> None:

@@ -1,5 +1,7 @@
-"""The demo catalog that `make run` loads into an empty database: one plan per billing model, and
-two add-ons for the monthly plans."""
+"""The demo catalog that `make run` loads into an empty database: three plan families (one per
+billing model), each sold monthly and, where it makes sense, yearly; and two add-ons for the
+monthly plans. ``metadata["family"]`` pairs a family's monthly and annual plans (the pricing page's
+monthly/annual switch)."""
 
 from __future__ import annotations
 
@@ -57,9 +59,27 @@ def _usage(currency: Currency, base: int) -> PlanPrice:
     )
 
 
-STARTER_FEATURES = ("1 project", "Up to 1,000 subscribers", "Hosted checkout", "E-mail support")
-TEAM_FEATURES = ("Unlimited projects", "Per-seat billing", "Dunning automation", "Priority support")
-SCALE_FEATURES = ("10,000 API calls included", "Graduated usage pricing", "SSO", "99.9% uptime SLA")
+# Families share features so the pricing page's comparison matrix compares something.
+STARTER_FEATURES = ("1 project", "Hosted checkout", "Customer portal", "E-mail support")
+TEAM_FEATURES = (
+    "Unlimited projects",
+    "Hosted checkout",
+    "Customer portal",
+    "Per-seat billing",
+    "Dunning automation",
+    "Priority support",
+)
+SCALE_FEATURES = (
+    "Unlimited projects",
+    "Hosted checkout",
+    "Customer portal",
+    "Dunning automation",
+    "Priority support",
+    "10,000 API calls included",
+    "Graduated usage pricing",
+    "SSO",
+    "99.9% uptime SLA",
+)
 
 
 def _storage(currency: Currency, per_block: int) -> PlanPrice:
@@ -73,9 +93,16 @@ MONTHLY_BASE_CODES = ("starter-monthly", "team-monthly", "scale-monthly")
 
 
 def demo_plans() -> list[Plan]:
-    """Three plan families: Starter monthly and annual (flat), Team (per seat), Scale (tiered
-    usage); and two monthly add-ons for the monthly plans: Priority support (flat) and Extra storage
-    (per 100 GB)."""
+    """Three plan families: Starter monthly and annual (flat), Team monthly and annual (per seat),
+    Scale monthly (tiered usage); and two monthly add-ons for the monthly plans: Priority support
+    (flat) and Extra storage (per 100 GB).
+
+    Annual prices are ten months' worth ("two months free"). Scale has no annual plan, on purpose,
+    as Stripe-style pricing pages do with metered plans: usage is billed monthly, in arrears. An
+    annual Scale plan would either bill a year of API calls against tiers whose bounds are monthly
+    volumes (10,000 free calls a year instead of a month) or need a second, yearly set of bounds
+    for the same product. The pricing page shows Scale in annual mode at its monthly price, marked
+    "Monthly only"."""
     return [*_base_plans(), *_addons()]
 
 
@@ -143,6 +170,18 @@ def _base_plans() -> list[Plan]:
             (_seats(USD, 0, 1200), _seats(EUR, 0, 1100)),
             TEAM_FEATURES,
             sort_order=20,
+            highlighted=True,
+            metadata={"family": "team"},
+        ),
+        Plan(
+            PlanId("demo-team-annual"),
+            "team-annual",
+            "Team (annual)",
+            "Team billed yearly: two months free.",
+            YEAR,
+            (_seats(USD, 0, 12000), _seats(EUR, 0, 11000)),
+            TEAM_FEATURES,
+            sort_order=21,
             highlighted=True,
             metadata={"family": "team"},
         ),

@@ -19,3 +19,6 @@ class CatalogErrorCode(StrEnum):
     CHANGE_RULE_NOT_FOUND = "catalog.change_rule_not_found"
     INVALID_CHANGE_RULE = "catalog.invalid_change_rule"
     CONCURRENT_VERSION = "catalog.concurrent_version"
+    INVALID_PRICING_INPUT = "catalog.invalid_pricing_input"
+    INVALID_USAGE = "catalog.invalid_usage"
+    NOT_A_USAGE_PLAN = "catalog.not_a_usage_plan"

@@ -15,6 +15,18 @@ from domain.catalog.change_policy import (
 from domain.catalog.demo import demo_plans
 from domain.catalog.errors import CatalogErrorCode
 from domain.catalog.model import Plan, PlanKind, PlanPrice
+from domain.catalog.pricing_page import (
+    PricingPage,
+    UsageEstimate,
+    build_pricing_page,
+    check_pricing_query,
+    check_usage_units,
+    choose_currency,
+    estimate_usage,
+    plan_families,
+    seat_limit_of,
+    usage_plan_codes,
+)
 from domain.catalog.rules import check_version_interval, check_version_prices, is_addon_attachable
 from domain.catalog.views import PlanCard
 from domain.shared.clock import Clock
@@ -26,7 +38,10 @@ from domain.unit_of_work import UnitOfWork
 
 __all__ = [
     "CatalogErrorCode",
+    "PricingPage",
     "StorefrontView",
+    "UsageEstimate",
+    "estimate_usage_bill",
     "get_public_plan",
     "list_addons_for",
     "list_plan_versions",
@@ -36,6 +51,7 @@ __all__ = [
     "remove_plan_change_rule",
     "resolve_change_policy",
     "set_plan_change_rule",
+    "show_pricing_page",
     "show_storefront",
 ]
 
@@ -83,14 +99,68 @@ async def show_storefront(
     store's default currency, or the first currency the catalog has."""
     plans = await list_public_plans(uow=uow)
     currencies = sorted({price.currency for plan in plans for price in plan.prices})
-    wanted = (requested_currency or "").strip().upper()
-    if wanted in currencies:
-        currency = wanted
-    elif default_currency in currencies or not currencies:
-        currency = default_currency
-    else:
-        currency = currencies[0]
+    currency = choose_currency(requested_currency, default_currency, currencies)
     return StorefrontView(plans=plans, currencies=currencies, currency=currency)
+
+
+async def show_pricing_page(
+    *,
+    requested_currency: str | None,
+    interval: str | None,
+    seats: int | str | None,
+    estimate_plan: str | None = None,
+    estimate_units: int | str | None = None,
+    default_currency: str,
+    uow: UnitOfWork,
+) -> PricingPage:
+    """The public pricing page: each plan family (``metadata["family"]``) as a column, priced
+    for ``interval`` ("month" or "year") in the requested currency (an unknown one falls back as
+    on the storefront), per-seat plans for ``seats``, the annual saving (rule and rounding in
+    ``domain/catalog/pricing_page.py``), the feature matrix, and an estimate of
+    ``estimate_units`` of usage on ``estimate_plan`` (default: the first usage plan) when given.
+
+    ``ValidationFailed`` (``catalog.invalid_pricing_input``) names every bad input at once:
+    an interval other than month/year, seats outside 1..the per-seat plans' limit (10,000
+    unless a plan's ``max_seats`` metadata says less), usage outside 0..10^9, or an estimate plan
+    that is not a usage plan of the page."""
+    async with uow:
+        plans = await uow.plans.list_public(kind=PlanKind.BASE)
+    currencies = sorted({p.currency.code for plan in plans for p in plan.prices})
+    currency = choose_currency(requested_currency, default_currency, currencies)
+    families = plan_families(plans)
+    listed = [plan for members in families.values() for plan in members.values()]
+    query = check_pricing_query(
+        interval=interval,
+        seats=seats,
+        estimate_plan=estimate_plan,
+        estimate_units=estimate_units,
+        seat_limit=seat_limit_of(listed),
+        usage_plans=usage_plan_codes(listed, currency),
+    )
+    return build_pricing_page(listed, query, currency=currency, currencies=currencies)
+
+
+async def estimate_usage_bill(
+    plan_code: str, currency: str, units: int | str | None, *, uow: UnitOfWork
+) -> UsageEstimate:
+    """What ``units`` of usage in one billing period cost on a public plan, tier by tier, with
+    the charge functions invoices use (graduated and volume tiers exact, rounded once), plus the
+    plan's fee billed in advance. ``NotFound`` for an unknown or private plan; ``ValidationFailed``
+    for usage outside 0..10^9 (``catalog.invalid_usage``), a plan without usage pricing
+    (``catalog.not_a_usage_plan``) or a currency the plan is not sold in."""
+    quantity = check_usage_units(units)
+    async with uow:
+        plan = await uow.plans.get_by_code(plan_code)
+    if plan is None or not plan.is_public or plan.is_addon:
+        raise _not_found(plan_code)
+    try:
+        wanted = Currency.of(currency)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            {"currency": f"{currency!r} is not a currency"},
+            code=CatalogErrorCode.CURRENCY_NOT_OFFERED,
+        ) from exc
+    return estimate_usage(plan, wanted, quantity)
 
 
 async def get_public_plan(code: str, *, uow: UnitOfWork) -> PlanCard:

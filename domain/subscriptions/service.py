@@ -49,6 +49,7 @@ from domain.shared.errors import Conflict, DomainError, NotFound, ValidationFail
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.demo import demo_coupons
 from domain.subscriptions.model import Customer, Due, StoredCoupon, Subscription, UsageRecord
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
 from domain.unit_of_work import UnitOfWork
@@ -75,6 +76,21 @@ class Outcome:
     subscription: Subscription
     invoices: tuple[IssuedInvoice, ...]
     credit_notes: tuple[IssuedCreditNote, ...]
+
+
+# -- demo data ------------------------------------------------------------------------------------
+async def load_demo_coupons(*, uow: UnitOfWork) -> int:
+    """Add the demo promotion codes (``domain/subscriptions/demo.py``) that are not stored yet;
+    returns how many were added. Running it again adds nothing, and a code that exists is left as
+    it is (its redemptions count stays). Development only, like the demo catalog."""
+    added = 0
+    async with uow:
+        for coupon in demo_coupons():
+            if await uow.coupons.get(coupon.code) is None:
+                await uow.coupons.add(coupon)
+                added += 1
+        await uow.commit()
+    return added
 
 
 # -- customers ------------------------------------------------------------------------------------

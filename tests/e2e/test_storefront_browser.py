@@ -74,7 +74,7 @@ async def test_home_page_in_a_browser_switches_currency_with_htmx(
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         await page.goto(server + "/")
         cards = page.locator('[data-testid="plan-card"]')
-        assert await cards.count() == 4
+        assert await cards.count() == 5
         await page.screenshot(path=str(output_dir / "home-desktop.png"), full_page=True)
 
         starter_price = page.locator('[data-plan="starter-monthly"] [data-testid="plan-price"]')

@@ -63,7 +63,8 @@ def test_migrate_and_seed_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
     again = _cli("migrate", DATABASE_URL=url)
     assert again.returncode == 0, again.stderr
     seeded = _cli("seed-demo", DATABASE_URL=url)
-    assert "loaded the demo catalog (6 plans)" in seeded.stderr
+    assert "loaded the demo catalog (7 plans)" in seeded.stderr
+    assert "loaded the demo promotion codes (WELCOME20)" in seeded.stderr
     assert "loaded" not in _cli("seed-demo", DATABASE_URL=url).stderr
     assert _cli("check", DATABASE_URL=url).stdout.startswith("ok:")
 

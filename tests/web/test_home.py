@@ -24,6 +24,7 @@ async def test_home_shows_every_public_plan_with_its_price(
         "starter-monthly",
         "starter-annual",
         "team-monthly",
+        "team-annual",
         "scale-monthly",
     ]
     prices = {c["data-plan"]: text(by_testid(c, "plan-price")[0]) for c in cards}

@@ -1,12 +1,13 @@
-"""The public router: home and (later) pricing and plan pages."""
+"""The public router: home, pricing and the payment-confirmation step."""
 
 from litestar import Router
 
 from web.public.home import show_home
 from web.public.pay import show_confirmation, submit_confirmation
+from web.public.pricing import show_estimate, show_pricing
 
 router = Router(
     path="/",
-    route_handlers=[show_home, show_confirmation, submit_confirmation],
+    route_handlers=[show_home, show_pricing, show_estimate, show_confirmation, submit_confirmation],
     include_in_schema=False,
 )

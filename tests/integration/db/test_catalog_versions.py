@@ -65,7 +65,7 @@ async def _get(db: TestDatabase, clock: FrozenClock, code: str) -> Plan:
 async def test_demo_catalog_round_trips_kinds_and_addon_targets(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
-    assert await load_demo_catalog(uow=_uow(db, clock)) == 6
+    assert await load_demo_catalog(uow=_uow(db, clock)) == 7
     assert await load_demo_catalog(uow=_uow(db, clock)) == 0
     support = await _get(db, clock, "priority-support")
     assert (support.kind, support.version, support.is_current) == (PlanKind.ADDON, 1, True)
@@ -75,6 +75,7 @@ async def test_demo_catalog_round_trips_kinds_and_addon_targets(
         "starter-monthly",
         "starter-annual",
         "team-monthly",
+        "team-annual",
         "scale-monthly",
     ]
     addons = await list_addons_for("scale-monthly", "USD", uow=_uow(db, clock))

@@ -14,13 +14,13 @@ pytestmark = pytest.mark.service
 
 async def test_demo_catalog_loads_once() -> None:
     uow = InMemoryUnitOfWork()
-    assert await load_demo_catalog(uow=uow) == 6  # four base plans and two add-ons
+    assert await load_demo_catalog(uow=uow) == 7  # five base plans and two add-ons
     assert await load_demo_catalog(uow=uow) == 0
     assert uow.commits == 1
     assert isinstance(uow, UnitOfWork)
 
 
-async def test_storefront_lists_the_four_base_plans_not_the_addons() -> None:
+async def test_storefront_lists_the_five_base_plans_not_the_addons() -> None:
     uow = InMemoryUnitOfWork()
     await load_demo_catalog(uow=uow)
     view = await show_storefront(requested_currency=None, default_currency="USD", uow=uow)
@@ -28,6 +28,7 @@ async def test_storefront_lists_the_four_base_plans_not_the_addons() -> None:
         "starter-monthly",
         "starter-annual",
         "team-monthly",
+        "team-annual",
         "scale-monthly",
     ]
 
@@ -38,6 +39,7 @@ async def test_demo_catalog_covers_the_three_billing_models() -> None:
     view = await show_storefront(requested_currency=None, default_currency="USD", uow=uow)
     assert {p.pricing_model for p in view.plans} == {"flat", "per_seat", "usage"}
     assert {p.interval for p in view.plans if p.pricing_model == "flat"} == {"month", "year"}
+    assert {p.interval for p in view.plans if p.pricing_model == "per_seat"} == {"month", "year"}
 
 
 @pytest.mark.parametrize(
