@@ -490,6 +490,24 @@ class SignInAttemptTable(Table, tablename="sign_in_attempt"):
     succeeded = Boolean(default=False)
 
 
+class CheckoutSessionTable(Table, tablename="checkout_session"):
+    """One checkout (the token in its form): its state makes placing the order idempotent."""
+
+    token = Varchar(length=64, primary_key=True)
+    plan_code = Varchar(length=100)
+    state = Varchar(length=20, index=True)
+    customer = ForeignKey(
+        references=CustomerTable, on_delete=OnDelete.restrict, null=True, index=True
+    )
+    account = ForeignKey(references=AccountTable, on_delete=OnDelete.restrict, null=True)
+    subscription_id = Varchar(length=36, null=True, default=None)
+    invoice_id = Varchar(length=36, null=True, default=None)
+    payment_ref = Varchar(length=100, null=True, default=None)
+    message = Varchar(length=300, default="")
+    created_at = Timestamptz(default=None, null=True)
+    updated_at = Timestamptz(default=None, null=True)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
@@ -521,6 +539,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AuthSessionTable,
     EmailTokenTable,
     SignInAttemptTable,
+    CheckoutSessionTable,
 )
 
 
@@ -532,3 +551,4 @@ def bind_tables(engine: object) -> None:
     assert isinstance(engine, Engine)
     for table in (*ALL_TABLES, Migration):
         table._meta.db = engine
+
