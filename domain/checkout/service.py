@@ -33,7 +33,7 @@ from domain.accounts.service import (
     open_session_in,
     register_in,
 )
-from domain.billing.engine import BillingSettings, SubscriptionEngine
+from domain.billing.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.billing.model import Invoice, InvoiceStatus
 from domain.catalog.model import ChargeModel, Plan, PlanKind, PlanPrice
 from domain.catalog.pricing_page import max_seats, whole_number
@@ -333,15 +333,18 @@ async def preview_order(
         addons=choice.addons,
     )
     first: Invoice = engine.invoices[0]
-    trial_ends_at = (
-        engine.period.end if engine.status and engine.status.value == "trialing" else None
-    )
+    assert engine.period is not None
+    trialing = engine.status is SubscriptionStatus.TRIALING
+    trial_ends_at = engine.period.end if trialing else None
     next_at = engine.next_billing_at
     next_invoice: Invoice | None = None
     if next_at is not None:
         engine.advance_to(next_at)
         next_invoice = engine.invoices[1] if len(engine.invoices) > 1 else None
-    money = lambda minor: Money.of_minor(minor, choice.currency)  # noqa: E731
+
+    def money(minor: int) -> Money:
+        return Money.of_minor(minor, choice.currency)
+
     if rate is not None:
         percent = f"{rate.percentage.normalize():f}".rstrip(".")
         tax_label = f"{rate.code} ({percent}%)" if rate.code else f"Tax ({percent}%)"
@@ -759,7 +762,7 @@ async def show_order(token: str, *, account_id: str | None, uow: UowFactory) -> 
             session = replace(session, state=CheckoutState.COMPLETE, payment_ref=None)
             await tx.checkouts.save(session)
             await tx.commit()
-    trialing = sub.status.value == "trialing"
+    trialing = sub.status is SubscriptionStatus.TRIALING
     return CompletedOrder(
         session=session,
         plan_name=plan.name if plan else session.plan_code,

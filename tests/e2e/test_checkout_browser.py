@@ -143,9 +143,10 @@ async def test_a_declined_card_shows_the_message_and_charges_nothing(
         await expect(page.locator("#f-city")).to_have_value("Cupertino")
         await expect(page.locator("#f-card_number")).to_have_value("")
         await page.screenshot(path=str(output_dir / "checkout-declined.png"), **SHOT)
-        assert _rows(
-            db, "SELECT count(*) FROM sandbox_payment WHERE status = 'succeeded'"
-        ) == charged_before
+        assert (
+            _rows(db, "SELECT count(*) FROM sandbox_payment WHERE status = 'succeeded'")
+            == charged_before
+        )
         assert errors == [] or all("422" in e for e in errors)
         await browser.close()
 

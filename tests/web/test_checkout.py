@@ -108,17 +108,13 @@ async def test_apply_without_javascript_rerenders_the_page_with_the_code(
     async with serve(app) as client:
         await _demo(app)
         _, csrf, token = await _open(client)
-        applied = await client.post(
-            PATH, data=_order(csrf, token, intent="apply", card_number="")
-        )
+        applied = await client.post(PATH, data=_order(csrf, token, intent="apply", card_number=""))
         assert applied.status_code == 200
         assert text(by_testid(parse(applied.text), "summary-total")[0]) == "$480.00"
         assert await _count(SubscriptionTable) == 0
 
 
-async def test_unknown_and_add_on_plans_are_a_friendly_404(
-    app: Litestar, db: TestDatabase
-) -> None:
+async def test_unknown_and_add_on_plans_are_a_friendly_404(app: Litestar, db: TestDatabase) -> None:
     async with serve(app) as client:
         await _demo(app)
         for path in ("/checkout/no-such-plan", "/checkout/priority-support"):
@@ -166,7 +162,9 @@ async def test_an_add_on_that_does_not_attach_is_refused(app: Litestar, db: Test
     async with serve(app) as client:
         await _demo(app)
         _, csrf, token = await _open(client)
-        answer = await client.post(PATH, data=_order(csrf, token, **{"addon-priority-support": "1"}))
+        answer = await client.post(
+            PATH, data=_order(csrf, token, **{"addon-priority-support": "1"})
+        )
         assert answer.status_code == 422
         assert "cannot be added" in text(parse(answer.text).select_one("#f-addons-error"))  # type: ignore[arg-type]
         assert await _count(SubscriptionTable) == 0
@@ -247,7 +245,9 @@ async def test_a_decline_keeps_the_order_and_a_new_card_pays_the_same_subscripti
         assert "Your card was declined." in text(by_testid(html, "payment-declined")[0])
         assert html.select_one("#f-city")["value"] == "Cupertino"  # type: ignore[index]
         assert not html.select_one("#f-card_number").has_attr("value")  # type: ignore[union-attr]
-        charged = await SandboxPaymentTable.select().where(SandboxPaymentTable.status == "succeeded")
+        charged = await SandboxPaymentTable.select().where(
+            SandboxPaymentTable.status == "succeeded"
+        )
         assert charged == []
         assert await _count(DunningCaseTable) == 0  # a first payment is not dunned
         retry = await _place(client, _order(csrf, token, card=SUCCESS, password=""))
