@@ -96,7 +96,11 @@ async def checkout_plan(plan_code: str, *, uow: UnitOfWork) -> Plan:
     """The current, public base version of ``plan_code``; ``NotFound`` for an unknown, retired,
     private plan or an add-on (checkout shows a friendly 404)."""
     async with uow:
-        plan = await uow.plans.get_by_code(plan_code)
+        return await _plan_in(uow, plan_code)
+
+
+async def _plan_in(uow: UnitOfWork, plan_code: str) -> Plan:
+    plan = await uow.plans.get_by_code(plan_code)
     if plan is None or not plan.is_current or not plan.is_public or plan.is_addon:
         raise NotFound(
             f"There is no plan {plan_code!r} to buy.", code=CheckoutErrorCode.PLAN_NOT_FOUND
@@ -118,8 +122,13 @@ class AddonChoice:
 
 
 async def addon_choices(plan: Plan, currency: Currency, *, uow: UnitOfWork) -> list[AddonChoice]:
+    """The public add-ons priced in ``currency`` that attach to ``plan``."""
     async with uow:
-        addons = await uow.plans.list_public(kind=PlanKind.ADDON)
+        return await _addon_choices_in(uow, plan, currency)
+
+
+async def _addon_choices_in(uow: UnitOfWork, plan: Plan, currency: Currency) -> list[AddonChoice]:
+    addons = await uow.plans.list_public(kind=PlanKind.ADDON)
     choices = []
     for addon in addons:
         price = addon.price_in(currency)
@@ -192,6 +201,20 @@ async def check_choice(
     """The currency (one the plan is priced in), the quantity (a per-seat plan's 1 to its seat
     limit; a flat plan is bought once) and the add-ons (``{code: quantity}``; only those that
     attach to the plan, 0 or empty meaning "not added"). ``ValidationFailed`` per field."""
+    async with uow:
+        return await _check_choice_in(
+            uow, plan, currency=currency, quantity=quantity, addons=addons
+        )
+
+
+async def _check_choice_in(
+    uow: UnitOfWork,
+    plan: Plan,
+    *,
+    currency: str | None,
+    quantity: str | int | None,
+    addons: Mapping[str, str],
+) -> OrderChoice:
     errors: dict[str, str] = {}
     try:
         chosen = Currency.of((currency or "").strip().upper() or plan.currencies[0].code)
@@ -216,7 +239,7 @@ async def check_choice(
             errors["quantity"] = f"Enter a whole number of seats from 1 to {limit:,}."
         else:
             n = parsed
-    choices = {c.plan.code: c for c in await addon_choices(plan, chosen, uow=uow)}
+    choices = {c.plan.code: c for c in await _addon_choices_in(uow, plan, chosen)}
     picked: list[tuple[Plan, int]] = []
     for code, raw in addons.items():
         try:
@@ -287,12 +310,30 @@ async def preview_order(
     subscription only) comes back as ``promotion_error`` and the order is priced without it. Tax
     follows the tax policy for the country (no country yet: no tax, and a note saying so); a tax
     ID that does not look valid is ignored here (the form says so when the order is placed)."""
+    async with uow:
+        return await _preview_in(
+            uow, choice, promotion_code=promotion_code, country=country, region=region,
+            tax_id=tax_id, customer_id=customer_id, now=now, config=config,
+        )  # fmt: skip
+
+
+async def _preview_in(
+    uow: UnitOfWork,
+    choice: OrderChoice,
+    *,
+    promotion_code: str | None,
+    country: str | None,
+    region: str | None,
+    tax_id: str | None,
+    customer_id: str | None,
+    now: datetime,
+    config: BillingConfig,
+) -> OrderSummary:
     code = (promotion_code or "").strip().upper() or None
     country = (country or "").strip().upper()
-    async with uow:
-        problem = await _promotion_problem(uow, code, choice, now, customer_id) if code else None
-        coupon = await uow.coupons.get(code) if code and problem is None else None
-        rates = await uow.tax_rates.all()
+    problem = await _promotion_problem(uow, code, choice, now, customer_id) if code else None
+    coupon = await uow.coupons.get(code) if code and problem is None else None
+    rates = await uow.tax_rates.all()
     tax_note: str | None = None
     rate = None
     if country and is_country(country):
@@ -369,6 +410,60 @@ async def preview_order(
         promotion_code=code if coupon is not None else None,
         promotion_error=problem,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryView:
+    """What the checkout page and its summary fragment show for the form as it stands."""
+
+    plan: Plan
+    choice: OrderChoice
+    summary: OrderSummary
+    addons: list[AddonChoice]
+    errors: dict[str, str]  # the choice's field errors (priced with the defaults meanwhile)
+
+
+async def order_summary(
+    plan_code: str,
+    *,
+    currency: str | None,
+    quantity: str | None,
+    addons: Mapping[str, str],
+    promotion_code: str | None,
+    country: str | None,
+    region: str | None,
+    tax_id: str | None,
+    customer_id: str | None,
+    default_currency: str,
+    now: datetime,
+    uow: UnitOfWork,
+    config: BillingConfig,
+) -> SummaryView:
+    """The checkout page's read, in one transaction: the plan (``NotFound`` as
+    ``checkout_plan``), the choice as typed (with field errors, priced with the plan's defaults
+    so the summary always shows something), its add-ons and the priced summary."""
+    async with uow:
+        plan = await _plan_in(uow, plan_code)
+        errors: dict[str, str] = {}
+        try:
+            choice = await _check_choice_in(
+                uow, plan, currency=currency or default_currency, quantity=quantity, addons=addons
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.field_errors)
+            fallback = (currency or default_currency) if "currency" not in errors else None
+            try:
+                choice = await _check_choice_in(
+                    uow, plan, currency=fallback, quantity=None, addons={}
+                )
+            except ValidationFailed:
+                choice = await _check_choice_in(uow, plan, currency=None, quantity=None, addons={})
+        summary = await _preview_in(
+            uow, choice, promotion_code=promotion_code, country=country, region=region,
+            tax_id=tax_id, customer_id=customer_id, now=now, config=config,
+        )  # fmt: skip
+        offered = await _addon_choices_in(uow, plan, choice.currency)
+    return SummaryView(plan, choice, summary, offered, errors)
 
 
 # -- the order form -------------------------------------------------------------------------------

@@ -21,21 +21,19 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from domain.accounts.model import SignedIn
-from domain.catalog.model import Plan
 from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.checkout.service import (
     ACCOUNT_EXISTS,
     BillingDetails,
     OrderChoice,
-    OrderSummary,
-    addon_choices,
+    SummaryView,
     check_billing_details,
     check_choice,
     checkout_plan,
     country_choices,
     get_checkout,
+    order_summary,
     place_order,
-    preview_order,
     show_order,
 )
 from domain.shared.errors import DomainError, ValidationFailed
@@ -88,47 +86,21 @@ def _details(data: Mapping[str, str]) -> BillingDetails:
     )
 
 
-async def _choice(
-    runtime: Runtime, plan: Plan, data: Mapping[str, str], errors: dict[str, str]
-) -> OrderChoice:
-    """The checked choice; with errors (kept for the page), the plan's defaults so the summary
-    still prices something."""
-    try:
-        return await check_choice(
-            plan,
-            currency=data.get("currency") or runtime.settings.default_currency,
-            quantity=data.get("quantity"),
-            addons=_addons(data),
-            uow=runtime.uow(),
-        )
-    except ValidationFailed as exc:
-        errors.update(exc.field_errors)
-    currency = data.get("currency", "") if "currency" not in errors else ""
-    try:
-        return await check_choice(
-            plan,
-            currency=currency or runtime.settings.default_currency,
-            quantity=None,
-            addons={},
-            uow=runtime.uow(),
-        )
-    except ValidationFailed:
-        return await check_choice(plan, currency=None, quantity=None, addons={}, uow=runtime.uow())
-
-
-async def _summary(
-    runtime: Runtime,
-    choice: OrderChoice,
-    data: Mapping[str, str],
-    buyer: SignedIn | None,
-) -> OrderSummary:
-    return await preview_order(
-        choice,
+async def _view(
+    runtime: Runtime, plan_code: str, data: Mapping[str, str], buyer: SignedIn | None
+) -> SummaryView:
+    """The plan, the choice as typed (its errors), the add-ons and the summary: one transaction."""
+    return await order_summary(
+        plan_code,
+        currency=data.get("currency"),
+        quantity=data.get("quantity"),
+        addons=_addons(data),
         promotion_code=data.get("promotion_code"),
         country=data.get("country"),
         region=data.get("region"),
         tax_id=data.get("tax_id"),
         customer_id=buyer.customer_id if buyer else None,
+        default_currency=runtime.settings.default_currency,
         now=runtime.clock.now(),
         uow=runtime.uow(),
         config=runtime.settings.billing,
@@ -138,7 +110,7 @@ async def _summary(
 async def _page(
     request: Request[Any, Any, Any],
     runtime: Runtime,
-    plan: Plan,
+    plan_code: str,
     data: Mapping[str, str],
     *,
     buyer: SignedIn | None,
@@ -147,9 +119,9 @@ async def _page(
     checkout: CheckoutSession | None = None,
     fragment: str | None = None,
 ) -> Template:
-    errors = dict(errors or {})
-    choice = await _choice(runtime, plan, data, errors)
-    summary = await _summary(runtime, choice, data, buyer)
+    view = await _view(runtime, plan_code, data, buyer)
+    errors = {**view.errors, **(errors or {})}
+    choice, summary = view.choice, view.summary
     if summary.promotion_error and (data.get("promotion_code") or "").strip():
         errors.setdefault("promotion_code", summary.promotion_error)
     form = {k: data.get(k, "") for k in KEPT}
@@ -158,10 +130,10 @@ async def _page(
         form["name"] = form["name"] or buyer.name
     form["currency"] = choice.currency.code
     context = {
-        "plan": plan,
+        "plan": view.plan,
         "choice": choice,
         "summary": summary,
-        "addons": await addon_choices(plan, choice.currency, uow=runtime.uow()),
+        "addons": view.addons,
         "picked": {a.code: n for a, n in choice.addons},
         "countries": country_choices(),
         "form": form,
@@ -195,9 +167,8 @@ def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
 async def _fresh_page(
     request: Request[Any, Any, Any], plan_code: str, runtime: Runtime, buyer: SignedIn | None
 ) -> Template:
-    plan = await checkout_plan(plan_code, uow=runtime.uow())
     template = await _page(
-        request, runtime, plan, _query(request), buyer=buyer, token=secrets.token_urlsafe(24)
+        request, runtime, plan_code, _query(request), buyer=buyer, token=secrets.token_urlsafe(24)
     )
     template.status_code = 200
     return template
@@ -215,16 +186,14 @@ async def show_checkout_summary(
     Without htmx: the whole checkout page."""
     if not is_fragment_request(request):
         return await _fresh_page(request, plan_code, runtime, maybe_signed_in)
-    plan = await checkout_plan(plan_code, uow=runtime.uow())
     data = _query(request)
-    errors: dict[str, str] = {}
-    choice = await _choice(runtime, plan, data, errors)
-    summary = await _summary(runtime, choice, data, maybe_signed_in)
+    view = await _view(runtime, plan_code, data, maybe_signed_in)
+    summary = view.summary
     code = (data.get("promotion_code") or "").strip()
     context = {
-        "plan": plan,
+        "plan": view.plan,
         "summary": summary,
-        "errors": errors,
+        "errors": view.errors,
         "oob": True,
         "promotion_message": summary.promotion_error if code else None,
         "promotion_applied": summary.promotion_code,
@@ -253,12 +222,12 @@ async def submit_checkout(
 
     async def again(errors: dict[str, str], checkout: CheckoutSession | None = None) -> Template:
         return await _page(
-            request, runtime, plan, data, buyer=buyer, token=token, errors=errors,
+            request, runtime, plan_code, data, buyer=buyer, token=token, errors=errors,
             checkout=checkout,
         )  # fmt: skip
 
     if data.get("intent") == "apply":
-        page = await _page(request, runtime, plan, data, buyer=buyer, token=token)
+        page = await _page(request, runtime, plan_code, data, buyer=buyer, token=token)
         page.status_code = 422 if page.context["errors"] else 200
         return page
     existing = await get_checkout(token, uow=runtime.uow())
@@ -288,9 +257,9 @@ async def submit_checkout(
         except ValidationFailed as exc:
             errors.update(exc.field_errors)
         if choice is not None and (data.get("promotion_code") or "").strip():
-            summary = await _summary(runtime, choice, data, buyer)
-            if summary.promotion_error:
-                errors["promotion_code"] = summary.promotion_error
+            view = await _view(runtime, plan_code, data, buyer)
+            if view.summary.promotion_error:
+                errors["promotion_code"] = view.summary.promotion_error
     card_token = ""
     try:
         card_token = await runtime.gateway.tokenize_card(
