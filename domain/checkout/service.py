@@ -624,8 +624,17 @@ async def place_order(
         except BaseException:
             await _set_state(uow, session, CheckoutState.OPEN, now)
             raise
-    session = await _pay(session, card_token, uow=uow, clock=clock, config=config,
-                         gateway=gateway)  # fmt: skip
+    try:
+        session = await _pay(session, card_token, uow=uow, clock=clock, config=config,
+                             gateway=gateway)  # fmt: skip
+    except BaseException:
+        # never left "processing": the buyer may try again, and a charge that did go through
+        # is found again by its idempotency key (collect_invoice reuses the pending attempt)
+        current = await get_checkout(session.token, uow=uow())
+        if current is not None and current.state is CheckoutState.PROCESSING:
+            await _set_state(uow, current, CheckoutState.DECLINED, clock.now(),
+                             message="Something went wrong while paying. Please try again.")  # fmt: skip
+        raise
     if grant is None and buyer is None and session.state is CheckoutState.COMPLETE:
         grant = await _sign_in(session, uow=uow, now=clock.now(), ip=ip, user_agent=user_agent)
     return PlacedOrder(session, grant)
