@@ -23,6 +23,10 @@ def provide_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
     return runtime.uow()
 
 
+def provide_read_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
+    return runtime.read_uow()
+
+
 def provide_clock(runtime: NamedDependency[Runtime]) -> Clock:
     return runtime.clock
 
@@ -34,6 +38,7 @@ def provide_settings(runtime: NamedDependency[Runtime]) -> Settings:
 DEPENDENCIES: dict[str, Any] = {
     "runtime": Provide(provide_runtime, sync_to_thread=False),
     "uow": Provide(provide_uow, sync_to_thread=False),
+    "read_uow": Provide(provide_read_uow, sync_to_thread=False),  # for handlers that only read
     "clock": Provide(provide_clock, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional

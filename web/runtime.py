@@ -31,3 +31,9 @@ class Runtime:
 
     def uow(self) -> PiccoloUnitOfWork:
         return PiccoloUnitOfWork(self.engine, clock=self.clock, registry=self.registry)
+
+    def read_uow(self) -> PiccoloUnitOfWork:
+        """A unit of work for use cases that only read (no write lock on SQLite)."""
+        return PiccoloUnitOfWork(
+            self.engine, clock=self.clock, registry=self.registry, read_only=True
+        )

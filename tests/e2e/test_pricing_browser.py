@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CARD = '[data-testid="plan-card"][data-family="{}"]'
 # Playwright's default screenshot hides the caret by styling every input and leaves style=""
 # behind; htmx then carries that attribute onto the swapped-in inputs (it settles "style"), which
-# the page's CSP rightly refuses. Real visitors never see it: screenshots here keep the caret.
-SHOT = {"full_page": True, "caret": "initial"}
+# the page's CSP rightly refuses. Real visitors never see it: screenshots here keep the caret
+# (caret="initial").
 
 
 def _errors(page: Page) -> list[str]:
@@ -36,7 +36,9 @@ async def test_pricing_page_annual_seats_and_live_estimate_with_htmx(
         errors = _errors(page)
         await page.goto(server + "/pricing")
         await expect(page.locator('[data-testid="plan-card"]')).to_have_count(3)
-        await page.screenshot(path=str(output_dir / "pricing-monthly-desktop.png"), **SHOT)
+        await page.screenshot(
+            path=str(output_dir / "pricing-monthly-desktop.png"), full_page=True, caret="initial"
+        )
         await page.evaluate("window.__sameDocument = true")  # lost if the page reloads
 
         starter_price = page.locator(CARD.format("starter") + ' [data-testid="plan-price"]')
@@ -73,7 +75,9 @@ async def test_pricing_page_annual_seats_and_live_estimate_with_htmx(
         unexpected = [e for e in errors if "422" not in e]  # the -1 above answers 422, on purpose
         assert unexpected == [], f"console errors (CSP?): {unexpected}"
         await page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-shot
-        await page.screenshot(path=str(output_dir / "pricing-desktop.png"), **SHOT)
+        await page.screenshot(
+            path=str(output_dir / "pricing-desktop.png"), full_page=True, caret="initial"
+        )
 
         phone = await browser.new_page(viewport={"width": 390, "height": 844})
         phone_errors = _errors(phone)
@@ -81,7 +85,9 @@ async def test_pricing_page_annual_seats_and_live_estimate_with_htmx(
         await expect(phone.get_by_test_id("estimate-total")).to_have_text("$429.00")
         width = await phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
-        await phone.screenshot(path=str(output_dir / "pricing-phone.png"), **SHOT)
+        await phone.screenshot(
+            path=str(output_dir / "pricing-phone.png"), full_page=True, caret="initial"
+        )
         assert phone_errors == []
         await browser.close()
 

@@ -57,7 +57,7 @@ async def test_comparison_matrix_has_a_row_per_feature_and_a_column_per_family(
     table = by_testid(doc, "compare-table")[0]
     heads = [text(th) for th in table.select('thead th[scope="col"]')]
     assert heads == ["Feature", "Starter", "Team", "Scale"]
-    rows = {text(r.select_one('th[scope="row"]')): r for r in by_testid(table, "compare-row")}
+    rows = {text(one(r, 'th[scope="row"]')): r for r in by_testid(table, "compare-row")}
     assert len(rows) == 12, "the union of every family's features"
     marks = {name: [td["data-included"] for td in row.select("td")] for name, row in rows.items()}
     assert marks["Hosted checkout"] == ["yes", "yes", "yes"]
@@ -109,7 +109,7 @@ async def test_seats_price_the_per_seat_plan_and_travel_to_checkout(
         {"currency": ["USD"], "quantity": ["5"]},
     )
     switch = by_testid(annual, "interval-switch")[0]
-    monthly = parse_qs(urlsplit(str(switch.select_one("#interval-month")["href"])).query)
+    monthly = parse_qs(urlsplit(str(one(switch, "#interval-month")["href"])).query)
     assert monthly == {"currency": ["USD"], "interval": ["month"], "seats": ["5"]}, (
         "without JavaScript the switch keeps the seats"
     )
@@ -122,7 +122,7 @@ async def test_currency_switch_prices_in_euros_and_unknown_currency_falls_back(
     assert "€170.00" in text(by_testid(_card(doc, "starter"), "plan-price")[0])
     switch = by_testid(doc, "currency-switch")[0]
     assert text(one(switch, '[aria-current="true"]')) == "EUR"
-    usd = parse_qs(urlsplit(str(switch.select_one("#currency-USD")["href"])).query)
+    usd = parse_qs(urlsplit(str(one(switch, "#currency-USD")["href"])).query)
     assert usd == {"currency": ["USD"], "interval": ["year"], "seats": ["1"]}
     assert _cta_query(_card(doc, "team"))[1]["currency"] == ["EUR"]
 
@@ -294,7 +294,7 @@ async def test_home_links_to_the_pricing_page_and_checks_out_like_it(
     doc = parse((await client.get("/?currency=EUR")).text)
     assert by_testid(doc, "compare-link")[0]["href"] == "/pricing?currency=EUR"
     team = one(doc, '[data-testid="plan-card"][data-plan="team-monthly"]')
-    href = urlsplit(str(team.select_one(".plan-card__cta a")["href"]))
+    href = urlsplit(str(one(team, ".plan-card__cta a")["href"]))
     assert (href.path, parse_qs(href.query)) == (
         "/checkout/team-monthly",
         {"currency": ["EUR"], "quantity": ["1"]},

@@ -36,13 +36,13 @@ def _plan_json(plan: PlanCard) -> dict[str, Any]:
 
 
 @get("/plans", name="api.plans")
-async def list_plans(uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
-    return {"data": [_plan_json(p) for p in await list_public_plans(uow=uow)]}
+async def list_plans(read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
+    return {"data": [_plan_json(p) for p in await list_public_plans(uow=read_uow)]}
 
 
 @get("/plans/{code:str}", name="api.plan")
-async def show_plan(code: FromPath[str], uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
-    return {"data": _plan_json(await get_public_plan(code, uow=uow))}
+async def show_plan(code: FromPath[str], read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
+    return {"data": _plan_json(await get_public_plan(code, uow=read_uow))}
 
 
 router = Router(path="/api/v1", route_handlers=[list_plans, show_plan, receive_webhook])

@@ -18,12 +18,12 @@ from web.templating import render
 @get("/", name="home")
 async def show_home(
     request: Request[Any, Any, Any],
-    uow: NamedDependency[UnitOfWork],
+    read_uow: NamedDependency[UnitOfWork],
     settings: NamedDependency[Settings],
     currency: FromQuery[str | None] = None,
 ) -> Template:
     storefront = await show_storefront(
-        requested_currency=currency, default_currency=settings.default_currency, uow=uow
+        requested_currency=currency, default_currency=settings.default_currency, uow=read_uow
     )
     context = {
         "plans": storefront.plans,

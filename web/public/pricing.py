@@ -73,7 +73,7 @@ async def _pricing_page(
             estimate_plan=p.plan,
             estimate_units=p.units,
             default_currency=runtime.settings.default_currency,
-            uow=runtime.uow(),
+            uow=runtime.read_uow(),
         )
 
     errors: dict[str, str] = {}
@@ -128,7 +128,7 @@ async def show_estimate(
         return render(request, PAGE, ESTIMATE, context)
     try:
         context["estimate"] = await estimate_usage_bill(
-            plan or "", currency or runtime.settings.default_currency, units, uow=runtime.uow()
+            plan or "", currency or runtime.settings.default_currency, units, uow=runtime.read_uow()
         )
     except ValidationFailed as exc:
         return render(

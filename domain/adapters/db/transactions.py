@@ -19,5 +19,13 @@ def write_transaction(engine: Engine) -> Any:
     return engine.transaction()
 
 
+def read_transaction(engine: Engine) -> Any:
+    """For use cases that only read: on SQLite a deferred transaction, which takes no write lock
+    (in WAL mode readers never wait for writers), so page views do not queue behind renewals."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.deferred)
+    return engine.transaction()
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.engine_type in ("postgres", "cockroach")

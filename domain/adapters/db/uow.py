@@ -42,7 +42,7 @@ from domain.adapters.db.repositories.subscriptions import (
     PiccoloUsageRepository,
 )
 from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
-from domain.adapters.db.transactions import is_postgres, write_transaction
+from domain.adapters.db.transactions import is_postgres, read_transaction, write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import Clock
@@ -72,7 +72,10 @@ class TransactionalJobQueue:
 
 
 class PiccoloUnitOfWork:
-    def __init__(self, engine: Engine, *, clock: Clock, registry: JobRegistry) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Clock, registry: JobRegistry, read_only: bool = False
+    ) -> None:
+        self._read_only = read_only
         self._engine = engine
         self._clock = clock
         self._registry = registry
@@ -101,7 +104,9 @@ class PiccoloUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._txn is not None:
             raise RuntimeError("a unit of work is entered once; create a new one per use case")
-        self._txn = write_transaction(self._engine)
+        self._txn = (
+            read_transaction(self._engine) if self._read_only else write_transaction(self._engine)
+        )
         self._nested = self._txn._parent is not None
         await self._txn.__aenter__()
         return self
@@ -119,6 +124,8 @@ class PiccoloUnitOfWork:
         self.jobs.pending.clear()
 
     async def commit(self) -> None:
+        if self._read_only and self.jobs.pending:
+            raise RuntimeError("a read-only unit of work cannot enqueue jobs")
         await insert_jobs(self.jobs.pending, now=self._clock.now())
         self.jobs.pending.clear()
         if not self._nested:
