@@ -102,7 +102,7 @@ async def _view(
         customer_id=buyer.customer_id if buyer else None,
         default_currency=runtime.settings.default_currency,
         now=runtime.clock.now(),
-        uow=runtime.uow(),
+        uow=runtime.read_uow(),
         config=runtime.settings.billing,
     )
 
@@ -216,7 +216,7 @@ async def submit_checkout(
     """Place the order (or, with ``intent=apply``, re-render the page with the code applied).
     A token whose order is under way or done redirects to its outcome; a decline re-renders
     the payment step (422) with the gateway's message and everything but the card kept."""
-    plan = await checkout_plan(plan_code, uow=runtime.uow())
+    plan = await checkout_plan(plan_code, uow=runtime.read_uow())
     token = data.get("checkout_token", "").strip() or secrets.token_urlsafe(24)
     buyer = maybe_signed_in
 
@@ -230,7 +230,7 @@ async def submit_checkout(
         page = await _page(request, runtime, plan_code, data, buyer=buyer, token=token)
         page.status_code = 422 if page.context["errors"] else 200
         return page
-    existing = await get_checkout(token, uow=runtime.uow())
+    existing = await get_checkout(token, uow=runtime.read_uow())
     if existing is not None and existing.state not in (CheckoutState.OPEN, CheckoutState.DECLINED):
         return _outcome(existing)
     retry = existing is not None and existing.subscription_id is not None
@@ -243,7 +243,7 @@ async def submit_checkout(
                 currency=data.get("currency"),
                 quantity=data.get("quantity"),
                 addons=_addons(data),
-                uow=runtime.uow(),
+                uow=runtime.read_uow(),
             )
         except ValidationFailed as exc:
             errors.update(exc.field_errors)
@@ -252,7 +252,7 @@ async def submit_checkout(
                 _details(data),
                 currency=choice.currency if choice else plan.currencies[0],
                 buyer=buyer,
-                uow=runtime.uow(),
+                uow=runtime.read_uow(),
             )
         except ValidationFailed as exc:
             errors.update(exc.field_errors)
@@ -274,7 +274,7 @@ async def submit_checkout(
         return await again(errors, existing if retry else None)
     if choice is None:  # a retry: the order exists; only the card is new
         choice = await check_choice(
-            plan, currency=None, quantity=None, addons={}, uow=runtime.uow()
+            plan, currency=None, quantity=None, addons={}, uow=runtime.read_uow()
         )
     try:
         placed = await place_order(
@@ -296,7 +296,7 @@ async def submit_checkout(
     except ValidationFailed as exc:
         return await again(exc.field_errors)
     except DomainError as exc:
-        checkout = await get_checkout(token, uow=runtime.uow())
+        checkout = await get_checkout(token, uow=runtime.read_uow())
         return await again({"card_number": exc.message}, checkout)
     if placed.grant is not None:
         auth_session.begin(request, placed.grant)
@@ -334,7 +334,7 @@ async def show_checkout_complete(
 ) -> Template:
     """The confirmation for the buyer's session. An order still being placed (a second click
     got here first) shows a page that refreshes itself; anyone else gets a 404."""
-    checkout = await get_checkout(token, uow=runtime.uow())
+    checkout = await get_checkout(token, uow=runtime.read_uow())
     if checkout is not None and checkout.state in (CheckoutState.PROCESSING, CheckoutState.OPEN):
         return render(request, PROCESSING, None, {"token": token})
     order = await show_order(
