@@ -92,6 +92,7 @@ async def test_checkout_from_pricing_to_confirmation_with_a_promotion_code(
         await page.get_by_test_id("promotion-apply").click()
         await expect(page.get_by_test_id("promotion-applied")).to_have_text("WELCOME20 applied.")
         await expect(total).to_have_text("$480.00")
+        await expect(page.get_by_test_id("place-order")).to_have_text("Pay $480.00 and subscribe")
         await page.locator("#f-quantity").fill("6")  # the summary follows as the buyer types
         await expect(total).to_have_text("$576.00")
         await page.locator("#f-quantity").fill("5")
@@ -135,6 +136,12 @@ async def test_a_declined_card_shows_the_message_and_charges_nothing(
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page, errors = await _new_page(browser)
         await page.goto(server + "/checkout/team-annual?currency=USD&quantity=5")
+        await page.locator("#f-email").fill("bob@")
+        await page.get_by_test_id("place-order").click()  # the server checks every field
+        await expect(page.locator("#f-email-error")).to_be_visible()
+        await expect(page.locator("#f-city-error")).to_have_text("Enter your city.")
+        await expect(page.locator("#f-email")).to_have_value("bob@")
+        await page.screenshot(path=str(output_dir / "checkout-errors.png"), **SHOT)
         await _fill(page, email="bob@example.com", card=DECLINE)
         await page.get_by_test_id("place-order").click()
         await expect(page.get_by_test_id("payment-declined")).to_contain_text(

@@ -211,6 +211,7 @@ async def test_an_order_is_placed_once_and_the_buyer_lands_signed_in(
         assert await _count(OutboxEmailTable, OutboxEmailTable.kind == "welcome") == 1
         await drain_jobs(app)
         assert await _count(OutboxEmailTable, OutboxEmailTable.kind == "receipt") == 1
+        assert await _count(PaymentAttemptTable) == 1  # no queued collection charged it again
         assert [r["status"] for r in await SubscriptionTable.select(SubscriptionTable.status)] == [
             "active"
         ]
@@ -310,3 +311,26 @@ async def test_a_signed_in_buyer_subscribes_on_their_account(
         assert text(by_testid(parse(done.text), "done-charged")[0]) == "$600.00"
         rows = await SubscriptionTable.select(SubscriptionTable.customer)
         assert [r["customer"] for r in rows] == [customer.id]
+
+
+async def test_a_trial_charges_nothing_today_and_saves_the_card(
+    app: Litestar, db: TestDatabase
+) -> None:
+    async with serve(app) as client:
+        await _demo(app)
+        page = await client.get("/checkout/starter-monthly?currency=USD&quantity=1")
+        html = parse(page.text)
+        assert text(by_testid(html, "summary-total")[0]) == "$0.00"
+        assert "Then $19.00 on" in text(by_testid(html, "summary-then")[0])
+        assert html.select_one("#f-quantity") is None  # a flat plan is bought once
+        token = html.select_one('input[name="checkout_token"]')["value"]  # type: ignore[index]
+        data = _order(csrf_token(page.text), str(token), promotion_code="")
+        del data["quantity"]
+        placed = await client.post("/checkout/starter-monthly", data=data)
+        assert placed.status_code == 303, placed.text
+        done = parse((await client.get(placed.headers["location"])).text)
+        assert text(by_testid(done, "done-charged")[0]) == "$0.00"
+        assert await _count(SandboxPaymentTable) == 0
+        assert [r["status"] for r in await SubscriptionTable.select(SubscriptionTable.status)] == [
+            "trialing"
+        ]

@@ -21,6 +21,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from domain.accounts.model import SignedIn
+from domain.accounts.rules import MIN_PASSWORD
 from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.checkout.service import (
     ACCOUNT_EXISTS,
@@ -64,7 +65,12 @@ KEPT = (
     "postal_code",
     "tax_id",
 )
-CARD_FIELDS = ("card_number", "exp_month", "exp_year", "cvc")
+CARD_MISSING = {
+    "card_number": "Enter your card number.",
+    "exp_month": "Enter the month (MM).",
+    "exp_year": "Enter the year (YY).",
+    "cvc": "Enter the security code.",
+}
 
 
 def _addons(data: Mapping[str, str]) -> dict[str, str]:
@@ -143,6 +149,7 @@ async def _page(
         "checkout": checkout,
         "account_exists": errors.get("email") == ACCOUNT_EXISTS,
         "login_url": "/auth/login?next=" + request.url.path,
+        "min_password": MIN_PASSWORD,
     }
     shown = [k for k in errors if k not in ("promotion_code",)]
     return render(request, PAGE, fragment, context, status_code=422 if shown or checkout else 200)
@@ -261,15 +268,18 @@ async def submit_checkout(
             if view.summary.promotion_error:
                 errors["promotion_code"] = view.summary.promotion_error
     card_token = ""
-    try:
-        card_token = await runtime.gateway.tokenize_card(
-            number=data.get("card_number", ""),
-            exp_month=_int(data.get("exp_month")),
-            exp_year=_expiry_year(data.get("exp_year")),
-            cvc=data.get("cvc", "").strip(),
-        )
-    except ValidationFailed as exc:
-        errors.update(exc.field_errors)
+    missing = {k: m for k, m in CARD_MISSING.items() if not data.get(k, "").strip()}
+    errors.update(missing)
+    if not missing:
+        try:
+            card_token = await runtime.gateway.tokenize_card(
+                number=data.get("card_number", ""),
+                exp_month=_int(data.get("exp_month")),
+                exp_year=_expiry_year(data.get("exp_year")),
+                cvc=data.get("cvc", "").strip(),
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.field_errors)
     if errors:
         return await again(errors, existing if retry else None)
     if choice is None:  # a retry: the order exists; only the card is new
