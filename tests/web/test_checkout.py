@@ -334,3 +334,28 @@ async def test_a_trial_charges_nothing_today_and_saves_the_card(
         assert [r["status"] for r in await SubscriptionTable.select(SubscriptionTable.status)] == [
             "trialing"
         ]
+
+
+async def test_a_resubmit_while_the_order_is_processing_shows_a_page_that_refreshes(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        await _demo(app)
+        _, csrf, token = await _open(client)
+        now = clock.now()
+        await CheckoutSessionTable.insert(
+            CheckoutSessionTable(
+                token=token, plan_code="team-annual", state="processing", message="",
+                created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        again = await _place(client, _order(csrf, token))
+        assert again.status_code == 303
+        assert again.headers["location"] == f"/checkout/complete/{token}"
+        page = await client.get(again.headers["location"])
+        assert page.status_code == 200
+        html = parse(page.text)
+        assert by_testid(html, "checkout-processing")
+        refresh = html.select_one('meta[http-equiv="refresh"]')
+        assert refresh is not None and f"/checkout/complete/{token}" in str(refresh["content"])
+        assert await _count(SubscriptionTable) == 0
