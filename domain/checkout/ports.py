@@ -22,9 +22,12 @@ class CheckoutRepository(Protocol):
         from_states: Sequence[CheckoutState],
         to_state: CheckoutState,
         at: datetime,
+        *,
+        updated_before: datetime | None = None,
     ) -> bool:
-        """Move the session to ``to_state`` only if it is in one of ``from_states`` (a single
-        conditional update: of two concurrent callers exactly one succeeds)."""
+        """Move the session to ``to_state`` only if it is in one of ``from_states`` (and, with
+        ``updated_before``, was last updated before it): a single conditional update, so of two
+        concurrent callers exactly one succeeds."""
         ...
 
     async def save(self, session: CheckoutSession) -> None: ...

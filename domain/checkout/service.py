@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,7 @@ MAX_CITY = 100
 MAX_REGION = 100
 MAX_POSTAL = 20
 MAX_CODE = 40
+STALE_PROCESSING = timedelta(minutes=2)
 ACCOUNT_EXISTS = "An account with this e-mail exists. Sign in to use it."
 
 
@@ -563,6 +564,14 @@ class PlacedOrder:
         return self.session.state
 
 
+def can_place(session: CheckoutSession, now: datetime) -> bool:
+    """Whether a submit may (try to) place this checkout's order: it is open, declined (a retry
+    with another card), or was left processing by a request that died."""
+    return session.state in CLAIMABLE or (
+        session.state is CheckoutState.PROCESSING and session.updated_at < now - STALE_PROCESSING
+    )
+
+
 async def get_checkout(token: str, *, uow: UnitOfWork) -> CheckoutSession | None:
     async with uow:
         return await uow.checkouts.get(token)
@@ -602,9 +611,17 @@ async def place_order(
             created_at=now,
             updated_at=now,
         )
-        claimed = await claim.checkouts.add_if_absent(fresh) or await claim.checkouts.transition(
-            token, CLAIMABLE, CheckoutState.PROCESSING, now
-        )
+        claimed = (
+            await claim.checkouts.add_if_absent(fresh)
+            or await claim.checkouts.transition(token, CLAIMABLE, CheckoutState.PROCESSING, now)
+            # a request that died mid-way (a restart) left it processing: after a while a new
+            # submit takes over; the order transaction is atomic and a pending charge is retried
+            # under its idempotency key, so nothing is created or charged twice
+            or await claim.checkouts.transition(
+                token, (CheckoutState.PROCESSING,), CheckoutState.PROCESSING, now,
+                updated_before=now - STALE_PROCESSING,
+            )
+        )  # fmt: skip
         session = await claim.checkouts.get(token)
         await claim.commit()
     assert session is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -359,3 +360,23 @@ async def test_a_resubmit_while_the_order_is_processing_shows_a_page_that_refres
         refresh = html.select_one('meta[http-equiv="refresh"]')
         assert refresh is not None and f"/checkout/complete/{token}" in str(refresh["content"])
         assert await _count(SubscriptionTable) == 0
+
+
+async def test_an_order_left_processing_by_a_dead_request_is_taken_over_later(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        await _demo(app)
+        _, csrf, token = await _open(client)
+        then = clock.now() - timedelta(minutes=3)
+        await CheckoutSessionTable.insert(
+            CheckoutSessionTable(
+                token=token, plan_code="team-annual", state="processing", message="",
+                created_at=then, updated_at=then,
+            )
+        )  # fmt: skip
+        placed = await _place(client, _order(csrf, token))
+        assert placed.status_code == 303
+        done = await client.get(placed.headers["location"])
+        assert text(by_testid(parse(done.text), "done-charged")[0]) == "$480.00"
+        assert await _count(SubscriptionTable) == 1

@@ -28,6 +28,7 @@ from domain.checkout.service import (
     BillingDetails,
     OrderChoice,
     SummaryView,
+    can_place,
     check_billing_details,
     check_choice,
     checkout_plan,
@@ -238,7 +239,7 @@ async def submit_checkout(
         page.status_code = 422 if page.context["errors"] else 200
         return page
     existing = await get_checkout(token, uow=runtime.read_uow())
-    if existing is not None and existing.state not in (CheckoutState.OPEN, CheckoutState.DECLINED):
+    if existing is not None and not can_place(existing, runtime.clock.now()):
         return _outcome(existing)
     retry = existing is not None and existing.subscription_id is not None
     errors: dict[str, str] = {}

@@ -60,11 +60,16 @@ class PiccoloCheckoutRepository:
         from_states: Sequence[CheckoutState],
         to_state: CheckoutState,
         at: datetime,
+        *,
+        updated_before: datetime | None = None,
     ) -> bool:
         t = CheckoutSessionTable
+        where = (t.token == token) & t.state.is_in([s.value for s in from_states])
+        if updated_before is not None:
+            where = where & (t.updated_at < updated_before)
         rows = (
             await t.update({t.state: to_state.value, t.updated_at: at})
-            .where((t.token == token) & t.state.is_in([s.value for s in from_states]))
+            .where(where)
             .returning(t.token)
         )
         return bool(rows)
