@@ -32,6 +32,7 @@ from domain.notifications.ports import Mailer
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock, SystemClock
 from web.api.router import router as api_router
+from web.auth.oidc_client import OidcClient, OidcSettings
 from web.auth.router import router as auth_router
 from web.deps import DEPENDENCIES
 from web.dev.router import router as dev_router
@@ -41,7 +42,7 @@ from web.jobs import email_renderer_for, registry_for
 from web.middleware import request_context_middleware, security_headers_middleware
 from web.payments import make_gateway
 from web.public.router import router as public_router
-from web.runtime import Runtime
+from web.runtime import OidcProvider, Runtime
 from web.settings import Environment, Settings
 from web.templating import template_config
 
@@ -57,6 +58,24 @@ def password_hasher_for(settings: Settings) -> Argon2PasswordHasher:
     if settings.env is Environment.TEST:
         return Argon2PasswordHasher(time_cost=1, memory_cost=1024)
     return Argon2PasswordHasher()
+
+
+def oidc_providers_for(settings: Settings) -> dict[str, OidcProvider]:
+    """One client per configured provider; nothing is fetched until the first sign-in."""
+    return {
+        p.slug: OidcProvider(
+            settings=p,
+            client=OidcClient(
+                OidcSettings(
+                    issuer=p.issuer,
+                    client_id=p.client_id,
+                    client_secret=p.client_secret,
+                    display_name=p.name,
+                )
+            ),
+        )
+        for p in settings.oidc_providers
+    }
 
 
 def create_app(
@@ -85,6 +104,7 @@ def create_app(
         hasher=hasher or password_hasher_for(settings),
         mailing=Mailing(renderer=email_renderer_for(settings), public_url=settings.public_url),
         runner=None,  # type: ignore[arg-type]  # set just below: the runner needs runtime.uow
+        oidc_providers=oidc_providers_for(settings),
     )
     runtime.runner = JobRunner(
         store=job_store,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from piccolo.engine.base import Engine
 
@@ -14,7 +14,24 @@ from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
-from web.settings import Settings
+from web.auth.oidc_client import OidcClient
+from web.settings import OidcProviderSettings, Settings
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """A configured "Sign in with ..." provider and its client (built once, discovery cached)."""
+
+    settings: OidcProviderSettings
+    client: OidcClient
+
+    @property
+    def slug(self) -> str:
+        return self.settings.slug
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
 
 
 @dataclass
@@ -28,6 +45,12 @@ class Runtime:
     gateway: PaymentGateway
     hasher: PasswordHasher
     mailing: Mailing
+    oidc_providers: dict[str, OidcProvider] = field(default_factory=dict)  # by slug
+
+    @property
+    def oidc(self) -> OidcClient | None:
+        """The (first) OpenID Connect client, None when sign-in with a provider is off."""
+        return next(iter(self.oidc_providers.values())).client if self.oidc_providers else None
 
     def uow(self) -> PiccoloUnitOfWork:
         return PiccoloUnitOfWork(self.engine, clock=self.clock, registry=self.registry)

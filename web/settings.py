@@ -69,6 +69,18 @@ class MailSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class OidcProviderSettings:
+    """One "Sign in with ..." provider (``OIDC_*``). ``slug`` names it in URLs
+    (``/auth/oidc/{slug}/callback``), ``name`` labels its button."""
+
+    slug: str
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
     secret_key: str
@@ -85,6 +97,7 @@ class Settings:
     payments: PaymentSettings = field(default_factory=PaymentSettings)
     seller: SellerSettings = field(default_factory=SellerSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    oidc_providers: tuple[OidcProviderSettings, ...] = ()
 
     @property
     def is_development(self) -> bool:
@@ -228,6 +241,42 @@ def _mail(env: Mapping[str, str]) -> MailSettings:
     return MailSettings(smtp_url=smtp_url, mail_from=mail_from)
 
 
+OIDC_VARIABLES = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME")
+
+
+def _oidc(env: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:
+    """Zero or one provider: all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_NAME,
+    or none of them (a list of providers would parse ``OIDC_<N>_*`` the same way)."""
+    values = {name: env.get(name, "").strip() for name in OIDC_VARIABLES}
+    given = [name for name, value in values.items() if value]
+    if not given:
+        return ()
+    missing = [name for name in OIDC_VARIABLES if not values[name]]
+    if missing:
+        raise SettingsError(
+            f"{given[0]} is set, so OpenID Connect sign-in also needs {', '.join(missing)}"
+        )
+    slug = env.get("OIDC_SLUG", "").strip() or "oidc"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", slug):
+        raise SettingsError(f"OIDC_SLUG={slug!r}: lower-case letters, digits and dashes")
+    issuer = values["OIDC_ISSUER"].rstrip("/")
+    parts = re.fullmatch(r"(https?)://([^/\s:]+|\[[^\]]+\])(:\d+)?(/\S*)?", issuer)
+    loopback = parts is not None and parts.group(2) in ("127.0.0.1", "[::1]", "localhost")
+    if parts is None or not (parts.group(1) == "https" or loopback):
+        raise SettingsError(
+            f"OIDC_ISSUER={issuer!r}: an https URL (http only on 127.0.0.1 or localhost)"
+        )
+    return (
+        OidcProviderSettings(
+            slug=slug,
+            name=values["OIDC_NAME"],
+            issuer=issuer,
+            client_id=values["OIDC_CLIENT_ID"],
+            client_secret=values["OIDC_CLIENT_SECRET"],
+        ),
+    )
+
+
 def _parse(env: Mapping[str, str]) -> Settings:
     raw_env = env.get("APP_ENV", "development").strip().lower()
     try:
@@ -321,4 +370,5 @@ def _parse(env: Mapping[str, str]) -> Settings:
             ),
         ),
         mail=_mail(env),
+        oidc_providers=_oidc(env),
     )

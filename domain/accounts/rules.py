@@ -105,6 +105,18 @@ class ThrottlePolicy:
         return recent[-limit] + self.window - now
 
 
+@dataclass(frozen=True, slots=True)
+class LinkRequestPolicy:
+    """How many e-mailed links (password reset, sign-in link) may be asked for per e-mail address
+    and per client address in a window, counted whether or not the address has an account (so
+    the limit tells nothing either). Past it, requests are answered as usual but send nothing:
+    a form cannot be used to flood someone's inbox."""
+
+    window: timedelta = timedelta(hours=1)
+    per_email: int = 3
+    per_ip: int = 30
+
+
 SESSION_LIFETIME = timedelta(days=14)
 SESSION_TOUCH_EVERY = timedelta(minutes=5)  # last-seen is written at most this often
 TOKEN_LIFETIME = {
@@ -112,6 +124,16 @@ TOKEN_LIFETIME = {
     TokenPurpose.MAGIC_LINK: timedelta(minutes=15),
     TokenPurpose.EMAIL_CHANGE: timedelta(hours=24),
 }
+
+
+def is_local_path(value: str) -> bool:
+    """A path on this site (``/account?tab=1``), never another host (``//evil``, ``/\\evil``)."""
+    return (
+        value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(ord(c) < 32 or c.isspace() for c in value)
+    )
 
 
 def new_secret() -> str:

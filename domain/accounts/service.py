@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlencode
 
 from domain.accounts.errors import (
     AccountErrorCode,
@@ -32,9 +33,11 @@ from domain.accounts.rules import (
     SESSION_LIFETIME,
     SESSION_TOUCH_EVERY,
     TOKEN_LIFETIME,
+    LinkRequestPolicy,
     ThrottlePolicy,
     digest,
     email_problem,
+    is_local_path,
     new_secret,
     normalise_email,
     password_problem,
@@ -48,6 +51,7 @@ from domain.shared.ids import new_id
 from domain.unit_of_work import UnitOfWork
 
 DEFAULT_THROTTLE = ThrottlePolicy()
+DEFAULT_LINK_POLICY = LinkRequestPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +80,16 @@ class OidcIdentityClaims:
 
 
 # -- sign-up --------------------------------------------------------------------------------------
-def check_sign_up(email: str, password: str, name: str) -> dict[str, str]:
-    """Field errors of a sign-up form (empty when it is fine)."""
+def check_sign_up(email: str, password: str | None, name: str) -> dict[str, str]:
+    """Field errors of a sign-up form (empty when it is fine). ``password`` None: an account
+    without one (e-mail link or OpenID Connect only), so there is no password to judge."""
     errors: dict[str, str] = {}
     email = normalise_email(email)
     if problem := email_problem(email):
         errors["email"] = problem
     if not name.strip() or len(name.strip()) > MAX_NAME:
         errors["name"] = f"Enter your name (at most {MAX_NAME} characters)."
-    if problem := password_problem(password, email=email, name=name):
+    if password is not None and (problem := password_problem(password, email=email, name=name)):
         errors["password"] = problem
     return errors
 
@@ -103,7 +108,7 @@ async def register_in(
     """Create an account inside the caller's transaction. ``password`` None: an account that
     signs in by e-mail link or OpenID Connect only."""
     email = normalise_email(email)
-    errors = check_sign_up(email, password if password is not None else "x" * 64, name)
+    errors = check_sign_up(email, password, name)
     if errors:
         raise ValidationFailed(errors, code=AccountErrorCode.BAD_SIGN_UP)
     if await uow.accounts.get_by_email(email) is not None:
@@ -326,63 +331,108 @@ def _minutes(purpose: TokenPurpose) -> int:
     return int(TOKEN_LIFETIME[purpose].total_seconds() // 60)
 
 
+async def _link_request_allowed_in(
+    uow: UnitOfWork,
+    purpose: TokenPurpose,
+    email: str,
+    ip: str,
+    now: datetime,
+    policy: LinkRequestPolicy,
+) -> bool:
+    """Count this request against the limits; False when a limit is reached (nothing is sent).
+    Requests are stored as sign-in attempts that did not succeed under their own keys, so the
+    count holds across processes and never mixes with password failures."""
+    keys = [(f"{purpose.value}:email:{email}", policy.per_email)]
+    if ip:
+        keys.append((f"{purpose.value}:ip:{ip}", policy.per_ip))
+    since = now - policy.window
+    for key, limit in keys:
+        if len(await uow.accounts.failures_since(key, since)) >= limit:
+            return False
+    for key, _ in keys:
+        await uow.accounts.record_attempt(key, now, succeeded=False)
+    return True
+
+
 async def request_password_reset(
-    email: str, *, uow: UnitOfWork, clock: Clock, mailing: Mailing
+    email: str,
+    *,
+    ip: str = "",
+    uow: UnitOfWork,
+    clock: Clock,
+    mailing: Mailing,
+    policy: LinkRequestPolicy = DEFAULT_LINK_POLICY,
 ) -> None:
     """E-mail a single-use reset link when the address has an account. The caller answers the
-    same whether or not it has one (the form never reveals who has an account)."""
+    same whether or not it has one (the form never reveals who has an account), and the same
+    when the address (or client) has asked too often: then nothing is sent (``LinkRequestPolicy``,
+    3 an hour per address)."""
     email = normalise_email(email)
     if email_problem(email):
         raise ValidationFailed({"email": "Enter an e-mail address like name@example.com."})
     now = clock.now()
     async with uow:
-        account = await uow.accounts.get_by_email(email)
-        if account is None:
+        if not await _link_request_allowed_in(
+            uow, TokenPurpose.PASSWORD_RESET, email, ip, now, policy
+        ):
             return
-        secret, token = await _issue_token_in(uow, account, TokenPurpose.PASSWORD_RESET, now, None)
-        await queue_email_in(
-            uow,
-            EmailKind.PASSWORD_RESET,
-            to=account.email,
-            context={
-                "customer_name": account.name,
-                "reset_url": f"{mailing.public_url}/auth/reset/{secret}",
-                "expires_in_minutes": _minutes(TokenPurpose.PASSWORD_RESET),
-            },
-            dedupe_key=f"password_reset:{token.id}",
-            clock=clock,
-            renderer=mailing.renderer,
-        )
-        await uow.commit()
+        account = await uow.accounts.get_by_email(email)
+        if account is not None:
+            secret, token = await _issue_token_in(
+                uow, account, TokenPurpose.PASSWORD_RESET, now, None
+            )
+            await queue_email_in(
+                uow,
+                EmailKind.PASSWORD_RESET,
+                to=account.email,
+                context={
+                    "customer_name": account.name,
+                    "reset_url": f"{mailing.public_url}/auth/reset/{secret}",
+                    "expires_in_minutes": _minutes(TokenPurpose.PASSWORD_RESET),
+                },
+                dedupe_key=f"password_reset:{token.id}",
+                clock=clock,
+                renderer=mailing.renderer,
+            )
+        await uow.commit()  # the request counts against the limit with or without an account
 
 
 async def request_magic_link(
-    email: str, *, uow: UnitOfWork, clock: Clock, mailing: Mailing, next_path: str = ""
+    email: str,
+    *,
+    ip: str = "",
+    uow: UnitOfWork,
+    clock: Clock,
+    mailing: Mailing,
+    next_path: str = "",
+    policy: LinkRequestPolicy = DEFAULT_LINK_POLICY,
 ) -> None:
     """E-mail a single-use sign-in link when the address has an account (silently nothing
-    otherwise, as for password resets)."""
+    otherwise, or past the request limit, as for password resets). ``next_path`` rides along in
+    the link only when it is a path on this site."""
     email = normalise_email(email)
     if email_problem(email):
         raise ValidationFailed({"email": "Enter an e-mail address like name@example.com."})
     now = clock.now()
     async with uow:
-        account = await uow.accounts.get_by_email(email)
-        if account is None:
+        if not await _link_request_allowed_in(uow, TokenPurpose.MAGIC_LINK, email, ip, now, policy):
             return
-        secret, token = await _issue_token_in(uow, account, TokenPurpose.MAGIC_LINK, now, None)
-        suffix = f"?next={next_path}" if next_path.startswith("/") else ""
-        await queue_email_in(
-            uow,
-            EmailKind.MAGIC_LINK,
-            to=account.email,
-            context={
-                "sign_in_url": f"{mailing.public_url}/auth/magic/{secret}{suffix}",
-                "expires_in_minutes": _minutes(TokenPurpose.MAGIC_LINK),
-            },
-            dedupe_key=f"magic_link:{token.id}",
-            clock=clock,
-            renderer=mailing.renderer,
-        )
+        account = await uow.accounts.get_by_email(email)
+        if account is not None:
+            secret, token = await _issue_token_in(uow, account, TokenPurpose.MAGIC_LINK, now, None)
+            suffix = f"?{urlencode({'next': next_path})}" if is_local_path(next_path) else ""
+            await queue_email_in(
+                uow,
+                EmailKind.MAGIC_LINK,
+                to=account.email,
+                context={
+                    "sign_in_url": f"{mailing.public_url}/auth/magic/{secret}{suffix}",
+                    "expires_in_minutes": _minutes(TokenPurpose.MAGIC_LINK),
+                },
+                dedupe_key=f"magic_link:{token.id}",
+                clock=clock,
+                renderer=mailing.renderer,
+            )
         await uow.commit()
 
 
@@ -497,11 +547,20 @@ async def sign_in_with_oidc(
                     uow,
                     email=email,
                     password=None,
-                    name=claims.name or email.split("@", 1)[0],
+                    # a provider may send no name, or a longer one than ours allows
+                    name=(claims.name.strip() or email.split("@", 1)[0])[:MAX_NAME],
                     clock=clock,
                     hasher=hasher,
                     email_verified=True,
                 )
+            elif not account.email_verified:
+                # Nobody has proven this mailbox before; the provider just did. Whoever chose
+                # the account's password may not own the address (a pre-registered account),
+                # so the password and every open session go; the owner can set a new password
+                # by e-mail at any time.
+                account = replace(account, password_hash=None, email_verified=True)
+                await uow.accounts.update(account)
+                await uow.accounts.revoke_sessions_of(account.id, now)
             await uow.accounts.add_identity(
                 LinkedIdentity(
                     id=new_id(),

@@ -25,7 +25,7 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
 
 
-def _login_page(
+def login_page(
     request: Request[Any, Any, Any],
     *,
     email: str = "",
@@ -33,7 +33,10 @@ def _login_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    context = {"email": email, "next": next_path, "error": error}
+    """The sign-in page, with a "Sign in with ..." button per configured provider."""
+    runtime: Runtime = request.app.state.runtime
+    providers = [{"slug": p.slug, "name": p.name} for p in runtime.oidc_providers.values()]
+    context = {"email": email, "next": next_path, "error": error, "oidc_providers": providers}
     return render(request, "auth/login.html", None, context, status_code=status_code)
 
 
@@ -46,7 +49,7 @@ async def show_login(
     target = session.safe_next(next)
     if await session.current(request, runtime) is not None:
         return Redirect(target, status_code=303)
-    return _login_page(request, next_path=target)
+    return login_page(request, next_path=target)
 
 
 @post("/auth/login", name="auth.login.submit")
@@ -66,11 +69,11 @@ async def submit_login(
             hasher=runtime.hasher,
         )
     except TooManyAttempts as exc:
-        return _login_page(
+        return login_page(
             request, email=email, next_path=target, error=exc.message, status_code=429
         )
     except SignInFailed as exc:
-        return _login_page(
+        return login_page(
             request, email=email, next_path=target, error=exc.message, status_code=401
         )
     session.begin(request, grant)

@@ -15,6 +15,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 
 from domain.accounts.model import SignedIn
+from domain.accounts.rules import is_local_path
 from domain.accounts.service import SessionGrant, resolve_session
 from web.runtime import Runtime
 
@@ -65,7 +66,7 @@ async def current(request: Request[Any, Any, Any], runtime: Runtime) -> SignedIn
 
 def safe_next(value: str | None, default: str = "/account") -> str:
     """Only a local path may be a redirect target (no //host, no scheme)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    if value and is_local_path(value):
         return value
     return default
 

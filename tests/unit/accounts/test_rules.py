@@ -10,6 +10,7 @@ from domain.accounts.rules import (
     ThrottlePolicy,
     digest,
     email_problem,
+    is_local_path,
     new_secret,
     password_problem,
 )
@@ -54,3 +55,22 @@ def test_secrets_are_random_and_only_their_digest_is_kept() -> None:
     a, b = new_secret(), new_secret()
     assert a != b and len(a) >= 43
     assert digest(a) == digest(a) and digest(a) != a and len(digest(a)) == 64
+
+
+@pytest.mark.parametrize(
+    ("value", "local"),
+    [
+        ("/account", True),
+        ("/account/invoices?page=2", True),
+        ("/", True),
+        ("", False),
+        ("account", False),
+        ("//evil.example", False),
+        ("/\\evil.example", False),
+        ("https://evil.example/", False),
+        ("/account\r\nSet-Cookie: x=1", False),
+        ("/ space", False),
+    ],
+)
+def test_only_paths_on_this_site_are_local(value: str, local: bool) -> None:
+    assert is_local_path(value) is local

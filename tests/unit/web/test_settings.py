@@ -114,3 +114,52 @@ def test_the_invoice_letterhead_comes_from_seller_settings() -> None:
         Settings.from_env({"APP_PUBLIC_URL": "not a url"})
     with pytest.raises(SettingsError):
         Settings.from_env({"PAYMENT_GATEWAY": "stripe"})  # without a key
+
+
+OIDC = {
+    "OIDC_ISSUER": "https://id.example.com/",
+    "OIDC_CLIENT_ID": "billing",
+    "OIDC_CLIENT_SECRET": "s3cret",
+    "OIDC_NAME": "Acme SSO",
+}
+
+
+def test_oidc_sign_in_is_off_unless_configured() -> None:
+    assert Settings.from_env({}).oidc_providers == ()
+
+
+def test_oidc_settings_give_one_provider_with_a_default_slug() -> None:
+    (provider,) = Settings.from_env(OIDC).oidc_providers
+    assert (provider.slug, provider.name, provider.issuer) == (
+        "oidc",
+        "Acme SSO",
+        "https://id.example.com",
+    )
+    assert (provider.client_id, provider.client_secret) == ("billing", "s3cret")
+    (custom,) = Settings.from_env({**OIDC, "OIDC_SLUG": "acme"}).oidc_providers
+    assert custom.slug == "acme"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"OIDC_ISSUER": "https://id.example.com"},
+            "OIDC_ISSUER is set, so OpenID Connect sign-in also needs OIDC_CLIENT_ID, "
+            "OIDC_CLIENT_SECRET, OIDC_NAME",
+        ),
+        ({**OIDC, "OIDC_NAME": ""}, "also needs OIDC_NAME"),
+        ({**OIDC, "OIDC_ISSUER": "http://id.example.com"}, "an https URL"),
+        ({**OIDC, "OIDC_ISSUER": "id.example.com"}, "an https URL"),
+        ({**OIDC, "OIDC_SLUG": "Acme SSO"}, "OIDC_SLUG='Acme SSO'"),
+    ],
+)
+def test_bad_oidc_settings_fail_with_one_line(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(env)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_oidc_issuer_may_be_plain_http_on_loopback_only() -> None:
+    (provider,) = Settings.from_env({**OIDC, "OIDC_ISSUER": "http://127.0.0.1:4000"}).oidc_providers
+    assert provider.issuer == "http://127.0.0.1:4000"

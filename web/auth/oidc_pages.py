@@ -1,0 +1,124 @@
+"""Sign in with an OpenID Connect provider: start (off to the provider) and the callback.
+
+The authorization request (state, nonce, PKCE verifier), where to go afterwards and whether the
+visitor was signed in (then the identity is linked to their account) wait in the cookie session,
+which is encrypted and HTTP-only; the callback takes them out before anything else, so a callback
+URL works once. Every failure goes back to the sign-in page with a message the person can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from domain.accounts.service import OidcIdentityClaims, link_identity, sign_in_with_oidc
+from domain.shared.errors import Conflict, ValidationFailed
+from web.auth import session
+from web.auth.oidc_client import AuthorizationRequest, OidcError
+from web.auth.pages import client_ip, login_page
+from web.runtime import OidcProvider, Runtime
+
+logger = logging.getLogger(__name__)
+
+PENDING_KEY = "oidc_pending"
+LINKED_RETURN = "/account/profile"
+
+
+def _provider(runtime: Runtime, slug: str) -> OidcProvider:
+    provider = runtime.oidc_providers.get(slug)
+    if provider is None:
+        raise NotFoundException("No such sign-in provider.")
+    return provider
+
+
+def redirect_uri(runtime: Runtime, slug: str) -> str:
+    """The callback URL registered at the provider."""
+    return f"{runtime.settings.public_url}/auth/oidc/{slug}/callback"
+
+
+def _session_without_pending(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    current = request.session if "session" in request.scope else {}
+    return {k: v for k, v in dict(current or {}).items() if k != PENDING_KEY}
+
+
+@get("/auth/oidc/{slug:str}/start", name="auth.oidc.start")
+async def start_oidc_sign_in(
+    request: Request[Any, Any, Any],
+    slug: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    next: FromQuery[str | None] = None,
+) -> Template | Redirect:
+    provider = _provider(runtime, slug)
+    target = session.safe_next(next)
+    signed_in = await session.current(request, runtime)
+    try:
+        auth = await provider.client.authorization_request(redirect_uri(runtime, slug))
+    except OidcError as exc:
+        logger.warning("oidc start failed: %s", exc.detail, extra={"provider": slug})
+        return login_page(request, next_path=target, error=exc.message, status_code=503)
+    pending = {**auth.as_session(), "slug": slug, "next": target, "link": signed_in is not None}
+    request.set_session({**_session_without_pending(request), PENDING_KEY: pending})
+    return Redirect(auth.url, status_code=303)
+
+
+@get("/auth/oidc/{slug:str}/callback", name="auth.oidc.callback")
+async def finish_oidc_sign_in(
+    request: Request[Any, Any, Any], slug: FromPath[str], runtime: NamedDependency[Runtime]
+) -> Template | Redirect:
+    provider = _provider(runtime, slug)
+    pending = request.session.get(PENDING_KEY) if "session" in request.scope else None
+    request.set_session(_session_without_pending(request))  # single use, whatever happens next
+    saved: dict[str, Any] = pending if isinstance(pending, dict) else {}
+    target = session.safe_next(saved.get("next"))
+    try:
+        if saved.get("slug") != slug:
+            raise OidcError(
+                "This sign-in attempt has expired. Please start again.",
+                detail=f"no pending request for {slug!r} in the session",
+            )
+        identity = await provider.client.complete(
+            str(request.url), AuthorizationRequest.from_session(saved), redirect_uri(runtime, slug)
+        )
+    except OidcError as exc:
+        logger.warning("oidc callback refused: %s", exc.detail, extra={"provider": slug})
+        return login_page(request, next_path=target, error=exc.message, status_code=400)
+
+    claims = OidcIdentityClaims(
+        issuer=identity.issuer,
+        subject=identity.subject,
+        email=identity.email or "",
+        email_verified=identity.email_verified,
+        name=identity.name or "",
+    )
+    signed_in = await session.current(request, runtime)
+    try:
+        if signed_in is not None and saved.get("link"):
+            await link_identity(signed_in, claims, uow=runtime.uow(), clock=runtime.clock)
+            flash(
+                request,
+                f"{provider.name} is linked to your account: you can sign in with it from now on.",
+                "success",
+            )
+            return Redirect(LINKED_RETURN, status_code=303)
+        grant = await sign_in_with_oidc(
+            claims,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            uow=runtime.uow(),
+            clock=runtime.clock,
+            hasher=runtime.hasher,
+        )
+    except ValidationFailed as exc:
+        message = next(iter(exc.field_errors.values()), exc.message)
+        return login_page(request, next_path=target, error=message, status_code=400)
+    except Conflict as exc:
+        return login_page(request, next_path=target, error=exc.message, status_code=409)
+    session.begin(request, grant)
+    return Redirect(target, status_code=303)
