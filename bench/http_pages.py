@@ -65,7 +65,7 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "checkout summary (htmx)",
-        "/checkout/team-annual/summary?currency=USD&quantity=5",
+        "/checkout/team-annual/summary?currency=USD&quantity=5&promotion_code=WELCOME20&country=US",
         HTMX,
     ),
 )

@@ -8,6 +8,7 @@ from typing import Protocol, Self, runtime_checkable
 from domain.accounts.ports import AccountRepository
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
+from domain.checkout.ports import CheckoutRepository
 from domain.documents.ports import InvoiceDocumentRepository
 from domain.jobs.ports import JobQueue
 from domain.notifications.ports import EmailRepository
@@ -91,6 +92,9 @@ class UnitOfWork(Protocol):
 
     @property
     def accounts(self) -> AccountRepository: ...
+
+    @property
+    def checkouts(self) -> CheckoutRepository: ...
 
     @property
     def jobs(self) -> JobQueue: ...

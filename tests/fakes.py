@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -12,6 +12,7 @@ from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdenti
 from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
+from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.documents.model import StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.notifications.model import (
@@ -566,6 +567,36 @@ class InMemoryCancellationFeedbackRepository:
         return [f for f in self.items if f.subscription_id == subscription_id]
 
 
+class InMemoryCheckoutRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, CheckoutSession] = {}
+
+    async def get(self, token: str) -> CheckoutSession | None:
+        return self.rows.get(token)
+
+    async def add_if_absent(self, session: CheckoutSession) -> bool:
+        if session.token in self.rows:
+            return False
+        self.rows[session.token] = session
+        return True
+
+    async def transition(
+        self,
+        token: str,
+        from_states: Sequence[CheckoutState],
+        to_state: CheckoutState,
+        at: datetime,
+    ) -> bool:
+        row = self.rows.get(token)
+        if row is None or row.state not in from_states:
+            return False
+        self.rows[token] = replace(row, state=to_state, updated_at=at)
+        return True
+
+    async def save(self, session: CheckoutSession) -> None:
+        self.rows[session.token] = session
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -589,6 +620,7 @@ class InMemoryUnitOfWork:
         self.test_clocks = InMemoryTestClockRepository()
         self.emails = InMemoryEmailRepository()
         self.accounts = InMemoryAccountRepository()
+        self.checkouts = InMemoryCheckoutRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -108,6 +108,28 @@ async def create_customer(
     uow: UnitOfWork,
     clock: Clock,
 ) -> Customer:
+    async with uow:
+        customer = await create_customer_in(
+            uow,
+            email=email,
+            name=name,
+            currency=currency,
+            country=country,
+            region=region,
+            address_lines=address_lines,
+            tax_id=tax_id,
+            tax_exempt=tax_exempt,
+            timezone=timezone,
+            now=clock.now(),
+        )
+        await uow.commit()
+    return customer
+
+
+def check_customer(
+    *, email: str, name: str, currency: str, country: str, tax_id: str | None, timezone: str
+) -> dict[str, str]:
+    """Field errors of a new customer's details (empty when they are fine)."""
     errors: dict[str, str] = {}
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
@@ -124,13 +146,39 @@ async def create_customer(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = f"{timezone} is not a time zone."
-    if tax_id:
+    if tax_id and "country" not in errors and country.upper() != "US":
         try:
-            tax_id = check_vat_id(tax_id, country) if country.upper() != "US" else tax_id
+            check_vat_id(tax_id, country)
         except ValidationFailed as exc:
             errors.update(exc.field_errors)
+    return errors
+
+
+async def create_customer_in(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    name: str,
+    currency: str,
+    country: str,
+    region: str | None = None,
+    address_lines: tuple[str, ...] = (),
+    tax_id: str | None = None,
+    tax_exempt: bool = False,
+    timezone: str = "UTC",
+    now: datetime,
+) -> Customer:
+    """``create_customer`` inside a transaction the caller holds (checkout creates the customer,
+    the account and the subscription in one). ``Conflict`` when the e-mail has a customer."""
+    errors = check_customer(
+        email=email, name=name, currency=currency, country=country, tax_id=tax_id,
+        timezone=timezone,
+    )  # fmt: skip
     if errors:
         raise ValidationFailed(errors, code=SubscriptionErrorCode.BAD_CUSTOMER)
+    email = email.strip().lower()
+    if tax_id and country.upper() != "US":
+        tax_id = check_vat_id(tax_id, country)
     customer = Customer(
         id=CustomerId(new_id()),
         email=email,
@@ -142,15 +190,13 @@ async def create_customer(
         tax_id=tax_id or None,
         tax_exempt=tax_exempt,
         timezone=timezone,
-        created_at=clock.now(),
+        created_at=now,
     )
-    async with uow:
-        if await uow.customers.get_by_email(email) is not None:
-            raise Conflict(
-                "A customer with this e-mail exists.", code=SubscriptionErrorCode.BAD_CUSTOMER
-            )
-        await uow.customers.add(customer)
-        await uow.commit()
+    if await uow.customers.get_by_email(email) is not None:
+        raise Conflict(
+            "A customer with this e-mail exists.", code=SubscriptionErrorCode.BAD_CUSTOMER
+        )
+    await uow.customers.add(customer)
     return customer
 
 
@@ -173,52 +219,89 @@ async def subscribe(
     The first invoice is issued now (the trial's 0.00 invoice for a trial). With
     ``await_payment`` a first invoice with an amount due leaves the subscription ``incomplete``
     until it is paid (it expires after 23 hours), as Stripe's ``default_incomplete``."""
-    now = clock.now()
     async with uow:
-        customer = await _customer(uow, customer_id)
-        plan = await _current_plan(uow, plan_code)
-        addon_plans = tuple([(await _current_plan(uow, code), n) for code, n in addons])
-        for addon, _ in addon_plans:
-            check_addon_attachable(plan, addon)
-        coupon = await _redeem(uow, coupon_code, customer, plan, now) if coupon_code else None
-        sub_id = SubscriptionId(new_id())
-        settings = billing_settings_for(
-            customer, config, tax_rate=await _tax_rate(uow, customer, config)
-        )
-        engine = SubscriptionEngine(settings=settings, plans={plan.code: plan})
-        engine.balance = customer.balance_minor
-        engine.subscribe(
-            now,
-            plan,
+        outcome = await subscribe_in(
+            uow,
+            customer_id,
+            plan_code,
             quantity=quantity,
-            coupon=coupon.terms_in(customer.currency) if coupon else None,
+            coupon_code=coupon_code,
             trial_days=trial_days,
-            addons=addon_plans,
-        )
-        if await_payment and engine.invoices[0].amount_due > 0:
-            engine.mark_incomplete(now)
-        assert engine.period is not None and engine.anchor is not None
-        sub = Subscription(
-            id=sub_id,
-            customer_id=customer.id,
-            currency=customer.currency,
-            timezone=customer.timezone,
-            proration=config.proration,
-            plan_id=plan.id,
-            quantity=quantity,
-            status=SubscriptionStatus.ACTIVE,
-            anchor=engine.anchor,
-            period_start=engine.period.start,
-            period_end=engine.period.end,
-            created_at=now,
-            test_clock_id=customer.test_clock_id,
-        )
-        await uow.subscriptions.add(sub)
-        outcome = await _store(
-            uow, sub, engine, customer, config, now, reasons=(BillingReason.SUBSCRIPTION_CREATE,)
+            addons=addons,
+            await_payment=await_payment,
+            now=clock.now(),
+            config=config,
         )
         await uow.commit()
     return outcome
+
+
+async def subscribe_in(
+    uow: UnitOfWork,
+    customer_id: CustomerId,
+    plan_code: str,
+    *,
+    quantity: int = 1,
+    coupon_code: str | None = None,
+    trial_days: int | None = None,
+    addons: tuple[tuple[str, int], ...] = (),
+    await_payment: bool = False,
+    collect_later: bool = True,
+    now: datetime,
+    config: BillingConfig,
+) -> Outcome:
+    """``subscribe`` inside a transaction the caller holds. ``collect_later=False``: the first
+    invoice is not queued for collection, because the caller charges it at once (checkout, with
+    the card the buyer just entered; a queued collection could run before the card is saved)."""
+    customer = await _customer(uow, customer_id)
+    plan = await _current_plan(uow, plan_code)
+    addon_plans = tuple([(await _current_plan(uow, code), n) for code, n in addons])
+    for addon, _ in addon_plans:
+        check_addon_attachable(plan, addon)
+    coupon = await _redeem(uow, coupon_code, customer, plan, now) if coupon_code else None
+    sub_id = SubscriptionId(new_id())
+    settings = billing_settings_for(
+        customer, config, tax_rate=await _tax_rate(uow, customer, config)
+    )
+    engine = SubscriptionEngine(settings=settings, plans={plan.code: plan})
+    engine.balance = customer.balance_minor
+    engine.subscribe(
+        now,
+        plan,
+        quantity=quantity,
+        coupon=coupon.terms_in(customer.currency) if coupon else None,
+        trial_days=trial_days,
+        addons=addon_plans,
+    )
+    if await_payment and engine.invoices[0].amount_due > 0:
+        engine.mark_incomplete(now)
+    assert engine.period is not None and engine.anchor is not None
+    sub = Subscription(
+        id=sub_id,
+        customer_id=customer.id,
+        currency=customer.currency,
+        timezone=customer.timezone,
+        proration=config.proration,
+        plan_id=plan.id,
+        quantity=quantity,
+        status=SubscriptionStatus.ACTIVE,
+        anchor=engine.anchor,
+        period_start=engine.period.start,
+        period_end=engine.period.end,
+        created_at=now,
+        test_clock_id=customer.test_clock_id,
+    )
+    await uow.subscriptions.add(sub)
+    return await _store(
+        uow,
+        sub,
+        engine,
+        customer,
+        config,
+        now,
+        reasons=(BillingReason.SUBSCRIPTION_CREATE,),
+        collect_later=collect_later,
+    )
 
 
 # -- commands on a subscription -------------------------------------------------------------------
@@ -1098,6 +1181,7 @@ async def _store(
     now: datetime,
     *,
     reasons: tuple[BillingReason, ...],
+    collect_later: bool = True,
 ) -> Outcome:
     """Number and store the engine's new invoices and credit notes, then save the state."""
     snap = _snapshot_of(customer)
@@ -1119,6 +1203,7 @@ async def _store(
             stored.invoice.status is InvoiceStatus.OPEN
             and stored.invoice.amount_due > 0
             and sub.test_clock_id is None  # a test clock's advance collects on its own time
+            and collect_later
         ):
             # charged by the payments context, after this transaction commits
             uow.jobs.enqueue(

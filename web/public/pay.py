@@ -3,17 +3,32 @@ where the sandbox gateway sends the customer for its 3-D Secure-style check)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Response, Template
 
 from domain.payments.service import confirm_payment, show_payment
 from domain.unit_of_work import UnitOfWork
 from web.runtime import Runtime
 from web.templating import is_fragment_request, render
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+RETURN_PREFIX = "/checkout/complete/"  # the only place a confirmation sends the customer back to
+
+
+def _return_to(value: str | None) -> str | None:
+    """A checkout's confirmation page, else nothing (no open redirect)."""
+    value = (value or "").strip()
+    if (
+        value.startswith(RETURN_PREFIX)
+        and value[len(RETURN_PREFIX) :].replace("-", "").replace("_", "").isalnum()
+    ):
+        return value
+    return None
 
 
 @get("/pay/confirm/{payment_ref:str}", name="pay.confirm")
@@ -22,10 +37,11 @@ async def show_confirmation(
     payment_ref: FromPath[str],
     uow: NamedDependency[UnitOfWork],
 ) -> Template:
+    """``?return=/checkout/complete/<token>``: after confirming, the customer goes back to
+    their checkout's confirmation page."""
     payment = await show_payment(payment_ref, uow=uow)
-    return render(
-        request, "public/pay_confirm.html", "public/_pay_confirm.html", {"payment": payment}
-    )
+    context = {"payment": payment, "return_to": _return_to(request.query_params.get("return"))}
+    return render(request, "public/pay_confirm.html", "public/_pay_confirm.html", context)
 
 
 @post("/pay/confirm/{payment_ref:str}", name="pay.confirm.submit")
@@ -33,7 +49,8 @@ async def submit_confirmation(
     request: Request[Any, Any, Any],
     payment_ref: FromPath[str],
     runtime: NamedDependency[Runtime],
-) -> Template | Redirect:
+    data: Form,
+) -> Template | Redirect | Response[str]:
     """Confirm, then show the outcome: the fragment for htmx, else a redirect to the page
     (so a refresh never posts again)."""
     await confirm_payment(
@@ -43,11 +60,19 @@ async def submit_confirmation(
         clock=runtime.clock,
         config=runtime.settings.billing,
     )
+    return_to = _return_to(data.get("return"))
+    if return_to is not None:
+        if is_fragment_request(request):
+            return Response("", status_code=200, headers={"HX-Redirect": return_to})
+        return Redirect(return_to, status_code=303)
     if not is_fragment_request(request):
         return Redirect(
             path=request.url_for("pay.confirm", payment_ref=payment_ref), status_code=303
         )
     payment = await show_payment(payment_ref, uow=runtime.uow())
     return render(
-        request, "public/pay_confirm.html", "public/_pay_confirm.html", {"payment": payment}
+        request,
+        "public/pay_confirm.html",
+        "public/_pay_confirm.html",
+        {"payment": payment, "return_to": None},
     )

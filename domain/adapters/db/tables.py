@@ -504,6 +504,24 @@ class CancellationFeedbackTable(Table, tablename="cancellation_feedback"):
     created_at = Timestamptz(default=None, null=True)
 
 
+class CheckoutSessionTable(Table, tablename="checkout_session"):
+    """One checkout (the token in its form): its state makes placing the order idempotent."""
+
+    token = Varchar(length=64, primary_key=True)
+    plan_code = Varchar(length=100)
+    state = Varchar(length=20, index=True)
+    customer = ForeignKey(
+        references=CustomerTable, on_delete=OnDelete.restrict, null=True, index=True
+    )
+    account = ForeignKey(references=AccountTable, on_delete=OnDelete.restrict, null=True)
+    subscription_id = Varchar(length=36, null=True, default=None)
+    invoice_id = Varchar(length=36, null=True, default=None)
+    payment_ref = Varchar(length=100, null=True, default=None)
+    message = Varchar(length=300, default="")
+    created_at = Timestamptz(default=None, null=True)
+    updated_at = Timestamptz(default=None, null=True)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
@@ -536,6 +554,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     EmailTokenTable,
     SignInAttemptTable,
     CancellationFeedbackTable,
+    CheckoutSessionTable,
 )
 
 
@@ -547,3 +566,4 @@ def bind_tables(engine: object) -> None:
     assert isinstance(engine, Engine)
     for table in (*ALL_TABLES, Migration):
         table._meta.db = engine
+

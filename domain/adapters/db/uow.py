@@ -25,6 +25,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanChangeRuleRepository,
     PiccoloPlanRepository,
 )
+from domain.adapters.db.repositories.checkout import PiccoloCheckoutRepository
 from domain.adapters.db.repositories.documents import PiccoloInvoiceDocumentRepository
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.payments import (
@@ -99,6 +100,7 @@ class PiccoloUnitOfWork:
         self.test_clocks = PiccoloTestClockRepository()
         self.emails = PiccoloEmailRepository()
         self.accounts = PiccoloAccountRepository()
+        self.checkouts = PiccoloCheckoutRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

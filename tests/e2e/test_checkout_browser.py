@@ -1,0 +1,178 @@
+"""The issue's acceptance test in Debian's headless Chromium: from /pricing (annual, 5 seats of
+the per-seat plan) to checkout with a promotion code, paying with the sandbox's success card,
+the confirmation page, and the welcome e-mail and receipt in the outbox; the decline card shows
+the gateway's message and charges nothing; the action-required card completes the extra step.
+Screenshots of every page go to test-output/checkout-*.png."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SHOT = {"full_page": True, "caret": "initial"}  # see test_pricing_browser.py
+SUCCESS, DECLINE, ACTION = "4242424242424242", "4000000000000002", "4000002500003155"
+
+
+def _db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(next(tmp_path_factory.getbasetemp().glob("e2e*/app.db")))
+
+
+def _rows(db: str, sql: str, *args: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(sql, args))
+
+
+async def _new_page(browser: Browser, width: int = 1280) -> tuple[Page, list[str]]:
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return page, errors
+
+
+async def _fill(page: Page, *, email: str, card: str) -> None:
+    await page.locator("#f-name").fill("Ada Lovelace")
+    await page.locator("#f-email").fill(email)
+    await page.locator("#f-password").fill("analytical engine 1843")
+    await page.locator("#f-country").select_option("US")
+    await page.locator("#f-address_line1").fill("1 Infinite Loop")
+    await page.locator("#f-city").fill("Cupertino")
+    await page.locator("#f-postal_code").fill("95014")
+    await page.locator("#f-card_number").fill(card)
+    await page.locator("#f-exp_month").fill("12")
+    await page.locator("#f-exp_year").fill("34")
+    await page.locator("#f-cvc").fill("123")
+
+
+async def _wait_for(db: str, sql: str, *args: object) -> list[tuple[object, ...]]:
+    for _ in range(100):  # the server's job runner sends what was queued
+        rows = _rows(db, sql, *args)
+        if rows:
+            return rows
+        await asyncio.sleep(0.1)
+    return []
+
+
+async def test_checkout_from_pricing_to_confirmation_with_a_promotion_code(
+    server: str,  # noqa: F811
+    output_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    db = _db(tmp_path_factory)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page, errors = await _new_page(browser)
+        await page.goto(server + "/pricing")
+        await page.locator("#interval-year").click()
+        starter = page.locator('[data-testid="plan-card"][data-family="starter"]')
+        await expect(starter.get_by_test_id("plan-price")).to_contain_text("$190.00")
+        await page.get_by_label("Seats").fill("5")
+        team = page.locator('[data-testid="plan-card"][data-family="team"]')
+        await expect(team.get_by_test_id("plan-total")).to_have_text("5 seats: $600.00 / year")
+        await team.get_by_test_id("plan-cta").click()
+        await expect(page).to_have_url(f"{server}/checkout/team-annual?currency=USD&quantity=5")
+        total = page.get_by_test_id("summary-total")
+        await expect(total).to_have_text("$600.00")
+        await page.screenshot(path=str(output_dir / "checkout-form.png"), **SHOT)
+
+        await page.get_by_test_id("promotion-code").fill("NOPE")
+        await page.get_by_test_id("promotion-apply").click()
+        await expect(page.get_by_test_id("promotion-error")).to_have_text(
+            "The code NOPE is not valid."
+        )
+        await page.get_by_test_id("promotion-code").fill("WELCOME20")
+        await page.get_by_test_id("promotion-apply").click()
+        await expect(page.get_by_test_id("promotion-applied")).to_have_text("WELCOME20 applied.")
+        await expect(total).to_have_text("$480.00")
+        await expect(page.get_by_test_id("place-order")).to_have_text("Pay $480.00 and subscribe")
+        await page.locator("#f-quantity").fill("6")  # the summary follows as the buyer types
+        await expect(total).to_have_text("$576.00")
+        await page.locator("#f-quantity").fill("5")
+        await expect(total).to_have_text("$480.00")
+        await _fill(page, email="ada@example.com", card=SUCCESS)
+        await page.screenshot(path=str(output_dir / "checkout-filled.png"), **SHOT)
+        await page.get_by_test_id("place-order").click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you")
+        await expect(page.get_by_test_id("done-charged")).to_have_text("$480.00")
+        await page.screenshot(path=str(output_dir / "checkout-complete.png"), **SHOT)
+        assert errors == []
+
+        welcome = await _wait_for(
+            db, "SELECT subject FROM outbox_email WHERE kind = 'welcome' AND recipient = ?",
+            "ada@example.com",
+        )  # fmt: skip
+        receipt = await _wait_for(
+            db, "SELECT subject FROM outbox_email WHERE kind = 'receipt' AND recipient = ?",
+            "ada@example.com",
+        )  # fmt: skip
+        assert len(welcome) == 1 and len(receipt) == 1
+        await page.goto(server + "/dev/outbox")
+        await expect(page.locator("main")).to_contain_text("ada@example.com")
+        await page.screenshot(path=str(output_dir / "checkout-outbox.png"), **SHOT)
+
+        mobile, _ = await _new_page(browser, width=390)
+        await mobile.goto(server + "/checkout/team-annual?currency=USD&quantity=5")
+        await expect(mobile.get_by_test_id("summary-total")).to_have_text("$600.00")
+        await mobile.screenshot(path=str(output_dir / "checkout-mobile.png"), **SHOT)
+        await browser.close()
+
+
+async def test_a_declined_card_shows_the_message_and_charges_nothing(
+    server: str,  # noqa: F811
+    output_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    db = _db(tmp_path_factory)
+    charged_before = _rows(db, "SELECT count(*) FROM sandbox_payment WHERE status = 'succeeded'")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page, errors = await _new_page(browser)
+        await page.goto(server + "/checkout/team-annual?currency=USD&quantity=5")
+        await page.locator("#f-email").fill("bob@")
+        await page.get_by_test_id("place-order").click()  # the server checks every field
+        await expect(page.locator("#f-email-error")).to_be_visible()
+        await expect(page.locator("#f-city-error")).to_have_text("Enter your city.")
+        await expect(page.locator("#f-email")).to_have_value("bob@")
+        await page.screenshot(path=str(output_dir / "checkout-errors.png"), **SHOT)
+        await _fill(page, email="bob@example.com", card=DECLINE)
+        await page.get_by_test_id("place-order").click()
+        await expect(page.get_by_test_id("payment-declined")).to_contain_text(
+            "Your card was declined."
+        )
+        await expect(page.locator("#f-city")).to_have_value("Cupertino")
+        await expect(page.locator("#f-card_number")).to_have_value("")
+        await page.screenshot(path=str(output_dir / "checkout-declined.png"), **SHOT)
+        assert (
+            _rows(db, "SELECT count(*) FROM sandbox_payment WHERE status = 'succeeded'")
+            == charged_before
+        )
+        assert errors == [] or all("422" in e for e in errors)
+        await browser.close()
+
+
+async def test_a_card_that_asks_for_confirmation_completes_the_extra_step(
+    server: str,  # noqa: F811
+    output_dir: Path,
+) -> None:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page, errors = await _new_page(browser)
+        await page.goto(server + "/checkout/team-annual?currency=USD&quantity=5")
+        await _fill(page, email="cleo@example.com", card=ACTION)
+        await page.get_by_test_id("place-order").click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm your payment")
+        await page.screenshot(path=str(output_dir / "checkout-action.png"), **SHOT)
+        await page.get_by_role("button", name="Confirm payment").click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you")
+        await expect(page.get_by_test_id("done-charged")).to_have_text("$600.00")
+        await page.screenshot(path=str(output_dir / "checkout-action-complete.png"), **SHOT)
+        assert errors == []
+        await browser.close()

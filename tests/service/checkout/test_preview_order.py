@@ -1,0 +1,167 @@
+"""The checkout's order summary, priced by the billing engine (amounts computed by hand)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.catalog.service import load_demo_catalog
+from domain.checkout.service import OrderSummary, check_choice, checkout_plan, preview_order
+from domain.pricing.coupons import CouponDuration
+from domain.pricing.tax_policy import JurisdictionRate
+from domain.pricing.totals import TaxRate
+from domain.shared.errors import NotFound, ValidationFailed
+from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.model import StoredCoupon
+from domain.subscriptions.service import load_demo_coupons
+from tests.fakes import InMemoryUnitOfWork
+
+pytestmark = pytest.mark.service
+
+NOW = datetime(2024, 1, 31, 23, 59, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def uow() -> InMemoryUnitOfWork:
+    uow = InMemoryUnitOfWork()
+    await load_demo_catalog(uow=uow)
+    await load_demo_coupons(uow=uow)
+    return uow
+
+
+async def _preview(
+    uow: InMemoryUnitOfWork,
+    plan_code: str,
+    *,
+    currency: str = "USD",
+    quantity: str = "1",
+    addons: dict[str, str] | None = None,
+    code: str | None = None,
+    country: str | None = "US",
+    tax_id: str | None = None,
+    config: BillingConfig | None = None,
+) -> OrderSummary:
+    plan = await checkout_plan(plan_code, uow=uow)
+    choice = await check_choice(
+        plan, currency=currency, quantity=quantity, addons=addons or {}, uow=uow
+    )
+    return await preview_order(
+        choice,
+        promotion_code=code,
+        country=country,
+        tax_id=tax_id,
+        now=NOW,
+        uow=uow,
+        config=config or BillingConfig(),
+    )
+
+
+def _minor(money: object) -> int:
+    return money.minor  # type: ignore[attr-defined,no-any-return]
+
+
+async def test_five_seats_of_team_annual_with_welcome20(uow: InMemoryUnitOfWork) -> None:
+    summary = await _preview(uow, "team-annual", quantity="5", code="welcome20")
+    # 5 seats x 120.00 = 600.00; WELCOME20 takes 20% = 120.00; no US tax rate: 480.00 today
+    assert _minor(summary.subtotal) == 60000
+    assert _minor(summary.discount) == 12000
+    assert _minor(summary.tax) == 0
+    assert _minor(summary.total_today) == 48000
+    assert summary.promotion_code == "WELCOME20" and summary.promotion_error is None
+    # the coupon lasts three months: the renewal a year later is the full 600.00
+    assert summary.next_billing_at == datetime(2025, 1, 31, 23, 59, 30, tzinfo=UTC)
+    assert summary.next_amount is not None and _minor(summary.next_amount) == 60000
+    assert summary.interval_label == "year" and not summary.is_trial
+
+
+async def test_a_trial_is_nothing_today_then_the_price_on_the_trials_end(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    summary = await _preview(uow, "starter-monthly")
+    assert summary.is_trial
+    assert _minor(summary.total_today) == 0
+    assert summary.trial_ends_at == NOW + timedelta(days=14)
+    assert summary.next_billing_at == NOW + timedelta(days=14)
+    assert summary.next_amount is not None and _minor(summary.next_amount) == 1900
+
+
+async def test_an_unknown_code_is_a_message_and_the_order_is_priced_without_it(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    summary = await _preview(uow, "team-annual", quantity="5", code="NOPE")
+    assert summary.promotion_error == "The code NOPE is not valid."
+    assert summary.promotion_code is None
+    assert _minor(summary.discount) == 0 and _minor(summary.total_today) == 60000
+
+
+async def test_an_expired_code_says_so(uow: InMemoryUnitOfWork) -> None:
+    await uow.coupons.add(
+        StoredCoupon(
+            "SUMMER",
+            CouponDuration.ONCE,
+            percent_off=Decimal(10),
+            expires_at=NOW - timedelta(days=1),
+        )
+    )
+    summary = await _preview(uow, "team-annual", quantity="2", code="summer")
+    assert summary.promotion_error == "The code SUMMER has expired."
+    assert _minor(summary.total_today) == 24000
+
+
+async def test_tax_for_an_eu_country(uow: InMemoryUnitOfWork) -> None:
+    await uow.tax_rates.add(JurisdictionRate("DE", TaxRate("VAT", Decimal(19), False)))
+    summary = await _preview(uow, "team-monthly", currency="EUR", quantity="2", country="DE")
+    # 2 x 11.00 = 22.00; VAT 19% = 4.18
+    assert (_minor(summary.subtotal), _minor(summary.tax), _minor(summary.total_today)) == (
+        2200,
+        418,
+        2618,
+    )
+    assert summary.tax_label == "VAT (19%)"
+
+
+async def test_a_business_in_another_eu_country_is_reverse_charged(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    await uow.tax_rates.add(JurisdictionRate("DE", TaxRate("VAT", Decimal(19), False)))
+    summary = await _preview(
+        uow,
+        "team-monthly",
+        currency="EUR",
+        quantity="2",
+        country="DE",
+        tax_id="DE123456789",
+        config=BillingConfig(seller_country="IE"),
+    )
+    assert _minor(summary.tax) == 0 and _minor(summary.total_today) == 2200
+    assert summary.tax_note is not None and summary.tax_note.startswith("Reverse charge")
+
+
+async def test_add_ons_are_priced_with_the_plan(uow: InMemoryUnitOfWork) -> None:
+    summary = await _preview(
+        uow, "team-monthly", quantity="3", addons={"priority-support": "1", "extra-storage": "2"}
+    )
+    # 3 x 12.00 + 49.00 + 2 x 5.00
+    assert _minor(summary.total_today) == 3600 + 4900 + 1000
+
+
+async def test_quantity_and_add_ons_are_checked(uow: InMemoryUnitOfWork) -> None:
+    plan = await checkout_plan("team-annual", uow=uow)
+    with pytest.raises(ValidationFailed) as caught:
+        await check_choice(
+            plan, currency="USD", quantity="0", addons={"priority-support": "1"}, uow=uow
+        )
+    assert set(caught.value.field_errors) == {"quantity", "addons"}
+    with pytest.raises(ValidationFailed) as caught:
+        await check_choice(plan, currency="JPY", quantity="10001", addons={}, uow=uow)
+    assert set(caught.value.field_errors) == {"currency", "quantity"}
+
+
+@pytest.mark.parametrize("code", ["no-such-plan", "priority-support"])
+async def test_unknown_plans_and_add_ons_cannot_be_bought(
+    uow: InMemoryUnitOfWork, code: str
+) -> None:
+    with pytest.raises(NotFound):
+        await checkout_plan(code, uow=uow)

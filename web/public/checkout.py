@@ -1,0 +1,356 @@
+"""Checkout: ``/checkout/{plan}`` (the form and the order), its live summary fragment, and the
+confirmation page.
+
+The form is one POST form that works without JavaScript (the promotion code's "Apply" button
+posts ``intent=apply`` and gets the page back with the summary); htmx swaps the order summary
+(``#order-summary``) while the buyer edits the quantity, add-ons, code or address. The card
+number goes to the gateway adapter to be tokenised and no further: it is never logged, stored or
+rendered back (after a decline the card fields are empty, everything else is kept).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from domain.accounts.model import SignedIn
+from domain.accounts.rules import MIN_PASSWORD
+from domain.checkout.model import CheckoutSession, CheckoutState
+from domain.checkout.service import (
+    ACCOUNT_EXISTS,
+    BillingDetails,
+    OrderChoice,
+    SummaryView,
+    can_place,
+    check_billing_details,
+    check_choice,
+    checkout_plan,
+    country_choices,
+    get_checkout,
+    order_summary,
+    place_order,
+    show_order,
+)
+from domain.shared.errors import DomainError, ValidationFailed
+from web.auth import session as auth_session
+from web.auth.pages import client_ip
+from web.runtime import Runtime
+from web.templating import is_fragment_request, render
+
+PAGE = "public/checkout.html"
+SUMMARY = "public/_checkout_summary.html"
+COMPLETE = "public/checkout_complete.html"
+PROCESSING = "public/checkout_processing.html"
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+# what the page echoes back into its inputs (never the card or the password)
+KEPT = (
+    "currency",
+    "quantity",
+    "promotion_code",
+    "name",
+    "email",
+    "country",
+    "region",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "tax_id",
+)
+CARD_MISSING = {
+    "card_number": "Enter your card number.",
+    "exp_month": "Enter the month (MM).",
+    "exp_year": "Enter the year (YY).",
+    "cvc": "Enter the security code.",
+}
+
+
+def _addons(data: Mapping[str, str]) -> dict[str, str]:
+    return {k.removeprefix("addon-"): v for k, v in data.items() if k.startswith("addon-")}
+
+
+def _details(data: Mapping[str, str]) -> BillingDetails:
+    return BillingDetails(
+        name=data.get("name", ""),
+        email=data.get("email", ""),
+        password=data.get("password", ""),
+        country=data.get("country", ""),
+        region=data.get("region", ""),
+        address_line1=data.get("address_line1", ""),
+        address_line2=data.get("address_line2", ""),
+        city=data.get("city", ""),
+        postal_code=data.get("postal_code", ""),
+        tax_id=data.get("tax_id", ""),
+    )
+
+
+async def _view(
+    runtime: Runtime, plan_code: str, data: Mapping[str, str], buyer: SignedIn | None
+) -> SummaryView:
+    """The plan, the choice as typed (its errors), the add-ons and the summary: one transaction."""
+    return await order_summary(
+        plan_code,
+        currency=data.get("currency"),
+        quantity=data.get("quantity"),
+        addons=_addons(data),
+        promotion_code=data.get("promotion_code"),
+        country=data.get("country"),
+        region=data.get("region"),
+        tax_id=data.get("tax_id"),
+        customer_id=buyer.customer_id if buyer else None,
+        default_currency=runtime.settings.default_currency,
+        now=runtime.clock.now(),
+        uow=runtime.read_uow(),
+        config=runtime.settings.billing,
+    )
+
+
+async def _page(
+    request: Request[Any, Any, Any],
+    runtime: Runtime,
+    plan_code: str,
+    data: Mapping[str, str],
+    *,
+    buyer: SignedIn | None,
+    token: str,
+    errors: dict[str, str] | None = None,
+    checkout: CheckoutSession | None = None,
+    fragment: str | None = None,
+) -> Template:
+    view = await _view(runtime, plan_code, data, buyer)
+    errors = {**view.errors, **(errors or {})}
+    choice, summary = view.choice, view.summary
+    if summary.promotion_error and (data.get("promotion_code") or "").strip():
+        errors.setdefault("promotion_code", summary.promotion_error)
+    form = {k: data.get(k, "") for k in KEPT}
+    if buyer is not None:
+        form["email"] = buyer.email
+        form["name"] = form["name"] or buyer.name
+    form["currency"] = choice.currency.code
+    context = {
+        "plan": view.plan,
+        "choice": choice,
+        "summary": summary,
+        "addons": view.addons,
+        "picked": {a.code: n for a, n in choice.addons},
+        "countries": country_choices(),
+        "form": form,
+        "errors": errors,
+        "token": token,
+        "buyer": buyer,
+        "checkout": checkout,
+        "account_exists": errors.get("email") == ACCOUNT_EXISTS,
+        "login_url": "/auth/login?next=" + request.url.path,
+        "min_password": MIN_PASSWORD,
+    }
+    shown = [k for k in errors if k not in ("promotion_code",)]
+    return render(request, PAGE, fragment, context, status_code=422 if shown or checkout else 200)
+
+
+@get("/checkout/{plan_code:str}", name="checkout")
+async def show_checkout(
+    request: Request[Any, Any, Any],
+    plan_code: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    maybe_signed_in: NamedDependency[SignedIn | None],
+) -> Template:
+    """The checkout form with its summary (a new checkout token each time it is opened); an
+    unknown, retired or add-on plan is a friendly 404."""
+    return await _fresh_page(request, plan_code, runtime, maybe_signed_in)
+
+
+def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
+    return {k: v[-1] if isinstance(v, list) else v for k, v in request.query_params.dict().items()}
+
+
+async def _fresh_page(
+    request: Request[Any, Any, Any], plan_code: str, runtime: Runtime, buyer: SignedIn | None
+) -> Template:
+    template = await _page(
+        request, runtime, plan_code, _query(request), buyer=buyer, token=secrets.token_urlsafe(24)
+    )
+    template.status_code = 200
+    return template
+
+
+@get("/checkout/{plan_code:str}/summary", name="checkout.summary")
+async def show_checkout_summary(
+    request: Request[Any, Any, Any],
+    plan_code: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    maybe_signed_in: NamedDependency[SignedIn | None],
+) -> Template:
+    """htmx: the order summary for what the form says now (always 200: the summary shows its
+    own message for a quantity it cannot price, and the code's message is swapped out of band).
+    Without htmx: the whole checkout page."""
+    if not is_fragment_request(request):
+        return await _fresh_page(request, plan_code, runtime, maybe_signed_in)
+    data = _query(request)
+    view = await _view(runtime, plan_code, data, maybe_signed_in)
+    summary = view.summary
+    code = (data.get("promotion_code") or "").strip()
+    context = {
+        "plan": view.plan,
+        "summary": summary,
+        "errors": view.errors,
+        "oob": True,
+        "promotion_message": summary.promotion_error if code else None,
+        "promotion_applied": summary.promotion_code,
+    }
+    return render(request, PAGE, SUMMARY, context)
+
+
+def _outcome(checkout: CheckoutSession) -> Redirect:
+    return Redirect(f"/checkout/complete/{checkout.token}", status_code=303)
+
+
+@post("/checkout/{plan_code:str}", name="checkout.submit")
+async def submit_checkout(
+    request: Request[Any, Any, Any],
+    plan_code: FromPath[str],
+    data: Form,
+    runtime: NamedDependency[Runtime],
+    maybe_signed_in: NamedDependency[SignedIn | None],
+) -> Template | Redirect:
+    """Place the order (or, with ``intent=apply``, re-render the page with the code applied).
+    A token whose order is under way or done redirects to its outcome; a decline re-renders
+    the payment step (422) with the gateway's message and everything but the card kept."""
+    plan = await checkout_plan(plan_code, uow=runtime.read_uow())
+    token = data.get("checkout_token", "").strip() or secrets.token_urlsafe(24)
+    buyer = maybe_signed_in
+
+    async def again(errors: dict[str, str], checkout: CheckoutSession | None = None) -> Template:
+        return await _page(
+            request, runtime, plan_code, data, buyer=buyer, token=token, errors=errors,
+            checkout=checkout,
+        )  # fmt: skip
+
+    if data.get("intent") == "apply":
+        page = await _page(request, runtime, plan_code, data, buyer=buyer, token=token)
+        page.status_code = 422 if page.context["errors"] else 200
+        return page
+    existing = await get_checkout(token, uow=runtime.read_uow())
+    if existing is not None and not can_place(existing, runtime.clock.now()):
+        return _outcome(existing)
+    retry = existing is not None and existing.subscription_id is not None
+    errors: dict[str, str] = {}
+    choice: OrderChoice | None = None
+    if not retry:
+        try:
+            choice = await check_choice(
+                plan,
+                currency=data.get("currency"),
+                quantity=data.get("quantity"),
+                addons=_addons(data),
+                uow=runtime.read_uow(),
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.field_errors)
+        try:
+            await check_billing_details(
+                _details(data),
+                currency=choice.currency if choice else plan.currencies[0],
+                buyer=buyer,
+                uow=runtime.read_uow(),
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.field_errors)
+        if choice is not None and (data.get("promotion_code") or "").strip():
+            view = await _view(runtime, plan_code, data, buyer)
+            if view.summary.promotion_error:
+                errors["promotion_code"] = view.summary.promotion_error
+    card_token = ""
+    missing = {k: m for k, m in CARD_MISSING.items() if not data.get(k, "").strip()}
+    errors.update(missing)
+    if not missing:
+        try:
+            card_token = await runtime.gateway.tokenize_card(
+                number=data.get("card_number", ""),
+                exp_month=_int(data.get("exp_month")),
+                exp_year=_expiry_year(data.get("exp_year")),
+                cvc=data.get("cvc", "").strip(),
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.field_errors)
+    if errors:
+        return await again(errors, existing if retry else None)
+    if choice is None:  # a retry: the order exists; only the card is new
+        choice = await check_choice(
+            plan, currency=None, quantity=None, addons={}, uow=runtime.read_uow()
+        )
+    try:
+        placed = await place_order(
+            choice,
+            _details(data),
+            token=token,
+            promotion_code=data.get("promotion_code"),
+            card_token=card_token,
+            buyer=buyer,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            uow=runtime.uow,
+            clock=runtime.clock,
+            config=runtime.settings.billing,
+            gateway=runtime.gateway,
+            hasher=runtime.hasher,
+            mailing=runtime.mailing,
+        )
+    except ValidationFailed as exc:
+        return await again(exc.field_errors)
+    except DomainError as exc:
+        checkout = await get_checkout(token, uow=runtime.read_uow())
+        return await again({"card_number": exc.message}, checkout)
+    if placed.grant is not None:
+        auth_session.begin(request, placed.grant)
+        buyer = placed.grant.signed_in
+    if placed.state is CheckoutState.DECLINED:
+        return await again({}, placed.session)
+    if placed.state is CheckoutState.AWAITING_ACTION and placed.session.payment_ref:
+        return Redirect(
+            f"/pay/confirm/{placed.session.payment_ref}"
+            f"?return=/checkout/complete/{placed.session.token}",
+            status_code=303,
+        )
+    return _outcome(placed.session)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return 0
+
+
+def _expiry_year(value: str | None) -> int:
+    """Two-digit years as printed on cards (``34`` is 2034)."""
+    year = _int(value)
+    return 2000 + year if 0 <= year < 100 and (value or "").strip() else year
+
+
+@get("/checkout/complete/{token:str}", name="checkout.complete")
+async def show_checkout_complete(
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    maybe_signed_in: NamedDependency[SignedIn | None],
+) -> Template:
+    """The confirmation for the buyer's session. An order still being placed (a second click
+    got here first) shows a page that refreshes itself; anyone else gets a 404."""
+    checkout = await get_checkout(token, uow=runtime.read_uow())
+    if checkout is not None and checkout.state in (CheckoutState.PROCESSING, CheckoutState.OPEN):
+        return render(request, PROCESSING, None, {"token": token})
+    order = await show_order(
+        token,
+        account_id=maybe_signed_in.account_id if maybe_signed_in else None,
+        uow=runtime.uow,
+    )
+    return render(request, COMPLETE, None, {"order": order})
