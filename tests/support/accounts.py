@@ -7,8 +7,8 @@ import httpx
 from domain.accounts.model import Account
 from domain.accounts.service import attach_customer_in, register_in
 from domain.adapters.passwords_argon2 import Argon2PasswordHasher
-from domain.unit_of_work import UnitOfWork
 from domain.shared.clock import Clock
+from domain.unit_of_work import UnitOfWork
 from tests.support.html import csrf_token
 
 PASSWORD = "correct horse battery staple"

@@ -1,0 +1,1 @@
+"""The subscriber portal (/account): overview, subscription, invoices, payment methods, profile."""
