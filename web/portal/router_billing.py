@@ -13,6 +13,16 @@ from web.portal.billing import (
     show_credit_note,
     show_invoice,
 )
+from web.portal.profile import (
+    change_email,
+    show_email_confirmation,
+    show_profile,
+    submit_email_confirmation,
+    update_billing,
+    update_name,
+    update_notifications,
+    update_password,
+)
 
 router = Router(
     path="/",
@@ -26,6 +36,14 @@ router = Router(
         download_invoice_pdf,
         pay_invoice,
         show_credit_note,
+        show_profile,
+        update_name,
+        change_email,
+        show_email_confirmation,
+        submit_email_confirmation,
+        update_billing,
+        update_password,
+        update_notifications,
     ],
     include_in_schema=False,
 )
