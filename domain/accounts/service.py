@@ -645,6 +645,22 @@ async def _email_taken(uow: UnitOfWork, email: str, account: Account) -> bool:
     return customer is not None and customer.id != account.customer_id
 
 
+async def check_email_change_link(
+    signed_in: SignedIn, secret: str, *, uow: UnitOfWork, clock: Clock
+) -> str:
+    """The address a pending e-mail change link would confirm (shown before the click).
+    Another account's link is ``NotFound``; a spent or expired one ``BadToken``."""
+    async with uow:
+        token = await uow.accounts.get_token(digest(secret))
+    if token is not None and token.account_id != signed_in.account_id:
+        raise NotFound("We could not find that link.", code="accounts.token_not_found")
+    if token is None or token.purpose is not TokenPurpose.EMAIL_CHANGE or token.used_at is not None:
+        raise BadToken()
+    if clock.now() >= token.expires_at:
+        raise BadToken("This link has expired. Ask for a new one.")
+    return token.new_email or ""
+
+
 async def confirm_email_change(
     signed_in: SignedIn, secret: str, *, uow: UnitOfWork, clock: Clock
 ) -> Account:

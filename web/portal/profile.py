@@ -17,6 +17,7 @@ from domain.accounts.model import SignedIn
 from domain.accounts.rules import OPTIONAL_NOTICES
 from domain.accounts.service import (
     change_password,
+    check_email_change_link,
     confirm_email_change,
     get_account,
     linked_identities,
@@ -149,13 +150,17 @@ async def change_email(
 async def show_email_confirmation(
     request: Request[Any, Any, Any],
     secret: FromPath[str],
+    runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
 ) -> Template:
     """The link from the e-mail shows a button (a GET never changes anything: mail scanners
     follow links)."""
+    new_email = await check_email_change_link(
+        signed_in, secret, uow=runtime.uow(), clock=runtime.clock
+    )
     return render(
         request, "portal/profile_email_confirm.html", None,
-        {"subscriber_email": signed_in.email, "secret": secret},
+        {"subscriber_email": signed_in.email, "secret": secret, "new_email": new_email},
     )  # fmt: skip
 
 
