@@ -81,7 +81,7 @@ async def add_card(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
-) -> Template | Redirect:
+) -> Template | Redirect | Response[str]:
     """Tokenise the card here (the sandbox gateway's job; a real one does it in the browser),
     save it as the default, then retry every past-due invoice and show how each went. The card
     number is never stored nor shown again, not even after a mistake."""
@@ -127,7 +127,7 @@ async def _card_form_again(
 
 async def _after_card_change(
     request: Request[Any, Any, Any], runtime: Runtime, customer_id: CustomerId
-) -> Redirect:
+) -> Redirect | Response[str]:
     """Retry the past-due invoices now and say how each went; a charge the bank wants confirmed
     goes straight to the confirmation step (which links back here)."""
     results = await retry_open_invoices(
@@ -162,10 +162,11 @@ def retry_outcome(result: CollectionResult) -> tuple[str, str, str | None]:
     return f"Invoice {number} still declined: {reason}", "error", None
 
 
-def _redirect(request: Request[Any, Any, Any], path: str) -> Redirect:
-    """POST-redirect-GET; htmx follows the 303 itself, HX-Redirect makes it a full navigation."""
+def _redirect(request: Request[Any, Any, Any], path: str) -> Redirect | Response[str]:
+    """POST-redirect-GET. htmx gets HX-Redirect on a 200 instead: a 303 would be followed inside
+    its XHR, the new page swapped into the form's target and the flash messages lost."""
     if is_fragment_request(request):
-        return Redirect(path=path, status_code=303, headers={"HX-Redirect": path})
+        return Response("", status_code=200, headers={"HX-Redirect": path})
     return Redirect(path=path, status_code=303)
 
 
@@ -175,7 +176,7 @@ async def make_default_card(
     method_id: FromPath[str],
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
-) -> Redirect:
+) -> Redirect | Response[str]:
     customer_id = _customer(signed_in)
     await set_default_payment_method(
         customer_id, method_id, uow=runtime.uow(), clock=runtime.clock, retry_in_background=False
@@ -190,7 +191,7 @@ async def remove_card(
     method_id: FromPath[str],
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
-) -> Redirect:
+) -> Redirect | Response[str]:
     try:
         await remove_payment_method(
             _customer(signed_in),
@@ -259,7 +260,7 @@ async def pay_invoice(
     invoice_id: FromPath[str],
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
-) -> Redirect:
+) -> Redirect | Response[str]:
     """Charge the open invoice to the default card now and show the outcome on its page."""
     try:
         result = await pay_invoice_now(
