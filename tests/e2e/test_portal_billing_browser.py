@@ -134,12 +134,16 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         await page.goto(f"{server}/account/invoices")
         row = page.locator(f'[data-invoice="{renewal}"]')
         await expect(row.locator("[data-status]")).to_have_text("Paid")
-        for _ in range(100):
-            if await row.locator('[data-testid="pdf-link"]').count():
-                break
-            await asyncio.sleep(0.2)
-            await page.reload()
-            row = page.locator(f'[data-invoice="{renewal}"]')
+        # the paid invoice's PDF is rendered again by the server's job runner: wait for it
+        await _wait_for(
+            db,
+            "SELECT 1 FROM job WHERE name = 'documents.render_invoice_pdf' AND status = 'succeeded'"
+            f" AND unique_key LIKE 'pdf:%:paid' AND kwargs LIKE '%' || (SELECT id FROM invoice"
+            f" WHERE number = '{renewal}') || '%'",
+        )
+        await page.reload()
+        row = page.locator(f'[data-invoice="{renewal}"]')
+        await expect(row.get_by_test_id("pdf-link")).to_be_visible()
         await page.screenshot(path=str(output_dir / "portal-billing-invoices.png"), full_page=True)
         await row.get_by_role("link", name=renewal, exact=True).click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text(renewal)
@@ -152,6 +156,9 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         content = Path(await download.path()).read_bytes()
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
         assert renewal in text and "Grace Hopper" in text and "Paid" in text.title()
+        await page.goto(f"{server}/account/profile")
+        await expect(page.get_by_test_id("current-email")).to_have_text(EMAIL)
+        await page.screenshot(path=str(output_dir / "portal-billing-profile.png"), full_page=True)
         # the refused card form answers 422 on purpose (htmx swaps it in); nothing else failed
         assert [e for e in errors if "status of 422" not in e] == []
         await browser.close()

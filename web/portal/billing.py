@@ -14,6 +14,7 @@ from litestar.response import Redirect, Response, Template
 
 from domain.accounts.model import SignedIn
 from domain.billing.history import (
+    InvoiceHistoryPage,
     credit_note_detail,
     invoice_detail,
     list_credit_notes,
@@ -55,7 +56,11 @@ def _base(signed_in: SignedIn) -> dict[str, Any]:
 async def _methods_context(
     runtime: Runtime, signed_in: SignedIn, form: dict[str, str], errors: dict[str, str]
 ) -> dict[str, Any]:
-    methods = await list_payment_methods(_customer(signed_in), uow=runtime.uow())
+    methods = (
+        await list_payment_methods(_customer(signed_in), uow=runtime.uow())
+        if signed_in.customer_id
+        else []  # signed up, never subscribed: nothing saved yet
+    )
     return _base(signed_in) | {"methods": methods, "form": form, "errors": errors}
 
 
@@ -215,9 +220,12 @@ async def list_invoices_page(
     signed_in: NamedDependency[SignedIn],
     page: FromQuery[int] = 1,
 ) -> Template:
-    customer_id = _customer(signed_in)
-    history = await list_invoices(customer_id, page, uow=runtime.uow())
-    notes = await list_credit_notes(customer_id, uow=runtime.uow()) if history.page == 1 else []
+    if not signed_in.customer_id:  # signed up, never subscribed: no invoices yet
+        history, notes = InvoiceHistoryPage((), 1, 1, 0), []
+    else:
+        customer_id = _customer(signed_in)
+        history = await list_invoices(customer_id, page, uow=runtime.uow())
+        notes = await list_credit_notes(customer_id, uow=runtime.uow()) if history.page == 1 else []
     ctx = _base(signed_in) | {"history": history, "credit_notes": notes}
     return render(request, "portal/invoices.html", "portal/invoices_table.html", ctx)
 

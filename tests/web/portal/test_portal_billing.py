@@ -10,7 +10,7 @@ from domain.shared.clock import FrozenClock
 from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import csrf_token, parse
-from tests.support.portal import DECLINE, SUCCESS, fail_next_renewal, make_subscriber
+from tests.support.portal import ACTION, DECLINE, SUCCESS, fail_next_renewal, make_subscriber
 from tests.web.conftest import serve
 
 pytestmark = pytest.mark.web
@@ -193,3 +193,55 @@ async def test_pay_now_settles_an_open_invoice_with_the_default_card(
         assert parse(page.text).select_one("[data-status]")["data-status"] == "paid"
         again = await client.post(f"/account/invoices/{renewal}/pay", data={"_csrf_token": token})
         assert "nothing left to pay" in (await client.get(again.headers["location"])).text
+
+
+async def test_a_new_card_the_bank_wants_confirmed_goes_to_the_action_step(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        who = await make_subscriber(app, clock, email="sam@example.com")
+        renewal = await fail_next_renewal(app, clock, who)
+        await sign_in(client, who.email)
+        token = csrf_token((await client.get("/account/payment-methods")).text)
+        saved = await client.post(
+            "/account/payment-methods",
+            data={"_csrf_token": token, "card_number": ACTION, "exp_month": "11",
+                  "exp_year": "2031", "cvc": "123"},
+        )  # fmt: skip
+        assert saved.status_code == 303 and saved.headers["location"].startswith("/pay/confirm/")
+        step = parse((await client.get(saved.headers["location"])).text)
+        assert "Confirm your payment" in step.get_text()
+        assert step.select_one("[data-testid=pay-back-to-account]")["href"] == (
+            "/account/payment-methods"
+        )
+        status = await InvoiceTable.select(InvoiceTable.status).where(InvoiceTable.id == renewal)
+        assert status[0]["status"] == "open"
+
+
+async def test_the_card_form_answers_htmx_with_a_redirect_header(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        who = await make_subscriber(app, clock, email="sam@example.com")
+        await sign_in(client, who.email)
+        token = csrf_token((await client.get("/account/payment-methods")).text)
+        saved = await client.post(
+            "/account/payment-methods",
+            data={"_csrf_token": token, "card_number": SUCCESS, "exp_month": "11",
+                  "exp_year": "2031", "cvc": "123"},
+            headers={"HX-Request": "true", "HX-Target": "add-card"},
+        )  # fmt: skip
+        assert saved.status_code == 200
+        assert saved.headers["hx-redirect"] == "/account/payment-methods"
+
+
+async def test_an_account_without_billing_sees_empty_lists(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    from tests.support.accounts import make_account
+
+    async with serve(app) as client:
+        await make_account(app.state.runtime.uow(), clock, email="new@example.com")
+        await sign_in(client, "new@example.com")
+        for path in ("/account/invoices", "/account/payment-methods", "/account/profile"):
+            assert (await client.get(path)).status_code == 200, path
