@@ -9,7 +9,8 @@ from types import TracebackType
 from typing import Self
 
 from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdentity
-from domain.billing.issued import IssuedCreditNote, IssuedInvoice
+from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
+from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.checkout.model import CheckoutSession, CheckoutState
@@ -134,6 +135,37 @@ class InMemoryInvoiceRepository:
         key = f"{subscription_id}:{period_start.isoformat()}"
         return next((i for i in self.invoices.values() if i.cycle_key == key), None)
 
+    async def history(self, customer_id: str, *, limit: int, offset: int) -> list[InvoiceSummary]:
+        rows = sorted(
+            (
+                i
+                for i in self.invoices.values()
+                if i.customer_id == customer_id and i.status is not InvoiceStatus.DRAFT
+            ),
+            key=lambda i: (i.invoice.issued_at, i.id),
+            reverse=True,
+        )[offset : offset + limit]
+        return [
+            InvoiceSummary(
+                id=i.id,
+                number=i.invoice.number,
+                issued_at=i.invoice.issued_at,
+                status=i.status,
+                currency=i.invoice.currency,
+                total=i.invoice.total,
+                amount_due=i.invoice.amount_due,
+                has_pdf=False,  # the in-memory documents live elsewhere
+            )
+            for i in rows
+        ]
+
+    async def count_finalized(self, customer_id: str) -> int:
+        return sum(
+            1
+            for i in self.invoices.values()
+            if i.customer_id == customer_id and i.status is not InvoiceStatus.DRAFT
+        )
+
 
 @dataclass
 class InMemoryCreditNoteRepository:
@@ -149,6 +181,10 @@ class InMemoryCreditNoteRepository:
 
     async def list_for_invoice(self, invoice_id: str) -> list[IssuedCreditNote]:
         return [n for n in self.notes.values() if n.invoice_id == invoice_id]
+
+    async def list_for_customer(self, customer_id: str) -> list[IssuedCreditNote]:
+        notes = [n for n in self.notes.values() if n.customer_id == customer_id]
+        return sorted(notes, key=lambda n: (n.note.issued_at, n.number), reverse=True)
 
     async def total_for_invoice(self, invoice_id: str) -> int:
         return sum(n.note.total for n in self.notes.values() if n.invoice_id == invoice_id)

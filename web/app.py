@@ -41,6 +41,7 @@ from web.health import show_health
 from web.jobs import email_renderer_for, registry_for
 from web.middleware import request_context_middleware, security_headers_middleware
 from web.payments import make_gateway
+from web.portal.router_billing import router as portal_billing_router
 from web.portal.router_subscriptions import router as portal_subscriptions_router
 from web.public.router import router as public_router
 from web.runtime import OidcProvider, Runtime
@@ -166,6 +167,7 @@ def create_app(
         auth_router,
         api_router,
         portal_subscriptions_router,
+        portal_billing_router,
         show_health,
         static,
     ]

@@ -9,7 +9,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.accounts.model import TokenPurpose
+from domain.accounts.model import Account, TokenPurpose
+from domain.notifications.model import EmailKind
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 MAX_EMAIL = 254
@@ -144,3 +145,19 @@ def new_secret() -> str:
 def digest(secret: str) -> str:
     """What is stored in place of a secret (the secret is random, so a fast hash is enough)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# Notices a subscriber may turn off. Receipts, payment failures, action requests, dunning's last
+# chance and changes the subscriber made are transactional: they always go out.
+OPTIONAL_NOTICES: tuple[EmailKind, ...] = (
+    EmailKind.UPCOMING_RENEWAL,
+    EmailKind.TRIAL_ENDING,
+    EmailKind.CARD_EXPIRING,
+)
+
+
+def wants_notice(account: Account | None, kind: EmailKind) -> bool:
+    """False only for an optional notice the account turned off (no account: send)."""
+    if account is None or kind not in OPTIONAL_NOTICES:
+        return True
+    return account.email_preferences.get(kind.value, True)

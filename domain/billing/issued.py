@@ -134,3 +134,17 @@ class IssuedCreditNote:
     @property
     def number(self) -> str:
         return self.note.number
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceSummary:
+    """One row of a customer's invoice history (no lines: the list never needs them)."""
+
+    id: str
+    number: str
+    issued_at: datetime
+    status: InvoiceStatus
+    currency: str
+    total: int
+    amount_due: int
+    has_pdf: bool

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from domain.billing.issued import IssuedCreditNote, IssuedInvoice
+from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 
 
 class InvoiceRepository(Protocol):
@@ -36,6 +36,15 @@ class InvoiceRepository(Protocol):
         self, subscription_id: str, period_start: datetime
     ) -> IssuedInvoice | None: ...
 
+    async def history(self, customer_id: str, *, limit: int, offset: int) -> list[InvoiceSummary]:
+        """The customer's finalized invoices (no drafts), newest first, one page of them (the
+        ``(customer_id, issued_at)`` index serves it), each saying whether its PDF is stored."""
+        ...
+
+    async def count_finalized(self, customer_id: str) -> int:
+        """How many finalized invoices the customer has (for the page count)."""
+        ...
+
 
 class CreditNoteRepository(Protocol):
     async def add(self, note: IssuedCreditNote) -> None: ...
@@ -44,6 +53,10 @@ class CreditNoteRepository(Protocol):
 
     async def list_for_invoice(self, invoice_id: str) -> list[IssuedCreditNote]:
         """The invoice's credit notes, oldest first."""
+        ...
+
+    async def list_for_customer(self, customer_id: str) -> list[IssuedCreditNote]:
+        """The customer's credit notes, newest first."""
         ...
 
     async def total_for_invoice(self, invoice_id: str) -> int:

@@ -25,6 +25,7 @@ class EmailKind(StrEnum):
     PLAN_CHANGED = "plan_changed"
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a notice name, not a secret)
     MAGIC_LINK = "magic_link"
+    EMAIL_CHANGE = "email_change"  # the confirmation link (new address) or notice (old one)
 
 
 # What each kind's templates read (besides the globals every e-mail has: brand_name and the
@@ -68,6 +69,10 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     ),
     EmailKind.PASSWORD_RESET: frozenset({"customer_name", "reset_url", "expires_in_minutes"}),
     EmailKind.MAGIC_LINK: frozenset({"sign_in_url", "expires_in_minutes"}),
+    # confirm_url "" for the notice sent to the old address
+    EmailKind.EMAIL_CHANGE: frozenset(
+        {"customer_name", "new_email", "confirm_url", "expires_in_minutes"}
+    ),
 }
 
 

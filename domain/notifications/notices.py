@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.accounts.rules import wants_notice
 from domain.billing.engine import SubscriptionStatus
 from domain.notifications.later import notify_later
 from domain.notifications.model import AttachmentRef, EmailKind, dedupe_key
@@ -51,6 +52,8 @@ async def notify(
         customer = await uow.customers.get(CustomerId(customer_id))
         if customer is None:
             return
+        if not wants_notice(await uow.accounts.get_by_customer(customer_id), kind):
+            return  # an optional notice the subscriber turned off in their profile
         account = f"{public_url}/account"
         context: dict[str, Any] = {
             "customer_name": customer.name,

@@ -81,9 +81,12 @@ async def add_payment_method(
     uow: UowFactory,
     gateway: PaymentGateway,
     clock: Clock,
+    retry_in_background: bool = True,
 ) -> PaymentMethod:
     """Save a tokenised card for off-session charges. When it becomes the default, every open
-    dunning case of the customer is retried at once (the collection jobs are enqueued)."""
+    dunning case of the customer is retried at once: the collection jobs are enqueued, unless
+    ``retry_in_background`` is False (the caller then runs ``retry_open_invoices`` itself, to
+    show the outcome)."""
     async with uow() as reader:
         customer = await reader.customers.get(customer_id)
         if customer is None:
@@ -113,21 +116,86 @@ async def add_payment_method(
         if make_default or not existing:
             await writer.payment_methods.set_default(customer_id, method.id)
             method = replace(method, is_default=True)
-            await _retry_open_cases(writer, customer_id, clock.now())
+            if retry_in_background:
+                await _retry_open_cases(writer, customer_id, clock.now())
         await writer.commit()
     return method
 
 
 async def set_default_payment_method(
-    customer_id: CustomerId, method_id: str, *, uow: UnitOfWork, clock: Clock
+    customer_id: CustomerId,
+    method_id: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    retry_in_background: bool = True,
 ) -> None:
+    """Charge this card from now on; open dunning cases are retried (see add_payment_method)."""
     async with uow:
         method = await uow.payment_methods.get(method_id)
         if method is None or method.customer_id != customer_id:
             raise NotFound("No such card.", code=PaymentErrorCode.METHOD_NOT_FOUND)
         await uow.payment_methods.set_default(customer_id, method_id)
-        await _retry_open_cases(uow, customer_id, clock.now())
+        if retry_in_background:
+            await _retry_open_cases(uow, customer_id, clock.now())
         await uow.commit()
+
+
+async def list_payment_methods(customer_id: CustomerId, *, uow: UnitOfWork) -> list[PaymentMethod]:
+    """The customer's saved cards, the default first (removed ones are gone for good)."""
+    async with uow:
+        return await uow.payment_methods.for_customer(customer_id)
+
+
+async def retry_open_invoices(
+    customer_id: CustomerId,
+    *,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+    config: BillingConfig,
+) -> list[CollectionResult]:
+    """Charge every past-due invoice of the customer (its open dunning cases) to the default card
+    now, one after the other, and give each outcome: paid, still declined, or waiting for the
+    customer's action. The dunning schedule goes on from the result, as after any retry."""
+    async with uow() as reader:
+        cases = await reader.dunning.open_for_customer(customer_id)
+    results: list[CollectionResult] = []
+    for case in sorted(cases, key=lambda c: c.first_failed_at):
+        async with uow() as writer:
+            await writer.dunning.save(retry_now(case, now=clock.now()))
+            await writer.commit()
+        results.append(
+            await collect_invoice(
+                case.invoice_id, uow=uow, gateway=gateway, clock=clock, config=config
+            )
+        )
+    return results
+
+
+async def pay_invoice_now(
+    invoice_id: str,
+    *,
+    customer_id: CustomerId,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+    config: BillingConfig,
+) -> CollectionResult:
+    """The subscriber pays an open invoice of theirs with the default card, now. Another
+    customer's invoice is ``NotFound`` (as if it did not exist); one that is paid, void or has
+    nothing due is ``InvalidTransition``."""
+    async with uow() as reader:
+        issued = await reader.invoices.get(invoice_id)
+    if issued is None or issued.customer_id != customer_id:
+        raise NotFound("We could not find that invoice.", code="billing.invoice_not_found")
+    if issued.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE) or (
+        issued.invoice.amount_due <= 0
+    ):
+        raise InvalidTransition(
+            "This invoice has nothing left to pay.", code=PaymentErrorCode.NOT_PAYABLE
+        )
+    return await collect_invoice(invoice_id, uow=uow, gateway=gateway, clock=clock, config=config)
 
 
 async def remove_payment_method(

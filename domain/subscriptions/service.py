@@ -200,6 +200,74 @@ async def create_customer_in(
     return customer
 
 
+def _check_customer(
+    *, email: str, name: str, country: str, currency: str, timezone: str, tax_id: str | None
+) -> str | None:
+    """``check_customer`` raising ``ValidationFailed`` with every field's problem; gives the tax
+    ID normalised."""
+    errors = check_customer(
+        email=email, name=name, currency=currency, country=country, tax_id=tax_id,
+        timezone=timezone,
+    )  # fmt: skip
+    if errors:
+        raise ValidationFailed(errors, code=SubscriptionErrorCode.BAD_CUSTOMER)
+    if tax_id and country.upper() != "US":
+        return check_vat_id(tax_id, country)
+    return tax_id
+
+
+async def get_customer(customer_id: CustomerId, *, uow: UnitOfWork) -> Customer:
+    """The customer's billing details as they stand (what the next invoice will print)."""
+    async with uow:
+        customer = await uow.customers.get(customer_id)
+    if customer is None:
+        raise NotFound("No such customer.", code="customer.not_found")
+    return customer
+
+
+async def update_billing_details(
+    customer_id: CustomerId,
+    *,
+    name: str,
+    country: str,
+    address_lines: tuple[str, ...] = (),
+    region: str | None = None,
+    tax_id: str | None = None,
+    uow: UnitOfWork,
+) -> Customer:
+    """Change the name, address, country and tax ID that future invoices print and tax by (the
+    rules of ``create_customer``). Issued invoices keep the snapshot they were issued with; the
+    e-mail changes only through the account's confirmed e-mail change."""
+    lines = tuple(line.strip() for line in address_lines if line.strip())
+    errors: dict[str, str] = {}
+    if len(lines) > 4 or any(len(line) > 200 for line in lines):
+        errors["address"] = "Enter at most four address lines of 200 characters."
+    async with uow:
+        customer = await uow.customers.get(customer_id, lock=True)
+        if customer is None:
+            raise NotFound("No such customer.", code="customer.not_found")
+        try:
+            tax_id = _check_customer(
+                email=customer.email, name=name, country=country, currency=customer.currency,
+                timezone=customer.timezone, tax_id=(tax_id or "").strip() or None,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.field_errors | errors
+        if errors:
+            raise ValidationFailed(errors, code=SubscriptionErrorCode.BAD_CUSTOMER)
+        customer = replace(
+            customer,
+            name=name.strip(),
+            country=country.upper(),
+            region=(region or "").strip() or None,
+            address_lines=lines,
+            tax_id=tax_id or None,
+        )
+        await uow.customers.save(customer)
+        await uow.commit()
+    return customer
+
+
 # -- subscribe ------------------------------------------------------------------------------------
 async def subscribe(
     customer_id: CustomerId,

@@ -102,5 +102,11 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "sign_in_url": f"{URL}/auth/magic/tok-2",
             "expires_in_minutes": 15,
         },
+        EmailKind.EMAIL_CHANGE: {
+            "customer_name": "Ada Lovelace",
+            "new_email": "ada@new.example",
+            "confirm_url": f"{URL}/account/profile/email/tok-3",
+            "expires_in_minutes": 1440,
+        },
     }
     return contexts[kind]

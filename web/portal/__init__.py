@@ -1,5 +1,6 @@
-"""The subscriber portal under /account: signed-in subscribers see and change only their own
-subscriptions (another subscriber's ids are "not found")."""
+"""The subscriber portal under /account (overview, subscriptions, invoices, payment methods,
+profile): signed-in subscribers see and change only their own data (another subscriber's ids
+are "not found")."""
 
 from __future__ import annotations
 

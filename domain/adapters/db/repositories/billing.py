@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -20,6 +20,7 @@ from domain.billing.issued import (
     BillingReason,
     CreditNoteReason,
     CustomerSnapshot,
+    InvoiceSummary,
     IssuedCreditNote,
     IssuedInvoice,
     IssueErrorCode,
@@ -210,6 +211,49 @@ class PiccoloInvoiceRepository:
             await InvoiceTable.select().where(InvoiceTable.cycle_key == key).first()
         )
 
+    async def history(self, customer_id: str, *, limit: int, offset: int) -> list[InvoiceSummary]:
+        # one query: the page's rows from the (customer_id, issued_at) index, and whether each
+        # has a stored PDF (an EXISTS on invoice_document's unique invoice column)
+        rows = await InvoiceTable.raw(
+            "SELECT i.id, i.number, i.issued_at, i.status, i.currency, i.total_minor,"
+            " i.amount_due_minor,"
+            " EXISTS (SELECT 1 FROM invoice_document d WHERE d.invoice = i.id) AS has_pdf"
+            " FROM invoice i WHERE i.customer_id = {} AND i.status <> 'draft'"
+            " ORDER BY i.issued_at DESC, i.id DESC LIMIT {} OFFSET {}",
+            customer_id,
+            limit,
+            offset,
+        )
+        return [
+            InvoiceSummary(
+                id=r["id"],
+                number=r["number"] or "",
+                issued_at=_instant(r["issued_at"]),
+                status=InvoiceStatus(r["status"]),
+                currency=r["currency"],
+                total=int(r["total_minor"]),
+                amount_due=int(r["amount_due_minor"]),
+                has_pdf=bool(r["has_pdf"]),
+            )
+            for r in rows
+        ]
+
+    async def count_finalized(self, customer_id: str) -> int:
+        rows = await InvoiceTable.raw(
+            "SELECT COUNT(*) AS n FROM invoice WHERE customer_id = {} AND status <> 'draft'",
+            customer_id,
+        )
+        return int(rows[0]["n"])
+
+
+def _instant(value: Any) -> datetime:
+    """Raw queries give SQLite's timestamps as text; typed queries convert them, raw ones don't."""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    assert isinstance(value, datetime)
+    return value
+
 
 def _customer(data: dict[str, Any]) -> CustomerSnapshot:
     return CustomerSnapshot(
@@ -315,6 +359,15 @@ class PiccoloCreditNoteRepository:
             .where(CreditNoteTable.invoice == invoice_id)
             .order_by(CreditNoteTable.issued_at)
             .order_by(CreditNoteTable.number)
+        )
+        return await self._load(rows)
+
+    async def list_for_customer(self, customer_id: str) -> list[IssuedCreditNote]:
+        rows = await (
+            CreditNoteTable.select()
+            .where(CreditNoteTable.customer_id == customer_id)
+            .order_by(CreditNoteTable.issued_at, ascending=False)
+            .order_by(CreditNoteTable.number, ascending=False)
         )
         return await self._load(rows)
 

@@ -1,0 +1,108 @@
+"""A subscriber's billing history: their invoices page by page, one invoice in full (lines with
+their explanations, payments, credit notes) and their credit notes. Read-only use cases; each
+is scoped to the customer, so another customer's document is ``NotFound``, never forbidden."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
+from domain.billing.model import InvoiceStatus
+from domain.payments.model import PaymentAttempt
+from domain.shared.errors import NotFound
+from domain.unit_of_work import UnitOfWork
+
+PAGE_SIZE = 25
+NOT_FOUND_CODE = "billing.invoice_not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceHistoryPage:
+    invoices: tuple[InvoiceSummary, ...]
+    page: int  # 1-based, clamped to the last page
+    pages: int  # at least 1
+    count: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDetail:
+    issued: IssuedInvoice
+    attempts: tuple[PaymentAttempt, ...]  # oldest first
+    credit_notes: tuple[IssuedCreditNote, ...]
+    has_pdf: bool
+
+    @property
+    def paid(self) -> int:
+        """What was paid on the invoice (its amount due once settled, else nothing)."""
+        return self.issued.invoice.amount_due if self.issued.status is InvoiceStatus.PAID else 0
+
+    @property
+    def due(self) -> int:
+        open_ = self.issued.status in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+        return self.issued.invoice.amount_due if open_ else 0
+
+    @property
+    def payable(self) -> bool:
+        return self.due > 0
+
+
+async def list_invoices(
+    customer_id: str, page: int = 1, *, uow: UnitOfWork, page_size: int = PAGE_SIZE
+) -> InvoiceHistoryPage:
+    """The customer's finalized invoices, newest first, ``page_size`` a page. A page past the end
+    shows the last page; drafts are not history yet and never appear."""
+    async with uow:
+        count = await uow.invoices.count_finalized(customer_id)
+        pages = max(1, -(-count // page_size))
+        page = min(max(1, page), pages)
+        rows = await uow.invoices.history(
+            customer_id, limit=page_size, offset=(page - 1) * page_size
+        )
+    return InvoiceHistoryPage(invoices=tuple(rows), page=page, pages=pages, count=count)
+
+
+async def invoice_detail(invoice_id: str, customer_id: str, *, uow: UnitOfWork) -> InvoiceDetail:
+    """One finalized invoice of the customer, in full. A draft, an unknown id and another
+    customer's invoice are all the same ``NotFound``."""
+    async with uow:
+        issued = await uow.invoices.get(invoice_id)
+        if (
+            issued is None
+            or issued.customer_id != customer_id
+            or issued.status is InvoiceStatus.DRAFT
+        ):
+            raise NotFound("We could not find that invoice.", code=NOT_FOUND_CODE)
+        attempts = await uow.payment_attempts.for_invoice(invoice_id)
+        notes = await uow.credit_notes.list_for_invoice(invoice_id)
+        has_pdf = await uow.documents.get(invoice_id) is not None
+    return InvoiceDetail(
+        issued=issued,
+        attempts=tuple(sorted(attempts, key=lambda a: a.number)),
+        credit_notes=tuple(notes),
+        has_pdf=has_pdf,
+    )
+
+
+async def list_credit_notes(customer_id: str, *, uow: UnitOfWork) -> list[IssuedCreditNote]:
+    """The customer's credit notes, newest first (there are few: one per refund or correction)."""
+    async with uow:
+        return await uow.credit_notes.list_for_customer(customer_id)
+
+
+async def credit_note_detail(
+    credit_note_id: str, customer_id: str, *, uow: UnitOfWork
+) -> IssuedCreditNote:
+    """One credit note of the customer; another customer's is ``NotFound``."""
+    async with uow:
+        note = await uow.credit_notes.get(credit_note_id)
+    if note is None or note.customer_id != customer_id:
+        raise NotFound("We could not find that credit note.", code="billing.credit_note_not_found")
+    return note

@@ -1,0 +1,300 @@
+"""Portal pages for payment methods and invoices (/account/payment-methods, /account/invoices,
+/account/credit-notes). Handlers parse, call one use case and render; every use case is scoped to
+the signed-in customer, so another subscriber's ids answer 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Response, Template
+
+from domain.accounts.model import SignedIn
+from domain.billing.history import (
+    InvoiceHistoryPage,
+    credit_note_detail,
+    invoice_detail,
+    list_credit_notes,
+    list_invoices,
+)
+from domain.documents.service import get_invoice_pdf
+from domain.payments.model import AttemptStatus
+from domain.payments.service import (
+    CollectionResult,
+    add_payment_method,
+    list_payment_methods,
+    pay_invoice_now,
+    remove_payment_method,
+    retry_open_invoices,
+    set_default_payment_method,
+)
+from domain.shared.errors import InvalidTransition, NotFound, PaymentDeclined, ValidationFailed
+from domain.shared.ids import CustomerId
+from domain.shared.money import Money
+from web.jobs import seller_from
+from web.runtime import Runtime
+from web.templating import is_fragment_request, render
+
+PAYMENT_METHODS = "/account/payment-methods"
+
+
+def _customer(signed_in: SignedIn) -> CustomerId:
+    """A signed-in account without a billing customer has no billing documents at all."""
+    if not signed_in.customer_id:
+        raise NotFound("You have no billing account yet.", code="portal.no_customer")
+    return CustomerId(signed_in.customer_id)
+
+
+def _base(signed_in: SignedIn) -> dict[str, Any]:
+    return {"subscriber_email": signed_in.email, "money_of": Money.of_minor}
+
+
+# -- payment methods ------------------------------------------------------------------------------
+async def _methods_context(
+    runtime: Runtime, signed_in: SignedIn, form: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
+    methods = (
+        await list_payment_methods(_customer(signed_in), uow=runtime.uow())
+        if signed_in.customer_id
+        else []  # signed up, never subscribed: nothing saved yet
+    )
+    return _base(signed_in) | {"methods": methods, "form": form, "errors": errors}
+
+
+@get(PAYMENT_METHODS, name="portal.payment_methods")
+async def list_cards(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Template:
+    ctx = await _methods_context(runtime, signed_in, {}, {})
+    return render(request, "portal/payment_methods.html", "portal/payment_methods_cards.html", ctx)
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return 0
+
+
+@post(PAYMENT_METHODS, name="portal.payment_methods.add")
+async def add_card(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Template | Redirect | Response[str]:
+    """Tokenise the card here (the sandbox gateway's job; a real one does it in the browser),
+    save it as the default, then retry every past-due invoice and show how each went. The card
+    number is never stored nor shown again, not even after a mistake."""
+    customer_id = _customer(signed_in)
+    data = await request.form()
+    form = {k: str(data.get(k, "")) for k in ("exp_month", "exp_year")}
+    try:
+        token = await runtime.gateway.tokenize_card(
+            number=str(data.get("card_number", "")),
+            exp_month=_int(form["exp_month"]),
+            exp_year=_int(form["exp_year"]),
+            cvc=str(data.get("cvc", "")).strip(),
+        )
+        await add_payment_method(
+            customer_id,
+            token,
+            uow=runtime.uow,
+            gateway=runtime.gateway,
+            clock=runtime.clock,
+            retry_in_background=False,
+        )
+    except ValidationFailed as exc:
+        return await _card_form_again(request, runtime, signed_in, form, exc.field_errors)
+    except PaymentDeclined as exc:
+        return await _card_form_again(request, runtime, signed_in, form, {"_card": exc.message})
+    flash(request, "Your card is saved and is now your default card.", "success")
+    return await _after_card_change(request, runtime, customer_id)
+
+
+async def _card_form_again(
+    request: Request[Any, Any, Any],
+    runtime: Runtime,
+    signed_in: SignedIn,
+    form: dict[str, str],
+    errors: dict[str, str],
+) -> Template:
+    ctx = await _methods_context(runtime, signed_in, form, errors)
+    return render(
+        request, "portal/payment_methods.html", "portal/payment_methods_form.html", ctx,
+        status_code=422,
+    )  # fmt: skip
+
+
+async def _after_card_change(
+    request: Request[Any, Any, Any], runtime: Runtime, customer_id: CustomerId
+) -> Redirect | Response[str]:
+    """Retry the past-due invoices now and say how each went; a charge the bank wants confirmed
+    goes straight to the confirmation step (which links back here)."""
+    results = await retry_open_invoices(
+        customer_id,
+        uow=runtime.uow,
+        gateway=runtime.gateway,
+        clock=runtime.clock,
+        config=runtime.settings.billing,
+    )
+    action: str | None = None
+    for result in results:
+        message, category, ref = retry_outcome(result)
+        flash(request, message, category)
+        action = action or ref
+    target = f"/pay/confirm/{action}" if action else PAYMENT_METHODS
+    return _redirect(request, target)
+
+
+def retry_outcome(result: CollectionResult) -> tuple[str, str, str | None]:
+    """The sentence shown after a retry, its flash category, and the payment to confirm."""
+    number = result.invoice.number or "your invoice"
+    attempt = result.attempt
+    if result.invoice.status.value == "paid":
+        return f"Invoice {number} paid.", "success", None
+    if attempt is not None and attempt.status is AttemptStatus.REQUIRES_ACTION:
+        return (
+            f"Invoice {number}: your bank asks you to confirm the payment.",
+            "warning",
+            attempt.payment_ref,
+        )
+    reason = (attempt.message if attempt else None) or "the payment did not go through."
+    return f"Invoice {number} still declined: {reason}", "error", None
+
+
+def _redirect(request: Request[Any, Any, Any], path: str) -> Redirect | Response[str]:
+    """POST-redirect-GET. htmx gets HX-Redirect on a 200 instead: a 303 would be followed inside
+    its XHR, the new page swapped into the form's target and the flash messages lost."""
+    if is_fragment_request(request):
+        return Response("", status_code=200, headers={"HX-Redirect": path})
+    return Redirect(path=path, status_code=303)
+
+
+@post(PAYMENT_METHODS + "/{method_id:str}/default", name="portal.payment_methods.default")
+async def make_default_card(
+    request: Request[Any, Any, Any],
+    method_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Redirect | Response[str]:
+    customer_id = _customer(signed_in)
+    await set_default_payment_method(
+        customer_id, method_id, uow=runtime.uow(), clock=runtime.clock, retry_in_background=False
+    )
+    flash(request, "Your default card is changed.", "success")
+    return await _after_card_change(request, runtime, customer_id)
+
+
+@post(PAYMENT_METHODS + "/{method_id:str}/remove", name="portal.payment_methods.remove")
+async def remove_card(
+    request: Request[Any, Any, Any],
+    method_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Redirect | Response[str]:
+    try:
+        await remove_payment_method(
+            _customer(signed_in),
+            method_id,
+            uow=runtime.uow(),
+            gateway=runtime.gateway,
+            clock=runtime.clock,
+        )
+    except InvalidTransition as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, "The card is removed.", "success")
+    return _redirect(request, PAYMENT_METHODS)
+
+
+# -- invoices -------------------------------------------------------------------------------------
+@get("/account/invoices", name="portal.invoices")
+async def list_invoices_page(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+    page: FromQuery[int] = 1,
+) -> Template:
+    if not signed_in.customer_id:  # signed up, never subscribed: no invoices yet
+        history, notes = InvoiceHistoryPage((), 1, 1, 0), []
+    else:
+        customer_id = _customer(signed_in)
+        history = await list_invoices(customer_id, page, uow=runtime.uow())
+        notes = await list_credit_notes(customer_id, uow=runtime.uow()) if history.page == 1 else []
+    ctx = _base(signed_in) | {"history": history, "credit_notes": notes}
+    return render(request, "portal/invoices.html", "portal/invoices_table.html", ctx)
+
+
+@get("/account/invoices/{invoice_id:str}", name="portal.invoice")
+async def show_invoice(
+    request: Request[Any, Any, Any],
+    invoice_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Template:
+    detail = await invoice_detail(invoice_id, _customer(signed_in), uow=runtime.uow())
+    ctx = _base(signed_in) | {"detail": detail, "seller": seller_from(runtime.settings)}
+    return render(request, "portal/invoice.html", None, ctx)
+
+
+@get("/account/invoices/{invoice_id:str}/pdf", name="portal.invoice.pdf")
+async def download_invoice_pdf(
+    invoice_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Response[bytes]:
+    customer_id = _customer(signed_in)
+    content = await get_invoice_pdf(invoice_id, uow=runtime.uow(), customer_id=customer_id)
+    detail = await invoice_detail(invoice_id, customer_id, uow=runtime.uow())
+    filename = f"{detail.issued.number or 'invoice'}.pdf"
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@post("/account/invoices/{invoice_id:str}/pay", name="portal.invoice.pay")
+async def pay_invoice(
+    request: Request[Any, Any, Any],
+    invoice_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Redirect | Response[str]:
+    """Charge the open invoice to the default card now and show the outcome on its page."""
+    try:
+        result = await pay_invoice_now(
+            invoice_id,
+            customer_id=_customer(signed_in),
+            uow=runtime.uow,
+            gateway=runtime.gateway,
+            clock=runtime.clock,
+            config=runtime.settings.billing,
+        )
+    except InvalidTransition as exc:
+        flash(request, exc.message, "info")
+        return _redirect(request, f"/account/invoices/{invoice_id}")
+    message, category, ref = retry_outcome(result)
+    flash(request, message, category)
+    return _redirect(request, f"/pay/confirm/{ref}" if ref else f"/account/invoices/{invoice_id}")
+
+
+@get("/account/credit-notes/{credit_note_id:str}", name="portal.credit_note")
+async def show_credit_note(
+    request: Request[Any, Any, Any],
+    credit_note_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Template:
+    note = await credit_note_detail(credit_note_id, _customer(signed_in), uow=runtime.uow())
+    return render(
+        request, "portal/invoice_credit_note.html", None, _base(signed_in) | {"note": note}
+    )

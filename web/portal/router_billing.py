@@ -1,0 +1,49 @@
+"""The portal's billing routes: payment methods, invoices and credit notes, and the profile."""
+
+from litestar import Router
+
+from web.portal.billing import (
+    add_card,
+    download_invoice_pdf,
+    list_cards,
+    list_invoices_page,
+    make_default_card,
+    pay_invoice,
+    remove_card,
+    show_credit_note,
+    show_invoice,
+)
+from web.portal.profile import (
+    change_email,
+    show_email_confirmation,
+    show_profile,
+    submit_email_confirmation,
+    update_billing,
+    update_name,
+    update_notifications,
+    update_password,
+)
+
+router = Router(
+    path="/",
+    route_handlers=[
+        list_cards,
+        add_card,
+        make_default_card,
+        remove_card,
+        list_invoices_page,
+        show_invoice,
+        download_invoice_pdf,
+        pay_invoice,
+        show_credit_note,
+        show_profile,
+        update_name,
+        change_email,
+        show_email_confirmation,
+        submit_email_confirmation,
+        update_billing,
+        update_password,
+        update_notifications,
+    ],
+    include_in_schema=False,
+)
