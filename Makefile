@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(PY) -m bench.invoice_pdf
 	$(PY) -m bench.renewal_run --sizes 10000 --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.http_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)}
+	$(PY) -m bench.portal_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)} --reuse
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output

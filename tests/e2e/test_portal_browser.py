@@ -26,20 +26,22 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 EMAIL = "rosa@example.test"
 
 
-async def _subscriber(db: str) -> str:
+async def _subscriber(db: str, email: str = EMAIL) -> str:
     """Customer, 4242 card and Team with 2 seats through the CLI's use cases; the account that
     signs in is registered and attached through the accounts use cases."""
-    out = _cli(db, "customer", "create", "--email", EMAIL, "--name", "Rosa Parks",
+    out = _cli(db, "customer", "create", "--email", email, "--name", "Rosa Parks",
                "--country", "US", "--card", "4242424242424242")  # fmt: skip
-    _cli(db, "subscribe", "--email", EMAIL, "--plan", "team-monthly", "--quantity", "2")
+    _cli(db, "subscribe", "--email", email, "--plan", "team-monthly", "--quantity", "2")
     with sqlite3.connect(db) as conn:
-        (customer_id,) = conn.execute("SELECT id FROM customer WHERE email = ?", (EMAIL,)).fetchone()
+        (customer_id,) = conn.execute(
+            "SELECT id FROM customer WHERE email = ?", (email,)
+        ).fetchone()
     engine = make_engine(f"sqlite:///{db}")
     bind_tables(engine)
     clock = SystemClock()
     async with PiccoloUnitOfWork(engine, clock=clock, registry=JobRegistry()) as uow:
         account = await register_in(
-            uow, email=EMAIL, password=PASSWORD, name="Rosa Parks", clock=clock, hasher=CHEAP_HASHER
+            uow, email=email, password=PASSWORD, name="Rosa Parks", clock=clock, hasher=CHEAP_HASHER
         )
         await attach_customer_in(uow, account.id, customer_id)
         await uow.commit()
@@ -116,11 +118,15 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         # downgrade to Starter: scheduled for the period's end, then undone
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("radio", name=re.compile(r"^Starter \$")).check()
-        await expect(page.get_by_test_id("quote-when")).to_contain_text("end of your billing period")
+        await expect(page.get_by_test_id("quote-when")).to_contain_text(
+            "end of your billing period"
+        )
         await page.screenshot(path=str(output_dir / "portal-downgrade-quote.png"), full_page=True)
         await page.get_by_test_id("confirm").click()
         await expect(page.get_by_test_id("scheduled-change")).to_contain_text("Switches to Starter")
-        await page.screenshot(path=str(output_dir / "portal-downgrade-scheduled.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-downgrade-scheduled.png"), full_page=True
+        )
         await page.get_by_test_id("cancel-scheduled").click()
         await expect(page.get_by_test_id("scheduled-change")).to_have_count(0)
 
@@ -151,3 +157,51 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         assert [r[0] for r in conn.execute("SELECT reason FROM cancellation_feedback")] == [
             "not_using"
         ]
+
+
+async def test_a_plan_change_completes_with_javascript_disabled(
+    server: str,  # noqa: F811
+    output_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The same portal with JavaScript off: the quote comes from the form's own submit button
+    (a GET), confirming is a plain POST answered with a redirect."""
+    db = str(next(tmp_path_factory.getbasetemp().glob("e2e*/app.db")))
+    email = "nojs@example.test"
+    await _subscriber(db, email)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = await browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=False
+        )
+        page = await context.new_page()
+        await page.goto(f"{server}/auth/login?next=/account")
+        await page.get_by_label("E-mail").fill(email)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+        await page.get_by_test_id("subscription").get_by_role("link", name="Team").click()
+        await page.get_by_test_id("change-link").click()
+        await page.get_by_role("spinbutton", name="Seats").fill("3")
+        await page.get_by_test_id("preview").click()  # no htmx: the form's GET shows the quote
+        quote = page.get_by_test_id("change-quote")
+        await expect(quote.get_by_test_id("quote-lines")).to_contain_text("unused")
+        due = await quote.get_by_test_id("due-today").inner_text()
+        await page.screenshot(path=str(output_dir / "portal-nojs-quote.png"), full_page=True)
+        await quote.get_by_test_id("confirm").click()
+        await expect(page.get_by_test_id("quantity")).to_have_text("3")
+        await page.screenshot(path=str(output_dir / "portal-nojs-changed.png"), full_page=True)
+        await browser.close()
+    with sqlite3.connect(db) as conn:
+        (quantity,) = conn.execute(
+            "SELECT s.quantity FROM subscription s JOIN customer c ON c.id = s.customer"
+            " WHERE c.email = ?",
+            (email,),
+        ).fetchone()
+        (amount,) = conn.execute(
+            "SELECT i.amount_due_minor FROM invoice i JOIN customer c ON c.id = i.customer_id"
+            " WHERE c.email = ? ORDER BY i.issued_at DESC, i.rowid DESC LIMIT 1",
+            (email,),
+        ).fetchone()
+    assert quantity == 3
+    assert f"${amount / 100:,.2f}" == due

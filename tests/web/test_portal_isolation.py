@@ -111,13 +111,15 @@ async def test_every_account_url_with_another_subscribers_ids_is_404_and_changes
                     answer = await client.post(path, data={"_csrf_token": token})
                 if verb == method or answer.status_code != 405:
                     answers[(verb, template)] = answer.status_code
-        assert answers and all(code == 404 for code in answers.values()), answers
+        assert answers and all(code == 404 for code in answers.values()), {
+            k: v for k, v in answers.items() if v != 404
+        }
         assert await snapshot() == before
 
         # and the pages without ids show nothing of A's
         a_marks = [a.customer_id, *a.invoice_ids, *a.card_ids, "Ada A", "ada@example.com"]
         for method, template in routes:
             if method == "GET" and not PARAM.search(template):
-                page = await client.get(template)
+                page = await client.get(template, follow_redirects=True)
                 assert page.status_code == 200, template
                 assert not [m for m in a_marks if m in page.text], template

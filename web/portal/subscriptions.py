@@ -355,6 +355,10 @@ async def apply_retention_coupon(
 ) -> Redirect:
     code = runtime.settings.portal.retention_coupon
     if code is None:
+        # someone else's id is "not found" whatever the configuration
+        await service.get_subscription(
+            SubscriptionId(subscription_id), uow=runtime.uow(), as_customer=customer_of(signed_in)
+        )
         raise Conflict("There is no offer to apply.", code="portal.no_retention_coupon")
     await service.apply_coupon(
         SubscriptionId(subscription_id), code, uow=runtime.uow(), clock=runtime.clock,
@@ -382,7 +386,9 @@ async def pause_subscription(
             try:
                 day = date.fromisoformat(data.get("until", ""))
             except ValueError:
-                raise ValidationFailed({"until": "Enter a date."}, code="portal.bad_pause") from None
+                raise ValidationFailed(
+                    {"until": "Enter a date."}, code="portal.bad_pause"
+                ) from None
             resume_at = await pause_resume_at(
                 sid, until=datetime.combine(day, time(0), tzinfo=UTC), uow=runtime.uow(),
                 clock=runtime.clock, as_customer=customer,
