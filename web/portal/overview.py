@@ -132,10 +132,16 @@ async def show_receipt(
     runtime: NamedDependency[Runtime],
 ) -> Template | Redirect:
     """The charge of a confirmed change, polled by htmx while it is being collected."""
-    receipt = await charge_receipt(invoice_id, uow=runtime.uow(), as_customer=customer_of(signed_in))
+    receipt = await charge_receipt(
+        invoice_id, uow=runtime.uow(), as_customer=customer_of(signed_in)
+    )
     if not request.headers.get("hx-request"):
-        return Redirect(f"/account/subscriptions/{subscription_id}?charged={invoice_id}", status_code=303)
+        return Redirect(
+            f"/account/subscriptions/{subscription_id}?charged={invoice_id}", status_code=303
+        )
     context = portal_context(
         signed_in, receipt=receipt, mon=money_in(receipt.currency), sub_id=subscription_id
     )
-    return render(request, "portal/_subscription_receipt.html", "portal/_subscription_receipt.html", context)
+    return render(
+        request, "portal/_subscription_receipt.html", "portal/_subscription_receipt.html", context
+    )
