@@ -643,7 +643,7 @@ async def place_order(
             raise
     try:
         session = await _pay(session, card_token, uow=uow, clock=clock, config=config,
-                             gateway=gateway)  # fmt: skip
+                             gateway=gateway, mailing=mailing)  # fmt: skip
     except BaseException:
         # never left "processing": the buyer may try again, and a charge that did go through
         # is found again by its idempotency key (collect_invoice reuses the pending attempt)
@@ -682,8 +682,8 @@ async def _create_order(
     hasher: PasswordHasher,
     mailing: Mailing,
 ) -> tuple[CheckoutSession, SessionGrant | None]:
-    """One transaction: the customer, the account, the subscription, the welcome e-mail and the
-    session's ids; nothing of it exists if any step fails."""
+    """One transaction: the customer, the account, the subscription and the session's ids;
+    nothing of it exists if any step fails. (The welcome e-mail waits for the first payment.)"""
     grant: SessionGrant | None = None
     async with uow() as tx:
         customer_id = buyer.customer_id if buyer is not None else None
@@ -757,19 +757,6 @@ async def _create_order(
                     {"promotion_code": exc.field_errors["coupon"]}, code=exc.code
                 ) from exc
             raise
-        await queue_email_in(
-            tx,
-            EmailKind.WELCOME,
-            to=customer.email,
-            context={
-                "customer_name": customer.name,
-                "plan_name": choice.plan.name,
-                "account_url": f"{mailing.public_url}/account",
-            },
-            dedupe_key=f"welcome:checkout:{session.token}",
-            clock=_Fixed(now),
-            renderer=mailing.renderer,
-        )
         session = replace(
             session,
             customer_id=customer.id,
@@ -791,6 +778,7 @@ async def _pay(
     clock: Clock,
     config: BillingConfig,
     gateway: PaymentGateway,
+    mailing: Mailing,
 ) -> CheckoutSession:
     assert session.customer_id is not None and session.invoice_id is not None
     try:
@@ -811,12 +799,42 @@ async def _pay(
     if attempt is None or (
         attempt.status is AttemptStatus.SUCCEEDED and result.invoice.status is InvoiceStatus.PAID
     ):
-        return await _set_state(uow, session, CheckoutState.COMPLETE, clock.now(), message="")
+        async with uow() as tx:
+            session = await _complete_in(tx, session, clock.now(), mailing)
+            await tx.commit()
+        return session
     if attempt is not None and attempt.status is AttemptStatus.REQUIRES_ACTION:
         return await _set_state(uow, session, CheckoutState.AWAITING_ACTION, clock.now(),
                                 payment_ref=attempt.payment_ref or "", message="")  # fmt: skip
     message = (attempt.message if attempt else "") or "Your card was declined."
     return await _set_state(uow, session, CheckoutState.DECLINED, clock.now(), message=message)
+
+
+async def _complete_in(
+    tx: UnitOfWork, session: CheckoutSession, now: datetime, mailing: Mailing
+) -> CheckoutSession:
+    """The order is paid (or nothing was due): the session is complete and the welcome e-mail
+    goes out, once per checkout (an order declined and abandoned sends none)."""
+    session = replace(session, state=CheckoutState.COMPLETE, payment_ref=None, message="",
+                      updated_at=now)  # fmt: skip
+    await tx.checkouts.save(session)
+    customer = await tx.customers.get(CustomerId(session.customer_id or ""))
+    plan = await tx.plans.get_by_code(session.plan_code)
+    if customer is not None:
+        await queue_email_in(
+            tx,
+            EmailKind.WELCOME,
+            to=customer.email,
+            context={
+                "customer_name": customer.name,
+                "plan_name": plan.name if plan else session.plan_code,
+                "account_url": f"{mailing.public_url}/account",
+            },
+            dedupe_key=f"welcome:checkout:{session.token}",
+            clock=_Fixed(now),
+            renderer=mailing.renderer,
+        )
+    return session
 
 
 async def _sign_in(
@@ -859,7 +877,9 @@ class CompletedOrder:
     paid: bool
 
 
-async def show_order(token: str, *, account_id: str | None, uow: UowFactory) -> CompletedOrder:
+async def show_order(
+    token: str, *, account_id: str | None, uow: UowFactory, clock: Clock, mailing: Mailing
+) -> CompletedOrder:
     """The confirmation of checkout ``token`` for its buyer (anyone else: ``NotFound``). A
     session waiting for the customer's action becomes ``complete`` once its invoice is paid
     (the confirmation page of the payment settled it)."""
@@ -880,8 +900,7 @@ async def show_order(token: str, *, account_id: str | None, uow: UowFactory) -> 
         assert sub is not None and issued is not None and customer is not None
         paid = issued.status is InvoiceStatus.PAID or issued.invoice.amount_due == 0
         if paid and session.state is CheckoutState.AWAITING_ACTION:
-            session = replace(session, state=CheckoutState.COMPLETE, payment_ref=None)
-            await tx.checkouts.save(session)
+            session = await _complete_in(tx, session, clock.now(), mailing)
             await tx.commit()
     trialing = sub.status is SubscriptionStatus.TRIALING
     return CompletedOrder(

@@ -252,6 +252,8 @@ async def test_a_decline_keeps_the_order_and_a_new_card_pays_the_same_subscripti
         )
         assert charged == []
         assert await _count(DunningCaseTable) == 0  # a first payment is not dunned
+        # nothing is welcomed until it is paid (a declined, abandoned order sends nothing)
+        assert await _count(OutboxEmailTable, OutboxEmailTable.kind == "welcome") == 0
         retry = await _place(client, _order(csrf, token, card=SUCCESS, password=""))
         assert retry.status_code == 303, retry.text
         assert await _count(SubscriptionTable) == 1
@@ -275,6 +277,7 @@ async def test_a_card_that_asks_for_confirmation_completes_after_the_extra_step(
         assert location.startswith("/pay/confirm/") and location.endswith(
             f"?return=/checkout/complete/{token}"
         )
+        assert await _count(OutboxEmailTable, OutboxEmailTable.kind == "welcome") == 0
         page = await client.get(location)
         form_return = parse(page.text).select_one('input[name="return"]')
         assert form_return is not None and form_return["value"] == f"/checkout/complete/{token}"
@@ -289,6 +292,9 @@ async def test_a_card_that_asks_for_confirmation_completes_after_the_extra_step(
         assert by_testid(parse(done.text), "done-charged")
         assert text(by_testid(parse(done.text), "done-charged")[0]) == "$480.00"
         assert await _count(SubscriptionTable) == 1
+        assert await _count(OutboxEmailTable, OutboxEmailTable.kind == "welcome") == 1
+        await client.get(confirmed.headers["location"])  # seeing it again sends nothing more
+        assert await _count(OutboxEmailTable, OutboxEmailTable.kind == "welcome") == 1
 
 
 async def test_a_signed_in_buyer_subscribes_on_their_account(

@@ -352,5 +352,7 @@ async def show_checkout_complete(
         token,
         account_id=maybe_signed_in.account_id if maybe_signed_in else None,
         uow=runtime.uow,
+        clock=runtime.clock,
+        mailing=runtime.mailing,
     )
     return render(request, COMPLETE, None, {"order": order})
