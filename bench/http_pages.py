@@ -143,6 +143,19 @@ def describe_errors(output: str) -> str:
     return ", ".join(parts)
 
 
+def run_command(command: list[str]) -> str:
+    """Run a load command (wrk with its arguments) and give its report."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stderr or done.stdout}")
+    return done.stdout
+
+
+def inherited_env() -> dict[str, str]:
+    """The environment a server under test starts from: no app settings, no database URL."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"}
+
+
 def run_wrk(
     wrk: str, url: str, target: Target, *, threads: int, connections: int, seconds: int
 ) -> str:
@@ -214,11 +227,8 @@ def serve(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
 
 def app_env(database_url: str) -> dict[str, str]:
     """The app's settings for the run: production, no job runner, quiet logs."""
-    inherited = {
-        k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"
-    }
     return {
-        **inherited,
+        **inherited_env(),
         "DATABASE_URL": database_url,
         "APP_ENV": "production",
         "APP_SECRET_KEY": secrets.token_urlsafe(48),

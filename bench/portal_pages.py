@@ -44,7 +44,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import wrk_support as http_pages
+from bench import http_pages
 from bench.renewal_run import TEAM
 from domain.accounts.service import attach_customer_in, register_in
 from domain.adapters.db.engine import close_pool, make_engine, start_pool
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
 
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
-        ceiling_env = {k: v for k, v in http_pages.base_env().items() if not k.startswith("APP_")}
+        ceiling_env = http_pages.inherited_env()
         with http_pages.serve(
             "bench.portal_ceiling_app:app", ceiling_env, Path(tmp) / "c.log"
         ) as base:
