@@ -147,6 +147,9 @@ async def test_a_signed_in_person_links_the_provider_to_their_account(
     carol = await make_account(app.state.runtime.uow(), clock, email="carol@example.com")
     async with browser(app) as (client, driver):
         assert (await sign_in(client, "carol@example.com")).status_code == 303
+        profile = parse((await client.get("/account/profile")).text)
+        button = profile.select_one('a[href="/auth/oidc/oidc/start?next=/account/profile"]')
+        assert button is not None and button.get_text(strip=True) == "Link Test SSO"
         linked = await sso(client, driver, "carol-at-work", next_path="/account/profile")
         assert linked.status_code == 303 and linked.headers["location"] == "/account/profile"
         flashed = await client.get("/auth/forgot")  # any page shows the flash

@@ -26,6 +26,7 @@ from domain.accounts.service import (
     request_email_change,
     set_email_preferences,
 )
+from domain.checkout.service import country_choices
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.subscriptions.service import get_customer, update_billing_details
@@ -52,8 +53,7 @@ async def _context(
         if signed_in.customer_id
         else None
     )
-    oidc = getattr(runtime, "oidc", None)
-    providers = list(getattr(oidc, "providers", []) or []) if oidc is not None else []
+    providers = list(runtime.oidc_providers.values())  # each has .slug and .name
     billing = {
         "name": customer.name if customer else "",
         "address": "\n".join(customer.address_lines) if customer else "",
@@ -66,6 +66,7 @@ async def _context(
         "account": account,
         "customer": customer,
         "identities": await linked_identities(signed_in, uow=runtime.uow()),
+        "countries": country_choices(),
         "sessions": await list_sessions(
             signed_in.account_id, uow=runtime.uow(), clock=runtime.clock
         ),
