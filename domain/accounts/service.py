@@ -437,14 +437,19 @@ async def request_magic_link(
         await uow.commit()
 
 
-async def _redeem_in(
-    uow: UnitOfWork, secret: str, purpose: TokenPurpose, now: datetime
-) -> tuple[Account, EmailToken]:
-    token = await uow.accounts.get_token(digest(secret), lock=True)
+def _usable(token: EmailToken | None, purpose: TokenPurpose, now: datetime) -> EmailToken:
+    """The token when its link still works; else ``BadToken`` saying why."""
     if token is None or token.purpose is not purpose or token.used_at is not None:
         raise BadToken()
     if now >= token.expires_at:
         raise BadToken("This link has expired. Ask for a new one.")
+    return token
+
+
+async def _redeem_in(
+    uow: UnitOfWork, secret: str, purpose: TokenPurpose, now: datetime
+) -> tuple[Account, EmailToken]:
+    token = _usable(await uow.accounts.get_token(digest(secret), lock=True), purpose, now)
     account = await uow.accounts.get(token.account_id, lock=True)
     if account is None:
         raise BadToken()
@@ -457,10 +462,7 @@ async def check_token(secret: str, purpose: TokenPurpose, *, uow: UnitOfWork, cl
     """Raise ``BadToken`` when a link can no longer be used (shown before the form is filled)."""
     async with uow:
         token = await uow.accounts.get_token(digest(secret))
-    if token is None or token.purpose is not purpose or token.used_at is not None:
-        raise BadToken()
-    if clock.now() >= token.expires_at:
-        raise BadToken("This link has expired. Ask for a new one.")
+    _usable(token, purpose, clock.now())
 
 
 async def reset_password(
@@ -713,11 +715,7 @@ async def check_email_change_link(
         token = await uow.accounts.get_token(digest(secret))
     if token is not None and token.account_id != signed_in.account_id:
         raise NotFound("We could not find that link.", code="accounts.token_not_found")
-    if token is None or token.purpose is not TokenPurpose.EMAIL_CHANGE or token.used_at is not None:
-        raise BadToken()
-    if clock.now() >= token.expires_at:
-        raise BadToken("This link has expired. Ask for a new one.")
-    return token.new_email or ""
+    return _usable(token, TokenPurpose.EMAIL_CHANGE, clock.now()).new_email or ""
 
 
 async def confirm_email_change(
