@@ -7,7 +7,14 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-pg lint typecheck migrate migration bench worker check clean help
+.PHONY: run test test-pg lint typecheck migrate migration bench worker check clean help system-packages bench-packages
+
+# Debian packages the suite needs: chromium drives the browser tests, poppler-utils (pdftoppm,
+# pdftotext) turns PDFs into pictures and text, libharfbuzz-subset0 lets WeasyPrint subset fonts.
+# `make test` installs the missing ones with apt-get when it can (root); otherwise it prints the
+# command and the suite skips only the tests that need a missing program (tests/conftest.py).
+SYSTEM_PACKAGES ?= chromium poppler-utils libharfbuzz-subset0
+BENCH_PACKAGES  ?= wrk
 
 help:
 	@echo "make run       - install, migrate the SQLite database under var/, load the demo catalog, serve on http://$(HOST):$(PORT)"
@@ -18,6 +25,34 @@ help:
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
 	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk)"
 	@echo "make worker    - run the job runner alone, without HTTP"
+	@echo "make system-packages - apt-get install what the suite needs ($(SYSTEM_PACKAGES)) when missing"
+
+# Installs the packages named in PACKAGES that dpkg does not have, when apt-get is usable (root).
+# Never fails the build: without apt-get it prints the one command to run instead.
+define apt_install
+	@missing=""; \
+	for pkg in $(1); do \
+	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing system packages:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  if apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; then \
+	    echo "installed:$$missing"; exit 0; \
+	  fi; \
+	  echo "apt-get could not install:$$missing"; \
+	fi; \
+	echo "missing system packages:$$missing"; \
+	echo "  install them with: sudo apt-get install -y --no-install-recommends$$missing"; \
+	echo "  until then the tests that need them are skipped, each saying which program it lacks"
+endef
+
+system-packages:
+	$(call apt_install,$(SYSTEM_PACKAGES))
+
+bench-packages:
+	$(call apt_install,$(BENCH_PACKAGES))
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -41,10 +76,10 @@ migration: $(STAMP)
 check: $(STAMP)
 	$(PY) -m web.cli check
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-pg: $(STAMP)
+test-pg: $(STAMP) system-packages
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -54,7 +89,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/payments domain/testclocks domain/accounts domain/checkout domain/unit_of_work.py
 
-bench: $(STAMP)
+bench: $(STAMP) bench-packages
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.pricing
 	$(PY) -m bench.invoice_pdf

@@ -29,18 +29,35 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database backend: {_backend()}"
 
 
+# The Debian package that brings each program a test may need (`make system-packages` installs them).
+PROGRAM_PACKAGES = {"chromium": "chromium", "pdftoppm": "poppler-utils", "pdftotext": "poppler-utils"}
+
+
+def _missing_program_reason(program: str) -> str | None:
+    if shutil.which(program):
+        return None
+    package = PROGRAM_PACKAGES.get(program, program)
+    return (
+        f"needs the program {program!r}, not on PATH: "
+        f"run `sudo apt-get install -y {package}` (or `make system-packages` as root)"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     no_pg = pytest.mark.skip(
         reason="needs PostgreSQL: run with DATABASE_URL=postgresql://... (make test-pg)"
     )
-    no_browser = pytest.mark.skip(
-        reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)"
-    )
     for item in items:
         if "postgres" in item.keywords and _backend() != "postgres":
             item.add_marker(no_pg)
-        if "e2e" in item.keywords and not shutil.which("chromium"):
-            item.add_marker(no_browser)
+        programs = [arg for mark in item.iter_markers("needs") for arg in mark.args]
+        if "e2e" in item.keywords:
+            programs.append("chromium")  # launched as Debian's /usr/bin/chromium
+        for program in programs:
+            reason = _missing_program_reason(program)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+                break
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,7 @@ def _png(pdf: bytes, output_dir: Path, name: str) -> Path:
 
 
 async def test_the_job_renders_stores_and_rerenders_only_on_change(
-    db: TestDatabase, clock: FrozenClock, renderer: WeasyPrintInvoiceRenderer, output_dir: Path
+    db: TestDatabase, clock: FrozenClock, renderer: WeasyPrintInvoiceRenderer
 ) -> None:
     registry = _registry(renderer)
     runner = make_runner(db.engine, registry, clock)
@@ -129,7 +129,6 @@ async def test_the_job_renders_stores_and_rerenders_only_on_change(
     assert "OPEN" in content.split()
     first = await InvoiceDocumentTable.select().first()
     assert first is not None and first["size_bytes"] == len(pdf)
-    _png(pdf, output_dir, "invoice-pdf-open")
 
     # nothing changed: the job runs, renders nothing, stores nothing
     clock.advance(minutes=10)
@@ -157,7 +156,23 @@ async def test_the_job_renders_stores_and_rerenders_only_on_change(
     paid_text = _text(paid_pdf)
     assert "PAID" in paid_text.split() and "OPEN" not in paid_text.split()
     assert "paid on Feb 2, 2024" in paid_text
-    png = _png(paid_pdf, output_dir, "invoice-pdf-paid")
+
+
+@pytest.mark.needs("pdftoppm")
+async def test_the_stored_pdfs_become_pictures_to_look_at(
+    db: TestDatabase, clock: FrozenClock, renderer: WeasyPrintInvoiceRenderer, output_dir: Path
+) -> None:
+    registry = _registry(renderer)
+    runner = make_runner(db.engine, registry, clock)
+    issued = await _issue(db, clock, registry)
+    uow = PiccoloUnitOfWork(db.engine, clock=clock, registry=registry)
+    await _enqueue_render(db, clock, registry, issued.id)
+    await runner.drain(include_schedule=False)
+    _png(await get_invoice_pdf(issued.id, uow=uow), output_dir, "invoice-pdf-open")
+    await mark_invoice_paid(issued.id, paid_at=datetime(2024, 2, 2, 9, 30, tzinfo=UTC), uow=uow)
+    await _enqueue_render(db, clock, registry, issued.id)
+    await runner.drain(include_schedule=False)
+    png = _png(await get_invoice_pdf(issued.id, uow=uow), output_dir, "invoice-pdf-paid")
     assert png.stat().st_size > 10_000
 
 
