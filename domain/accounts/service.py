@@ -112,11 +112,12 @@ async def register_in(
     errors = check_sign_up(email, password, name)
     if errors:
         raise ValidationFailed(errors, code=AccountErrorCode.BAD_SIGN_UP)
+    taken = ValidationFailed(
+        {"email": "An account with this e-mail exists. Sign in first."},
+        code=AccountErrorCode.ACCOUNT_EXISTS,
+    )
     if await uow.accounts.get_by_email(email) is not None:
-        raise ValidationFailed(
-            {"email": "An account with this e-mail exists. Sign in first."},
-            code=AccountErrorCode.ACCOUNT_EXISTS,
-        )
+        raise taken
     now = clock.now()
     account = Account(
         id=new_id(),
@@ -128,7 +129,10 @@ async def register_in(
         created_at=now,
         password_changed_at=now if password is not None else None,
     )
-    await uow.accounts.add(account)
+    try:
+        await uow.accounts.add(account)
+    except Conflict as exc:  # another sign-up with this e-mail committed since the check
+        raise taken from exc
     return account
 
 

@@ -21,6 +21,7 @@ from domain.adapters.db.tables import (
     EmailTokenTable,
     SignInAttemptTable,
 )
+from domain.adapters.db.unique import conflict_on_duplicate
 from domain.shared.ids import new_id
 
 
@@ -91,6 +92,13 @@ def _token(row: dict[str, Any]) -> EmailToken:
 
 class PiccoloAccountRepository:
     async def add(self, account: Account) -> None:
+        """``Conflict`` when another account has the e-mail (committed meanwhile)."""
+        async with conflict_on_duplicate(
+            "An account with this e-mail exists.", code="account.email_taken"
+        ):
+            await self._insert(account)
+
+    async def _insert(self, account: Account) -> None:
         await AccountTable.insert(
             AccountTable(
                 id=account.id,

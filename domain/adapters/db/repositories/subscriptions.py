@@ -21,6 +21,7 @@ from domain.adapters.db.tables import (
     TaxRateTable,
     UsageEventTable,
 )
+from domain.adapters.db.unique import conflict_on_duplicate
 from domain.billing.engine import SubscriptionStatus
 from domain.billing.model import InvoiceLine, LineKind
 from domain.pricing.coupons import Coupon, CouponDuration
@@ -91,10 +92,14 @@ def _customer_values(c: Customer) -> dict[Any, Any]:
 
 class PiccoloCustomerRepository:
     async def add(self, customer: Customer) -> None:
+        """``Conflict`` when another customer has the e-mail (committed meanwhile)."""
         values = {col._meta.name: v for col, v in _customer_values(customer).items()}
-        await CustomerTable.insert(
-            CustomerTable(id=customer.id, created_at=customer.created_at, **values)
-        )
+        async with conflict_on_duplicate(
+            "A customer with this e-mail exists.", code="customer.email_taken"
+        ):
+            await CustomerTable.insert(
+                CustomerTable(id=customer.id, created_at=customer.created_at, **values)
+            )
 
     async def get(self, customer_id: CustomerId, *, lock: bool = False) -> Customer | None:
         query = CustomerTable.select().where(CustomerTable.id == customer_id)
