@@ -37,6 +37,7 @@ from web.auth.router import router as auth_router
 from web.deps import DEPENDENCIES
 from web.dev.router import router as dev_router
 from web.errors import EXCEPTION_HANDLERS
+from web.guard import MAX_BODY_BYTES, guard_request
 from web.health import show_health
 from web.jobs import email_renderer_for, registry_for
 from web.middleware import request_context_middleware, security_headers_middleware
@@ -183,6 +184,8 @@ def create_app(
             session.middleware,
         ],
         csrf_config=csrf,
+        before_request=guard_request,
+        request_max_body_size=MAX_BODY_BYTES,
         template_config=templates,
         plugins=[HTMXPlugin()],
         openapi_config=OpenAPIConfig(

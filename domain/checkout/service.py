@@ -57,14 +57,18 @@ from domain.shared.errors import (
 from domain.shared.ids import CustomerId
 from domain.shared.money import Currency, Money
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import check_customer, create_customer_in, subscribe_in
+from domain.subscriptions.service import (
+    MAX_REGION,
+    check_customer,
+    create_customer_in,
+    subscribe_in,
+)
 from domain.unit_of_work import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 
 MAX_ADDRESS = 200
 MAX_CITY = 100
-MAX_REGION = 100
 MAX_POSTAL = 20
 MAX_CODE = 40
 STALE_PROCESSING = timedelta(minutes=2)

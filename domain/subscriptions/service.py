@@ -126,6 +126,10 @@ async def create_customer(
     return customer
 
 
+MAX_REGION = 100  # a state, province or region as typed
+MAX_TAX_ID = 40  # the longest VAT or tax number format is 20 characters
+
+
 def check_customer(
     *, email: str, name: str, currency: str, country: str, tax_id: str | None, timezone: str
 ) -> dict[str, str]:
@@ -146,7 +150,9 @@ def check_customer(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = f"{timezone} is not a time zone."
-    if tax_id and "country" not in errors and country.upper() != "US":
+    if tax_id and len(tax_id) > MAX_TAX_ID:
+        errors["tax_id"] = f"Use at most {MAX_TAX_ID} characters for the tax ID."
+    elif tax_id and "country" not in errors and country.upper() != "US":
         try:
             check_vat_id(tax_id, country)
         except ValidationFailed as exc:
@@ -242,6 +248,8 @@ async def update_billing_details(
     errors: dict[str, str] = {}
     if len(lines) > 4 or any(len(line) > 200 for line in lines):
         errors["address"] = "Enter at most four address lines of 200 characters."
+    if len((region or "").strip()) > MAX_REGION:
+        errors["region"] = f"Use at most {MAX_REGION} characters for the state or region."
     async with uow:
         customer = await uow.customers.get(customer_id, lock=True)
         if customer is None:

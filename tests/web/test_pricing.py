@@ -277,7 +277,8 @@ async def test_no_query_string_makes_a_500(
 ) -> None:
     for headers in ({}, ESTIMATE_HTMX):
         response = await client.get(url, headers=headers)
-        assert response.status_code in (200, 404, 422), (url, headers, response.status_code)
+        # 400: a control character (%00) in the query string, refused by web/guard.py
+        assert response.status_code in (200, 400, 404, 422), (url, headers, response.status_code)
 
 
 async def test_pricing_with_an_empty_catalog_still_renders(

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from domain.accounts.errors import BadToken
 from domain.accounts.model import TokenPurpose
-from domain.accounts.rules import MIN_PASSWORD
+from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
 from domain.accounts.service import (
     check_token,
     request_magic_link,
@@ -29,9 +29,14 @@ from domain.accounts.service import (
 )
 from domain.shared.errors import ValidationFailed
 from web.auth import session
-from web.auth.pages import Form, client_ip
+from web.auth.pages import MAX_NEXT, Form, client_ip
+from web.forms import Field, FormSpec
 from web.runtime import Runtime
 from web.templating import render
+
+EMAIL_FORM = FormSpec(Field("email", MAX_EMAIL), Field("next", MAX_NEXT))
+PASSWORD_FORM = FormSpec(Field("password", MAX_PASSWORD))
+NEXT_FORM = FormSpec(Field("next", MAX_NEXT))
 
 PASSWORD_HELP = (
     f"At least {MIN_PASSWORD} characters. A few unrelated words are easy to remember and hard "
@@ -69,7 +74,10 @@ async def show_forgot_password(
 async def submit_forgot_password(
     request: Request[Any, Any, Any], data: Form, runtime: NamedDependency[Runtime]
 ) -> Template | Redirect:
-    email = data.get("email", "").strip()
+    form = EMAIL_FORM.parse(data)
+    email = form.get("email").strip()
+    if form.errors:
+        return _forgot_page(request, email=email, error=form.first_error, status_code=422)
     try:
         await request_password_reset(
             email,
@@ -112,10 +120,13 @@ async def submit_reset_password(
     data: Form,
     runtime: NamedDependency[Runtime],
 ) -> Template | Redirect:
+    form = PASSWORD_FORM.parse(data)
+    if form.errors:
+        return _reset_page(request, token, error=form.first_error, status_code=422)
     try:
         grant = await reset_password(
             token,
-            data.get("password", ""),
+            form.get("password"),
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
             uow=runtime.uow(),
@@ -164,8 +175,13 @@ async def show_magic_link_request(
 async def submit_magic_link_request(
     request: Request[Any, Any, Any], data: Form, runtime: NamedDependency[Runtime]
 ) -> Template | Redirect:
-    email = data.get("email", "").strip()
-    target = session.safe_next(data.get("next"))
+    form = EMAIL_FORM.parse(data)
+    email = form.get("email").strip()
+    target = session.safe_next(form.get("next"))
+    if form.errors:
+        return _magic_page(
+            request, email=email, next_path=target, error=form.first_error, status_code=422
+        )
     try:
         await request_magic_link(
             email,
@@ -219,4 +235,4 @@ async def redeem_magic_link(
     except BadToken as exc:
         return _link_invalid(request, TokenPurpose.MAGIC_LINK, exc.message)
     session.begin(request, grant)
-    return Redirect(session.safe_next(data.get("next")), status_code=303)
+    return Redirect(session.safe_next(NEXT_FORM.parse(data).get("next")), status_code=303)

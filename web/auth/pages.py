@@ -13,12 +13,18 @@ from litestar.response import Redirect, Template
 
 from domain.accounts.errors import SignInFailed, TooManyAttempts
 from domain.accounts.model import SignedIn
+from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD
 from domain.accounts.service import sign_in_with_password, sign_out, sign_out_everywhere
 from web.auth import session
+from web.forms import Field, FormSpec
 from web.runtime import Runtime
 from web.templating import render
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+MAX_NEXT = 2_000  # a return path on this site
+LOGIN_FORM = FormSpec(
+    Field("email", MAX_EMAIL), Field("password", MAX_PASSWORD), Field("next", MAX_NEXT)
+)
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
@@ -56,12 +62,17 @@ async def show_login(
 async def submit_login(
     request: Request[Any, Any, Any], data: Form, runtime: NamedDependency[Runtime]
 ) -> Template | Redirect:
-    email = data.get("email", "").strip()
-    target = session.safe_next(data.get("next"))
+    form = LOGIN_FORM.parse(data)
+    email = form.get("email").strip()
+    target = session.safe_next(form.get("next"))
+    if form.errors:
+        return login_page(
+            request, email=email, next_path=target, error=form.first_error, status_code=422
+        )
     try:
         grant = await sign_in_with_password(
             email,
-            data.get("password", ""),
+            form.get("password"),
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
             uow=runtime.uow(),

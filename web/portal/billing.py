@@ -34,11 +34,15 @@ from domain.payments.service import (
 from domain.shared.errors import InvalidTransition, NotFound, PaymentDeclined, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
+from web.forms import Field, FormSpec
 from web.jobs import seller_from
 from web.runtime import Runtime
 from web.templating import is_fragment_request, render
 
 PAYMENT_METHODS = "/account/payment-methods"
+CARD_FORM = FormSpec(
+    Field("card_number", 40), Field("exp_month", 4), Field("exp_year", 4), Field("cvc", 4)
+)
 
 
 def _customer(signed_in: SignedIn) -> CustomerId:
@@ -91,14 +95,16 @@ async def add_card(
     save it as the default, then retry every past-due invoice and show how each went. The card
     number is never stored nor shown again, not even after a mistake."""
     customer_id = _customer(signed_in)
-    data = await request.form()
-    form = {k: str(data.get(k, "")) for k in ("exp_month", "exp_year")}
+    parsed = CARD_FORM.parse(await request.form())
+    form = {k: parsed.get(k) for k in ("exp_month", "exp_year")}
     try:
+        if parsed.errors:
+            raise ValidationFailed(parsed.errors)
         token = await runtime.gateway.tokenize_card(
-            number=str(data.get("card_number", "")),
+            number=parsed.get("card_number"),
             exp_month=_int(form["exp_month"]),
             exp_year=_int(form["exp_year"]),
-            cvc=str(data.get("cvc", "")).strip(),
+            cvc=parsed.get("cvc").strip(),
         )
         await add_payment_method(
             customer_id,

@@ -14,7 +14,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from domain.accounts.model import SignedIn
-from domain.accounts.rules import OPTIONAL_NOTICES
+from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, OPTIONAL_NOTICES
 from domain.accounts.service import (
     change_password,
     check_email_change_link,
@@ -26,14 +26,33 @@ from domain.accounts.service import (
     request_email_change,
     set_email_preferences,
 )
-from domain.checkout.service import country_choices
+from domain.checkout.service import MAX_ADDRESS, country_choices
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
-from domain.subscriptions.service import get_customer, update_billing_details
+from domain.subscriptions.service import (
+    MAX_REGION,
+    MAX_TAX_ID,
+    get_customer,
+    update_billing_details,
+)
+from web.forms import Field, FormSpec, ParsedForm
 from web.runtime import Runtime
 from web.templating import render
 
 PROFILE = "/account/profile"
+NAME_FORM = FormSpec(Field("name", MAX_NAME))
+EMAIL_FORM = FormSpec(Field("email", MAX_EMAIL))
+BILLING_FORM = FormSpec(
+    Field("name", MAX_NAME),
+    Field("address", 4 * (MAX_ADDRESS + 2), multiline=True),
+    Field("country", 10),
+    Field("region", MAX_REGION),
+    Field("tax_id", MAX_TAX_ID),
+)
+PASSWORD_FORM = FormSpec(
+    Field("current_password", MAX_PASSWORD), Field("new_password", MAX_PASSWORD)
+)
+NOTICES_FORM = FormSpec(Field("notice", 40, many=True))
 NOTICE_LABELS = {
     "upcoming_renewal": "A week before an annual renewal",
     "trial_ending": "Three days before a trial ends",
@@ -107,6 +126,12 @@ async def _again(
     return render(request, "portal/profile.html", None, ctx, status_code=422)
 
 
+def _refuse(form: ParsedForm) -> None:
+    """A field refused as typed: the form comes back with its message, nothing is called."""
+    if form.errors:
+        raise ValidationFailed(form.errors)
+
+
 def _back(message: str, request: Request[Any, Any, Any]) -> Redirect:
     flash(request, message, "success")
     return Redirect(PROFILE, status_code=303)
@@ -118,8 +143,10 @@ async def update_name(
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
 ) -> Template | Redirect:
-    values = {"name": str((await request.form()).get("name", ""))}
+    form = NAME_FORM.parse(await request.form())
+    values = {"name": form.get("name")}
     try:
+        _refuse(form)
         await rename_account(signed_in, values["name"], uow=runtime.uow())
     except ValidationFailed as exc:
         return await _again(request, runtime, signed_in, "name", values, exc)
@@ -132,8 +159,10 @@ async def change_email(
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
 ) -> Template | Redirect:
-    values = {"email": str((await request.form()).get("email", "")).strip()}
+    form = EMAIL_FORM.parse(await request.form())
+    values = {"email": form.get("email").strip()}
     try:
+        _refuse(form)
         await request_email_change(
             signed_in, values["email"], uow=runtime.uow(), clock=runtime.clock,
             mailing=runtime.mailing,
@@ -182,9 +211,10 @@ async def update_billing(
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
 ) -> Template | Redirect:
-    data = await request.form()
-    values = {k: str(data.get(k, "")) for k in ("name", "address", "country", "region", "tax_id")}
+    form = BILLING_FORM.parse(await request.form())
+    values = {k: form.get(k) for k in ("name", "address", "country", "region", "tax_id")}
     try:
+        _refuse(form)
         if not signed_in.customer_id:
             raise ValidationFailed({"name": "You have no billing account yet."})
         await update_billing_details(
@@ -207,12 +237,13 @@ async def update_password(
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
 ) -> Template | Redirect:
-    data = await request.form()
+    form = PASSWORD_FORM.parse(await request.form())
     try:
+        _refuse(form)
         await change_password(
             signed_in,
-            str(data.get("current_password", "")),
-            str(data.get("new_password", "")),
+            form.get("current_password"),
+            form.get("new_password"),
             uow=runtime.uow(),
             clock=runtime.clock,
             hasher=runtime.hasher,
@@ -231,7 +262,10 @@ async def update_notifications(
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
 ) -> Redirect:
-    data = await request.form()
-    wanted = {str(v) for v in data.getall("notice", [])} if hasattr(data, "getall") else set()
+    form = NOTICES_FORM.parse(await request.form())
+    if form.errors:
+        flash(request, "Your e-mail preferences could not be read; nothing was changed.", "error")
+        return Redirect(PROFILE, status_code=303)
+    wanted = set(form.lists.get("notice", []))
     await set_email_preferences(signed_in, wanted, uow=runtime.uow())
     return _back("Your e-mail preferences are saved.", request)

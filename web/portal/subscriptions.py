@@ -39,12 +39,18 @@ from domain.subscriptions.portal import (
     renewal_after_change,
     subscription_detail,
 )
+from web.forms import Field, FormSpec
 from web.portal import money_in, portal_context
 from web.portal.overview import customer_of, detail_context
 from web.runtime import Runtime
 from web.templating import render
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+CHANGE_FORM = FormSpec(Field("quote", 2_000), Field("plan", 64), Field("quantity", 20))
+CANCEL_FORM = FormSpec(
+    Field("reason", 40), Field("comment", 2_000, multiline=True), Field("timing", 20)
+)
+PAUSE_FORM = FormSpec(Field("periods", 10), Field("until", 10))
 
 REASONS = [
     (CancellationReason.TOO_EXPENSIVE.value, "It is too expensive"),
@@ -197,6 +203,8 @@ async def confirm_subscription_change(
 ) -> Template | Redirect:
     """Charge exactly the quote; an expired or stale quote shows the fresh one and says why."""
     customer = customer_of(signed_in)
+    form = CHANGE_FORM.parse(data)
+    data = form.values
     quote = read_quote(data.get("quote", ""), runtime.settings.secret_key)
     try:
         if quote is None:
@@ -298,9 +306,12 @@ async def cancel_subscription(
     signed_in: NamedDependency[SignedIn],
     runtime: NamedDependency[Runtime],
 ) -> Template | Redirect:
-    form = {k: data.get(k, "") for k in ("reason", "comment", "timing")}
+    parsed = CANCEL_FORM.parse(data)
+    form = {k: parsed.get(k) for k in ("reason", "comment", "timing")}
     timing = Timing.IMMEDIATE if form["timing"] == "immediate" else Timing.PERIOD_END
     try:
+        if parsed.errors:
+            raise ValidationFailed(parsed.errors)
         outcome = await cancel_with_feedback(
             SubscriptionId(subscription_id),
             reason=form["reason"],
@@ -380,8 +391,12 @@ async def pause_subscription(
     """Pause for 1-3 billing periods (``periods``) or until a date (``periods=until`` + ``until``)."""
     customer = customer_of(signed_in)
     sid = SubscriptionId(subscription_id)
+    form = PAUSE_FORM.parse(data)
+    data = form.values
     choice = data.get("periods", "")
     try:
+        if form.errors:
+            raise ValidationFailed(form.errors, code="portal.bad_pause")
         if choice == "until":
             try:
                 day = date.fromisoformat(data.get("until", ""))

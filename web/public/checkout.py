@@ -21,10 +21,13 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from domain.accounts.model import SignedIn
-from domain.accounts.rules import MIN_PASSWORD
+from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
 from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.checkout.service import (
     ACCOUNT_EXISTS,
+    MAX_ADDRESS,
+    MAX_CITY,
+    MAX_POSTAL,
     BillingDetails,
     OrderChoice,
     SummaryView,
@@ -39,8 +42,10 @@ from domain.checkout.service import (
     show_order,
 )
 from domain.shared.errors import DomainError, ValidationFailed
+from domain.subscriptions.service import MAX_REGION, MAX_TAX_ID
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
+from web.forms import Field, FormSpec, ParsedForm
 from web.runtime import Runtime
 from web.templating import is_fragment_request, render
 
@@ -49,7 +54,31 @@ SUMMARY = "public/_checkout_summary.html"
 COMPLETE = "public/checkout_complete.html"
 PROCESSING = "public/checkout_processing.html"
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# every field of the checkout form (posted, or read from the query string by the page and its
+# summary): what reaches the use cases
+CHECKOUT_FORM = FormSpec(
+    Field("currency", 3 + 7),
+    Field("quantity", 20),
+    Field("addon-", 20, prefix=True),
+    Field("promotion_code", 64),
+    Field("name", MAX_NAME),
+    Field("email", MAX_EMAIL),
+    Field("password", MAX_PASSWORD),
+    Field("country", 2 + 8),
+    Field("region", MAX_REGION),
+    Field("address_line1", MAX_ADDRESS),
+    Field("address_line2", MAX_ADDRESS),
+    Field("city", MAX_CITY),
+    Field("postal_code", MAX_POSTAL),
+    Field("tax_id", MAX_TAX_ID),
+    Field("card_number", 40),
+    Field("exp_month", 4),
+    Field("exp_year", 4),
+    Field("cvc", 4),
+    Field("checkout_token", 64),
+    Field("intent", 20),
+)
 
 # what the page echoes back into its inputs (never the card or the password)
 KEPT = (
@@ -169,7 +198,9 @@ async def show_checkout(
 
 
 def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
-    return {k: v[-1] if isinstance(v, list) else v for k, v in request.query_params.dict().items()}
+    """The form's fields from the query string (a link from the pricing page, the summary's
+    htmx requests); a value the form would refuse is left out."""
+    return CHECKOUT_FORM.parse(request.query_params).values
 
 
 async def _fresh_page(
@@ -225,6 +256,8 @@ async def submit_checkout(
     A token whose order is under way or done redirects to its outcome; a decline re-renders
     the payment step (422) with the gateway's message and everything but the card kept."""
     plan = await checkout_plan(plan_code, uow=runtime.read_uow())
+    form: ParsedForm = CHECKOUT_FORM.parse(data)
+    data = form.values
     token = data.get("checkout_token", "").strip() or secrets.token_urlsafe(24)
     buyer = maybe_signed_in
 
@@ -235,7 +268,9 @@ async def submit_checkout(
         )  # fmt: skip
 
     if data.get("intent") == "apply":
-        page = await _page(request, runtime, plan_code, data, buyer=buyer, token=token)
+        page = await _page(
+            request, runtime, plan_code, data, buyer=buyer, token=token, errors=form.errors
+        )
         page.status_code = 422 if page.context["errors"] else 200
         return page
     existing = await get_checkout(token, uow=runtime.read_uow())
@@ -281,6 +316,7 @@ async def submit_checkout(
             )
         except ValidationFailed as exc:
             errors.update(exc.field_errors)
+    errors.update(form.errors)  # a field refused as typed: its own message, not "enter ..."
     if errors:
         return await again(errors, existing if retry else None)
     if choice is None:  # a retry: the order exists; only the card is new

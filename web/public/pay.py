@@ -13,10 +13,12 @@ from litestar.response import Redirect, Response, Template
 
 from domain.payments.service import confirm_payment, show_payment
 from domain.unit_of_work import UnitOfWork
+from web.forms import Field, FormSpec
 from web.runtime import Runtime
 from web.templating import is_fragment_request, render
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+CONFIRM_FORM = FormSpec(Field("return", 200))
 RETURN_PREFIX = "/checkout/complete/"  # the only place a confirmation sends the customer back to
 
 
@@ -60,7 +62,7 @@ async def submit_confirmation(
         clock=runtime.clock,
         config=runtime.settings.billing,
     )
-    return_to = _return_to(data.get("return"))
+    return_to = _return_to(CONFIRM_FORM.parse(data).get("return"))
     if return_to is not None:
         if is_fragment_request(request):
             return Response("", status_code=200, headers={"HX-Redirect": return_to})
