@@ -16,7 +16,7 @@ from litestar.exceptions import ClientException
 from domain.shared.text import has_control_characters
 
 MAX_SEGMENT = 200  # ids are 36 characters, e-mailed secrets 43, plan codes 64
-MAX_QUERY_VALUE = 2_000  # a quote token or a return path is well under this
+MAX_QUERY_VALUE = 4_000  # a provider's authorization code (some are over 1,000), a return path
 MAX_BODY_BYTES = 1_048_576  # our largest form (checkout) is a few kilobytes
 
 UNREADABLE = "This address has characters we cannot read. Check the link and try again."

@@ -58,14 +58,14 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 # every field of the checkout form (posted, or read from the query string by the page and its
 # summary): what reaches the use cases
 CHECKOUT_FORM = FormSpec(
-    Field("currency", 3 + 7),
+    Field("currency", 10),
     Field("quantity", 20),
     Field("addon-", 20, prefix=True),
     Field("promotion_code", 64),
     Field("name", MAX_NAME),
     Field("email", MAX_EMAIL),
     Field("password", MAX_PASSWORD),
-    Field("country", 2 + 8),
+    Field("country", 10),
     Field("region", MAX_REGION),
     Field("address_line1", MAX_ADDRESS),
     Field("address_line2", MAX_ADDRESS),
