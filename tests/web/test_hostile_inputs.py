@@ -303,6 +303,7 @@ class Walker:
             answer = await client.request(method, url, content=body, headers=headers)
         except Exception as exc:  # the app raised through the transport: a 500 for a real client
             self.failures.append(f"{method} {url[:120]} [{what}] raised {exc!r:.200}")
+            await self.watch.changed()  # not blamed on the next request
             return
         changed = await self.watch.changed()
         if answer.status_code >= 500:
