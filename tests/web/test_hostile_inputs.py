@@ -245,7 +245,12 @@ class ChangeWatch:
     async def changed(self) -> set[str]:
         if not self.installed:
             return set()
-        rows = await self.db.engine.run_ddl("DELETE FROM walk_change RETURNING tbl", in_pool=True)
+        run = self.db.engine.run_ddl
+        rows = await run(
+            "SELECT tbl FROM walk_change", in_pool=True
+        )  # reads: no commit to wait for
+        if rows:
+            await run("DELETE FROM walk_change", in_pool=True)
         return {r["tbl"] for r in rows or []}
 
     async def remove(self) -> None:
