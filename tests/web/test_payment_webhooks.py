@@ -25,6 +25,7 @@ from domain.adapters.db.tables import (
     PaymentWebhookEventTable,
     SandboxPaymentTable,
 )
+from domain.payments.webhooks import held_webhooks
 from domain.shared.clock import FrozenClock
 from tests.support.database import TestDatabase
 from tests.web.conftest import serve
@@ -191,6 +192,9 @@ async def test_an_event_the_gateway_does_not_bear_out_is_held_for_staff(
             ("evt_status", "held"),
         ]
         assert "100" in rows[0]["detail"] and "EUR" in rows[1]["detail"]
+        for_staff = await held_webhooks(uow=app.state.runtime.uow())
+        assert sorted(r.event_id for r in for_staff) == ["evt_amount", "evt_currency", "evt_status"]
+        assert all(r.payment_ref == ref and r.detail for r in for_staff)
 
         # once the gateway agrees, a new event settles the invoice
         await SandboxPaymentTable.update({SandboxPaymentTable.currency: "USD"}).where(
