@@ -307,7 +307,7 @@ async def confirm_payment(
 ) -> CollectionResult:
     """The customer came back from the bank's check (3-D Secure): read the payment's outcome and
     settle the invoice when it succeeded. Through the secret link (no ``as_customer``) this works
-    for ``ACTION_WINDOW`` after the bank asked, then is ``InvalidTransition``."""
+    for ``ACTION_WINDOW`` from the attempt, then is ``InvalidTransition``."""
     async with uow() as reader:
         attempt = await reader.payment_attempts.by_payment_ref(payment_ref)
     if attempt is None or (as_customer is not None and attempt.customer_id != as_customer):
@@ -508,8 +508,8 @@ async def _skip_retry(
 
 
 # -- customer action ---------------------------------------------------------------------------
-# How long the link to a payment's bank check works, from when the bank asked: as long as a new
-# subscription waits for its first payment. After it the link shows nothing but that it expired.
+# How long the link to a payment's bank check works, from the charge attempt the bank questioned:
+# as long as a new subscription waits for its first payment. After it the link shows nothing but that it expired.
 ACTION_WINDOW = INCOMPLETE_WINDOW
 
 
@@ -528,7 +528,8 @@ class PaymentView:
 
 
 def _link_expires_at(attempt: PaymentAttempt) -> datetime:
-    return (attempt.finished_at or attempt.created_at) + ACTION_WINDOW
+    # from the attempt's start, which nothing moves (recording an outcome again moves finished_at)
+    return attempt.created_at + ACTION_WINDOW
 
 
 async def show_payment(payment_ref: str, *, uow: UnitOfWork, clock: Clock) -> PaymentView:
