@@ -17,6 +17,7 @@ from domain.payments.ports import (
     PaymentAttemptRepository,
     PaymentMethodRepository,
     RefundRepository,
+    WebhookEventRepository,
 )
 from domain.subscriptions.ports import (
     CancellationFeedbackRepository,
@@ -83,6 +84,9 @@ class UnitOfWork(Protocol):
 
     @property
     def refunds(self) -> RefundRepository: ...
+
+    @property
+    def webhook_events(self) -> WebhookEventRepository: ...
 
     @property
     def test_clocks(self) -> TestClockRepository: ...

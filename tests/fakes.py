@@ -24,7 +24,13 @@ from domain.notifications.model import (
     RenderedEmail,
 )
 from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
-from domain.payments.model import PaymentAttempt, PaymentMethod, Refund
+from domain.payments.model import (
+    PaymentAttempt,
+    PaymentMethod,
+    Refund,
+    WebhookOutcome,
+    WebhookRecord,
+)
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -507,6 +513,25 @@ class InMemoryRefundRepository:
         return [r for r in self.rows.values() if r.invoice_id == invoice_id]
 
 
+class InMemoryWebhookEventRepository:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], WebhookRecord] = {}
+
+    async def add(self, record: WebhookRecord) -> bool:
+        key = (record.gateway, record.event_id)
+        if key in self.rows:
+            return False
+        self.rows[key] = record
+        return True
+
+    async def get(self, gateway: str, event_id: str) -> WebhookRecord | None:
+        return self.rows.get((gateway, event_id))
+
+    async def held(self, *, limit: int = 100) -> list[WebhookRecord]:
+        held = [r for r in self.rows.values() if r.outcome is WebhookOutcome.HELD]
+        return sorted(held, key=lambda r: r.received_at, reverse=True)[:limit]
+
+
 class InMemoryAccountRepository:
     def __init__(self) -> None:
         self.rows: dict[str, Account] = {}
@@ -653,6 +678,7 @@ class InMemoryUnitOfWork:
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()
         self.refunds = InMemoryRefundRepository()
+        self.webhook_events = InMemoryWebhookEventRepository()
         self.test_clocks = InMemoryTestClockRepository()
         self.emails = InMemoryEmailRepository()
         self.accounts = InMemoryAccountRepository()

@@ -93,7 +93,7 @@ def create_app(
 ) -> Litestar:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
-    gateway = gateway or make_gateway(settings.payments, engine)
+    gateway = gateway or make_gateway(settings.payments, engine, clock)
     registry = registry or registry_for(settings, gateway=gateway, mailer=mailer)
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
@@ -185,8 +185,10 @@ def create_app(
         csrf_config=csrf,
         template_config=templates,
         plugins=[HTMXPlugin()],
-        openapi_config=OpenAPIConfig(
-            title=f"{settings.brand_name} API", version="1", path="/api/schema"
+        openapi_config=(
+            OpenAPIConfig(title=f"{settings.brand_name} API", version="1", path="/api/schema")
+            if settings.api_schema
+            else None
         ),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

@@ -122,7 +122,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
         await check_connection(engine, settings.database.url)
         await start_pool(engine, max_size=settings.database.pool_size)
         clock = SystemClock()
-        registry = registry_for(settings, gateway=make_gateway(settings.payments, engine))
+        gateway = make_gateway(settings.payments, engine, clock)
+        registry = registry_for(settings, gateway=gateway)
         runner = JobRunner(
             store=PiccoloJobStore(engine),
             registry=registry,

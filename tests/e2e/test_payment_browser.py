@@ -64,7 +64,19 @@ async def test_a_customer_confirms_a_payment_in_the_browser(
         await page.get_by_role("button", name="Confirm payment").click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text("is paid")
         await page.screenshot(path=str(output_dir / "pay-confirmed.png"), full_page=True)
-        assert errors == []
+        # two days later the secret link has expired and shows nothing of the payment
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "UPDATE payment_attempt SET finished_at = datetime(finished_at, '-2 days'), "
+                "created_at = datetime(created_at, '-2 days') WHERE payment_ref = ?",
+                (ref,),
+            )
+        expired = await page.goto(f"{server}/pay/confirm/{ref}")
+        assert expired is not None and expired.status == 410
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("has expired")
+        await expect(page.get_by_role("button", name="Confirm payment")).to_have_count(0)
+        await page.screenshot(path=str(output_dir / "pay-link-expired.png"), full_page=True)
+        assert errors == [] or all("410" in e for e in errors)
         await browser.close()
     with sqlite3.connect(db) as conn:
         assert [r[0] for r in conn.execute("SELECT status FROM invoice")] == ["paid"]

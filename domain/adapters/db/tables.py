@@ -389,6 +389,19 @@ class RefundTable(Table, tablename="refund"):
     finished_at = Timestamptz(default=None, null=True)
 
 
+class PaymentWebhookEventTable(Table, tablename="payment_webhook_event"):
+    """Each provider event we acted on or held for staff, once per ``<gateway>:<event id>``."""
+
+    key = Varchar(length=300, primary_key=True)
+    gateway = Varchar(length=20)
+    event_id = Varchar(length=255)
+    event_type = Varchar(length=100)
+    payment_ref = Varchar(length=100, null=True, default=None)
+    outcome = Varchar(length=12, index=True)  # applied | held
+    detail = Text(default="")
+    received_at = Timestamptz(default=None, null=True)
+
+
 class TestClockTable(Table, tablename="test_clock"):
     """A sandbox clock staff move by hand; its customers are billed on its time."""
 
@@ -547,6 +560,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DunningPolicyTable,
     TestClockTable,
     RefundTable,
+    PaymentWebhookEventTable,
     OutboxEmailTable,
     AccountTable,
     AccountIdentityTable,
@@ -566,4 +580,3 @@ def bind_tables(engine: object) -> None:
     assert isinstance(engine, Engine)
     for table in (*ALL_TABLES, Migration):
         table._meta.db = engine
-

@@ -43,6 +43,7 @@ from domain.adapters.db.repositories.subscriptions import (
     PiccoloUsageRepository,
 )
 from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
+from domain.adapters.db.repositories.webhooks import PiccoloWebhookEventRepository
 from domain.adapters.db.transactions import is_postgres, read_transaction, write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
@@ -97,6 +98,7 @@ class PiccoloUnitOfWork:
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()
         self.refunds = PiccoloRefundRepository()
+        self.webhook_events = PiccoloWebhookEventRepository()
         self.test_clocks = PiccoloTestClockRepository()
         self.emails = PiccoloEmailRepository()
         self.accounts = PiccoloAccountRepository()
