@@ -539,12 +539,33 @@ class SubscriptionEngine:
         """The stub ``[start, anchor)`` priced as its share of the full period ending at the anchor."""
         if self.settings.proration is ProrationUnit.NONE:
             return []
-        full = Period(boundary(anchor, plan.interval, -1, self.settings.tz), anchor)
-        share = remaining_share(full, start, self.settings.proration, self.settings.tz)
+        share = remaining_share(
+            self._stub_base(plan, anchor), start, self.settings.proration, self.settings.tz
+        )
         stub = Period(start, anchor)
         return self._prorated_lines(
             plan, quantity, stub, share, credit=False, stub=True
         ) + self._addon_prorated(stub, share, credit=False, stub=True)
+
+    def _stub_base(self, plan: Plan, anchor: datetime) -> Period:
+        """The whole period a stub ending at ``anchor`` is prorated over: one interval back."""
+        return Period(boundary(anchor, plan.interval, -1, self.settings.tz), anchor)
+
+    def _share_left(self, at: datetime, unit: ProrationUnit | None = None) -> Share:
+        """The unused share of the current period from ``at``, measured against the period that
+        billed it: inside an anchored stub that is the whole period the stub was prorated over
+        (``[anchor - 1 interval, anchor)``), so a credit never exceeds what the stub charged."""
+        assert self.plan is not None and self.period is not None
+        base = self.period
+        if (
+            self.anchor is not None
+            and self.period.end == self.anchor
+            and self.status is not SubscriptionStatus.TRIALING
+        ):
+            full = self._stub_base(self.plan, self.anchor)
+            if full.start <= self.period.start:
+                base = full
+        return remaining_share(base, at, unit or self.settings.proration, self.settings.tz)
 
     def change(
         self,
@@ -583,11 +604,7 @@ class SubscriptionEngine:
             and self.settings.proration is not ProrationUnit.NONE
         )
         remaining = Period(at, self.period.end) if at < self.period.end else None
-        share = (
-            remaining_share(self.period, at, self.settings.proration, self.settings.tz)
-            if prorate and remaining
-            else None
-        )
+        share = self._share_left(at) if prorate and remaining else None
         if new_plan.interval != old_plan.interval:
             lines: list[InvoiceLine] = []
             if share is not None and remaining is not None:
@@ -661,7 +678,7 @@ class SubscriptionEngine:
         if not prorate:
             return
         remaining = Period(at, self.period.end)
-        share = remaining_share(self.period, at, self.settings.proration, self.settings.tz)
+        share = self._share_left(at)
         lines: list[InvoiceLine] = []
         if old is not None:
             lines += self._prorated_lines(old.plan, old.quantity, remaining, share, credit=True)
@@ -721,7 +738,7 @@ class SubscriptionEngine:
             )
         lines: list[InvoiceLine] = []
         if at < self.period.end and self.settings.proration is not ProrationUnit.NONE:
-            share = remaining_share(self.period, at, self.settings.proration, self.settings.tz)
+            share = self._share_left(at)
             unused = Period(at, self.period.end)
             lines += self._prorated_lines(self.plan, self.quantity, unused, share, credit=True)
             lines += self._addon_prorated(unused, share, credit=True)
@@ -825,13 +842,11 @@ class SubscriptionEngine:
         )
         if paid is None or not billed:
             return  # the period's charges were never billed (a trial, a free stub)
-        share = remaining_share(
-            self.period,
+        share = self._share_left(
             at,
             self.settings.proration
             if self.settings.proration is not ProrationUnit.NONE
             else ProrationUnit.DAY,
-            self.settings.tz,
         )
         unused = Period(at, self.period.end)
         lines = self._prorated_lines(self.plan, self.quantity, unused, share, credit=False)
