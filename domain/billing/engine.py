@@ -223,6 +223,10 @@ class SubscriptionEngine:
             return f"{start:%b} {start.day}, {start.year} - {end:%b} {end.day}, {end.year}"
         return f"{start:%b} {start.day} - {end:%b} {end.day}"
 
+    def _day(self, at: datetime) -> str:
+        local = at.astimezone(self.settings.tz)
+        return f"{local:%b} {local.day}, {local.year}"
+
     def _amount(self, minor: Fraction | int) -> str:
         return fmt_amount(Fraction(minor), self.currency)
 
@@ -269,8 +273,14 @@ class SubscriptionEngine:
         *,
         credit: bool,
         stub: bool = False,
+        verb: str | None = None,
     ) -> list[InvoiceLine]:
-        """One line per licensed charge for ``share`` of it over ``period`` (negative if credit)."""
+        """One line per licensed charge for ``share`` of it over ``period`` (negative if credit).
+
+        A line that comes to zero (a free component, no time left) is left out. The description
+        is in words, as Stripe writes it ("Unused time on 5 x Team after Apr 16, 2024"; a stub
+        names its dates like a renewal), the explanation is the arithmetic ("15/30 x 5 x 12.00")
+        and the detail the same in days ("15 of 30 days x 5 x 12.00")."""
         price = self._price(plan)
         lines = []
         sign = -1 if credit else 1
@@ -279,27 +289,32 @@ class SubscriptionEngine:
                 continue
             units = self._units(charge, quantity)
             quote = price_charge(charge, units, self.currency)
-            exact = sign * share.fraction * quote.amount
+            amount = round_minor(sign * share.fraction * quote.amount, self.settings.rounding)
+            if amount == 0:
+                continue
             if charge.model is ChargeModel.FLAT:
-                explanation = f"{share} x {self._amount(quote.amount)}"
+                priced = self._amount(quote.amount)
             elif charge.model is ChargeModel.PER_UNIT:
-                explanation = f"{share} x {fmt_units(units)} x {self._amount(quote.unit_amount)}"
+                priced = f"{fmt_units(units)} x {self._amount(quote.unit_amount)}"
             else:
-                explanation = f"{share} x ({quote.explanation})"
+                priced = f"({quote.explanation})"
+            label = self._label(plan, charge, price)
             if stub:
-                text = f"{self._label(plan, charge, price)} ({self._dates(period)})"
+                text = f"{label} ({self._dates(period)})"
             else:
-                verb = "Unused time on" if credit else "Remaining time on"
-                text = f"{verb} {self._label(plan, charge, price)} ({self._dates(period)})"
+                counted = f"{fmt_units(units)} x {label}" if units != 1 else label
+                said = verb or ("Unused time on" if credit else "Remaining time on")
+                text = f"{said} {counted} after {self._day(period.start)}"
             lines.append(
                 InvoiceLine(
                     kind=LineKind.PRORATION,
                     description=text,
                     quantity=quote.units,
                     unit_amount=quote.unit_amount,
-                    amount=round_minor(exact, self.settings.rounding),
+                    amount=amount,
                     period=period,
-                    explanation=explanation,
+                    explanation=f"{share} x {priced}",
+                    detail=f"{share.in_words()} x {priced}",
                 )
             )
         return lines
@@ -381,13 +396,19 @@ class SubscriptionEngine:
         ]
 
     def _addon_prorated(
-        self, period: Period, share: Share, *, credit: bool, stub: bool = False
+        self,
+        period: Period,
+        share: Share,
+        *,
+        credit: bool,
+        stub: bool = False,
+        verb: str | None = None,
     ) -> list[InvoiceLine]:
         return [
             line
             for item in self.addons.values()
             for line in self._prorated_lines(
-                item.plan, item.quantity, period, share, credit=credit, stub=stub
+                item.plan, item.quantity, period, share, credit=credit, stub=stub, verb=verb
             )
         ]
 
@@ -849,13 +870,18 @@ class SubscriptionEngine:
             else ProrationUnit.DAY,
         )
         unused = Period(at, self.period.end)
-        lines = self._prorated_lines(self.plan, self.quantity, unused, share, credit=False)
-        lines += self._addon_prorated(unused, share, credit=False)
+        # the note's lines are positive amounts of the unused time
+        unused_time = "Unused time on"
+        lines = self._prorated_lines(
+            self.plan, self.quantity, unused, share, credit=False, verb=unused_time
+        )
+        lines += self._addon_prorated(unused, share, credit=False, verb=unused_time)
         note_lines = tuple(
             CreditNoteLine(
-                description=line.description.replace("Remaining time on", "Unused time on"),
+                description=line.description,
                 amount=line.amount,
                 explanation=line.explanation,
+                detail=line.detail,
             )
             for line in lines
         )

@@ -102,14 +102,14 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.screenshot(path=str(output_dir / "portal-subscription.png"), full_page=True)
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("spinbutton", name="Seats").fill("4")
-        await expect(page.get_by_test_id("quote-lines")).to_contain_text("unused")
+        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Unused time on")
         await _confirm_quote(page, output_dir, "seats")
         await expect(page.get_by_test_id("quantity")).to_have_text("4")
 
         # upgrade to Scale: what was quoted is what the stored invoice charged
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("radio", name=re.compile("^Scale")).check()
-        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Credit for")
+        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Remaining time on Scale")
         due = await _confirm_quote(page, output_dir, "upgrade")
         amount, status = _last_invoice(db)
         assert (f"${amount / 100:,.2f}", status) == (due, "paid")
