@@ -185,7 +185,7 @@ async def test_a_plan_change_completes_with_javascript_disabled(
         await page.get_by_role("spinbutton", name="Seats").fill("3")
         await page.get_by_test_id("preview").click()  # no htmx: the form's GET shows the quote
         quote = page.get_by_test_id("change-quote")
-        await expect(quote.get_by_test_id("quote-lines")).to_contain_text("unused")
+        await expect(quote.get_by_test_id("quote-lines")).to_contain_text("Unused time on 2 x Team seats")
         due = await quote.get_by_test_id("due-today").inner_text()
         await page.screenshot(path=str(output_dir / "portal-nojs-quote.png"), full_page=True)
         await quote.get_by_test_id("confirm").click()
