@@ -33,7 +33,13 @@ class InvoiceLine:
     unit_amount: Fraction  # minor units per unit, exact (usage prices may be sub-minor)
     amount: int  # minor units, rounded once
     period: Period
-    explanation: str
+    explanation: str  # the arithmetic a subscriber checks: "15/30 x 30.00"
+    detail: str = ""  # the same in human units, where they differ: "15 of 30 days x 30.00"
+
+    @property
+    def shown_detail(self) -> str:
+        """The quiet second line under the description on invoices: the arithmetic in days."""
+        return self.detail or self.explanation
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +57,26 @@ class Invoice:
     amount_due: int
     status: InvoiceStatus
 
+    @property
+    def shown_lines(self) -> tuple[InvoiceLine, ...]:
+        """The lines a person is shown: all but zero-amount proration lines, which say nothing
+        (the engine no longer issues them; invoices stored before may hold some). Zero usage
+        and trial lines stay: they say what was measured and what was free."""
+        return tuple(
+            line for line in self.lines if line.kind is not LineKind.PRORATION or line.amount
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CreditNoteLine:
     description: str
     amount: int
     explanation: str
+    detail: str = ""  # as on ``InvoiceLine``
+
+    @property
+    def shown_detail(self) -> str:
+        return self.detail or self.explanation
 
 
 @dataclass(frozen=True, slots=True)

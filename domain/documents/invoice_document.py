@@ -171,7 +171,7 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
         lines=tuple(
             DocumentLine(
                 description=line.description,
-                explanation=line.explanation,
+                explanation=line.shown_detail,
                 quantity=fmt_units(line.quantity),
                 unit_price=UnitPrice(_unit_minor(line.unit_amount), currency),
                 unit_price_exact=_terminates(line.unit_amount),
@@ -179,7 +179,7 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
                 period_start=line.period.start.astimezone(zone).date(),
                 period_end=line.period.end.astimezone(zone).date(),
             )
-            for line in inv.lines
+            for line in inv.shown_lines
         ),
         subtotal=money(inv.subtotal),
         discount=money(inv.discount),

@@ -360,28 +360,15 @@ async def _choices_in(uow: UnitOfWork, sub: Subscription) -> list[PlanChoice]:
 
 @dataclass(frozen=True, slots=True)
 class ExplainedLine:
-    text: str  # "Credit for 12 unused days of Team"
-    detail: str  # the engine's arithmetic, "12/31 x 3 x $12.00"
+    text: str  # the engine's words: "Unused time on 3 x Team seats after Nov 13, 2026"
+    detail: str  # its arithmetic in days: "18 of 30 days x 3 x 12.00"
     amount: int
 
 
 def explain_line(line: InvoiceLine) -> ExplainedLine:
-    """An invoice line in words: proration lines say how many days of which plan they bill or
-    credit; other lines keep the engine's description."""
-    label = line.description.split(" (")[0]
-    if line.kind is LineKind.PRORATION:
-        for prefix in ("Unused time on ", "Remaining time on "):
-            label = label.removeprefix(prefix)
-        days = max(1, round(line.period.duration / timedelta(days=1)))
-        unit = "day" if days == 1 else "days"
-        text = (
-            f"Credit for {days} unused {unit} of {label}"
-            if line.amount < 0
-            else f"{days} {unit} of {label}"
-        )
-    else:
-        text = line.description
-    return ExplainedLine(text, line.explanation, line.amount)
+    """An invoice line as a quote shows it: the engine's description, which is already in words,
+    and the arithmetic in days (not seconds) as a quiet second line."""
+    return ExplainedLine(line.description, line.shown_detail, line.amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -721,7 +708,9 @@ async def cancellation_offers(
         cheaper = tuple(
             c
             for c in choices
-            if not c.current and c.interval == current.interval and c.price_minor < current.price_minor
+            if not c.current
+            and c.interval == current.interval
+            and c.price_minor < current.price_minor
         )
         return Offers(pause=pausable, coupon=coupon, cheaper=cheaper)
     if reason == CancellationReason.NOT_USING:

@@ -57,6 +57,14 @@ def _last_invoice(db: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+def _last_invoice_id(db: str) -> str:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT id FROM invoice ORDER BY issued_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+    return str(row[0])
+
+
 async def _confirm_quote(page: Page, shots: Path, name: str) -> str:
     quote = page.get_by_test_id("change-quote")
     await expect(quote.get_by_test_id("confirm")).to_be_visible()
@@ -102,18 +110,25 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.screenshot(path=str(output_dir / "portal-subscription.png"), full_page=True)
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("spinbutton", name="Seats").fill("4")
-        await expect(page.get_by_test_id("quote-lines")).to_contain_text("unused")
+        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Unused time on")
         await _confirm_quote(page, output_dir, "seats")
         await expect(page.get_by_test_id("quantity")).to_have_text("4")
 
         # upgrade to Scale: what was quoted is what the stored invoice charged
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("radio", name=re.compile("^Scale")).check()
-        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Credit for")
+        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Remaining time on Scale")
         due = await _confirm_quote(page, output_dir, "upgrade")
         amount, status = _last_invoice(db)
         assert (f"${amount / 100:,.2f}", status) == (due, "paid")
         await expect(page.get_by_test_id("plan")).to_contain_text("Scale")
+        # its invoice reads in words, each line's arithmetic in days under it
+        await page.goto(f"{server}/account/invoices/{_last_invoice_id(db)}")
+        lines = page.get_by_test_id("invoice-line")
+        await expect(lines.last).to_contain_text("Remaining time on Scale after")
+        await expect(lines.last.locator(".invoice-line__why")).to_contain_text(" days x 99.00")
+        await page.screenshot(path=str(output_dir / "portal-upgrade-invoice.png"), full_page=True)
+        await page.go_back()
 
         # downgrade to Starter: scheduled for the period's end, then undone
         await page.get_by_test_id("change-link").click()
@@ -185,7 +200,9 @@ async def test_a_plan_change_completes_with_javascript_disabled(
         await page.get_by_role("spinbutton", name="Seats").fill("3")
         await page.get_by_test_id("preview").click()  # no htmx: the form's GET shows the quote
         quote = page.get_by_test_id("change-quote")
-        await expect(quote.get_by_test_id("quote-lines")).to_contain_text("unused")
+        await expect(quote.get_by_test_id("quote-lines")).to_contain_text(
+            "Unused time on 2 x Team seats"
+        )
         due = await quote.get_by_test_id("due-today").inner_text()
         await page.screenshot(path=str(output_dir / "portal-nojs-quote.png"), full_page=True)
         await quote.get_by_test_id("confirm").click()

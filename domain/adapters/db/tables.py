@@ -132,6 +132,7 @@ class InvoiceLineTable(Table, tablename="invoice_line"):
     period_start = Timestamptz(default=None, null=True)
     period_end = Timestamptz(default=None, null=True)
     explanation = Text(default="")
+    detail = Text(default="")  # the explanation in days ("15 of 30 days x 30.00"), or empty
 
 
 class CreditNoteTable(Table, tablename="credit_note"):
@@ -165,6 +166,7 @@ class CreditNoteLineTable(Table, tablename="credit_note_line"):
     description = Text(default="")
     amount_minor = BigInt(default=0)
     explanation = Text(default="")
+    detail = Text(default="")
 
 
 class InvoiceDocumentTable(Table, tablename="invoice_document"):

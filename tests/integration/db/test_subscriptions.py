@@ -396,6 +396,9 @@ async def test_downgrades_wait_for_the_period_end_upgrades_bill_now_and_rules_ov
     ruled = await service.change_subscription(sub_id, plan_code="team", **_kw(db, clock))  # type: ignore[arg-type]
     assert ruled.subscription.plan_id == TEAM.id and ruled.invoices == ()
     assert len(ruled.subscription.pending_lines) == 4
+    stored = await _uow(db, clock).subscriptions.get(sub_id)
+    assert stored is not None and stored.pending_lines == ruled.subscription.pending_lines
+    assert all(line.detail for line in stored.pending_lines)  # kept with the pending lines
 
 
 async def test_grandfathered_subscriptions_move_to_the_new_version_on_the_date_given(

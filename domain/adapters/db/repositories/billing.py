@@ -130,6 +130,7 @@ class PiccoloInvoiceRepository:
                         period_start=line.period.start,
                         period_end=line.period.end,
                         explanation=line.explanation,
+                        detail=line.detail,
                     )
                     for position, line in enumerate(inv.lines)
                 )
@@ -163,6 +164,7 @@ class PiccoloInvoiceRepository:
                         amount=int(r["amount_minor"]),
                         period=Period(r["period_start"], r["period_end"]),
                         explanation=r["explanation"],
+                        detail=r["detail"],
                     )
                     for r in lines
                 ),
@@ -296,6 +298,7 @@ class PiccoloCreditNoteRepository:
                         description=line.description,
                         amount_minor=line.amount,
                         explanation=line.explanation,
+                        detail=line.detail,
                     )
                     for position, line in enumerate(cn.lines)
                 )
@@ -322,6 +325,7 @@ class PiccoloCreditNoteRepository:
                     description=r["description"],
                     amount=int(r["amount_minor"]),
                     explanation=r["explanation"],
+                    detail=r["detail"],
                 )
             )
         return [
