@@ -277,7 +277,8 @@ class SubscriptionEngine:
     ) -> list[InvoiceLine]:
         """One line per licensed charge for ``share`` of it over ``period`` (negative if credit).
 
-        A line that comes to zero (a free component, no time left) is left out. The description
+        A line that comes to zero (a free component, no time left) is kept, as the simulator's
+        rule 4 has one line per charge; what a person is shown leaves it out (``shown_lines``). The description
         is in words, as Stripe writes it ("Unused time on 5 x Team after Apr 16, 2024"; a stub
         names its dates like a renewal), the explanation is the arithmetic ("15/30 x 5 x 12.00")
         and the detail the same in days ("15 of 30 days x 5 x 12.00")."""
@@ -290,8 +291,6 @@ class SubscriptionEngine:
             units = self._units(charge, quantity)
             quote = price_charge(charge, units, self.currency)
             amount = round_minor(sign * share.fraction * quote.amount, self.settings.rounding)
-            if amount == 0:
-                continue
             if charge.model is ChargeModel.FLAT:
                 priced = self._amount(quote.amount)
             elif charge.model is ChargeModel.PER_UNIT:

@@ -60,7 +60,7 @@ class Invoice:
     @property
     def shown_lines(self) -> tuple[InvoiceLine, ...]:
         """The lines a person is shown: all but zero-amount proration lines, which say nothing
-        (the engine no longer issues them; invoices stored before may hold some). Zero usage
+        (the engine issues them, one line per charge as the simulator's rule 4 says). Zero usage
         and trial lines stay: they say what was measured and what was free."""
         return tuple(
             line for line in self.lines if line.kind is not LineKind.PRORATION or line.amount

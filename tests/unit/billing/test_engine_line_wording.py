@@ -86,17 +86,19 @@ def test_a_cancellation_credit_note_reads_as_unused_time() -> None:
     ]
 
 
-def test_a_free_component_leaves_no_zero_proration_lines() -> None:
+def test_a_free_component_keeps_its_zero_lines_but_a_person_is_not_shown_them() -> None:
+    # the simulator's rule 4: one proration line per charge, even a free one
     engine = make_engine(FREE_BASE)
     engine.subscribe(JAN31, FREE_BASE)
     engine.advance_to(FEB15)
     engine.change(FEB15, quantity=4, proration=ProrationBehavior.INVOICE_NOW)
-    assert [ln.amount for ln in engine.invoices[-1].lines] == [-483, 1931]
+    assert [ln.amount for ln in engine.invoices[-1].lines] == [0, -483, 0, 1931]
+    assert [ln.amount for ln in engine.invoices[-1].shown_lines] == [-483, 1931]
     engine.cancel(FEB15, timing=Timing.IMMEDIATE, refund=Refund.PRORATED_CREDIT)
-    assert [ln.amount for ln in engine.credit_notes[0].lines] == [1931]
+    assert [ln.amount for ln in engine.credit_notes[0].lines if ln.amount] == [1931]
 
 
-def test_a_change_with_no_time_left_adds_no_lines() -> None:
+def test_a_change_with_no_time_left_shows_no_lines() -> None:
     # anchored at noon: on the period's last date (Feb 29 08:00) no whole day is left
     engine = make_engine(TEAM)
     engine.subscribe(utc(2024, 1, 31, 12), TEAM)
@@ -104,5 +106,6 @@ def test_a_change_with_no_time_left_adds_no_lines() -> None:
     engine.advance_to(morning)
     engine.change(morning, quantity=5, proration=ProrationBehavior.NEXT_INVOICE)
     engine.advance_to(utc(2024, 2, 29, 12))
-    assert lines_of(engine.invoices[-1], LineKind.PRORATION) == []
+    assert [ln.amount for ln in lines_of(engine.invoices[-1], LineKind.PRORATION)] == [0, 0, 0, 0]
+    assert [ln for ln in engine.invoices[-1].shown_lines if ln.kind is LineKind.PRORATION] == []
     assert engine.invoices[-1].total == 3000 + 5000
