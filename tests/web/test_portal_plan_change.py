@@ -134,6 +134,7 @@ async def test_an_add_on_is_added_at_exactly_the_quoted_price_without_javascript
         remove = parse((await client.get(f"{base}/addons/priority-support?quantity=0")).text)
         assert text(by_testid(remove, "due-today")[0]) == "$0.00"
         assert text(by_testid(remove, "quote-line")[0]).startswith("Credit for")
+        assert "is kept as credit" in text(by_testid(remove, "credit-kept")[0])
 
 
 async def test_quote_tokens_only_confirm_their_own_kind_of_change(
