@@ -96,6 +96,8 @@ def _offer(addon: Plan, currency: str, quantity: int, *, offered: bool) -> Addon
 async def attached_addons_in(uow: UnitOfWork, sub: Subscription) -> tuple[AddonOffer, ...]:
     """The add-ons on the subscription, each priced as the version it pays for (a newer catalog
     price does not apply to what was bought) at its quantity."""
+    if not sub.addons:
+        return ()  # most subscriptions: no catalog query
     public = {a.code for a in await uow.plans.list_public(kind=PlanKind.ADDON)}
     offers = []
     for plan_id, quantity in sub.addons:

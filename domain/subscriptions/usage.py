@@ -15,7 +15,9 @@ from domain.catalog.views import ChargeView, PlanCard
 from domain.pricing.charges import fmt_units
 from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId, SubscriptionId
+from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.model import Subscription
 from domain.subscriptions.service import _customer, _load_engine, _subscription
 from domain.unit_of_work import UnitOfWork
 
@@ -51,6 +53,13 @@ class UsageSoFar:
         return sum(m.amount_minor for m in self.meters)
 
 
+async def _metered(uow: UnitOfWork, sub: Subscription) -> bool:
+    """Whether the subscription's plan meters anything (checked before loading its engine)."""
+    plan = await uow.plans.get(sub.plan_id)
+    price = plan.price_in(Currency.of(sub.currency)) if plan is not None else None
+    return price is not None and any(c.is_usage for c in price.charges)
+
+
 def _units_text(units: Fraction) -> str:
     return f"{units.numerator:,}" if units.denominator == 1 else fmt_units(units)
 
@@ -68,7 +77,7 @@ async def usage_this_period(
     now = clock.now()
     async with uow:
         sub = await _subscription(uow, subscription_id, as_customer)
-        if sub.status in ENDED:
+        if sub.status in ENDED or not await _metered(uow, sub):
             return None
         customer = await _customer(uow, sub.customer_id)
         engine = await _load_engine(uow, sub, customer, config)
