@@ -179,6 +179,14 @@ class SubscriptionEngine:
             return end
         return self.period.end
 
+    def usage_so_far(self, at: datetime) -> list[InvoiceLine]:
+        """The usage lines the current period's invoice would carry for the events recorded up
+        to and including ``at``: one per metered charge, priced exactly as that invoice prices
+        them (none without a metered charge or a period)."""
+        if self.plan is None or self.period is None:
+            return []
+        return self._usage_lines(self.plan, self.period, through=at)
+
     # -- helpers ------------------------------------------------------------------------------
     def _price(self, plan: Plan) -> PlanPrice:
         price = plan.price_in(self.currency)
