@@ -112,7 +112,7 @@ async def test_an_add_on_is_added_at_exactly_the_quoted_price_without_javascript
         add = change.select_one('[data-testid="addon-add-priority-support"]')
         page = parse((await client.get(add["href"])).text)
         lines = [text(li) for li in by_testid(page, "quote-line")]
-        assert len(lines) == 1 and "of Priority support" in lines[0]
+        assert len(lines) == 1 and "Remaining time on Priority support" in lines[0]
         due = text(by_testid(page, "due-today")[0])
         assert text(by_testid(page, "renewal-after")[0]).startswith("Then $85.00 on")
         action, fields = _confirm_fields(page)
@@ -133,7 +133,7 @@ async def test_an_add_on_is_added_at_exactly_the_quoted_price_without_javascript
         assert again.status_code == 409 and by_testid(parse(again.text), "quote-notice")
         remove = parse((await client.get(f"{base}/addons/priority-support?quantity=0")).text)
         assert text(by_testid(remove, "due-today")[0]) == "$0.00"
-        assert text(by_testid(remove, "quote-line")[0]).startswith("Credit for")
+        assert text(by_testid(remove, "quote-line")[0]).startswith("Unused time on Priority support")
         assert "is kept as credit" in text(by_testid(remove, "credit-kept")[0])
 
 
