@@ -20,6 +20,7 @@ from domain.billing.history import (
     list_credit_notes,
     list_invoices,
 )
+from domain.documents.invoice_document import build_invoice_document
 from domain.documents.service import get_invoice_pdf
 from domain.payments.model import AttemptStatus
 from domain.payments.service import (
@@ -238,7 +239,10 @@ async def show_invoice(
     signed_in: NamedDependency[SignedIn],
 ) -> Template:
     detail = await invoice_detail(invoice_id, _customer(signed_in), uow=runtime.uow())
-    ctx = _base(signed_in) | {"detail": detail, "seller": seller_from(runtime.settings)}
+    seller = seller_from(runtime.settings)
+    # the tax line as the PDF prints it (the rate stored at issue, no line when none applies)
+    tax = build_invoice_document(detail.issued, seller).tax
+    ctx = _base(signed_in) | {"detail": detail, "seller": seller, "tax": tax}
     return render(request, "portal/invoice.html", None, ctx)
 
 
