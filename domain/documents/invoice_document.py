@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.billing.issued import CustomerSnapshot, IssuedInvoice
-from domain.billing.model import InvoiceStatus
+from domain.billing.model import InvoiceStatus, TaxBasis
 from domain.pricing.charges import fmt_units
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
 from domain.shared.errors import ValidationFailed
@@ -196,7 +197,7 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
     return replace(document, version=fingerprint(document))
 
 
-def fingerprint(document: InvoiceDocument) -> str:
+def fingerprint(document: Any) -> str:
     """A hash of everything the document shows (its ``version`` excluded)."""
     data = asdict(document)
     data.pop("version")
@@ -232,29 +233,53 @@ def _percent(rate: Decimal) -> str:
 
 def _tax_summary(issued: IssuedInvoice, seller: Seller, currency: Currency) -> TaxSummary:
     inv = issued.invoice
-    taxable = inv.subtotal - inv.discount
-    basis = inv.tax_basis
+    return tax_summary(
+        subtotal=inv.subtotal,
+        discount=inv.discount,
+        tax=inv.tax,
+        total=inv.total,
+        basis=inv.tax_basis,
+        buyer=issued.customer,
+        seller=seller,
+        currency=currency,
+    )
+
+
+def tax_summary(
+    *,
+    subtotal: int,
+    discount: int,
+    tax: int,
+    total: int,
+    basis: TaxBasis | None,
+    buyer: CustomerSnapshot,
+    seller: Seller,
+    currency: Currency,
+) -> TaxSummary:
+    """The tax line of a document with these amounts (an invoice, or a credit note with its
+    invoice's ``basis``): as stored, or worked out for documents issued before it was kept."""
+    taxable = subtotal - discount
     if basis is not None:  # as applied at issue
         inclusive = basis.inclusive and basis.percentage is not None
-        rate, reverse_charge, applies = basis.percentage, basis.reverse_charge, basis.applies
-        applies = applies or inv.tax != 0
+        rate, reverse_charge = basis.percentage, basis.reverse_charge
+        applies = basis.applies or tax != 0
     else:  # issued before the basis was kept: work it out from the amounts
-        inclusive = inv.tax != 0 and inv.total == taxable
+        inclusive = tax != 0 and total == taxable
         reverse_charge = (
-            inv.tax == 0
-            and bool(issued.customer.tax_id)
-            and issued.customer.country in EU_VAT_COUNTRIES
+            tax == 0
+            and bool(buyer.tax_id)
+            and buyer.country in EU_VAT_COUNTRIES
             and seller.country in EU_VAT_COUNTRIES
-            and issued.customer.country != seller.country
+            and buyer.country != seller.country
         )
-        rate = _reconstruct_rate(taxable, inv.tax, inclusive=inclusive)
-        applies = inv.tax != 0 or reverse_charge
+        rate = _reconstruct_rate(taxable, tax, inclusive=inclusive)
+        applies = tax != 0 or reverse_charge
     return TaxSummary(
         name=seller.tax_name,
         rate=rate if applies and not reverse_charge else None,
         inclusive=inclusive,
-        taxable=Money(taxable - inv.tax if inclusive else taxable, currency),
-        tax=Money(inv.tax, currency),
+        taxable=Money(taxable - tax if inclusive else taxable, currency),
+        tax=Money(tax, currency),
         reverse_charge=reverse_charge,
         applies=applies,
         note=basis.note if basis is not None else None,

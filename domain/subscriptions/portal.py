@@ -721,7 +721,9 @@ async def cancellation_offers(
         cheaper = tuple(
             c
             for c in choices
-            if not c.current and c.interval == current.interval and c.price_minor < current.price_minor
+            if not c.current
+            and c.interval == current.interval
+            and c.price_minor < current.price_minor
         )
         return Offers(pause=pausable, coupon=coupon, cheaper=cheaper)
     if reason == CancellationReason.NOT_USING:
