@@ -76,13 +76,13 @@ async def notify(
                 "amount_paid": Money.of_minor(inv.amount_due, inv.currency),
                 "paid_at": issued.paid_at,
                 "invoice_url": f"{account}/invoices/{invoice_id}",
-                # the lines and totals, as the PDF shows them
-                "document": build_invoice_document(issued, seller),
             }
             case = await uow.dunning.get(invoice_id)
             context["next_retry_at"] = case.next_attempt_at if case else None
             context["ends_at"] = case.next_attempt_at if case else None
             if kind is EmailKind.RECEIPT:
+                # the lines and totals, as the attached PDF shows them
+                context["document"] = build_invoice_document(issued, seller)
                 attachments.append(AttachmentRef("invoice_pdf", invoice_id, f"{issued.number}.pdf"))
         if credit_note_id is not None:
             note = await uow.credit_notes.get(credit_note_id)

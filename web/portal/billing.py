@@ -240,8 +240,8 @@ async def show_invoice(
     detail = await invoice_detail(invoice_id, _customer(signed_in), uow=runtime.uow())
     seller = seller_from(runtime.settings)
     # the tax line as the PDF prints it (the rate stored at issue, no line when none applies)
-    tax = build_invoice_document(detail.issued, seller).tax
-    ctx = _base(signed_in) | {"detail": detail, "seller": seller, "tax": tax}
+    doc = build_invoice_document(detail.issued, seller)
+    ctx = _base(signed_in) | {"detail": detail, "seller": seller, "doc": doc, "tax": doc.tax}
     return render(request, "portal/invoice.html", None, ctx)
 
 
