@@ -31,7 +31,11 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 # The Debian package that brings each program a test may need (`make system-packages` installs them).
-PROGRAM_PACKAGES = {"chromium": "chromium", "pdftoppm": "poppler-utils", "pdftotext": "poppler-utils"}
+PROGRAM_PACKAGES = {
+    "chromium": "chromium",
+    "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
+}
 
 
 def _missing_program_reason(program: str) -> str | None:

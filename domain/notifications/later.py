@@ -29,6 +29,6 @@ def notify_later(
         key=key,
         invoice_id=invoice_id,
         subscription_id=subscription_id,
-        **({"credit_note_id": credit_note_id} if credit_note_id else {}),
+        credit_note_id=credit_note_id,
         extra=dict(extra),
     )

@@ -126,9 +126,9 @@ async def test_confirming_charges_exactly_the_quote_without_javascript(
         after = parse((await client.get(done.headers["location"])).text)
         receipt = text(by_testid(after, "receipt-paid")[0])
         assert f"Charged {due} to Visa •••• 4242" in receipt
-        rows = await InvoiceTable.select(InvoiceTable.amount_due_minor, InvoiceTable.status).order_by(
-            InvoiceTable.issued_at
-        )
+        rows = await InvoiceTable.select(
+            InvoiceTable.amount_due_minor, InvoiceTable.status
+        ).order_by(InvoiceTable.issued_at)
         assert f"${rows[-1]['amount_due_minor'] / 100:,.2f}" == due
         assert rows[-1]["status"] == "paid"
         assert "Scale" in text(by_testid(after, "plan")[0])
@@ -212,7 +212,10 @@ async def test_cancel_flow_offers_the_coupon_for_too_expensive_then_cancels_and_
         async with app.state.runtime.uow() as uow:
             await uow.coupons.add(
                 StoredCoupon(
-                    "STAY20", CouponDuration.REPEATING, percent_off=Decimal(20), duration_in_months=3
+                    "STAY20",
+                    CouponDuration.REPEATING,
+                    percent_off=Decimal(20),
+                    duration_in_months=3,
                 )
             )
             await uow.commit()
@@ -220,7 +223,9 @@ async def test_cancel_flow_offers_the_coupon_for_too_expensive_then_cancels_and_
         base = f"/account/subscriptions/{sub.subscription_id}"
         step1 = parse((await client.get(f"{base}/cancel")).text)
         assert by_testid(step1, "reason-form") and not by_testid(step1, "cancel-form")
-        step2 = await client.get(f"{base}/cancel?reason=too_expensive", headers={"HX-Request": "true"})
+        step2 = await client.get(
+            f"{base}/cancel?reason=too_expensive", headers={"HX-Request": "true"}
+        )
         html = parse(step2.text)
         assert html.find("html") is None
         assert "20% off" in text(by_testid(html, "offer-coupon")[0])
@@ -282,7 +287,9 @@ async def test_pause_for_a_period_then_resume_early(
         page = parse((await client.get(base)).text)
         assert by_testid(page, "pause-form")
         token = csrf_token(str(page))
-        bad = await client.post(f"{base}/pause", data={"_csrf_token": token, "periods": "until", "until": ""})
+        bad = await client.post(
+            f"{base}/pause", data={"_csrf_token": token, "periods": "until", "until": ""}
+        )
         assert bad.status_code == 422
         assert parse(bad.text).select_one("#f-until-error")
         done = await client.post(f"{base}/pause", data={"_csrf_token": token, "periods": "2"})
@@ -347,9 +354,7 @@ async def test_pause_until_a_date(app: Litestar, catalog: TestDatabase, clock: F
         assert done.status_code == 303
         paused = parse((await client.get(base)).text)
         assert "resumes on" in text(by_testid(paused, "paused")[0])
-        past = await client.post(
-            f"{base}/resume", data={"_csrf_token": token}
-        )
+        past = await client.post(f"{base}/resume", data={"_csrf_token": token})
         assert past.status_code == 303
         too_far = (clock.now() + timedelta(days=400)).date().isoformat()
         refused = await client.post(
