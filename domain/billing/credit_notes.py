@@ -75,12 +75,14 @@ async def issue_credit_note_in(
     """
     check_series(series)
     _check_amounts(computed)
-    issued = await load_for_update(uow, invoice_id)
-    problems = credit_note_problems(computed, issued.invoice.tax_basis)
+    # the note's tax treatment may differ from its invoice's (the customer moved since), so
+    # either form of total (tax added or included) is accepted
+    problems = credit_note_problems(computed)
     if problems:
         raise ValidationFailed(
             {"total": "; ".join(problems)}, code=CreditNoteErrorCode.INCONSISTENT
         )
+    issued = await load_for_update(uow, invoice_id)
     if issued.status is InvoiceStatus.DRAFT:
         raise ValidationFailed(
             {"invoice": "a draft invoice cannot be credited; edit or delete the draft instead"},
