@@ -9,7 +9,7 @@ from domain.accounts.ports import AccountRepository
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.checkout.ports import CheckoutRepository
-from domain.documents.ports import InvoiceDocumentRepository
+from domain.documents.ports import CreditNoteDocumentRepository, InvoiceDocumentRepository
 from domain.jobs.ports import JobQueue
 from domain.notifications.ports import EmailRepository
 from domain.payments.ports import (
@@ -54,6 +54,9 @@ class UnitOfWork(Protocol):
 
     @property
     def documents(self) -> InvoiceDocumentRepository: ...
+
+    @property
+    def credit_note_documents(self) -> CreditNoteDocumentRepository: ...
 
     @property
     def customers(self) -> CustomerRepository: ...

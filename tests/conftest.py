@@ -13,7 +13,8 @@ import pytest
 from domain.shared.clock import FrozenClock
 from tests.support.database import TestDatabase
 
-pytest_plugins = ("tests.support.oidc",)  # the oidc_provider_factory fixture
+# the oidc_provider_factory fixture; the check that every invoice and credit note adds up
+pytest_plugins = ("tests.support.oidc", "tests.support.reconciliation")
 
 AWKWARD_INSTANT = datetime(2024, 1, 31, 23, 59, 30, tzinfo=UTC)  # a 31st, near midnight UTC
 ROOT = Path(__file__).resolve().parent.parent

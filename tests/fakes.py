@@ -14,7 +14,7 @@ from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.checkout.model import CheckoutSession, CheckoutState
-from domain.documents.model import StoredInvoicePdf
+from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.notifications.model import (
     EmailKind,
@@ -207,6 +207,17 @@ class InMemoryInvoiceDocumentRepository:
     async def save(self, document: StoredInvoicePdf) -> None:
         self.rows[document.invoice_id] = document
         self.saves += 1
+
+
+@dataclass
+class InMemoryCreditNoteDocumentRepository:
+    rows: dict[str, StoredCreditNotePdf] = field(default_factory=dict)
+
+    async def get(self, credit_note_id: str) -> StoredCreditNotePdf | None:
+        return self.rows.get(credit_note_id)
+
+    async def save(self, document: StoredCreditNotePdf) -> None:
+        self.rows[document.credit_note_id] = document
 
 
 class InMemoryJobQueue:
@@ -668,6 +679,7 @@ class InMemoryUnitOfWork:
         self.invoices = InMemoryInvoiceRepository()
         self.credit_notes = InMemoryCreditNoteRepository()
         self.documents = InMemoryInvoiceDocumentRepository()
+        self.credit_note_documents = InMemoryCreditNoteDocumentRepository()
         self.customers = InMemoryCustomerRepository()
         self.subscriptions = InMemorySubscriptionRepository()
         self.usage = InMemoryUsageRepository()

@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from domain.adapters.db.engine import DatabaseConfigError, DatabaseUrl
@@ -106,6 +106,7 @@ class Settings:
     jobs: JobSettings = field(default_factory=JobSettings)
     brand_name: str = "Tessera"
     public_url: str = "http://127.0.0.1:8000"  # links in e-mails and PDFs
+    public_url_set: bool = False  # APP_PUBLIC_URL was given; else serve derives it (served_at)
     default_currency: str = "USD"
     default_locale: str = "en_US"
     default_timezone: str = "UTC"
@@ -126,6 +127,14 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for an app serving on ``host:port``: without ``APP_PUBLIC_URL``, links
+        point at that address (a wildcard bind, ``0.0.0.0`` or ``::``, at this machine's
+        loopback address on that port)."""
+        if self.public_url_set:
+            return self
+        return replace(self, public_url=bound_url(host, port))
 
     @staticmethod
     def from_env(environ: Mapping[str, str] | None = None) -> Settings:
@@ -169,8 +178,18 @@ def _number(
     return value
 
 
+def bound_url(host: str, port: int) -> str:
+    """``http://host:port`` for a server bound there (IPv6 in brackets, wildcards as loopback)."""
+    host = host.strip().strip("[]") or "127.0.0.1"
+    if host == "0.0.0.0":  # noqa: S104  (the wildcard: its loopback address)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _public_url(env: Mapping[str, str]) -> str:
-    url = env.get("APP_PUBLIC_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+    url = (env.get("APP_PUBLIC_URL") or "http://127.0.0.1:8000").strip().rstrip("/")
     if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
         raise SettingsError(
             f"APP_PUBLIC_URL={url!r}: an http(s) URL such as https://billing.example.com"
@@ -394,6 +413,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         brand_name=env.get("APP_BRAND_NAME", "Tessera").strip() or "Tessera",
         public_url=_public_url(env),
+        public_url_set=bool((env.get("APP_PUBLIC_URL") or "").strip()),
         default_currency=Currency.of(currency).code,
         default_locale=locale,
         default_timezone=tz,

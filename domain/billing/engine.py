@@ -40,6 +40,7 @@ from domain.billing.model import (
     InvoiceLine,
     InvoiceStatus,
     LineKind,
+    TaxBasis,
 )
 from domain.catalog.model import Aggregation, Charge, ChargeModel, Plan, PlanPrice
 from domain.pricing.charges import fmt_amount, fmt_units, price_charge
@@ -113,6 +114,18 @@ class BillingSettings:
     rounding: Rounding = Rounding.HALF_UP
     tax_rounding: TaxRounding = TaxRounding.PER_INVOICE
     tax_rate: TaxRate | None = None
+    reverse_charge: bool = False  # no tax: the buyer accounts for it (EU B2B across borders)
+    tax_note: str | None = None  # printed on the invoices ("Reverse charge: ...", "Tax exempt")
+
+    @property
+    def tax_basis(self) -> TaxBasis:
+        rate = self.tax_rate
+        return TaxBasis(
+            percentage=rate.percentage if rate is not None else None,
+            inclusive=rate.inclusive if rate is not None else False,
+            reverse_charge=self.reverse_charge,
+            note=self.tax_note,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,6 +487,7 @@ class SubscriptionEngine:
             credit_applied=totals.credit_applied,
             amount_due=totals.amount_due,
             status=InvoiceStatus.PAID,  # with no payment failures, every invoice is paid at issue
+            tax_basis=self.settings.tax_basis,
         )
         self.invoices.append(invoice)
         return invoice

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
@@ -43,6 +44,26 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class TaxBasis:
+    """How the invoice's tax was decided, kept with it so documents print what was applied (the
+    amounts alone cannot tell 8.875% from 8.87% on small sums, nor a reverse charge from no tax).
+
+    ``percentage``: the rate applied (``Decimal("8.875")``), ``None`` when no tax applies (no
+    rate for the customer's country, tax exempt, reverse charge); ``note``: the sentence printed
+    with it ("Reverse charge: VAT to be accounted for by the customer (DE123456789)")."""
+
+    percentage: Decimal | None = None
+    inclusive: bool = False
+    reverse_charge: bool = False
+    note: str | None = None
+
+    @property
+    def applies(self) -> bool:
+        """Whether the invoice has a tax line at all (a rate, or a reverse charge to state)."""
+        return self.percentage is not None or self.reverse_charge
+
+
+@dataclass(frozen=True, slots=True)
 class Invoice:
     number: str
     issued_at: datetime
@@ -56,6 +77,8 @@ class Invoice:
     credit_applied: int
     amount_due: int
     status: InvoiceStatus
+    # None only on invoices stored before the basis was kept (documents then work it out)
+    tax_basis: TaxBasis | None = None
 
     @property
     def shown_lines(self) -> tuple[InvoiceLine, ...]:

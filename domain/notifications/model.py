@@ -26,6 +26,7 @@ class EmailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a notice name, not a secret)
     MAGIC_LINK = "magic_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link (new address) or notice (old one)
+    CREDIT_NOTE = "credit_note"  # a refund or account credit was issued (its PDF attached)
 
 
 # What each kind's templates read (besides the globals every e-mail has: brand_name and the
@@ -35,7 +36,7 @@ class EmailKind(StrEnum):
 CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     EmailKind.WELCOME: frozenset({"customer_name", "plan_name", "account_url"}),
     EmailKind.RECEIPT: frozenset(
-        {"customer_name", "invoice_number", "amount_paid", "paid_at", "invoice_url"}
+        {"customer_name", "invoice_number", "amount_paid", "paid_at", "invoice_url", "document"}
     ),
     EmailKind.PAYMENT_FAILED: frozenset(
         {"customer_name", "invoice_number", "amount_due", "next_retry_at", "update_card_url"}
@@ -72,6 +73,10 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     # confirm_url "" for the notice sent to the old address
     EmailKind.EMAIL_CHANGE: frozenset(
         {"customer_name", "new_email", "confirm_url", "expires_in_minutes"}
+    ),
+    # document: the CreditNoteDocument (lines, totals, refunded and credited parts)
+    EmailKind.CREDIT_NOTE: frozenset(
+        {"customer_name", "credit_note_number", "invoice_number", "document", "credit_note_url"}
     ),
 }
 

@@ -42,8 +42,7 @@ from domain.documents.model import RENDER_PDF_JOB
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.pricing.coupons import check_redeemable
-from domain.pricing.tax_policy import check_vat_id, decide_tax
-from domain.pricing.totals import TaxRate
+from domain.pricing.tax_policy import TaxDecision, TaxTreatment, check_vat_id, decide_tax
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
@@ -329,7 +328,7 @@ async def subscribe_in(
     coupon = await _redeem(uow, coupon_code, customer, plan, now) if coupon_code else None
     sub_id = SubscriptionId(new_id())
     settings = billing_settings_for(
-        customer, config, tax_rate=await _tax_rate(uow, customer, config)
+        customer, config, tax=await _tax_decision(uow, customer, config)
     )
     engine = SubscriptionEngine(settings=settings, plans={plan.code: plan})
     engine.balance = customer.balance_minor
@@ -1101,7 +1100,7 @@ async def get_subscription(
 
 # -- helpers --------------------------------------------------------------------------------------
 def billing_settings_for(
-    customer: Customer, config: BillingConfig, *, tax_rate: TaxRate | None
+    customer: Customer, config: BillingConfig, *, tax: TaxDecision | None
 ) -> BillingSettings:
     return BillingSettings(
         currency=Currency.of(customer.currency),
@@ -1109,12 +1108,14 @@ def billing_settings_for(
         proration=config.proration,
         rounding=config.rounding,
         tax_rounding=config.tax_rounding,
-        tax_rate=tax_rate,
+        tax_rate=tax.rate if tax else None,
+        reverse_charge=tax is not None and tax.treatment is TaxTreatment.REVERSE_CHARGE,
+        tax_note=tax.note if tax else None,
     )
 
 
-async def _tax_rate(uow: UnitOfWork, customer: Customer, config: BillingConfig) -> TaxRate | None:
-    decision = decide_tax(
+async def _tax_decision(uow: UnitOfWork, customer: Customer, config: BillingConfig) -> TaxDecision:
+    return decide_tax(
         seller_country=config.seller_country,
         country=customer.country,
         region=customer.region,
@@ -1122,7 +1123,6 @@ async def _tax_rate(uow: UnitOfWork, customer: Customer, config: BillingConfig) 
         tax_exempt=customer.tax_exempt,
         tax_id=customer.tax_id,
     )
-    return decision.rate
 
 
 async def _customer(uow: UnitOfWork, customer_id: CustomerId, *, lock: bool = False) -> Customer:
@@ -1219,7 +1219,7 @@ async def _load_engine(
         sub,
         rounding=config.rounding,
         tax_rounding=config.tax_rounding,
-        tax_rate=await _tax_rate(uow, customer, config),
+        tax=await _tax_decision(uow, customer, config),
     )
     return engine_from(
         sub,

@@ -116,6 +116,9 @@ class InvoiceTable(Table, tablename="invoice"):
     paid_at = Timestamptz(default=None, null=True)
     voided_at = Timestamptz(default=None, null=True)
     marked_uncollectible_at = Timestamptz(default=None, null=True)
+    # the tax as applied: {"percentage": "8.875" or null, "inclusive", "reverse_charge", "note"};
+    # null on invoices issued before it was kept (documents then work the rate out)
+    tax_basis = JSON(default=None, null=True)
 
 
 class InvoiceLineTable(Table, tablename="invoice_line"):
@@ -176,6 +179,19 @@ class InvoiceDocumentTable(Table, tablename="invoice_document"):
     id = Varchar(length=36, primary_key=True)
     invoice = ForeignKey(
         references=InvoiceTable, on_delete=OnDelete.cascade, null=False, unique=True
+    )
+    version = Varchar(length=64)
+    rendered_at = Timestamptz(default=None, null=True)
+    size_bytes = Integer(default=0)
+    content = Bytea(default=b"")
+
+
+class CreditNoteDocumentTable(Table, tablename="credit_note_document"):
+    """A credit note's rendered PDF, one per credit note (like ``invoice_document``)."""
+
+    id = Varchar(length=36, primary_key=True)
+    credit_note = ForeignKey(
+        references=CreditNoteTable, on_delete=OnDelete.cascade, null=False, unique=True
     )
     version = Varchar(length=64)
     rendered_at = Timestamptz(default=None, null=True)
@@ -548,6 +564,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CreditNoteTable,
     CreditNoteLineTable,
     InvoiceDocumentTable,
+    CreditNoteDocumentTable,
     CustomerTable,
     SubscriptionTable,
     UsageEventTable,

@@ -26,7 +26,10 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanRepository,
 )
 from domain.adapters.db.repositories.checkout import PiccoloCheckoutRepository
-from domain.adapters.db.repositories.documents import PiccoloInvoiceDocumentRepository
+from domain.adapters.db.repositories.documents import (
+    PiccoloCreditNoteDocumentRepository,
+    PiccoloInvoiceDocumentRepository,
+)
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.payments import (
     PiccoloDunningRepository,
@@ -88,6 +91,7 @@ class PiccoloUnitOfWork:
         self.invoices = PiccoloInvoiceRepository(lock_rows=is_postgres(engine))
         self.credit_notes = PiccoloCreditNoteRepository()
         self.documents = PiccoloInvoiceDocumentRepository()
+        self.credit_note_documents = PiccoloCreditNoteDocumentRepository()
         self.customers = PiccoloCustomerRepository()
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()

@@ -166,7 +166,7 @@ async def test_the_stored_pdfs_become_pictures_to_look_at(
     runner = make_runner(db.engine, registry, clock)
     issued = await _issue(db, clock, registry)
 
-    def uow() -> PiccoloUnitOfWork:
+    def uow() -> PiccoloUnitOfWork:  # a unit of work is entered once
         return PiccoloUnitOfWork(db.engine, clock=clock, registry=registry)
 
     await _enqueue_render(db, clock, registry, issued.id)
