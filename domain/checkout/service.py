@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 
@@ -33,19 +32,25 @@ from domain.accounts.service import (
     open_session_in,
     register_in,
 )
-from domain.billing.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
-from domain.billing.model import Invoice, InvoiceStatus
-from domain.catalog.model import ChargeModel, Plan, PlanKind, PlanPrice
+from domain.billing.model import InvoiceStatus
+from domain.catalog.model import Plan, PlanKind
 from domain.catalog.pricing_page import max_seats, whole_number
 from domain.catalog.rules import is_addon_attachable
 from domain.checkout.model import CLAIMABLE, CheckoutSession, CheckoutState
+from domain.checkout.summary import (
+    OrderSummary,
+    buyer_of,
+    is_per_seat,
+    price_order,
+    promotion_problem,
+    tax_for,
+)
 from domain.notifications.model import EmailKind
 from domain.notifications.service import queue_email_in
 from domain.payments.model import AttemptStatus
 from domain.payments.ports import PaymentGateway
-from domain.payments.service import add_payment_method, collect_invoice
-from domain.pricing.coupons import check_redeemable
-from domain.pricing.tax_policy import EU_VAT_COUNTRIES, TaxTreatment, decide_tax
+from domain.payments.service import add_payment_method, collect_invoice, forget_declined_method
+from domain.pricing.tax_policy import EU_VAT_COUNTRIES
 from domain.shared.clock import Clock
 from domain.shared.errors import (
     Conflict,
@@ -66,7 +71,6 @@ MAX_ADDRESS = 200
 MAX_CITY = 100
 MAX_REGION = 100
 MAX_POSTAL = 20
-MAX_CODE = 40
 STALE_PROCESSING = timedelta(minutes=2)
 ACCOUNT_EXISTS = "An account with this e-mail exists. Sign in to use it."
 
@@ -76,6 +80,7 @@ class CheckoutErrorCode:
     INVALID_ORDER = "checkout.invalid_order"
     ACCOUNT_EXISTS = "checkout.account_exists"
     NOT_FOUND = "checkout.not_found"
+    TOTAL_CHANGED = "checkout.total_changed"
 
 
 # -- reference data -------------------------------------------------------------------------------
@@ -109,10 +114,6 @@ async def _plan_in(uow: UnitOfWork, plan_code: str) -> Plan:
     return plan
 
 
-def is_per_seat(price: PlanPrice) -> bool:
-    return any(not c.is_usage and c.model is not ChargeModel.FLAT for c in price.charges)
-
-
 @dataclass(frozen=True, slots=True)
 class AddonChoice:
     """An add-on the buyer may attach: per unit (a quantity) or flat (on or off)."""
@@ -144,39 +145,6 @@ async def _addon_choices_in(uow: UnitOfWork, plan: Plan, currency: Currency) -> 
 
 # -- the order summary ----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class SummaryLine:
-    description: str
-    amount: Money
-
-
-@dataclass(frozen=True, slots=True)
-class OrderSummary:
-    """What the buyer pays today and then, as the engine bills it."""
-
-    plan: Plan
-    currency: Currency
-    quantity: int
-    per_seat: bool
-    lines: tuple[SummaryLine, ...]
-    subtotal: Money
-    discount: Money
-    tax: Money
-    tax_label: str  # "Tax", "VAT (20%)", ...
-    tax_note: str | None  # "Reverse charge: ..." / "Tax exempt" / "Tax is added once ..."
-    total_today: Money
-    next_amount: Money | None  # the next invoice's total
-    next_billing_at: datetime | None
-    trial_ends_at: datetime | None
-    interval_label: str  # "month", "year"
-    promotion_code: str | None  # applied
-    promotion_error: str | None
-
-    @property
-    def is_trial(self) -> bool:
-        return self.trial_ends_at is not None
-
-
-@dataclass(frozen=True, slots=True)
 class OrderChoice:
     """The priced part of the form, checked: what the engine needs to bill the order."""
 
@@ -184,11 +152,6 @@ class OrderChoice:
     currency: Currency
     quantity: int
     addons: tuple[tuple[Plan, int], ...]
-
-
-def _interval_label(plan: Plan) -> str:
-    unit = plan.interval.unit.value.lower()
-    return unit if plan.interval.count == 1 else f"{plan.interval.count} {unit}s"
 
 
 async def check_choice(
@@ -264,34 +227,6 @@ async def _check_choice_in(
     return OrderChoice(plan, chosen, n, tuple(picked))
 
 
-async def _promotion_problem(
-    uow: UnitOfWork,
-    code: str,
-    choice: OrderChoice,
-    now: datetime,
-    customer_id: str | None,
-) -> str | None:
-    if len(code) > MAX_CODE:
-        return f"The code {code[:MAX_CODE]}... is not valid."
-    coupon = await uow.coupons.get(code)
-    if coupon is None:
-        return f"The code {code} is not valid."
-    earlier = await uow.subscriptions.for_customer(CustomerId(customer_id)) if customer_id else []
-    try:
-        check_redeemable(
-            coupon.code,
-            coupon.rules_for(choice.currency.code),
-            now=now,
-            plan_code=choice.plan.code,
-            currency=choice.currency.code,
-            redemptions=coupon.times_redeemed,
-            customer_has_subscribed_before=bool(earlier),
-        )
-    except ValidationFailed as exc:
-        return exc.field_errors.get("coupon", exc.message)
-    return None
-
-
 async def preview_order(
     choice: OrderChoice,
     *,
@@ -332,83 +267,35 @@ async def _preview_in(
 ) -> OrderSummary:
     code = (promotion_code or "").strip().upper() or None
     country = (country or "").strip().upper()
-    problem = await _promotion_problem(uow, code, choice, now, customer_id) if code else None
+    problem = (
+        await promotion_problem(
+            uow, code, plan_code=choice.plan.code, currency=choice.currency, now=now,
+            customer_id=customer_id,
+        )
+        if code
+        else None
+    )  # fmt: skip
     coupon = await uow.coupons.get(code) if code and problem is None else None
-    rates = await uow.tax_rates.all()
-    tax_note: str | None = None
-    rate = None
-    if country and is_country(country):
-        try:
-            decision = decide_tax(
-                seller_country=config.seller_country,
-                country=country,
-                region=(region or "").strip() or None,
-                rates=rates,
-                tax_id=(tax_id or "").strip() or None,
-            )
-        except ValidationFailed:
-            decision = decide_tax(
-                seller_country=config.seller_country,
-                country=country,
-                region=(region or "").strip() or None,
-                rates=rates,
-            )
-        rate, tax_note = decision.rate, decision.note
-        if decision.treatment is TaxTreatment.STANDARD and rate is None:
-            tax_note = None
-    else:
-        tax_note = "Tax is calculated once you choose your country."
-    settings = BillingSettings(
-        currency=choice.currency,
-        tz=ZoneInfo("UTC"),
-        proration=config.proration,
-        rounding=config.rounding,
-        tax_rounding=config.tax_rounding,
-        tax_rate=rate,
+    buyer = await buyer_of(uow, customer_id)  # a signed-in buyer's credit and tax exemption
+    rate, tax_note = tax_for(
+        config,
+        country=country if is_country(country) else "",
+        region=(region or "").strip() or None,
+        tax_id=(tax_id or "").strip() or None,
+        tax_exempt=buyer.tax_exempt if buyer else False,
+        rates=await uow.tax_rates.all(),
     )
-    engine = SubscriptionEngine(settings=settings, plans={choice.plan.code: choice.plan})
-    engine.subscribe(
-        now,
+    return price_order(
         choice.plan,
-        quantity=choice.quantity,
-        coupon=coupon.terms_in(choice.currency.code) if coupon else None,
-        addons=choice.addons,
-    )
-    first: Invoice = engine.invoices[0]
-    assert engine.period is not None
-    trialing = engine.status is SubscriptionStatus.TRIALING
-    trial_ends_at = engine.period.end if trialing else None
-    next_at = engine.next_billing_at
-    next_invoice: Invoice | None = None
-    if next_at is not None:
-        engine.advance_to(next_at)
-        next_invoice = engine.invoices[1] if len(engine.invoices) > 1 else None
-
-    def money(minor: int) -> Money:
-        return Money.of_minor(minor, choice.currency)
-
-    if rate is not None:
-        percent = f"{rate.percentage.normalize():f}".rstrip(".")
-        tax_label = f"{rate.code} ({percent}%)" if rate.code else f"Tax ({percent}%)"
-    else:
-        tax_label = "Tax"
-    return OrderSummary(
-        plan=choice.plan,
         currency=choice.currency,
         quantity=choice.quantity,
-        per_seat=is_per_seat(choice.plan.price_in(choice.currency) or choice.plan.prices[0]),
-        lines=tuple(SummaryLine(line.description, money(line.amount)) for line in first.lines),
-        subtotal=money(first.subtotal),
-        discount=money(first.discount),
-        tax=money(first.tax),
-        tax_label=tax_label,
+        addons=choice.addons,
+        coupon=coupon.terms_in(choice.currency.code) if coupon else None,
+        tax_rate=rate,
         tax_note=tax_note,
-        total_today=money(first.amount_due),
-        next_amount=money(next_invoice.total) if next_invoice else None,
-        next_billing_at=next_at,
-        trial_ends_at=trial_ends_at,
-        interval_label=_interval_label(choice.plan),
-        promotion_code=code if coupon is not None else None,
+        balance_minor=buyer.balance_minor if buyer else 0,
+        at=now,
+        config=config,
         promotion_error=problem,
     )
 
@@ -583,6 +470,7 @@ async def place_order(
     *,
     token: str,
     promotion_code: str | None,
+    agreed_total: Money,
     card_token: str,
     buyer: SignedIn | None,
     ip: str = "",
@@ -598,7 +486,11 @@ async def place_order(
     charge and one welcome e-mail per token, however often and however concurrently it is
     posted. A request that does not claim the session returns it as it is (the caller shows the
     outcome). Validation errors of the order transaction (a code that ran out meanwhile, an
-    e-mail taken meanwhile) release the claim and are raised."""
+    e-mail taken meanwhile) release the claim and are raised.
+
+    ``agreed_total`` is the total the buyer was shown: an order whose first invoice would be
+    another amount is not created (``Conflict``, ``checkout.total_changed``; nothing is
+    written), and a retry never charges an invoice of another amount."""
     now = clock.now()
     token = token.strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
@@ -636,14 +528,14 @@ async def place_order(
             session, grant = await _create_order(
                 session, choice, details, promotion_code=promotion_code, buyer=buyer, ip=ip,
                 user_agent=user_agent, uow=uow, now=now, config=config, hasher=hasher,
-                mailing=mailing,
+                agreed_total=agreed_total,
             )  # fmt: skip
         except BaseException:
             await _set_state(uow, session, CheckoutState.OPEN, now)
             raise
     try:
-        session = await _pay(session, card_token, uow=uow, clock=clock, config=config,
-                             gateway=gateway, mailing=mailing)  # fmt: skip
+        session = await _pay(session, card_token, agreed_total, uow=uow, clock=clock,
+                             config=config, gateway=gateway, mailing=mailing)  # fmt: skip
     except BaseException:
         # never left "processing": the buyer may try again, and a charge that did go through
         # is found again by its idempotency key (collect_invoice reuses the pending attempt)
@@ -680,10 +572,12 @@ async def _create_order(
     now: datetime,
     config: BillingConfig,
     hasher: PasswordHasher,
-    mailing: Mailing,
+    agreed_total: Money,
 ) -> tuple[CheckoutSession, SessionGrant | None]:
-    """One transaction: the customer, the account, the subscription and the session's ids;
-    nothing of it exists if any step fails. (The welcome e-mail waits for the first payment.)"""
+    """One transaction: the customer (a signed-in buyer's takes the billing details of the
+    form, as the summary was taxed by them), the account, the subscription and the session's
+    ids; nothing of it exists if any step fails, or if the first invoice is not the total the
+    buyer was shown. (The welcome e-mail waits for the first payment.)"""
     grant: SessionGrant | None = None
     async with uow() as tx:
         customer_id = buyer.customer_id if buyer is not None else None
@@ -696,6 +590,15 @@ async def _create_order(
                      "choose that currency."},
                     code=CheckoutErrorCode.INVALID_ORDER,
                 )  # fmt: skip
+            customer = replace(
+                customer,
+                name=details.name.strip() or customer.name,
+                country=details.country.strip().upper(),
+                region=details.region.strip() or None,
+                address_lines=details.address_lines,
+                tax_id=details.tax_id.strip() or None,
+            )
+            await tx.customers.save(customer)
         else:
             email = buyer.email if buyer is not None else details.email
             try:
@@ -757,6 +660,12 @@ async def _create_order(
                     {"promotion_code": exc.field_errors["coupon"]}, code=exc.code
                 ) from exc
             raise
+        first = outcome.invoices[0].invoice
+        if (first.amount_due, first.currency) != (agreed_total.minor, agreed_total.currency.code):
+            raise Conflict(
+                "The total of this order changed since it was shown. Please check it again.",
+                code=CheckoutErrorCode.TOTAL_CHANGED,
+            )  # the transaction is not committed: nothing of the order exists
         session = replace(
             session,
             customer_id=customer.id,
@@ -773,6 +682,7 @@ async def _create_order(
 async def _pay(
     session: CheckoutSession,
     card_token: str,
+    agreed_total: Money,
     *,
     uow: UowFactory,
     clock: Clock,
@@ -780,11 +690,27 @@ async def _pay(
     gateway: PaymentGateway,
     mailing: Mailing,
 ) -> CheckoutSession:
+    """Save the card, charge the order's invoice (exactly ``agreed_total``, or nothing) and
+    record the outcome. A card that is declined is not kept (a card the bank wants the buyer to
+    confirm is, until that is done)."""
     assert session.customer_id is not None and session.invoice_id is not None
-    try:
-        await add_payment_method(
-            CustomerId(session.customer_id), card_token, uow=uow, gateway=gateway, clock=clock
+    customer_id = CustomerId(session.customer_id)
+    async with uow() as reader:
+        issued = await reader.invoices.get(session.invoice_id)
+        before = [m for m in await reader.payment_methods.for_customer(customer_id) if m.is_default]
+    assert issued is not None
+    due = issued.invoice
+    if (due.amount_due, due.currency) != (agreed_total.minor, agreed_total.currency.code):
+        await _set_state(uow, session, CheckoutState.DECLINED, clock.now(), message=session.message)
+        raise Conflict(
+            "The total of this order is not the one shown. Please check it again.",
+            code=CheckoutErrorCode.TOTAL_CHANGED,
         )
+    try:
+        method = await add_payment_method(
+            customer_id, card_token, uow=uow, gateway=gateway, clock=clock,
+            retry_in_background=False,  # the card pays this order; nothing else is retried on it
+        )  # fmt: skip
     except PaymentDeclined as exc:
         return await _set_state(uow, session, CheckoutState.DECLINED, clock.now(),
                                 message=exc.message)  # fmt: skip
@@ -807,6 +733,10 @@ async def _pay(
         return await _set_state(uow, session, CheckoutState.AWAITING_ACTION, clock.now(),
                                 payment_ref=attempt.payment_ref or "", message="")  # fmt: skip
     message = (attempt.message if attempt else "") or "Your card was declined."
+    await forget_declined_method(
+        customer_id, method.id, previous_default=before[0].id if before else None, uow=uow,
+        gateway=gateway, clock=clock,
+    )  # fmt: skip
     return await _set_state(uow, session, CheckoutState.DECLINED, clock.now(), message=message)
 
 
@@ -861,58 +791,3 @@ class _Fixed:
 
     def now(self) -> datetime:
         return self._now
-
-
-# -- the outcome ----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class CompletedOrder:
-    session: CheckoutSession
-    plan_name: str
-    quantity: int
-    amount_charged: Money
-    invoice_number: str
-    next_billing_at: datetime | None
-    trial_ends_at: datetime | None
-    email: str
-    paid: bool
-
-
-async def show_order(
-    token: str, *, account_id: str | None, uow: UowFactory, clock: Clock, mailing: Mailing
-) -> CompletedOrder:
-    """The confirmation of checkout ``token`` for its buyer (anyone else: ``NotFound``). A
-    session waiting for the customer's action becomes ``complete`` once its invoice is paid
-    (the confirmation page of the payment settled it)."""
-    async with uow() as tx:
-        session = await tx.checkouts.get(token)
-        if (
-            session is None
-            or session.account_id is None
-            or session.account_id != account_id
-            or session.subscription_id is None
-            or session.invoice_id is None
-        ):
-            raise NotFound("No such order.", code=CheckoutErrorCode.NOT_FOUND)
-        sub = await tx.subscriptions.get(session.subscription_id)  # type: ignore[arg-type]
-        issued = await tx.invoices.get(session.invoice_id)
-        customer = await tx.customers.get(CustomerId(session.customer_id or ""))
-        plan = await tx.plans.get(sub.plan_id) if sub else None
-        assert sub is not None and issued is not None and customer is not None
-        paid = issued.status is InvoiceStatus.PAID or issued.invoice.amount_due == 0
-        if paid and session.state is CheckoutState.AWAITING_ACTION:
-            session = await _complete_in(tx, session, clock.now(), mailing)
-            await tx.commit()
-    trialing = sub.status is SubscriptionStatus.TRIALING
-    return CompletedOrder(
-        session=session,
-        plan_name=plan.name if plan else session.plan_code,
-        quantity=sub.quantity,
-        amount_charged=Money.of_minor(
-            issued.invoice.amount_due if paid else 0, issued.invoice.currency
-        ),
-        invoice_number=issued.number or "",
-        next_billing_at=sub.period_end if sub.status.value in ("active", "trialing") else None,
-        trial_ends_at=sub.period_end if trialing else None,
-        email=customer.email,
-        paid=paid,
-    )

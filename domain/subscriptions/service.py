@@ -50,7 +50,14 @@ from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.demo import demo_coupons
-from domain.subscriptions.model import Customer, Due, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.model import (
+    Customer,
+    Due,
+    StoredCoupon,
+    Subscription,
+    UsageRecord,
+    counts_as_earlier_subscription,
+)
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
 from domain.unit_of_work import UnitOfWork
 
@@ -1178,7 +1185,9 @@ async def _redeem(
             code=SubscriptionErrorCode.COUPON_NOT_FOUND,
         )
     earlier = [
-        s for s in await uow.subscriptions.for_customer(customer.id) if s.id != subscription_id
+        s
+        for s in await uow.subscriptions.for_customer(customer.id)
+        if s.id != subscription_id and counts_as_earlier_subscription(s)
     ]
     check_redeemable(
         coupon.code,
