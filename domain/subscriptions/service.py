@@ -1342,8 +1342,16 @@ async def _notices(
         and before.status is not after.status
         and not before.cancel_at_period_end  # that one was announced when it was scheduled
     )
-    if ended_now or (after.cancel_at_period_end and not before.cancel_at_period_end):
+    if ended_now:
         kind = EmailKind.SUBSCRIPTION_CANCELED
+    elif after.cancel_at_period_end and not before.cancel_at_period_end:
+        kind = EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED  # still active until the period ends
+    elif (
+        before.cancel_at_period_end
+        and not after.cancel_at_period_end
+        and after.status is not SubscriptionStatus.CANCELED
+    ):
+        kind = EmailKind.SUBSCRIPTION_CANCEL_UNDONE
     elif after.status is SubscriptionStatus.PAUSED and before.status is not after.status:
         kind = EmailKind.SUBSCRIPTION_PAUSED
     elif before.status is SubscriptionStatus.PAUSED and after.status is SubscriptionStatus.ACTIVE:
