@@ -40,6 +40,12 @@ async def _open(client: httpx.AsyncClient, query: str = QUERY) -> tuple[str, dic
     return page.text, form
 
 
+def _no_stepper(*pages: str) -> None:
+    """The checkout is one page: no step indicator claims the buyer is on another step."""
+    for page in pages:
+        assert parse(page).select_one('nav[aria-label="Checkout progress"], .steps') is None
+
+
 def _summary(html: str) -> tuple[str, str, str]:
     doc = parse(html)
     return (
@@ -81,8 +87,12 @@ async def test_a_declined_card_then_another_card_shows_and_charges_one_number(
         retry = {**form, "summary_token": _hidden(declined.text, "summary_token")}
         paid = await client.post(TEAM, data={**retry, "card_number": SUCCESS, "password": ""})
         assert paid.status_code == 303, paid.text
-        done = parse((await client.get(paid.headers["location"])).text)
+        complete = (await client.get(paid.headers["location"])).text
+        done = parse(complete)
         assert text(by_testid(done, "done-charged")[0]) == "$28.80"
+        errors = await client.post(TEAM, data={**form, "checkout_token": "n" * 32, "city": ""})
+        assert errors.status_code == 422
+        _no_stepper(page, declined.text, complete, errors.text)
         charges = await SandboxPaymentTable.select(SandboxPaymentTable.amount_minor).where(
             SandboxPaymentTable.status == "succeeded"
         )
