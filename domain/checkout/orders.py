@@ -11,7 +11,8 @@ from domain.billing.engine import SubscriptionStatus
 from domain.billing.model import InvoiceStatus
 from domain.catalog.model import Plan
 from domain.checkout.model import CheckoutSession, CheckoutState
-from domain.checkout.service import CheckoutErrorCode, UowFactory, _complete_in
+from domain.checkout.placing import _complete_in
+from domain.checkout.service import CheckoutErrorCode, UowFactory
 from domain.checkout.summary import (
     OrderSummary,
     SummaryLine,

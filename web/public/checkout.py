@@ -24,20 +24,18 @@ from domain.accounts.model import SignedIn
 from domain.accounts.rules import MIN_PASSWORD
 from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.checkout.orders import OrderOnFile, order_on_file, show_order
+from domain.checkout.placing import can_place, get_checkout, place_order
 from domain.checkout.service import (
     ACCOUNT_EXISTS,
     BillingDetails,
     CheckoutErrorCode,
     OrderChoice,
     SummaryView,
-    can_place,
     check_billing_details,
     check_choice,
     checkout_plan,
     country_choices,
-    get_checkout,
     order_summary,
-    place_order,
 )
 from domain.checkout.summary import OrderSummary
 from domain.shared.errors import Conflict, DomainError, ValidationFailed
