@@ -66,7 +66,6 @@ async def order_on_file(
         sub = await uow.subscriptions.get(session.subscription_id)  # type: ignore[arg-type]
         issued = await uow.invoices.get(session.invoice_id)
         customer = await uow.customers.get(CustomerId(session.customer_id or ""))
-        account = await uow.accounts.get(session.account_id)
         assert sub is not None and issued is not None and customer is not None
         plan = await uow.plans.get(sub.plan_id)
         assert plan is not None
@@ -121,7 +120,7 @@ async def order_on_file(
         email=customer.email,
         address_lines=customer.address_lines,
         country=customer.country,
-        account_created=account is not None and account.created_at >= session.created_at,
+        account_created=session.account_created,
         kept_until=sub.incomplete_expires_at,
     )
 

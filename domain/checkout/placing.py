@@ -290,6 +290,7 @@ async def _create_order(
             account_id=account_id,
             subscription_id=outcome.subscription.id,
             invoice_id=outcome.invoices[0].id,
+            account_created=buyer is None,
             updated_at=now,
         )
         await tx.checkouts.save(session)

@@ -15,8 +15,11 @@ from domain.adapters.db.tables import (
     SandboxPaymentTable,
     SubscriptionTable,
 )
+from domain.shared.clock import FrozenClock
+from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
+from tests.support.portal import make_subscriber
 from tests.web.conftest import serve
 from tests.web.test_checkout import DECLINE, SUCCESS, _count, _demo, _order
 
@@ -159,3 +162,22 @@ async def test_the_summary_states_the_coupons_terms_and_the_price_after_it_ends(
         # the pay button, its sentence and the signed summary follow the fragment
         assert text(by_testid(doc, "place-order-label")[0]) == "Pay $28.80 and subscribe"
         assert doc.select_one('input[name="summary_token"][hx-swap-oob]') is not None
+
+
+async def test_a_declined_card_leaves_a_signed_in_buyers_own_card_the_default(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        await _demo(app)
+        sub = await make_subscriber(app, clock, plan="starter-monthly")
+        assert (await sign_in(client, sub.email)).status_code == 303
+        _, form = await _open(client, "?currency=USD&quantity=3&country=US&region=CA")
+        form.update(email="", password="", name="Sam", promotion_code="")
+        declined = await client.post(TEAM, data={**form, "card_number": DECLINE})
+        assert declined.status_code == 422
+        notice = text(by_testid(parse(declined.text), "payment-declined")[0])
+        assert "Nothing was charged." in notice and "account was created" not in notice
+        cards = await PaymentMethodTable.select(
+            PaymentMethodTable.last4, PaymentMethodTable.is_default
+        ).where(PaymentMethodTable.removed_at.is_null())
+        assert cards == [{"last4": "4242", "is_default": True}]
