@@ -8,6 +8,7 @@ import pytest
 from litestar import Litestar
 
 from domain.adapters.db.tables import (
+    AccountTable,
     CheckoutSessionTable,
     CustomerTable,
     PaymentMethodTable,
@@ -15,7 +16,11 @@ from domain.adapters.db.tables import (
     SandboxPaymentTable,
     SubscriptionTable,
 )
+from domain.checkout.placing import place_order
+from domain.checkout.service import BillingDetails, check_choice, checkout_plan
 from domain.shared.clock import FrozenClock
+from domain.shared.errors import Conflict
+from domain.shared.money import Money
 from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
@@ -181,3 +186,49 @@ async def test_a_declined_card_leaves_a_signed_in_buyers_own_card_the_default(
             PaymentMethodTable.last4, PaymentMethodTable.is_default
         ).where(PaymentMethodTable.removed_at.is_null())
         assert cards == [{"last4": "4242", "is_default": True}]
+
+
+async def test_an_order_whose_first_invoice_is_not_the_agreed_total_is_not_created(
+    app: Litestar, db: TestDatabase
+) -> None:
+    """The last guard, inside the order transaction: the total changed between the page's check
+    and the order (a price published meanwhile, say); nothing of the order is left."""
+    async with serve(app) as client:
+        await _demo(app)
+        _, form = await _open(client)
+        runtime = app.state.runtime
+        plan = await checkout_plan("team-monthly", uow=runtime.read_uow())
+        choice = await check_choice(
+            plan, currency="USD", quantity="3", addons={}, uow=runtime.read_uow()
+        )
+        card = await runtime.gateway.tokenize_card(
+            number=SUCCESS, exp_month=12, exp_year=2034, cvc="123"
+        )
+        with pytest.raises(Conflict) as refused:
+            await place_order(
+                choice,
+                BillingDetails(
+                    name="Ada",
+                    email="ada@example.com",
+                    password="analytical engine 1843",
+                    country="US",
+                    address_line1="1 Infinite Loop",
+                    city="Cupertino",
+                ),
+                token=form["checkout_token"],
+                promotion_code="WELCOME20",
+                agreed_total=Money.of_minor(2879, "USD"),
+                card_token=card,
+                buyer=None,
+                uow=runtime.uow,
+                clock=runtime.clock,
+                config=runtime.settings.billing,
+                gateway=runtime.gateway,
+                hasher=runtime.hasher,
+                mailing=runtime.mailing,
+            )
+        assert refused.value.code == "checkout.total_changed"
+        for table in (SubscriptionTable, CustomerTable, AccountTable, SandboxPaymentTable):
+            assert await _count(table) == 0, table
+        (session,) = await CheckoutSessionTable.select(CheckoutSessionTable.state)
+        assert session["state"] == "open"  # the buyer may try again
