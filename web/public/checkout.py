@@ -143,13 +143,11 @@ async def _page(
     stored order instead, with only the card to enter."""
     if checkout is not None and checkout.subscription_id is None:
         checkout = None  # nothing was ordered yet: the form as it was
-    if checkout is not None:
-        on_file: OrderOnFile | None = await _on_file(runtime, checkout, buyer)
-        assert on_file is not None
+    on_file = await _on_file(runtime, checkout, buyer) if checkout is not None else None
+    if on_file is not None:
         summary, plan, addons, view_errors = on_file.summary, on_file.summary.plan, [], {}
         picked = {a.code: n for a, n in on_file.addons}
     else:
-        on_file = None
         view = await _view(runtime, plan_code, data, buyer)
         summary, plan, addons, view_errors = view.summary, view.plan, view.addons, view.errors
         picked = {a.code: n for a, n in view.choice.addons}
