@@ -34,6 +34,7 @@ from domain.shared.clock import Clock, SystemClock
 from web.api.router import router as api_router
 from web.auth.oidc_client import OidcClient, OidcSettings
 from web.auth.router import router as auth_router
+from web.auth.session import resolve_viewer
 from web.deps import DEPENDENCIES
 from web.dev.router import router as dev_router
 from web.errors import EXCEPTION_HANDLERS
@@ -183,6 +184,7 @@ def create_app(
             session.middleware,
         ],
         csrf_config=csrf,
+        before_request=resolve_viewer,
         template_config=templates,
         plugins=[HTMXPlugin()],
         openapi_config=(

@@ -19,7 +19,9 @@ class EmailKind(StrEnum):
     TRIAL_ENDING = "trial_ending"  # 3 days before the trial ends
     UPCOMING_RENEWAL = "upcoming_renewal"  # 7 days before an annual renewal
     CARD_EXPIRING = "card_expiring"  # 30 days before the card expires
-    SUBSCRIPTION_CANCELED = "subscription_canceled"
+    SUBSCRIPTION_CANCELED = "subscription_canceled"  # ended now
+    SUBSCRIPTION_CANCEL_SCHEDULED = "subscription_cancel_scheduled"  # ends at the period end
+    SUBSCRIPTION_CANCEL_UNDONE = "subscription_cancel_undone"  # a scheduled end was undone
     SUBSCRIPTION_PAUSED = "subscription_paused"
     SUBSCRIPTION_RESUMED = "subscription_resumed"
     PLAN_CHANGED = "plan_changed"
@@ -58,6 +60,12 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     ),
     EmailKind.SUBSCRIPTION_CANCELED: frozenset(
         {"customer_name", "plan_name", "ends_at", "resubscribe_url"}
+    ),
+    EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED: frozenset(
+        {"customer_name", "plan_name", "ends_at", "undo_url"}
+    ),
+    EmailKind.SUBSCRIPTION_CANCEL_UNDONE: frozenset(
+        {"customer_name", "plan_name", "next_billing_at", "manage_url"}
     ),
     EmailKind.SUBSCRIPTION_PAUSED: frozenset(
         {"customer_name", "plan_name", "resumes_at", "manage_url"}

@@ -105,6 +105,8 @@ async def notify(
             context |= {
                 "plan_name": plan.name if plan else "",
                 "manage_url": account,
+                # the subscription's page: "Keep my subscription" undoes a scheduled end there
+                "undo_url": f"{account}/subscriptions/{sub.id}",
                 "resubscribe_url": f"{public_url}/pricing",
                 "next_billing_at": sub.period_end,
                 "resumes_at": sub.resume_at,
@@ -113,6 +115,8 @@ async def notify(
             }
             if kind is EmailKind.SUBSCRIPTION_CANCELED:
                 context["ends_at"] = sub.canceled_at or sub.period_end
+            if kind is EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED:
+                context["ends_at"] = sub.period_end
             if kind in (EmailKind.TRIAL_ENDING, EmailKind.UPCOMING_RENEWAL):
                 upcoming = await upcoming_invoices_in(
                     uow, sub.id, now=clock.now(), config=config, months=13

@@ -221,6 +221,31 @@ async def remove_payment_method(
         await gateway.detach(gateway_customer=gateway_customer, method_ref=method.method_ref)
 
 
+async def forget_declined_method(
+    customer_id: CustomerId,
+    method_id: str,
+    *,
+    previous_default: str | None,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+) -> None:
+    """A card saved to pay one invoice was declined (checkout): it is not kept. It is removed
+    even though it is the default, the card that was the default before it (if any) is the
+    default again, and the gateway detaches it from the customer."""
+    async with uow() as tx:
+        method = await tx.payment_methods.get(method_id)
+        if method is None or method.customer_id != customer_id:
+            raise NotFound("No such card.", code=PaymentErrorCode.METHOD_NOT_FOUND)
+        gateway_customer = await tx.payment_methods.gateway_customer(customer_id, method.gateway)
+        await tx.payment_methods.remove(method_id, at=clock.now())
+        if previous_default is not None and previous_default != method_id:
+            await tx.payment_methods.set_default(customer_id, previous_default)
+        await tx.commit()
+    if gateway_customer is not None and method.gateway == gateway.name:
+        await gateway.detach(gateway_customer=gateway_customer, method_ref=method.method_ref)
+
+
 async def _retry_open_cases(uow: UnitOfWork, customer_id: str, now: datetime) -> None:
     for case in await uow.dunning.open_for_customer(customer_id):
         await uow.dunning.save(retry_now(case, now=now))

@@ -49,7 +49,14 @@ from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.demo import demo_coupons
-from domain.subscriptions.model import Customer, Due, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.model import (
+    Customer,
+    Due,
+    StoredCoupon,
+    Subscription,
+    UsageRecord,
+    counts_as_earlier_subscription,
+)
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
 from domain.unit_of_work import UnitOfWork
 
@@ -1178,7 +1185,9 @@ async def _redeem(
             code=SubscriptionErrorCode.COUPON_NOT_FOUND,
         )
     earlier = [
-        s for s in await uow.subscriptions.for_customer(customer.id) if s.id != subscription_id
+        s
+        for s in await uow.subscriptions.for_customer(customer.id)
+        if s.id != subscription_id and counts_as_earlier_subscription(s)
     ]
     check_redeemable(
         coupon.code,
@@ -1333,8 +1342,16 @@ async def _notices(
         and before.status is not after.status
         and not before.cancel_at_period_end  # that one was announced when it was scheduled
     )
-    if ended_now or (after.cancel_at_period_end and not before.cancel_at_period_end):
+    if ended_now:
         kind = EmailKind.SUBSCRIPTION_CANCELED
+    elif after.cancel_at_period_end and not before.cancel_at_period_end:
+        kind = EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED  # still active until the period ends
+    elif (
+        before.cancel_at_period_end
+        and not after.cancel_at_period_end
+        and after.status is not SubscriptionStatus.CANCELED
+    ):
+        kind = EmailKind.SUBSCRIPTION_CANCEL_UNDONE
     elif after.status is SubscriptionStatus.PAUSED and before.status is not after.status:
         kind = EmailKind.SUBSCRIPTION_PAUSED
     elif before.status is SubscriptionStatus.PAUSED and after.status is SubscriptionStatus.ACTIVE:

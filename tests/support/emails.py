@@ -112,6 +112,18 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "ends_at": AT,
             "resubscribe_url": f"{URL}/",
         },
+        EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED: {
+            "customer_name": "Ada",
+            "plan_name": "Team",
+            "ends_at": AT,
+            "undo_url": f"{URL}/account/subscriptions/sub-1",
+        },
+        EmailKind.SUBSCRIPTION_CANCEL_UNDONE: {
+            "customer_name": "Ada",
+            "plan_name": "Team",
+            "next_billing_at": AT,
+            "manage_url": f"{URL}/account",
+        },
         EmailKind.SUBSCRIPTION_PAUSED: {
             "customer_name": "Ada",
             "plan_name": "Team",

@@ -549,6 +549,8 @@ class CheckoutSessionTable(Table, tablename="checkout_session"):
     invoice_id = Varchar(length=36, null=True, default=None)
     payment_ref = Varchar(length=100, null=True, default=None)
     message = Varchar(length=300, default="")
+    # the order's first attempt created the account (the buyer was not signed in before)
+    account_created = Boolean(default=False)
     created_at = Timestamptz(default=None, null=True)
     updated_at = Timestamptz(default=None, null=True)
 
