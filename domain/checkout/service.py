@@ -18,10 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
-
-from babel import Locale
 
 from domain.accounts.model import SignedIn, SignInMethod
 from domain.accounts.ports import PasswordHasher
@@ -47,6 +44,8 @@ from domain.payments.service import add_payment_method, collect_invoice
 from domain.pricing.coupons import check_redeemable
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES, TaxTreatment, decide_tax
 from domain.shared.clock import Clock
+from domain.shared.countries import country_choices as country_choices  # for web/
+from domain.shared.countries import is_country
 from domain.shared.errors import (
     Conflict,
     DomainError,
@@ -76,20 +75,6 @@ class CheckoutErrorCode:
     INVALID_ORDER = "checkout.invalid_order"
     ACCOUNT_EXISTS = "checkout.account_exists"
     NOT_FOUND = "checkout.not_found"
-
-
-# -- reference data -------------------------------------------------------------------------------
-@cache
-def country_choices() -> tuple[tuple[str, str], ...]:
-    """ISO 3166-1 alpha-2 countries (Babel's territory names in English), by name."""
-    names = Locale("en").territories
-    pairs = [(code, name) for code, name in names.items() if re.fullmatch(r"[A-Z]{2}", code)]
-    return tuple(sorted((p for p in pairs if p[0] not in {"ZZ", "XK", "EU", "EZ", "UN", "QO"}),
-                        key=lambda p: p[1]))  # fmt: skip
-
-
-def is_country(code: str) -> bool:
-    return code.upper() in {c for c, _ in country_choices()}
 
 
 # -- the plan being bought ------------------------------------------------------------------------
