@@ -37,6 +37,11 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 MIN_CONTROL_CONTRAST = 3.0
 
 _RUN = """async ([include, tags]) => {
+  // measure the page at rest: htmx's swap and settle classes gone, fades and dims finished
+  const busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added";
+  for (let i = 0; i < 100 && document.querySelector(busy); i++)
+    await new Promise(done => setTimeout(done, 30));
+  await Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
   const result = await axe.run(include ? document.querySelector(include) : document, {
     runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
   });

@@ -18,6 +18,7 @@ from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import SystemClock
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_payment_browser import _cli
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
@@ -62,10 +63,12 @@ async def _confirm_quote(page: Page, shots: Path, name: str) -> str:
     await expect(quote.get_by_test_id("confirm")).to_be_visible()
     due = await quote.get_by_test_id("due-today").inner_text()
     await page.screenshot(path=str(shots / f"portal-{name}-quote.png"), full_page=True)
+    await check_a11y(page)
     await quote.get_by_test_id("confirm").click()
     receipt = page.get_by_test_id("receipt-paid")
     await expect(receipt).to_contain_text(f"Charged {due} to Visa •••• 4242", timeout=15_000)
     await page.screenshot(path=str(shots / f"portal-{name}-charged.png"), full_page=True)
+    await check_a11y(page)
     return due
 
 
@@ -95,11 +98,13 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await expect(card.get_by_test_id("quantity")).to_have_text("2")
         await expect(card.get_by_test_id("next-bill")).to_contain_text("$24.00")
         await page.screenshot(path=str(output_dir / "portal-overview.png"), full_page=True)
+        await check_a11y(page)
 
         # seats: 2 -> 4, the quote swapped in live by htmx
         await card.get_by_role("link", name="Team").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Team")
         await page.screenshot(path=str(output_dir / "portal-subscription.png"), full_page=True)
+        await check_a11y(page)
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("spinbutton", name="Seats").fill("4")
         await expect(page.get_by_test_id("quote-lines")).to_contain_text("unused")
@@ -122,11 +127,13 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
             "end of your billing period"
         )
         await page.screenshot(path=str(output_dir / "portal-downgrade-quote.png"), full_page=True)
+        await check_a11y(page)
         await page.get_by_test_id("confirm").click()
         await expect(page.get_by_test_id("scheduled-change")).to_contain_text("Switches to Starter")
         await page.screenshot(
             path=str(output_dir / "portal-downgrade-scheduled.png"), full_page=True
         )
+        await check_a11y(page)
         await page.get_by_test_id("cancel-scheduled").click()
         await expect(page.get_by_test_id("scheduled-change")).to_have_count(0)
 
@@ -135,6 +142,7 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.get_by_test_id("pause").click()
         await expect(page.get_by_test_id("resume-box")).to_be_visible()
         await page.screenshot(path=str(output_dir / "portal-paused.png"), full_page=True)
+        await check_a11y(page)
         await page.get_by_test_id("resume").click()
         await expect(page.get_by_test_id("pause-form")).to_be_visible()
 
@@ -144,13 +152,16 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await expect(page.get_by_test_id("offer-pause")).to_be_visible()
         await page.wait_for_timeout(400)  # let htmx's settle transition finish
         await page.screenshot(path=str(output_dir / "portal-cancel.png"), full_page=True)
+        await check_a11y(page)
         await page.get_by_test_id("confirm-cancel").click()
         await expect(page.get_by_test_id("canceling-box")).to_be_visible()
         await page.screenshot(path=str(output_dir / "portal-canceling.png"), full_page=True)
+        await check_a11y(page)
         await page.get_by_test_id("uncancel").click()
         await expect(page.get_by_test_id("canceling-box")).to_have_count(0)
         await page.goto(f"{server}/account")
         await page.screenshot(path=str(output_dir / "portal-overview-after.png"), full_page=True)
+        await check_a11y(page)
         assert errors == []
         await browser.close()
     with sqlite3.connect(db) as conn:
@@ -188,9 +199,11 @@ async def test_a_plan_change_completes_with_javascript_disabled(
         await expect(quote.get_by_test_id("quote-lines")).to_contain_text("unused")
         due = await quote.get_by_test_id("due-today").inner_text()
         await page.screenshot(path=str(output_dir / "portal-nojs-quote.png"), full_page=True)
+        await check_a11y(page)
         await quote.get_by_test_id("confirm").click()
         await expect(page.get_by_test_id("quantity")).to_have_text("3")
         await page.screenshot(path=str(output_dir / "portal-nojs-changed.png"), full_page=True)
+        await check_a11y(page)
         await browser.close()
     with sqlite3.connect(db) as conn:
         (quantity,) = conn.execute(
