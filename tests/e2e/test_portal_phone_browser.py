@@ -95,9 +95,11 @@ async def test_the_portal_fits_a_phone_and_a_desktop(
             assert problems == {}, f"on a {width}px {device}: {problems}"
             # every tab is reachable: the last one opens its page
             await page.goto(server + "/account")
-            await page.get_by_role("navigation", name="Account").get_by_role(
-                "link", name="Profile"
-            ).click()
+            await (
+                page.get_by_role("navigation", name="Account")
+                .get_by_role("link", name="Profile")
+                .click()
+            )
             await expect(page.get_by_role("heading", level=1)).to_have_text("Profile")
             await context.close()
         await browser.close()

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.web
 def _options(page: str) -> list[tuple[str, str]]:
     select = parse(page).select_one("select#f-country")
     assert select is not None
-    return [(str(o["value"]), o.get_text(strip=True)) for o in select.select("option") if o["value"]]
+    return [
+        (str(o["value"]), o.get_text(strip=True)) for o in select.select("option") if o["value"]
+    ]
 
 
 async def test_checkout_offers_iso_countries_only(

@@ -49,7 +49,9 @@ async def test_home_switches_to_annual_prices_in_place(
     assert [c["data-plan"] for c in cards] == ["starter-annual", "team-annual", "scale-monthly"]
     team = cards[1]
     assert text(by_testid(team, "plan-total")[0]) == "3 seats: $360.00 / year"
-    assert by_testid(doc, "compare-link")[0]["href"] == "/pricing?currency=USD&interval=year&seats=3"
+    assert (
+        by_testid(doc, "compare-link")[0]["href"] == "/pricing?currency=USD&interval=year&seats=3"
+    )
 
 
 async def test_the_comparison_matrix_reads_as_inclusion(
