@@ -6,13 +6,9 @@ checking an order form. Placing the order is ``placing.py``; reading an order th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-
-from babel import Locale
 
 from domain.accounts.model import SignedIn
 from domain.accounts.rules import email_problem, normalise_email, password_problem
@@ -28,6 +24,8 @@ from domain.checkout.summary import (
     tax_for,
 )
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
+from domain.shared.countries import country_choices as country_choices  # for web/
+from domain.shared.countries import is_country
 from domain.shared.errors import (
     NotFound,
     ValidationFailed,
@@ -53,20 +51,6 @@ class CheckoutErrorCode:
     ACCOUNT_EXISTS = "checkout.account_exists"
     NOT_FOUND = "checkout.not_found"
     TOTAL_CHANGED = "checkout.total_changed"
-
-
-# -- reference data -------------------------------------------------------------------------------
-@cache
-def country_choices() -> tuple[tuple[str, str], ...]:
-    """ISO 3166-1 alpha-2 countries (Babel's territory names in English), by name."""
-    names = Locale("en").territories
-    pairs = [(code, name) for code, name in names.items() if re.fullmatch(r"[A-Z]{2}", code)]
-    return tuple(sorted((p for p in pairs if p[0] not in {"ZZ", "XK", "EU", "EZ", "UN", "QO"}),
-                        key=lambda p: p[1]))  # fmt: skip
-
-
-def is_country(code: str) -> bool:
-    return code.upper() in {c for c, _ in country_choices()}
 
 
 # -- the plan being bought ------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from domain.notifications.model import EmailKind, dedupe_key
 from domain.pricing.coupons import check_redeemable
 from domain.pricing.tax_policy import TaxDecision, TaxTreatment, check_vat_id, decide_tax
 from domain.shared.clock import Clock
+from domain.shared.countries import is_country
 from domain.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.money import Currency
@@ -142,8 +143,8 @@ def check_customer(
         errors["email"] = "Enter an e-mail address like name@example.com."
     if not name.strip() or len(name) > 200:
         errors["name"] = "Enter a name of at most 200 characters."
-    if not re.fullmatch(r"[A-Za-z]{2}", country):
-        errors["country"] = "Choose a country (a two-letter ISO code)."
+    if not is_country(country):
+        errors["country"] = "Choose a country (a two-letter ISO 3166 code)."
     try:
         Currency.of(currency.upper())
     except (KeyError, ValueError):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -84,12 +85,14 @@ async def test_checkout_from_pricing_to_confirmation_with_a_promotion_code(
         total = page.get_by_test_id("summary-total")
         await expect(total).to_have_text("$600.00")
         await page.screenshot(path=str(output_dir / "checkout-form.png"), **SHOT)
+        await check_a11y(page)
 
         await page.get_by_test_id("promotion-code").fill("NOPE")
         await page.get_by_test_id("promotion-apply").click()
         await expect(page.get_by_test_id("promotion-error")).to_have_text(
             "The code NOPE is not valid."
         )
+        await check_a11y(page)
         await page.get_by_test_id("promotion-code").fill("WELCOME20")
         await page.get_by_test_id("promotion-apply").click()
         await expect(page.get_by_test_id("promotion-applied")).to_have_text("WELCOME20 applied.")
@@ -101,10 +104,12 @@ async def test_checkout_from_pricing_to_confirmation_with_a_promotion_code(
         await expect(total).to_have_text("$480.00")
         await _fill(page, email="ada@example.com", card=SUCCESS)
         await page.screenshot(path=str(output_dir / "checkout-filled.png"), **SHOT)
+        await check_a11y(page)
         await page.get_by_test_id("place-order").click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you")
         await expect(page.get_by_test_id("done-charged")).to_have_text("$480.00")
         await page.screenshot(path=str(output_dir / "checkout-complete.png"), **SHOT)
+        await check_a11y(page)
         assert errors == []
 
         welcome = await _wait_for(
@@ -119,11 +124,13 @@ async def test_checkout_from_pricing_to_confirmation_with_a_promotion_code(
         await page.goto(server + "/dev/outbox")
         await expect(page.locator("main")).to_contain_text("ada@example.com")
         await page.screenshot(path=str(output_dir / "checkout-outbox.png"), **SHOT)
+        await check_a11y(page)
 
         mobile, _ = await _new_page(browser, width=390)
         await mobile.goto(server + "/checkout/team-annual?currency=USD&quantity=5")
         await expect(mobile.get_by_test_id("summary-total")).to_have_text("$600.00")
         await mobile.screenshot(path=str(output_dir / "checkout-mobile.png"), **SHOT)
+        await check_a11y(mobile)
         await browser.close()
 
 
@@ -144,6 +151,7 @@ async def test_a_declined_card_shows_the_message_and_charges_nothing(
         await expect(page.locator("#f-city-error")).to_have_text("Enter your city.")
         await expect(page.locator("#f-email")).to_have_value("bob@")
         await page.screenshot(path=str(output_dir / "checkout-errors.png"), **SHOT)
+        await check_a11y(page)
         await _fill(page, email="bob@example.com", card=DECLINE)
         await page.get_by_test_id("place-order").click()
         await expect(page.get_by_test_id("payment-declined")).to_contain_text(
@@ -153,6 +161,7 @@ async def test_a_declined_card_shows_the_message_and_charges_nothing(
         await expect(page.get_by_test_id("order-on-file-billing")).to_contain_text("Cupertino")
         await expect(page.locator("#f-card_number")).to_have_value("")
         await page.screenshot(path=str(output_dir / "checkout-declined.png"), **SHOT)
+        await check_a11y(page)
         assert (
             _rows(db, "SELECT count(*) FROM sandbox_payment WHERE status = 'succeeded'")
             == charged_before
@@ -173,10 +182,12 @@ async def test_a_card_that_asks_for_confirmation_completes_the_extra_step(
         await page.get_by_test_id("place-order").click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm your payment")
         await page.screenshot(path=str(output_dir / "checkout-action.png"), **SHOT)
+        await check_a11y(page)
         await page.get_by_role("button", name="Confirm payment").click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you")
         await expect(page.get_by_test_id("done-charged")).to_have_text("$600.00")
         await page.screenshot(path=str(output_dir / "checkout-action-complete.png"), **SHOT)
+        await check_a11y(page)
         assert errors == []
         await browser.close()
 

@@ -142,7 +142,9 @@ async def test_a_subscriber_adds_add_ons_at_exactly_the_quoted_price(
         await expect(addons).to_contain_text("$5.00 per 100 GB every month")
         await addons.get_by_test_id("addon-add-priority-support").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Priority support")
-        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Remaining time on Priority support")
+        await expect(page.get_by_test_id("quote-lines")).to_contain_text(
+            "Remaining time on Priority support"
+        )
         await _confirm(page, db, email, output_dir, "priority")
         await expect(page.get_by_test_id("addons-summary")).to_contain_text("Priority support")
 

@@ -20,6 +20,7 @@ from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import SystemClock
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_payment_browser import _cli
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
@@ -74,12 +75,14 @@ async def _confirm_quote(page: Page, shots: Path, name: str) -> str:
     await page.screenshot(
         path=str(shots / f"portal-{name}-quote.png"), full_page=True, caret="initial"
     )
+    await check_a11y(page)
     await quote.get_by_test_id("confirm").click()
     receipt = page.get_by_test_id("receipt-paid")
     await expect(receipt).to_contain_text(f"Charged {due} to Visa •••• 4242", timeout=15_000)
     await page.screenshot(
         path=str(shots / f"portal-{name}-charged.png"), full_page=True, caret="initial"
     )
+    await check_a11y(page)
     return due
 
 
@@ -111,6 +114,7 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.screenshot(
             path=str(output_dir / "portal-overview.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
 
         # seats: 2 -> 4, the quote swapped in live by htmx
         await card.get_by_role("link", name="Team").click()
@@ -118,6 +122,7 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.screenshot(
             path=str(output_dir / "portal-subscription.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("spinbutton", name="Seats").fill("4")
         await expect(page.get_by_test_id("quote-lines")).to_contain_text("Unused time on")
@@ -149,11 +154,13 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.screenshot(
             path=str(output_dir / "portal-downgrade-quote.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await page.get_by_test_id("confirm").click()
         await expect(page.get_by_test_id("scheduled-change")).to_contain_text("Switches to Starter")
         await page.screenshot(
             path=str(output_dir / "portal-downgrade-scheduled.png"), full_page=True
         )
+        await check_a11y(page)
         await page.get_by_test_id("cancel-scheduled").click()
         await expect(page.get_by_test_id("scheduled-change")).to_have_count(0)
 
@@ -164,6 +171,7 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.screenshot(
             path=str(output_dir / "portal-paused.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await page.get_by_test_id("resume").click()
         await expect(page.get_by_test_id("pause-form")).to_be_visible()
 
@@ -175,17 +183,20 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.screenshot(
             path=str(output_dir / "portal-cancel.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await page.get_by_test_id("confirm-cancel").click()
         await expect(page.get_by_test_id("canceling-box")).to_be_visible()
         await page.screenshot(
             path=str(output_dir / "portal-canceling.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await page.get_by_test_id("uncancel").click()
         await expect(page.get_by_test_id("canceling-box")).to_have_count(0)
         await page.goto(f"{server}/account")
         await page.screenshot(
             path=str(output_dir / "portal-overview-after.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         assert errors == []
         await browser.close()
     with sqlite3.connect(db) as conn:
@@ -227,11 +238,13 @@ async def test_a_plan_change_completes_with_javascript_disabled(
         await page.screenshot(
             path=str(output_dir / "portal-nojs-quote.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await quote.get_by_test_id("confirm").click()
         await expect(page.get_by_test_id("quantity")).to_have_text("3")
         await page.screenshot(
             path=str(output_dir / "portal-nojs-changed.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await browser.close()
     with sqlite3.connect(db) as conn:
         (quantity,) = conn.execute(

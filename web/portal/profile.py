@@ -26,7 +26,7 @@ from domain.accounts.service import (
     request_email_change,
     set_email_preferences,
 )
-from domain.checkout.service import country_choices
+from domain.shared.countries import country_choices
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.subscriptions.service import get_customer, update_billing_details
