@@ -52,9 +52,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     no_pg = pytest.mark.skip(
         reason="needs PostgreSQL: run with DATABASE_URL=postgresql://... (make test-pg)"
     )
+    # every browser test serves the app from its own SQLite file, so a PostgreSQL run would repeat
+    # the SQLite run's browser tests exactly: they run once, in `make test`
+    e2e_once = pytest.mark.skip(reason="browser tests serve from SQLite: `make test` runs them")
     for item in items:
         if "postgres" in item.keywords and _backend() != "postgres":
             item.add_marker(no_pg)
+        if "e2e" in item.keywords and _backend() == "postgres":
+            item.add_marker(e2e_once)
+            continue
         programs = [arg for mark in item.iter_markers("needs") for arg in mark.args]
         if "e2e" in item.keywords:
             programs.append("chromium")  # launched as Debian's /usr/bin/chromium

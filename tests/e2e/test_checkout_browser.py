@@ -224,6 +224,7 @@ async def test_a_declined_card_then_a_good_one_pays_the_total_shown_with_the_cou
         await _fill(page, email="dora@example.com", card=DECLINE)
         await expect(total).to_have_text("$28.80")  # the country's summary came back
         await page.screenshot(path=str(output_dir / "checkout-journey-filled.png"), **SHOT)
+        await check_a11y(page)
         await button.click()
         declined = page.get_by_test_id("payment-declined")
         await expect(declined).to_contain_text("Your card was declined.")
@@ -236,6 +237,7 @@ async def test_a_declined_card_then_a_good_one_pays_the_total_shown_with_the_cou
         )
         await expect(terms).to_have_text("20% off for 3 months")
         await page.screenshot(path=str(output_dir / "checkout-journey-declined.png"), **SHOT)
+        await check_a11y(page)
         customer = _rows(db, "SELECT id FROM customer WHERE email = ?", "dora@example.com")
         assert len(customer) == 1
         saved = "SELECT count(*) FROM payment_method WHERE customer = ? AND removed_at IS NULL"
@@ -249,6 +251,7 @@ async def test_a_declined_card_then_a_good_one_pays_the_total_shown_with_the_cou
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you")
         await expect(page.get_by_test_id("done-charged")).to_have_text("$28.80")
         await page.screenshot(path=str(output_dir / "checkout-journey-paid.png"), **SHOT)
+        await check_a11y(page)
         charged = _rows(
             db,
             "SELECT p.amount_minor FROM sandbox_payment p JOIN sandbox_card c ON c.ref = p.method_ref"

@@ -24,6 +24,7 @@ from domain.shared.clock import SystemClock
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_payment_browser import _cli
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
@@ -90,12 +91,14 @@ async def _confirm(page: Page, db: str, email: str, shots: Path, name: str) -> s
     await page.screenshot(
         path=str(shots / f"portal-addon-{name}-quote.png"), full_page=True, caret="initial"
     )
+    await check_a11y(page)
     await quote.get_by_test_id("confirm").click()
     receipt = page.get_by_test_id("receipt-paid")
     await expect(receipt).to_contain_text(f"Charged {due} to Visa •••• 4242", timeout=15_000)
     await page.screenshot(
         path=str(shots / f"portal-addon-{name}-charged.png"), full_page=True, caret="initial"
     )
+    await check_a11y(page)
     amount, status = _last_invoice(db, email)
     assert (f"${amount / 100:,.2f}", status) == (due, "paid")
     return due
@@ -135,6 +138,7 @@ async def test_a_subscriber_adds_add_ons_at_exactly_the_quoted_price(
         await page.screenshot(
             path=str(output_dir / "portal-plan-hints.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
 
         # Priority support: the add link shows the quote, confirming charges exactly it
         addons = page.get_by_test_id("addons")
@@ -162,6 +166,7 @@ async def test_a_subscriber_adds_add_ons_at_exactly_the_quoted_price(
         await page.screenshot(
             path=str(output_dir / "portal-addon-summary.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         assert errors == []
         await browser.close()
 
@@ -195,6 +200,7 @@ async def test_a_flat_plan_has_no_seats_and_a_metered_plan_shows_its_usage(
         await page.screenshot(
             path=str(output_dir / "portal-plan-flat.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await page.get_by_role("radio", name=re.compile(r"^Team \$")).check()
         await expect(page.get_by_role("spinbutton", name="Seats")).to_be_visible()
         await page.get_by_role("radio", name=re.compile(r"^Starter \(current\)")).check()
@@ -208,6 +214,7 @@ async def test_a_flat_plan_has_no_seats_and_a_metered_plan_shows_its_usage(
         await page.screenshot(
             path=str(output_dir / "portal-plan-usage-none.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await service.record_usage(
             SubscriptionId(scale), "api_calls", 12_500, uow=_uow(db), clock=SystemClock(),
             config=BillingConfig(),
@@ -219,5 +226,6 @@ async def test_a_flat_plan_has_no_seats_and_a_metered_plan_shows_its_usage(
         await page.screenshot(
             path=str(output_dir / "portal-plan-usage.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         assert errors == []
         await browser.close()
