@@ -9,7 +9,7 @@ from domain.accounts.ports import AccountRepository
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.checkout.ports import CheckoutRepository
-from domain.documents.ports import InvoiceDocumentRepository
+from domain.documents.ports import CreditNoteDocumentRepository, InvoiceDocumentRepository
 from domain.jobs.ports import JobQueue
 from domain.notifications.ports import EmailRepository
 from domain.payments.ports import (
@@ -17,6 +17,7 @@ from domain.payments.ports import (
     PaymentAttemptRepository,
     PaymentMethodRepository,
     RefundRepository,
+    WebhookEventRepository,
 )
 from domain.subscriptions.ports import (
     CancellationFeedbackRepository,
@@ -55,6 +56,9 @@ class UnitOfWork(Protocol):
     def documents(self) -> InvoiceDocumentRepository: ...
 
     @property
+    def credit_note_documents(self) -> CreditNoteDocumentRepository: ...
+
+    @property
     def customers(self) -> CustomerRepository: ...
 
     @property
@@ -83,6 +87,9 @@ class UnitOfWork(Protocol):
 
     @property
     def refunds(self) -> RefundRepository: ...
+
+    @property
+    def webhook_events(self) -> WebhookEventRepository: ...
 
     @property
     def test_clocks(self) -> TestClockRepository: ...

@@ -13,7 +13,8 @@ import pytest
 from domain.shared.clock import FrozenClock
 from tests.support.database import TestDatabase
 
-pytest_plugins = ("tests.support.oidc",)  # the oidc_provider_factory fixture
+# the oidc_provider_factory fixture; the check that every invoice and credit note adds up
+pytest_plugins = ("tests.support.oidc", "tests.support.reconciliation")
 
 AWKWARD_INSTANT = datetime(2024, 1, 31, 23, 59, 30, tzinfo=UTC)  # a 31st, near midnight UTC
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,11 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 # The Debian package that brings each program a test may need (`make system-packages` installs them).
-PROGRAM_PACKAGES = {"chromium": "chromium", "pdftoppm": "poppler-utils", "pdftotext": "poppler-utils"}
+PROGRAM_PACKAGES = {
+    "chromium": "chromium",
+    "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
+}
 
 
 def _missing_program_reason(program: str) -> str | None:
@@ -47,9 +52,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     no_pg = pytest.mark.skip(
         reason="needs PostgreSQL: run with DATABASE_URL=postgresql://... (make test-pg)"
     )
+    # every browser test serves the app from its own SQLite file, so a PostgreSQL run would repeat
+    # the SQLite run's browser tests exactly: they run once, in `make test`
+    e2e_once = pytest.mark.skip(reason="browser tests serve from SQLite: `make test` runs them")
     for item in items:
         if "postgres" in item.keywords and _backend() != "postgres":
             item.add_marker(no_pg)
+        if "e2e" in item.keywords and _backend() == "postgres":
+            item.add_marker(e2e_once)
+            continue
         programs = [arg for mark in item.iter_markers("needs") for arg in mark.args]
         if "e2e" in item.keywords:
             programs.append("chromium")  # launched as Debian's /usr/bin/chromium

@@ -14,7 +14,7 @@ from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.checkout.model import CheckoutSession, CheckoutState
-from domain.documents.model import StoredInvoicePdf
+from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.notifications.model import (
     EmailKind,
@@ -24,7 +24,13 @@ from domain.notifications.model import (
     RenderedEmail,
 )
 from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
-from domain.payments.model import PaymentAttempt, PaymentMethod, Refund
+from domain.payments.model import (
+    PaymentAttempt,
+    PaymentMethod,
+    Refund,
+    WebhookOutcome,
+    WebhookRecord,
+)
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -201,6 +207,17 @@ class InMemoryInvoiceDocumentRepository:
     async def save(self, document: StoredInvoicePdf) -> None:
         self.rows[document.invoice_id] = document
         self.saves += 1
+
+
+@dataclass
+class InMemoryCreditNoteDocumentRepository:
+    rows: dict[str, StoredCreditNotePdf] = field(default_factory=dict)
+
+    async def get(self, credit_note_id: str) -> StoredCreditNotePdf | None:
+        return self.rows.get(credit_note_id)
+
+    async def save(self, document: StoredCreditNotePdf) -> None:
+        self.rows[document.credit_note_id] = document
 
 
 class InMemoryJobQueue:
@@ -507,6 +524,25 @@ class InMemoryRefundRepository:
         return [r for r in self.rows.values() if r.invoice_id == invoice_id]
 
 
+class InMemoryWebhookEventRepository:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], WebhookRecord] = {}
+
+    async def add(self, record: WebhookRecord) -> bool:
+        key = (record.gateway, record.event_id)
+        if key in self.rows:
+            return False
+        self.rows[key] = record
+        return True
+
+    async def get(self, gateway: str, event_id: str) -> WebhookRecord | None:
+        return self.rows.get((gateway, event_id))
+
+    async def held(self, *, limit: int = 100) -> list[WebhookRecord]:
+        held = [r for r in self.rows.values() if r.outcome is WebhookOutcome.HELD]
+        return sorted(held, key=lambda r: r.received_at, reverse=True)[:limit]
+
+
 class InMemoryAccountRepository:
     def __init__(self) -> None:
         self.rows: dict[str, Account] = {}
@@ -643,6 +679,7 @@ class InMemoryUnitOfWork:
         self.invoices = InMemoryInvoiceRepository()
         self.credit_notes = InMemoryCreditNoteRepository()
         self.documents = InMemoryInvoiceDocumentRepository()
+        self.credit_note_documents = InMemoryCreditNoteDocumentRepository()
         self.customers = InMemoryCustomerRepository()
         self.subscriptions = InMemorySubscriptionRepository()
         self.usage = InMemoryUsageRepository()
@@ -653,6 +690,7 @@ class InMemoryUnitOfWork:
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()
         self.refunds = InMemoryRefundRepository()
+        self.webhook_events = InMemoryWebhookEventRepository()
         self.test_clocks = InMemoryTestClockRepository()
         self.emails = InMemoryEmailRepository()
         self.accounts = InMemoryAccountRepository()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware.session.client_side import CookieBackendConfig
@@ -34,6 +35,7 @@ from domain.shared.clock import Clock, SystemClock
 from web.api.router import router as api_router
 from web.auth.oidc_client import OidcClient, OidcSettings
 from web.auth.router import router as auth_router
+from web.auth.session import resolve_viewer
 from web.deps import DEPENDENCIES
 from web.dev.router import router as dev_router
 from web.errors import EXCEPTION_HANDLERS
@@ -81,6 +83,13 @@ def oidc_providers_for(settings: Settings) -> dict[str, OidcProvider]:
     }
 
 
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    """Refuse hostile addresses and headers first (``guard_request``), then resolve who is signed
+    in for the storefront header (``resolve_viewer``)."""
+    await guard_request(request)
+    await resolve_viewer(request)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -94,7 +103,7 @@ def create_app(
 ) -> Litestar:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
-    gateway = gateway or make_gateway(settings.payments, engine)
+    gateway = gateway or make_gateway(settings.payments, engine, clock)
     registry = registry or registry_for(settings, gateway=gateway, mailer=mailer)
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
@@ -184,12 +193,14 @@ def create_app(
             session.middleware,
         ],
         csrf_config=csrf,
-        before_request=guard_request,
+        before_request=_before_request,
         request_max_body_size=MAX_BODY_BYTES,
         template_config=templates,
         plugins=[HTMXPlugin()],
-        openapi_config=OpenAPIConfig(
-            title=f"{settings.brand_name} API", version="1", path="/api/schema"
+        openapi_config=(
+            OpenAPIConfig(title=f"{settings.brand_name} API", version="1", path="/api/schema")
+            if settings.api_schema
+            else None
         ),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

@@ -95,11 +95,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from web.app import create_app
 
-    settings = _settings()
+    # links in e-mails and PDFs point at where this process serves, unless APP_PUBLIC_URL says
+    settings = _settings().served_at(args.host, args.port)
     configure_logging(settings.log_level)
     _run(_prepare(settings, migrate=args.migrate, demo=args.demo and settings.demo_data))
     app = create_app(settings)
-    print(f"serving {settings.brand_name} on http://{args.host}:{args.port}", file=sys.stderr)
+    print(
+        f"serving {settings.brand_name} on http://{args.host}:{args.port}"
+        f" (links in e-mails and PDFs: {settings.public_url})",
+        file=sys.stderr,
+    )
     uvicorn.run(
         app,
         host=args.host,
@@ -122,7 +127,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
         await check_connection(engine, settings.database.url)
         await start_pool(engine, max_size=settings.database.pool_size)
         clock = SystemClock()
-        registry = registry_for(settings, gateway=make_gateway(settings.payments, engine))
+        gateway = make_gateway(settings.payments, engine, clock)
+        registry = registry_for(settings, gateway=gateway)
         runner = JobRunner(
             store=PiccoloJobStore(engine),
             registry=registry,

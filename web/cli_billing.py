@@ -43,9 +43,9 @@ class Context:
         self.settings = settings
         self.engine = make_engine(settings.database.url)
         bind_tables(self.engine)
-        self.gateway: PaymentGateway = make_gateway(settings.payments, self.engine)
-        self.registry = registry_for(settings, gateway=self.gateway)
         self.clock: Clock = SystemClock()
+        self.gateway: PaymentGateway = make_gateway(settings.payments, self.engine, self.clock)
+        self.registry = registry_for(settings, gateway=self.gateway)
 
     def uow(self, clock: Clock | None = None) -> PiccoloUnitOfWork:
         return PiccoloUnitOfWork(self.engine, clock=clock or self.clock, registry=self.registry)

@@ -8,7 +8,7 @@ from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
 from domain.documents.invoice_document import DEMO_SELLER, Seller
-from domain.documents.ports import InvoicePdfRenderer
+from domain.documents.ports import PdfRenderer
 from domain.jobs import housekeeping
 from domain.jobs.registry import JobRegistry
 from domain.notifications import jobs as notification_jobs
@@ -26,7 +26,7 @@ def build_registry(
     *extra: JobRegistry,
     billing: BillingConfig | None = None,
     gateway: PaymentGateway | None = None,
-    renderer: InvoicePdfRenderer | None = None,
+    renderer: PdfRenderer | None = None,
     seller: Seller | None = None,
     mailer: Mailer | None = None,
     email_renderer: EmailRenderer | None = None,
@@ -54,6 +54,7 @@ def build_registry(
             ),
             config=billing,
             public_url=public_url,
+            seller=pdf_seller,
         ),
     )
     for module_registry in (*JOB_MODULE_REGISTRIES, *configured, *extra):

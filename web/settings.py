@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from domain.adapters.db.engine import DatabaseConfigError, DatabaseUrl
@@ -56,8 +56,16 @@ class SellerSettings:
 
 @dataclass(frozen=True, slots=True)
 class PaymentSettings:
+    """The gateway and its secrets. The sandbox's webhook secret and fingerprint key are per
+    installation: ``SANDBOX_WEBHOOK_SECRET`` or derived from ``APP_SECRET_KEY`` (as is the
+    fingerprint key); a ``PaymentSettings()`` built by hand gets random ones (None)."""
+
     gateway: str = "sandbox"  # sandbox | stripe
     sandbox_failure_rate: float = 0.0
+    sandbox_webhook_secret: str | None = None
+    sandbox_fingerprint_key: str | None = None
+    allow_sandbox_in_production: bool = False
+    webhook_tolerance_s: int = 300
     stripe_api_key: str | None = None
     stripe_api_base: str | None = None
     stripe_webhook_secret: str | None = None
@@ -98,11 +106,13 @@ class Settings:
     jobs: JobSettings = field(default_factory=JobSettings)
     brand_name: str = "Tessera"
     public_url: str = "http://127.0.0.1:8000"  # links in e-mails and PDFs
+    public_url_set: bool = False  # APP_PUBLIC_URL was given; else serve derives it (served_at)
     default_currency: str = "USD"
     default_locale: str = "en_US"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     demo_data: bool = True
+    api_schema: bool = True  # serve /api/schema (OpenAPI)
     billing: BillingConfig = field(default_factory=BillingConfig)
     payments: PaymentSettings = field(default_factory=PaymentSettings)
     seller: SellerSettings = field(default_factory=SellerSettings)
@@ -117,6 +127,14 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for an app serving on ``host:port``: without ``APP_PUBLIC_URL``, links
+        point at that address (a wildcard bind, ``0.0.0.0`` or ``::``, at this machine's
+        loopback address on that port)."""
+        if self.public_url_set:
+            return self
+        return replace(self, public_url=bound_url(host, port))
 
     @staticmethod
     def from_env(environ: Mapping[str, str] | None = None) -> Settings:
@@ -160,8 +178,18 @@ def _number(
     return value
 
 
+def bound_url(host: str, port: int) -> str:
+    """``http://host:port`` for a server bound there (IPv6 in brackets, wildcards as loopback)."""
+    host = host.strip().strip("[]") or "127.0.0.1"
+    if host == "0.0.0.0":  # noqa: S104  (the wildcard: its loopback address)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _public_url(env: Mapping[str, str]) -> str:
-    url = env.get("APP_PUBLIC_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+    url = (env.get("APP_PUBLIC_URL") or "http://127.0.0.1:8000").strip().rstrip("/")
     if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
         raise SettingsError(
             f"APP_PUBLIC_URL={url!r}: an http(s) URL such as https://billing.example.com"
@@ -207,21 +235,46 @@ def _billing(env: Mapping[str, str]) -> BillingConfig:
     return config
 
 
-def _payments(env: Mapping[str, str]) -> PaymentSettings:
+def _payments(env: Mapping[str, str], app_env: Environment, secret: str) -> PaymentSettings:
+    from domain.adapters.payments.webhook_signing import derive_secret
+
+    production = app_env is Environment.PRODUCTION
     gateway = env.get("PAYMENT_GATEWAY", "sandbox").strip().lower()
     if gateway not in ("sandbox", "stripe"):
         raise SettingsError(f"PAYMENT_GATEWAY={gateway!r}: expected sandbox or stripe")
+    allow_sandbox = _bool(env, "PAYMENT_ALLOW_SANDBOX", False)
+    if production and gateway == "sandbox" and not allow_sandbox:
+        raise SettingsError(
+            "APP_ENV=production refuses PAYMENT_GATEWAY=sandbox (the default: it takes no real "
+            "money and accepts any valid-looking card); set PAYMENT_GATEWAY=stripe, or "
+            "PAYMENT_ALLOW_SANDBOX=true for a demo installation"
+        )
     key = env.get("STRIPE_API_KEY") or None
     if gateway == "stripe" and not key:
         raise SettingsError("PAYMENT_GATEWAY=stripe needs STRIPE_API_KEY")
+    stripe_webhook_secret = env.get("STRIPE_WEBHOOK_SECRET") or None
+    if production and gateway == "stripe" and not stripe_webhook_secret:
+        raise SettingsError(
+            "PAYMENT_GATEWAY=stripe in production needs STRIPE_WEBHOOK_SECRET (the endpoint's "
+            "signing secret, whsec_...)"
+        )
+    sandbox_secret = env.get("SANDBOX_WEBHOOK_SECRET", "").strip() or None
+    if sandbox_secret is not None and len(sandbox_secret) < 32:
+        raise SettingsError("SANDBOX_WEBHOOK_SECRET must be at least 32 characters")
     return PaymentSettings(
         gateway=gateway,
         sandbox_failure_rate=_number(
             env, "SANDBOX_FAILURE_RATE", 0.0, minimum=0, integer=False, maximum=1
         ),
+        sandbox_webhook_secret=sandbox_secret or derive_secret(secret, "sandbox-webhook"),
+        sandbox_fingerprint_key=derive_secret(secret, "sandbox-card-fingerprint"),
+        allow_sandbox_in_production=allow_sandbox,
+        webhook_tolerance_s=int(
+            _number(env, "PAYMENT_WEBHOOK_TOLERANCE", 300, minimum=1, integer=True, maximum=86_400)
+        ),
         stripe_api_key=key,
         stripe_api_base=env.get("STRIPE_API_BASE") or None,
-        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+        stripe_webhook_secret=stripe_webhook_secret,
     )
 
 
@@ -360,13 +413,15 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         brand_name=env.get("APP_BRAND_NAME", "Tessera").strip() or "Tessera",
         public_url=_public_url(env),
+        public_url_set=bool((env.get("APP_PUBLIC_URL") or "").strip()),
         default_currency=Currency.of(currency).code,
         default_locale=locale,
         default_timezone=tz,
         log_level=log_level,
         demo_data=_bool(env, "APP_DEMO_DATA", app_env is not Environment.PRODUCTION),
+        api_schema=_bool(env, "APP_API_SCHEMA", app_env is not Environment.PRODUCTION),
         billing=_billing(env),
-        payments=_payments(env),
+        payments=_payments(env, app_env, secret),
         seller=SellerSettings(
             name=env.get("SELLER_NAME") or None,
             address_lines=tuple(

@@ -19,6 +19,7 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from domain.adapters.formatting import date_local_filter, install_filters, money_filter
+from web.auth.session import viewer
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -49,9 +50,17 @@ def get_flashes(context: Mapping[str, Any]) -> list[dict[str, str]]:
     return messages
 
 
+@pass_context
+def signed_in_viewer(context: Mapping[str, Any]) -> Any:
+    """The signed-in subscriber of this page view (``web.auth.session.resolve_viewer`` resolves
+    it before the handler), or None."""
+    return viewer(context.get("request"))
+
+
 def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None:
     install_filters(env)
     env.globals["get_flashes"] = get_flashes
+    env.globals["signed_in_viewer"] = signed_in_viewer
     env.globals.update(globals_)
 
 

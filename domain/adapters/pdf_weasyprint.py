@@ -1,4 +1,5 @@
-"""The invoice PDF renderer on WeasyPrint: ``templates/pdf/invoice.html`` + ``static/pdf/invoice.css``.
+"""The PDF renderer on WeasyPrint: ``templates/pdf/invoice.html`` and
+``templates/pdf/credit_note.html``, both styled by ``static/pdf/invoice.css``.
 
 The template gets the ``InvoiceDocument`` as ``doc`` and formats with the same ``|money`` and
 ``|date_local`` filters as the web pages (in the seller's locale and time zone). WeasyPrint is
@@ -19,12 +20,14 @@ from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
 from domain.adapters.formatting import install_filters
+from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATE_DIR = ROOT / "templates"
 STYLESHEET = ROOT / "static" / "pdf" / "invoice.css"
 TEMPLATE = "pdf/invoice.html"
+CREDIT_NOTE_TEMPLATE = "pdf/credit_note.html"
 
 
 @pass_context
@@ -50,7 +53,7 @@ def pdf_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
 
 
 class WeasyPrintInvoiceRenderer:
-    """Renders ``InvoiceDocument`` views to PDF bytes (A4)."""
+    """Renders ``InvoiceDocument`` and ``CreditNoteDocument`` views to PDF bytes (A4)."""
 
     def __init__(self, *, template_dir: Path = TEMPLATE_DIR, stylesheet: Path = STYLESHEET) -> None:
         self._env = pdf_environment(template_dir)
@@ -68,11 +71,21 @@ class WeasyPrintInvoiceRenderer:
             doc=view, locale=view.seller.locale, timezone=view.seller.timezone
         )
 
+    def render_credit_note_html(self, view: CreditNoteDocument) -> str:
+        return self._env.get_template(CREDIT_NOTE_TEMPLATE).render(
+            doc=view, locale=view.seller.locale, timezone=view.seller.timezone
+        )
+
     def render_sync(self, view: InvoiceDocument) -> bytes:
+        return self._write_pdf(self.render_html(view))
+
+    def render_credit_note_sync(self, view: CreditNoteDocument) -> bytes:
+        return self._write_pdf(self.render_credit_note_html(view))
+
+    def _write_pdf(self, html: str) -> bytes:
         from weasyprint import CSS, HTML
         from weasyprint.text.fonts import FontConfiguration
 
-        html = self.render_html(view)
         with self._lock:
             if self._css is None:
                 self._fonts = FontConfiguration()
@@ -85,3 +98,6 @@ class WeasyPrintInvoiceRenderer:
 
     async def render(self, view: InvoiceDocument) -> bytes:
         return await anyio.to_thread.run_sync(self.render_sync, view)
+
+    async def render_credit_note(self, view: CreditNoteDocument) -> bytes:
+        return await anyio.to_thread.run_sync(self.render_credit_note_sync, view)

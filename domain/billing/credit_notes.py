@@ -9,6 +9,10 @@ from domain.billing.invoices import load_for_update
 from domain.billing.issued import CreditNoteErrorCode, CreditNoteReason, IssuedCreditNote
 from domain.billing.model import CreditNote, InvoiceStatus
 from domain.billing.numbering import check_series, format_number
+from domain.billing.reconcile import credit_note_problems
+from domain.documents.model import RENDER_CREDIT_NOTE_PDF_JOB
+from domain.notifications.later import notify_later
+from domain.notifications.model import EmailKind, dedupe_key
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import new_id
 from domain.shared.money import Money
@@ -71,6 +75,13 @@ async def issue_credit_note_in(
     """
     check_series(series)
     _check_amounts(computed)
+    # the note's tax treatment may differ from its invoice's (the customer moved since), so
+    # either form of total (tax added or included) is accepted
+    problems = credit_note_problems(computed)
+    if problems:
+        raise ValidationFailed(
+            {"total": "; ".join(problems)}, code=CreditNoteErrorCode.INCONSISTENT
+        )
     issued = await load_for_update(uow, invoice_id)
     if issued.status is InvoiceStatus.DRAFT:
         raise ValidationFailed(
@@ -113,6 +124,18 @@ async def issue_credit_note_in(
         note=replace(computed, number=format_number(series, number), invoice=issued.number or ""),
     )
     await uow.credit_notes.add(note)
+    # its PDF, and the e-mail that carries it (refund or account credit), once it is committed
+    uow.jobs.enqueue(
+        RENDER_CREDIT_NOTE_PDF_JOB, unique_key=f"pdf:credit_note:{note.id}", credit_note_id=note.id
+    )
+    if customer_id is not None:
+        notify_later(
+            uow,
+            EmailKind.CREDIT_NOTE,
+            customer_id=customer_id,
+            key=dedupe_key(EmailKind.CREDIT_NOTE, note.id),
+            credit_note_id=note.id,
+        )
     return note
 
 

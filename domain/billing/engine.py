@@ -40,6 +40,7 @@ from domain.billing.model import (
     InvoiceLine,
     InvoiceStatus,
     LineKind,
+    TaxBasis,
 )
 from domain.catalog.model import Aggregation, Charge, ChargeModel, Plan, PlanPrice
 from domain.pricing.charges import fmt_amount, fmt_units, price_charge
@@ -113,6 +114,18 @@ class BillingSettings:
     rounding: Rounding = Rounding.HALF_UP
     tax_rounding: TaxRounding = TaxRounding.PER_INVOICE
     tax_rate: TaxRate | None = None
+    reverse_charge: bool = False  # no tax: the buyer accounts for it (EU B2B across borders)
+    tax_note: str | None = None  # printed on the invoices ("Reverse charge: ...", "Tax exempt")
+
+    @property
+    def tax_basis(self) -> TaxBasis:
+        rate = self.tax_rate
+        return TaxBasis(
+            percentage=rate.percentage if rate is not None else None,
+            inclusive=rate.inclusive if rate is not None else False,
+            reverse_charge=self.reverse_charge,
+            note=self.tax_note,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +192,14 @@ class SubscriptionEngine:
             return end
         return self.period.end
 
+    def usage_so_far(self, at: datetime) -> list[InvoiceLine]:
+        """The usage lines the current period's invoice would carry for the events recorded up
+        to and including ``at``: one per metered charge, priced exactly as that invoice prices
+        them (none without a metered charge or a period)."""
+        if self.plan is None or self.period is None:
+            return []
+        return self._usage_lines(self.plan, self.period, through=at)
+
     # -- helpers ------------------------------------------------------------------------------
     def _price(self, plan: Plan) -> PlanPrice:
         price = plan.price_in(self.currency)
@@ -222,6 +243,10 @@ class SubscriptionEngine:
         if start.year != end.year:
             return f"{start:%b} {start.day}, {start.year} - {end:%b} {end.day}, {end.year}"
         return f"{start:%b} {start.day} - {end:%b} {end.day}"
+
+    def _day(self, at: datetime) -> str:
+        local = at.astimezone(self.settings.tz)
+        return f"{local:%b} {local.day}, {local.year}"
 
     def _amount(self, minor: Fraction | int) -> str:
         return fmt_amount(Fraction(minor), self.currency)
@@ -269,8 +294,15 @@ class SubscriptionEngine:
         *,
         credit: bool,
         stub: bool = False,
+        verb: str | None = None,
     ) -> list[InvoiceLine]:
-        """One line per licensed charge for ``share`` of it over ``period`` (negative if credit)."""
+        """One line per licensed charge for ``share`` of it over ``period`` (negative if credit).
+
+        A line that comes to zero (a free component, no time left) is kept, as the simulator's
+        rule 4 has one line per charge; what a person is shown leaves it out (``shown_lines``). The description
+        is in words, as Stripe writes it ("Unused time on 5 x Team after Apr 16, 2024"; a stub
+        names its dates like a renewal), the explanation is the arithmetic ("15/30 x 5 x 12.00")
+        and the detail the same in days ("15 of 30 days x 5 x 12.00")."""
         price = self._price(plan)
         lines = []
         sign = -1 if credit else 1
@@ -279,27 +311,30 @@ class SubscriptionEngine:
                 continue
             units = self._units(charge, quantity)
             quote = price_charge(charge, units, self.currency)
-            exact = sign * share.fraction * quote.amount
+            amount = round_minor(sign * share.fraction * quote.amount, self.settings.rounding)
             if charge.model is ChargeModel.FLAT:
-                explanation = f"{share} x {self._amount(quote.amount)}"
+                priced = self._amount(quote.amount)
             elif charge.model is ChargeModel.PER_UNIT:
-                explanation = f"{share} x {fmt_units(units)} x {self._amount(quote.unit_amount)}"
+                priced = f"{fmt_units(units)} x {self._amount(quote.unit_amount)}"
             else:
-                explanation = f"{share} x ({quote.explanation})"
+                priced = f"({quote.explanation})"
+            label = self._label(plan, charge, price)
             if stub:
-                text = f"{self._label(plan, charge, price)} ({self._dates(period)})"
+                text = f"{label} ({self._dates(period)})"
             else:
-                verb = "Unused time on" if credit else "Remaining time on"
-                text = f"{verb} {self._label(plan, charge, price)} ({self._dates(period)})"
+                counted = f"{fmt_units(units)} x {label}" if units != 1 else label
+                said = verb or ("Unused time on" if credit else "Remaining time on")
+                text = f"{said} {counted} after {self._day(period.start)}"
             lines.append(
                 InvoiceLine(
                     kind=LineKind.PRORATION,
                     description=text,
                     quantity=quote.units,
                     unit_amount=quote.unit_amount,
-                    amount=round_minor(exact, self.settings.rounding),
+                    amount=amount,
                     period=period,
-                    explanation=explanation,
+                    explanation=f"{share} x {priced}",
+                    detail=f"{share.in_words()} x {priced}",
                 )
             )
         return lines
@@ -381,13 +416,19 @@ class SubscriptionEngine:
         ]
 
     def _addon_prorated(
-        self, period: Period, share: Share, *, credit: bool, stub: bool = False
+        self,
+        period: Period,
+        share: Share,
+        *,
+        credit: bool,
+        stub: bool = False,
+        verb: str | None = None,
     ) -> list[InvoiceLine]:
         return [
             line
             for item in self.addons.values()
             for line in self._prorated_lines(
-                item.plan, item.quantity, period, share, credit=credit, stub=stub
+                item.plan, item.quantity, period, share, credit=credit, stub=stub, verb=verb
             )
         ]
 
@@ -446,6 +487,7 @@ class SubscriptionEngine:
             credit_applied=totals.credit_applied,
             amount_due=totals.amount_due,
             status=InvoiceStatus.PAID,  # with no payment failures, every invoice is paid at issue
+            tax_basis=self.settings.tax_basis,
         )
         self.invoices.append(invoice)
         return invoice
@@ -539,12 +581,33 @@ class SubscriptionEngine:
         """The stub ``[start, anchor)`` priced as its share of the full period ending at the anchor."""
         if self.settings.proration is ProrationUnit.NONE:
             return []
-        full = Period(boundary(anchor, plan.interval, -1, self.settings.tz), anchor)
-        share = remaining_share(full, start, self.settings.proration, self.settings.tz)
+        share = remaining_share(
+            self._stub_base(plan, anchor), start, self.settings.proration, self.settings.tz
+        )
         stub = Period(start, anchor)
         return self._prorated_lines(
             plan, quantity, stub, share, credit=False, stub=True
         ) + self._addon_prorated(stub, share, credit=False, stub=True)
+
+    def _stub_base(self, plan: Plan, anchor: datetime) -> Period:
+        """The whole period a stub ending at ``anchor`` is prorated over: one interval back."""
+        return Period(boundary(anchor, plan.interval, -1, self.settings.tz), anchor)
+
+    def _share_left(self, at: datetime, unit: ProrationUnit | None = None) -> Share:
+        """The unused share of the current period from ``at``, measured against the period that
+        billed it: inside an anchored stub that is the whole period the stub was prorated over
+        (``[anchor - 1 interval, anchor)``), so a credit never exceeds what the stub charged."""
+        assert self.plan is not None and self.period is not None
+        base = self.period
+        if (
+            self.anchor is not None
+            and self.period.end == self.anchor
+            and self.status is not SubscriptionStatus.TRIALING
+        ):
+            full = self._stub_base(self.plan, self.anchor)
+            if full.start <= self.period.start:
+                base = full
+        return remaining_share(base, at, unit or self.settings.proration, self.settings.tz)
 
     def change(
         self,
@@ -583,11 +646,7 @@ class SubscriptionEngine:
             and self.settings.proration is not ProrationUnit.NONE
         )
         remaining = Period(at, self.period.end) if at < self.period.end else None
-        share = (
-            remaining_share(self.period, at, self.settings.proration, self.settings.tz)
-            if prorate and remaining
-            else None
-        )
+        share = self._share_left(at) if prorate and remaining else None
         if new_plan.interval != old_plan.interval:
             lines: list[InvoiceLine] = []
             if share is not None and remaining is not None:
@@ -661,7 +720,7 @@ class SubscriptionEngine:
         if not prorate:
             return
         remaining = Period(at, self.period.end)
-        share = remaining_share(self.period, at, self.settings.proration, self.settings.tz)
+        share = self._share_left(at)
         lines: list[InvoiceLine] = []
         if old is not None:
             lines += self._prorated_lines(old.plan, old.quantity, remaining, share, credit=True)
@@ -721,7 +780,7 @@ class SubscriptionEngine:
             )
         lines: list[InvoiceLine] = []
         if at < self.period.end and self.settings.proration is not ProrationUnit.NONE:
-            share = remaining_share(self.period, at, self.settings.proration, self.settings.tz)
+            share = self._share_left(at)
             unused = Period(at, self.period.end)
             lines += self._prorated_lines(self.plan, self.quantity, unused, share, credit=True)
             lines += self._addon_prorated(unused, share, credit=True)
@@ -825,22 +884,25 @@ class SubscriptionEngine:
         )
         if paid is None or not billed:
             return  # the period's charges were never billed (a trial, a free stub)
-        share = remaining_share(
-            self.period,
+        share = self._share_left(
             at,
             self.settings.proration
             if self.settings.proration is not ProrationUnit.NONE
             else ProrationUnit.DAY,
-            self.settings.tz,
         )
         unused = Period(at, self.period.end)
-        lines = self._prorated_lines(self.plan, self.quantity, unused, share, credit=False)
-        lines += self._addon_prorated(unused, share, credit=False)
+        # the note's lines are positive amounts of the unused time
+        unused_time = "Unused time on"
+        lines = self._prorated_lines(
+            self.plan, self.quantity, unused, share, credit=False, verb=unused_time
+        )
+        lines += self._addon_prorated(unused, share, credit=False, verb=unused_time)
         note_lines = tuple(
             CreditNoteLine(
-                description=line.description.replace("Remaining time on", "Unused time on"),
+                description=line.description,
                 amount=line.amount,
                 explanation=line.explanation,
+                detail=line.detail,
             )
             for line in lines
         )

@@ -95,14 +95,3 @@ async def list_credit_notes(customer_id: str, *, uow: UnitOfWork) -> list[Issued
     """The customer's credit notes, newest first (there are few: one per refund or correction)."""
     async with uow:
         return await uow.credit_notes.list_for_customer(customer_id)
-
-
-async def credit_note_detail(
-    credit_note_id: str, customer_id: str, *, uow: UnitOfWork
-) -> IssuedCreditNote:
-    """One credit note of the customer; another customer's is ``NotFound``."""
-    async with uow:
-        note = await uow.credit_notes.get(credit_note_id)
-    if note is None or note.customer_id != customer_id:
-        raise NotFound("We could not find that credit note.", code="billing.credit_note_not_found")
-    return note

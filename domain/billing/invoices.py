@@ -13,7 +13,7 @@ from domain.billing.issued import (
     IssuedInvoice,
     IssueErrorCode,
 )
-from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus
+from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, TaxBasis
 from domain.billing.numbering import check_series, format_number
 from domain.pricing.totals import TaxRate, TaxRounding, compute_totals
 from domain.shared.clock import Clock
@@ -106,6 +106,10 @@ async def create_draft_invoice(
             credit_applied=totals.credit_applied,
             amount_due=totals.amount_due,
             status=InvoiceStatus.DRAFT,
+            tax_basis=TaxBasis(
+                percentage=tax_rate.percentage if tax_rate else None,
+                inclusive=tax_rate.inclusive if tax_rate else False,
+            ),
         ),
     )
     async with uow:

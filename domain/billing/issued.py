@@ -30,6 +30,7 @@ class IssueErrorCode(StrEnum):
     NEGATIVE_TOTAL = "billing.invoice_negative_total"
     BAD_AMOUNT = "billing.bad_amount"
     NAIVE_INSTANT = "billing.naive_instant"
+    INCONSISTENT = "billing.invoice_inconsistent_amounts"
 
 
 @dataclass(frozen=True, slots=True)

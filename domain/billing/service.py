@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice
+from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
 from domain.billing.model import Invoice, InvoiceStatus
 from domain.billing.numbering import check_series, format_number
+from domain.billing.reconcile import invoice_problems
+from domain.shared.errors import ValidationFailed
 from domain.shared.ids import new_id
 from domain.unit_of_work import UnitOfWork
 
@@ -59,6 +61,9 @@ async def issue_invoice_in(
 ) -> IssuedInvoice:
     """``issue_invoice`` inside a transaction the caller already holds (and commits)."""
     check_series(series)
+    problems = invoice_problems(computed)
+    if problems:
+        raise ValidationFailed({"total": "; ".join(problems)}, code=IssueErrorCode.INCONSISTENT)
     if reason is BillingReason.SUBSCRIPTION_CYCLE and subscription_id is not None:
         existing = await uow.invoices.get_cycle_invoice(subscription_id, computed.period.start)
         if existing is not None:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from domain.catalog.errors import CatalogErrorCode
+from domain.catalog.feature_matrix import FeatureRow, feature_rows
 from domain.catalog.model import Charge, ChargeModel, Plan, PlanPrice
 from domain.catalog.views import ChargeView, PlanCard, PriceView
 from domain.pricing.charges import price_charge
@@ -346,12 +347,6 @@ class PlanColumn:
 
 
 @dataclass(frozen=True, slots=True)
-class FeatureRow:
-    feature: str
-    included: tuple[bool, ...]  # one per column
-
-
-@dataclass(frozen=True, slots=True)
 class EstimateChoice:
     code: str
     name: str
@@ -542,9 +537,6 @@ def _column(
 
 
 def _feature_rows(plans: Sequence[PlanCard]) -> tuple[FeatureRow, ...]:
-    """Every feature of the shown plans, in the order the plans list them, with a mark for each
-    plan that includes it."""
-    order: list[str] = []
-    for plan in plans:
-        order.extend(f for f in plan.features if f not in order)
-    return tuple(FeatureRow(f, tuple(f in p.features for p in plans)) for f in order)
+    """Every feature of the shown plans, a row each, one wording per plan where they differ
+    ("Projects": 1, Unlimited, Unlimited; see ``domain/catalog/feature_matrix.py``)."""
+    return feature_rows([p.features for p in plans])

@@ -37,3 +37,4 @@ class CheckoutSession:
     invoice_id: str | None = None
     payment_ref: str | None = None  # the payment waiting for the customer's action
     message: str = ""  # the gateway's customer-safe message after a decline
+    account_created: bool = False  # the account was made by this checkout's order

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.billing.issued import CustomerSnapshot, IssuedInvoice
-from domain.billing.model import InvoiceStatus
+from domain.billing.model import InvoiceStatus, TaxBasis
 from domain.pricing.charges import fmt_units
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
 from domain.shared.errors import ValidationFailed
@@ -71,10 +72,11 @@ class DocumentLine:
 
 @dataclass(frozen=True, slots=True)
 class TaxSummary:
-    """The invoice's tax: one rate per invoice. An issued invoice stores its tax amount, not its
-    rate, so ``rate`` is the simplest percentage (at most three decimals) that reproduces the
-    stored tax from the taxable amount; ``None`` when none does (per-line rounding on tiny
-    amounts) and the summary shows the amount alone."""
+    """The invoice's tax: one rate per invoice, as stored on the invoice when it was issued
+    (``TaxBasis``). Invoices issued before the basis was kept store only the tax amount; for
+    them ``rate`` is the simplest percentage (at most three decimals) that reproduces it, and
+    ``None`` when none does. ``applies`` is False when no tax applies at all (no rate, no
+    reverse charge): documents then print no tax line rather than "Tax 0%"."""
 
     name: str
     rate: Decimal | None
@@ -82,6 +84,8 @@ class TaxSummary:
     taxable: Money
     tax: Money
     reverse_charge: bool
+    applies: bool = True
+    note: str | None = None  # as decided at issue: "Reverse charge: ...", "Tax exempt"
 
     @property
     def label(self) -> str:
@@ -171,7 +175,7 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
         lines=tuple(
             DocumentLine(
                 description=line.description,
-                explanation=line.explanation,
+                explanation=line.shown_detail,
                 quantity=fmt_units(line.quantity),
                 unit_price=UnitPrice(_unit_minor(line.unit_amount), currency),
                 unit_price_exact=_terminates(line.unit_amount),
@@ -179,7 +183,7 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
                 period_start=line.period.start.astimezone(zone).date(),
                 period_end=line.period.end.astimezone(zone).date(),
             )
-            for line in inv.lines
+            for line in inv.shown_lines
         ),
         subtotal=money(inv.subtotal),
         discount=money(inv.discount),
@@ -193,7 +197,7 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
     return replace(document, version=fingerprint(document))
 
 
-def fingerprint(document: InvoiceDocument) -> str:
+def fingerprint(document: Any) -> str:
     """A hash of everything the document shows (its ``version`` excluded)."""
     data = asdict(document)
     data.pop("version")
@@ -229,28 +233,62 @@ def _percent(rate: Decimal) -> str:
 
 def _tax_summary(issued: IssuedInvoice, seller: Seller, currency: Currency) -> TaxSummary:
     inv = issued.invoice
-    taxable = inv.subtotal - inv.discount
-    inclusive = inv.tax != 0 and inv.total == taxable
-    reverse_charge = (
-        inv.tax == 0
-        and bool(issued.customer.tax_id)
-        and issued.customer.country in EU_VAT_COUNTRIES
-        and seller.country in EU_VAT_COUNTRIES
-        and issued.customer.country != seller.country
+    return tax_summary(
+        subtotal=inv.subtotal,
+        discount=inv.discount,
+        tax=inv.tax,
+        total=inv.total,
+        basis=inv.tax_basis,
+        buyer=issued.customer,
+        seller=seller,
+        currency=currency,
     )
+
+
+def tax_summary(
+    *,
+    subtotal: int,
+    discount: int,
+    tax: int,
+    total: int,
+    basis: TaxBasis | None,
+    buyer: CustomerSnapshot,
+    seller: Seller,
+    currency: Currency,
+) -> TaxSummary:
+    """The tax line of a document with these amounts (an invoice, or a credit note with its
+    invoice's ``basis``): as stored, or worked out for documents issued before it was kept."""
+    taxable = subtotal - discount
+    if basis is not None:  # as applied at issue
+        inclusive = basis.inclusive and basis.percentage is not None
+        rate, reverse_charge = basis.percentage, basis.reverse_charge
+        applies = basis.applies or tax != 0
+    else:  # issued before the basis was kept: work it out from the amounts
+        inclusive = tax != 0 and total == taxable
+        reverse_charge = (
+            tax == 0
+            and bool(buyer.tax_id)
+            and buyer.country in EU_VAT_COUNTRIES
+            and seller.country in EU_VAT_COUNTRIES
+            and buyer.country != seller.country
+        )
+        rate = _reconstruct_rate(taxable, tax, inclusive=inclusive)
+        applies = tax != 0 or reverse_charge
     return TaxSummary(
         name=seller.tax_name,
-        rate=_reconstruct_rate(taxable, inv.tax, inclusive=inclusive),
+        rate=rate if applies and not reverse_charge else None,
         inclusive=inclusive,
-        taxable=Money(taxable - inv.tax if inclusive else taxable, currency),
-        tax=Money(inv.tax, currency),
+        taxable=Money(taxable - tax if inclusive else taxable, currency),
+        tax=Money(tax, currency),
         reverse_charge=reverse_charge,
+        applies=applies,
+        note=basis.note if basis is not None else None,
     )
 
 
 def _reconstruct_rate(taxable: int, tax: int, *, inclusive: bool) -> Decimal | None:
     if tax == 0:
-        return Decimal(0)
+        return None
     base = taxable - tax if inclusive else taxable  # the amount before tax
     if base == 0:
         return None

@@ -1,4 +1,4 @@
-"""A rendered invoice PDF at rest: which version of the invoice it shows, when and how big."""
+"""Rendered invoice and credit note PDFs at rest: which version they show, when, how big."""
 
 from __future__ import annotations
 
@@ -20,3 +20,19 @@ class StoredInvoicePdf:
 
 # the job that renders an invoice's PDF (kwargs: invoice_id); other contexts enqueue it by name
 RENDER_PDF_JOB = "documents.render_invoice_pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCreditNotePdf:
+    credit_note_id: str
+    version: str  # the CreditNoteDocument fingerprint it was rendered from
+    rendered_at: datetime
+    content: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+# the job that renders a credit note's PDF (kwargs: credit_note_id)
+RENDER_CREDIT_NOTE_PDF_JOB = "documents.render_credit_note_pdf"

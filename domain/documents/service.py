@@ -1,4 +1,5 @@
-"""Document use cases: render an invoice's PDF when what it shows changed, and fetch it."""
+"""Document use cases: render an invoice's or a credit note's PDF when what it shows changed,
+and fetch it."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.documents.credit_note_document import CreditNoteDocument, build_credit_note_document
 from domain.documents.invoice_document import (
     DocumentErrorCode,
     InvoiceDocument,
     Seller,
     build_invoice_document,
 )
-from domain.documents.model import StoredInvoicePdf
-from domain.documents.ports import InvoicePdfRenderer
+from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
+from domain.documents.ports import CreditNotePdfRenderer, InvoicePdfRenderer
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, TransientError
 from domain.unit_of_work import UnitOfWork
@@ -121,3 +123,72 @@ def _result(
         size=stored.size,
         rendered=rendered,
     )
+
+
+CREDIT_NOTE_NOT_FOUND = "documents.credit_note_not_found"
+
+
+async def _load_credit_note(
+    uow: UnitOfWork, credit_note_id: str, seller: Seller
+) -> tuple[CreditNoteDocument, StoredCreditNotePdf | None]:
+    note = await uow.credit_notes.get(credit_note_id)
+    invoice = await uow.invoices.get(note.invoice_id) if note is not None else None
+    if note is None or invoice is None:
+        raise NotFound("We could not find that credit note.", code=CREDIT_NOTE_NOT_FOUND)
+    view = build_credit_note_document(note, invoice, seller)
+    return view, await uow.credit_note_documents.get(credit_note_id)
+
+
+async def render_credit_note_pdf(
+    credit_note_id: str,
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    renderer: CreditNotePdfRenderer,
+    seller: Seller,
+    clock: Clock,
+) -> bool:
+    """Render and store the credit note's PDF unless the stored one shows the same (a credit
+    note never changes; only a new letterhead makes a new version). Renders outside any
+    transaction, like invoices. Returns whether it rendered; ``NotFound`` for an unknown note."""
+    async with uow_factory() as uow:
+        view, stored = await _load_credit_note(uow, credit_note_id, seller)
+    if stored is not None and stored.version == view.version:
+        return False
+    content = await renderer.render_credit_note(view)
+    async with uow_factory() as uow:
+        await uow.credit_note_documents.save(
+            StoredCreditNotePdf(credit_note_id, view.version, clock.now(), content)
+        )
+        await uow.commit()
+    return True
+
+
+async def get_credit_note_pdf(
+    credit_note_id: str, *, uow: UnitOfWork, customer_id: str | None = None
+) -> tuple[str, bytes]:
+    """The credit note's number and stored PDF. ``NotFound`` when it is not rendered yet, and
+    when ``customer_id`` is given and is not the note's customer (as for an unknown note)."""
+    async with uow:
+        note = await uow.credit_notes.get(credit_note_id)
+        if note is None or (customer_id is not None and note.customer_id != customer_id):
+            raise NotFound("We could not find that credit note.", code=CREDIT_NOTE_NOT_FOUND)
+        stored = await uow.credit_note_documents.get(credit_note_id)
+    if stored is None:
+        raise NotFound(
+            "The credit note's PDF is not ready yet; try again in a minute.",
+            code=DocumentErrorCode.NOT_RENDERED,
+        )
+    return note.number, stored.content
+
+
+async def credit_note_view(
+    credit_note_id: str, *, customer_id: str, seller: Seller, uow: UnitOfWork
+) -> tuple[CreditNoteDocument, bool]:
+    """The customer's credit note as printed (the same view as its PDF) and whether its PDF is
+    ready. Another customer's note is ``NotFound``, like an unknown one."""
+    async with uow:
+        note = await uow.credit_notes.get(credit_note_id)
+        if note is None or note.customer_id != customer_id:
+            raise NotFound("We could not find that credit note.", code=CREDIT_NOTE_NOT_FOUND)
+        view, stored = await _load_credit_note(uow, credit_note_id, seller)
+    return view, stored is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain.documents.invoice_document import DEMO_SELLER, Seller
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.notifications.later import NOTIFY_JOB
@@ -27,6 +28,7 @@ def build_jobs(
     resolver_factory: Callable[[JobContext], AttachmentResolver] | None = None,
     config: BillingConfig | None = None,
     public_url: str = "http://127.0.0.1:8000",
+    seller: Seller = DEMO_SELLER,
 ) -> JobRegistry:
     """The jobs, closed over the app's adapters. ``renderer`` is for jobs that queue notices
     themselves (the trial-ending, renewal and card-expiry scans); delivery never re-renders."""
@@ -57,6 +59,7 @@ def build_jobs(
         key: str,
         invoice_id: str | None = None,
         subscription_id: str | None = None,
+        credit_note_id: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         """Build a notice from what it is about and queue it in the outbox (once per key)."""
@@ -66,12 +69,14 @@ def build_jobs(
             key=key,
             invoice_id=invoice_id,
             subscription_id=subscription_id,
+            credit_note_id=credit_note_id,
             extra=extra or {},
             uow=ctx.uow(),
             clock=ctx.clock,
             renderer=_renderer(),
             public_url=public_url.rstrip("/"),
             config=config or BillingConfig(),
+            seller=seller,
         )
 
     @registry.job("notifications.scan_notices", max_attempts=3, timeout_s=600)

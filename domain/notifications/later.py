@@ -17,6 +17,7 @@ def notify_later(
     key: str,
     invoice_id: str | None = None,
     subscription_id: str | None = None,
+    credit_note_id: str | None = None,
     **extra: JsonValue,
 ) -> None:
     """Enqueue a notice in the caller's transaction (``key`` dedupes it)."""
@@ -28,5 +29,6 @@ def notify_later(
         key=key,
         invoice_id=invoice_id,
         subscription_id=subscription_id,
+        credit_note_id=credit_note_id,
         extra=dict(extra),
     )

@@ -19,13 +19,16 @@ class EmailKind(StrEnum):
     TRIAL_ENDING = "trial_ending"  # 3 days before the trial ends
     UPCOMING_RENEWAL = "upcoming_renewal"  # 7 days before an annual renewal
     CARD_EXPIRING = "card_expiring"  # 30 days before the card expires
-    SUBSCRIPTION_CANCELED = "subscription_canceled"
+    SUBSCRIPTION_CANCELED = "subscription_canceled"  # ended now
+    SUBSCRIPTION_CANCEL_SCHEDULED = "subscription_cancel_scheduled"  # ends at the period end
+    SUBSCRIPTION_CANCEL_UNDONE = "subscription_cancel_undone"  # a scheduled end was undone
     SUBSCRIPTION_PAUSED = "subscription_paused"
     SUBSCRIPTION_RESUMED = "subscription_resumed"
     PLAN_CHANGED = "plan_changed"
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a notice name, not a secret)
     MAGIC_LINK = "magic_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link (new address) or notice (old one)
+    CREDIT_NOTE = "credit_note"  # a refund or account credit was issued (its PDF attached)
 
 
 # What each kind's templates read (besides the globals every e-mail has: brand_name and the
@@ -35,7 +38,7 @@ class EmailKind(StrEnum):
 CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     EmailKind.WELCOME: frozenset({"customer_name", "plan_name", "account_url"}),
     EmailKind.RECEIPT: frozenset(
-        {"customer_name", "invoice_number", "amount_paid", "paid_at", "invoice_url"}
+        {"customer_name", "invoice_number", "amount_paid", "paid_at", "invoice_url", "document"}
     ),
     EmailKind.PAYMENT_FAILED: frozenset(
         {"customer_name", "invoice_number", "amount_due", "next_retry_at", "update_card_url"}
@@ -58,6 +61,12 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     EmailKind.SUBSCRIPTION_CANCELED: frozenset(
         {"customer_name", "plan_name", "ends_at", "resubscribe_url"}
     ),
+    EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED: frozenset(
+        {"customer_name", "plan_name", "ends_at", "undo_url"}
+    ),
+    EmailKind.SUBSCRIPTION_CANCEL_UNDONE: frozenset(
+        {"customer_name", "plan_name", "next_billing_at", "manage_url"}
+    ),
     EmailKind.SUBSCRIPTION_PAUSED: frozenset(
         {"customer_name", "plan_name", "resumes_at", "manage_url"}
     ),
@@ -72,6 +81,10 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     # confirm_url "" for the notice sent to the old address
     EmailKind.EMAIL_CHANGE: frozenset(
         {"customer_name", "new_email", "confirm_url", "expires_in_minutes"}
+    ),
+    # document: the CreditNoteDocument (lines, totals, refunded and credited parts)
+    EmailKind.CREDIT_NOTE: frozenset(
+        {"customer_name", "credit_note_number", "invoice_number", "document", "credit_note_url"}
     ),
 }
 

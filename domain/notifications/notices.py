@@ -17,6 +17,8 @@ from typing import Any
 
 from domain.accounts.rules import wants_notice
 from domain.billing.engine import SubscriptionStatus
+from domain.documents.credit_note_document import build_credit_note_document
+from domain.documents.invoice_document import DEMO_SELLER, Seller, build_invoice_document
 from domain.notifications.later import notify_later
 from domain.notifications.model import AttachmentRef, EmailKind, dedupe_key
 from domain.notifications.ports import EmailRenderer
@@ -47,6 +49,8 @@ async def notify(
     renderer: EmailRenderer,
     public_url: str,
     config: BillingConfig,
+    credit_note_id: str | None = None,
+    seller: Seller = DEMO_SELLER,
 ) -> None:
     async with uow:
         customer = await uow.customers.get(CustomerId(customer_id))
@@ -77,7 +81,22 @@ async def notify(
             context["next_retry_at"] = case.next_attempt_at if case else None
             context["ends_at"] = case.next_attempt_at if case else None
             if kind is EmailKind.RECEIPT:
+                # the lines and totals, as the attached PDF shows them
+                context["document"] = build_invoice_document(issued, seller)
                 attachments.append(AttachmentRef("invoice_pdf", invoice_id, f"{issued.number}.pdf"))
+        if credit_note_id is not None:
+            note = await uow.credit_notes.get(credit_note_id)
+            credited = await uow.invoices.get(note.invoice_id) if note is not None else None
+            if note is None or credited is None:
+                return
+            document = build_credit_note_document(note, credited, seller)
+            context |= {
+                "credit_note_number": note.number,
+                "invoice_number": document.invoice_number,
+                "document": document,
+                "credit_note_url": f"{account}/credit-notes/{credit_note_id}",
+            }
+            attachments.append(AttachmentRef("credit_note_pdf", credit_note_id, document.filename))
         if subscription_id is not None:
             sub = await uow.subscriptions.get(SubscriptionId(subscription_id))
             if sub is None:
@@ -86,6 +105,8 @@ async def notify(
             context |= {
                 "plan_name": plan.name if plan else "",
                 "manage_url": account,
+                # the subscription's page: "Keep my subscription" undoes a scheduled end there
+                "undo_url": f"{account}/subscriptions/{sub.id}",
                 "resubscribe_url": f"{public_url}/pricing",
                 "next_billing_at": sub.period_end,
                 "resumes_at": sub.resume_at,
@@ -94,6 +115,8 @@ async def notify(
             }
             if kind is EmailKind.SUBSCRIPTION_CANCELED:
                 context["ends_at"] = sub.canceled_at or sub.period_end
+            if kind is EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED:
+                context["ends_at"] = sub.period_end
             if kind in (EmailKind.TRIAL_ENDING, EmailKind.UPCOMING_RENEWAL):
                 upcoming = await upcoming_invoices_in(
                     uow, sub.id, now=clock.now(), config=config, months=13

@@ -89,6 +89,38 @@ class WebhookEvent:
     raw_type: str
 
 
+class WebhookOutcome(StrEnum):
+    """What receiving a webhook did (kept per provider event id, so an event applies once)."""
+
+    APPLIED = "applied"  # the payment's outcome was recorded (or was already on record)
+    REPLAYED = "replayed"  # this event id was handled before: nothing changed
+    IGNORED = "ignored"  # not about a payment of ours
+    HELD = "held"  # the gateway's read-back disagrees with the event or the invoice: for staff
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayPayment:
+    """A payment as the gateway reports it when asked (read back before trusting a webhook)."""
+
+    payment_ref: str
+    status: ChargeStatus
+    amount_minor: int
+    currency: str  # ISO 4217, upper case
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRecord:
+    """A provider event we acted on, or held for staff (``detail`` says why)."""
+
+    gateway: str
+    event_id: str
+    event_type: str
+    payment_ref: str | None
+    outcome: WebhookOutcome
+    received_at: datetime
+    detail: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentMethod:
     """A customer's saved card: the gateway's reference and what may be shown, nothing more."""

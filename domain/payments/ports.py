@@ -11,11 +11,13 @@ from domain.payments.dunning import DunningCase, DunningPolicy
 from domain.payments.model import (
     CardDetails,
     ChargeResult,
+    GatewayPayment,
     PaymentAttempt,
     PaymentMethod,
     Refund,
     RefundResult,
     WebhookEvent,
+    WebhookRecord,
 )
 from domain.shared.money import Money
 
@@ -58,12 +60,19 @@ class PaymentGateway(Protocol):
         """The payment's state after the customer completed (or abandoned) a required action."""
         ...
 
+    async def retrieve(self, *, payment_ref: str) -> GatewayPayment:
+        """The payment as the gateway knows it now (status, amount, currency), changing nothing.
+        ``NotFound`` when the gateway has no such payment."""
+        ...
+
     async def refund(
         self, *, payment_ref: str, amount: Money, idempotency_key: str
     ) -> RefundResult: ...
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
-        """Verify the signature (``ValidationFailed`` if it does not match) and read the event."""
+        """Verify the signature and its age: ``ValidationFailed`` when it is missing, does not
+        match or is older than the gateway's tolerance; a signed body that is not an event
+        raises ``DomainError`` (``payments.webhook_payload_invalid``)."""
         ...
 
 
@@ -125,3 +134,15 @@ class RefundRepository(Protocol):
     async def save(self, refund: Refund) -> None: ...
 
     async def for_invoice(self, invoice_id: str) -> list[Refund]: ...
+
+
+class WebhookEventRepository(Protocol):
+    async def add(self, record: WebhookRecord) -> bool:
+        """False (nothing stored) when this gateway's event id is on record already."""
+        ...
+
+    async def get(self, gateway: str, event_id: str) -> WebhookRecord | None: ...
+
+    async def held(self, *, limit: int = 100) -> list[WebhookRecord]:
+        """Events held for staff, the newest first."""
+        ...

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.billing.engine import ENDED, SubscriptionStatus, Timing
+from domain.billing.engine import ENDED, INCOMPLETE_WINDOW, SubscriptionStatus, Timing
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import BillingReason, IssuedInvoice
 from domain.billing.model import InvoiceStatus
@@ -43,8 +43,6 @@ from domain.payments.model import (
     ChargeStatus,
     PaymentAttempt,
     PaymentMethod,
-    WebhookEvent,
-    WebhookKind,
 )
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
@@ -223,6 +221,31 @@ async def remove_payment_method(
         await gateway.detach(gateway_customer=gateway_customer, method_ref=method.method_ref)
 
 
+async def forget_declined_method(
+    customer_id: CustomerId,
+    method_id: str,
+    *,
+    previous_default: str | None,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+) -> None:
+    """A card saved to pay one invoice was declined (checkout): it is not kept. It is removed
+    even though it is the default, the card that was the default before it (if any) is the
+    default again, and the gateway detaches it from the customer."""
+    async with uow() as tx:
+        method = await tx.payment_methods.get(method_id)
+        if method is None or method.customer_id != customer_id:
+            raise NotFound("No such card.", code=PaymentErrorCode.METHOD_NOT_FOUND)
+        gateway_customer = await tx.payment_methods.gateway_customer(customer_id, method.gateway)
+        await tx.payment_methods.remove(method_id, at=clock.now())
+        if previous_default is not None and previous_default != method_id:
+            await tx.payment_methods.set_default(customer_id, previous_default)
+        await tx.commit()
+    if gateway_customer is not None and method.gateway == gateway.name:
+        await gateway.detach(gateway_customer=gateway_customer, method_ref=method.method_ref)
+
+
 async def _retry_open_cases(uow: UnitOfWork, customer_id: str, now: datetime) -> None:
     for case in await uow.dunning.open_for_customer(customer_id):
         await uow.dunning.save(retry_now(case, now=now))
@@ -308,11 +331,17 @@ async def confirm_payment(
     as_customer: CustomerId | None = None,
 ) -> CollectionResult:
     """The customer came back from the bank's check (3-D Secure): read the payment's outcome and
-    settle the invoice when it succeeded."""
+    settle the invoice when it succeeded. Through the secret link (no ``as_customer``) this works
+    for ``ACTION_WINDOW`` from the attempt, then is ``InvalidTransition``."""
     async with uow() as reader:
         attempt = await reader.payment_attempts.by_payment_ref(payment_ref)
     if attempt is None or (as_customer is not None and attempt.customer_id != as_customer):
         raise NotFound("No such payment.", code="payments.not_found")
+    if as_customer is None and clock.now() >= _link_expires_at(attempt):
+        raise InvalidTransition(
+            "This confirmation link has expired. Sign in to your account to pay the invoice.",
+            code="payments.action_link_expired",
+        )
     result = await gateway.confirm(payment_ref=payment_ref)
     async with uow() as writer:
         outcome = await _record(writer, attempt, result, clock.now(), config)
@@ -503,7 +532,12 @@ async def _skip_retry(
         await writer.commit()
 
 
-# -- customer action and webhooks -------------------------------------------------------------
+# -- customer action ---------------------------------------------------------------------------
+# How long the link to a payment's bank check works, from the charge attempt the bank questioned:
+# as long as a new subscription waits for its first payment. After it the link shows nothing but that it expired.
+ACTION_WINDOW = INCOMPLETE_WINDOW
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentView:
     """What the customer-action page shows (no card data)."""
@@ -514,15 +548,23 @@ class PaymentView:
     status: AttemptStatus
     invoice_status: InvoiceStatus
     message: str
+    link_expires_at: datetime
+    link_expired: bool
 
 
-async def show_payment(payment_ref: str, *, uow: UnitOfWork) -> PaymentView:
+def _link_expires_at(attempt: PaymentAttempt) -> datetime:
+    # from the attempt's start, which nothing moves (recording an outcome again moves finished_at)
+    return attempt.created_at + ACTION_WINDOW
+
+
+async def show_payment(payment_ref: str, *, uow: UnitOfWork, clock: Clock) -> PaymentView:
     async with uow:
         attempt = await uow.payment_attempts.by_payment_ref(payment_ref)
         if attempt is None:
             raise NotFound("No such payment.", code="payments.not_found")
         issued = await uow.invoices.get(attempt.invoice_id)
     assert issued is not None
+    expires_at = _link_expires_at(attempt)
     return PaymentView(
         payment_ref=payment_ref,
         invoice_number=issued.number or "",
@@ -530,33 +572,9 @@ async def show_payment(payment_ref: str, *, uow: UnitOfWork) -> PaymentView:
         status=attempt.status,
         invoice_status=issued.status,
         message=attempt.message,
+        link_expires_at=expires_at,
+        link_expired=clock.now() >= expires_at,
     )
-
-
-async def reconcile_webhook(
-    event: WebhookEvent, *, uow: UowFactory, clock: Clock, config: BillingConfig
-) -> bool:
-    """Apply a gateway's payment event (a customer finished a bank check, a payment settled
-    late). Safe to receive twice or out of order: a paid invoice stays paid, an attempt already
-    recorded with the same outcome changes nothing. Returns whether it concerned a payment."""
-    if event.kind is WebhookKind.OTHER or event.payment_ref is None:
-        return False
-    async with uow() as reader:
-        attempt = await reader.payment_attempts.by_payment_ref(event.payment_ref)
-    if attempt is None:
-        return False
-    if event.kind is WebhookKind.PAYMENT_SUCCEEDED:
-        result = ChargeResult(ChargeStatus.SUCCEEDED, event.payment_ref)
-    elif attempt.status in (AttemptStatus.DECLINED, AttemptStatus.ERROR):
-        return True  # the failure is on record already
-    else:
-        result = ChargeResult(
-            ChargeStatus.DECLINED, event.payment_ref, "payment_failed", "Your payment failed."
-        )
-    async with uow() as writer:
-        await _record(writer, attempt, result, clock.now(), config)
-        await writer.commit()
-    return True
 
 
 async def set_dunning_policy(policy: DunningPolicy, *, uow: UnitOfWork) -> DunningPolicy:

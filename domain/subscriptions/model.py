@@ -148,6 +148,13 @@ class Subscription:
         return self.period_end
 
 
+def counts_as_earlier_subscription(sub: Subscription) -> bool:
+    """Whether ``sub`` makes its customer a returning subscriber (for first-subscription-only
+    promotions): a subscription whose first payment never went through (still ``incomplete``,
+    or expired unpaid) does not, so a buyer's own declined attempt never costs them the code."""
+    return sub.status not in (SubscriptionStatus.INCOMPLETE, SubscriptionStatus.INCOMPLETE_EXPIRED)
+
+
 @dataclass(frozen=True, slots=True)
 class Due:
     """A subscription the renewal run must look at, and since when (``next_action_at``)."""

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from fractions import Fraction
 
 from domain.billing.engine import (
     ENDED,
@@ -23,13 +22,14 @@ from domain.billing.issued import BillingReason
 from domain.billing.model import CreditNote, Invoice, InvoiceLine, LineKind
 from domain.billing.quotes import ChangeQuote
 from domain.catalog.model import ChargeModel, Plan
+from domain.catalog.pricing_page import licensed_total
 from domain.payments.dunning import DunningStatus
 from domain.payments.model import AttemptStatus
-from domain.pricing.charges import price_charge
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
 from domain.shared.money import Currency
+from domain.subscriptions.addons import AddonOffer, AddonQuote, attached_addons_in
 from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.model import CancellationFeedback, CancellationReason, Subscription
 from domain.subscriptions.service import (
@@ -61,17 +61,15 @@ def is_pausable(plan: Plan) -> bool:
 
 
 def recurring_minor(plan: Plan, quantity: int, currency: str) -> int | None:
-    """What one period of ``plan`` costs before usage, discounts and tax (None: not sold in it)."""
+    """What one period of ``plan`` costs before usage, discounts and tax (None: not sold in it),
+    each charge rounded once as on the invoice."""
     price = plan.price_in(Currency.of(currency))
-    if price is None:
-        return None
-    total = Fraction(0)
-    for charge in price.charges:
-        if charge.is_usage:
-            continue
-        units = Fraction(1) if charge.model is ChargeModel.FLAT else Fraction(quantity)
-        total += price_charge(charge, units, Currency.of(currency)).amount
-    return round(total)
+    return None if price is None else licensed_total(price, quantity).minor
+
+
+def is_metered(plan: Plan, currency: str) -> bool:
+    price = plan.price_in(Currency.of(currency))
+    return price is not None and any(c.is_usage for c in price.charges)
 
 
 def has_seats(plan: Plan, currency: str) -> bool:
@@ -123,6 +121,7 @@ class SubscriptionView:
     pausable: bool
     coupon_code: str | None
     actions: tuple[ActionNeeded, ...]
+    addons: tuple[AddonOffer, ...] = ()  # attached, priced as bought
 
     @property
     def is_live(self) -> bool:
@@ -269,6 +268,7 @@ async def _view(
         pausable=is_pausable(plan),
         coupon_code=sub.coupon.coupon.code if sub.coupon else None,
         actions=tuple(await _actions(uow, sub)),
+        addons=await attached_addons_in(uow, sub),
     )
 
 
@@ -325,23 +325,31 @@ class PlanChoice:
     price_minor: int  # one period at the chosen quantity, before usage and tax
     seats: bool
     current: bool
+    metered: bool = False  # usage is billed on top, in arrears
 
 
 async def change_choices(
-    subscription_id: SubscriptionId, *, uow: UnitOfWork, as_customer: CustomerId | None
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    as_customer: CustomerId | None,
+    quantity: int | None = None,
 ) -> list[PlanChoice]:
-    """The public base plans sold in the subscription's currency (its own plan included)."""
+    """The public base plans sold in the subscription's currency (its own plan included), each
+    priced at ``quantity`` seats (default: the subscription's)."""
     async with uow:
         sub = await _subscription(uow, subscription_id, as_customer)
-        return await _choices_in(uow, sub)
+        return await _choices_in(uow, sub, quantity)
 
 
-async def _choices_in(uow: UnitOfWork, sub: Subscription) -> list[PlanChoice]:
+async def _choices_in(
+    uow: UnitOfWork, sub: Subscription, quantity: int | None = None
+) -> list[PlanChoice]:
     current = await uow.plans.get(sub.plan_id)
     assert current is not None
     choices = []
     for plan in [p for p in await uow.plans.list_public() if p.code != current.code] + [current]:
-        price = recurring_minor(plan, sub.quantity, sub.currency)
+        price = recurring_minor(plan, quantity or sub.quantity, sub.currency)
         if price is None:
             continue
         choices.append(
@@ -352,6 +360,7 @@ async def _choices_in(uow: UnitOfWork, sub: Subscription) -> list[PlanChoice]:
                 price,
                 has_seats(plan, sub.currency),
                 plan.code == current.code,
+                is_metered(plan, sub.currency),
             )
         )
     order = {p.code: p.sort_order for p in await uow.plans.list_public()}
@@ -360,33 +369,20 @@ async def _choices_in(uow: UnitOfWork, sub: Subscription) -> list[PlanChoice]:
 
 @dataclass(frozen=True, slots=True)
 class ExplainedLine:
-    text: str  # "Credit for 12 unused days of Team"
-    detail: str  # the engine's arithmetic, "12/31 x 3 x $12.00"
+    text: str  # the engine's words: "Unused time on 3 x Team seats after Nov 13, 2026"
+    detail: str  # its arithmetic in days: "18 of 30 days x 3 x 12.00"
     amount: int
 
 
 def explain_line(line: InvoiceLine) -> ExplainedLine:
-    """An invoice line in words: proration lines say how many days of which plan they bill or
-    credit; other lines keep the engine's description."""
-    label = line.description.split(" (")[0]
-    if line.kind is LineKind.PRORATION:
-        for prefix in ("Unused time on ", "Remaining time on "):
-            label = label.removeprefix(prefix)
-        days = max(1, round(line.period.duration / timedelta(days=1)))
-        unit = "day" if days == 1 else "days"
-        text = (
-            f"Credit for {days} unused {unit} of {label}"
-            if line.amount < 0
-            else f"{days} {unit} of {label}"
-        )
-    else:
-        text = line.description
-    return ExplainedLine(text, line.explanation, line.amount)
+    """An invoice line as a quote shows it: the engine's description, which is already in words,
+    and the arithmetic in days (not seconds) as a quiet second line."""
+    return ExplainedLine(line.description, line.shown_detail, line.amount)
 
 
 @dataclass(frozen=True, slots=True)
 class ExplainedQuote:
-    quote: ChangeQuote
+    quote: ChangeQuote | AddonQuote
     lines: tuple[ExplainedLine, ...]
     due_now_minor: int  # charged at confirmation (0 when the change waits for the renewal)
     effective_at: datetime
@@ -394,7 +390,7 @@ class ExplainedQuote:
     next_invoice: Invoice | None  # the first invoice after the change (for a scheduled one: it)
 
 
-def explain_quote(quote: ChangeQuote, *, period_end: datetime) -> ExplainedQuote:
+def explain_quote(quote: ChangeQuote | AddonQuote, *, period_end: datetime) -> ExplainedQuote:
     immediate = quote.timing is Timing.IMMEDIATE
     invoice = quote.invoice
     lines = [*(invoice.lines if invoice else ()), *quote.pending_lines]
@@ -721,7 +717,9 @@ async def cancellation_offers(
         cheaper = tuple(
             c
             for c in choices
-            if not c.current and c.interval == current.interval and c.price_minor < current.price_minor
+            if not c.current
+            and c.interval == current.interval
+            and c.price_minor < current.price_minor
         )
         return Offers(pause=pausable, coupon=coupon, cheaper=cheaper)
     if reason == CancellationReason.NOT_USING:

@@ -42,15 +42,22 @@ from domain.documents.model import RENDER_PDF_JOB
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.pricing.coupons import check_redeemable
-from domain.pricing.tax_policy import check_vat_id, decide_tax
-from domain.pricing.totals import TaxRate
+from domain.pricing.tax_policy import TaxDecision, TaxTreatment, check_vat_id, decide_tax
 from domain.shared.clock import Clock
+from domain.shared.countries import is_country
 from domain.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.demo import demo_coupons
-from domain.subscriptions.model import Customer, Due, StoredCoupon, Subscription, UsageRecord
+from domain.subscriptions.model import (
+    Customer,
+    Due,
+    StoredCoupon,
+    Subscription,
+    UsageRecord,
+    counts_as_earlier_subscription,
+)
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
 from domain.unit_of_work import UnitOfWork
 
@@ -140,8 +147,8 @@ def check_customer(
         errors["email"] = "Enter an e-mail address like name@example.com."
     if not name.strip() or len(name) > 200:
         errors["name"] = "Enter a name of at most 200 characters."
-    if not re.fullmatch(r"[A-Za-z]{2}", country):
-        errors["country"] = "Choose a country (a two-letter ISO code)."
+    if not is_country(country):
+        errors["country"] = "Choose a country (a two-letter ISO 3166 code)."
     try:
         Currency.of(currency.upper())
     except (KeyError, ValueError):
@@ -337,7 +344,7 @@ async def subscribe_in(
     coupon = await _redeem(uow, coupon_code, customer, plan, now) if coupon_code else None
     sub_id = SubscriptionId(new_id())
     settings = billing_settings_for(
-        customer, config, tax_rate=await _tax_rate(uow, customer, config)
+        customer, config, tax=await _tax_decision(uow, customer, config)
     )
     engine = SubscriptionEngine(settings=settings, plans={plan.code: plan})
     engine.balance = customer.balance_minor
@@ -1109,7 +1116,7 @@ async def get_subscription(
 
 # -- helpers --------------------------------------------------------------------------------------
 def billing_settings_for(
-    customer: Customer, config: BillingConfig, *, tax_rate: TaxRate | None
+    customer: Customer, config: BillingConfig, *, tax: TaxDecision | None
 ) -> BillingSettings:
     return BillingSettings(
         currency=Currency.of(customer.currency),
@@ -1117,12 +1124,14 @@ def billing_settings_for(
         proration=config.proration,
         rounding=config.rounding,
         tax_rounding=config.tax_rounding,
-        tax_rate=tax_rate,
+        tax_rate=tax.rate if tax else None,
+        reverse_charge=tax is not None and tax.treatment is TaxTreatment.REVERSE_CHARGE,
+        tax_note=tax.note if tax else None,
     )
 
 
-async def _tax_rate(uow: UnitOfWork, customer: Customer, config: BillingConfig) -> TaxRate | None:
-    decision = decide_tax(
+async def _tax_decision(uow: UnitOfWork, customer: Customer, config: BillingConfig) -> TaxDecision:
+    return decide_tax(
         seller_country=config.seller_country,
         country=customer.country,
         region=customer.region,
@@ -1130,7 +1139,6 @@ async def _tax_rate(uow: UnitOfWork, customer: Customer, config: BillingConfig) 
         tax_exempt=customer.tax_exempt,
         tax_id=customer.tax_id,
     )
-    return decision.rate
 
 
 async def _customer(uow: UnitOfWork, customer_id: CustomerId, *, lock: bool = False) -> Customer:
@@ -1186,7 +1194,9 @@ async def _redeem(
             code=SubscriptionErrorCode.COUPON_NOT_FOUND,
         )
     earlier = [
-        s for s in await uow.subscriptions.for_customer(customer.id) if s.id != subscription_id
+        s
+        for s in await uow.subscriptions.for_customer(customer.id)
+        if s.id != subscription_id and counts_as_earlier_subscription(s)
     ]
     check_redeemable(
         coupon.code,
@@ -1227,7 +1237,7 @@ async def _load_engine(
         sub,
         rounding=config.rounding,
         tax_rounding=config.tax_rounding,
-        tax_rate=await _tax_rate(uow, customer, config),
+        tax=await _tax_decision(uow, customer, config),
     )
     return engine_from(
         sub,
@@ -1341,8 +1351,16 @@ async def _notices(
         and before.status is not after.status
         and not before.cancel_at_period_end  # that one was announced when it was scheduled
     )
-    if ended_now or (after.cancel_at_period_end and not before.cancel_at_period_end):
+    if ended_now:
         kind = EmailKind.SUBSCRIPTION_CANCELED
+    elif after.cancel_at_period_end and not before.cancel_at_period_end:
+        kind = EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED  # still active until the period ends
+    elif (
+        before.cancel_at_period_end
+        and not after.cancel_at_period_end
+        and after.status is not SubscriptionStatus.CANCELED
+    ):
+        kind = EmailKind.SUBSCRIPTION_CANCEL_UNDONE
     elif after.status is SubscriptionStatus.PAUSED and before.status is not after.status:
         kind = EmailKind.SUBSCRIPTION_PAUSED
     elif before.status is SubscriptionStatus.PAUSED and after.status is SubscriptionStatus.ACTIVE:

@@ -24,7 +24,8 @@ from domain.billing.engine import (
 from domain.billing.model import Invoice
 from domain.catalog.model import Plan
 from domain.pricing.coupons import AppliedCoupon
-from domain.pricing.totals import TaxRate, TaxRounding
+from domain.pricing.tax_policy import TaxDecision, TaxTreatment
+from domain.pricing.totals import TaxRounding
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency, Rounding
 from domain.shared.periods import Period
@@ -36,7 +37,7 @@ def billing_settings(
     *,
     rounding: Rounding,
     tax_rounding: TaxRounding,
-    tax_rate: TaxRate | None,
+    tax: TaxDecision | None,
 ) -> BillingSettings:
     return BillingSettings(
         currency=Currency.of(sub.currency),
@@ -44,7 +45,9 @@ def billing_settings(
         proration=sub.proration,
         rounding=rounding,
         tax_rounding=tax_rounding,
-        tax_rate=tax_rate,
+        tax_rate=tax.rate if tax else None,
+        reverse_charge=tax is not None and tax.treatment is TaxTreatment.REVERSE_CHARGE,
+        tax_note=tax.note if tax else None,
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, server  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -61,10 +62,25 @@ async def test_a_customer_confirms_a_payment_in_the_browser(
         await page.goto(f"{server}/pay/confirm/{ref}")
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm your payment")
         await page.screenshot(path=str(output_dir / "pay-confirm.png"), full_page=True)
+        await check_a11y(page)
         await page.get_by_role("button", name="Confirm payment").click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text("is paid")
         await page.screenshot(path=str(output_dir / "pay-confirmed.png"), full_page=True)
-        assert errors == []
+        await check_a11y(page)
+        # two days later the secret link has expired and shows nothing of the payment
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "UPDATE payment_attempt SET finished_at = datetime(finished_at, '-2 days'), "
+                "created_at = datetime(created_at, '-2 days') WHERE payment_ref = ?",
+                (ref,),
+            )
+        expired = await page.goto(f"{server}/pay/confirm/{ref}")
+        assert expired is not None and expired.status == 410
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("has expired")
+        await expect(page.get_by_role("button", name="Confirm payment")).to_have_count(0)
+        await page.screenshot(path=str(output_dir / "pay-link-expired.png"), full_page=True)
+        await check_a11y(page)
+        assert errors == [] or all("410" in e for e in errors)
         await browser.close()
     with sqlite3.connect(db) as conn:
         assert [r[0] for r in conn.execute("SELECT status FROM invoice")] == ["paid"]

@@ -22,6 +22,7 @@ from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import SystemClock
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, server  # noqa: F401
 from tests.support.accounts import PASSWORD, make_account
 
@@ -100,6 +101,7 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         await page.get_by_label("Password").fill(PASSWORD)
         await page.get_by_role("button", name="Sign in").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Payment methods")
+        await check_a11y(page)
 
         # a card that attaches but declines every charge becomes the default; the renewal fails
         await _add_card(page, "4000000000000341")
@@ -111,6 +113,7 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         await expect(row.locator("[data-status]")).to_have_text("Open")
         await expect(row.get_by_role("button", name=re.compile("Pay now"))).to_be_visible()
         await page.screenshot(path=str(output_dir / "portal-billing-past-due.png"), full_page=True)
+        await check_a11y(page)
 
         # a bad card number is refused next to its field, and never shown again
         await page.goto(f"{server}/account/payment-methods")
@@ -120,6 +123,7 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         await page.screenshot(
             path=str(output_dir / "portal-billing-card-error.png"), full_page=True
         )
+        await check_a11y(page)
 
         # the good card: the past-due invoice is charged at once and the outcome shown
         await page.get_by_label("Card number").fill("")
@@ -129,6 +133,7 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         ).to_be_visible()
         await expect(page.locator('[data-testid="card-4242"]').first).to_be_visible()
         await page.screenshot(path=str(output_dir / "portal-billing-recovered.png"), full_page=True)
+        await check_a11y(page)
 
         # the invoice is paid; its PDF (rendered by the server's job runner) downloads
         await page.goto(f"{server}/account/invoices")
@@ -145,10 +150,12 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         row = page.locator(f'[data-invoice="{renewal}"]')
         await expect(row.get_by_test_id("pdf-link")).to_be_visible()
         await page.screenshot(path=str(output_dir / "portal-billing-invoices.png"), full_page=True)
+        await check_a11y(page)
         await row.get_by_role("link", name=renewal, exact=True).click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text(renewal)
         await expect(page.locator('[data-testid="invoice-line"]').first).to_be_visible()
         await page.screenshot(path=str(output_dir / "portal-billing-invoice.png"), full_page=True)
+        await check_a11y(page)
         async with page.expect_download() as info:
             await page.get_by_test_id("invoice-pdf").click()
         download = await info.value
@@ -159,6 +166,7 @@ async def test_a_card_replaced_after_a_failed_renewal_recovers_the_invoice(
         await page.goto(f"{server}/account/profile")
         await expect(page.get_by_test_id("current-email")).to_have_text(EMAIL)
         await page.screenshot(path=str(output_dir / "portal-billing-profile.png"), full_page=True)
+        await check_a11y(page)
         # the refused card form answers 422 on purpose (htmx swaps it in); nothing else failed
         assert [e for e in errors if "status of 422" not in e] == []
         await browser.close()

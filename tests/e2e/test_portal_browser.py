@@ -1,6 +1,8 @@
 """The subscriber portal in Chromium: sign in, change seats, upgrade with the quote checked against
 the charged invoice, schedule a downgrade and undo it, pause and resume, cancel at the period's
-end and undo it. Screenshots of each page go to test-output/portal-*.png."""
+end and undo it. Screenshots of each page go to test-output/portal-*.png (``caret="initial"``:
+Playwright's caret hiding leaves ``style=""`` on inputs, which htmx's settle step would copy
+when the change form is swapped, against the page's CSP)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import SystemClock
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_payment_browser import _cli
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
 from tests.support.accounts import CHEAP_HASHER, PASSWORD
@@ -57,15 +60,29 @@ def _last_invoice(db: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+def _last_invoice_id(db: str) -> str:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT id FROM invoice ORDER BY issued_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+    return str(row[0])
+
+
 async def _confirm_quote(page: Page, shots: Path, name: str) -> str:
     quote = page.get_by_test_id("change-quote")
     await expect(quote.get_by_test_id("confirm")).to_be_visible()
     due = await quote.get_by_test_id("due-today").inner_text()
-    await page.screenshot(path=str(shots / f"portal-{name}-quote.png"), full_page=True)
+    await page.screenshot(
+        path=str(shots / f"portal-{name}-quote.png"), full_page=True, caret="initial"
+    )
+    await check_a11y(page)
     await quote.get_by_test_id("confirm").click()
     receipt = page.get_by_test_id("receipt-paid")
     await expect(receipt).to_contain_text(f"Charged {due} to Visa •••• 4242", timeout=15_000)
-    await page.screenshot(path=str(shots / f"portal-{name}-charged.png"), full_page=True)
+    await page.screenshot(
+        path=str(shots / f"portal-{name}-charged.png"), full_page=True, caret="initial"
+    )
+    await check_a11y(page)
     return due
 
 
@@ -94,26 +111,39 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         card = page.get_by_test_id("subscription")
         await expect(card.get_by_test_id("quantity")).to_have_text("2")
         await expect(card.get_by_test_id("next-bill")).to_contain_text("$24.00")
-        await page.screenshot(path=str(output_dir / "portal-overview.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-overview.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
 
         # seats: 2 -> 4, the quote swapped in live by htmx
         await card.get_by_role("link", name="Team").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Team")
-        await page.screenshot(path=str(output_dir / "portal-subscription.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-subscription.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("spinbutton", name="Seats").fill("4")
-        await expect(page.get_by_test_id("quote-lines")).to_contain_text("unused")
+        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Unused time on")
         await _confirm_quote(page, output_dir, "seats")
         await expect(page.get_by_test_id("quantity")).to_have_text("4")
 
         # upgrade to Scale: what was quoted is what the stored invoice charged
         await page.get_by_test_id("change-link").click()
         await page.get_by_role("radio", name=re.compile("^Scale")).check()
-        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Credit for")
+        await expect(page.get_by_test_id("quote-lines")).to_contain_text("Remaining time on Scale")
         due = await _confirm_quote(page, output_dir, "upgrade")
         amount, status = _last_invoice(db)
         assert (f"${amount / 100:,.2f}", status) == (due, "paid")
         await expect(page.get_by_test_id("plan")).to_contain_text("Scale")
+        # its invoice reads in words, each line's arithmetic in days under it
+        await page.goto(f"{server}/account/invoices/{_last_invoice_id(db)}")
+        lines = page.get_by_test_id("invoice-line")
+        await expect(lines.last).to_contain_text("Remaining time on Scale after")
+        await expect(lines.last.locator(".invoice-line__why")).to_contain_text(" days x 99.00")
+        await page.screenshot(path=str(output_dir / "portal-upgrade-invoice.png"), full_page=True)
+        await page.go_back()
 
         # downgrade to Starter: scheduled for the period's end, then undone
         await page.get_by_test_id("change-link").click()
@@ -121,12 +151,16 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await expect(page.get_by_test_id("quote-when")).to_contain_text(
             "end of your billing period"
         )
-        await page.screenshot(path=str(output_dir / "portal-downgrade-quote.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-downgrade-quote.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         await page.get_by_test_id("confirm").click()
         await expect(page.get_by_test_id("scheduled-change")).to_contain_text("Switches to Starter")
         await page.screenshot(
             path=str(output_dir / "portal-downgrade-scheduled.png"), full_page=True
         )
+        await check_a11y(page)
         await page.get_by_test_id("cancel-scheduled").click()
         await expect(page.get_by_test_id("scheduled-change")).to_have_count(0)
 
@@ -134,7 +168,10 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.get_by_role("radio", name=re.compile("^1 billing period")).check()
         await page.get_by_test_id("pause").click()
         await expect(page.get_by_test_id("resume-box")).to_be_visible()
-        await page.screenshot(path=str(output_dir / "portal-paused.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-paused.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         await page.get_by_test_id("resume").click()
         await expect(page.get_by_test_id("pause-form")).to_be_visible()
 
@@ -143,14 +180,23 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
         await page.get_by_role("radio", name="I am not using it enough").check()
         await expect(page.get_by_test_id("offer-pause")).to_be_visible()
         await page.wait_for_timeout(400)  # let htmx's settle transition finish
-        await page.screenshot(path=str(output_dir / "portal-cancel.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-cancel.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         await page.get_by_test_id("confirm-cancel").click()
         await expect(page.get_by_test_id("canceling-box")).to_be_visible()
-        await page.screenshot(path=str(output_dir / "portal-canceling.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-canceling.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         await page.get_by_test_id("uncancel").click()
         await expect(page.get_by_test_id("canceling-box")).to_have_count(0)
         await page.goto(f"{server}/account")
-        await page.screenshot(path=str(output_dir / "portal-overview-after.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-overview-after.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         assert errors == []
         await browser.close()
     with sqlite3.connect(db) as conn:
@@ -185,12 +231,20 @@ async def test_a_plan_change_completes_with_javascript_disabled(
         await page.get_by_role("spinbutton", name="Seats").fill("3")
         await page.get_by_test_id("preview").click()  # no htmx: the form's GET shows the quote
         quote = page.get_by_test_id("change-quote")
-        await expect(quote.get_by_test_id("quote-lines")).to_contain_text("unused")
+        await expect(quote.get_by_test_id("quote-lines")).to_contain_text(
+            "Unused time on 2 x Team seats"
+        )
         due = await quote.get_by_test_id("due-today").inner_text()
-        await page.screenshot(path=str(output_dir / "portal-nojs-quote.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-nojs-quote.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         await quote.get_by_test_id("confirm").click()
         await expect(page.get_by_test_id("quantity")).to_have_text("3")
-        await page.screenshot(path=str(output_dir / "portal-nojs-changed.png"), full_page=True)
+        await page.screenshot(
+            path=str(output_dir / "portal-nojs-changed.png"), full_page=True, caret="initial"
+        )
+        await check_a11y(page)
         await browser.close()
     with sqlite3.connect(db) as conn:
         (quantity,) = conn.execute(

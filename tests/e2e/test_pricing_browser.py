@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -39,6 +40,7 @@ async def test_pricing_page_annual_seats_and_live_estimate_with_htmx(
         await page.screenshot(
             path=str(output_dir / "pricing-monthly-desktop.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
         await page.evaluate("window.__sameDocument = true")  # lost if the page reloads
 
         starter_price = page.locator(CARD.format("starter") + ' [data-testid="plan-price"]')
@@ -78,6 +80,7 @@ async def test_pricing_page_annual_seats_and_live_estimate_with_htmx(
         await page.screenshot(
             path=str(output_dir / "pricing-desktop.png"), full_page=True, caret="initial"
         )
+        await check_a11y(page)
 
         phone = await browser.new_page(viewport={"width": 390, "height": 844})
         phone_errors = _errors(phone)
@@ -88,6 +91,7 @@ async def test_pricing_page_annual_seats_and_live_estimate_with_htmx(
         await phone.screenshot(
             path=str(output_dir / "pricing-phone.png"), full_page=True, caret="initial"
         )
+        await check_a11y(phone)
         assert phone_errors == []
         await browser.close()
 
@@ -98,6 +102,7 @@ async def test_pricing_page_works_without_javascript(server: str) -> None:  # no
         context = await browser.new_context(java_script_enabled=False)
         page = await context.new_page()
         await page.goto(server + "/pricing")
+        await check_a11y(page)
         await page.locator("#interval-year").click()
         await page.wait_for_url("**/pricing?*interval=year*")
         await page.get_by_label("Seats").fill("5")
@@ -110,4 +115,5 @@ async def test_pricing_page_works_without_javascript(server: str) -> None:  # no
         await page.wait_for_url("**units=250000**")
         assert await page.get_by_test_id("estimate-total").inner_text() == "$429.00"
         assert await team_total.inner_text() == "5 seats: $600.00 / year", "the seats stay"
+        await check_a11y(page)
         await browser.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, _free_port
 from tests.support.oidc import node_available, start_oidc_provider
 
@@ -108,6 +109,7 @@ async def journey(browser: Browser, server: Server, out: Path, *, javascript: bo
     await page.goto(server.url + "/auth/login?next=/")
     if javascript:
         await page.screenshot(path=str(out / "signin-login.png"), full_page=True)
+    await check_a11y(page)
     await page.get_by_role("link", name="Sign in with Test SSO").click()
     await page.locator("input[name=login]").fill(login)
     await page.locator("input[name=password]").fill("anything")
@@ -123,16 +125,19 @@ async def journey(browser: Browser, server: Server, out: Path, *, javascript: bo
     await expect(page.get_by_test_id("signin-error")).to_contain_text("Please start again")
     if javascript:
         await page.screenshot(path=str(out / "signin-oidc-error.png"), full_page=True)
+    await check_a11y(page)
 
     # forgot the password (the SSO account has none yet): ask, open the link, a weak one first
     await page.get_by_role("link", name="Forgot your password?").click()
     await page.get_by_label("E-mail", exact=True).fill(email)
     if javascript:
         await page.screenshot(path=str(out / "signin-forgot.png"), full_page=True)
+    await check_a11y(page)
     await page.get_by_role("button", name="Send me a reset link").click()
     await expect(page.get_by_test_id("link-sent")).to_contain_text("we've sent a link")
     if javascript:
         await page.screenshot(path=str(out / "signin-forgot-sent.png"), full_page=True)
+    await check_a11y(page)
     link = server.last_link("password_reset")
     await page.goto(server.url + link)
     await page.get_by_label("New password", exact=True).fill("short")
@@ -140,6 +145,7 @@ async def journey(browser: Browser, server: Server, out: Path, *, javascript: bo
     await expect(page.locator(".field--invalid")).to_contain_text("at least 10 characters")
     if javascript:
         await page.screenshot(path=str(out / "signin-reset-error.png"), full_page=True)
+    await check_a11y(page)
     await page.get_by_label("New password", exact=True).fill("a long and new passphrase")
     await page.get_by_role("button", name="Set password and sign in").click()
     await page.wait_for_url(server.url + "/account")
@@ -147,6 +153,7 @@ async def journey(browser: Browser, server: Server, out: Path, *, javascript: bo
     await expect(page.get_by_test_id("link-invalid")).to_contain_text("expired or was already used")
     if javascript:
         await page.screenshot(path=str(out / "signin-link-invalid.png"), full_page=True)
+    await check_a11y(page)
     await sign_out(page, server)
 
     # a sign-in link: ask for it, open it, press the button
@@ -157,6 +164,7 @@ async def journey(browser: Browser, server: Server, out: Path, *, javascript: bo
     await page.goto(server.url + server.last_link("magic_link"))
     if javascript:
         await page.screenshot(path=str(out / "signin-magic-confirm.png"), full_page=True)
+    await check_a11y(page)
     await page.get_by_test_id("magic-sign-in").click()
     await page.wait_for_url(server.url + "/account")
 
@@ -164,6 +172,7 @@ async def journey(browser: Browser, server: Server, out: Path, *, javascript: bo
         phone = await browser.new_page(viewport={"width": 390, "height": 844})
         await phone.goto(server.url + "/auth/login")
         await phone.screenshot(path=str(out / "signin-login-phone.png"), full_page=True)
+        await check_a11y(phone)
         await phone.close()
     # (4xx pages log "Failed to load resource"; /account is another branch's page)
     blocked = [e for e in errors if "Content Security Policy" in e or "Refused" in e]

@@ -1,4 +1,4 @@
-"""A real server driven by Debian's headless Chromium: the home page, htmx on and off."""
+"""A real server driven by Debian's headless Chromium: the home page (one card per plan, the\nbilling-period and currency switches, the comparison matrix), htmx on and off, 1280 and 390 px."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright, expect
+
+from tests.e2e.a11y import check_a11y
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -64,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.wait(timeout=30)
 
 
-async def test_home_page_in_a_browser_switches_currency_with_htmx(
+async def test_home_page_in_a_browser_switches_period_and_currency_with_htmx(
     server: str, output_dir: Path
 ) -> None:
     async with async_playwright() as pw:
@@ -74,26 +76,41 @@ async def test_home_page_in_a_browser_switches_currency_with_htmx(
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         await page.goto(server + "/")
         cards = page.locator('[data-testid="plan-card"]')
-        assert await cards.count() == 5
-        await page.screenshot(path=str(output_dir / "home-desktop.png"), full_page=True)
+        await expect(cards).to_have_count(3)  # one per plan, annual prices behind the switch
+        await expect(page.locator(".plan-card__ribbon")).to_have_count(1)
+        await expect(page.get_by_test_id("compare-table")).to_be_visible()
+        await page.screenshot(
+            path=str(output_dir / "home-desktop.png"), full_page=True, caret="initial"
+        )  # see test_pricing_browser.py
+        await check_a11y(page)
 
-        starter_price = page.locator('[data-plan="starter-monthly"] [data-testid="plan-price"]')
-        assert "$19.00" in await starter_price.inner_text()
+        starter_price = page.locator('[data-family="starter"] [data-testid="plan-price"]')
+        await expect(starter_price).to_contain_text("$19.00")
         await page.evaluate("window.__sameDocument = true")  # lost if the page reloads
+        await page.locator("#interval-year").click()
+        await expect(starter_price).to_contain_text("$190.00")
+        await expect(cards).to_have_count(3)
+        assert page.url.endswith("/?currency=USD&interval=year"), "htmx pushed the URL"
         await page.locator('[data-testid="currency-switch"] a', has_text="EUR").click()
         # a locator assertion polls from Playwright's side; a string predicate would need eval,
         # which the page's CSP (rightly) forbids
-        await expect(starter_price).to_contain_text("€17.00")
-        assert "€17.00" in await starter_price.inner_text()
-        assert page.url.endswith("?currency=EUR"), "htmx pushed the URL"
+        await expect(starter_price).to_contain_text("€170.00")
+        assert page.url.endswith("/?currency=EUR&interval=year"), "htmx pushed the URL"
         assert await page.evaluate("window.__sameDocument === true"), (
             "htmx swapped without a reload"
         )
+        await check_a11y(page)
         assert errors == [], f"console errors (CSP?): {errors}"
 
         phone = await browser.new_page(viewport={"width": 390, "height": 844})
-        await phone.goto(server + "/")
+        await phone.goto(server + "/?interval=year")
+        width = await phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the home page scrolls sideways on a phone ({width}px)"
+        projects = phone.get_by_test_id("compare-row").filter(has_text="Projects")
+        box = await projects.get_by_test_id("compare-wording").last.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390, "the matrix fits a phone"
         await phone.screenshot(path=str(output_dir / "home-phone.png"), full_page=True)
+        await check_a11y(phone)
         await browser.close()
 
 
@@ -103,8 +120,11 @@ async def test_home_page_works_without_javascript(server: str) -> None:
         context = await browser.new_context(java_script_enabled=False)
         page = await context.new_page()
         await page.goto(server + "/")
+        await check_a11y(page)
+        await page.locator("#interval-year").click()
+        await page.wait_for_url("**/?*interval=year*")
         await page.locator('[data-testid="currency-switch"] a', has_text="EUR").click()
-        await page.wait_for_url("**/?currency=EUR")
-        price = page.locator('[data-plan="starter-monthly"] [data-testid="plan-price"]')
-        assert "€17.00" in await price.inner_text()
+        await page.wait_for_url("**/?currency=EUR*")
+        price = page.locator('[data-family="starter"] [data-testid="plan-price"]')
+        assert "€170.00" in await price.inner_text()
         await browser.close()

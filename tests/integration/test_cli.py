@@ -136,3 +136,14 @@ def test_a_test_clock_rehearsal_from_the_command_line(tmp_path: Path) -> None:
     assert "INV-2026-000002  paid" in out and "INV-2026-000001  paid" in out
     out = cli("clock", "advance", clock_id, "--days", "31")
     assert "INV-2026-000003  paid" in out
+
+
+def test_production_on_the_sandbox_gateway_stops_with_one_line() -> None:
+    production = {"APP_ENV": "production", "APP_SECRET_KEY": "k" * 40}
+    refused = _cli("check", **production, DATABASE_URL="sqlite:///var/never-created.db")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: APP_ENV=production refuses PAYMENT_GATEWAY=sandbox")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    stripe = _cli("check", **production, PAYMENT_GATEWAY="stripe", STRIPE_API_KEY="sk_test_x")
+    assert stripe.returncode == 2
+    assert "needs STRIPE_WEBHOOK_SECRET" in stripe.stderr

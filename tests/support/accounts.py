@@ -41,6 +41,11 @@ async def sign_in(
     page = await client.get("/auth/login")
     response = await client.post(
         "/auth/login",
-        data={"email": email, "password": password, "_csrf_token": csrf_token(page.text), "next": "/account"},
+        data={
+            "email": email,
+            "password": password,
+            "_csrf_token": csrf_token(page.text),
+            "next": "/account",
+        },
     )
     return response

@@ -5,11 +5,48 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.billing.issued import CreditNoteReason, IssuedCreditNote
+from domain.billing.model import CreditNote, CreditNoteLine, InvoiceStatus
+from domain.documents.credit_note_document import CreditNoteDocument, build_credit_note_document
+from domain.documents.invoice_document import DEMO_SELLER, InvoiceDocument, build_invoice_document
 from domain.notifications.model import EmailKind
 from domain.shared.money import Money
+from tests.unit.documents._builders import issued_invoice
 
 AT = datetime(2024, 2, 3, 10, 0, tzinfo=UTC)
 URL = "https://billing.example.test"
+
+
+def _invoice_document() -> InvoiceDocument:
+    """A paid invoice with a discount and 19% VAT (figures that reconcile)."""
+    issued = issued_invoice(discount=500, status=InvoiceStatus.PAID, paid_at=AT)
+    return build_invoice_document(issued, DEMO_SELLER)
+
+
+def _credit_note_document() -> CreditNoteDocument:
+    """The unused part of a discounted period: 72.00 less 20% is 57.60, 40.00 of it refunded."""
+    invoice = issued_invoice(status=InvoiceStatus.PAID, paid_at=AT, tax=None)
+    note = IssuedCreditNote(
+        id="cn-7",
+        invoice_id=invoice.id,
+        customer_id=invoice.customer_id,
+        subscription_id=invoice.subscription_id,
+        reason=CreditNoteReason.ORDER_CHANGE,
+        currency="EUR",
+        note=CreditNote(
+            number="CN-2024-000007",
+            issued_at=AT,
+            invoice=invoice.number or "",
+            lines=(CreditNoteLine("Unused time on Team", 7200, "18 of 31 days"),),
+            subtotal=7200,
+            discount=1440,
+            tax=0,
+            total=5760,
+            refunded=4000,
+            credited=1760,
+        ),
+    )
+    return build_credit_note_document(note, invoice, DEMO_SELLER)
 
 
 def sample_context(kind: EmailKind) -> dict[str, Any]:
@@ -26,6 +63,7 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "amount_paid": Money.of_minor(123450, "USD"),
             "paid_at": AT,
             "invoice_url": f"{URL}/account/invoices/inv-42",
+            "document": _invoice_document(),
         },
         EmailKind.PAYMENT_FAILED: {
             "customer_name": "Ada",
@@ -74,6 +112,18 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "ends_at": AT,
             "resubscribe_url": f"{URL}/",
         },
+        EmailKind.SUBSCRIPTION_CANCEL_SCHEDULED: {
+            "customer_name": "Ada",
+            "plan_name": "Team",
+            "ends_at": AT,
+            "undo_url": f"{URL}/account/subscriptions/sub-1",
+        },
+        EmailKind.SUBSCRIPTION_CANCEL_UNDONE: {
+            "customer_name": "Ada",
+            "plan_name": "Team",
+            "next_billing_at": AT,
+            "manage_url": f"{URL}/account",
+        },
         EmailKind.SUBSCRIPTION_PAUSED: {
             "customer_name": "Ada",
             "plan_name": "Team",
@@ -107,6 +157,13 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "new_email": "ada@new.example",
             "confirm_url": f"{URL}/account/profile/email/tok-3",
             "expires_in_minutes": 1440,
+        },
+        EmailKind.CREDIT_NOTE: {
+            "customer_name": "Ada",
+            "credit_note_number": "CN-2024-000007",
+            "invoice_number": "INV-2024-000042",
+            "document": _credit_note_document(),
+            "credit_note_url": f"{URL}/account/credit-notes/cn-7",
         },
     }
     return contexts[kind]

@@ -35,6 +35,10 @@ def billing_registry(gateway: PaymentGateway, config: BillingConfig | None = Non
     async def no_pdf(ctx: JobContext, *, invoice_id: str) -> None:
         return None
 
+    @skipped.job("documents.render_credit_note_pdf")
+    async def no_credit_note_pdf(ctx: JobContext, *, credit_note_id: str) -> None:
+        return None
+
     @skipped.job("notifications.notify")
     async def no_notice(ctx: JobContext, **kwargs: object) -> None:
         return None

@@ -39,16 +39,30 @@ async def _demo(app: Litestar) -> None:
     await load_demo_coupons(uow=runtime.uow())
 
 
-async def _open(client: httpx.AsyncClient, path: str = PATH) -> tuple[str, str, str]:
-    page = await client.get(path + "?currency=USD&quantity=5")
+# the signed summary each opened checkout showed (``_order`` posts it back, as the form does)
+_SHOWN: dict[str, str] = {}
+ORDERED = "?currency=USD&quantity=5&promotion_code=WELCOME20&country=US&region=CA"
+
+
+async def _open(
+    client: httpx.AsyncClient, path: str = PATH, query: str = ORDERED
+) -> tuple[str, str, str]:
+    """Open the checkout as the order will be posted (the summary it shows is what paying
+    agrees to)."""
+    page = await client.get(path + query)
     assert page.status_code == 200
-    token = parse(page.text).select_one('input[name="checkout_token"]')
-    assert token is not None
+    html = parse(page.text)
+    token, shown = (
+        html.select_one(f'input[name="{n}"]') for n in ("checkout_token", "summary_token")
+    )
+    assert token is not None and shown is not None
+    _SHOWN[str(token["value"])] = str(shown["value"])
     return page.text, csrf_token(page.text), str(token["value"])
 
 
 def _order(csrf: str, token: str, card: str = SUCCESS, **over: str) -> dict[str, str]:
     data = {
+        "summary_token": _SHOWN.get(token, ""),
         "_csrf_token": csrf,
         "checkout_token": token,
         "currency": "USD",
@@ -245,7 +259,9 @@ async def test_a_decline_keeps_the_order_and_a_new_card_pays_the_same_subscripti
         assert declined.status_code == 422
         html = parse(declined.text)
         assert "Your card was declined." in text(by_testid(html, "payment-declined")[0])
-        assert html.select_one("#f-city")["value"] == "Cupertino"  # type: ignore[index]
+        # the order exists: it is shown as stored, and only the card is asked for again
+        assert "Cupertino" in text(by_testid(html, "order-on-file-billing")[0])
+        assert html.select_one("#f-city") is None
         assert not html.select_one("#f-card_number").has_attr("value")  # type: ignore[union-attr]
         charged = await SandboxPaymentTable.select().where(
             SandboxPaymentTable.status == "succeeded"
@@ -309,7 +325,9 @@ async def test_a_signed_in_buyer_subscribes_on_their_account(
         )  # fmt: skip
         await make_account(runtime.uow(), clock, customer_id=customer.id)
         await sign_in(client)
-        page, csrf, token = await _open(client)
+        page, csrf, token = await _open(
+            client, query="?currency=USD&quantity=5&country=US&region=CA"
+        )
         assert by_testid(parse(page), "signed-in-as")
         data = _order(csrf, token, email="", password="", name="Sam", promotion_code="")
         placed = await _place(client, data)
@@ -325,13 +343,14 @@ async def test_a_trial_charges_nothing_today_and_saves_the_card(
 ) -> None:
     async with serve(app) as client:
         await _demo(app)
-        page = await client.get("/checkout/starter-monthly?currency=USD&quantity=1")
-        html = parse(page.text)
+        page, csrf, token = await _open(
+            client, "/checkout/starter-monthly", "?currency=USD&quantity=1&country=US&region=CA"
+        )
+        html = parse(page)
         assert text(by_testid(html, "summary-total")[0]) == "$0.00"
         assert "Then $19.00 on" in text(by_testid(html, "summary-then")[0])
         assert html.select_one("#f-quantity") is None  # a flat plan is bought once
-        token = html.select_one('input[name="checkout_token"]')["value"]  # type: ignore[index]
-        data = _order(csrf_token(page.text), str(token), promotion_code="")
+        data = _order(csrf, token, promotion_code="")
         del data["quantity"]
         placed = await client.post("/checkout/starter-monthly", data=data)
         assert placed.status_code == 303, placed.text

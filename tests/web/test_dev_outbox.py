@@ -104,7 +104,10 @@ async def test_an_unknown_email_is_404(client: httpx.AsyncClient, db: TestDataba
 
 async def test_there_is_no_outbox_page_in_production(db: TestDatabase, clock: FrozenClock) -> None:
     app = create_app(
-        make_settings(db, APP_ENV="production"), clock=clock, engine=db.engine, start_runner=False
+        make_settings(db, APP_ENV="production", PAYMENT_ALLOW_SANDBOX="true"),
+        clock=clock,
+        engine=db.engine,
+        start_runner=False,
     )
     email = await _queue(app, clock, EmailKind.MAGIC_LINK, "magic_link:tok-9")
     async with serve(app) as client:

@@ -74,7 +74,7 @@ async def test_a_signed_webhook_settles_the_payment_once(
         body = json.dumps(
             {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {"id": ref}}}
         ).encode()
-        signature = app.state.runtime.gateway.sign(body, 1_700_000_000)
+        signature = app.state.runtime.gateway.sign(body, int(clock.now().timestamp()))
         for _ in range(2):  # delivered twice: applied once
             answer = await client.post(
                 "/api/v1/webhooks/sandbox",
@@ -89,3 +89,36 @@ async def test_a_signed_webhook_settles_the_payment_once(
         assert forged.status_code == 422
         assert forged.headers["content-type"].startswith("application/problem+json")
         assert (await client.post("/api/v1/webhooks/stripe", content=body)).status_code == 404
+
+
+async def test_the_confirmation_link_expires_with_the_action_window_and_says_so(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    """A secret link, no sign-in: it works for 23 hours after the bank asked, and says until
+    when; then it shows only that it expired (410) and confirming is refused."""
+    async with serve(app) as client:
+        ref = await _open_invoice_needing_action(app, clock)
+        page = await client.get(f"/pay/confirm/{ref}")
+        assert page.status_code == 200
+        expiry = parse(page.text).select_one('[data-testid="pay-link-expires"]')
+        assert expiry is not None
+        assert "This link works until Feb 1, 2024, 10:59:30" in expiry.get_text(" ", strip=True)
+        csrf = json.loads(parse(page.text).find("body")["hx-headers"])["X-CSRFToken"]
+
+        clock.advance(seconds=23 * 3600 - 1)
+        assert (await client.get(f"/pay/confirm/{ref}")).status_code == 200
+        clock.advance(seconds=1)
+        expired = await client.get(f"/pay/confirm/{ref}")
+        assert expired.status_code == 410
+        html = parse(expired.text)
+        assert html.select_one('[data-testid="pay-link-expired"]') is not None
+        assert "Confirm payment" not in html.get_text() and "$40.00" not in html.get_text()
+        refused = await client.post(
+            f"/pay/confirm/{ref}",
+            data={"_csrf_token": csrf},
+            headers={"referer": f"http://testserver.local/pay/confirm/{ref}"},
+        )
+        assert refused.status_code == 303
+        assert [r["status"] for r in await InvoiceTable.select(InvoiceTable.status)] == ["open"]
+        ledger = await app.state.runtime.gateway.retrieve(payment_ref=ref)
+        assert ledger.status.value == "requires_action"  # nothing was confirmed at the gateway

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from litestar import Litestar, get, post
 
+from domain.shared.clock import FrozenClock
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from tests.support.database import TestDatabase
 from tests.support.html import parse
@@ -149,13 +150,28 @@ async def test_forms_are_protected_by_csrf(app: Litestar, db: TestDatabase) -> N
 
 
 async def test_cookies_are_secure_in_production(db: TestDatabase, clock) -> None:  # type: ignore[no-untyped-def]
-    settings = make_settings(db, APP_ENV="production", APP_JOBS_ENABLED="false")
+    settings = make_settings(
+        db, APP_ENV="production", APP_JOBS_ENABLED="false", PAYMENT_ALLOW_SANDBOX="true"
+    )
     app = create_app(settings, clock=clock, engine=db.engine)
     async with serve(app, "https://testserver.local") as client:
         response = await client.get("/")
     cookie = response.headers["set-cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
     assert "max-age=63072000" in response.headers["strict-transport-security"]
+
+
+async def test_the_api_schema_is_served_in_production_only_when_a_setting_says_so(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    production = {"APP_ENV": "production", "PAYMENT_ALLOW_SANDBOX": "true"}
+    for env, status in (({}, 200), (production, 404), ({**production, "APP_API_SCHEMA": "1"}, 200)):
+        app = create_app(
+            make_settings(db, APP_JOBS_ENABLED="false", **env), clock=clock, engine=db.engine
+        )
+        async with serve(app, "https://testserver.local") as client:
+            for path in ("/api/schema/openapi.json", "/api/schema"):
+                assert (await client.get(path)).status_code == status, (env, path)
 
 
 async def test_domain_errors_map_to_pages_fragments_and_flash(

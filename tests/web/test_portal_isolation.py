@@ -67,6 +67,7 @@ def ids_of(a: Subscriber, secret: str) -> dict[str, str]:
         "token": secret,
         "subscription_id": a.subscription_id,
         "customer_id": a.customer_id,
+        "code": "extra-storage",  # an add-on code: with A's subscription, B gets 404 all the same
     }
 
 

@@ -99,7 +99,12 @@ async def test_quote_is_a_fragment_for_htmx_and_a_page_otherwise(
         frag = parse(fragment.text)
         assert frag.find("html") is None and not by_testid(frag, "change-form")
         lines = [text(li) for li in by_testid(frag, "quote-line")]
-        assert any(line.startswith("Credit for") and "unused" in line for line in lines)
+        # the engine's words, with the arithmetic in days under them
+        assert any(
+            line.startswith("Unused time on 3 x Team seats after")
+            and "29 of 29 days x 3 x 12.00" in line
+            for line in lines
+        )
         assert by_testid(frag, "due-today") and by_testid(frag, "confirm")
         assert "Then $60.00 on" in text(by_testid(frag, "renewal-after")[0])
 
@@ -126,9 +131,9 @@ async def test_confirming_charges_exactly_the_quote_without_javascript(
         after = parse((await client.get(done.headers["location"])).text)
         receipt = text(by_testid(after, "receipt-paid")[0])
         assert f"Charged {due} to Visa •••• 4242" in receipt
-        rows = await InvoiceTable.select(InvoiceTable.amount_due_minor, InvoiceTable.status).order_by(
-            InvoiceTable.issued_at
-        )
+        rows = await InvoiceTable.select(
+            InvoiceTable.amount_due_minor, InvoiceTable.status
+        ).order_by(InvoiceTable.issued_at)
         assert f"${rows[-1]['amount_due_minor'] / 100:,.2f}" == due
         assert rows[-1]["status"] == "paid"
         assert "Scale" in text(by_testid(after, "plan")[0])
@@ -212,7 +217,10 @@ async def test_cancel_flow_offers_the_coupon_for_too_expensive_then_cancels_and_
         async with app.state.runtime.uow() as uow:
             await uow.coupons.add(
                 StoredCoupon(
-                    "STAY20", CouponDuration.REPEATING, percent_off=Decimal(20), duration_in_months=3
+                    "STAY20",
+                    CouponDuration.REPEATING,
+                    percent_off=Decimal(20),
+                    duration_in_months=3,
                 )
             )
             await uow.commit()
@@ -220,7 +228,9 @@ async def test_cancel_flow_offers_the_coupon_for_too_expensive_then_cancels_and_
         base = f"/account/subscriptions/{sub.subscription_id}"
         step1 = parse((await client.get(f"{base}/cancel")).text)
         assert by_testid(step1, "reason-form") and not by_testid(step1, "cancel-form")
-        step2 = await client.get(f"{base}/cancel?reason=too_expensive", headers={"HX-Request": "true"})
+        step2 = await client.get(
+            f"{base}/cancel?reason=too_expensive", headers={"HX-Request": "true"}
+        )
         html = parse(step2.text)
         assert html.find("html") is None
         assert "20% off" in text(by_testid(html, "offer-coupon")[0])
@@ -282,7 +292,9 @@ async def test_pause_for_a_period_then_resume_early(
         page = parse((await client.get(base)).text)
         assert by_testid(page, "pause-form")
         token = csrf_token(str(page))
-        bad = await client.post(f"{base}/pause", data={"_csrf_token": token, "periods": "until", "until": ""})
+        bad = await client.post(
+            f"{base}/pause", data={"_csrf_token": token, "periods": "until", "until": ""}
+        )
         assert bad.status_code == 422
         assert parse(bad.text).select_one("#f-until-error")
         done = await client.post(f"{base}/pause", data={"_csrf_token": token, "periods": "2"})
@@ -347,9 +359,7 @@ async def test_pause_until_a_date(app: Litestar, catalog: TestDatabase, clock: F
         assert done.status_code == 303
         paused = parse((await client.get(base)).text)
         assert "resumes on" in text(by_testid(paused, "paused")[0])
-        past = await client.post(
-            f"{base}/resume", data={"_csrf_token": token}
-        )
+        past = await client.post(f"{base}/resume", data={"_csrf_token": token})
         assert past.status_code == 303
         too_far = (clock.now() + timedelta(days=400)).date().isoformat()
         refused = await client.post(

@@ -58,10 +58,12 @@ async def test_comparison_matrix_has_a_row_per_feature_and_a_column_per_family(
     heads = [text(th) for th in table.select('thead th[scope="col"]')]
     assert heads == ["Feature", "Starter", "Team", "Scale"]
     rows = {text(one(r, 'th[scope="row"]')): r for r in by_testid(table, "compare-row")}
-    assert len(rows) == 12, "the union of every family's features"
+    assert len(rows) == 10, "every family's features; one row for each feature worded two ways"
     marks = {name: [td["data-included"] for td in row.select("td")] for name, row in rows.items()}
     assert marks["Hosted checkout"] == ["yes", "yes", "yes"]
-    assert marks["1 project"] == ["yes", "no", "no"]
+    assert marks["Projects"] == ["yes", "yes", "yes"], "1 project, Unlimited projects"
+    words = [text(w) for w in by_testid(rows["Projects"], "compare-wording")]
+    assert words == ["1", "Unlimited", "Unlimited"]
     assert marks["SSO"] == ["no", "no", "yes"]
 
 

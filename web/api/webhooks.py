@@ -1,5 +1,7 @@
-"""Payment webhooks: ``POST /api/v1/webhooks/{gateway}``, verified by the gateway adapter's
-signature check and applied idempotently (``reconcile_webhook``)."""
+"""Payment webhooks: ``POST /api/v1/webhooks/{gateway}``. The gateway adapter checks the signature
+and its age (422 when missing, wrong or stale; 400 for a signed body that is not an event); the
+domain applies the event once per event id and only after reading the payment back from the
+gateway (``reconcile_webhook``). A replay answers 200 and changes nothing."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from litestar.response import Response
 
-from domain.payments.service import reconcile_webhook
+from domain.payments.model import WebhookOutcome
+from domain.payments.webhooks import reconcile_webhook
+from domain.shared.errors import TransientError
 from web.runtime import Runtime
 
 SIGNATURE_HEADERS = ("stripe-signature", "x-sandbox-signature")
@@ -19,13 +24,39 @@ SIGNATURE_HEADERS = ("stripe-signature", "x-sandbox-signature")
 @post("/webhooks/{gateway:str}", name="api.webhooks", status_code=200)
 async def receive_webhook(
     request: Request[Any, Any, Any], gateway: FromPath[str], runtime: NamedDependency[Runtime]
-) -> dict[str, Any]:
+) -> Response[dict[str, Any]]:
     if gateway != runtime.gateway.name:
         raise NotFoundException(f"no {gateway} gateway here")
     payload = await request.body()
     signature = next((request.headers[h] for h in SIGNATURE_HEADERS if h in request.headers), None)
     event = runtime.gateway.parse_webhook(payload, signature)  # ValidationFailed -> 422
-    handled = await reconcile_webhook(
-        event, uow=runtime.uow, clock=runtime.clock, config=runtime.settings.billing
+    try:
+        outcome = await reconcile_webhook(
+            event,
+            gateway=runtime.gateway,
+            uow=runtime.uow,
+            clock=runtime.clock,
+            config=runtime.settings.billing,
+        )
+    except TransientError:
+        # the gateway could not be asked (or the payment is still processing): the provider
+        # delivers again later
+        return Response(
+            {
+                "type": "about:blank",
+                "title": "Service unavailable",
+                "status": 503,
+                "detail": "The payment could not be read back from the gateway; deliver again.",
+                "instance": request.url.path,
+            },
+            status_code=503,
+            media_type="application/problem+json",
+            headers={"Retry-After": "60"},
+        )
+    return Response(
+        {
+            "received": event.event_id,
+            "outcome": outcome.value,
+            "handled": outcome is not WebhookOutcome.IGNORED,
+        }
     )
-    return {"received": event.event_id, "handled": handled}

@@ -64,6 +64,24 @@ async def current(request: Request[Any, Any, Any], runtime: Runtime) -> SignedIn
     return who
 
 
+async def resolve_viewer(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: resolve who is signed in for a page view that carries a session, so
+    the storefront header can say "Your account" rather than "Sign in" (``signed_in_viewer``
+    in templates). A request without a session secret costs nothing."""
+    if request.method != "GET" or request.url.path.startswith(("/static/", "/api/", "/healthz")):
+        return
+    if session_secret(request):
+        await current(request, request.app.state.runtime)
+
+
+def viewer(request: Request[Any, Any, Any] | None) -> SignedIn | None:
+    """Who this request was resolved to be signed in as (None: anonymous, or not resolved)."""
+    if request is None:
+        return None
+    who: SignedIn | None = request.scope.get("state", {}).get(_CACHE)
+    return who
+
+
 def safe_next(value: str | None, default: str = "/account") -> str:
     """Only a local path may be a redirect target (no //host, no scheme)."""
     if value and is_local_path(value):

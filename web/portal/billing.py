@@ -15,12 +15,12 @@ from litestar.response import Redirect, Response, Template
 from domain.accounts.model import SignedIn
 from domain.billing.history import (
     InvoiceHistoryPage,
-    credit_note_detail,
     invoice_detail,
     list_credit_notes,
     list_invoices,
 )
-from domain.documents.service import get_invoice_pdf
+from domain.documents.invoice_document import build_invoice_document
+from domain.documents.service import credit_note_view, get_credit_note_pdf, get_invoice_pdf
 from domain.payments.model import AttemptStatus
 from domain.payments.service import (
     CollectionResult,
@@ -244,7 +244,10 @@ async def show_invoice(
     signed_in: NamedDependency[SignedIn],
 ) -> Template:
     detail = await invoice_detail(invoice_id, _customer(signed_in), uow=runtime.uow())
-    ctx = _base(signed_in) | {"detail": detail, "seller": seller_from(runtime.settings)}
+    seller = seller_from(runtime.settings)
+    # the tax line as the PDF prints it (the rate stored at issue, no line when none applies)
+    doc = build_invoice_document(detail.issued, seller)
+    ctx = _base(signed_in) | {"detail": detail, "seller": seller, "doc": doc, "tax": doc.tax}
     return render(request, "portal/invoice.html", None, ctx)
 
 
@@ -300,7 +303,30 @@ async def show_credit_note(
     runtime: NamedDependency[Runtime],
     signed_in: NamedDependency[SignedIn],
 ) -> Template:
-    note = await credit_note_detail(credit_note_id, _customer(signed_in), uow=runtime.uow())
-    return render(
-        request, "portal/invoice_credit_note.html", None, _base(signed_in) | {"note": note}
+    doc, has_pdf = await credit_note_view(
+        credit_note_id,
+        customer_id=_customer(signed_in),
+        seller=seller_from(runtime.settings),
+        uow=runtime.uow(),
+    )
+    ctx = _base(signed_in) | {"doc": doc, "has_pdf": has_pdf}
+    return render(request, "portal/invoice_credit_note.html", None, ctx)
+
+
+@get("/account/credit-notes/{credit_note_id:str}/pdf", name="portal.credit_note.pdf")
+async def download_credit_note_pdf(
+    credit_note_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    signed_in: NamedDependency[SignedIn],
+) -> Response[bytes]:
+    number, content = await get_credit_note_pdf(
+        credit_note_id, uow=runtime.uow(), customer_id=_customer(signed_in)
+    )
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
     )

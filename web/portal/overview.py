@@ -21,6 +21,7 @@ from domain.subscriptions.portal import (
     preview_pause,
     subscription_detail,
 )
+from domain.subscriptions.usage import usage_this_period
 from web.portal import money_in, portal_context
 from web.runtime import Runtime
 from web.templating import render
@@ -95,10 +96,15 @@ async def detail_context(
             )  # fmt: skip
             billed = [i for i in preview.upcoming if i.amount_due > 0]
             pause_options.append((periods, resume_at, billed[0] if billed else None))
+    usage = await usage_this_period(
+        view.id, uow=runtime.uow(), clock=runtime.clock, config=runtime.settings.billing,
+        as_customer=customer,
+    )  # fmt: skip
     return portal_context(
         signed_in,
         detail=detail,
         sub=view,
+        usage=usage,
         pause_options=pause_options,
         mon=money_in(view.currency),
         today=runtime.clock.now(),

@@ -26,7 +26,8 @@ from domain.accounts.service import (
     request_email_change,
     set_email_preferences,
 )
-from domain.checkout.service import MAX_ADDRESS, country_choices
+from domain.checkout.service import MAX_ADDRESS
+from domain.shared.countries import country_choices
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.subscriptions.service import (

@@ -4,6 +4,7 @@ from litestar import Router
 
 from web.portal.billing import (
     add_card,
+    download_credit_note_pdf,
     download_invoice_pdf,
     list_cards,
     list_invoices_page,
@@ -36,6 +37,7 @@ router = Router(
         download_invoice_pdf,
         pay_invoice,
         show_credit_note,
+        download_credit_note_pdf,
         show_profile,
         update_name,
         change_email,

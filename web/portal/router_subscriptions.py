@@ -2,6 +2,7 @@
 
 from litestar import Router
 
+from web.portal.addons import confirm_addon, edit_addon
 from web.portal.overview import list_subscriptions, show_overview, show_receipt, show_subscription
 from web.portal.subscriptions import (
     apply_retention_coupon,
@@ -24,6 +25,8 @@ router = Router(
         show_receipt,
         edit_subscription_change,
         confirm_subscription_change,
+        edit_addon,
+        confirm_addon,
         cancel_scheduled_change,
         cancel_subscription_form,
         cancel_subscription,

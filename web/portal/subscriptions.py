@@ -28,6 +28,7 @@ from domain.billing.quotes import ChangeQuote
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions import service
+from domain.subscriptions.addons import addon_offers
 from domain.subscriptions.model import CancellationReason
 from domain.subscriptions.portal import (
     cancel_with_feedback,
@@ -39,6 +40,7 @@ from domain.subscriptions.portal import (
     renewal_after_change,
     subscription_detail,
 )
+from domain.subscriptions.usage import usage_this_period
 from web.forms import Field, FormSpec
 from web.portal import money_in, portal_context
 from web.portal.overview import customer_of, detail_context
@@ -66,25 +68,17 @@ def _page(sub_id: str, suffix: str = "") -> str:
 
 
 # -- quotes travel signed in a hidden field -------------------------------------------------------
-def sign_quote(quote: ChangeQuote, secret: str) -> str:
-    """The quote's terms (not its lines: confirming recomputes them) with an HMAC, so a
+def sign_terms(terms: dict[str, Any], secret: str) -> str:
+    """A quote's terms (not its lines: confirming recomputes them) with an HMAC, so a
     subscriber cannot confirm terms that were never quoted."""
-    body = json.dumps(
-        {
-            "at": quote.at.isoformat(),
-            "plan": quote.plan_code,
-            "quantity": quote.quantity,
-            "timing": quote.timing.value,
-            "proration": quote.proration.value,
-            "version": quote.version,
-        },
-        separators=(",", ":"),
-    ).encode()
+    body = json.dumps(terms, separators=(",", ":")).encode()
     mac = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return base64.urlsafe_b64encode(body).decode() + "." + mac
 
 
-def read_quote(token: str, secret: str) -> ChangeQuote | None:
+def read_terms(token: str, secret: str, *, kind: str) -> dict[str, Any] | None:
+    """The terms signed by ``sign_terms`` for a quote of ``kind`` ("plan" or "addon"); None
+    when the token was not signed here or was signed for the other kind of change."""
     encoded, _, mac = token.partition(".")
     try:
         body = base64.urlsafe_b64decode(encoded.encode())
@@ -94,6 +88,27 @@ def read_quote(token: str, secret: str) -> ChangeQuote | None:
     if not hmac.compare_digest(expected, mac):
         return None
     data = json.loads(body)
+    return data if isinstance(data, dict) and data.get("kind", "plan") == kind else None
+
+
+def sign_quote(quote: ChangeQuote, secret: str) -> str:
+    return sign_terms(
+        {
+            "at": quote.at.isoformat(),
+            "plan": quote.plan_code,
+            "quantity": quote.quantity,
+            "timing": quote.timing.value,
+            "proration": quote.proration.value,
+            "version": quote.version,
+        },
+        secret,
+    )
+
+
+def read_quote(token: str, secret: str) -> ChangeQuote | None:
+    data = read_terms(token, secret, kind="plan")
+    if data is None:
+        return None
     return ChangeQuote(
         at=datetime.fromisoformat(data["at"]),
         plan_code=data["plan"],
@@ -116,6 +131,8 @@ async def _change_context(
     *,
     notice: str | None = None,
 ) -> tuple[dict[str, Any], int]:
+    """The plan form, priced at the chosen seats, and the engine's quote. The seat field exists
+    only for a plan that bills by the seat; a flat plan ignores any ``quantity`` sent."""
     customer = customer_of(signed_in)
     sid = SubscriptionId(subscription_id)
     detail = await subscription_detail(
@@ -123,7 +140,6 @@ async def _change_context(
         as_customer=customer,
     )  # fmt: skip
     view = detail.view
-    choices = await change_choices(sid, uow=runtime.uow(), as_customer=customer)
     plan_code = plan or view.plan_code
     errors: dict[str, str] = {}
     qty: int | None = view.quantity
@@ -134,18 +150,28 @@ async def _change_context(
         except ValueError:
             qty = None
         if qty is None or not 1 <= qty <= 10_000:
-            errors["quantity"] = "Enter a whole number of seats from 1 to 10,000."
-    if plan_code not in {c.code for c in choices}:
+            qty = None
+    choices = await change_choices(
+        sid, uow=runtime.uow(), as_customer=customer, quantity=qty or view.quantity
+    )
+    chosen = next((c for c in choices if c.code == plan_code), None)
+    if chosen is None:
         errors["plan"] = "Choose one of the plans listed."
+    seats = chosen.seats if chosen is not None else view.seats
+    if seats and qty is None:
+        errors["quantity"] = "Enter a whole number of seats from 1 to 10,000."
     explained = None
     token = None
     renewal = None
-    unchanged = not errors and plan_code == view.plan_code and qty == view.quantity
+    same_seats = not seats or qty == view.quantity
+    unchanged = not errors and plan_code == view.plan_code and same_seats
     if not errors and not unchanged:
         quote = await service.quote_subscription_change(
             sid,
             plan_code=None if plan_code == view.plan_code else plan_code,
-            quantity=qty if qty != view.quantity or plan_code != view.plan_code else None,
+            quantity=qty
+            if seats and (qty != view.quantity or plan_code != view.plan_code)
+            else None,
             uow=runtime.uow(),
             clock=runtime.clock,
             config=runtime.settings.billing,
@@ -158,17 +184,27 @@ async def _change_context(
                 sid, quote, uow=runtime.uow(), clock=runtime.clock,
                 config=runtime.settings.billing, as_customer=customer,
             )  # fmt: skip
+    addons = await addon_offers(sid, uow=runtime.uow(), as_customer=customer)
+    usage = await usage_this_period(
+        sid, uow=runtime.uow(), clock=runtime.clock, config=runtime.settings.billing,
+        as_customer=customer,
+    )  # fmt: skip
     context = portal_context(
         signed_in,
         sub=view,
         choices=choices,
+        seats=seats,
+        hint_quantity=qty or view.quantity,
         form={"plan": plan_code, "quantity": raw_qty or str(view.quantity)},
         errors=errors,
         quote=explained,
         quote_token=token,
+        confirm_action=_page(subscription_id, "/change"),
         renewal=renewal,
         unchanged=unchanged,
         notice=notice,
+        addons=addons,
+        usage=usage,
         mon=money_in(view.currency),
     )
     return context, 422 if errors else 200
@@ -183,14 +219,18 @@ async def edit_subscription_change(
     plan: FromQuery[str | None] = None,
     quantity: FromQuery[str | None] = None,
 ) -> Template:
-    """The change form and the engine's quote; htmx swaps only the quote as the form changes."""
+    """The change form and the engine's quote. With htmx, typing seats swaps the quote and the
+    plans' prices (``HX-Target: change-quote``); choosing a plan swaps the form too, so the seat
+    field comes and goes with the plan."""
     context, status = await _change_context(signed_in, runtime, subscription_id, plan, quantity)
+    fragment = "portal/_change_panel.html"
     # htmx swaps 2xx only: the fragment carries the field error itself
     if request.headers.get("hx-request"):
         status = 200
-    return render(
-        request, "portal/change.html", "portal/_change_quote.html", context, status_code=status
-    )
+        if request.headers.get("hx-target") == "change-quote":
+            fragment = "portal/_change_quote.html"
+            context["oob_hints"] = True
+    return render(request, "portal/change.html", fragment, context, status_code=status)
 
 
 @post("/account/subscriptions/{subscription_id:str}/change", name="portal.change.confirm")

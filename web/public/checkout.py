@@ -23,29 +23,30 @@ from litestar.response import Redirect, Template
 from domain.accounts.model import SignedIn
 from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
 from domain.checkout.model import CheckoutSession, CheckoutState
+from domain.checkout.orders import OrderOnFile, order_on_file, show_order
+from domain.checkout.placing import can_place, get_checkout, place_order
 from domain.checkout.service import (
     ACCOUNT_EXISTS,
     MAX_ADDRESS,
     MAX_CITY,
     MAX_POSTAL,
     BillingDetails,
+    CheckoutErrorCode,
     OrderChoice,
     SummaryView,
-    can_place,
     check_billing_details,
     check_choice,
     checkout_plan,
     country_choices,
-    get_checkout,
     order_summary,
-    place_order,
-    show_order,
 )
-from domain.shared.errors import DomainError, ValidationFailed
+from domain.checkout.summary import OrderSummary
+from domain.shared.errors import Conflict, DomainError, ValidationFailed
 from domain.subscriptions.service import MAX_REGION, MAX_TAX_ID
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
 from web.forms import Field, FormSpec, ParsedForm
+from web.public.checkout_agreement import SummaryChanged, sign_summary, summary_changed
 from web.runtime import Runtime
 from web.templating import is_fragment_request, render
 
@@ -77,6 +78,7 @@ CHECKOUT_FORM = FormSpec(
     Field("exp_year", 4),
     Field("cvc", 4),
     Field("checkout_token", 64),
+    Field("summary_token", 4000),  # the summary shown, signed (checkout_agreement.py)
     Field("intent", 20),
 )
 
@@ -143,6 +145,17 @@ async def _view(
     )
 
 
+async def _on_file(
+    runtime: Runtime, checkout: CheckoutSession, buyer: SignedIn | None
+) -> OrderOnFile:
+    return await order_on_file(
+        checkout.token,
+        account_id=buyer.account_id if buyer else None,
+        uow=runtime.read_uow(),
+        config=runtime.settings.billing,
+    )
+
+
 async def _page(
     request: Request[Any, Any, Any],
     runtime: Runtime,
@@ -154,35 +167,49 @@ async def _page(
     errors: dict[str, str] | None = None,
     checkout: CheckoutSession | None = None,
     fragment: str | None = None,
+    changed: SummaryChanged | None = None,
 ) -> Template:
-    view = await _view(runtime, plan_code, data, buyer)
-    errors = {**view.errors, **(errors or {})}
-    choice, summary = view.choice, view.summary
+    """The checkout page for the form as posted; once the order exists (a declined card), the
+    stored order instead, with only the card to enter."""
+    if checkout is not None and checkout.subscription_id is None:
+        checkout = None  # nothing was ordered yet: the form as it was
+    on_file = await _on_file(runtime, checkout, buyer) if checkout is not None else None
+    if on_file is not None:
+        summary, plan, addons, view_errors = on_file.summary, on_file.summary.plan, [], {}
+        picked = {a.code: n for a, n in on_file.addons}
+    else:
+        view = await _view(runtime, plan_code, data, buyer)
+        summary, plan, addons, view_errors = view.summary, view.plan, view.addons, view.errors
+        picked = {a.code: n for a, n in view.choice.addons}
+    errors = {**view_errors, **(errors or {})}
     if summary.promotion_error and (data.get("promotion_code") or "").strip():
         errors.setdefault("promotion_code", summary.promotion_error)
     form = {k: data.get(k, "") for k in KEPT}
     if buyer is not None:
         form["email"] = buyer.email
         form["name"] = form["name"] or buyer.name
-    form["currency"] = choice.currency.code
+    form["currency"] = summary.currency.code
     context = {
-        "plan": view.plan,
-        "choice": choice,
+        "plan": plan,
         "summary": summary,
-        "addons": view.addons,
-        "picked": {a.code: n for a, n in choice.addons},
+        "summary_token": sign_summary(summary, runtime.settings.secret_key),
+        "changed": changed,
+        "addons": addons,
+        "picked": picked,
         "countries": country_choices(),
         "form": form,
         "errors": errors,
         "token": token,
         "buyer": buyer,
         "checkout": checkout,
+        "order": on_file,
         "account_exists": errors.get("email") == ACCOUNT_EXISTS,
         "login_url": "/auth/login?next=" + request.url.path,
         "min_password": MIN_PASSWORD,
     }
     shown = [k for k in errors if k not in ("promotion_code",)]
-    return render(request, PAGE, fragment, context, status_code=422 if shown or checkout else 200)
+    status = 409 if changed else 422 if shown or checkout else 200
+    return render(request, PAGE, fragment, context, status_code=status)
 
 
 @get("/checkout/{plan_code:str}", name="checkout")
@@ -232,6 +259,7 @@ async def show_checkout_summary(
     context = {
         "plan": view.plan,
         "summary": summary,
+        "summary_token": sign_summary(summary, runtime.settings.secret_key),
         "errors": view.errors,
         "oob": True,
         "promotion_message": summary.promotion_error if code else None,
@@ -254,17 +282,22 @@ async def submit_checkout(
 ) -> Template | Redirect:
     """Place the order (or, with ``intent=apply``, re-render the page with the code applied).
     A token whose order is under way or done redirects to its outcome; a decline re-renders
-    the payment step (422) with the gateway's message and everything but the card kept."""
+    the payment step (422) with the gateway's message and the stored order; an order that
+    would not charge what its summary said is shown again (409) and nothing happens."""
     plan = await checkout_plan(plan_code, uow=runtime.read_uow())
     form: ParsedForm = CHECKOUT_FORM.parse(data)
     data = form.values
     token = data.get("checkout_token", "").strip() or secrets.token_urlsafe(24)
     buyer = maybe_signed_in
 
-    async def again(errors: dict[str, str], checkout: CheckoutSession | None = None) -> Template:
+    async def again(
+        errors: dict[str, str],
+        checkout: CheckoutSession | None = None,
+        changed: SummaryChanged | None = None,
+    ) -> Template:
         return await _page(
             request, runtime, plan_code, data, buyer=buyer, token=token, errors=errors,
-            checkout=checkout,
+            checkout=checkout, changed=changed,
         )  # fmt: skip
 
     if data.get("intent") == "apply":
@@ -276,10 +309,13 @@ async def submit_checkout(
     existing = await get_checkout(token, uow=runtime.read_uow())
     if existing is not None and not can_place(existing, runtime.clock.now()):
         return _outcome(existing)
-    retry = existing is not None and existing.subscription_id is not None
+    retry = existing if existing is not None and existing.subscription_id is not None else None
     errors: dict[str, str] = {}
     choice: OrderChoice | None = None
-    if not retry:
+    summary: OrderSummary | None = None
+    if retry is not None:  # the order exists: only the card is new
+        summary = (await _on_file(runtime, retry, buyer)).summary
+    else:
         try:
             choice = await check_choice(
                 plan,
@@ -299,10 +335,10 @@ async def submit_checkout(
             )
         except ValidationFailed as exc:
             errors.update(exc.field_errors)
-        if choice is not None and (data.get("promotion_code") or "").strip():
-            view = await _view(runtime, plan_code, data, buyer)
-            if view.summary.promotion_error:
-                errors["promotion_code"] = view.summary.promotion_error
+        if choice is not None:
+            summary = (await _view(runtime, plan_code, data, buyer)).summary
+            if summary.promotion_error and (data.get("promotion_code") or "").strip():
+                errors["promotion_code"] = summary.promotion_error
     card_token = ""
     missing = {k: m for k, m in CARD_MISSING.items() if not data.get(k, "").strip()}
     errors.update(missing)
@@ -318,7 +354,11 @@ async def submit_checkout(
             errors.update(exc.field_errors)
     errors.update(form.errors)  # a field refused as typed: its own message, not "enter ..."
     if errors:
-        return await again(errors, existing if retry else None)
+        return await again(errors, retry)
+    assert summary is not None
+    changed = summary_changed(data.get("summary_token"), summary, runtime.settings.secret_key)
+    if changed is not None:  # not what the buyer was shown: show it, charge nothing
+        return await again({}, retry, changed)
     if choice is None:  # a retry: the order exists; only the card is new
         choice = await check_choice(
             plan, currency=None, quantity=None, addons={}, uow=runtime.read_uow()
@@ -329,6 +369,7 @@ async def submit_checkout(
             _details(data),
             token=token,
             promotion_code=data.get("promotion_code"),
+            agreed_total=summary.total_today,
             card_token=card_token,
             buyer=buyer,
             ip=client_ip(request),
@@ -342,6 +383,11 @@ async def submit_checkout(
         )
     except ValidationFailed as exc:
         return await again(exc.field_errors)
+    except Conflict as exc:
+        if exc.code != CheckoutErrorCode.TOTAL_CHANGED:
+            raise
+        checkout = await get_checkout(token, uow=runtime.read_uow())
+        return await again({}, checkout, SummaryChanged(summary.total_today))
     except DomainError as exc:
         checkout = await get_checkout(token, uow=runtime.read_uow())
         return await again({"card_number": exc.message}, checkout)

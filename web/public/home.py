@@ -1,4 +1,7 @@
-"""The home page: the business's name and its public plans (the full pricing page comes later)."""
+"""The home page: the storefront's plans, one card per plan family with the monthly/annual and
+currency switches and the comparison matrix. It is the pricing page's read model and region
+(``web/public/pricing.py``, ``templates/public/_pricing.html``) at ``/``, without the usage
+estimator, which stays on ``/pricing``."""
 
 from __future__ import annotations
 
@@ -9,25 +12,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from domain.catalog.service import show_storefront
-from domain.unit_of_work import UnitOfWork
-from web.settings import Settings
-from web.templating import render
+from web.public.pricing import PricingParams, pricing_page
+from web.runtime import Runtime
 
 
 @get("/", name="home")
 async def show_home(
     request: Request[Any, Any, Any],
-    read_uow: NamedDependency[UnitOfWork],
-    settings: NamedDependency[Settings],
+    runtime: NamedDependency[Runtime],
     currency: FromQuery[str | None] = None,
+    interval: FromQuery[str | None] = None,
+    seats: FromQuery[str | None] = None,
 ) -> Template:
-    storefront = await show_storefront(
-        requested_currency=currency, default_currency=settings.default_currency, uow=read_uow
-    )
-    context = {
-        "plans": storefront.plans,
-        "currencies": storefront.currencies,
-        "currency": storefront.currency,
-    }
-    return render(request, "public/home.html", "public/_plan_grid.html", context)
+    params = PricingParams(currency, interval, seats)
+    return await pricing_page(request, runtime, params, path="/", page_template="public/home.html")

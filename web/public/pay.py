@@ -38,12 +38,17 @@ async def show_confirmation(
     request: Request[Any, Any, Any],
     payment_ref: FromPath[str],
     uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
 ) -> Template:
-    """``?return=/checkout/complete/<token>``: after confirming, the customer goes back to
-    their checkout's confirmation page."""
-    payment = await show_payment(payment_ref, uow=uow)
+    """A secret link (no sign-in), working for the payment's action window: after it, 410 and
+    only that it expired. ``?return=/checkout/complete/<token>``: after confirming, the customer
+    goes back to their checkout's confirmation page."""
+    payment = await show_payment(payment_ref, uow=uow, clock=runtime.clock)
     context = {"payment": payment, "return_to": _return_to(request.query_params.get("return"))}
-    return render(request, "public/pay_confirm.html", "public/_pay_confirm.html", context)
+    status = 410 if payment.link_expired else 200
+    return render(
+        request, "public/pay_confirm.html", "public/_pay_confirm.html", context, status_code=status
+    )
 
 
 @post("/pay/confirm/{payment_ref:str}", name="pay.confirm.submit")
@@ -71,7 +76,7 @@ async def submit_confirmation(
         return Redirect(
             path=request.url_for("pay.confirm", payment_ref=payment_ref), status_code=303
         )
-    payment = await show_payment(payment_ref, uow=runtime.uow())
+    payment = await show_payment(payment_ref, uow=runtime.uow(), clock=runtime.clock)
     return render(
         request,
         "public/pay_confirm.html",

@@ -45,7 +45,7 @@ class PricingParams:
 _FIELDS = {f.name for f in fields(PricingParams)}
 
 
-def _canonical_url(page: PricingPage) -> str:
+def _canonical_url(page: PricingPage, path: str = "/pricing") -> str:
     """The page's address with only what differs from the defaults (pushed by htmx)."""
     query: dict[str, str | int] = {"currency": page.currency}
     if page.interval != "month":
@@ -56,14 +56,20 @@ def _canonical_url(page: PricingPage) -> str:
         if page.estimate_choices and page.estimate_plan != page.estimate_choices[0].code:
             query["plan"] = page.estimate_plan or ""
         query["units"] = page.estimate_units
-    return "/pricing?" + urlencode(query)
+    return path + "?" + urlencode(query)
 
 
-async def _pricing_page(
-    request: Request[Any, Any, Any], runtime: Runtime, params: PricingParams
+async def pricing_page(
+    request: Request[Any, Any, Any],
+    runtime: Runtime,
+    params: PricingParams,
+    *,
+    path: str = "/pricing",
+    page_template: str = PAGE,
 ) -> Template:
     """The page (or the #pricing region); invalid inputs re-render with their messages beside
-    the fields, the typed values kept, and the rest of the page priced with the defaults (422)."""
+    the fields, the typed values kept, and the rest of the page priced with the defaults (422).
+    The home page is the same region at ``path="/"`` in its own page template (no estimator)."""
 
     async def show(p: PricingParams) -> PricingPage:
         return await show_pricing_page(
@@ -84,13 +90,13 @@ async def _pricing_page(
         page = await show(params.without(set(errors)))
     template = render(
         request,
-        PAGE,
+        page_template,
         REGION,
-        {"page": page, "errors": errors, "typed": params},
+        {"page": page, "errors": errors, "typed": params, "page_path": path},
         status_code=422 if errors else 200,
     )
     if is_fragment_request(request):
-        template.headers["HX-Push-Url"] = "false" if errors else _canonical_url(page)
+        template.headers["HX-Push-Url"] = "false" if errors else _canonical_url(page, path)
     return template
 
 
@@ -105,7 +111,7 @@ async def show_pricing(
     units: FromQuery[str | None] = None,
 ) -> Template:
     params = PricingParams(currency, interval, seats, plan, units)
-    return await _pricing_page(request, runtime, params)
+    return await pricing_page(request, runtime, params)
 
 
 @get("/pricing/estimate", name="pricing.estimate")
@@ -122,7 +128,7 @@ async def show_estimate(
     is not a usage we can price. Anything else: the whole pricing page with the estimate."""
     params = PricingParams(currency, interval, seats, plan, units)
     if not is_fragment_request(request):
-        return await _pricing_page(request, runtime, params)
+        return await pricing_page(request, runtime, params)
     context: dict[str, Any] = {"estimate": None, "errors": {}}
     if not (units or "").strip():  # the field was cleared: nothing to estimate yet
         return render(request, PAGE, ESTIMATE, context)

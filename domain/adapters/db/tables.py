@@ -116,6 +116,9 @@ class InvoiceTable(Table, tablename="invoice"):
     paid_at = Timestamptz(default=None, null=True)
     voided_at = Timestamptz(default=None, null=True)
     marked_uncollectible_at = Timestamptz(default=None, null=True)
+    # the tax as applied: {"percentage": "8.875" or null, "inclusive", "reverse_charge", "note"};
+    # null on invoices issued before it was kept (documents then work the rate out)
+    tax_basis = JSON(default=None, null=True)
 
 
 class InvoiceLineTable(Table, tablename="invoice_line"):
@@ -132,6 +135,7 @@ class InvoiceLineTable(Table, tablename="invoice_line"):
     period_start = Timestamptz(default=None, null=True)
     period_end = Timestamptz(default=None, null=True)
     explanation = Text(default="")
+    detail = Text(default="")  # the explanation in days ("15 of 30 days x 30.00"), or empty
 
 
 class CreditNoteTable(Table, tablename="credit_note"):
@@ -165,6 +169,7 @@ class CreditNoteLineTable(Table, tablename="credit_note_line"):
     description = Text(default="")
     amount_minor = BigInt(default=0)
     explanation = Text(default="")
+    detail = Text(default="")
 
 
 class InvoiceDocumentTable(Table, tablename="invoice_document"):
@@ -174,6 +179,19 @@ class InvoiceDocumentTable(Table, tablename="invoice_document"):
     id = Varchar(length=36, primary_key=True)
     invoice = ForeignKey(
         references=InvoiceTable, on_delete=OnDelete.cascade, null=False, unique=True
+    )
+    version = Varchar(length=64)
+    rendered_at = Timestamptz(default=None, null=True)
+    size_bytes = Integer(default=0)
+    content = Bytea(default=b"")
+
+
+class CreditNoteDocumentTable(Table, tablename="credit_note_document"):
+    """A credit note's rendered PDF, one per credit note (like ``invoice_document``)."""
+
+    id = Varchar(length=36, primary_key=True)
+    credit_note = ForeignKey(
+        references=CreditNoteTable, on_delete=OnDelete.cascade, null=False, unique=True
     )
     version = Varchar(length=64)
     rendered_at = Timestamptz(default=None, null=True)
@@ -389,6 +407,19 @@ class RefundTable(Table, tablename="refund"):
     finished_at = Timestamptz(default=None, null=True)
 
 
+class PaymentWebhookEventTable(Table, tablename="payment_webhook_event"):
+    """Each provider event we acted on or held for staff, once per ``<gateway>:<event id>``."""
+
+    key = Varchar(length=300, primary_key=True)
+    gateway = Varchar(length=20)
+    event_id = Varchar(length=255)
+    event_type = Varchar(length=100)
+    payment_ref = Varchar(length=100, null=True, default=None)
+    outcome = Varchar(length=12, index=True)  # applied | held
+    detail = Text(default="")
+    received_at = Timestamptz(default=None, null=True)
+
+
 class TestClockTable(Table, tablename="test_clock"):
     """A sandbox clock staff move by hand; its customers are billed on its time."""
 
@@ -518,6 +549,8 @@ class CheckoutSessionTable(Table, tablename="checkout_session"):
     invoice_id = Varchar(length=36, null=True, default=None)
     payment_ref = Varchar(length=100, null=True, default=None)
     message = Varchar(length=300, default="")
+    # the order's first attempt created the account (the buyer was not signed in before)
+    account_created = Boolean(default=False)
     created_at = Timestamptz(default=None, null=True)
     updated_at = Timestamptz(default=None, null=True)
 
@@ -533,6 +566,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CreditNoteTable,
     CreditNoteLineTable,
     InvoiceDocumentTable,
+    CreditNoteDocumentTable,
     CustomerTable,
     SubscriptionTable,
     UsageEventTable,
@@ -547,6 +581,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DunningPolicyTable,
     TestClockTable,
     RefundTable,
+    PaymentWebhookEventTable,
     OutboxEmailTable,
     AccountTable,
     AccountIdentityTable,
@@ -566,4 +601,3 @@ def bind_tables(engine: object) -> None:
     assert isinstance(engine, Engine)
     for table in (*ALL_TABLES, Migration):
         table._meta.db = engine
-

@@ -26,7 +26,10 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanRepository,
 )
 from domain.adapters.db.repositories.checkout import PiccoloCheckoutRepository
-from domain.adapters.db.repositories.documents import PiccoloInvoiceDocumentRepository
+from domain.adapters.db.repositories.documents import (
+    PiccoloCreditNoteDocumentRepository,
+    PiccoloInvoiceDocumentRepository,
+)
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.payments import (
     PiccoloDunningRepository,
@@ -43,6 +46,7 @@ from domain.adapters.db.repositories.subscriptions import (
     PiccoloUsageRepository,
 )
 from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
+from domain.adapters.db.repositories.webhooks import PiccoloWebhookEventRepository
 from domain.adapters.db.transactions import is_postgres, read_transaction, write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
@@ -87,6 +91,7 @@ class PiccoloUnitOfWork:
         self.invoices = PiccoloInvoiceRepository(lock_rows=is_postgres(engine))
         self.credit_notes = PiccoloCreditNoteRepository()
         self.documents = PiccoloInvoiceDocumentRepository()
+        self.credit_note_documents = PiccoloCreditNoteDocumentRepository()
         self.customers = PiccoloCustomerRepository()
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()
@@ -97,6 +102,7 @@ class PiccoloUnitOfWork:
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()
         self.refunds = PiccoloRefundRepository()
+        self.webhook_events = PiccoloWebhookEventRepository()
         self.test_clocks = PiccoloTestClockRepository()
         self.emails = PiccoloEmailRepository()
         self.accounts = PiccoloAccountRepository()

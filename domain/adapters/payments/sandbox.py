@@ -22,13 +22,17 @@ It behaves like a real gateway where it matters to billing:
   Any other valid-looking number (Luhn) succeeds; an invalid one is refused at tokenisation.
 - ``failure_rate`` (0..1) turns that share of otherwise successful charges into processing
   errors, chosen by a seeded random generator, for reliability tests.
+- Its secrets are per installation, never in the code: ``webhook_secret`` signs and checks its
+  webhooks (Stripe's scheme, with ``webhook_tolerance_s`` on the injected clock) and
+  ``fingerprint_key`` keys the card fingerprints (HMAC-SHA256 of the number: without the key,
+  which is not in the database, a stored fingerprint cannot be turned back into the number).
+  Either defaults to a random value for this instance; the app derives both from its secret key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import random
 import secrets
 from dataclasses import dataclass
@@ -38,15 +42,18 @@ from piccolo.engine.base import Engine
 
 from domain.adapters.db.tables import SandboxCardTable, SandboxCustomerTable, SandboxPaymentTable
 from domain.adapters.db.transactions import write_transaction
+from domain.adapters.payments import webhook_signing
 from domain.payments.model import (
     CardDetails,
     ChargeResult,
     ChargeStatus,
+    GatewayPayment,
     RefundResult,
     WebhookEvent,
     WebhookKind,
 )
-from domain.shared.errors import PaymentDeclined, TransientError, ValidationFailed
+from domain.shared.clock import Clock, SystemClock
+from domain.shared.errors import NotFound, PaymentDeclined, TransientError, ValidationFailed
 from domain.shared.money import Money
 
 
@@ -116,7 +123,10 @@ class SandboxGateway:
         self,
         engine: Engine,
         *,
-        webhook_secret: str = "whsec_sandbox",  # noqa: S107 (the sandbox's public test secret)
+        webhook_secret: str | None = None,
+        fingerprint_key: str | None = None,
+        webhook_tolerance_s: int = webhook_signing.DEFAULT_TOLERANCE_S,
+        clock: Clock | None = None,
         action_base_url: str = "/pay/confirm",
         failure_rate: float = 0.0,
         seed: int = 0,
@@ -124,7 +134,10 @@ class SandboxGateway:
         if not 0 <= failure_rate <= 1:
             raise ValueError("failure_rate is between 0 and 1")
         self._engine = engine
-        self._secret = webhook_secret.encode()
+        self._secret = webhook_secret or secrets.token_hex(32)
+        self._fingerprint_key = (fingerprint_key or secrets.token_hex(32)).encode()
+        self._tolerance_s = webhook_tolerance_s
+        self._clock = clock or SystemClock()
         self._action_base_url = action_base_url
         self.failure_rate = failure_rate
         self._random = random.Random(seed)
@@ -150,7 +163,8 @@ class SandboxGateway:
         if errors:
             raise ValidationFailed(errors, code="payments.invalid_card")
         token = f"tok_{secrets.token_hex(12)}"
-        fingerprint = hashlib.sha256(f"sandbox:{digits}".encode()).hexdigest()[:16]
+        fingerprint = hmac.new(self._fingerprint_key, digits.encode(), hashlib.sha256).hexdigest()
+        fingerprint = fingerprint[:32]  # 128 bits: collisions are out of reach, the key is not
         await self._run(
             SandboxCardTable.insert(
                 SandboxCardTable(
@@ -314,6 +328,23 @@ class SandboxGateway:
             row = {**row, "status": ChargeStatus.SUCCEEDED.value, "code": None}
         return self._result(row)
 
+    async def retrieve(self, *, payment_ref: str) -> GatewayPayment:
+        row = (
+            await SandboxPaymentTable.select()
+            .where(
+                (SandboxPaymentTable.ref == payment_ref) & (SandboxPaymentTable.kind == "charge")
+            )
+            .first()
+        )
+        if row is None:
+            raise NotFound("no such payment at the sandbox", code="payments.not_found")
+        return GatewayPayment(
+            payment_ref=payment_ref,
+            status=ChargeStatus(row["status"]),
+            amount_minor=int(row["amount_minor"]),
+            currency=str(row["currency"]).upper(),
+        )
+
     async def refund(
         self, *, payment_ref: str, amount: Money, idempotency_key: str
     ) -> RefundResult:
@@ -355,25 +386,22 @@ class SandboxGateway:
         )
 
     def sign(self, payload: bytes, timestamp: int) -> str:
-        digest = hmac.new(self._secret, f"{timestamp}.".encode() + payload, hashlib.sha256)
-        return f"t={timestamp},v1={digest.hexdigest()}"
+        """The ``X-Sandbox-Signature`` header for ``payload`` (tests play the provider)."""
+        return webhook_signing.sign(payload, self._secret, timestamp)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
-        parts = dict(p.split("=", 1) for p in (signature or "").split(",") if "=" in p)
-        try:
-            expected = self.sign(payload, int(parts.get("t", "")))
-        except ValueError:
-            expected = ""
-        if not expected or not hmac.compare_digest(expected, signature or ""):
-            raise ValidationFailed({"signature": "does not match"}, code="payments.bad_signature")
-        data = json.loads(payload)
+        data = webhook_signing.verify(
+            payload, signature, self._secret, now=self._clock.now(), tolerance_s=self._tolerance_s
+        )
         kinds = {
             "payment_intent.succeeded": WebhookKind.PAYMENT_SUCCEEDED,
             "payment_intent.payment_failed": WebhookKind.PAYMENT_FAILED,
         }
+        raw_type = str(data["type"])
+        ref = webhook_signing.event_object(data).get("id")
         return WebhookEvent(
             event_id=str(data["id"]),
-            kind=kinds.get(data.get("type", ""), WebhookKind.OTHER),
-            payment_ref=data.get("data", {}).get("object", {}).get("id"),
-            raw_type=str(data.get("type", "")),
+            kind=kinds.get(raw_type, WebhookKind.OTHER),
+            payment_ref=ref if isinstance(ref, str) and ref else None,
+            raw_type=raw_type,
         )

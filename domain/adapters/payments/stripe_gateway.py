@@ -12,14 +12,17 @@ from typing import TypeAlias
 import stripe
 from stripe.params import PaymentIntentCreateParams, PaymentMethodCreateParamsCard
 
+from domain.adapters.payments import webhook_signing
 from domain.payments.model import (
     CardDetails,
     ChargeResult,
     ChargeStatus,
+    GatewayPayment,
     RefundResult,
     WebhookEvent,
     WebhookKind,
 )
+from domain.shared.clock import Clock, SystemClock
 from domain.shared.errors import (
     Conflict,
     DomainError,
@@ -63,7 +66,8 @@ class StripeGateway:
     with different keys or API bases coexist. Calls use the SDK's async methods (httpx).
 
     ``api_base`` points the SDK elsewhere (localstripe in tests); ``webhook_secret`` is the
-    endpoint's signing secret (``whsec_...``) that ``parse_webhook`` needs. The SDK retries
+    endpoint's signing secret (``whsec_...``) that ``parse_webhook`` needs, and signatures older
+    (or newer) than ``webhook_tolerance_s`` on ``clock`` are refused. The SDK retries
     connection failures and 5xx answers ``max_network_retries`` times with the same idempotency
     key; what still fails becomes ``TransientError``.
     """
@@ -74,11 +78,15 @@ class StripeGateway:
         *,
         api_base: str | None = None,
         webhook_secret: str | None = None,
+        webhook_tolerance_s: int = webhook_signing.DEFAULT_TOLERANCE_S,
+        clock: Clock | None = None,
         max_network_retries: int = 2,
         timeout_s: float = 30.0,
     ) -> None:
         self._api_key = api_key
         self._webhook_secret = webhook_secret
+        self._tolerance_s = webhook_tolerance_s
+        self._clock = clock or SystemClock()
         self._http = stripe.HTTPXClient(timeout=timeout_s)
         self._client = stripe.StripeClient(
             api_key,
@@ -216,6 +224,25 @@ class StripeGateway:
             raise _failure(exc) from exc
         return _intent_result(intent.to_dict())
 
+    async def retrieve(self, *, payment_ref: str) -> GatewayPayment:
+        """The PaymentIntent as Stripe has it now: status (mapped as ``charge`` maps it, a
+        payment still ``processing`` raising ``TransientError``), amount and currency."""
+        try:
+            intent = await self._client.v1.payment_intents.retrieve_async(payment_ref)
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        data = intent.to_dict()
+        amount = data.get("amount")
+        currency = _text(data, "currency")
+        if not isinstance(amount, int) or currency is None:
+            raise DomainError("Stripe returned a payment without an amount", code="payments.bad")
+        return GatewayPayment(
+            payment_ref=payment_ref,
+            status=_intent_result(data).status,
+            amount_minor=amount,
+            currency=currency.upper(),
+        )
+
     async def refund(
         self, *, payment_ref: str, amount: Money, idempotency_key: str
     ) -> RefundResult:
@@ -255,40 +282,24 @@ class StripeGateway:
 
     # -- webhooks ------------------------------------------------------------------------------
     def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
-        """Verify the ``Stripe-Signature`` header against the endpoint secret (with Stripe's
-        five-minute tolerance against replays) and read the event."""
-        if not self._webhook_secret:
-            raise ValidationFailed(
-                {"signature": "no webhook secret is configured"},
-                code="payments.webhook_secret_missing",
-            )
-        if not signature:
-            raise ValidationFailed(
-                {"signature": "missing Stripe-Signature header"},
-                code="payments.webhook_signature_missing",
-            )
-        try:
-            event = stripe.Webhook.construct_event(
-                payload, signature, self._webhook_secret, api_key=self._api_key
-            )
-        except stripe.SignatureVerificationError as exc:
-            raise ValidationFailed(
-                {"signature": "the signature does not match the payload"},
-                code="payments.webhook_signature_invalid",
-            ) from exc
-        except ValueError as exc:  # a signed payload that is not JSON
-            raise ValidationFailed(
-                {"payload": "not a JSON event"}, code="payments.webhook_payload_invalid"
-            ) from exc
-        data = event.to_dict()
-        obj = _mapping(_mapping(data.get("data")).get("object"))
-        raw_type = str(data.get("type", ""))
+        """Verify the ``Stripe-Signature`` header against the endpoint secret (the HMAC by the
+        SDK, the age against the injected clock with ``webhook_tolerance_s``) and read the
+        event. Whether the payment really settled is for the caller to read back."""
+        data = webhook_signing.verify(
+            payload,
+            signature,
+            self._webhook_secret,
+            now=self._clock.now(),
+            tolerance_s=self._tolerance_s,
+        )
+        obj = webhook_signing.event_object(data)
+        raw_type = str(data["type"])
         if obj.get("object") == "payment_intent":
             payment_ref = _text(obj, "id")
         else:
             payment_ref = _text(obj, "payment_intent")
         return WebhookEvent(
-            event_id=str(data.get("id", "")),
+            event_id=str(data["id"]),
             kind=_WEBHOOK_KINDS.get(raw_type, WebhookKind.OTHER),
             payment_ref=payment_ref,
             raw_type=raw_type,

@@ -10,6 +10,7 @@ import pytest
 
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import (
+    CreditNoteDocumentTable,
     InvoiceDocumentTable,
     InvoiceTable,
     OutboxEmailTable,
@@ -290,6 +291,12 @@ async def test_refunds_go_through_the_gateway_with_a_credit_note_each(
     await world.runner.drain()  # the safety-net jobs find the refunds made: nothing twice
     ledger = await SandboxPaymentTable.select().where(SandboxPaymentTable.kind == "refund")
     assert sorted(int(r["amount_minor"]) for r in ledger) == [1000, 3000]
+    # each refund's credit note is e-mailed with its PDF, which is rendered and stored
+    mails = await OutboxEmailTable.select().where(OutboxEmailTable.kind == "credit_note")
+    assert len(mails) == 2 and all(m["status"] == "sent" for m in mails)
+    assert note.number in {m["subject"].split()[2] for m in mails}
+    assert any("Refunded to your card" in m["text_body"] for m in mails)
+    assert await CreditNoteDocumentTable.count() == 2
 
 
 async def test_a_prorated_cancellation_refund_reaches_the_card(
@@ -310,7 +317,7 @@ async def test_a_prorated_cancellation_refund_reaches_the_card(
     ledger = await SandboxPaymentTable.select().where(SandboxPaymentTable.kind == "refund")
     assert [int(r["amount_minor"]) for r in ledger] == [2193]
     notices = {r["kind"] for r in await OutboxEmailTable.select(OutboxEmailTable.kind)}
-    assert "subscription_canceled" in notices
+    assert {"subscription_canceled", "credit_note"} <= notices
 
 
 async def test_the_retry_policy_is_data_and_the_final_action_configurable(

@@ -4,14 +4,17 @@ exact round trip, and at most one renewal invoice per subscription and period.""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
 from domain.adapters.db.tables import InvoiceTable
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.billing.issued import BillingReason, CustomerSnapshot
-from domain.billing.model import Invoice
+from domain.billing.model import Invoice, TaxBasis
 from domain.billing.service import issue_invoice
+from domain.documents.invoice_document import DEMO_SELLER, build_invoice_document
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.simulate.run import simulate
@@ -62,6 +65,8 @@ async def test_issued_invoices_get_consecutive_numbers_and_round_trip_exactly(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     computed = _computed_invoices()
+    # the change's proration lines carry their arithmetic in days, which must round-trip too
+    assert any(line.detail for inv in computed for line in inv.lines)
     issued = [await _issue(db, clock, inv) for inv in computed]
     assert [i.number for i in issued] == ["INV-2024-000001", "INV-2024-000002", "INV-2024-000003"]
     for original, stored in zip(computed, issued, strict=True):
@@ -127,3 +132,34 @@ async def test_a_bad_series_prefix_is_refused(db: TestDatabase, clock: FrozenClo
     with pytest.raises(ValidationFailed) as info:
         await _issue(db, clock, _computed_invoices()[0], series="inv 2024")
     assert info.value.code == "billing.bad_series_prefix"
+
+
+@pytest.mark.parametrize(
+    "basis",
+    [
+        TaxBasis(Decimal("8.875"), inclusive=False),
+        TaxBasis(Decimal("20"), inclusive=True),
+        TaxBasis(
+            reverse_charge=True,
+            note="Reverse charge: VAT to be accounted for by the customer (FR12345678901)",
+        ),
+        TaxBasis(note="Tax exempt"),
+    ],
+)
+async def test_the_tax_basis_is_stored_with_the_invoice(
+    db: TestDatabase, clock: FrozenClock, basis: TaxBasis
+) -> None:
+    computed = replace(_computed_invoices()[0], tax_basis=basis)
+    stored = await _issue(db, clock, computed)
+    loaded = await _uow(db, clock).invoices.get(stored.id)
+    assert loaded is not None and loaded.invoice.tax_basis == basis
+
+
+async def test_an_invoice_stored_before_the_basis_was_kept_still_loads(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    stored = await _issue(db, clock, _computed_invoices()[0])
+    await InvoiceTable.update({InvoiceTable.tax_basis: None}).where(InvoiceTable.id == stored.id)
+    loaded = await _uow(db, clock).invoices.get(stored.id)
+    assert loaded is not None and loaded.invoice.tax_basis is None
+    assert build_invoice_document(loaded, DEMO_SELLER).tax.label == "Tax"  # no tax: no "0%"

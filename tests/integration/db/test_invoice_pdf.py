@@ -165,14 +165,17 @@ async def test_the_stored_pdfs_become_pictures_to_look_at(
     registry = _registry(renderer)
     runner = make_runner(db.engine, registry, clock)
     issued = await _issue(db, clock, registry)
-    uow = PiccoloUnitOfWork(db.engine, clock=clock, registry=registry)
+
+    def uow() -> PiccoloUnitOfWork:  # a unit of work is entered once
+        return PiccoloUnitOfWork(db.engine, clock=clock, registry=registry)
+
     await _enqueue_render(db, clock, registry, issued.id)
     await runner.drain(include_schedule=False)
-    _png(await get_invoice_pdf(issued.id, uow=uow), output_dir, "invoice-pdf-open")
-    await mark_invoice_paid(issued.id, paid_at=datetime(2024, 2, 2, 9, 30, tzinfo=UTC), uow=uow)
+    _png(await get_invoice_pdf(issued.id, uow=uow()), output_dir, "invoice-pdf-open")
+    await mark_invoice_paid(issued.id, paid_at=datetime(2024, 2, 2, 9, 30, tzinfo=UTC), uow=uow())
     await _enqueue_render(db, clock, registry, issued.id)
     await runner.drain(include_schedule=False)
-    png = _png(await get_invoice_pdf(issued.id, uow=uow), output_dir, "invoice-pdf-paid")
+    png = _png(await get_invoice_pdf(issued.id, uow=uow()), output_dir, "invoice-pdf-paid")
     assert png.stat().st_size > 10_000
 
 

@@ -15,9 +15,11 @@ from domain.adapters.db.tables import InvoiceTable, SubscriptionTable, UsageEven
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.billing.engine import ProrationBehavior, Refund, SubscriptionStatus, Timing
 from domain.billing.issued import BillingReason
+from domain.billing.model import TaxBasis
 from domain.catalog.change_policy import ChangeProration, ChangeTiming
 from domain.catalog.model import Plan, PlanKind, PlanPrice
 from domain.catalog.service import publish_plan_version, set_plan_change_rule
+from domain.documents.invoice_document import DEMO_SELLER, build_invoice_document
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.totals import TaxRate
@@ -257,6 +259,9 @@ async def test_tax_follows_the_customers_address_and_credit_is_used_next(
         await uow.commit()
     outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     assert outcome.invoices[0].invoice.tax == 355  # 8.875% of 40.00 = 3.55
+    stored = await _uow(db, clock).invoices.get(outcome.invoices[0].id)
+    assert stored is not None and stored.invoice.tax_basis == TaxBasis(Decimal("8.875"))
+    assert build_invoice_document(stored, DEMO_SELLER).tax.label == "Tax 8.875%"
     clock.set(utc(2024, 2, 15))
     canceled = await service.cancel_subscription(
         outcome.subscription.id,
@@ -268,6 +273,36 @@ async def test_tax_follows_the_customers_address_and_credit_is_used_next(
     assert note.note.credited > 0
     again = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     assert again.invoices[0].invoice.credit_applied == note.note.credited
+
+
+async def test_a_reverse_charge_is_stored_on_the_invoice_with_its_note(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    await _setup(db, clock)
+    uow = _uow(db, clock)
+    async with uow:
+        await uow.tax_rates.add(JurisdictionRate("FR", TaxRate("FR", Decimal("20"), False)))
+        await uow.commit()
+    customer = await service.create_customer(
+        email="compta@example.fr",
+        name="Exemple SARL",
+        currency="USD",
+        country="FR",
+        tax_id="FR12345678901",
+        uow=_uow(db, clock),
+        clock=clock,
+    )
+    config = replace(CONFIG, seller_country="DE")
+    outcome = await service.subscribe(
+        customer.id, "team", uow=_uow(db, clock), clock=clock, config=config
+    )
+    stored = await _uow(db, clock).invoices.get(outcome.invoices[0].id)
+    assert stored is not None and stored.invoice.tax == 0
+    basis = stored.invoice.tax_basis
+    assert basis is not None and basis.reverse_charge and basis.percentage is None
+    assert basis.note == "Reverse charge: VAT to be accounted for by the customer (FR12345678901)"
+    doc = build_invoice_document(stored, DEMO_SELLER)  # the PDF's seller is not even in the EU
+    assert doc.tax.reverse_charge and doc.tax.note == basis.note
 
 
 async def test_an_unpaid_incomplete_subscription_expires_after_23_hours(
@@ -396,6 +431,9 @@ async def test_downgrades_wait_for_the_period_end_upgrades_bill_now_and_rules_ov
     ruled = await service.change_subscription(sub_id, plan_code="team", **_kw(db, clock))  # type: ignore[arg-type]
     assert ruled.subscription.plan_id == TEAM.id and ruled.invoices == ()
     assert len(ruled.subscription.pending_lines) == 4
+    stored = await _uow(db, clock).subscriptions.get(sub_id)
+    assert stored is not None and stored.pending_lines == ruled.subscription.pending_lines
+    assert all(line.detail for line in stored.pending_lines)  # kept with the pending lines
 
 
 async def test_grandfathered_subscriptions_move_to_the_new_version_on_the_date_given(

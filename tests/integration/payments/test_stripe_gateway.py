@@ -378,7 +378,7 @@ def test_a_correctly_signed_webhook_is_read(
         ("garbage", "payments.webhook_signature_invalid"),
         ("wrong-secret", "payments.webhook_signature_invalid"),
         ("tampered", "payments.webhook_signature_invalid"),
-        ("stale", "payments.webhook_signature_invalid"),
+        ("stale", "payments.webhook_signature_expired"),
     ],
 )
 def test_a_badly_signed_webhook_is_refused(

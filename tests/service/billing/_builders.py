@@ -30,7 +30,7 @@ def credit(total: int, *, refunded: int = 0, at: datetime | None = None) -> Cred
         number="",
         issued_at=at or datetime(2024, 2, 10, tzinfo=UTC),
         invoice="",
-        lines=(CreditNoteLine("Goodwill credit", total, "staff correction"),),
+        lines=(CreditNoteLine("Goodwill credit", total, "staff correction", "as agreed"),),
         subtotal=total,
         discount=0,
         tax=0,

@@ -24,6 +24,7 @@ from domain.shared.clock import FrozenClock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from tests.fakes import InMemoryUnitOfWork
 from tests.service.billing._builders import ACME, credit, line
+from tests.unit.documents._builders import issued_invoice
 
 pytestmark = pytest.mark.service
 VAT = TaxRate("DE", Decimal("19"), inclusive=False)
@@ -280,6 +281,10 @@ async def test_a_draft_or_void_invoice_cannot_be_credited(clock: FrozenClock) ->
             {"lines": (CreditNoteLine("x", 1000, ""),), "subtotal": 1000, "total": 1000},
             "billing.credit_note_inconsistent_amounts",
         ),
+        # the issue's note: a total below the subtotal with no discount to explain it
+        ({"total": 400, "credited": 400}, "billing.credit_note_inconsistent_amounts"),
+        ({"discount": 100}, "billing.credit_note_inconsistent_amounts"),
+        ({"tax": 50, "total": 520, "credited": 520}, "billing.credit_note_inconsistent_amounts"),
     ],
 )
 async def test_a_credit_note_whose_amounts_do_not_add_up_is_refused(
@@ -306,3 +311,26 @@ async def test_a_credit_note_for_another_customer_is_refused(clock: FrozenClock)
     with pytest.raises(ValidationFailed) as info:
         await _credit(uow, inv, 100, customer_id="cus-2")
     assert info.value.code == "billing.credit_note_wrong_party"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"total": 9999}, {"subtotal": 1}, {"discount": 5}, {"amount_due": 1, "credit_applied": 0}],
+)
+async def test_an_invoice_whose_amounts_do_not_add_up_is_refused(
+    clock: FrozenClock, change: dict[str, object]
+) -> None:
+    uow = InMemoryUnitOfWork()
+    computed = replace(issued_invoice().invoice, number="INV-000001", **change)  # type: ignore[arg-type]
+    with pytest.raises(ValidationFailed) as info:
+        await issue_invoice(
+            computed,
+            subscription_id=None,
+            customer_id="cus-1",
+            reason=BillingReason.MANUAL,
+            customer=ACME,
+            series="INV-2024-",
+            uow=uow,
+        )
+    assert info.value.code == "billing.invoice_inconsistent_amounts"
+    assert uow.invoices.invoices == {} and uow.invoices.series == {}, "nothing stored or numbered"

@@ -165,3 +165,67 @@ async def test_unknown_plans_and_add_ons_cannot_be_bought(
 ) -> None:
     with pytest.raises(NotFound):
         await checkout_plan(code, uow=uow)
+
+
+def _steps(summary: OrderSummary) -> list[tuple[int, str, int, bool]]:
+    return [
+        (s.amount.minor, s.first_at.date().isoformat(), s.count, s.recurring)
+        for s in summary.schedule
+    ]
+
+
+async def test_the_schedule_runs_until_the_coupon_ends(uow: InMemoryUnitOfWork) -> None:
+    summary = await _preview(uow, "team-monthly", quantity="3", code="WELCOME20")
+    # 3 x 12.00 = 36.00, 20% off for 3 months from Jan 31: today, Feb 29 and Mar 31 are 28.80;
+    # Apr 30 is the first invoice after the coupon ends, and the price from then on
+    assert _minor(summary.total_today) == 2880
+    assert _steps(summary) == [(2880, "2024-02-29", 2, False), (3600, "2024-04-30", 1, True)]
+    assert summary.promotion is not None
+    assert (
+        summary.promotion.percent_label,
+        summary.promotion.duration,
+        summary.promotion.months,
+    ) == (
+        "20%",
+        CouponDuration.REPEATING,
+        3,
+    )
+    annual = await _preview(uow, "team-annual", quantity="5", code="WELCOME20")
+    assert _steps(annual) == [(60000, "2025-01-31", 1, True)]
+
+
+@pytest.mark.parametrize(
+    ("duration", "months", "expected"),
+    [
+        (CouponDuration.ONCE, None, [(3600, "2024-02-29", 1, True)]),
+        (CouponDuration.FOREVER, None, [(3240, "2024-02-29", 1, True)]),
+        (CouponDuration.REPEATING, 1, [(3600, "2024-02-29", 1, True)]),
+        (
+            CouponDuration.REPEATING,
+            4,
+            [(3240, "2024-02-29", 3, False), (3600, "2024-05-31", 1, True)],
+        ),
+    ],
+)
+async def test_the_schedule_follows_each_coupon_duration(
+    uow: InMemoryUnitOfWork,
+    duration: CouponDuration,
+    months: int | None,
+    expected: list[tuple[int, str, int, bool]],
+) -> None:
+    await uow.coupons.add(
+        StoredCoupon("TENOFF", duration, percent_off=Decimal(10), duration_in_months=months)
+    )
+    summary = await _preview(uow, "team-monthly", quantity="3", code="TENOFF")
+    assert _minor(summary.total_today) == 3240
+    assert _steps(summary) == expected
+
+
+async def test_a_fixed_amount_larger_than_an_invoice_carries_on(uow: InMemoryUnitOfWork) -> None:
+    await uow.coupons.add(StoredCoupon("FIFTY", CouponDuration.ONCE, amounts_off={"USD": 5000}))
+    summary = await _preview(uow, "team-monthly", quantity="3", code="FIFTY")
+    # 50.00 off once: 36.00 today is free, the 14.00 left comes off the next invoice
+    assert _minor(summary.total_today) == 0
+    assert _steps(summary) == [(2200, "2024-02-29", 1, False), (3600, "2024-03-31", 1, True)]
+    assert summary.promotion is not None and summary.promotion.amount_off is not None
+    assert summary.promotion.amount_off.minor == 5000

@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice
-from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind, TaxBasis
 from domain.pricing.totals import TaxRate, TaxRounding, compute_totals
 from domain.shared.money import Rounding
 from domain.shared.periods import Period
@@ -53,7 +53,11 @@ def issued_invoice(
     balance: int = 0,
     paid_at: datetime | None = None,
     voided_at: datetime | None = None,
+    basis: TaxBasis | None = None,
+    legacy: bool = False,
 ) -> IssuedInvoice:
+    """``basis``: the tax basis stored with it (default: ``tax``'s rate); ``legacy``: an invoice
+    stored before the basis was kept (none)."""
     lines = lines or (seat_line(), usage_line())
     totals = compute_totals(
         [line.amount for line in lines],
@@ -82,6 +86,10 @@ def issued_invoice(
             credit_applied=totals.credit_applied,
             amount_due=totals.amount_due,
             status=status,
+            tax_basis=None
+            if legacy
+            else basis
+            or TaxBasis(tax.percentage if tax else None, tax.inclusive if tax else False),
         ),
         paid_at=paid_at,
         voided_at=voided_at,

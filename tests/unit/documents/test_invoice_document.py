@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.billing.model import InvoiceStatus
+from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
+from domain.billing.model import InvoiceStatus, TaxBasis
 from domain.documents.invoice_document import DEMO_SELLER, build_invoice_document
 from domain.pricing.totals import TaxRate
 from domain.shared.errors import ValidationFailed
@@ -101,25 +102,48 @@ def test_a_draft_has_no_document() -> None:
         (Decimal("20"), True, "Tax 20% (included)"),
     ],
 )
-def test_the_tax_rate_label_is_reconstructed_from_the_stored_amounts(
-    rate: Decimal, inclusive: bool, label: str
-) -> None:
-    issued = issued_invoice(seat_line(3, 333_300), tax=TaxRate("T", rate, inclusive=inclusive))
+@pytest.mark.parametrize("legacy", [False, True], ids=["stored", "reconstructed"])
+def test_the_tax_rate_label(rate: Decimal, inclusive: bool, label: str, legacy: bool) -> None:
+    issued = issued_invoice(
+        seat_line(3, 333_300), tax=TaxRate("T", rate, inclusive=inclusive), legacy=legacy
+    )
     doc = build_invoice_document(issued, DEMO_SELLER)
     assert doc.tax.rate == rate
     assert doc.tax.label == label
     assert doc.tax.taxable.minor + doc.tax.tax.minor == doc.total.minor
 
 
-def test_on_small_amounts_the_simplest_matching_rate_is_shown() -> None:
-    """The invoice stores its tax, not its rate: 8.875% of 99.99 rounds to 8.87, which is also
-    8.87% of it, and the simpler rate wins (README: "Invoice PDFs", limits)."""
-    issued = issued_invoice(seat_line(3, 3333), tax=TaxRate("T", Decimal("8.875"), False))
-    assert build_invoice_document(issued, DEMO_SELLER).tax.rate == Decimal("8.87")
+def test_on_small_amounts_the_stored_rate_is_shown() -> None:
+    """8.875% of 99.99 rounds to 8.87, which is also 8.87% of it: the amounts cannot tell the
+    rates apart, the stored basis can."""
+    rate = TaxRate("T", Decimal("8.875"), False)
+    issued = issued_invoice(seat_line(3, 3333), tax=rate)
+    assert build_invoice_document(issued, DEMO_SELLER).tax.label == "Tax 8.875%"
+    # an invoice stored before the basis was kept: the simplest rate that gives its tax
+    old = issued_invoice(seat_line(3, 3333), tax=rate, legacy=True)
+    assert build_invoice_document(old, DEMO_SELLER).tax.rate == Decimal("8.87")
 
 
-def test_no_tax_between_eu_businesses_is_a_reverse_charge() -> None:
-    issued = issued_invoice(tax=None)
+def test_a_stored_reverse_charge_is_printed_whatever_the_sellers_settings() -> None:
+    note = "Reverse charge: VAT to be accounted for by the customer (DE123456789)"
+    issued = issued_invoice(tax=None, basis=TaxBasis(reverse_charge=True, note=note))
+    doc = build_invoice_document(issued, DEMO_SELLER)  # a US seller: no guess would say so
+    assert doc.tax.reverse_charge and doc.tax.applies
+    assert doc.tax.label == "Tax (reverse charge)" and doc.tax.note == note
+
+
+def test_no_tax_between_eu_businesses_is_a_reverse_charge_on_old_invoices() -> None:
+    issued = issued_invoice(tax=None, legacy=True)
     french_seller = replace(DEMO_SELLER, country="FR", tax_name="VAT", tax_id="FR12345678901")
     assert build_invoice_document(issued, french_seller).tax.label == "VAT (reverse charge)"
-    assert build_invoice_document(issued, DEMO_SELLER).tax.label == "Tax 0%"
+    assert not build_invoice_document(issued, DEMO_SELLER).tax.applies
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_no_tax_line_when_no_tax_applies(legacy: bool) -> None:
+    issued = issued_invoice(tax=None, legacy=legacy)
+    doc = build_invoice_document(issued, DEMO_SELLER)
+    assert not doc.tax.applies and doc.tax.rate is None
+    html = WeasyPrintInvoiceRenderer().render_html(doc)
+    assert "Tax 0%" not in html and "0%" not in html
+    assert 'data-testid="tax-summary"' not in html

@@ -80,7 +80,7 @@ def test_day_mode_across_a_dst_change_counts_calendar_days() -> None:
 def test_second_mode_is_exact_elapsed_time() -> None:
     share = remaining_share(LEAP_FEB, utc(2024, 2, 15, 12), ProrationUnit.SECOND, UTC_TZ)
     # Feb 15 12:00 .. Feb 29 00:00 = 13.5 days of 29
-    assert share == Share(13 * 86400 + 43200, 29 * 86400)
+    assert share == Share(13 * 86400 + 43200, 29 * 86400, ProrationUnit.SECOND)
     assert share.fraction == Fraction(27, 58)
 
 
@@ -93,10 +93,33 @@ def test_second_mode_ignores_the_time_zone() -> None:
 
 def test_second_mode_one_second_before_the_end() -> None:
     share = remaining_share(LEAP_FEB, utc(2024, 2, 28, 23, 59, 59), ProrationUnit.SECOND, UTC_TZ)
-    assert share == Share(1, 29 * 86400)
+    assert share == Share(1, 29 * 86400, ProrationUnit.SECOND)
 
 
 def test_day_mode_falls_back_to_seconds_for_periods_within_one_date() -> None:
     period = Period(utc(2024, 1, 1, 0), utc(2024, 1, 1, 12))
     share = remaining_share(period, utc(2024, 1, 1, 3), ProrationUnit.DAY, UTC_TZ)
     assert share.fraction == Fraction(9, 12)
+
+
+# -- in words -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("share", "words"),
+    [
+        (Share(15, 30), "15 of 30 days"),
+        (Share(1, 31), "1 of 31 days"),
+        (Share(1, 1), "1 of 1 day"),
+        (Share(0, 29), "0 of 29 days"),
+        # seconds read as days: 13.5 of 29 exactly, then rounded to two decimals with "about"
+        (Share(13 * 86400 + 43200, 29 * 86400, ProrationUnit.SECOND), "13.5 of 29 days"),
+        (Share(1252800, 2592000, ProrationUnit.SECOND), "14.5 of 30 days"),
+        (Share(13 * 86400 + 41400, 29 * 86400, ProrationUnit.SECOND), "about 13.48 of 29 days"),
+        (Share(1, 29 * 86400, ProrationUnit.SECOND), "about 0 of 29 days"),
+        # a daylight-saving month in Berlin is 30 days and 23 hours
+        (Share(86400, 31 * 86400 - 3600, ProrationUnit.SECOND), "about 1 of 30.96 days"),
+        # a period shorter than a day counts hours
+        (Share(5400, 43200, ProrationUnit.SECOND), "1.5 of 12 hours"),
+    ],
+)
+def test_a_share_in_words_counts_days_not_seconds(share: Share, words: str) -> None:
+    assert share.in_words() == words

@@ -14,6 +14,7 @@ from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from domain.shared.ids import SubscriptionId
 from domain.shared.periods import Period
 from domain.subscriptions.portal import (
+    ExplainedLine,
     SubscriptionView,
     annotate_upcoming,
     explain_line,
@@ -27,8 +28,12 @@ pytestmark = pytest.mark.unit
 D = lambda m, d: datetime(2026, m, d, tzinfo=UTC)  # noqa: E731
 
 
-def _line(kind: LineKind, description: str, amount: int, start: datetime, end: datetime) -> InvoiceLine:
-    return InvoiceLine(kind, description, Fraction(1), Fraction(amount), amount, Period(start, end), "x")
+def _line(
+    kind: LineKind, description: str, amount: int, start: datetime, end: datetime
+) -> InvoiceLine:
+    return InvoiceLine(
+        kind, description, Fraction(1), Fraction(amount), amount, Period(start, end), "x"
+    )
 
 
 def _invoice(*lines: InvoiceLine, discount: int = 0, credit: int = 0) -> Invoice:
@@ -39,13 +44,24 @@ def _invoice(*lines: InvoiceLine, discount: int = 0, credit: int = 0) -> Invoice
     )  # fmt: skip
 
 
-def test_proration_lines_say_how_many_days_of_which_plan() -> None:
-    credit = _line(LineKind.PRORATION, "Unused time on Team seats (Nov 13 - Dec 1)", -1239, D(11, 13), D(12, 1))
-    charge = _line(LineKind.PRORATION, "Remaining time on Scale (Nov 13 - Dec 1)", 3097, D(11, 13), D(12, 1))
-    assert explain_line(credit).text == "Credit for 18 unused days of Team seats"
-    assert explain_line(charge).text == "18 days of Scale"
+def test_quote_lines_are_the_engines_words_with_the_arithmetic_in_days_under_them() -> None:
+    credit = replace(
+        _line(
+            LineKind.PRORATION,
+            "Unused time on 3 x Team seats after Nov 13, 2026",
+            -1239,
+            D(11, 13),
+            D(12, 1),
+        ),
+        explanation="1555200/2592000 x 3 x 12.00",
+        detail="18 of 30 days x 3 x 12.00",
+    )
+    assert explain_line(credit) == ExplainedLine(
+        "Unused time on 3 x Team seats after Nov 13, 2026", "18 of 30 days x 3 x 12.00", -1239
+    )
+    # a line without a detail (a renewal, or a line stored before details) shows its explanation
     renewal = _line(LineKind.SUBSCRIPTION, "Scale (Dec 1 - Jan 1)", 9900, D(12, 1), D(12, 31))
-    assert explain_line(renewal).text == "Scale (Dec 1 - Jan 1)"
+    assert explain_line(renewal) == ExplainedLine("Scale (Dec 1 - Jan 1)", "x", 9900)
 
 
 def _view(**kw: object) -> SubscriptionView:
@@ -60,9 +76,16 @@ def _view(**kw: object) -> SubscriptionView:
 
 
 def test_upcoming_invoices_name_a_switch_a_trial_end_and_a_discount_ending() -> None:
-    team = _invoice(_line(LineKind.SUBSCRIPTION, "Team (Feb 1 - Mar 1)", 1200, D(2, 1), D(3, 1)), discount=120)
-    starter = _invoice(_line(LineKind.SUBSCRIPTION, "Starter (Mar 1 - Apr 1)", 1900, D(3, 1), D(4, 1)))
-    notes = [u.notes for u in annotate_upcoming(_view(trial_end=D(2, 1), coupon_code="X"), [team, starter])]
+    team = _invoice(
+        _line(LineKind.SUBSCRIPTION, "Team (Feb 1 - Mar 1)", 1200, D(2, 1), D(3, 1)), discount=120
+    )
+    starter = _invoice(
+        _line(LineKind.SUBSCRIPTION, "Starter (Mar 1 - Apr 1)", 1900, D(3, 1), D(4, 1))
+    )
+    notes = [
+        u.notes
+        for u in annotate_upcoming(_view(trial_end=D(2, 1), coupon_code="X"), [team, starter])
+    ]
     assert notes == [("Trial ends",), ("Switches to Starter", "Discount ends")]
 
 

@@ -23,9 +23,65 @@ def test_defaults_give_an_embedded_development_setup() -> None:
 def test_production_requires_a_secret_key_and_secures_cookies() -> None:
     with pytest.raises(SettingsError, match="APP_SECRET_KEY is required"):
         Settings.from_env({"APP_ENV": "production"})
-    settings = Settings.from_env({"APP_ENV": "production", "APP_SECRET_KEY": "k" * 32})
+    settings = Settings.from_env(
+        {"APP_ENV": "production", "APP_SECRET_KEY": "k" * 32, "PAYMENT_ALLOW_SANDBOX": "true"}
+    )
     assert settings.secure_cookies
     assert not settings.demo_data
+    assert not settings.api_schema
+
+
+PRODUCTION = {"APP_ENV": "production", "APP_SECRET_KEY": "k" * 32}
+
+
+@pytest.mark.parametrize("gateway", [{}, {"PAYMENT_GATEWAY": "sandbox"}])
+def test_production_refuses_the_sandbox_unless_allowed(gateway: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match="refuses PAYMENT_GATEWAY=sandbox"):
+        Settings.from_env({**PRODUCTION, **gateway})
+    with pytest.raises(SettingsError, match="refuses PAYMENT_GATEWAY=sandbox"):
+        Settings.from_env({**PRODUCTION, **gateway, "PAYMENT_ALLOW_SANDBOX": "false"})
+    allowed = Settings.from_env({**PRODUCTION, **gateway, "PAYMENT_ALLOW_SANDBOX": "true"})
+    assert allowed.payments.gateway == "sandbox"
+    assert Settings.from_env({**gateway}).payments.gateway == "sandbox"  # development: fine
+
+
+def test_production_on_stripe_needs_the_webhook_secret() -> None:
+    stripe = {**PRODUCTION, "PAYMENT_GATEWAY": "stripe", "STRIPE_API_KEY": "sk_live_x"}
+    with pytest.raises(SettingsError, match="needs STRIPE_WEBHOOK_SECRET"):
+        Settings.from_env(stripe)
+    settings = Settings.from_env({**stripe, "STRIPE_WEBHOOK_SECRET": "whsec_live"})
+    assert settings.payments.stripe_webhook_secret == "whsec_live"
+
+
+def test_webhook_secrets_and_fingerprint_keys_are_per_installation() -> None:
+    one = Settings.from_env({"APP_SECRET_KEY": "a" * 32}).payments
+    same = Settings.from_env({"APP_SECRET_KEY": "a" * 32}).payments
+    other = Settings.from_env({"APP_SECRET_KEY": "b" * 32}).payments
+    assert one.sandbox_webhook_secret == same.sandbox_webhook_secret
+    assert one.sandbox_webhook_secret != other.sandbox_webhook_secret
+    assert one.sandbox_fingerprint_key != other.sandbox_fingerprint_key
+    assert one.sandbox_webhook_secret != one.sandbox_fingerprint_key
+    for value in (one.sandbox_webhook_secret, one.sandbox_fingerprint_key):
+        assert value and "a" * 32 not in value and value != "whsec_sandbox"
+    configured = Settings.from_env({"SANDBOX_WEBHOOK_SECRET": "s" * 40}).payments
+    assert configured.sandbox_webhook_secret == "s" * 40
+    with pytest.raises(SettingsError, match="SANDBOX_WEBHOOK_SECRET"):
+        Settings.from_env({"SANDBOX_WEBHOOK_SECRET": "short"})
+
+
+def test_the_webhook_tolerance_is_300_seconds_unless_set() -> None:
+    assert Settings.from_env({}).payments.webhook_tolerance_s == 300
+    assert Settings.from_env({"PAYMENT_WEBHOOK_TOLERANCE": "60"}).payments.webhook_tolerance_s == 60
+    for bad in ("0", "-5", "soon", "100000"):
+        with pytest.raises(SettingsError, match="PAYMENT_WEBHOOK_TOLERANCE"):
+            Settings.from_env({"PAYMENT_WEBHOOK_TOLERANCE": bad})
+
+
+def test_the_api_schema_is_served_in_production_only_when_asked() -> None:
+    allowed = {**PRODUCTION, "PAYMENT_ALLOW_SANDBOX": "true"}
+    assert Settings.from_env({}).api_schema
+    assert not Settings.from_env(allowed).api_schema
+    assert Settings.from_env({**allowed, "APP_API_SCHEMA": "true"}).api_schema
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,9 @@ import pytest
 from litestar import Litestar
 
 from domain.adapters.db.tables import InvoiceTable, PaymentMethodTable
+from domain.billing.engine import ProrationBehavior, Timing
 from domain.shared.clock import FrozenClock
+from domain.subscriptions import service as subscriptions
 from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import csrf_token, parse
@@ -251,3 +253,36 @@ async def test_an_account_without_billing_sees_empty_lists(
         await sign_in(client, "new@example.com")
         for path in ("/account/invoices", "/account/payment-methods", "/account/profile"):
             assert (await client.get(path)).status_code == 200, path
+
+
+async def test_a_proration_invoice_reads_in_words_with_its_arithmetic_in_days(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        who = await make_subscriber(app, clock, email="sam@example.com")
+        await sign_in(client, who.email)
+        runtime = app.state.runtime
+        clock.advance(days=10)
+        outcome = await subscriptions.change_subscription(
+            who.subscription_id,  # type: ignore[arg-type]
+            quantity=3,
+            timing=Timing.IMMEDIATE,
+            proration=ProrationBehavior.INVOICE_NOW,
+            uow=runtime.uow(),
+            clock=clock,
+            config=runtime.settings.billing,
+        )
+        page = await client.get(f"/account/invoices/{outcome.invoices[0].id}")
+        html = parse(page.text)
+        day = clock.now().strftime("%b %-d, %Y")
+        shown = [
+            (row.contents[0].strip(), row.select_one(".invoice-line__why").get_text())
+            for row in (line.select_one("td") for line in html.select("[data-testid=invoice-line]"))
+        ]
+        # the flat charge's credit and charge are equal and both shown, each over its arithmetic
+        assert shown == [
+            (f"Unused time on Team after {day}", "19 of 29 days x 30.00"),
+            (f"Unused time on Team units after {day}", "19 of 29 days x 1 x 10.00"),
+            (f"Remaining time on Team after {day}", "19 of 29 days x 30.00"),
+            (f"Remaining time on 3 x Team units after {day}", "19 of 29 days x 3 x 10.00"),
+        ]

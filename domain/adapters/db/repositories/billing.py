@@ -32,6 +32,7 @@ from domain.billing.model import (
     InvoiceLine,
     InvoiceStatus,
     LineKind,
+    TaxBasis,
 )
 from domain.pricing.charges import fmt_units
 from domain.shared.errors import Conflict
@@ -55,6 +56,26 @@ def _exact(value: Fraction) -> str:
 
 def _fraction(text: str) -> Fraction:
     return Fraction(text) if "/" in text else Fraction(Decimal(text))
+
+
+def _basis_json(basis: TaxBasis | None) -> str | None:
+    if basis is None:
+        return None
+    percentage = None if basis.percentage is None else str(basis.percentage)
+    return json.dumps(asdict(basis) | {"percentage": percentage})
+
+
+def _basis(data: dict[str, Any] | None) -> TaxBasis | None:
+    """The stored tax basis; ``None`` for an invoice issued before it was kept."""
+    if not data:
+        return None
+    raw = data.get("percentage")
+    return TaxBasis(
+        percentage=None if raw is None else Decimal(str(raw)),
+        inclusive=bool(data.get("inclusive")),
+        reverse_charge=bool(data.get("reverse_charge")),
+        note=data.get("note"),
+    )
 
 
 def _is_cycle_clash(exc: Exception) -> bool:
@@ -106,6 +127,7 @@ class PiccoloInvoiceRepository:
                     paid_at=issued.paid_at,
                     voided_at=issued.voided_at,
                     marked_uncollectible_at=issued.marked_uncollectible_at,
+                    tax_basis=_basis_json(inv.tax_basis),
                 )
             )
         except Exception as exc:
@@ -130,6 +152,7 @@ class PiccoloInvoiceRepository:
                         period_start=line.period.start,
                         period_end=line.period.end,
                         explanation=line.explanation,
+                        detail=line.detail,
                     )
                     for position, line in enumerate(inv.lines)
                 )
@@ -163,6 +186,7 @@ class PiccoloInvoiceRepository:
                         amount=int(r["amount_minor"]),
                         period=Period(r["period_start"], r["period_end"]),
                         explanation=r["explanation"],
+                        detail=r["detail"],
                     )
                     for r in lines
                 ),
@@ -173,6 +197,7 @@ class PiccoloInvoiceRepository:
                 credit_applied=int(row["credit_applied_minor"]),
                 amount_due=int(row["amount_due_minor"]),
                 status=InvoiceStatus(row["status"]),
+                tax_basis=_basis(_load(row.get("tax_basis"))),
             ),
             paid_at=row["paid_at"],
             voided_at=row["voided_at"],
@@ -296,6 +321,7 @@ class PiccoloCreditNoteRepository:
                         description=line.description,
                         amount_minor=line.amount,
                         explanation=line.explanation,
+                        detail=line.detail,
                     )
                     for position, line in enumerate(cn.lines)
                 )
@@ -322,6 +348,7 @@ class PiccoloCreditNoteRepository:
                     description=r["description"],
                     amount=int(r["amount_minor"]),
                     explanation=r["explanation"],
+                    detail=r["detail"],
                 )
             )
         return [

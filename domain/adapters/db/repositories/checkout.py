@@ -23,6 +23,7 @@ def _session(row: dict[str, Any]) -> CheckoutSession:
         invoice_id=row["invoice_id"],
         payment_ref=row["payment_ref"],
         message=row["message"] or "",
+        account_created=bool(row["account_created"]),
     )
 
 
@@ -45,6 +46,7 @@ class PiccoloCheckoutRepository:
                     invoice_id=session.invoice_id,
                     payment_ref=session.payment_ref,
                     message=session.message,
+                    account_created=session.account_created,
                     created_at=session.created_at,
                     updated_at=session.updated_at,
                 )
@@ -85,6 +87,7 @@ class PiccoloCheckoutRepository:
                 t.invoice_id: session.invoice_id,
                 t.payment_ref: session.payment_ref,
                 t.message: session.message[:300],
+                t.account_created: session.account_created,
                 t.updated_at: session.updated_at,
             }
         ).where(t.token == session.token)

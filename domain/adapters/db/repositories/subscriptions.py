@@ -127,6 +127,7 @@ def _line_json(line: InvoiceLine) -> dict[str, Any]:
         "period_start": line.period.start.isoformat(),
         "period_end": line.period.end.isoformat(),
         "explanation": line.explanation,
+        "detail": line.detail,
     }
 
 
@@ -141,6 +142,7 @@ def _line_of(data: dict[str, Any]) -> InvoiceLine:
             datetime.fromisoformat(data["period_start"]), datetime.fromisoformat(data["period_end"])
         ),
         explanation=data["explanation"],
+        detail=data.get("detail", ""),  # lines stored before details existed have none
     )
 
 

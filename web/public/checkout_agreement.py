@@ -1,0 +1,72 @@
+"""The order summary the buyer saw travels signed in the checkout form (as the portal's quotes
+do): paying is refused unless the order would charge exactly what that summary said.
+
+The token is the summary's ``agreement()`` (plan version, quantities, promotion code, today's
+total and every amount after it) with an HMAC under ``APP_SECRET_KEY``, so a form cannot claim a
+summary the server never showed. It needs no expiry: the order is priced again when it is
+placed, and any difference (a new price, a code that ran out, a seat count changed without the
+summary following) shows the new summary instead of charging.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from domain.checkout.summary import OrderSummary
+from domain.shared.money import Money
+
+_PURPOSE = b"checkout-summary:"
+
+
+def _mac(body: bytes, secret: str) -> str:
+    return hmac.new(secret.encode(), _PURPOSE + body, hashlib.sha256).hexdigest()
+
+
+def sign_summary(summary: OrderSummary, secret: str) -> str:
+    body = json.dumps(summary.agreement(), separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(body).decode() + "." + _mac(body, secret)
+
+
+def shown_agreement(token: str | None, secret: str) -> dict[str, Any] | None:
+    """The agreement of a summary this server signed, or None (missing, altered, garbage)."""
+    encoded, _, mac = (token or "").strip().partition(".")
+    try:
+        body = base64.urlsafe_b64decode(encoded.encode())
+    except (ValueError, binascii.Error):
+        return None
+    if not mac or not hmac.compare_digest(_mac(body, secret), mac):
+        return None
+    try:
+        agreement = json.loads(body)
+    except ValueError:
+        return None
+    return agreement if isinstance(agreement, dict) else None
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryChanged:
+    """The order no longer matches the summary the buyer saw: the page shows the new one,
+    with the total they saw (``before``) when it can be read and differs."""
+
+    before: Money | None
+
+
+def summary_changed(token: str | None, summary: OrderSummary, secret: str) -> SummaryChanged | None:
+    """None when ``summary`` is the one the buyer was shown."""
+    shown = shown_agreement(token, secret)
+    if shown == summary.agreement():
+        return None
+    now = summary.total_today
+    if shown is not None and shown.get("currency") == now.currency.code:
+        try:
+            before = Money.of_minor(int(shown.get("today", 0)), now.currency)
+        except (TypeError, ValueError):
+            return SummaryChanged(None)
+        return SummaryChanged(before if before != now else None)
+    return SummaryChanged(None)
