@@ -400,13 +400,17 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     f"{SUB}/resume": {},  # a paused one
     f"{SUB}/uncancel": {},  # a cancellation scheduled
     f"{SUB}/scheduled-change/cancel": {},  # a change scheduled
+    f"{SUB}/addons/{{code:str}}": {"quantity": "1", "quote": ""},  # an add-on that fits the plan
 }
 
 
 def seeds(ids: dict[str, str]) -> list[str]:
     """Pages that show a form only in a certain state (a quote to confirm, a reason given)."""
     sub = f"/account/subscriptions/{ids['subscription_id']}"
-    return [f"{sub}/change?plan=team&quantity=3", f"{sub}/cancel?reason=too_expensive"]
+    return [
+        f"{sub}/change?plan=team&quantity=3",
+        f"{sub}/cancel?reason=too_expensive",
+    ]
 
 
 async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(

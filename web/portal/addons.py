@@ -25,11 +25,14 @@ from domain.subscriptions.addons import (
     quote_addon_change,
 )
 from domain.subscriptions.portal import explain_quote, subscription_detail
+from web.forms import Field, FormSpec
 from web.portal import money_in, portal_context
 from web.portal.overview import customer_of
 from web.portal.subscriptions import Form, read_terms, sign_terms
 from web.runtime import Runtime
 from web.templating import render
+
+ADDON_FORM = FormSpec(Field("quote", 2_000), Field("quantity", 20))
 
 
 def _url(subscription_id: str, code: str) -> str:
@@ -166,6 +169,7 @@ async def confirm_addon(
     runtime: NamedDependency[Runtime],
 ) -> Template | Redirect:
     """Charge exactly the quote; an expired or stale quote shows the fresh one and says why."""
+    data = ADDON_FORM.parse(data).values
     quote = read_addon_quote(data.get("quote", ""), runtime.settings.secret_key)
     try:
         if quote is None or quote.addon_code != code:
