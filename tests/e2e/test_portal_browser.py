@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Locator, Page, async_playwright, expect
 
 from domain.accounts.service import attach_customer_in, register_in
 from domain.adapters.db.engine import make_engine
@@ -66,6 +66,22 @@ def _last_invoice_id(db: str) -> str:
             "SELECT id FROM invoice ORDER BY issued_at DESC, rowid DESC LIMIT 1"
         ).fetchone()
     return str(row[0])
+
+
+async def _email(page: Page, base: str, db: str, kind: str) -> Locator:
+    """Open the newest e-mail of ``kind`` to the subscriber in the development outbox."""
+    for _ in range(100):
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "SELECT id FROM outbox_email WHERE kind = ? AND recipient = ? "
+                "ORDER BY rowid DESC LIMIT 1",
+                (kind, EMAIL),
+            ).fetchone()
+        if row:
+            await page.goto(f"{base}/dev/outbox/{row[0]}/html")
+            return page.locator("body")
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {kind} e-mail to {EMAIL}")
 
 
 async def _confirm_quote(page: Page, shots: Path, name: str) -> str:
@@ -190,8 +206,25 @@ async def test_the_subscriber_manages_their_subscription_in_the_browser(
             path=str(output_dir / "portal-canceling.png"), full_page=True, caret="initial"
         )
         await check_a11y(page)
+        subscription_page = page.url
+        # the e-mail says when it ends and links back to keep it, not "has been canceled"
+        ends = await _email(page, server, db, "subscription_cancel_scheduled")
+        await expect(ends).to_contain_text("ends on")
+        await expect(ends).not_to_contain_text("has been canceled")
+        await expect(ends.get_by_role("link", name="Keep my subscription")).to_be_visible()
+        await page.screenshot(path=str(output_dir / "email-cancel-scheduled.png"), full_page=True)
+        # the storefront's header knows who is signed in
+        await page.goto(server + "/pricing")
+        header = page.locator("header").first
+        await expect(header).to_contain_text("Your account")
+        await expect(header).not_to_contain_text("Sign in")
+        await page.goto(subscription_page)
         await page.get_by_test_id("uncancel").click()
         await expect(page.get_by_test_id("canceling-box")).to_have_count(0)
+        kept = await _email(page, server, db, "subscription_cancel_undone")
+        await expect(kept).to_contain_text("continues")
+        await page.screenshot(path=str(output_dir / "email-cancel-undone.png"), full_page=True)
+        await page.goto(subscription_page)
         await page.goto(f"{server}/account")
         await page.screenshot(
             path=str(output_dir / "portal-overview-after.png"), full_page=True, caret="initial"
