@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.billing.engine import ENDED, ProrationBehavior, SubscriptionEngine, Timing
+from domain.billing.engine import ENDED, ProrationBehavior, Timing
 from domain.billing.issued import BillingReason
 from domain.billing.model import Invoice, InvoiceLine
 from domain.billing.quotes import version_of
 from domain.catalog.model import ChargeModel, Plan, PlanKind
 from domain.catalog.pricing_page import licensed_total
-from domain.catalog.rules import check_addon_attachable, is_addon_attachable
+from domain.catalog.rules import is_addon_attachable
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
@@ -33,6 +33,7 @@ from domain.subscriptions.service import (
     SubscriptionErrorCode,
     _customer,
     _load_engine,
+    _set_addon,
     _store,
     _subscription,
 )
@@ -183,19 +184,6 @@ def _check_quantity(addon: Plan, currency: str, quantity: int, attached: int) ->
         )
 
 
-def _apply(
-    engine: SubscriptionEngine,
-    at: datetime,
-    addon: Plan,
-    quantity: int,
-    proration: ProrationBehavior,
-) -> None:
-    assert engine.plan is not None
-    if quantity:
-        check_addon_attachable(engine.plan, addon)
-    engine.set_addon(at, addon, quantity, proration=proration)
-
-
 async def quote_addon_change(
     subscription_id: SubscriptionId,
     addon_code: str,
@@ -220,7 +208,7 @@ async def quote_addon_change(
     fingerprint = version_of(engine)
     engine.advance_to(now)
     issued, pending = len(engine.invoices), len(engine.pending)
-    _apply(engine, now, addon, quantity, ADDON_PRORATION)
+    _set_addon(engine, now, addon, quantity, ADDON_PRORATION)
     new = engine.invoices[issued:]
     lines = tuple(engine.pending[pending:])
     renewal = None
@@ -275,7 +263,7 @@ async def confirm_addon_change(
                 "A renewal happened since this price was shown. Please review the new price.",
                 code="billing.quote_stale",
             )
-        _apply(engine, quote.at, addon, quote.quantity, quote.proration)
+        _set_addon(engine, quote.at, addon, quote.quantity, quote.proration)
         outcome = await _store(
             uow,
             sub,
