@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-pg lint typecheck migrate migration bench worker check clean help system-packages bench-packages
+.PHONY: run test test-pg lint typecheck migrate migration schema bench worker check clean help system-packages bench-packages
 
 # Debian packages the suite needs: chromium drives the browser tests, poppler-utils (pdftoppm,
 # pdftotext) turns PDFs into pictures and text, libharfbuzz-subset0 lets WeasyPrint subset fonts.
@@ -23,6 +23,7 @@ help:
 	@echo "make lint      - ruff + the import contract (the domain core imports no framework)"
 	@echo "make migrate   - apply migrations to \$$DATABASE_URL (default sqlite:///var/app.db)"
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
+	@echo "make schema    - rewrite domain/adapters/db/schema.sql from the migrations (PostgreSQL)"
 	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk)"
 	@echo "make worker    - run the job runner alone, without HTTP"
 	@echo "make system-packages - apt-get install what the suite needs ($(SYSTEM_PACKAGES)) when missing"
@@ -71,7 +72,12 @@ migrate: $(STAMP)
 
 migration: $(STAMP)
 	PICCOLO_CONF=domain.adapters.db.piccolo_conf $(VENV)/bin/piccolo migrations new subscriptions --auto
-	@echo "Now read the new file in domain/adapters/db/migrations/, rename it YYYYMMDD_HHMM_<slug>.py and commit it."
+	@echo "Now read the new file in domain/adapters/db/migrations/, rename it YYYYMMDD_HHMM_<slug>.py,"
+	@echo "run 'make schema' and commit both (schema.sql shows the change as PostgreSQL sees it)."
+
+# the schema as PostgreSQL dumps it after all migrations (needs the PostgreSQL server at PG_SERVER)
+schema: $(STAMP)
+	.ci/schema-dump > domain/adapters/db/schema.sql
 
 check: $(STAMP)
 	$(PY) -m web.cli check
