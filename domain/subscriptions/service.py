@@ -37,6 +37,7 @@ from domain.billing.quotes import ChangeQuote, quote_change, version_of
 from domain.billing.service import issue_invoice_in
 from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
+from domain.catalog.pricing_page import max_seats
 from domain.catalog.rules import check_addon_attachable
 from domain.documents.model import RENDER_PDF_JOB
 from domain.notifications.later import notify_later
@@ -578,12 +579,12 @@ async def _resolve_policy(
     timing: Timing | None,
     proration: ProrationBehavior | None,
 ) -> tuple[Timing, ProrationBehavior]:
-    if timing is not None and proration is not None:
-        return timing, proration
     old = await uow.plans.get(sub.plan_id)
     assert old is not None
     new = await _current_plan(uow, plan_code) if plan_code else old
-    _check_quantity_argument(quantity)
+    check_seats(quantity, new)
+    if timing is not None and proration is not None:
+        return timing, proration
     rule = await uow.plan_change_rules.get(old.code, new.code)
     policy = (
         rule.policy
@@ -598,10 +599,18 @@ async def _resolve_policy(
     )
 
 
-def _check_quantity_argument(quantity: int | None) -> None:
-    if quantity is not None and (not isinstance(quantity, int) or quantity < 1):
+def check_seats(quantity: int | None, plan: Plan) -> None:
+    """A quantity for ``plan`` is a whole number from 1 to the plan's ``max_seats`` (10,000 unless
+    its metadata says less), whoever asks: the portal, the CLI or the API. Checkout applies the
+    same limit (``domain.checkout.service.check_choice``)."""
+    if quantity is None:
+        return
+    limit = max_seats(plan)
+    whole = isinstance(quantity, int) and not isinstance(quantity, bool)
+    if not whole or not 1 <= quantity <= limit:
         raise ValidationFailed(
-            {"quantity": "must be a whole number of at least 1"}, code="billing.bad_quantity"
+            {"quantity": f"Enter a whole number of seats from 1 to {limit:,}."},
+            code="billing.bad_quantity",
         )
 
 

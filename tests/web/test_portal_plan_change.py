@@ -9,6 +9,7 @@ from litestar import Litestar
 
 from domain.adapters.db.tables import InvoiceTable
 from domain.shared.clock import FrozenClock
+from domain.shared.errors import ValidationFailed
 from domain.subscriptions import service
 from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase
@@ -133,7 +134,9 @@ async def test_an_add_on_is_added_at_exactly_the_quoted_price_without_javascript
         assert again.status_code == 409 and by_testid(parse(again.text), "quote-notice")
         remove = parse((await client.get(f"{base}/addons/priority-support?quantity=0")).text)
         assert text(by_testid(remove, "due-today")[0]) == "$0.00"
-        assert text(by_testid(remove, "quote-line")[0]).startswith("Unused time on Priority support")
+        assert text(by_testid(remove, "quote-line")[0]).startswith(
+            "Unused time on Priority support"
+        )
         assert "is kept as credit" in text(by_testid(remove, "credit-kept")[0])
 
 
@@ -200,3 +203,32 @@ async def test_a_metered_plan_shows_its_usage_so_far_and_its_tiers(
             (usage,) = by_testid(parse((await client.get(url)).text), "usage")
             assert "12,500 API calls so far" in text(by_testid(usage, "usage-so-far")[0])
             assert text(by_testid(usage, "usage-charge")[0]) == "$5.00"
+
+
+async def test_the_seats_are_held_to_the_plans_own_limit(
+    app: Litestar, catalog: TestDatabase, clock: FrozenClock
+) -> None:
+    """The portal no longer has its own 1..10,000 rule: the use case holds the seats to the plan's
+    ``max_seats`` (as checkout does), and a refused count re-renders the form with the message."""
+    from domain.adapters.db.tables import PlanTable
+
+    await PlanTable.update({PlanTable.metadata: {"max_seats": "50"}}).where(
+        PlanTable.code == "team-monthly"
+    )
+    async with serve(app) as client:
+        sub = await _signed_in(client, app, clock)  # Team, 3 seats
+        url = f"/account/subscriptions/{sub.subscription_id}/change"
+        for seats in ("51", "0", "abc", "²"):
+            page = await client.get(url, params={"plan": "team-monthly", "quantity": seats})
+            assert page.status_code == 422, seats
+            error = parse(page.text).select_one(".field--invalid")
+            assert error is not None and "from 1 to 50." in text(error), seats
+            assert not by_testid(parse(page.text), "confirm-form"), seats
+        fine = await client.get(url, params={"plan": "team-monthly", "quantity": "50"})
+        assert fine.status_code == 200 and by_testid(parse(fine.text), "confirm-form")
+    with pytest.raises(ValidationFailed) as refused:
+        await service.quote_subscription_change(
+            sub.subscription_id, quantity=51, uow=app.state.runtime.uow(), clock=clock,
+            config=app.state.runtime.settings.billing,
+        )  # fmt: skip
+    assert refused.value.field_errors == {"quantity": "Enter a whole number of seats from 1 to 50."}

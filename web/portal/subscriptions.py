@@ -145,12 +145,7 @@ async def _change_context(
     qty: int | None = view.quantity
     raw_qty = (quantity or "").strip()
     if raw_qty:
-        try:
-            qty = int(raw_qty)
-        except ValueError:
-            qty = None
-        if qty is None or not 1 <= qty <= 10_000:
-            qty = None
+        qty = int(raw_qty) if raw_qty.isascii() and raw_qty.isdigit() and len(raw_qty) <= 9 else 0
     choices = await change_choices(
         sid, uow=runtime.uow(), as_customer=customer, quantity=qty or view.quantity
     )
@@ -158,32 +153,35 @@ async def _change_context(
     if chosen is None:
         errors["plan"] = "Choose one of the plans listed."
     seats = chosen.seats if chosen is not None else view.seats
-    if seats and qty is None:
-        errors["quantity"] = "Enter a whole number of seats from 1 to 10,000."
     explained = None
     token = None
     renewal = None
     same_seats = not seats or qty == view.quantity
     unchanged = not errors and plan_code == view.plan_code and same_seats
     if not errors and not unchanged:
-        quote = await service.quote_subscription_change(
-            sid,
-            plan_code=None if plan_code == view.plan_code else plan_code,
-            quantity=qty
-            if seats and (qty != view.quantity or plan_code != view.plan_code)
-            else None,
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            config=runtime.settings.billing,
-            as_customer=customer,
-        )
-        explained = explain_quote(quote, period_end=view.period_end)
-        token = sign_quote(quote, runtime.settings.secret_key)
-        if explained.immediate:
-            renewal = await renewal_after_change(
-                sid, quote, uow=runtime.uow(), clock=runtime.clock,
-                config=runtime.settings.billing, as_customer=customer,
-            )  # fmt: skip
+        try:  # the use case judges the seats against the plan's limit (check_seats)
+            quote = await service.quote_subscription_change(
+                sid,
+                plan_code=None if plan_code == view.plan_code else plan_code,
+                quantity=qty
+                if seats and (qty != view.quantity or plan_code != view.plan_code)
+                else None,
+                uow=runtime.uow(),
+                clock=runtime.clock,
+                config=runtime.settings.billing,
+                as_customer=customer,
+            )
+        except ValidationFailed as refused:
+            errors.update(refused.field_errors)
+            qty = None
+        else:
+            explained = explain_quote(quote, period_end=view.period_end)
+            token = sign_quote(quote, runtime.settings.secret_key)
+            if explained.immediate:
+                renewal = await renewal_after_change(
+                    sid, quote, uow=runtime.uow(), clock=runtime.clock,
+                    config=runtime.settings.billing, as_customer=customer,
+                )  # fmt: skip
     addons = await addon_offers(sid, uow=runtime.uow(), as_customer=customer)
     usage = await usage_this_period(
         sid, uow=runtime.uow(), clock=runtime.clock, config=runtime.settings.billing,
