@@ -377,7 +377,7 @@ async def main(argv: list[str] | None = None) -> list[Result]:
     parser.add_argument(
         "--sizes",
         default="10000",
-        help="comma-separated subscription counts (100000 takes long: see the README)",
+        help="comma-separated subscription counts (100000 takes long: see docs/benchmarks.md)",
     )
     parser.add_argument(
         "--pg-url", default="", help="PostgreSQL server (a scratch database per size is created)"

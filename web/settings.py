@@ -1,6 +1,6 @@
 """Settings read once from the environment and validated at start; only ``web/`` reads them.
 
-Every setting, its variable and default is listed in the README's configuration table.
+Every setting, its variable and default is listed in docs/operations.md's configuration table.
 """
 
 from __future__ import annotations

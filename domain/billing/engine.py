@@ -5,7 +5,7 @@ It is pure (no I/O, no clock of its own): every command takes the instant it hap
 and cancellations, pause ends), issuing invoices and credit notes. The simulator drives it from a
 scenario; the same rules price quotes and renewals elsewhere.
 
-Rules it follows (the README's "Billing rules" section lists them all):
+Rules it follows (docs/billing.md's "Billing rules" lists them all):
 - Periods are half-open and computed from the anchor (month ends clamp). Licensed charges are
   billed in advance, usage charges in arrears; a renewal invoice holds the usage of the ending
   period and the advance charges of the new one.

@@ -1,6 +1,6 @@
 """Invoice totals from rounded lines: discount, tax, credit applied, amount due.
 
-Rules (also in the README's "Billing rules"):
+Rules (also in docs/billing.md's "Billing rules"):
 - The discount applies to the whole subtotal; it is never more than the subtotal and never
   applies to a subtotal of zero or less. Percent discounts round once with the invoice's rounding.
 - Tax is computed on the amount after discount, rounded with the same rounding mode.

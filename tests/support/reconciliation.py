@@ -1,5 +1,5 @@
 """A check over the whole suite: every invoice and credit note it creates adds up, and every page,
-PDF and e-mail that shows one shows figures that add up (README "Invoices: lifecycle").
+PDF and e-mail that shows one shows figures that add up (docs/billing.md, "Invoices: lifecycle").
 
 Active in every test run (``tests/conftest.py`` loads it as a plugin). It wraps, for the
 session:

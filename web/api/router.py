@@ -1,4 +1,4 @@
-"""/api/v1: small JSON endpoints (plans now; payment webhooks later). Never used by templates."""
+"""/api/v1: small JSON endpoints (plans, and the payment webhooks in webhooks.py). Never used by templates."""
 
 from __future__ import annotations
 

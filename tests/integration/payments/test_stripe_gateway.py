@@ -2,7 +2,7 @@
 their idempotency, declines, 3-D Secure, refunds, signed webhooks and an unreachable Stripe.
 
 What localstripe cannot do (specific decline codes, processing errors, 5xx answers, refund
-limits) is listed in the README and covered by ``tests/unit/payments/test_stripe_mapping.py``.
+limits) is listed in docs/payments.md and covered by ``tests/unit/payments/test_stripe_mapping.py``.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ async def test_insufficient_funds_card_is_refused_at_attach_without_its_decline_
     gateway: StripeGateway,
 ) -> None:
     """Stripe declines 4000000000009995 at charge time with ``insufficient_funds``; localstripe
-    refuses it at attach with the generic ``card_declined`` (recorded in the README)."""
+    refuses it at attach with the generic ``card_declined`` (recorded in docs/payments.md)."""
     customer = await gateway.ensure_customer(customer_id="c", email="c@example.test", name="C")
     token = await gateway.tokenize_card(
         number=INSUFFICIENT_FUNDS, exp_month=12, exp_year=2030, cvc="123"
