@@ -98,6 +98,7 @@ def _stop(proc: subprocess.Popen[str]) -> None:
         proc.wait(timeout=30)
 
 
+@pytest.mark.timeout(480)  # 2,000 subscriptions set up and renewed: minutes on a busy machine
 async def test_two_runner_processes_renew_and_charge_2000_subscriptions_once_each(
     db: TestDatabase, tmp_path: Path
 ) -> None:
