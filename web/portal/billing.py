@@ -252,15 +252,7 @@ async def download_invoice_pdf(
     customer_id = _customer(signed_in)
     content = await get_invoice_pdf(invoice_id, uow=runtime.uow(), customer_id=customer_id)
     detail = await invoice_detail(invoice_id, customer_id, uow=runtime.uow())
-    filename = f"{detail.issued.number or 'invoice'}.pdf"
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return _pdf_attachment(content, f"{detail.issued.number or 'invoice'}.pdf")
 
 
 @post("/account/invoices/{invoice_id:str}/pay", name="portal.invoice.pay")
@@ -316,11 +308,16 @@ async def download_credit_note_pdf(
     number, content = await get_credit_note_pdf(
         credit_note_id, uow=runtime.uow(), customer_id=_customer(signed_in)
     )
+    return _pdf_attachment(content, f"{number}.pdf")
+
+
+def _pdf_attachment(content: bytes, filename: str) -> Response[bytes]:
+    """A stored PDF as a download, never cached by a shared proxy."""
     return Response(
         content,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{number}.pdf"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "private, no-store",
         },
     )
