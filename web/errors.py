@@ -35,7 +35,7 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from web.auth.session import SignInRequired, safe_next
-from web.templating import is_fragment_request
+from web.templating import is_fragment_request, redirect_after_post
 
 log = logging.getLogger("errors")
 
@@ -178,9 +178,7 @@ def handle_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired
     target = f"/auth/login?next={quote(safe_next(exc.next_path), safe='/?=&')}"
     if _wants_problem_json(request):
         return _problem(request, status=401, detail="Sign in first.", code="sign_in_required")
-    if is_fragment_request(request):
-        return Response(content="", status_code=200, headers={"HX-Redirect": target})
-    return Redirect(target, status_code=303)
+    return redirect_after_post(request, target)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

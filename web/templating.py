@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import Redirect, Response, Template
 from litestar.template.config import TemplateConfig
 
 from domain.adapters.formatting import date_local_filter, install_filters, money_filter
@@ -27,6 +27,7 @@ __all__ = [
     "date_local_filter",
     "is_fragment_request",
     "money_filter",
+    "redirect_after_post",
     "render",
     "template_config",
 ]
@@ -81,6 +82,14 @@ def is_fragment_request(request: Request[Any, Any, Any]) -> bool:
     """An htmx request that wants a fragment (a history restore wants the whole page)."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not bool(htmx.history_restore_request)
+
+
+def redirect_after_post(request: Request[Any, Any, Any], path: str) -> Redirect | Response[str]:
+    """POST-redirect-GET. htmx gets HX-Redirect on a 200 instead: a 303 would be followed inside
+    its XHR, the new page swapped into the form's target and the flash messages lost."""
+    if is_fragment_request(request):
+        return Response("", status_code=200, headers={"HX-Redirect": path})
+    return Redirect(path=path, status_code=303)
 
 
 def render(

@@ -10,35 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from domain.adapters.formatting import format_instant, format_money
+from domain.adapters.formatting import install_filters
 from domain.notifications.model import EmailKind, RenderedEmail
-from domain.shared.money import Money, UnitPrice
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 _BLANK_RUNS = re.compile(r"\n{3,}")
-
-
-def _locale(context: Mapping[str, Any]) -> str:
-    return str(context.get("locale") or context.get("default_locale") or "en_US")
-
-
-@pass_context
-def _money(context: Mapping[str, Any], value: Money | UnitPrice | None) -> str:
-    return format_money(value, locale=_locale(context))
-
-
-@pass_context
-def _date_local(
-    context: Mapping[str, Any], value: datetime | date | None, style: str = "medium"
-) -> str:
-    tz = str(context.get("timezone") or context.get("default_timezone") or "UTC")
-    return format_instant(value, locale=_locale(context), timezone=tz, style=style)
 
 
 class JinjaEmailRenderer:
@@ -58,8 +38,7 @@ class JinjaEmailRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
-        self._env.filters["money"] = _money
-        self._env.filters["date_local"] = _date_local
+        install_filters(self._env)
         self._env.globals.update(
             brand_name=brand_name,
             default_locale=default_locale,

@@ -22,15 +22,15 @@ from domain.catalog.model import ChargeModel, Plan, PlanKind
 from domain.catalog.pricing_page import licensed_total
 from domain.catalog.rules import is_addon_attachable
 from domain.shared.clock import Clock
-from domain.shared.errors import Conflict, NotFound, ValidationFailed
+from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Currency
 from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.model import Subscription
 from domain.subscriptions.service import (
-    QUOTE_VALIDITY,
     Outcome,
-    SubscriptionErrorCode,
+    _advance_to_quote,
+    _check_quote_age,
     _customer,
     _load_engine,
     _set_addon,
@@ -241,28 +241,13 @@ async def confirm_addon_change(
     refuse with ``Conflict`` when the subscription changed since or the quote is over an hour
     old. One transaction: the invoice, the new state and the collection job, or nothing."""
     now = clock.now()
-    if now - quote.at > QUOTE_VALIDITY or quote.at > now:
-        raise Conflict(
-            "This price was shown over an hour ago. Please review the current price.",
-            code=SubscriptionErrorCode.QUOTE_EXPIRED,
-        )
+    _check_quote_age(quote.at, now)
     async with uow:
         sub = await _subscription(uow, subscription_id, as_customer, lock=True)
         addon = await _addon_plan(uow, sub, quote.addon_code)
         customer = await _customer(uow, sub.customer_id, lock=True)
         engine = await _load_engine(uow, sub, customer, config, extra_plans=(addon,))
-        stored_version, _, engine_version = quote.version.partition(":")
-        if str(sub.version) != stored_version or version_of(engine) != engine_version:
-            raise Conflict(
-                "Your subscription changed since this price was shown. Please review the new price.",
-                code="billing.quote_stale",
-            )
-        engine.advance_to(quote.at)
-        if engine.invoices:
-            raise Conflict(
-                "A renewal happened since this price was shown. Please review the new price.",
-                code="billing.quote_stale",
-            )
+        _advance_to_quote(sub, engine, quote.version, quote.at)
         _set_addon(engine, quote.at, addon, quote.quantity, quote.proration)
         outcome = await _store(
             uow,

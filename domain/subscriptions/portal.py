@@ -451,6 +451,11 @@ class Preview:
     def credited_minor(self) -> int:
         return sum(n.credited for n in self.credit_notes)
 
+    @property
+    def billed_now_minor(self) -> int:
+        """What the invoices issued now still ask for (a cancellation's usage so far)."""
+        return sum(i.amount_due for i in self.invoices_now)
+
 
 async def _preview(
     subscription_id: SubscriptionId,

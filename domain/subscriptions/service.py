@@ -33,7 +33,7 @@ from domain.billing.issued import (
     IssuedInvoice,
 )
 from domain.billing.model import Invoice, InvoiceStatus
-from domain.billing.quotes import ChangeQuote, quote_change, version_of
+from domain.billing.quotes import ChangeQuote, QuoteErrorCode, quote_change, version_of
 from domain.billing.service import issue_invoice_in
 from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
@@ -722,6 +722,34 @@ async def quote_subscription_change(
     return replace(quote, version=f"{sub.version}:{quote.version}")
 
 
+def _check_quote_age(quoted_at: datetime, now: datetime) -> None:
+    """A quote binds for an hour (and never from the future): past that, ``Conflict``."""
+    if now - quoted_at > QUOTE_VALIDITY or quoted_at > now:
+        raise Conflict(
+            "This price was shown over an hour ago. Please review the current price.",
+            code=SubscriptionErrorCode.QUOTE_EXPIRED,
+        )
+
+
+def _advance_to_quote(
+    sub: Subscription, engine: SubscriptionEngine, version: str, quoted_at: datetime
+) -> None:
+    """Bring a freshly loaded engine to the quote's instant, refusing with ``Conflict`` when the
+    subscription changed since the quote (its stored or billing version) or renewed meanwhile."""
+    stored_version, _, engine_version = version.partition(":")
+    if str(sub.version) != stored_version or version_of(engine) != engine_version:
+        raise Conflict(
+            "Your subscription changed since this price was shown. Please review the new price.",
+            code=QuoteErrorCode.STALE,
+        )
+    engine.advance_to(quoted_at)
+    if engine.invoices:
+        raise Conflict(
+            "A renewal happened since this price was shown. Please review the new price.",
+            code=QuoteErrorCode.STALE,
+        )
+
+
 async def confirm_subscription_change(
     subscription_id: SubscriptionId,
     quote: ChangeQuote,
@@ -734,28 +762,13 @@ async def confirm_subscription_change(
     """Make the quoted change at the quote's instant, so it bills exactly what was shown; refuse
     with ``Conflict`` when the subscription changed since or the quote is over an hour old."""
     now = clock.now()
-    if now - quote.at > QUOTE_VALIDITY or quote.at > now:
-        raise Conflict(
-            "This price was shown over an hour ago. Please review the current price.",
-            code=SubscriptionErrorCode.QUOTE_EXPIRED,
-        )
+    _check_quote_age(quote.at, now)
     async with uow:
         sub = await _subscription(uow, subscription_id, as_customer, lock=True)
         plan = await _plan_for_quote(uow, sub, quote)
         customer = await _customer(uow, sub.customer_id, lock=True)
         engine = await _load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
-        stored_version, _, engine_version = quote.version.partition(":")
-        if str(sub.version) != stored_version or version_of(engine) != engine_version:
-            raise Conflict(
-                "Your subscription changed since this price was shown. Please review the new price.",
-                code="billing.quote_stale",
-            )
-        engine.advance_to(quote.at)
-        if engine.invoices:
-            raise Conflict(
-                "A renewal happened since this price was shown. Please review the new price.",
-                code="billing.quote_stale",
-            )
+        _advance_to_quote(sub, engine, quote.version, quote.at)
         engine.change(
             quote.at,
             plan=plan,

@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from domain.adapters.db.tables import CancellationFeedbackTable, InvoiceTable
 from domain.shared.clock import FrozenClock
+from domain.subscriptions import service
 from tests.support.accounts import make_account, sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
@@ -281,6 +282,31 @@ async def test_cancel_now_shows_the_credit_before_confirming(
         overview = parse((await client.get("/account")).text)
         assert by_testid(overview, "credit")
         assert 'data-status="canceled"' in str(overview)
+
+
+async def test_cancel_now_on_a_metered_plan_names_the_final_usage_invoice(
+    db: TestDatabase, catalog: TestDatabase, clock: FrozenClock
+) -> None:
+    # refunded to the card: with account credit the usage invoice is paid from it (nothing due)
+    app = create_app(
+        make_settings(db, PORTAL_CANCEL_NOW_REFUND="prorated_refund"), clock=clock,
+        engine=db.engine, start_runner=False,
+    )  # fmt: skip
+    async with serve(app) as client:
+        sub = await _signed_in(client, app, clock, plan="scale-monthly", quantity=1)
+        base = f"/account/subscriptions/{sub.subscription_id}"
+        html = parse((await client.get(f"{base}/cancel?reason=switching_product")).text)
+        hint = text(html.select_one("#f-timing-2").find_parent("label"))
+        assert "final invoice" not in hint
+        runtime = app.state.runtime
+        await service.record_usage(
+            sub.subscription_id, "api_calls", 12_500, uow=runtime.uow(), clock=clock,
+            config=runtime.settings.billing,
+        )  # type: ignore[arg-type]  # fmt: skip
+        clock.advance(days=1)
+        html = parse((await client.get(f"{base}/cancel?reason=switching_product")).text)
+        hint = text(html.select_one("#f-timing-2").find_parent("label"))
+        assert "A final invoice of $5.00 bills usage so far." in hint
 
 
 async def test_pause_for_a_period_then_resume_early(

@@ -37,7 +37,7 @@ from domain.shared.money import Money
 from web.forms import Field, FormSpec
 from web.jobs import seller_from
 from web.runtime import Runtime
-from web.templating import is_fragment_request, render
+from web.templating import redirect_after_post, render
 
 PAYMENT_METHODS = "/account/payment-methods"
 CARD_FORM = FormSpec(
@@ -154,7 +154,7 @@ async def _after_card_change(
         flash(request, message, category)
         action = action or ref
     target = f"/pay/confirm/{action}" if action else PAYMENT_METHODS
-    return _redirect(request, target)
+    return redirect_after_post(request, target)
 
 
 def retry_outcome(result: CollectionResult) -> tuple[str, str, str | None]:
@@ -171,14 +171,6 @@ def retry_outcome(result: CollectionResult) -> tuple[str, str, str | None]:
         )
     reason = (attempt.message if attempt else None) or "the payment did not go through."
     return f"Invoice {number} still declined: {reason}", "error", None
-
-
-def _redirect(request: Request[Any, Any, Any], path: str) -> Redirect | Response[str]:
-    """POST-redirect-GET. htmx gets HX-Redirect on a 200 instead: a 303 would be followed inside
-    its XHR, the new page swapped into the form's target and the flash messages lost."""
-    if is_fragment_request(request):
-        return Response("", status_code=200, headers={"HX-Redirect": path})
-    return Redirect(path=path, status_code=303)
 
 
 @post(PAYMENT_METHODS + "/{method_id:str}/default", name="portal.payment_methods.default")
@@ -215,7 +207,7 @@ async def remove_card(
         flash(request, exc.message, "error")
     else:
         flash(request, "The card is removed.", "success")
-    return _redirect(request, PAYMENT_METHODS)
+    return redirect_after_post(request, PAYMENT_METHODS)
 
 
 # -- invoices -------------------------------------------------------------------------------------
@@ -260,15 +252,7 @@ async def download_invoice_pdf(
     customer_id = _customer(signed_in)
     content = await get_invoice_pdf(invoice_id, uow=runtime.uow(), customer_id=customer_id)
     detail = await invoice_detail(invoice_id, customer_id, uow=runtime.uow())
-    filename = f"{detail.issued.number or 'invoice'}.pdf"
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return _pdf_attachment(content, f"{detail.issued.number or 'invoice'}.pdf")
 
 
 @post("/account/invoices/{invoice_id:str}/pay", name="portal.invoice.pay")
@@ -290,10 +274,12 @@ async def pay_invoice(
         )
     except InvalidTransition as exc:
         flash(request, exc.message, "info")
-        return _redirect(request, f"/account/invoices/{invoice_id}")
+        return redirect_after_post(request, f"/account/invoices/{invoice_id}")
     message, category, ref = retry_outcome(result)
     flash(request, message, category)
-    return _redirect(request, f"/pay/confirm/{ref}" if ref else f"/account/invoices/{invoice_id}")
+    return redirect_after_post(
+        request, f"/pay/confirm/{ref}" if ref else f"/account/invoices/{invoice_id}"
+    )
 
 
 @get("/account/credit-notes/{credit_note_id:str}", name="portal.credit_note")
@@ -322,11 +308,16 @@ async def download_credit_note_pdf(
     number, content = await get_credit_note_pdf(
         credit_note_id, uow=runtime.uow(), customer_id=_customer(signed_in)
     )
+    return _pdf_attachment(content, f"{number}.pdf")
+
+
+def _pdf_attachment(content: bytes, filename: str) -> Response[bytes]:
+    """A stored PDF as a download, never cached by a shared proxy."""
     return Response(
         content,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{number}.pdf"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "private, no-store",
         },
     )

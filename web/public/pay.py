@@ -15,7 +15,7 @@ from domain.payments.service import confirm_payment, show_payment
 from domain.unit_of_work import UnitOfWork
 from web.forms import Field, FormSpec
 from web.runtime import Runtime
-from web.templating import is_fragment_request, render
+from web.templating import is_fragment_request, redirect_after_post, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 CONFIRM_FORM = FormSpec(Field("return", 200))
@@ -69,9 +69,7 @@ async def submit_confirmation(
     )
     return_to = _return_to(CONFIRM_FORM.parse(data).get("return"))
     if return_to is not None:
-        if is_fragment_request(request):
-            return Response("", status_code=200, headers={"HX-Redirect": return_to})
-        return Redirect(return_to, status_code=303)
+        return redirect_after_post(request, return_to)
     if not is_fragment_request(request):
         return Redirect(
             path=request.url_for("pay.confirm", payment_ref=payment_ref), status_code=303
