@@ -449,12 +449,24 @@ class Preview:
 
     @property
     def credited_minor(self) -> int:
+        """What the credit notes put on the account balance."""
         return sum(n.credited for n in self.credit_notes)
 
     @property
     def billed_now_minor(self) -> int:
-        """What the invoices issued now still ask for (a cancellation's usage so far)."""
-        return sum(i.amount_due for i in self.invoices_now)
+        """What the invoices issued now bill (a cancellation's usage so far), before any credit."""
+        return sum(i.total for i in self.invoices_now if i.total > 0)
+
+    @property
+    def paid_by_credit_minor(self) -> int:
+        """The part of those invoices that the account's credit pays."""
+        return sum(i.credit_applied for i in self.invoices_now)
+
+    @property
+    def credit_kept_minor(self) -> int:
+        """What stays on the balance of what the credit notes credited, after it paid those
+        invoices (never below zero: older credit may have paid part of them)."""
+        return max(0, self.credited_minor - self.paid_by_credit_minor)
 
 
 async def _preview(

@@ -3,6 +3,7 @@ pause/resume and upcoming invoices, through HTTP (page and fragment, plain form 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -307,6 +308,45 @@ async def test_cancel_now_on_a_metered_plan_names_the_final_usage_invoice(
         html = parse((await client.get(f"{base}/cancel?reason=switching_product")).text)
         hint = text(html.select_one("#f-timing-2").find_parent("label"))
         assert "A final invoice of $5.00 bills usage so far." in hint
+
+
+async def test_cancel_now_says_what_credit_is_left_after_the_final_usage_invoice(
+    app: Litestar, catalog: TestDatabase, clock: FrozenClock
+) -> None:
+    """With the default account credit, the final usage invoice is paid from the credit: the hint
+    says so and names what is kept, and the balance after cancelling is exactly that."""
+    from domain.adapters.db.tables import CustomerTable
+
+    async with serve(app) as client:
+        sub = await _signed_in(client, app, clock, plan="scale-monthly", quantity=1)
+        base = f"/account/subscriptions/{sub.subscription_id}"
+        runtime = app.state.runtime
+        await service.record_usage(
+            sub.subscription_id, "api_calls", 12_500, uow=runtime.uow(), clock=clock,
+            config=runtime.settings.billing,
+        )  # type: ignore[arg-type]  # fmt: skip
+        clock.advance(days=1)
+        page = await client.get(f"{base}/cancel?reason=switching_product")
+        hint = text(parse(page.text).select_one("#f-timing-2").find_parent("label"))
+        assert (
+            "A final invoice of $5.00 bills usage so far; $5.00 of it is paid from your account"
+            in hint
+        )
+        kept = re.search(r"after the final invoice, \$([\d.,]+) is kept", hint)
+        assert kept is not None, hint
+        credited = re.search(r"\$([\d.,]+) for the unused time becomes account credit", hint)
+        assert credited is not None, hint
+        assert float(credited[1]) - 5.00 == pytest.approx(float(kept[1]))
+        done = await client.post(
+            f"{base}/cancel",
+            data={"_csrf_token": csrf_token(page.text), "reason": "switching_product",
+                  "timing": "immediate"},
+        )  # fmt: skip
+        assert done.status_code == 303
+        (row,) = await CustomerTable.select(CustomerTable.balance_minor).where(
+            CustomerTable.email == sub.email
+        )
+        assert -row["balance_minor"] == round(float(kept[1]) * 100)
 
 
 async def test_pause_for_a_period_then_resume_early(
