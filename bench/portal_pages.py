@@ -58,8 +58,10 @@ from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock, SystemClock
-from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.reads import get_subscription
+from domain.subscriptions.subscribing import subscribe
 
 HEAVY_EMAIL = "heavy@example.test"
 TEMPLATE_EMAIL = "bench-0@example.test"
@@ -139,7 +141,7 @@ async def _subscriber(engine: Any, email: str, months: int) -> str:
         store=PiccoloJobStore(engine), registry=registry, clock=clock, uow_factory=uow,
         concurrency=2, poll_interval_s=0.01,
     )  # fmt: skip
-    customer = await service.create_customer(
+    customer = await create_customer(
         email=email, name=f"Bench {email.split('@')[0]}", currency="USD", country="US",
         address_lines=("1 Bench Street", "Springfield"), uow=uow(), clock=clock,
     )  # fmt: skip
@@ -155,10 +157,10 @@ async def _subscriber(engine: Any, email: str, months: int) -> str:
         number="4242424242424242", exp_month=12, exp_year=2035, cvc="123"
     )
     await payments.add_payment_method(customer.id, token, uow=uow, gateway=gateway, clock=clock)
-    outcome = await service.subscribe(customer.id, "team", uow=uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer.id, "team", uow=uow(), clock=clock, config=CONFIG)
     await runner.drain()
     for _ in range(months - 1):
-        sub = await service.get_subscription(outcome.subscription.id, uow=uow())
+        sub = await get_subscription(outcome.subscription.id, uow=uow())
         clock.set(sub.period_end + timedelta(minutes=1))
         await runner.drain()
     return str(customer.id)

@@ -74,8 +74,9 @@ from domain.shared.ids import PlanId
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit, utc
 from domain.subscriptions import jobs as subscription_jobs
-from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.subscribing import subscribe
 
 START = utc(2025, 1, 15, 9)
 RENEWAL = utc(2025, 2, 15, 9)  # START's period end: every subscription is due then
@@ -196,7 +197,7 @@ async def _template(engine: Engine) -> None:
     async with uow() as setup:
         await setup.plans.add(TEAM)
         await setup.commit()
-    customer = await service.create_customer(
+    customer = await create_customer(
         email="bench-0@example.test", name="Bench", currency="USD", country="US",
         uow=uow(), clock=clock,
     )  # fmt: skip
@@ -204,7 +205,7 @@ async def _template(engine: Engine) -> None:
         number="4242424242424242", exp_month=12, exp_year=2030, cvc="123"
     )
     await payments.add_payment_method(customer.id, token, uow=uow, gateway=gateway, clock=clock)
-    outcome = await service.subscribe(customer.id, "team", uow=uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer.id, "team", uow=uow(), clock=clock, config=CONFIG)
     [first] = outcome.invoices
     paid = await payments.collect_invoice(
         first.id, uow=uow, gateway=gateway, clock=clock, config=CONFIG

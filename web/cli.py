@@ -27,8 +27,7 @@ from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
 from domain.shared.clock import SystemClock
-from domain.subscriptions.demo import demo_coupons
-from domain.subscriptions.service import load_demo_coupons
+from domain.subscriptions.demo import demo_coupons, load_demo_coupons
 from web import cli_billing
 from web.jobs import build_registry, registry_for
 from web.logging_setup import configure_logging

@@ -29,7 +29,9 @@ from domain.shared.clock import Clock, FrozenClock, SystemClock
 from domain.shared.errors import DomainError
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
-from domain.subscriptions import service as subscriptions
+from domain.subscriptions import subscribing
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.renewals import renew_due
 from domain.testclocks import service as test_clocks
 from web.jobs import registry_for
 from web.payments import make_gateway
@@ -126,7 +128,7 @@ async def _print_invoices(ctx: Context, clock_id: str) -> None:
 
 
 async def customer_create(args: argparse.Namespace, ctx: Context) -> None:
-    customer = await subscriptions.create_customer(
+    customer = await create_customer(
         email=args.email,
         name=args.name,
         currency=args.currency,
@@ -152,7 +154,7 @@ async def customer_create(args: argparse.Namespace, ctx: Context) -> None:
 
 async def subscribe(args: argparse.Namespace, ctx: Context) -> None:
     customer_id, clock = await ctx.clock_for(args.email)
-    outcome = await subscriptions.subscribe(
+    outcome = await subscribing.subscribe(
         customer_id,
         args.plan,
         quantity=args.quantity,
@@ -178,9 +180,7 @@ async def subscribe(args: argparse.Namespace, ctx: Context) -> None:
 
 
 async def renew(args: argparse.Namespace, ctx: Context) -> None:
-    report = await subscriptions.renew_due(
-        uow=ctx.uow, clock=ctx.clock, config=ctx.settings.billing
-    )
+    report = await renew_due(uow=ctx.uow, clock=ctx.clock, config=ctx.settings.billing)
     print(f"{report.advanced} subscription(s) advanced, {len(report.failed)} failed")
     for sid, err in report.failed:
         print(f"  {sid}: {err}")

@@ -51,7 +51,8 @@ from domain.shared.errors import Conflict, DomainError, PaymentDeclined, Validat
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import create_customer_in, subscribe_in
+from domain.subscriptions.customers import create_customer_in
+from domain.subscriptions.subscribing import subscribe_in
 from domain.unit_of_work import UnitOfWork
 
 

@@ -32,7 +32,7 @@ from domain.shared.errors import (
 )
 from domain.shared.money import Currency, Money
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import MAX_REGION, check_customer
+from domain.subscriptions.customers import MAX_REGION, check_customer
 from domain.unit_of_work import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]

@@ -28,7 +28,7 @@ from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Money
 from domain.shared.periods import IntervalUnit
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import upcoming_invoices_in
+from domain.subscriptions.reads import upcoming_invoices_in
 from domain.unit_of_work import UnitOfWork
 
 TRIAL_ENDING_BEFORE = timedelta(days=3)

@@ -50,7 +50,7 @@ from domain.shared.errors import InvalidTransition, NotFound
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
 from domain.shared.money import Money
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import _run_in
+from domain.subscriptions.lifecycle import run_in
 from domain.unit_of_work import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -450,7 +450,7 @@ async def _final_action(
         sub = await uow.subscriptions.get(SubscriptionId(issued.subscription_id))
         if sub is not None and sub.status not in ENDED:
             if policy.final_subscription_action is FinalSubscriptionAction.CANCEL:
-                await _run_in(
+                await run_in(
                     uow,
                     sub.id,
                     lambda e, at, _: e.cancel(at, timing=Timing.IMMEDIATE),
@@ -485,7 +485,7 @@ async def _subscription_event(
         return
     if event == "mark_unpaid" and sub.status is not SubscriptionStatus.PAST_DUE:
         return
-    await _run_in(
+    await run_in(
         uow,
         sub.id,
         lambda e, at, _: getattr(e, event)(at),

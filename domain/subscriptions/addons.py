@@ -22,21 +22,21 @@ from domain.catalog.model import ChargeModel, Plan, PlanKind
 from domain.catalog.pricing_page import licensed_total
 from domain.catalog.rules import is_addon_attachable
 from domain.shared.clock import Clock
-from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Currency
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.model import Subscription
-from domain.subscriptions.service import (
-    Outcome,
-    _advance_to_quote,
-    _check_quote_age,
-    _customer,
-    _load_engine,
-    _set_addon,
-    _store,
-    _subscription,
+from domain.subscriptions._engine_store import (
+    load_customer,
+    load_engine,
+    load_subscription,
+    store_outcome,
 )
+from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.errors import SubscriptionErrorCode
+from domain.subscriptions.lifecycle import set_addon_on_engine
+from domain.subscriptions.model import Subscription
+from domain.subscriptions.outcome import Outcome
+from domain.subscriptions.plan_changes import QUOTE_VALIDITY
 from domain.unit_of_work import UnitOfWork
 
 MAX_ADDON_QUANTITY = 10_000
@@ -117,7 +117,7 @@ async def addon_offers(
     """The add-ons attached to the subscription, then the public ones that attach to its plan
     and are sold in its currency, in catalog order. None for an ended subscription."""
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
+        sub = await load_subscription(uow, subscription_id, as_customer)
         if sub.status in ENDED:
             return ()
         base = await uow.plans.get(sub.plan_id)
@@ -199,16 +199,16 @@ async def quote_addon_change(
     ``ValidationFailed`` for a quantity out of range or an add-on the plan does not take."""
     now = clock.now()
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
+        sub = await load_subscription(uow, subscription_id, as_customer)
         addon = await _addon_plan(uow, sub, addon_code)
-        customer = await _customer(uow, sub.customer_id)
-        engine = await _load_engine(uow, sub, customer, config, extra_plans=(addon,))
+        customer = await load_customer(uow, sub.customer_id)
+        engine = await load_engine(uow, sub, customer, config, extra_plans=(addon,))
     attached = engine.addons[addon.code].quantity if addon.code in engine.addons else 0
     _check_quantity(addon, sub.currency, quantity, attached)
     fingerprint = version_of(engine)
     engine.advance_to(now)
     issued, pending = len(engine.invoices), len(engine.pending)
-    _set_addon(engine, now, addon, quantity, ADDON_PRORATION)
+    set_addon_on_engine(engine, now, addon, quantity, ADDON_PRORATION)
     new = engine.invoices[issued:]
     lines = tuple(engine.pending[pending:])
     renewal = None
@@ -241,15 +241,30 @@ async def confirm_addon_change(
     refuse with ``Conflict`` when the subscription changed since or the quote is over an hour
     old. One transaction: the invoice, the new state and the collection job, or nothing."""
     now = clock.now()
-    _check_quote_age(quote.at, now)
+    if now - quote.at > QUOTE_VALIDITY or quote.at > now:
+        raise Conflict(
+            "This price was shown over an hour ago. Please review the current price.",
+            code=SubscriptionErrorCode.QUOTE_EXPIRED,
+        )
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer, lock=True)
+        sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
         addon = await _addon_plan(uow, sub, quote.addon_code)
-        customer = await _customer(uow, sub.customer_id, lock=True)
-        engine = await _load_engine(uow, sub, customer, config, extra_plans=(addon,))
-        _advance_to_quote(sub, engine, quote.version, quote.at)
-        _set_addon(engine, quote.at, addon, quote.quantity, quote.proration)
-        outcome = await _store(
+        customer = await load_customer(uow, sub.customer_id, lock=True)
+        engine = await load_engine(uow, sub, customer, config, extra_plans=(addon,))
+        stored_version, _, engine_version = quote.version.partition(":")
+        if str(sub.version) != stored_version or version_of(engine) != engine_version:
+            raise Conflict(
+                "Your subscription changed since this price was shown. Please review the new price.",
+                code="billing.quote_stale",
+            )
+        engine.advance_to(quote.at)
+        if engine.invoices:
+            raise Conflict(
+                "A renewal happened since this price was shown. Please review the new price.",
+                code="billing.quote_stale",
+            )
+        set_addon_on_engine(engine, quote.at, addon, quote.quantity, quote.proration)
+        outcome = await store_outcome(
             uow,
             sub,
             engine,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from domain.pricing.coupons import CouponDuration
 from domain.subscriptions.model import StoredCoupon
+from domain.unit_of_work import UnitOfWork
 
 WELCOME_CODE = "WELCOME20"
 
@@ -22,3 +23,17 @@ def demo_coupons() -> list[StoredCoupon]:
             first_subscription_only=True,
         )
     ]
+
+
+async def load_demo_coupons(*, uow: UnitOfWork) -> int:
+    """Add the demo promotion codes (``domain/subscriptions/demo.py``) that are not stored yet;
+    returns how many were added. Running it again adds nothing, and a code that exists is left as
+    it is (its redemptions count stays). Development only, like the demo catalog."""
+    added = 0
+    async with uow:
+        for coupon in demo_coupons():
+            if await uow.coupons.get(coupon.code) is None:
+                await uow.coupons.add(coupon)
+                added += 1
+        await uow.commit()
+    return added

@@ -8,7 +8,7 @@ from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import ADVANCE_JOB, advance_subscription, enqueue_due_renewals
+from domain.subscriptions.renewals import ADVANCE_JOB, advance_subscription, enqueue_due_renewals
 
 log = logging.getLogger(__name__)
 

@@ -29,18 +29,14 @@ from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
 from domain.shared.money import Currency
+from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
 from domain.subscriptions.addons import AddonOffer, AddonQuote, attached_addons_in
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.lifecycle import run_in
 from domain.subscriptions.model import CancellationFeedback, CancellationReason, Subscription
-from domain.subscriptions.service import (
-    Outcome,
-    _customer,
-    _load_engine,
-    _plan_for_quote,
-    _run_in,
-    _subscription,
-    upcoming_invoices_in,
-)
+from domain.subscriptions.outcome import Outcome
+from domain.subscriptions.plan_changes import plan_for_quote
+from domain.subscriptions.reads import upcoming_invoices_in
 from domain.unit_of_work import UnitOfWork
 
 MAX_PAUSE_PERIODS = 3
@@ -147,7 +143,7 @@ async def account_overview(
     computes it and what needs the subscriber's action."""
     now = clock.now()
     async with uow:
-        customer = await _customer(uow, customer_id)
+        customer = await load_customer(uow, customer_id)
         subs = await uow.subscriptions.for_customer(customer_id)
         views = [await _view(uow, sub, now=now, config=config) for sub in subs]
     views.sort(key=lambda v: (not v.is_live, -v.period_start.timestamp()))
@@ -213,8 +209,8 @@ async def subscription_detail(
     (renewals, scheduled changes, a trial or a coupon ending), so nothing surprises."""
     now = clock.now()
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
-        customer = await _customer(uow, sub.customer_id)
+        sub = await load_subscription(uow, subscription_id, as_customer)
+        customer = await load_customer(uow, sub.customer_id)
         upcoming = (
             await upcoming_invoices_in(uow, sub.id, now=now, config=config)
             if sub.status not in ENDED
@@ -338,7 +334,7 @@ async def change_choices(
     """The public base plans sold in the subscription's currency (its own plan included), each
     priced at ``quantity`` seats (default: the subscription's)."""
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
+        sub = await load_subscription(uow, subscription_id, as_customer)
         return await _choices_in(uow, sub, quantity)
 
 
@@ -418,10 +414,10 @@ async def renewal_after_change(
     """The first invoice after the one the quoted change issues now: for an immediate change,
     the next renewal on the new plan (what the subscriber pays from then on)."""
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
-        customer = await _customer(uow, sub.customer_id)
-        plan = await _plan_for_quote(uow, sub, quote)
-        engine = await _load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
+        sub = await load_subscription(uow, subscription_id, as_customer)
+        customer = await load_customer(uow, sub.customer_id)
+        plan = await plan_for_quote(uow, sub, quote)
+        engine = await load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
     engine.advance_to(quote.at)
     engine.change(
         quote.at, plan=plan, quantity=quote.quantity, timing=quote.timing,
@@ -481,9 +477,9 @@ async def _preview(
 ) -> Preview:
     now = clock.now()
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
-        customer = await _customer(uow, sub.customer_id)
-        engine = copy.deepcopy(await _load_engine(uow, sub, customer, config))
+        sub = await load_subscription(uow, subscription_id, as_customer)
+        customer = await load_customer(uow, sub.customer_id)
+        engine = copy.deepcopy(await load_engine(uow, sub, customer, config))
     engine.advance_to(now)
     invoices, notes = len(engine.invoices), len(engine.credit_notes)
     command(engine, now)
@@ -543,7 +539,7 @@ async def pause_resume_at(
     "until a date" ends; refuses plans that cannot be paused."""
     now = clock.now()
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
+        sub = await load_subscription(uow, subscription_id, as_customer)
         plan = await uow.plans.get(sub.plan_id)
         assert plan is not None
     if not is_pausable(plan):
@@ -593,7 +589,7 @@ async def cancel_with_feedback(
     if errors or why is None:
         raise ValidationFailed(errors, code="portal.bad_cancellation")
     async with uow:
-        outcome = await _run_in(
+        outcome = await run_in(
             uow,
             subscription_id,
             lambda e, at, _: e.cancel(at, timing=timing, refund=refund),
@@ -699,7 +695,7 @@ async def cancellation_offers(
     catalog and a pause; not using it gets a pause; the others nothing but a clear way out."""
     now = clock.now()
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
+        sub = await load_subscription(uow, subscription_id, as_customer)
         choices = await _choices_in(uow, sub)
         plan = await uow.plans.get(sub.plan_id)
         assert plan is not None

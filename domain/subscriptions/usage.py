@@ -1,5 +1,5 @@
 """Usage so far in the current billing period, as the subscriber portal shows it: per meter, the
-events recorded (the ``usage_event`` table, written by ``service.record_usage``), their aggregate
+events recorded (the ``usage_event`` table, written by ``record_usage`` below), their aggregate
 and what the period's invoice will charge for them as things stand, priced by the engine with the
 invoice's own charge functions; and the meter's price tiers. Nothing is estimated beyond the
 events actually recorded."""
@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from domain.billing.engine import BILLING, ENDED, SubscriptionStatus
+from domain.billing.issued import BillingReason
 from domain.catalog.views import ChargeView, PlanCard
 from domain.pricing.charges import fmt_units
 from domain.shared.clock import Clock
+from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Currency
+from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.model import Subscription
-from domain.subscriptions.service import _customer, _load_engine, _subscription
+from domain.subscriptions.errors import SubscriptionErrorCode
+from domain.subscriptions.lifecycle import run_in
+from domain.subscriptions.model import Subscription, UsageRecord
 from domain.unit_of_work import UnitOfWork
 
 
@@ -76,11 +81,11 @@ async def usage_this_period(
     Renewals due are run on the engine first (not stored), so the period is the current one."""
     now = clock.now()
     async with uow:
-        sub = await _subscription(uow, subscription_id, as_customer)
+        sub = await load_subscription(uow, subscription_id, as_customer)
         if sub.status in ENDED or not await _metered(uow, sub):
             return None
-        customer = await _customer(uow, sub.customer_id)
-        engine = await _load_engine(uow, sub, customer, config)
+        customer = await load_customer(uow, sub.customer_id)
+        engine = await load_engine(uow, sub, customer, config)
     engine.advance_to(now)
     plan, period = engine.plan, engine.period
     assert plan is not None and period is not None and engine.status is not None
@@ -118,3 +123,70 @@ async def usage_this_period(
         status=engine.status,
         meters=tuple(meters),
     )
+
+
+async def record_usage(
+    subscription_id: SubscriptionId,
+    meter: str,
+    value: str | int | Decimal,
+    *,
+    key: str | None = None,
+    idempotency_key: str | None = None,
+    at: datetime | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+) -> bool:
+    """Record a metered event (now, or at ``at`` within the current period). Returns False when
+    the idempotency key was seen before, or the subscription is not billing usage (a trial, a
+    pause): such events are not billed, as in the simulator."""
+    now = clock.now()
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0:
+        raise ValidationFailed(
+            {"value": "a usage value is a number of at least 0"},
+            code=SubscriptionErrorCode.BAD_USAGE,
+        )
+    when = at or now
+    if when > now:
+        raise ValidationFailed(
+            {"at": "usage cannot be recorded in the future"}, code=SubscriptionErrorCode.BAD_USAGE
+        )
+    async with uow:
+        outcome = await run_in(
+            uow,
+            subscription_id,
+            None,
+            reason=BillingReason.SUBSCRIPTION_CYCLE,
+            now=now,
+            config=config,
+            as_customer=None,
+        )
+        sub = outcome.subscription
+        plan = await uow.plans.get(sub.plan_id)
+        assert plan is not None
+        price = plan.price_in(Currency.of(sub.currency))
+        meters = {c.meter.name for c in (price.charges if price else ()) if c.meter is not None}
+        if meter not in meters:
+            raise ValidationFailed(
+                {"meter": f"{plan.name} has no meter named {meter!r}"},
+                code=SubscriptionErrorCode.BAD_USAGE,
+            )
+        if when < sub.period_start:
+            raise ValidationFailed(
+                {"at": "usage can only be recorded in the current billing period"},
+                code=SubscriptionErrorCode.BAD_USAGE,
+            )
+        billed = sub.status in (
+            SubscriptionStatus.ACTIVE,
+            SubscriptionStatus.PAST_DUE,
+            SubscriptionStatus.UNPAID,
+        )
+        stored = billed and await uow.usage.add(
+            UsageRecord(sub.id, meter, amount, when, key=key, idempotency_key=idempotency_key)
+        )
+        await uow.commit()
+    return stored

@@ -17,7 +17,7 @@ from domain.shared.clock import Clock, FrozenClock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import renew_due
+from domain.subscriptions.renewals import renew_due
 from domain.testclocks.model import TestClock
 from domain.unit_of_work import UnitOfWork
 

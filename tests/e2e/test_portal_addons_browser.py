@@ -22,8 +22,8 @@ from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import SystemClock
 from domain.shared.ids import SubscriptionId
-from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.usage import record_usage
 from tests.e2e.a11y import check_a11y
 from tests.e2e.test_payment_browser import _cli
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
@@ -215,7 +215,7 @@ async def test_a_flat_plan_has_no_seats_and_a_metered_plan_shows_its_usage(
             path=str(output_dir / "portal-plan-usage-none.png"), full_page=True, caret="initial"
         )
         await check_a11y(page)
-        await service.record_usage(
+        await record_usage(
             SubscriptionId(scale), "api_calls", 12_500, uow=_uow(db), clock=SystemClock(),
             config=BillingConfig(),
         )  # fmt: skip

@@ -8,7 +8,8 @@ from litestar import Litestar
 
 from domain.payments import service as payments
 from domain.shared.clock import Clock
-from domain.subscriptions import service as subscriptions
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.subscribing import subscribe
 from tests.support.accounts import make_account
 
 
@@ -31,7 +32,7 @@ async def make_subscriber(
     """Through the use cases: customer, card (default), subscription (its first invoice paid
     by the collection job the caller drains), and an account attached to the customer."""
     runtime = app.state.runtime
-    customer = await subscriptions.create_customer(
+    customer = await create_customer(
         email=email, name="Sam Subscriber", currency="USD", country="US",
         uow=runtime.uow(), clock=clock,
     )  # fmt: skip
@@ -39,7 +40,7 @@ async def make_subscriber(
     await payments.add_payment_method(
         customer.id, token, uow=runtime.uow, gateway=runtime.gateway, clock=clock
     )
-    outcome = await subscriptions.subscribe(
+    outcome = await subscribe(
         customer.id, plan, quantity=quantity, uow=runtime.uow(), clock=clock,
         config=runtime.settings.billing,
     )  # fmt: skip

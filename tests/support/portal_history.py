@@ -15,7 +15,8 @@ from domain.billing.model import CreditNote, CreditNoteLine
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock
 from domain.shared.ids import CustomerId
-from domain.subscriptions import service as subscriptions
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.subscribing import subscribe
 from tests.support.accounts import make_account
 from tests.support.jobs import drain_jobs
 from tests.unit.billing._builders import make_plan
@@ -64,12 +65,12 @@ async def make_subscriber(
     it, and has that invoice's PDF rendered."""
     runtime = app.state.runtime
     await ensure_team_plan(app)
-    customer = await subscriptions.create_customer(
+    customer = await create_customer(
         email=email, name=name, currency="USD", country="US", uow=runtime.uow(), clock=clock
     )
     await make_account(runtime.uow(), clock, email=email, name=name, customer_id=customer.id)
     card = await add_card(app, customer.id, SUCCESS)
-    outcome = await subscriptions.subscribe(
+    outcome = await subscribe(
         customer.id, "team", uow=runtime.uow(), clock=clock, config=runtime.settings.billing
     )
     await drain_jobs(app)  # the first charge, its PDF and receipt

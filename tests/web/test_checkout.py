@@ -20,7 +20,8 @@ from domain.adapters.db.tables import (
 )
 from domain.catalog.service import load_demo_catalog
 from domain.shared.clock import FrozenClock
-from domain.subscriptions.service import create_customer, load_demo_coupons
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.demo import load_demo_coupons
 from tests.support.accounts import make_account, sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text

@@ -10,8 +10,9 @@ from litestar import Litestar
 from domain.adapters.db.tables import InvoiceTable
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock
-from domain.subscriptions import service as subscriptions
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.subscribing import subscribe
 from tests.support.database import TestDatabase
 from tests.support.html import parse
 from tests.unit.billing._builders import make_plan
@@ -25,7 +26,7 @@ async def _open_invoice_needing_action(app: Litestar, clock: FrozenClock) -> str
     async with runtime.uow() as setup:
         await setup.plans.add(make_plan("team"))
         await setup.commit()
-    customer = await subscriptions.create_customer(
+    customer = await create_customer(
         email="ada@example.test", name="Ada", currency="USD", country="US",
         uow=runtime.uow(), clock=clock,
     )  # fmt: skip
@@ -35,7 +36,7 @@ async def _open_invoice_needing_action(app: Litestar, clock: FrozenClock) -> str
     await payments.add_payment_method(
         customer.id, token, uow=runtime.uow, gateway=runtime.gateway, clock=clock
     )
-    outcome = await subscriptions.subscribe(
+    outcome = await subscribe(
         customer.id, "team", await_payment=True, uow=runtime.uow(), clock=clock,
         config=BillingConfig(),
     )  # fmt: skip

@@ -10,7 +10,9 @@ from litestar import Litestar
 from domain.adapters.db.tables import InvoiceTable
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import ValidationFailed
-from domain.subscriptions import service
+from domain.subscriptions.plan_changes import quote_subscription_change
+from domain.subscriptions.reads import get_subscription
+from domain.subscriptions.usage import record_usage
 from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, parse, text
@@ -158,7 +160,7 @@ async def test_quote_tokens_only_confirm_their_own_kind_of_change(
             f"{base}/change", data={**plan_fields, "quote": addon_fields["quote"]}
         )
         assert crossed.status_code == 409
-        stored = await service.get_subscription(sub.subscription_id, uow=app.state.runtime.uow())  # type: ignore[arg-type]
+        stored = await get_subscription(sub.subscription_id, uow=app.state.runtime.uow())  # type: ignore[arg-type]
         assert (stored.quantity, stored.addons) == (3, ())
 
 
@@ -195,7 +197,7 @@ async def test_a_metered_plan_shows_its_usage_so_far_and_its_tiers(
         assert "No usage recorded this period" in text(by_testid(usage, "usage-none")[0])
         assert by_testid(usage, "tier-table")
         runtime = app.state.runtime
-        await service.record_usage(
+        await record_usage(
             sub.subscription_id, "api_calls", 12_500, uow=runtime.uow(), clock=clock,
             config=runtime.settings.billing,
         )  # type: ignore[arg-type]  # fmt: skip
@@ -227,7 +229,7 @@ async def test_the_seats_are_held_to_the_plans_own_limit(
         fine = await client.get(url, params={"plan": "team-monthly", "quantity": "50"})
         assert fine.status_code == 200 and by_testid(parse(fine.text), "confirm-form")
     with pytest.raises(ValidationFailed) as refused:
-        await service.quote_subscription_change(
+        await quote_subscription_change(
             sub.subscription_id, quantity=51, uow=app.state.runtime.uow(), clock=clock,
             config=app.state.runtime.settings.billing,
         )  # fmt: skip

@@ -12,7 +12,7 @@ from litestar import Litestar
 
 from domain.adapters.db.tables import CancellationFeedbackTable, InvoiceTable
 from domain.shared.clock import FrozenClock
-from domain.subscriptions import service
+from domain.subscriptions.usage import record_usage
 from tests.support.accounts import make_account, sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
@@ -300,7 +300,7 @@ async def test_cancel_now_on_a_metered_plan_names_the_final_usage_invoice(
         hint = text(html.select_one("#f-timing-2").find_parent("label"))
         assert "final invoice" not in hint
         runtime = app.state.runtime
-        await service.record_usage(
+        await record_usage(
             sub.subscription_id, "api_calls", 12_500, uow=runtime.uow(), clock=clock,
             config=runtime.settings.billing,
         )  # type: ignore[arg-type]  # fmt: skip
@@ -321,7 +321,7 @@ async def test_cancel_now_says_what_credit_is_left_after_the_final_usage_invoice
         sub = await _signed_in(client, app, clock, plan="scale-monthly", quantity=1)
         base = f"/account/subscriptions/{sub.subscription_id}"
         runtime = app.state.runtime
-        await service.record_usage(
+        await record_usage(
             sub.subscription_id, "api_calls", 12_500, uow=runtime.uow(), clock=clock,
             config=runtime.settings.billing,
         )  # type: ignore[arg-type]  # fmt: skip

@@ -30,7 +30,7 @@ from domain.checkout.service import MAX_ADDRESS
 from domain.shared.countries import country_choices
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
-from domain.subscriptions.service import (
+from domain.subscriptions.customers import (
     MAX_REGION,
     MAX_TAX_ID,
     get_customer,

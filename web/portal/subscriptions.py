@@ -27,7 +27,7 @@ from domain.billing.engine import ProrationBehavior, Refund, Timing
 from domain.billing.quotes import ChangeQuote
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.shared.ids import SubscriptionId
-from domain.subscriptions import service
+from domain.subscriptions import lifecycle, plan_changes, reads
 from domain.subscriptions.addons import addon_offers
 from domain.subscriptions.model import CancellationReason
 from domain.subscriptions.portal import (
@@ -160,7 +160,7 @@ async def _change_context(
     unchanged = not errors and plan_code == view.plan_code and same_seats
     if not errors and not unchanged:
         try:  # the use case judges the seats against the plan's limit (check_seats)
-            quote = await service.quote_subscription_change(
+            quote = await plan_changes.quote_subscription_change(
                 sid,
                 plan_code=None if plan_code == view.plan_code else plan_code,
                 quantity=qty
@@ -247,7 +247,7 @@ async def confirm_subscription_change(
     try:
         if quote is None:
             raise Conflict("That price could not be read. Please review the current price.")
-        outcome = await service.confirm_subscription_change(
+        outcome = await plan_changes.confirm_subscription_change(
             SubscriptionId(subscription_id), quote, uow=runtime.uow(), clock=runtime.clock,
             config=runtime.settings.billing, as_customer=customer,
         )  # fmt: skip
@@ -277,7 +277,7 @@ async def cancel_scheduled_change(
     signed_in: NamedDependency[SignedIn],
     runtime: NamedDependency[Runtime],
 ) -> Redirect:
-    await service.cancel_scheduled_change(
+    await lifecycle.cancel_scheduled_change(
         SubscriptionId(subscription_id), uow=runtime.uow(), clock=runtime.clock,
         config=runtime.settings.billing, as_customer=customer_of(signed_in),
     )  # fmt: skip
@@ -387,7 +387,7 @@ async def uncancel_subscription(
     signed_in: NamedDependency[SignedIn],
     runtime: NamedDependency[Runtime],
 ) -> Redirect:
-    await service.uncancel_subscription(
+    await lifecycle.uncancel_subscription(
         SubscriptionId(subscription_id), uow=runtime.uow(), clock=runtime.clock,
         config=runtime.settings.billing, as_customer=customer_of(signed_in),
     )  # fmt: skip
@@ -405,11 +405,11 @@ async def apply_retention_coupon(
     code = runtime.settings.portal.retention_coupon
     if code is None:
         # someone else's id is "not found" whatever the configuration
-        await service.get_subscription(
+        await reads.get_subscription(
             SubscriptionId(subscription_id), uow=runtime.uow(), as_customer=customer_of(signed_in)
         )
         raise Conflict("There is no offer to apply.", code="portal.no_retention_coupon")
-    await service.apply_coupon(
+    await lifecycle.apply_coupon(
         SubscriptionId(subscription_id), code, uow=runtime.uow(), clock=runtime.clock,
         config=runtime.settings.billing, as_customer=customer_of(signed_in),
     )  # fmt: skip
@@ -451,7 +451,7 @@ async def pause_subscription(
                 sid, periods=int(choice) if choice.isdigit() else None, uow=runtime.uow(),
                 clock=runtime.clock, as_customer=customer,
             )  # fmt: skip
-        await service.pause_subscription(
+        await lifecycle.pause_subscription(
             sid, resume_at=resume_at, uow=runtime.uow(), clock=runtime.clock,
             config=runtime.settings.billing, as_customer=customer,
         )  # fmt: skip
@@ -472,7 +472,7 @@ async def resume_subscription(
     signed_in: NamedDependency[SignedIn],
     runtime: NamedDependency[Runtime],
 ) -> Redirect:
-    await service.resume_subscription(
+    await lifecycle.resume_subscription(
         SubscriptionId(subscription_id), uow=runtime.uow(), clock=runtime.clock,
         config=runtime.settings.billing, as_customer=customer_of(signed_in),
     )  # fmt: skip

@@ -33,8 +33,11 @@ from domain.shared.clock import FrozenClock
 from domain.shared.errors import PaymentDeclined, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.periods import IntervalUnit, utc
-from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.lifecycle import cancel_subscription
+from domain.subscriptions.reads import get_subscription
+from domain.subscriptions.subscribing import subscribe
 from tests.support.database import TestDatabase
 from tests.unit.billing._builders import make_plan
 from web.jobs import build_registry
@@ -73,7 +76,7 @@ class World:
         async with uow:
             await uow.plans.add(TEAM)
             await uow.commit()
-        customer = await service.create_customer(
+        customer = await create_customer(
             email="ada@example.test", name="Ada", currency="USD", country="US",
             uow=self.uow(), clock=self.clock,
         )  # fmt: skip
@@ -103,7 +106,7 @@ async def test_a_year_of_monthly_renewals_is_invoiced_and_charged_once_each(
 ) -> None:
     world = World(db, clock)
     customer, _ = await world.customer_with_card()
-    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     await world.days(364)  # Jan 16 2025 .. Jan 14 2026: eleven renewals after the first invoice
     invoices = await world.invoices()
@@ -115,7 +118,7 @@ async def test_a_year_of_monthly_renewals_is_invoiced_and_charged_once_each(
     assert sum(int(c["amount_minor"]) for c in charges) == 12 * 4000
     attempts = await PaymentAttemptTable.select()
     assert len({a["idempotency_key"] for a in attempts}) == len(attempts) == 12
-    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    sub = await get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.ACTIVE
     receipts = await OutboxEmailTable.select().where(OutboxEmailTable.kind == "receipt")
     assert len(receipts) == 12 and {r["status"] for r in receipts} == {"sent"}
@@ -129,12 +132,12 @@ async def test_a_card_failing_from_month_four_follows_dunning_to_the_final_actio
 ) -> None:
     world = World(db, clock)
     customer, method_ref = await world.customer_with_card()
-    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     await world.days(31 + 28 + 31 - 1)  # to Apr 14: invoices for Jan, Feb, Mar paid
     await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)
     await world.days(1)  # Apr 15: the renewal fails
-    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    sub = await get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.PAST_DUE
     await world.days(8)  # retries 1, 3, 5 and 7 days later, all declined
     april = (await world.invoices())[3]
@@ -147,7 +150,7 @@ async def test_a_card_failing_from_month_four_follows_dunning_to_the_final_actio
     first = utc(2025, 4, 15).date()
     assert failed_on == [first + timedelta(days=d) for d in (0, 1, 3, 5, 7)]
     assert {a["status"] for a in attempts} == {"declined"}
-    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    sub = await get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.CANCELED  # the default final action
     notices = await OutboxEmailTable.select(OutboxEmailTable.kind).order_by(
         OutboxEmailTable.created_at
@@ -168,7 +171,7 @@ async def test_updating_the_card_during_dunning_retries_at_once_and_recovers(
 ) -> None:
     world = World(db, clock)
     customer, method_ref = await world.customer_with_card()
-    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     await world.days(31 + 28 + 31 - 1)  # Apr 14: Jan, Feb and Mar paid
     await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)  # failing from month 4
@@ -178,7 +181,7 @@ async def test_updating_the_card_during_dunning_retries_at_once_and_recovers(
     assert await world.runner.drain() >= 1  # the retry runs now, not on Apr 18
     invoices = await world.invoices()
     assert invoices[3]["status"] == "paid"
-    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    sub = await get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.ACTIVE
     uow = world.uow()
     async with uow:
@@ -201,7 +204,7 @@ async def test_a_hard_decline_stops_charging_until_a_new_card(
 ) -> None:
     world = World(db, clock)
     customer, method_ref = await world.customer_with_card()
-    await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     await world.gateway.set_behaviour(method_ref, "4000000000000069")  # expired card
     await world.days(31 + 8)
@@ -217,7 +220,7 @@ async def test_a_gateway_timeout_is_retried_with_the_same_key_and_charges_once(
     world = World(db, clock)
     customer, method_ref = await world.customer_with_card()
     await world.gateway.set_behaviour(method_ref, "4000000000000259")  # times out once
-    await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     clock.advance(minutes=10)  # past the job's back-off
     await world.runner.drain(include_schedule=False)
@@ -233,7 +236,7 @@ async def test_a_card_that_asks_for_confirmation_waits_for_the_customer(
 ) -> None:
     world = World(db, clock)
     customer, _ = await world.customer_with_card("4000002500003155")
-    outcome = await service.subscribe(
+    outcome = await subscribe(
         customer, "team", await_payment=True, uow=world.uow(), clock=clock, config=CONFIG
     )
     result = await payments.collect_invoice(
@@ -246,7 +249,7 @@ async def test_a_card_that_asks_for_confirmation_waits_for_the_customer(
         result.attempt.payment_ref, uow=world.uow, gateway=world.gateway, clock=clock, config=CONFIG
     )
     assert done.invoice.status == "paid"
-    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    sub = await get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.ACTIVE
     await world.runner.drain()  # the collection job enqueued at issue finds nothing to do
     assert await SandboxPaymentTable.count() == 1
@@ -269,7 +272,7 @@ async def test_refunds_go_through_the_gateway_with_a_credit_note_each(
 ) -> None:
     world = World(db, clock)
     customer, _ = await world.customer_with_card()
-    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     invoice_id = outcome.invoices[0].id
     note, refund = await refunds.refund_invoice(
@@ -304,10 +307,10 @@ async def test_a_prorated_cancellation_refund_reaches_the_card(
 ) -> None:
     world = World(db, clock)
     customer, _ = await world.customer_with_card()
-    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     await world.days(14)  # Jan 29: 17 of the 31 days are unused
-    canceled = await service.cancel_subscription(
+    canceled = await cancel_subscription(
         outcome.subscription.id, timing=Timing.IMMEDIATE, refund=Refund.PRORATED_REFUND,
         uow=world.uow(), clock=clock, config=CONFIG,
     )  # fmt: skip
@@ -333,11 +336,11 @@ async def test_the_retry_policy_is_data_and_the_final_action_configurable(
         uow=world.uow(),
     )
     customer, method_ref = await world.customer_with_card()
-    outcome = await service.subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
+    outcome = await subscribe(customer, "team", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     await world.gateway.set_behaviour(method_ref, FAILS_AFTER_ATTACH)
     await world.days(31 + 3)  # Feb 15 fails, the single retry on Feb 17 fails
-    sub = await service.get_subscription(outcome.subscription.id, uow=world.uow())
+    sub = await get_subscription(outcome.subscription.id, uow=world.uow())
     assert sub.status is SubscriptionStatus.UNPAID
     assert (await world.invoices())[1]["status"] == "open"
     with pytest.raises(ValidationFailed):
@@ -351,7 +354,7 @@ async def test_time_driven_notices_go_out_once(db: TestDatabase, clock: FrozenCl
         await setup.plans.add(yearly)
         await setup.commit()
     customer, _ = await world.customer_with_card()  # the card expires Dec 2030
-    await service.subscribe(customer, "yearly", uow=world.uow(), clock=clock, config=CONFIG)
+    await subscribe(customer, "yearly", uow=world.uow(), clock=clock, config=CONFIG)
     await world.runner.drain()
     await world.days(12)  # 3 days before the trial's end (Jan 29)
 

@@ -32,8 +32,9 @@ from domain.jobs.runner import JobRunner
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock
 from domain.shared.periods import utc
-from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.subscribing import subscribe
 from tests.support.database import TestDatabase
 from tests.support.jobs import billing_registry
 from tests.unit.billing._builders import make_plan
@@ -56,7 +57,7 @@ async def _subscribe_with_card(
     gateway: SandboxGateway,
     clock: FrozenClock,
 ) -> str:
-    customer = await service.create_customer(
+    customer = await create_customer(
         email=f"renewal-{n}@example.test", name=f"Customer {n}", currency="USD", country="US",
         uow=engine_uow(), clock=clock,
     )  # fmt: skip
@@ -66,9 +67,7 @@ async def _subscribe_with_card(
     await payments.add_payment_method(
         customer.id, token, uow=engine_uow, gateway=gateway, clock=clock
     )
-    outcome = await service.subscribe(
-        customer.id, "team", uow=engine_uow(), clock=clock, config=CONFIG
-    )
+    outcome = await subscribe(customer.id, "team", uow=engine_uow(), clock=clock, config=CONFIG)
     return outcome.subscription.id
 
 

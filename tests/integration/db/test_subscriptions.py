@@ -27,9 +27,29 @@ from domain.shared.clock import FrozenClock
 from domain.shared.errors import DomainError, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.periods import utc
-from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.lifecycle import (
+    apply_coupon,
+    cancel_scheduled_change,
+    cancel_subscription,
+    record_payment_failure,
+    remove_coupon,
+    set_addon,
+    set_trial_end,
+    settle_invoice,
+)
 from domain.subscriptions.model import StoredCoupon
+from domain.subscriptions.plan_changes import (
+    change_subscription,
+    confirm_subscription_change,
+    move_to_current_version,
+    quote_subscription_change,
+)
+from domain.subscriptions.reads import get_subscription
+from domain.subscriptions.renewals import advance_subscription, enqueue_due_renewals, renew_due
+from domain.subscriptions.subscribing import subscribe
+from domain.subscriptions.usage import record_usage
 from tests.support.database import TestDatabase
 from tests.unit.billing._builders import api_calls, flat, make_engine, make_plan, per_unit
 from web.jobs import build_registry
@@ -59,7 +79,7 @@ async def _setup(db: TestDatabase, clock: FrozenClock, *plans: Plan) -> Customer
         for plan in plans or (TEAM, BIG, METERED, STORAGE):
             await uow.plans.add(plan)
         await uow.commit()
-    customer = await service.create_customer(
+    customer = await create_customer(
         email="Ada@Example.test",
         name="Ada Lovelace",
         currency="USD",
@@ -89,17 +109,15 @@ async def test_a_persisted_history_bills_exactly_what_the_engine_bills(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    first = await service.subscribe(customer, "metered", quantity=1, **_kw(db, clock))  # type: ignore[arg-type]
+    first = await subscribe(customer, "metered", quantity=1, **_kw(db, clock))  # type: ignore[arg-type]
     sub_id = first.subscription.id
     clock.set(utc(2024, 2, 10))
-    assert await service.record_usage(
-        sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock)
-    )  # type: ignore[arg-type]
-    assert not await service.record_usage(
+    assert await record_usage(sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock))  # type: ignore[arg-type]
+    assert not await record_usage(
         sub_id, "api_calls", "250", idempotency_key="e1", **_kw(db, clock)
     )  # type: ignore[arg-type]
     clock.set(utc(2024, 2, 15))
-    await service.change_subscription(
+    await change_subscription(
         sub_id,
         plan_code="team",
         quantity=3,
@@ -107,11 +125,9 @@ async def test_a_persisted_history_bills_exactly_what_the_engine_bills(
         **_kw(db, clock),  # type: ignore[arg-type]
     )
     clock.set(utc(2024, 3, 31))
-    assert (
-        await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)
-    ).advanced == 1
+    assert (await renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)).advanced == 1
     clock.set(utc(2024, 4, 10))
-    await service.cancel_subscription(
+    await cancel_subscription(
         sub_id,
         timing=Timing.IMMEDIATE,
         refund=Refund.PRORATED_CREDIT,
@@ -152,10 +168,10 @@ async def test_the_renewal_run_is_idempotent_and_bills_each_period_once(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "team", quantity=2, **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", quantity=2, **_kw(db, clock))  # type: ignore[arg-type]
 
     async def run() -> int:
-        report = await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)
+        report = await renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)
         assert report.failed == ()
         return report.advanced
 
@@ -179,11 +195,11 @@ async def test_concurrent_advances_of_one_subscription_issue_one_renewal(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     clock.set(utc(2024, 2, 29))
     results = await asyncio.gather(
         *(
-            service.advance_subscription(outcome.subscription.id, **_kw(db, clock))  # type: ignore[arg-type]
+            advance_subscription(outcome.subscription.id, **_kw(db, clock))  # type: ignore[arg-type]
             for _ in range(4)
         ),
         return_exceptions=True,
@@ -197,7 +213,7 @@ async def test_another_customers_subscription_is_not_found(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    other = await service.create_customer(
+    other = await create_customer(
         email="eve@example.test",
         name="Eve",
         currency="USD",
@@ -205,15 +221,11 @@ async def test_another_customers_subscription_is_not_found(
         uow=_uow(db, clock),
         clock=clock,
     )
-    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     with pytest.raises(NotFound):
-        await service.cancel_subscription(
-            outcome.subscription.id, as_customer=other.id, **_kw(db, clock)
-        )  # type: ignore[arg-type]
+        await cancel_subscription(outcome.subscription.id, as_customer=other.id, **_kw(db, clock))  # type: ignore[arg-type]
     with pytest.raises(NotFound):
-        await service.get_subscription(
-            outcome.subscription.id, uow=_uow(db, clock), as_customer=other.id
-        )
+        await get_subscription(outcome.subscription.id, uow=_uow(db, clock), as_customer=other.id)
 
 
 async def test_a_used_up_coupon_is_refused_and_nothing_is_written(
@@ -226,10 +238,10 @@ async def test_a_used_up_coupon_is_refused_and_nothing_is_written(
             StoredCoupon("ONCE10", CouponDuration.ONCE, percent_off=Decimal(10), max_redemptions=1)
         )
         await uow.commit()
-    first = await service.subscribe(customer, "team", coupon_code="once10", **_kw(db, clock))  # type: ignore[arg-type]
+    first = await subscribe(customer, "team", coupon_code="once10", **_kw(db, clock))  # type: ignore[arg-type]
     assert first.invoices[0].invoice.discount == 400
     with pytest.raises(ValidationFailed) as err:
-        await service.subscribe(customer, "big", coupon_code="ONCE10", **_kw(db, clock))  # type: ignore[arg-type]
+        await subscribe(customer, "big", coupon_code="ONCE10", **_kw(db, clock))  # type: ignore[arg-type]
     assert err.value.code == "coupon.used_up"
     assert await SubscriptionTable.count() == 1
     assert await InvoiceTable.count() == 1
@@ -240,10 +252,10 @@ async def test_quantity_zero_and_unknown_plan_are_refused_without_writes(
 ) -> None:
     customer = await _setup(db, clock)
     with pytest.raises(ValidationFailed) as err:
-        await service.subscribe(customer, "team", quantity=0, **_kw(db, clock))  # type: ignore[arg-type]
+        await subscribe(customer, "team", quantity=0, **_kw(db, clock))  # type: ignore[arg-type]
     assert err.value.code == "billing.bad_quantity"
     with pytest.raises(NotFound):
-        await service.subscribe(customer, "nope", **_kw(db, clock))  # type: ignore[arg-type]
+        await subscribe(customer, "nope", **_kw(db, clock))  # type: ignore[arg-type]
     assert await SubscriptionTable.count() == 0 and await InvoiceTable.count() == 0
 
 
@@ -257,13 +269,13 @@ async def test_tax_follows_the_customers_address_and_credit_is_used_next(
             JurisdictionRate("US", TaxRate("NY", Decimal("8.875"), False), "NY")
         )
         await uow.commit()
-    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     assert outcome.invoices[0].invoice.tax == 355  # 8.875% of 40.00 = 3.55
     stored = await _uow(db, clock).invoices.get(outcome.invoices[0].id)
     assert stored is not None and stored.invoice.tax_basis == TaxBasis(Decimal("8.875"))
     assert build_invoice_document(stored, DEMO_SELLER).tax.label == "Tax 8.875%"
     clock.set(utc(2024, 2, 15))
-    canceled = await service.cancel_subscription(
+    canceled = await cancel_subscription(
         outcome.subscription.id,
         timing=Timing.IMMEDIATE,
         refund=Refund.PRORATED_CREDIT,
@@ -271,7 +283,7 @@ async def test_tax_follows_the_customers_address_and_credit_is_used_next(
     )
     note = canceled.credit_notes[0]
     assert note.note.credited > 0
-    again = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    again = await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     assert again.invoices[0].invoice.credit_applied == note.note.credited
 
 
@@ -283,7 +295,7 @@ async def test_a_reverse_charge_is_stored_on_the_invoice_with_its_note(
     async with uow:
         await uow.tax_rates.add(JurisdictionRate("FR", TaxRate("FR", Decimal("20"), False)))
         await uow.commit()
-    customer = await service.create_customer(
+    customer = await create_customer(
         email="compta@example.fr",
         name="Exemple SARL",
         currency="USD",
@@ -293,9 +305,7 @@ async def test_a_reverse_charge_is_stored_on_the_invoice_with_its_note(
         clock=clock,
     )
     config = replace(CONFIG, seller_country="DE")
-    outcome = await service.subscribe(
-        customer.id, "team", uow=_uow(db, clock), clock=clock, config=config
-    )
+    outcome = await subscribe(customer.id, "team", uow=_uow(db, clock), clock=clock, config=config)
     stored = await _uow(db, clock).invoices.get(outcome.invoices[0].id)
     assert stored is not None and stored.invoice.tax == 0
     basis = stored.invoice.tax_basis
@@ -309,13 +319,11 @@ async def test_an_unpaid_incomplete_subscription_expires_after_23_hours(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "team", await_payment=True, **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", await_payment=True, **_kw(db, clock))  # type: ignore[arg-type]
     assert outcome.subscription.status is SubscriptionStatus.INCOMPLETE
     clock.advance(hours=23)
-    assert (
-        await service.renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)
-    ).advanced == 1
-    sub = await service.get_subscription(outcome.subscription.id, uow=_uow(db, clock))
+    assert (await renew_due(uow=lambda: _uow(db, clock), clock=clock, config=CONFIG)).advanced == 1
+    sub = await get_subscription(outcome.subscription.id, uow=_uow(db, clock))
     assert sub.status is SubscriptionStatus.INCOMPLETE_EXPIRED and sub.next_action_at is None
 
 
@@ -329,7 +337,7 @@ async def test_add_ons_trials_and_coupons_round_trip_through_storage(
             StoredCoupon("FIVE", CouponDuration.FOREVER, amounts_off={"USD": 500, "EUR": 450})
         )
         await uow.commit()
-    outcome = await service.subscribe(
+    outcome = await subscribe(
         customer,
         "team",
         trial_days=14,
@@ -339,20 +347,20 @@ async def test_add_ons_trials_and_coupons_round_trip_through_storage(
     sub_id = outcome.subscription.id
     assert outcome.subscription.status is SubscriptionStatus.TRIALING
     clock.advance(days=3)
-    await service.set_trial_end(sub_id, utc(2024, 2, 29), **_kw(db, clock))  # type: ignore[arg-type]
-    await service.apply_coupon(sub_id, "five", **_kw(db, clock))  # type: ignore[arg-type]
+    await set_trial_end(sub_id, utc(2024, 2, 29), **_kw(db, clock))  # type: ignore[arg-type]
+    await apply_coupon(sub_id, "five", **_kw(db, clock))  # type: ignore[arg-type]
     clock.set(utc(2024, 2, 29))
-    converted = await service.advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    converted = await advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
     invoice = converted.invoices[0].invoice
     assert [line.amount for line in invoice.lines] == [3000, 1000, 1000]
     assert invoice.discount == 500 and invoice.total == 4500
     clock.set(utc(2024, 3, 10))
-    changed = await service.set_addon(sub_id, "storage", 0, **_kw(db, clock))  # type: ignore[arg-type]
+    changed = await set_addon(sub_id, "storage", 0, **_kw(db, clock))  # type: ignore[arg-type]
     assert [line.amount for line in changed.invoices[0].invoice.lines] == [
         -655
     ]  # 19/29 of 10.00 (Mar 10 - Mar 29)
-    await service.remove_coupon(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
-    sub = await service.get_subscription(sub_id, uow=_uow(db, clock))
+    await remove_coupon(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    sub = await get_subscription(sub_id, uow=_uow(db, clock))
     assert sub.addons == () and sub.coupon is None and sub.status is SubscriptionStatus.ACTIVE
 
 
@@ -360,24 +368,24 @@ async def test_a_quote_is_charged_exactly_or_refused_when_stale(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     sub_id = outcome.subscription.id
     clock.set(utc(2024, 2, 15))
-    quote = await service.quote_subscription_change(sub_id, plan_code="big", **_kw(db, clock))  # type: ignore[arg-type]
+    quote = await quote_subscription_change(sub_id, plan_code="big", **_kw(db, clock))  # type: ignore[arg-type]
     assert quote.invoice is not None
     clock.advance(minutes=20)
-    done = await service.confirm_subscription_change(sub_id, quote, **_kw(db, clock))  # type: ignore[arg-type]
+    done = await confirm_subscription_change(sub_id, quote, **_kw(db, clock))  # type: ignore[arg-type]
     assert done.invoices[0].invoice.total == quote.invoice.total
     assert [line.amount for line in done.invoices[0].invoice.lines] == [
         line.amount for line in quote.invoice.lines
     ]
     with pytest.raises(DomainError) as err:  # the subscription moved on since
-        await service.confirm_subscription_change(sub_id, quote, **_kw(db, clock))  # type: ignore[arg-type]
+        await confirm_subscription_change(sub_id, quote, **_kw(db, clock))  # type: ignore[arg-type]
     assert err.value.code == "billing.quote_stale"
-    late = await service.quote_subscription_change(sub_id, quantity=4, **_kw(db, clock))  # type: ignore[arg-type]
+    late = await quote_subscription_change(sub_id, quantity=4, **_kw(db, clock))  # type: ignore[arg-type]
     clock.advance(hours=2)
     with pytest.raises(DomainError) as err:
-        await service.confirm_subscription_change(sub_id, late, **_kw(db, clock))  # type: ignore[arg-type]
+        await confirm_subscription_change(sub_id, late, **_kw(db, clock))  # type: ignore[arg-type]
     assert err.value.code == "billing.quote_expired"
 
 
@@ -385,7 +393,7 @@ async def test_usage_outside_a_meter_or_the_period_is_refused(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "metered", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "metered", **_kw(db, clock))  # type: ignore[arg-type]
     sub_id = outcome.subscription.id
     for args, field in (
         (("nope", "1"), "meter"),
@@ -393,12 +401,10 @@ async def test_usage_outside_a_meter_or_the_period_is_refused(
         (("api_calls", "x"), "value"),
     ):
         with pytest.raises(ValidationFailed) as err:
-            await service.record_usage(sub_id, *args, **_kw(db, clock))  # type: ignore[arg-type]
+            await record_usage(sub_id, *args, **_kw(db, clock))  # type: ignore[arg-type]
         assert field in err.value.field_errors
     with pytest.raises(ValidationFailed):
-        await service.record_usage(
-            sub_id, "api_calls", "1", at=JAN31 - timedelta(days=1), **_kw(db, clock)
-        )  # type: ignore[arg-type]
+        await record_usage(sub_id, "api_calls", "1", at=JAN31 - timedelta(days=1), **_kw(db, clock))  # type: ignore[arg-type]
     assert await UsageEventTable.count() == 0
 
 
@@ -412,14 +418,14 @@ async def test_downgrades_wait_for_the_period_end_upgrades_bill_now_and_rules_ov
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "big", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "big", **_kw(db, clock))  # type: ignore[arg-type]
     sub_id = outcome.subscription.id
     clock.set(utc(2024, 2, 15))
-    down = await service.change_subscription(sub_id, plan_code="team", **_kw(db, clock))  # type: ignore[arg-type]
+    down = await change_subscription(sub_id, plan_code="team", **_kw(db, clock))  # type: ignore[arg-type]
     assert down.invoices == () and down.subscription.scheduled_plan_id == TEAM.id
     assert down.subscription.plan_id == BIG.id
-    await service.cancel_scheduled_change(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
-    up = await service.change_subscription(sub_id, quantity=2, **_kw(db, clock))  # type: ignore[arg-type]
+    await cancel_scheduled_change(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    up = await change_subscription(sub_id, quantity=2, **_kw(db, clock))  # type: ignore[arg-type]
     assert [line.amount for line in up.invoices[0].invoice.lines] == [-4345, -483, 4345, 966]
     await set_plan_change_rule(
         "big",
@@ -428,7 +434,7 @@ async def test_downgrades_wait_for_the_period_end_upgrades_bill_now_and_rules_ov
         proration=ChangeProration.NEXT_INVOICE,
         uow=_uow(db, clock),
     )
-    ruled = await service.change_subscription(sub_id, plan_code="team", **_kw(db, clock))  # type: ignore[arg-type]
+    ruled = await change_subscription(sub_id, plan_code="team", **_kw(db, clock))  # type: ignore[arg-type]
     assert ruled.subscription.plan_id == TEAM.id and ruled.invoices == ()
     assert len(ruled.subscription.pending_lines) == 4
     stored = await _uow(db, clock).subscriptions.get(sub_id)
@@ -440,7 +446,7 @@ async def test_grandfathered_subscriptions_move_to_the_new_version_on_the_date_g
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     sub_id = outcome.subscription.id
     clock.set(utc(2024, 2, 10))
     v2 = await publish_plan_version(
@@ -450,9 +456,9 @@ async def test_grandfathered_subscriptions_move_to_the_new_version_on_the_date_g
         clock=clock,
     )
     clock.set(utc(2024, 2, 29))
-    await service.advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    await advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
     assert (await _invoices(sub_id))[-1]["total_minor"] == 4000  # still grandfathered
-    moved = await service.move_to_current_version(
+    moved = await move_to_current_version(
         "team",
         effective_from=utc(2024, 4, 1),
         uow=lambda: _uow(db, clock),
@@ -461,10 +467,10 @@ async def test_grandfathered_subscriptions_move_to_the_new_version_on_the_date_g
     )
     assert moved == 1
     clock.set(utc(2024, 3, 31))
-    await service.advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    await advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
     assert (await _invoices(sub_id))[-1]["total_minor"] == 4000  # Mar 31 is before Apr 1
     clock.set(utc(2024, 4, 30))
-    done = await service.advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
+    done = await advance_subscription(sub_id, **_kw(db, clock))  # type: ignore[arg-type]
     assert done.subscription.plan_id == v2.id
     assert (await _invoices(sub_id))[-1]["total_minor"] == 4500
 
@@ -473,17 +479,17 @@ async def test_paying_the_first_invoice_activates_an_incomplete_subscription(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "team", await_payment=True, **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "team", await_payment=True, **_kw(db, clock))  # type: ignore[arg-type]
     clock.advance(hours=2)
-    settled = await service.settle_invoice(outcome.invoices[0].id, **_kw(db, clock))  # type: ignore[arg-type]
+    settled = await settle_invoice(outcome.invoices[0].id, **_kw(db, clock))  # type: ignore[arg-type]
     assert settled is not None and settled.subscription.status is SubscriptionStatus.ACTIVE
     stored = await _invoices(outcome.subscription.id)
     assert stored[0]["status"] == "paid" and stored[0]["paid_at"] == clock.now()
     clock.set(utc(2024, 2, 29))
-    await service.advance_subscription(outcome.subscription.id, **_kw(db, clock))  # type: ignore[arg-type]
-    failed = await service.record_payment_failure(outcome.subscription.id, **_kw(db, clock))  # type: ignore[arg-type]
+    await advance_subscription(outcome.subscription.id, **_kw(db, clock))  # type: ignore[arg-type]
+    failed = await record_payment_failure(outcome.subscription.id, **_kw(db, clock))  # type: ignore[arg-type]
     assert failed.subscription.status is SubscriptionStatus.PAST_DUE
-    recovered = await service.settle_invoice(  # type: ignore[arg-type]
+    recovered = await settle_invoice(  # type: ignore[arg-type]
         str((await _invoices(outcome.subscription.id))[-1]["id"]), **_kw(db, clock)
     )
     assert recovered is not None and recovered.subscription.status is SubscriptionStatus.ACTIVE
@@ -492,7 +498,7 @@ async def test_paying_the_first_invoice_activates_an_incomplete_subscription(
 async def test_an_add_on_must_be_allowed_for_the_plan(db: TestDatabase, clock: FrozenClock) -> None:
     customer = await _setup(db, clock)
     with pytest.raises(ValidationFailed) as err:
-        await service.subscribe(customer, "team", addons=(("big", 1),), **_kw(db, clock))  # type: ignore[arg-type]
+        await subscribe(customer, "team", addons=(("big", 1),), **_kw(db, clock))  # type: ignore[arg-type]
     assert err.value.code == "catalog.not_an_addon"
     assert await SubscriptionTable.count() == 0
 
@@ -501,10 +507,10 @@ async def test_cancel_after_a_downgrade_credit_rode_on_the_renewal(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     customer = await _setup(db, clock)
-    outcome = await service.subscribe(customer, "big", **_kw(db, clock))  # type: ignore[arg-type]
+    outcome = await subscribe(customer, "big", **_kw(db, clock))  # type: ignore[arg-type]
     sub_id = outcome.subscription.id
     clock.set(utc(2024, 2, 15))
-    await service.change_subscription(
+    await change_subscription(
         sub_id,
         plan_code="team",
         timing=Timing.IMMEDIATE,
@@ -512,7 +518,7 @@ async def test_cancel_after_a_downgrade_credit_rode_on_the_renewal(
         **_kw(db, clock),  # type: ignore[arg-type]
     )
     clock.set(utc(2024, 3, 5))
-    canceled = await service.cancel_subscription(
+    canceled = await cancel_subscription(
         sub_id,
         timing=Timing.IMMEDIATE,
         refund=Refund.PRORATED_REFUND,
@@ -534,9 +540,9 @@ async def test_the_renewal_run_enqueues_one_advance_per_due_subscription_page_by
 
     customer = await _setup(db, clock)
     for _ in range(5):
-        await service.subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+        await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     clock.set(utc(2024, 2, 29))
-    run = lambda: service.enqueue_due_renewals(uow=lambda: _uow(db, clock), clock=clock, batch=2)  # noqa: E731
+    run = lambda: enqueue_due_renewals(uow=lambda: _uow(db, clock), clock=clock, batch=2)  # noqa: E731
     assert await run() == 5
     assert await run() == 5  # the same five are still due: their jobs are not enqueued twice
     advances = await JobTable.select(JobTable.unique_key).where(

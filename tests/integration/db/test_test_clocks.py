@@ -13,8 +13,11 @@ from domain.payments.service import add_payment_method
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.periods import utc
-from domain.subscriptions import service
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.reads import get_subscription
+from domain.subscriptions.renewals import renew_due
+from domain.subscriptions.subscribing import subscribe
 from domain.testclocks import service as test_clocks
 from tests.support.database import TestDatabase
 from tests.unit.billing._builders import make_plan
@@ -46,7 +49,7 @@ async def test_a_customer_on_a_test_clock_renews_on_the_clocks_time(
     rehearsal = await test_clocks.create_test_clock(
         "rehearsal", frozen_at=CLOCK_START, uow=uow(), clock=clock, gateway=gateway
     )
-    customer = await service.create_customer(
+    customer = await create_customer(
         email="ada@example.test", name="Ada", currency="USD", country="US", uow=uow(), clock=clock
     )
     await test_clocks.attach_customer(rehearsal.id, customer.id, uow=uow(), gateway=gateway)
@@ -57,14 +60,12 @@ async def test_a_customer_on_a_test_clock_renews_on_the_clocks_time(
     await add_payment_method(
         customer.id, token, uow=lambda: uow(on_clock), gateway=gateway, clock=on_clock
     )
-    outcome = await service.subscribe(
-        customer.id, "team", uow=uow(on_clock), clock=on_clock, config=CONFIG
-    )
+    outcome = await subscribe(customer.id, "team", uow=uow(on_clock), clock=on_clock, config=CONFIG)
     assert outcome.subscription.test_clock_id == rehearsal.id
 
     # real time's renewal run never touches the clock's subscriptions, even years later
     far = FrozenClock(utc(2030, 1, 1))
-    report = await service.renew_due(uow=lambda: uow(far), clock=far, config=CONFIG)
+    report = await renew_due(uow=lambda: uow(far), clock=far, config=CONFIG)
     assert report.advanced == 0
 
     done = await test_clocks.advance_test_clock(
@@ -84,7 +85,7 @@ async def test_a_customer_on_a_test_clock_renews_on_the_clocks_time(
         utc(2027, 2, 28, 9),
         utc(2027, 3, 31, 9),
     ]
-    sub = await service.get_subscription(outcome.subscription.id, uow=uow())
+    sub = await get_subscription(outcome.subscription.id, uow=uow())
     assert sub.status is SubscriptionStatus.ACTIVE and sub.period_end == utc(2027, 4, 30, 9)
     async with uow() as reader:
         stored = await reader.test_clocks.get(rehearsal.id)

@@ -13,13 +13,11 @@ from domain.checkout.service import check_choice, checkout_plan, preview_order
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import ValidationFailed
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.service import (
-    advance_subscription,
-    create_customer,
-    load_demo_coupons,
-    settle_invoice,
-    subscribe,
-)
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.demo import load_demo_coupons
+from domain.subscriptions.lifecycle import settle_invoice
+from domain.subscriptions.renewals import advance_subscription
+from domain.subscriptions.subscribing import subscribe
 from tests.fakes import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.service

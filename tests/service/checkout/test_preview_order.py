@@ -14,8 +14,8 @@ from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.totals import TaxRate
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.demo import load_demo_coupons
 from domain.subscriptions.model import StoredCoupon
-from domain.subscriptions.service import load_demo_coupons
 from tests.fakes import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.service

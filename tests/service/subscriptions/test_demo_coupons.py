@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain.pricing.coupons import CouponDuration
-from domain.subscriptions.service import load_demo_coupons
+from domain.subscriptions.demo import load_demo_coupons
 from tests.fakes import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.service

@@ -11,10 +11,14 @@ import pytest
 from domain.catalog.service import load_demo_catalog
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
-from domain.subscriptions import service
 from domain.subscriptions.addons import addon_offers, confirm_addon_change, quote_addon_change
 from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.usage import usage_this_period
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.plan_changes import change_subscription
+from domain.subscriptions.reads import get_subscription
+from domain.subscriptions.renewals import advance_subscription
+from domain.subscriptions.subscribing import subscribe
+from domain.subscriptions.usage import record_usage, usage_this_period
 from tests.fakes import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.service
@@ -33,10 +37,10 @@ async def uow() -> InMemoryUnitOfWork:
 async def _subscribe(
     uow: InMemoryUnitOfWork, clock: FrozenClock, plan: str, **kw: object
 ) -> tuple[str, str]:
-    customer = await service.create_customer(
+    customer = await create_customer(
         email="ada@example.test", name="Ada", currency="USD", country="US", uow=uow, clock=clock
     )
-    outcome = await service.subscribe(
+    outcome = await subscribe(
         customer.id, plan, trial_days=0, uow=uow, clock=clock, config=CONFIG, **kw
     )  # type: ignore[arg-type]
     return customer.id, outcome.subscription.id
@@ -115,7 +119,7 @@ async def test_a_stale_or_expired_add_on_quote_is_refused_and_writes_nothing(
     customer, sub = await _subscribe(uow, clock, "team-monthly", quantity=2)
     clock.advance(days=3)
     quote = await quote_addon_change(sub, "extra-storage", 2, **_kw(uow, clock, customer))  # type: ignore[arg-type]
-    await service.change_subscription(
+    await change_subscription(
         sub, quantity=5, uow=uow, clock=clock, config=CONFIG, as_customer=customer
     )  # type: ignore[arg-type]
     issued = len(uow.invoices.invoices)
@@ -126,7 +130,7 @@ async def test_a_stale_or_expired_add_on_quote_is_refused_and_writes_nothing(
     with pytest.raises(Conflict):
         await confirm_addon_change(sub, fresh, **_kw(uow, clock, customer))  # type: ignore[arg-type]
     assert len(uow.invoices.invoices) == issued
-    stored = await service.get_subscription(sub, uow=uow)  # type: ignore[arg-type]
+    stored = await get_subscription(sub, uow=uow)  # type: ignore[arg-type]
     assert stored.addons == ()
 
 
@@ -163,7 +167,7 @@ async def test_usage_so_far_is_priced_as_the_invoice_then_bills_it(
 
     clock.advance(days=5)
     for calls in (8_000, 4_500):
-        await service.record_usage(sub, "api_calls", calls, uow=uow, clock=clock, config=CONFIG)  # type: ignore[arg-type]
+        await record_usage(sub, "api_calls", calls, uow=uow, clock=clock, config=CONFIG)  # type: ignore[arg-type]
     so_far = await usage_this_period(sub, **_kw(uow, clock, customer))  # type: ignore[arg-type]
     assert so_far is not None and so_far.recorded and so_far.billed
     (meter,) = so_far.meters
@@ -172,7 +176,7 @@ async def test_usage_so_far_is_priced_as_the_invoice_then_bills_it(
     assert so_far.period_end == datetime(2024, 4, 1, tzinfo=UTC)
 
     clock.set(so_far.period_end + timedelta(seconds=1))
-    outcome = await service.advance_subscription(sub, uow=uow, clock=clock, config=CONFIG)  # type: ignore[arg-type]
+    outcome = await advance_subscription(sub, uow=uow, clock=clock, config=CONFIG)  # type: ignore[arg-type]
     usage_lines = [li for li in outcome.invoices[0].invoice.lines if li.kind.value == "usage"]
     assert [li.amount for li in usage_lines] == [meter.amount_minor]
     assert await usage_this_period(sub, **_kw(uow, clock, customer)) is not None  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.shared.countries import country_choices, country_name, is_country
-from domain.subscriptions.service import check_customer
+from domain.subscriptions.customers import check_customer
 
 pytestmark = pytest.mark.unit
 

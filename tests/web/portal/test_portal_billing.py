@@ -8,7 +8,7 @@ from litestar import Litestar
 from domain.adapters.db.tables import InvoiceTable, PaymentMethodTable
 from domain.billing.engine import ProrationBehavior, Timing
 from domain.shared.clock import FrozenClock
-from domain.subscriptions import service as subscriptions
+from domain.subscriptions.plan_changes import change_subscription
 from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import csrf_token, parse
@@ -263,7 +263,7 @@ async def test_a_proration_invoice_reads_in_words_with_its_arithmetic_in_days(
         await sign_in(client, who.email)
         runtime = app.state.runtime
         clock.advance(days=10)
-        outcome = await subscriptions.change_subscription(
+        outcome = await change_subscription(
             who.subscription_id,  # type: ignore[arg-type]
             quantity=3,
             timing=Timing.IMMEDIATE,

@@ -17,8 +17,10 @@ from pypdf import PdfReader
 from domain.billing.engine import Refund, Timing
 from domain.pricing.coupons import CouponDuration
 from domain.shared.clock import FrozenClock
-from domain.subscriptions import service as subscriptions
+from domain.subscriptions.customers import create_customer
+from domain.subscriptions.lifecycle import cancel_subscription
 from domain.subscriptions.model import StoredCoupon
+from domain.subscriptions.subscribing import subscribe
 from tests.fakes import FakeMailer
 from tests.support.accounts import make_account, sign_in
 from tests.support.database import TestDatabase
@@ -43,7 +45,7 @@ async def _cancel_a_discounted_subscription(app: Litestar, clock: FrozenClock) -
             StoredCoupon("TWENTY", CouponDuration.FOREVER, percent_off=Decimal(20))
         )
         await uow.commit()
-    customer = await subscriptions.create_customer(
+    customer = await create_customer(
         email=EMAIL,
         name="Inès Dubois",
         currency="USD",
@@ -54,7 +56,7 @@ async def _cancel_a_discounted_subscription(app: Litestar, clock: FrozenClock) -
     )
     await make_account(runtime.uow(), clock, email=EMAIL, name="Inès", customer_id=customer.id)
     await add_card(app, customer.id, SUCCESS)
-    outcome = await subscriptions.subscribe(
+    outcome = await subscribe(
         customer.id,
         "team",
         quantity=5,
@@ -65,7 +67,7 @@ async def _cancel_a_discounted_subscription(app: Litestar, clock: FrozenClock) -
     )
     await drain_jobs(app)  # the first charge, its PDF and receipt
     clock.advance(days=3)
-    canceled = await subscriptions.cancel_subscription(
+    canceled = await cancel_subscription(
         outcome.subscription.id,
         timing=Timing.IMMEDIATE,
         refund=Refund.PRORATED_REFUND,
@@ -131,7 +133,7 @@ async def test_another_subscribers_credit_note_pdf_is_not_found(
     async with serve(app) as client:
         note_id = await _cancel_a_discounted_subscription(app, clock)
         runtime = app.state.runtime
-        other = await subscriptions.create_customer(
+        other = await create_customer(
             email="eve@example.com", name="Eve", currency="USD", country="US",
             uow=runtime.uow(), clock=clock,
         )  # fmt: skip

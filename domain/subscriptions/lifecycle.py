@@ -1,0 +1,369 @@
+"""Commands on a subscription: every command loads the subscription under a row lock, runs the
+billing engine up to now (renewals due are billed first, as the simulator does), applies the
+command, then numbers and stores what the engine issued and saves the new state, all in one
+transaction. A repeated or concurrent run cannot bill twice: the row lock serialises commands,
+the saved period moves on with the invoices, and renewal invoices are unique per period.
+
+The runner (``run``, ``run_in``) and the commands on it: add-ons, cancel and uncancel, pause and
+resume, coupons, trials, a settled invoice and a failed payment. Plan changes are in
+``plan_changes``, renewals in ``renewals``, usage in ``usage``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from domain.billing.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
+from domain.billing.invoices import load_for_update
+from domain.billing.issued import BillingReason
+from domain.catalog.model import Plan
+from domain.catalog.rules import check_addon_attachable
+from domain.shared.clock import Clock
+from domain.shared.ids import CustomerId, SubscriptionId
+from domain.subscriptions._engine_store import (
+    current_plan,
+    cycle_reason,
+    load_customer,
+    load_engine,
+    load_subscription,
+    redeem_coupon,
+    store_outcome,
+)
+from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.outcome import Outcome
+from domain.unit_of_work import UnitOfWork
+
+# a command gets the engine, the instant and the current plan versions it asked for by code
+Command = Callable[[SubscriptionEngine, datetime, dict[str, Plan]], None]
+
+
+async def run(
+    subscription_id: SubscriptionId,
+    command: Command | None,
+    *,
+    reason: BillingReason,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None,
+    plan_codes: tuple[str, ...] = (),
+) -> Outcome:
+    now = clock.now()
+    async with uow:
+        outcome = await run_in(
+            uow,
+            subscription_id,
+            command,
+            reason=reason,
+            now=now,
+            config=config,
+            as_customer=as_customer,
+            plan_codes=plan_codes,
+        )
+        await uow.commit()
+    return outcome
+
+
+async def run_in(
+    uow: UnitOfWork,
+    subscription_id: SubscriptionId,
+    command: Command | None,
+    *,
+    reason: BillingReason,
+    now: datetime,
+    config: BillingConfig,
+    as_customer: CustomerId | None,
+    plan_codes: tuple[str, ...] = (),
+) -> Outcome:
+    """A command inside the caller's transaction; ``plan_codes`` name the current plan versions
+    the command needs (handed to it by code)."""
+    sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
+    customer = await load_customer(uow, sub.customer_id, lock=True)
+    by_code = {code: await current_plan(uow, code) for code in plan_codes}
+    engine = await load_engine(uow, sub, customer, config, extra_plans=tuple(by_code.values()))
+    engine.advance_to(now)
+    renewals = len(engine.invoices)
+    if command is not None:
+        command(engine, now, by_code)
+    reasons = tuple(
+        cycle_reason(invoice) if i < renewals else reason
+        for i, invoice in enumerate(engine.invoices)
+    )
+    return await store_outcome(uow, sub, engine, customer, config, now, reasons=reasons)
+
+
+async def settle_invoice(
+    invoice_id: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+) -> Outcome | None:
+    """A payment settled an invoice: mark it paid and, when it is its subscription's, bring the
+    subscription back to active (from incomplete, past due or unpaid) in the same transaction."""
+    now = clock.now()
+    async with uow:
+        issued = (await load_for_update(uow, invoice_id)).mark_paid(now)
+        await uow.invoices.update_state(issued)
+        outcome = None
+        if issued.subscription_id is not None:
+            outcome = await run_in(
+                uow,
+                SubscriptionId(issued.subscription_id),
+                lambda e, at, _: e.payment_succeeded(at),
+                reason=BillingReason.SUBSCRIPTION_CYCLE,
+                now=now,
+                config=config,
+                as_customer=None,
+            )
+        await uow.commit()
+    return outcome
+
+
+async def record_payment_failure(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+) -> Outcome:
+    """A renewal payment failed: the subscription is past due (dunning, issue 4, drives this)."""
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.payment_failed(at),
+        reason=BillingReason.SUBSCRIPTION_CYCLE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=None,
+    )
+
+
+async def set_addon(
+    subscription_id: SubscriptionId,
+    addon_code: str,
+    quantity: int,
+    *,
+    proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """Attach an add-on, change its quantity or remove it (``quantity`` 0), prorated."""
+    return await run(
+        subscription_id,
+        lambda e, at, plans: set_addon_on_engine(e, at, plans[addon_code], quantity, proration),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+        plan_codes=(addon_code,),
+    )
+
+
+def set_addon_on_engine(
+    engine: SubscriptionEngine,
+    at: datetime,
+    addon: Plan,
+    quantity: int,
+    proration: ProrationBehavior,
+) -> None:
+    assert engine.plan is not None
+    if quantity:
+        check_addon_attachable(engine.plan, addon)
+    engine.set_addon(at, addon, quantity, proration=proration)
+
+
+async def cancel_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    timing: Timing = Timing.PERIOD_END,
+    refund: Refund = Refund.NONE,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    now = clock.now()
+    async with uow:
+        outcome = await run_in(
+            uow,
+            subscription_id,
+            lambda e, at, _: e.cancel(at, timing=timing, refund=refund),
+            reason=BillingReason.SUBSCRIPTION_CANCEL,
+            now=now,
+            config=config,
+            as_customer=as_customer,
+        )
+        await uow.commit()
+    return outcome
+
+
+async def uncancel_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.uncancel(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def cancel_scheduled_change(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.cancel_scheduled_change(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def pause_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    resume_at: datetime | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.pause(at, resume_at=resume_at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def resume_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.resume(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def apply_coupon(
+    subscription_id: SubscriptionId,
+    coupon_code: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """Apply a promotion code (replacing any coupon: one per subscription), checking its rules
+    and counting the redemption in the same transaction."""
+    now = clock.now()
+    async with uow:
+        sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
+        customer = await load_customer(uow, sub.customer_id)
+        plan = await uow.plans.get(sub.plan_id)
+        assert plan is not None
+        coupon = await redeem_coupon(uow, coupon_code, customer, plan, now, subscription_id=sub.id)
+        terms = coupon.terms_in(sub.currency)
+        outcome = await run_in(
+            uow,
+            subscription_id,
+            lambda e, at, _: e.apply_coupon(at, terms),
+            reason=BillingReason.SUBSCRIPTION_UPDATE,
+            now=now,
+            config=config,
+            as_customer=as_customer,
+        )
+        await uow.commit()
+    return outcome
+
+
+async def remove_coupon(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.remove_coupon(at),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def set_trial_end(
+    subscription_id: SubscriptionId,
+    trial_end: datetime,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """Extend or shorten a trial, or start one on an active subscription."""
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.set_trial_end(at, trial_end),
+        reason=BillingReason.SUBSCRIPTION_UPDATE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def end_trial(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    return await run(
+        subscription_id,
+        lambda e, at, _: e.end_trial(at),
+        reason=BillingReason.SUBSCRIPTION_CYCLE,
+        uow=uow,
+        clock=clock,
+        config=config,
+        as_customer=as_customer,
+    )

@@ -1,0 +1,63 @@
+"""Reads of a subscription: the subscription itself and the invoices it will issue as things
+stand (the engine run forward on a copy; nothing is written)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain.billing.model import Invoice
+from domain.shared.clock import Clock
+from domain.shared.ids import CustomerId, SubscriptionId
+from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
+from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.model import Subscription
+from domain.unit_of_work import UnitOfWork
+
+
+async def upcoming_invoices(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    config: BillingConfig,
+    months: int = 12,
+    as_customer: CustomerId | None = None,
+) -> list[Invoice]:
+    """The invoices the subscription will issue over the next ``months`` as things stand
+    (renewals, scheduled changes, a trial's end, a coupon running out), computed by running
+    the engine forward on a copy: nothing is written."""
+    async with uow:
+        return await upcoming_invoices_in(
+            uow, subscription_id, now=clock.now(), config=config, months=months,
+            as_customer=as_customer,
+        )  # fmt: skip
+
+
+async def upcoming_invoices_in(
+    uow: UnitOfWork,
+    subscription_id: SubscriptionId,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    months: int = 12,
+    as_customer: CustomerId | None = None,
+) -> list[Invoice]:
+    """``upcoming_invoices`` inside a transaction the caller holds."""
+    sub = await load_subscription(uow, subscription_id, as_customer)
+    customer = await load_customer(uow, sub.customer_id)
+    engine = await load_engine(uow, sub, customer, config)
+    engine.advance_to(now)
+    already = len(engine.invoices)
+    horizon = now + timedelta(days=31 * months)
+    engine.advance_to(horizon)
+    return [i for i in engine.invoices[already:] if i.issued_at <= horizon]
+
+
+async def get_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    uow: UnitOfWork,
+    as_customer: CustomerId | None = None,
+) -> Subscription:
+    async with uow:
+        return await load_subscription(uow, subscription_id, as_customer)
