@@ -54,12 +54,12 @@ from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.passwords_argon2 import Argon2PasswordHasher
 from domain.adapters.payments.sandbox import SandboxGateway
+from domain.billing.config import BillingConfig
+from domain.customers.service import create_customer
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock, SystemClock
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.reads import get_subscription
 from domain.subscriptions.subscribing import subscribe
 

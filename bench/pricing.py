@@ -17,8 +17,8 @@ import time
 from decimal import Decimal
 from fractions import Fraction
 
-from domain.catalog.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.pricing.charges import price_charge
+from domain.pricing.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.shared.money import Currency, round_minor
 from domain.simulate.run import simulate
 from domain.simulate.scenario import parse

@@ -62,20 +62,21 @@ from domain.adapters.db.tables import (
 from domain.adapters.db.transactions import write_transaction
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.payments.sandbox import SandboxGateway
-from domain.catalog.model import Charge, ChargeModel, Plan, PlanPrice
+from domain.billing.config import BillingConfig
+from domain.catalog.model import Plan, PlanPrice
+from domain.customers.service import create_customer
 from domain.jobs.context import JobContext
 from domain.jobs.model import JobStatus
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments import jobs as payment_jobs
 from domain.payments import service as payments
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.clock import FrozenClock
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit, utc
 from domain.subscriptions import jobs as subscription_jobs
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.subscribing import subscribe
 
 START = utc(2025, 1, 15, 9)

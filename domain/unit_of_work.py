@@ -9,6 +9,7 @@ from domain.accounts.ports import AccountRepository
 from domain.billing.ports import CreditNoteRepository, InvoiceRepository
 from domain.catalog.ports import PlanChangeRuleRepository, PlanRepository
 from domain.checkout.ports import CheckoutRepository
+from domain.customers.ports import CustomerRepository
 from domain.documents.ports import CreditNoteDocumentRepository, InvoiceDocumentRepository
 from domain.jobs.ports import JobQueue
 from domain.notifications.ports import EmailRepository
@@ -22,7 +23,6 @@ from domain.payments.ports import (
 from domain.subscriptions.ports import (
     CancellationFeedbackRepository,
     CouponRepository,
-    CustomerRepository,
     SubscriptionRepository,
     TaxRateRepository,
     UsageRepository,

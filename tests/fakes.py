@@ -14,6 +14,7 @@ from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.checkout.model import CheckoutSession, CheckoutState
+from domain.customers.model import Customer
 from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.notifications.model import (
@@ -36,7 +37,6 @@ from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
     CancellationFeedback,
-    Customer,
     Due,
     StoredCoupon,
     Subscription,

@@ -23,6 +23,7 @@ from domain.adapters.db.engine import check_connection, make_engine
 from domain.adapters.db.tables import InvoiceTable, bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.formatting import format_money
+from domain.customers.service import create_customer
 from domain.payments.ports import PaymentGateway
 from domain.payments.service import add_payment_method
 from domain.shared.clock import Clock, FrozenClock, SystemClock
@@ -30,7 +31,6 @@ from domain.shared.errors import DomainError
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.subscriptions import subscribing
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.renewals import renew_due
 from domain.testclocks import service as test_clocks
 from web.jobs import registry_for

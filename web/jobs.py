@@ -5,18 +5,19 @@ from __future__ import annotations
 from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
+from domain.billing.config import BillingConfig
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
 from domain.documents.invoice_document import DEMO_SELLER, Seller
 from domain.documents.ports import PdfRenderer
 from domain.jobs import housekeeping
 from domain.jobs.registry import JobRegistry
+from domain.notices import jobs as notice_jobs
 from domain.notifications import jobs as notification_jobs
 from domain.notifications.ports import EmailRenderer, Mailer
 from domain.payments import jobs as payment_jobs
 from domain.payments.ports import PaymentGateway
 from domain.subscriptions import jobs as subscription_jobs
-from domain.subscriptions.config import BillingConfig
 from web.settings import Settings
 
 JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry,)
@@ -45,12 +46,14 @@ def build_registry(
         document_jobs.build_jobs(pdf_renderer, pdf_seller),
         notification_jobs.build_jobs(
             mailer or OutboxOnlyMailer(),
+            resolver_factory=lambda ctx: InvoicePdfAttachments(
+                uow=ctx.uow, renderer=pdf_renderer, seller=pdf_seller, clock=ctx.clock
+            ),
+        ),
+        notice_jobs.build_jobs(
             renderer=email_renderer
             or JinjaEmailRenderer(
                 brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
-            ),
-            resolver_factory=lambda ctx: InvoicePdfAttachments(
-                uow=ctx.uow, renderer=pdf_renderer, seller=pdf_seller, clock=ctx.clock
             ),
             config=billing,
             public_url=public_url,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from domain.adapters.db.engine import DatabaseConfigError, DatabaseUrl
-from domain.billing.engine import Refund
-from domain.subscriptions.config import BillingConfig
+from domain.billing.config import BillingConfig
+from domain.subscriptions.engine import Refund
 
 
 class SettingsError(Exception):

@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain.billing.invoices import load_for_update
-from domain.billing.issued import CreditNoteErrorCode, CreditNoteReason, IssuedCreditNote
+from domain.billing.issued import (
+    RENDER_CREDIT_NOTE_PDF_JOB,
+    CreditNoteErrorCode,
+    CreditNoteReason,
+    IssuedCreditNote,
+)
 from domain.billing.model import CreditNote, InvoiceStatus
 from domain.billing.numbering import check_series, format_number
 from domain.billing.reconcile import credit_note_problems
-from domain.documents.model import RENDER_CREDIT_NOTE_PDF_JOB
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.shared.errors import ValidationFailed

@@ -149,3 +149,9 @@ class InvoiceSummary:
     total: int
     amount_due: int
     has_pdf: bool
+
+
+# The jobs that render an issued document's PDF, queued in the transaction that issues it; their
+# handlers are in ``domain.documents.jobs`` (a layer above billing).
+RENDER_PDF_JOB = "documents.render_invoice_pdf"
+RENDER_CREDIT_NOTE_PDF_JOB = "documents.render_credit_note_pdf"

@@ -14,7 +14,8 @@ from enum import StrEnum
 from fractions import Fraction
 
 from domain.catalog.errors import CatalogErrorCode
-from domain.catalog.model import Charge, ChargeModel, Plan
+from domain.catalog.model import Plan
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit

@@ -7,16 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.catalog.model import (
-    Aggregation,
-    Charge,
-    ChargeModel,
-    Meter,
-    Plan,
-    PlanKind,
-    PlanPrice,
-    Tier,
-)
+from domain.catalog.model import Plan, PlanKind, PlanPrice
+from domain.pricing.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit

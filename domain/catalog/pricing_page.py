@@ -25,9 +25,10 @@ from fractions import Fraction
 
 from domain.catalog.errors import CatalogErrorCode
 from domain.catalog.feature_matrix import FeatureRow, feature_rows
-from domain.catalog.model import Charge, ChargeModel, Plan, PlanPrice
+from domain.catalog.model import Plan, PlanPrice
 from domain.catalog.views import ChargeView, PlanCard, PriceView
 from domain.pricing.charges import price_charge
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money, UnitPrice, allocate, round_minor
 from domain.shared.periods import IntervalUnit

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.catalog.model import Charge, ChargeModel, Plan, PlanPrice
+from domain.catalog.model import Plan, PlanPrice
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.money import Money, UnitPrice, round_minor
 
 

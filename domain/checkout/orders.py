@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.accounts.service import Mailing
-from domain.billing.engine import SubscriptionStatus
+from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
 from domain.catalog.model import Plan
 from domain.checkout.model import CheckoutSession, CheckoutState
@@ -26,7 +26,7 @@ from domain.shared.clock import Clock
 from domain.shared.errors import NotFound
 from domain.shared.ids import CustomerId
 from domain.shared.money import Currency, Money
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import SubscriptionStatus
 from domain.unit_of_work import UnitOfWork
 
 

@@ -31,6 +31,7 @@ from domain.accounts.service import (
     open_session_in,
     register_in,
 )
+from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
 from domain.checkout.model import CLAIMABLE, CheckoutSession, CheckoutState
 from domain.checkout.service import (
@@ -41,6 +42,7 @@ from domain.checkout.service import (
     OrderChoice,
     UowFactory,
 )
+from domain.customers.service import create_customer_in
 from domain.notifications.model import EmailKind
 from domain.notifications.service import queue_email_in
 from domain.payments.model import AttemptStatus
@@ -50,8 +52,6 @@ from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, DomainError, PaymentDeclined, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer_in
 from domain.subscriptions.subscribing import subscribe_in
 from domain.unit_of_work import UnitOfWork
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from domain.accounts.model import SignedIn
 from domain.accounts.rules import email_problem, normalise_email, password_problem
+from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan, PlanKind
 from domain.catalog.pricing_page import max_seats, whole_number
 from domain.catalog.rules import is_addon_attachable
@@ -23,6 +24,7 @@ from domain.checkout.summary import (
     promotion_problem,
     tax_for,
 )
+from domain.customers.service import MAX_REGION, check_customer
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
 from domain.shared.countries import country_choices as country_choices  # for web/
 from domain.shared.countries import is_country
@@ -31,8 +33,6 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.money import Currency, Money
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import MAX_REGION, check_customer
 from domain.unit_of_work import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]

@@ -25,17 +25,19 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.billing.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
+from domain.billing.config import BillingConfig
 from domain.billing.model import Invoice
-from domain.catalog.model import ChargeModel, Plan, PlanPrice
+from domain.catalog.model import Plan, PlanPrice
+from domain.customers.model import Customer
 from domain.pricing.coupons import Coupon, CouponDuration, check_redeemable
+from domain.pricing.model import ChargeModel
 from domain.pricing.tax_policy import TaxTreatment, decide_tax
 from domain.pricing.totals import TaxRate
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.money import Currency, Money
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.model import Customer, counts_as_earlier_subscription
+from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
+from domain.subscriptions.model import counts_as_earlier_subscription
 from domain.unit_of_work import UnitOfWork
 
 MAX_CODE = 40

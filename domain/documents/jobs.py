@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
+from domain.billing.issued import RENDER_CREDIT_NOTE_PDF_JOB, RENDER_PDF_JOB
 from domain.documents.invoice_document import Seller
-from domain.documents.model import RENDER_CREDIT_NOTE_PDF_JOB, RENDER_PDF_JOB
 from domain.documents.ports import PdfRenderer
 from domain.documents.service import render_credit_note_pdf, render_invoice_pdf
 from domain.jobs.context import JobContext

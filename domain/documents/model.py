@@ -18,10 +18,6 @@ class StoredInvoicePdf:
         return len(self.content)
 
 
-# the job that renders an invoice's PDF (kwargs: invoice_id); other contexts enqueue it by name
-RENDER_PDF_JOB = "documents.render_invoice_pdf"
-
-
 @dataclass(frozen=True, slots=True)
 class StoredCreditNotePdf:
     credit_note_id: str
@@ -32,7 +28,3 @@ class StoredCreditNotePdf:
     @property
     def size(self) -> int:
         return len(self.content)
-
-
-# the job that renders a credit note's PDF (kwargs: credit_note_id)
-RENDER_CREDIT_NOTE_PDF_JOB = "documents.render_credit_note_pdf"

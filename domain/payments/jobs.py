@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from domain.billing.config import BillingConfig
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.payments.ports import PaymentGateway
 from domain.payments.refunds import REFUND_JOB, refund_credit_note
 from domain.payments.service import COLLECT_JOB, collect_invoice, run_dunning
-from domain.subscriptions.config import BillingConfig
 
 
 def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegistry:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
+from domain.billing.config import BillingConfig
 from domain.billing.credit_notes import issue_credit_note_in
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import CreditNoteReason, IssuedCreditNote, IssuedInvoice
@@ -27,7 +28,6 @@ from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import new_id
 from domain.shared.money import Currency, Money, round_minor
-from domain.subscriptions.config import BillingConfig
 from domain.unit_of_work import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]

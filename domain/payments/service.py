@@ -20,11 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.billing.engine import ENDED, INCOMPLETE_WINDOW, SubscriptionStatus, Timing
+from domain.billing.config import BillingConfig
 from domain.billing.invoices import load_for_update
-from domain.billing.issued import BillingReason, IssuedInvoice
+from domain.billing.issued import RENDER_PDF_JOB, BillingReason, IssuedInvoice
 from domain.billing.model import InvoiceStatus
-from domain.documents.model import RENDER_PDF_JOB
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.payments.dunning import (
@@ -49,7 +48,7 @@ from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
 from domain.shared.money import Money
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import ENDED, INCOMPLETE_WINDOW, SubscriptionStatus, Timing
 from domain.subscriptions.lifecycle import run_in
 from domain.unit_of_work import UnitOfWork
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from domain.billing.config import BillingConfig
 from domain.billing.issued import IssuedInvoice
 from domain.payments.model import (
     AttemptStatus,
@@ -34,7 +35,6 @@ from domain.payments.ports import PaymentGateway
 from domain.payments.service import _record
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound
-from domain.subscriptions.config import BillingConfig
 from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger("payments.webhooks")

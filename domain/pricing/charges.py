@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from domain.catalog.model import Charge, ChargeModel
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.money import Currency
 
 AmountText = Callable[[Fraction | int | Decimal], str]

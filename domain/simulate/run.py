@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.billing.engine import BillingSettings, SubscriptionEngine
 from domain.shared.errors import DomainError
 from domain.simulate.scenario import InvalidScenario, Scenario
+from domain.subscriptions.engine import BillingSettings, SubscriptionEngine
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,16 @@ from fractions import Fraction
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.billing.engine import ProrationBehavior, Refund, Timing
-from domain.catalog.model import Aggregation, Charge, ChargeModel, Meter, Plan, PlanPrice, Tier
+from domain.catalog.model import Plan, PlanPrice
 from domain.pricing.coupons import Coupon, CouponDuration
+from domain.pricing.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.pricing.proration import ProrationUnit
 from domain.pricing.totals import TaxRate, TaxRounding
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency, Rounding
 from domain.shared.periods import Interval, IntervalUnit
+from domain.subscriptions.engine import ProrationBehavior, Refund, Timing
 
 E = TypeVar("E")
 

@@ -9,13 +9,19 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from domain.billing.config import BillingConfig
 from domain.billing.credit_notes import issue_credit_note_in
-from domain.billing.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
-from domain.billing.issued import BillingReason, CreditNoteReason, CustomerSnapshot, IssuedInvoice
+from domain.billing.issued import (
+    RENDER_PDF_JOB,
+    BillingReason,
+    CreditNoteReason,
+    CustomerSnapshot,
+    IssuedInvoice,
+)
 from domain.billing.model import Invoice, InvoiceStatus
 from domain.billing.service import issue_invoice_in
 from domain.catalog.model import Plan
-from domain.documents.model import RENDER_PDF_JOB
+from domain.customers.model import Customer
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.pricing.coupons import check_redeemable
@@ -23,14 +29,9 @@ from domain.pricing.tax_policy import TaxDecision, TaxTreatment, decide_tax
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.shared.money import Currency
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.errors import SubscriptionErrorCode
-from domain.subscriptions.model import (
-    Customer,
-    StoredCoupon,
-    Subscription,
-    counts_as_earlier_subscription,
-)
+from domain.subscriptions.model import StoredCoupon, Subscription, counts_as_earlier_subscription
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
 from domain.unit_of_work import UnitOfWork

@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.billing.engine import ENDED, ProrationBehavior, Timing
+from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.billing.model import Invoice, InvoiceLine
-from domain.billing.quotes import version_of
-from domain.catalog.model import ChargeModel, Plan, PlanKind
+from domain.catalog.model import Plan, PlanKind
 from domain.catalog.pricing_page import licensed_total
 from domain.catalog.rules import is_addon_attachable
+from domain.pricing.model import ChargeModel
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
@@ -31,12 +31,13 @@ from domain.subscriptions._engine_store import (
     load_subscription,
     store_outcome,
 )
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import ENDED, ProrationBehavior, Timing
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import set_addon_on_engine
 from domain.subscriptions.model import Subscription
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.plan_changes import QUOTE_VALIDITY
+from domain.subscriptions.quotes import version_of
 from domain.unit_of_work import UnitOfWork
 
 MAX_ADDON_QUANTITY = 10_000

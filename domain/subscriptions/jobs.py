@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from domain.billing.config import BillingConfig
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.shared.ids import SubscriptionId
-from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.renewals import ADVANCE_JOB, advance_subscription, enqueue_due_renewals
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from domain.billing.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
+from domain.billing.config import BillingConfig
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import BillingReason
 from domain.catalog.model import Plan
@@ -29,7 +29,7 @@ from domain.subscriptions._engine_store import (
     redeem_coupon,
     store_outcome,
 )
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
 from domain.subscriptions.outcome import Outcome
 from domain.unit_of_work import UnitOfWork
 

@@ -1,4 +1,4 @@
-"""The persisted side of subscriptions: customers, stored coupons and the subscription record.
+"""The persisted side of subscriptions: stored coupons and the subscription record.
 
 A ``Subscription`` is the billing engine's state at rest: everything ``SubscriptionEngine`` needs
 to continue billing (plan version, quantity, status, anchor, current period, pending proration
@@ -14,33 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.billing.engine import SubscriptionStatus
 from domain.billing.model import InvoiceLine
 from domain.pricing.coupons import Coupon, CouponDuration, CouponRules
 from domain.pricing.proration import ProrationUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
-
-
-@dataclass(frozen=True, slots=True)
-class Customer:
-    """A buyer: billing details (what invoices snapshot), tax status and the credit balance.
-
-    ``balance_minor`` is negative when the business owes the customer (credit for next time), in
-    ``currency``; a customer is billed in one currency."""
-
-    id: CustomerId
-    email: str
-    name: str
-    currency: str
-    country: str = ""
-    region: str | None = None
-    address_lines: tuple[str, ...] = ()
-    tax_id: str | None = None
-    tax_exempt: bool = False
-    timezone: str = "UTC"
-    balance_minor: int = 0
-    created_at: datetime | None = None
-    test_clock_id: str | None = None  # billed on a sandbox test clock's time, not real time
+from domain.subscriptions.engine import SubscriptionStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from domain.billing.engine import ProrationBehavior, Timing
+from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
-from domain.billing.quotes import ChangeQuote, quote_change, version_of
 from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
 from domain.catalog.pricing_page import max_seats
@@ -25,11 +24,12 @@ from domain.subscriptions._engine_store import (
     load_subscription,
     store_outcome,
 )
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import ProrationBehavior, Timing
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import run, run_in
 from domain.subscriptions.model import Subscription
 from domain.subscriptions.outcome import Outcome
+from domain.subscriptions.quotes import ChangeQuote, quote_change, version_of
 from domain.unit_of_work import UnitOfWork
 
 QUOTE_VALIDITY = timedelta(hours=1)

@@ -11,31 +11,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.billing.engine import (
-    ENDED,
-    Refund,
-    SubscriptionEngine,
-    SubscriptionStatus,
-    Timing,
-)
+from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.billing.model import CreditNote, Invoice, InvoiceLine, LineKind
-from domain.billing.quotes import ChangeQuote
-from domain.catalog.model import ChargeModel, Plan
+from domain.catalog.model import Plan
 from domain.catalog.pricing_page import licensed_total
 from domain.payments.dunning import DunningStatus
 from domain.payments.model import AttemptStatus
+from domain.pricing.model import ChargeModel
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
 from domain.shared.money import Currency
 from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
 from domain.subscriptions.addons import AddonOffer, AddonQuote, attached_addons_in
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import (
+    ENDED,
+    Refund,
+    SubscriptionEngine,
+    SubscriptionStatus,
+    Timing,
+)
 from domain.subscriptions.lifecycle import run_in
 from domain.subscriptions.model import CancellationFeedback, CancellationReason, Subscription
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.plan_changes import plan_for_quote
+from domain.subscriptions.quotes import ChangeQuote
 from domain.subscriptions.reads import upcoming_invoices_in
 from domain.unit_of_work import UnitOfWork
 

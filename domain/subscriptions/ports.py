@@ -9,24 +9,11 @@ from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
     CancellationFeedback,
-    Customer,
     Due,
     StoredCoupon,
     Subscription,
     UsageRecord,
 )
-
-
-class CustomerRepository(Protocol):
-    async def add(self, customer: Customer) -> None: ...
-
-    async def get(self, customer_id: CustomerId, *, lock: bool = False) -> Customer | None:
-        """``lock``: hold the row until the transaction ends (the balance is about to move)."""
-        ...
-
-    async def get_by_email(self, email: str) -> Customer | None: ...
-
-    async def save(self, customer: Customer) -> None: ...
 
 
 class SubscriptionRepository(Protocol):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from domain.billing.config import BillingConfig
 from domain.billing.model import Invoice
 from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
-from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.model import Subscription
 from domain.unit_of_work import UnitOfWork
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.shared.clock import Clock
 from domain.shared.errors import DomainError
 from domain.shared.ids import SubscriptionId
-from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.lifecycle import run
 from domain.subscriptions.model import Due
 from domain.subscriptions.outcome import Outcome

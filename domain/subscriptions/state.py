@@ -14,13 +14,6 @@ from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from domain.billing.engine import (
-    AddOnItem,
-    BillingSettings,
-    SubscriptionEngine,
-    SubscriptionStatus,
-    UsageEvent,
-)
 from domain.billing.model import Invoice
 from domain.catalog.model import Plan
 from domain.pricing.coupons import AppliedCoupon
@@ -29,6 +22,13 @@ from domain.pricing.totals import TaxRounding
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency, Rounding
 from domain.shared.periods import Period
+from domain.subscriptions.engine import (
+    AddOnItem,
+    BillingSettings,
+    SubscriptionEngine,
+    SubscriptionStatus,
+    UsageEvent,
+)
 from domain.subscriptions.model import AppliedCouponState, Subscription, UsageRecord
 
 

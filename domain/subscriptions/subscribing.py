@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.billing.engine import SubscriptionEngine, SubscriptionStatus
+from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.catalog.rules import check_addon_attachable
 from domain.shared.clock import Clock
@@ -17,7 +17,7 @@ from domain.subscriptions._engine_store import (
     store_outcome,
     tax_decision,
 )
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.model import Subscription
 from domain.subscriptions.outcome import Outcome
 from domain.unit_of_work import UnitOfWork

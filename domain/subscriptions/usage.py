@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from domain.billing.engine import BILLING, ENDED, SubscriptionStatus
+from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.catalog.views import ChargeView, PlanCard
 from domain.pricing.charges import fmt_units
@@ -20,7 +20,7 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Currency
 from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import BILLING, ENDED, SubscriptionStatus
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import run_in
 from domain.subscriptions.model import Subscription, UsageRecord

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from domain.billing.config import BillingConfig
 from domain.payments.ports import PaymentGateway
 from domain.payments.service import collect_invoice, run_dunning
 from domain.shared.clock import Clock, FrozenClock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
-from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.renewals import renew_due
 from domain.testclocks.model import TestClock
 from domain.unit_of_work import UnitOfWork

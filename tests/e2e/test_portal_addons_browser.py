@@ -19,10 +19,10 @@ from domain.accounts.service import attach_customer_in, register_in
 from domain.adapters.db.engine import make_engine
 from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.billing.config import BillingConfig
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import SystemClock
 from domain.shared.ids import SubscriptionId
-from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.usage import record_usage
 from tests.e2e.a11y import check_a11y
 from tests.e2e.test_payment_browser import _cli

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from litestar import Litestar
 
+from domain.billing.config import BillingConfig
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
-from domain.subscriptions.config import BillingConfig
 
 
 async def drain_jobs(target: Litestar | JobRunner, *, include_schedule: bool = True) -> int:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 
+from domain.customers.service import create_customer
 from domain.payments import service as payments
 from domain.shared.clock import Clock
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.subscribing import subscribe
 from tests.support.accounts import make_account
 

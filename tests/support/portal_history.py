@@ -12,10 +12,10 @@ from domain.adapters.db.tables import InvoiceTable
 from domain.billing.credit_notes import issue_credit_note
 from domain.billing.issued import CreditNoteReason
 from domain.billing.model import CreditNote, CreditNoteLine
+from domain.customers.service import create_customer
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock
 from domain.shared.ids import CustomerId
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.subscribing import subscribe
 from tests.support.accounts import make_account
 from tests.support.jobs import drain_jobs

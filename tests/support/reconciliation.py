@@ -241,7 +241,7 @@ def install() -> None:
         PiccoloInvoiceRepository,
     )
     from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
-    from domain.billing.engine import SubscriptionEngine
+    from domain.subscriptions.engine import SubscriptionEngine
     from tests.fakes import InMemoryCreditNoteRepository, InMemoryInvoiceRepository
 
     for repo in (PiccoloInvoiceRepository, InMemoryInvoiceRepository):

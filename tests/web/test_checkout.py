@@ -19,8 +19,8 @@ from domain.adapters.db.tables import (
     SubscriptionTable,
 )
 from domain.catalog.service import load_demo_catalog
+from domain.customers.service import create_customer
 from domain.shared.clock import FrozenClock
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.demo import load_demo_coupons
 from tests.support.accounts import make_account, sign_in
 from tests.support.database import TestDatabase

@@ -8,10 +8,10 @@ import pytest
 from litestar import Litestar
 
 from domain.adapters.db.tables import InvoiceTable
+from domain.billing.config import BillingConfig
+from domain.customers.service import create_customer
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.subscribing import subscribe
 from tests.support.database import TestDatabase
 from tests.support.html import parse

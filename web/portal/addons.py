@@ -15,7 +15,6 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from domain.accounts.model import SignedIn
-from domain.billing.engine import ProrationBehavior
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions.addons import (
@@ -24,6 +23,7 @@ from domain.subscriptions.addons import (
     confirm_addon_change,
     quote_addon_change,
 )
+from domain.subscriptions.engine import ProrationBehavior
 from domain.subscriptions.portal import explain_quote, subscription_detail
 from web.forms import Field, FormSpec
 from web.portal import money_in, portal_context

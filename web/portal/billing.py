@@ -13,14 +13,14 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
 from domain.accounts.model import SignedIn
-from domain.billing.history import (
+from domain.documents.invoice_document import build_invoice_document
+from domain.documents.service import credit_note_view, get_credit_note_pdf, get_invoice_pdf
+from domain.payments.history import (
     InvoiceHistoryPage,
     invoice_detail,
     list_credit_notes,
     list_invoices,
 )
-from domain.documents.invoice_document import build_invoice_document
-from domain.documents.service import credit_note_view, get_credit_note_pdf, get_invoice_pdf
 from domain.payments.model import AttemptStatus
 from domain.payments.service import (
     CollectionResult,

@@ -27,15 +27,10 @@ from domain.accounts.service import (
     set_email_preferences,
 )
 from domain.checkout.service import MAX_ADDRESS
+from domain.customers.service import MAX_REGION, MAX_TAX_ID, get_customer, update_billing_details
 from domain.shared.countries import country_choices
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
-from domain.subscriptions.customers import (
-    MAX_REGION,
-    MAX_TAX_ID,
-    get_customer,
-    update_billing_details,
-)
 from web.forms import Field, FormSpec, ParsedForm
 from web.runtime import Runtime
 from web.templating import render

@@ -23,12 +23,11 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from domain.accounts.model import SignedIn
-from domain.billing.engine import ProrationBehavior, Refund, Timing
-from domain.billing.quotes import ChangeQuote
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions import lifecycle, plan_changes, reads
 from domain.subscriptions.addons import addon_offers
+from domain.subscriptions.engine import ProrationBehavior, Refund, Timing
 from domain.subscriptions.model import CancellationReason
 from domain.subscriptions.portal import (
     cancel_with_feedback,
@@ -40,6 +39,7 @@ from domain.subscriptions.portal import (
     renewal_after_change,
     subscription_detail,
 )
+from domain.subscriptions.quotes import ChangeQuote
 from domain.subscriptions.usage import usage_this_period
 from web.forms import Field, FormSpec
 from web.portal import money_in, portal_context

@@ -41,8 +41,8 @@ from domain.checkout.service import (
     order_summary,
 )
 from domain.checkout.summary import OrderSummary
+from domain.customers.service import MAX_REGION, MAX_TAX_ID
 from domain.shared.errors import Conflict, DomainError, ValidationFailed
-from domain.subscriptions.customers import MAX_REGION, MAX_TAX_ID
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
 from web.forms import Field, FormSpec, ParsedForm

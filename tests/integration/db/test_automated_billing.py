@@ -19,7 +19,8 @@ from domain.adapters.db.tables import (
 )
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.payments.sandbox import SandboxGateway
-from domain.billing.engine import Refund, SubscriptionStatus, Timing
+from domain.billing.config import BillingConfig
+from domain.customers.service import create_customer
 from domain.jobs.runner import JobRunner
 from domain.payments import refunds
 from domain.payments import service as payments
@@ -33,8 +34,7 @@ from domain.shared.clock import FrozenClock
 from domain.shared.errors import PaymentDeclined, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.periods import IntervalUnit, utc
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
+from domain.subscriptions.engine import Refund, SubscriptionStatus, Timing
 from domain.subscriptions.lifecycle import cancel_subscription
 from domain.subscriptions.reads import get_subscription
 from domain.subscriptions.subscribing import subscribe

@@ -19,7 +19,7 @@ from domain.catalog.change_policy import (
     ChangeTiming,
 )
 from domain.catalog.demo import EUR, USD
-from domain.catalog.model import Charge, ChargeModel, Plan, PlanKind, PlanPrice
+from domain.catalog.model import Plan, PlanKind, PlanPrice
 from domain.catalog.service import (
     list_addons_for,
     list_public_plans,
@@ -29,6 +29,7 @@ from domain.catalog.service import (
     resolve_change_policy,
     set_plan_change_rule,
 )
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.shared.ids import PlanId

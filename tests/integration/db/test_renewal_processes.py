@@ -27,13 +27,13 @@ from domain.adapters.db.tables import (
 )
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.payments.sandbox import SandboxGateway
+from domain.billing.config import BillingConfig
+from domain.customers.service import create_customer
 from domain.jobs.model import JobStatus
 from domain.jobs.runner import JobRunner
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock
 from domain.shared.periods import utc
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.subscribing import subscribe
 from tests.support.database import TestDatabase
 from tests.support.jobs import billing_registry

@@ -13,12 +13,13 @@ import pytest
 
 from domain.adapters.db.tables import InvoiceTable, SubscriptionTable, UsageEventTable
 from domain.adapters.db.uow import PiccoloUnitOfWork
-from domain.billing.engine import ProrationBehavior, Refund, SubscriptionStatus, Timing
+from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.billing.model import TaxBasis
 from domain.catalog.change_policy import ChangeProration, ChangeTiming
 from domain.catalog.model import Plan, PlanKind, PlanPrice
 from domain.catalog.service import publish_plan_version, set_plan_change_rule
+from domain.customers.service import create_customer
 from domain.documents.invoice_document import DEMO_SELLER, build_invoice_document
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.tax_policy import JurisdictionRate
@@ -27,8 +28,7 @@ from domain.shared.clock import FrozenClock
 from domain.shared.errors import DomainError, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.periods import utc
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
+from domain.subscriptions.engine import ProrationBehavior, Refund, SubscriptionStatus, Timing
 from domain.subscriptions.lifecycle import (
     apply_coupon,
     cancel_scheduled_change,

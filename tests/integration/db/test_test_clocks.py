@@ -8,13 +8,13 @@ import pytest
 from domain.adapters.db.tables import InvoiceTable, PaymentAttemptTable
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.payments.sandbox import SandboxGateway
-from domain.billing.engine import SubscriptionStatus
+from domain.billing.config import BillingConfig
+from domain.customers.service import create_customer
 from domain.payments.service import add_payment_method
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.periods import utc
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
+from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.reads import get_subscription
 from domain.subscriptions.renewals import renew_due
 from domain.subscriptions.subscribing import subscribe

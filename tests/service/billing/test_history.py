@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from domain.billing.history import invoice_detail, list_invoices
 from domain.billing.issued import BillingReason
 from domain.billing.model import InvoiceStatus
+from domain.payments.history import invoice_detail, list_invoices
 from domain.shared.errors import NotFound
 from tests.fakes import InMemoryUnitOfWork
 from tests.unit.documents._builders import ISSUED_AT, issued_invoice

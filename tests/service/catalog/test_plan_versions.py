@@ -13,7 +13,7 @@ from domain.catalog.change_policy import (
     ChangeTiming,
 )
 from domain.catalog.demo import EUR, USD, YEAR
-from domain.catalog.model import Charge, ChargeModel, PlanPrice
+from domain.catalog.model import PlanPrice
 from domain.catalog.service import (
     get_public_plan,
     list_addons_for,
@@ -25,6 +25,7 @@ from domain.catalog.service import (
     resolve_change_policy,
     set_plan_change_rule,
 )
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import NotFound, ValidationFailed
 from tests.fakes import InMemoryUnitOfWork

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.billing.config import BillingConfig
 from domain.catalog.service import load_demo_catalog
 from domain.checkout.service import check_choice, checkout_plan, preview_order
+from domain.customers.service import create_customer
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import ValidationFailed
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.demo import load_demo_coupons
 from domain.subscriptions.lifecycle import settle_invoice
 from domain.subscriptions.renewals import advance_subscription

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from domain.billing.config import BillingConfig
 from domain.catalog.service import load_demo_catalog
 from domain.checkout.service import OrderSummary, check_choice, checkout_plan, preview_order
 from domain.pricing.coupons import CouponDuration
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.totals import TaxRate
 from domain.shared.errors import NotFound, ValidationFailed
-from domain.subscriptions.config import BillingConfig
 from domain.subscriptions.demo import load_demo_coupons
 from domain.subscriptions.model import StoredCoupon
 from tests.fakes import InMemoryUnitOfWork

@@ -8,12 +8,12 @@ import pytest
 
 from domain.accounts.model import Account
 from domain.accounts.rules import OPTIONAL_NOTICES, wants_notice
+from domain.billing.config import BillingConfig
+from domain.customers.model import Customer
+from domain.notices.compose import notify
 from domain.notifications.model import EmailKind
-from domain.notifications.notices import notify
 from domain.shared.clock import FrozenClock
 from domain.shared.ids import CustomerId
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.model import Customer
 from tests.fakes import FakeEmailRenderer, InMemoryUnitOfWork
 
 pytestmark = pytest.mark.service

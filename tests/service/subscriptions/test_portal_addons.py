@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.billing.config import BillingConfig
 from domain.catalog.service import load_demo_catalog
+from domain.customers.service import create_customer
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.subscriptions.addons import addon_offers, confirm_addon_change, quote_addon_change
-from domain.subscriptions.config import BillingConfig
-from domain.subscriptions.customers import create_customer
 from domain.subscriptions.plan_changes import change_subscription
 from domain.subscriptions.reads import get_subscription
 from domain.subscriptions.renewals import advance_subscription

@@ -11,14 +11,15 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from domain.billing.engine import BillingSettings, SubscriptionEngine
 from domain.billing.model import Invoice, InvoiceLine, LineKind
-from domain.catalog.model import Charge, ChargeModel, Meter, Plan, PlanPrice, Tier
+from domain.catalog.model import Plan, PlanPrice
+from domain.pricing.model import Charge, ChargeModel, Meter, Tier
 from domain.pricing.proration import ProrationUnit
 from domain.pricing.totals import TaxRate, TaxRounding
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency, Rounding
 from domain.shared.periods import Interval, IntervalUnit
+from domain.subscriptions.engine import BillingSettings, SubscriptionEngine
 
 USD = Currency.of("USD")
 EUR = Currency.of("EUR")

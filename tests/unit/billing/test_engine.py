@@ -16,7 +16,13 @@ from fractions import Fraction
 
 import pytest
 
-from domain.billing.engine import (
+from domain.billing.model import LineKind
+from domain.catalog.model import Plan
+from domain.pricing.coupons import Coupon, CouponDuration
+from domain.pricing.totals import TaxRate
+from domain.shared.errors import InvalidTransition, ValidationFailed
+from domain.shared.periods import IntervalUnit, Period, utc
+from domain.subscriptions.engine import (
     BillingErrorCode,
     ProrationBehavior,
     Refund,
@@ -24,12 +30,6 @@ from domain.billing.engine import (
     SubscriptionStatus,
     Timing,
 )
-from domain.billing.model import LineKind
-from domain.catalog.model import Plan
-from domain.pricing.coupons import Coupon, CouponDuration
-from domain.pricing.totals import TaxRate
-from domain.shared.errors import InvalidTransition, ValidationFailed
-from domain.shared.periods import IntervalUnit, Period, utc
 from tests.unit.billing._builders import (
     EUR,
     amounts,

@@ -11,17 +11,17 @@ from datetime import timedelta
 
 import pytest
 
-from domain.billing.engine import (
+from domain.billing.model import LineKind
+from domain.pricing.coupons import Coupon, CouponDuration
+from domain.shared.errors import InvalidTransition, ValidationFailed
+from domain.shared.periods import IntervalUnit, Period, utc
+from domain.subscriptions.engine import (
     BillingErrorCode,
     ProrationBehavior,
     SubscriptionEngine,
     SubscriptionStatus,
     Timing,
 )
-from domain.billing.model import LineKind
-from domain.pricing.coupons import Coupon, CouponDuration
-from domain.shared.errors import InvalidTransition, ValidationFailed
-from domain.shared.periods import IntervalUnit, Period, utc
 from tests.unit.billing._builders import (
     amounts,
     api_calls,
@@ -238,7 +238,7 @@ def test_changing_an_add_on_mid_period_prorates_it() -> None:
 
 
 def test_add_ons_are_credited_on_an_immediate_cancel() -> None:
-    from domain.billing.engine import Refund
+    from domain.subscriptions.engine import Refund
 
     e = engine()
     e.subscribe(JAN31, TEAM, addons=((STORAGE, 2),))

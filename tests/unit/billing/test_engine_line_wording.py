@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.billing.engine import ProrationBehavior, Refund, Timing
 from domain.billing.model import LineKind
 from domain.shared.periods import utc
+from domain.subscriptions.engine import ProrationBehavior, Refund, Timing
 from tests.unit.billing._builders import (
     flat,
     lines_of,

@@ -22,14 +22,6 @@ from hypothesis import event as label
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from domain.billing.engine import (
-    BillingSettings,
-    ProrationBehavior,
-    Refund,
-    SubscriptionEngine,
-    SubscriptionStatus,
-    Timing,
-)
 from domain.billing.model import Invoice, LineKind
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.proration import ProrationUnit
@@ -37,6 +29,14 @@ from domain.pricing.totals import TaxRate, TaxRounding
 from domain.shared.errors import InvalidTransition
 from domain.shared.money import Rounding
 from domain.shared.periods import IntervalUnit, Period
+from domain.subscriptions.engine import (
+    BillingSettings,
+    ProrationBehavior,
+    Refund,
+    SubscriptionEngine,
+    SubscriptionStatus,
+    Timing,
+)
 from tests.unit.billing._builders import USD, api_calls, flat, make_plan, per_unit
 
 pytestmark = pytest.mark.unit

@@ -18,15 +18,15 @@ from hypothesis import event as label
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.billing.engine import (
+from domain.billing.model import LineKind
+from domain.shared.periods import Interval, IntervalUnit, Period, boundary
+from domain.subscriptions.engine import (
     BillingSettings,
     ProrationBehavior,
     Refund,
     SubscriptionEngine,
     SubscriptionStatus,
 )
-from domain.billing.model import LineKind
-from domain.shared.periods import Interval, IntervalUnit, Period, boundary
 from tests.unit.billing.test_engine_properties import (
     BILLING_SETTINGS,
     MONTHLY,

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.billing.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
 from domain.billing.model import Invoice, LineKind
 from domain.catalog.model import Plan
 from domain.shared.periods import IntervalUnit, Period, utc
+from domain.subscriptions.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
 from tests.unit.billing._builders import (
     amounts,
     flat,

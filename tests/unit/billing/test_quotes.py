@@ -8,13 +8,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.billing.engine import BillingSettings, ProrationBehavior, SubscriptionEngine, Timing
-from domain.billing.quotes import confirm_change, quote_change
-from domain.catalog.model import Charge, ChargeModel, Plan, PlanPrice
+from domain.catalog.model import Plan, PlanPrice
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.errors import Conflict
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit
+from domain.subscriptions.engine import (
+    BillingSettings,
+    ProrationBehavior,
+    SubscriptionEngine,
+    Timing,
+)
+from domain.subscriptions.quotes import confirm_change, quote_change
 
 pytestmark = pytest.mark.unit
 USD = Currency.of("USD")

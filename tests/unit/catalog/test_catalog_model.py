@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from domain.catalog.demo import demo_plans
-from domain.catalog.model import Charge, ChargeModel, Tier
 from domain.catalog.views import PlanCard
+from domain.pricing.model import Charge, ChargeModel, Tier
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Money
 

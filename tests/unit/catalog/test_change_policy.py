@@ -9,7 +9,6 @@ from fractions import Fraction
 
 import pytest
 
-from domain.billing.engine import ProrationBehavior, Timing
 from domain.catalog.change_policy import (
     DOWNGRADE,
     SIDEWAYS,
@@ -22,11 +21,13 @@ from domain.catalog.change_policy import (
     yearly_licensed_amount,
 )
 from domain.catalog.demo import EUR, MONTH, USD, YEAR, demo_plans
-from domain.catalog.model import Charge, ChargeModel, Plan, PlanPrice, Tier
+from domain.catalog.model import Plan, PlanPrice
+from domain.pricing.model import Charge, ChargeModel, Tier
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import PlanId
 from domain.shared.money import Currency
 from domain.shared.periods import Interval, IntervalUnit
+from domain.subscriptions.engine import ProrationBehavior, Timing
 
 pytestmark = pytest.mark.unit
 

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.catalog.demo import EUR, MONTH, USD, YEAR, demo_plans
-from domain.catalog.model import Charge, ChargeModel, Plan, PlanKind, PlanPrice
+from domain.catalog.model import Plan, PlanKind, PlanPrice
 from domain.catalog.rules import (
     check_addon_attachable,
     check_version_interval,
     check_version_prices,
     is_addon_attachable,
 )
+from domain.pricing.model import Charge, ChargeModel
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import PlanId
 from domain.shared.periods import Interval, IntervalUnit

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from domain.catalog.demo import USD, demo_plans
-from domain.catalog.model import Aggregation, Charge, ChargeModel, Meter, Plan, PlanPrice, Tier
+from domain.catalog.model import Plan, PlanPrice
 from domain.catalog.pricing_page import (
     AnnualSaving,
     BillingInterval,
@@ -22,6 +22,7 @@ from domain.catalog.pricing_page import (
     seat_limit_of,
     whole_number,
 )
+from domain.pricing.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import PlanId
 from domain.shared.money import Money

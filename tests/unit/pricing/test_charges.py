@@ -11,8 +11,8 @@ from fractions import Fraction
 
 import pytest
 
-from domain.catalog.model import Charge, ChargeModel, Meter, Tier
 from domain.pricing.charges import fmt_amount, fmt_units, price_charge
+from domain.pricing.model import Charge, ChargeModel, Meter, Tier
 from domain.shared.money import Currency
 
 pytestmark = pytest.mark.unit

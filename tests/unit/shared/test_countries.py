@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from domain.customers.service import check_customer
 from domain.shared.countries import country_choices, country_name, is_country
-from domain.subscriptions.customers import check_customer
 
 pytestmark = pytest.mark.unit
 

@@ -9,10 +9,10 @@ from fractions import Fraction
 
 import pytest
 
-from domain.billing.engine import SubscriptionStatus
 from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from domain.shared.ids import SubscriptionId
 from domain.shared.periods import Period
+from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.portal import (
     ExplainedLine,
     SubscriptionView,

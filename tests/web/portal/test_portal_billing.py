@@ -6,8 +6,8 @@ import pytest
 from litestar import Litestar
 
 from domain.adapters.db.tables import InvoiceTable, PaymentMethodTable
-from domain.billing.engine import ProrationBehavior, Timing
 from domain.shared.clock import FrozenClock
+from domain.subscriptions.engine import ProrationBehavior, Timing
 from domain.subscriptions.plan_changes import change_subscription
 from tests.support.accounts import sign_in
 from tests.support.database import TestDatabase

@@ -14,10 +14,10 @@ import pytest
 from litestar import Litestar
 from pypdf import PdfReader
 
-from domain.billing.engine import Refund, Timing
+from domain.customers.service import create_customer
 from domain.pricing.coupons import CouponDuration
 from domain.shared.clock import FrozenClock
-from domain.subscriptions.customers import create_customer
+from domain.subscriptions.engine import Refund, Timing
 from domain.subscriptions.lifecycle import cancel_subscription
 from domain.subscriptions.model import StoredCoupon
 from domain.subscriptions.subscribing import subscribe

@@ -16,16 +16,8 @@ from domain.catalog.change_policy import (
     PlanChangeRule,
 )
 from domain.catalog.errors import CatalogErrorCode
-from domain.catalog.model import (
-    Aggregation,
-    Charge,
-    ChargeModel,
-    Meter,
-    Plan,
-    PlanKind,
-    PlanPrice,
-    Tier,
-)
+from domain.catalog.model import Plan, PlanKind, PlanPrice
+from domain.pricing.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.shared.errors import Conflict
 from domain.shared.ids import PlanId, new_id
 from domain.shared.money import Currency

@@ -22,8 +22,8 @@ from domain.adapters.db.tables import (
     UsageEventTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
-from domain.billing.engine import SubscriptionStatus
 from domain.billing.model import InvoiceLine, LineKind
+from domain.customers.model import Customer
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.proration import ProrationUnit
 from domain.pricing.tax_policy import JurisdictionRate
@@ -31,11 +31,11 @@ from domain.pricing.totals import TaxRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.periods import Period
+from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.model import (
     AppliedCouponState,
     CancellationFeedback,
     CancellationReason,
-    Customer,
     Due,
     StoredCoupon,
     Subscription,

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.accounts.rules import wants_notice
-from domain.billing.engine import SubscriptionStatus
+from domain.billing.config import BillingConfig
 from domain.documents.credit_note_document import build_credit_note_document
 from domain.documents.invoice_document import DEMO_SELLER, Seller, build_invoice_document
 from domain.notifications.later import notify_later
@@ -27,7 +27,7 @@ from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Money
 from domain.shared.periods import IntervalUnit
-from domain.subscriptions.config import BillingConfig
+from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.reads import upcoming_invoices_in
 from domain.unit_of_work import UnitOfWork
 

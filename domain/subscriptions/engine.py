@@ -42,9 +42,10 @@ from domain.billing.model import (
     LineKind,
     TaxBasis,
 )
-from domain.catalog.model import Aggregation, Charge, ChargeModel, Plan, PlanPrice
+from domain.catalog.model import Plan, PlanPrice
 from domain.pricing.charges import fmt_amount, fmt_units, price_charge
 from domain.pricing.coupons import AppliedCoupon, Coupon, discount_for
+from domain.pricing.model import Aggregation, Charge, ChargeModel
 from domain.pricing.proration import ProrationUnit, Share, remaining_share
 from domain.pricing.totals import TaxRate, TaxRounding, compute_tax, compute_totals
 from domain.shared.errors import InvalidTransition, ValidationFailed

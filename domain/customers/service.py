@@ -8,14 +8,14 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.customers.errors import CustomerErrorCode
+from domain.customers.model import Customer
 from domain.pricing.tax_policy import check_vat_id
 from domain.shared.clock import Clock
 from domain.shared.countries import is_country
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
 from domain.shared.money import Currency
-from domain.subscriptions.errors import SubscriptionErrorCode
-from domain.subscriptions.model import Customer
 from domain.unit_of_work import UnitOfWork
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -110,7 +110,7 @@ async def create_customer_in(
         timezone=timezone,
     )  # fmt: skip
     if errors:
-        raise ValidationFailed(errors, code=SubscriptionErrorCode.BAD_CUSTOMER)
+        raise ValidationFailed(errors, code=CustomerErrorCode.INVALID)
     email = email.strip().lower()
     if tax_id and country.upper() != "US":
         tax_id = check_vat_id(tax_id, country)
@@ -128,9 +128,7 @@ async def create_customer_in(
         created_at=now,
     )
     if await uow.customers.get_by_email(email) is not None:
-        raise Conflict(
-            "A customer with this e-mail exists.", code=SubscriptionErrorCode.BAD_CUSTOMER
-        )
+        raise Conflict("A customer with this e-mail exists.", code=CustomerErrorCode.INVALID)
     await uow.customers.add(customer)
     return customer
 
@@ -145,7 +143,7 @@ def _check_customer(
         timezone=timezone,
     )  # fmt: skip
     if errors:
-        raise ValidationFailed(errors, code=SubscriptionErrorCode.BAD_CUSTOMER)
+        raise ValidationFailed(errors, code=CustomerErrorCode.INVALID)
     if tax_id and country.upper() != "US":
         return check_vat_id(tax_id, country)
     return tax_id
@@ -191,7 +189,7 @@ async def update_billing_details(
         except ValidationFailed as exc:
             errors = exc.field_errors | errors
         if errors:
-            raise ValidationFailed(errors, code=SubscriptionErrorCode.BAD_CUSTOMER)
+            raise ValidationFailed(errors, code=CustomerErrorCode.INVALID)
         customer = replace(
             customer,
             name=name.strip(),

@@ -17,10 +17,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.billing.engine import ProrationBehavior, SubscriptionEngine, Timing
 from domain.billing.model import Invoice, InvoiceLine
 from domain.catalog.model import Plan
 from domain.shared.errors import Conflict
+from domain.subscriptions.engine import ProrationBehavior, SubscriptionEngine, Timing
 
 
 class QuoteErrorCode:

@@ -1,0 +1,68 @@
+"""The notices' jobs: ``notifications.notify`` (compose one notice and queue it in the outbox)
+and the daily ``notifications.scan_notices``. The job names keep their stored prefix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.billing.config import BillingConfig
+from domain.documents.invoice_document import DEMO_SELLER, Seller
+from domain.jobs.context import JobContext
+from domain.jobs.registry import JobRegistry
+from domain.notices.compose import notify, scan_notices
+from domain.notifications.later import NOTIFY_JOB
+from domain.notifications.model import EmailKind
+from domain.notifications.ports import EmailRenderer
+
+
+def build_jobs(
+    *,
+    renderer: EmailRenderer | None = None,
+    config: BillingConfig | None = None,
+    public_url: str = "http://127.0.0.1:8000",
+    seller: Seller = DEMO_SELLER,
+) -> JobRegistry:
+    """The jobs, closed over the e-mail renderer (notices are rendered when queued), the
+    billing settings and the seller on attached documents."""
+    registry = JobRegistry()
+
+    def _renderer() -> EmailRenderer:
+        if renderer is None:
+            raise RuntimeError("no e-mail renderer is configured")
+        return renderer
+
+    @registry.job(NOTIFY_JOB, max_attempts=5, timeout_s=60)
+    async def notify_job(
+        ctx: JobContext,
+        *,
+        kind: str,
+        customer_id: str,
+        key: str,
+        invoice_id: str | None = None,
+        subscription_id: str | None = None,
+        credit_note_id: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Build a notice from what it is about and queue it in the outbox (once per key)."""
+        await notify(
+            EmailKind(kind),
+            customer_id=customer_id,
+            key=key,
+            invoice_id=invoice_id,
+            subscription_id=subscription_id,
+            credit_note_id=credit_note_id,
+            extra=extra or {},
+            uow=ctx.uow(),
+            clock=ctx.clock,
+            renderer=_renderer(),
+            public_url=public_url.rstrip("/"),
+            config=config or BillingConfig(),
+            seller=seller,
+        )
+
+    @registry.job("notifications.scan_notices", max_attempts=3, timeout_s=600)
+    async def scan_notices_job(ctx: JobContext) -> None:
+        """Trial ending, upcoming annual renewal and card expiring notices due today."""
+        await scan_notices(uow=ctx.uow, clock=ctx.clock)
+
+    return registry
