@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdentity
+from domain.customers.ports import CustomersUnit
+from domain.notifications.ports import NotificationsUnit
 
 
 class PasswordHasher(Protocol):
@@ -64,3 +66,10 @@ class AccountRepository(Protocol):
     async def failures_since(self, key: str, since: datetime) -> list[datetime]:
         """Failed attempts for ``key`` after ``since`` and after the key's last success."""
         ...
+
+
+class AccountsUnit(NotificationsUnit, CustomersUnit, Protocol):
+    """Accounts sign in as customers and are sent e-mails (verification, reset)."""
+
+    @property
+    def accounts(self) -> AccountRepository: ...

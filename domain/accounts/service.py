@@ -27,7 +27,7 @@ from domain.accounts.model import (
     SignInMethod,
     TokenPurpose,
 )
-from domain.accounts.ports import PasswordHasher
+from domain.accounts.ports import AccountsUnit, PasswordHasher
 from domain.accounts.rules import (
     MAX_NAME,
     OPTIONAL_NOTICES,
@@ -49,7 +49,6 @@ from domain.notifications.service import queue_email_in
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
-from domain.unit_of_work import UnitOfWork
 
 DEFAULT_THROTTLE = ThrottlePolicy()
 DEFAULT_LINK_POLICY = LinkRequestPolicy()
@@ -96,7 +95,7 @@ def check_sign_up(email: str, password: str | None, name: str) -> dict[str, str]
 
 
 async def register_in(
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     *,
     email: str,
     password: str | None,
@@ -136,7 +135,7 @@ async def register_in(
     return account
 
 
-async def attach_customer_in(uow: UnitOfWork, account_id: str, customer_id: str) -> Account:
+async def attach_customer_in(uow: AccountsUnit, account_id: str, customer_id: str) -> Account:
     account = await uow.accounts.get(account_id, lock=True)
     if account is None:
         raise NotFound("No such account.")
@@ -149,7 +148,7 @@ async def attach_customer_in(uow: UnitOfWork, account_id: str, customer_id: str)
 
 # -- sessions -------------------------------------------------------------------------------------
 async def open_session_in(
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     account: Account,
     *,
     method: SignInMethod,
@@ -182,7 +181,7 @@ def _signed_in(account: Account, session_id: str) -> SignedIn:
     )
 
 
-async def resolve_session(secret: str, *, uow: UnitOfWork, clock: Clock) -> SignedIn | None:
+async def resolve_session(secret: str, *, uow: AccountsUnit, clock: Clock) -> SignedIn | None:
     """Who holds this session secret, or None when the session is unknown, expired or revoked."""
     if not secret:
         return None
@@ -200,14 +199,14 @@ async def resolve_session(secret: str, *, uow: UnitOfWork, clock: Clock) -> Sign
     return _signed_in(account, session.id)
 
 
-async def sign_out(secret: str, *, uow: UnitOfWork, clock: Clock) -> None:
+async def sign_out(secret: str, *, uow: AccountsUnit, clock: Clock) -> None:
     async with uow:
         await uow.accounts.revoke_session(digest(secret), clock.now())
         await uow.commit()
 
 
 async def sign_out_everywhere(
-    account_id: str, *, uow: UnitOfWork, clock: Clock, keep_session: str | None = None
+    account_id: str, *, uow: AccountsUnit, clock: Clock, keep_session: str | None = None
 ) -> int:
     """End every session of the account (all browsers and devices); ``keep_session`` (a session
     id) stays signed in. Returns how many sessions ended."""
@@ -217,7 +216,7 @@ async def sign_out_everywhere(
     return ended
 
 
-async def list_sessions(account_id: str, *, uow: UnitOfWork, clock: Clock) -> list[AuthSession]:
+async def list_sessions(account_id: str, *, uow: AccountsUnit, clock: Clock) -> list[AuthSession]:
     async with uow:
         return await uow.accounts.live_sessions_of(account_id, clock.now())
 
@@ -229,7 +228,7 @@ async def sign_in_with_password(
     *,
     ip: str,
     user_agent: str = "",
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     clock: Clock,
     hasher: PasswordHasher,
     throttle: ThrottlePolicy = DEFAULT_THROTTLE,
@@ -256,7 +255,7 @@ async def sign_in_with_password(
 
 
 async def _check_password_in(
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     email: str,
     password: str,
     ip: str,
@@ -288,7 +287,7 @@ async def change_password(
     current_password: str,
     new_password: str,
     *,
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     clock: Clock,
     hasher: PasswordHasher,
 ) -> None:
@@ -317,7 +316,7 @@ async def change_password(
 
 # -- e-mailed links -------------------------------------------------------------------------------
 async def _issue_token_in(
-    uow: UnitOfWork, account: Account, purpose: TokenPurpose, now: datetime, new_email: str | None
+    uow: AccountsUnit, account: Account, purpose: TokenPurpose, now: datetime, new_email: str | None
 ) -> tuple[str, EmailToken]:
     secret = new_secret()
     token = EmailToken(
@@ -337,7 +336,7 @@ def _minutes(purpose: TokenPurpose) -> int:
 
 
 async def _link_request_allowed_in(
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     purpose: TokenPurpose,
     email: str,
     ip: str,
@@ -363,7 +362,7 @@ async def request_password_reset(
     email: str,
     *,
     ip: str = "",
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     clock: Clock,
     mailing: Mailing,
     policy: LinkRequestPolicy = DEFAULT_LINK_POLICY,
@@ -406,7 +405,7 @@ async def request_magic_link(
     email: str,
     *,
     ip: str = "",
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     clock: Clock,
     mailing: Mailing,
     next_path: str = "",
@@ -451,7 +450,7 @@ def _usable(token: EmailToken | None, purpose: TokenPurpose, now: datetime) -> E
 
 
 async def _redeem_in(
-    uow: UnitOfWork, secret: str, purpose: TokenPurpose, now: datetime
+    uow: AccountsUnit, secret: str, purpose: TokenPurpose, now: datetime
 ) -> tuple[Account, EmailToken]:
     token = _usable(await uow.accounts.get_token(digest(secret), lock=True), purpose, now)
     account = await uow.accounts.get(token.account_id, lock=True)
@@ -462,7 +461,9 @@ async def _redeem_in(
     return account, token
 
 
-async def check_token(secret: str, purpose: TokenPurpose, *, uow: UnitOfWork, clock: Clock) -> None:
+async def check_token(
+    secret: str, purpose: TokenPurpose, *, uow: AccountsUnit, clock: Clock
+) -> None:
     """Raise ``BadToken`` when a link can no longer be used (shown before the form is filled)."""
     async with uow:
         token = await uow.accounts.get_token(digest(secret))
@@ -475,7 +476,7 @@ async def reset_password(
     *,
     ip: str = "",
     user_agent: str = "",
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     clock: Clock,
     hasher: PasswordHasher,
 ) -> SessionGrant:
@@ -503,7 +504,7 @@ async def reset_password(
 
 
 async def sign_in_with_magic_link(
-    secret: str, *, ip: str = "", user_agent: str = "", uow: UnitOfWork, clock: Clock
+    secret: str, *, ip: str = "", user_agent: str = "", uow: AccountsUnit, clock: Clock
 ) -> SessionGrant:
     now = clock.now()
     async with uow:
@@ -524,7 +525,7 @@ async def sign_in_with_oidc(
     *,
     ip: str = "",
     user_agent: str = "",
-    uow: UnitOfWork,
+    uow: AccountsUnit,
     clock: Clock,
     hasher: PasswordHasher,
 ) -> SessionGrant:
@@ -586,7 +587,7 @@ async def sign_in_with_oidc(
 
 
 async def link_identity(
-    signed_in: SignedIn, claims: OidcIdentityClaims, *, uow: UnitOfWork, clock: Clock
+    signed_in: SignedIn, claims: OidcIdentityClaims, *, uow: AccountsUnit, clock: Clock
 ) -> LinkedIdentity:
     """Link a provider identity to the signed-in account (from the profile page)."""
     async with uow:
@@ -610,7 +611,7 @@ async def link_identity(
     return identity
 
 
-async def get_account(signed_in: SignedIn, *, uow: UnitOfWork) -> Account:
+async def get_account(signed_in: SignedIn, *, uow: AccountsUnit) -> Account:
     async with uow:
         account = await uow.accounts.get(signed_in.account_id)
     if account is None:
@@ -618,13 +619,13 @@ async def get_account(signed_in: SignedIn, *, uow: UnitOfWork) -> Account:
     return account
 
 
-async def linked_identities(signed_in: SignedIn, *, uow: UnitOfWork) -> list[LinkedIdentity]:
+async def linked_identities(signed_in: SignedIn, *, uow: AccountsUnit) -> list[LinkedIdentity]:
     async with uow:
         return await uow.accounts.identities_of(signed_in.account_id)
 
 
 # -- profile --------------------------------------------------------------------------------------
-async def rename_account(signed_in: SignedIn, name: str, *, uow: UnitOfWork) -> Account:
+async def rename_account(signed_in: SignedIn, name: str, *, uow: AccountsUnit) -> Account:
     """The name we greet the subscriber with (the name on invoices is the billing details')."""
     name = name.strip()
     if not name or len(name) > MAX_NAME:
@@ -640,7 +641,7 @@ async def rename_account(signed_in: SignedIn, name: str, *, uow: UnitOfWork) -> 
 
 
 async def set_email_preferences(
-    signed_in: SignedIn, wanted: set[str], *, uow: UnitOfWork
+    signed_in: SignedIn, wanted: set[str], *, uow: AccountsUnit
 ) -> Account:
     """Turn each optional notice on (its kind in ``wanted``) or off; other kinds are ignored."""
     async with uow:
@@ -656,7 +657,7 @@ async def set_email_preferences(
 
 
 async def request_email_change(
-    signed_in: SignedIn, new_email: str, *, uow: UnitOfWork, clock: Clock, mailing: Mailing
+    signed_in: SignedIn, new_email: str, *, uow: AccountsUnit, clock: Clock, mailing: Mailing
 ) -> None:
     """Send a confirmation link to the NEW address and a notice to the current one. Nothing
     changes until the link is used; an address another account or customer has is refused."""
@@ -702,7 +703,7 @@ async def request_email_change(
         await uow.commit()
 
 
-async def _email_taken(uow: UnitOfWork, email: str, account: Account) -> bool:
+async def _email_taken(uow: AccountsUnit, email: str, account: Account) -> bool:
     other = await uow.accounts.get_by_email(email)
     if other is not None and other.id != account.id:
         return True
@@ -711,7 +712,7 @@ async def _email_taken(uow: UnitOfWork, email: str, account: Account) -> bool:
 
 
 async def check_email_change_link(
-    signed_in: SignedIn, secret: str, *, uow: UnitOfWork, clock: Clock
+    signed_in: SignedIn, secret: str, *, uow: AccountsUnit, clock: Clock
 ) -> str:
     """The address a pending e-mail change link would confirm (shown before the click).
     Another account's link is ``NotFound``; a spent or expired one ``BadToken``."""
@@ -723,7 +724,7 @@ async def check_email_change_link(
 
 
 async def confirm_email_change(
-    signed_in: SignedIn, secret: str, *, uow: UnitOfWork, clock: Clock
+    signed_in: SignedIn, secret: str, *, uow: AccountsUnit, clock: Clock
 ) -> Account:
     """Use the link from the new mailbox, signed in as the account that asked: the account and
     its billing customer take the new address (verified by this very click). Another account's

@@ -14,13 +14,13 @@ from domain.billing.issued import (
 )
 from domain.billing.model import CreditNote, InvoiceStatus
 from domain.billing.numbering import check_series, format_number
+from domain.billing.ports import BillingUnit
 from domain.billing.reconcile import credit_note_problems
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import new_id
 from domain.shared.money import Money
-from domain.unit_of_work import UnitOfWork
 
 
 def _check_amounts(note: CreditNote) -> None:
@@ -49,7 +49,7 @@ def _check_amounts(note: CreditNote) -> None:
 
 
 async def issue_credit_note_in(
-    uow: UnitOfWork,
+    uow: BillingUnit,
     computed: CreditNote,
     *,
     invoice_id: str,
@@ -151,7 +151,7 @@ async def issue_credit_note(
     subscription_id: str | None,
     series: str,
     reason: CreditNoteReason,
-    uow: UnitOfWork,
+    uow: BillingUnit,
 ) -> IssuedCreditNote:
     """``issue_credit_note_in`` in a transaction of its own: a staff correction of an open or
     paid invoice. The same refusals apply."""

@@ -15,20 +15,20 @@ from domain.billing.issued import (
 )
 from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, TaxBasis
 from domain.billing.numbering import check_series, format_number
+from domain.billing.ports import BillingUnit
 from domain.pricing.totals import TaxRate, TaxRounding, compute_totals
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import new_id
 from domain.shared.money import Currency, Rounding
 from domain.shared.periods import Period
-from domain.unit_of_work import UnitOfWork
 
 
 def _is_minor(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-async def load_for_update(uow: UnitOfWork, invoice_id: str) -> IssuedInvoice:
+async def load_for_update(uow: BillingUnit, invoice_id: str) -> IssuedInvoice:
     """The invoice, its row locked for the rest of the transaction; ``NotFound`` if unknown."""
     issued = await uow.invoices.get_for_update(invoice_id)
     if issued is None:
@@ -47,7 +47,7 @@ async def create_draft_invoice(
     tax_rate: TaxRate | None = None,
     tax_rounding: TaxRounding = TaxRounding.PER_INVOICE,
     rounding: Rounding = Rounding.HALF_UP,
-    uow: UnitOfWork,
+    uow: BillingUnit,
     clock: Clock,
 ) -> IssuedInvoice:
     """Store a manual invoice as a ``draft``, with no number (it gets one at finalization).
@@ -119,7 +119,7 @@ async def create_draft_invoice(
 
 
 async def finalize_invoice(
-    invoice_id: str, *, series: str, uow: UnitOfWork, clock: Clock
+    invoice_id: str, *, series: str, uow: BillingUnit, clock: Clock
 ) -> IssuedInvoice:
     """Draft -> open: number the invoice from ``series`` and issue it now.
 
@@ -141,7 +141,7 @@ async def finalize_invoice(
 
 
 async def mark_invoice_paid(
-    invoice_id: str, *, paid_at: datetime, uow: UnitOfWork
+    invoice_id: str, *, paid_at: datetime, uow: BillingUnit
 ) -> IssuedInvoice:
     """Open or uncollectible -> paid, recording when the payment settled (``paid_at``, from the
     payment, not from the clock). A second payment of the same invoice is refused
@@ -157,7 +157,7 @@ async def mark_invoice_paid(
     return issued
 
 
-async def void_invoice(invoice_id: str, *, uow: UnitOfWork, clock: Clock) -> IssuedInvoice:
+async def void_invoice(invoice_id: str, *, uow: BillingUnit, clock: Clock) -> IssuedInvoice:
     """Open or uncollectible -> void (the invoice was a mistake; it stays, numbered, for the
     record). A paid invoice cannot be voided: credit it with a credit note instead."""
     async with uow:
@@ -168,7 +168,7 @@ async def void_invoice(invoice_id: str, *, uow: UnitOfWork, clock: Clock) -> Iss
 
 
 async def mark_invoice_uncollectible(
-    invoice_id: str, *, uow: UnitOfWork, clock: Clock
+    invoice_id: str, *, uow: BillingUnit, clock: Clock
 ) -> IssuedInvoice:
     """Open -> uncollectible (written off as bad debt); it may still be paid or voided later."""
     async with uow:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
+from domain.notifications.ports import NotificationsUnit
 
 
 class InvoiceRepository(Protocol):
@@ -62,3 +63,13 @@ class CreditNoteRepository(Protocol):
     async def total_for_invoice(self, invoice_id: str) -> int:
         """The sum of the totals of the invoice's credit notes, in minor units."""
         ...
+
+
+class BillingUnit(NotificationsUnit, Protocol):
+    """Invoices and credit notes, with the jobs and notices their issuing queues."""
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+
+    @property
+    def credit_notes(self) -> CreditNoteRepository: ...

@@ -7,10 +7,10 @@ from dataclasses import replace
 from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
 from domain.billing.model import Invoice, InvoiceStatus
 from domain.billing.numbering import check_series, format_number
+from domain.billing.ports import BillingUnit
 from domain.billing.reconcile import invoice_problems
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import new_id
-from domain.unit_of_work import UnitOfWork
 
 
 async def issue_invoice(
@@ -21,7 +21,7 @@ async def issue_invoice(
     reason: BillingReason,
     customer: CustomerSnapshot,
     series: str,
-    uow: UnitOfWork,
+    uow: BillingUnit,
 ) -> IssuedInvoice:
     """Number and store an invoice the engine computed, in one transaction.
 
@@ -50,7 +50,7 @@ async def issue_invoice(
 
 
 async def issue_invoice_in(
-    uow: UnitOfWork,
+    uow: BillingUnit,
     computed: Invoice,
     *,
     subscription_id: str | None,

@@ -8,6 +8,7 @@ from typing import Protocol
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.shared.ids import PlanId
+from domain.shared.transaction import Transaction
 
 
 class PlanRepository(Protocol):
@@ -50,3 +51,13 @@ class PlanChangeRuleRepository(Protocol):
         ...
 
     async def list_all(self) -> list[PlanChangeRule]: ...
+
+
+class CatalogUnit(Transaction, Protocol):
+    """The catalog use cases' unit of work."""
+
+    @property
+    def plans(self) -> PlanRepository: ...
+
+    @property
+    def plan_change_rules(self) -> PlanChangeRuleRepository: ...

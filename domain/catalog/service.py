@@ -15,6 +15,7 @@ from domain.catalog.change_policy import (
 from domain.catalog.demo import demo_plans
 from domain.catalog.errors import CatalogErrorCode
 from domain.catalog.model import Plan, PlanKind, PlanPrice
+from domain.catalog.ports import CatalogUnit
 from domain.catalog.pricing_page import (
     PricingPage,
     UsageEstimate,
@@ -34,7 +35,6 @@ from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import PlanId, new_id
 from domain.shared.money import Currency
 from domain.shared.periods import Interval
-from domain.unit_of_work import UnitOfWork
 
 __all__ = [
     "CatalogErrorCode",
@@ -60,7 +60,7 @@ def _not_found(code: str) -> NotFound:
     return NotFound(f"no plan with code {code!r}", code=CatalogErrorCode.PLAN_NOT_FOUND)
 
 
-async def list_public_plans(*, uow: UnitOfWork) -> list[PlanCard]:
+async def list_public_plans(*, uow: CatalogUnit) -> list[PlanCard]:
     """The plans a visitor may buy, in display order, as read models for the storefront: the
     current version of each public base plan (add-ons are offered with a plan, not on their own)."""
     async with uow:
@@ -68,7 +68,7 @@ async def list_public_plans(*, uow: UnitOfWork) -> list[PlanCard]:
     return [PlanCard.of(p) for p in plans]
 
 
-async def load_demo_catalog(*, uow: UnitOfWork) -> int:
+async def load_demo_catalog(*, uow: CatalogUnit) -> int:
     """Load the demo catalog when the catalog is empty; returns how many plans (base plans and
     add-ons) were added.
 
@@ -93,7 +93,7 @@ class StorefrontView:
 
 
 async def show_storefront(
-    *, requested_currency: str | None, default_currency: str, uow: UnitOfWork
+    *, requested_currency: str | None, default_currency: str, uow: CatalogUnit
 ) -> StorefrontView:
     """Public plans priced in the requested currency when the catalog sells in it; otherwise the
     store's default currency, or the first currency the catalog has."""
@@ -111,7 +111,7 @@ async def show_pricing_page(
     estimate_plan: str | None = None,
     estimate_units: int | str | None = None,
     default_currency: str,
-    uow: UnitOfWork,
+    uow: CatalogUnit,
 ) -> PricingPage:
     """The public pricing page: each plan family (``metadata["family"]``) as a column, priced
     for ``interval`` ("month" or "year") in the requested currency (an unknown one falls back as
@@ -141,7 +141,7 @@ async def show_pricing_page(
 
 
 async def estimate_usage_bill(
-    plan_code: str, currency: str, units: int | str | None, *, uow: UnitOfWork
+    plan_code: str, currency: str, units: int | str | None, *, uow: CatalogUnit
 ) -> UsageEstimate:
     """What ``units`` of usage in one billing period cost on a public plan, tier by tier, with
     the charge functions invoices use (graduated and volume tiers exact, rounded once), plus the
@@ -163,7 +163,7 @@ async def estimate_usage_bill(
     return estimate_usage(plan, wanted, quantity)
 
 
-async def get_public_plan(code: str, *, uow: UnitOfWork) -> PlanCard:
+async def get_public_plan(code: str, *, uow: CatalogUnit) -> PlanCard:
     """The current version of a public base plan; an add-on or a private plan is not found."""
     async with uow:
         plan = await uow.plans.get_by_code(code)
@@ -176,7 +176,7 @@ async def publish_plan_version(
     code: str,
     *,
     prices: tuple[PlanPrice, ...],
-    uow: UnitOfWork,
+    uow: CatalogUnit,
     clock: Clock,
     name: str | None = None,
     description: str | None = None,
@@ -222,7 +222,7 @@ async def publish_plan_version(
     return new
 
 
-async def list_plan_versions(code: str, *, uow: UnitOfWork) -> list[Plan]:
+async def list_plan_versions(code: str, *, uow: CatalogUnit) -> list[Plan]:
     """Every version of a plan, oldest first (``NotFound`` for an unknown code)."""
     async with uow:
         versions = await uow.plans.versions(code)
@@ -232,7 +232,7 @@ async def list_plan_versions(code: str, *, uow: UnitOfWork) -> list[Plan]:
 
 
 async def list_addons_for(
-    plan_code: str, currency: Currency | str, *, uow: UnitOfWork
+    plan_code: str, currency: Currency | str, *, uow: CatalogUnit
 ) -> list[Plan]:
     """The public add-ons (current versions, display order) that may be attached to the current
     version of ``plan_code`` and are priced in ``currency``. ``NotFound`` for an unknown plan,
@@ -259,7 +259,7 @@ async def resolve_change_policy(
     new_quantity: int | Decimal,
     currency: Currency | str,
     *,
-    uow: UnitOfWork,
+    uow: CatalogUnit,
 ) -> ChangePolicy:
     """How a change from ``old_plan`` to ``new_plan`` applies: the rule stored for the pair of
     plan codes (whatever their versions) when there is one, else ``default_change_policy``. Both
@@ -276,7 +276,7 @@ async def set_plan_change_rule(
     *,
     timing: ChangeTiming,
     proration: ChangeProration,
-    uow: UnitOfWork,
+    uow: CatalogUnit,
 ) -> PlanChangeRule:
     """Override the default policy for changes from one plan code to another (or to itself, for
     quantity changes); replaces any rule for the pair. Both codes must exist. A change at period end
@@ -302,7 +302,7 @@ async def set_plan_change_rule(
     return rule
 
 
-async def remove_plan_change_rule(from_code: str, to_code: str, *, uow: UnitOfWork) -> None:
+async def remove_plan_change_rule(from_code: str, to_code: str, *, uow: CatalogUnit) -> None:
     """Remove the override of a pair of codes; changes between them use the default again.
     ``NotFound`` (``catalog.change_rule_not_found``) when the pair has no rule."""
     async with uow:

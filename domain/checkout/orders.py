@@ -12,6 +12,7 @@ from domain.billing.model import InvoiceStatus
 from domain.catalog.model import Plan
 from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.checkout.placing import _complete_in
+from domain.checkout.ports import CheckoutUnit
 from domain.checkout.service import CheckoutErrorCode, UowFactory
 from domain.checkout.summary import (
     OrderSummary,
@@ -27,7 +28,6 @@ from domain.shared.errors import NotFound
 from domain.shared.ids import CustomerId
 from domain.shared.money import Currency, Money
 from domain.subscriptions.engine import SubscriptionStatus
-from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class OrderOnFile:
 
 
 async def order_on_file(
-    token: str, *, account_id: str | None, uow: UnitOfWork, config: BillingConfig
+    token: str, *, account_id: str | None, uow: CheckoutUnit, config: BillingConfig
 ) -> OrderOnFile:
     """The order of checkout ``token`` for its buyer's account (anyone else: ``NotFound``).
 

@@ -34,6 +34,7 @@ from domain.accounts.service import (
 from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
 from domain.checkout.model import CLAIMABLE, CheckoutSession, CheckoutState
+from domain.checkout.ports import CheckoutUnit
 from domain.checkout.service import (
     ACCOUNT_EXISTS,
     STALE_PROCESSING,
@@ -53,7 +54,6 @@ from domain.shared.errors import Conflict, DomainError, PaymentDeclined, Validat
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.subscriptions.subscribing import subscribe_in
-from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def can_place(session: CheckoutSession, now: datetime) -> bool:
     )
 
 
-async def get_checkout(token: str, *, uow: UnitOfWork) -> CheckoutSession | None:
+async def get_checkout(token: str, *, uow: CheckoutUnit) -> CheckoutSession | None:
     async with uow:
         return await uow.checkouts.get(token)
 
@@ -361,7 +361,7 @@ async def _pay(
 
 
 async def _complete_in(
-    tx: UnitOfWork, session: CheckoutSession, now: datetime, mailing: Mailing
+    tx: CheckoutUnit, session: CheckoutSession, now: datetime, mailing: Mailing
 ) -> CheckoutSession:
     """The order is paid (or nothing was due): the session is complete and the welcome e-mail
     goes out, once per checkout (an order declined and abandoned sends none)."""

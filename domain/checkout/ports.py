@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from domain.accounts.ports import AccountsUnit
 from domain.checkout.model import CheckoutSession, CheckoutState
+from domain.payments.ports import PaymentsUnit
 
 
 class CheckoutRepository(Protocol):
@@ -31,3 +33,10 @@ class CheckoutRepository(Protocol):
         ...
 
     async def save(self, session: CheckoutSession) -> None: ...
+
+
+class CheckoutUnit(PaymentsUnit, AccountsUnit, Protocol):
+    """Placing an order signs up an account, subscribes and collects the first invoice."""
+
+    @property
+    def checkouts(self) -> CheckoutRepository: ...

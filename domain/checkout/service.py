@@ -16,6 +16,7 @@ from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan, PlanKind
 from domain.catalog.pricing_page import max_seats, whole_number
 from domain.catalog.rules import is_addon_attachable
+from domain.checkout.ports import CheckoutUnit
 from domain.checkout.summary import (
     OrderSummary,
     buyer_of,
@@ -33,9 +34,8 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.money import Currency, Money
-from domain.unit_of_work import UnitOfWork
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], CheckoutUnit]
 
 MAX_ADDRESS = 200
 MAX_CITY = 100
@@ -53,14 +53,14 @@ class CheckoutErrorCode:
 
 
 # -- the plan being bought ------------------------------------------------------------------------
-async def checkout_plan(plan_code: str, *, uow: UnitOfWork) -> Plan:
+async def checkout_plan(plan_code: str, *, uow: CheckoutUnit) -> Plan:
     """The current, public base version of ``plan_code``; ``NotFound`` for an unknown, retired,
     private plan or an add-on (checkout shows a friendly 404)."""
     async with uow:
         return await _plan_in(uow, plan_code)
 
 
-async def _plan_in(uow: UnitOfWork, plan_code: str) -> Plan:
+async def _plan_in(uow: CheckoutUnit, plan_code: str) -> Plan:
     plan = await uow.plans.get_by_code(plan_code)
     if plan is None or not plan.is_current or not plan.is_public or plan.is_addon:
         raise NotFound(
@@ -78,13 +78,13 @@ class AddonChoice:
     unit_price: Money
 
 
-async def addon_choices(plan: Plan, currency: Currency, *, uow: UnitOfWork) -> list[AddonChoice]:
+async def addon_choices(plan: Plan, currency: Currency, *, uow: CheckoutUnit) -> list[AddonChoice]:
     """The public add-ons priced in ``currency`` that attach to ``plan``."""
     async with uow:
         return await _addon_choices_in(uow, plan, currency)
 
 
-async def _addon_choices_in(uow: UnitOfWork, plan: Plan, currency: Currency) -> list[AddonChoice]:
+async def _addon_choices_in(uow: CheckoutUnit, plan: Plan, currency: Currency) -> list[AddonChoice]:
     addons = await uow.plans.list_public(kind=PlanKind.ADDON)
     choices = []
     for addon in addons:
@@ -115,7 +115,7 @@ async def check_choice(
     currency: str | None,
     quantity: str | int | None,
     addons: Mapping[str, str],
-    uow: UnitOfWork,
+    uow: CheckoutUnit,
 ) -> OrderChoice:
     """The currency (one the plan is priced in), the quantity (a per-seat plan's 1 to its seat
     limit; a flat plan is bought once) and the add-ons (``{code: quantity}``; only those that
@@ -127,7 +127,7 @@ async def check_choice(
 
 
 async def _check_choice_in(
-    uow: UnitOfWork,
+    uow: CheckoutUnit,
     plan: Plan,
     *,
     currency: str | None,
@@ -191,7 +191,7 @@ async def preview_order(
     tax_id: str | None = None,
     customer_id: str | None = None,
     now: datetime,
-    uow: UnitOfWork,
+    uow: CheckoutUnit,
     config: BillingConfig,
 ) -> OrderSummary:
     """Price the order exactly as ``subscribe`` will: the engine subscribes on a throwaway copy
@@ -209,7 +209,7 @@ async def preview_order(
 
 
 async def _preview_in(
-    uow: UnitOfWork,
+    uow: CheckoutUnit,
     choice: OrderChoice,
     *,
     promotion_code: str | None,
@@ -279,7 +279,7 @@ async def order_summary(
     customer_id: str | None,
     default_currency: str,
     now: datetime,
-    uow: UnitOfWork,
+    uow: CheckoutUnit,
     config: BillingConfig,
 ) -> SummaryView:
     """The checkout page's read, in one transaction: the plan (``NotFound`` as
@@ -339,7 +339,7 @@ def _length(errors: dict[str, str], key: str, value: str, limit: int, *, label: 
 
 
 async def check_billing_details(
-    details: BillingDetails, *, currency: Currency, buyer: SignedIn | None, uow: UnitOfWork
+    details: BillingDetails, *, currency: Currency, buyer: SignedIn | None, uow: CheckoutUnit
 ) -> None:
     """Every billing field: the name, the e-mail (syntax; not an existing account's unless it is
     the signed-in buyer's), the password of the new account, the country (ISO 3166 alpha-2),

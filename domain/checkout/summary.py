@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from domain.billing.config import BillingConfig
 from domain.billing.model import Invoice
 from domain.catalog.model import Plan, PlanPrice
+from domain.checkout.ports import CheckoutUnit
 from domain.customers.model import Customer
 from domain.pricing.coupons import Coupon, CouponDuration, check_redeemable
 from domain.pricing.model import ChargeModel
@@ -38,7 +39,6 @@ from domain.shared.ids import CustomerId
 from domain.shared.money import Currency, Money
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.model import counts_as_earlier_subscription
-from domain.unit_of_work import UnitOfWork
 
 MAX_CODE = 40
 # invoices simulated after today at most (a coupon for three years of monthly invoices fits)
@@ -284,7 +284,7 @@ def price_order(
 
 
 async def promotion_problem(
-    uow: UnitOfWork,
+    uow: CheckoutUnit,
     code: str,
     *,
     plan_code: str,
@@ -316,5 +316,5 @@ async def promotion_problem(
     return None
 
 
-async def buyer_of(uow: UnitOfWork, customer_id: str | None) -> Customer | None:
+async def buyer_of(uow: CheckoutUnit, customer_id: str | None) -> Customer | None:
     return await uow.customers.get(CustomerId(customer_id)) if customer_id else None

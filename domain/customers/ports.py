@@ -6,6 +6,7 @@ from typing import Protocol
 
 from domain.customers.model import Customer
 from domain.shared.ids import CustomerId
+from domain.shared.transaction import Transaction
 
 
 class CustomerRepository(Protocol):
@@ -18,3 +19,10 @@ class CustomerRepository(Protocol):
     async def get_by_email(self, email: str) -> Customer | None: ...
 
     async def save(self, customer: Customer) -> None: ...
+
+
+class CustomersUnit(Transaction, Protocol):
+    """The customer use cases' unit of work."""
+
+    @property
+    def customers(self) -> CustomerRepository: ...

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.customers.errors import CustomerErrorCode
 from domain.customers.model import Customer
+from domain.customers.ports import CustomersUnit
 from domain.pricing.tax_policy import check_vat_id
 from domain.shared.clock import Clock
 from domain.shared.countries import is_country
 from domain.shared.errors import Conflict, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
 from domain.shared.money import Currency
-from domain.unit_of_work import UnitOfWork
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -32,7 +32,7 @@ async def create_customer(
     tax_id: str | None = None,
     tax_exempt: bool = False,
     timezone: str = "UTC",
-    uow: UnitOfWork,
+    uow: CustomersUnit,
     clock: Clock,
 ) -> Customer:
     async with uow:
@@ -90,7 +90,7 @@ def check_customer(
 
 
 async def create_customer_in(
-    uow: UnitOfWork,
+    uow: CustomersUnit,
     *,
     email: str,
     name: str,
@@ -149,7 +149,7 @@ def _check_customer(
     return tax_id
 
 
-async def get_customer(customer_id: CustomerId, *, uow: UnitOfWork) -> Customer:
+async def get_customer(customer_id: CustomerId, *, uow: CustomersUnit) -> Customer:
     """The customer's billing details as they stand (what the next invoice will print)."""
     async with uow:
         customer = await uow.customers.get(customer_id)
@@ -166,7 +166,7 @@ async def update_billing_details(
     address_lines: tuple[str, ...] = (),
     region: str | None = None,
     tax_id: str | None = None,
-    uow: UnitOfWork,
+    uow: CustomersUnit,
 ) -> Customer:
     """Change the name, address, country and tax ID that future invoices print and tax by (the
     rules of ``create_customer``). Issued invoices keep the snapshot they were issued with; the

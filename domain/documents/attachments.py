@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.documents.invoice_document import Seller
-from domain.documents.ports import PdfRenderer
+from domain.documents.ports import DocumentsUnit, PdfRenderer
 from domain.documents.service import (
     get_credit_note_pdf,
     get_invoice_pdf,
@@ -16,7 +16,6 @@ from domain.documents.service import (
 from domain.notifications.model import Attachment, AttachmentRef
 from domain.shared.clock import Clock
 from domain.shared.errors import ValidationFailed
-from domain.unit_of_work import UnitOfWork
 
 
 class InvoicePdfAttachments:
@@ -26,7 +25,7 @@ class InvoicePdfAttachments:
     def __init__(
         self,
         *,
-        uow: Callable[[], UnitOfWork],
+        uow: Callable[[], DocumentsUnit],
         renderer: PdfRenderer,
         seller: Seller,
         clock: Clock,

@@ -7,7 +7,7 @@ import logging
 
 from domain.billing.issued import RENDER_CREDIT_NOTE_PDF_JOB, RENDER_PDF_JOB
 from domain.documents.invoice_document import Seller
-from domain.documents.ports import PdfRenderer
+from domain.documents.ports import DocumentsUnit, PdfRenderer
 from domain.documents.service import render_credit_note_pdf, render_invoice_pdf
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
@@ -19,7 +19,7 @@ def build_jobs(renderer: PdfRenderer, seller: Seller) -> JobRegistry:
     registry = JobRegistry()
 
     @registry.job(RENDER_PDF_JOB, max_attempts=5, timeout_s=60)
-    async def render_invoice_pdf_job(ctx: JobContext, *, invoice_id: str) -> None:
+    async def render_invoice_pdf_job(ctx: JobContext[DocumentsUnit], *, invoice_id: str) -> None:
         """Render the invoice's PDF if what it shows changed; a repeat renders nothing."""
         result = await render_invoice_pdf(
             invoice_id, uow_factory=ctx.uow, renderer=renderer, seller=seller, clock=ctx.clock
@@ -35,7 +35,9 @@ def build_jobs(renderer: PdfRenderer, seller: Seller) -> JobRegistry:
         )
 
     @registry.job(RENDER_CREDIT_NOTE_PDF_JOB, max_attempts=5, timeout_s=60)
-    async def render_credit_note_pdf_job(ctx: JobContext, *, credit_note_id: str) -> None:
+    async def render_credit_note_pdf_job(
+        ctx: JobContext[DocumentsUnit], *, credit_note_id: str
+    ) -> None:
         """Render the credit note's PDF unless the stored one is current."""
         rendered = await render_credit_note_pdf(
             credit_note_id, uow_factory=ctx.uow, renderer=renderer, seller=seller, clock=ctx.clock

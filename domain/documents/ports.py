@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.billing.ports import BillingUnit
 from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
 from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
@@ -39,3 +40,13 @@ class InvoiceDocumentRepository(Protocol):
     async def save(self, document: StoredInvoicePdf) -> None:
         """Store the invoice's PDF, replacing the one stored before (one per invoice)."""
         ...
+
+
+class DocumentsUnit(BillingUnit, Protocol):
+    """Rendered PDFs of the issued documents."""
+
+    @property
+    def documents(self) -> InvoiceDocumentRepository: ...
+
+    @property
+    def credit_note_documents(self) -> CreditNoteDocumentRepository: ...

@@ -15,10 +15,9 @@ from domain.documents.invoice_document import (
     build_invoice_document,
 )
 from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
-from domain.documents.ports import CreditNotePdfRenderer, InvoicePdfRenderer
+from domain.documents.ports import CreditNotePdfRenderer, DocumentsUnit, InvoicePdfRenderer
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, TransientError
-from domain.unit_of_work import UnitOfWork
 
 # how often the invoice may change under a render before the job gives up (and is retried)
 _MAX_ROUNDS = 3
@@ -37,7 +36,7 @@ class RenderedInvoicePdf:
 async def render_invoice_pdf(
     invoice_id: str,
     *,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], DocumentsUnit],
     renderer: InvoicePdfRenderer,
     seller: Seller,
     clock: Clock,
@@ -79,7 +78,7 @@ async def render_invoice_pdf(
 
 
 async def get_invoice_pdf(
-    invoice_id: str, *, uow: UnitOfWork, customer_id: str | None = None
+    invoice_id: str, *, uow: DocumentsUnit, customer_id: str | None = None
 ) -> bytes:
     """The stored PDF of the invoice (the last one rendered).
 
@@ -104,7 +103,7 @@ async def get_invoice_pdf(
 
 
 async def _load(
-    uow: UnitOfWork, invoice_id: str, seller: Seller
+    uow: DocumentsUnit, invoice_id: str, seller: Seller
 ) -> tuple[InvoiceDocument, StoredInvoicePdf | None]:
     issued = await uow.invoices.get(invoice_id)
     if issued is None:
@@ -129,7 +128,7 @@ CREDIT_NOTE_NOT_FOUND = "documents.credit_note_not_found"
 
 
 async def _load_credit_note(
-    uow: UnitOfWork, credit_note_id: str, seller: Seller
+    uow: DocumentsUnit, credit_note_id: str, seller: Seller
 ) -> tuple[CreditNoteDocument, StoredCreditNotePdf | None]:
     note = await uow.credit_notes.get(credit_note_id)
     invoice = await uow.invoices.get(note.invoice_id) if note is not None else None
@@ -142,7 +141,7 @@ async def _load_credit_note(
 async def render_credit_note_pdf(
     credit_note_id: str,
     *,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], DocumentsUnit],
     renderer: CreditNotePdfRenderer,
     seller: Seller,
     clock: Clock,
@@ -164,7 +163,7 @@ async def render_credit_note_pdf(
 
 
 async def get_credit_note_pdf(
-    credit_note_id: str, *, uow: UnitOfWork, customer_id: str | None = None
+    credit_note_id: str, *, uow: DocumentsUnit, customer_id: str | None = None
 ) -> tuple[str, bytes]:
     """The credit note's number and stored PDF. ``NotFound`` when it is not rendered yet, and
     when ``customer_id`` is given and is not the note's customer (as for an unknown note)."""
@@ -182,7 +181,7 @@ async def get_credit_note_pdf(
 
 
 async def credit_note_view(
-    credit_note_id: str, *, customer_id: str, seller: Seller, uow: UnitOfWork
+    credit_note_id: str, *, customer_id: str, seller: Seller, uow: DocumentsUnit
 ) -> tuple[CreditNoteDocument, bool]:
     """The customer's credit note as printed (the same view as its PDF) and whether its PDF is
     ready. Another customer's note is ``NotFound``, like an unknown one."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.jobs.model import ClaimedJob, JobRow, JobStatus, JsonValue, NewJob
+from domain.shared.transaction import Transaction
 
 
 class JobQueue(Protocol):
@@ -53,3 +54,10 @@ class JobStore(Protocol):
     async def recent(self, *, status: JobStatus | None = None, limit: int = 50) -> list[JobRow]: ...
 
     async def purge_finished(self, *, before: datetime) -> int: ...
+
+
+class JobsUnit(Transaction, Protocol):
+    """A transaction that can enqueue jobs (written in it: a transactional outbox)."""
+
+    @property
+    def jobs(self) -> JobQueue: ...

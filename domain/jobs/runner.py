@@ -33,7 +33,7 @@ from domain.jobs.registry import JobRegistry
 from domain.jobs.schedule import SCHEDULE, ScheduleEntry, tick_key
 from domain.shared.clock import Clock
 from domain.shared.errors import DomainError, NotFound, TransientError
-from domain.unit_of_work import UnitOfWork
+from domain.shared.transaction import Transaction
 
 log = logging.getLogger("jobs")
 
@@ -66,7 +66,7 @@ class JobRunner:
         store: JobStore,
         registry: JobRegistry,
         clock: Clock,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: Callable[[], Transaction],  # the app's whole unit of work
         concurrency: int = 4,
         poll_interval_s: float = 1.0,
         shutdown_grace_s: float = 30.0,

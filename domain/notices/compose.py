@@ -19,6 +19,7 @@ from domain.accounts.rules import wants_notice
 from domain.billing.config import BillingConfig
 from domain.documents.credit_note_document import build_credit_note_document
 from domain.documents.invoice_document import DEMO_SELLER, Seller, build_invoice_document
+from domain.notices.ports import NoticesUnit
 from domain.notifications.later import notify_later
 from domain.notifications.model import AttachmentRef, EmailKind, dedupe_key
 from domain.notifications.ports import EmailRenderer
@@ -29,7 +30,6 @@ from domain.shared.money import Money
 from domain.shared.periods import IntervalUnit
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.reads import upcoming_invoices_in
-from domain.unit_of_work import UnitOfWork
 
 TRIAL_ENDING_BEFORE = timedelta(days=3)
 RENEWAL_NOTICE_BEFORE = timedelta(days=7)
@@ -44,7 +44,7 @@ async def notify(
     invoice_id: str | None,
     subscription_id: str | None,
     extra: Mapping[str, Any],
-    uow: UnitOfWork,
+    uow: NoticesUnit,
     clock: Clock,
     renderer: EmailRenderer,
     public_url: str,
@@ -158,7 +158,7 @@ def _instant(value: Any) -> Any:
     return value
 
 
-async def scan_notices(*, uow: Callable[[], UnitOfWork], clock: Clock, limit: int = 10_000) -> int:
+async def scan_notices(*, uow: Callable[[], NoticesUnit], clock: Clock, limit: int = 10_000) -> int:
     """Queue the time-driven notices due as of now (each once, by its dedupe key)."""
     now = clock.now()
     queued = 0

@@ -10,6 +10,7 @@ from domain.documents.invoice_document import DEMO_SELLER, Seller
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.notices.compose import notify, scan_notices
+from domain.notices.ports import NoticesUnit
 from domain.notifications.later import NOTIFY_JOB
 from domain.notifications.model import EmailKind
 from domain.notifications.ports import EmailRenderer
@@ -33,7 +34,7 @@ def build_jobs(
 
     @registry.job(NOTIFY_JOB, max_attempts=5, timeout_s=60)
     async def notify_job(
-        ctx: JobContext,
+        ctx: JobContext[NoticesUnit],
         *,
         kind: str,
         customer_id: str,
@@ -61,7 +62,7 @@ def build_jobs(
         )
 
     @registry.job("notifications.scan_notices", max_attempts=3, timeout_s=600)
-    async def scan_notices_job(ctx: JobContext) -> None:
+    async def scan_notices_job(ctx: JobContext[NoticesUnit]) -> None:
         """Trial ending, upcoming annual renewal and card expiring notices due today."""
         await scan_notices(uow=ctx.uow, clock=ctx.clock)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from domain.jobs.model import JsonValue
 from domain.notifications.model import EmailKind
-from domain.unit_of_work import UnitOfWork
+from domain.notifications.ports import NotificationsUnit
 
 NOTIFY_JOB = "notifications.notify"
 
 
 def notify_later(
-    uow: UnitOfWork,
+    uow: NotificationsUnit,
     kind: EmailKind,
     *,
     customer_id: str,

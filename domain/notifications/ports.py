@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from domain.jobs.ports import JobsUnit
 from domain.notifications.model import (
     Attachment,
     AttachmentRef,
@@ -57,3 +58,10 @@ class AttachmentResolver(Protocol):
         """The file an attachment reference names (an invoice's PDF); ``NotFound`` if there is
         none, ``TransientError`` if it is not ready yet."""
         ...
+
+
+class NotificationsUnit(JobsUnit, Protocol):
+    """The outbox's unit of work: e-mails, and the jobs that send them."""
+
+    @property
+    def emails(self) -> EmailRepository: ...

@@ -23,11 +23,10 @@ from domain.notifications.model import (
     OutboxEmail,
     OutgoingMessage,
 )
-from domain.notifications.ports import AttachmentResolver, EmailRenderer, Mailer
+from domain.notifications.ports import AttachmentResolver, EmailRenderer, Mailer, NotificationsUnit
 from domain.shared.clock import Clock
 from domain.shared.errors import DomainError, NotFound, TransientError, ValidationFailed
 from domain.shared.ids import new_id
-from domain.unit_of_work import UnitOfWork
 
 SEND_JOB = "notifications.send_email"
 
@@ -64,7 +63,7 @@ async def queue_email(
     to: str,
     context: Mapping[str, Any],
     dedupe_key: str,
-    uow: UnitOfWork,
+    uow: NotificationsUnit,
     clock: Clock,
     renderer: EmailRenderer,
     attachments: Iterable[Attachment | AttachmentRef] = (),
@@ -94,7 +93,7 @@ async def queue_email(
 
 
 async def queue_email_in(
-    uow: UnitOfWork,
+    uow: NotificationsUnit,
     kind: EmailKind,
     *,
     to: str,
@@ -156,7 +155,7 @@ async def _resolve(
 async def send_email(
     email_id: str,
     *,
-    uow: Callable[[], UnitOfWork],
+    uow: Callable[[], NotificationsUnit],
     mailer: Mailer,
     clock: Clock,
     resolver: AttachmentResolver | None = None,
@@ -208,7 +207,9 @@ async def send_email(
     return sent
 
 
-async def _record(email_id: str, uow: Callable[[], UnitOfWork], error: str, *, final: bool) -> None:
+async def _record(
+    email_id: str, uow: Callable[[], NotificationsUnit], error: str, *, final: bool
+) -> None:
     async with uow() as tx:
         current = await tx.emails.get(email_id)
         if current is None or current.is_sent:
@@ -217,13 +218,13 @@ async def _record(email_id: str, uow: Callable[[], UnitOfWork], error: str, *, f
         await tx.commit()
 
 
-async def list_outbox(*, uow: UnitOfWork, limit: int = 100) -> list[EmailSummary]:
+async def list_outbox(*, uow: NotificationsUnit, limit: int = 100) -> list[EmailSummary]:
     """The outbox, newest first (the development outbox page)."""
     async with uow:
         return await uow.emails.recent(limit=limit)
 
 
-async def show_email(email_id: str, *, uow: UnitOfWork) -> EmailDetail:
+async def show_email(email_id: str, *, uow: NotificationsUnit) -> EmailDetail:
     async with uow:
         email = await uow.emails.get(email_id)
     if email is None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.payments.model import PaymentAttempt
+from domain.payments.ports import PaymentsUnit
 from domain.shared.errors import NotFound
-from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 25
 NOT_FOUND_CODE = "billing.invoice_not_found"
@@ -55,7 +55,7 @@ class InvoiceDetail:
 
 
 async def list_invoices(
-    customer_id: str, page: int = 1, *, uow: UnitOfWork, page_size: int = PAGE_SIZE
+    customer_id: str, page: int = 1, *, uow: PaymentsUnit, page_size: int = PAGE_SIZE
 ) -> InvoiceHistoryPage:
     """The customer's finalized invoices, newest first, ``page_size`` a page. A page past the end
     shows the last page; drafts are not history yet and never appear."""
@@ -69,7 +69,7 @@ async def list_invoices(
     return InvoiceHistoryPage(invoices=tuple(rows), page=page, pages=pages, count=count)
 
 
-async def invoice_detail(invoice_id: str, customer_id: str, *, uow: UnitOfWork) -> InvoiceDetail:
+async def invoice_detail(invoice_id: str, customer_id: str, *, uow: PaymentsUnit) -> InvoiceDetail:
     """One finalized invoice of the customer, in full. A draft, an unknown id and another
     customer's invoice are all the same ``NotFound``."""
     async with uow:
@@ -91,7 +91,7 @@ async def invoice_detail(invoice_id: str, customer_id: str, *, uow: UnitOfWork) 
     )
 
 
-async def list_credit_notes(customer_id: str, *, uow: UnitOfWork) -> list[IssuedCreditNote]:
+async def list_credit_notes(customer_id: str, *, uow: PaymentsUnit) -> list[IssuedCreditNote]:
     """The customer's credit notes, newest first (there are few: one per refund or correction)."""
     async with uow:
         return await uow.credit_notes.list_for_customer(customer_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.billing.config import BillingConfig
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
-from domain.payments.ports import PaymentGateway
+from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.payments.refunds import REFUND_JOB, refund_credit_note
 from domain.payments.service import COLLECT_JOB, collect_invoice, run_dunning
 
@@ -19,7 +19,7 @@ def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegi
         return gateway
 
     @registry.job(COLLECT_JOB, max_attempts=8, timeout_s=120)
-    async def collect_invoice_job(ctx: JobContext, *, invoice_id: str) -> None:
+    async def collect_invoice_job(ctx: JobContext[PaymentsUnit], *, invoice_id: str) -> None:
         """Charge an invoice; a gateway timeout (TransientError) retries the same attempt with
         the same idempotency key, so it is never charged twice."""
         await collect_invoice(
@@ -27,12 +27,12 @@ def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegi
         )
 
     @registry.job(REFUND_JOB, max_attempts=8, timeout_s=120)
-    async def refund_credit_note_job(ctx: JobContext, *, credit_note_id: str) -> None:
+    async def refund_credit_note_job(ctx: JobContext[PaymentsUnit], *, credit_note_id: str) -> None:
         """Send a credit note's refund; retries reuse the refund's idempotency key."""
         await refund_credit_note(credit_note_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock)
 
     @registry.job("dunning.run", max_attempts=3, timeout_s=900)
-    async def dunning_run_job(ctx: JobContext) -> None:
+    async def dunning_run_job(ctx: JobContext[PaymentsUnit]) -> None:
         await run_dunning(uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config)
 
     return registry

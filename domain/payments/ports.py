@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.documents.ports import DocumentsUnit
 from domain.payments.dunning import DunningCase, DunningPolicy
 from domain.payments.model import (
     CardDetails,
@@ -20,6 +21,7 @@ from domain.payments.model import (
     WebhookRecord,
 )
 from domain.shared.money import Money
+from domain.subscriptions.ports import SubscriptionsUnit
 
 
 class PaymentGateway(Protocol):
@@ -146,3 +148,22 @@ class WebhookEventRepository(Protocol):
     async def held(self, *, limit: int = 100) -> list[WebhookRecord]:
         """Events held for staff, the newest first."""
         ...
+
+
+class PaymentsUnit(SubscriptionsUnit, DocumentsUnit, Protocol):
+    """Payments move invoices and subscriptions, so their unit extends the subscriptions'."""
+
+    @property
+    def payment_methods(self) -> PaymentMethodRepository: ...
+
+    @property
+    def payment_attempts(self) -> PaymentAttemptRepository: ...
+
+    @property
+    def dunning(self) -> DunningRepository: ...
+
+    @property
+    def refunds(self) -> RefundRepository: ...
+
+    @property
+    def webhook_events(self) -> WebhookEventRepository: ...

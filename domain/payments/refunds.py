@@ -22,15 +22,14 @@ from domain.billing.invoices import load_for_update
 from domain.billing.issued import CreditNoteReason, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import CreditNote, CreditNoteLine, InvoiceStatus
 from domain.payments.model import AttemptStatus, Refund, RefundStatus
-from domain.payments.ports import PaymentGateway
+from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.pricing.charges import fmt_amount
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import new_id
 from domain.shared.money import Currency, Money, round_minor
-from domain.unit_of_work import UnitOfWork
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], PaymentsUnit]
 REFUND_JOB = "payments.refund_credit_note"
 
 

@@ -43,16 +43,15 @@ from domain.payments.model import (
     PaymentAttempt,
     PaymentMethod,
 )
-from domain.payments.ports import PaymentGateway
+from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
 from domain.shared.money import Money
 from domain.subscriptions.engine import ENDED, INCOMPLETE_WINDOW, SubscriptionStatus, Timing
 from domain.subscriptions.lifecycle import run_in
-from domain.unit_of_work import UnitOfWork
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], PaymentsUnit]
 COLLECT_JOB = "payments.collect_invoice"
 
 
@@ -123,7 +122,7 @@ async def set_default_payment_method(
     customer_id: CustomerId,
     method_id: str,
     *,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     retry_in_background: bool = True,
 ) -> None:
@@ -138,7 +137,9 @@ async def set_default_payment_method(
         await uow.commit()
 
 
-async def list_payment_methods(customer_id: CustomerId, *, uow: UnitOfWork) -> list[PaymentMethod]:
+async def list_payment_methods(
+    customer_id: CustomerId, *, uow: PaymentsUnit
+) -> list[PaymentMethod]:
     """The customer's saved cards, the default first (removed ones are gone for good)."""
     async with uow:
         return await uow.payment_methods.for_customer(customer_id)
@@ -199,7 +200,7 @@ async def remove_payment_method(
     customer_id: CustomerId,
     method_id: str,
     *,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     gateway: PaymentGateway,
     clock: Clock,
 ) -> None:
@@ -245,7 +246,7 @@ async def forget_declined_method(
         await gateway.detach(gateway_customer=gateway_customer, method_ref=method.method_ref)
 
 
-async def _retry_open_cases(uow: UnitOfWork, customer_id: str, now: datetime) -> None:
+async def _retry_open_cases(uow: PaymentsUnit, customer_id: str, now: datetime) -> None:
     for case in await uow.dunning.open_for_customer(customer_id):
         await uow.dunning.save(retry_now(case, now=now))
         uow.jobs.enqueue(
@@ -349,7 +350,7 @@ async def confirm_payment(
 
 
 async def _record(
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     attempt: PaymentAttempt,
     result: ChargeResult,
     now: datetime,
@@ -399,7 +400,7 @@ async def _record(
 
 
 async def _failed(
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     issued: IssuedInvoice,
     attempt: PaymentAttempt | None,
     now: datetime,
@@ -442,7 +443,7 @@ async def _failed(
 
 
 async def _final_action(
-    uow: UnitOfWork, issued: IssuedInvoice, now: datetime, config: BillingConfig
+    uow: PaymentsUnit, issued: IssuedInvoice, now: datetime, config: BillingConfig
 ) -> IssuedInvoice:
     policy = await uow.dunning.policy()
     if issued.subscription_id is not None:
@@ -470,7 +471,7 @@ async def _final_action(
 
 
 async def _subscription_event(
-    uow: UnitOfWork, issued: IssuedInvoice, event: str, now: datetime, config: BillingConfig
+    uow: PaymentsUnit, issued: IssuedInvoice, event: str, now: datetime, config: BillingConfig
 ) -> None:
     if issued.subscription_id is None:
         return
@@ -556,7 +557,7 @@ def _link_expires_at(attempt: PaymentAttempt) -> datetime:
     return attempt.created_at + ACTION_WINDOW
 
 
-async def show_payment(payment_ref: str, *, uow: UnitOfWork, clock: Clock) -> PaymentView:
+async def show_payment(payment_ref: str, *, uow: PaymentsUnit, clock: Clock) -> PaymentView:
     async with uow:
         attempt = await uow.payment_attempts.by_payment_ref(payment_ref)
         if attempt is None:
@@ -576,7 +577,7 @@ async def show_payment(payment_ref: str, *, uow: UnitOfWork, clock: Clock) -> Pa
     )
 
 
-async def set_dunning_policy(policy: DunningPolicy, *, uow: UnitOfWork) -> DunningPolicy:
+async def set_dunning_policy(policy: DunningPolicy, *, uow: PaymentsUnit) -> DunningPolicy:
     """Store the retry policy (validated when built: up to 10 increasing days, 1-60). It applies
     to failures from now on; cases already open keep the retry they have scheduled."""
     async with uow:

@@ -31,15 +31,14 @@ from domain.payments.model import (
     WebhookOutcome,
     WebhookRecord,
 )
-from domain.payments.ports import PaymentGateway
+from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.payments.service import _record
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound
-from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger("payments.webhooks")
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], PaymentsUnit]
 
 _EXPECTED = {
     WebhookKind.PAYMENT_SUCCEEDED: (ChargeStatus.SUCCEEDED,),
@@ -152,7 +151,7 @@ def _already_failed(event: WebhookEvent, attempt: PaymentAttempt) -> bool:
     )
 
 
-async def held_webhooks(*, uow: UnitOfWork, limit: int = 100) -> list[WebhookRecord]:
+async def held_webhooks(*, uow: PaymentsUnit, limit: int = 100) -> list[WebhookRecord]:
     """The events held for staff, the newest first (each with the reason in ``detail``)."""
     async with uow:
         return await uow.webhook_events.held(limit=limit)

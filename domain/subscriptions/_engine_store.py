@@ -33,8 +33,8 @@ from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, Sub
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.model import StoredCoupon, Subscription, counts_as_earlier_subscription
 from domain.subscriptions.outcome import Outcome
+from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
-from domain.unit_of_work import UnitOfWork
 
 
 def billing_settings_for(
@@ -52,7 +52,9 @@ def billing_settings_for(
     )
 
 
-async def tax_decision(uow: UnitOfWork, customer: Customer, config: BillingConfig) -> TaxDecision:
+async def tax_decision(
+    uow: SubscriptionsUnit, customer: Customer, config: BillingConfig
+) -> TaxDecision:
     return decide_tax(
         seller_country=config.seller_country,
         country=customer.country,
@@ -64,7 +66,7 @@ async def tax_decision(uow: UnitOfWork, customer: Customer, config: BillingConfi
 
 
 async def load_customer(
-    uow: UnitOfWork, customer_id: CustomerId, *, lock: bool = False
+    uow: SubscriptionsUnit, customer_id: CustomerId, *, lock: bool = False
 ) -> Customer:
     customer = await uow.customers.get(customer_id, lock=lock)
     if customer is None:
@@ -73,7 +75,7 @@ async def load_customer(
 
 
 async def load_subscription(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     subscription_id: SubscriptionId,
     as_customer: CustomerId | None,
     *,
@@ -86,7 +88,7 @@ async def load_subscription(
     return sub
 
 
-async def current_plan(uow: UnitOfWork, code: str) -> Plan:
+async def current_plan(uow: SubscriptionsUnit, code: str) -> Plan:
     plan = await uow.plans.get_by_code(code)
     if plan is None:
         raise NotFound(f"There is no plan {code!r}.", code=SubscriptionErrorCode.PLAN_NOT_FOUND)
@@ -94,7 +96,7 @@ async def current_plan(uow: UnitOfWork, code: str) -> Plan:
 
 
 async def redeem_coupon(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     code: str,
     customer: Customer,
     plan: Plan,
@@ -127,7 +129,7 @@ async def redeem_coupon(
 
 
 async def load_engine(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     sub: Subscription,
     customer: Customer,
     config: BillingConfig,
@@ -174,7 +176,7 @@ def cycle_reason(invoice: Invoice) -> BillingReason:
 
 
 async def store_outcome(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     sub: Subscription,
     engine: SubscriptionEngine,
     customer: Customer,
@@ -254,7 +256,7 @@ async def store_outcome(
 
 
 async def _notices(
-    uow: UnitOfWork, before: Subscription, after: Subscription, now: datetime
+    uow: SubscriptionsUnit, before: Subscription, after: Subscription, now: datetime
 ) -> None:
     """The notices a change of state calls for (a new subscription gets the welcome notice
     from checkout, not from here)."""

@@ -37,8 +37,8 @@ from domain.subscriptions.lifecycle import set_addon_on_engine
 from domain.subscriptions.model import Subscription
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.plan_changes import QUOTE_VALIDITY
+from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.quotes import version_of
-from domain.unit_of_work import UnitOfWork
 
 MAX_ADDON_QUANTITY = 10_000
 # an add-on change is prorated onto an invoice issued at once, as a plan upgrade is
@@ -95,7 +95,7 @@ def _offer(addon: Plan, currency: str, quantity: int, *, offered: bool) -> Addon
     )
 
 
-async def attached_addons_in(uow: UnitOfWork, sub: Subscription) -> tuple[AddonOffer, ...]:
+async def attached_addons_in(uow: SubscriptionsUnit, sub: Subscription) -> tuple[AddonOffer, ...]:
     """The add-ons on the subscription, each priced as the version it pays for (a newer catalog
     price does not apply to what was bought) at its quantity."""
     if not sub.addons:
@@ -113,7 +113,7 @@ async def attached_addons_in(uow: UnitOfWork, sub: Subscription) -> tuple[AddonO
 
 
 async def addon_offers(
-    subscription_id: SubscriptionId, *, uow: UnitOfWork, as_customer: CustomerId | None
+    subscription_id: SubscriptionId, *, uow: SubscriptionsUnit, as_customer: CustomerId | None
 ) -> tuple[AddonOffer, ...]:
     """The add-ons attached to the subscription, then the public ones that attach to its plan
     and are sold in its currency, in catalog order. None for an ended subscription."""
@@ -152,7 +152,7 @@ class AddonQuote:
         return Timing.IMMEDIATE  # add-ons change now; the engine has no scheduled add-on change
 
 
-async def _addon_plan(uow: UnitOfWork, sub: Subscription, code: str) -> Plan:
+async def _addon_plan(uow: SubscriptionsUnit, sub: Subscription, code: str) -> Plan:
     """The version a change applies: the attached one (a quantity change keeps what the
     subscriber bought), else the current public version."""
     for plan_id, _ in sub.addons:
@@ -190,7 +190,7 @@ async def quote_addon_change(
     addon_code: str,
     quantity: int,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -233,7 +233,7 @@ async def confirm_addon_change(
     subscription_id: SubscriptionId,
     quote: AddonQuote,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from domain.pricing.coupons import CouponDuration
 from domain.subscriptions.model import StoredCoupon
-from domain.unit_of_work import UnitOfWork
+from domain.subscriptions.ports import SubscriptionsUnit
 
 WELCOME_CODE = "WELCOME20"
 
@@ -25,7 +25,7 @@ def demo_coupons() -> list[StoredCoupon]:
     ]
 
 
-async def load_demo_coupons(*, uow: UnitOfWork) -> int:
+async def load_demo_coupons(*, uow: SubscriptionsUnit) -> int:
     """Add the demo promotion codes (``domain/subscriptions/demo.py``) that are not stored yet;
     returns how many were added. Running it again adds nothing, and a code that exists is left as
     it is (its redemptions count stays). Development only, like the demo catalog."""

@@ -8,6 +8,7 @@ from domain.billing.config import BillingConfig
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.shared.ids import SubscriptionId
+from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.renewals import ADVANCE_JOB, advance_subscription, enqueue_due_renewals
 
 log = logging.getLogger(__name__)
@@ -17,13 +18,13 @@ def build_jobs(config: BillingConfig) -> JobRegistry:
     registry = JobRegistry()
 
     @registry.job("subscriptions.renew_due", max_attempts=5, timeout_s=600)
-    async def renew_due_job(ctx: JobContext) -> None:
+    async def renew_due_job(ctx: JobContext[SubscriptionsUnit]) -> None:
         """The renewal run: one ``subscriptions.advance`` job per subscription due now."""
         enqueued = await enqueue_due_renewals(uow=ctx.uow, clock=ctx.clock)
         log.info("renewal run", extra={"enqueued": enqueued})
 
     @registry.job(ADVANCE_JOB, max_attempts=5, timeout_s=120)
-    async def advance_job(ctx: JobContext, *, subscription_id: str) -> None:
+    async def advance_job(ctx: JobContext[SubscriptionsUnit], *, subscription_id: str) -> None:
         """Bill everything due for one subscription (renewal, trial end, scheduled change...);
         idempotent: a retry after a crash finds the period already moved on."""
         await advance_subscription(

@@ -31,7 +31,7 @@ from domain.subscriptions._engine_store import (
 )
 from domain.subscriptions.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
 from domain.subscriptions.outcome import Outcome
-from domain.unit_of_work import UnitOfWork
+from domain.subscriptions.ports import SubscriptionsUnit
 
 # a command gets the engine, the instant and the current plan versions it asked for by code
 Command = Callable[[SubscriptionEngine, datetime, dict[str, Plan]], None]
@@ -42,7 +42,7 @@ async def run(
     command: Command | None,
     *,
     reason: BillingReason,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -65,7 +65,7 @@ async def run(
 
 
 async def run_in(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     subscription_id: SubscriptionId,
     command: Command | None,
     *,
@@ -95,7 +95,7 @@ async def run_in(
 async def settle_invoice(
     invoice_id: str,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
 ) -> Outcome | None:
@@ -123,7 +123,7 @@ async def settle_invoice(
 async def record_payment_failure(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
 ) -> Outcome:
@@ -145,7 +145,7 @@ async def set_addon(
     quantity: int,
     *,
     proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -181,7 +181,7 @@ async def cancel_subscription(
     *,
     timing: Timing = Timing.PERIOD_END,
     refund: Refund = Refund.NONE,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -204,7 +204,7 @@ async def cancel_subscription(
 async def uncancel_subscription(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -223,7 +223,7 @@ async def uncancel_subscription(
 async def cancel_scheduled_change(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -243,7 +243,7 @@ async def pause_subscription(
     subscription_id: SubscriptionId,
     *,
     resume_at: datetime | None = None,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -262,7 +262,7 @@ async def pause_subscription(
 async def resume_subscription(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -282,7 +282,7 @@ async def apply_coupon(
     subscription_id: SubscriptionId,
     coupon_code: str,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -313,7 +313,7 @@ async def apply_coupon(
 async def remove_coupon(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -333,7 +333,7 @@ async def set_trial_end(
     subscription_id: SubscriptionId,
     trial_end: datetime,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -353,7 +353,7 @@ async def set_trial_end(
 async def end_trial(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,

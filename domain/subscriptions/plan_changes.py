@@ -29,8 +29,8 @@ from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import run, run_in
 from domain.subscriptions.model import Subscription
 from domain.subscriptions.outcome import Outcome
+from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.quotes import ChangeQuote, quote_change, version_of
-from domain.unit_of_work import UnitOfWork
 
 QUOTE_VALIDITY = timedelta(hours=1)
 
@@ -43,7 +43,7 @@ async def change_subscription(
     timing: Timing | None = None,
     proration: ProrationBehavior | None = None,
     effective_from: datetime | None = None,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -77,7 +77,7 @@ async def change_subscription(
 
 
 async def _resolve_policy(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     sub: Subscription,
     plan_code: str | None,
     quantity: int | None,
@@ -123,7 +123,7 @@ async def move_to_current_version(
     plan_code: str,
     *,
     effective_from: datetime,
-    uow: Callable[[], UnitOfWork],
+    uow: Callable[[], SubscriptionsUnit],
     clock: Clock,
     config: BillingConfig,
 ) -> int:
@@ -160,7 +160,7 @@ async def quote_subscription_change(
     quantity: int | None = None,
     timing: Timing | None = None,
     proration: ProrationBehavior | None = None,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -184,7 +184,7 @@ async def confirm_subscription_change(
     subscription_id: SubscriptionId,
     quote: ChangeQuote,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None = None,
@@ -234,7 +234,9 @@ async def confirm_subscription_change(
     return outcome
 
 
-async def plan_for_quote(uow: UnitOfWork, sub: Subscription, quote: ChangeQuote) -> Plan | None:
+async def plan_for_quote(
+    uow: SubscriptionsUnit, sub: Subscription, quote: ChangeQuote
+) -> Plan | None:
     """The plan a quote moves to: the subscription's own version when it keeps its plan (a
     quantity change never moves a grandfathered subscription), else the current version."""
     current = await uow.plans.get(sub.plan_id)

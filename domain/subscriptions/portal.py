@@ -18,6 +18,7 @@ from domain.catalog.model import Plan
 from domain.catalog.pricing_page import licensed_total
 from domain.payments.dunning import DunningStatus
 from domain.payments.model import AttemptStatus
+from domain.payments.ports import PaymentsUnit
 from domain.pricing.model import ChargeModel
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
@@ -38,7 +39,6 @@ from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.plan_changes import plan_for_quote
 from domain.subscriptions.quotes import ChangeQuote
 from domain.subscriptions.reads import upcoming_invoices_in
-from domain.unit_of_work import UnitOfWork
 
 MAX_PAUSE_PERIODS = 3
 LIVE = frozenset(
@@ -138,7 +138,7 @@ class AccountOverview:
 
 
 async def account_overview(
-    customer_id: CustomerId, *, uow: UnitOfWork, clock: Clock, config: BillingConfig
+    customer_id: CustomerId, *, uow: PaymentsUnit, clock: Clock, config: BillingConfig
 ) -> AccountOverview:
     """Every subscription of the customer, live ones first, with its next bill as the engine
     computes it and what needs the subscriber's action."""
@@ -201,7 +201,7 @@ def annotate_upcoming(view: SubscriptionView, invoices: list[Invoice]) -> list[U
 async def subscription_detail(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -224,7 +224,7 @@ async def subscription_detail(
 
 
 async def _view(
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     sub: Subscription,
     *,
     now: datetime,
@@ -274,7 +274,7 @@ def _next_bill(upcoming: list[Invoice]) -> Invoice | None:
     return next((i for i in upcoming if i.amount_due > 0), upcoming[0] if upcoming else None)
 
 
-async def _actions(uow: UnitOfWork, sub: Subscription) -> list[ActionNeeded]:
+async def _actions(uow: PaymentsUnit, sub: Subscription) -> list[ActionNeeded]:
     """A payment waiting for the bank's check links to its confirmation page; a failed one (in
     dunning, or a first payment that did not go through) asks for another card."""
     invoice_ids: list[str] = [
@@ -328,7 +328,7 @@ class PlanChoice:
 async def change_choices(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     as_customer: CustomerId | None,
     quantity: int | None = None,
 ) -> list[PlanChoice]:
@@ -340,7 +340,7 @@ async def change_choices(
 
 
 async def _choices_in(
-    uow: UnitOfWork, sub: Subscription, quantity: int | None = None
+    uow: PaymentsUnit, sub: Subscription, quantity: int | None = None
 ) -> list[PlanChoice]:
     current = await uow.plans.get(sub.plan_id)
     assert current is not None
@@ -407,7 +407,7 @@ async def renewal_after_change(
     subscription_id: SubscriptionId,
     quote: ChangeQuote,
     *,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -470,7 +470,7 @@ async def _preview(
     subscription_id: SubscriptionId,
     command: Callable[[SubscriptionEngine, datetime], None],
     *,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -497,7 +497,7 @@ async def preview_cancellation(
     subscription_id: SubscriptionId,
     *,
     refund: Refund,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -514,7 +514,7 @@ async def preview_pause(
     subscription_id: SubscriptionId,
     *,
     resume_at: datetime | None,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -532,7 +532,7 @@ async def pause_resume_at(
     *,
     periods: int | None = None,
     until: datetime | None = None,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     as_customer: CustomerId | None,
 ) -> datetime:
@@ -569,7 +569,7 @@ async def cancel_with_feedback(
     comment: str = "",
     timing: Timing = Timing.PERIOD_END,
     refund: Refund = Refund.NONE,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -629,7 +629,7 @@ class ChargeReceipt:
 
 
 async def charge_receipt(
-    invoice_id: str, *, uow: UnitOfWork, as_customer: CustomerId | None
+    invoice_id: str, *, uow: PaymentsUnit, as_customer: CustomerId | None
 ) -> ChargeReceipt:
     """How the invoice of a confirmed change was paid: charged to which card, waiting for the
     bank's check, failed, or still being collected."""
@@ -687,7 +687,7 @@ async def cancellation_offers(
     *,
     reason: str,
     retention_coupon: str | None,
-    uow: UnitOfWork,
+    uow: PaymentsUnit,
     clock: Clock,
     as_customer: CustomerId | None,
 ) -> Offers:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.billing.ports import BillingUnit
+from domain.catalog.ports import CatalogUnit
+from domain.customers.ports import CustomersUnit
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
@@ -78,3 +81,22 @@ class CancellationFeedbackRepository(Protocol):
     async def for_subscription(self, subscription_id: SubscriptionId) -> list[CancellationFeedback]:
         """Oldest first."""
         ...
+
+
+class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, Protocol):
+    """The subscription use cases' unit of work: their own repositories over billing's."""
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def usage(self) -> UsageRepository: ...
+
+    @property
+    def coupons(self) -> CouponRepository: ...
+
+    @property
+    def tax_rates(self) -> TaxRateRepository: ...
+
+    @property
+    def cancellation_feedback(self) -> CancellationFeedbackRepository: ...

@@ -11,13 +11,13 @@ from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
 from domain.subscriptions.model import Subscription
-from domain.unit_of_work import UnitOfWork
+from domain.subscriptions.ports import SubscriptionsUnit
 
 
 async def upcoming_invoices(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     months: int = 12,
@@ -34,7 +34,7 @@ async def upcoming_invoices(
 
 
 async def upcoming_invoices_in(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     subscription_id: SubscriptionId,
     *,
     now: datetime,
@@ -56,7 +56,7 @@ async def upcoming_invoices_in(
 async def get_subscription(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     as_customer: CustomerId | None = None,
 ) -> Subscription:
     async with uow:

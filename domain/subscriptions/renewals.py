@@ -14,11 +14,11 @@ from domain.shared.ids import SubscriptionId
 from domain.subscriptions.lifecycle import run
 from domain.subscriptions.model import Due
 from domain.subscriptions.outcome import Outcome
-from domain.unit_of_work import UnitOfWork
+from domain.subscriptions.ports import SubscriptionsUnit
 
 
 async def advance_subscription(
-    subscription_id: SubscriptionId, *, uow: UnitOfWork, clock: Clock, config: BillingConfig
+    subscription_id: SubscriptionId, *, uow: SubscriptionsUnit, clock: Clock, config: BillingConfig
 ) -> Outcome:
     """Bill everything due up to now (renewals, trial ends, scheduled changes, pause ends,
     cancellations at period end, expiry of an unpaid incomplete subscription)."""
@@ -41,7 +41,7 @@ class RenewalReport:
 
 async def renew_due(
     *,
-    uow: Callable[[], UnitOfWork],
+    uow: Callable[[], SubscriptionsUnit],
     clock: Clock,
     config: BillingConfig,
     limit: int = 500,
@@ -74,7 +74,7 @@ ADVANCE_JOB = "subscriptions.advance"
 
 
 async def enqueue_due_renewals(
-    *, uow: Callable[[], UnitOfWork], clock: Clock, batch: int = 1_000
+    *, uow: Callable[[], SubscriptionsUnit], clock: Clock, batch: int = 1_000
 ) -> int:
     """The scheduled renewal run: one ``subscriptions.advance`` job per subscription due as of
     now, so every runner process shares the work. The job's unique key names the subscription

@@ -20,7 +20,7 @@ from domain.subscriptions._engine_store import (
 from domain.subscriptions.engine import SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.model import Subscription
 from domain.subscriptions.outcome import Outcome
-from domain.unit_of_work import UnitOfWork
+from domain.subscriptions.ports import SubscriptionsUnit
 
 
 async def subscribe(
@@ -32,7 +32,7 @@ async def subscribe(
     trial_days: int | None = None,
     addons: tuple[tuple[str, int], ...] = (),
     await_payment: bool = False,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
 ) -> Outcome:
@@ -59,7 +59,7 @@ async def subscribe(
 
 
 async def subscribe_in(
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     customer_id: CustomerId,
     plan_code: str,
     *,

@@ -24,7 +24,7 @@ from domain.subscriptions.engine import BILLING, ENDED, SubscriptionStatus
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import run_in
 from domain.subscriptions.model import Subscription, UsageRecord
-from domain.unit_of_work import UnitOfWork
+from domain.subscriptions.ports import SubscriptionsUnit
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ class UsageSoFar:
         return sum(m.amount_minor for m in self.meters)
 
 
-async def _metered(uow: UnitOfWork, sub: Subscription) -> bool:
+async def _metered(uow: SubscriptionsUnit, sub: Subscription) -> bool:
     """Whether the subscription's plan meters anything (checked before loading its engine)."""
     plan = await uow.plans.get(sub.plan_id)
     price = plan.price_in(Currency.of(sub.currency)) if plan is not None else None
@@ -72,7 +72,7 @@ def _units_text(units: Fraction) -> str:
 async def usage_this_period(
     subscription_id: SubscriptionId,
     *,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
     as_customer: CustomerId | None,
@@ -133,7 +133,7 @@ async def record_usage(
     key: str | None = None,
     idempotency_key: str | None = None,
     at: datetime | None = None,
-    uow: UnitOfWork,
+    uow: SubscriptionsUnit,
     clock: Clock,
     config: BillingConfig,
 ) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.payments.ports import PaymentsUnit
 from domain.testclocks.model import TestClock
 
 
@@ -20,3 +21,10 @@ class TestClockRepository(Protocol):
     async def open_invoices(self, clock_id: str) -> list[str]:
         """Open invoices with an amount due and no payment attempt yet, of the clock's customers."""
         ...
+
+
+class TestClocksUnit(PaymentsUnit, Protocol):
+    """Advancing a test clock renews and collects its customers' subscriptions."""
+
+    @property
+    def test_clocks(self) -> TestClockRepository: ...

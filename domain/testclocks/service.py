@@ -19,9 +19,9 @@ from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
 from domain.subscriptions.renewals import renew_due
 from domain.testclocks.model import TestClock
-from domain.unit_of_work import UnitOfWork
+from domain.testclocks.ports import TestClocksUnit
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], TestClocksUnit]
 MAX_ADVANCE = timedelta(days=2 * 366)
 
 
@@ -50,7 +50,7 @@ def _require_sandbox(gateway: PaymentGateway) -> None:
 
 
 async def create_test_clock(
-    name: str, *, frozen_at: datetime, uow: UnitOfWork, clock: Clock, gateway: PaymentGateway
+    name: str, *, frozen_at: datetime, uow: TestClocksUnit, clock: Clock, gateway: PaymentGateway
 ) -> TestClock:
     _require_sandbox(gateway)
     if not name.strip() or len(name) > 100:
@@ -63,7 +63,7 @@ async def create_test_clock(
 
 
 async def attach_customer(
-    clock_id: str, customer_id: CustomerId, *, uow: UnitOfWork, gateway: PaymentGateway
+    clock_id: str, customer_id: CustomerId, *, uow: TestClocksUnit, gateway: PaymentGateway
 ) -> None:
     """Put a customer (without subscriptions yet) on the clock: everything billed to them from
     now on happens on the clock's time."""
@@ -128,7 +128,7 @@ async def advance_test_clock(
     return AdvanceReport(replace(test_clock, frozen_at=to), renewals, collections, retries)
 
 
-async def next_renewal(clock_id: str, *, uow: UnitOfWork) -> datetime | None:
+async def next_renewal(clock_id: str, *, uow: TestClocksUnit) -> datetime | None:
     """The earliest instant one of the clock's subscriptions has something due."""
     async with uow:
         test_clock = await uow.test_clocks.get(clock_id)
