@@ -1,26 +1,45 @@
-"""Dependency providers: handlers declare ``uow``, ``clock``, ``settings`` or ``runtime`` parameters."""
+"""Dependency providers: handlers declare what they need by name (``uow``, ``clock``, ``billing``,
+``payment_gateway``, ...) and Litestar injects it; nothing reaches into the ``Runtime`` itself.
+
+``uow`` is a fresh unit of work per request (one use case, one transaction); ``new_uow`` is the
+factory, for use cases that open several transactions (placing an order, collecting an invoice);
+``read_uow`` is for handlers that only read (no write lock on SQLite).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from domain.accounts.ports import PasswordHasher
+from domain.accounts.service import Mailing
+from domain.billing.config import BillingConfig
+from domain.jobs.runner import JobRunner
+from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
 from web.auth.session import provide_maybe_signed_in, provide_signed_in
-from web.runtime import Runtime
+from web.runtime import OidcProvider, Runtime
 from web.settings import Settings
+
+UowFactory = Callable[[], UnitOfWork]
 
 
 def provide_runtime(state: State) -> Runtime:
+    """The composition root's objects; only the providers below (and app start-up) read it."""
     runtime: Runtime = state.runtime
     return runtime
 
 
 def provide_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
     return runtime.uow()
+
+
+def provide_new_uow(runtime: NamedDependency[Runtime]) -> UowFactory:
+    return runtime.uow
 
 
 def provide_read_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
@@ -35,12 +54,47 @@ def provide_settings(runtime: NamedDependency[Runtime]) -> Settings:
     return runtime.settings
 
 
+def provide_billing(runtime: NamedDependency[Runtime]) -> BillingConfig:
+    return runtime.settings.billing
+
+
+def provide_payment_gateway(runtime: NamedDependency[Runtime]) -> PaymentGateway:
+    return runtime.gateway
+
+
+def provide_hasher(runtime: NamedDependency[Runtime]) -> PasswordHasher:
+    return runtime.hasher
+
+
+def provide_mailing(runtime: NamedDependency[Runtime]) -> Mailing:
+    return runtime.mailing
+
+
+def provide_runner(runtime: NamedDependency[Runtime]) -> JobRunner:
+    return runtime.runner
+
+
+def provide_oidc_providers(runtime: NamedDependency[Runtime]) -> dict[str, OidcProvider]:
+    return runtime.oidc_providers
+
+
+def _sync(fn: Callable[..., Any]) -> Provide:
+    return Provide(fn, sync_to_thread=False)
+
+
 DEPENDENCIES: dict[str, Any] = {
-    "runtime": Provide(provide_runtime, sync_to_thread=False),
-    "uow": Provide(provide_uow, sync_to_thread=False),
-    "read_uow": Provide(provide_read_uow, sync_to_thread=False),  # for handlers that only read
-    "clock": Provide(provide_clock, sync_to_thread=False),
-    "settings": Provide(provide_settings, sync_to_thread=False),
+    "runtime": _sync(provide_runtime),
+    "uow": _sync(provide_uow),
+    "new_uow": _sync(provide_new_uow),
+    "read_uow": _sync(provide_read_uow),  # for handlers that only read
+    "clock": _sync(provide_clock),
+    "settings": _sync(provide_settings),
+    "billing": _sync(provide_billing),
+    "payment_gateway": _sync(provide_payment_gateway),
+    "hasher": _sync(provide_hasher),
+    "mailing": _sync(provide_mailing),
+    "runner": _sync(provide_runner),
+    "oidc_providers": _sync(provide_oidc_providers),
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
     "signed_in": Provide(provide_signed_in),
     "maybe_signed_in": Provide(provide_maybe_signed_in),
