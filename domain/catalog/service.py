@@ -16,19 +16,18 @@ from domain.catalog.demo import demo_plans
 from domain.catalog.errors import CatalogErrorCode
 from domain.catalog.model import Plan, PlanKind, PlanPrice
 from domain.catalog.ports import CatalogUnit
-from domain.catalog.pricing_page import (
-    PricingPage,
-    UsageEstimate,
-    build_pricing_page,
+from domain.catalog.price_list import (
+    PriceList,
+    build_price_list,
     check_pricing_query,
-    check_usage_units,
     choose_currency,
-    estimate_usage,
     plan_families,
     seat_limit_of,
     usage_plan_codes,
 )
+from domain.catalog.quantities import check_usage_units
 from domain.catalog.rules import check_version_interval, check_version_prices, is_addon_attachable
+from domain.catalog.usage_estimate import UsageEstimate, estimate_usage
 from domain.catalog.views import PlanCard
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
@@ -38,7 +37,7 @@ from domain.shared.periods import Interval
 
 __all__ = [
     "CatalogErrorCode",
-    "PricingPage",
+    "PriceList",
     "StorefrontView",
     "UsageEstimate",
     "estimate_usage_bill",
@@ -112,11 +111,11 @@ async def show_pricing_page(
     estimate_units: int | str | None = None,
     default_currency: str,
     uow: CatalogUnit,
-) -> PricingPage:
+) -> PriceList:
     """The public pricing page: each plan family (``metadata["family"]``) as a column, priced
     for ``interval`` ("month" or "year") in the requested currency (an unknown one falls back as
     on the storefront), per-seat plans for ``seats``, the annual saving (rule and rounding in
-    ``domain/catalog/pricing_page.py``), the feature matrix, and an estimate of
+    ``domain/catalog/price_list.py``), the feature matrix, and an estimate of
     ``estimate_units`` of usage on ``estimate_plan`` (default: the first usage plan) when given.
 
     ``ValidationFailed`` (``catalog.invalid_pricing_input``) names every bad input at once:
@@ -137,7 +136,7 @@ async def show_pricing_page(
         seat_limit=seat_limit_of(listed),
         usage_plans=usage_plan_codes(listed, currency),
     )
-    return build_pricing_page(listed, query, currency=currency, currencies=currencies)
+    return build_price_list(listed, query, currency=currency, currencies=currencies)
 
 
 async def estimate_usage_bill(

@@ -14,7 +14,7 @@ from domain.accounts.model import SignedIn
 from domain.accounts.rules import email_problem, normalise_email, password_problem
 from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan, PlanKind
-from domain.catalog.pricing_page import max_seats, whole_number
+from domain.catalog.quantities import max_seats, whole_number
 from domain.catalog.rules import is_addon_attachable
 from domain.checkout.ports import CheckoutUnit
 from domain.checkout.summary import (

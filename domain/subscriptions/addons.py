@@ -18,7 +18,7 @@ from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.billing.model import Invoice, InvoiceLine
 from domain.catalog.model import Plan, PlanKind
-from domain.catalog.pricing_page import licensed_total
+from domain.catalog.quantities import licensed_total
 from domain.catalog.rules import is_addon_attachable
 from domain.pricing.model import ChargeModel
 from domain.shared.clock import Clock

@@ -12,7 +12,7 @@ from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
-from domain.catalog.pricing_page import max_seats
+from domain.catalog.quantities import max_seats
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId

@@ -15,7 +15,7 @@ from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
 from domain.billing.model import CreditNote, Invoice, InvoiceLine, LineKind
 from domain.catalog.model import Plan
-from domain.catalog.pricing_page import licensed_total
+from domain.catalog.quantities import licensed_total
 from domain.payments.dunning import DunningStatus
 from domain.payments.model import AttemptStatus
 from domain.payments.ports import PaymentsUnit

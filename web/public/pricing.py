@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from domain.catalog.pricing_page import PricingPage
+from domain.catalog.price_list import PriceList
 from domain.catalog.service import estimate_usage_bill, show_pricing_page
 from domain.shared.errors import ValidationFailed
 from web.runtime import Runtime
@@ -45,7 +45,7 @@ class PricingParams:
 _FIELDS = {f.name for f in fields(PricingParams)}
 
 
-def _canonical_url(page: PricingPage, path: str = "/pricing") -> str:
+def _canonical_url(page: PriceList, path: str = "/pricing") -> str:
     """The page's address with only what differs from the defaults (pushed by htmx)."""
     query: dict[str, str | int] = {"currency": page.currency}
     if page.interval != "month":
@@ -71,7 +71,7 @@ async def pricing_page(
     the fields, the typed values kept, and the rest of the page priced with the defaults (422).
     The home page is the same region at ``path="/"`` in its own page template (no estimator)."""
 
-    async def show(p: PricingParams) -> PricingPage:
+    async def show(p: PricingParams) -> PriceList:
         return await show_pricing_page(
             requested_currency=p.currency,
             interval=p.interval,

@@ -9,19 +9,17 @@ import pytest
 
 from domain.catalog.demo import USD, demo_plans
 from domain.catalog.model import Plan, PlanPrice
-from domain.catalog.pricing_page import (
+from domain.catalog.price_list import (
     AnnualSaving,
     BillingInterval,
     PricingQuery,
     annual_saving,
     check_pricing_query,
-    check_usage_units,
-    estimate_usage,
-    licensed_total,
     monthly_equivalent,
     seat_limit_of,
-    whole_number,
 )
+from domain.catalog.quantities import check_usage_units, licensed_total, whole_number
+from domain.catalog.usage_estimate import estimate_usage
 from domain.pricing.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import PlanId

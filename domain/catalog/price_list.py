@@ -1,41 +1,44 @@
-"""The public pricing page as a read model: plan families side by side for one billing interval
-and currency, the annual saving, per-seat totals, tier tables and the feature comparison matrix;
-and usage-bill estimates priced with the real charge functions (``domain.pricing.charges``).
+"""The public price list as a read model: plan families side by side for one billing interval
+and currency, the annual saving, per-seat totals, tier tables and the feature comparison matrix.
+Seats and their totals are in ``quantities.py``, usage-bill estimates in ``usage_estimate.py``.
 
-Rounding, in one place (the page rounds nowhere else):
+Rounding (the price list rounds nowhere else):
 
-- A price for N seats prices each licensed (billed in advance) charge with ``price_charge`` and
-  rounds it once with ``round_minor`` (half-up), exactly as an invoice line is rounded.
+- A price for N seats is ``quantities.licensed_total``: each licensed charge priced and rounded
+  once, half-up, exactly as an invoice line is rounded.
 - The annual saving is ``12 x monthly - annual``, in minor units, exact. Its percentage is
   rounded *down* to a whole percent (a saving of 16.67% shows "Save 16%"), so the page never
   promises more than the customer saves; a saving under 1% is not advertised. "N months free"
   is shown only when the saving is exactly N monthly prices.
 - The monthly equivalent of an annual price (``annual / 12``) is for display only, half-up.
-- A usage estimate's total is the charge's exact amount rounded once; its per-tier lines share
-  that total out with ``allocate``, so the lines always add up to the total.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
 from domain.catalog.errors import CatalogErrorCode
 from domain.catalog.feature_matrix import FeatureRow, feature_rows
-from domain.catalog.model import Plan, PlanPrice
+from domain.catalog.model import Plan
+from domain.catalog.quantities import (
+    DEFAULT_MAX_SEATS,
+    MAX_USAGE_UNITS,
+    is_per_seat,
+    licensed_total,
+    max_seats,
+    seats_error_message,
+    units_error_message,
+    whole_number,
+)
+from domain.catalog.usage_estimate import UsageEstimate, estimate_usage, usage_charge
 from domain.catalog.views import ChargeView, PlanCard, PriceView
-from domain.pricing.charges import price_charge
-from domain.pricing.model import Charge, ChargeModel
 from domain.shared.errors import ValidationFailed
-from domain.shared.money import Currency, Money, UnitPrice, allocate, round_minor
+from domain.shared.money import Currency, Money, round_minor
 from domain.shared.periods import IntervalUnit
 
-DEFAULT_MAX_SEATS = 10_000
-MAX_USAGE_UNITS = 1_000_000_000
-MAX_SEATS_KEY = "max_seats"  # optional plan metadata: the most seats a per-seat plan sells
 FAMILY_KEY = "family"  # plan metadata pairing a family's monthly and annual plans
 
 
@@ -76,28 +79,6 @@ def monthly_equivalent(annual: Money) -> Money:
     return Money(round_minor(Fraction(annual.minor, 12)), annual.currency)
 
 
-# -- pricing a plan for a quantity ------------------------------------------------------------------
-def licensed_total(price: PlanPrice, quantity: int) -> Money:
-    """What a plan bills in advance each period for ``quantity`` (seats): every charge without a
-    meter priced with ``price_charge`` and rounded once per charge, as on an invoice."""
-    minor = sum(
-        round_minor(price_charge(c, Fraction(quantity), price.currency).amount)
-        for c in price.charges
-        if not c.is_usage
-    )
-    return price.money(minor)
-
-
-def is_per_seat(price: PlanPrice) -> bool:
-    return any(not c.is_usage and c.model is not ChargeModel.FLAT for c in price.charges)
-
-
-def max_seats(plan: Plan) -> int:
-    """The most seats a per-seat plan sells: its ``max_seats`` metadata, else 10,000."""
-    raw = plan.metadata.get(MAX_SEATS_KEY, "")
-    return int(raw) if raw.isdigit() and int(raw) >= 1 else DEFAULT_MAX_SEATS
-
-
 def _interval_of(plan: Plan) -> BillingInterval | None:
     if plan.interval.count != 1:
         return None
@@ -106,40 +87,6 @@ def _interval_of(plan: Plan) -> BillingInterval | None:
     if plan.interval.unit is IntervalUnit.YEAR:
         return BillingInterval.YEAR
     return None
-
-
-# -- input -------------------------------------------------------------------------------------------
-def whole_number(value: int | str | None) -> int | None:
-    """A whole number as typed: "250000", "250,000", "250 000", "-1"; ``None`` for an empty
-    value; raises ``ValueError`` for anything else (decimals, words)."""
-    if value is None or isinstance(value, int):
-        return value
-    text = value.strip().replace(",", "").replace("_", "").replace(" ", "").replace("\u202f", "")
-    if not text:
-        return None
-    sign, digits = (text[0], text[1:]) if text[0] in "+-" else ("", text)
-    if not digits.isdigit() or not digits.isascii() or len(digits) > 12:
-        raise ValueError(value)
-    return int(sign + digits)
-
-
-def _seats_error(limit: int) -> str:
-    return f"Enter a whole number of seats from 1 to {limit:,}."
-
-
-def _units_error() -> str:
-    return f"Enter a whole number from 0 to {MAX_USAGE_UNITS:,}."
-
-
-def check_usage_units(units: int | str | None) -> int:
-    """A usage quantity to estimate: a whole number from 0 to 10^9."""
-    try:
-        number = whole_number(units)
-    except ValueError:
-        number = -1
-    if number is None or not 0 <= number <= MAX_USAGE_UNITS:
-        raise ValidationFailed({"units": _units_error()}, code=CatalogErrorCode.INVALID_USAGE)
-    return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,153 +125,20 @@ def check_pricing_query(
     except ValueError:
         seat_count = None
     if seat_count is None or not 1 <= seat_count <= seat_limit:
-        errors["seats"] = _seats_error(seat_limit)
+        errors["seats"] = seats_error_message(seat_limit)
     units: int | None = None
     try:
         units = whole_number(estimate_units)
     except ValueError:
-        errors["units"] = _units_error()
+        errors["units"] = units_error_message()
     if units is not None and not 0 <= units <= MAX_USAGE_UNITS:
-        errors["units"] = _units_error()
+        errors["units"] = units_error_message()
     plan = (estimate_plan or "").strip() or None
     if plan is not None and plan not in usage_plans:
         errors["plan"] = "Choose a plan with usage pricing."
     if errors:
         raise ValidationFailed(errors, code=CatalogErrorCode.INVALID_PRICING_INPUT)
     return PricingQuery(chosen, seat_count or 1, plan, units)
-
-
-# -- usage estimate ------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class EstimateLine:
-    """One tier of an estimate: "10,001 – 100,000: 90,000 x $0.002 = $180.00"."""
-
-    label: str
-    units: str
-    unit_price: UnitPrice
-    flat_fee: Money | None
-    amount: Money
-
-
-@dataclass(frozen=True, slots=True)
-class UsageEstimate:
-    plan_code: str
-    plan_name: str
-    currency: str
-    interval: str
-    unit_label: str
-    units: int
-    units_text: str
-    model: str
-    lines: tuple[EstimateLine, ...]
-    usage_total: Money
-    base: Money  # the plan's charges billed in advance (one seat)
-    total: Money
-
-
-def usage_charge(price: PlanPrice) -> Charge | None:
-    """The metered charge a plan's estimate prices (the first one; the demo meters one thing)."""
-    return next((c for c in price.charges if c.is_usage), None)
-
-
-def estimate_usage(plan: Plan, currency: Currency | str, units: int) -> UsageEstimate:
-    """What ``units`` of usage in one period cost on ``plan``, tier by tier, with the same charge
-    functions invoices use. ``ValidationFailed`` when the plan has no usage price in ``currency``.
-    """
-    wanted = currency if isinstance(currency, Currency) else Currency.of(currency)
-    price = plan.price_in(wanted)
-    if price is None:
-        raise ValidationFailed(
-            {"currency": f"{plan.name} is not sold in {wanted.code}"},
-            code=CatalogErrorCode.CURRENCY_NOT_OFFERED,
-        )
-    charge = usage_charge(price)
-    if charge is None:
-        raise ValidationFailed(
-            {"plan": f"{plan.name} has no usage pricing"},
-            message=f"{plan.name} has no usage pricing to estimate.",
-            code=CatalogErrorCode.NOT_A_USAGE_PLAN,
-        )
-    quantity = Fraction(units)
-    total = price.money(round_minor(price_charge(charge, quantity, wanted).amount))
-    return UsageEstimate(
-        plan_code=plan.code,
-        plan_name=plan.name,
-        currency=wanted.code,
-        interval=plan.interval.unit.value,
-        unit_label=charge.unit_label,
-        units=units,
-        units_text=f"{units:,}",
-        model=charge.model.value,
-        lines=_estimate_lines(charge, quantity, total),
-        usage_total=total,
-        base=licensed_total(price, 1),
-        total=licensed_total(price, 1) + total,
-    )
-
-
-def _tier_label(lower: Fraction, upper: Fraction | None) -> str:
-    first = f"{int(lower) + 1:,}"
-    return f"{first} and above" if upper is None else f"{first} – {int(upper):,}"
-
-
-def _estimate_lines(charge: Charge, units: Fraction, total: Money) -> tuple[EstimateLine, ...]:
-    currency = total.currency
-
-    def exact(quantity: Fraction) -> Fraction:
-        return price_charge(charge, quantity, currency).amount
-
-    if charge.model is ChargeModel.GRADUATED:
-        # a tier's share is the difference of the real charge at its bounds (graduated pricing
-        # is additive), so the lines use the invoice's arithmetic, flat fees included
-        bounds: list[tuple[Fraction, Fraction | None, Fraction]] = []
-        lower = Fraction(0)
-        for tier in charge.tiers:
-            upper = None if tier.up_to is None else Fraction(tier.up_to)
-            if units <= lower:
-                break
-            top = units if upper is None else min(units, upper)
-            bounds.append((lower, upper, top))
-            if upper is None:
-                break
-            lower = upper
-        weights = [exact(top) - exact(low) for low, _, top in bounds]
-        amounts = allocate(total, weights) if bounds else []
-        return tuple(
-            EstimateLine(
-                label=_tier_label(low, up),
-                units=f"{int(top - low):,}",
-                unit_price=UnitPrice(tier.unit_minor, currency),
-                flat_fee=Money(tier.flat_minor, currency) if tier.flat_minor else None,
-                amount=amount,
-            )
-            for (low, up, top), tier, amount in zip(bounds, charge.tiers, amounts, strict=False)
-        )
-    if units <= 0:
-        return ()
-    if charge.model is ChargeModel.VOLUME:
-        lower = Fraction(0)
-        for tier in charge.tiers:
-            upper = None if tier.up_to is None else Fraction(tier.up_to)
-            if upper is None or units <= upper:
-                return (
-                    EstimateLine(
-                        label=f"All units at the {_tier_label(lower, upper)} rate",
-                        units=f"{int(units):,}",
-                        unit_price=UnitPrice(tier.unit_minor, currency),
-                        flat_fee=Money(tier.flat_minor, currency) if tier.flat_minor else None,
-                        amount=total,
-                    ),
-                )
-            lower = upper
-    if charge.model is ChargeModel.PACKAGE:
-        label = f"In packages of {charge.package_size:,}"
-        if charge.free_units:
-            label += f", the first {charge.free_units:,} free"
-        unit_price = UnitPrice(Decimal(charge.amount_minor), currency)  # per package
-    else:
-        label, unit_price = "Usage", UnitPrice(charge.unit_minor, currency)
-    return (EstimateLine(label, f"{int(units):,}", unit_price, None, total),)
 
 
 # -- the page ---------------------------------------------------------------------------------------
@@ -356,7 +170,7 @@ class EstimateChoice:
 
 
 @dataclass(frozen=True, slots=True)
-class PricingPage:
+class PriceList:
     currency: str
     currencies: tuple[str, ...]
     interval: BillingInterval
@@ -412,13 +226,13 @@ def usage_plan_codes(plans: Sequence[Plan], currency: str) -> list[str]:
     return codes
 
 
-def build_pricing_page(
+def build_price_list(
     plans: Sequence[Plan],
     query: PricingQuery,
     *,
     currency: str,
     currencies: Sequence[str],
-) -> PricingPage:
+) -> PriceList:
     """The page for checked inputs (``check_pricing_query``) over the public base plans."""
     families = plan_families(plans)
     money_currency = Currency.of(currency)
@@ -449,7 +263,7 @@ def build_pricing_page(
     if query.estimate_units is not None and estimate_plan is not None:
         plan = next(p for p in usage_plans if p.code == estimate_plan)
         estimate = estimate_usage(plan, money_currency, query.estimate_units)
-    return PricingPage(
+    return PriceList(
         currency=currency,
         currencies=tuple(currencies),
         interval=query.interval,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog.pricing_page import BillingInterval
+from domain.catalog.price_list import BillingInterval
 from domain.catalog.service import estimate_usage_bill, load_demo_catalog, show_pricing_page
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.money import Money
