@@ -42,6 +42,10 @@ def provide_new_uow(runtime: NamedDependency[Runtime]) -> UowFactory:
     return runtime.uow
 
 
+def provide_new_read_uow(runtime: NamedDependency[Runtime]) -> UowFactory:
+    return runtime.read_uow
+
+
 def provide_read_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
     return runtime.read_uow()
 
@@ -87,6 +91,7 @@ DEPENDENCIES: dict[str, Any] = {
     "uow": _sync(provide_uow),
     "new_uow": _sync(provide_new_uow),
     "read_uow": _sync(provide_read_uow),  # for handlers that only read
+    "new_read_uow": _sync(provide_new_read_uow),
     "clock": _sync(provide_clock),
     "settings": _sync(provide_settings),
     "billing": _sync(provide_billing),

@@ -24,6 +24,7 @@ from web.portal.profile import (
     update_notifications,
     update_password,
 )
+from web.portal.scope import SUBSCRIBER_SCOPE
 
 router = Router(
     path="/",
@@ -47,5 +48,6 @@ router = Router(
         update_password,
         update_notifications,
     ],
+    dependencies=SUBSCRIBER_SCOPE,
     include_in_schema=False,
 )

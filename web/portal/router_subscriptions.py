@@ -4,6 +4,7 @@ from litestar import Router
 
 from web.portal.addons import confirm_addon, edit_addon
 from web.portal.overview import list_subscriptions, show_overview, show_receipt, show_subscription
+from web.portal.scope import SUBSCRIBER_SCOPE
 from web.portal.subscriptions import (
     apply_retention_coupon,
     cancel_scheduled_change,
@@ -35,5 +36,6 @@ router = Router(
         pause_subscription,
         resume_subscription,
     ],
+    dependencies=SUBSCRIBER_SCOPE,
     include_in_schema=False,
 )
