@@ -22,7 +22,7 @@ from datetime import datetime
 
 from domain.billing.config import BillingConfig
 from domain.billing.invoices import load_for_update
-from domain.billing.issued import RENDER_PDF_JOB, BillingReason, IssuedInvoice
+from domain.billing.issued import RENDER_PDF_JOB, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
@@ -48,8 +48,13 @@ from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
 from domain.shared.money import Money
-from domain.subscriptions.engine import ENDED, INCOMPLETE_WINDOW, SubscriptionStatus, Timing
-from domain.subscriptions.lifecycle import run_in
+from domain.subscriptions.engine import ENDED, INCOMPLETE_WINDOW, SubscriptionStatus
+from domain.subscriptions.payment_outcomes import (
+    cancel_for_nonpayment_in,
+    mark_unpaid_in,
+    payment_failed_in,
+    payment_succeeded_in,
+)
 
 UowFactory = Callable[[], PaymentsUnit]
 COLLECT_JOB = "payments.collect_invoice"
@@ -316,7 +321,7 @@ async def collect_invoice(
             description=f"Invoice {issued.number}",
         )
     async with uow() as last:
-        outcome = await _record(last, pending, result, clock.now(), config)
+        outcome = await record_outcome(last, pending, result, clock.now(), config)
         await last.commit()
     return outcome
 
@@ -344,18 +349,21 @@ async def confirm_payment(
         )
     result = await gateway.confirm(payment_ref=payment_ref)
     async with uow() as writer:
-        outcome = await _record(writer, attempt, result, clock.now(), config)
+        outcome = await record_outcome(writer, attempt, result, clock.now(), config)
         await writer.commit()
     return outcome
 
 
-async def _record(
+async def record_outcome(
     uow: PaymentsUnit,
     attempt: PaymentAttempt,
     result: ChargeResult,
     now: datetime,
     config: BillingConfig,
 ) -> CollectionResult:
+    """Record a charge's outcome in the caller's transaction (a collection run or a verified
+    webhook): the attempt, the invoice paid or open, the receipt or the action-needed notice, the
+    subscription's status, and dunning after a failure."""
     issued = await load_for_update(uow, attempt.invoice_id)
     done = replace(
         attempt,
@@ -380,7 +388,9 @@ async def _record(
             key=dedupe_key(EmailKind.RECEIPT, issued.id),
             invoice_id=issued.id,
         )
-        await _subscription_event(uow, issued, "payment_succeeded", now, config)
+        if issued.subscription_id is not None:
+            sub_id = SubscriptionId(issued.subscription_id)
+            await payment_succeeded_in(uow, sub_id, now=now, config=config)
         case = await uow.dunning.get(issued.id)
         if case is not None:
             await uow.dunning.save(recovered(case, now=now))
@@ -415,7 +425,8 @@ async def _failed(
     )
     if sub is not None and (sub.status is SubscriptionStatus.INCOMPLETE or sub.status in ENDED):
         return CollectionResult(attempt, issued)  # a first payment: no dunning, it expires
-    await _subscription_event(uow, issued, "payment_failed", now, config)
+    if sub is not None:
+        await payment_failed_in(uow, sub.id, now=now, config=config)
     assert issued.customer_id is not None
     outcome = after_failure(
         await uow.dunning.get(issued.id),
@@ -447,20 +458,11 @@ async def _final_action(
 ) -> IssuedInvoice:
     policy = await uow.dunning.policy()
     if issued.subscription_id is not None:
-        sub = await uow.subscriptions.get(SubscriptionId(issued.subscription_id))
-        if sub is not None and sub.status not in ENDED:
-            if policy.final_subscription_action is FinalSubscriptionAction.CANCEL:
-                await run_in(
-                    uow,
-                    sub.id,
-                    lambda e, at, _: e.cancel(at, timing=Timing.IMMEDIATE),
-                    reason=BillingReason.SUBSCRIPTION_CANCEL,
-                    now=now,
-                    config=config,
-                    as_customer=None,
-                )
-            elif policy.final_subscription_action is FinalSubscriptionAction.UNPAID:
-                await _subscription_event(uow, issued, "mark_unpaid", now, config)
+        sub_id = SubscriptionId(issued.subscription_id)
+        if policy.final_subscription_action is FinalSubscriptionAction.CANCEL:
+            await cancel_for_nonpayment_in(uow, sub_id, now=now, config=config)
+        elif policy.final_subscription_action is FinalSubscriptionAction.UNPAID:
+            await mark_unpaid_in(uow, sub_id, now=now, config=config)
     if (
         policy.final_invoice_action is FinalInvoiceAction.UNCOLLECTIBLE
         and issued.status is InvoiceStatus.OPEN
@@ -468,32 +470,6 @@ async def _final_action(
         issued = issued.mark_uncollectible(now)
         await uow.invoices.update_state(issued)
     return issued
-
-
-async def _subscription_event(
-    uow: PaymentsUnit, issued: IssuedInvoice, event: str, now: datetime, config: BillingConfig
-) -> None:
-    if issued.subscription_id is None:
-        return
-    sub = await uow.subscriptions.get(SubscriptionId(issued.subscription_id))
-    if sub is None or sub.status in ENDED:
-        return
-    if event == "payment_failed" and sub.status not in (
-        SubscriptionStatus.ACTIVE,
-        SubscriptionStatus.PAST_DUE,
-    ):
-        return
-    if event == "mark_unpaid" and sub.status is not SubscriptionStatus.PAST_DUE:
-        return
-    await run_in(
-        uow,
-        sub.id,
-        lambda e, at, _: getattr(e, event)(at),
-        reason=BillingReason.SUBSCRIPTION_CYCLE,
-        now=now,
-        config=config,
-        as_customer=None,
-    )
 
 
 # -- dunning ----------------------------------------------------------------------------------

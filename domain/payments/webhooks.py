@@ -9,7 +9,7 @@ A webhook is a hint, never the truth. The adapter has checked its signature and 
    transaction) and its status, amount and currency are checked against the event and the
    invoice; any disagreement is logged and the event is held for staff (recorded ``held`` with
    the reason), the invoice left as it was;
-4. otherwise the outcome is recorded as a charge's outcome is (``service._record``), in the same
+4. otherwise the outcome is recorded as a charge's outcome is (``service.record_outcome``), in the same
    transaction that records the event id, so two deliveries racing apply it once.
 """
 
@@ -32,7 +32,7 @@ from domain.payments.model import (
     WebhookRecord,
 )
 from domain.payments.ports import PaymentGateway, PaymentsUnit
-from domain.payments.service import _record
+from domain.payments.service import record_outcome
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound
 
@@ -125,7 +125,7 @@ async def reconcile_webhook(
                     "Your payment failed.",
                 )
             )
-            await _record(writer, attempt, result, now, config)
+            await record_outcome(writer, attempt, result, now, config)
         await writer.commit()
     if problem is not None:
         log.warning(
