@@ -17,6 +17,7 @@ from litestar.di import NamedDependency, Provide
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.service import Mailing
 from domain.billing.config import BillingConfig
+from domain.jobs.ports import JobStore
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
@@ -78,6 +79,10 @@ def provide_runner(runtime: NamedDependency[Runtime]) -> JobRunner:
     return runtime.runner
 
 
+def provide_job_store(runtime: NamedDependency[Runtime]) -> JobStore:
+    return runtime.job_store
+
+
 def provide_oidc_providers(runtime: NamedDependency[Runtime]) -> dict[str, OidcProvider]:
     return runtime.oidc_providers
 
@@ -99,6 +104,7 @@ DEPENDENCIES: dict[str, Any] = {
     "hasher": _sync(provide_hasher),
     "mailing": _sync(provide_mailing),
     "runner": _sync(provide_runner),
+    "job_store": _sync(provide_job_store),
     "oidc_providers": _sync(provide_oidc_providers),
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
     "signed_in": Provide(provide_signed_in),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.jobs.model import ClaimedJob, JobRow, JobStatus, JsonValue, NewJob
 from domain.shared.transaction import Transaction
@@ -24,6 +24,7 @@ class JobQueue(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
 class JobStore(Protocol):
     """What the runner needs from durable storage. Every method is its own transaction."""
 

@@ -13,30 +13,38 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Response
 
+from domain.billing.config import BillingConfig
 from domain.payments.model import WebhookOutcome
+from domain.payments.ports import PaymentGateway
 from domain.payments.webhooks import reconcile_webhook
+from domain.shared.clock import Clock
 from domain.shared.errors import TransientError
-from web.runtime import Runtime
+from web.deps import UowFactory
 
 SIGNATURE_HEADERS = ("stripe-signature", "x-sandbox-signature")
 
 
 @post("/webhooks/{gateway:str}", name="api.webhooks", status_code=200)
 async def receive_webhook(
-    request: Request[Any, Any, Any], gateway: FromPath[str], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    gateway: FromPath[str],
+    payment_gateway: NamedDependency[PaymentGateway],
+    new_uow: NamedDependency[UowFactory],
+    clock: NamedDependency[Clock],
+    billing: NamedDependency[BillingConfig],
 ) -> Response[dict[str, Any]]:
-    if gateway != runtime.gateway.name:
+    if gateway != payment_gateway.name:
         raise NotFoundException(f"no {gateway} gateway here")
     payload = await request.body()
     signature = next((request.headers[h] for h in SIGNATURE_HEADERS if h in request.headers), None)
-    event = runtime.gateway.parse_webhook(payload, signature)  # ValidationFailed -> 422
+    event = payment_gateway.parse_webhook(payload, signature)  # ValidationFailed -> 422
     try:
         outcome = await reconcile_webhook(
             event,
-            gateway=runtime.gateway,
-            uow=runtime.uow,
-            clock=runtime.clock,
-            config=runtime.settings.billing,
+            gateway=payment_gateway,
+            uow=new_uow,
+            clock=clock,
+            config=billing,
         )
     except TransientError:
         # the gateway could not be asked (or the payment is still processing): the provider

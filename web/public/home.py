@@ -12,17 +12,21 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from web.deps import UowFactory
 from web.public.pricing import PricingParams, pricing_page
-from web.runtime import Runtime
+from web.settings import Settings
 
 
 @get("/", name="home")
 async def show_home(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Runtime],
+    new_read_uow: NamedDependency[UowFactory],
+    settings: NamedDependency[Settings],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
 ) -> Template:
     params = PricingParams(currency, interval, seats)
-    return await pricing_page(request, runtime, params, path="/", page_template="public/home.html")
+    return await pricing_page(
+        request, new_read_uow, settings, params, path="/", page_template="public/home.html"
+    )

@@ -20,7 +20,8 @@ from litestar.response import Template
 from domain.catalog.price_list import PriceList
 from domain.catalog.service import estimate_usage_bill, show_pricing_page
 from domain.shared.errors import ValidationFailed
-from web.runtime import Runtime
+from web.deps import UowFactory
+from web.settings import Settings
 from web.templating import is_fragment_request, render
 
 PAGE = "public/pricing.html"
@@ -61,7 +62,8 @@ def _canonical_url(page: PriceList, path: str = "/pricing") -> str:
 
 async def pricing_page(
     request: Request[Any, Any, Any],
-    runtime: Runtime,
+    read_uow: UowFactory,
+    settings: Settings,
     params: PricingParams,
     *,
     path: str = "/pricing",
@@ -78,8 +80,8 @@ async def pricing_page(
             seats=p.seats,
             estimate_plan=p.plan,
             estimate_units=p.units,
-            default_currency=runtime.settings.default_currency,
-            uow=runtime.read_uow(),
+            default_currency=settings.default_currency,
+            uow=read_uow(),
         )
 
     errors: dict[str, str] = {}
@@ -103,7 +105,8 @@ async def pricing_page(
 @get("/pricing", name="pricing")
 async def show_pricing(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Runtime],
+    new_read_uow: NamedDependency[UowFactory],
+    settings: NamedDependency[Settings],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
@@ -111,13 +114,14 @@ async def show_pricing(
     units: FromQuery[str | None] = None,
 ) -> Template:
     params = PricingParams(currency, interval, seats, plan, units)
-    return await pricing_page(request, runtime, params)
+    return await pricing_page(request, new_read_uow, settings, params)
 
 
 @get("/pricing/estimate", name="pricing.estimate")
 async def show_estimate(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Runtime],
+    new_read_uow: NamedDependency[UowFactory],
+    settings: NamedDependency[Settings],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
@@ -128,13 +132,13 @@ async def show_estimate(
     is not a usage we can price. Anything else: the whole pricing page with the estimate."""
     params = PricingParams(currency, interval, seats, plan, units)
     if not is_fragment_request(request):
-        return await pricing_page(request, runtime, params)
+        return await pricing_page(request, new_read_uow, settings, params)
     context: dict[str, Any] = {"estimate": None, "errors": {}}
     if not (units or "").strip():  # the field was cleared: nothing to estimate yet
         return render(request, PAGE, ESTIMATE, context)
     try:
         context["estimate"] = await estimate_usage_bill(
-            plan or "", currency or runtime.settings.default_currency, units, uow=runtime.read_uow()
+            plan or "", currency or settings.default_currency, units, uow=new_read_uow()
         )
     except ValidationFailed as exc:
         return render(
