@@ -1,0 +1,47 @@
+"""``SubscriptionEngine``: the subscription aggregate, its state (``core.py``) with its commands
+(subscribing, changes, cancellation, payments, renewals) and its queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.billing.model import InvoiceLine
+from domain.subscriptions.engine.cancellation import Cancellation
+from domain.subscriptions.engine.changes import Changes
+from domain.subscriptions.engine.payments import Payments
+from domain.subscriptions.engine.renewals import Renewals
+from domain.subscriptions.engine.states import ENDED, SubscriptionStatus
+from domain.subscriptions.engine.subscribing import Subscribing
+from domain.subscriptions.engine.usage import usage_lines
+
+
+@dataclass
+class SubscriptionEngine(Subscribing, Changes, Cancellation, Payments, Renewals):
+    """One subscription billed through time: every command takes the instant it happens at;
+    ``advance_to`` processes what is due up to an instant. The fields are ``EngineState``'s."""
+
+    @property
+    def next_billing_at(self) -> datetime | None:
+        if self.period is None or self.status in ENDED:
+            return None
+        if self.status is SubscriptionStatus.INCOMPLETE:
+            return None
+        if self.cancel_at_period_end:
+            return None
+        if self.status is SubscriptionStatus.PAUSED:
+            if self.resume_at is None:
+                return None
+            end = self.period.end
+            while end < self.resume_at:
+                end = self._next_end(end)
+            return end
+        return self.period.end
+
+    def usage_so_far(self, at: datetime) -> list[InvoiceLine]:
+        """The usage lines the current period's invoice would carry for the events recorded up
+        to and including ``at``: one per metered charge, priced exactly as that invoice prices
+        them (none without a metered charge or a period)."""
+        if self.plan is None or self.period is None:
+            return []
+        return usage_lines(self.settings, self.usage, self.plan, self.period, through=at)

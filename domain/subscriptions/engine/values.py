@@ -1,0 +1,52 @@
+"""The engine's values: its billing settings, a recorded usage event, an attached add-on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from domain.billing.model import TaxBasis
+from domain.catalog.model import Plan
+from domain.pricing.proration import ProrationUnit
+from domain.pricing.totals import TaxRate, TaxRounding
+from domain.shared.money import Currency, Rounding
+
+
+@dataclass(frozen=True, slots=True)
+class BillingSettings:
+    currency: Currency
+    tz: ZoneInfo
+    proration: ProrationUnit = ProrationUnit.DAY
+    rounding: Rounding = Rounding.HALF_UP
+    tax_rounding: TaxRounding = TaxRounding.PER_INVOICE
+    tax_rate: TaxRate | None = None
+    reverse_charge: bool = False  # no tax: the buyer accounts for it (EU B2B across borders)
+    tax_note: str | None = None  # printed on the invoices ("Reverse charge: ...", "Tax exempt")
+
+    @property
+    def tax_basis(self) -> TaxBasis:
+        rate = self.tax_rate
+        return TaxBasis(
+            percentage=rate.percentage if rate is not None else None,
+            inclusive=rate.inclusive if rate is not None else False,
+            reverse_charge=self.reverse_charge,
+            note=self.tax_note,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    at: datetime
+    meter: str
+    value: Fraction
+    key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddOnItem:
+    """An add-on attached to the subscription: a plan of kind ``addon`` and its quantity."""
+
+    plan: Plan
+    quantity: int
