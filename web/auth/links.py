@@ -17,16 +17,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from domain.accounts.email_links import check_token
 from domain.accounts.errors import BadToken
+from domain.accounts.magic_links import request_magic_link, sign_in_with_magic_link
 from domain.accounts.model import TokenPurpose
+from domain.accounts.password_reset import request_password_reset, reset_password
 from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
-from domain.accounts.service import (
-    check_token,
-    request_magic_link,
-    request_password_reset,
-    reset_password,
-    sign_in_with_magic_link,
-)
 from domain.shared.errors import ValidationFailed
 from web.auth import session
 from web.auth.pages import MAX_NEXT, Form, client_ip

@@ -18,7 +18,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from domain.accounts.service import OidcIdentityClaims, link_identity, sign_in_with_oidc
+from domain.accounts.identities import OidcIdentityClaims, link_identity, sign_in_with_oidc
 from domain.shared.errors import Conflict, ValidationFailed
 from web.auth import session
 from web.auth.oidc_client import AuthorizationRequest, OidcError

@@ -13,8 +13,9 @@ from litestar.response import Redirect, Template
 
 from domain.accounts.errors import SignInFailed, TooManyAttempts
 from domain.accounts.model import SignedIn
+from domain.accounts.passwords import sign_in_with_password
 from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD
-from domain.accounts.service import sign_in_with_password, sign_out, sign_out_everywhere
+from domain.accounts.sessions import sign_out, sign_out_everywhere
 from web.auth import session
 from web.forms import Field, FormSpec
 from web.runtime import Runtime

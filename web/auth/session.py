@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 
 from domain.accounts.model import SignedIn
 from domain.accounts.rules import is_local_path
-from domain.accounts.service import SessionGrant, resolve_session
+from domain.accounts.sessions import SessionGrant, resolve_session
 from web.runtime import Runtime
 
 SESSION_SECRET_KEY = "auth"
