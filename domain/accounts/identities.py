@@ -1,7 +1,7 @@
 """Linked identities: sign in with an OpenID Connect provider's identity (linking it, or making
 an account, only on a verified address), link one to the signed-in account, list them.
 
-``finish_oidc_sign_in`` is the callback's one use case: it links the identity when the visitor
+``complete_oidc_sign_in`` is the callback's one use case: it links the identity when the visitor
 started signed in and asked to link, else signs in with it.
 """
 
@@ -29,7 +29,7 @@ class OidcIdentityClaims:
     name: str
 
 
-async def finish_oidc_sign_in(
+async def complete_oidc_sign_in(
     claims: OidcIdentityClaims,
     *,
     link_to: SignedIn | None,
