@@ -46,7 +46,7 @@ import httpx
 
 from bench import http_pages
 from bench.renewal_run import TEAM
-from domain.accounts.service import attach_customer_in, register_in
+from domain.accounts.sign_up import attach_customer_in, register_in
 from domain.adapters.db.engine import close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.migrate import apply_migrations

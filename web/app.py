@@ -21,8 +21,8 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from piccolo.engine.base import Engine
 
+from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
-from domain.accounts.service import Mailing
 from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables

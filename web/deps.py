@@ -14,8 +14,8 @@ from typing import Any
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
-from domain.accounts.service import Mailing
 from domain.billing.config import BillingConfig
 from domain.jobs.ports import JobStore
 from domain.jobs.runner import JobRunner

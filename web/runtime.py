@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from piccolo.engine.base import Engine
 
+from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
-from domain.accounts.service import Mailing
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry

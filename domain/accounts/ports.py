@@ -10,7 +10,7 @@ from domain.customers.ports import CustomersUnit
 from domain.notifications.ports import NotificationsUnit
 
 
-@runtime_checkable
+@runtime_checkable  # a named dependency: Litestar checks what it injects
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 

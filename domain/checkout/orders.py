@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.accounts.service import Mailing
+from domain.accounts.mailing import Mailing
 from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
 from domain.catalog.model import Plan

@@ -22,15 +22,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from domain.accounts.mailing import Mailing
 from domain.accounts.model import SignedIn, SignInMethod
 from domain.accounts.ports import PasswordHasher
-from domain.accounts.service import (
-    Mailing,
-    SessionGrant,
-    attach_customer_in,
-    open_session_in,
-    register_in,
-)
+from domain.accounts.sessions import SessionGrant, open_session_in
+from domain.accounts.sign_up import attach_customer_in, register_in
 from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
 from domain.checkout.model import CLAIMABLE, CheckoutSession, CheckoutState

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 
-@runtime_checkable
+@runtime_checkable  # a named dependency: Litestar checks what it injects
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware in UTC."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from domain.accounts.service import attach_customer_in, register_in
+from domain.accounts.sign_up import attach_customer_in, register_in
 from domain.adapters.db.engine import make_engine
 from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from domain.accounts.model import Account
-from domain.accounts.service import attach_customer_in, register_in
+from domain.accounts.sign_up import attach_customer_in, register_in
 from domain.adapters.passwords_argon2 import Argon2PasswordHasher
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork

@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 
 from domain.accounts.model import SignedIn
-from domain.accounts.service import request_email_change
+from domain.accounts.profile import request_email_change
 from domain.adapters.db.tables import ALL_TABLES, AuthSessionTable, OutboxEmailTable
 from domain.shared.clock import FrozenClock
 from tests.support.accounts import sign_in

@@ -17,21 +17,20 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from domain.accounts.email_links import check_token
 from domain.accounts.errors import BadToken
+from domain.accounts.magic_links import request_magic_link, sign_in_with_magic_link
+from domain.accounts.mailing import Mailing
 from domain.accounts.model import TokenPurpose
+from domain.accounts.password_reset import request_password_reset, reset_password
+from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
-from domain.accounts.service import (
-    check_token,
-    request_magic_link,
-    request_password_reset,
-    reset_password,
-    sign_in_with_magic_link,
-)
+from domain.shared.clock import Clock
 from domain.shared.errors import ValidationFailed
+from domain.unit_of_work import UnitOfWork
 from web.auth import session
 from web.auth.pages import MAX_NEXT, Form, client_ip
 from web.forms import Field, FormSpec
-from web.runtime import Runtime
 from web.templating import render
 
 EMAIL_FORM = FormSpec(Field("email", MAX_EMAIL), Field("next", MAX_NEXT))
@@ -72,7 +71,11 @@ async def show_forgot_password(
 
 @post("/auth/forgot", name="auth.forgot.submit")
 async def submit_forgot_password(
-    request: Request[Any, Any, Any], data: Form, runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    data: Form,
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
+    mailing: NamedDependency[Mailing],
 ) -> Template | Redirect:
     form = EMAIL_FORM.parse(data)
     email = form.get("email").strip()
@@ -82,9 +85,9 @@ async def submit_forgot_password(
         await request_password_reset(
             email,
             ip=client_ip(request),
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            mailing=runtime.mailing,
+            uow=uow,
+            clock=clock,
+            mailing=mailing,
         )
     except ValidationFailed as exc:
         return _forgot_page(
@@ -102,12 +105,13 @@ def _reset_page(
 
 @get("/auth/reset/{token:str}", name="auth.reset")
 async def show_reset_password(
-    request: Request[Any, Any, Any], token: FromPath[str], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
 ) -> Template:
     try:
-        await check_token(
-            token, TokenPurpose.PASSWORD_RESET, uow=runtime.uow(), clock=runtime.clock
-        )
+        await check_token(token, TokenPurpose.PASSWORD_RESET, uow=uow, clock=clock)
     except BadToken as exc:
         return _link_invalid(request, TokenPurpose.PASSWORD_RESET, exc.message)
     return _reset_page(request, token)
@@ -118,7 +122,9 @@ async def submit_reset_password(
     request: Request[Any, Any, Any],
     token: FromPath[str],
     data: Form,
-    runtime: NamedDependency[Runtime],
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
+    hasher: NamedDependency[PasswordHasher],
 ) -> Template | Redirect:
     form = PASSWORD_FORM.parse(data)
     if form.errors:
@@ -129,9 +135,9 @@ async def submit_reset_password(
             form.get("password"),
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            hasher=runtime.hasher,
+            uow=uow,
+            clock=clock,
+            hasher=hasher,
         )
     except BadToken as exc:
         return _link_invalid(request, TokenPurpose.PASSWORD_RESET, exc.message)
@@ -173,7 +179,11 @@ async def show_magic_link_request(
 
 @post("/auth/magic", name="auth.magic.submit")
 async def submit_magic_link_request(
-    request: Request[Any, Any, Any], data: Form, runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    data: Form,
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
+    mailing: NamedDependency[Mailing],
 ) -> Template | Redirect:
     form = EMAIL_FORM.parse(data)
     email = form.get("email").strip()
@@ -187,9 +197,9 @@ async def submit_magic_link_request(
             email,
             ip=client_ip(request),
             next_path=target,
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            mailing=runtime.mailing,
+            uow=uow,
+            clock=clock,
+            mailing=mailing,
         )
     except ValidationFailed as exc:
         return _magic_page(
@@ -206,11 +216,12 @@ async def submit_magic_link_request(
 async def show_magic_link(
     request: Request[Any, Any, Any],
     token: FromPath[str],
-    runtime: NamedDependency[Runtime],
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
     next: FromQuery[str | None] = None,
 ) -> Template:
     try:
-        await check_token(token, TokenPurpose.MAGIC_LINK, uow=runtime.uow(), clock=runtime.clock)
+        await check_token(token, TokenPurpose.MAGIC_LINK, uow=uow, clock=clock)
     except BadToken as exc:
         return _link_invalid(request, TokenPurpose.MAGIC_LINK, exc.message)
     context = {"action": f"/auth/magic/{token}", "next": session.safe_next(next)}
@@ -222,15 +233,16 @@ async def redeem_magic_link(
     request: Request[Any, Any, Any],
     token: FromPath[str],
     data: Form,
-    runtime: NamedDependency[Runtime],
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
 ) -> Template | Redirect:
     try:
         grant = await sign_in_with_magic_link(
             token,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
-            uow=runtime.uow(),
-            clock=runtime.clock,
+            uow=uow,
+            clock=clock,
         )
     except BadToken as exc:
         return _link_invalid(request, TokenPurpose.MAGIC_LINK, exc.message)

@@ -18,12 +18,18 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from domain.accounts.service import OidcIdentityClaims, link_identity, sign_in_with_oidc
+from domain.accounts.identities import OidcIdentityClaims, complete_oidc_sign_in
+from domain.accounts.model import SignedIn
+from domain.accounts.ports import PasswordHasher
+from domain.accounts.sessions import SessionGrant
+from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, ValidationFailed
+from domain.unit_of_work import UnitOfWork
 from web.auth import session
 from web.auth.oidc_client import AuthorizationRequest, OidcError
 from web.auth.pages import client_ip, login_page
-from web.runtime import OidcProvider, Runtime
+from web.runtime import OidcProvider
+from web.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +37,16 @@ PENDING_KEY = "oidc_pending"
 LINKED_RETURN = "/account/profile"
 
 
-def _provider(runtime: Runtime, slug: str) -> OidcProvider:
-    provider = runtime.oidc_providers.get(slug)
+def _provider(oidc_providers: dict[str, OidcProvider], slug: str) -> OidcProvider:
+    provider = oidc_providers.get(slug)
     if provider is None:
         raise NotFoundException("No such sign-in provider.")
     return provider
 
 
-def redirect_uri(runtime: Runtime, slug: str) -> str:
+def redirect_uri(settings: Settings, slug: str) -> str:
     """The callback URL registered at the provider."""
-    return f"{runtime.settings.public_url}/auth/oidc/{slug}/callback"
+    return f"{settings.public_url}/auth/oidc/{slug}/callback"
 
 
 def _session_without_pending(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -52,27 +58,42 @@ def _session_without_pending(request: Request[Any, Any, Any]) -> dict[str, Any]:
 async def start_oidc_sign_in(
     request: Request[Any, Any, Any],
     slug: FromPath[str],
-    runtime: NamedDependency[Runtime],
+    oidc_providers: NamedDependency[dict[str, OidcProvider]],
+    settings: NamedDependency[Settings],
+    maybe_signed_in: NamedDependency[SignedIn | None],
     next: FromQuery[str | None] = None,
 ) -> Template | Redirect:
-    provider = _provider(runtime, slug)
+    provider = _provider(oidc_providers, slug)
     target = session.safe_next(next)
-    signed_in = await session.current(request, runtime)
     try:
-        auth = await provider.client.authorization_request(redirect_uri(runtime, slug))
+        auth = await provider.client.authorization_request(redirect_uri(settings, slug))
     except OidcError as exc:
         logger.warning("oidc start failed: %s", exc.detail, extra={"provider": slug})
-        return login_page(request, next_path=target, error=exc.message, status_code=503)
-    pending = {**auth.as_session(), "slug": slug, "next": target, "link": signed_in is not None}
+        return login_page(
+            request, oidc_providers, next_path=target, error=exc.message, status_code=503
+        )
+    pending = {
+        **auth.as_session(),
+        "slug": slug,
+        "next": target,
+        "link": maybe_signed_in is not None,
+    }
     request.set_session({**_session_without_pending(request), PENDING_KEY: pending})
     return Redirect(auth.url, status_code=303)
 
 
 @get("/auth/oidc/{slug:str}/callback", name="auth.oidc.callback")
 async def finish_oidc_sign_in(
-    request: Request[Any, Any, Any], slug: FromPath[str], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    slug: FromPath[str],
+    oidc_providers: NamedDependency[dict[str, OidcProvider]],
+    settings: NamedDependency[Settings],
+    maybe_signed_in: NamedDependency[SignedIn | None],
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
+    hasher: NamedDependency[PasswordHasher],
 ) -> Template | Redirect:
-    provider = _provider(runtime, slug)
+    provider = _provider(oidc_providers, slug)
     pending = request.session.get(PENDING_KEY) if "session" in request.scope else None
     request.set_session(_session_without_pending(request))  # single use, whatever happens next
     saved: dict[str, Any] = pending if isinstance(pending, dict) else {}
@@ -84,11 +105,13 @@ async def finish_oidc_sign_in(
                 detail=f"no pending request for {slug!r} in the session",
             )
         identity = await provider.client.complete(
-            str(request.url), AuthorizationRequest.from_session(saved), redirect_uri(runtime, slug)
+            str(request.url), AuthorizationRequest.from_session(saved), redirect_uri(settings, slug)
         )
     except OidcError as exc:
         logger.warning("oidc callback refused: %s", exc.detail, extra={"provider": slug})
-        return login_page(request, next_path=target, error=exc.message, status_code=400)
+        return login_page(
+            request, oidc_providers, next_path=target, error=exc.message, status_code=400
+        )
 
     claims = OidcIdentityClaims(
         issuer=identity.issuer,
@@ -97,28 +120,29 @@ async def finish_oidc_sign_in(
         email_verified=identity.email_verified,
         name=identity.name or "",
     )
-    signed_in = await session.current(request, runtime)
     try:
-        if signed_in is not None and saved.get("link"):
-            await link_identity(signed_in, claims, uow=runtime.uow(), clock=runtime.clock)
-            flash(
-                request,
-                f"{provider.name} is linked to your account: you can sign in with it from now on.",
-                "success",
-            )
-            return Redirect(LINKED_RETURN, status_code=303)
-        grant = await sign_in_with_oidc(
+        outcome = await complete_oidc_sign_in(
             claims,
+            link_to=maybe_signed_in if saved.get("link") else None,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            hasher=runtime.hasher,
+            uow=uow,
+            clock=clock,
+            hasher=hasher,
         )
     except ValidationFailed as exc:
         message = next(iter(exc.field_errors.values()), exc.message)
-        return login_page(request, next_path=target, error=message, status_code=400)
+        return login_page(request, oidc_providers, next_path=target, error=message, status_code=400)
     except Conflict as exc:
-        return login_page(request, next_path=target, error=exc.message, status_code=409)
-    session.begin(request, grant)
+        return login_page(
+            request, oidc_providers, next_path=target, error=exc.message, status_code=409
+        )
+    if not isinstance(outcome, SessionGrant):  # linked to the signed-in account
+        flash(
+            request,
+            f"{provider.name} is linked to your account: you can sign in with it from now on.",
+            "success",
+        )
+        return Redirect(LINKED_RETURN, status_code=303)
+    session.begin(request, outcome)
     return Redirect(target, status_code=303)

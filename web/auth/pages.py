@@ -13,11 +13,15 @@ from litestar.response import Redirect, Template
 
 from domain.accounts.errors import SignInFailed, TooManyAttempts
 from domain.accounts.model import SignedIn
+from domain.accounts.passwords import sign_in_with_password
+from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD
-from domain.accounts.service import sign_in_with_password, sign_out, sign_out_everywhere
+from domain.accounts.sessions import sign_out, sign_out_everywhere
+from domain.shared.clock import Clock
+from domain.unit_of_work import UnitOfWork
 from web.auth import session
 from web.forms import Field, FormSpec
-from web.runtime import Runtime
+from web.runtime import OidcProvider
 from web.templating import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -33,6 +37,7 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
 
 def login_page(
     request: Request[Any, Any, Any],
+    oidc_providers: dict[str, OidcProvider],
     *,
     email: str = "",
     next_path: str = "/account",
@@ -40,8 +45,7 @@ def login_page(
     status_code: int = 200,
 ) -> Template:
     """The sign-in page, with a "Sign in with ..." button per configured provider."""
-    runtime: Runtime = request.app.state.runtime
-    providers = [{"slug": p.slug, "name": p.name} for p in runtime.oidc_providers.values()]
+    providers = [{"slug": p.slug, "name": p.name} for p in oidc_providers.values()]
     context = {"email": email, "next": next_path, "error": error, "oidc_providers": providers}
     return render(request, "auth/login.html", None, context, status_code=status_code)
 
@@ -49,25 +53,36 @@ def login_page(
 @get("/auth/login", name="auth.login")
 async def show_login(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Runtime],
+    maybe_signed_in: NamedDependency[SignedIn | None],
+    oidc_providers: NamedDependency[dict[str, OidcProvider]],
     next: FromQuery[str | None] = None,
 ) -> Template | Redirect:
     target = session.safe_next(next)
-    if await session.current(request, runtime) is not None:
+    if maybe_signed_in is not None:
         return Redirect(target, status_code=303)
-    return login_page(request, next_path=target)
+    return login_page(request, oidc_providers, next_path=target)
 
 
 @post("/auth/login", name="auth.login.submit")
 async def submit_login(
-    request: Request[Any, Any, Any], data: Form, runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    data: Form,
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
+    hasher: NamedDependency[PasswordHasher],
+    oidc_providers: NamedDependency[dict[str, OidcProvider]],
 ) -> Template | Redirect:
     form = LOGIN_FORM.parse(data)
     email = form.get("email").strip()
     target = session.safe_next(form.get("next"))
     if form.errors:
         return login_page(
-            request, email=email, next_path=target, error=form.first_error, status_code=422
+            request,
+            oidc_providers,
+            email=email,
+            next_path=target,
+            error=form.first_error,
+            status_code=422,
         )
     try:
         grant = await sign_in_with_password(
@@ -75,17 +90,27 @@ async def submit_login(
             form.get("password"),
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            hasher=runtime.hasher,
+            uow=uow,
+            clock=clock,
+            hasher=hasher,
         )
     except TooManyAttempts as exc:
         return login_page(
-            request, email=email, next_path=target, error=exc.message, status_code=429
+            request,
+            oidc_providers,
+            email=email,
+            next_path=target,
+            error=exc.message,
+            status_code=429,
         )
     except SignInFailed as exc:
         return login_page(
-            request, email=email, next_path=target, error=exc.message, status_code=401
+            request,
+            oidc_providers,
+            email=email,
+            next_path=target,
+            error=exc.message,
+            status_code=401,
         )
     session.begin(request, grant)
     return Redirect(target, status_code=303)
@@ -93,11 +118,11 @@ async def submit_login(
 
 @post("/auth/logout", name="auth.logout")
 async def submit_logout(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork], clock: NamedDependency[Clock]
 ) -> Redirect:
     secret = session.session_secret(request)
     if secret:
-        await sign_out(secret, uow=runtime.uow(), clock=runtime.clock)
+        await sign_out(secret, uow=uow, clock=clock)
     session.end(request)
     flash(request, "You are signed out.", "success")
     return Redirect("/auth/login", status_code=303)
@@ -106,10 +131,11 @@ async def submit_logout(
 @post("/auth/logout-everywhere", name="auth.logout_everywhere")
 async def submit_logout_everywhere(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Runtime],
+    uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
     signed_in: NamedDependency[SignedIn],
 ) -> Redirect:
-    ended = await sign_out_everywhere(signed_in.account_id, uow=runtime.uow(), clock=runtime.clock)
+    ended = await sign_out_everywhere(signed_in.account_id, uow=uow, clock=clock)
     session.end(request)
     flash(request, f"You are signed out on every device ({ended} sessions ended).", "success")
     return Redirect("/auth/login", status_code=303)

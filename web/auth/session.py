@@ -9,14 +9,18 @@ once. An anonymous request to a guarded page is sent to the sign-in page and bac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
 
 from domain.accounts.model import SignedIn
+from domain.accounts.ports import AccountsUnit
 from domain.accounts.rules import is_local_path
-from domain.accounts.service import SessionGrant, resolve_session
+from domain.accounts.sessions import SessionGrant, resolve_session
+from domain.shared.clock import Clock
+from domain.unit_of_work import UnitOfWork
 from web.runtime import Runtime
 
 SESSION_SECRET_KEY = "auth"
@@ -50,14 +54,16 @@ def session_secret(request: Request[Any, Any, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def current(request: Request[Any, Any, Any], runtime: Runtime) -> SignedIn | None:
+async def current(
+    request: Request[Any, Any, Any], *, new_uow: Callable[[], AccountsUnit], clock: Clock
+) -> SignedIn | None:
     """Who this request is signed in as (resolved once per request)."""
     state = request.scope.setdefault("state", {})
     if _CACHE in state:
         cached: SignedIn | None = state[_CACHE]
         return cached
     secret = session_secret(request)
-    who = await resolve_session(secret, uow=runtime.uow(), clock=runtime.clock) if secret else None
+    who = await resolve_session(secret, uow=new_uow(), clock=clock) if secret else None
     if who is None and secret:
         request.clear_session()  # a revoked or expired session: forget the stale cookie
     state[_CACHE] = who
@@ -71,7 +77,8 @@ async def resolve_viewer(request: Request[Any, Any, Any]) -> None:
     if request.method != "GET" or request.url.path.startswith(("/static/", "/api/", "/healthz")):
         return
     if session_secret(request):
-        await current(request, request.app.state.runtime)
+        runtime: Runtime = request.app.state.runtime
+        await current(request, new_uow=runtime.uow, clock=runtime.clock)
 
 
 def viewer(request: Request[Any, Any, Any] | None) -> SignedIn | None:
@@ -90,9 +97,11 @@ def safe_next(value: str | None, default: str = "/account") -> str:
 
 
 async def provide_signed_in(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    new_uow: NamedDependency[Callable[[], UnitOfWork]],
+    clock: NamedDependency[Clock],
 ) -> SignedIn:
-    who = await current(request, runtime)
+    who = await current(request, new_uow=new_uow, clock=clock)
     if who is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(path if request.method == "GET" else request.url.path)
@@ -100,6 +109,8 @@ async def provide_signed_in(
 
 
 async def provide_maybe_signed_in(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    new_uow: NamedDependency[Callable[[], UnitOfWork]],
+    clock: NamedDependency[Clock],
 ) -> SignedIn | None:
-    return await current(request, runtime)
+    return await current(request, new_uow=new_uow, clock=clock)

@@ -13,19 +13,19 @@ from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from domain.accounts.identities import linked_identities
 from domain.accounts.model import SignedIn
-from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, OPTIONAL_NOTICES
-from domain.accounts.service import (
-    change_password,
+from domain.accounts.notice_preferences import set_email_preferences
+from domain.accounts.passwords import change_password
+from domain.accounts.profile import (
     check_email_change_link,
     confirm_email_change,
     get_account,
-    linked_identities,
-    list_sessions,
     rename_account,
     request_email_change,
-    set_email_preferences,
 )
+from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, OPTIONAL_NOTICES
+from domain.accounts.sessions import list_sessions
 from domain.checkout.service import MAX_ADDRESS
 from domain.customers.service import MAX_REGION, MAX_TAX_ID, get_customer, update_billing_details
 from domain.shared.countries import country_choices

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from domain.accounts.magic_links import request_magic_link
+from domain.accounts.mailing import Mailing
+from domain.accounts.password_reset import request_password_reset
 from domain.accounts.rules import LinkRequestPolicy
-from domain.accounts.service import Mailing, request_magic_link, request_password_reset
 from domain.shared.clock import FrozenClock
 from tests.fakes import FakeEmailRenderer, InMemoryUnitOfWork
 from tests.support.accounts import make_account

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.accounts.service import OidcIdentityClaims, register_in, sign_in_with_oidc
+from domain.accounts.identities import OidcIdentityClaims, sign_in_with_oidc
+from domain.accounts.sign_up import register_in
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import ValidationFailed
 from tests.fakes import InMemoryUnitOfWork
