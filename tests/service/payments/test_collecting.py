@@ -240,6 +240,5 @@ async def test_paying_now_refuses_another_customers_invoice_and_one_with_nothing
     result = await pay_invoice_now(renewal.id, customer_id=subscriber.customer_id, **shop.kw)
     assert result.invoice.status is InvoiceStatus.PAID
     assert shop.gateway.charges[-1].amount == USD_36
-    assert shop.gateway.payments[result.attempt.payment_ref or ""].status is (
-        ChargeStatus.SUCCEEDED
-    )
+    assert result.attempt is not None and result.attempt.payment_ref is not None
+    assert shop.gateway.payments[result.attempt.payment_ref].status is ChargeStatus.SUCCEEDED

@@ -26,7 +26,8 @@ from domain.payments.service import (
     set_dunning_policy,
 )
 from domain.shared.money import Money
-from domain.subscriptions.engine import SubscriptionStatus
+from domain.subscriptions.engine import SubscriptionStatus, Timing
+from domain.subscriptions.lifecycle import cancel_subscription
 from tests.service.payments._gateway import DECLINED, EXPIRED, SUCCEEDS
 from tests.service.payments._shop import APR1, Shop, Subscriber
 
@@ -253,3 +254,41 @@ async def test_switching_back_to_a_saved_card_can_retry_in_the_foreground(shop: 
     assert shop.gateway.charges[-1].amount == Money.of_minor(3600, "USD")
     assert await shop.status(subscriber.subscription_id) is SubscriptionStatus.ACTIVE
     assert shop.uow.dunning.cases[invoice_id].status is DunningStatus.RECOVERED
+
+
+async def test_a_subscription_canceled_during_dunning_is_not_retried_again_and_again(
+    shop: Shop,
+) -> None:
+    subscriber, invoice_id = await _declined_renewal(shop)
+    shop.clock.set(APR1 + timedelta(hours=2))
+    await cancel_subscription(
+        subscriber.subscription_id, timing=Timing.IMMEDIATE, uow=shop.uow, clock=shop.clock,
+        config=shop.config, as_customer=subscriber.customer_id,
+    )  # fmt: skip
+    assert (await shop.invoice(invoice_id)).status is InvoiceStatus.OPEN, "still owed"
+    charges = len(shop.gateway.charges)
+
+    shop.clock.set(day(1) + timedelta(minutes=5))
+    assert await run_dunning(**shop.kw) == 1  # the retry scheduled before the cancellation
+    for _ in range(4):  # the dunning run comes every 15 minutes
+        shop.clock.advance(minutes=15)
+        assert await run_dunning(**shop.kw) == 0
+    shop.clock.set(day(30))
+    assert await run_dunning(**shop.kw) == 0
+
+    assert len(shop.gateway.charges) == charges + 1
+    case = shop.uow.dunning.cases[invoice_id]
+    assert (case.status, case.failures, case.next_attempt_at, case.closed_at) == (
+        DunningStatus.EXHAUSTED,
+        2,
+        None,
+        day(1) + timedelta(minutes=5),
+    )
+    invoice = await shop.invoice(invoice_id)
+    assert (invoice.status, invoice.marked_uncollectible_at) == (
+        InvoiceStatus.UNCOLLECTIBLE,
+        day(1) + timedelta(minutes=5),
+    )
+    assert shop.notices("payment_failed", invoice_id) == [f"payment_failed:{invoice_id}:1"]
+    assert shop.notices("last_chance", invoice_id) == []
+    assert await shop.status(subscriber.subscription_id) is SubscriptionStatus.CANCELED
