@@ -139,6 +139,17 @@ def recovered(case: DunningCase, *, now: datetime) -> DunningCase:
     return replace(case, status=DunningStatus.RECOVERED, next_attempt_at=None, closed_at=now)
 
 
+def given_up(case: DunningCase, *, now: datetime) -> DunningCase:
+    """The case after a failed collection once its subscription has ended: no retry is left."""
+    return replace(
+        case,
+        failures=case.failures + 1,
+        next_attempt_at=None,
+        status=DunningStatus.EXHAUSTED,
+        closed_at=now,
+    )
+
+
 def retry_now(case: DunningCase, *, now: datetime) -> DunningCase:
     """A new payment method: retry at once, and charge again on the remaining schedule."""
     return replace(case, next_attempt_at=now, awaiting_new_method=False)

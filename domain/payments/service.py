@@ -29,10 +29,12 @@ from domain.notifications.model import EmailKind, dedupe_key
 from domain.payments.dunning import (
     DunningCase,
     DunningPolicy,
+    DunningStatus,
     FinalInvoiceAction,
     FinalSubscriptionAction,
     Notice,
     after_failure,
+    given_up,
     recovered,
     retry_now,
 )
@@ -424,7 +426,13 @@ async def _failed(
         else None
     )
     if sub is not None and (sub.status is SubscriptionStatus.INCOMPLETE or sub.status in ENDED):
-        return CollectionResult(attempt, issued)  # a first payment: no dunning, it expires
+        # a first payment: no dunning, it expires; a subscription that ended while its invoice
+        # was in dunning: dunning ends now, with the policy's final action on the invoice
+        case = await uow.dunning.get(issued.id)
+        if case is not None and case.status is DunningStatus.OPEN:
+            await uow.dunning.save(given_up(case, now=now))
+            issued = await _final_action(uow, issued, now, config)
+        return CollectionResult(attempt, issued)
     if sub is not None:
         await payment_failed_in(uow, sub.id, now=now, config=config)
     assert issued.customer_id is not None
