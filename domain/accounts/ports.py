@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdentity
 from domain.customers.ports import CustomersUnit
 from domain.notifications.ports import NotificationsUnit
 
 
+@runtime_checkable  # injected into handlers by name (web/deps.py), which checks its type
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 

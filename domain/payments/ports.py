@@ -5,7 +5,7 @@ timeout raises ``TransientError`` (the job retries); a card problem is a ``Charg
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.documents.ports import DocumentsUnit
 from domain.payments.dunning import DunningCase, DunningPolicy
@@ -24,6 +24,7 @@ from domain.shared.money import Money
 from domain.subscriptions.ports import SubscriptionsUnit
 
 
+@runtime_checkable  # injected into handlers by name (web/deps.py), which checks its type
 class PaymentGateway(Protocol):
     @property
     def name(self) -> str: ...

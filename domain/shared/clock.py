@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
+@runtime_checkable  # injected into handlers by name (web/deps.py), which checks its type
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware in UTC."""
