@@ -14,7 +14,7 @@ kept).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -52,6 +52,7 @@ from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
+from web.deps import UowFactory
 from web.forms import Field, FormSpec, ParsedForm
 from web.public.checkout_agreement import shown_agreement, sign_summary
 from web.settings import Settings
@@ -63,7 +64,6 @@ COMPLETE = "public/checkout_complete.html"
 PROCESSING = "public/checkout_processing.html"
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-UowFactory = Callable[[], UnitOfWork]
 # every field of the checkout form (posted, or read from the query string by the page and its
 # summary): what reaches the use cases
 CHECKOUT_FORM = FormSpec(

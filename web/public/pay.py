@@ -3,7 +3,6 @@ where the sandbox gateway sends the customer for its 3-D Secure-style check)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -17,6 +16,7 @@ from domain.payments.ports import PaymentGateway
 from domain.payments.service import confirm_payment, show_payment
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
+from web.deps import UowFactory
 from web.forms import Field, FormSpec
 from web.templating import is_fragment_request, redirect_after_post, render
 
@@ -59,7 +59,7 @@ async def submit_confirmation(
     request: Request[Any, Any, Any],
     payment_ref: FromPath[str],
     data: Form,
-    new_uow: NamedDependency[Callable[[], UnitOfWork]],
+    new_uow: NamedDependency[UowFactory],
     clock: NamedDependency[Clock],
     billing: NamedDependency[BillingConfig],
     payment_gateway: NamedDependency[PaymentGateway],
