@@ -8,7 +8,7 @@ reading an order that exists, ``orders.py``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.accounts.model import SignedIn
@@ -308,7 +308,7 @@ async def order_summary_in(
 class BillingDetails:
     name: str = ""
     email: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # the new account's: never in a repr
     country: str = ""
     region: str = ""
     address_line1: str = ""

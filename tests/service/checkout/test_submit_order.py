@@ -371,3 +371,9 @@ async def test_a_card_left_empty_or_refused_by_the_gateway_places_nothing(shop: 
     assert isinstance(refused, Refused), refused
     assert refused.page.errors == {"card_number": "Your card number is incorrect."}
     assert shop.count() == NOTHING and shop.gateway.charges == []
+
+
+def test_the_form_never_shows_the_card_or_the_password_in_a_repr() -> None:
+    form = _form(password="analytical engine 1843")
+    assert "analytical engine" not in repr(form)
+    assert SUCCESS not in repr(form) and "123" not in repr(form.card)
