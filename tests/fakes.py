@@ -658,9 +658,13 @@ class InMemoryCheckoutRepository:
         from_states: Sequence[CheckoutState],
         to_state: CheckoutState,
         at: datetime,
+        *,
+        updated_before: datetime | None = None,
     ) -> bool:
         row = self.rows.get(token)
         if row is None or row.state not in from_states:
+            return False
+        if updated_before is not None and not row.updated_at < updated_before:
             return False
         self.rows[token] = replace(row, state=to_state, updated_at=at)
         return True

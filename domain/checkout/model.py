@@ -7,6 +7,7 @@ refresh or a back-button resubmit finds it ``processing`` or done and is shown t
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +23,11 @@ class CheckoutState(StrEnum):
 
 # the states a new request may move to ``processing`` (anything else is someone else's work)
 CLAIMABLE = (CheckoutState.OPEN, CheckoutState.DECLINED)
+
+
+def new_checkout_token() -> str:
+    """A fresh checkout token (each opening of the checkout page gets one; the form posts it)."""
+    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True, slots=True)

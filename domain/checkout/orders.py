@@ -1,5 +1,5 @@
 """Reads of an order that exists: the order a declined card left behind (shown again, from what
-is stored, so a retry pays exactly it) and the confirmation of a completed order."""
+is stored, so a retry pays exactly it) and the confirmation page's read of a placed order."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from domain.accounts.mailing import Mailing
 from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
 from domain.catalog.model import Plan
+from domain.checkout.completion import complete_in
 from domain.checkout.model import CheckoutSession, CheckoutState
-from domain.checkout.placing import _complete_in
-from domain.checkout.ports import CheckoutUnit
-from domain.checkout.service import CheckoutErrorCode, UowFactory
+from domain.checkout.ports import CheckoutUnit, UowFactory
+from domain.checkout.service import CheckoutErrorCode
 from domain.checkout.summary import (
     OrderSummary,
     SummaryLine,
@@ -46,38 +46,38 @@ class OrderOnFile:
     kept_until: datetime | None  # the unpaid order expires then
 
 
-async def order_on_file(
-    token: str, *, account_id: str | None, uow: CheckoutUnit, config: BillingConfig
+async def order_on_file_in(
+    uow: CheckoutUnit, token: str, *, account_id: str | None, config: BillingConfig
 ) -> OrderOnFile:
-    """The order of checkout ``token`` for its buyer's account (anyone else: ``NotFound``).
+    """The order of checkout ``token`` for its buyer's account (anyone else: ``NotFound``),
+    inside the caller's transaction.
 
     Today's lines and total are the stored first invoice's (what a retry charges); the schedule
     after it is priced on the subscription's stored terms at the instant it was created."""
-    async with uow:
-        session = await uow.checkouts.get(token)
-        if (
-            session is None
-            or session.subscription_id is None
-            or session.invoice_id is None
-            or session.account_id is None
-            or session.account_id != account_id
-        ):
-            raise NotFound("No such order.", code=CheckoutErrorCode.NOT_FOUND)
-        sub = await uow.subscriptions.get(session.subscription_id)  # type: ignore[arg-type]
-        issued = await uow.invoices.get(session.invoice_id)
-        customer = await uow.customers.get(CustomerId(session.customer_id or ""))
-        assert sub is not None and issued is not None and customer is not None
-        plan = await uow.plans.get(sub.plan_id)
-        assert plan is not None
-        addons: list[tuple[Plan, int]] = []
-        for addon_id, n in sub.addons:
-            addon = await uow.plans.get(addon_id)
-            assert addon is not None
-            addons.append((addon, n))
-        rate, note = tax_for(
-            config, country=customer.country, region=customer.region, tax_id=customer.tax_id,
-            tax_exempt=customer.tax_exempt, rates=await uow.tax_rates.all(),
-        )  # fmt: skip
+    session = await uow.checkouts.get(token)
+    if (
+        session is None
+        or session.subscription_id is None
+        or session.invoice_id is None
+        or session.account_id is None
+        or session.account_id != account_id
+    ):
+        raise NotFound("No such order.", code=CheckoutErrorCode.NOT_FOUND)
+    sub = await uow.subscriptions.get(session.subscription_id)  # type: ignore[arg-type]
+    issued = await uow.invoices.get(session.invoice_id)
+    customer = await uow.customers.get(CustomerId(session.customer_id or ""))
+    assert sub is not None and issued is not None and customer is not None
+    plan = await uow.plans.get(sub.plan_id)
+    assert plan is not None
+    addons: list[tuple[Plan, int]] = []
+    for addon_id, n in sub.addons:
+        addon = await uow.plans.get(addon_id)
+        assert addon is not None
+        addons.append((addon, n))
+    rate, note = tax_for(
+        config, country=customer.country, region=customer.region, tax_id=customer.tax_id,
+        tax_exempt=customer.tax_exempt, rates=await uow.tax_rates.all(),
+    )  # fmt: skip
     currency = Currency.of(sub.currency)
     coupon = sub.coupon.coupon if sub.coupon else None
     priced = price_order(
@@ -161,7 +161,7 @@ async def show_order(
         assert sub is not None and issued is not None and customer is not None
         paid = issued.status is InvoiceStatus.PAID or issued.invoice.amount_due == 0
         if paid and session.state is CheckoutState.AWAITING_ACTION:
-            session = await _complete_in(tx, session, clock.now(), mailing)
+            session = await complete_in(tx, session, clock.now(), mailing)
             await tx.commit()
     trialing = sub.status is SubscriptionStatus.TRIALING
     return CompletedOrder(
@@ -177,3 +177,29 @@ async def show_order(
         email=customer.email,
         paid=paid,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderInProgress:
+    """The order is still being placed (a second click got to the confirmation first): the page
+    refreshes itself until it is done."""
+
+    token: str
+
+
+async def order_confirmation(
+    token: str,
+    *,
+    account_id: str | None,
+    uow: UowFactory,
+    read_uow: UowFactory,
+    clock: Clock,
+    mailing: Mailing,
+) -> CompletedOrder | OrderInProgress:
+    """The confirmation page's read: an order still being placed is ``OrderInProgress``;
+    otherwise ``show_order`` (its buyer only: anyone else, or no order, is ``NotFound``)."""
+    async with read_uow() as reader:
+        session = await reader.checkouts.get(token)
+    if session is not None and session.state in (CheckoutState.PROCESSING, CheckoutState.OPEN):
+        return OrderInProgress(token)
+    return await show_order(token, account_id=account_id, uow=uow, clock=clock, mailing=mailing)

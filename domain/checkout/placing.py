@@ -1,4 +1,7 @@
-"""Placing a checkout's order, once per checkout token:
+"""Placing a checked order, once per checkout token: the last step of ``submit_order``
+(``submit.py``), which has checked the form, tokenised the card and compared the summary first.
+It does not trust its caller for what it writes: billing details that do not pass
+``billing_problems`` are refused before anything is created.
 
 1. (transaction) claim the checkout session: insert it, or move it from ``open``/``declined`` to
    ``processing``; a request that cannot claim it only shows the outcome;
@@ -7,9 +10,9 @@
    total the buyer was shown;
 3. (no transaction) save the tokenised card and charge the first invoice synchronously; a
    declined card is removed again;
-4. (transaction) record the outcome: ``complete`` (the welcome e-mail is queued),
-   ``awaiting_action`` or ``declined``. A retry after a decline reuses the same subscription
-   and invoice with the new card.
+4. (transaction) record the outcome: ``complete`` (the welcome e-mail is queued,
+   ``completion.py``), ``awaiting_action`` or ``declined``. A retry after a decline reuses the
+   same subscription and invoice with the new card.
 
 The account a first attempt creates stays, signed in, whatever the card does: the page after a
 decline says so ("Your account was created; nothing was charged"), and the unpaid subscription
@@ -29,19 +32,18 @@ from domain.accounts.sessions import SessionGrant, open_session_in
 from domain.accounts.sign_up import attach_customer_in, register_in
 from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
+from domain.checkout.completion import OrderInstant, complete_in
 from domain.checkout.model import CLAIMABLE, CheckoutSession, CheckoutState
-from domain.checkout.ports import CheckoutUnit
+from domain.checkout.ports import CheckoutUnit, UowFactory
 from domain.checkout.service import (
     ACCOUNT_EXISTS,
     STALE_PROCESSING,
     BillingDetails,
     CheckoutErrorCode,
     OrderChoice,
-    UowFactory,
+    billing_problems,
 )
 from domain.customers.service import create_customer_in
-from domain.notifications.model import EmailKind
-from domain.notifications.service import queue_email_in
 from domain.payments.model import AttemptStatus
 from domain.payments.ports import PaymentGateway
 from domain.payments.service import add_payment_method, collect_invoice, forget_declined_method
@@ -100,8 +102,9 @@ async def place_order(
     """Place the order of checkout ``token`` (see the module): at most one subscription, one
     charge and one welcome e-mail per token, however often and however concurrently it is
     posted. A request that does not claim the session returns it as it is (the caller shows the
-    outcome). Validation errors of the order transaction (a code that ran out meanwhile, an
-    e-mail taken meanwhile) release the claim and are raised.
+    outcome). Billing details that ``billing_problems`` refuses and validation errors of the
+    order transaction (a code that ran out meanwhile, an e-mail taken meanwhile) release the
+    claim and are raised.
 
     ``agreed_total`` is the total the buyer was shown: an order whose first invoice would be
     another amount is not created (``Conflict``, ``checkout.total_changed``; nothing is
@@ -193,6 +196,8 @@ async def _create_order(
     form, as the summary was taxed by them), the account, the subscription and the session's
     ids; nothing of it exists if any step fails, or if the first invoice is not the total the
     buyer was shown. (The welcome e-mail waits for the first payment.)"""
+    if problems := billing_problems(details, currency=choice.currency, buyer=buyer):
+        raise ValidationFailed(problems, code=CheckoutErrorCode.INVALID_ORDER)
     grant: SessionGrant | None = None
     async with uow() as tx:
         customer_id = buyer.customer_id if buyer is not None else None
@@ -239,7 +244,7 @@ async def _create_order(
                     email=details.email,
                     password=details.password,
                     name=details.name,
-                    clock=_Fixed(now),
+                    clock=OrderInstant(now),
                     hasher=hasher,
                     customer_id=customer.id,
                 )
@@ -342,7 +347,7 @@ async def _pay(
         attempt.status is AttemptStatus.SUCCEEDED and result.invoice.status is InvoiceStatus.PAID
     ):
         async with uow() as tx:
-            session = await _complete_in(tx, session, clock.now(), mailing)
+            session = await complete_in(tx, session, clock.now(), mailing)
             await tx.commit()
         return session
     if attempt is not None and attempt.status is AttemptStatus.REQUIRES_ACTION:
@@ -354,33 +359,6 @@ async def _pay(
         gateway=gateway, clock=clock,
     )  # fmt: skip
     return await _set_state(uow, session, CheckoutState.DECLINED, clock.now(), message=message)
-
-
-async def _complete_in(
-    tx: CheckoutUnit, session: CheckoutSession, now: datetime, mailing: Mailing
-) -> CheckoutSession:
-    """The order is paid (or nothing was due): the session is complete and the welcome e-mail
-    goes out, once per checkout (an order declined and abandoned sends none)."""
-    session = replace(session, state=CheckoutState.COMPLETE, payment_ref=None, message="",
-                      updated_at=now)  # fmt: skip
-    await tx.checkouts.save(session)
-    customer = await tx.customers.get(CustomerId(session.customer_id or ""))
-    plan = await tx.plans.get_by_code(session.plan_code)
-    if customer is not None:
-        await queue_email_in(
-            tx,
-            EmailKind.WELCOME,
-            to=customer.email,
-            context={
-                "customer_name": customer.name,
-                "plan_name": plan.name if plan else session.plan_code,
-                "account_url": f"{mailing.public_url}/account",
-            },
-            dedupe_key=f"welcome:checkout:{session.token}",
-            clock=_Fixed(now),
-            renderer=mailing.renderer,
-        )
-    return session
 
 
 async def _sign_in(
@@ -397,13 +375,3 @@ async def _sign_in(
         )
         await tx.commit()
     return grant
-
-
-class _Fixed:
-    """The instant of the order for the use cases it calls (one instant per transaction)."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -40,3 +40,7 @@ class CheckoutUnit(PaymentsUnit, AccountsUnit, Protocol):
 
     @property
     def checkouts(self) -> CheckoutRepository: ...
+
+
+# a use case that opens several transactions (placing an order) takes the factory
+UowFactory = Callable[[], CheckoutUnit]

@@ -1,13 +1,14 @@
-"""Checkout use cases: the plan being bought, the live order summary (priced by the real
-billing engine on a throwaway copy, ``summary.py``, so it always matches the first invoice) and
-checking an order form. Placing the order is ``placing.py``; reading an order that exists,
-``orders.py``.
+"""Checkout's checks and reads: the plan being bought, the choice (currency, seats, add-ons),
+the live order summary (priced by the real billing engine on a throwaway copy, ``summary.py``,
+so it always matches the first invoice) and the billing details. The one use case of a posted
+order is ``submit.py``; the page's read, ``page.py``; placing a checked order, ``placing.py``;
+reading an order that exists, ``orders.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.accounts.model import SignedIn
@@ -35,8 +36,6 @@ from domain.shared.errors import (
 )
 from domain.shared.money import Currency, Money
 
-UowFactory = Callable[[], CheckoutUnit]
-
 MAX_ADDRESS = 200
 MAX_CITY = 100
 MAX_POSTAL = 20
@@ -57,10 +56,10 @@ async def checkout_plan(plan_code: str, *, uow: CheckoutUnit) -> Plan:
     """The current, public base version of ``plan_code``; ``NotFound`` for an unknown, retired,
     private plan or an add-on (checkout shows a friendly 404)."""
     async with uow:
-        return await _plan_in(uow, plan_code)
+        return await plan_in(uow, plan_code)
 
 
-async def _plan_in(uow: CheckoutUnit, plan_code: str) -> Plan:
+async def plan_in(uow: CheckoutUnit, plan_code: str) -> Plan:
     plan = await uow.plans.get_by_code(plan_code)
     if plan is None or not plan.is_current or not plan.is_public or plan.is_addon:
         raise NotFound(
@@ -121,12 +120,10 @@ async def check_choice(
     limit; a flat plan is bought once) and the add-ons (``{code: quantity}``; only those that
     attach to the plan, 0 or empty meaning "not added"). ``ValidationFailed`` per field."""
     async with uow:
-        return await _check_choice_in(
-            uow, plan, currency=currency, quantity=quantity, addons=addons
-        )
+        return await check_choice_in(uow, plan, currency=currency, quantity=quantity, addons=addons)
 
 
-async def _check_choice_in(
+async def check_choice_in(
     uow: CheckoutUnit,
     plan: Plan,
     *,
@@ -266,7 +263,8 @@ class SummaryView:
     errors: dict[str, str]  # the choice's field errors (priced with the defaults meanwhile)
 
 
-async def order_summary(
+async def order_summary_in(
+    uow: CheckoutUnit,
     plan_code: str,
     *,
     currency: str | None,
@@ -279,33 +277,29 @@ async def order_summary(
     customer_id: str | None,
     default_currency: str,
     now: datetime,
-    uow: CheckoutUnit,
     config: BillingConfig,
 ) -> SummaryView:
-    """The checkout page's read, in one transaction: the plan (``NotFound`` as
+    """The checkout page's read, inside the caller's transaction: the plan (``NotFound`` as
     ``checkout_plan``), the choice as typed (with field errors, priced with the plan's defaults
     so the summary always shows something), its add-ons and the priced summary."""
-    async with uow:
-        plan = await _plan_in(uow, plan_code)
-        errors: dict[str, str] = {}
+    plan = await plan_in(uow, plan_code)
+    errors: dict[str, str] = {}
+    try:
+        choice = await check_choice_in(
+            uow, plan, currency=currency or default_currency, quantity=quantity, addons=addons
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.field_errors)
+        fallback = (currency or default_currency) if "currency" not in errors else None
         try:
-            choice = await _check_choice_in(
-                uow, plan, currency=currency or default_currency, quantity=quantity, addons=addons
-            )
-        except ValidationFailed as exc:
-            errors.update(exc.field_errors)
-            fallback = (currency or default_currency) if "currency" not in errors else None
-            try:
-                choice = await _check_choice_in(
-                    uow, plan, currency=fallback, quantity=None, addons={}
-                )
-            except ValidationFailed:
-                choice = await _check_choice_in(uow, plan, currency=None, quantity=None, addons={})
-        summary = await _preview_in(
-            uow, choice, promotion_code=promotion_code, country=country, region=region,
-            tax_id=tax_id, customer_id=customer_id, now=now, config=config,
-        )  # fmt: skip
-        offered = await _addon_choices_in(uow, plan, choice.currency)
+            choice = await check_choice_in(uow, plan, currency=fallback, quantity=None, addons={})
+        except ValidationFailed:
+            choice = await check_choice_in(uow, plan, currency=None, quantity=None, addons={})
+    summary = await _preview_in(
+        uow, choice, promotion_code=promotion_code, country=country, region=region,
+        tax_id=tax_id, customer_id=customer_id, now=now, config=config,
+    )  # fmt: skip
+    offered = await _addon_choices_in(uow, plan, choice.currency)
     return SummaryView(plan, choice, summary, offered, errors)
 
 
@@ -314,7 +308,7 @@ async def order_summary(
 class BillingDetails:
     name: str = ""
     email: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # the new account's: never in a repr
     country: str = ""
     region: str = ""
     address_line1: str = ""
@@ -338,13 +332,13 @@ def _length(errors: dict[str, str], key: str, value: str, limit: int, *, label: 
         errors[key] = f"Use at most {limit} characters for your {label}."
 
 
-async def check_billing_details(
-    details: BillingDetails, *, currency: Currency, buyer: SignedIn | None, uow: CheckoutUnit
-) -> None:
-    """Every billing field: the name, the e-mail (syntax; not an existing account's unless it is
-    the signed-in buyer's), the password of the new account, the country (ISO 3166 alpha-2),
-    lengths, and the tax ID (a VAT number of the country's format). ``ValidationFailed`` lists
-    every field at once; an e-mail that has an account has the code ``checkout.account_exists``."""
+def billing_problems(
+    details: BillingDetails, *, currency: Currency, buyer: SignedIn | None
+) -> dict[str, str]:
+    """What is wrong with the billing fields as typed (pure; empty when nothing is): the name,
+    the e-mail's syntax and the new account's password (a signed-in buyer has both), the
+    country (ISO 3166 alpha-2), lengths, and the tax ID (a VAT number of the country's
+    format)."""
     errors: dict[str, str] = {}
     email = normalise_email(details.email)
     if buyer is None:
@@ -378,12 +372,23 @@ async def check_billing_details(
                 if details.country.strip().upper() in EU_VAT_COUNTRIES
                 else customer_errors["tax_id"]
             )
+    return errors
+
+
+async def check_billing_details_in(
+    uow: CheckoutUnit, details: BillingDetails, *, currency: Currency, buyer: SignedIn | None
+) -> None:
+    """Every billing field (``billing_problems``), and an e-mail that is not an existing
+    account's unless it is the signed-in buyer's, inside the caller's transaction.
+    ``ValidationFailed`` lists every field at once; an e-mail that has an account has the code
+    ``checkout.account_exists``."""
+    errors = billing_problems(details, currency=currency, buyer=buyer)
     code = CheckoutErrorCode.INVALID_ORDER
     if buyer is None and "email" not in errors:
-        async with uow:
-            taken = await uow.accounts.get_by_email(email) is not None or (
-                await uow.customers.get_by_email(email) is not None
-            )
+        email = normalise_email(details.email)
+        taken = await uow.accounts.get_by_email(email) is not None or (
+            await uow.customers.get_by_email(email) is not None
+        )
         if taken:
             errors["email"] = ACCOUNT_EXISTS
             code = CheckoutErrorCode.ACCOUNT_EXISTS if len(errors) == 1 else code

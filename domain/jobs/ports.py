@@ -24,7 +24,7 @@ class JobQueue(Protocol):
     ) -> None: ...
 
 
-@runtime_checkable
+@runtime_checkable  # a named dependency: Litestar checks what it injects
 class JobStore(Protocol):
     """What the runner needs from durable storage. Every method is its own transaction."""
 

@@ -24,7 +24,7 @@ from domain.shared.money import Money
 from domain.subscriptions.ports import SubscriptionsUnit
 
 
-@runtime_checkable
+@runtime_checkable  # a named dependency: Litestar checks what it injects
 class PaymentGateway(Protocol):
     @property
     def name(self) -> str: ...

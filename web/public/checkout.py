@@ -1,16 +1,19 @@
 """Checkout: ``/checkout/{plan}`` (the form and the order), its live summary fragment, and the
-confirmation page.
+confirmation page. Each handler parses, calls one use case of ``domain/checkout`` and renders:
+the page (``checkout_page``), the summary (``form_summary``), the order (``submit_order``, whose
+typed outcome becomes a redirect or the page again) and the confirmation
+(``order_confirmation``).
 
 The form is one POST form that works without JavaScript (the promotion code's "Apply" button
 posts ``intent=apply`` and gets the page back with the summary); htmx swaps the order summary
 (``#order-summary``) while the buyer edits the quantity, add-ons, code or address. The card
-number goes to the gateway adapter to be tokenised and no further: it is never logged, stored or
-rendered back (after a decline the card fields are empty, everything else is kept).
+number goes to the use case, which has the gateway tokenise it, and no further: it is never
+logged, stored or rendered back (after a decline the card fields are empty, everything else is
+kept).
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -20,34 +23,39 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from domain.accounts.mailing import Mailing
 from domain.accounts.model import SignedIn
+from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
-from domain.checkout.model import CheckoutSession, CheckoutState
-from domain.checkout.orders import OrderOnFile, order_on_file, show_order
-from domain.checkout.placing import can_place, get_checkout, place_order
+from domain.billing.config import BillingConfig
+from domain.checkout.form import CardEntry, OrderForm
+from domain.checkout.orders import OrderInProgress, order_confirmation
+from domain.checkout.page import CheckoutPage, checkout_page, form_summary
 from domain.checkout.service import (
-    ACCOUNT_EXISTS,
     MAX_ADDRESS,
     MAX_CITY,
     MAX_POSTAL,
     BillingDetails,
-    CheckoutErrorCode,
-    OrderChoice,
-    SummaryView,
-    check_billing_details,
-    check_choice,
-    checkout_plan,
     country_choices,
-    order_summary,
 )
-from domain.checkout.summary import OrderSummary
+from domain.checkout.submit import (
+    Declined,
+    NeedsPaymentAction,
+    Placed,
+    Refused,
+    Repriced,
+    submit_order,
+)
 from domain.customers.service import MAX_REGION, MAX_TAX_ID
-from domain.shared.errors import Conflict, DomainError, ValidationFailed
+from domain.payments.ports import PaymentGateway
+from domain.shared.clock import Clock
+from domain.unit_of_work import UnitOfWork
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
+from web.deps import UowFactory
 from web.forms import Field, FormSpec, ParsedForm
-from web.public.checkout_agreement import SummaryChanged, sign_summary, summary_changed
-from web.runtime import Runtime
+from web.public.checkout_agreement import shown_agreement, sign_summary
+from web.settings import Settings
 from web.templating import is_fragment_request, render
 
 PAGE = "public/checkout.html"
@@ -97,169 +105,165 @@ KEPT = (
     "postal_code",
     "tax_id",
 )
-CARD_MISSING = {
-    "card_number": "Enter your card number.",
-    "exp_month": "Enter the month (MM).",
-    "exp_year": "Enter the year (YY).",
-    "cvc": "Enter the security code.",
-}
 
 
-def _addons(data: Mapping[str, str]) -> dict[str, str]:
-    return {k.removeprefix("addon-"): v for k, v in data.items() if k.startswith("addon-")}
-
-
-def _details(data: Mapping[str, str]) -> BillingDetails:
-    return BillingDetails(
-        name=data.get("name", ""),
-        email=data.get("email", ""),
-        password=data.get("password", ""),
-        country=data.get("country", ""),
-        region=data.get("region", ""),
-        address_line1=data.get("address_line1", ""),
-        address_line2=data.get("address_line2", ""),
-        city=data.get("city", ""),
-        postal_code=data.get("postal_code", ""),
-        tax_id=data.get("tax_id", ""),
+def _order_form(
+    request: Request[Any, Any, Any], plan_code: str, form: ParsedForm, settings: Settings
+) -> OrderForm:
+    """The form as the use cases read it: the fields as typed (a refused one is empty, its
+    message in ``refused``) and the signed summary read back (None unless this server signed
+    it)."""
+    data = form.values
+    return OrderForm(
+        plan_code=plan_code,
+        currency=data.get("currency", ""),
+        quantity=data.get("quantity", ""),
+        addons={k.removeprefix("addon-"): v for k, v in data.items() if k.startswith("addon-")},
+        promotion_code=data.get("promotion_code", ""),
+        details=BillingDetails(
+            name=data.get("name", ""),
+            email=data.get("email", ""),
+            password=data.get("password", ""),
+            country=data.get("country", ""),
+            region=data.get("region", ""),
+            address_line1=data.get("address_line1", ""),
+            address_line2=data.get("address_line2", ""),
+            city=data.get("city", ""),
+            postal_code=data.get("postal_code", ""),
+            tax_id=data.get("tax_id", ""),
+        ),
+        card=CardEntry(
+            number=data.get("card_number", ""),
+            exp_month=data.get("exp_month", ""),
+            exp_year=data.get("exp_year", ""),
+            cvc=data.get("cvc", ""),
+        ),
+        checkout_token=data.get("checkout_token", ""),
+        shown=shown_agreement(data.get("summary_token"), settings.secret_key),
+        refused=form.errors,
+        apply_only=data.get("intent") == "apply",
+        default_currency=settings.default_currency,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
     )
 
 
-async def _view(
-    runtime: Runtime, plan_code: str, data: Mapping[str, str], buyer: SignedIn | None
-) -> SummaryView:
-    """The plan, the choice as typed (its errors), the add-ons and the summary: one transaction."""
-    return await order_summary(
-        plan_code,
-        currency=data.get("currency"),
-        quantity=data.get("quantity"),
-        addons=_addons(data),
-        promotion_code=data.get("promotion_code"),
-        country=data.get("country"),
-        region=data.get("region"),
-        tax_id=data.get("tax_id"),
-        customer_id=buyer.customer_id if buyer else None,
-        default_currency=runtime.settings.default_currency,
-        now=runtime.clock.now(),
-        uow=runtime.read_uow(),
-        config=runtime.settings.billing,
-    )
+def _query(request: Request[Any, Any, Any]) -> ParsedForm:
+    """The form's fields from the query string (a link from the pricing page, the summary's
+    htmx requests); a value the form would refuse is left out."""
+    parsed = CHECKOUT_FORM.parse(request.query_params)
+    return ParsedForm(values=parsed.values)
 
 
-async def _on_file(
-    runtime: Runtime, checkout: CheckoutSession, buyer: SignedIn | None
-) -> OrderOnFile:
-    return await order_on_file(
-        checkout.token,
-        account_id=buyer.account_id if buyer else None,
-        uow=runtime.read_uow(),
-        config=runtime.settings.billing,
-    )
-
-
-async def _page(
+def _render_page(
     request: Request[Any, Any, Any],
-    runtime: Runtime,
-    plan_code: str,
-    data: Mapping[str, str],
+    page: CheckoutPage,
+    typed: Mapping[str, str],
+    settings: Settings,
     *,
-    buyer: SignedIn | None,
-    token: str,
-    errors: dict[str, str] | None = None,
-    checkout: CheckoutSession | None = None,
     fragment: str | None = None,
-    changed: SummaryChanged | None = None,
+    status_code: int | None = None,
 ) -> Template:
-    """The checkout page for the form as posted; once the order exists (a declined card), the
-    stored order instead, with only the card to enter."""
-    if checkout is not None and checkout.subscription_id is None:
-        checkout = None  # nothing was ordered yet: the form as it was
-    on_file = await _on_file(runtime, checkout, buyer) if checkout is not None else None
-    if on_file is not None:
-        summary, plan, addons, view_errors = on_file.summary, on_file.summary.plan, [], {}
-        picked = {a.code: n for a, n in on_file.addons}
-    else:
-        view = await _view(runtime, plan_code, data, buyer)
-        summary, plan, addons, view_errors = view.summary, view.plan, view.addons, view.errors
-        picked = {a.code: n for a, n in view.choice.addons}
-    errors = {**view_errors, **(errors or {})}
-    if summary.promotion_error and (data.get("promotion_code") or "").strip():
-        errors.setdefault("promotion_code", summary.promotion_error)
-    form = {k: data.get(k, "") for k in KEPT}
-    if buyer is not None:
-        form["email"] = buyer.email
-        form["name"] = form["name"] or buyer.name
-    form["currency"] = summary.currency.code
+    """The checkout page: ``typed`` is echoed back into the inputs (never the card or the
+    password). 409 for a summary shown again instead of charged, 422 for messages to correct
+    or an order that exists (a declined card), else 200."""
+    errors = page.errors
+    form = {k: typed.get(k, "") for k in KEPT}
+    if page.buyer is not None:
+        form["email"] = page.buyer.email
+        form["name"] = form["name"] or page.buyer.name
+    form["currency"] = page.summary.currency.code
     context = {
-        "plan": plan,
-        "summary": summary,
-        "summary_token": sign_summary(summary, runtime.settings.secret_key),
-        "changed": changed,
-        "addons": addons,
-        "picked": picked,
+        "plan": page.plan,
+        "summary": page.summary,
+        "summary_token": sign_summary(page.summary, settings.secret_key),
+        "changed": page.changed,
+        "addons": page.addons,
+        "picked": page.picked,
         "countries": country_choices(),
         "form": form,
         "errors": errors,
-        "token": token,
-        "buyer": buyer,
-        "checkout": checkout,
-        "order": on_file,
-        "account_exists": errors.get("email") == ACCOUNT_EXISTS,
+        "token": page.token,
+        "buyer": page.buyer,
+        "checkout": page.checkout,
+        "order": page.order,
+        "account_exists": page.account_exists,
         "login_url": "/auth/login?next=" + request.url.path,
         "min_password": MIN_PASSWORD,
     }
-    shown = [k for k in errors if k not in ("promotion_code",)]
-    status = 409 if changed else 422 if shown or checkout else 200
-    return render(request, PAGE, fragment, context, status_code=status)
+    if status_code is None:
+        shown = [k for k in errors if k not in ("promotion_code",)]
+        status_code = 409 if page.changed else 422 if shown or page.checkout else 200
+    return render(request, PAGE, fragment, context, status_code=status_code)
+
+
+async def _fresh_page(
+    request: Request[Any, Any, Any],
+    plan_code: str,
+    *,
+    buyer: SignedIn | None,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+    billing: BillingConfig,
+) -> Template:
+    query = _query(request)
+    page = await checkout_page(
+        _order_form(request, plan_code, query, settings),
+        buyer=buyer,
+        clock=clock,
+        uow=uow,
+        config=billing,
+    )
+    return _render_page(request, page, query.values, settings, status_code=200)
 
 
 @get("/checkout/{plan_code:str}", name="checkout")
 async def show_checkout(
     request: Request[Any, Any, Any],
     plan_code: FromPath[str],
-    runtime: NamedDependency[Runtime],
     maybe_signed_in: NamedDependency[SignedIn | None],
+    read_uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
+    settings: NamedDependency[Settings],
+    billing: NamedDependency[BillingConfig],
 ) -> Template:
     """The checkout form with its summary (a new checkout token each time it is opened); an
     unknown, retired or add-on plan is a friendly 404."""
-    return await _fresh_page(request, plan_code, runtime, maybe_signed_in)
-
-
-def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The form's fields from the query string (a link from the pricing page, the summary's
-    htmx requests); a value the form would refuse is left out."""
-    return CHECKOUT_FORM.parse(request.query_params).values
-
-
-async def _fresh_page(
-    request: Request[Any, Any, Any], plan_code: str, runtime: Runtime, buyer: SignedIn | None
-) -> Template:
-    template = await _page(
-        request, runtime, plan_code, _query(request), buyer=buyer, token=secrets.token_urlsafe(24)
-    )
-    template.status_code = 200
-    return template
+    return await _fresh_page(
+        request, plan_code, buyer=maybe_signed_in, uow=read_uow, clock=clock, settings=settings,
+        billing=billing,
+    )  # fmt: skip
 
 
 @get("/checkout/{plan_code:str}/summary", name="checkout.summary")
 async def show_checkout_summary(
     request: Request[Any, Any, Any],
     plan_code: FromPath[str],
-    runtime: NamedDependency[Runtime],
     maybe_signed_in: NamedDependency[SignedIn | None],
+    read_uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
+    settings: NamedDependency[Settings],
+    billing: NamedDependency[BillingConfig],
 ) -> Template:
     """htmx: the order summary for what the form says now (always 200: the summary shows its
     own message for a quantity it cannot price, and the code's message is swapped out of band).
     Without htmx: the whole checkout page."""
     if not is_fragment_request(request):
-        return await _fresh_page(request, plan_code, runtime, maybe_signed_in)
-    data = _query(request)
-    view = await _view(runtime, plan_code, data, maybe_signed_in)
+        return await _fresh_page(
+            request, plan_code, buyer=maybe_signed_in, uow=read_uow, clock=clock,
+            settings=settings, billing=billing,
+        )  # fmt: skip
+    form = _order_form(request, plan_code, _query(request), settings)
+    view = await form_summary(
+        form, buyer=maybe_signed_in, clock=clock, uow=read_uow, config=billing
+    )
     summary = view.summary
-    code = (data.get("promotion_code") or "").strip()
+    code = form.promotion_code.strip()
     context = {
         "plan": view.plan,
         "summary": summary,
-        "summary_token": sign_summary(summary, runtime.settings.secret_key),
+        "summary_token": sign_summary(summary, settings.secret_key),
         "errors": view.errors,
         "oob": True,
         "promotion_message": summary.promotion_error if code else None,
@@ -268,173 +272,73 @@ async def show_checkout_summary(
     return render(request, PAGE, SUMMARY, context)
 
 
-def _outcome(checkout: CheckoutSession) -> Redirect:
-    return Redirect(f"/checkout/complete/{checkout.token}", status_code=303)
-
-
 @post("/checkout/{plan_code:str}", name="checkout.submit")
 async def submit_checkout(
     request: Request[Any, Any, Any],
     plan_code: FromPath[str],
     data: Form,
-    runtime: NamedDependency[Runtime],
     maybe_signed_in: NamedDependency[SignedIn | None],
+    new_uow: NamedDependency[UowFactory],
+    new_read_uow: NamedDependency[UowFactory],
+    clock: NamedDependency[Clock],
+    settings: NamedDependency[Settings],
+    billing: NamedDependency[BillingConfig],
+    payment_gateway: NamedDependency[PaymentGateway],
+    hasher: NamedDependency[PasswordHasher],
+    mailing: NamedDependency[Mailing],
 ) -> Template | Redirect:
     """Place the order (or, with ``intent=apply``, re-render the page with the code applied).
     A token whose order is under way or done redirects to its outcome; a decline re-renders
     the payment step (422) with the gateway's message and the stored order; an order that
     would not charge what its summary said is shown again (409) and nothing happens."""
-    plan = await checkout_plan(plan_code, uow=runtime.read_uow())
-    form: ParsedForm = CHECKOUT_FORM.parse(data)
-    data = form.values
-    token = data.get("checkout_token", "").strip() or secrets.token_urlsafe(24)
-    buyer = maybe_signed_in
-
-    async def again(
-        errors: dict[str, str],
-        checkout: CheckoutSession | None = None,
-        changed: SummaryChanged | None = None,
-    ) -> Template:
-        return await _page(
-            request, runtime, plan_code, data, buyer=buyer, token=token, errors=errors,
-            checkout=checkout, changed=changed,
-        )  # fmt: skip
-
-    if data.get("intent") == "apply":
-        page = await _page(
-            request, runtime, plan_code, data, buyer=buyer, token=token, errors=form.errors
-        )
-        page.status_code = 422 if page.context["errors"] else 200
-        return page
-    existing = await get_checkout(token, uow=runtime.read_uow())
-    if existing is not None and not can_place(existing, runtime.clock.now()):
-        return _outcome(existing)
-    retry = existing if existing is not None and existing.subscription_id is not None else None
-    errors: dict[str, str] = {}
-    choice: OrderChoice | None = None
-    summary: OrderSummary | None = None
-    if retry is not None:  # the order exists: only the card is new
-        summary = (await _on_file(runtime, retry, buyer)).summary
-    else:
-        try:
-            choice = await check_choice(
-                plan,
-                currency=data.get("currency"),
-                quantity=data.get("quantity"),
-                addons=_addons(data),
-                uow=runtime.read_uow(),
+    parsed = CHECKOUT_FORM.parse(data)
+    outcome = await submit_order(
+        _order_form(request, plan_code, parsed, settings),
+        buyer=maybe_signed_in,
+        uow=new_uow,
+        read_uow=new_read_uow,
+        clock=clock,
+        config=billing,
+        gateway=payment_gateway,
+        hasher=hasher,
+        mailing=mailing,
+    )
+    if outcome.grant is not None:  # the order created the account: the buyer is signed in
+        auth_session.begin(request, outcome.grant)
+    match outcome:
+        case Placed(session=session):
+            return Redirect(f"/checkout/complete/{session.token}", status_code=303)
+        case NeedsPaymentAction(session=session, payment_ref=ref):
+            return Redirect(
+                f"/pay/confirm/{ref}?return=/checkout/complete/{session.token}", status_code=303
             )
-        except ValidationFailed as exc:
-            errors.update(exc.field_errors)
-        try:
-            await check_billing_details(
-                _details(data),
-                currency=choice.currency if choice else plan.currencies[0],
-                buyer=buyer,
-                uow=runtime.read_uow(),
-            )
-        except ValidationFailed as exc:
-            errors.update(exc.field_errors)
-        if choice is not None:
-            summary = (await _view(runtime, plan_code, data, buyer)).summary
-            if summary.promotion_error and (data.get("promotion_code") or "").strip():
-                errors["promotion_code"] = summary.promotion_error
-    card_token = ""
-    missing = {k: m for k, m in CARD_MISSING.items() if not data.get(k, "").strip()}
-    errors.update(missing)
-    if not missing:
-        try:
-            card_token = await runtime.gateway.tokenize_card(
-                number=data.get("card_number", ""),
-                exp_month=_int(data.get("exp_month")),
-                exp_year=_expiry_year(data.get("exp_year")),
-                cvc=data.get("cvc", "").strip(),
-            )
-        except ValidationFailed as exc:
-            errors.update(exc.field_errors)
-    errors.update(form.errors)  # a field refused as typed: its own message, not "enter ..."
-    if errors:
-        return await again(errors, retry)
-    assert summary is not None
-    changed = summary_changed(data.get("summary_token"), summary, runtime.settings.secret_key)
-    if changed is not None:  # not what the buyer was shown: show it, charge nothing
-        return await again({}, retry, changed)
-    if choice is None:  # a retry: the order exists; only the card is new
-        choice = await check_choice(
-            plan, currency=None, quantity=None, addons={}, uow=runtime.read_uow()
-        )
-    try:
-        placed = await place_order(
-            choice,
-            _details(data),
-            token=token,
-            promotion_code=data.get("promotion_code"),
-            agreed_total=summary.total_today,
-            card_token=card_token,
-            buyer=buyer,
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
-            uow=runtime.uow,
-            clock=runtime.clock,
-            config=runtime.settings.billing,
-            gateway=runtime.gateway,
-            hasher=runtime.hasher,
-            mailing=runtime.mailing,
-        )
-    except ValidationFailed as exc:
-        return await again(exc.field_errors)
-    except Conflict as exc:
-        if exc.code != CheckoutErrorCode.TOTAL_CHANGED:
-            raise
-        checkout = await get_checkout(token, uow=runtime.read_uow())
-        return await again({}, checkout, SummaryChanged(summary.total_today))
-    except DomainError as exc:
-        checkout = await get_checkout(token, uow=runtime.read_uow())
-        return await again({"card_number": exc.message}, checkout)
-    if placed.grant is not None:
-        auth_session.begin(request, placed.grant)
-        buyer = placed.grant.signed_in
-    if placed.state is CheckoutState.DECLINED:
-        return await again({}, placed.session)
-    if placed.state is CheckoutState.AWAITING_ACTION and placed.session.payment_ref:
-        return Redirect(
-            f"/pay/confirm/{placed.session.payment_ref}"
-            f"?return=/checkout/complete/{placed.session.token}",
-            status_code=303,
-        )
-    return _outcome(placed.session)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int((value or "").strip())
-    except ValueError:
-        return 0
-
-
-def _expiry_year(value: str | None) -> int:
-    """Two-digit years as printed on cards (``34`` is 2034)."""
-    year = _int(value)
-    return 2000 + year if 0 <= year < 100 and (value or "").strip() else year
+        case Repriced(page=page):
+            status = 422 if page.errors else 200
+            return _render_page(request, page, parsed.values, settings, status_code=status)
+        case Refused(page=page) | Declined(page=page):
+            return _render_page(request, page, parsed.values, settings)
 
 
 @get("/checkout/complete/{token:str}", name="checkout.complete")
 async def show_checkout_complete(
     request: Request[Any, Any, Any],
     token: FromPath[str],
-    runtime: NamedDependency[Runtime],
     maybe_signed_in: NamedDependency[SignedIn | None],
+    new_uow: NamedDependency[UowFactory],
+    new_read_uow: NamedDependency[UowFactory],
+    clock: NamedDependency[Clock],
+    mailing: NamedDependency[Mailing],
 ) -> Template:
     """The confirmation for the buyer's session. An order still being placed (a second click
     got here first) shows a page that refreshes itself; anyone else gets a 404."""
-    checkout = await get_checkout(token, uow=runtime.read_uow())
-    if checkout is not None and checkout.state in (CheckoutState.PROCESSING, CheckoutState.OPEN):
-        return render(request, PROCESSING, None, {"token": token})
-    order = await show_order(
+    order = await order_confirmation(
         token,
         account_id=maybe_signed_in.account_id if maybe_signed_in else None,
-        uow=runtime.uow,
-        clock=runtime.clock,
-        mailing=runtime.mailing,
+        uow=new_uow,
+        read_uow=new_read_uow,
+        clock=clock,
+        mailing=mailing,
     )
+    if isinstance(order, OrderInProgress):
+        return render(request, PROCESSING, None, {"token": order.token})
     return render(request, COMPLETE, None, {"order": order})

@@ -1,5 +1,7 @@
 """The order summary the buyer saw travels signed in the checkout form (as the portal's quotes
-do): paying is refused unless the order would charge exactly what that summary said.
+do): paying is refused unless the order would charge exactly what that summary said (the
+comparison is the domain's, ``domain/checkout/agreement.py``; this module signs the summary into
+the page and reads the signed one back).
 
 The token is the summary's ``agreement()`` (plan version, quantities, promotion code, today's
 total and every amount after it) with an HMAC under ``APP_SECRET_KEY``, so a form cannot claim a
@@ -15,11 +17,9 @@ import binascii
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from domain.checkout.summary import OrderSummary
-from domain.shared.money import Money
 
 _PURPOSE = b"checkout-summary:"
 
@@ -47,26 +47,3 @@ def shown_agreement(token: str | None, secret: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return agreement if isinstance(agreement, dict) else None
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryChanged:
-    """The order no longer matches the summary the buyer saw: the page shows the new one,
-    with the total they saw (``before``) when it can be read and differs."""
-
-    before: Money | None
-
-
-def summary_changed(token: str | None, summary: OrderSummary, secret: str) -> SummaryChanged | None:
-    """None when ``summary`` is the one the buyer was shown."""
-    shown = shown_agreement(token, secret)
-    if shown == summary.agreement():
-        return None
-    now = summary.total_today
-    if shown is not None and shown.get("currency") == now.currency.code:
-        try:
-            before = Money.of_minor(int(shown.get("today", 0)), now.currency)
-        except (TypeError, ValueError):
-            return SummaryChanged(None)
-        return SummaryChanged(before if before != now else None)
-    return SummaryChanged(None)

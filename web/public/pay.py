@@ -11,10 +11,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Template
 
+from domain.billing.config import BillingConfig
+from domain.payments.ports import PaymentGateway
 from domain.payments.service import confirm_payment, show_payment
+from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
+from web.deps import UowFactory
 from web.forms import Field, FormSpec
-from web.runtime import Runtime
 from web.templating import is_fragment_request, redirect_after_post, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -38,12 +41,12 @@ async def show_confirmation(
     request: Request[Any, Any, Any],
     payment_ref: FromPath[str],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
+    clock: NamedDependency[Clock],
 ) -> Template:
     """A secret link (no sign-in), working for the payment's action window: after it, 410 and
     only that it expired. ``?return=/checkout/complete/<token>``: after confirming, the customer
     goes back to their checkout's confirmation page."""
-    payment = await show_payment(payment_ref, uow=uow, clock=runtime.clock)
+    payment = await show_payment(payment_ref, uow=uow, clock=clock)
     context = {"payment": payment, "return_to": _return_to(request.query_params.get("return"))}
     status = 410 if payment.link_expired else 200
     return render(
@@ -55,17 +58,16 @@ async def show_confirmation(
 async def submit_confirmation(
     request: Request[Any, Any, Any],
     payment_ref: FromPath[str],
-    runtime: NamedDependency[Runtime],
     data: Form,
+    new_uow: NamedDependency[UowFactory],
+    clock: NamedDependency[Clock],
+    billing: NamedDependency[BillingConfig],
+    payment_gateway: NamedDependency[PaymentGateway],
 ) -> Template | Redirect | Response[str]:
     """Confirm, then show the outcome: the fragment for htmx, else a redirect to the page
     (so a refresh never posts again)."""
     await confirm_payment(
-        payment_ref,
-        uow=runtime.uow,
-        gateway=runtime.gateway,
-        clock=runtime.clock,
-        config=runtime.settings.billing,
+        payment_ref, uow=new_uow, gateway=payment_gateway, clock=clock, config=billing
     )
     return_to = _return_to(CONFIRM_FORM.parse(data).get("return"))
     if return_to is not None:
@@ -74,7 +76,7 @@ async def submit_confirmation(
         return Redirect(
             path=request.url_for("pay.confirm", payment_ref=payment_ref), status_code=303
         )
-    payment = await show_payment(payment_ref, uow=runtime.uow(), clock=runtime.clock)
+    payment = await show_payment(payment_ref, uow=new_uow(), clock=clock)
     return render(
         request,
         "public/pay_confirm.html",

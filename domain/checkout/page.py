@@ -1,0 +1,135 @@
+"""The checkout page's read model: for a form as typed (or, once the order exists after a
+declined card, the stored order), the plan, the priced summary, the add-ons on offer and the
+messages beside the fields, read in one transaction. The page opened fresh, the page the
+order's use case shows again, and the summary fragment all read through here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.accounts.model import SignedIn
+from domain.billing.config import BillingConfig
+from domain.catalog.model import Plan
+from domain.checkout.agreement import SummaryChanged
+from domain.checkout.form import OrderForm
+from domain.checkout.model import CheckoutSession, new_checkout_token
+from domain.checkout.orders import OrderOnFile, order_on_file_in
+from domain.checkout.ports import CheckoutUnit
+from domain.checkout.service import ACCOUNT_EXISTS, AddonChoice, SummaryView, order_summary_in
+from domain.checkout.summary import OrderSummary
+from domain.shared.clock import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutPage:
+    """What the checkout page shows. ``errors`` are the messages beside the fields (the
+    choice's as typed, then the caller's, then the promotion code's); ``checkout`` and
+    ``order`` are the session and its stored order once the order exists (only the card is
+    asked for then); ``changed`` is set when the order was shown again instead of charged."""
+
+    plan: Plan
+    summary: OrderSummary
+    addons: list[AddonChoice]  # on offer
+    picked: dict[str, int]  # {add-on code: quantity} as chosen
+    errors: dict[str, str]
+    token: str  # the checkout token the form posts
+    buyer: SignedIn | None
+    checkout: CheckoutSession | None = None
+    order: OrderOnFile | None = None
+    changed: SummaryChanged | None = None
+
+    @property
+    def account_exists(self) -> bool:
+        """The e-mail has an account: the page offers to sign in."""
+        return self.errors.get("email") == ACCOUNT_EXISTS
+
+
+async def checkout_page(
+    form: OrderForm,
+    *,
+    buyer: SignedIn | None,
+    clock: Clock,
+    uow: CheckoutUnit,
+    config: BillingConfig,
+) -> CheckoutPage:
+    """The page opened afresh for ``form`` (a link from the pricing page, the query string):
+    a new checkout token each time; an unknown, retired, private or add-on plan is
+    ``NotFound``."""
+    async with uow:
+        return await checkout_page_in(
+            uow, form, buyer=buyer, token=new_checkout_token(), now=clock.now(), config=config
+        )
+
+
+async def checkout_page_in(
+    uow: CheckoutUnit,
+    form: OrderForm,
+    *,
+    buyer: SignedIn | None,
+    token: str,
+    now: datetime,
+    config: BillingConfig,
+    errors: Mapping[str, str] | None = None,
+    checkout: CheckoutSession | None = None,
+    changed: SummaryChanged | None = None,
+) -> CheckoutPage:
+    """The page for the form as posted, inside the caller's transaction; once the order of
+    ``checkout`` exists (a declined card), the stored order instead, with only the card to
+    enter (its buyer's only: anyone else is ``NotFound``)."""
+    if checkout is not None and checkout.subscription_id is None:
+        checkout = None  # nothing was ordered yet: the form as it was
+    order = (
+        await order_on_file_in(
+            uow, checkout.token, account_id=buyer.account_id if buyer else None, config=config
+        )
+        if checkout is not None
+        else None
+    )
+    if order is not None:
+        summary, plan, addons, shown = order.summary, order.summary.plan, [], {}
+        picked = {a.code: n for a, n in order.addons}
+    else:
+        view = await form_summary_in(uow, form, buyer=buyer, now=now, config=config)
+        summary, plan, addons, shown = view.summary, view.plan, view.addons, view.errors
+        picked = {a.code: n for a, n in view.choice.addons}
+    messages = {**shown, **(errors or {})}
+    if summary.promotion_error and form.promotion_code.strip():
+        messages.setdefault("promotion_code", summary.promotion_error)
+    return CheckoutPage(
+        plan=plan, summary=summary, addons=addons, picked=picked, errors=messages, token=token,
+        buyer=buyer, checkout=checkout, order=order, changed=changed,
+    )  # fmt: skip
+
+
+async def form_summary(
+    form: OrderForm, *, buyer: SignedIn | None, clock: Clock, uow: CheckoutUnit,
+    config: BillingConfig,
+) -> SummaryView:  # fmt: skip
+    """The order summary for what the form says now (the page's live summary): priced with the
+    plan's defaults while the choice has errors, which come with it."""
+    async with uow:
+        return await form_summary_in(uow, form, buyer=buyer, now=clock.now(), config=config)
+
+
+async def form_summary_in(
+    uow: CheckoutUnit, form: OrderForm, *, buyer: SignedIn | None, now: datetime,
+    config: BillingConfig,
+) -> SummaryView:  # fmt: skip
+    """``form_summary`` inside the caller's transaction."""
+    return await order_summary_in(
+        uow,
+        form.plan_code,
+        currency=form.currency,
+        quantity=form.quantity,
+        addons=form.addons,
+        promotion_code=form.promotion_code,
+        country=form.details.country,
+        region=form.details.region,
+        tax_id=form.details.tax_id,
+        customer_id=buyer.customer_id if buyer else None,
+        default_currency=form.default_currency,
+        now=now,
+        config=config,
+    )
