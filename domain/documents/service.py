@@ -1,5 +1,5 @@
 """Document use cases: render an invoice's or a credit note's PDF when what it shows changed,
-and fetch it."""
+and fetch it (for the customer: download it)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.billing.issued import IssueErrorCode
+from domain.billing.model import InvoiceStatus
 from domain.documents.credit_note_document import CreditNoteDocument, build_credit_note_document
 from domain.documents.invoice_document import (
     DocumentErrorCode,
@@ -100,6 +102,29 @@ async def get_invoice_pdf(
             code=DocumentErrorCode.NOT_RENDERED,
         )
     return stored.content
+
+
+async def customer_invoice_pdf(
+    invoice_id: str, *, customer_id: str, uow: DocumentsUnit
+) -> tuple[str, bytes]:
+    """The customer's invoice as a download: its number (the file's name; "invoice" when it has
+    none) and its stored PDF. Another customer's invoice is ``NotFound`` like an unknown one; a
+    PDF not rendered yet is ``NotFound`` (not ready), and so is a draft's."""
+    async with uow:
+        issued = await uow.invoices.get(invoice_id)
+        if issued is None or issued.customer_id != customer_id:
+            raise NotFound(
+                "We could not find that invoice.", code=DocumentErrorCode.INVOICE_NOT_FOUND
+            )
+        stored = await uow.documents.get(invoice_id)
+    if stored is None:
+        raise NotFound(
+            "The invoice's PDF is not ready yet; try again in a minute.",
+            code=DocumentErrorCode.NOT_RENDERED,
+        )
+    if issued.status is InvoiceStatus.DRAFT:  # not a document yet (as on the invoice's page)
+        raise NotFound("We could not find that invoice.", code=IssueErrorCode.INVOICE_NOT_FOUND)
+    return issued.number or "invoice", stored.content
 
 
 async def _load(

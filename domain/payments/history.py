@@ -1,6 +1,7 @@
-"""A subscriber's billing history: their invoices page by page, one invoice in full (lines with
-their explanations, payments, credit notes) and their credit notes. Read-only use cases; each
-is scoped to the customer, so another customer's document is ``NotFound``, never forbidden."""
+"""A subscriber's billing history: their invoices page by page (with their credit notes on the
+first page), one invoice in full (lines with their explanations, payments, credit notes) and as
+printed, and their credit notes. Read-only use cases; each is scoped to the customer, so another
+customer's document is ``NotFound``, never forbidden."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from dataclasses import dataclass
 
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import InvoiceStatus
+from domain.documents.invoice_document import InvoiceDocument, Seller, build_invoice_document
 from domain.payments.model import PaymentAttempt
 from domain.payments.ports import PaymentsUnit
 from domain.shared.errors import NotFound
+from domain.shared.ids import CustomerId
 
 PAGE_SIZE = 25
 NOT_FOUND_CODE = "billing.invoice_not_found"
@@ -60,13 +63,42 @@ async def list_invoices(
     """The customer's finalized invoices, newest first, ``page_size`` a page. A page past the end
     shows the last page; drafts are not history yet and never appear."""
     async with uow:
-        count = await uow.invoices.count_finalized(customer_id)
-        pages = max(1, -(-count // page_size))
-        page = min(max(1, page), pages)
-        rows = await uow.invoices.history(
-            customer_id, limit=page_size, offset=(page - 1) * page_size
-        )
+        return await _history_in(uow, customer_id, page, page_size)
+
+
+async def _history_in(
+    uow: PaymentsUnit, customer_id: str, page: int, page_size: int
+) -> InvoiceHistoryPage:
+    count = await uow.invoices.count_finalized(customer_id)
+    pages = max(1, -(-count // page_size))
+    page = min(max(1, page), pages)
+    rows = await uow.invoices.history(customer_id, limit=page_size, offset=(page - 1) * page_size)
     return InvoiceHistoryPage(invoices=tuple(rows), page=page, pages=pages, count=count)
+
+
+@dataclass(frozen=True, slots=True)
+class BillingHistory:
+    """A page of the customer's invoices and, on the first page, all their credit notes."""
+
+    invoices: InvoiceHistoryPage
+    credit_notes: list[IssuedCreditNote]
+
+
+async def billing_history(
+    customer_id: CustomerId | None,
+    page: int = 1,
+    *,
+    uow: PaymentsUnit,
+    page_size: int = PAGE_SIZE,
+) -> BillingHistory:
+    """The invoices page ``page`` (see ``list_invoices``) with the credit notes on the first
+    page. An account that never bought (no customer) has neither."""
+    if not customer_id:
+        return BillingHistory(InvoiceHistoryPage((), 1, 1, 0), [])
+    async with uow:
+        invoices = await _history_in(uow, customer_id, page, page_size)
+        notes = await uow.credit_notes.list_for_customer(customer_id) if invoices.page == 1 else []
+    return BillingHistory(invoices, notes)
 
 
 async def invoice_detail(invoice_id: str, customer_id: str, *, uow: PaymentsUnit) -> InvoiceDetail:
@@ -89,6 +121,23 @@ async def invoice_detail(invoice_id: str, customer_id: str, *, uow: PaymentsUnit
         credit_notes=tuple(notes),
         has_pdf=has_pdf,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedInvoice:
+    """One invoice in full with its printed view (the same document as its PDF)."""
+
+    detail: InvoiceDetail
+    document: InvoiceDocument
+
+
+async def printed_invoice(
+    invoice_id: str, customer_id: str, *, seller: Seller, uow: PaymentsUnit
+) -> PrintedInvoice:
+    """``invoice_detail`` and the invoice as ``seller`` prints it (its tax line is the rate
+    stored at issue; none when no tax applies)."""
+    detail = await invoice_detail(invoice_id, customer_id, uow=uow)
+    return PrintedInvoice(detail, build_invoice_document(detail.issued, seller))
 
 
 async def list_credit_notes(customer_id: str, *, uow: PaymentsUnit) -> list[IssuedCreditNote]:

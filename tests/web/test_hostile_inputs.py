@@ -137,8 +137,9 @@ def declared_query(app: Litestar, method: str, template: str) -> set[str]:
         for handler in getattr(route, "route_handlers", []):
             if method not in handler.http_methods:
                 continue
+            injected = handler.resolve_dependencies()  # the app's, routers' and its own
             for name in handler.parsed_fn_signature.parameters:
-                if name not in NOT_QUERY and name not in route.path_parameters:
+                if name not in NOT_QUERY | injected.keys() and name not in route.path_parameters:
                     names.add(name)
     return names
 

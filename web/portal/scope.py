@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 
 from domain.accounts.model import SignedIn
 from domain.billing.config import BillingConfig
@@ -55,7 +56,7 @@ class Subscriber:
 def provide_subscriber(
     signed_in: NamedDependency[SignedIn],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
-    clock: NamedDependency[Clock],
+    clock: NamedDependency[SkipValidation[Clock]],  # a Protocol: no isinstance check
     settings: NamedDependency[Settings],
     new_read_uow: NamedDependency[Callable[[], UnitOfWork]],
 ) -> Subscriber:

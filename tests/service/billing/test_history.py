@@ -1,4 +1,5 @@
-"""The portal's billing history read models: pages of invoices, one invoice, credit notes."""
+"""The portal's billing history read models: pages of invoices with the credit notes, one
+invoice in full and as printed."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from domain.billing.issued import BillingReason
+from domain.billing.issued import BillingReason, CreditNoteReason, IssuedCreditNote
 from domain.billing.model import InvoiceStatus
-from domain.payments.history import invoice_detail, list_invoices
+from domain.documents.invoice_document import DEMO_SELLER
+from domain.payments.history import billing_history, invoice_detail, list_invoices, printed_invoice
 from domain.shared.errors import NotFound
+from domain.shared.ids import CustomerId
 from tests.fakes import InMemoryUnitOfWork
+from tests.service.billing._builders import credit
 from tests.unit.documents._builders import ISSUED_AT, issued_invoice
 
 pytestmark = pytest.mark.service
@@ -61,3 +65,37 @@ async def test_an_invoice_of_another_customer_or_a_draft_is_not_found() -> None:
     for invoice_id in ("theirs", "draft", "unknown"):
         with pytest.raises(NotFound):
             await invoice_detail(invoice_id, "cus-1", uow=uow)
+
+
+async def test_the_history_shows_the_credit_notes_on_its_first_page_only() -> None:
+    uow = InMemoryUnitOfWork()
+    await _five_years(uow)
+    for customer_id in ("cus-1", "cus-2"):
+        note_id = f"cn-{customer_id}"
+        uow.credit_notes.notes[note_id] = IssuedCreditNote(
+            id=note_id,
+            invoice_id="inv-00",
+            customer_id=customer_id,
+            subscription_id=None,
+            reason=CreditNoteReason.ORDER_CHANGE,
+            currency="EUR",
+            note=replace(credit(500), number=f"CN-{customer_id}"),
+        )
+    first = await billing_history(CustomerId("cus-1"), 1, uow=uow)
+    assert (first.invoices.page, len(first.invoices.invoices)) == (1, 25)
+    assert [n.id for n in first.credit_notes] == ["cn-cus-1"]
+    second = await billing_history(CustomerId("cus-1"), 2, uow=uow)
+    assert second.invoices.page == 2 and second.credit_notes == []
+    never_bought = await billing_history(None, 3, uow=uow)
+    assert (never_bought.invoices.count, never_bought.invoices.page) == (0, 1)
+    assert never_bought.credit_notes == []
+
+
+async def test_an_invoice_as_printed_is_the_invoice_in_full_with_its_document() -> None:
+    uow = InMemoryUnitOfWork()
+    await _five_years(uow)
+    printed = await printed_invoice("inv-00", "cus-1", seller=DEMO_SELLER, uow=uow)
+    assert printed.detail.issued.id == "inv-00"
+    assert printed.document.number == "INV-000000"
+    with pytest.raises(NotFound):
+        await printed_invoice("theirs", "cus-1", seller=DEMO_SELLER, uow=uow)

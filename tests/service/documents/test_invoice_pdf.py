@@ -11,7 +11,7 @@ import pytest
 from domain.billing.invoices import mark_invoice_paid
 from domain.billing.model import InvoiceStatus
 from domain.documents.invoice_document import DEMO_SELLER, InvoiceDocument
-from domain.documents.service import get_invoice_pdf, render_invoice_pdf
+from domain.documents.service import customer_invoice_pdf, get_invoice_pdf, render_invoice_pdf
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import NotFound, ValidationFailed
 from tests.fakes import InMemoryUnitOfWork
@@ -100,6 +100,24 @@ async def test_the_pdf_is_not_found_before_rendering_or_for_another_customer(
     assert info.value.code == "documents.invoice_not_found"
     with pytest.raises(NotFound):
         await get_invoice_pdf("inv-404", uow=uow, customer_id="cus-1")
+
+
+async def test_the_customer_downloads_their_invoice_named_by_its_number(
+    uow: InMemoryUnitOfWork, clock: FrozenClock
+) -> None:
+    with pytest.raises(NotFound) as info:
+        await customer_invoice_pdf("inv-1", customer_id="cus-1", uow=uow)
+    assert info.value.code == "documents.pdf_not_rendered"
+
+    await _render(uow, RecordingRenderer(), clock)
+    assert await customer_invoice_pdf("inv-1", customer_id="cus-1", uow=uow) == (
+        "INV-2024-000042",
+        b"%PDF INV-2024-000042 OPEN",
+    )
+    for invoice_id, customer_id in (("inv-1", "cus-2"), ("inv-404", "cus-1")):
+        with pytest.raises(NotFound) as info:
+            await customer_invoice_pdf(invoice_id, customer_id=customer_id, uow=uow)
+        assert info.value.code == "documents.invoice_not_found"
 
 
 async def test_an_unknown_invoice_or_a_draft_is_not_rendered(
