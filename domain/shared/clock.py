@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
+@runtime_checkable  # handlers receive it as a named dependency, which Litestar validates
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware in UTC."""

@@ -12,15 +12,10 @@ import pytest
 from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from domain.shared.ids import SubscriptionId
 from domain.shared.periods import Period
+from domain.subscriptions.change_options import ExplainedLine, explain_line
 from domain.subscriptions.engine import SubscriptionStatus
-from domain.subscriptions.portal import (
-    ExplainedLine,
-    SubscriptionView,
-    annotate_upcoming,
-    explain_line,
-    is_pausable,
-    recurring_minor,
-)
+from domain.subscriptions.plan_facts import is_pausable, recurring_minor
+from domain.subscriptions.subscription_views import SubscriptionView, annotate_upcoming
 from tests.unit.billing._builders import make_plan
 
 pytestmark = pytest.mark.unit
