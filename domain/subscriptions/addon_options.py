@@ -102,7 +102,8 @@ async def confirm_addon_quote(
     config: BillingConfig,
     as_customer: CustomerId | None,
 ) -> AddonChanged:
-    """``confirm_addon_change``, then the add-on's name as the offers list it after the change."""
+    """``confirm_addon_change``, then the add-on's name as the offers list it after the change
+    (read with ``read_uow``: a unit of work is entered once, and ``uow`` is spent by the commit)."""
     outcome = await confirm_addon_change(
         subscription_id, quote, uow=uow, clock=clock, config=config, as_customer=as_customer
     )
