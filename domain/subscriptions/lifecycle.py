@@ -159,14 +159,16 @@ class EngineCommand(Protocol):
     ) -> Outcome: ...
 
 
-def _engine_command(step: Step, reason: BillingReason, doc: str) -> EngineCommand:
-    """A command that calls one engine method with the instant (``run`` does the rest)."""
+def _engine_command(name: str, step: Step, reason: BillingReason, doc: str) -> EngineCommand:
+    """The command ``name``: it calls one engine method with the instant (``run`` does the
+    rest)."""
 
     async def command(
         subscription_id: SubscriptionId, **context: Unpack[CommandContext]
     ) -> Outcome:
         return await _run(subscription_id, lambda e, at, _: step(e, at), reason, context)
 
+    command.__name__ = command.__qualname__ = name
     command.__doc__ = doc
     return command
 
@@ -175,21 +177,31 @@ _UPDATE = BillingReason.SUBSCRIPTION_UPDATE
 _CYCLE = BillingReason.SUBSCRIPTION_CYCLE
 
 uncancel_subscription = _engine_command(
-    SubscriptionEngine.uncancel, _UPDATE, "Undo a cancellation at the period's end."
+    "uncancel_subscription",
+    SubscriptionEngine.uncancel,
+    _UPDATE,
+    "Undo a cancellation at the period's end.",
 )
 cancel_scheduled_change = _engine_command(
-    SubscriptionEngine.cancel_scheduled_change, _UPDATE, "Drop a plan change scheduled for later."
+    "cancel_scheduled_change",
+    SubscriptionEngine.cancel_scheduled_change,
+    _UPDATE,
+    "Drop a plan change scheduled for later.",
 )
 resume_subscription = _engine_command(
-    SubscriptionEngine.resume, _UPDATE, "Resume a paused subscription now."
+    "resume_subscription", SubscriptionEngine.resume, _UPDATE, "Resume a paused subscription now."
 )
 remove_coupon = _engine_command(
-    SubscriptionEngine.remove_coupon, _UPDATE, "End the subscription's coupon now."
+    "remove_coupon", SubscriptionEngine.remove_coupon, _UPDATE, "End the subscription's coupon now."
 )
 end_trial = _engine_command(
-    SubscriptionEngine.end_trial, _CYCLE, "End the trial now: billed from this instant."
+    "end_trial",
+    SubscriptionEngine.end_trial,
+    _CYCLE,
+    "End the trial now: billed from this instant.",
 )
 record_payment_failure = _engine_command(
+    "record_payment_failure",
     SubscriptionEngine.payment_failed,
     _CYCLE,
     "A renewal payment failed: the subscription is past due (dunning, issue 4, drives this).",
