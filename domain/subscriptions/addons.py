@@ -118,18 +118,24 @@ async def addon_offers(
     """The add-ons attached to the subscription, then the public ones that attach to its plan
     and are sold in its currency, in catalog order. None for an ended subscription."""
     async with uow:
-        sub = await load_subscription(uow, subscription_id, as_customer)
-        if sub.status in ENDED:
-            return ()
-        base = await uow.plans.get(sub.plan_id)
-        assert base is not None
-        attached = await attached_addons_in(uow, sub)
-        taken = {o.code for o in attached}
-        more = [
-            _offer(addon, sub.currency, 0, offered=True)
-            for addon in await uow.plans.list_public(kind=PlanKind.ADDON)
-            if addon.code not in taken and is_addon_attachable(base, addon)
-        ]
+        return await addon_offers_in(
+            uow, await load_subscription(uow, subscription_id, as_customer)
+        )
+
+
+async def addon_offers_in(uow: SubscriptionsUnit, sub: Subscription) -> tuple[AddonOffer, ...]:
+    """``addon_offers`` inside a transaction the caller holds."""
+    if sub.status in ENDED:
+        return ()
+    base = await uow.plans.get(sub.plan_id)
+    assert base is not None
+    attached = await attached_addons_in(uow, sub)
+    taken = {o.code for o in attached}
+    more = [
+        _offer(addon, sub.currency, 0, offered=True)
+        for addon in await uow.plans.list_public(kind=PlanKind.ADDON)
+        if addon.code not in taken and is_addon_attachable(base, addon)
+    ]
     return attached + tuple(o for o in more if o is not None)
 
 
@@ -198,12 +204,28 @@ async def quote_addon_change(
     """The exact invoice attaching, changing or removing (``quantity`` 0) the add-on would issue
     now and the renewal after it, computed by the engine on a copy (nothing is written).
     ``ValidationFailed`` for a quantity out of range or an add-on the plan does not take."""
-    now = clock.now()
     async with uow:
-        sub = await load_subscription(uow, subscription_id, as_customer)
-        addon = await _addon_plan(uow, sub, addon_code)
-        customer = await load_customer(uow, sub.customer_id)
-        engine = await load_engine(uow, sub, customer, config, extra_plans=(addon,))
+        return await quote_addon_change_in(
+            uow, subscription_id, addon_code, quantity, now=clock.now(), config=config,
+            as_customer=as_customer,
+        )  # fmt: skip
+
+
+async def quote_addon_change_in(
+    uow: SubscriptionsUnit,
+    subscription_id: SubscriptionId,
+    addon_code: str,
+    quantity: int,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    as_customer: CustomerId | None,
+) -> AddonQuote:
+    """``quote_addon_change`` inside a transaction the caller holds."""
+    sub = await load_subscription(uow, subscription_id, as_customer)
+    addon = await _addon_plan(uow, sub, addon_code)
+    customer = await load_customer(uow, sub.customer_id)
+    engine = await load_engine(uow, sub, customer, config, extra_plans=(addon,))
     attached = engine.addons[addon.code].quantity if addon.code in engine.addons else 0
     _check_quantity(addon, sub.currency, quantity, attached)
     fingerprint = version_of(engine)

@@ -5,13 +5,16 @@ transaction. A repeated or concurrent run cannot bill twice: the row lock serial
 the saved period moves on with the invoices, and renewal invoices are unique per period.
 
 The runner (``run``, ``run_in``) and the commands on it: add-ons, cancel and uncancel, pause and
-resume, coupons, trials, a settled invoice and a failed payment. Plan changes are in
-``plan_changes``, renewals in ``renewals``, usage in ``usage``."""
+resume, coupons, trials, a settled invoice and a failed payment. The commands that only call one
+engine method are a table (``_engine_command``); each stays a typed public function taking the
+same keywords (``CommandContext``: ``uow``, ``clock``, ``config``, optionally ``as_customer``).
+Plan changes are in ``plan_changes``, renewals in ``renewals``, usage in ``usage``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import NotRequired, Protocol, TypedDict, Unpack
 
 from domain.billing.config import BillingConfig
 from domain.billing.invoices import load_for_update
@@ -35,6 +38,17 @@ from domain.subscriptions.ports import SubscriptionsUnit
 
 # a command gets the engine, the instant and the current plan versions it asked for by code
 Command = Callable[[SubscriptionEngine, datetime, dict[str, Plan]], None]
+# most commands need only the engine and the instant: one engine method
+Step = Callable[[SubscriptionEngine, datetime], None]
+
+
+class CommandContext(TypedDict):
+    """The keywords every command takes."""
+
+    uow: SubscriptionsUnit
+    clock: Clock
+    config: BillingConfig
+    as_customer: NotRequired[CustomerId | None]  # None (default): staff or a job, no ownership
 
 
 async def run(
@@ -120,22 +134,115 @@ async def settle_invoice(
     return outcome
 
 
-async def record_payment_failure(
+async def _run(
     subscription_id: SubscriptionId,
-    *,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
+    command: Command,
+    reason: BillingReason,
+    context: CommandContext,
+    plan_codes: tuple[str, ...] = (),
 ) -> Outcome:
-    """A renewal payment failed: the subscription is past due (dunning, issue 4, drives this)."""
     return await run(
         subscription_id,
-        lambda e, at, _: e.payment_failed(at),
-        reason=BillingReason.SUBSCRIPTION_CYCLE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=None,
+        command,
+        reason=reason,
+        uow=context["uow"],
+        clock=context["clock"],
+        config=context["config"],
+        as_customer=context.get("as_customer"),
+        plan_codes=plan_codes,
+    )
+
+
+class EngineCommand(Protocol):
+    async def __call__(
+        self, subscription_id: SubscriptionId, **context: Unpack[CommandContext]
+    ) -> Outcome: ...
+
+
+def _engine_command(name: str, step: Step, reason: BillingReason, doc: str) -> EngineCommand:
+    """The command ``name``: it calls one engine method with the instant (``run`` does the
+    rest)."""
+
+    async def command(
+        subscription_id: SubscriptionId, **context: Unpack[CommandContext]
+    ) -> Outcome:
+        return await _run(subscription_id, lambda e, at, _: step(e, at), reason, context)
+
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = doc
+    return command
+
+
+_UPDATE = BillingReason.SUBSCRIPTION_UPDATE
+_CYCLE = BillingReason.SUBSCRIPTION_CYCLE
+
+uncancel_subscription = _engine_command(
+    "uncancel_subscription",
+    SubscriptionEngine.uncancel,
+    _UPDATE,
+    "Undo a cancellation at the period's end.",
+)
+cancel_scheduled_change = _engine_command(
+    "cancel_scheduled_change",
+    SubscriptionEngine.cancel_scheduled_change,
+    _UPDATE,
+    "Drop a plan change scheduled for later.",
+)
+resume_subscription = _engine_command(
+    "resume_subscription", SubscriptionEngine.resume, _UPDATE, "Resume a paused subscription now."
+)
+remove_coupon = _engine_command(
+    "remove_coupon", SubscriptionEngine.remove_coupon, _UPDATE, "End the subscription's coupon now."
+)
+end_trial = _engine_command(
+    "end_trial",
+    SubscriptionEngine.end_trial,
+    _CYCLE,
+    "End the trial now: billed from this instant.",
+)
+record_payment_failure = _engine_command(
+    "record_payment_failure",
+    SubscriptionEngine.payment_failed,
+    _CYCLE,
+    "A renewal payment failed: the subscription is past due (dunning, issue 4, drives this).",
+)
+
+
+def cancel_step(timing: Timing, refund: Refund) -> Command:
+    return lambda e, at, _: e.cancel(at, timing=timing, refund=refund)
+
+
+async def cancel_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    timing: Timing = Timing.PERIOD_END,
+    refund: Refund = Refund.NONE,
+    **context: Unpack[CommandContext],
+) -> Outcome:
+    """Cancel at the period's end (default) or now, doing ``refund`` with the unused time."""
+    return await _run(
+        subscription_id, cancel_step(timing, refund), BillingReason.SUBSCRIPTION_CANCEL, context
+    )
+
+
+async def pause_subscription(
+    subscription_id: SubscriptionId,
+    *,
+    resume_at: datetime | None = None,
+    **context: Unpack[CommandContext],
+) -> Outcome:
+    """Pause now, until ``resume_at`` (None: until resumed)."""
+    return await _run(
+        subscription_id, lambda e, at, _: e.pause(at, resume_at=resume_at), _UPDATE, context
+    )
+
+
+async def set_trial_end(
+    subscription_id: SubscriptionId, trial_end: datetime, **context: Unpack[CommandContext]
+) -> Outcome:
+    """Extend or shorten a trial, or start one on an active subscription."""
+    return await _run(
+        subscription_id, lambda e, at, _: e.set_trial_end(at, trial_end), _UPDATE, context
     )
 
 
@@ -145,20 +252,14 @@ async def set_addon(
     quantity: int,
     *,
     proration: ProrationBehavior = ProrationBehavior.INVOICE_NOW,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
+    **context: Unpack[CommandContext],
 ) -> Outcome:
     """Attach an add-on, change its quantity or remove it (``quantity`` 0), prorated."""
-    return await run(
+    return await _run(
         subscription_id,
         lambda e, at, plans: set_addon_on_engine(e, at, plans[addon_code], quantity, proration),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
+        _UPDATE,
+        context,
         plan_codes=(addon_code,),
     )
 
@@ -174,108 +275,6 @@ def set_addon_on_engine(
     if quantity:
         check_addon_attachable(engine.plan, addon)
     engine.set_addon(at, addon, quantity, proration=proration)
-
-
-async def cancel_subscription(
-    subscription_id: SubscriptionId,
-    *,
-    timing: Timing = Timing.PERIOD_END,
-    refund: Refund = Refund.NONE,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    now = clock.now()
-    async with uow:
-        outcome = await run_in(
-            uow,
-            subscription_id,
-            lambda e, at, _: e.cancel(at, timing=timing, refund=refund),
-            reason=BillingReason.SUBSCRIPTION_CANCEL,
-            now=now,
-            config=config,
-            as_customer=as_customer,
-        )
-        await uow.commit()
-    return outcome
-
-
-async def uncancel_subscription(
-    subscription_id: SubscriptionId,
-    *,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    return await run(
-        subscription_id,
-        lambda e, at, _: e.uncancel(at),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
-    )
-
-
-async def cancel_scheduled_change(
-    subscription_id: SubscriptionId,
-    *,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    return await run(
-        subscription_id,
-        lambda e, at, _: e.cancel_scheduled_change(at),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
-    )
-
-
-async def pause_subscription(
-    subscription_id: SubscriptionId,
-    *,
-    resume_at: datetime | None = None,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    return await run(
-        subscription_id,
-        lambda e, at, _: e.pause(at, resume_at=resume_at),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
-    )
-
-
-async def resume_subscription(
-    subscription_id: SubscriptionId,
-    *,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    return await run(
-        subscription_id,
-        lambda e, at, _: e.resume(at),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
-    )
 
 
 async def apply_coupon(
@@ -301,69 +300,10 @@ async def apply_coupon(
             uow,
             subscription_id,
             lambda e, at, _: e.apply_coupon(at, terms),
-            reason=BillingReason.SUBSCRIPTION_UPDATE,
+            reason=_UPDATE,
             now=now,
             config=config,
             as_customer=as_customer,
         )
         await uow.commit()
     return outcome
-
-
-async def remove_coupon(
-    subscription_id: SubscriptionId,
-    *,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    return await run(
-        subscription_id,
-        lambda e, at, _: e.remove_coupon(at),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
-    )
-
-
-async def set_trial_end(
-    subscription_id: SubscriptionId,
-    trial_end: datetime,
-    *,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    """Extend or shorten a trial, or start one on an active subscription."""
-    return await run(
-        subscription_id,
-        lambda e, at, _: e.set_trial_end(at, trial_end),
-        reason=BillingReason.SUBSCRIPTION_UPDATE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
-    )
-
-
-async def end_trial(
-    subscription_id: SubscriptionId,
-    *,
-    uow: SubscriptionsUnit,
-    clock: Clock,
-    config: BillingConfig,
-    as_customer: CustomerId | None = None,
-) -> Outcome:
-    return await run(
-        subscription_id,
-        lambda e, at, _: e.end_trial(at),
-        reason=BillingReason.SUBSCRIPTION_CYCLE,
-        uow=uow,
-        clock=clock,
-        config=config,
-        as_customer=as_customer,
-    )

@@ -167,13 +167,31 @@ async def quote_subscription_change(
 ) -> ChangeQuote:
     """The exact invoice a change would produce now, computed by the engine on a copy (nothing
     is written). Confirm it with ``confirm_subscription_change``."""
-    now = clock.now()
     async with uow:
-        plan = await current_plan(uow, plan_code) if plan_code else None
-        sub = await load_subscription(uow, subscription_id, as_customer)
-        timing, proration = await _resolve_policy(uow, sub, plan_code, quantity, timing, proration)
-        customer = await load_customer(uow, sub.customer_id)
-        engine = await load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
+        return await quote_change_in(
+            uow, subscription_id, plan_code=plan_code, quantity=quantity, timing=timing,
+            proration=proration, now=clock.now(), config=config, as_customer=as_customer,
+        )  # fmt: skip
+
+
+async def quote_change_in(
+    uow: SubscriptionsUnit,
+    subscription_id: SubscriptionId,
+    *,
+    plan_code: str | None = None,
+    quantity: int | None = None,
+    timing: Timing | None = None,
+    proration: ProrationBehavior | None = None,
+    now: datetime,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> ChangeQuote:
+    """``quote_subscription_change`` inside a transaction the caller holds."""
+    plan = await current_plan(uow, plan_code) if plan_code else None
+    sub = await load_subscription(uow, subscription_id, as_customer)
+    timing, proration = await _resolve_policy(uow, sub, plan_code, quantity, timing, proration)
+    customer = await load_customer(uow, sub.customer_id)
+    engine = await load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
     quote = quote_change(
         engine, now, plan=plan, quantity=quantity, timing=timing, proration=proration
     )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from domain.billing.config import BillingConfig
 from domain.billing.model import Invoice
+from domain.customers.model import Customer
 from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
@@ -61,3 +62,16 @@ async def get_subscription(
 ) -> Subscription:
     async with uow:
         return await load_subscription(uow, subscription_id, as_customer)
+
+
+async def subscription_in(
+    uow: SubscriptionsUnit, subscription_id: SubscriptionId, as_customer: CustomerId | None
+) -> Subscription:
+    """The subscription inside a transaction the caller holds; another customer's is "not
+    found" (``NotFound``), never "forbidden"."""
+    return await load_subscription(uow, subscription_id, as_customer)
+
+
+async def customer_in(uow: SubscriptionsUnit, customer_id: CustomerId) -> Customer:
+    """The customer inside a transaction the caller holds (``NotFound`` when there is none)."""
+    return await load_customer(uow, customer_id)

@@ -79,13 +79,19 @@ async def usage_this_period(
 ) -> UsageSoFar | None:
     """The current period's usage of a plan with metered charges (None: no meter, or ended).
     Renewals due are run on the engine first (not stored), so the period is the current one."""
-    now = clock.now()
     async with uow:
         sub = await load_subscription(uow, subscription_id, as_customer)
-        if sub.status in ENDED or not await _metered(uow, sub):
-            return None
-        customer = await load_customer(uow, sub.customer_id)
-        engine = await load_engine(uow, sub, customer, config)
+        return await usage_in(uow, sub, now=clock.now(), config=config)
+
+
+async def usage_in(
+    uow: SubscriptionsUnit, sub: Subscription, *, now: datetime, config: BillingConfig
+) -> UsageSoFar | None:
+    """``usage_this_period`` inside a transaction the caller holds."""
+    if sub.status in ENDED or not await _metered(uow, sub):
+        return None
+    customer = await load_customer(uow, sub.customer_id)
+    engine = await load_engine(uow, sub, customer, config)
     engine.advance_to(now)
     plan, period = engine.plan, engine.period
     assert plan is not None and period is not None and engine.status is not None

@@ -1,5 +1,6 @@
 """The portal's overview (/account) and subscription pages: plan, status, next bill, trial end,
-scheduled changes, credit, actions needed, and the next 12 months of invoices."""
+scheduled changes, credit, actions needed, the next 12 months of invoices and the pause choices
+(``domain/payments/standing.py`` composes each page)."""
 
 from __future__ import annotations
 
@@ -10,104 +11,54 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from domain.accounts.model import SignedIn
-from domain.shared.errors import NotFound
-from domain.shared.ids import CustomerId, SubscriptionId
-from domain.subscriptions.portal import (
-    MAX_PAUSE_PERIODS,
-    account_overview,
-    charge_receipt,
-    pause_resume_at,
-    preview_pause,
-    subscription_detail,
-)
-from domain.subscriptions.usage import usage_this_period
+from domain.payments.receipts import charge_receipt
+from domain.payments.standing import SubscriptionPage, account_overview, subscription_page
+from domain.shared.ids import SubscriptionId
 from web.portal import money_in, portal_context
-from web.runtime import Runtime
+from web.portal.scope import Subscriber
 from web.templating import render
-
-
-def customer_of(signed_in: SignedIn) -> CustomerId:
-    """The signed-in subscriber's customer; an account that never bought has no subscriptions."""
-    if signed_in.customer_id is None:
-        raise NotFound("You have no subscriptions yet.", code="portal.no_customer")
-    return CustomerId(signed_in.customer_id)
 
 
 @get("/account", name="portal.overview")
 async def show_overview(
-    request: Request[Any, Any, Any],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    request: Request[Any, Any, Any], subscriber: NamedDependency[Subscriber]
 ) -> Template:
+    customer = subscriber.customer_or_none
     overview = None
-    if signed_in.customer_id is not None:
+    if customer is not None:
         overview = await account_overview(
-            CustomerId(signed_in.customer_id),
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            config=runtime.settings.billing,
+            customer, uow=subscriber.uow(), clock=subscriber.clock, config=subscriber.billing
         )
-    currency = overview.currency if overview else runtime.settings.default_currency
-    context = portal_context(signed_in, overview=overview, mon=money_in(currency))
+    currency = overview.currency if overview else subscriber.settings.default_currency
+    context = portal_context(subscriber.signed_in, overview=overview, mon=money_in(currency))
     return render(request, "portal/overview.html", None, context)
 
 
 @get("/account/subscriptions", name="portal.subscriptions")
-async def list_subscriptions(
-    signed_in: NamedDependency[SignedIn], runtime: NamedDependency[Runtime]
-) -> Redirect:
+async def list_subscriptions(subscriber: NamedDependency[Subscriber]) -> Redirect:
     """One subscription: straight to it; several (or none): the overview lists them."""
-    if signed_in.customer_id is not None:
+    customer = subscriber.customer_or_none
+    if customer is not None:
         overview = await account_overview(
-            CustomerId(signed_in.customer_id),
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            config=runtime.settings.billing,
+            customer, uow=subscriber.uow(), clock=subscriber.clock, config=subscriber.billing
         )
-        live = [s for s in overview.subscriptions if s.is_live]
-        if len(live) == 1:
-            return Redirect(f"/account/subscriptions/{live[0].id}", status_code=303)
+        if overview.only_live is not None:
+            return Redirect(f"/account/subscriptions/{overview.only_live.id}", status_code=303)
     return Redirect("/account", status_code=303)
 
 
-async def detail_context(
-    signed_in: SignedIn, runtime: Runtime, subscription_id: str, **extra: Any
-) -> dict[str, Any]:
-    customer = customer_of(signed_in)
-    detail = await subscription_detail(
-        SubscriptionId(subscription_id),
-        uow=runtime.uow(),
-        clock=runtime.clock,
-        config=runtime.settings.billing,
-        as_customer=customer,
-    )
-    pause_options = []
-    view = detail.view
-    if view.pausable and view.status.value in ("active", "trialing") and not view.scheduled:
-        for periods in range(1, MAX_PAUSE_PERIODS + 1):
-            resume_at = await pause_resume_at(
-                view.id, periods=periods, uow=runtime.uow(), clock=runtime.clock,
-                as_customer=customer,
-            )  # fmt: skip
-            preview = await preview_pause(
-                view.id, resume_at=resume_at, uow=runtime.uow(), clock=runtime.clock,
-                config=runtime.settings.billing, as_customer=customer,
-            )  # fmt: skip
-            billed = [i for i in preview.upcoming if i.amount_due > 0]
-            pause_options.append((periods, resume_at, billed[0] if billed else None))
-    usage = await usage_this_period(
-        view.id, uow=runtime.uow(), clock=runtime.clock, config=runtime.settings.billing,
-        as_customer=customer,
-    )  # fmt: skip
+def page_context(subscriber: Subscriber, page: SubscriptionPage, **extra: Any) -> dict[str, Any]:
+    """What portal/subscription.html renders (the pause form's errors come in ``extra``)."""
+    view = page.detail.view
     return portal_context(
-        signed_in,
-        detail=detail,
+        subscriber.signed_in,
+        detail=page.detail,
         sub=view,
-        usage=usage,
-        pause_options=pause_options,
+        usage=page.usage,
+        pause_options=page.pause_options,
         mon=money_in(view.currency),
-        today=runtime.clock.now(),
+        today=page.today,
+        receipt=page.receipt,
         **extra,
     )
 
@@ -116,17 +67,14 @@ async def detail_context(
 async def show_subscription(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
     charged: FromQuery[str | None] = None,
 ) -> Template:
-    receipt = None
-    if charged:
-        receipt = await charge_receipt(
-            charged, uow=runtime.uow(), as_customer=customer_of(signed_in)
-        )
-    context = await detail_context(signed_in, runtime, subscription_id, receipt=receipt)
-    return render(request, "portal/subscription.html", None, context)
+    page = await subscription_page(
+        SubscriptionId(subscription_id), charged=charged or None, uow=subscriber.uow(),
+        clock=subscriber.clock, config=subscriber.billing, as_customer=subscriber.customer,
+    )  # fmt: skip
+    return render(request, "portal/subscription.html", None, page_context(subscriber, page))
 
 
 @get("/account/subscriptions/{subscription_id:str}/receipt/{invoice_id:str}", name="portal.receipt")
@@ -134,19 +82,21 @@ async def show_receipt(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
     invoice_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Template | Redirect:
     """The charge of a confirmed change, polled by htmx while it is being collected."""
     receipt = await charge_receipt(
-        invoice_id, uow=runtime.uow(), as_customer=customer_of(signed_in)
+        invoice_id, uow=subscriber.uow(), as_customer=subscriber.customer
     )
     if not request.headers.get("hx-request"):
         return Redirect(
             f"/account/subscriptions/{subscription_id}?charged={invoice_id}", status_code=303
         )
     context = portal_context(
-        signed_in, receipt=receipt, mon=money_in(receipt.currency), sub_id=subscription_id
+        subscriber.signed_in,
+        receipt=receipt,
+        mon=money_in(receipt.currency),
+        sub_id=subscription_id,
     )
     return render(
         request, "portal/_subscription_receipt.html", "portal/_subscription_receipt.html", context

@@ -22,29 +22,27 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from domain.accounts.model import SignedIn
+from domain.payments.standing import subscription_page
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.shared.ids import SubscriptionId
-from domain.subscriptions import lifecycle, plan_changes, reads
-from domain.subscriptions.addons import addon_offers
+from domain.subscriptions import lifecycle, plan_changes
+from domain.subscriptions.cancellation import (
+    CancelView,
+    cancel_view,
+    cancel_with_feedback,
+)
+from domain.subscriptions.cancellation import (
+    apply_retention_coupon as apply_retention,
+)
+from domain.subscriptions.change_options import ChangeView, change_view
 from domain.subscriptions.engine import ProrationBehavior, Refund, Timing
 from domain.subscriptions.model import CancellationReason
-from domain.subscriptions.portal import (
-    cancel_with_feedback,
-    cancellation_offers,
-    change_choices,
-    explain_quote,
-    pause_resume_at,
-    preview_cancellation,
-    renewal_after_change,
-    subscription_detail,
-)
+from domain.subscriptions.pause import pause_for
 from domain.subscriptions.quotes import ChangeQuote
-from domain.subscriptions.usage import usage_this_period
 from web.forms import Field, FormSpec
 from web.portal import money_in, portal_context
-from web.portal.overview import customer_of, detail_context
-from web.runtime import Runtime
+from web.portal.overview import page_context
+from web.portal.scope import Subscriber
 from web.templating import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -123,104 +121,53 @@ def read_quote(token: str, secret: str) -> ChangeQuote | None:
 
 # -- change plan or seats -------------------------------------------------------------------------
 async def _change_context(
-    signed_in: SignedIn,
-    runtime: Runtime,
+    subscriber: Subscriber,
     subscription_id: str,
     plan: str | None,
     quantity: str | None,
     *,
     notice: str | None = None,
 ) -> tuple[dict[str, Any], int]:
-    """The plan form, priced at the chosen seats, and the engine's quote. The seat field exists
-    only for a plan that bills by the seat; a flat plan ignores any ``quantity`` sent."""
-    customer = customer_of(signed_in)
-    sid = SubscriptionId(subscription_id)
-    detail = await subscription_detail(
-        sid, uow=runtime.uow(), clock=runtime.clock, config=runtime.settings.billing,
-        as_customer=customer,
-    )  # fmt: skip
-    view = detail.view
-    plan_code = plan or view.plan_code
-    errors: dict[str, str] = {}
-    qty: int | None = view.quantity
-    raw_qty = (quantity or "").strip()
-    if raw_qty:
-        qty = int(raw_qty) if raw_qty.isascii() and raw_qty.isdigit() and len(raw_qty) <= 9 else 0
-    choices = await change_choices(
-        sid, uow=runtime.uow(), as_customer=customer, quantity=qty or view.quantity
-    )
-    chosen = next((c for c in choices if c.code == plan_code), None)
-    if chosen is None:
-        errors["plan"] = "Choose one of the plans listed."
-    seats = chosen.seats if chosen is not None else view.seats
-    explained = None
-    token = None
-    renewal = None
-    same_seats = not seats or qty == view.quantity
-    unchanged = not errors and plan_code == view.plan_code and same_seats
-    if not errors and not unchanged:
-        try:  # the use case judges the seats against the plan's limit (check_seats)
-            quote = await plan_changes.quote_subscription_change(
-                sid,
-                plan_code=None if plan_code == view.plan_code else plan_code,
-                quantity=qty
-                if seats and (qty != view.quantity or plan_code != view.plan_code)
-                else None,
-                uow=runtime.uow(),
-                clock=runtime.clock,
-                config=runtime.settings.billing,
-                as_customer=customer,
-            )
-        except ValidationFailed as refused:
-            errors.update(refused.field_errors)
-            qty = None
-        else:
-            explained = explain_quote(quote, period_end=view.period_end)
-            token = sign_quote(quote, runtime.settings.secret_key)
-            if explained.immediate:
-                renewal = await renewal_after_change(
-                    sid, quote, uow=runtime.uow(), clock=runtime.clock,
-                    config=runtime.settings.billing, as_customer=customer,
-                )  # fmt: skip
-    addons = await addon_offers(sid, uow=runtime.uow(), as_customer=customer)
-    usage = await usage_this_period(
-        sid, uow=runtime.uow(), clock=runtime.clock, config=runtime.settings.billing,
-        as_customer=customer,
+    """The change page (``change_view``) with its quote signed for the confirm form."""
+    view: ChangeView = await change_view(
+        SubscriptionId(subscription_id), plan=plan, quantity=quantity, uow=subscriber.uow(),
+        clock=subscriber.clock, config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
     context = portal_context(
-        signed_in,
-        sub=view,
-        choices=choices,
-        seats=seats,
-        hint_quantity=qty or view.quantity,
-        form={"plan": plan_code, "quantity": raw_qty or str(view.quantity)},
-        errors=errors,
-        quote=explained,
-        quote_token=token,
+        subscriber.signed_in,
+        sub=view.sub,
+        choices=view.choices,
+        seats=view.seats,
+        hint_quantity=view.hint_quantity,
+        form={"plan": view.plan, "quantity": view.quantity},
+        errors=view.errors,
+        quote=view.quote,
+        quote_token=sign_quote(view.change, subscriber.settings.secret_key)
+        if view.change is not None
+        else None,
         confirm_action=_page(subscription_id, "/change"),
-        renewal=renewal,
-        unchanged=unchanged,
+        renewal=view.renewal,
+        unchanged=view.unchanged,
         notice=notice,
-        addons=addons,
-        usage=usage,
-        mon=money_in(view.currency),
+        addons=view.addons,
+        usage=view.usage,
+        mon=money_in(view.sub.currency),
     )
-    return context, 422 if errors else 200
+    return context, 422 if view.errors else 200
 
 
 @get("/account/subscriptions/{subscription_id:str}/change", name="portal.change")
 async def edit_subscription_change(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
     plan: FromQuery[str | None] = None,
     quantity: FromQuery[str | None] = None,
 ) -> Template:
     """The change form and the engine's quote. With htmx, typing seats swaps the quote and the
     plans' prices (``HX-Target: change-quote``); choosing a plan swaps the form too, so the seat
     field comes and goes with the plan."""
-    context, status = await _change_context(signed_in, runtime, subscription_id, plan, quantity)
+    context, status = await _change_context(subscriber, subscription_id, plan, quantity)
     fragment = "portal/_change_panel.html"
     # htmx swaps 2xx only: the fragment carries the field error itself
     if request.headers.get("hx-request"):
@@ -236,24 +183,23 @@ async def confirm_subscription_change(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
     data: Form,
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Template | Redirect:
     """Charge exactly the quote; an expired or stale quote shows the fresh one and says why."""
-    customer = customer_of(signed_in)
+    customer = subscriber.customer
     form = CHANGE_FORM.parse(data)
     data = form.values
-    quote = read_quote(data.get("quote", ""), runtime.settings.secret_key)
+    quote = read_quote(data.get("quote", ""), subscriber.settings.secret_key)
     try:
         if quote is None:
             raise Conflict("That price could not be read. Please review the current price.")
         outcome = await plan_changes.confirm_subscription_change(
-            SubscriptionId(subscription_id), quote, uow=runtime.uow(), clock=runtime.clock,
-            config=runtime.settings.billing, as_customer=customer,
+            SubscriptionId(subscription_id), quote, uow=subscriber.uow(), clock=subscriber.clock,
+            config=subscriber.billing, as_customer=customer,
         )  # fmt: skip
     except Conflict as refused:
         context, _ = await _change_context(
-            signed_in, runtime, subscription_id, data.get("plan"), data.get("quantity"),
+            subscriber, subscription_id, data.get("plan"), data.get("quantity"),
             notice=refused.message,
         )  # fmt: skip
         return render(request, "portal/change.html", None, context, status_code=409)
@@ -274,12 +220,11 @@ async def confirm_subscription_change(
 async def cancel_scheduled_change(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Redirect:
     await lifecycle.cancel_scheduled_change(
-        SubscriptionId(subscription_id), uow=runtime.uow(), clock=runtime.clock,
-        config=runtime.settings.billing, as_customer=customer_of(signed_in),
+        SubscriptionId(subscription_id), uow=subscriber.uow(), clock=subscriber.clock,
+        config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
     flash(request, "The scheduled change was cancelled: your plan stays as it is.", "success")
     return Redirect(_page(subscription_id), status_code=303)
@@ -287,52 +232,40 @@ async def cancel_scheduled_change(
 
 # -- cancellation ---------------------------------------------------------------------------------
 async def _cancel_context(
-    signed_in: SignedIn,
-    runtime: Runtime,
-    subscription_id: str,
-    form: dict[str, str],
-    errors: dict[str, str],
+    subscriber: Subscriber, subscription_id: str, form: dict[str, str], errors: dict[str, str]
 ) -> dict[str, Any]:
-    customer = customer_of(signed_in)
-    sid = SubscriptionId(subscription_id)
-    context = await detail_context(signed_in, runtime, subscription_id)
-    reason = form.get("reason", "")
-    valid_reason = reason in {r for r, _ in REASONS}
-    offers = None
-    if valid_reason:
-        offers = await cancellation_offers(
-            sid, reason=reason, retention_coupon=runtime.settings.portal.retention_coupon,
-            uow=runtime.uow(), clock=runtime.clock, as_customer=customer,
-        )  # fmt: skip
-    refund = runtime.settings.portal.cancel_now_refund
-    now_preview = await preview_cancellation(
-        sid, refund=refund, uow=runtime.uow(), clock=runtime.clock,
-        config=runtime.settings.billing, as_customer=customer,
+    portal = subscriber.settings.portal
+    view: CancelView = await cancel_view(
+        SubscriptionId(subscription_id), reason=form.get("reason", ""),
+        retention_coupon=portal.retention_coupon, refund=portal.cancel_now_refund,
+        uow=subscriber.uow(), clock=subscriber.clock, config=subscriber.billing,
+        as_customer=subscriber.customer,
     )  # fmt: skip
-    context.update(
+    return portal_context(
+        subscriber.signed_in,
+        sub=view.sub,
+        mon=money_in(view.sub.currency),
         reasons=REASONS,
         form=form,
         errors=errors,
-        step=2 if valid_reason else 1,
-        offers=offers,
-        refund_policy=refund.value,
-        now_preview=now_preview,
+        step=view.step,
+        offers=view.offers,
+        refund_policy=view.refund.value,
+        cancel_now=view.now,
     )
-    return context
 
 
 @get("/account/subscriptions/{subscription_id:str}/cancel", name="portal.cancel")
 async def cancel_subscription_form(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
     reason: FromQuery[str | None] = None,
     comment: FromQuery[str | None] = None,
 ) -> Template:
     """Step 1 asks why; step 2 (a reason given) offers what fits it and the way out."""
     form = {"reason": reason or "", "comment": comment or "", "timing": "period_end"}
-    context = await _cancel_context(signed_in, runtime, subscription_id, form, {})
+    context = await _cancel_context(subscriber, subscription_id, form, {})
     return render(request, "portal/cancel.html", "portal/_cancel_step.html", context)
 
 
@@ -341,8 +274,7 @@ async def cancel_subscription(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
     data: Form,
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Template | Redirect:
     parsed = CANCEL_FORM.parse(data)
     form = {k: parsed.get(k) for k in ("reason", "comment", "timing")}
@@ -355,18 +287,16 @@ async def cancel_subscription(
             reason=form["reason"],
             comment=form["comment"],
             timing=timing,
-            refund=runtime.settings.portal.cancel_now_refund
+            refund=subscriber.settings.portal.cancel_now_refund
             if timing is Timing.IMMEDIATE
             else Refund.NONE,
-            uow=runtime.uow(),
-            clock=runtime.clock,
-            config=runtime.settings.billing,
-            as_customer=customer_of(signed_in),
+            uow=subscriber.uow(),
+            clock=subscriber.clock,
+            config=subscriber.billing,
+            as_customer=subscriber.customer,
         )
     except ValidationFailed as bad:
-        context = await _cancel_context(
-            signed_in, runtime, subscription_id, form, dict(bad.field_errors)
-        )
+        context = await _cancel_context(subscriber, subscription_id, form, dict(bad.field_errors))
         return render(request, "portal/cancel.html", None, context, status_code=422)
     if timing is Timing.IMMEDIATE:
         flash(request, "Your subscription is cancelled.", "success")
@@ -384,12 +314,11 @@ async def cancel_subscription(
 async def uncancel_subscription(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Redirect:
     await lifecycle.uncancel_subscription(
-        SubscriptionId(subscription_id), uow=runtime.uow(), clock=runtime.clock,
-        config=runtime.settings.billing, as_customer=customer_of(signed_in),
+        SubscriptionId(subscription_id), uow=subscriber.uow(), clock=subscriber.clock,
+        config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
     flash(request, "Welcome back: your subscription continues.", "success")
     return Redirect(_page(subscription_id), status_code=303)
@@ -399,19 +328,12 @@ async def uncancel_subscription(
 async def apply_retention_coupon(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Redirect:
-    code = runtime.settings.portal.retention_coupon
-    if code is None:
-        # someone else's id is "not found" whatever the configuration
-        await reads.get_subscription(
-            SubscriptionId(subscription_id), uow=runtime.uow(), as_customer=customer_of(signed_in)
-        )
-        raise Conflict("There is no offer to apply.", code="portal.no_retention_coupon")
-    await lifecycle.apply_coupon(
-        SubscriptionId(subscription_id), code, uow=runtime.uow(), clock=runtime.clock,
-        config=runtime.settings.billing, as_customer=customer_of(signed_in),
+    code = subscriber.settings.portal.retention_coupon
+    await apply_retention(
+        SubscriptionId(subscription_id), code, uow=subscriber.uow(), clock=subscriber.clock,
+        config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
     flash(request, f"Offer {code} applied: thank you for staying.", "success")
     return Redirect(_page(subscription_id), status_code=303)
@@ -423,11 +345,10 @@ async def pause_subscription(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
     data: Form,
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Template | Redirect:
     """Pause for 1-3 billing periods (``periods``) or until a date (``periods=until`` + ``until``)."""
-    customer = customer_of(signed_in)
+    customer = subscriber.customer
     sid = SubscriptionId(subscription_id)
     form = PAUSE_FORM.parse(data)
     data = form.values
@@ -435,6 +356,7 @@ async def pause_subscription(
     try:
         if form.errors:
             raise ValidationFailed(form.errors, code="portal.bad_pause")
+        until = None
         if choice == "until":
             try:
                 day = date.fromisoformat(data.get("until", ""))
@@ -442,26 +364,23 @@ async def pause_subscription(
                 raise ValidationFailed(
                     {"until": "Enter a date."}, code="portal.bad_pause"
                 ) from None
-            resume_at = await pause_resume_at(
-                sid, until=datetime.combine(day, time(0), tzinfo=UTC), uow=runtime.uow(),
-                clock=runtime.clock, as_customer=customer,
-            )  # fmt: skip
-        else:
-            resume_at = await pause_resume_at(
-                sid, periods=int(choice) if choice.isdigit() else None, uow=runtime.uow(),
-                clock=runtime.clock, as_customer=customer,
-            )  # fmt: skip
-        await lifecycle.pause_subscription(
-            sid, resume_at=resume_at, uow=runtime.uow(), clock=runtime.clock,
-            config=runtime.settings.billing, as_customer=customer,
+            until = datetime.combine(day, time(0), tzinfo=UTC)
+        paused = await pause_for(
+            sid, periods=int(choice) if choice.isdigit() else None, until=until,
+            uow=subscriber.uow(), clock=subscriber.clock, config=subscriber.billing,
+            as_customer=customer,
         )  # fmt: skip
     except ValidationFailed as bad:
-        context = await detail_context(
-            signed_in, runtime, subscription_id, pause_errors=dict(bad.field_errors),
+        page = await subscription_page(
+            sid, uow=subscriber.uow(), clock=subscriber.clock, config=subscriber.billing,
+            as_customer=customer,
+        )  # fmt: skip
+        context = page_context(
+            subscriber, page, pause_errors=dict(bad.field_errors),
             pause_form={"periods": choice, "until": data.get("until", "")},
         )  # fmt: skip
         return render(request, "portal/subscription.html", None, context, status_code=422)
-    flash(request, f"Paused. Your subscription resumes on {resume_at:%-d %B %Y}.", "success")
+    flash(request, f"Paused. Your subscription resumes on {paused.resume_at:%-d %B %Y}.", "success")
     return Redirect(_page(subscription_id), status_code=303)
 
 
@@ -469,12 +388,11 @@ async def pause_subscription(
 async def resume_subscription(
     request: Request[Any, Any, Any],
     subscription_id: FromPath[str],
-    signed_in: NamedDependency[SignedIn],
-    runtime: NamedDependency[Runtime],
+    subscriber: NamedDependency[Subscriber],
 ) -> Redirect:
     await lifecycle.resume_subscription(
-        SubscriptionId(subscription_id), uow=runtime.uow(), clock=runtime.clock,
-        config=runtime.settings.billing, as_customer=customer_of(signed_in),
+        SubscriptionId(subscription_id), uow=subscriber.uow(), clock=subscriber.clock,
+        config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
     flash(request, "Resumed: your subscription is active again.", "success")
     return Redirect(_page(subscription_id), status_code=303)

@@ -4,22 +4,24 @@ and which plans may be paused."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 
 from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from domain.shared.errors import ValidationFailed
 from domain.shared.ids import SubscriptionId
 from domain.shared.periods import Period
+from domain.subscriptions.change_options import ExplainedLine, explain_line
 from domain.subscriptions.engine import SubscriptionStatus
-from domain.subscriptions.portal import (
-    ExplainedLine,
+from domain.subscriptions.pause import may_pause, resume_at_for
+from domain.subscriptions.plan_facts import is_pausable, recurring_minor
+from domain.subscriptions.subscription_views import (
+    ScheduledChange,
     SubscriptionView,
     annotate_upcoming,
-    explain_line,
-    is_pausable,
-    recurring_minor,
 )
 from tests.unit.billing._builders import make_plan
 
@@ -95,3 +97,33 @@ def test_plans_are_pausable_unless_the_catalog_says_no() -> None:
     assert not is_pausable(replace(plan, metadata={"pausable": "false"}))
     assert recurring_minor(plan, 3, "USD") == 3000 + 3 * 1000
     assert recurring_minor(plan, 3, "EUR") is None
+
+
+def test_the_pause_rule_offers_a_pause_only_on_a_live_plan_without_a_scheduled_change() -> None:
+    assert may_pause(_view())
+    assert may_pause(_view(status=SubscriptionStatus.TRIALING))
+    assert not may_pause(_view(pausable=False))
+    assert not may_pause(_view(status=SubscriptionStatus.PAST_DUE))
+    assert not may_pause(_view(scheduled=ScheduledChange("Starter", 1, D(2, 1))))
+
+
+def test_a_pause_lasts_whole_periods_or_until_a_date_within_a_year() -> None:
+    plan = make_plan()
+    sub = SimpleNamespace(period_end=D(2, 1))
+    at = {"now": D(1, 15)}
+    assert resume_at_for(sub, plan, periods=1, **at) == D(2, 1)  # type: ignore[arg-type]
+    assert resume_at_for(sub, plan, periods=3, **at) == D(4, 1)  # type: ignore[arg-type]
+    assert resume_at_for(sub, plan, until=D(3, 10), **at) == D(3, 10)  # type: ignore[arg-type]
+    refused = [
+        {"periods": 0},
+        {"periods": 4},
+        {"periods": None},
+        {"until": D(1, 15)},
+        {"until": D(1, 15) + timedelta(days=367)},
+    ]
+    for asked in refused:
+        with pytest.raises(ValidationFailed):
+            resume_at_for(sub, plan, **asked, **at)  # type: ignore[arg-type]
+    no_pause = replace(plan, metadata={"pausable": "false"})
+    with pytest.raises(ValidationFailed, match="cannot be paused"):
+        resume_at_for(sub, no_pause, periods=1, **at)  # type: ignore[arg-type]
