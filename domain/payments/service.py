@@ -541,6 +541,20 @@ def _link_expires_at(attempt: PaymentAttempt) -> datetime:
     return attempt.created_at + ACTION_WINDOW
 
 
+async def confirm_and_show_payment(
+    payment_ref: str,
+    *,
+    uow: UowFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+    config: BillingConfig,
+) -> PaymentView:
+    """The confirmation step as one use case: ``confirm_payment``, then the payment as it now
+    stands (what the page shows after the customer's bank check)."""
+    await confirm_payment(payment_ref, uow=uow, gateway=gateway, clock=clock, config=config)
+    return await show_payment(payment_ref, uow=uow(), clock=clock)
+
+
 async def show_payment(payment_ref: str, *, uow: PaymentsUnit, clock: Clock) -> PaymentView:
     async with uow:
         attempt = await uow.payment_attempts.by_payment_ref(payment_ref)

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from domain.billing.config import BillingConfig
 from domain.payments.ports import PaymentGateway
-from domain.payments.service import confirm_payment, show_payment
+from domain.payments.service import confirm_and_show_payment, show_payment
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
 from web.deps import UowFactory
@@ -66,7 +66,7 @@ async def submit_confirmation(
 ) -> Template | Redirect | Response[str]:
     """Confirm, then show the outcome: the fragment for htmx, else a redirect to the page
     (so a refresh never posts again)."""
-    await confirm_payment(
+    payment = await confirm_and_show_payment(
         payment_ref, uow=new_uow, gateway=payment_gateway, clock=clock, config=billing
     )
     return_to = _return_to(CONFIRM_FORM.parse(data).get("return"))
@@ -76,7 +76,6 @@ async def submit_confirmation(
         return Redirect(
             path=request.url_for("pay.confirm", payment_ref=payment_ref), status_code=303
         )
-    payment = await show_payment(payment_ref, uow=new_uow(), clock=clock)
     return render(
         request,
         "public/pay_confirm.html",
