@@ -45,7 +45,7 @@ from domain.subscriptions.demo import load_demo_coupons
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.model import StoredCoupon
 from tests.fakes import FakeEmailRenderer, InMemoryUnitOfWork
-from tests.support.gateway import ACTION, DECLINE, SUCCESS, FakeGateway
+from tests.support.gateway import DECLINED, NEEDS_ACTION, SUCCEEDS, FakeGateway
 
 pytestmark = pytest.mark.service
 
@@ -135,7 +135,7 @@ async def shop() -> Shop:
     return Shop(uow, FrozenClock(NOW), FakeGateway())
 
 
-def _form(plan: str = "team-annual", *, card: str = SUCCESS, **over: Any) -> OrderForm:
+def _form(plan: str = "team-annual", *, card: str = SUCCEEDS, **over: Any) -> OrderForm:
     details = {
         "name": "Ada Lovelace",
         "email": "ada@example.com",
@@ -190,7 +190,7 @@ async def test_an_order_charges_exactly_the_summary_it_was_shown(shop: Shop) -> 
     # the card went to the gateway and no further: only its token's method is stored
     (card,) = shop.live_cards()
     assert card.last4 == "4242" and card.is_default
-    assert SUCCESS not in repr(shop.uow.payment_methods.rows) + repr(form)
+    assert SUCCEEDS not in repr(shop.uow.payment_methods.rows) + repr(form)
 
 
 async def test_refused_billing_details_write_nothing(shop: Shop) -> None:
@@ -225,7 +225,7 @@ async def test_placing_a_checked_order_refuses_billing_details_its_caller_did_no
                            country="XX", address_line1="1 Infinite Loop", city="Cupertino"),
             token=token, promotion_code=None, agreed_total=Money.of_minor(60000, "USD"),
             card_token=await shop.gateway.tokenize_card(
-                number=SUCCESS, exp_month=12, exp_year=2034, cvc="123"
+                number=SUCCEEDS, exp_month=12, exp_year=2034, cvc="123"
             ),
             buyer=None, uow=lambda: shop.uow, clock=shop.clock, config=CONFIG,
             gateway=shop.gateway, hasher=PlainHasher(),
@@ -240,7 +240,7 @@ async def test_placing_a_checked_order_refuses_billing_details_its_caller_did_no
 async def test_a_declined_card_leaves_only_the_unpaid_order_and_a_new_card_pays_it(
     shop: Shop,
 ) -> None:
-    form = await shop.page_shown(_form(card=DECLINE))
+    form = await shop.page_shown(_form(card=DECLINED))
     outcome = await shop.submit(form)
 
     assert isinstance(outcome, Declined), outcome
@@ -264,7 +264,7 @@ async def test_a_declined_card_leaves_only_the_unpaid_order_and_a_new_card_pays_
     assert shop.gateway.succeeded == [] and shop.welcomes() == []
 
     signed_in = outcome.grant.signed_in
-    new_card = CardEntry(number=SUCCESS, exp_month="12", exp_year="34", cvc="123")
+    new_card = CardEntry(number=SUCCEEDS, exp_month="12", exp_year="34", cvc="123")
     retry = replace(form, card=new_card, shown=page.summary.agreement())
     paid = await shop.submit(retry, buyer=signed_in)
 
@@ -277,11 +277,13 @@ async def test_a_declined_card_leaves_only_the_unpaid_order_and_a_new_card_pays_
 
 
 async def test_a_card_that_asks_for_the_customers_check_waits_for_it(shop: Shop) -> None:
-    outcome = await shop.submit(await shop.page_shown(_form(card=ACTION)))
+    outcome = await shop.submit(await shop.page_shown(_form(card=NEEDS_ACTION)))
 
     assert isinstance(outcome, NeedsPaymentAction), outcome
     assert outcome.session.state is CheckoutState.AWAITING_ACTION
-    assert outcome.payment_ref == outcome.session.payment_ref == "pay_1"
+    (charge,) = shop.gateway.charges  # the payment the gateway made, awaiting the check
+    assert charge.result is not None
+    assert outcome.payment_ref == outcome.session.payment_ref == charge.result.payment_ref
     assert shop.welcomes() == []
 
 
@@ -376,4 +378,4 @@ async def test_a_card_left_empty_or_refused_by_the_gateway_places_nothing(shop: 
 def test_the_form_never_shows_the_card_or_the_password_in_a_repr() -> None:
     form = _form(password="analytical engine 1843")
     assert "analytical engine" not in repr(form)
-    assert SUCCESS not in repr(form) and "123" not in repr(form.card)
+    assert SUCCEEDS not in repr(form) and "123" not in repr(form.card)

@@ -24,7 +24,7 @@ from domain.subscriptions.model import Subscription
 from domain.subscriptions.renewals import advance_subscription
 from domain.subscriptions.subscribing import subscribe
 from tests.fakes import InMemoryUnitOfWork
-from tests.service.payments._gateway import SUCCEEDS, FakeGateway
+from tests.support.gateway import SUCCEEDS, FakeGateway
 
 MAR1 = datetime(2024, 3, 1, tzinfo=UTC)
 APR1 = datetime(2024, 4, 1, tzinfo=UTC)

@@ -21,8 +21,8 @@ from domain.shared.errors import InvalidTransition, NotFound, TransientError
 from domain.shared.money import Money
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.subscribing import subscribe
-from tests.service.payments._gateway import ALWAYS_DECLINED, NEEDS_ACTION, Charge
 from tests.service.payments._shop import MAR1, Shop
+from tests.support.gateway import ALWAYS_DECLINED, NEEDS_ACTION, Charge
 
 pytestmark = pytest.mark.service
 

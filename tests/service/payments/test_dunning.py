@@ -28,8 +28,8 @@ from domain.payments.service import (
 from domain.shared.money import Money
 from domain.subscriptions.engine import SubscriptionStatus, Timing
 from domain.subscriptions.lifecycle import cancel_subscription
-from tests.service.payments._gateway import DECLINED, EXPIRED, SUCCEEDS
 from tests.service.payments._shop import APR1, Shop, Subscriber
+from tests.support.gateway import DECLINED, EXPIRED, SUCCEEDS
 
 pytestmark = pytest.mark.service
 

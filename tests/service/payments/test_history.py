@@ -13,8 +13,8 @@ from domain.payments.model import AttemptStatus
 from domain.payments.refunds import refund_invoice
 from domain.payments.service import collect_invoice, pay_invoice_now
 from domain.shared.errors import NotFound
-from tests.service.payments._gateway import DECLINED, SUCCEEDS
 from tests.service.payments._shop import APR1, Shop
+from tests.support.gateway import DECLINED, SUCCEEDS
 
 pytestmark = pytest.mark.service
 

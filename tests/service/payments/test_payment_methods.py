@@ -13,8 +13,8 @@ from domain.payments.service import (
     remove_payment_method,
 )
 from domain.shared.errors import InvalidTransition, NotFound, PaymentDeclined
-from tests.service.payments._gateway import EXPIRED, NEEDS_ACTION, SUCCEEDS
 from tests.service.payments._shop import MAR1, Shop
+from tests.support.gateway import EXPIRED, NEEDS_ACTION, SUCCEEDS
 
 pytestmark = pytest.mark.service
 

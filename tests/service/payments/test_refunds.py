@@ -23,8 +23,8 @@ from domain.shared.errors import InvalidTransition, TransientError, ValidationFa
 from domain.shared.money import Money
 from domain.subscriptions.engine import Refund, SubscriptionStatus, Timing
 from domain.subscriptions.lifecycle import cancel_subscription
-from tests.service.payments._gateway import SentRefund
 from tests.service.payments._shop import MAR1, Shop
+from tests.support.gateway import SentRefund
 from tests.unit.documents._builders import issued_invoice
 
 pytestmark = pytest.mark.service

@@ -23,8 +23,8 @@ from domain.payments.webhooks import held_webhooks, reconcile_webhook
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.subscribing import subscribe
-from tests.service.payments._gateway import DECLINED, NEEDS_ACTION
 from tests.service.payments._shop import MAR1, Shop
+from tests.support.gateway import DECLINED, NEEDS_ACTION
 
 pytestmark = pytest.mark.service
 
