@@ -93,7 +93,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/unit_of_work.py
+	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/unit_of_work.py
 
 bench: $(STAMP) bench-packages
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}
@@ -102,6 +102,7 @@ bench: $(STAMP) bench-packages
 	$(PY) -m bench.renewal_run --sizes 10000 --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.http_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.portal_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)} --reuse
+	$(PY) -m bench.customer_search --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output
