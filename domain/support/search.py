@@ -53,8 +53,11 @@ def check_query(query: str) -> str:
 
 async def search_customers(query: str, *, uow: SupportUnit, limit: int = 20) -> list[CustomerHit]:
     """Customers matching ``query``, the strongest matches first: an exact customer id, invoice
-    or credit note number; then e-mails and names starting with it, then containing it; cards
-    ending in it (four digits). One hit per customer, saying what matched."""
+    or credit note number (nothing else when one matches); then e-mails and names starting with
+    it, then (from three characters) containing it. A query with ``@`` is an e-mail address
+    typed from its start: e-mail prefixes only. Four digits are a card's last four: cards ending
+    in them, and e-mails and names starting with them. One hit per customer, saying what
+    matched."""
     text = check_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
     async with uow:
@@ -73,12 +76,16 @@ async def _matches(directory: CustomerDirectory, text: str, limit: int) -> list[
         found += await directory.by_credit_note_number(text.upper())
     if found:  # an exact id or number: nothing else is meant
         return _unique(found, limit)
-    if _LAST4.match(text):
+    if "@" in text:  # an e-mail address, typed from its start
+        return _unique(await directory.email_prefix(lower, limit=limit), limit)
+    last4 = bool(_LAST4.match(text))
+    if last4:
         found += await directory.by_card_last4(text, limit=limit)
     found += await directory.email_prefix(lower, limit=limit)
     if len(_unique(found, limit)) < limit:
         found += await directory.name_prefix(lower, limit=limit)
-    if len(lower) >= CONTAINS_FROM and len(_unique(found, limit)) < limit:
+    contains = len(lower) >= CONTAINS_FROM and not last4  # four digits mean a card
+    if contains and len(_unique(found, limit)) < limit:
         contained = await directory.containing(lower, limit=limit)
         found += sorted(contained, key=lambda m: (m.name.lower(), m.email))
     return _unique(found, limit)

@@ -108,7 +108,7 @@ class PiccoloUnitOfWork:
         self.emails = PiccoloEmailRepository()
         self.accounts = PiccoloAccountRepository()
         self.checkouts = PiccoloCheckoutRepository()
-        self.directory = PiccoloCustomerDirectory()
+        self.directory = PiccoloCustomerDirectory(postgres=is_postgres(engine))
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

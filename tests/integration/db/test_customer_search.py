@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain.adapters.db.repositories.support import prefix_bound
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.billing.config import BillingConfig
 from domain.billing.issued import CreditNoteReason, IssuedCreditNote
@@ -201,3 +202,24 @@ async def test_the_record_reads_its_lists_newest_first_with_counts(
     (sub,) = record.subscriptions
     assert sub.quantity == 2
     assert record.timeline[0].text == "Payment 2 of invoice " + invoice.number + " succeeded"
+
+
+async def test_prefixes_beyond_ascii_match(db: TestDatabase, clock: FrozenClock) -> None:
+    await _customer(db, clock, "zoe@example.test", "Zoë Ölund")
+    await _customer(db, clock, "zoey@example.test", "Zoey Smith")
+
+    assert await _search(db, clock, "zoë") == [("zoe@example.test", "Name")]
+    # SQLite's lower() folds ASCII only: "Ö" stays upper case there (docs/admin.md)
+    found = await _search(db, clock, "ZOË Ö")
+    assert found == ([("zoe@example.test", "Name")] if db.backend == "postgres" else [])
+    assert [e for e, _ in await _search(db, clock, "zo")] == [
+        "zoe@example.test",
+        "zoey@example.test",
+    ]
+
+
+def test_the_prefix_bound_is_the_next_code_point() -> None:
+    assert prefix_bound("abc") == "abd"
+    assert prefix_bound("zo\u00eb") == "zo\u00ec"
+    assert prefix_bound("a\ud7ff") == "a\ue000"
+    assert prefix_bound("a\U0010ffff") is None

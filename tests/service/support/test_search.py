@@ -162,3 +162,20 @@ def test_the_status_summary_counts_in_a_fixed_order() -> None:
         "2 active, 1 past due, 1 canceled"
     )
     assert status_summary([]) == "No subscriptions"
+
+
+async def test_an_address_with_an_at_sign_matches_from_its_start_only(shop: Shop) -> None:
+    await _customer(shop, "grace@navy.test", "Grace Hopper")
+    await _customer(shop, "amazing.grace@navy.test", "Amazing Grace")
+
+    assert [h.email for h in await search_customers("grace@", uow=shop.uow)] == ["grace@navy.test"]
+    assert await search_customers("ce@navy", uow=shop.uow) == []
+
+
+async def test_four_digits_match_cards_and_starts_not_the_middle(shop: Shop) -> None:
+    await _customer(shop, "agent4242@example.test", "Agent Four")
+    starts = await _customer(shop, "4242@example.test", "Digits First")
+
+    hits = await search_customers("4242", uow=shop.uow)
+
+    assert [(h.customer_id, h.kind) for h in hits] == [(starts, MatchKind.EMAIL)]

@@ -1,9 +1,10 @@
 """Finding customers and the reads of a customer's record, on Piccolo.
 
-The text searches compare ``lower(email)`` and ``lower(name)`` with ``LIKE`` (the typed text's
-``%``, ``_`` and ``\\`` escaped): prefixes use the ``text_pattern_ops`` expression indexes on
-PostgreSQL, "contains" the trigram (``pg_trgm``) indexes (migration
-``20261206_2100_customer_search_indexes``); SQLite has plain expression indexes. Numbers, ids and
+The text searches compare ``lower(email)`` and ``lower(name)``: prefixes as ranges on the
+``text_pattern_ops`` expression indexes on PostgreSQL (``LIKE`` on SQLite), "contains" with
+``LIKE`` (the typed text's ``%``, ``_`` and ``\\`` escaped) on the trigram (``pg_trgm``)
+indexes (migration ``20261206_2100_customer_search_indexes``); SQLite has plain expression
+indexes. Numbers, ids and
 last fours are exact lookups on indexed columns."""
 
 from __future__ import annotations
@@ -47,24 +48,45 @@ def _match(row: dict[str, Any], kind: MatchKind, matched: str = "") -> CustomerM
     )
 
 
+def prefix_bound(prefix: str) -> str | None:
+    """The least string above every string starting with ``prefix`` in code point (UTF-8 byte)
+    order, which ``text_pattern_ops`` sorts by; None when there is none to take."""
+    last = ord(prefix[-1]) + 1
+    if last == 0xD800:  # surrogates are not text: the next character is U+E000
+        last = 0xE000
+    return prefix[:-1] + chr(last) if last <= 0x10FFFF else None
+
+
 class PiccoloCustomerDirectory:
-    async def email_prefix(self, prefix: str, *, limit: int) -> list[CustomerMatch]:
-        rows = await CustomerTable.raw(
-            f"SELECT {_COLUMNS} FROM customer c WHERE lower(c.email) LIKE {{}} ESCAPE '\\'"
-            " ORDER BY lower(c.email) LIMIT {}",
+    """``postgres``: prefixes are ranges on the ``text_pattern_ops`` indexes (``~>=~``, ``~<~``),
+    which a prepared statement's generic plan still uses and reads in order (a ``LIKE $1``
+    prefix needs the pattern at planning time); SQLite matches them with ``LIKE``."""
+
+    def __init__(self, *, postgres: bool = False) -> None:
+        self._postgres = postgres
+
+    async def _prefix(self, column: str, prefix: str, limit: int) -> list[dict[str, Any]]:
+        upper = prefix_bound(prefix) if self._postgres else None
+        if upper is not None:
+            return await CustomerTable.raw(
+                f"SELECT {_COLUMNS} FROM customer c WHERE lower(c.{column}) ~>=~ {{}}"
+                f" AND lower(c.{column}) ~<~ {{}} ORDER BY lower(c.{column}) USING ~<~ LIMIT {{}}",
+                prefix,
+                upper,
+                limit,
+            )
+        return await CustomerTable.raw(
+            f"SELECT {_COLUMNS} FROM customer c WHERE lower(c.{column}) LIKE {{}} ESCAPE '\\'"
+            f" ORDER BY lower(c.{column}), c.id LIMIT {{}}",
             like_escape(prefix) + "%",
             limit,
         )
-        return [_match(r, MatchKind.EMAIL) for r in rows]
+
+    async def email_prefix(self, prefix: str, *, limit: int) -> list[CustomerMatch]:
+        return [_match(r, MatchKind.EMAIL) for r in await self._prefix("email", prefix, limit)]
 
     async def name_prefix(self, prefix: str, *, limit: int) -> list[CustomerMatch]:
-        rows = await CustomerTable.raw(
-            f"SELECT {_COLUMNS} FROM customer c WHERE lower(c.name) LIKE {{}} ESCAPE '\\'"
-            " ORDER BY lower(c.name), c.id LIMIT {}",
-            like_escape(prefix) + "%",
-            limit,
-        )
-        return [_match(r, MatchKind.NAME) for r in rows]
+        return [_match(r, MatchKind.NAME) for r in await self._prefix("name", prefix, limit)]
 
     async def containing(self, text: str, *, limit: int) -> list[CustomerMatch]:
         pattern = "%" + like_escape(text) + "%"
