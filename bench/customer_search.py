@@ -13,7 +13,9 @@ Measure: for each kind of query, ``--repeat`` different queries drawn from the s
 through the use case on a read-only Piccolo unit of work (one transaction, the pool warm), one at
 a time; p50, p95, p99 and max in milliseconds. Two baselines in the same run and process: a bare
 ``SELECT 1`` round trip through the engine, and a customer read by primary key through the same
-read unit of work (``uow.customers.get``).
+read unit of work (``uow.customers.get``). Last, the customer record (``customer_record``, the
+customer page's read model) of ``--repeat`` customers, for scale (its "hits" column is the
+number of timeline events).
 
     python -m bench.customer_search --pg-url postgresql://postgres@127.0.0.1:5432/test [--reuse]
         [--customers 100000] [--invoices 2] [--repeat 200]
@@ -45,6 +47,7 @@ from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import FrozenClock
 from domain.shared.ids import CustomerId
+from domain.support.record import customer_record
 from domain.support.search import search_customers
 
 BATCH = 10_000
@@ -220,13 +223,13 @@ def _customer_rows(k: int, rng: random.Random) -> dict[str, list[tuple[object, .
                 cid,
                 "USD",
                 "UTC",
-                "days",
+                "day",
                 TEAM.id,
                 rng.randrange(1, 10),
                 rng.choice(STATUSES),
-                created,
                 NOW - timedelta(days=10),
-                NOW + timedelta(days=20),
+                NOW - timedelta(days=10),
+                NOW + timedelta(days=21),
                 created,
             )
         ],
@@ -458,6 +461,17 @@ async def measure(url: str, repeat: int) -> list[Result]:
             samples, hits = await _time(search, values)
             results.append(_result(kind, samples, hits))
             print(f"  {results[-1]}", file=sys.stderr)
+        # the customer page's read model, for the same customers: every list, the engine's
+        # next invoice for the subscription, the timeline
+        customers = iter(ids)
+
+        async def record() -> int:
+            found = await customer_record(next(customers), uow=read_uow(), clock=clock)
+            return len(found.timeline)
+
+        samples, events = await _time(record, ids)
+        results.append(_result("customer record (customer_record, not a search)", samples, events))
+        print(f"  {results[-1]}", file=sys.stderr)
     finally:
         await close_pool(engine)
     return results
