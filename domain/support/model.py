@@ -9,14 +9,15 @@ from domain.shared.money import Money
 
 
 class MatchKind(StrEnum):
-    """What a query was matched against, strongest first (the hits' order)."""
+    """What a query was matched against, strongest first (a customer matched twice is labelled
+    with the stronger)."""
 
     CUSTOMER_ID = "customer_id"
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
+    CARD = "card"
     EMAIL = "email"
     NAME = "name"
-    CARD = "card"
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,14 +92,14 @@ async def _matches(directory: CustomerDirectory, text: str, limit: int) -> list[
 
 
 def _unique(matches: Iterable[CustomerMatch], limit: int) -> list[CustomerMatch]:
-    """One match per customer (the strongest kind, then the first found), at most ``limit``."""
+    """One match per customer, at most ``limit``, in the order customers were first found (the
+    steps run strongest first), each labelled with the strongest kind it matched."""
     best: dict[str, CustomerMatch] = {}
     for match in matches:
         held = best.get(match.customer_id)
         if held is None or _RANK[match.kind] < _RANK[held.kind]:
-            best[match.customer_id] = match
-    ranked = sorted(best.values(), key=lambda m: _RANK[m.kind])  # stable: found order kept
-    return ranked[:limit]
+            best[match.customer_id] = match  # a dict keeps a key's first position
+    return list(best.values())[:limit]
 
 
 def _hit(match: CustomerMatch, statuses: list[str]) -> CustomerHit:

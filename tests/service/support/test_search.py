@@ -179,3 +179,27 @@ async def test_four_digits_match_cards_and_starts_not_the_middle(shop: Shop) -> 
     hits = await search_customers("4242", uow=shop.uow)
 
     assert [(h.customer_id, h.kind) for h in hits] == [(starts, MatchKind.EMAIL)]
+
+
+async def test_starts_come_before_matches_inside_whatever_they_matched(shop: Shop) -> None:
+    inside = await _customer(shop, "joanne@example.test", "Jo Bloggs")
+    starts = await _customer(shop, "zed@example.test", "Ann Smith")
+
+    hits = await search_customers("ann", uow=shop.uow)
+
+    assert [(h.customer_id, h.kind) for h in hits] == [
+        (starts, MatchKind.NAME),
+        (inside, MatchKind.EMAIL),
+    ]
+
+
+async def test_cards_come_first_for_four_digits(shop: Shop) -> None:
+    starts = await _customer(shop, "4242@example.test", "Digits First")
+    subscriber = await shop.subscriber()
+
+    hits = await search_customers("4242", uow=shop.uow)
+
+    assert [(h.customer_id, h.kind) for h in hits] == [
+        (subscriber.customer_id, MatchKind.CARD),
+        (starts, MatchKind.EMAIL),
+    ]
