@@ -43,6 +43,7 @@ from domain.subscriptions.model import (
     UsageRecord,
 )
 from domain.testclocks.model import TestClock
+from tests.fake_directory import InMemoryCustomerDirectory
 
 
 class InMemoryPlanRepository:
@@ -699,6 +700,7 @@ class InMemoryUnitOfWork:
         self.emails = InMemoryEmailRepository()
         self.accounts = InMemoryAccountRepository()
         self.checkouts = InMemoryCheckoutRepository()
+        self.directory = InMemoryCustomerDirectory(self)
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

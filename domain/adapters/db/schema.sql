@@ -1,3 +1,5 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
 CREATE TABLE public.account (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     email character varying(254) DEFAULT ''::character varying NOT NULL,
@@ -641,6 +643,14 @@ CREATE INDEX credit_note_line_credit_note ON public.credit_note_line USING btree
 
 CREATE INDEX credit_note_subscription_id ON public.credit_note USING btree (subscription_id);
 
+CREATE INDEX customer_email_prefix ON public.customer USING btree (lower((email)::text) text_pattern_ops);
+
+CREATE INDEX customer_email_trgm ON public.customer USING gin (lower((email)::text) public.gin_trgm_ops);
+
+CREATE INDEX customer_name_prefix ON public.customer USING btree (lower((name)::text) text_pattern_ops);
+
+CREATE INDEX customer_name_trgm ON public.customer USING gin (lower((name)::text) public.gin_trgm_ops);
+
 CREATE INDEX customer_test_clock_id ON public.customer USING btree (test_clock_id);
 
 CREATE INDEX dunning_case_customer_id ON public.dunning_case USING btree (customer_id);
@@ -665,6 +675,8 @@ CREATE INDEX job_status ON public.job USING btree (status);
 
 CREATE INDEX outbox_email_created_at ON public.outbox_email USING btree (created_at);
 
+CREATE INDEX outbox_email_recipient ON public.outbox_email USING btree (recipient);
+
 CREATE INDEX outbox_email_status ON public.outbox_email USING btree (status);
 
 CREATE INDEX payment_attempt_customer_id ON public.payment_attempt USING btree (customer_id);
@@ -674,6 +686,8 @@ CREATE INDEX payment_attempt_invoice ON public.payment_attempt USING btree (invo
 CREATE INDEX payment_attempt_payment_ref ON public.payment_attempt USING btree (payment_ref);
 
 CREATE INDEX payment_method_customer ON public.payment_method USING btree (customer);
+
+CREATE INDEX payment_method_last4 ON public.payment_method USING btree (last4);
 
 CREATE INDEX payment_webhook_event_outcome ON public.payment_webhook_event USING btree (outcome);
 
@@ -686,6 +700,8 @@ CREATE UNIQUE INDEX plan_code_version ON public.plan USING btree (code, version)
 CREATE INDEX plan_price_plan ON public.plan_price USING btree (plan);
 
 CREATE UNIQUE INDEX plan_price_plan_currency ON public.plan_price USING btree (plan, currency);
+
+CREATE INDEX refund_customer_id ON public.refund USING btree (customer_id);
 
 CREATE INDEX refund_invoice_id ON public.refund USING btree (invoice_id);
 

@@ -335,7 +335,7 @@ class PaymentMethodTable(Table, tablename="payment_method"):
     gateway_customer = Varchar(length=100)
     method_ref = Varchar(length=100)
     brand = Varchar(length=20)
-    last4 = Varchar(length=4)
+    last4 = Varchar(length=4, index=True)  # support finds a customer by a card's last four
     exp_month = Integer()
     exp_year = Integer()
     fingerprint = Varchar(length=64)
@@ -396,7 +396,7 @@ class RefundTable(Table, tablename="refund"):
     id = Varchar(length=36, primary_key=True)
     credit_note_id = Varchar(length=36, unique=True)
     invoice_id = Varchar(length=36, index=True)
-    customer_id = Varchar(length=36, null=True, default=None)
+    customer_id = Varchar(length=36, null=True, default=None, index=True)
     payment_ref = Varchar(length=100, null=True, default=None)
     amount_minor = BigInt()
     currency = Varchar(length=3)
@@ -438,7 +438,7 @@ class OutboxEmailTable(Table, tablename="outbox_email"):
 
     id = Varchar(length=36, primary_key=True)
     kind = Varchar(length=40)
-    recipient = Varchar(length=254)
+    recipient = Varchar(length=254, index=True)  # a customer's e-mails, on their record
     subject = Text(default="")
     text_body = Text(default="")
     html_body = Text(default="")

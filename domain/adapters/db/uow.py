@@ -45,6 +45,7 @@ from domain.adapters.db.repositories.subscriptions import (
     PiccoloTaxRateRepository,
     PiccoloUsageRepository,
 )
+from domain.adapters.db.repositories.support import PiccoloCustomerDirectory
 from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
 from domain.adapters.db.repositories.webhooks import PiccoloWebhookEventRepository
 from domain.adapters.db.transactions import is_postgres, read_transaction, write_transaction
@@ -107,6 +108,7 @@ class PiccoloUnitOfWork:
         self.emails = PiccoloEmailRepository()
         self.accounts = PiccoloAccountRepository()
         self.checkouts = PiccoloCheckoutRepository()
+        self.directory = PiccoloCustomerDirectory(postgres=is_postgres(engine))
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
