@@ -20,8 +20,8 @@ from domain.shared.money import Money
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.support.record import customer_record
 from domain.support.record_model import EventKind
-from tests.service.payments._gateway import DECLINED
 from tests.service.payments._shop import APR1, MAR1, Shop
+from tests.support.gateway import DECLINED
 
 pytestmark = pytest.mark.service
 

@@ -14,8 +14,8 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.money import Money
 from domain.support.model import MatchKind
 from domain.support.search import search_customers, status_summary
-from tests.service.payments._gateway import DECLINED
 from tests.service.payments._shop import Shop
+from tests.support.gateway import DECLINED
 
 pytestmark = pytest.mark.service
 
