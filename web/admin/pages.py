@@ -30,7 +30,12 @@ STAFF_FORM = FormSpec(
     Field("email", MAX_EMAIL), Field("name", MAX_NAME), Field("role", 20),
     Field("password", MAX_PASSWORD),
 )  # fmt: skip
-ROLE_OPTIONS = [(r.value, f"{r.value.capitalize()}: {ROLE_SUMMARY[r]}") for r in Role]
+ROLE_OPTIONS = [
+    (Role.VIEWER.value, "Viewer · read only"),
+    (Role.SUPPORT.value, "Support · customer actions"),
+    (Role.BILLING.value, "Billing · money and catalog"),
+    (Role.OWNER.value, "Owner · everything"),
+]
 
 
 def admin_context(staff: SignedInStaff, **extra: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@ recovery codes used once, and exactly one audit entry per staff action."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 
@@ -42,7 +43,7 @@ def test_the_role_table() -> None:
     assert ROLE_PERMISSIONS[Role.OWNER] == frozenset(Permission)
     # each role holds everything the one below it holds
     order = [Role.VIEWER, Role.SUPPORT, Role.BILLING, Role.OWNER]
-    assert all(ROLE_PERMISSIONS[a] < ROLE_PERMISSIONS[b] for a, b in zip(order, order[1:], strict=False))
+    assert all(ROLE_PERMISSIONS[a] < ROLE_PERMISSIONS[b] for a, b in itertools.pairwise(order))
 
 
 async def test_only_an_owner_creates_staff_and_each_creation_is_one_entry(
