@@ -36,7 +36,7 @@ from domain.payments.model import (
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
-from domain.staff.model import StaffMember, StaffSession
+from domain.staff.model import StaffMember, StaffSession, StaffToken
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
@@ -680,6 +680,20 @@ class InMemoryStaffRepository:
         self.members: dict[str, StaffMember] = {}
         self.sessions: dict[str, StaffSession] = {}
         self.attempts: list[tuple[str, datetime, bool]] = []
+        self.tokens: dict[str, StaffToken] = {}
+
+    async def add_token(self, token: StaffToken) -> None:
+        self.tokens[token.id] = token
+
+    async def get_token(self, token_id: str) -> StaffToken | None:
+        return self.tokens.get(token_id)
+
+    async def use_token(self, token_id: str, at: datetime) -> bool:
+        token = self.tokens.get(token_id)
+        if token is None or token.used_at is not None:
+            return False
+        self.tokens[token_id] = replace(token, used_at=at)
+        return True
 
     async def add(self, member: StaffMember) -> None:
         if any(m.email == member.email for m in self.members.values()):

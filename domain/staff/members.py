@@ -30,7 +30,7 @@ class NewStaff:
     email: str
     name: str
     role: str
-    password: str
+    password: str | None  # None: the member chooses one through a one-time link (links.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +63,16 @@ def _checked(new: NewStaff) -> tuple[str, str, Role]:
     except ValueError:
         problems["role"] = "Choose one of the roles."
         role = Role.VIEWER
-    if problem := password_problem(new.password, email=email, name=name):
+    if new.password is not None and (
+        problem := password_problem(new.password, email=email, name=name)
+    ):
         problems["password"] = problem
     if problems:
         raise ValidationFailed(problems, code=StaffErrorCode.BAD_STAFF)
     return email, name, role
 
 
-async def _create_in(
+async def create_member_in(
     uow: StaffUnit, new: NewStaff, actor: Actor, clock: Clock, hasher: PasswordHasher
 ) -> StaffMember:
     email, name, role = _checked(new)
@@ -84,7 +86,7 @@ async def _create_in(
         email=email,
         name=name,
         role=role,
-        password_hash=hasher.hash(new.password),
+        password_hash=hasher.hash(new.password) if new.password is not None else None,
         created_at=now,
     )
     try:
@@ -101,7 +103,12 @@ async def _create_in(
             action="staff.created",
             object_type="staff",
             object_id=member.id,
-            after={"email": email, "name": name, "role": role.value},
+            after={
+                "email": email,
+                "name": name,
+                "role": role.value,
+                "first_sign_in": "password" if new.password is not None else "link",
+            },
         ),
     )
     return member
@@ -118,7 +125,7 @@ async def create_staff(
     """An owner creates a staff member with a first password (given to them out of band)."""
     require(actor, Permission.STAFF_MANAGE)
     async with uow:
-        member = await _create_in(uow, new, Actor(actor.staff_id, actor.email), clock, hasher)
+        member = await create_member_in(uow, new, Actor(actor.staff_id, actor.email), clock, hasher)
         await uow.commit()
     return member
 
@@ -129,7 +136,7 @@ async def create_staff_from_command_line(
     """``python -m web.cli staff create``: whoever runs the command on the server is trusted
     (how the first owner is made); the entry's actor is the command line."""
     async with uow:
-        member = await _create_in(uow, new, Actor(None, SYSTEM_ACTOR), clock, hasher)
+        member = await create_member_in(uow, new, Actor(None, SYSTEM_ACTOR), clock, hasher)
         await uow.commit()
     return member
 

@@ -72,6 +72,21 @@ class StaffSession:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffToken:
+    """A one-time sign-in link: the member chooses a password with it (and then sets up
+    two-factor when the role needs it). ``id`` is the SHA-256 of the secret in the link."""
+
+    id: str
+    staff_id: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
 class SignedInStaff:
     """Who an /admin request acts as: what use cases authorise with and audit."""
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.audit.ports import AuditUnit
-from domain.staff.model import StaffMember, StaffSession
+from domain.staff.model import StaffMember, StaffSession, StaffToken
 
 
 class StaffRepository(Protocol):
@@ -25,6 +25,14 @@ class StaffRepository(Protocol):
     async def get_session(self, session_id: str) -> StaffSession | None: ...
 
     async def save_session(self, session: StaffSession) -> None: ...
+
+    async def add_token(self, token: StaffToken) -> None: ...
+
+    async def get_token(self, token_id: str) -> StaffToken | None: ...
+
+    async def use_token(self, token_id: str, at: datetime) -> bool:
+        """Mark the token used; False when it was used already (a concurrent redeem lost)."""
+        ...
 
     async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None: ...
 

@@ -63,3 +63,16 @@ def test_staff_create_from_stdin(tmp_path: Path) -> None:
     assert [(e, r) for e, r, _ in staff] == [("ops@example.com", "owner")]
     assert staff[0][2].startswith("$argon2id$")
     assert audit == [(None, "command line", "staff.created")]
+
+
+def test_staff_create_with_a_link(tmp_path: Path) -> None:
+    db = tmp_path / "app.db"
+    assert _cli("migrate", DATABASE_URL=f"sqlite:///{db}").returncode == 0
+    code, out, err = _run(db, "--email", "new@example.com", "--role", "billing", "--link", stdin="")
+    assert code == 0, err
+    link = next(line for line in out.splitlines() if "/admin/welcome/" in line)
+    assert link.startswith("http") and len(link.rsplit("/", 1)[1]) >= 40
+    with sqlite3.connect(db) as conn:
+        (hash_,) = conn.execute("select password_hash from staff_member").fetchone()
+        (stored,) = conn.execute("select id from staff_token").fetchone()
+    assert hash_ is None and stored != link.rsplit("/", 1)[1]  # only the secret's digest is kept

@@ -14,6 +14,7 @@ from web.admin.sign_in import (
     submit_admin_logout,
     submit_enrolment,
 )
+from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
     path="/admin",
@@ -25,6 +26,8 @@ router = Router(
         show_enrolment,
         submit_enrolment,
         submit_admin_logout,
+        show_welcome,
+        submit_welcome,
         show_admin_home,
         show_admin_customers,
         show_staff,

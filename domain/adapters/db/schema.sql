@@ -458,6 +458,14 @@ CREATE TABLE public.staff_sign_in_attempt (
     succeeded boolean DEFAULT false NOT NULL
 );
 
+CREATE TABLE public.staff_token (
+    id character varying(64) DEFAULT ''::character varying NOT NULL,
+    staff character varying(36) DEFAULT NULL::character varying NOT NULL,
+    created_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    used_at timestamp with time zone
+);
+
 CREATE TABLE public.subscription (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     customer character varying(36) DEFAULT NULL::character varying NOT NULL,
@@ -676,6 +684,9 @@ ALTER TABLE ONLY public.staff_session
 ALTER TABLE ONLY public.staff_sign_in_attempt
     ADD CONSTRAINT staff_sign_in_attempt_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.staff_token
+    ADD CONSTRAINT staff_token_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.subscription
     ADD CONSTRAINT subscription_pkey PRIMARY KEY (id);
 
@@ -781,6 +792,8 @@ CREATE INDEX staff_sign_in_attempt_at ON public.staff_sign_in_attempt USING btre
 
 CREATE INDEX staff_sign_in_attempt_key ON public.staff_sign_in_attempt USING btree (key);
 
+CREATE INDEX staff_token_staff ON public.staff_token USING btree (staff);
+
 CREATE INDEX subscription_customer ON public.subscription USING btree (customer);
 
 CREATE INDEX subscription_next_action_at ON public.subscription USING btree (next_action_at);
@@ -852,6 +865,9 @@ ALTER TABLE ONLY public.plan_price
 
 ALTER TABLE ONLY public.staff_session
     ADD CONSTRAINT staff_session_staff_fkey FOREIGN KEY (staff) REFERENCES public.staff_member(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.staff_token
+    ADD CONSTRAINT staff_token_staff_fkey FOREIGN KEY (staff) REFERENCES public.staff_member(id) ON UPDATE CASCADE ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.subscription
     ADD CONSTRAINT subscription_customer_fkey FOREIGN KEY (customer) REFERENCES public.customer(id) ON UPDATE CASCADE ON DELETE RESTRICT;

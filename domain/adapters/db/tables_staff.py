@@ -42,6 +42,18 @@ class StaffSessionTable(Table, tablename="staff_session"):
     user_agent = Varchar(length=300, default="")
 
 
+class StaffTokenTable(Table, tablename="staff_token"):
+    """A one-time sign-in link (``staff create --link``); ``id`` is the SHA-256 of its secret."""
+
+    id = Varchar(length=64, primary_key=True)
+    staff = ForeignKey(
+        references=StaffMemberTable, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    created_at = Timestamptz(default=None, null=True)
+    expires_at = Timestamptz(default=None, null=True)
+    used_at = Timestamptz(default=None, null=True)
+
+
 class StaffSignInAttemptTable(Table, tablename="staff_sign_in_attempt"):
     """One staff sign-in attempt under a key (``staff-ip:<address>``), for the per-client limit."""
 
@@ -70,6 +82,7 @@ class AuditEntryTable(Table, tablename="audit_entry"):
 STAFF_TABLES: tuple[type[Table], ...] = (
     StaffMemberTable,
     StaffSessionTable,
+    StaffTokenTable,
     StaffSignInAttemptTable,
     AuditEntryTable,
 )

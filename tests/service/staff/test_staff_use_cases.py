@@ -190,3 +190,36 @@ async def test_unknown_addresses_are_limited_per_client(clock: FrozenClock) -> N
             hasher=CHEAP_HASHER,
         )
     assert uow.audit.entries == []
+
+
+async def test_a_one_time_link_sets_the_password_once(clock: FrozenClock) -> None:
+    from domain.accounts.errors import BadToken
+    from domain.staff.links import create_staff_with_link, link_view, redeem_link
+
+    uow = InMemoryUnitOfWork()
+    member, secret = await create_staff_with_link(
+        NewStaff("l@example.com", "Lee", "owner", None), uow=uow, clock=clock, hasher=CHEAP_HASHER
+    )
+    assert member.password_hash is None
+    assert uow.audit.entries[-1].after["first_sign_in"] == "link"
+    with pytest.raises(SignInFailed):  # no password yet: the password step refuses
+        await sign_in_staff(
+            "l@example.com", "", ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
+        )
+    assert (await link_view(secret, uow=uow, clock=clock)).two_factor_next
+    with pytest.raises(ValidationFailed):
+        await redeem_link(secret, "short", ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER)
+    entries = len(uow.audit.entries)
+    grant = await redeem_link(
+        secret, PASSWORD, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
+    )
+    assert grant.signed_in.stage is SessionStage.ENROL  # an owner: two-factor next
+    assert [e.action for e in uow.audit.entries[entries:]] == ["staff.password_set"]
+    with pytest.raises(BadToken):
+        await redeem_link(secret, PASSWORD, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER)
+    _, late = await create_staff_with_link(
+        NewStaff("m@example.com", "Mo", "viewer", None), uow=uow, clock=clock, hasher=CHEAP_HASHER
+    )
+    clock.advance(hours=25)
+    with pytest.raises(BadToken):
+        await link_view(late, uow=uow, clock=clock)

@@ -165,3 +165,33 @@ async def test_owner_creates_a_support_agent_who_signs_in(
         "staff.created",
         "staff.signed_in",
     ]
+
+
+async def test_a_one_time_link_signs_a_support_agent_in_once(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    from domain.staff.links import create_staff_with_link
+    from domain.staff.members import NewStaff
+    from tests.support.accounts import CHEAP_HASHER
+
+    _, secret = await create_staff_with_link(
+        NewStaff("lin@example.com", "Lin", "support", None),
+        uow=app.state.runtime.uow(),
+        clock=clock,
+        hasher=CHEAP_HASHER,
+    )
+    page = await client.get(f"/admin/welcome/{secret}")
+    assert page.status_code == 200 and "lin@example.com" in page.text
+    token = csrf_token(page.text)
+    weak = await client.post(
+        f"/admin/welcome/{secret}", data={"password": "short", "_csrf_token": token}
+    )
+    assert weak.status_code == 422
+    done = await client.post(
+        f"/admin/welcome/{secret}", data={"password": "a fine passphrase", "_csrf_token": token}
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/admin"
+    assert (await client.get("/admin")).status_code == 200
+    again = await client.get(f"/admin/welcome/{secret}")
+    assert again.status_code == 410 and by_testid(parse(again.text), "link-invalid")
+    assert await actions() == ["staff.created", "staff.password_set"]

@@ -10,10 +10,11 @@ from domain.adapters.db.tables_staff import (
     StaffMemberTable,
     StaffSessionTable,
     StaffSignInAttemptTable,
+    StaffTokenTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
 from domain.shared.ids import new_id
-from domain.staff.model import Role, SessionStage, StaffMember, StaffSession
+from domain.staff.model import Role, SessionStage, StaffMember, StaffSession, StaffToken
 
 
 def _member(row: dict[str, Any]) -> StaffMember:
@@ -120,6 +121,38 @@ class PiccoloStaffRepository:
                 t.revoked_at: session.revoked_at,
             }
         ).where(t.id == session.id)
+
+    async def add_token(self, token: StaffToken) -> None:
+        await StaffTokenTable.insert(
+            StaffTokenTable(
+                id=token.id,
+                staff=token.staff_id,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+            )
+        )
+
+    async def get_token(self, token_id: str) -> StaffToken | None:
+        row = await StaffTokenTable.select().where(StaffTokenTable.id == token_id).first()
+        if row is None:
+            return None
+        return StaffToken(
+            id=row["id"],
+            staff_id=row["staff"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            used_at=row["used_at"],
+        )
+
+    async def use_token(self, token_id: str, at: datetime) -> bool:
+        t = StaffTokenTable
+        done = (
+            await t.update({t.used_at: at})
+            .where((t.id == token_id) & t.used_at.is_null())
+            .returning(t.id)
+        )
+        return bool(done)
 
     async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
         await StaffSignInAttemptTable.insert(
