@@ -41,6 +41,7 @@ class StaffMember:
     totp_secret: str | None = field(default=None, repr=False)
     totp_pending_secret: str | None = field(default=None, repr=False)  # shown, not yet confirmed
     recovery_code_hashes: tuple[str, ...] = field(default=(), repr=False)
+    totp_last_step: int | None = None  # the last 30-second step whose code was accepted
     failed_attempts: int = 0
     locked_until: datetime | None = None
     disabled_at: datetime | None = None

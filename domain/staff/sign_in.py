@@ -161,8 +161,11 @@ async def verify_second_factor(
         if member.is_locked(now):
             raise _locked(member, now)
         await _ip_wait(uow, ip, now)
-        ok = totp.verify(member.totp_secret, typed, now)
-        if not ok:
+        step = totp.matching_step(member.totp_secret, typed, now, after=member.totp_last_step)
+        ok = step is not None
+        if ok:
+            member = replace(member, totp_last_step=step)
+        else:
             left = [h for h in member.recovery_code_hashes if not hasher.verify(h, typed)]
             if len(left) < len(member.recovery_code_hashes):  # a recovery code, now used up
                 member = replace(member, recovery_code_hashes=tuple(left))

@@ -84,7 +84,8 @@ async def confirm_enrolment(
         if member.two_factor_enabled:
             raise InvalidTransition("Two-factor is already set up.", code=StaffErrorCode.BAD_CODE)
         pending = member.totp_pending_secret
-        if pending is None or not totp.verify(pending, normalise_code(code), now):
+        step = totp.matching_step(pending, normalise_code(code), now) if pending else None
+        if pending is None or step is None:
             raise ValidationFailed(
                 {"code": "That code is not right. Enter the 6-digit code your app shows now."},
                 code=StaffErrorCode.BAD_CODE,
@@ -95,6 +96,7 @@ async def confirm_enrolment(
                 member,
                 totp_secret=pending,
                 totp_pending_secret=None,
+                totp_last_step=step,
                 recovery_code_hashes=tuple(hasher.hash(c) for c in codes),
                 failed_attempts=0,
             )

@@ -436,7 +436,8 @@ CREATE TABLE public.staff_member (
     failed_attempts integer DEFAULT 0 NOT NULL,
     locked_until timestamp with time zone,
     created_at timestamp with time zone,
-    disabled_at timestamp with time zone
+    disabled_at timestamp with time zone,
+    totp_last_step bigint
 );
 
 CREATE TABLE public.staff_session (

@@ -3,7 +3,7 @@ rest and lists these in ``ALL_TABLES``)."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import ForeignKey, OnDelete
 from piccolo.table import Table
 
@@ -19,6 +19,7 @@ class StaffMemberTable(Table, tablename="staff_member"):
     # the TOTP secret as it is (both sides must read it); never logged or shown after enrolment
     totp_secret = Varchar(length=64, null=True, default=None)
     totp_pending_secret = Varchar(length=64, null=True, default=None)
+    totp_last_step = BigInt(null=True, default=None)  # a code works once (replay refused)
     recovery_code_hashes = JSON(default=[])  # Argon2 hashes; a used code is removed
     failed_attempts = Integer(default=0)
     locked_until = Timestamptz(default=None, null=True)

@@ -117,6 +117,21 @@ async def test_enrolment_then_code_then_recovery_code_once(clock: FrozenClock) -
         done.recovery_codes
     )
 
+    # the code used to enrol does not sign in: each code works once (replay)
+    replay = await sign_in_staff(
+        "o@example.com", PASSWORD, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
+    )
+    with pytest.raises(SignInFailed):
+        await verify_second_factor(
+            replay.secret,
+            pyotp.TOTP(view.secret).at(clock.now()),
+            ip="1.1.1.1",
+            uow=uow,
+            clock=clock,
+            hasher=CHEAP_HASHER,
+        )
+    clock.advance(seconds=30)  # the next step's code works
+
     for code, works in (
         (pyotp.TOTP(view.secret).at(clock.now()), True),
         (done.recovery_codes[3], True),

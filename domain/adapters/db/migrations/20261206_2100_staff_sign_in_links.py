@@ -1,6 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
+from piccolo.columns.column_types import BigInt
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
@@ -25,7 +26,7 @@ class StaffMemberTable(Table, tablename="staff_member", schema=None):
 
 ID = "2026-12-06T21:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "staff_token: one-time sign-in links for staff (staff create --link)"
+DESCRIPTION = "staff_token (one-time sign-in links); staff_member.totp_last_step (a code works once)"
 
 
 async def forwards():
@@ -135,6 +136,27 @@ async def forwards():
         db_column_name="used_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StaffMemberTable",
+        tablename="staff_member",
+        column_name="totp_last_step",
+        db_column_name="totp_last_step",
+        column_class_name="BigInt",
+        column_class=BigInt,
         params={
             "default": None,
             "null": True,
