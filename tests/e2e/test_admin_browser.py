@@ -167,6 +167,7 @@ async def test_owner_creates_an_agent_who_signs_in_and_the_audit_log_shows_it(
             await shoot(page, output_dir, "customers")
             forbidden = await page.goto(server.url + "/admin/staff")
             assert forbidden is not None and forbidden.status == 403
+            await expect(page.get_by_test_id("admin-forbidden")).to_contain_text("role (support)")
             await shoot(page, output_dir, "forbidden")
 
             # the audit log shows both creations and the sign-ins, with who did them

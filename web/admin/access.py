@@ -22,13 +22,14 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from domain.shared.errors import PermissionDenied
 from domain.staff.model import SessionStage, SignedInStaff
-from domain.staff.permissions import Permission, require
+from domain.staff.permissions import ROLE_PERMISSIONS, Permission, require
 from domain.staff.sessions import resolve_staff_session
 from web.auth.session import safe_next
+from web.errors import handle_domain_error
 from web.runtime import Runtime
 from web.settings import Settings
 from web.templating import is_fragment_request
@@ -119,6 +120,20 @@ def on_sign_in_required(request: Request[Any, Any, Any], exc: AdminSignInRequire
     if is_fragment_request(request):
         return Response("", status_code=200, headers={"HX-Redirect": exc.to})
     return Redirect(exc.to, status_code=303)
+
+
+def on_forbidden(request: Request[Any, Any, Any], exc: PermissionDenied) -> Response[Any]:
+    """403 inside the admin: the admin's own page (its navigation, a way back), not the
+    storefront's."""
+    who: SignedInStaff | None = request.scope.get("state", {}).get(_CACHE)
+    if who is None or is_fragment_request(request):
+        return handle_domain_error(request, exc)
+    context = {
+        "staff": who,
+        "nav_allowed": {p.value for p in ROLE_PERMISSIONS[who.role]},
+        "detail": exc.message,
+    }
+    return Template("admin/forbidden.html", context=context, status_code=403)
 
 
 STAFF_SCOPE: dict[str, Provide] = {"staff": Provide(provide_staff, sync_to_thread=False)}

@@ -2,7 +2,14 @@
 
 from litestar import Router
 
-from web.admin.access import STAFF_SCOPE, AdminSignInRequired, admin_guard, on_sign_in_required
+from domain.shared.errors import PermissionDenied
+from web.admin.access import (
+    STAFF_SCOPE,
+    AdminSignInRequired,
+    admin_guard,
+    on_forbidden,
+    on_sign_in_required,
+)
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.pages import show_admin_customers, show_admin_home, show_staff, submit_new_staff
 from web.admin.sign_in import (
@@ -37,6 +44,9 @@ router = Router(
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
-    exception_handlers={AdminSignInRequired: on_sign_in_required},
+    exception_handlers={
+        AdminSignInRequired: on_sign_in_required,
+        PermissionDenied: on_forbidden,
+    },
     include_in_schema=False,
 )

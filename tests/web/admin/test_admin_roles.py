@@ -96,5 +96,5 @@ async def test_each_role_gets_what_its_permissions_allow_and_403_otherwise(
                 )
             else:
                 assert answer.status_code == 403, (role, method, path, answer.status_code)
-                assert "does not allow" in answer.text
+                assert "does not allow" in answer.text and "admin-forbidden" in answer.text
         assert answers
