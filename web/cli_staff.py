@@ -22,7 +22,6 @@ from domain.staff.links import create_staff_with_link
 from domain.staff.members import NewStaff, create_staff_from_command_line
 from domain.staff.model import Role
 from domain.staff.rules import needs_two_factor
-from web.app import password_hasher_for
 from web.jobs import build_registry
 from web.settings import Settings
 
@@ -49,6 +48,8 @@ async def create_staff_account(
         clock = SystemClock()
         uow = PiccoloUnitOfWork(engine, clock=clock, registry=build_registry())
         new = NewStaff(email, name or email.split("@", 1)[0], role, password)
+        from web.app import password_hasher_for  # not at import: web.app loads every router
+
         hasher = password_hasher_for(settings)
         secret = ""
         if password is None:
