@@ -13,9 +13,10 @@ from typing import Protocol, runtime_checkable
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.support.ports import SupportUnit
+from domain.staff.ports import StaffUnit
 from domain.testclocks.ports import TestClocksUnit
 
 
 @runtime_checkable
-class UnitOfWork(CheckoutUnit, TestClocksUnit, NoticesUnit, SupportUnit, Protocol):
+class UnitOfWork(CheckoutUnit, TestClocksUnit, NoticesUnit, SupportUnit, StaffUnit, Protocol):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

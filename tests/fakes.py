@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Self
 
 from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdentity
+from domain.audit.model import AuditEntry, AuditFilter
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
@@ -35,6 +36,7 @@ from domain.payments.model import (
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
+from domain.staff.model import StaffMember, StaffSession, StaffToken
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
@@ -674,6 +676,95 @@ class InMemoryCheckoutRepository:
         self.rows[session.token] = session
 
 
+class InMemoryStaffRepository:
+    def __init__(self) -> None:
+        self.members: dict[str, StaffMember] = {}
+        self.sessions: dict[str, StaffSession] = {}
+        self.attempts: list[tuple[str, datetime, bool]] = []
+        self.tokens: dict[str, StaffToken] = {}
+
+    async def add_token(self, token: StaffToken) -> None:
+        self.tokens[token.id] = token
+
+    async def get_token(self, token_id: str) -> StaffToken | None:
+        return self.tokens.get(token_id)
+
+    async def use_token(self, token_id: str, at: datetime) -> bool:
+        token = self.tokens.get(token_id)
+        if token is None or token.used_at is not None:
+            return False
+        self.tokens[token_id] = replace(token, used_at=at)
+        return True
+
+    async def add(self, member: StaffMember) -> None:
+        if any(m.email == member.email for m in self.members.values()):
+            raise Conflict("A staff member with this e-mail exists.", code="staff.exists")
+        self.members[member.id] = member
+
+    async def get(self, staff_id: str, *, lock: bool = False) -> StaffMember | None:
+        return self.members.get(staff_id)
+
+    async def get_by_email(self, email: str) -> StaffMember | None:
+        return next((m for m in self.members.values() if m.email == email), None)
+
+    async def update(self, member: StaffMember) -> None:
+        self.members[member.id] = member
+
+    async def all(self) -> list[StaffMember]:
+        return list(self.members.values())
+
+    async def add_session(self, session: StaffSession) -> None:
+        self.sessions[session.id] = session
+
+    async def get_session(self, session_id: str) -> StaffSession | None:
+        return self.sessions.get(session_id)
+
+    async def save_session(self, session: StaffSession) -> None:
+        self.sessions[session.id] = session
+
+    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
+        self.attempts.append((key, at, succeeded))
+
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
+        mine = [(at, ok) for k, at, ok in self.attempts if k == key and at > since]
+        last_ok = max((at for at, ok in mine if ok), default=since)
+        return [at for at, ok in mine if not ok and at > last_ok]
+
+
+class InMemoryAuditRepository:
+    """Append-only, as the table: add and reads, nothing else."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    def _matching(self, f: AuditFilter) -> list[AuditEntry]:
+        return sorted(
+            (
+                e
+                for e in self.entries
+                if (f.staff_id is None or e.actor.staff_id == f.staff_id)
+                and (f.customer_id is None or e.customer_id == f.customer_id)
+                and (f.action is None or e.action == f.action)
+                and (f.since is None or e.at >= f.since)
+                and (f.until is None or e.at < f.until)
+            ),
+            key=lambda e: (e.at, e.id),
+            reverse=True,
+        )
+
+    async def add(self, entry: AuditEntry) -> None:
+        self.entries.append(entry)
+
+    async def find(self, where: AuditFilter, *, limit: int, offset: int = 0) -> list[AuditEntry]:
+        return self._matching(where)[offset : offset + limit]
+
+    async def count(self, where: AuditFilter) -> int:
+        return len(self._matching(where))
+
+    async def actions(self) -> list[str]:
+        return sorted({e.action for e in self.entries})
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -701,6 +792,8 @@ class InMemoryUnitOfWork:
         self.accounts = InMemoryAccountRepository()
         self.checkouts = InMemoryCheckoutRepository()
         self.directory = InMemoryCustomerDirectory(self)
+        self.staff = InMemoryStaffRepository()
+        self.audit = InMemoryAuditRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -32,6 +32,7 @@ from domain.jobs.runner import JobRunner
 from domain.notifications.ports import Mailer
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock, SystemClock
+from web.admin.router import router as admin_router
 from web.api.router import router as api_router
 from web.auth.oidc_client import OidcClient, OidcSettings
 from web.auth.router import router as auth_router
@@ -178,6 +179,7 @@ def create_app(
         api_router,
         portal_subscriptions_router,
         portal_billing_router,
+        admin_router,
         show_health,
         static,
     ]

@@ -1,5 +1,6 @@
-"""Command line: ``python -m web.cli {serve,migrate,seed-demo,worker,check}``, and the billing
-commands in ``web/cli_billing.py`` (``clock``, ``customer``, ``subscribe``, ``renew``).
+"""Command line: ``python -m web.cli {serve,migrate,seed-demo,worker,check}``, the billing
+commands in ``web/cli_billing.py`` (``clock``, ``customer``, ``subscribe``, ``renew``) and
+``staff create`` in ``web/cli_staff.py``.
 
 Every command validates the settings and the database first and reports a problem as one line
 on stderr with exit status 2 (no traceback).
@@ -28,7 +29,7 @@ from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
 from domain.shared.clock import SystemClock
 from domain.subscriptions.demo import demo_coupons, load_demo_coupons
-from web import cli_billing
+from web import cli_billing, cli_staff
 from web.jobs import build_registry, registry_for
 from web.logging_setup import configure_logging
 from web.payments import make_gateway
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=0)
     worker.set_defaults(func=cmd_worker)
     cli_billing.add_parsers(sub, _settings)
+    cli_staff.add_parsers(sub, _settings)
     return parser
 
 

@@ -402,6 +402,13 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     f"{SUB}/uncancel": {},  # a cancellation scheduled
     f"{SUB}/scheduled-change/cancel": {},  # a change scheduled
     f"{SUB}/addons/{{code:str}}": {"quantity": "1", "quote": ""},  # an add-on that fits the plan
+    # the staff admin's forms, shown to a staff session (walked anonymously: the sign-in steps get
+    # every hostile value; the guarded form answers the sign-in redirect before parsing anything)
+    "/admin/login/code": {"code": "", "next": "/admin"},
+    "/admin/enrol": {"code": "", "next": "/admin"},
+    "/admin/welcome/{token:str}": {"password": ""},
+    "/admin/logout": {},
+    "/admin/staff": {"email": "", "name": "", "role": "support", "password": ""},
 }
 
 

@@ -1,5 +1,14 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 
+CREATE FUNCTION public.audit_entry_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_entry is append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END;
+    $$;
+
 CREATE TABLE public.account (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     email character varying(254) DEFAULT ''::character varying NOT NULL,
@@ -20,6 +29,20 @@ CREATE TABLE public.account_identity (
     subject character varying(255) DEFAULT ''::character varying NOT NULL,
     email character varying(254) DEFAULT ''::character varying NOT NULL,
     created_at timestamp with time zone
+);
+
+CREATE TABLE public.audit_entry (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    at timestamp with time zone,
+    actor_staff_id character varying(36) DEFAULT NULL::character varying,
+    actor_email character varying(254) DEFAULT ''::character varying NOT NULL,
+    action character varying(80) DEFAULT ''::character varying NOT NULL,
+    object_type character varying(40) DEFAULT ''::character varying NOT NULL,
+    object_id character varying(100) DEFAULT ''::character varying NOT NULL,
+    customer_id character varying(36) DEFAULT NULL::character varying,
+    reason text DEFAULT ''::text NOT NULL,
+    before json DEFAULT '{}'::json NOT NULL,
+    after json DEFAULT '{}'::json NOT NULL
 );
 
 CREATE TABLE public.auth_session (
@@ -403,6 +426,49 @@ CREATE TABLE public.sign_in_attempt (
     succeeded boolean DEFAULT false NOT NULL
 );
 
+CREATE TABLE public.staff_member (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    email character varying(254) DEFAULT ''::character varying NOT NULL,
+    name character varying(200) DEFAULT ''::character varying NOT NULL,
+    role character varying(20) DEFAULT ''::character varying NOT NULL,
+    password_hash character varying(200) DEFAULT NULL::character varying,
+    totp_secret character varying(64) DEFAULT NULL::character varying,
+    totp_pending_secret character varying(64) DEFAULT NULL::character varying,
+    recovery_code_hashes json DEFAULT '[]'::json NOT NULL,
+    failed_attempts integer DEFAULT 0 NOT NULL,
+    locked_until timestamp with time zone,
+    created_at timestamp with time zone,
+    disabled_at timestamp with time zone,
+    totp_last_step bigint
+);
+
+CREATE TABLE public.staff_session (
+    id character varying(64) DEFAULT ''::character varying NOT NULL,
+    staff character varying(36) DEFAULT NULL::character varying NOT NULL,
+    stage character varying(20) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone,
+    last_seen_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    ip character varying(64) DEFAULT ''::character varying NOT NULL,
+    user_agent character varying(300) DEFAULT ''::character varying NOT NULL
+);
+
+CREATE TABLE public.staff_sign_in_attempt (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    key character varying(300) DEFAULT ''::character varying NOT NULL,
+    at timestamp with time zone,
+    succeeded boolean DEFAULT false NOT NULL
+);
+
+CREATE TABLE public.staff_token (
+    id character varying(64) DEFAULT ''::character varying NOT NULL,
+    staff character varying(36) DEFAULT NULL::character varying NOT NULL,
+    created_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    used_at timestamp with time zone
+);
+
 CREATE TABLE public.subscription (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     customer character varying(36) DEFAULT NULL::character varying NOT NULL,
@@ -476,6 +542,9 @@ ALTER TABLE ONLY public.account_identity
 
 ALTER TABLE ONLY public.account
     ADD CONSTRAINT account_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.audit_entry
+    ADD CONSTRAINT audit_entry_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.auth_session
     ADD CONSTRAINT auth_session_pkey PRIMARY KEY (id);
@@ -606,6 +675,21 @@ ALTER TABLE ONLY public.sandbox_payment
 ALTER TABLE ONLY public.sign_in_attempt
     ADD CONSTRAINT sign_in_attempt_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.staff_member
+    ADD CONSTRAINT staff_member_email_key UNIQUE (email);
+
+ALTER TABLE ONLY public.staff_member
+    ADD CONSTRAINT staff_member_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.staff_session
+    ADD CONSTRAINT staff_session_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.staff_sign_in_attempt
+    ADD CONSTRAINT staff_sign_in_attempt_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.staff_token
+    ADD CONSTRAINT staff_token_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.subscription
     ADD CONSTRAINT subscription_pkey PRIMARY KEY (id);
 
@@ -624,6 +708,14 @@ ALTER TABLE ONLY public.usage_event
 CREATE INDEX account_customer ON public.account USING btree (customer);
 
 CREATE INDEX account_identity_account ON public.account_identity USING btree (account);
+
+CREATE INDEX audit_entry_action ON public.audit_entry USING btree (action);
+
+CREATE INDEX audit_entry_actor_staff_id ON public.audit_entry USING btree (actor_staff_id);
+
+CREATE INDEX audit_entry_at ON public.audit_entry USING btree (at);
+
+CREATE INDEX audit_entry_customer_id ON public.audit_entry USING btree (customer_id);
 
 CREATE INDEX auth_session_account ON public.auth_session USING btree (account);
 
@@ -711,6 +803,14 @@ CREATE INDEX sign_in_attempt_at ON public.sign_in_attempt USING btree (at);
 
 CREATE INDEX sign_in_attempt_key ON public.sign_in_attempt USING btree (key);
 
+CREATE INDEX staff_session_staff ON public.staff_session USING btree (staff);
+
+CREATE INDEX staff_sign_in_attempt_at ON public.staff_sign_in_attempt USING btree (at);
+
+CREATE INDEX staff_sign_in_attempt_key ON public.staff_sign_in_attempt USING btree (key);
+
+CREATE INDEX staff_token_staff ON public.staff_token USING btree (staff);
+
 CREATE INDEX subscription_customer ON public.subscription USING btree (customer);
 
 CREATE INDEX subscription_next_action_at ON public.subscription USING btree (next_action_at);
@@ -724,6 +824,10 @@ CREATE INDEX tax_rate_country ON public.tax_rate USING btree (country);
 CREATE INDEX usage_event_at ON public.usage_event USING btree (at);
 
 CREATE INDEX usage_event_subscription ON public.usage_event USING btree (subscription);
+
+CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON public.audit_entry FOR EACH STATEMENT EXECUTE FUNCTION public.audit_entry_append_only();
+
+CREATE TRIGGER audit_entry_no_update_or_delete BEFORE DELETE OR UPDATE ON public.audit_entry FOR EACH ROW EXECUTE FUNCTION public.audit_entry_append_only();
 
 ALTER TABLE ONLY public.account
     ADD CONSTRAINT account_customer_fkey FOREIGN KEY (customer) REFERENCES public.customer(id) ON UPDATE CASCADE ON DELETE RESTRICT;
@@ -775,6 +879,12 @@ ALTER TABLE ONLY public.payment_method
 
 ALTER TABLE ONLY public.plan_price
     ADD CONSTRAINT plan_price_plan_fkey FOREIGN KEY (plan) REFERENCES public.plan(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE ONLY public.staff_session
+    ADD CONSTRAINT staff_session_staff_fkey FOREIGN KEY (staff) REFERENCES public.staff_member(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.staff_token
+    ADD CONSTRAINT staff_token_staff_fkey FOREIGN KEY (staff) REFERENCES public.staff_member(id) ON UPDATE CASCADE ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.subscription
     ADD CONSTRAINT subscription_customer_fkey FOREIGN KEY (customer) REFERENCES public.customer(id) ON UPDATE CASCADE ON DELETE RESTRICT;

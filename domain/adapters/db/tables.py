@@ -20,6 +20,8 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from domain.adapters.db.tables_staff import STAFF_TABLES
+
 
 class PlanTable(Table, tablename="plan"):
     """One row per plan version. Unique indexes the columns cannot declare live in the migration
@@ -590,6 +592,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     SignInAttemptTable,
     CancellationFeedbackTable,
     CheckoutSessionTable,
+    *STAFF_TABLES,
 )
 
 

@@ -17,6 +17,7 @@ from piccolo.engine.base import Engine
 
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
+from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
     PiccoloInvoiceRepository,
@@ -37,6 +38,7 @@ from domain.adapters.db.repositories.payments import (
     PiccoloPaymentMethodRepository,
     PiccoloRefundRepository,
 )
+from domain.adapters.db.repositories.staff import PiccoloStaffRepository
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCancellationFeedbackRepository,
     PiccoloCouponRepository,
@@ -109,6 +111,8 @@ class PiccoloUnitOfWork:
         self.accounts = PiccoloAccountRepository()
         self.checkouts = PiccoloCheckoutRepository()
         self.directory = PiccoloCustomerDirectory(postgres=is_postgres(engine))
+        self.staff = PiccoloStaffRepository()
+        self.audit = PiccoloAuditRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

@@ -1,0 +1,48 @@
+"""What staff need from storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from domain.audit.ports import AuditUnit
+from domain.staff.model import StaffMember, StaffSession, StaffToken
+
+
+class StaffRepository(Protocol):
+    async def add(self, member: StaffMember) -> None: ...
+
+    async def get(self, staff_id: str, *, lock: bool = False) -> StaffMember | None: ...
+
+    async def get_by_email(self, email: str) -> StaffMember | None: ...
+
+    async def update(self, member: StaffMember) -> None: ...
+
+    async def all(self) -> list[StaffMember]: ...
+
+    async def add_session(self, session: StaffSession) -> None: ...
+
+    async def get_session(self, session_id: str) -> StaffSession | None: ...
+
+    async def save_session(self, session: StaffSession) -> None: ...
+
+    async def add_token(self, token: StaffToken) -> None: ...
+
+    async def get_token(self, token_id: str) -> StaffToken | None: ...
+
+    async def use_token(self, token_id: str, at: datetime) -> bool:
+        """Mark the token used; False when it was used already (a concurrent redeem lost)."""
+        ...
+
+    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None: ...
+
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
+        """Failed attempts for ``key`` after ``since`` and after the key's last success."""
+        ...
+
+
+class StaffUnit(AuditUnit, Protocol):
+    """Staff use cases read and write staff, and record what they did in the audit log."""
+
+    @property
+    def staff(self) -> StaffRepository: ...

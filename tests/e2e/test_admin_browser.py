@@ -1,0 +1,194 @@
+"""The admin in Debian's headless Chromium against a real server: an owner made by the command
+line's function signs in with a password, sets up two-factor (the code computed with pyotp from
+the key the page shows), signs out and in again with a code, creates a support agent; the agent
+signs in; the audit log shows both creations and sign-ins. Every admin page is checked for
+accessibility and photographed at 1280 and 390 px (test-output/admin-*.png)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from tests.e2e.a11y import check_a11y
+from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, _free_port
+from web.cli_staff import create_staff_account
+from web.settings import Settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+OWNER_PASSWORD = "owner long passphrase"
+AGENT_PASSWORD = "agent first passphrase"
+
+
+class Server:
+    def __init__(self, url: str, db: Path) -> None:
+        self.url = url
+        self.db = db
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    db = tmp_path_factory.mktemp("e2e-admin") / "app.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"}
+    env.update(DATABASE_URL=f"sqlite:///{db}", APP_ENV="development", APP_PUBLIC_URL=url,
+               APP_JOBS_ENABLED="false")  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--migrate", "--demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"server exited: {proc.stderr.read() if proc.stderr else ''}"
+                    ) from None
+                time.sleep(0.1)
+        yield Server(url, db)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def shoot(page: Page, out: Path, name: str) -> None:
+    """Check the page, and photograph it at desktop width and again at phone width."""
+    await check_a11y(page)
+    await page.screenshot(path=str(out / f"admin-{name}.png"), full_page=True)
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await check_a11y(page)
+    await page.screenshot(path=str(out / f"admin-{name}-phone.png"), full_page=True)
+    await page.set_viewport_size({"width": 1280, "height": 860})
+
+
+async def sign_in(page: Page, server: Server, email: str, password: str) -> None:
+    await page.goto(server.url + "/admin/login")
+    await page.get_by_label("Work e-mail").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Continue").click()
+
+
+async def test_owner_creates_an_agent_who_signs_in_and_the_audit_log_shows_it(
+    server: Server, output_dir: Path
+) -> None:
+    settings = Settings.from_env(
+        {"APP_ENV": "development", "DATABASE_URL": f"sqlite:///{server.db}"}
+    )
+    said = await create_staff_account(
+        settings, email="olive@example.test", role="owner", name="Olive Owner",
+        password=OWNER_PASSWORD,
+    )  # fmt: skip
+    assert "created owner olive@example.test" in said
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 860})
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+            await page.goto(server.url + "/admin/staff")  # anonymous: to the sign-in page
+            await page.wait_for_url("**/admin/login?next=/admin/staff")
+            await shoot(page, output_dir, "login")
+            await page.get_by_label("Work e-mail").fill("olive@example.test")
+            await page.get_by_label("Password").fill("not the password")
+            await page.get_by_role("button", name="Continue").click()
+            await expect(page.get_by_test_id("admin-error")).to_contain_text("don't match")
+
+            # the owner's first sign-in: two-factor must be set up
+            await page.get_by_label("Password").fill(OWNER_PASSWORD)
+            await page.get_by_role("button", name="Continue").click()
+            await page.wait_for_url("**/admin/enrol**")
+            await expect(page.locator("figure svg")).to_be_visible()
+            await shoot(page, output_dir, "enrol")
+            secret = (await page.get_by_test_id("totp-secret").inner_text()).strip()
+            await page.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
+            await page.get_by_role("button", name="Confirm and turn on").click()
+            await expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+            await shoot(page, output_dir, "recovery-codes")
+            await page.get_by_role("link", name="I have saved them, continue").click()
+            await page.wait_for_url("**/admin/staff")
+
+            enrolled_step = int(time.time()) // 30
+            # signed out, then in again with a code from the app
+            await page.get_by_role("button", name="Sign out").click()
+            await page.wait_for_url("**/admin/login")
+            await sign_in(page, server, "olive@example.test", OWNER_PASSWORD)
+            await page.wait_for_url("**/admin/login/code**")
+            await shoot(page, output_dir, "code")
+            while int(time.time()) // 30 == enrolled_step:  # a code works once: the next one
+                await asyncio.sleep(0.5)
+            await page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now())
+            await page.get_by_role("button", name="Verify and sign in").click()
+            await page.wait_for_url(server.url + "/admin")
+            await expect(page.get_by_test_id("admin-user")).to_contain_text("olive@example.test")
+            await shoot(page, output_dir, "overview")
+
+            # the owner adds a support agent (a refused form first)
+            await page.get_by_role("link", name="Staff").first.click()
+            await page.get_by_label("Name").fill("Sam Support")
+            await page.get_by_label("Work e-mail").fill("sam@example.test")
+            await page.get_by_label("Role").select_option("support")
+            await page.get_by_label("First password").fill("short")
+            await page.get_by_role("button", name="Add staff member").click()
+            await expect(page.locator(".field--invalid")).to_contain_text("at least 10 characters")
+            await page.get_by_label("First password").fill(AGENT_PASSWORD)
+            await page.get_by_role("button", name="Add staff member").click()
+            await expect(page.get_by_test_id("staff-row")).to_have_count(2)
+            await shoot(page, output_dir, "staff")
+            await page.get_by_role("button", name="Sign out").click()
+
+            # the agent signs in (support: no two-factor required) and sees no staff page
+            await sign_in(page, server, "sam@example.test", AGENT_PASSWORD)
+            await page.wait_for_url(server.url + "/admin")
+            await expect(page.get_by_role("link", name="Staff")).to_have_count(0)
+            await page.get_by_role("link", name="Customers").first.click()
+            await expect(page.get_by_test_id("customers-coming")).to_be_visible()
+            await shoot(page, output_dir, "customers")
+            forbidden = await page.goto(server.url + "/admin/staff")
+            assert forbidden is not None and forbidden.status == 403
+            await expect(page.get_by_test_id("admin-forbidden")).to_contain_text("role (support)")
+            await shoot(page, output_dir, "forbidden")
+
+            # the audit log shows both creations and the sign-ins, with who did them
+            await page.goto(server.url + "/admin/audit")
+            rows = page.get_by_test_id("audit-row")
+            await expect(rows.filter(has_text="staff.created")).to_have_count(2)
+            created = rows.filter(has_text="staff.created")
+            by = created.locator("td[data-label='Staff member']")
+            await expect(by).to_have_text(["olive@example.test", "command line"])  # newest first
+            await expect(created.first).to_contain_text("sam@example.test")
+            await expect(
+                rows.filter(has_text="staff.signed_in").filter(has_text="sam@example.test")
+            ).to_have_count(1)
+            await expect(rows.filter(has_text="staff.2fa_enrolled")).to_have_count(1)
+            await shoot(page, output_dir, "audit")
+            await page.get_by_label("Action").select_option("staff.created")
+            await expect(rows).to_have_count(2)  # htmx swapped the filtered table
+            assert "action=staff.created" in page.url
+
+            blocked = [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+            assert blocked == [], f"blocked by the CSP: {blocked}"
+            await context.close()
+        finally:
+            await browser.close()

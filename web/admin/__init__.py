@@ -1,0 +1,1 @@
+"""/admin: the staff back office (its own sign-in, cookie and guard)."""

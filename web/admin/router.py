@@ -1,0 +1,52 @@
+"""The /admin router: every route declares its permission; ``admin_guard`` checks it."""
+
+from litestar import Router
+
+from domain.shared.errors import PermissionDenied
+from web.admin.access import (
+    STAFF_SCOPE,
+    AdminSignInRequired,
+    admin_guard,
+    on_forbidden,
+    on_sign_in_required,
+)
+from web.admin.audit import export_audit_log, show_audit_log
+from web.admin.pages import show_admin_customers, show_admin_home, show_staff, submit_new_staff
+from web.admin.sign_in import (
+    show_admin_code,
+    show_admin_login,
+    show_enrolment,
+    submit_admin_code,
+    submit_admin_login,
+    submit_admin_logout,
+    submit_enrolment,
+)
+from web.admin.welcome import show_welcome, submit_welcome
+
+router = Router(
+    path="/admin",
+    route_handlers=[
+        show_admin_login,
+        submit_admin_login,
+        show_admin_code,
+        submit_admin_code,
+        show_enrolment,
+        submit_enrolment,
+        submit_admin_logout,
+        show_welcome,
+        submit_welcome,
+        show_admin_home,
+        show_admin_customers,
+        show_staff,
+        submit_new_staff,
+        show_audit_log,
+        export_audit_log,
+    ],
+    guards=[admin_guard],
+    dependencies=STAFF_SCOPE,
+    exception_handlers={
+        AdminSignInRequired: on_sign_in_required,
+        PermissionDenied: on_forbidden,
+    },
+    include_in_schema=False,
+)
