@@ -12,8 +12,8 @@ from typing import Protocol, runtime_checkable
 
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
-from domain.support.ports import SupportUnit
 from domain.staff.ports import StaffUnit
+from domain.support.ports import SupportUnit
 from domain.testclocks.ports import TestClocksUnit
 
 
