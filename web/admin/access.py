@@ -24,7 +24,7 @@ from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 
-from domain.shared.errors import PermissionDenied
+from domain.shared.errors import NotFound, PermissionDenied
 from domain.staff.model import SessionStage, SignedInStaff
 from domain.staff.permissions import ROLE_PERMISSIONS, Permission, require
 from domain.staff.sessions import resolve_staff_session
@@ -134,6 +134,19 @@ def on_forbidden(request: Request[Any, Any, Any], exc: PermissionDenied) -> Resp
         "detail": exc.message,
     }
     return Template("admin/forbidden.html", context=context, status_code=403)
+
+
+def on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
+    """404 inside the admin: the admin's own page, with a way back to the customer search."""
+    who: SignedInStaff | None = request.scope.get("state", {}).get(_CACHE)
+    if who is None or is_fragment_request(request):
+        return handle_domain_error(request, exc)
+    context = {
+        "staff": who,
+        "nav_allowed": {p.value for p in ROLE_PERMISSIONS[who.role]},
+        "detail": exc.message,
+    }
+    return Template("admin/not_found.html", context=context, status_code=404)
 
 
 STAFF_SCOPE: dict[str, Provide] = {"staff": Provide(provide_staff, sync_to_thread=False)}

@@ -1,4 +1,4 @@
-"""The admin's own pages: the overview, the customers placeholder, and the staff directory with
+"""The admin's own pages: the overview and the staff directory with
 its create form (owners)."""
 
 from __future__ import annotations
@@ -59,13 +59,6 @@ async def show_admin_home(
         two_factor_required=needs_two_factor(staff.role),
     )
     return render(request, "admin/home.html", None, context)
-
-
-@get("/customers", name="admin.customers", opt={"permission": Permission.CUSTOMERS_READ})
-async def show_admin_customers(
-    request: Request[Any, Any, Any], staff: NamedDependency[SignedInStaff]
-) -> Template:
-    return render(request, "admin/customers.html", None, admin_context(staff))
 
 
 async def _staff_page(

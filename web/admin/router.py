@@ -2,16 +2,18 @@
 
 from litestar import Router
 
-from domain.shared.errors import PermissionDenied
+from domain.shared.errors import NotFound, PermissionDenied
 from web.admin.access import (
     STAFF_SCOPE,
     AdminSignInRequired,
     admin_guard,
     on_forbidden,
+    on_not_found,
     on_sign_in_required,
 )
 from web.admin.audit import export_audit_log, show_audit_log
-from web.admin.pages import show_admin_customers, show_admin_home, show_staff, submit_new_staff
+from web.admin.customers import show_admin_customer, show_admin_customers
+from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.sign_in import (
     show_admin_code,
     show_admin_login,
@@ -37,6 +39,7 @@ router = Router(
         submit_welcome,
         show_admin_home,
         show_admin_customers,
+        show_admin_customer,
         show_staff,
         submit_new_staff,
         show_audit_log,
@@ -47,6 +50,7 @@ router = Router(
     exception_handlers={
         AdminSignInRequired: on_sign_in_required,
         PermissionDenied: on_forbidden,
+        NotFound: on_not_found,
     },
     include_in_schema=False,
 )
