@@ -9,7 +9,7 @@ from urllib.parse import quote
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
@@ -29,6 +29,7 @@ ID_LENGTH = 36  # the customer table's id column
 READ = {"permission": Permission.CUSTOMERS_READ}
 SEARCH = FormSpec(Field("q", MAX_QUERY))
 # an exact hit of these kinds is the one customer meant: a plain submit goes straight there
+SEARCH_FORM_ID = "customer-search-form"  # templates/admin/customers.html
 EXACT = frozenset({MatchKind.CUSTOMER_ID, MatchKind.INVOICE, MatchKind.CREDIT_NOTE})
 
 
@@ -37,7 +38,7 @@ async def show_admin_customers(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     read_uow: NamedDependency[UnitOfWork],
-) -> Template | Redirect:
+) -> Template | Redirect | Response[str]:
     form = SEARCH.parse(request.query_params)
     query = form.get("q")
     error = form.errors.get("q")
@@ -47,11 +48,21 @@ async def show_admin_customers(
             hits = await search_customers(query, uow=read_uow)
         except ValidationFailed as exc:
             error = exc.field_errors.get("q", exc.message)
-    if hits and len(hits) == 1 and hits[0].kind in EXACT and not is_fragment_request(request):
-        return Redirect(f"/admin/customers/{quote(hits[0].customer_id)}", status_code=303)
+    if hits and len(hits) == 1 and hits[0].kind in EXACT and _submitted(request):
+        to = f"/admin/customers/{quote(hits[0].customer_id)}"
+        if is_fragment_request(request):  # Enter pressed with JavaScript on: htmx goes there
+            return Response("", status_code=200, headers={"HX-Redirect": to})
+        return Redirect(to, status_code=303)
     context = admin_context(staff, query=query, hits=hits, error=error)
     return render(request, "admin/customers.html", "admin/customer_results.html", context,
                   status_code=422 if error else 200)  # fmt: skip
+
+
+def _submitted(request: Request[Any, Any, Any]) -> bool:
+    """A plain GET, or htmx submitting the form (Enter, the button); not a search as you type."""
+    if not is_fragment_request(request):
+        return True
+    return request.headers.get("HX-Trigger") == SEARCH_FORM_ID
 
 
 @get("/customers/{customer_id:str}", name="admin.customer", opt=READ)

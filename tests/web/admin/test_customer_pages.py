@@ -53,15 +53,22 @@ async def test_search_by_name_email_invoice_number_and_card(
     assert len(both) == 2 and all("Card •••• 4242 (visa)" in r for r in both)
 
     (number,) = await _numbers(InvoiceTable, ada)
-    shown = await client.get(f"/admin/customers?q={number}", headers={"HX-Request": "true"})
+    shown = await client.get(
+        f"/admin/customers?q={number}", headers={"HX-Request": "true", "HX-Trigger": "q"}
+    )
     rows = _rows(shown.text)
     assert len(rows) == 1 and f"Invoice {number}" in rows[0] and "Ada Lovelace" in rows[0]
-    assert "<html" not in shown.text  # the fragment only
+    assert "<html" not in shown.text and "HX-Redirect" not in shown.headers  # typing: the row
     assert f'href="/admin/customers/{ada.customer_id}"' in shown.text
 
     straight = await client.get(f"/admin/customers?q={number.lower()}")
     assert straight.status_code == 303
     assert straight.headers["location"] == f"/admin/customers/{ada.customer_id}"
+    entered = await client.get(
+        f"/admin/customers?q={number}",
+        headers={"HX-Request": "true", "HX-Trigger": "customer-search-form"},
+    )  # Enter pressed with htmx: the browser is sent to the customer
+    assert entered.headers["HX-Redirect"] == f"/admin/customers/{ada.customer_id}"
     (note,) = await _numbers(CreditNoteTable, ada)
     via_note = await client.get(f"/admin/customers?q={note}")
     assert via_note.headers["location"] == f"/admin/customers/{ada.customer_id}"
