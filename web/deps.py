@@ -21,6 +21,7 @@ from domain.jobs.ports import JobStore
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
+from domain.support.actions.base import ActionServices, RefundLimits
 from domain.unit_of_work import UnitOfWork
 from web.auth.session import provide_maybe_signed_in, provide_signed_in
 from web.runtime import OidcProvider, Runtime
@@ -87,6 +88,17 @@ def provide_oidc_providers(runtime: NamedDependency[Runtime]) -> dict[str, OidcP
     return runtime.oidc_providers
 
 
+def provide_desk(runtime: NamedDependency[Runtime]) -> ActionServices:
+    """What staff actions on a customer run with (``domain/support/actions``)."""
+    return ActionServices(
+        uow=runtime.uow,
+        clock=runtime.clock,
+        config=runtime.settings.billing,
+        gateway=runtime.gateway,
+        refund_limits=RefundLimits(default_major=runtime.settings.support_refund_limit),
+    )
+
+
 def _sync(fn: Callable[..., Any]) -> Provide:
     return Provide(fn, sync_to_thread=False)
 
@@ -106,6 +118,7 @@ DEPENDENCIES: dict[str, Any] = {
     "runner": _sync(provide_runner),
     "job_store": _sync(provide_job_store),
     "oidc_providers": _sync(provide_oidc_providers),
+    "desk": _sync(provide_desk),
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
     "signed_in": Provide(provide_signed_in),
     "maybe_signed_in": Provide(provide_maybe_signed_in),

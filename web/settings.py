@@ -119,6 +119,8 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
     portal: PortalSettings = field(default_factory=PortalSettings)
+    # the most the support role refunds at once, in major units of the invoice's currency
+    support_refund_limit: int = 100
 
     @property
     def is_development(self) -> bool:
@@ -438,6 +440,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         mail=_mail(env),
         oidc_providers=_oidc(env),
         portal=_portal(env),
+        support_refund_limit=int(
+            _number(env, "SUPPORT_REFUND_LIMIT", 100, minimum=0, maximum=10**9, integer=True)
+        ),
     )
 
 

@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from fractions import Fraction
 
 from domain.billing.config import BillingConfig
@@ -21,12 +22,12 @@ from domain.billing.credit_notes import issue_credit_note_in
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import CreditNoteReason, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import CreditNote, CreditNoteLine, InvoiceStatus
-from domain.payments.model import AttemptStatus, Refund, RefundStatus
+from domain.payments.model import AttemptStatus, PaymentMethod, Refund, RefundStatus
 from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.pricing.charges import fmt_amount
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
-from domain.shared.ids import new_id
+from domain.shared.ids import CustomerId, new_id
 from domain.shared.money import Currency, Money, round_minor
 
 UowFactory = Callable[[], PaymentsUnit]
@@ -69,6 +70,110 @@ def refund_note(issued: IssuedInvoice, amount: int, config: BillingConfig) -> Cr
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RefundPlan:
+    """What refunding ``amount`` of a paid invoice would do: the credit note's tax share, what
+    is left to refund before it, and the card that paid (None when no card did)."""
+
+    issued: IssuedInvoice
+    amount: int
+    left: int
+    tax: int
+    card: PaymentMethod | None
+
+
+async def plan_refund_in(
+    uow: PaymentsUnit,
+    invoice_id: str,
+    amount_minor: int | None,
+    *,
+    config: BillingConfig,
+    lock: bool = True,
+) -> RefundPlan:
+    """Check a refund of ``amount_minor`` (None: all that is left) of a paid invoice. Left to
+    refund is what its payment collected less earlier refunds, and never more than its total
+    less the credit notes already issued against it (refunded or credited)."""
+    issued = await (load_for_update(uow, invoice_id) if lock else _load(uow, invoice_id))
+    if issued.status is not InvoiceStatus.PAID:
+        raise InvalidTransition(
+            f"Invoice {issued.number} is not paid; there is nothing to refund.",
+            code=RefundErrorCode.NOT_REFUNDABLE,
+        )
+    refunded = sum(
+        r.amount_minor
+        for r in await uow.refunds.for_invoice(invoice_id)
+        if r.status is not RefundStatus.FAILED
+    )
+    credited = await uow.credit_notes.total_for_invoice(invoice_id)
+    left = max(0, min(issued.invoice.amount_due - refunded, issued.invoice.total - credited))
+    amount = left if amount_minor is None else amount_minor
+    if not 0 < amount <= left:
+        shown = Money.of_minor(left, issued.invoice.currency)
+        message = (
+            f"a refund is more than 0 and at most {shown}"
+            if left
+            else f"invoice {issued.number} has been refunded or credited in full"
+        )
+        raise ValidationFailed({"amount": message}, code=RefundErrorCode.BAD_AMOUNT)
+    attempts = await uow.payment_attempts.for_invoice(invoice_id)
+    paid = next((a for a in attempts if a.status is AttemptStatus.SUCCEEDED), None)
+    card = None
+    if paid is not None and paid.payment_method_id is not None:
+        card = await uow.payment_methods.get(paid.payment_method_id)
+    note = refund_note(issued, amount, config)
+    return RefundPlan(issued=issued, amount=amount, left=left, tax=note.tax, card=card)
+
+
+async def _load(uow: PaymentsUnit, invoice_id: str) -> IssuedInvoice:
+    issued = await uow.invoices.get(invoice_id)
+    if issued is None:
+        raise NotFound("No such invoice.", code="billing.invoice_not_found")
+    return issued
+
+
+async def refund_invoice_in(
+    uow: PaymentsUnit,
+    plan: RefundPlan,
+    *,
+    to_balance: bool,
+    reason: CreditNoteReason,
+    now: datetime,
+    config: BillingConfig,
+) -> IssuedCreditNote:
+    """Issue the planned refund's credit note in the caller's transaction. To the card: the
+    refund job is enqueued (send it after the commit with ``refund_credit_note``). To the
+    balance: the note's ``credited`` part lowers the customer's balance (credit for the next
+    invoices) and no money moves."""
+    issued = plan.issued
+    note = replace(refund_note(issued, plan.amount, config), issued_at=now)
+    if to_balance:
+        note = replace(note, refunded=0, credited=plan.amount)
+    stored = await issue_credit_note_in(
+        uow,
+        note,
+        invoice_id=issued.id,
+        customer_id=issued.customer_id,
+        subscription_id=issued.subscription_id,
+        series=config.credit_note_series(now),
+        reason=reason,
+    )
+    if to_balance:
+        if issued.customer_id is None:
+            raise InvalidTransition("This invoice has no customer to credit.")
+        customer = await uow.customers.get(CustomerId(issued.customer_id), lock=True)
+        if customer is None or customer.currency != issued.invoice.currency:
+            raise ValidationFailed(
+                {"to": "the customer's balance is in another currency; refund to the card"},
+                code=RefundErrorCode.BAD_AMOUNT,
+            )
+        await uow.customers.save(
+            replace(customer, balance_minor=customer.balance_minor - plan.amount)
+        )
+    else:
+        uow.jobs.enqueue(REFUND_JOB, unique_key=f"refund:{stored.id}", credit_note_id=stored.id)
+    return stored
+
+
 async def refund_invoice(
     invoice_id: str,
     *,
@@ -79,39 +184,13 @@ async def refund_invoice(
     clock: Clock,
     config: BillingConfig,
 ) -> tuple[IssuedCreditNote, Refund | None]:
-    """Refund a paid invoice in full (``amount_minor`` None) or in part."""
+    """Refund a paid invoice to its card, in full (``amount_minor`` None) or in part."""
     now = clock.now()
     async with uow() as writer:
-        issued = await load_for_update(writer, invoice_id)
-        if issued.status is not InvoiceStatus.PAID:
-            raise InvalidTransition(
-                f"Invoice {issued.number} is not paid; there is nothing to refund.",
-                code=RefundErrorCode.NOT_REFUNDABLE,
-            )
-        refunded = sum(
-            r.amount_minor
-            for r in await writer.refunds.for_invoice(invoice_id)
-            if r.status is not RefundStatus.FAILED
+        plan = await plan_refund_in(writer, invoice_id, amount_minor, config=config)
+        stored = await refund_invoice_in(
+            writer, plan, to_balance=False, reason=reason, now=now, config=config
         )
-        left = issued.invoice.amount_due - refunded
-        amount = left if amount_minor is None else amount_minor
-        if not 0 < amount <= left:
-            shown = Money.of_minor(max(left, 0), issued.invoice.currency)
-            raise ValidationFailed(
-                {"amount": f"a refund is more than 0 and at most {shown}"},
-                code=RefundErrorCode.BAD_AMOUNT,
-            )
-        note = replace(refund_note(issued, amount, config), issued_at=now)
-        stored = await issue_credit_note_in(
-            writer,
-            note,
-            invoice_id=invoice_id,
-            customer_id=issued.customer_id,
-            subscription_id=issued.subscription_id,
-            series=config.credit_note_series(now),
-            reason=reason,
-        )
-        writer.jobs.enqueue(REFUND_JOB, unique_key=f"refund:{stored.id}", credit_note_id=stored.id)
         await writer.commit()
     refund = await refund_credit_note(stored.id, uow=uow, gateway=gateway, clock=clock)
     return stored, refund

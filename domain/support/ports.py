@@ -9,6 +9,7 @@ from domain.accounts.ports import AccountsUnit
 from domain.notifications.model import EmailSummary
 from domain.payments.model import PaymentAttempt, Refund
 from domain.payments.ports import PaymentsUnit
+from domain.staff.ports import StaffUnit
 from domain.support.model import CustomerMatch
 from domain.support.record_model import InvoiceRow
 
@@ -70,3 +71,8 @@ class SupportUnit(PaymentsUnit, AccountsUnit, Protocol):
 
     @property
     def directory(self) -> CustomerDirectory: ...
+
+
+class ActionsUnit(SupportUnit, StaffUnit, Protocol):
+    """Staff actions on a customer write through every context below and record the audit
+    entry in the same transaction."""

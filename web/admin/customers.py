@@ -17,6 +17,8 @@ from domain.shared.money import Money
 from domain.shared.text import text_problem
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
+from domain.support.actions.base import StaffAction, TargetKind
+from domain.support.actions.registry import actions_for
 from domain.support.model import MatchKind
 from domain.support.record import customer_record
 from domain.support.search import MAX_QUERY, search_customers
@@ -81,5 +83,21 @@ async def show_admin_customer(
         for s in record.subscriptions
         if s.next_invoice is not None
     }
-    context = admin_context(staff, record=record, next_due=next_due)
+    menus: dict[str, list[StaffAction]] = {
+        **{
+            i.id: actions_for(staff, TargetKind.INVOICE, i.status.value)
+            for i in record.invoices.items
+        },
+        **{
+            s.id: actions_for(staff, TargetKind.SUBSCRIPTION, s.status.value)
+            for s in record.subscriptions
+        },
+    }
+    context = admin_context(
+        staff,
+        record=record,
+        next_due=next_due,
+        menus=menus,
+        customer_actions=actions_for(staff, TargetKind.CUSTOMER),
+    )
     return render(request, "admin/customer.html", None, context)

@@ -11,6 +11,7 @@ from web.admin.access import (
     on_not_found,
     on_sign_in_required,
 )
+from web.admin.actions import show_action, submit_action
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
@@ -40,6 +41,8 @@ router = Router(
         show_admin_home,
         show_admin_customers,
         show_admin_customer,
+        show_action,
+        submit_action,
         show_staff,
         submit_new_staff,
         show_audit_log,

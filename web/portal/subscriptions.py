@@ -8,10 +8,6 @@ Every command is a plain form post answered with 303 (post-redirect-get); refuse
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -43,6 +39,7 @@ from web.forms import Field, FormSpec
 from web.portal import money_in, portal_context
 from web.portal.overview import page_context
 from web.portal.scope import Subscriber
+from web.signing import sign, unsign
 from web.templating import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -67,26 +64,16 @@ def _page(sub_id: str, suffix: str = "") -> str:
 
 # -- quotes travel signed in a hidden field -------------------------------------------------------
 def sign_terms(terms: dict[str, Any], secret: str) -> str:
-    """A quote's terms (not its lines: confirming recomputes them) with an HMAC, so a
-    subscriber cannot confirm terms that were never quoted."""
-    body = json.dumps(terms, separators=(",", ":")).encode()
-    mac = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return base64.urlsafe_b64encode(body).decode() + "." + mac
+    """A quote's terms (not its lines: confirming recomputes them), signed, so a subscriber
+    cannot confirm terms that were never quoted."""
+    return sign(terms, secret, purpose="portal-quote")
 
 
 def read_terms(token: str, secret: str, *, kind: str) -> dict[str, Any] | None:
     """The terms signed by ``sign_terms`` for a quote of ``kind`` ("plan" or "addon"); None
     when the token was not signed here or was signed for the other kind of change."""
-    encoded, _, mac = token.partition(".")
-    try:
-        body = base64.urlsafe_b64decode(encoded.encode())
-    except (ValueError, TypeError):
-        return None
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, mac):
-        return None
-    data = json.loads(body)
-    return data if isinstance(data, dict) and data.get("kind", "plan") == kind else None
+    data = unsign(token, secret, purpose="portal-quote")
+    return data if data is not None and data.get("kind", "plan") == kind else None
 
 
 def sign_quote(quote: ChangeQuote, secret: str) -> str:

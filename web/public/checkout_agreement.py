@@ -12,38 +12,18 @@ summary following) shows the new summary instead of charging.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 from typing import Any
 
 from domain.checkout.summary import OrderSummary
+from web.signing import sign, unsign
 
-_PURPOSE = b"checkout-summary:"
-
-
-def _mac(body: bytes, secret: str) -> str:
-    return hmac.new(secret.encode(), _PURPOSE + body, hashlib.sha256).hexdigest()
+_PURPOSE = "checkout-summary"
 
 
 def sign_summary(summary: OrderSummary, secret: str) -> str:
-    body = json.dumps(summary.agreement(), separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(body).decode() + "." + _mac(body, secret)
+    return sign(summary.agreement(), secret, purpose=_PURPOSE)
 
 
 def shown_agreement(token: str | None, secret: str) -> dict[str, Any] | None:
     """The agreement of a summary this server signed, or None (missing, altered, garbage)."""
-    encoded, _, mac = (token or "").strip().partition(".")
-    try:
-        body = base64.urlsafe_b64decode(encoded.encode())
-    except (ValueError, binascii.Error):
-        return None
-    if not mac or not hmac.compare_digest(_mac(body, secret), mac):
-        return None
-    try:
-        agreement = json.loads(body)
-    except ValueError:
-        return None
-    return agreement if isinstance(agreement, dict) else None
+    return unsign(token, secret, purpose=_PURPOSE)

@@ -1,0 +1,24 @@
+"""Every staff action by its code, and which of them a staff member may take on a target."""
+
+from __future__ import annotations
+
+from domain.staff.model import SignedInStaff
+from domain.support.actions.base import StaffAction, TargetKind
+from domain.support.actions.refund import RefundInvoice
+
+ACTIONS: dict[str, StaffAction] = {action.code: action for action in (RefundInvoice(),)}
+
+
+def action_named(code: str) -> StaffAction | None:
+    return ACTIONS.get(code)
+
+
+def actions_for(
+    actor: SignedInStaff, target: TargetKind, status: str | None = None
+) -> list[StaffAction]:
+    """The actions on a ``target`` (in ``status``) the actor's role may take, in menu order."""
+    return [
+        a
+        for a in ACTIONS.values()
+        if a.target is target and a.allowed(actor) and (status is None or a.offered(status))
+    ]

@@ -1,0 +1,162 @@
+"""The two use cases every staff action goes through: show its form with the preview of what it
+will do, and confirm exactly that preview with a reason (audited in the same transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.audit.model import Actor, new_entry
+from domain.audit.service import record
+from domain.shared.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from domain.shared.money import Money
+from domain.staff.model import SignedInStaff
+from domain.staff.permissions import Permission, require
+from domain.support.actions.base import ActionPreview, ActionServices, StaffAction
+from domain.support.actions.inputs import check_reason
+from domain.support.actions.registry import action_named
+
+
+class ActionErrorCode:
+    STALE = "support.preview_stale"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPage:
+    """An action's form: the action, what was typed, and the preview (None until the inputs
+    make one) or the messages that stop it."""
+
+    action: StaffAction
+    customer_id: str
+    target_id: str
+    values: Mapping[str, str]
+    preview: ActionPreview | None
+    errors: Mapping[str, str]
+
+    @property
+    def agreement(self) -> dict[str, Any] | None:
+        if self.preview is None:
+            return None
+        return self.preview.agreement(self.action.code, self.target_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDone:
+    message: str
+    amount: Money | None
+    object_type: str
+    object_id: str
+
+
+class PreviewChanged(Conflict):
+    """What confirming would do is no longer what was shown: ``page`` shows the new preview."""
+
+    def __init__(self, page: ActionPage) -> None:
+        super().__init__(
+            "Something changed since this preview was shown (a payment, a renewal or another "
+            "staff action). Check the new preview and confirm again.",
+            code=ActionErrorCode.STALE,
+        )
+        self.page = page
+
+
+async def action_page(
+    actor: SignedInStaff,
+    code: str,
+    *,
+    customer_id: str,
+    target_id: str,
+    raw: Mapping[str, str],
+    svc: ActionServices,
+) -> ActionPage:
+    """The form of action ``code`` on ``target_id`` (one of the customer's), previewed from
+    ``raw`` when it has the inputs; a bad input is a message on the page, not an error."""
+    action = _allowed(actor, code)
+    async with svc.uow() as uow:
+        try:
+            preview = await action.preview(
+                uow, svc, customer_id=customer_id, target_id=target_id, raw=raw, lock=False
+            )
+        except ValidationFailed as exc:
+            return ActionPage(action, customer_id, target_id, dict(raw), None, _messages(exc))
+        except InvalidTransition as exc:  # not possible in the target's state: say why
+            return ActionPage(action, customer_id, target_id, dict(raw), None, {"": exc.message})
+    try:
+        action.authorize(actor, preview, svc)
+    except PermissionDenied as exc:  # a refund above the support limit: say so on the page
+        return ActionPage(action, customer_id, target_id, dict(raw), preview, {"": exc.message})
+    return ActionPage(action, customer_id, target_id, dict(raw), preview, {})
+
+
+async def confirm_action(
+    actor: SignedInStaff,
+    code: str,
+    *,
+    customer_id: str,
+    target_id: str,
+    raw: Mapping[str, str],
+    shown: Mapping[str, Any] | None,
+    reason: str,
+    svc: ActionServices,
+) -> ActionDone:
+    """Do what the preview ``shown`` said, or refuse: ``PreviewChanged`` when it would now
+    differ, ``ValidationFailed`` for a missing reason or bad input, ``PermissionDenied``."""
+    action = _allowed(actor, code)
+    reason = check_reason(reason)
+    async with svc.uow() as uow:
+        preview = await action.preview(
+            uow, svc, customer_id=customer_id, target_id=target_id, raw=raw, lock=True
+        )
+        action.authorize(actor, preview, svc)
+        if shown != preview.agreement(code, target_id):
+            raise PreviewChanged(ActionPage(action, customer_id, target_id, dict(raw), preview, {}))
+        done = await action.execute(
+            uow,
+            svc,
+            actor=actor,
+            customer_id=customer_id,
+            target_id=target_id,
+            preview=preview,
+            reason=reason,
+        )
+        after = {**preview.after, **done.after}
+        if preview.total is not None:
+            after.setdefault("amount", str(preview.total))
+        await record(
+            uow,
+            new_entry(
+                at=svc.clock.now(),
+                actor=Actor(staff_id=actor.staff_id, email=actor.email),
+                action=code,
+                object_type=done.object_type,
+                object_id=done.object_id,
+                customer_id=customer_id,
+                reason=reason,
+                before=dict(preview.before),
+                after=after,
+            ),
+        )
+        await uow.commit()
+    if done.after_commit is not None:
+        await done.after_commit()
+    return ActionDone(done.message, preview.total, done.object_type, done.object_id)
+
+
+def _allowed(actor: SignedInStaff, code: str) -> StaffAction:
+    require(actor, Permission.CUSTOMERS_READ)
+    action = action_named(code)
+    if action is None:
+        raise NotFound("There is no such action.", code="support.no_such_action")
+    require(actor, action.permission)
+    return action
+
+
+def _messages(exc: ValidationFailed) -> dict[str, str]:
+    return dict(exc.field_errors) or {"": exc.message}
