@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, time
 
 from domain.billing.issued import BillingReason
-from domain.shared.errors import ValidationFailed
+from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -178,9 +178,12 @@ class ResumeSubscription(StaffAction):
         if sub.status is not SubscriptionStatus.PAUSED:
             raise refuse_state("This subscription is not paused.")
         now = svc.clock.now()
-        cp = await preview_command_in(uow, sub.id, _resume, at=now, config=svc.config, lock=lock)
-        if cp.status is not SubscriptionStatus.ACTIVE:  # the pause ended by itself by now
-            raise refuse_state("This subscription is no longer paused.")
+        try:
+            cp = await preview_command_in(
+                uow, sub.id, _resume, at=now, config=svc.config, lock=lock
+            )
+        except InvalidTransition:  # its pause ended by itself (not yet run by the scheduler)
+            raise refuse_state("This subscription is no longer paused: its pause ended.") from None
         name = await plan_name(uow, sub)
         billed_now = [i for i in cp.invoices_now if i.total]
         nxt = cp.next_billed

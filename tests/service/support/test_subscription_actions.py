@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from domain.shared.money import Money
 from domain.staff.model import Role
 from domain.subscriptions.engine import SubscriptionStatus
@@ -232,6 +232,13 @@ async def test_pause_until_a_date_and_its_limits(shop: Shop) -> None:
     assert stored.resume_at == datetime(2024, 6, 15, tzinfo=UTC)
     not_paused = await _page(shop, RESUME, await shop.subscriber(), {})
     assert not_paused.preview is None and "not paused" in not_paused.errors[""]
+    shown = await _page(shop, RESUME, sub, {})
+    shop.clock.set(datetime(2024, 6, 16, tzinfo=UTC))  # the pause ended by itself meanwhile
+    over = await _page(shop, RESUME, sub, {})
+    assert over.preview is None and "its pause ended" in over.errors[""]
+    with pytest.raises(InvalidTransition):
+        await _confirm(shop, RESUME, sub, shown)
+    assert sorted(e.action for e in await entries(shop)) == [PAUSE]
 
 
 # -- trials ---------------------------------------------------------------------------------------
