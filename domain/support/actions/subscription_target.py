@@ -86,7 +86,7 @@ def credit_note_lines(note: CreditNote, currency: str) -> tuple[MoneyLine, ...]:
         return Money.of_minor(minor, currency)
 
     lines = [MoneyLine(line.description, money(line.amount), line.shown_detail)
-             for line in note.lines]  # fmt: skip
+             for line in note.lines if line.amount]  # fmt: skip
     if note.discount:
         lines.append(MoneyLine("Discount", money(-note.discount)))
     added_tax = note.total - (note.subtotal - note.discount)
