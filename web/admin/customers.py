@@ -89,7 +89,12 @@ async def show_admin_customer(
             for i in record.invoices.items
         },
         **{
-            s.id: actions_for(staff, TargetKind.SUBSCRIPTION, s.status.value)
+            s.id: actions_for(
+                staff,
+                TargetKind.SUBSCRIPTION,
+                s.status.value,
+                frozenset({"cancel_at_period_end"}) if s.cancel_at_period_end else frozenset(),
+            )
             for s in record.subscriptions
         },
     }

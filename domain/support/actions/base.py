@@ -138,10 +138,11 @@ class StaffAction(ABC):
     permission: ClassVar[Permission] = Permission.CUSTOMERS_ACT
     moves_money: ClassVar[bool] = False
     fields: ClassVar[tuple[ActionField, ...]] = ()
-    when: ClassVar[frozenset[str] | None] = None  # the target statuses the menu offers it in
+    # the target statuses (or flags, such as "cancel_at_period_end") the menu offers it in
+    when: ClassVar[frozenset[str] | None] = None
 
-    def offered(self, status: str) -> bool:
-        return self.when is None or status in self.when
+    def offered(self, status: str, flags: frozenset[str] = frozenset()) -> bool:
+        return self.when is None or status in self.when or not self.when.isdisjoint(flags)
 
     def allowed(self, actor: SignedInStaff) -> bool:
         return can(actor.role, self.permission)

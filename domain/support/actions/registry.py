@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from domain.staff.model import SignedInStaff
 from domain.support.actions.base import StaffAction, TargetKind
+from domain.support.actions.cancellation import CancelSubscription, UncancelSubscription
+from domain.support.actions.pausing import PauseSubscription, ResumeSubscription
 from domain.support.actions.refund import RefundInvoice
+from domain.support.actions.trials import EndTrial, ExtendTrial
 
-ACTIONS: dict[str, StaffAction] = {action.code: action for action in (RefundInvoice(),)}
+ACTIONS: dict[str, StaffAction] = {
+    action.code: action
+    for action in (
+        RefundInvoice(),
+        # subscriptions
+        UncancelSubscription(),
+        ResumeSubscription(),
+        ExtendTrial(),
+        EndTrial(),
+        PauseSubscription(),
+        CancelSubscription(),
+    )
+}
 
 
 def action_named(code: str) -> StaffAction | None:
@@ -14,11 +29,15 @@ def action_named(code: str) -> StaffAction | None:
 
 
 def actions_for(
-    actor: SignedInStaff, target: TargetKind, status: str | None = None
+    actor: SignedInStaff,
+    target: TargetKind,
+    status: str | None = None,
+    flags: frozenset[str] = frozenset(),
 ) -> list[StaffAction]:
-    """The actions on a ``target`` (in ``status``) the actor's role may take, in menu order."""
+    """The actions on a ``target`` (in ``status``, with ``flags`` such as
+    "cancel_at_period_end") the actor's role may take, in menu order."""
     return [
         a
         for a in ACTIONS.values()
-        if a.target is target and a.allowed(actor) and (status is None or a.offered(status))
+        if a.target is target and a.allowed(actor) and (status is None or a.offered(status, flags))
     ]
