@@ -409,9 +409,7 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/welcome/{token:str}": {"password": ""},
     "/admin/logout": {},
     "/admin/staff": {"email": "", "name": "", "role": "support", "password": ""},
-    "/admin/customers/{customer_id:str}/actions/{code:str}/{target_id:str}": {
-        "amount": "", "to": "card", "reason": "", "agreement": "",
-    },  # fmt: skip
+    "/admin/customers/{customer_id:str}/actions/{code:str}/{target_id:str}": {"reason": ""},
 }
 
 
