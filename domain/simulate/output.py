@@ -101,4 +101,14 @@ def to_json(result: SimulationResult) -> dict[str, Any]:
             "current_period_end": instant(engine.period.end),
             "next_billing_at": instant(engine.next_billing_at),
         },
+        "mrr_movements": [
+            {
+                "at": instant(m.at),
+                "kind": m.kind.value,
+                "amount": _money(m.amount, currency),
+                "mrr": _money(m.mrr, currency),
+            }
+            for m in result.mrr_movements
+        ],
+        "mrr": _money(result.mrr, currency),
     }

@@ -1,9 +1,14 @@
-"""Drive the billing engine through a parsed scenario and collect the result."""
+"""Drive the billing engine through a parsed scenario and collect the result: the engine's
+documents and state, and the subscription's MRR movements (``domain.analytics``), read after
+every event and every renewal, trial end or pause end on the way."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from domain.analytics.movements import MrrMovement, movements
+from domain.analytics.mrr import mrr
 from domain.shared.errors import DomainError
 from domain.simulate.scenario import InvalidScenario, Scenario
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine
@@ -13,11 +18,14 @@ from domain.subscriptions.engine import BillingSettings, SubscriptionEngine
 class SimulationResult:
     scenario: Scenario
     engine: SubscriptionEngine
+    mrr_movements: tuple[MrrMovement, ...] = ()
+    mrr: int = 0  # minor units, at ``until``
 
 
 def simulate(scenario: Scenario) -> SimulationResult:
     """Events at the same instant apply in list order, each after any renewal due at it; the clock
-    then runs to ``until`` (renewals due exactly at ``until`` happen)."""
+    then runs to ``until`` (renewals due exactly at ``until`` happen). MRR is read after each
+    event and each step of the clock; the readings at one instant net into one movement."""
     engine = SubscriptionEngine(
         settings=BillingSettings(
             currency=scenario.currency,
@@ -29,17 +37,25 @@ def simulate(scenario: Scenario) -> SimulationResult:
         ),
         plans=scenario.plans,
     )
+    readings: list[tuple[datetime, int]] = []
+
+    def advance(until: datetime) -> None:
+        for at in engine.advance_by_step(until):
+            readings.append((at, mrr(engine).minor))
+
     for event in scenario.events:
         try:
-            engine.advance_to(event.at)
+            advance(event.at)
             _apply(engine, event.type, event.at, event.fields)
+            readings.append((event.at, mrr(engine).minor))
         except DomainError as exc:
             field = next(iter(getattr(exc, "field_errors", {}) or {}), None)
             raise InvalidScenario(
                 f"{event.path}.{field}" if field else event.path, exc.message
             ) from None
-    engine.advance_to(scenario.until)
-    return SimulationResult(scenario, engine)
+    advance(scenario.until)
+    found = movements(readings)
+    return SimulationResult(scenario, engine, tuple(found), found[-1].mrr if found else 0)
 
 
 def _apply(engine: SubscriptionEngine, kind: str, at, fields: dict) -> None:  # type: ignore[no-untyped-def, type-arg]

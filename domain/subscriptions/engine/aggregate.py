@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +38,32 @@ class SubscriptionEngine(Subscribing, Changes, Cancellation, Payments, Renewals)
                 end = self._next_end(end)
             return end
         return self.period.end
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        """The next instant at which ``advance_to`` has something to do: the end of the wait for a
+        first payment, a pause's end before the period's, else the period's end (a renewal, a
+        trial's end, a scheduled change or cancellation); None once ended."""
+        if self.status is None or self.status in ENDED or self.period is None:
+            return None
+        if self.status is SubscriptionStatus.INCOMPLETE:
+            return self.incomplete_expires_at
+        if (
+            self.status is SubscriptionStatus.PAUSED
+            and self.resume_at is not None
+            and self.resume_at < self.period.end
+        ):
+            return self.resume_at
+        return self.period.end
+
+    def advance_by_step(self, until: datetime) -> Iterator[datetime]:
+        """``advance_to(until)`` one due instant at a time: yields each instant once everything
+        due at it is processed, so a caller can read the state between them (the MRR after each
+        renewal, say)."""
+        while (due := self.next_due_at) is not None and due <= until:
+            self.advance_to(due)
+            yield due
+        self.advance_to(until)
 
     def usage_so_far(self, at: datetime) -> list[InvoiceLine]:
         """The usage lines the current period's invoice would carry for the events recorded up
