@@ -722,6 +722,15 @@ class InMemoryStaffRepository:
     async def save_session(self, session: StaffSession) -> None:
         self.sessions[session.id] = session
 
+    async def live_sessions(self, staff_id: str, at: datetime) -> int:
+        return sum(1 for s in self.sessions.values() if s.staff_id == staff_id and s.is_live(at))
+
+    async def end_sessions(self, staff_id: str, at: datetime) -> int:
+        ended = [s for s in self.sessions.values() if s.staff_id == staff_id and s.is_live(at)]
+        for s in ended:
+            self.sessions[s.id] = replace(s, revoked_at=at)
+        return len(ended)
+
     async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
         self.attempts.append((key, at, succeeded))
 
@@ -747,6 +756,8 @@ class InMemoryAuditRepository:
                 and (f.action is None or e.action == f.action)
                 and (f.since is None or e.at >= f.since)
                 and (f.until is None or e.at < f.until)
+                and (f.object_type is None or e.object_type == f.object_type)
+                and (f.object_id is None or e.object_id == f.object_id)
             ),
             key=lambda e: (e.at, e.id),
             reverse=True,

@@ -66,13 +66,17 @@ def new_entry(
 
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
-    """What the audit page filters by; None means any. ``until`` is exclusive."""
+    """What the audit page filters by; None means any. ``until`` is exclusive. ``staff_id`` is
+    who acted; ``object_type`` and ``object_id`` what was acted on (a staff member's page reads
+    the entries about them)."""
 
     staff_id: str | None = None
     customer_id: str | None = None
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    object_type: str | None = None
+    object_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

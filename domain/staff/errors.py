@@ -10,3 +10,6 @@ class StaffErrorCode(StrEnum):
     STAFF_EXISTS = "staff.exists"
     FORBIDDEN = "staff.forbidden"
     BAD_CODE = "staff.bad_code"
+    REFUSED = "staff.refused"  # a rule: yourself, the last owner, already so
+    NOT_FOUND = "staff.not_found"
+    LOCKED = "staff.locked"

@@ -1,5 +1,6 @@
 """Staff accounts: create one (an owner in the admin, or the command line for the first owner),
-and the staff directory. Both creations are audited."""
+and the staff directory. Both creations are audited. Changing a member (disable, role,
+two-factor reset) is ``management.py``; one member's page is ``member_page.py``."""
 
 from __future__ import annotations
 
@@ -141,22 +142,23 @@ async def create_staff_from_command_line(
     return member
 
 
+def staff_row(m: StaffMember, now: datetime) -> StaffRow:
+    return StaffRow(
+        id=m.id,
+        email=m.email,
+        name=m.name,
+        role=m.role,
+        two_factor_enabled=m.two_factor_enabled,
+        two_factor_required=needs_two_factor(m.role),
+        locked=m.is_locked(now),
+        disabled=m.disabled_at is not None,
+        created_at=m.created_at,
+    )
+
+
 async def staff_directory(actor: SignedInStaff, *, uow: StaffUnit, clock: Clock) -> list[StaffRow]:
     require(actor, Permission.STAFF_READ)
     now = clock.now()
     async with uow:
         members = await uow.staff.all()
-    return [
-        StaffRow(
-            id=m.id,
-            email=m.email,
-            name=m.name,
-            role=m.role,
-            two_factor_enabled=m.two_factor_enabled,
-            two_factor_required=needs_two_factor(m.role),
-            locked=m.is_locked(now),
-            disabled=m.disabled_at is not None,
-            created_at=m.created_at,
-        )
-        for m in sorted(members, key=lambda m: (m.created_at, m.email))
-    ]
+    return [staff_row(m, now) for m in sorted(members, key=lambda m: (m.created_at, m.email))]

@@ -158,6 +158,19 @@ async def test_owner_creates_an_agent_who_signs_in_and_the_audit_log_shows_it(
             await page.get_by_role("button", name="Add staff member").click()
             await expect(page.get_by_test_id("staff-row")).to_have_count(2)
             await shoot(page, output_dir, "staff")
+
+            # the agent's page: role, status, two-factor, activity, and the owner's actions;
+            # disabling asks for a confirmation first (cancelled here: nothing changes)
+            await page.get_by_role("link", name="Sam Support").click()
+            await expect(page.get_by_test_id("staff-header")).to_contain_text("sam@example.test")
+            await expect(page.get_by_test_id("activity-entry")).to_contain_text("staff.created")
+            await shoot(page, output_dir, "staff-member")
+            await page.locator("#f-disable-reason").fill("Moving to the partner team")
+            await page.get_by_role("button", name="Disable…").click()
+            await expect(page.get_by_test_id("consequences")).to_contain_text("cannot sign in")
+            await shoot(page, output_dir, "staff-confirm")
+            await page.get_by_role("link", name="Cancel").click()
+            await expect(page.get_by_test_id("staff-status")).to_contain_text("Active")
             await page.get_by_role("button", name="Sign out").click()
 
             # the agent signs in (support: no two-factor required) and sees no staff page

@@ -410,6 +410,11 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/logout": {},
     "/admin/staff": {"email": "", "name": "", "role": "support", "password": ""},
     "/admin/customers/{customer_id:str}/actions/{code:str}/{target_id:str}": {"reason": ""},
+    "/admin/staff/{staff_id:str}/disable": {"reason": "", "confirm": ""},
+    "/admin/staff/{staff_id:str}/enable": {"reason": ""},
+    "/admin/staff/{staff_id:str}/role": {"role": "viewer", "reason": "", "confirm": ""},
+    "/admin/staff/{staff_id:str}/reset-two-factor": {"reason": "", "confirm": ""},
+    "/admin/account/recovery-codes": {"code": ""},
 }
 
 
@@ -448,6 +453,7 @@ async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
             "gateway": app.state.runtime.gateway.name,
             "slug": "oidc",
             "email_id": "x",
+            "staff_id": "x",
         }
         walker = Walker(app, anon, member, "ada@example.com", watch, ids)
         await walker.refresh(anon)

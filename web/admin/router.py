@@ -12,6 +12,7 @@ from web.admin.access import (
     on_sign_in_required,
 )
 from web.admin.actions import show_action, submit_action
+from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
@@ -23,6 +24,13 @@ from web.admin.sign_in import (
     submit_admin_login,
     submit_admin_logout,
     submit_enrolment,
+)
+from web.admin.staff_member import (
+    show_staff_member,
+    submit_disable_staff,
+    submit_enable_staff,
+    submit_reset_two_factor,
+    submit_staff_role,
 )
 from web.admin.welcome import show_welcome, submit_welcome
 
@@ -45,6 +53,13 @@ router = Router(
         submit_action,
         show_staff,
         submit_new_staff,
+        show_staff_member,
+        submit_disable_staff,
+        submit_enable_staff,
+        submit_staff_role,
+        submit_reset_two_factor,
+        show_recovery_codes,
+        submit_recovery_codes,
         show_audit_log,
         export_audit_log,
     ],

@@ -38,8 +38,16 @@ def admin_routes(app: Litestar) -> list[tuple[str, str, object]]:
     return found
 
 
-async def _call(client: httpx.AsyncClient, method: str, path: str, token: str) -> httpx.Response:
-    path = PARAM.sub("x", path)
+async def _call(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    token: str,
+    samples: dict[str, str] | None = None,
+) -> httpx.Response:
+    """A path parameter takes its sample value (a real id, so the handler runs past the lookup),
+    or "x" (not found)."""
+    path = PARAM.sub(lambda m: (samples or {}).get(m.group(1), "x"), path)
     if method == "GET":
         return await client.get(path)
     return await client.post(path, data={"_csrf_token": token})
@@ -48,7 +56,17 @@ async def _call(client: httpx.AsyncClient, method: str, path: str, token: str) -
 async def test_every_admin_route_declares_a_permission(app: Litestar) -> None:
     routes = admin_routes(app)
     guarded = {(m, p) for m, p, perm in routes if perm is not None}
-    assert {("GET", "/admin"), ("GET", "/admin/audit"), ("POST", "/admin/staff")} <= guarded
+    assert {
+        ("GET", "/admin"),
+        ("GET", "/admin/audit"),
+        ("POST", "/admin/staff"),
+        ("GET", "/admin/staff/{staff_id:str}"),
+        ("POST", "/admin/staff/{staff_id:str}/disable"),
+        ("POST", "/admin/staff/{staff_id:str}/enable"),
+        ("POST", "/admin/staff/{staff_id:str}/role"),
+        ("POST", "/admin/staff/{staff_id:str}/reset-two-factor"),
+        ("POST", "/admin/account/recovery-codes"),
+    } <= guarded
     open_steps = {p for _, p, perm in routes if perm is None}
     assert open_steps == {
         "/admin/login",
@@ -81,11 +99,17 @@ async def test_each_role_gets_what_its_permissions_allow_and_403_otherwise(
     async with serve(app) as client:
         assert (await admin_sign_in(client, member, clock)).status_code == 303
         token = csrf_token((await client.get("/admin")).text)
+        # sample path parameters: another member (the staff pages act on a real id; the POSTs
+        # without a reason are refused before anything changes)
+        other = await make_staff(
+            app.state.runtime.uow, clock, role="support", email=f"other-{role}@example.com"
+        )
+        samples = {"staff_id": other.id}
         answers = {}
         for method, path, permission in admin_routes(app):
             if permission is None or path == "/admin/logout":
                 continue
-            answer = await _call(client, method, path, token)
+            answer = await _call(client, method, path, token, samples)
             answers[(method, path)] = answer.status_code
             if can(role, permission):
                 assert answer.status_code not in (303, 403, 500), (

@@ -36,6 +36,10 @@ def _where(query: Any, f: AuditFilter) -> Any:
         query = query.where(t.at >= f.since)
     if f.until is not None:
         query = query.where(t.at < f.until)
+    if f.object_type is not None:
+        query = query.where(t.object_type == f.object_type)
+    if f.object_id is not None:
+        query = query.where(t.object_id == f.object_id)
     return query
 
 

@@ -124,6 +124,23 @@ class PiccoloStaffRepository:
             }
         ).where(t.id == session.id)
 
+    async def live_sessions(self, staff_id: str, at: datetime) -> int:
+        t = StaffSessionTable
+        return int(
+            await t.count().where(
+                (t.staff == staff_id) & t.revoked_at.is_null() & (t.expires_at > at)
+            )
+        )
+
+    async def end_sessions(self, staff_id: str, at: datetime) -> int:
+        t = StaffSessionTable
+        ended = (
+            await t.update({t.revoked_at: at})
+            .where((t.staff == staff_id) & t.revoked_at.is_null() & (t.expires_at > at))
+            .returning(t.id)
+        )
+        return len(ended)
+
     async def add_token(self, token: StaffToken) -> None:
         await StaffTokenTable.insert(
             StaffTokenTable(
