@@ -11,8 +11,8 @@ from web.admin.access import (
     on_not_found,
     on_sign_in_required,
 )
-from web.admin.actions import show_action, submit_action
 from web.admin.account import show_recovery_codes, submit_recovery_codes
+from web.admin.actions import show_action, submit_action
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
