@@ -52,13 +52,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     no_pg = pytest.mark.skip(
         reason="needs PostgreSQL: run with DATABASE_URL=postgresql://... (make test-pg)"
     )
-    # every browser test serves the app from its own SQLite file, so a PostgreSQL run would repeat
-    # the SQLite run's browser tests exactly: they run once, in `make test`
+    # most browser tests serve the app from their own SQLite file, so a PostgreSQL run would repeat
+    # the SQLite run's browser tests exactly: they run once, in `make test`. Those marked
+    # `every_backend` serve from the run's backend (a fresh PostgreSQL database in `make test-pg`)
     e2e_once = pytest.mark.skip(reason="browser tests serve from SQLite: `make test` runs them")
     for item in items:
         if "postgres" in item.keywords and _backend() != "postgres":
             item.add_marker(no_pg)
-        if "e2e" in item.keywords and _backend() == "postgres":
+        if (
+            "e2e" in item.keywords
+            and "every_backend" not in item.keywords
+            and _backend() == "postgres"
+        ):
             item.add_marker(e2e_once)
             continue
         programs = [arg for mark in item.iter_markers("needs") for arg in mark.args]

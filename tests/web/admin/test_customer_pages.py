@@ -120,7 +120,7 @@ async def test_the_customer_page_shows_the_record_with_exact_amounts(
     assert any(renewal in p and "$40.00 Declined card_declined" in p for p in payments), payments
     assert any(first in p and "Succeeded" in p and "$40.00" in p for p in payments), payments
     (credit,) = by_testid(html, "credit-note-row")
-    assert f"{note} {first} Product unsatisfactory $5.00 $0.00 $5.00" in text(credit)
+    assert f"{note} for {first} Product unsatisfactory $5.00 $0.00 $5.00" in text(credit)
     cards = [text(r) for r in by_testid(html, "card-row")]
     assert sorted(cards) == [
         "Visa •••• 0341 Expires 12/2030 Default",
