@@ -108,7 +108,7 @@ class RefundInvoice(StaffAction):
                 "invoice": issued.number,
                 "left_to_refund": str(Money.of_minor(plan.left, currency)),
             },
-            after={"to": to, "left_to_refund": str(left_after)},
+            after={"invoice": issued.number, "to": to, "left_to_refund": str(left_after)},
         )
 
     async def execute(

@@ -4,7 +4,7 @@ will do, and confirm exactly that preview with a reason (audited in the same tra
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.audit.model import Actor, new_entry
@@ -16,12 +16,14 @@ from domain.shared.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, require
 from domain.support.actions.base import ActionPreview, ActionServices, StaffAction
 from domain.support.actions.inputs import check_reason
 from domain.support.actions.registry import action_named
+from domain.support.ports import ActionsUnit
 
 
 class ActionErrorCode:
@@ -39,6 +41,7 @@ class ActionPage:
     values: Mapping[str, str]
     preview: ActionPreview | None
     errors: Mapping[str, str]
+    customer_name: str = ""  # the breadcrumb's (name, else e-mail)
 
     @property
     def agreement(self) -> dict[str, Any] | None:
@@ -80,19 +83,21 @@ async def action_page(
     ``raw`` when it has the inputs; a bad input is a message on the page, not an error."""
     action = _allowed(actor, code)
     async with svc.uow() as uow:
+        name = await _customer_name(uow, customer_id)
+        blank = ActionPage(action, customer_id, target_id, dict(raw), None, {}, name)
         try:
             preview = await action.preview(
                 uow, svc, customer_id=customer_id, target_id=target_id, raw=raw, lock=False
             )
         except ValidationFailed as exc:
-            return ActionPage(action, customer_id, target_id, dict(raw), None, _messages(exc))
+            return replace(blank, errors=_messages(exc))
         except InvalidTransition as exc:  # not possible in the target's state: say why
-            return ActionPage(action, customer_id, target_id, dict(raw), None, {"": exc.message})
+            return replace(blank, errors={"": exc.message})
     try:
         action.authorize(actor, preview, svc)
     except PermissionDenied as exc:  # a refund above the support limit: say so on the page
-        return ActionPage(action, customer_id, target_id, dict(raw), preview, {"": exc.message})
-    return ActionPage(action, customer_id, target_id, dict(raw), preview, {})
+        return replace(blank, preview=preview, errors={"": exc.message})
+    return replace(blank, preview=preview)
 
 
 async def confirm_action(
@@ -116,7 +121,10 @@ async def confirm_action(
         )
         action.authorize(actor, preview, svc)
         if shown != preview.agreement(code, target_id):
-            raise PreviewChanged(ActionPage(action, customer_id, target_id, dict(raw), preview, {}))
+            name = await _customer_name(uow, customer_id)
+            raise PreviewChanged(
+                ActionPage(action, customer_id, target_id, dict(raw), preview, {}, name)
+            )
         done = await action.execute(
             uow,
             svc,
@@ -156,6 +164,13 @@ def _allowed(actor: SignedInStaff, code: str) -> StaffAction:
         raise NotFound("There is no such action.", code="support.no_such_action")
     require(actor, action.permission)
     return action
+
+
+async def _customer_name(uow: ActionsUnit, customer_id: str) -> str:
+    customer = await uow.customers.get(CustomerId(customer_id))
+    if customer is None:
+        raise NotFound("There is no customer with this id.", code="support.no_such_customer")
+    return customer.name or customer.email
 
 
 def _messages(exc: ValidationFailed) -> dict[str, str]:
