@@ -80,47 +80,54 @@ def _context(
 
 
 @get(
-    "/customers/{customer_id:str}/actions/{code:str}/{target_id:str}", name="admin.action", opt=ACT
+    "/customers/{customer_id:str}/actions/{action:str}/{target_id:str}",
+    name="admin.action",
+    opt=ACT,
 )
 async def show_action(
     request: Request[Any, Any, Any],
     customer_id: FromPath[str],
-    code: FromPath[str],
+    action: FromPath[str],
     target_id: FromPath[str],
     staff: NamedDependency[SignedInStaff],
     desk: NamedDependency[ActionServices],
     settings: NamedDependency[Settings],
 ) -> Template:
     _check_ids(customer_id, target_id)
-    form = _spec(code).parse(request.query_params)
+    form = _spec(action).parse(request.query_params)
     page = await action_page(
-        staff, code, customer_id=customer_id, target_id=target_id, raw=_inputs(form, code), svc=desk
+        staff,
+        action,
+        customer_id=customer_id,
+        target_id=target_id,
+        raw=_inputs(form, action),
+        svc=desk,
     )
     errors = {**form.errors, **page.errors}
     context = _context(staff, page, settings, errors=errors, reason="")
     return render(request, PAGE, FRAGMENT, context, status_code=422 if form.errors else 200)
 
 
-@post("/customers/{customer_id:str}/actions/{code:str}/{target_id:str}", opt=ACT)
+@post("/customers/{customer_id:str}/actions/{action:str}/{target_id:str}", opt=ACT)
 async def submit_action(
     request: Request[Any, Any, Any],
     customer_id: FromPath[str],
-    code: FromPath[str],
+    action: FromPath[str],
     target_id: FromPath[str],
     staff: NamedDependency[SignedInStaff],
     desk: NamedDependency[ActionServices],
     settings: NamedDependency[Settings],
 ) -> Template | Redirect | Response[str]:
     _check_ids(customer_id, target_id)
-    form = _spec(code).parse(await request.form())
-    raw = _inputs(form, code)
+    form = _spec(action).parse(await request.form())
+    raw = _inputs(form, action)
     reason = form.get("reason")
     shown = unsign(form.get("agreement"), settings.secret_key, purpose=PURPOSE)
     try:
         if form.errors:
             raise ValidationFailed(form.errors)
         done = await confirm_action(
-            staff, code, customer_id=customer_id, target_id=target_id, raw=raw, shown=shown,
+            staff, action, customer_id=customer_id, target_id=target_id, raw=raw, shown=shown,
             reason=reason, svc=desk,
         )  # fmt: skip
     except PreviewChanged as changed:
@@ -129,7 +136,7 @@ async def submit_action(
         return render(request, PAGE, FRAGMENT, context, status_code=409)
     except (ValidationFailed, InvalidTransition) as exc:
         page = await action_page(
-            staff, code, customer_id=customer_id, target_id=target_id, raw=raw, svc=desk
+            staff, action, customer_id=customer_id, target_id=target_id, raw=raw, svc=desk
         )
         fields = exc.field_errors if isinstance(exc, ValidationFailed) else {}
         errors = {**page.errors, **(dict(fields) or {"": exc.message})}
