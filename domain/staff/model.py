@@ -83,9 +83,6 @@ class StaffToken:
     expires_at: datetime
     used_at: datetime | None = None
 
-    def is_usable(self, now: datetime) -> bool:
-        return self.used_at is None and now < self.expires_at
-
 
 @dataclass(frozen=True, slots=True)
 class SignedInStaff:

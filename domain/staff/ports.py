@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.accounts.attempts import AttemptLog
 from domain.audit.ports import AuditUnit
 from domain.staff.model import StaffMember, StaffSession, StaffToken
 
 
-class StaffRepository(Protocol):
+class StaffRepository(AttemptLog, Protocol):
+    """Staff members, their sessions and one-time links; the attempt log (``staff-ip:`` keys)."""
+
     async def add(self, member: StaffMember) -> None: ...
 
     async def get(self, staff_id: str, *, lock: bool = False) -> StaffMember | None: ...
@@ -32,12 +35,6 @@ class StaffRepository(Protocol):
 
     async def use_token(self, token_id: str, at: datetime) -> bool:
         """Mark the token used; False when it was used already (a concurrent redeem lost)."""
-        ...
-
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None: ...
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        """Failed attempts for ``key`` after ``since`` and after the key's last success."""
         ...
 
 

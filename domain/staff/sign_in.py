@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from domain.accounts.attempts import retry_after_in
 from domain.accounts.errors import SignInFailed, TooManyAttempts
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import digest, normalise_email
@@ -35,8 +36,7 @@ WRONG_CODE = "That code is not right. Enter the 6-digit code from your app, or a
 
 
 async def _ip_wait(uow: StaffUnit, ip: str, now: datetime) -> None:
-    failures = await uow.staff.failures_since(f"staff-ip:{ip}", now - IP_THROTTLE.window)
-    wait = IP_THROTTLE.retry_after(failures, IP_THROTTLE.per_ip, now)
+    wait = await retry_after_in(uow.staff, f"staff-ip:{ip}", IP_THROTTLE.per_ip, IP_THROTTLE, now)
     if wait is not None:
         raise TooManyAttempts(wait)
 

@@ -37,6 +37,9 @@ from web.templating import is_fragment_request
 ADMIN_COOKIE = "admin_session"
 ADMIN_PATH = "/admin"
 _CACHE = "signed_in_staff"
+OPEN: dict[str, Permission | None] = {
+    "permission": None
+}  # a sign-in step: the guard lets anyone in
 _STEP_PAGES = {SessionStage.SECOND_FACTOR: "/admin/login/code", SessionStage.ENROL: "/admin/enrol"}
 
 

@@ -4,14 +4,13 @@ are the sign-in steps: their permission is None (open), and the use cases check 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
 import segno
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -26,19 +25,18 @@ from domain.staff.sign_in import sign_in_staff, verify_second_factor
 from domain.staff.two_factor import confirm_enrolment, start_enrolment
 from domain.unit_of_work import UnitOfWork
 from web.admin.access import (
+    OPEN,
     clear_staff_cookie,
     current_staff,
     set_staff_cookie,
     staff_secret,
 )
-from web.auth.pages import client_ip
+from web.auth.pages import Form, client_ip, origin
 from web.auth.session import safe_next
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import render
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-OPEN = {"permission": None}  # a sign-in step: the guard lets anyone in
 LOGIN_FORM = FormSpec(
     Field("email", MAX_EMAIL), Field("password", MAX_PASSWORD), Field("next", 2_000)
 )
@@ -84,8 +82,7 @@ async def submit_admin_login(
         grant = await sign_in_staff(
             email,
             form.get("password"),
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
+            **origin(request),
             uow=uow,
             clock=clock,
             hasher=hasher,

@@ -27,7 +27,7 @@ from domain.shared.errors import Conflict, ValidationFailed
 from domain.unit_of_work import UnitOfWork
 from web.auth import session
 from web.auth.oidc_client import AuthorizationRequest, OidcError
-from web.auth.pages import client_ip, login_page
+from web.auth.pages import login_page, origin
 from web.runtime import OidcProvider
 from web.settings import Settings
 
@@ -124,8 +124,7 @@ async def finish_oidc_sign_in(
         outcome = await complete_oidc_sign_in(
             claims,
             link_to=maybe_signed_in if saved.get("link") else None,
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
+            **origin(request),
             uow=uow,
             clock=clock,
             hasher=hasher,

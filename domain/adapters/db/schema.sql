@@ -454,13 +454,6 @@ CREATE TABLE public.staff_session (
     user_agent character varying(300) DEFAULT ''::character varying NOT NULL
 );
 
-CREATE TABLE public.staff_sign_in_attempt (
-    id character varying(36) DEFAULT ''::character varying NOT NULL,
-    key character varying(300) DEFAULT ''::character varying NOT NULL,
-    at timestamp with time zone,
-    succeeded boolean DEFAULT false NOT NULL
-);
-
 CREATE TABLE public.staff_token (
     id character varying(64) DEFAULT ''::character varying NOT NULL,
     staff character varying(36) DEFAULT NULL::character varying NOT NULL,
@@ -684,9 +677,6 @@ ALTER TABLE ONLY public.staff_member
 ALTER TABLE ONLY public.staff_session
     ADD CONSTRAINT staff_session_pkey PRIMARY KEY (id);
 
-ALTER TABLE ONLY public.staff_sign_in_attempt
-    ADD CONSTRAINT staff_sign_in_attempt_pkey PRIMARY KEY (id);
-
 ALTER TABLE ONLY public.staff_token
     ADD CONSTRAINT staff_token_pkey PRIMARY KEY (id);
 
@@ -804,10 +794,6 @@ CREATE INDEX sign_in_attempt_at ON public.sign_in_attempt USING btree (at);
 CREATE INDEX sign_in_attempt_key ON public.sign_in_attempt USING btree (key);
 
 CREATE INDEX staff_session_staff ON public.staff_session USING btree (staff);
-
-CREATE INDEX staff_sign_in_attempt_at ON public.staff_sign_in_attempt USING btree (at);
-
-CREATE INDEX staff_sign_in_attempt_key ON public.staff_sign_in_attempt USING btree (key);
 
 CREATE INDEX staff_token_staff ON public.staff_token USING btree (staff);
 

@@ -3,7 +3,7 @@ rest and lists these in ``ALL_TABLES``)."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import ForeignKey, OnDelete
 from piccolo.table import Table
 
@@ -55,15 +55,6 @@ class StaffTokenTable(Table, tablename="staff_token"):
     used_at = Timestamptz(default=None, null=True)
 
 
-class StaffSignInAttemptTable(Table, tablename="staff_sign_in_attempt"):
-    """One staff sign-in attempt under a key (``staff-ip:<address>``), for the per-client limit."""
-
-    id = Varchar(length=36, primary_key=True)
-    key = Varchar(length=300, index=True)
-    at = Timestamptz(default=None, null=True, index=True)
-    succeeded = Boolean(default=False)
-
-
 class AuditEntryTable(Table, tablename="audit_entry"):
     """Append-only: a trigger refuses UPDATE and DELETE (migration ``audit_log``)."""
 
@@ -84,6 +75,5 @@ STAFF_TABLES: tuple[type[Table], ...] = (
     StaffMemberTable,
     StaffSessionTable,
     StaffTokenTable,
-    StaffSignInAttemptTable,
     AuditEntryTable,
 )
