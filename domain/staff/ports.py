@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.accounts.attempts import AttemptLog
 from domain.audit.ports import AuditUnit
 from domain.staff.model import StaffMember, StaffSession, StaffToken
+
+
+@runtime_checkable  # a named dependency: Litestar checks what it injects
+class SecretBox(Protocol):
+    """Encrypts a secret the app must read back (the TOTP secret) under a key from the settings
+    (``domain/adapters/secret_box_fernet.py``)."""
+
+    def seal(self, plain: str) -> str: ...
+
+    def open(self, sealed: str) -> str | None:
+        """The secret, or None when this key did not seal it (or it was altered)."""
+        ...
 
 
 class StaffRepository(AttemptLog, Protocol):

@@ -21,7 +21,7 @@ from domain.audit.service import record
 from domain.shared.clock import Clock
 from domain.staff import totp
 from domain.staff.model import SessionStage, StaffMember
-from domain.staff.ports import StaffUnit
+from domain.staff.ports import SecretBox, StaffUnit
 from domain.staff.rules import (
     IP_THROTTLE,
     LOCKOUT_AFTER,
@@ -142,9 +142,14 @@ async def verify_second_factor(
     uow: StaffUnit,
     clock: Clock,
     hasher: PasswordHasher,
+    box: SecretBox,
 ) -> StaffGrant:
     """The code step: a TOTP code, or one of the recovery codes (each works once). The session
-    secret stays the same; the session becomes ACTIVE."""
+    secret stays the same; the session becomes ACTIVE.
+
+    The TOTP secret is opened with ``box``; one stored before encryption is sealed now (written
+    with the member, whatever the code). One that ``box`` cannot open (the key changed) leaves
+    only the recovery codes."""
     now = clock.now()
     typed = normalise_code(code)
     async with uow:
@@ -161,7 +166,14 @@ async def verify_second_factor(
         if member.is_locked(now):
             raise _locked(member, now)
         await _ip_wait(uow, ip, now)
-        step = totp.matching_step(member.totp_secret, typed, now, after=member.totp_last_step)
+        shared = totp.opened(member.totp_secret, box)  # the TOTP secret, None: unreadable
+        if shared is not None and not totp.is_sealed(member.totp_secret):
+            member = replace(member, totp_secret=totp.sealed(shared, box))
+        step = (
+            totp.matching_step(shared, typed, now, after=member.totp_last_step)
+            if shared is not None
+            else None
+        )
         ok = step is not None
         if ok:
             member = replace(member, totp_last_step=step)

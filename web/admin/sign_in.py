@@ -20,6 +20,7 @@ from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from domain.staff.model import SessionStage
+from domain.staff.ports import SecretBox
 from domain.staff.sessions import sign_out_staff
 from domain.staff.sign_in import sign_in_staff, verify_second_factor
 from domain.staff.two_factor import confirm_enrolment, start_enrolment
@@ -123,6 +124,7 @@ async def submit_admin_code(
     uow: NamedDependency[UnitOfWork],
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
+    secret_box: NamedDependency[SecretBox],
 ) -> Template | Redirect:
     form = CODE_FORM.parse(data)
     target = safe_next(form.get("next"), "/admin")
@@ -136,6 +138,7 @@ async def submit_admin_code(
             uow=uow,
             clock=clock,
             hasher=hasher,
+            box=secret_box,
         )
     except TooManyAttempts as exc:
         return _login(request, next_path=target, error=exc.message, status_code=429)
@@ -162,12 +165,17 @@ async def show_enrolment(
     uow: NamedDependency[UnitOfWork],
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
+    secret_box: NamedDependency[SecretBox],
     next: FromQuery[str | None] = None,
 ) -> Template | Redirect:
     target = safe_next(next, "/admin")
     try:
         view = await start_enrolment(
-            staff_secret(request), issuer=f"{settings.brand_name} admin", uow=uow, clock=clock
+            staff_secret(request),
+            issuer=f"{settings.brand_name} admin",
+            uow=uow,
+            clock=clock,
+            box=secret_box,
         )
     except PermissionDenied:
         return Redirect("/admin/login", status_code=303)
@@ -184,13 +192,14 @@ async def submit_enrolment(
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
     settings: NamedDependency[Settings],
+    secret_box: NamedDependency[SecretBox],
 ) -> Template | Redirect:
     form = CODE_FORM.parse(data)
     target = safe_next(form.get("next"), "/admin")
     secret = staff_secret(request)
     try:
         done = await confirm_enrolment(
-            secret, form.get("code"), uow=new_uow(), clock=clock, hasher=hasher
+            secret, form.get("code"), uow=new_uow(), clock=clock, hasher=hasher, box=secret_box
         )
     except PermissionDenied:
         return Redirect("/admin/login", status_code=303)
@@ -198,7 +207,11 @@ async def submit_enrolment(
         return Redirect(target, status_code=303)
     except ValidationFailed as exc:
         view = await start_enrolment(
-            secret, issuer=f"{settings.brand_name} admin", uow=new_uow(), clock=clock
+            secret,
+            issuer=f"{settings.brand_name} admin",
+            uow=new_uow(),
+            clock=clock,
+            box=secret_box,
         )
         message = exc.field_errors.get("code", exc.message)
         return _enrol_page(request, view, next_path=target, error=message, status_code=422)

@@ -16,9 +16,10 @@ class StaffMemberTable(Table, tablename="staff_member"):
     name = Varchar(length=200)
     role = Varchar(length=20)
     password_hash = Varchar(length=200, null=True, default=None)
-    # the TOTP secret as it is (both sides must read it); never logged or shown after enrolment
-    totp_secret = Varchar(length=64, null=True, default=None)
-    totp_pending_secret = Varchar(length=64, null=True, default=None)
+    # the TOTP secret sealed by the SecretBox ("sealed:" + Fernet token, about 150 characters;
+    # a row from before encryption holds it plain until its next use); never logged or shown
+    totp_secret = Varchar(length=255, null=True, default=None)
+    totp_pending_secret = Varchar(length=255, null=True, default=None)
     totp_last_step = BigInt(null=True, default=None)  # a code works once (replay refused)
     recovery_code_hashes = JSON(default=[])  # Argon2 hashes; a used code is removed
     failed_attempts = Integer(default=0)
