@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from domain.accounts.model import SignInMethod
 from domain.accounts.rules import digest
 from domain.accounts.session_secrets import live_session, new_session_secret, touch_due
 from domain.shared.clock import Clock
@@ -42,6 +43,7 @@ async def open_session_in(
     now: datetime,
     ip: str = "",
     user_agent: str = "",
+    method: SignInMethod = SignInMethod.PASSWORD,
 ) -> StaffGrant:
     secret, session_id = new_session_secret()
     lifetime = SESSION_LIFETIME if stage is SessionStage.ACTIVE else STEP_LIFETIME
@@ -54,6 +56,7 @@ async def open_session_in(
         expires_at=now + lifetime,
         ip=ip[:64],
         user_agent=user_agent[:300],
+        method=method,
     )
     await uow.staff.add_session(session)
     return StaffGrant(signed_in_as(member, session), secret)

@@ -40,7 +40,7 @@ _CACHE = "signed_in_staff"
 OPEN: dict[str, Permission | None] = {
     "permission": None
 }  # a sign-in step: the guard lets anyone in
-_STEP_PAGES = {SessionStage.SECOND_FACTOR: "/admin/login/code", SessionStage.ENROL: "/admin/enrol"}
+STEP_PAGES = {SessionStage.SECOND_FACTOR: "/admin/login/code", SessionStage.ENROL: "/admin/enrol"}
 
 
 class AdminSignInRequired(Exception):
@@ -103,7 +103,7 @@ async def admin_guard(
     if who is None:
         raise AdminSignInRequired(f"/admin/login?next={_quote(_here(connection))}")
     if who.stage is not SessionStage.ACTIVE:
-        raise AdminSignInRequired(_STEP_PAGES[who.stage])
+        raise AdminSignInRequired(STEP_PAGES[who.stage])
     require(who, permission)
 
 

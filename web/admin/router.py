@@ -23,6 +23,7 @@ from web.admin.sign_in import (
     submit_admin_logout,
     submit_enrolment,
 )
+from web.admin.sso import finish_staff_sso, start_staff_sso
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
@@ -35,6 +36,8 @@ router = Router(
         show_enrolment,
         submit_enrolment,
         submit_admin_logout,
+        start_staff_sso,
+        finish_staff_sso,
         show_welcome,
         submit_welcome,
         show_admin_home,

@@ -27,6 +27,7 @@ from domain.staff.two_factor import confirm_enrolment, start_enrolment
 from domain.unit_of_work import UnitOfWork
 from web.admin.access import (
     OPEN,
+    STEP_PAGES,
     clear_staff_cookie,
     current_staff,
     set_staff_cookie,
@@ -35,6 +36,7 @@ from web.admin.access import (
 from web.auth.pages import Form, client_ip, origin
 from web.auth.session import safe_next
 from web.forms import Field, FormSpec
+from web.runtime import OidcProvider
 from web.settings import Settings
 from web.templating import render
 
@@ -42,26 +44,33 @@ LOGIN_FORM = FormSpec(
     Field("email", MAX_EMAIL), Field("password", MAX_PASSWORD), Field("next", 2_000)
 )
 CODE_FORM = FormSpec(Field("code", 40), Field("next", 2_000))
-_STEP = {SessionStage.SECOND_FACTOR: "/admin/login/code", SessionStage.ENROL: "/admin/enrol"}
 
 
-def _login(
-    request: Request[Any, Any, Any], *, email: str = "", next_path: str = "/admin",
-    error: str | None = None, status_code: int = 200,
+def login_page(
+    request: Request[Any, Any, Any], sso: OidcProvider | None, *, email: str = "",
+    next_path: str = "/admin", error: str | None = None, status_code: int = 200,
 ) -> Template:  # fmt: skip
-    context = {"email": email, "next": next_path, "error": error}
+    """The password form, and the single sign-on button when staff SSO is configured."""
+    context = {
+        "email": email,
+        "next": next_path,
+        "error": error,
+        "sso_name": sso.name if sso is not None else None,
+    }
     return render(request, "admin/login.html", None, context, status_code=status_code)
 
 
 @get("/login", name="admin.login", opt=OPEN)
 async def show_admin_login(
-    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    staff_oidc: NamedDependency[OidcProvider | None],
+    next: FromQuery[str | None] = None,
 ) -> Template | Redirect:
     target = safe_next(next, "/admin")
     who = await current_staff(request)
     if who is not None and who.stage is SessionStage.ACTIVE:
         return Redirect(target, status_code=303)
-    return _login(request, next_path=target)
+    return login_page(request, staff_oidc, next_path=target)
 
 
 @post("/login", name="admin.login.submit", opt=OPEN)
@@ -72,13 +81,16 @@ async def submit_admin_login(
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
     settings: NamedDependency[Settings],
+    staff_oidc: NamedDependency[OidcProvider | None],
 ) -> Template | Redirect:
     form = LOGIN_FORM.parse(data)
     email = form.get("email").strip()
     target = safe_next(form.get("next"), "/admin")
     if form.errors:
-        return _login(request, email=email, next_path=target, error=form.first_error,
-                      status_code=422)  # fmt: skip
+        return login_page(
+            request, staff_oidc, email=email, next_path=target, error=form.first_error,
+            status_code=422,
+        )  # fmt: skip
     try:
         grant = await sign_in_staff(
             email,
@@ -89,10 +101,14 @@ async def submit_admin_login(
             hasher=hasher,
         )
     except TooManyAttempts as exc:
-        return _login(request, email=email, next_path=target, error=exc.message, status_code=429)
+        return login_page(
+            request, staff_oidc, email=email, next_path=target, error=exc.message, status_code=429
+        )
     except SignInFailed as exc:
-        return _login(request, email=email, next_path=target, error=exc.message, status_code=401)
-    step = _STEP.get(grant.signed_in.stage)
+        return login_page(
+            request, staff_oidc, email=email, next_path=target, error=exc.message, status_code=401
+        )
+    step = STEP_PAGES.get(grant.signed_in.stage)
     to = f"{step}?next={quote(target, safe='/')}" if step else target
     response = Redirect(to, status_code=303)
     set_staff_cookie(response, grant.secret, settings)
@@ -125,6 +141,7 @@ async def submit_admin_code(
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
     secret_box: NamedDependency[SecretBox],
+    staff_oidc: NamedDependency[OidcProvider | None],
 ) -> Template | Redirect:
     form = CODE_FORM.parse(data)
     target = safe_next(form.get("next"), "/admin")
@@ -141,10 +158,12 @@ async def submit_admin_code(
             box=secret_box,
         )
     except TooManyAttempts as exc:
-        return _login(request, next_path=target, error=exc.message, status_code=429)
+        return login_page(request, staff_oidc, next_path=target, error=exc.message, status_code=429)
     except SignInFailed as exc:
         if exc.message.startswith("Your sign-in expired"):
-            return _login(request, next_path=target, error=exc.message, status_code=401)
+            return login_page(
+                request, staff_oidc, next_path=target, error=exc.message, status_code=401
+            )
         return _code_page(request, next_path=target, error=exc.message, status_code=401)
     return Redirect(target, status_code=303)
 

@@ -451,7 +451,8 @@ CREATE TABLE public.staff_session (
     expires_at timestamp with time zone,
     revoked_at timestamp with time zone,
     ip character varying(64) DEFAULT ''::character varying NOT NULL,
-    user_agent character varying(300) DEFAULT ''::character varying NOT NULL
+    user_agent character varying(300) DEFAULT ''::character varying NOT NULL,
+    method character varying(20) DEFAULT 'password'::character varying NOT NULL
 );
 
 CREATE TABLE public.staff_token (

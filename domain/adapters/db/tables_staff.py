@@ -42,6 +42,7 @@ class StaffSessionTable(Table, tablename="staff_session"):
     revoked_at = Timestamptz(default=None, null=True)
     ip = Varchar(length=64, default="")
     user_agent = Varchar(length=300, default="")
+    method = Varchar(length=20, default="password")  # password, or oidc (staff single sign-on)
 
 
 class StaffTokenTable(Table, tablename="staff_token"):

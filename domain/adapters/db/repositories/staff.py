@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.accounts.model import SignInMethod
 from domain.adapters.db.repositories.attempts import PiccoloAttemptLog
 from domain.adapters.db.repositories.subscriptions import _json, _load, _locked
 from domain.adapters.db.tables_staff import (
@@ -63,6 +64,7 @@ def _session(row: dict[str, Any]) -> StaffSession:
         ip=row["ip"],
         user_agent=row["user_agent"],
         revoked_at=row["revoked_at"],
+        method=SignInMethod(row["method"]),
     )
 
 
@@ -106,6 +108,7 @@ class PiccoloStaffRepository(PiccoloAttemptLog):
                 revoked_at=session.revoked_at,
                 ip=session.ip,
                 user_agent=session.user_agent,
+                method=session.method.value,
             )
         )
 
