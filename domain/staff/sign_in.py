@@ -99,6 +99,33 @@ async def succeeded_in(
     )
 
 
+async def first_step_passed_in(
+    uow: StaffUnit,
+    member: StaffMember,
+    *,
+    ip: str,
+    user_agent: str,
+    now: datetime,
+    method: SignInMethod,
+) -> StaffGrant:
+    """The password (or the provider) said who this is: a session at the next stage, the code
+    (SECOND_FACTOR), enrolment (ENROL, the role needs two-factor) or signed in (ACTIVE,
+    audited)."""
+    if member.two_factor_enabled:
+        stage = SessionStage.SECOND_FACTOR
+    elif needs_two_factor(member.role):
+        stage = SessionStage.ENROL
+    else:
+        stage = SessionStage.ACTIVE
+        await succeeded_in(uow, member, ip, now, method=method)
+    if stage is not SessionStage.ACTIVE:  # the first step passed: reset its count
+        member = replace(member, failed_attempts=0)
+        await uow.staff.update(member)
+    return await open_session_in(
+        uow, member, stage=stage, now=now, ip=ip, user_agent=user_agent, method=method
+    )
+
+
 async def sign_in_staff(
     email: str,
     password: str,
@@ -128,18 +155,8 @@ async def sign_in_staff(
         if not ok or member is None:
             await failed_in(uow, member if usable else None, ip, now)
         else:
-            if member.two_factor_enabled:
-                stage = SessionStage.SECOND_FACTOR
-            elif needs_two_factor(member.role):
-                stage = SessionStage.ENROL
-            else:
-                stage = SessionStage.ACTIVE
-                await succeeded_in(uow, member, ip, now)
-            if stage is not SessionStage.ACTIVE:  # the password step passed: reset its count
-                member = replace(member, failed_attempts=0)
-                await uow.staff.update(member)
-            grant = await open_session_in(
-                uow, member, stage=stage, now=now, ip=ip, user_agent=user_agent
+            grant = await first_step_passed_in(
+                uow, member, ip=ip, user_agent=user_agent, now=now, method=SignInMethod.PASSWORD
             )
         await uow.commit()  # a failure is committed too: the limits count it
     if grant is None:

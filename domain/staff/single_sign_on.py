@@ -12,17 +12,15 @@ step after it, as for a password.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from domain.accounts.errors import SignInFailed
 from domain.accounts.model import SignInMethod
 from domain.accounts.rules import email_problem, normalise_email
 from domain.shared.clock import Clock
-from domain.staff.model import SessionStage
 from domain.staff.ports import StaffUnit
-from domain.staff.rules import needs_two_factor
-from domain.staff.sessions import StaffGrant, open_session_in
-from domain.staff.sign_in import failed_in, ip_wait_in, locked_out, succeeded_in
+from domain.staff.sessions import StaffGrant
+from domain.staff.sign_in import failed_in, first_step_passed_in, ip_wait_in, locked_out
 
 UNVERIFIED = (
     "Your sign-in provider did not confirm your e-mail address, so it cannot sign you in to the "
@@ -70,24 +68,8 @@ async def sign_in_staff_with_sso(
         if member is None or member.disabled_at is not None:
             await failed_in(uow, None, ip, now)  # the address counts; no member is blamed
         else:
-            if member.two_factor_enabled:
-                stage = SessionStage.SECOND_FACTOR
-            elif needs_two_factor(member.role):
-                stage = SessionStage.ENROL
-            else:
-                stage = SessionStage.ACTIVE
-                await succeeded_in(uow, member, ip, now, method=SignInMethod.OIDC)
-            if stage is not SessionStage.ACTIVE:
-                member = replace(member, failed_attempts=0)
-                await uow.staff.update(member)
-            grant = await open_session_in(
-                uow,
-                member,
-                stage=stage,
-                now=now,
-                ip=ip,
-                user_agent=user_agent,
-                method=SignInMethod.OIDC,
+            grant = await first_step_passed_in(
+                uow, member, ip=ip, user_agent=user_agent, now=now, method=SignInMethod.OIDC
             )
         await uow.commit()  # a refusal is committed too: the address's limit counts it
     if grant is None:

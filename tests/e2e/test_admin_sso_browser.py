@@ -7,12 +7,7 @@ test-output/admin-sso-login*.png."""
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +16,8 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from tests.e2e.a11y import check_a11y
-from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, _free_port
+from tests.e2e.server import running_server
+from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, _free_port
 from tests.support.oidc import OidcProviderFactory
 from web.cli_staff import create_staff_account
 from web.settings import Settings
@@ -43,42 +39,19 @@ def server(
     url = f"http://127.0.0.1:{port}"
     provider = oidc_provider_factory(f"{url}/admin/sso/callback", client_id="tessera-admin-e2e")
     db = tmp_path_factory.mktemp("e2e-admin-sso") / "app.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DATABASE_URL"}
-    env.update(
-        DATABASE_URL=f"sqlite:///{db}",
-        APP_ENV="development",
-        APP_PUBLIC_URL=url,
-        APP_JOBS_ENABLED="false",
-        STAFF_TOTP_KEY="e2e test key material, not a secret " + "z" * 8,
-        STAFF_OIDC_ISSUER=provider.issuer,
-        STAFF_OIDC_CLIENT_ID=provider.client_id,
-        STAFF_OIDC_CLIENT_SECRET=provider.client_secret,
-        STAFF_OIDC_NAME="Acme SSO",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--migrate"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"server exited: {proc.stderr.read() if proc.stderr else ''}"
-                    ) from None
-                time.sleep(0.1)
+    env = {
+        "DATABASE_URL": f"sqlite:///{db}",
+        "APP_ENV": "development",
+        "APP_PUBLIC_URL": url,
+        "APP_JOBS_ENABLED": "false",
+        "STAFF_TOTP_KEY": "e2e test key material, not a secret " + "z" * 8,
+        "STAFF_OIDC_ISSUER": provider.issuer,
+        "STAFF_OIDC_CLIENT_ID": provider.client_id,
+        "STAFF_OIDC_CLIENT_SECRET": provider.client_secret,
+        "STAFF_OIDC_NAME": "Acme SSO",
+    }
+    with running_server(port, env):
         yield Server(url, db)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 async def test_an_owner_signs_in_with_sso_then_the_code(server: Server, output_dir: Path) -> None:

@@ -7,8 +7,6 @@ have an unverified address."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -19,6 +17,7 @@ from litestar import Litestar
 
 from domain.adapters.db.tables_staff import AuditEntryTable, StaffMemberTable, StaffSessionTable
 from domain.shared.clock import FrozenClock
+from tests.integration.test_oidc_sign_in import APP_URL, browser  # the same two clients
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
 from tests.support.oidc import OidcProvider, OidcProviderFactory
@@ -29,7 +28,6 @@ from web.app import create_app
 
 pytestmark = pytest.mark.integration
 
-APP_URL = "http://127.0.0.1:1"  # nothing listens here: the app client talks ASGI
 CALLBACK = f"{APP_URL}/admin/sso/callback"
 
 
@@ -49,12 +47,6 @@ def app(db: TestDatabase, clock: FrozenClock, provider: OidcProvider) -> Litesta
         STAFF_OIDC_NAME="Acme SSO",
     )
     return create_app(settings, clock=clock, engine=db.engine, start_runner=False)
-
-
-@asynccontextmanager
-async def browser(app: Litestar) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    async with serve(app, base_url=APP_URL) as client, httpx.AsyncClient(timeout=10) as driver:
-        yield client, driver
 
 
 async def callback_url(client: httpx.AsyncClient, driver: httpx.AsyncClient, login: str) -> str:
