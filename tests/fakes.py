@@ -546,13 +546,28 @@ class InMemoryWebhookEventRepository:
         return sorted(held, key=lambda r: r.received_at, reverse=True)[:limit]
 
 
-class InMemoryAccountRepository:
+class InMemoryAttemptLog:
+    """The attempt log (``AttemptLog``) both in-memory repositories are."""
+
     def __init__(self) -> None:
+        self.attempts: list[tuple[str, datetime, bool]] = []
+
+    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
+        self.attempts.append((key, at, succeeded))
+
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
+        oks = [at for k, at, ok in self.attempts if k == key and ok and at > since]
+        start = max([since, *oks])
+        return [at for k, at, ok in self.attempts if k == key and not ok and at > start]
+
+
+class InMemoryAccountRepository(InMemoryAttemptLog):
+    def __init__(self) -> None:
+        super().__init__()
         self.rows: dict[str, Account] = {}
         self.identities: list[LinkedIdentity] = []
         self.sessions: dict[str, AuthSession] = {}
         self.tokens: dict[str, EmailToken] = {}
-        self.attempts: list[tuple[str, datetime, bool]] = []
 
     async def add(self, account: Account) -> None:
         if any(a.email == account.email for a in self.rows.values()):
@@ -622,14 +637,6 @@ class InMemoryAccountRepository:
         self.tokens[token_id] = replace(t, used_at=at)
         return True
 
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
-        self.attempts.append((key, at, succeeded))
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        oks = [at for k, at, ok in self.attempts if k == key and ok and at > since]
-        start = max([since, *oks])
-        return [at for k, at, ok in self.attempts if k == key and not ok and at > start]
-
 
 class InMemoryCancellationFeedbackRepository:
     def __init__(self) -> None:
@@ -676,11 +683,11 @@ class InMemoryCheckoutRepository:
         self.rows[session.token] = session
 
 
-class InMemoryStaffRepository:
+class InMemoryStaffRepository(InMemoryAttemptLog):
     def __init__(self) -> None:
+        super().__init__()
         self.members: dict[str, StaffMember] = {}
         self.sessions: dict[str, StaffSession] = {}
-        self.attempts: list[tuple[str, datetime, bool]] = []
         self.tokens: dict[str, StaffToken] = {}
 
     async def add_token(self, token: StaffToken) -> None:
@@ -730,14 +737,6 @@ class InMemoryStaffRepository:
         for s in ended:
             self.sessions[s.id] = replace(s, revoked_at=at)
         return len(ended)
-
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
-        self.attempts.append((key, at, succeeded))
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        mine = [(at, ok) for k, at, ok in self.attempts if k == key and at > since]
-        last_ok = max((at for at, ok in mine if ok), default=since)
-        return [at for at, ok in mine if not ok and at > last_ok]
 
 
 class InMemoryAuditRepository:

@@ -27,6 +27,7 @@ from domain.adapters.db.engine import check_connection, close_pool, make_engine,
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables
 from domain.adapters.passwords_argon2 import Argon2PasswordHasher
+from domain.adapters.secret_box_fernet import FernetSecretBox
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.notifications.ports import Mailer
@@ -49,7 +50,7 @@ from web.portal.router_billing import router as portal_billing_router
 from web.portal.router_subscriptions import router as portal_subscriptions_router
 from web.public.router import router as public_router
 from web.runtime import OidcProvider, Runtime
-from web.settings import Environment, Settings
+from web.settings import Environment, OidcProviderSettings, Settings
 from web.templating import template_config
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -66,22 +67,24 @@ def password_hasher_for(settings: Settings) -> Argon2PasswordHasher:
     return Argon2PasswordHasher()
 
 
+def oidc_provider_for(p: OidcProviderSettings) -> OidcProvider:
+    """A provider's client; nothing is fetched until the first sign-in."""
+    return OidcProvider(
+        settings=p,
+        client=OidcClient(
+            OidcSettings(
+                issuer=p.issuer,
+                client_id=p.client_id,
+                client_secret=p.client_secret,
+                display_name=p.name,
+            )
+        ),
+    )
+
+
 def oidc_providers_for(settings: Settings) -> dict[str, OidcProvider]:
-    """One client per configured provider; nothing is fetched until the first sign-in."""
-    return {
-        p.slug: OidcProvider(
-            settings=p,
-            client=OidcClient(
-                OidcSettings(
-                    issuer=p.issuer,
-                    client_id=p.client_id,
-                    client_secret=p.client_secret,
-                    display_name=p.name,
-                )
-            ),
-        )
-        for p in settings.oidc_providers
-    }
+    """One client per configured subscribers' provider."""
+    return {p.slug: oidc_provider_for(p) for p in settings.oidc_providers}
 
 
 async def _before_request(request: Request[Any, Any, Any]) -> None:
@@ -117,7 +120,9 @@ def create_app(
         hasher=hasher or password_hasher_for(settings),
         mailing=Mailing(renderer=email_renderer_for(settings), public_url=settings.public_url),
         runner=None,  # type: ignore[arg-type]  # set just below: the runner needs runtime.uow
+        secret_box=FernetSecretBox(settings.staff_totp_key),
         oidc_providers=oidc_providers_for(settings),
+        staff_oidc=oidc_provider_for(settings.staff_oidc) if settings.staff_oidc else None,
     )
     runtime.runner = JobRunner(
         store=job_store,

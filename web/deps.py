@@ -22,6 +22,7 @@ from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
 from domain.support.actions.base import ActionServices, RefundLimits
+from domain.staff.ports import SecretBox
 from domain.unit_of_work import UnitOfWork
 from web.auth.session import provide_maybe_signed_in, provide_signed_in
 from web.runtime import OidcProvider, Runtime
@@ -97,6 +98,12 @@ def provide_desk(runtime: NamedDependency[Runtime]) -> ActionServices:
         gateway=runtime.gateway,
         refund_limits=RefundLimits(default_major=runtime.settings.support_refund_limit),
     )
+def provide_staff_oidc(runtime: NamedDependency[Runtime]) -> OidcProvider | None:
+    return runtime.staff_oidc
+
+
+def provide_secret_box(runtime: NamedDependency[Runtime]) -> SecretBox:
+    return runtime.secret_box
 
 
 def _sync(fn: Callable[..., Any]) -> Provide:
@@ -119,6 +126,8 @@ DEPENDENCIES: dict[str, Any] = {
     "job_store": _sync(provide_job_store),
     "oidc_providers": _sync(provide_oidc_providers),
     "desk": _sync(provide_desk),
+    "staff_oidc": _sync(provide_staff_oidc),  # staff single sign-on, None when not configured
+    "secret_box": _sync(provide_secret_box),
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
     "signed_in": Provide(provide_signed_in),
     "maybe_signed_in": Provide(provide_maybe_signed_in),

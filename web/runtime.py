@@ -14,6 +14,7 @@ from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
+from domain.staff.ports import SecretBox
 from web.auth.oidc_client import OidcClient
 from web.settings import OidcProviderSettings, Settings
 
@@ -45,7 +46,9 @@ class Runtime:
     gateway: PaymentGateway
     hasher: PasswordHasher
     mailing: Mailing
+    secret_box: SecretBox  # seals staff TOTP secrets (key from the settings)
     oidc_providers: dict[str, OidcProvider] = field(default_factory=dict)  # by slug
+    staff_oidc: OidcProvider | None = None  # staff single sign-on, when configured
 
     @property
     def oidc(self) -> OidcClient | None:

@@ -118,6 +118,9 @@ class Settings:
     seller: SellerSettings = field(default_factory=SellerSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
+    staff_oidc: OidcProviderSettings | None = None  # staff single sign-on (STAFF_OIDC_*)
+    # what the key sealing staff TOTP secrets is derived from: STAFF_TOTP_KEY, else the secret key
+    staff_totp_key: str = field(default="", repr=False)
     portal: PortalSettings = field(default_factory=PortalSettings)
     # the most the support role refunds at once, in major units of the invoice's currency
     support_refund_limit: int = 100
@@ -308,39 +311,70 @@ def _mail(env: Mapping[str, str]) -> MailSettings:
 
 
 OIDC_VARIABLES = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME")
+STAFF_OIDC_VARIABLES = ("STAFF_OIDC_ISSUER", "STAFF_OIDC_CLIENT_ID", "STAFF_OIDC_CLIENT_SECRET")
+STAFF_OIDC_DEFAULT_NAME = "single sign-on"
 
 
 def _oidc(env: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:
     """Zero or one provider: all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_NAME,
     or none of them (a list of providers would parse ``OIDC_<N>_*`` the same way)."""
-    values = {name: env.get(name, "").strip() for name in OIDC_VARIABLES}
-    given = [name for name, value in values.items() if value]
-    if not given:
+    provider = _oidc_provider(env, "", OIDC_VARIABLES, slug="oidc", name="")
+    if provider is None:
         return ()
-    missing = [name for name in OIDC_VARIABLES if not values[name]]
+    slug = env.get("OIDC_SLUG", "").strip() or "oidc"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", slug):
+        raise SettingsError(f"OIDC_SLUG={slug!r}: lower-case letters, digits and dashes")
+    return (replace(provider, slug=slug),)
+
+
+def _staff_oidc(env: Mapping[str, str]) -> OidcProviderSettings | None:
+    """Staff single sign-on, separate from the subscribers' provider: all of STAFF_OIDC_ISSUER,
+    STAFF_OIDC_CLIENT_ID and STAFF_OIDC_CLIENT_SECRET, or none; STAFF_OIDC_NAME labels the
+    button (default "single sign-on")."""
+    return _oidc_provider(
+        env, "STAFF_", STAFF_OIDC_VARIABLES, slug="staff", name=STAFF_OIDC_DEFAULT_NAME
+    )
+
+
+def _oidc_provider(
+    env: Mapping[str, str], prefix: str, required: tuple[str, ...], *, slug: str, name: str
+) -> OidcProviderSettings | None:
+    """One provider from ``<prefix>OIDC_*``: every variable in ``required`` or none of them;
+    ``name`` is the button's label when ``<prefix>OIDC_NAME`` is optional."""
+    names = (*required, f"{prefix}OIDC_NAME")
+    values = {n: env.get(n, "").strip() for n in names}
+    given = [n for n, value in values.items() if value]
+    if not given:
+        return None
+    missing = [n for n in required if not values[n]]
     if missing:
         raise SettingsError(
             f"{given[0]} is set, so OpenID Connect sign-in also needs {', '.join(missing)}"
         )
-    slug = env.get("OIDC_SLUG", "").strip() or "oidc"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", slug):
-        raise SettingsError(f"OIDC_SLUG={slug!r}: lower-case letters, digits and dashes")
-    issuer = values["OIDC_ISSUER"].rstrip("/")
+    issuer = values[f"{prefix}OIDC_ISSUER"].rstrip("/")
     parts = re.fullmatch(r"(https?)://([^/\s:]+|\[[^\]]+\])(:\d+)?(/\S*)?", issuer)
     loopback = parts is not None and parts.group(2) in ("127.0.0.1", "[::1]", "localhost")
     if parts is None or not (parts.group(1) == "https" or loopback):
         raise SettingsError(
-            f"OIDC_ISSUER={issuer!r}: an https URL (http only on 127.0.0.1 or localhost)"
+            f"{prefix}OIDC_ISSUER={issuer!r}: an https URL (http only on 127.0.0.1 or localhost)"
         )
-    return (
-        OidcProviderSettings(
-            slug=slug,
-            name=values["OIDC_NAME"],
-            issuer=issuer,
-            client_id=values["OIDC_CLIENT_ID"],
-            client_secret=values["OIDC_CLIENT_SECRET"],
-        ),
+    return OidcProviderSettings(
+        slug=slug,
+        name=values[f"{prefix}OIDC_NAME"] or name,
+        issuer=issuer,
+        client_id=values[f"{prefix}OIDC_CLIENT_ID"],
+        client_secret=values[f"{prefix}OIDC_CLIENT_SECRET"],
     )
+
+
+def _staff_totp_key(env: Mapping[str, str], secret: str) -> str:
+    """STAFF_TOTP_KEY (32+ characters), else the secret key: staff TOTP secrets are encrypted
+    with a key derived from it. A separate key lets APP_SECRET_KEY be rotated without losing
+    every enrolled authenticator (docs/admin.md)."""
+    key = env.get("STAFF_TOTP_KEY", "").strip()
+    if key and len(key) < 32:
+        raise SettingsError("STAFF_TOTP_KEY must be at least 32 characters")
+    return key or secret
 
 
 def _parse(env: Mapping[str, str]) -> Settings:
@@ -439,6 +473,8 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         mail=_mail(env),
         oidc_providers=_oidc(env),
+        staff_oidc=_staff_oidc(env),
+        staff_totp_key=_staff_totp_key(env, secret),
         portal=_portal(env),
         support_refund_limit=int(
             _number(env, "SUPPORT_REFUND_LIMIT", 100, minimum=0, maximum=10**9, integer=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.accounts.attempts import count_request_in
 from domain.accounts.errors import BadToken
 from domain.accounts.model import Account, EmailToken, TokenPurpose
+from domain.accounts.one_time_links import new_link_secret, spend, usable
 from domain.accounts.ports import AccountsUnit
-from domain.accounts.rules import TOKEN_LIFETIME, LinkRequestPolicy, digest, new_secret
+from domain.accounts.rules import TOKEN_LIFETIME, LinkRequestPolicy, digest
 from domain.shared.clock import Clock
 
 DEFAULT_LINK_POLICY = LinkRequestPolicy()
@@ -22,9 +24,9 @@ async def issue_token_in(
     uow: AccountsUnit, account: Account, purpose: TokenPurpose, now: datetime, new_email: str | None
 ) -> tuple[str, EmailToken]:
     """A new token for ``account``: its secret (for the link, shown once) and the stored token."""
-    secret = new_secret()
+    secret, token_id = new_link_secret()
     token = EmailToken(
-        id=digest(secret),
+        id=token_id,
         account_id=account.id,
         purpose=purpose,
         created_at=now,
@@ -54,22 +56,14 @@ async def link_request_allowed_in(
     keys = [(f"{purpose.value}:email:{email}", policy.per_email)]
     if ip:
         keys.append((f"{purpose.value}:ip:{ip}", policy.per_ip))
-    since = now - policy.window
-    for key, limit in keys:
-        if len(await uow.accounts.failures_since(key, since)) >= limit:
-            return False
-    for key, _ in keys:
-        await uow.accounts.record_attempt(key, now, succeeded=False)
-    return True
+    return await count_request_in(uow.accounts, keys, policy.window, now)
 
 
 def usable_token(token: EmailToken | None, purpose: TokenPurpose, now: datetime) -> EmailToken:
     """The token when its link still works; else ``BadToken`` saying why."""
-    if token is None or token.purpose is not purpose or token.used_at is not None:
+    if token is not None and token.purpose is not purpose:
         raise BadToken()
-    if now >= token.expires_at:
-        raise BadToken("This link has expired. Ask for a new one.")
-    return token
+    return usable(token, now, expired_message="This link has expired. Ask for a new one.")
 
 
 async def redeem_in(
@@ -80,8 +74,7 @@ async def redeem_in(
     account = await uow.accounts.get(token.account_id, lock=True)
     if account is None:
         raise BadToken()
-    if not await uow.accounts.use_token(token.id, now):
-        raise BadToken()
+    await spend(uow.accounts.use_token, token, now)
     return account, token
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from domain.accounts.attempts import retry_after_in
 from domain.accounts.errors import AccountErrorCode, SignInFailed, TooManyAttempts
 from domain.accounts.model import SignedIn, SignInMethod
 from domain.accounts.ports import AccountsUnit, PasswordHasher
@@ -38,12 +39,9 @@ async def sign_in_with_password(
     now = clock.now()
     email_key, ip_key = f"email:{email}", f"ip:{ip}"
     async with uow:
-        since = now - throttle.window
-        wait = throttle.retry_after(
-            await uow.accounts.failures_since(email_key, since), throttle.per_email, now
-        ) or throttle.retry_after(
-            await uow.accounts.failures_since(ip_key, since), throttle.per_ip, now
-        )
+        wait = await retry_after_in(
+            uow.accounts, email_key, throttle.per_email, throttle, now
+        ) or await retry_after_in(uow.accounts, ip_key, throttle.per_ip, throttle, now)
         if wait is not None:
             raise TooManyAttempts(wait)
         grant = await _check_password_in(uow, email, password, ip, user_agent, now, hasher)

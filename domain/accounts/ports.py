@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from domain.accounts.attempts import AttemptLog
 from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdentity
 from domain.customers.ports import CustomersUnit
 from domain.notifications.ports import NotificationsUnit
@@ -19,7 +20,7 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, password_hash: str) -> bool: ...
 
 
-class AccountRepository(Protocol):
+class AccountRepository(AttemptLog, Protocol):
     async def add(self, account: Account) -> None: ...
 
     async def get(self, account_id: str, *, lock: bool = False) -> Account | None: ...
@@ -61,12 +62,7 @@ class AccountRepository(Protocol):
         """Mark the token used; False when it was used already (a concurrent redeem lost)."""
         ...
 
-    # sign-in attempts (rate limits)
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None: ...
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        """Failed attempts for ``key`` after ``since`` and after the key's last success."""
-        ...
+    # sign-in attempts (rate limits): record_attempt, failures_since (AttemptLog)
 
 
 class AccountsUnit(NotificationsUnit, CustomersUnit, Protocol):

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from domain.accounts.model import Account, AuthSession, SignedIn, SignInMethod
 from domain.accounts.ports import AccountsUnit
-from domain.accounts.rules import SESSION_LIFETIME, SESSION_TOUCH_EVERY, digest, new_secret
+from domain.accounts.rules import SESSION_LIFETIME, digest
+from domain.accounts.session_secrets import live_session, new_session_secret, touch_due
 from domain.shared.clock import Clock
 
 
@@ -33,9 +34,9 @@ async def open_session_in(
     ip: str = "",
     user_agent: str = "",
 ) -> SessionGrant:
-    secret = new_secret()
+    secret, session_id = new_session_secret()
     session = AuthSession(
-        id=digest(secret),
+        id=session_id,
         account_id=account.id,
         method=method,
         created_at=now,
@@ -64,13 +65,13 @@ async def resolve_session(secret: str, *, uow: AccountsUnit, clock: Clock) -> Si
         return None
     now = clock.now()
     async with uow:
-        session = await uow.accounts.get_session(digest(secret))
-        if session is None or not session.is_live(now):
+        session = await live_session(secret, now, uow.accounts.get_session)
+        if session is None:
             return None
         account = await uow.accounts.get(session.account_id)
         if account is None:
             return None
-        if now - session.last_seen_at >= SESSION_TOUCH_EVERY:
+        if touch_due(session, now):
             await uow.accounts.touch_session(session.id, now)
             await uow.commit()
     return _signed_in(account, session.id)

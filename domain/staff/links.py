@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from domain.accounts.errors import BadToken
+from domain.accounts.one_time_links import new_link_secret, spend, usable
 from domain.accounts.ports import PasswordHasher
-from domain.accounts.rules import digest, new_secret, password_problem
+from domain.accounts.rules import digest, password_problem
 from domain.audit.model import SYSTEM_ACTOR, Actor, new_entry
 from domain.audit.service import record
 from domain.shared.clock import Clock
@@ -38,18 +39,16 @@ async def create_staff_with_link(
         member = await create_member_in(
             uow, replace(new, password=None), Actor(None, SYSTEM_ACTOR), clock, hasher
         )
-        secret = new_secret()
+        secret, token_id = new_link_secret()
         await uow.staff.add_token(
-            StaffToken(digest(secret), member.id, created_at=now, expires_at=now + LINK_LIFETIME)
+            StaffToken(token_id, member.id, created_at=now, expires_at=now + LINK_LIFETIME)
         )
         await uow.commit()
     return member, secret
 
 
 async def _usable_in(uow: StaffUnit, secret: str, clock: Clock) -> tuple[StaffToken, StaffMember]:
-    token = await uow.staff.get_token(digest(secret)) if secret else None
-    if token is None or not token.is_usable(clock.now()):
-        raise BadToken()
+    token = usable(await uow.staff.get_token(digest(secret)) if secret else None, clock.now())
     member = await uow.staff.get(token.staff_id)
     if member is None or member.disabled_at is not None:
         raise BadToken()
@@ -79,8 +78,7 @@ async def redeem_link(
         token, member = await _usable_in(uow, secret, clock)
         if problem := password_problem(password, email=member.email, name=member.name):
             raise ValidationFailed({"password": problem}, code=StaffErrorCode.BAD_STAFF)
-        if not await uow.staff.use_token(token.id, now):
-            raise BadToken()
+        await spend(uow.staff.use_token, token, now)
         member = replace(member, password_hash=hasher.hash(password), failed_attempts=0)
         await uow.staff.update(member)
         stage = (

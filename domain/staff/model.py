@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.accounts.model import SignInMethod
+
 
 class Role(StrEnum):
     VIEWER = "viewer"
@@ -67,6 +69,7 @@ class StaffSession:
     ip: str = ""
     user_agent: str = ""
     revoked_at: datetime | None = None
+    method: SignInMethod = SignInMethod.PASSWORD  # the first step: a password, or OIDC (SSO)
 
     def is_live(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
@@ -82,9 +85,6 @@ class StaffToken:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
-
-    def is_usable(self, now: datetime) -> bool:
-        return self.used_at is None and now < self.expires_at
 
 
 @dataclass(frozen=True, slots=True)

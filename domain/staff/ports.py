@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from domain.accounts.attempts import AttemptLog
 from domain.audit.ports import AuditUnit
 from domain.staff.model import StaffMember, StaffSession, StaffToken
 
 
-class StaffRepository(Protocol):
+@runtime_checkable  # a named dependency: Litestar checks what it injects
+class SecretBox(Protocol):
+    """Encrypts a secret the app must read back (the TOTP secret) under a key from the settings
+    (``domain/adapters/secret_box_fernet.py``)."""
+
+    def seal(self, plain: str) -> str: ...
+
+    def open(self, sealed: str) -> str | None:
+        """The secret, or None when this key did not seal it (or it was altered)."""
+        ...
+
+
+class StaffRepository(AttemptLog, Protocol):
+    """Staff members, their sessions and one-time links; the attempt log (``staff-ip:`` keys)."""
+
     async def add(self, member: StaffMember) -> None: ...
 
     async def get(self, staff_id: str, *, lock: bool = False) -> StaffMember | None: ...
@@ -40,12 +55,6 @@ class StaffRepository(Protocol):
 
     async def use_token(self, token_id: str, at: datetime) -> bool:
         """Mark the token used; False when it was used already (a concurrent redeem lost)."""
-        ...
-
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None: ...
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        """Failed attempts for ``key`` after ``since`` and after the key's last success."""
         ...
 
 

@@ -20,7 +20,7 @@ IP_THROTTLE = ThrottlePolicy(window=timedelta(minutes=15), per_email=LOCKOUT_AFT
 
 SESSION_LIFETIME = timedelta(hours=12)  # a working day, then sign in again
 STEP_LIFETIME = timedelta(minutes=10)  # between the password and the code, or enrolment
-SESSION_TOUCH_EVERY = timedelta(minutes=5)
+# last-seen is written at most every SESSION_TOUCH_EVERY, as for subscribers (accounts/rules.py)
 LINK_LIFETIME = timedelta(hours=24)  # a one-time sign-in link from `staff create --link`
 
 RECOVERY_CODES = 10

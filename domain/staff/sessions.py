@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.accounts.rules import digest, new_secret
+from domain.accounts.model import SignInMethod
+from domain.accounts.rules import digest
+from domain.accounts.session_secrets import live_session, new_session_secret, touch_due
 from domain.shared.clock import Clock
 from domain.staff.model import SessionStage, SignedInStaff, StaffMember, StaffSession
 from domain.staff.ports import StaffUnit
-from domain.staff.rules import SESSION_LIFETIME, SESSION_TOUCH_EVERY, STEP_LIFETIME
+from domain.staff.rules import SESSION_LIFETIME, STEP_LIFETIME
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +43,12 @@ async def open_session_in(
     now: datetime,
     ip: str = "",
     user_agent: str = "",
+    method: SignInMethod = SignInMethod.PASSWORD,
 ) -> StaffGrant:
-    secret = new_secret()
+    secret, session_id = new_session_secret()
     lifetime = SESSION_LIFETIME if stage is SessionStage.ACTIVE else STEP_LIFETIME
     session = StaffSession(
-        id=digest(secret),
+        id=session_id,
         staff_id=member.id,
         stage=stage,
         created_at=now,
@@ -53,6 +56,7 @@ async def open_session_in(
         expires_at=now + lifetime,
         ip=ip[:64],
         user_agent=user_agent[:300],
+        method=method,
     )
     await uow.staff.add_session(session)
     return StaffGrant(signed_in_as(member, session), secret)
@@ -76,13 +80,13 @@ async def resolve_staff_session(
         return None
     now = clock.now()
     async with uow:
-        session = await uow.staff.get_session(digest(secret))
-        if session is None or not session.is_live(now):
+        session = await live_session(secret, now, uow.staff.get_session)
+        if session is None:
             return None
         member = await uow.staff.get(session.staff_id)
         if member is None or member.disabled_at is not None:
             return None
-        if now - session.last_seen_at >= SESSION_TOUCH_EVERY:
+        if touch_due(session, now):
             await uow.staff.save_session(replace(session, last_seen_at=now))
             await uow.commit()
     return signed_in_as(member, session)

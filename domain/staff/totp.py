@@ -8,7 +8,27 @@ from datetime import datetime
 
 import pyotp
 
+from domain.staff.ports import SecretBox
+
 STEP_SECONDS = 30
+SEALED = "sealed:"  # a stored secret encrypted by the SecretBox; without it, one from before
+
+
+def sealed(secret: str, box: SecretBox) -> str:
+    """How a TOTP secret is stored: encrypted, marked as such."""
+    return SEALED + box.seal(secret)
+
+
+def opened(stored: str, box: SecretBox) -> str | None:
+    """The secret a stored value holds; None when the box cannot open it (another key). A value
+    stored before encryption (no mark) is the secret itself: ``is_sealed`` says to rewrite it."""
+    if not is_sealed(stored):
+        return stored
+    return box.open(stored.removeprefix(SEALED))
+
+
+def is_sealed(stored: str) -> bool:
+    return stored.startswith(SEALED)
 
 
 def new_totp_secret() -> str:

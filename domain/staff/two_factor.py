@@ -17,7 +17,7 @@ from domain.shared.errors import InvalidTransition, PermissionDenied, Validation
 from domain.staff import totp
 from domain.staff.errors import StaffErrorCode
 from domain.staff.model import SessionStage, StaffMember, StaffSession
-from domain.staff.ports import StaffUnit
+from domain.staff.ports import SecretBox, StaffUnit
 from domain.staff.rules import new_recovery_codes, normalise_code
 from domain.staff.sessions import activate_in
 
@@ -55,17 +55,19 @@ async def _session_and_member(
 
 
 async def start_enrolment(
-    cookie_secret: str, *, issuer: str, uow: StaffUnit, clock: Clock
+    cookie_secret: str, *, issuer: str, uow: StaffUnit, clock: Clock, box: SecretBox
 ) -> EnrolmentView:
-    """The secret to scan: the pending one (a reload shows the same QR code) or a new one."""
+    """The secret to scan: the pending one (a reload shows the same QR code) or a new one. The
+    pending secret is stored sealed by ``box``, as the confirmed one will be."""
     async with uow:
         session, member = await _session_and_member(uow, cookie_secret, clock)
         if member.two_factor_enabled:
             raise InvalidTransition("Two-factor is already set up.", code=StaffErrorCode.BAD_CODE)
-        pending = member.totp_pending_secret
-        if pending is None:
-            pending = totp.new_totp_secret()
-            await uow.staff.update(replace(member, totp_pending_secret=pending))
+        stored = member.totp_pending_secret
+        pending = totp.opened(stored, box) if stored is not None else None
+        if pending is None or not totp.is_sealed(stored or ""):
+            pending = pending or totp.new_totp_secret()  # none yet, or sealed under another key
+            await uow.staff.update(replace(member, totp_pending_secret=totp.sealed(pending, box)))
             await uow.commit()
     return EnrolmentView(
         email=member.email,
@@ -76,14 +78,21 @@ async def start_enrolment(
 
 
 async def confirm_enrolment(
-    cookie_secret: str, code: str, *, uow: StaffUnit, clock: Clock, hasher: PasswordHasher
+    cookie_secret: str,
+    code: str,
+    *,
+    uow: StaffUnit,
+    clock: Clock,
+    hasher: PasswordHasher,
+    box: SecretBox,
 ) -> Enrolled:
     now = clock.now()
     async with uow:
         session, member = await _session_and_member(uow, cookie_secret, clock)
         if member.two_factor_enabled:
             raise InvalidTransition("Two-factor is already set up.", code=StaffErrorCode.BAD_CODE)
-        pending = member.totp_pending_secret
+        stored = member.totp_pending_secret
+        pending = totp.opened(stored, box) if stored is not None else None
         step = totp.matching_step(pending, normalise_code(code), now) if pending else None
         if pending is None or step is None:
             raise ValidationFailed(
@@ -94,7 +103,7 @@ async def confirm_enrolment(
         await uow.staff.update(
             replace(
                 member,
-                totp_secret=pending,
+                totp_secret=totp.sealed(pending, box),
                 totp_pending_secret=None,
                 totp_last_step=step,
                 recovery_code_hashes=tuple(hasher.hash(c) for c in codes),

@@ -9,6 +9,7 @@ from dataclasses import replace
 import httpx
 import pyotp
 
+from domain.adapters.secret_box_fernet import FernetSecretBox
 from domain.shared.clock import Clock
 from domain.staff.members import NewStaff, create_staff_from_command_line
 from domain.staff.model import StaffMember
@@ -19,6 +20,7 @@ from tests.support.accounts import CHEAP_HASHER
 from tests.support.html import csrf_token
 
 STAFF_PASSWORD = "staff correct horse battery"
+TEST_BOX = FernetSecretBox("test-only key material, not a secret: " + "k" * 8)
 
 
 async def make_staff(

@@ -71,7 +71,6 @@ NOT_WATCHED = {
     AuthSessionTable._meta.tablename,
     SandboxCardTable._meta.tablename,
     "staff_session",  # the staff walker's last seen
-    "staff_sign_in_attempt",
 }
 # routes whose refusals write on purpose: a wrong code for new recovery codes counts towards the
 # staff lockout like a wrong sign-in (the member's failed attempts, and the lockout's audit entry)

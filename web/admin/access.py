@@ -37,7 +37,10 @@ from web.templating import is_fragment_request
 ADMIN_COOKIE = "admin_session"
 ADMIN_PATH = "/admin"
 _CACHE = "signed_in_staff"
-_STEP_PAGES = {SessionStage.SECOND_FACTOR: "/admin/login/code", SessionStage.ENROL: "/admin/enrol"}
+OPEN: dict[str, Permission | None] = {
+    "permission": None
+}  # a sign-in step: the guard lets anyone in
+STEP_PAGES = {SessionStage.SECOND_FACTOR: "/admin/login/code", SessionStage.ENROL: "/admin/enrol"}
 
 
 class AdminSignInRequired(Exception):
@@ -100,7 +103,7 @@ async def admin_guard(
     if who is None:
         raise AdminSignInRequired(f"/admin/login?next={_quote(_here(connection))}")
     if who.stage is not SessionStage.ACTIVE:
-        raise AdminSignInRequired(_STEP_PAGES[who.stage])
+        raise AdminSignInRequired(STEP_PAGES[who.stage])
     require(who, permission)
 
 

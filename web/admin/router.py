@@ -32,6 +32,7 @@ from web.admin.staff_member import (
     submit_reset_two_factor,
     submit_staff_role,
 )
+from web.admin.sso import finish_staff_sso, start_staff_sso
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
@@ -44,6 +45,8 @@ router = Router(
         show_enrolment,
         submit_enrolment,
         submit_admin_logout,
+        start_staff_sso,
+        finish_staff_sso,
         show_welcome,
         submit_welcome,
         show_admin_home,

@@ -4,14 +4,13 @@ are the sign-in steps: their permission is None (open), and the use cases check 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
 import segno
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -21,48 +20,57 @@ from domain.accounts.rules import MAX_EMAIL, MAX_PASSWORD
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from domain.staff.model import SessionStage
+from domain.staff.ports import SecretBox
 from domain.staff.sessions import sign_out_staff
 from domain.staff.sign_in import sign_in_staff, verify_second_factor
 from domain.staff.two_factor import confirm_enrolment, start_enrolment
 from domain.unit_of_work import UnitOfWork
 from web.admin.access import (
+    OPEN,
+    STEP_PAGES,
     clear_staff_cookie,
     current_staff,
     set_staff_cookie,
     staff_secret,
 )
-from web.auth.pages import client_ip
+from web.auth.pages import Form, client_ip, origin
 from web.auth.session import safe_next
 from web.forms import Field, FormSpec
+from web.runtime import OidcProvider
 from web.settings import Settings
 from web.templating import render
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-OPEN = {"permission": None}  # a sign-in step: the guard lets anyone in
 LOGIN_FORM = FormSpec(
     Field("email", MAX_EMAIL), Field("password", MAX_PASSWORD), Field("next", 2_000)
 )
 CODE_FORM = FormSpec(Field("code", 40), Field("next", 2_000))
-_STEP = {SessionStage.SECOND_FACTOR: "/admin/login/code", SessionStage.ENROL: "/admin/enrol"}
 
 
-def _login(
-    request: Request[Any, Any, Any], *, email: str = "", next_path: str = "/admin",
-    error: str | None = None, status_code: int = 200,
+def login_page(
+    request: Request[Any, Any, Any], sso: OidcProvider | None, *, email: str = "",
+    next_path: str = "/admin", error: str | None = None, status_code: int = 200,
 ) -> Template:  # fmt: skip
-    context = {"email": email, "next": next_path, "error": error}
+    """The password form, and the single sign-on button when staff SSO is configured."""
+    context = {
+        "email": email,
+        "next": next_path,
+        "error": error,
+        "sso_name": sso.name if sso is not None else None,
+    }
     return render(request, "admin/login.html", None, context, status_code=status_code)
 
 
 @get("/login", name="admin.login", opt=OPEN)
 async def show_admin_login(
-    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    staff_oidc: NamedDependency[OidcProvider | None],
+    next: FromQuery[str | None] = None,
 ) -> Template | Redirect:
     target = safe_next(next, "/admin")
     who = await current_staff(request)
     if who is not None and who.stage is SessionStage.ACTIVE:
         return Redirect(target, status_code=303)
-    return _login(request, next_path=target)
+    return login_page(request, staff_oidc, next_path=target)
 
 
 @post("/login", name="admin.login.submit", opt=OPEN)
@@ -73,28 +81,34 @@ async def submit_admin_login(
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
     settings: NamedDependency[Settings],
+    staff_oidc: NamedDependency[OidcProvider | None],
 ) -> Template | Redirect:
     form = LOGIN_FORM.parse(data)
     email = form.get("email").strip()
     target = safe_next(form.get("next"), "/admin")
     if form.errors:
-        return _login(request, email=email, next_path=target, error=form.first_error,
-                      status_code=422)  # fmt: skip
+        return login_page(
+            request, staff_oidc, email=email, next_path=target, error=form.first_error,
+            status_code=422,
+        )  # fmt: skip
     try:
         grant = await sign_in_staff(
             email,
             form.get("password"),
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
+            **origin(request),
             uow=uow,
             clock=clock,
             hasher=hasher,
         )
     except TooManyAttempts as exc:
-        return _login(request, email=email, next_path=target, error=exc.message, status_code=429)
+        return login_page(
+            request, staff_oidc, email=email, next_path=target, error=exc.message, status_code=429
+        )
     except SignInFailed as exc:
-        return _login(request, email=email, next_path=target, error=exc.message, status_code=401)
-    step = _STEP.get(grant.signed_in.stage)
+        return login_page(
+            request, staff_oidc, email=email, next_path=target, error=exc.message, status_code=401
+        )
+    step = STEP_PAGES.get(grant.signed_in.stage)
     to = f"{step}?next={quote(target, safe='/')}" if step else target
     response = Redirect(to, status_code=303)
     set_staff_cookie(response, grant.secret, settings)
@@ -126,6 +140,8 @@ async def submit_admin_code(
     uow: NamedDependency[UnitOfWork],
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
+    secret_box: NamedDependency[SecretBox],
+    staff_oidc: NamedDependency[OidcProvider | None],
 ) -> Template | Redirect:
     form = CODE_FORM.parse(data)
     target = safe_next(form.get("next"), "/admin")
@@ -139,12 +155,15 @@ async def submit_admin_code(
             uow=uow,
             clock=clock,
             hasher=hasher,
+            box=secret_box,
         )
     except TooManyAttempts as exc:
-        return _login(request, next_path=target, error=exc.message, status_code=429)
+        return login_page(request, staff_oidc, next_path=target, error=exc.message, status_code=429)
     except SignInFailed as exc:
         if exc.message.startswith("Your sign-in expired"):
-            return _login(request, next_path=target, error=exc.message, status_code=401)
+            return login_page(
+                request, staff_oidc, next_path=target, error=exc.message, status_code=401
+            )
         return _code_page(request, next_path=target, error=exc.message, status_code=401)
     return Redirect(target, status_code=303)
 
@@ -165,12 +184,17 @@ async def show_enrolment(
     uow: NamedDependency[UnitOfWork],
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
+    secret_box: NamedDependency[SecretBox],
     next: FromQuery[str | None] = None,
 ) -> Template | Redirect:
     target = safe_next(next, "/admin")
     try:
         view = await start_enrolment(
-            staff_secret(request), issuer=f"{settings.brand_name} admin", uow=uow, clock=clock
+            staff_secret(request),
+            issuer=f"{settings.brand_name} admin",
+            uow=uow,
+            clock=clock,
+            box=secret_box,
         )
     except PermissionDenied:
         return Redirect("/admin/login", status_code=303)
@@ -187,13 +211,14 @@ async def submit_enrolment(
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
     settings: NamedDependency[Settings],
+    secret_box: NamedDependency[SecretBox],
 ) -> Template | Redirect:
     form = CODE_FORM.parse(data)
     target = safe_next(form.get("next"), "/admin")
     secret = staff_secret(request)
     try:
         done = await confirm_enrolment(
-            secret, form.get("code"), uow=new_uow(), clock=clock, hasher=hasher
+            secret, form.get("code"), uow=new_uow(), clock=clock, hasher=hasher, box=secret_box
         )
     except PermissionDenied:
         return Redirect("/admin/login", status_code=303)
@@ -201,7 +226,11 @@ async def submit_enrolment(
         return Redirect(target, status_code=303)
     except ValidationFailed as exc:
         view = await start_enrolment(
-            secret, issuer=f"{settings.brand_name} admin", uow=new_uow(), clock=clock
+            secret,
+            issuer=f"{settings.brand_name} admin",
+            uow=new_uow(),
+            clock=clock,
+            box=secret_box,
         )
         message = exc.field_errors.get("code", exc.message)
         return _enrol_page(request, view, next_path=target, error=message, status_code=422)

@@ -3,12 +3,11 @@ a password and is signed in, or sent on to two-factor enrolment when the role ne
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from domain.accounts.errors import BadToken
@@ -19,14 +18,12 @@ from domain.shared.errors import ValidationFailed
 from domain.staff.links import link_view, redeem_link
 from domain.staff.model import SessionStage
 from domain.unit_of_work import UnitOfWork
-from web.admin.access import set_staff_cookie
-from web.auth.pages import client_ip
+from web.admin.access import OPEN, set_staff_cookie  # OPEN: the link is the credential
+from web.auth.pages import Form, origin
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import render
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-OPEN = {"permission": None}  # the link is the credential; the use case checks it
 WELCOME_FORM = FormSpec(Field("password", MAX_PASSWORD))
 
 
@@ -66,8 +63,7 @@ async def submit_welcome(
             grant = await redeem_link(
                 token,
                 form.get("password"),
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent", ""),
+                **origin(request),
                 uow=uow,
                 clock=clock,
                 hasher=hasher,

@@ -29,7 +29,7 @@ from domain.shared.clock import Clock
 from domain.shared.errors import ValidationFailed
 from domain.unit_of_work import UnitOfWork
 from web.auth import session
-from web.auth.pages import MAX_NEXT, Form, client_ip
+from web.auth.pages import MAX_NEXT, Form, client_ip, origin
 from web.forms import Field, FormSpec
 from web.templating import render
 
@@ -133,8 +133,7 @@ async def submit_reset_password(
         grant = await reset_password(
             token,
             form.get("password"),
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
+            **origin(request),
             uow=uow,
             clock=clock,
             hasher=hasher,
@@ -239,8 +238,7 @@ async def redeem_magic_link(
     try:
         grant = await sign_in_with_magic_link(
             token,
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
+            **origin(request),
             uow=uow,
             clock=clock,
         )

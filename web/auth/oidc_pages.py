@@ -1,9 +1,9 @@
 """Sign in with an OpenID Connect provider: start (off to the provider) and the callback.
 
-The authorization request (state, nonce, PKCE verifier), where to go afterwards and whether the
-visitor was signed in (then the identity is linked to their account) wait in the cookie session,
-which is encrypted and HTTP-only; the callback takes them out before anything else, so a callback
-URL works once. Every failure goes back to the sign-in page with a message the person can act on.
+The flow is ``web/auth/oidc_flow.py``'s (the staff's single sign-on runs it too): the
+authorization request, where to go afterwards and whether the visitor was signed in (then the
+identity is linked to their account) wait in the cookie session until the callback, which takes
+them out first. Every failure goes back to the sign-in page with a message the person can act on.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.unit_of_work import UnitOfWork
 from web.auth import session
-from web.auth.oidc_client import AuthorizationRequest, OidcError
-from web.auth.pages import client_ip, login_page
+from web.auth.oidc_client import OidcError
+from web.auth.oidc_flow import finish_flow, start_flow, take_pending
+from web.auth.pages import login_page, origin
 from web.runtime import OidcProvider
 from web.settings import Settings
 
@@ -49,11 +50,6 @@ def redirect_uri(settings: Settings, slug: str) -> str:
     return f"{settings.public_url}/auth/oidc/{slug}/callback"
 
 
-def _session_without_pending(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    current = request.session if "session" in request.scope else {}
-    return {k: v for k, v in dict(current or {}).items() if k != PENDING_KEY}
-
-
 @get("/auth/oidc/{slug:str}/start", name="auth.oidc.start")
 async def start_oidc_sign_in(
     request: Request[Any, Any, Any],
@@ -65,21 +61,17 @@ async def start_oidc_sign_in(
 ) -> Template | Redirect:
     provider = _provider(oidc_providers, slug)
     target = session.safe_next(next)
+    keep = {"slug": slug, "next": target, "link": maybe_signed_in is not None}
     try:
-        auth = await provider.client.authorization_request(redirect_uri(settings, slug))
+        url = await start_flow(
+            request, provider.client, redirect_uri(settings, slug), key=PENDING_KEY, keep=keep
+        )
     except OidcError as exc:
         logger.warning("oidc start failed: %s", exc.detail, extra={"provider": slug})
         return login_page(
             request, oidc_providers, next_path=target, error=exc.message, status_code=503
         )
-    pending = {
-        **auth.as_session(),
-        "slug": slug,
-        "next": target,
-        "link": maybe_signed_in is not None,
-    }
-    request.set_session({**_session_without_pending(request), PENDING_KEY: pending})
-    return Redirect(auth.url, status_code=303)
+    return Redirect(url, status_code=303)
 
 
 @get("/auth/oidc/{slug:str}/callback", name="auth.oidc.callback")
@@ -94,18 +86,11 @@ async def finish_oidc_sign_in(
     hasher: NamedDependency[PasswordHasher],
 ) -> Template | Redirect:
     provider = _provider(oidc_providers, slug)
-    pending = request.session.get(PENDING_KEY) if "session" in request.scope else None
-    request.set_session(_session_without_pending(request))  # single use, whatever happens next
-    saved: dict[str, Any] = pending if isinstance(pending, dict) else {}
+    saved = take_pending(request, PENDING_KEY)
     target = session.safe_next(saved.get("next"))
     try:
-        if saved.get("slug") != slug:
-            raise OidcError(
-                "This sign-in attempt has expired. Please start again.",
-                detail=f"no pending request for {slug!r} in the session",
-            )
-        identity = await provider.client.complete(
-            str(request.url), AuthorizationRequest.from_session(saved), redirect_uri(settings, slug)
+        identity = await finish_flow(
+            request, provider.client, redirect_uri(settings, slug), saved, slug=slug
         )
     except OidcError as exc:
         logger.warning("oidc callback refused: %s", exc.detail, extra={"provider": slug})
@@ -124,8 +109,7 @@ async def finish_oidc_sign_in(
         outcome = await complete_oidc_sign_in(
             claims,
             link_to=maybe_signed_in if saved.get("link") else None,
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
+            **origin(request),
             uow=uow,
             clock=clock,
             hasher=hasher,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
@@ -33,6 +33,18 @@ LOGIN_FORM = FormSpec(
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
+
+
+class Origin(TypedDict):
+    """Where a sign-in comes from, as every audience's sign-in use cases record it."""
+
+    ip: str
+    user_agent: str
+
+
+def origin(request: Request[Any, Any, Any]) -> Origin:
+    """``**origin(request)`` passes the client's address and browser to a sign-in use case."""
+    return {"ip": client_ip(request), "user_agent": request.headers.get("user-agent", "")}
 
 
 def login_page(
@@ -88,8 +100,7 @@ async def submit_login(
         grant = await sign_in_with_password(
             email,
             form.get("password"),
-            ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
+            **origin(request),
             uow=uow,
             clock=clock,
             hasher=hasher,

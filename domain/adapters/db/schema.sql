@@ -432,8 +432,8 @@ CREATE TABLE public.staff_member (
     name character varying(200) DEFAULT ''::character varying NOT NULL,
     role character varying(20) DEFAULT ''::character varying NOT NULL,
     password_hash character varying(200) DEFAULT NULL::character varying,
-    totp_secret character varying(64) DEFAULT NULL::character varying,
-    totp_pending_secret character varying(64) DEFAULT NULL::character varying,
+    totp_secret character varying(255) DEFAULT NULL::character varying,
+    totp_pending_secret character varying(255) DEFAULT NULL::character varying,
     recovery_code_hashes json DEFAULT '[]'::json NOT NULL,
     failed_attempts integer DEFAULT 0 NOT NULL,
     locked_until timestamp with time zone,
@@ -451,14 +451,8 @@ CREATE TABLE public.staff_session (
     expires_at timestamp with time zone,
     revoked_at timestamp with time zone,
     ip character varying(64) DEFAULT ''::character varying NOT NULL,
-    user_agent character varying(300) DEFAULT ''::character varying NOT NULL
-);
-
-CREATE TABLE public.staff_sign_in_attempt (
-    id character varying(36) DEFAULT ''::character varying NOT NULL,
-    key character varying(300) DEFAULT ''::character varying NOT NULL,
-    at timestamp with time zone,
-    succeeded boolean DEFAULT false NOT NULL
+    user_agent character varying(300) DEFAULT ''::character varying NOT NULL,
+    method character varying(20) DEFAULT 'password'::character varying NOT NULL
 );
 
 CREATE TABLE public.staff_token (
@@ -684,9 +678,6 @@ ALTER TABLE ONLY public.staff_member
 ALTER TABLE ONLY public.staff_session
     ADD CONSTRAINT staff_session_pkey PRIMARY KEY (id);
 
-ALTER TABLE ONLY public.staff_sign_in_attempt
-    ADD CONSTRAINT staff_sign_in_attempt_pkey PRIMARY KEY (id);
-
 ALTER TABLE ONLY public.staff_token
     ADD CONSTRAINT staff_token_pkey PRIMARY KEY (id);
 
@@ -804,10 +795,6 @@ CREATE INDEX sign_in_attempt_at ON public.sign_in_attempt USING btree (at);
 CREATE INDEX sign_in_attempt_key ON public.sign_in_attempt USING btree (key);
 
 CREATE INDEX staff_session_staff ON public.staff_session USING btree (staff);
-
-CREATE INDEX staff_sign_in_attempt_at ON public.staff_sign_in_attempt USING btree (at);
-
-CREATE INDEX staff_sign_in_attempt_key ON public.staff_sign_in_attempt USING btree (key);
 
 CREATE INDEX staff_token_staff ON public.staff_token USING btree (staff);
 

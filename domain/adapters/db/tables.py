@@ -515,7 +515,8 @@ class EmailTokenTable(Table, tablename="email_token"):
 
 
 class SignInAttemptTable(Table, tablename="sign_in_attempt"):
-    """One password sign-in attempt under a key (``email:<address>`` or ``ip:<address>``)."""
+    """One sign-in attempt under a key: subscribers' ``email:<address>``, ``ip:<address>`` and
+    e-mailed-link requests (``magic_link:email:<address>``, ...); staff's ``staff-ip:<address>``."""
 
     id = Varchar(length=36, primary_key=True)
     key = Varchar(length=300, index=True)

@@ -3,7 +3,7 @@ rest and lists these in ``ALL_TABLES``)."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import ForeignKey, OnDelete
 from piccolo.table import Table
 
@@ -16,9 +16,10 @@ class StaffMemberTable(Table, tablename="staff_member"):
     name = Varchar(length=200)
     role = Varchar(length=20)
     password_hash = Varchar(length=200, null=True, default=None)
-    # the TOTP secret as it is (both sides must read it); never logged or shown after enrolment
-    totp_secret = Varchar(length=64, null=True, default=None)
-    totp_pending_secret = Varchar(length=64, null=True, default=None)
+    # the TOTP secret sealed by the SecretBox ("sealed:" + Fernet token, about 150 characters;
+    # a row from before encryption holds it plain until its next use); never logged or shown
+    totp_secret = Varchar(length=255, null=True, default=None)
+    totp_pending_secret = Varchar(length=255, null=True, default=None)
     totp_last_step = BigInt(null=True, default=None)  # a code works once (replay refused)
     recovery_code_hashes = JSON(default=[])  # Argon2 hashes; a used code is removed
     failed_attempts = Integer(default=0)
@@ -41,6 +42,7 @@ class StaffSessionTable(Table, tablename="staff_session"):
     revoked_at = Timestamptz(default=None, null=True)
     ip = Varchar(length=64, default="")
     user_agent = Varchar(length=300, default="")
+    method = Varchar(length=20, default="password")  # password, or oidc (staff single sign-on)
 
 
 class StaffTokenTable(Table, tablename="staff_token"):
@@ -53,15 +55,6 @@ class StaffTokenTable(Table, tablename="staff_token"):
     created_at = Timestamptz(default=None, null=True)
     expires_at = Timestamptz(default=None, null=True)
     used_at = Timestamptz(default=None, null=True)
-
-
-class StaffSignInAttemptTable(Table, tablename="staff_sign_in_attempt"):
-    """One staff sign-in attempt under a key (``staff-ip:<address>``), for the per-client limit."""
-
-    id = Varchar(length=36, primary_key=True)
-    key = Varchar(length=300, index=True)
-    at = Timestamptz(default=None, null=True, index=True)
-    succeeded = Boolean(default=False)
 
 
 class AuditEntryTable(Table, tablename="audit_entry"):
@@ -84,6 +77,5 @@ STAFF_TABLES: tuple[type[Table], ...] = (
     StaffMemberTable,
     StaffSessionTable,
     StaffTokenTable,
-    StaffSignInAttemptTable,
     AuditEntryTable,
 )

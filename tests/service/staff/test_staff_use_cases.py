@@ -13,6 +13,7 @@ import pytest
 from domain.accounts.errors import SignInFailed, TooManyAttempts
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import PermissionDenied, ValidationFailed
+from domain.staff import totp
 from domain.staff.members import NewStaff, create_staff, create_staff_from_command_line
 from domain.staff.model import Role, SessionStage
 from domain.staff.permissions import ROLE_PERMISSIONS, Permission, can
@@ -22,6 +23,7 @@ from domain.staff.sign_in import sign_in_staff, verify_second_factor
 from domain.staff.two_factor import confirm_enrolment, start_enrolment
 from tests.fakes import InMemoryUnitOfWork
 from tests.support.accounts import CHEAP_HASHER
+from tests.support.staff import TEST_BOX
 
 pytestmark = pytest.mark.service
 PASSWORD = "a good long password"
@@ -101,7 +103,7 @@ async def test_enrolment_then_code_then_recovery_code_once(clock: FrozenClock) -
         "o@example.com", PASSWORD, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
     )
     assert await resolve_staff_session(grant.secret, uow=uow, clock=clock) is not None
-    view = await start_enrolment(grant.secret, issuer="T", uow=uow, clock=clock)
+    view = await start_enrolment(grant.secret, issuer="T", uow=uow, clock=clock, box=TEST_BOX)
     assert view.required and view.uri.startswith("otpauth://totp/")
     entries = len(uow.audit.entries)
     done = await confirm_enrolment(
@@ -110,12 +112,14 @@ async def test_enrolment_then_code_then_recovery_code_once(clock: FrozenClock) -
         uow=uow,
         clock=clock,
         hasher=CHEAP_HASHER,
+        box=TEST_BOX,
     )
     assert len(done.recovery_codes) == 10 and len(uow.audit.entries) == entries + 1
     member = await uow.staff.get_by_email("o@example.com")
-    assert member.totp_secret == view.secret and not set(member.recovery_code_hashes) & set(
-        done.recovery_codes
-    )
+    assert member.totp_secret.startswith("sealed:") and view.secret not in member.totp_secret
+    assert totp.opened(member.totp_secret, TEST_BOX) == view.secret and not set(
+        member.recovery_code_hashes
+    ) & set(done.recovery_codes)
 
     # the code used to enrol does not sign in: each code works once (replay)
     replay = await sign_in_staff(
@@ -129,6 +133,7 @@ async def test_enrolment_then_code_then_recovery_code_once(clock: FrozenClock) -
             uow=uow,
             clock=clock,
             hasher=CHEAP_HASHER,
+            box=TEST_BOX,
         )
     clock.advance(seconds=30)  # the next step's code works
 
@@ -144,14 +149,26 @@ async def test_enrolment_then_code_then_recovery_code_once(clock: FrozenClock) -
         entries = len(uow.audit.entries)
         if works:
             signed = await verify_second_factor(
-                step.secret, code, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
+                step.secret,
+                code,
+                ip="1.1.1.1",
+                uow=uow,
+                clock=clock,
+                hasher=CHEAP_HASHER,
+                box=TEST_BOX,
             )
             assert signed.signed_in.stage is SessionStage.ACTIVE
             assert [e.action for e in uow.audit.entries[entries:]] == ["staff.signed_in"]
         else:
             with pytest.raises(SignInFailed):
                 await verify_second_factor(
-                    step.secret, code, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
+                    step.secret,
+                    code,
+                    ip="1.1.1.1",
+                    uow=uow,
+                    clock=clock,
+                    hasher=CHEAP_HASHER,
+                    box=TEST_BOX,
                 )
             assert len(uow.audit.entries) == entries
     assert len((await uow.staff.get_by_email("o@example.com")).recovery_code_hashes) == 9

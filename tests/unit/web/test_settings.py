@@ -219,3 +219,13 @@ def test_bad_oidc_settings_fail_with_one_line(env: dict[str, str], message: str)
 def test_oidc_issuer_may_be_plain_http_on_loopback_only() -> None:
     (provider,) = Settings.from_env({**OIDC, "OIDC_ISSUER": "http://127.0.0.1:4000"}).oidc_providers
     assert provider.issuer == "http://127.0.0.1:4000"
+
+
+def test_staff_totp_key_is_its_own_setting_or_the_secret_key() -> None:
+    assert Settings.from_env({"APP_SECRET_KEY": "a" * 32}).staff_totp_key == "a" * 32
+    own = Settings.from_env({"APP_SECRET_KEY": "a" * 32, "STAFF_TOTP_KEY": "b" * 32})
+    assert own.staff_totp_key == "b" * 32 and "b" * 32 not in repr(own)
+    with pytest.raises(SettingsError, match="STAFF_TOTP_KEY must be at least 32"):
+        Settings.from_env({"STAFF_TOTP_KEY": "short"})
+    generated = Settings.from_env({}).staff_totp_key  # development: generated, as the secret key
+    assert len(generated) >= 32 and generated != Settings.from_env({}).staff_totp_key

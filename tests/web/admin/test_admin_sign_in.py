@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from litestar import Litestar
 
-from domain.adapters.db.tables_staff import AuditEntryTable
+from domain.adapters.db.tables_staff import AuditEntryTable, StaffMemberTable
 from domain.shared.clock import FrozenClock
 from domain.staff.rules import LOCKOUT_AFTER
 from tests.support.html import by_testid, csrf_token, parse, text
@@ -107,6 +107,10 @@ async def test_billing_role_enrols_two_factor_at_first_sign_in(
     )
     assert (await client.get("/admin")).status_code == 200
     assert await actions() == ["staff.created", "staff.2fa_enrolled"]
+    (row,) = await StaffMemberTable.select(StaffMemberTable.totp_secret).where(
+        StaffMemberTable.email == "bill@example.com"
+    )
+    assert row["totp_secret"].startswith("sealed:") and secret not in row["totp_secret"]
 
     # signed out, a recovery code signs in once
     await client.post("/admin/logout", data={"_csrf_token": token})

@@ -1,4 +1,5 @@
-"""Accounts, identities, sessions, e-mail tokens and sign-in attempts on Piccolo."""
+"""Accounts, identities, sessions and e-mail tokens on Piccolo; sign-in attempts from
+``PiccoloAttemptLog``."""
 
 from __future__ import annotations
 
@@ -13,16 +14,15 @@ from domain.accounts.model import (
     SignInMethod,
     TokenPurpose,
 )
+from domain.adapters.db.repositories.attempts import PiccoloAttemptLog
 from domain.adapters.db.repositories.subscriptions import _json, _load, _locked
 from domain.adapters.db.tables import (
     AccountIdentityTable,
     AccountTable,
     AuthSessionTable,
     EmailTokenTable,
-    SignInAttemptTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
-from domain.shared.ids import new_id
 
 
 def _account(row: dict[str, Any]) -> Account:
@@ -90,7 +90,7 @@ def _token(row: dict[str, Any]) -> EmailToken:
     )
 
 
-class PiccoloAccountRepository:
+class PiccoloAccountRepository(PiccoloAttemptLog):
     async def add(self, account: Account) -> None:
         """``Conflict`` when another account has the e-mail (committed meanwhile)."""
         async with conflict_on_duplicate(
@@ -237,23 +237,3 @@ class PiccoloAccountRepository:
             .returning(t.id)
         )
         return bool(updated)
-
-    # sign-in attempts
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
-        await SignInAttemptTable.insert(
-            SignInAttemptTable(id=new_id(), key=key, at=at, succeeded=succeeded)
-        )
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        t = SignInAttemptTable
-        last_ok = (
-            await t.select(t.at)
-            .where((t.key == key) & (t.succeeded == True) & (t.at > since))  # noqa: E712
-            .order_by(t.at, ascending=False)
-            .first()
-        )
-        start = max(since, last_ok["at"]) if last_ok else since
-        rows = await t.select(t.at).where(
-            (t.key == key) & (t.succeeded == False) & (t.at > start)  # noqa: E712
-        )
-        return [r["at"] for r in rows]

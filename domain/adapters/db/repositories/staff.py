@@ -1,19 +1,20 @@
-"""Staff members, their sessions and sign-in attempts on Piccolo."""
+"""Staff members, their sessions and one-time links on Piccolo; sign-in attempts (the
+``staff-ip:`` keys) from ``PiccoloAttemptLog``, in the subscribers' ``sign_in_attempt`` table."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from domain.accounts.model import SignInMethod
+from domain.adapters.db.repositories.attempts import PiccoloAttemptLog
 from domain.adapters.db.repositories.subscriptions import _json, _load, _locked
 from domain.adapters.db.tables_staff import (
     StaffMemberTable,
     StaffSessionTable,
-    StaffSignInAttemptTable,
     StaffTokenTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
-from domain.shared.ids import new_id
 from domain.staff.model import Role, SessionStage, StaffMember, StaffSession, StaffToken
 
 
@@ -63,10 +64,11 @@ def _session(row: dict[str, Any]) -> StaffSession:
         ip=row["ip"],
         user_agent=row["user_agent"],
         revoked_at=row["revoked_at"],
+        method=SignInMethod(row["method"]),
     )
 
 
-class PiccoloStaffRepository:
+class PiccoloStaffRepository(PiccoloAttemptLog):
     async def add(self, member: StaffMember) -> None:
         row = StaffMemberTable(id=member.id, created_at=member.created_at)
         for column, value in _member_values(member).items():
@@ -106,6 +108,7 @@ class PiccoloStaffRepository:
                 revoked_at=session.revoked_at,
                 ip=session.ip,
                 user_agent=session.user_agent,
+                method=session.method.value,
             )
         )
 
@@ -172,22 +175,3 @@ class PiccoloStaffRepository:
             .returning(t.id)
         )
         return bool(done)
-
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
-        await StaffSignInAttemptTable.insert(
-            StaffSignInAttemptTable(id=new_id(), key=key, at=at, succeeded=succeeded)
-        )
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        t = StaffSignInAttemptTable
-        last_ok = (
-            await t.select(t.at)
-            .where((t.key == key) & (t.succeeded == True) & (t.at > since))  # noqa: E712
-            .order_by(t.at, ascending=False)
-            .first()
-        )
-        start = max(since, last_ok["at"]) if last_ok else since
-        rows = await t.select(t.at).where(
-            (t.key == key) & (t.succeeded == False) & (t.at > start)  # noqa: E712
-        )
-        return [r["at"] for r in rows]
