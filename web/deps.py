@@ -21,8 +21,8 @@ from domain.jobs.ports import JobStore
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
-from domain.support.actions.base import ActionServices, RefundLimits
 from domain.staff.ports import SecretBox
+from domain.support.actions.base import ActionServices, RefundLimits
 from domain.unit_of_work import UnitOfWork
 from web.auth.session import provide_maybe_signed_in, provide_signed_in
 from web.runtime import OidcProvider, Runtime
@@ -98,6 +98,8 @@ def provide_desk(runtime: NamedDependency[Runtime]) -> ActionServices:
         gateway=runtime.gateway,
         refund_limits=RefundLimits(default_major=runtime.settings.support_refund_limit),
     )
+
+
 def provide_staff_oidc(runtime: NamedDependency[Runtime]) -> OidcProvider | None:
     return runtime.staff_oidc
 

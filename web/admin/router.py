@@ -25,6 +25,7 @@ from web.admin.sign_in import (
     submit_admin_logout,
     submit_enrolment,
 )
+from web.admin.sso import finish_staff_sso, start_staff_sso
 from web.admin.staff_member import (
     show_staff_member,
     submit_disable_staff,
@@ -32,7 +33,6 @@ from web.admin.staff_member import (
     submit_reset_two_factor,
     submit_staff_role,
 )
-from web.admin.sso import finish_staff_sso, start_staff_sso
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
