@@ -12,6 +12,8 @@ from web.admin.access import (
     on_sign_in_required,
 )
 from web.admin.audit import export_audit_log, show_audit_log
+from web.admin.customer_lists import show_customer_list
+from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.sign_in import (
@@ -23,6 +25,7 @@ from web.admin.sign_in import (
     submit_admin_logout,
     submit_enrolment,
 )
+from web.admin.view_as import submit_view_as, submit_view_as_exit
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
@@ -40,6 +43,10 @@ router = Router(
         show_admin_home,
         show_admin_customers,
         show_admin_customer,
+        show_customer_list,
+        submit_customer_note,
+        submit_view_as,
+        submit_view_as_exit,
         show_staff,
         submit_new_staff,
         show_audit_log,
