@@ -153,8 +153,9 @@ async def test_signing_out_of_the_admin_ends_the_view(app: Litestar, clock: Froz
 
         ended = await client.get("/account")
         assert ended.status_code == 403 and "This view has ended" in ended.text
-        assert f'{VIEW_COOKIE}=""' in ended.headers["set-cookie"] or "Max-Age=0" in (
-            ended.headers["set-cookie"]
+        assert (
+            f'{VIEW_COOKIE}=""' in ended.headers["set-cookie"]
+            or "Max-Age=0" in (ended.headers["set-cookie"])
         )
         after = await client.get("/account")  # the cookie is gone: the portal's own sign-in
         assert after.status_code in (302, 303) and "/auth/login" in after.headers["location"]
@@ -192,7 +193,9 @@ async def test_the_view_cookie_wins_over_the_staff_members_own_subscriber_sessio
         viewing = await client.get("/account")
         assert "ada@example.com" in viewing.text and "Bob B" not in viewing.text
         token = csrf_token(viewing.text)
-        refused = await client.post("/account/profile/name", data={"_csrf_token": token, "name": "X"})
+        refused = await client.post(
+            "/account/profile/name", data={"_csrf_token": token, "name": "X"}
+        )
         assert refused.status_code == 403
         await client.post(
             f"/admin/customers/{a.customer_id}/view-as/exit", data={"_csrf_token": token}
