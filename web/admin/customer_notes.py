@@ -23,7 +23,7 @@ from domain.support.record import customer_record
 from domain.unit_of_work import UnitOfWork
 from web.admin.customers import ID_LENGTH, record_context
 from web.forms import Field, FormSpec
-from web.templating import redirect_after_post, render
+from web.templating import is_fragment_request, redirect_after_post, render
 
 NOTE_FORM = FormSpec(Field("body", MAX_NOTE, multiline=True))
 
@@ -53,7 +53,11 @@ async def submit_customer_note(
             error = exc.field_errors.get("body", exc.message)
     if error is None:
         flash(request, "Note added.", "success")
-        return redirect_after_post(request, f"/admin/customers/{quote(customer_id)}#notes")
+        back = f"/admin/customers/{quote(customer_id)}"
+        # htmx: the same address without the fragment, so the browser loads it again
+        return redirect_after_post(
+            request, back if is_fragment_request(request) else back + "#notes"
+        )
     record = await customer_record(staff, customer_id, uow=read_uow, clock=clock)
     context = record_context(staff, record, note_error=error, note_text="" if form.errors else body)
     return render(request, "admin/customer.html", "admin/_customer_notes.html", context,
