@@ -376,6 +376,11 @@ async def test_support_writes_a_note_and_views_the_portal_as_the_subscriber(
                 server.url + "/account/profile/name", form={"name": "Changed"}
             )
             assert refused.status == 403  # CSRF or the read-only guard: never a change
+            link = await page.goto(server.url + "/account/profile/email/some-emailed-secret")
+            assert link is not None and link.status == 403  # the subscriber's e-mailed links
+            await expect(page.get_by_test_id("view-as-refused")).to_contain_text("Read only")
+            await shoot(page, output_dir, "view-as-refused")
+            await page.goto(server.url + "/account/invoices")
 
             await banner.get_by_role("button", name="Exit").click()
             await page.wait_for_url(record_url)

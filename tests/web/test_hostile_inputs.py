@@ -409,6 +409,9 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/welcome/{token:str}": {"password": ""},
     "/admin/logout": {},
     "/admin/staff": {"email": "", "name": "", "role": "support", "password": ""},
+    "/admin/customers/{customer_id:str}/notes": {"body": ""},
+    "/admin/customers/{customer_id:str}/view-as": {},
+    "/admin/customers/{customer_id:str}/view-as/exit": {},  # the portal's banner, while viewing
 }
 
 
