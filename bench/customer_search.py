@@ -47,8 +47,11 @@ from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import FrozenClock
 from domain.shared.ids import CustomerId
+from domain.staff.model import Role, SignedInStaff
 from domain.support.record import customer_record
 from domain.support.search import search_customers
+
+VIEWER = SignedInStaff("staff-viewer", "vera@example.com", "Vera Viewer", Role.VIEWER, "s")
 
 BATCH = 10_000
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -455,9 +458,9 @@ async def measure(url: str, repeat: int) -> list[Result]:
             it = iter(values)
 
             async def search(it=it) -> int:  # type: ignore[no-untyped-def]
-                return len(await search_customers(next(it), uow=read_uow()))
+                return len(await search_customers(VIEWER, next(it), uow=read_uow()))
 
-            await search_customers(values[0], uow=read_uow())  # warm
+            await search_customers(VIEWER, values[0], uow=read_uow())  # warm
             samples, hits = await _time(search, values)
             results.append(_result(kind, samples, hits))
             print(f"  {results[-1]}", file=sys.stderr)
@@ -466,7 +469,7 @@ async def measure(url: str, repeat: int) -> list[Result]:
         customers = iter(ids)
 
         async def record() -> int:
-            found = await customer_record(next(customers), uow=read_uow(), clock=clock)
+            found = await customer_record(VIEWER, next(customers), uow=read_uow(), clock=clock)
             return len(found.timeline)
 
         samples, events = await _time(record, ids)

@@ -12,7 +12,7 @@ from domain.customers.model import Customer
 from domain.notifications.model import EmailSummary
 from domain.payments.model import PaymentAttempt, Refund
 from domain.support.model import CustomerMatch, MatchKind
-from domain.support.record_model import InvoiceRow
+from domain.support.record_model import InvoiceRow, StaffNote
 
 if TYPE_CHECKING:
     from tests.fakes import InMemoryUnitOfWork
@@ -95,7 +95,9 @@ class InMemoryCustomerDirectory:
                 statuses.setdefault(sub.customer_id, []).append(sub.status.value)
         return statuses
 
-    async def invoices_of(self, customer_id: str, *, limit: int) -> list[InvoiceRow]:
+    async def invoices_of(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> list[InvoiceRow]:
         issued = sorted(
             (
                 i
@@ -119,28 +121,32 @@ class InMemoryCustomerDirectory:
                 voided_at=i.voided_at,
                 marked_uncollectible_at=i.marked_uncollectible_at,
             )
-            for i in issued[:limit]
+            for i in issued[offset : offset + limit]
         ]
 
     async def attempts_of(
-        self, customer_id: str, *, limit: int
+        self, customer_id: str, *, limit: int, offset: int = 0
     ) -> tuple[list[PaymentAttempt], int]:
         mine = sorted(
             (a for a in self._uow.payment_attempts.rows.values() if a.customer_id == customer_id),
             key=lambda a: (a.created_at, a.number),
             reverse=True,
         )
-        return mine[:limit], len(mine)
+        return mine[offset : offset + limit], len(mine)
 
-    async def refunds_of(self, customer_id: str, *, limit: int) -> tuple[list[Refund], int]:
+    async def refunds_of(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[Refund], int]:
         mine = sorted(
             (r for r in self._uow.refunds.rows.values() if r.customer_id == customer_id),
             key=lambda r: (r.created_at, r.id),
             reverse=True,
         )
-        return mine[:limit], len(mine)
+        return mine[offset : offset + limit], len(mine)
 
-    async def emails_to(self, address: str, *, limit: int) -> tuple[list[EmailSummary], int]:
+    async def emails_to(
+        self, address: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[EmailSummary], int]:
         mine = sorted(
             (e for e in self._uow.emails.emails.values() if e.to == address),
             key=lambda e: (e.created_at, e.id),
@@ -150,6 +156,26 @@ class InMemoryCustomerDirectory:
             EmailSummary(
                 e.id, e.kind, e.to, e.subject, e.status, e.attempts, e.created_at, e.sent_at
             )
-            for e in mine[:limit]
+            for e in mine[offset : offset + limit]
         ]
         return summaries, len(mine)
+
+
+class InMemoryNoteRepository:
+    """Staff notes: added, never changed."""
+
+    def __init__(self) -> None:
+        self.rows: list[StaffNote] = []
+
+    async def add(self, note: StaffNote) -> None:
+        self.rows.append(note)
+
+    async def for_customer(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[StaffNote], int]:
+        mine = sorted(
+            (n for n in self.rows if n.customer_id == customer_id),
+            key=lambda n: (n.created_at, n.id),
+            reverse=True,
+        )
+        return mine[offset : offset + limit], len(mine)

@@ -45,7 +45,7 @@ from domain.subscriptions.model import (
     UsageRecord,
 )
 from domain.testclocks.model import TestClock
-from tests.fake_directory import InMemoryCustomerDirectory
+from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
 
 
 class InMemoryPlanRepository:
@@ -802,6 +802,7 @@ class InMemoryUnitOfWork:
         self.accounts = InMemoryAccountRepository()
         self.checkouts = InMemoryCheckoutRepository()
         self.directory = InMemoryCustomerDirectory(self)
+        self.notes = InMemoryNoteRepository()
         self.staff = InMemoryStaffRepository()
         self.audit = InMemoryAuditRepository()
         self.jobs = InMemoryJobQueue()

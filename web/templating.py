@@ -23,6 +23,7 @@ from web.auth.session import viewer
 
 __all__ = [
     "TEMPLATE_DIR",
+    "VIEWING_STATE",
     "configure_environment",
     "date_local_filter",
     "is_fragment_request",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+VIEWING_STATE = "viewing_as"  # the request state key of a staff view (web/portal/viewing.py)
 
 
 @pass_context
@@ -58,10 +60,21 @@ def signed_in_viewer(context: Mapping[str, Any]) -> Any:
     return viewer(context.get("request"))
 
 
+@pass_context
+def viewing_as(context: Mapping[str, Any]) -> Any:
+    """The staff view this portal page is shown in (``domain.support.view_as.ViewedAs``), or
+    None: the portal layout shows the read-only banner for it."""
+    request = context.get("request")
+    if request is None:
+        return None
+    return request.scope.get("state", {}).get(VIEWING_STATE)
+
+
 def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None:
     install_filters(env)
     env.globals["get_flashes"] = get_flashes
     env.globals["signed_in_viewer"] = signed_in_viewer
+    env.globals["viewing_as"] = viewing_as
     env.globals.update(globals_)
 
 

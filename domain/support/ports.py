@@ -11,7 +11,7 @@ from domain.payments.model import PaymentAttempt, Refund
 from domain.payments.ports import PaymentsUnit
 from domain.staff.ports import StaffUnit
 from domain.support.model import CustomerMatch
-from domain.support.record_model import InvoiceRow
+from domain.support.record_model import InvoiceRow, StaffNote
 
 
 class CustomerDirectory(Protocol):
@@ -46,32 +46,55 @@ class CustomerDirectory(Protocol):
         """Each customer's subscriptions' statuses (customers without any are absent)."""
         ...
 
-    async def invoices_of(self, customer_id: str, *, limit: int) -> list[InvoiceRow]:
-        """Finalized invoices, newest first."""
+    async def invoices_of(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> list[InvoiceRow]:
+        """Finalized invoices, newest first (skipping the newest ``offset``)."""
         ...
 
     async def attempts_of(
-        self, customer_id: str, *, limit: int
+        self, customer_id: str, *, limit: int, offset: int = 0
     ) -> tuple[list[PaymentAttempt], int]:
-        """Payment attempts, newest first, and how many there are."""
+        """Payment attempts, newest first (skipping the newest ``offset``), and how many there
+        are."""
         ...
 
-    async def refunds_of(self, customer_id: str, *, limit: int) -> tuple[list[Refund], int]:
-        """Refunds, newest first, and how many there are."""
+    async def refunds_of(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[Refund], int]:
+        """Refunds, newest first (skipping the newest ``offset``), and how many there are."""
         ...
 
-    async def emails_to(self, address: str, *, limit: int) -> tuple[list[EmailSummary], int]:
-        """Outbox e-mails to ``address``, newest first, and how many there are."""
+    async def emails_to(
+        self, address: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[EmailSummary], int]:
+        """Outbox e-mails to ``address``, newest first (skipping the newest ``offset``), and how
+        many there are."""
         ...
 
 
-class SupportUnit(PaymentsUnit, AccountsUnit, Protocol):
+class NoteRepository(Protocol):
+    """``uow.notes``: staff notes on customers (added, never changed)."""
+
+    async def add(self, note: StaffNote) -> None: ...
+
+    async def for_customer(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[StaffNote], int]:
+        """A customer's notes, newest first (skipping the newest ``offset``), and how many."""
+        ...
+
+
+class SupportUnit(PaymentsUnit, AccountsUnit, StaffUnit, Protocol):
     """Support reads everything about a customer: payments (and through them subscriptions,
-    billing and notifications) and accounts."""
+    billing and notifications) and accounts; staff (view as subscriber) and the audit log
+    (notes, views) for what staff do."""
 
     @property
     def directory(self) -> CustomerDirectory: ...
 
+    @property
+    def notes(self) -> NoteRepository: ...
 
 class ActionsUnit(SupportUnit, StaffUnit, Protocol):
     """Staff actions on a customer write through every context below and record the audit

@@ -1,6 +1,7 @@
 """The customer record ("360") support staff read: profile and billing details, balance,
 subscriptions with their next invoice, invoices, every payment attempt, credit notes, refunds,
-cards, dunning, e-mails sent, and one timeline of all of it. One read transaction."""
+cards, dunning, e-mails sent, staff notes, and one timeline of all of it. One read transaction;
+the acting staff member needs ``customers.read``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from domain.payments.standing import actions_needed
 from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
+from domain.staff.model import SignedInStaff
+from domain.staff.permissions import Permission, require
 from domain.subscriptions.reads import customer_in
 from domain.subscriptions.subscription_views import view_in
 from domain.support.ports import SupportUnit
+from domain.support.record_lists import payment_entries, refund_entry
 from domain.support.record_model import (
     PAGE_SIZE,
     CardEntry,
@@ -19,13 +23,12 @@ from domain.support.record_model import (
     CustomerRecord,
     DunningEntry,
     Page,
-    PaymentEntry,
-    RefundEntry,
 )
 from domain.support.timeline import timeline
 
 
 async def customer_record(
+    actor: SignedInStaff,
     customer_id: str,
     *,
     uow: SupportUnit,
@@ -34,7 +37,9 @@ async def customer_record(
     page_size: int = PAGE_SIZE,
 ) -> CustomerRecord:
     """Everything about one customer, the newest ``page_size`` of each list with its count;
-    ``NotFound`` for an unknown customer."""
+    ``NotFound`` for an unknown customer, ``PermissionDenied`` for a role without
+    ``customers.read``."""
+    require(actor, Permission.CUSTOMERS_READ)
     config = config or BillingConfig()
     now = clock.now()
     async with uow:
@@ -55,27 +60,13 @@ async def customer_record(
         cards = await uow.payment_methods.for_customer(customer.id)
         cases = await uow.dunning.open_for_customer(customer.id)
         emails, email_count = await uow.directory.emails_to(customer.email, limit=page_size)
+        staff_notes, note_count = await uow.notes.for_customer(customer.id, limit=page_size)
         wanted = {a.invoice_id for a in attempts} | {n.invoice_id for n in notes[:page_size]}
         for invoice_id in sorted((wanted | {c.invoice_id for c in cases}) - numbers.keys()):
             issued = await uow.invoices.get(invoice_id)
             numbers[invoice_id] = (issued.number if issued else None) or "draft"
+        payments = tuple(await payment_entries(uow, attempts, numbers))
 
-    payments = tuple(
-        PaymentEntry(
-            id=a.id,
-            invoice_id=a.invoice_id,
-            invoice_number=numbers[a.invoice_id],
-            number=a.number,
-            amount=Money.of_minor(a.amount_minor, a.currency),
-            status=a.status,
-            code=a.code,
-            message=a.message,
-            hard_decline=a.hard_decline,
-            created_at=a.created_at,
-            finished_at=a.finished_at,
-        )
-        for a in attempts
-    )
     credit_notes = tuple(
         CreditNoteEntry(
             id=n.id,
@@ -90,19 +81,7 @@ async def customer_record(
         )
         for n in notes[:page_size]
     )
-    refund_entries = tuple(
-        RefundEntry(
-            id=r.id,
-            credit_note_id=r.credit_note_id,
-            invoice_id=r.invoice_id,
-            amount=Money.of_minor(r.amount_minor, r.currency),
-            status=r.status,
-            code=r.code,
-            created_at=r.created_at,
-            finished_at=r.finished_at,
-        )
-        for r in refunds
-    )
+    refund_entries = tuple(refund_entry(r) for r in refunds)
     card_entries = tuple(
         CardEntry(
             id=m.id,
@@ -144,6 +123,7 @@ async def customer_record(
         payment_methods=card_entries,
         dunning=dunning,
         emails=Page(tuple(emails), email_count),
+        notes=Page(tuple(staff_notes), note_count),
         timeline=timeline(
             customer,
             subs,
@@ -155,6 +135,7 @@ async def customer_record(
             cards=card_entries,
             dunning=dunning,
             emails=emails,
+            notes=staff_notes,
         ),
         now=now,
     )

@@ -24,14 +24,22 @@ TIMELINE_SIZE = 200
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """The newest ``items`` of a kind and how many there are in all."""
+    """One page of a kind, newest first (page 1: the newest ``per_page``), and how many there
+    are in all."""
 
     items: tuple[T, ...]
     count: int
+    number: int = 1
+    per_page: int = PAGE_SIZE
 
     @property
     def more(self) -> int:
+        """How many are not on this page."""
         return self.count - len(self.items)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // max(1, self.per_page)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,19 @@ class DunningEntry:
     awaiting_new_method: bool
 
 
+@dataclass(frozen=True, slots=True)
+class StaffNote:
+    """A note staff wrote on a customer; never shown to the subscriber."""
+
+    id: str
+    customer_id: str
+    staff_id: str
+    staff_email: str  # at the time of writing
+    staff_name: str
+    body: str
+    created_at: datetime
+
+
 class EventKind(StrEnum):
     CUSTOMER = "customer"
     SUBSCRIPTION = "subscription"
@@ -139,6 +160,7 @@ class EventKind(StrEnum):
     CARD = "card"
     DUNNING = "dunning"
     EMAIL = "email"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,5 +187,6 @@ class CustomerRecord:
     payment_methods: tuple[CardEntry, ...]
     dunning: tuple[DunningEntry, ...]  # open cases
     emails: Page[EmailSummary]
+    notes: Page[StaffNote]  # staff notes, newest first (never shown to the subscriber)
     timeline: tuple[TimelineEvent, ...]  # newest first, at most TIMELINE_SIZE
     now: datetime

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Money
 from domain.shared.text import text_problem
+from domain.staff.model import SignedInStaff
+from domain.staff.permissions import Permission, require
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.support.model import CustomerHit, CustomerMatch, MatchKind
 from domain.support.ports import CustomerDirectory, SupportUnit
@@ -51,13 +53,16 @@ def check_query(query: str) -> str:
     return query
 
 
-async def search_customers(query: str, *, uow: SupportUnit, limit: int = 20) -> list[CustomerHit]:
+async def search_customers(
+    actor: SignedInStaff, query: str, *, uow: SupportUnit, limit: int = 20
+) -> list[CustomerHit]:
     """Customers matching ``query``, the strongest matches first: an exact customer id, invoice
     or credit note number (nothing else when one matches); then e-mails and names starting with
     it, then (from three characters) containing it. A query with ``@`` is an e-mail address
     typed from its start: e-mail prefixes only. Four digits are a card's last four: cards ending
     in them, and e-mails and names starting with them. One hit per customer, saying what
-    matched."""
+    matched. The acting staff member needs ``customers.read``."""
+    require(actor, Permission.CUSTOMERS_READ)
     text = check_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
     async with uow:

@@ -18,6 +18,7 @@ from domain.support.record_model import (
     InvoiceRow,
     PaymentEntry,
     RefundEntry,
+    StaffNote,
     TimelineEvent,
 )
 
@@ -42,6 +43,7 @@ def timeline(
     cards: Sequence[CardEntry],
     dunning: Sequence[DunningEntry],
     emails: Sequence[EmailSummary],
+    notes: Sequence[StaffNote] = (),
     size: int = TIMELINE_SIZE,
 ) -> tuple[TimelineEvent, ...]:
     """Newest first; events at the same instant keep the order they are listed in here."""
@@ -115,5 +117,17 @@ def timeline(
         add(TimelineEvent(e.created_at, EventKind.EMAIL, f"E-mail queued: {e.subject}", ref=e.id))
         if e.sent_at and e.status is EmailStatus.SENT:
             add(TimelineEvent(e.sent_at, EventKind.EMAIL, f"E-mail sent: {e.subject}", ref=e.id))
+    for note in notes:
+        text = f"Note by {note.staff_name or note.staff_email}: {_excerpt(note.body)}"
+        add(TimelineEvent(note.created_at, EventKind.NOTE, text, ref=note.id))
     events.sort(key=lambda e: e.at, reverse=True)  # stable: same-instant events keep their order
     return tuple(events[:size])
+
+
+def _excerpt(body: str, length: int = 80) -> str:
+    """A note's first line, at most ``length`` characters; an ellipsis when there is more."""
+    lines = body.strip().splitlines()
+    first = lines[0] if lines else ""
+    if len(first) > length:
+        return first[: length - 1] + "…"
+    return first + ("…" if len(lines) > 1 else "")

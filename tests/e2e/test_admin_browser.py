@@ -301,3 +301,111 @@ async def test_support_finds_a_customer_by_invoice_number_and_opens_the_record(
             await context.close()
         finally:
             await browser.close()
+
+
+async def _give_account(db: Path, email: str) -> None:
+    """The customer made by the command line gets a sign-in account (as a checkout would)."""
+    from domain.adapters.db.engine import close_pool, make_engine
+    from domain.adapters.db.tables import bind_tables
+    from domain.adapters.db.uow import PiccoloUnitOfWork
+    from domain.shared.clock import SystemClock
+    from tests.support.accounts import make_account
+    from web.jobs import build_registry
+
+    with sqlite3.connect(db) as conn:
+        (customer_id,) = conn.execute(
+            "SELECT id FROM customer WHERE email = ?", (email,)
+        ).fetchone()
+    engine = make_engine(f"sqlite:///{db}")
+    bind_tables(engine)
+    try:
+        clock = SystemClock()
+        uow = PiccoloUnitOfWork(engine, clock=clock, registry=build_registry())
+        await make_account(uow, clock, email=email, name="Grace Hopper", customer_id=customer_id)
+    finally:
+        await close_pool(engine)
+
+
+async def test_support_writes_a_note_and_views_the_portal_as_the_subscriber(
+    server: Server, output_dir: Path
+) -> None:
+    email = "grace@example.test"
+    _cli(server.db, "customer", "create", "--email", email, "--name", "Grace Hopper",
+         "--country", "US", "--card", "4242424242424242")  # fmt: skip
+    _cli(server.db, "subscribe", "--email", email, "--plan", "team-monthly")
+    number = await _invoice_number(server.db, email)
+    await _give_account(server.db, email)
+    settings = Settings.from_env(
+        {"APP_ENV": "development", "DATABASE_URL": f"sqlite:///{server.db}"}
+    )
+    await create_staff_account(
+        settings, email="nina@example.test", role="support", name="Nina Notes",
+        password=AGENT_PASSWORD,
+    )  # fmt: skip
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 860})
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            await sign_in(page, server, "nina@example.test", AGENT_PASSWORD)
+            await page.wait_for_url(server.url + "/admin")
+            await page.goto(f"{server.url}/admin/customers?q={number}")
+            await expect(page.get_by_test_id("customer-header")).to_contain_text("Grace Hopper")
+            record_url = page.url
+
+            # a note: refused empty (htmx re-renders the panel), then added
+            notes = page.get_by_test_id("customer-notes")
+            await notes.get_by_role("button", name="Add note").click()
+            await expect(page.get_by_test_id("note-error")).to_contain_text("Write the note")
+            await notes.get_by_label("New note").fill(
+                "Asked about annual billing; sent the price list.\nFollow up next week."
+            )
+            await notes.get_by_role("button", name="Add note").click()
+            await expect(page.get_by_test_id("note-row")).to_have_count(1)
+            await expect(page.get_by_test_id("note-row")).to_contain_text("Nina Notes")
+            await expect(page.get_by_test_id("timeline-event").first).to_contain_text(
+                "Note by Nina Notes"
+            )
+            await page.get_by_test_id("customer-notes").scroll_into_view_if_needed()
+            await shoot(page, output_dir, "customer-notes")
+
+            # view as the subscriber: the portal under the banner, read only
+            await page.get_by_test_id("view-as").click()
+            await page.wait_for_url(server.url + "/account")
+            banner = page.get_by_test_id("view-as-banner")
+            await expect(banner).to_contain_text("Viewing as grace@example.test")
+            await expect(banner).to_contain_text("read only")
+            await expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+            assert "annual billing" not in await page.content()  # notes never reach the portal
+            await shoot(page, output_dir, "view-as-overview")
+            await page.get_by_role("link", name="Invoices").first.click()
+            await page.wait_for_url("**/account/invoices")
+            await expect(banner).to_be_visible()
+            await shoot(page, output_dir, "view-as-invoices")
+            refused = await page.request.post(
+                server.url + "/account/profile/name", form={"name": "Changed"}
+            )
+            assert refused.status == 403  # CSRF or the read-only guard: never a change
+            link = await page.goto(server.url + "/account/profile/email/some-emailed-secret")
+            assert link is not None and link.status == 403  # the subscriber's e-mailed links
+            await expect(page.get_by_test_id("view-as-refused")).to_contain_text("Read only")
+            await shoot(page, output_dir, "view-as-refused")
+            await page.goto(server.url + "/account/invoices")
+
+            await banner.get_by_role("button", name="Exit").click()
+            await page.wait_for_url(record_url)
+            await page.goto(server.url + "/account")
+            assert "/auth/login" in page.url  # the view is over; no subscriber session exists
+
+            await page.goto(server.url + "/admin/audit?action=customer.view_as_started")
+            await expect(page.get_by_test_id("audit-row")).to_have_count(1)
+            await expect(page.get_by_test_id("audit-row")).to_contain_text("nina@example.test")
+
+            blocked = [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+            assert blocked == [], f"blocked by the CSP: {blocked}"
+            await context.close()
+        finally:
+            await browser.close()

@@ -425,6 +425,10 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/staff/{staff_id:str}/role": {"role": "viewer", "reason": "", "confirm": ""},
     "/admin/staff/{staff_id:str}/reset-two-factor": {"reason": "", "confirm": ""},
     "/admin/account/recovery-codes": {"code": ""},
+    "/admin/staff": {"email": "", "name": "", "role": "support", "password": ""},
+    "/admin/customers/{customer_id:str}/notes": {"body": ""},
+    "/admin/customers/{customer_id:str}/view-as": {},
+    "/admin/customers/{customer_id:str}/view-as/exit": {},  # the portal's banner, while viewing
 }
 
 

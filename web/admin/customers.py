@@ -16,11 +16,13 @@ from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.money import Money
 from domain.shared.text import text_problem
 from domain.staff.model import SignedInStaff
-from domain.staff.permissions import Permission
+from domain.staff.permissions import Permission, can
 from domain.support.actions.base import StaffAction, TargetKind
 from domain.support.actions.registry import actions_for
 from domain.support.model import MatchKind
+from domain.support.notes import MAX_NOTE
 from domain.support.record import customer_record
+from domain.support.record_model import CustomerRecord
 from domain.support.search import MAX_QUERY, search_customers
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
@@ -47,7 +49,7 @@ async def show_admin_customers(
     hits = None
     if not error and query.strip():
         try:
-            hits = await search_customers(query, uow=read_uow)
+            hits = await search_customers(staff, query, uow=read_uow)
         except ValidationFailed as exc:
             error = exc.field_errors.get("q", exc.message)
     if hits and len(hits) == 1 and hits[0].kind in EXACT and _submitted(request):
@@ -77,7 +79,12 @@ async def show_admin_customer(
 ) -> Template:
     if text_problem(customer_id, max_length=ID_LENGTH):  # never sent to the database
         raise NotFound("There is no customer with this id.")
-    record = await customer_record(customer_id, uow=read_uow, clock=clock)
+    record = await customer_record(staff, customer_id, uow=read_uow, clock=clock)
+    return render(request, "admin/customer.html", None, record_context(staff, record))
+
+
+def record_context(staff: SignedInStaff, record: CustomerRecord, **extra: Any) -> dict[str, Any]:
+    """What admin/customer.html shows (the notes form's error and text on a refused note)."""
     next_due = {
         s.id: Money.of_minor(s.next_invoice.amount_due, s.currency)
         for s in record.subscriptions
@@ -98,11 +105,14 @@ async def show_admin_customer(
             for s in record.subscriptions
         },
     }
-    context = admin_context(
-        staff,
-        record=record,
-        next_due=next_due,
-        menus=menus,
-        customer_actions=actions_for(staff, TargetKind.CUSTOMER),
-    )
-    return render(request, "admin/customer.html", None, context)
+    context: dict[str, Any] = {
+        "record": record,
+        "next_due": next_due,
+        "menus": menus,
+        "customer_actions": actions_for(staff, TargetKind.CUSTOMER),
+        "may_act": can(staff.role, Permission.CUSTOMERS_ACT),
+        "note_error": None,
+        "note_text": "",
+        "max_note": MAX_NOTE,
+    }
+    return admin_context(staff, **(context | extra))

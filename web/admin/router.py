@@ -14,6 +14,8 @@ from web.admin.access import (
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
 from web.admin.audit import export_audit_log, show_audit_log
+from web.admin.customer_lists import show_customer_list
+from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.sign_in import (
@@ -33,6 +35,7 @@ from web.admin.staff_member import (
     submit_reset_two_factor,
     submit_staff_role,
 )
+from web.admin.view_as import submit_view_as, submit_view_as_exit
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
@@ -54,6 +57,10 @@ router = Router(
         show_admin_customer,
         show_action,
         submit_action,
+        show_customer_list,
+        submit_customer_note,
+        submit_view_as,
+        submit_view_as_exit,
         show_staff,
         submit_new_staff,
         show_staff_member,

@@ -25,6 +25,7 @@ from web.portal.profile import (
     update_password,
 )
 from web.portal.scope import SUBSCRIBER_SCOPE
+from web.portal.viewing import ViewingRefused, on_viewing_refused, refuse_while_viewing
 
 router = Router(
     path="/",
@@ -49,5 +50,7 @@ router = Router(
         update_notifications,
     ],
     dependencies=SUBSCRIBER_SCOPE,
+    guards=[refuse_while_viewing],
+    exception_handlers={ViewingRefused: on_viewing_refused},
     include_in_schema=False,
 )

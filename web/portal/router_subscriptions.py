@@ -16,6 +16,7 @@ from web.portal.subscriptions import (
     resume_subscription,
     uncancel_subscription,
 )
+from web.portal.viewing import ViewingRefused, on_viewing_refused, refuse_while_viewing
 
 router = Router(
     path="/",
@@ -37,5 +38,7 @@ router = Router(
         resume_subscription,
     ],
     dependencies=SUBSCRIBER_SCOPE,
+    guards=[refuse_while_viewing],
+    exception_handlers={ViewingRefused: on_viewing_refused},
     include_in_schema=False,
 )

@@ -5,13 +5,19 @@ A handler declares ``subscriber: Subscriber`` and calls its one use case with
 ``uow=subscriber.uow(), clock=subscriber.clock, config=subscriber.billing,
 as_customer=subscriber.customer`` (use cases check ownership themselves: another subscriber's ids
 are "not found").
+
+A staff member viewing as the subscriber (``web/portal/viewing.py``) gets the same scope for the
+subscriber's account, with ``viewing`` set: the routers' guard has already refused anything but
+a GET, so the handlers and templates are the portal's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
@@ -20,7 +26,10 @@ from domain.billing.config import BillingConfig
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound
 from domain.shared.ids import CustomerId
+from domain.support.view_as import ViewedAs
 from domain.unit_of_work import UnitOfWork
+from web.auth.session import provide_signed_in
+from web.portal.viewing import viewed_subscriber
 from web.settings import Settings
 
 
@@ -32,6 +41,11 @@ class Subscriber:
     clock: Clock
     billing: BillingConfig
     settings: Settings
+    viewing: ViewedAs | None = None  # a staff member reading the portal as this subscriber
+
+    @property
+    def read_only(self) -> bool:
+        return self.viewing is not None
 
     def uow(self) -> UnitOfWork:
         return self.new_uow()
@@ -53,14 +67,23 @@ class Subscriber:
         return CustomerId(customer_id) if customer_id is not None else None
 
 
-def provide_subscriber(
-    signed_in: NamedDependency[SignedIn],
+async def provide_subscriber(
+    request: Request[Any, Any, Any],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[SkipValidation[Clock]],  # a Protocol: no isinstance check
     settings: NamedDependency[Settings],
     new_read_uow: NamedDependency[Callable[[], UnitOfWork]],
 ) -> Subscriber:
+    """The signed-in subscriber, or the subscriber a staff member views (the view cookie wins:
+    a staff member's own subscriber session in the same browser is left alone)."""
+    viewing = await viewed_subscriber(request, new_uow=new_uow, clock=clock, settings=settings)
+    signed_in: SignedIn = (
+        viewing.signed_in
+        if viewing is not None
+        else await provide_signed_in(request, new_uow=new_uow, clock=clock)
+    )
     return Subscriber(
+        viewing=viewing,
         signed_in=signed_in,
         new_uow=new_uow,
         read_uow=new_read_uow,
@@ -70,6 +93,4 @@ def provide_subscriber(
     )
 
 
-SUBSCRIBER_SCOPE: dict[str, Provide] = {
-    "subscriber": Provide(provide_subscriber, sync_to_thread=False)
-}
+SUBSCRIBER_SCOPE: dict[str, Provide] = {"subscriber": Provide(provide_subscriber)}

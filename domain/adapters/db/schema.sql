@@ -147,6 +147,16 @@ CREATE TABLE public.customer (
     test_clock_id character varying(36) DEFAULT NULL::character varying
 );
 
+CREATE TABLE public.customer_note (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    customer_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    staff_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    staff_email character varying(254) DEFAULT ''::character varying NOT NULL,
+    staff_name character varying(200) DEFAULT ''::character varying NOT NULL,
+    body text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone
+);
+
 CREATE TABLE public.dunning_case (
     id integer NOT NULL,
     invoice character varying(36) DEFAULT NULL::character varying NOT NULL,
@@ -570,6 +580,9 @@ ALTER TABLE ONLY public.credit_note
 ALTER TABLE ONLY public.customer
     ADD CONSTRAINT customer_email_key UNIQUE (email);
 
+ALTER TABLE ONLY public.customer_note
+    ADD CONSTRAINT customer_note_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.customer
     ADD CONSTRAINT customer_pkey PRIMARY KEY (id);
 
@@ -733,6 +746,8 @@ CREATE INDEX customer_email_trgm ON public.customer USING gin (lower((email)::te
 CREATE INDEX customer_name_prefix ON public.customer USING btree (lower((name)::text) text_pattern_ops);
 
 CREATE INDEX customer_name_trgm ON public.customer USING gin (lower((name)::text) public.gin_trgm_ops);
+
+CREATE INDEX customer_note_customer_id ON public.customer_note USING btree (customer_id);
 
 CREATE INDEX customer_test_clock_id ON public.customer USING btree (test_clock_id);
 

@@ -21,6 +21,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from domain.adapters.db.tables_staff import STAFF_TABLES
+from domain.adapters.db.tables_support import SUPPORT_TABLES
 
 
 class PlanTable(Table, tablename="plan"):
@@ -594,6 +595,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CancellationFeedbackTable,
     CheckoutSessionTable,
     *STAFF_TABLES,
+    *SUPPORT_TABLES,
 )
 
 

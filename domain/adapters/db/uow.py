@@ -31,6 +31,7 @@ from domain.adapters.db.repositories.documents import (
     PiccoloCreditNoteDocumentRepository,
     PiccoloInvoiceDocumentRepository,
 )
+from domain.adapters.db.repositories.notes import PiccoloNoteRepository
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.payments import (
     PiccoloDunningRepository,
@@ -111,6 +112,7 @@ class PiccoloUnitOfWork:
         self.accounts = PiccoloAccountRepository()
         self.checkouts = PiccoloCheckoutRepository()
         self.directory = PiccoloCustomerDirectory(postgres=is_postgres(engine))
+        self.notes = PiccoloNoteRepository()
         self.staff = PiccoloStaffRepository()
         self.audit = PiccoloAuditRepository()
         self.jobs = TransactionalJobQueue(registry, clock)

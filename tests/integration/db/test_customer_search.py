@@ -18,12 +18,15 @@ from domain.notifications.model import EmailKind, EmailStatus, OutboxEmail
 from domain.payments.model import AttemptStatus, PaymentAttempt, PaymentMethod
 from domain.shared.clock import FrozenClock
 from domain.shared.money import Money
+from domain.staff.model import Role, SignedInStaff
 from domain.subscriptions.subscribing import subscribe
 from domain.support.model import MatchKind
 from domain.support.record import customer_record
 from domain.support.search import search_customers
 from tests.support.database import TestDatabase
 from web.jobs import build_registry
+
+VIEWER = SignedInStaff("staff-viewer", "vera@example.com", "Vera Viewer", Role.VIEWER, "s")
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +67,7 @@ async def _subscribed(db: TestDatabase, clock: FrozenClock, customer_id: str) ->
 
 
 async def _search(db: TestDatabase, clock: FrozenClock, query: str) -> list[tuple[str, str]]:
-    hits = await search_customers(query, uow=_uow(db, clock))
+    hits = await search_customers(VIEWER, query, uow=_uow(db, clock))
     return [(h.email, h.matched) for h in hits]
 
 
@@ -120,7 +123,7 @@ async def test_ids_numbers_and_cards_match_exactly(db: TestDatabase, clock: Froz
         )
         await uow.commit()
 
-    (by_number,) = await search_customers(issued.number.lower(), uow=_uow(db, clock))
+    (by_number,) = await search_customers(VIEWER, issued.number.lower(), uow=_uow(db, clock))
     assert (by_number.customer_id, by_number.kind) == (grace, MatchKind.INVOICE)
     assert by_number.matched == f"Invoice {issued.number}"
     assert by_number.subscriptions == "1 incomplete"
@@ -129,7 +132,7 @@ async def test_ids_numbers_and_cards_match_exactly(db: TestDatabase, clock: Froz
         ("grace@navy.test", "Credit note CN-2026-000007")
     ]
     assert await _search(db, clock, alan) == [("alan@bletchley.test", "Customer id")]
-    cards = await search_customers("4242", uow=_uow(db, clock))
+    cards = await search_customers(VIEWER, "4242", uow=_uow(db, clock))
     assert sorted(h.customer_id for h in cards) == sorted([grace, alan])
     assert {h.matched for h in cards} == {"Card •••• 4242 (visa)"}
     assert await _search(db, clock, "1881") == [("alan@bletchley.test", "Card •••• 1881 (visa)")]
@@ -183,7 +186,7 @@ async def test_the_record_reads_its_lists_newest_first_with_counts(
             )
         await uow.commit()
 
-    record = await customer_record(grace, uow=_uow(db, clock), clock=clock, page_size=1)
+    record = await customer_record(VIEWER, grace, uow=_uow(db, clock), clock=clock, page_size=1)
 
     (invoice,) = record.invoices.items
     assert (invoice.id, record.invoices.count) == (invoice_id, 1)

@@ -17,11 +17,14 @@ from domain.payments.refunds import refund_invoice
 from domain.payments.service import collect_invoice
 from domain.shared.errors import NotFound
 from domain.shared.money import Money
+from domain.staff.model import Role, SignedInStaff
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.support.record import customer_record
 from domain.support.record_model import EventKind
 from tests.service.payments._shop import APR1, MAR1, Shop
 from tests.support.gateway import DECLINED
+
+VIEWER = SignedInStaff("staff-viewer", "vera@example.com", "Vera Viewer", Role.VIEWER, "s")
 
 pytestmark = pytest.mark.service
 
@@ -66,7 +69,7 @@ async def _story(shop: Shop):
 async def test_the_record_shows_everything_about_one_customer(shop: Shop) -> None:
     subscriber, renewal = await _story(shop)
 
-    record = await customer_record(subscriber.customer_id, uow=shop.uow, clock=shop.clock)
+    record = await customer_record(VIEWER, subscriber.customer_id, uow=shop.uow, clock=shop.clock)
 
     assert (record.customer.name, record.customer.email) == ("Ada Lovelace", "ada1@example.test")
     assert record.balance == Money.of_minor(0, USD)
@@ -149,7 +152,7 @@ def vars_of(obj: object) -> list[object]:
 async def test_the_timeline_merges_every_event_newest_first(shop: Shop) -> None:
     subscriber, _ = await _story(shop)
 
-    record = await customer_record(subscriber.customer_id, uow=shop.uow, clock=shop.clock)
+    record = await customer_record(VIEWER, subscriber.customer_id, uow=shop.uow, clock=shop.clock)
 
     assert [(e.at, e.kind, e.text, e.amount) for e in record.timeline] == [
         (APR1, EventKind.INVOICE, "Invoice INV-2024-000003 issued", Money.of_minor(3600, USD)),
@@ -188,7 +191,7 @@ async def test_each_list_is_bounded_and_counted(shop: Shop) -> None:
     subscriber, _ = await _story(shop)
 
     record = await customer_record(
-        subscriber.customer_id, uow=shop.uow, clock=shop.clock, page_size=1
+        VIEWER, subscriber.customer_id, uow=shop.uow, clock=shop.clock, page_size=1
     )
 
     assert [i.number for i in record.invoices.items] == ["INV-2024-000003"]
@@ -205,7 +208,7 @@ async def test_credit_shows_as_a_negative_balance(shop: Shop) -> None:
     assert customer is not None
     await shop.uow.customers.save(replace(customer, balance_minor=-1250))
 
-    record = await customer_record(customer_id, uow=shop.uow, clock=shop.clock)
+    record = await customer_record(VIEWER, customer_id, uow=shop.uow, clock=shop.clock)
 
     assert record.balance == Money.of_minor(-1250, USD)
     assert record.credit == Money.of_minor(1250, USD)
@@ -215,4 +218,4 @@ async def test_credit_shows_as_a_negative_balance(shop: Shop) -> None:
 
 async def test_an_unknown_customer_is_not_found(shop: Shop) -> None:
     with pytest.raises(NotFound):
-        await customer_record("no-such-customer", uow=shop.uow, clock=shop.clock)
+        await customer_record(VIEWER, "no-such-customer", uow=shop.uow, clock=shop.clock)

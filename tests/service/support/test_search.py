@@ -12,10 +12,13 @@ from domain.customers.service import create_customer
 from domain.payments.refunds import refund_invoice
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Money
+from domain.staff.model import Role, SignedInStaff
 from domain.support.model import MatchKind
 from domain.support.search import search_customers, status_summary
 from tests.service.payments._shop import Shop
 from tests.support.gateway import DECLINED
+
+VIEWER = SignedInStaff("staff-viewer", "vera@example.com", "Vera Viewer", Role.VIEWER, "s")
 
 pytestmark = pytest.mark.service
 
@@ -31,7 +34,7 @@ async def test_an_email_prefix_matches_whatever_the_case(shop: Shop) -> None:
     grace = await _customer(shop, "grace@navy.test", "Grace Hopper", "US")
     await _customer(shop, "alan@bletchley.test", "Alan Turing")
 
-    (hit,) = await search_customers("  GRACE@Na ", uow=shop.uow)
+    (hit,) = await search_customers(VIEWER, "  GRACE@Na ", uow=shop.uow)
 
     assert hit.customer_id == grace
     assert (hit.name, hit.email, hit.country) == ("Grace Hopper", "grace@navy.test", "US")
@@ -44,8 +47,8 @@ async def test_a_name_matches_by_its_start_and_by_a_word_inside_it(shop: Shop) -
     alan = await _customer(shop, "at@bletchley.test", "Alan Turing")
     await _customer(shop, "grace@navy.test", "Grace Hopper")
 
-    by_start = await search_customers("al", uow=shop.uow)
-    inside = await search_customers("turin", uow=shop.uow)
+    by_start = await search_customers(VIEWER, "al", uow=shop.uow)
+    inside = await search_customers(VIEWER, "turin", uow=shop.uow)
 
     assert [(h.customer_id, h.matched) for h in by_start] == [(alan, "Name")]
     assert [(h.customer_id, h.kind) for h in inside] == [(alan, MatchKind.NAME)]
@@ -54,8 +57,8 @@ async def test_a_name_matches_by_its_start_and_by_a_word_inside_it(shop: Shop) -
 async def test_two_letters_match_only_starts_not_the_middle(shop: Shop) -> None:
     await _customer(shop, "at@bletchley.test", "Alan Turing")
 
-    assert await search_customers("ur", uow=shop.uow) == []
-    assert [h.name for h in await search_customers("uri", uow=shop.uow)] == ["Alan Turing"]
+    assert await search_customers(VIEWER, "ur", uow=shop.uow) == []
+    assert [h.name for h in await search_customers(VIEWER, "uri", uow=shop.uow)] == ["Alan Turing"]
 
 
 async def test_e_mail_prefixes_come_before_names_and_each_customer_once(shop: Shop) -> None:
@@ -63,7 +66,7 @@ async def test_e_mail_prefixes_come_before_names_and_each_customer_once(shop: Sh
     by_email = await _customer(shop, "ann@example.test", "Zed Jones")
     by_both = await _customer(shop, "anna@example.test", "Anna Bell")
 
-    hits = await search_customers("ann", uow=shop.uow)
+    hits = await search_customers(VIEWER, "ann", uow=shop.uow)
 
     assert [(h.customer_id, h.kind) for h in hits] == [
         (by_email, MatchKind.EMAIL),
@@ -75,10 +78,10 @@ async def test_e_mail_prefixes_come_before_names_and_each_customer_once(shop: Sh
 async def test_a_customer_id_matches_exactly(shop: Shop) -> None:
     grace = await _customer(shop, "grace@navy.test", "Grace Hopper")
 
-    (hit,) = await search_customers(grace.upper(), uow=shop.uow)
+    (hit,) = await search_customers(VIEWER, grace.upper(), uow=shop.uow)
 
     assert (hit.customer_id, hit.matched) == (grace, "Customer id")
-    assert await search_customers(str(uuid.uuid4()), uow=shop.uow) == []  # no one else
+    assert await search_customers(VIEWER, str(uuid.uuid4()), uow=shop.uow) == []  # no one else
 
 
 async def test_an_invoice_number_finds_its_customer_with_the_subscription(shop: Shop) -> None:
@@ -87,7 +90,7 @@ async def test_an_invoice_number_finds_its_customer_with_the_subscription(shop: 
     number = (await shop.invoice(subscriber.first_invoice_id)).number
     assert number == "INV-2024-000001"
 
-    (hit,) = await search_customers("inv-2024-000001", uow=shop.uow)
+    (hit,) = await search_customers(VIEWER, "inv-2024-000001", uow=shop.uow)
 
     assert hit.customer_id == subscriber.customer_id
     assert (hit.kind, hit.matched) == (MatchKind.INVOICE, "Invoice INV-2024-000001")
@@ -101,10 +104,10 @@ async def test_a_credit_note_number_finds_its_customer_and_shows_the_credit(shop
     note, _ = await refund_invoice(subscriber.first_invoice_id, **shop.kw)
     assert note.number == "CN-2024-000001"
 
-    (hit,) = await search_customers("CN-2024-000001", uow=shop.uow)
+    (hit,) = await search_customers(VIEWER, "CN-2024-000001", uow=shop.uow)
 
     assert (hit.customer_id, hit.matched) == (subscriber.customer_id, "Credit note CN-2024-000001")
-    assert await search_customers("CN-2024-000002", uow=shop.uow) == []
+    assert await search_customers(VIEWER, "CN-2024-000002", uow=shop.uow) == []
 
 
 async def test_a_card_s_last_four_finds_every_customer_with_it(shop: Shop) -> None:
@@ -113,8 +116,8 @@ async def test_a_card_s_last_four_finds_every_customer_with_it(shop: Shop) -> No
     declining = await shop.customer()
     await shop.add_card(declining, DECLINED)
 
-    hits = await search_customers("4242", uow=shop.uow)
-    (other,) = await search_customers("0002", uow=shop.uow)
+    hits = await search_customers(VIEWER, "4242", uow=shop.uow)
+    (other,) = await search_customers(VIEWER, "0002", uow=shop.uow)
 
     assert {h.customer_id for h in hits} == {first.customer_id, second.customer_id}
     assert {h.matched for h in hits} == {"Card •••• 4242 (visa)"}
@@ -125,8 +128,8 @@ async def test_the_number_of_hits_is_bounded(shop: Shop) -> None:
     for n in range(5):
         await _customer(shop, f"user{n}@example.test", f"User {n}")
 
-    assert len(await search_customers("user", uow=shop.uow, limit=3)) == 3
-    assert len(await search_customers("user", uow=shop.uow, limit=500)) == 5
+    assert len(await search_customers(VIEWER, "user", uow=shop.uow, limit=3)) == 3
+    assert len(await search_customers(VIEWER, "user", uow=shop.uow, limit=500)) == 5
 
 
 class _Untouchable:
@@ -152,7 +155,7 @@ class _Untouchable:
 )
 async def test_a_bad_query_is_refused_before_the_database(query: str, message: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        await search_customers(query, uow=_Untouchable())  # type: ignore[arg-type]
+        await search_customers(VIEWER, query, uow=_Untouchable())  # type: ignore[arg-type]
 
     assert message in refused.value.field_errors["q"]
 
@@ -168,15 +171,17 @@ async def test_an_address_with_an_at_sign_matches_from_its_start_only(shop: Shop
     await _customer(shop, "grace@navy.test", "Grace Hopper")
     await _customer(shop, "amazing.grace@navy.test", "Amazing Grace")
 
-    assert [h.email for h in await search_customers("grace@", uow=shop.uow)] == ["grace@navy.test"]
-    assert await search_customers("ce@navy", uow=shop.uow) == []
+    assert [h.email for h in await search_customers(VIEWER, "grace@", uow=shop.uow)] == [
+        "grace@navy.test"
+    ]
+    assert await search_customers(VIEWER, "ce@navy", uow=shop.uow) == []
 
 
 async def test_four_digits_match_cards_and_starts_not_the_middle(shop: Shop) -> None:
     await _customer(shop, "agent4242@example.test", "Agent Four")
     starts = await _customer(shop, "4242@example.test", "Digits First")
 
-    hits = await search_customers("4242", uow=shop.uow)
+    hits = await search_customers(VIEWER, "4242", uow=shop.uow)
 
     assert [(h.customer_id, h.kind) for h in hits] == [(starts, MatchKind.EMAIL)]
 
@@ -185,7 +190,7 @@ async def test_starts_come_before_matches_inside_whatever_they_matched(shop: Sho
     inside = await _customer(shop, "joanne@example.test", "Jo Bloggs")
     starts = await _customer(shop, "zed@example.test", "Ann Smith")
 
-    hits = await search_customers("ann", uow=shop.uow)
+    hits = await search_customers(VIEWER, "ann", uow=shop.uow)
 
     assert [(h.customer_id, h.kind) for h in hits] == [
         (starts, MatchKind.NAME),
@@ -197,7 +202,7 @@ async def test_cards_come_first_for_four_digits(shop: Shop) -> None:
     starts = await _customer(shop, "4242@example.test", "Digits First")
     subscriber = await shop.subscriber()
 
-    hits = await search_customers("4242", uow=shop.uow)
+    hits = await search_customers(VIEWER, "4242", uow=shop.uow)
 
     assert [(h.customer_id, h.kind) for h in hits] == [
         (subscriber.customer_id, MatchKind.CARD),

@@ -146,7 +146,9 @@ class PiccoloCustomerDirectory:
             statuses.setdefault(r["customer"], []).append(r["status"])
         return statuses
 
-    async def invoices_of(self, customer_id: str, *, limit: int) -> list[InvoiceRow]:
+    async def invoices_of(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> list[InvoiceRow]:
         t = InvoiceTable
         rows = await (
             t.select(
@@ -167,6 +169,7 @@ class PiccoloCustomerDirectory:
             .order_by(t.issued_at, ascending=False)
             .order_by(t.id, ascending=False)
             .limit(limit)
+            .offset(offset)
         )
         return [
             InvoiceRow(
@@ -186,7 +189,7 @@ class PiccoloCustomerDirectory:
         ]
 
     async def attempts_of(
-        self, customer_id: str, *, limit: int
+        self, customer_id: str, *, limit: int, offset: int = 0
     ) -> tuple[list[PaymentAttempt], int]:
         t = PaymentAttemptTable
         rows = await (
@@ -195,11 +198,14 @@ class PiccoloCustomerDirectory:
             .order_by(t.created_at, ascending=False)
             .order_by(t.number, ascending=False)
             .limit(limit)
+            .offset(offset)
         )
         count = await t.count().where(t.customer_id == customer_id)
         return [_attempt(r) for r in rows], int(count)
 
-    async def refunds_of(self, customer_id: str, *, limit: int) -> tuple[list[Refund], int]:
+    async def refunds_of(
+        self, customer_id: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[Refund], int]:
         t = RefundTable
         rows = await (
             t.select()
@@ -207,11 +213,14 @@ class PiccoloCustomerDirectory:
             .order_by(t.created_at, ascending=False)
             .order_by(t.id, ascending=False)
             .limit(limit)
+            .offset(offset)
         )
         count = await t.count().where(t.customer_id == customer_id)
         return [_refund(r) for r in rows], int(count)
 
-    async def emails_to(self, address: str, *, limit: int) -> tuple[list[EmailSummary], int]:
+    async def emails_to(
+        self, address: str, *, limit: int, offset: int = 0
+    ) -> tuple[list[EmailSummary], int]:
         t = OutboxEmailTable
         rows = await (
             t.select(
@@ -221,6 +230,7 @@ class PiccoloCustomerDirectory:
             .order_by(t.created_at, ascending=False)
             .order_by(t.id, ascending=False)
             .limit(limit)
+            .offset(offset)
         )
         count = await t.count().where(t.recipient == address)
         summaries = [
