@@ -96,6 +96,7 @@ class SupportUnit(PaymentsUnit, AccountsUnit, StaffUnit, Protocol):
     @property
     def notes(self) -> NoteRepository: ...
 
+
 class ActionsUnit(SupportUnit, StaffUnit, Protocol):
     """Staff actions on a customer write through every context below and record the audit
     entry in the same transaction."""

@@ -59,7 +59,12 @@ async def show_customer_list(
         page=found.page,
         customer_id=found.customer.id,
         **(
-            {"menus": {i.id: actions_for(staff, TargetKind.INVOICE, i.status.value) for i in found.page.items}}
+            {
+                "menus": {
+                    i.id: actions_for(staff, TargetKind.INVOICE, i.status.value)
+                    for i in found.page.items
+                }
+            }
             if which.value == "invoices"
             else {}
         ),
