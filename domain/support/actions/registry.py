@@ -4,9 +4,29 @@ from __future__ import annotations
 
 from domain.staff.model import SignedInStaff
 from domain.support.actions.base import StaffAction, TargetKind
+from domain.support.actions.collect import ResendInvoice, RetryPayment
+from domain.support.actions.credit_note import IssueCreditNote
+from domain.support.actions.invoice_status import (
+    MarkUncollectible,
+    RecordOfflinePayment,
+    VoidInvoice,
+)
+from domain.support.actions.one_off import CreateOneOffInvoice
 from domain.support.actions.refund import RefundInvoice
 
-ACTIONS: dict[str, StaffAction] = {action.code: action for action in (RefundInvoice(),)}
+ACTIONS: dict[str, StaffAction] = {
+    action.code: action
+    for action in (
+        RetryPayment(),
+        ResendInvoice(),
+        RefundInvoice(),
+        IssueCreditNote(),
+        RecordOfflinePayment(),
+        MarkUncollectible(),
+        VoidInvoice(),
+        CreateOneOffInvoice(),
+    )
+}
 
 
 def action_named(code: str) -> StaffAction | None:
