@@ -280,8 +280,10 @@ async def collect_invoice(
             issued.invoice.amount_due <= 0
         ):
             # settled another way (voided, paid offline): a dunning case left open ends here
-            await close_dunning_in(first, issued, now=clock.now(), config=config)
-            await first.commit()
+            case = await first.dunning.get(invoice_id)
+            if case is not None and case.status is DunningStatus.OPEN:
+                await close_dunning_in(first, issued, now=clock.now(), config=config)
+                await first.commit()
             return CollectionResult(None, issued)
         assert issued.customer_id is not None
         attempts = await first.payment_attempts.for_invoice(invoice_id)
