@@ -77,7 +77,9 @@ async def draft_one_off_in(
         tax_rounding=config.tax_rounding, rounding=config.rounding,
         balance=customer.balance_minor,
     )  # fmt: skip
-    period = Period(now, now)
+    # no service period: the issue instant (a period is never empty, so one second of it; the
+    # documents print it as the issue day)
+    period = Period(now, now + timedelta(seconds=1))
     invoice = Invoice(
         number="",
         issued_at=now,

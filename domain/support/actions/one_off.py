@@ -167,7 +167,7 @@ def _lines(raw: Mapping[str, str], currency: str) -> tuple[list[OneOffLine], dic
     terms: dict[str, str] = {}
     for n in range(1, LINES + 1):
         d_name, a_name = f"line{n}_description", f"line{n}_amount"
-        description = text_field(raw, d_name, max_length=MAX_DESCRIPTION, required=False)
+        description = text_field(raw, d_name, max_length=MAX_DESCRIPTION, required=n == 1)
         amount = money_field(raw, a_name, currency, required=bool(description) or n == 1)
         if amount is not None and not description:
             raise refuse(d_name, "Describe what this line charges for.")
