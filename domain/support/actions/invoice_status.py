@@ -153,6 +153,9 @@ class RecordOfflinePayment(StaffAction):
         number = issued.number or ""
         _refuse_unless(issued.status, {InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE}, number,
                        "paid")  # fmt: skip
+        if not raw.get("reference", "").strip() and not raw.get("received_on", "").strip():
+            # the empty form: one message, not one under each input
+            raise refuse("", "Enter the payment's reference and the day the money arrived.")
         method = choice_field(raw, "method", (m for m, _ in METHODS), OfflineMethod.BANK_TRANSFER)
         reference = text_field(raw, "reference", max_length=100, required=True)
         received = date_field(raw, "received_on")

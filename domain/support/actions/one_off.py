@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from domain.payments.one_off import MAX_NET_DAYS, OneOffLine, draft_one_off_in, issue_one_off_in
 from domain.payments.service import collect_invoice
-from domain.shared.errors import InvalidTransition, NotFound
+from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
@@ -165,6 +165,13 @@ def _lines(raw: Mapping[str, str], currency: str) -> tuple[list[OneOffLine], dic
     """The filled-in lines (a line is its description and amount, both or neither)."""
     lines: list[OneOffLine] = []
     terms: dict[str, str] = {}
+    if not any(raw.get(f"line{n}_{part}", "").strip()
+               for n in range(1, LINES + 1) for part in ("description", "amount")):  # fmt: skip
+        # the empty form: say what to do once, not a message under every input
+        raise ValidationFailed(
+            {"": "Add at least one line: what it charges for and its amount."},
+            code="support.bad_input",
+        )
     for n in range(1, LINES + 1):
         d_name, a_name = f"line{n}_description", f"line{n}_amount"
         description = text_field(raw, d_name, max_length=MAX_DESCRIPTION, required=n == 1)
