@@ -136,6 +136,9 @@ class InMemoryInvoiceRepository:
         stored = self.invoices[issued.id]
         assert stored.invoice.lines == issued.invoice.lines, "amounts and lines never change"
         assert stored.invoice.total == issued.invoice.total
+        assert (stored.memo, stored.po_number, stored.due_at) == (
+            issued.memo, issued.po_number, issued.due_at,
+        ), "what an issued invoice prints never changes"  # fmt: skip
         self.invoices[issued.id] = issued
 
     async def get_cycle_invoice(

@@ -8,10 +8,13 @@ from datetime import datetime
 
 from domain.billing.invoice_states import check_transition
 from domain.billing.issued import (
+    INVOICE_SETTLED_JOB,
+    RENDER_PDF_JOB,
     BillingReason,
     CustomerSnapshot,
     IssuedInvoice,
     IssueErrorCode,
+    OfflinePayment,
 )
 from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, TaxBasis
 from domain.billing.numbering import check_series, format_number
@@ -140,20 +143,53 @@ async def finalize_invoice(
     return final
 
 
+def _settled(uow: BillingUnit, issued: IssuedInvoice) -> None:
+    """Queue what follows a status move: the PDF again (it shows the status), and the payments'
+    job that closes the invoice's dunning case (Stripe stops retrying a paid, void or
+    uncollectible invoice; payments is a layer above, so it is asked by job, once per move)."""
+    status = issued.status.value
+    uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:{status}", invoice_id=issued.id)
+    uow.jobs.enqueue(
+        INVOICE_SETTLED_JOB, unique_key=f"settled:{issued.id}:{status}", invoice_id=issued.id
+    )
+
+
+async def mark_invoice_paid_in(
+    uow: BillingUnit,
+    invoice_id: str,
+    *,
+    paid_at: datetime,
+    offline: OfflinePayment | None = None,
+) -> IssuedInvoice:
+    """Open or uncollectible -> paid in the caller's transaction (the row locked), recording
+    when the payment settled and, for money that did not come through the gateway, how."""
+    if paid_at.tzinfo is None:
+        raise ValidationFailed(
+            {"paid_at": "give a timezone-aware instant"}, code=IssueErrorCode.NAIVE_INSTANT
+        )
+    issued = (await load_for_update(uow, invoice_id)).mark_paid(paid_at, offline)
+    await uow.invoices.update_state(issued)
+    _settled(uow, issued)
+    return issued
+
+
 async def mark_invoice_paid(
     invoice_id: str, *, paid_at: datetime, uow: BillingUnit
 ) -> IssuedInvoice:
     """Open or uncollectible -> paid, recording when the payment settled (``paid_at``, from the
     payment, not from the clock). A second payment of the same invoice is refused
     (``billing.invoice_already_paid``), so of two concurrent settlements exactly one wins."""
-    if paid_at.tzinfo is None:
-        raise ValidationFailed(
-            {"paid_at": "give a timezone-aware instant"}, code=IssueErrorCode.NAIVE_INSTANT
-        )
     async with uow:
-        issued = (await load_for_update(uow, invoice_id)).mark_paid(paid_at)
-        await uow.invoices.update_state(issued)
+        issued = await mark_invoice_paid_in(uow, invoice_id, paid_at=paid_at)
         await uow.commit()
+    return issued
+
+
+async def void_invoice_in(uow: BillingUnit, invoice_id: str, *, now: datetime) -> IssuedInvoice:
+    """Open or uncollectible -> void in the caller's transaction (the row locked)."""
+    issued = (await load_for_update(uow, invoice_id)).void(now)
+    await uow.invoices.update_state(issued)
+    _settled(uow, issued)
     return issued
 
 
@@ -161,9 +197,18 @@ async def void_invoice(invoice_id: str, *, uow: BillingUnit, clock: Clock) -> Is
     """Open or uncollectible -> void (the invoice was a mistake; it stays, numbered, for the
     record). A paid invoice cannot be voided: credit it with a credit note instead."""
     async with uow:
-        issued = (await load_for_update(uow, invoice_id)).void(clock.now())
-        await uow.invoices.update_state(issued)
+        issued = await void_invoice_in(uow, invoice_id, now=clock.now())
         await uow.commit()
+    return issued
+
+
+async def mark_invoice_uncollectible_in(
+    uow: BillingUnit, invoice_id: str, *, now: datetime
+) -> IssuedInvoice:
+    """Open -> uncollectible in the caller's transaction (the row locked)."""
+    issued = (await load_for_update(uow, invoice_id)).mark_uncollectible(now)
+    await uow.invoices.update_state(issued)
+    _settled(uow, issued)
     return issued
 
 
@@ -172,7 +217,6 @@ async def mark_invoice_uncollectible(
 ) -> IssuedInvoice:
     """Open -> uncollectible (written off as bad debt); it may still be paid or voided later."""
     async with uow:
-        issued = (await load_for_update(uow, invoice_id)).mark_uncollectible(clock.now())
-        await uow.invoices.update_state(issued)
+        issued = await mark_invoice_uncollectible_in(uow, invoice_id, now=clock.now())
         await uow.commit()
     return issued

@@ -4,7 +4,7 @@ customer) and the credit notes issued against them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from domain.billing.invoice_states import check_transition
@@ -44,6 +44,25 @@ class CustomerSnapshot:
     tax_id: str | None = None
 
 
+class OfflineMethod(StrEnum):
+    """How an invoice was paid outside the gateway (Stripe's "paid out of band")."""
+
+    BANK_TRANSFER = "bank_transfer"
+    CHEQUE = "cheque"
+    CASH = "cash"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class OfflinePayment:
+    """A payment recorded by staff, not charged: how, the bank's or cheque's reference, and the
+    day the money arrived."""
+
+    method: OfflineMethod
+    reference: str
+    received_on: date
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedInvoice:
     """A stored invoice. A draft has no number (``invoice.number`` is ``""``); finalizing numbers
@@ -59,6 +78,12 @@ class IssuedInvoice:
     paid_at: datetime | None = None
     voided_at: datetime | None = None
     marked_uncollectible_at: datetime | None = None
+    # printed on the invoice and its PDF when set: a note to the customer and their purchase
+    # order number (one-off invoices), and the day payment is due (net terms; None: on receipt)
+    memo: str = ""
+    po_number: str = ""
+    due_at: datetime | None = None
+    offline_payment: OfflinePayment | None = None  # paid outside the gateway (recorded by staff)
 
     @property
     def number(self) -> str | None:
@@ -91,8 +116,22 @@ class IssuedInvoice:
         )
         return opened.mark_paid(issued_at) if opened.invoice.amount_due == 0 else opened
 
-    def mark_paid(self, at: datetime) -> IssuedInvoice:
-        return replace(self._moved(InvoiceStatus.PAID), paid_at=at)
+    def mark_paid(self, at: datetime, offline: OfflinePayment | None = None) -> IssuedInvoice:
+        return replace(self._moved(InvoiceStatus.PAID), paid_at=at, offline_payment=offline)
+
+    def credit_open(self, amount: int) -> IssuedInvoice:
+        """A credit note against this open invoice lowers what it still owes (as Stripe's
+        pre-payment credit notes do): ``amount`` more is applied, so ``amount_due`` falls by it
+        and ``total - credit_applied = amount_due`` still holds. Settled at zero."""
+        inv = self.invoice
+        if inv.status is not InvoiceStatus.OPEN or not 0 < amount <= inv.amount_due:
+            raise ValueError("only an open invoice's amount due can be credited")
+        return replace(
+            self,
+            invoice=replace(
+                inv, credit_applied=inv.credit_applied + amount, amount_due=inv.amount_due - amount
+            ),
+        )
 
     def void(self, at: datetime) -> IssuedInvoice:
         return replace(self._moved(InvoiceStatus.VOID), voided_at=at)
@@ -155,3 +194,6 @@ class InvoiceSummary:
 # handlers are in ``domain.documents.jobs`` (a layer above billing).
 RENDER_PDF_JOB = "documents.render_invoice_pdf"
 RENDER_CREDIT_NOTE_PDF_JOB = "documents.render_credit_note_pdf"
+# Asked of payments (a layer above) when an invoice is paid, voided or written off here: close
+# its dunning case (``domain.payments.jobs``).
+INVOICE_SETTLED_JOB = "payments.invoice_settled"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
 from domain.billing.model import Invoice, InvoiceStatus
@@ -58,8 +59,12 @@ async def issue_invoice_in(
     reason: BillingReason,
     customer: CustomerSnapshot,
     series: str,
+    memo: str = "",
+    po_number: str = "",
+    due_at: datetime | None = None,
 ) -> IssuedInvoice:
-    """``issue_invoice`` inside a transaction the caller already holds (and commits)."""
+    """``issue_invoice`` inside a transaction the caller already holds (and commits); ``memo``,
+    ``po_number`` and ``due_at`` are printed on it (a one-off invoice's)."""
     check_series(series)
     problems = invoice_problems(computed)
     if problems:
@@ -77,6 +82,9 @@ async def issue_invoice_in(
         customer=customer,
         # the engine's status is its own (the simulator's "paid at issue"); ours starts as a draft
         invoice=replace(computed, number="", status=InvoiceStatus.DRAFT),
+        memo=memo,
+        po_number=po_number,
+        due_at=due_at,
     )
     issued = draft.finalize(format_number(series, number), issued_at=computed.issued_at)
     await uow.invoices.add(issued)

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.billing.issued import CustomerSnapshot, IssuedInvoice
+from domain.billing.issued import CustomerSnapshot, IssuedInvoice, OfflinePayment
 from domain.billing.model import InvoiceStatus, TaxBasis
 from domain.pricing.charges import fmt_units
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
@@ -121,6 +121,9 @@ class InvoiceDocument:
     amount_due: Money  # as issued: the total less balance credit
     amount_paid: Money  # amount_due once paid, else zero
     amount_remaining: Money  # what is still owed: zero once paid or void
+    memo: str = ""  # printed under the totals when set (one-off invoices)
+    po_number: str = ""  # the customer's purchase order number
+    paid_offline: str = ""  # "Bank transfer, ref. ABC-123" when staff recorded the payment
     version: str = ""  # fingerprint(): set by build_invoice_document
 
     @property
@@ -163,7 +166,11 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
         number=inv.number,
         status=issued.status,
         issued_on=issued_on,
-        due_on=issued_on + timedelta(days=seller.payment_terms_days),
+        due_on=(
+            issued_on + timedelta(days=seller.payment_terms_days)
+            if issued.due_at is None
+            else issued.due_at.astimezone(zone).date()
+        ),
         paid_on=day(issued.paid_at),
         voided_on=day(issued.voided_at),
         uncollectible_on=day(issued.marked_uncollectible_at),
@@ -193,8 +200,18 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
         amount_due=money(inv.amount_due),
         amount_paid=money(inv.amount_due if paid else 0),
         amount_remaining=money(0 if settled else inv.amount_due),
+        memo=issued.memo,
+        po_number=issued.po_number,
+        paid_offline=_offline_text(issued.offline_payment),
     )
     return replace(document, version=fingerprint(document))
+
+
+def _offline_text(paid: OfflinePayment | None) -> str:
+    if paid is None:
+        return ""
+    how = paid.method.value.replace("_", " ").capitalize()
+    return f"{how}, ref. {paid.reference}" if paid.reference else how
 
 
 def fingerprint(document: Any) -> str:

@@ -80,7 +80,8 @@ async def notify(
             case = await uow.dunning.get(invoice_id)
             context["next_retry_at"] = case.next_attempt_at if case else None
             context["ends_at"] = case.next_attempt_at if case else None
-            if kind is EmailKind.RECEIPT:
+            context["due_at"] = issued.due_at
+            if kind in (EmailKind.RECEIPT, EmailKind.INVOICE):
                 # the lines and totals, as the attached PDF shows them
                 context["document"] = build_invoice_document(issued, seller)
                 attachments.append(AttachmentRef("invoice_pdf", invoice_id, f"{issued.number}.pdf"))

@@ -29,6 +29,7 @@ class EmailKind(StrEnum):
     MAGIC_LINK = "magic_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link (new address) or notice (old one)
     CREDIT_NOTE = "credit_note"  # a refund or account credit was issued (its PDF attached)
+    INVOICE = "invoice"  # an open invoice to pay (one-off, net terms; resent by staff), its PDF
 
 
 # What each kind's templates read (besides the globals every e-mail has: brand_name and the
@@ -39,6 +40,9 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     EmailKind.WELCOME: frozenset({"customer_name", "plan_name", "account_url"}),
     EmailKind.RECEIPT: frozenset(
         {"customer_name", "invoice_number", "amount_paid", "paid_at", "invoice_url", "document"}
+    ),
+    EmailKind.INVOICE: frozenset(
+        {"customer_name", "invoice_number", "amount_due", "due_at", "invoice_url", "document"}
     ),
     EmailKind.PAYMENT_FAILED: frozenset(
         {"customer_name", "invoice_number", "amount_due", "next_retry_at", "update_card_url"}

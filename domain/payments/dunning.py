@@ -33,6 +33,7 @@ class DunningStatus(StrEnum):
     OPEN = "open"
     RECOVERED = "recovered"
     EXHAUSTED = "exhausted"  # the final action was taken
+    CLOSED = "closed"  # the invoice was voided or written off (uncollectible): no more retries
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,11 @@ def after_failure(
 
 def recovered(case: DunningCase, *, now: datetime) -> DunningCase:
     return replace(case, status=DunningStatus.RECOVERED, next_attempt_at=None, closed_at=now)
+
+
+def closed(case: DunningCase, *, now: datetime) -> DunningCase:
+    """The invoice was voided or marked uncollectible outside dunning: retrying stops."""
+    return replace(case, status=DunningStatus.CLOSED, next_attempt_at=None, closed_at=now)
 
 
 def given_up(case: DunningCase, *, now: datetime) -> DunningCase:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from domain.billing.config import BillingConfig
+from domain.billing.issued import INVOICE_SETTLED_JOB
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.payments.refunds import REFUND_JOB, refund_credit_note
 from domain.payments.service import COLLECT_JOB, collect_invoice, run_dunning
+from domain.payments.settlement import settle_dunning
 
 
 def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegistry:
@@ -30,6 +32,11 @@ def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegi
     async def refund_credit_note_job(ctx: JobContext[PaymentsUnit], *, credit_note_id: str) -> None:
         """Send a credit note's refund; retries reuse the refund's idempotency key."""
         await refund_credit_note(credit_note_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock)
+
+    @registry.job(INVOICE_SETTLED_JOB, max_attempts=8, timeout_s=60)
+    async def invoice_settled_job(ctx: JobContext[PaymentsUnit], *, invoice_id: str) -> None:
+        """Billing paid, voided or wrote off an invoice by itself: close its dunning case."""
+        await settle_dunning(invoice_id, uow=ctx.uow, clock=ctx.clock, config=config)
 
     @registry.job("dunning.run", max_attempts=3, timeout_s=900)
     async def dunning_run_job(ctx: JobContext[PaymentsUnit]) -> None:

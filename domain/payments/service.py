@@ -46,6 +46,7 @@ from domain.payments.model import (
     PaymentMethod,
 )
 from domain.payments.ports import PaymentGateway, PaymentsUnit
+from domain.payments.settlement import close_dunning_in
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
@@ -278,6 +279,11 @@ async def collect_invoice(
         if issued.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE) or (
             issued.invoice.amount_due <= 0
         ):
+            # settled another way (voided, paid offline): a dunning case left open ends here
+            case = await first.dunning.get(invoice_id)
+            if case is not None and case.status is DunningStatus.OPEN:
+                await close_dunning_in(first, issued, now=clock.now(), config=config)
+                await first.commit()
             return CollectionResult(None, issued)
         assert issued.customer_id is not None
         attempts = await first.payment_attempts.for_invoice(invoice_id)

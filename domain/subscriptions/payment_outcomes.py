@@ -79,3 +79,15 @@ async def cancel_for_nonpayment_in(
         uow, subscription_id, lambda e, at, _: e.cancel(at, timing=Timing.IMMEDIATE),
         applies_to=None, reason=BillingReason.SUBSCRIPTION_CANCEL, now=now, config=config,
     )  # fmt: skip
+
+
+async def invoice_forgiven_in(
+    uow: SubscriptionsUnit, subscription_id: SubscriptionId, *, now: datetime, config: BillingConfig
+) -> bool:
+    """The invoice it was past due (or unpaid) for was voided or marked uncollectible: back to
+    active, as Stripe does; nothing else is owed for it."""
+    return await _apply(
+        uow, subscription_id, lambda e, at, _: e.payment_succeeded(at),
+        applies_to=frozenset({SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID}),
+        reason=BillingReason.SUBSCRIPTION_CYCLE, now=now, config=config,
+    )  # fmt: skip

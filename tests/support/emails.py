@@ -165,5 +165,13 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "document": _credit_note_document(),
             "credit_note_url": f"{URL}/account/credit-notes/cn-7",
         },
+        EmailKind.INVOICE: {
+            "customer_name": "Ada",
+            "invoice_number": "INV-2024-000042",
+            "amount_due": Money.of_minor(123450, "USD"),
+            "due_at": AT,
+            "invoice_url": f"{URL}/account/invoices/inv-42",
+            "document": _invoice_document(),
+        },
     }
     return contexts[kind]

@@ -220,7 +220,11 @@ CREATE TABLE public.invoice (
     marked_uncollectible_at timestamp with time zone,
     paid_at timestamp with time zone,
     voided_at timestamp with time zone,
-    tax_basis json
+    tax_basis json,
+    due_at timestamp with time zone,
+    memo text DEFAULT ''::text NOT NULL,
+    offline_payment json,
+    po_number character varying(64) DEFAULT ''::character varying NOT NULL
 );
 
 CREATE TABLE public.invoice_document (

@@ -122,6 +122,12 @@ class InvoiceTable(Table, tablename="invoice"):
     # the tax as applied: {"percentage": "8.875" or null, "inclusive", "reverse_charge", "note"};
     # null on invoices issued before it was kept (documents then work the rate out)
     tax_basis = JSON(default=None, null=True)
+    # printed when set (one-off invoices): a memo, the customer's PO number, the due date
+    memo = Text(default="")
+    po_number = Varchar(length=64, default="")
+    due_at = Timestamptz(default=None, null=True)
+    # paid outside the gateway: {"method", "reference", "received_on"}, recorded by staff
+    offline_payment = JSON(default=None, null=True)
 
 
 class InvoiceLineTable(Table, tablename="invoice_line"):

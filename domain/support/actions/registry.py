@@ -5,6 +5,14 @@ from __future__ import annotations
 from domain.staff.model import SignedInStaff
 from domain.support.actions.base import StaffAction, TargetKind
 from domain.support.actions.cancellation import CancelSubscription, UncancelSubscription
+from domain.support.actions.collect import ResendInvoice, RetryPayment
+from domain.support.actions.credit_note import IssueCreditNote
+from domain.support.actions.invoice_status import (
+    MarkUncollectible,
+    RecordOfflinePayment,
+    VoidInvoice,
+)
+from domain.support.actions.one_off import CreateOneOffInvoice
 from domain.support.actions.pausing import PauseSubscription, ResumeSubscription
 from domain.support.actions.refund import RefundInvoice
 from domain.support.actions.trials import EndTrial, ExtendTrial
@@ -12,7 +20,14 @@ from domain.support.actions.trials import EndTrial, ExtendTrial
 ACTIONS: dict[str, StaffAction] = {
     action.code: action
     for action in (
+        # invoices
+        RetryPayment(),
+        ResendInvoice(),
         RefundInvoice(),
+        IssueCreditNote(),
+        RecordOfflinePayment(),
+        MarkUncollectible(),
+        VoidInvoice(),
         # subscriptions
         UncancelSubscription(),
         ResumeSubscription(),
@@ -20,6 +35,8 @@ ACTIONS: dict[str, StaffAction] = {
         EndTrial(),
         PauseSubscription(),
         CancelSubscription(),
+        # the customer
+        CreateOneOffInvoice(),
     )
 }
 

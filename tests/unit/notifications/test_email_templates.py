@@ -19,6 +19,7 @@ pytestmark = pytest.mark.unit
 RENDERER = JinjaEmailRenderer(brand_name="Tessera")
 CTA = {
     EmailKind.RECEIPT: "View invoice",
+    EmailKind.INVOICE: "Pay or download the invoice",
     EmailKind.PAYMENT_FAILED: "Update card",
     EmailKind.PAYMENT_ACTION_REQUIRED: "Complete payment",
     EmailKind.LAST_CHANCE: "Update card",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -24,6 +24,8 @@ from domain.billing.issued import (
     IssuedCreditNote,
     IssuedInvoice,
     IssueErrorCode,
+    OfflineMethod,
+    OfflinePayment,
 )
 from domain.billing.model import (
     CreditNote,
@@ -78,6 +80,25 @@ def _basis(data: dict[str, Any] | None) -> TaxBasis | None:
     )
 
 
+def _offline_json(paid: OfflinePayment | None) -> str | None:
+    if paid is None:
+        return None
+    return json.dumps(
+        {"method": paid.method.value, "reference": paid.reference,
+         "received_on": paid.received_on.isoformat()}
+    )  # fmt: skip
+
+
+def _offline(data: dict[str, Any] | None) -> OfflinePayment | None:
+    if not data:
+        return None
+    return OfflinePayment(
+        method=OfflineMethod(data["method"]),
+        reference=str(data.get("reference", "")),
+        received_on=date.fromisoformat(data["received_on"]),
+    )
+
+
 def _is_cycle_clash(exc: Exception) -> bool:
     text = str(exc).lower()
     return "cycle_key" in text and ("unique" in text or "duplicate" in text)
@@ -128,6 +149,10 @@ class PiccoloInvoiceRepository:
                     voided_at=issued.voided_at,
                     marked_uncollectible_at=issued.marked_uncollectible_at,
                     tax_basis=_basis_json(inv.tax_basis),
+                    memo=issued.memo,
+                    po_number=issued.po_number,
+                    due_at=issued.due_at,
+                    offline_payment=_offline_json(issued.offline_payment),
                 )
             )
         except Exception as exc:
@@ -202,6 +227,10 @@ class PiccoloInvoiceRepository:
             paid_at=row["paid_at"],
             voided_at=row["voided_at"],
             marked_uncollectible_at=row["marked_uncollectible_at"],
+            memo=row.get("memo") or "",
+            po_number=row.get("po_number") or "",
+            due_at=row.get("due_at"),
+            offline_payment=_offline(_load(row.get("offline_payment"))),
         )
 
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
@@ -225,6 +254,10 @@ class PiccoloInvoiceRepository:
                 InvoiceTable.paid_at: issued.paid_at,
                 InvoiceTable.voided_at: issued.voided_at,
                 InvoiceTable.marked_uncollectible_at: issued.marked_uncollectible_at,
+                InvoiceTable.offline_payment: _offline_json(issued.offline_payment),
+                # a pre-payment credit note moves credit from amount due to credit applied
+                InvoiceTable.credit_applied_minor: inv.credit_applied,
+                InvoiceTable.amount_due_minor: inv.amount_due,
             }
         ).where(InvoiceTable.id == issued.id)
 
