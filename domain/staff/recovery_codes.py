@@ -18,7 +18,7 @@ from domain.shared.errors import InvalidTransition, PermissionDenied, Validation
 from domain.staff import totp
 from domain.staff.errors import StaffErrorCode
 from domain.staff.model import SignedInStaff, StaffMember
-from domain.staff.ports import StaffUnit
+from domain.staff.ports import SecretBox, StaffUnit
 from domain.staff.rules import LOCKOUT_AFTER, LOCKOUT_FOR, new_recovery_codes, normalise_code
 
 WRONG_CODE = "That code is not right. Enter the 6-digit code your app shows now."
@@ -55,9 +55,17 @@ def _locked(member: StaffMember, now: datetime) -> InvalidTransition:
 
 
 async def regenerate_recovery_codes(
-    actor: SignedInStaff, code: str, *, uow: StaffUnit, clock: Clock, hasher: PasswordHasher
+    actor: SignedInStaff,
+    code: str,
+    *,
+    uow: StaffUnit,
+    clock: Clock,
+    hasher: PasswordHasher,
+    box: SecretBox,
 ) -> list[str]:
-    """Ten new recovery codes (shown once) for the signed-in member; the old ones end."""
+    """Ten new recovery codes (shown once) for the signed-in member; the old ones end. The
+    TOTP secret is opened with ``box`` (sealed at rest); one this key cannot open matches no
+    code, as at sign-in."""
     now = clock.now()
     typed = normalise_code(code)
     codes: list[str] | None = None
@@ -67,7 +75,12 @@ async def regenerate_recovery_codes(
             raise InvalidTransition(NO_TWO_FACTOR, code=StaffErrorCode.REFUSED)
         if member.is_locked(now):
             raise _locked(member, now)
-        step = totp.matching_step(member.totp_secret, typed, now, after=member.totp_last_step)
+        secret = totp.opened(member.totp_secret, box)
+        step = (
+            None
+            if secret is None
+            else totp.matching_step(secret, typed, now, after=member.totp_last_step)
+        )
         if step is None:
             await _count_failure(uow, member, now)
         else:

@@ -18,6 +18,7 @@ from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
+from domain.staff.ports import SecretBox
 from domain.staff.recovery_codes import recovery_status, regenerate_recovery_codes
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
@@ -56,13 +57,14 @@ async def submit_recovery_codes(
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[Clock],
     hasher: NamedDependency[PasswordHasher],
+    secret_box: NamedDependency[SecretBox],
 ) -> Template:
     form = CODE_FORM.parse(data)
     if form.errors:
         return await _page(request, staff, new_uow(), error=form.first_error, status_code=422)
     try:
         codes = await regenerate_recovery_codes(
-            staff, form.get("code"), uow=new_uow(), clock=clock, hasher=hasher
+            staff, form.get("code"), uow=new_uow(), clock=clock, hasher=hasher, box=secret_box
         )
     except ValidationFailed as exc:
         message = exc.field_errors.get("code", exc.message)

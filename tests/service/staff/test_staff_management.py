@@ -34,6 +34,7 @@ from domain.staff.sign_in import sign_in_staff, verify_second_factor
 from domain.staff.totp import new_totp_secret
 from tests.fakes import InMemoryUnitOfWork
 from tests.support.accounts import CHEAP_HASHER
+from tests.support.staff import TEST_BOX
 
 pytestmark = pytest.mark.service
 PASSWORD = "a good long password"
@@ -273,36 +274,48 @@ async def test_a_member_replaces_their_own_recovery_codes(clock: FrozenClock) ->
     assert await recovery_status(me, uow=uow) == RecoveryStatus(True, 1)
     entries = len(uow.audit.entries)
     with pytest.raises(ValidationFailed) as wrong:
-        await regenerate_recovery_codes(me, "000000", uow=uow, clock=clock, hasher=CHEAP_HASHER)
+        await regenerate_recovery_codes(
+            me, "000000", uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
+        )
     assert "code" in wrong.value.field_errors
     assert (await uow.staff.get(bill.id)).failed_attempts == 1  # it counts
     with pytest.raises(ValidationFailed):  # a recovery code is not the app's code
         await regenerate_recovery_codes(
-            me, "aaaa-bbbb-cccc", uow=uow, clock=clock, hasher=CHEAP_HASHER
+            me, "aaaa-bbbb-cccc", uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
         )
     assert len(uow.audit.entries) == entries
 
     code = pyotp.TOTP(bill.totp_secret).at(clock.now())
-    codes = await regenerate_recovery_codes(me, code, uow=uow, clock=clock, hasher=CHEAP_HASHER)
+    codes = await regenerate_recovery_codes(
+        me, code, uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
+    )
     assert len(codes) == 10 == len(set(codes))
     [entry] = uow.audit.entries[entries:]
     assert entry.action == "staff.recovery_codes_regenerated" and entry.actor.staff_id == bill.id
     assert (entry.before, entry.after) == ({"recovery_codes": 1}, {"recovery_codes": 10})
     assert (await uow.staff.get(bill.id)).failed_attempts == 0
     with pytest.raises(ValidationFailed):  # the same code again: each code works once
-        await regenerate_recovery_codes(me, code, uow=uow, clock=clock, hasher=CHEAP_HASHER)
+        await regenerate_recovery_codes(
+            me, code, uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
+        )
 
     # the old recovery code no longer signs in; a new one does
     for typed, works in (("aaaa-bbbb-cccc", False), (codes[0], True)):
         step = await _signed_in(uow, clock, bill)
         if works:
             await verify_second_factor(
-                step, typed, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
+                step, typed, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
             )
         else:
             with pytest.raises(SignInFailed):
                 await verify_second_factor(
-                    step, typed, ip="1.1.1.1", uow=uow, clock=clock, hasher=CHEAP_HASHER
+                    step,
+                    typed,
+                    ip="1.1.1.1",
+                    uow=uow,
+                    clock=clock,
+                    hasher=CHEAP_HASHER,
+                    box=TEST_BOX,
                 )
 
 
@@ -312,18 +325,20 @@ async def test_wrong_codes_lock_and_no_two_factor_is_refused(clock: FrozenClock)
     agent = await _member(uow, clock, "support", "sam@example.com")
     with pytest.raises(InvalidTransition, match="no two-factor"):
         await regenerate_recovery_codes(
-            _as(agent), "123456", uow=uow, clock=clock, hasher=CHEAP_HASHER
+            _as(agent), "123456", uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
         )
     entries = len(uow.audit.entries)
     for _ in range(LOCKOUT_AFTER):
         with pytest.raises(ValidationFailed):
             await regenerate_recovery_codes(
-                _as(bill), "000000", uow=uow, clock=clock, hasher=CHEAP_HASHER
+                _as(bill), "000000", uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
             )
     assert [e.action for e in uow.audit.entries[entries:]] == ["staff.locked_out"]
     code = pyotp.TOTP(bill.totp_secret).at(clock.now())
     with pytest.raises(InvalidTransition, match="Too many wrong codes"):
-        await regenerate_recovery_codes(_as(bill), code, uow=uow, clock=clock, hasher=CHEAP_HASHER)
+        await regenerate_recovery_codes(
+            _as(bill), code, uow=uow, clock=clock, hasher=CHEAP_HASHER, box=TEST_BOX
+        )
 
 
 async def test_the_member_page_reads_sign_ins_activity_and_what_is_refused(
