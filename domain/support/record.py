@@ -5,6 +5,7 @@ the acting staff member needs ``customers.read``."""
 
 from __future__ import annotations
 
+from domain.audit.model import AuditFilter
 from domain.billing.config import BillingConfig
 from domain.payments.standing import actions_needed
 from domain.shared.clock import Clock
@@ -18,6 +19,7 @@ from domain.support.ports import SupportUnit
 from domain.support.record_lists import payment_entries, refund_entry
 from domain.support.record_model import (
     PAGE_SIZE,
+    TIMELINE_SIZE,
     CardEntry,
     CreditNoteEntry,
     CustomerRecord,
@@ -61,6 +63,9 @@ async def customer_record(
         cases = await uow.dunning.open_for_customer(customer.id)
         emails, email_count = await uow.directory.emails_to(customer.email, limit=page_size)
         staff_notes, note_count = await uow.notes.for_customer(customer.id, limit=page_size)
+        staff_actions = await uow.audit.find(
+            AuditFilter(customer_id=customer.id), limit=TIMELINE_SIZE
+        )
         wanted = {a.invoice_id for a in attempts} | {n.invoice_id for n in notes[:page_size]}
         for invoice_id in sorted((wanted | {c.invoice_id for c in cases}) - numbers.keys()):
             issued = await uow.invoices.get(invoice_id)
@@ -136,6 +141,7 @@ async def customer_record(
             dunning=dunning,
             emails=emails,
             notes=staff_notes,
+            staff_actions=staff_actions,
         ),
         now=now,
     )

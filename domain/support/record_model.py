@@ -161,6 +161,7 @@ class EventKind(StrEnum):
     DUNNING = "dunning"
     EMAIL = "email"
     NOTE = "note"
+    STAFF = "staff"  # a staff action from the audit log
 
 
 @dataclass(frozen=True, slots=True)

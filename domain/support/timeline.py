@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from domain.audit.model import AuditEntry
 from domain.customers.model import Customer
 from domain.notifications.model import EmailStatus, EmailSummary
 from domain.payments.model import AttemptStatus, RefundStatus
 from domain.subscriptions.model import Subscription
+from domain.support.actions.registry import ACTIONS
 from domain.support.record_model import (
     TIMELINE_SIZE,
     CardEntry,
@@ -21,6 +23,14 @@ from domain.support.record_model import (
     StaffNote,
     TimelineEvent,
 )
+
+# staff actions in words (the audit log's codes); the registry's own titles for customer actions
+_STAFF_ACTIONS = {
+    **{code: action.title for code, action in ACTIONS.items()},
+    "customer.view_as_started": "Viewed the portal as the subscriber",
+    "customer.view_as_ended": "Stopped viewing the portal",
+}
+_NOT_SHOWN = {"customer.note_added", "customer.view_as_page"}  # notes are events already
 
 _ATTEMPT = {
     AttemptStatus.PENDING: "pending",
@@ -44,6 +54,7 @@ def timeline(
     dunning: Sequence[DunningEntry],
     emails: Sequence[EmailSummary],
     notes: Sequence[StaffNote] = (),
+    staff_actions: Sequence[AuditEntry] = (),
     size: int = TIMELINE_SIZE,
 ) -> tuple[TimelineEvent, ...]:
     """Newest first; events at the same instant keep the order they are listed in here."""
@@ -120,6 +131,12 @@ def timeline(
     for note in notes:
         text = f"Note by {note.staff_name or note.staff_email}: {_excerpt(note.body)}"
         add(TimelineEvent(note.created_at, EventKind.NOTE, text, ref=note.id))
+    for entry in staff_actions:
+        if entry.action in _NOT_SHOWN:
+            continue
+        what = _STAFF_ACTIONS.get(entry.action) or entry.action
+        text = f"{entry.actor.email}: {what}" + (f" — {entry.reason}" if entry.reason else "")
+        add(TimelineEvent(entry.at, EventKind.STAFF, text, ref=entry.object_id))
     events.sort(key=lambda e: e.at, reverse=True)  # stable: same-instant events keep their order
     return tuple(events[:size])
 

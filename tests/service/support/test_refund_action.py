@@ -160,3 +160,18 @@ async def test_another_customers_invoice_is_not_found_and_an_unpaid_one_says_why
             staff(), REFUND, customer_id=sub.customer_id, target_id=renewal.id, raw={},
             shown=None, reason="test", svc=desk(shop),
         )  # fmt: skip
+
+
+async def test_the_customer_timeline_shows_the_staff_action_with_its_reason(shop: Shop) -> None:
+    from domain.support.record import customer_record
+    from domain.support.record_model import EventKind
+
+    sub = await shop.subscriber()
+    page = await _page(shop, staff(Role.SUPPORT), sub, {"amount": "5", "to": "card"})
+    await _confirm(shop, staff(Role.SUPPORT), sub, page.values, page.agreement)
+    record = await customer_record(
+        staff(Role.VIEWER), sub.customer_id, uow=shop.uow, clock=shop.clock
+    )
+    (event,) = [e for e in record.timeline if e.kind is EventKind.STAFF]
+    assert event.text == "support@example.com: Refund invoice — Customer asked; outage on Mar 2"
+    assert event.ref == sub.first_invoice_id
