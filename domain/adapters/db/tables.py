@@ -20,6 +20,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from domain.adapters.db.tables_customers import CUSTOMER_TABLES
 from domain.adapters.db.tables_staff import STAFF_TABLES
 
 
@@ -593,6 +594,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CancellationFeedbackTable,
     CheckoutSessionTable,
     *STAFF_TABLES,
+    *CUSTOMER_TABLES,
 )
 
 

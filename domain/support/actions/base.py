@@ -40,6 +40,7 @@ class FieldKind(StrEnum):
     INTEGER = "integer"
     TEXT = "text"
     DATE = "date"  # YYYY-MM-DD
+    HIDDEN = "hidden"  # not typed: a preview's own term carried back (a quote's instant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,13 @@ class StaffAction(ABC):
     moves_money: ClassVar[bool] = False
     fields: ClassVar[tuple[ActionField, ...]] = ()
     when: ClassVar[frozenset[str] | None] = None  # the target statuses the menu offers it in
+
+    async def form_fields(
+        self, uow: ActionsUnit, svc: ActionServices, *, customer_id: str, target_id: str
+    ) -> tuple[ActionField, ...]:
+        """The fields as this target's form shows them: ``fields`` with the choices that depend
+        on the target filled in (the plans sold in its currency); the same names, in order."""
+        return self.fields
 
     def offered(self, status: str) -> bool:
         return self.when is None or status in self.when

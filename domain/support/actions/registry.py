@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from domain.staff.model import SignedInStaff
+from domain.support.actions.balance import GrantCredit, RemoveCredit
 from domain.support.actions.base import StaffAction, TargetKind
+from domain.support.actions.coupons import ApplyCoupon, RemoveCoupon
 from domain.support.actions.refund import RefundInvoice
+from domain.support.actions.subscription_change import ChangeSubscription
 
-ACTIONS: dict[str, StaffAction] = {action.code: action for action in (RefundInvoice(),)}
+ACTIONS: dict[str, StaffAction] = {
+    action.code: action
+    for action in (
+        RefundInvoice(),
+        ChangeSubscription(),
+        ApplyCoupon(),
+        RemoveCoupon(),
+        GrantCredit(),
+        RemoveCredit(),
+    )
+}
 
 
 def action_named(code: str) -> StaffAction | None:

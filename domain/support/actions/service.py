@@ -19,7 +19,7 @@ from domain.shared.errors import (
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, require
-from domain.support.actions.base import ActionPreview, ActionServices, StaffAction
+from domain.support.actions.base import ActionField, ActionPreview, ActionServices, StaffAction
 from domain.support.actions.inputs import check_reason
 from domain.support.actions.registry import action_named
 
@@ -39,6 +39,7 @@ class ActionPage:
     values: Mapping[str, str]
     preview: ActionPreview | None
     errors: Mapping[str, str]
+    fields: tuple[ActionField, ...] = ()  # the form's fields for this target (choices filled)
 
     @property
     def agreement(self) -> dict[str, Any] | None:
@@ -84,15 +85,19 @@ async def action_page(
             preview = await action.preview(
                 uow, svc, customer_id=customer_id, target_id=target_id, raw=raw, lock=False
             )
-        except ValidationFailed as exc:
-            return ActionPage(action, customer_id, target_id, dict(raw), None, _messages(exc))
+        except ValidationFailed as exc:  # nothing typed yet: no messages, only the form
+            errors, preview = (_messages(exc) if any(raw.values()) else {}), None
         except InvalidTransition as exc:  # not possible in the target's state: say why
-            return ActionPage(action, customer_id, target_id, dict(raw), None, {"": exc.message})
-    try:
-        action.authorize(actor, preview, svc)
-    except PermissionDenied as exc:  # a refund above the support limit: say so on the page
-        return ActionPage(action, customer_id, target_id, dict(raw), preview, {"": exc.message})
-    return ActionPage(action, customer_id, target_id, dict(raw), preview, {})
+            errors, preview = {"": exc.message}, None
+        else:
+            errors = {}
+        fields = await action.form_fields(uow, svc, customer_id=customer_id, target_id=target_id)
+    if preview is not None:
+        try:
+            action.authorize(actor, preview, svc)
+        except PermissionDenied as exc:  # a refund above the support limit: say so on the page
+            errors = {"": exc.message}
+    return ActionPage(action, customer_id, target_id, dict(raw), preview, errors, fields)
 
 
 async def confirm_action(
@@ -116,7 +121,12 @@ async def confirm_action(
         )
         action.authorize(actor, preview, svc)
         if shown != preview.agreement(code, target_id):
-            raise PreviewChanged(ActionPage(action, customer_id, target_id, dict(raw), preview, {}))
+            fields = await action.form_fields(
+                uow, svc, customer_id=customer_id, target_id=target_id
+            )
+            raise PreviewChanged(
+                ActionPage(action, customer_id, target_id, dict(raw), preview, {}, fields)
+            )
         done = await action.execute(
             uow,
             svc,
