@@ -116,7 +116,12 @@ class _BalanceAction(StaffAction):
         verb = "Grant" if self.sign < 0 else "Remove"
         return ActionPreview(
             summary=f"{verb} {amount} of balance credit",
-            terms={"amount": amount.to_decimal_string(), "note": note},
+            # the balance it starts from pins the preview: any movement meanwhile refuses it
+            terms={
+                "amount": amount.to_decimal_string(),
+                "note": note,
+                "from": str(customer.balance_minor),
+            },
             lines=(MoneyLine(self._line, Money.of_minor(change, cur), note),),
             total=amount,
             effect=self._effect,

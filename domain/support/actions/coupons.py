@@ -129,7 +129,8 @@ class ApplyCoupon(StaffAction):
                      "invoices it discounts.")  # fmt: skip
         return ActionPreview(
             summary=f"Apply {terms.code} to the subscription",
-            terms={"coupon": terms.code},
+            # the coupon it replaces pins the preview: a colleague's coupon meanwhile refuses it
+            terms={"coupon": terms.code, "replaces": p.current.code if p.current else ""},
             lines=tuple(lines),
             effect=effect,
             notes=tuple(notes),
