@@ -55,6 +55,7 @@ async def customer_record(
         cards = await uow.payment_methods.for_customer(customer.id)
         cases = await uow.dunning.open_for_customer(customer.id)
         emails, email_count = await uow.directory.emails_to(customer.email, limit=page_size)
+        adjustments = await uow.balance_transactions.for_customer(customer.id, limit=page_size)
         wanted = {a.invoice_id for a in attempts} | {n.invoice_id for n in notes[:page_size]}
         for invoice_id in sorted((wanted | {c.invoice_id for c in cases}) - numbers.keys()):
             issued = await uow.invoices.get(invoice_id)
@@ -155,6 +156,7 @@ async def customer_record(
             cards=card_entries,
             dunning=dunning,
             emails=emails,
+            balance=adjustments,
         ),
         now=now,
     )

@@ -139,6 +139,7 @@ class EventKind(StrEnum):
     CARD = "card"
     DUNNING = "dunning"
     EMAIL = "email"
+    BALANCE = "balance"  # a hand adjustment of the balance (a balance transaction)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from domain.customers.model import Customer
+from domain.customers.model import BalanceTransaction, Customer
 from domain.notifications.model import EmailStatus, EmailSummary
 from domain.payments.model import AttemptStatus, RefundStatus
+from domain.shared.money import Money
 from domain.subscriptions.model import Subscription
 from domain.support.record_model import (
     TIMELINE_SIZE,
@@ -42,6 +43,7 @@ def timeline(
     cards: Sequence[CardEntry],
     dunning: Sequence[DunningEntry],
     emails: Sequence[EmailSummary],
+    balance: Sequence[BalanceTransaction] = (),
     size: int = TIMELINE_SIZE,
 ) -> tuple[TimelineEvent, ...]:
     """Newest first; events at the same instant keep the order they are listed in here."""
@@ -115,5 +117,14 @@ def timeline(
         add(TimelineEvent(e.created_at, EventKind.EMAIL, f"E-mail queued: {e.subject}", ref=e.id))
         if e.sent_at and e.status is EmailStatus.SENT:
             add(TimelineEvent(e.sent_at, EventKind.EMAIL, f"E-mail sent: {e.subject}", ref=e.id))
+    for b in balance:
+        what = "granted" if b.amount_minor < 0 else "removed"
+        text = (
+            f"Balance credit {what}: {b.description}" if b.description else f"Balance credit {what}"
+        )
+        if b.created_by:
+            text += f" (by {b.created_by})"
+        amount = Money.of_minor(abs(b.amount_minor), b.currency)
+        add(TimelineEvent(b.created_at, EventKind.BALANCE, text, amount, b.id))
     events.sort(key=lambda e: e.at, reverse=True)  # stable: same-instant events keep their order
     return tuple(events[:size])
