@@ -66,7 +66,7 @@ async def _next_invoices(
         )
         out.append(
             MoneyLine(
-                f"Next invoice on {local:%b} {local.day}, {local.year}, due",
+                f"Next invoice on {local:%b} {local.day}, {local.year}, after credit",
                 Money.of_minor(invoice.amount_due, invoice.currency),
                 f"{invoice.number or 'upcoming'}: total "
                 f"{Money.of_minor(invoice.total, invoice.currency)}, {used}",
@@ -113,9 +113,9 @@ class _BalanceAction(StaffAction):
             MoneyLine("Balance after", after, _words(after)),
             *await _next_invoices(uow, svc, customer, after.minor),
         ]
-        verb = "Grant" if self.sign < 0 else "Remove"
+        verb = "Grant balance credit to" if self.sign < 0 else "Remove balance credit from"
         return ActionPreview(
-            summary=f"{verb} {amount} of balance credit",
+            summary=f"{verb} {customer.name or customer.email}",
             # the balance it starts from pins the preview: any movement meanwhile refuses it
             terms={
                 "amount": amount.to_decimal_string(),

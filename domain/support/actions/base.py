@@ -52,6 +52,7 @@ class ActionField:
     help: str = ""
     required: bool = True
     max_length: int = 200
+    default: str = ""  # what the form shows before anything is typed (a choice's selection)
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,11 +124,16 @@ class ChangeSubscription(StaffAction):
         self, uow: ActionsUnit, svc: ActionServices, *, customer_id: str, target_id: str
     ) -> tuple[ActionField, ...]:
         sub = await subscription_in(uow, SubscriptionId(target_id), CustomerId(customer_id))
+        choices = await choices_in(uow, sub)
         plans = tuple(
             (c.code, f"{c.name} ({c.interval}ly)" + (" — current" if c.current else ""))
-            for c in await choices_in(uow, sub)
+            for c in choices
         )
-        return tuple(replace(f, choices=plans) if f.name == "plan" else f for f in self.fields)
+        current = next((c.code for c in choices if c.current), "")
+        return tuple(
+            replace(f, choices=plans, default=current) if f.name == "plan" else f
+            for f in self.fields
+        )
 
     async def preview(
         self,

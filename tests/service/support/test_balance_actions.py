@@ -50,7 +50,7 @@ async def test_granting_credit_shows_the_balance_and_the_next_invoice_using_it(s
     page = await _page(shop, GRANT, sub, {"amount": "10", "note": "March outage"})
     assert page.errors == {}
     p = page.preview
-    assert p.summary == "Grant 10.00 USD of balance credit"
+    assert p.summary == "Grant balance credit to Ada Lovelace"
     assert p.total == Money.of_minor(1000, "USD")
     assert [line.amount.minor for line in p.lines] == [-1000]
     before, after, nxt = p.facts

@@ -160,7 +160,9 @@ async def test_bad_input_is_a_message_beside_its_field(shop: Shop) -> None:
         assert page.preview is None and message in page.errors.get(name, ""), (raw, page.errors)
     empty = await _page(shop, sub, {})
     assert empty.preview is None and empty.errors == {}  # nothing typed yet: only the form
-    plans = dict(next(f for f in empty.fields if f.name == "plan").choices)
+    plan_field = next(f for f in empty.fields if f.name == "plan")
+    assert plan_field.default == "team-monthly"  # the form starts on the current plan
+    plans = dict(plan_field.choices)
     assert "starter-monthly" in plans and "team-monthly" in plans
     assert "priority-support" not in plans  # add-ons are not plans to move to
 
