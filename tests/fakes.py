@@ -15,7 +15,7 @@ from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
 from domain.catalog.model import Plan, PlanKind
 from domain.checkout.model import CheckoutSession, CheckoutState
-from domain.customers.model import Customer
+from domain.customers.model import BalanceTransaction, Customer
 from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.notifications.model import (
@@ -258,6 +258,20 @@ class InMemoryCustomerRepository:
 
     async def save(self, customer: Customer) -> None:
         self.rows[customer.id] = customer
+
+
+class InMemoryBalanceTransactionRepository:
+    def __init__(self) -> None:
+        self.rows: list[BalanceTransaction] = []
+
+    async def add(self, entry: BalanceTransaction) -> None:
+        self.rows.append(entry)
+
+    async def for_customer(
+        self, customer_id: CustomerId, *, limit: int
+    ) -> list[BalanceTransaction]:
+        mine = [e for e in self.rows if e.customer_id == customer_id]
+        return sorted(mine, key=lambda e: e.created_at, reverse=True)[:limit]
 
 
 class InMemorySubscriptionRepository:
@@ -790,6 +804,7 @@ class InMemoryUnitOfWork:
         self.documents = InMemoryInvoiceDocumentRepository()
         self.credit_note_documents = InMemoryCreditNoteDocumentRepository()
         self.customers = InMemoryCustomerRepository()
+        self.balance_transactions = InMemoryBalanceTransactionRepository()
         self.subscriptions = InMemorySubscriptionRepository()
         self.usage = InMemoryUsageRepository()
         self.coupons = InMemoryCouponRepository()

@@ -8,3 +8,4 @@ from enum import StrEnum
 class CustomerErrorCode(StrEnum):
     NOT_FOUND = "customer.not_found"
     INVALID = "customer.invalid"
+    CREDIT_TOO_SMALL = "customer.credit_too_small"

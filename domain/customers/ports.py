@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.customers.model import Customer
+from domain.customers.model import BalanceTransaction, Customer
 from domain.shared.ids import CustomerId
 from domain.shared.transaction import Transaction
 
@@ -21,8 +21,23 @@ class CustomerRepository(Protocol):
     async def save(self, customer: Customer) -> None: ...
 
 
+class BalanceTransactionRepository(Protocol):
+    """Adjustments of customers' balances (``domain/customers/balance.py``); add and read."""
+
+    async def add(self, entry: BalanceTransaction) -> None: ...
+
+    async def for_customer(
+        self, customer_id: CustomerId, *, limit: int
+    ) -> list[BalanceTransaction]:
+        """Newest first."""
+        ...
+
+
 class CustomersUnit(Transaction, Protocol):
     """The customer use cases' unit of work."""
 
     @property
     def customers(self) -> CustomerRepository: ...
+
+    @property
+    def balance_transactions(self) -> BalanceTransactionRepository: ...

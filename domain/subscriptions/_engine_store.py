@@ -104,7 +104,26 @@ async def redeem_coupon(
     *,
     subscription_id: SubscriptionId | None = None,
 ) -> StoredCoupon:
-    coupon = await uow.coupons.get(code.strip().upper(), lock=True)
+    coupon = await redeemable_coupon(
+        uow, code, customer, plan, now, subscription_id=subscription_id, lock=True
+    )
+    await uow.coupons.count_redemption(coupon.code)
+    return coupon
+
+
+async def redeemable_coupon(
+    uow: SubscriptionsUnit,
+    code: str,
+    customer: Customer,
+    plan: Plan,
+    now: datetime,
+    *,
+    subscription_id: SubscriptionId | None = None,
+    lock: bool = False,
+) -> StoredCoupon:
+    """The coupon ``code`` if its redemption rules let ``customer`` use it on ``plan`` now
+    (``ValidationFailed`` on the ``coupon`` field otherwise); nothing is counted."""
+    coupon = await uow.coupons.get(code.strip().upper(), lock=lock)
     if coupon is None:
         raise ValidationFailed(
             {"coupon": f"The code {code} is not valid."},
@@ -124,7 +143,6 @@ async def redeem_coupon(
         redemptions=coupon.times_redeemed,
         customer_has_subscribed_before=bool(earlier),
     )
-    await uow.coupons.count_redemption(coupon.code)
     return coupon
 
 

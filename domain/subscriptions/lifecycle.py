@@ -288,22 +288,57 @@ async def apply_coupon(
 ) -> Outcome:
     """Apply a promotion code (replacing any coupon: one per subscription), checking its rules
     and counting the redemption in the same transaction."""
-    now = clock.now()
     async with uow:
-        sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
-        customer = await load_customer(uow, sub.customer_id)
-        plan = await uow.plans.get(sub.plan_id)
-        assert plan is not None
-        coupon = await redeem_coupon(uow, coupon_code, customer, plan, now, subscription_id=sub.id)
-        terms = coupon.terms_in(sub.currency)
-        outcome = await run_in(
-            uow,
-            subscription_id,
-            lambda e, at, _: e.apply_coupon(at, terms),
-            reason=_UPDATE,
-            now=now,
-            config=config,
+        outcome = await apply_coupon_in(
+            uow, subscription_id, coupon_code, now=clock.now(), config=config,
             as_customer=as_customer,
-        )
+        )  # fmt: skip
         await uow.commit()
     return outcome
+
+
+async def apply_coupon_in(
+    uow: SubscriptionsUnit,
+    subscription_id: SubscriptionId,
+    coupon_code: str,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """``apply_coupon`` inside a transaction the caller holds (not committing)."""
+    sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
+    customer = await load_customer(uow, sub.customer_id)
+    plan = await uow.plans.get(sub.plan_id)
+    assert plan is not None
+    coupon = await redeem_coupon(uow, coupon_code, customer, plan, now, subscription_id=sub.id)
+    terms = coupon.terms_in(sub.currency)
+    return await run_in(
+        uow,
+        subscription_id,
+        lambda e, at, _: e.apply_coupon(at, terms),
+        reason=_UPDATE,
+        now=now,
+        config=config,
+        as_customer=as_customer,
+    )
+
+
+async def remove_coupon_in(
+    uow: SubscriptionsUnit,
+    subscription_id: SubscriptionId,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """``remove_coupon`` inside a transaction the caller holds (not committing)."""
+    return await run_in(
+        uow,
+        subscription_id,
+        lambda e, at, _: e.remove_coupon(at),
+        reason=_UPDATE,
+        now=now,
+        config=config,
+        as_customer=as_customer,
+    )

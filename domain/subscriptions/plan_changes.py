@@ -209,47 +209,67 @@ async def confirm_subscription_change(
 ) -> Outcome:
     """Make the quoted change at the quote's instant, so it bills exactly what was shown; refuse
     with ``Conflict`` when the subscription changed since or the quote is over an hour old."""
-    now = clock.now()
+    async with uow:
+        outcome = await confirm_change_in(
+            uow, subscription_id, quote, now=clock.now(), config=config, as_customer=as_customer
+        )
+        await uow.commit()
+    return outcome
+
+
+async def confirm_change_in(
+    uow: SubscriptionsUnit,
+    subscription_id: SubscriptionId,
+    quote: ChangeQuote,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    as_customer: CustomerId | None = None,
+) -> Outcome:
+    """``confirm_subscription_change`` inside a transaction the caller holds (not committing):
+    the staff desk confirms a quote beside its audit entry."""
+    check_quote_age(quote, now)
+    sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
+    plan = await plan_for_quote(uow, sub, quote)
+    customer = await load_customer(uow, sub.customer_id, lock=True)
+    engine = await load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
+    stored_version, _, engine_version = quote.version.partition(":")
+    if str(sub.version) != stored_version or version_of(engine) != engine_version:
+        raise Conflict(
+            "Your subscription changed since this price was shown. Please review the new price.",
+            code="billing.quote_stale",
+        )
+    engine.advance_to(quote.at)
+    if engine.invoices:
+        raise Conflict(
+            "A renewal happened since this price was shown. Please review the new price.",
+            code="billing.quote_stale",
+        )
+    engine.change(
+        quote.at,
+        plan=plan,
+        quantity=quote.quantity,
+        timing=quote.timing,
+        proration=quote.proration,
+    )
+    return await store_outcome(
+        uow,
+        sub,
+        engine,
+        customer,
+        config,
+        quote.at,
+        reasons=(BillingReason.SUBSCRIPTION_UPDATE,) * len(engine.invoices),
+    )
+
+
+def check_quote_age(quote: ChangeQuote, now: datetime) -> None:
+    """A quote is confirmed within an hour of being shown (and never before its instant)."""
     if now - quote.at > QUOTE_VALIDITY or quote.at > now:
         raise Conflict(
             "This price was shown over an hour ago. Please review the current price.",
             code=SubscriptionErrorCode.QUOTE_EXPIRED,
         )
-    async with uow:
-        sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
-        plan = await plan_for_quote(uow, sub, quote)
-        customer = await load_customer(uow, sub.customer_id, lock=True)
-        engine = await load_engine(uow, sub, customer, config, extra_plans=(plan,) if plan else ())
-        stored_version, _, engine_version = quote.version.partition(":")
-        if str(sub.version) != stored_version or version_of(engine) != engine_version:
-            raise Conflict(
-                "Your subscription changed since this price was shown. Please review the new price.",
-                code="billing.quote_stale",
-            )
-        engine.advance_to(quote.at)
-        if engine.invoices:
-            raise Conflict(
-                "A renewal happened since this price was shown. Please review the new price.",
-                code="billing.quote_stale",
-            )
-        engine.change(
-            quote.at,
-            plan=plan,
-            quantity=quote.quantity,
-            timing=quote.timing,
-            proration=quote.proration,
-        )
-        outcome = await store_outcome(
-            uow,
-            sub,
-            engine,
-            customer,
-            config,
-            quote.at,
-            reasons=(BillingReason.SUBSCRIPTION_UPDATE,) * len(engine.invoices),
-        )
-        await uow.commit()
-    return outcome
 
 
 async def plan_for_quote(

@@ -3,6 +3,7 @@ stand (the engine run forward on a copy; nothing is written)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from domain.billing.config import BillingConfig
@@ -52,6 +53,26 @@ async def upcoming_invoices_in(
     horizon = now + timedelta(days=31 * months)
     engine.advance_to(horizon)
     return [i for i in engine.invoices[already:] if i.issued_at <= horizon]
+
+
+async def upcoming_with_balance_in(
+    uow: SubscriptionsUnit,
+    sub: Subscription,
+    balance_minor: int,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    months: int = 13,
+) -> Invoice | None:
+    """The subscription's next invoice as the engine would issue it were the customer's balance
+    ``balance_minor`` (a balance adjustment's preview); None when none comes within ``months``."""
+    customer = await load_customer(uow, sub.customer_id)
+    engine = await load_engine(uow, sub, replace(customer, balance_minor=balance_minor), config)
+    engine.advance_to(now)
+    already = len(engine.invoices)
+    engine.advance_to(now + timedelta(days=31 * months))
+    later = engine.invoices[already:]
+    return later[0] if later else None
 
 
 async def get_subscription(

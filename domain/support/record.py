@@ -66,6 +66,7 @@ async def customer_record(
         staff_actions = await uow.audit.find(
             AuditFilter(customer_id=customer.id), limit=TIMELINE_SIZE
         )
+        adjustments = await uow.balance_transactions.for_customer(customer.id, limit=page_size)
         wanted = {a.invoice_id for a in attempts} | {n.invoice_id for n in notes[:page_size]}
         for invoice_id in sorted((wanted | {c.invoice_id for c in cases}) - numbers.keys()):
             issued = await uow.invoices.get(invoice_id)
@@ -142,6 +143,7 @@ async def customer_record(
             emails=emails,
             notes=staff_notes,
             staff_actions=staff_actions,
+            balance=adjustments,
         ),
         now=now,
     )

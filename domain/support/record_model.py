@@ -162,6 +162,7 @@ class EventKind(StrEnum):
     EMAIL = "email"
     NOTE = "note"
     STAFF = "staff"  # a staff action from the audit log
+    BALANCE = "balance"  # a hand adjustment of the balance (a balance transaction)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from domain.audit.model import AuditEntry
-from domain.customers.model import Customer
+from domain.customers.model import BalanceTransaction, Customer
 from domain.notifications.model import EmailStatus, EmailSummary
 from domain.payments.model import AttemptStatus, RefundStatus
+from domain.shared.money import Money
 from domain.subscriptions.model import Subscription
 from domain.support.actions.registry import ACTIONS
 from domain.support.record_model import (
@@ -30,7 +31,13 @@ _STAFF_ACTIONS = {
     "customer.view_as_started": "Viewed the portal as the subscriber",
     "customer.view_as_ended": "Stopped viewing the portal",
 }
-_NOT_SHOWN = {"customer.note_added", "customer.view_as_page"}  # notes are events already
+# notes and balance adjustments are events of their own already
+_NOT_SHOWN = {
+    "customer.note_added",
+    "customer.view_as_page",
+    "customer.grant_credit",
+    "customer.remove_credit",
+}
 
 _ATTEMPT = {
     AttemptStatus.PENDING: "pending",
@@ -55,6 +62,7 @@ def timeline(
     emails: Sequence[EmailSummary],
     notes: Sequence[StaffNote] = (),
     staff_actions: Sequence[AuditEntry] = (),
+    balance: Sequence[BalanceTransaction] = (),
     size: int = TIMELINE_SIZE,
 ) -> tuple[TimelineEvent, ...]:
     """Newest first; events at the same instant keep the order they are listed in here."""
@@ -137,6 +145,15 @@ def timeline(
         what = _STAFF_ACTIONS.get(entry.action) or entry.action
         text = f"{entry.actor.email}: {what}" + (f" — {entry.reason}" if entry.reason else "")
         add(TimelineEvent(entry.at, EventKind.STAFF, text, ref=entry.object_id))
+    for b in balance:
+        what = "granted" if b.amount_minor < 0 else "removed"
+        text = (
+            f"Balance credit {what}: {b.description}" if b.description else f"Balance credit {what}"
+        )
+        if b.created_by:
+            text += f" (by {b.created_by})"
+        amount = Money.of_minor(abs(b.amount_minor), b.currency)
+        add(TimelineEvent(b.created_at, EventKind.BALANCE, text, amount, b.id))
     events.sort(key=lambda e: e.at, reverse=True)  # stable: same-instant events keep their order
     return tuple(events[:size])
 

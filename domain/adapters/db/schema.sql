@@ -147,6 +147,17 @@ CREATE TABLE public.customer (
     test_clock_id character varying(36) DEFAULT NULL::character varying
 );
 
+CREATE TABLE public.customer_balance_transaction (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    customer_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    amount_minor bigint DEFAULT 0 NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    ending_balance_minor bigint DEFAULT 0 NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone,
+    created_by character varying(254) DEFAULT NULL::character varying
+);
+
 CREATE TABLE public.customer_note (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     customer_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -581,6 +592,9 @@ ALTER TABLE ONLY public.credit_note
 ALTER TABLE ONLY public.credit_note
     ADD CONSTRAINT credit_note_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.customer_balance_transaction
+    ADD CONSTRAINT customer_balance_transaction_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.customer
     ADD CONSTRAINT customer_email_key UNIQUE (email);
 
@@ -742,6 +756,8 @@ CREATE INDEX credit_note_invoice ON public.credit_note USING btree (invoice);
 CREATE INDEX credit_note_line_credit_note ON public.credit_note_line USING btree (credit_note);
 
 CREATE INDEX credit_note_subscription_id ON public.credit_note USING btree (subscription_id);
+
+CREATE INDEX customer_balance_transaction_customer_id ON public.customer_balance_transaction USING btree (customer_id);
 
 CREATE INDEX customer_email_prefix ON public.customer USING btree (lower((email)::text) text_pattern_ops);
 

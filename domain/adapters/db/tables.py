@@ -20,6 +20,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from domain.adapters.db.tables_customers import CUSTOMER_TABLES
 from domain.adapters.db.tables_staff import STAFF_TABLES
 from domain.adapters.db.tables_support import SUPPORT_TABLES
 
@@ -602,6 +603,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CheckoutSessionTable,
     *STAFF_TABLES,
     *SUPPORT_TABLES,
+    *CUSTOMER_TABLES,
 )
 
 

@@ -27,6 +27,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanRepository,
 )
 from domain.adapters.db.repositories.checkout import PiccoloCheckoutRepository
+from domain.adapters.db.repositories.customers import PiccoloBalanceTransactionRepository
 from domain.adapters.db.repositories.documents import (
     PiccoloCreditNoteDocumentRepository,
     PiccoloInvoiceDocumentRepository,
@@ -97,6 +98,7 @@ class PiccoloUnitOfWork:
         self.documents = PiccoloInvoiceDocumentRepository()
         self.credit_note_documents = PiccoloCreditNoteDocumentRepository()
         self.customers = PiccoloCustomerRepository()
+        self.balance_transactions = PiccoloBalanceTransactionRepository()
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()
         self.coupons = PiccoloCouponRepository()

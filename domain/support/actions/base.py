@@ -40,6 +40,7 @@ class FieldKind(StrEnum):
     INTEGER = "integer"
     TEXT = "text"
     DATE = "date"  # YYYY-MM-DD
+    HIDDEN = "hidden"  # not typed: a preview's own term carried back (a quote's instant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class ActionField:
     help: str = ""
     required: bool = True
     max_length: int = 200
+    default: str = ""  # what the form shows before anything is typed (a choice's selection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,13 @@ class StaffAction(ABC):
     fields: ClassVar[tuple[ActionField, ...]] = ()
     # the target statuses (or flags, such as "cancel_at_period_end") the menu offers it in
     when: ClassVar[frozenset[str] | None] = None
+
+    async def form_fields(
+        self, uow: ActionsUnit, svc: ActionServices, *, customer_id: str, target_id: str
+    ) -> tuple[ActionField, ...]:
+        """The fields as this target's form shows them: ``fields`` with the choices that depend
+        on the target filled in (the plans sold in its currency); the same names, in order."""
+        return self.fields
 
     def offered(self, status: str, flags: frozenset[str] = frozenset()) -> bool:
         return self.when is None or status in self.when or not self.when.isdisjoint(flags)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from domain.staff.model import SignedInStaff
+from domain.support.actions.balance import GrantCredit, RemoveCredit
 from domain.support.actions.base import StaffAction, TargetKind
 from domain.support.actions.cancellation import CancelSubscription, UncancelSubscription
 from domain.support.actions.collect import ResendInvoice, RetryPayment
+from domain.support.actions.coupons import ApplyCoupon, RemoveCoupon
 from domain.support.actions.credit_note import IssueCreditNote
 from domain.support.actions.invoice_status import (
     MarkUncollectible,
@@ -15,6 +17,7 @@ from domain.support.actions.invoice_status import (
 from domain.support.actions.one_off import CreateOneOffInvoice
 from domain.support.actions.pausing import PauseSubscription, ResumeSubscription
 from domain.support.actions.refund import RefundInvoice
+from domain.support.actions.subscription_change import ChangeSubscription
 from domain.support.actions.trials import EndTrial, ExtendTrial
 
 ACTIONS: dict[str, StaffAction] = {
@@ -29,6 +32,9 @@ ACTIONS: dict[str, StaffAction] = {
         MarkUncollectible(),
         VoidInvoice(),
         # subscriptions
+        ChangeSubscription(),
+        ApplyCoupon(),
+        RemoveCoupon(),
         UncancelSubscription(),
         ResumeSubscription(),
         ExtendTrial(),
@@ -37,6 +43,8 @@ ACTIONS: dict[str, StaffAction] = {
         CancelSubscription(),
         # the customer
         CreateOneOffInvoice(),
+        GrantCredit(),
+        RemoveCredit(),
     )
 }
 

@@ -20,7 +20,7 @@ from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, require
-from domain.support.actions.base import ActionPreview, ActionServices, StaffAction
+from domain.support.actions.base import ActionField, ActionPreview, ActionServices, StaffAction
 from domain.support.actions.inputs import check_reason
 from domain.support.actions.registry import action_named
 from domain.support.ports import ActionsUnit
@@ -42,6 +42,7 @@ class ActionPage:
     preview: ActionPreview | None
     errors: Mapping[str, str]
     customer_name: str = ""  # the breadcrumb's (name, else e-mail)
+    fields: tuple[ActionField, ...] = ()  # the form's fields for this target (choices filled)
 
     @property
     def agreement(self) -> dict[str, Any] | None:
@@ -89,15 +90,19 @@ async def action_page(
             preview = await action.preview(
                 uow, svc, customer_id=customer_id, target_id=target_id, raw=raw, lock=False
             )
-        except ValidationFailed as exc:
-            return replace(blank, errors=_messages(exc))
+        except ValidationFailed as exc:  # nothing typed yet: no messages, only the form
+            errors, preview = (_messages(exc) if any(raw.values()) else {}), None
         except InvalidTransition as exc:  # not possible in the target's state: say why
-            return replace(blank, errors={"": exc.message})
-    try:
-        action.authorize(actor, preview, svc)
-    except PermissionDenied as exc:  # a refund above the support limit: say so on the page
-        return replace(blank, preview=preview, errors={"": exc.message})
-    return replace(blank, preview=preview)
+            errors, preview = {"": exc.message}, None
+        else:
+            errors = {}
+        fields = await action.form_fields(uow, svc, customer_id=customer_id, target_id=target_id)
+    if preview is not None:
+        try:
+            action.authorize(actor, preview, svc)
+        except PermissionDenied as exc:  # a refund above the support limit: say so on the page
+            errors = {"": exc.message}
+    return replace(blank, preview=preview, errors=errors, fields=fields)
 
 
 async def confirm_action(
@@ -122,8 +127,11 @@ async def confirm_action(
         action.authorize(actor, preview, svc)
         if shown != preview.agreement(code, target_id):
             name = await _customer_name(uow, customer_id)
+            fields = await action.form_fields(
+                uow, svc, customer_id=customer_id, target_id=target_id
+            )
             raise PreviewChanged(
-                ActionPage(action, customer_id, target_id, dict(raw), preview, {}, name)
+                ActionPage(action, customer_id, target_id, dict(raw), preview, {}, name, fields)
             )
         done = await action.execute(
             uow,
