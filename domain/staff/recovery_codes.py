@@ -19,7 +19,8 @@ from domain.staff import totp
 from domain.staff.errors import StaffErrorCode
 from domain.staff.model import SignedInStaff, StaffMember
 from domain.staff.ports import SecretBox, StaffUnit
-from domain.staff.rules import LOCKOUT_AFTER, LOCKOUT_FOR, new_recovery_codes, normalise_code
+from domain.staff.rules import new_recovery_codes, normalise_code
+from domain.staff.sign_in import count_member_failure
 
 WRONG_CODE = "That code is not right. Enter the 6-digit code your app shows now."
 NO_TWO_FACTOR = "You have no two-factor set up, so there are no recovery codes to replace."
@@ -82,7 +83,7 @@ async def regenerate_recovery_codes(
             else totp.matching_step(secret, typed, now, after=member.totp_last_step)
         )
         if step is None:
-            await _count_failure(uow, member, now)
+            await count_member_failure(uow, member, now)
         else:
             codes = new_recovery_codes()
             await _replace_codes(uow, member, codes, step, hasher, now)
@@ -116,24 +117,3 @@ async def _replace_codes(
             after={"recovery_codes": len(codes)},
         ),
     )
-
-
-async def _count_failure(uow: StaffUnit, member: StaffMember, now: datetime) -> None:
-    """As at sign-in: LOCKOUT_AFTER wrong codes in a row lock the member (one entry)."""
-    failures = member.failed_attempts + 1
-    locked_until = now + LOCKOUT_FOR if failures >= LOCKOUT_AFTER else None
-    await uow.staff.update(
-        replace(member, failed_attempts=0 if locked_until else failures, locked_until=locked_until)
-    )
-    if locked_until is not None:
-        await record(
-            uow,
-            new_entry(
-                at=now,
-                actor=Actor(member.id, member.email),
-                action="staff.locked_out",
-                object_type="staff",
-                object_id=member.id,
-                after={"locked_until": locked_until.isoformat(), "failures": failures},
-            ),
-        )

@@ -50,8 +50,14 @@ def locked_out(member: StaffMember, now: datetime) -> TooManyAttempts:
 async def failed_in(uow: StaffUnit, member: StaffMember | None, ip: str, now: datetime) -> None:
     """Count a failure; the one that reaches the limit locks the member (and is audited)."""
     await uow.staff.record_attempt(f"staff-ip:{ip}", now, succeeded=False)
-    if member is None:
-        return
+    if member is not None:
+        await count_member_failure(uow, member, now)
+
+
+async def count_member_failure(uow: StaffUnit, member: StaffMember, now: datetime) -> None:
+    """One more wrong password or code in a row; the one that reaches LOCKOUT_AFTER locks the
+    member for LOCKOUT_FOR (audited as ``staff.locked_out``). Sign-in and the recovery-code
+    page count the same way."""
     failures = member.failed_attempts + 1
     locked_until = now + LOCKOUT_FOR if failures >= LOCKOUT_AFTER else None
     await uow.staff.update(
