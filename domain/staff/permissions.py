@@ -15,16 +15,32 @@ class Permission(StrEnum):
     CUSTOMERS_ACT = "customers.act"  # cancel, pause, resend an e-mail, notes ...
     REFUND_UP_TO_LIMIT = "money.refund_up_to_limit"  # support: refunds up to the refund limit
     MONEY_ACT = "money.act"  # every money action at any amount: refunds, credit, invoices
-    CATALOG_MANAGE = "catalog.manage"
+    CATALOG_READ = "catalog.read"  # plans, prices, coupons, promotion codes, tax rates
+    CATALOG_MANAGE = "catalog.manage"  # ... and change them (new versions, codes, rates)
+    OPERATIONS_READ = "operations.read"  # jobs, the e-mail outbox, gateway webhooks, feedback
+    OPERATIONS_ACT = "operations.act"  # retry or discard a job, resend an e-mail, test clocks,
+    # the dunning policy
     AUDIT_READ = "audit.read"
     STAFF_READ = "staff.read"
     STAFF_MANAGE = "staff.manage"
     SETTINGS_MANAGE = "settings.manage"
 
 
-_READ = frozenset({Permission.DASHBOARD_VIEW, Permission.CUSTOMERS_READ, Permission.AUDIT_READ})
+_READ = frozenset(
+    {
+        Permission.DASHBOARD_VIEW,
+        Permission.CUSTOMERS_READ,
+        Permission.AUDIT_READ,
+        Permission.CATALOG_READ,
+        Permission.OPERATIONS_READ,
+    }
+)
 _SUPPORT = _READ | {Permission.CUSTOMERS_ACT, Permission.REFUND_UP_TO_LIMIT}
-_BILLING = _SUPPORT | {Permission.MONEY_ACT, Permission.CATALOG_MANAGE}
+_BILLING = _SUPPORT | {
+    Permission.MONEY_ACT,
+    Permission.CATALOG_MANAGE,
+    Permission.OPERATIONS_ACT,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: _READ,
@@ -36,7 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 ROLE_SUMMARY: dict[Role, str] = {
     Role.VIEWER: "Reads customers, billing and the audit log; changes nothing.",
     Role.SUPPORT: "Acts on customers; refunds up to the support refund limit.",
-    Role.BILLING: "Every money action at any amount, and the catalog.",
+    Role.BILLING: "Every money action at any amount, the catalog and operations.",
     Role.OWNER: "Everything, including staff accounts and settings.",
 }
 
