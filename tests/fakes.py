@@ -46,6 +46,7 @@ from domain.subscriptions.model import (
 )
 from domain.testclocks.model import TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
+from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 
 
 class InMemoryPlanRepository:
@@ -810,6 +811,7 @@ class InMemoryUnitOfWork:
         self.coupons = InMemoryCouponRepository()
         self.tax_rates = InMemoryTaxRateRepository()
         self.cancellation_feedback = InMemoryCancellationFeedbackRepository()
+        self.price_migrations = InMemoryPriceMigrationRepository()
         self.payment_methods = InMemoryPaymentMethodRepository()
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()

@@ -17,6 +17,7 @@ from domain.subscriptions.model import (
     Subscription,
     UsageRecord,
 )
+from domain.subscriptions.price_migrations import MigrationNotice, PriceMigration
 
 
 class SubscriptionRepository(Protocol):
@@ -83,6 +84,36 @@ class CancellationFeedbackRepository(Protocol):
         ...
 
 
+class PriceMigrationRepository(Protocol):
+    async def add(self, migration: PriceMigration) -> None: ...
+
+    async def get(self, migration_id: str, *, lock: bool = False) -> PriceMigration | None:
+        """With ``notified`` and ``moved`` counted from its notices."""
+        ...
+
+    async def save(self, migration: PriceMigration) -> None:
+        """Store its status and ``closed_at`` (the rest never changes)."""
+        ...
+
+    async def for_plan(self, plan_code: str) -> list[PriceMigration]:
+        """Every migration of a plan code, newest first."""
+        ...
+
+    async def scheduled(self) -> list[PriceMigration]:
+        """The migrations still to run, oldest first."""
+        ...
+
+    async def add_notice(self, notice: MigrationNotice) -> bool:
+        """Store a subscription's notice; ``False`` (nothing stored) when it has one already."""
+        ...
+
+    async def notices(self, migration_id: str) -> list[MigrationNotice]: ...
+
+    async def mark_moved(
+        self, migration_id: str, subscription_id: SubscriptionId, at: datetime
+    ) -> None: ...
+
+
 class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, Protocol):
     """The subscription use cases' unit of work: their own repositories over billing's."""
 
@@ -100,3 +131,6 @@ class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, Protocol):
 
     @property
     def cancellation_feedback(self) -> CancellationFeedbackRepository: ...
+
+    @property
+    def price_migrations(self) -> PriceMigrationRepository: ...

@@ -1,7 +1,8 @@
 """Test clocks (sandbox only): attach a customer to a clock, then advance it. Advancing walks
 the clock forward a day at a time (and to the exact target) and at each step runs, on the
-clock's time and for its customers only, what the job runner runs on real time: the renewal
-run, the collection of new invoices, and dunning. So a year of renewals, a failing card's
+clock's time and for its customers only, what the job runner runs on real time: price
+migrations (their notices and moves), the renewal run, the collection of new invoices, and
+dunning. So a year of renewals, a failing card's
 dunning schedule or a trial's end can be rehearsed in seconds, exactly as they would happen.
 """
 
@@ -17,6 +18,7 @@ from domain.payments.service import collect_invoice, run_dunning
 from domain.shared.clock import Clock, FrozenClock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
+from domain.subscriptions.price_migration_run import run_price_migrations
 from domain.subscriptions.renewals import renew_due
 from domain.testclocks.model import TestClock
 from domain.testclocks.ports import TestClocksUnit
@@ -110,6 +112,8 @@ async def advance_test_clock(
     while True:
         at = min(at + timedelta(days=1), to)
         step = FrozenClock(at)
+        # notices and the moves they schedule come before the renewals they are about
+        await run_price_migrations(uow=uow, clock=step, config=config, test_clock_id=clock_id)
         report = await renew_due(uow=uow, clock=step, config=config, test_clock_id=clock_id)
         renewals += report.advanced
         async with uow() as reader:

@@ -399,6 +399,29 @@ CREATE TABLE public.plan_price (
     charges json DEFAULT '[]'::json NOT NULL
 );
 
+CREATE TABLE public.price_migration (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    from_plan_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    to_plan_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    effective_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    notice_days integer DEFAULT 0 NOT NULL,
+    status character varying(16) DEFAULT ''::character varying NOT NULL,
+    scheduled_by character varying(254) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    closed_at timestamp with time zone,
+    open_from_plan character varying(36) DEFAULT NULL::character varying
+);
+
+CREATE TABLE public.price_migration_notice (
+    id character varying(80) DEFAULT ''::character varying NOT NULL,
+    migration_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    subscription_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    notified_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    move_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    moved_at timestamp with time zone
+);
+
 CREATE TABLE public.refund (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     credit_note_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -676,6 +699,15 @@ ALTER TABLE ONLY public.plan
 ALTER TABLE ONLY public.plan_price
     ADD CONSTRAINT plan_price_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.price_migration_notice
+    ADD CONSTRAINT price_migration_notice_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.price_migration
+    ADD CONSTRAINT price_migration_open_from_plan_key UNIQUE (open_from_plan);
+
+ALTER TABLE ONLY public.price_migration
+    ADD CONSTRAINT price_migration_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.refund
     ADD CONSTRAINT refund_credit_note_id_key UNIQUE (credit_note_id);
 
@@ -818,6 +850,10 @@ CREATE UNIQUE INDEX plan_code_version ON public.plan USING btree (code, version)
 CREATE INDEX plan_price_plan ON public.plan_price USING btree (plan);
 
 CREATE UNIQUE INDEX plan_price_plan_currency ON public.plan_price USING btree (plan, currency);
+
+CREATE INDEX price_migration_notice_migration_id ON public.price_migration_notice USING btree (migration_id);
+
+CREATE INDEX price_migration_plan_code ON public.price_migration USING btree (plan_code);
 
 CREATE INDEX refund_customer_id ON public.refund USING btree (customer_id);
 

@@ -40,6 +40,7 @@ from domain.adapters.db.repositories.payments import (
     PiccoloPaymentMethodRepository,
     PiccoloRefundRepository,
 )
+from domain.adapters.db.repositories.price_migrations import PiccoloPriceMigrationRepository
 from domain.adapters.db.repositories.staff import PiccoloStaffRepository
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCancellationFeedbackRepository,
@@ -104,6 +105,7 @@ class PiccoloUnitOfWork:
         self.coupons = PiccoloCouponRepository()
         self.tax_rates = PiccoloTaxRateRepository()
         self.cancellation_feedback = PiccoloCancellationFeedbackRepository()
+        self.price_migrations = PiccoloPriceMigrationRepository()
         self.payment_methods = PiccoloPaymentMethodRepository()
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()
