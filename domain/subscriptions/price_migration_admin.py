@@ -66,6 +66,7 @@ class MigrationRequest:
 class VersionRow:
     plan: Plan
     subscribers: int  # live subscriptions that renew on this version
+    prices: tuple[Money, ...] = ()  # one period at one unit, per currency, before tax
 
     @property
     def migratable(self) -> bool:
@@ -136,7 +137,11 @@ async def plan_migrations(
         rows = []
         for plan in reversed(versions):
             subs = _renewing(await uow.subscriptions.on_plans([plan.id]))
-            rows.append(VersionRow(plan, len(subs)))
+            prices = tuple(
+                Money.of_minor(recurring_minor(plan, 1, c.code) or 0, c.code)
+                for c in plan.currencies
+            )
+            rows.append(VersionRow(plan, len(subs), prices))
         by_id = {p.id: p.version for p in versions}
         migrations = tuple(
             MigrationRow(m, by_id.get(m.from_plan_id, 0), by_id.get(m.to_plan_id, 0))

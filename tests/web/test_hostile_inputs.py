@@ -429,6 +429,16 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/customers/{customer_id:str}/notes": {"body": ""},
     "/admin/customers/{customer_id:str}/view-as": {},
     "/admin/customers/{customer_id:str}/view-as/exit": {},  # the portal's banner, while viewing
+    # a plan with an older version that has subscribers (the demo plans have one version)
+    "/admin/catalog/plans/{code:str}/migrations/new": {
+        "from": "",
+        "to": "",
+        "effective_on": "",
+        "notice_days": "",
+        "confirm": "",
+        "preview": "",
+    },
+    "/admin/catalog/plans/{code:str}/migrations/{migration_id:str}/cancel": {},  # a scheduled one
 }
 
 

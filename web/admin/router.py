@@ -18,6 +18,12 @@ from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
+from web.admin.price_migrations import (
+    show_new_price_migration,
+    show_price_migrations,
+    submit_cancel_price_migration,
+    submit_new_price_migration,
+)
 from web.admin.sign_in import (
     show_admin_code,
     show_admin_login,
@@ -72,6 +78,10 @@ router = Router(
         submit_recovery_codes,
         show_audit_log,
         export_audit_log,
+        show_price_migrations,
+        show_new_price_migration,
+        submit_new_price_migration,
+        submit_cancel_price_migration,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
