@@ -104,7 +104,10 @@ async def test_billing_previews_schedules_exactly_that_and_cancels(
     doc = parse(preview.text)
     assert text(by_testid(doc, "preview-subscribers")[0]) == "2"
     lines = [text(r) for r in by_testid(doc, "preview-line")]
-    assert lines == ["EUR 1 €11.00 €14.00", "USD 1 $12.00 $15.00"]
+    assert lines == [
+        "EUR 1 €11.00 all: €22.00 €14.00 all: €28.00",
+        "USD 1 $12.00 all: $24.00 $15.00 all: $30.00",
+    ]
     confirm = by_testid(doc, "confirm-form")[0]
     fields = {i["name"]: i.get("value", "") for i in confirm.select("input")}
     assert await PriceMigrationTable.count() == 0  # a preview writes nothing
