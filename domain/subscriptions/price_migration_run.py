@@ -7,6 +7,7 @@ customers, before their renewals."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,10 +19,12 @@ from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.pricing.tax_policy import TaxDecision, TaxTreatment
 from domain.shared.clock import Clock
+from domain.shared.errors import DomainError
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions._engine_store import load_customer, tax_decision
 from domain.subscriptions.engine import SubscriptionEngine, Timing
 from domain.subscriptions.lifecycle import run_in
+from domain.subscriptions.model import Subscription
 from domain.subscriptions.plan_facts import has_seats, recurring_minor
 from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.price_migrations import (
@@ -34,6 +37,7 @@ from domain.subscriptions.price_migrations import (
 )
 
 RUN_JOB = "subscriptions.run_price_migrations"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +78,13 @@ async def run_price_migrations(
             if sub.test_clock_id != test_clock_id:
                 continue
             notice = notices.get(sub.id)
-            if notice is None and sub.plan_id == source.id and is_movable(Renewing.of(sub)):
-                if await _announce(migration, sub.id, source, target, uow(), now, config):
-                    notified += 1
+            if notice is None and sub.plan_id == source.id and _due(sub, source, migration, now):
+                try:
+                    if await _announce(migration, sub.id, source, target, uow(), now, config):
+                        notified += 1
+                except (DomainError, LookupError, ValueError):
+                    # the next run tries again (a renewal racing on the row, say); the others go on
+                    log.exception("price migration notice failed", extra={"subscription": sub.id})
             elif notice is not None and notice.moved_at is None and sub.plan_id == target.id:
                 async with uow() as writer:
                     await writer.price_migrations.mark_moved(migration.id, sub.id, notice.move_at)
@@ -85,6 +93,12 @@ async def run_price_migrations(
         if await _close_when_finished(migration, uow, now, test_clock_id):
             closed += 1
     return MigrationRunReport(notified, moved, closed)
+
+
+def _due(sub: Subscription, source: Plan, migration: PriceMigration, now: datetime) -> bool:
+    """Read-only first: only a subscription whose notice is due is locked and written."""
+    renewing = Renewing.of(sub)
+    return is_movable(renewing) and move_due(renewing, source.interval, migration, now) is not None
 
 
 async def _announce(

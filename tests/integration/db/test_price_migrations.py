@@ -36,6 +36,7 @@ from domain.subscriptions.price_migration_run import run_price_migrations
 from domain.subscriptions.price_migrations import MigrationStatus
 from domain.subscriptions.reads import get_subscription
 from domain.subscriptions.subscribing import subscribe
+from domain.subscriptions.subscription_views import view_in
 from domain.testclocks import service as test_clocks
 from tests.support.builders import make_runner
 from tests.support.database import TestDatabase
@@ -132,6 +133,10 @@ async def test_a_migration_notices_then_moves_only_the_old_versions_subscribers(
     assert job["unique_key"] == f"notify:price_change:{migration.id}:{moved.subscription.id}"
     ada_now = await get_subscription(moved.subscription.id, uow=uow())
     assert ada_now.scheduled_plan_id == v3.id and ada_now.scheduled_from == utc(2027, 3, 10, 9)
+    async with uow() as reader:  # the portal shows it as a price change, not a plan switch
+        view = await view_in(reader, ada_now, now=utc(2027, 2, 9, 9), config=CONFIG)
+    assert view.scheduled is not None and view.scheduled.price_change
+    assert view.scheduled.at == utc(2027, 3, 10, 9)
 
     # the notice job renders the e-mail: old and new price, the date
     runner = make_runner(db.engine, registry, FrozenClock(utc(2027, 2, 9, 9)))
