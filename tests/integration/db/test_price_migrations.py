@@ -19,12 +19,13 @@ from domain.customers.service import create_customer
 from domain.notifications.model import EmailKind
 from domain.payments.service import add_payment_method
 from domain.shared.clock import FrozenClock
-from domain.shared.errors import Conflict, ValidationFailed
+from domain.shared.errors import Conflict, InvalidTransition, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.periods import utc
 from domain.staff.model import Role, SignedInStaff
 from domain.subscriptions.engine import SubscriptionStatus, Timing
 from domain.subscriptions.lifecycle import cancel_subscription
+from domain.subscriptions.plan_changes import keep_current_plan
 from domain.subscriptions.price_migration_admin import (
     MigrationRequest,
     cancel_price_migration,
@@ -137,6 +138,11 @@ async def test_a_migration_notices_then_moves_only_the_old_versions_subscribers(
         view = await view_in(reader, ada_now, now=utc(2027, 2, 9, 9), config=CONFIG)
     assert view.scheduled is not None and view.scheduled.price_change
     assert view.scheduled.at == utc(2027, 3, 10, 9)
+    with pytest.raises(InvalidTransition):  # the portal's "keep my current plan", posted by hand
+        await keep_current_plan(
+            moved.subscription.id, uow=uow(), clock=FrozenClock(utc(2027, 2, 9, 9)), config=CONFIG,
+            as_customer=ada,
+        )  # fmt: skip
 
     # the notice job renders the e-mail: old and new price, the date
     runner = make_runner(db.engine, registry, FrozenClock(utc(2027, 2, 9, 9)))
