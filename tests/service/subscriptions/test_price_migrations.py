@@ -56,7 +56,7 @@ async def test_a_migration_is_noticed_once_then_moved_by_the_renewal() -> None:
     sub = (
         await subscribe(
             customer.id, "team-monthly", quantity=3, uow=uow, clock=clock, config=CONFIG
-        )  # fmt: skip
+        )
     ).subscription
     v2 = await publish_plan_version(
         "team-monthly", prices=(_seats("USD", 1500), _seats("EUR", 1400)), uow=uow, clock=clock
