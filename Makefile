@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# the suite runs on every core (pytest-xdist); a module's tests stay on one worker, so its
+# module-scoped servers and browsers start once. PYTEST_XDIST= runs it in one process.
+PYTEST_XDIST ?= -n auto --dist loadfile
 
 .PHONY: run test test-pg lint typecheck migrate migration schema bench worker check clean help system-packages bench-packages
 
@@ -83,10 +86,10 @@ check: $(STAMP)
 	$(PY) -m web.cli check
 
 test: $(STAMP) system-packages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-pg: $(STAMP) system-packages
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check domain web tests bench
