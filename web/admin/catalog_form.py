@@ -117,25 +117,28 @@ def price_values(form: ParsedForm) -> dict[str, str]:
     return {k: v for k, v in form.values.items() if k.startswith("price-")}
 
 
-def prices_from(values: dict[str, str], rows: list[BlockRows]) -> tuple[PriceInput, ...]:
+def _charge(values: dict[str, str], prefix: str, tiers: tuple[int, ...]) -> ChargeInput:
     def get(name: str) -> str:
-        return values.get(name, "")
+        return values.get(prefix + name, "")
 
+    return ChargeInput(
+        model=get("model"), amount=get("amount"), unit_price=get("unit_price"),
+        unit_label=get("unit_label"), package_size=get("package_size"),
+        free_units=get("free_units"), meter=get("meter"), aggregation=get("aggregation"),
+        tiers=tuple(
+            TierInput(get(f"tier-{k}-up_to"), get(f"tier-{k}-unit_price"), get(f"tier-{k}-flat_fee"))
+            for k in tiers
+        ),
+    )  # fmt: skip
+
+
+def prices_from(values: dict[str, str], rows: list[BlockRows]) -> tuple[PriceInput, ...]:
     return tuple(
         PriceInput(
-            currency=get(f"price-{b.i}-currency"),
-            setup_fee=get(f"price-{b.i}-setup_fee"),
+            currency=values.get(f"price-{b.i}-currency", ""),
+            setup_fee=values.get(f"price-{b.i}-setup_fee", ""),
             charges=tuple(
-                ChargeInput(
-                    *(get(f"price-{b.i}-charge-{c.j}-{f}") for f in CHARGE_FIELDS),
-                    tiers=tuple(
-                        TierInput(
-                            *(get(f"price-{b.i}-charge-{c.j}-tier-{k}-{f}") for f in TIER_FIELDS)
-                        )
-                        for k in c.tiers
-                    ),
-                )
-                for c in b.charges
+                _charge(values, f"price-{b.i}-charge-{c.j}-", c.tiers) for c in b.charges
             ),
         )
         for b in rows
