@@ -90,7 +90,7 @@ async def test_every_pricing_model_is_accepted_with_exact_unit_prices() -> None:
             unit_label="GB",
             meter="storage_gb",
             aggregation="max",
-        ),  # fmt: skip
+        ),
     )
     plan = await create_plan(BILLING, pro(PriceInput("USD", "", charges)), uow=uow, clock=clock)
     flat_fee, seat, usage, volume, package = plan.prices[0].charges
@@ -120,7 +120,7 @@ async def test_bad_fields_are_all_named_and_nothing_is_written() -> None:
                     tiers=(TierInput("5", "1"), TierInput("3", "1"), TierInput("", "1")),
                 ),
             ),
-        ),  # fmt: skip
+        ),
         PriceInput("GBP", "", (ChargeInput("per_unit", unit_price="0.000000001"),)),
         code="New Plan",
         interval_unit="week",
