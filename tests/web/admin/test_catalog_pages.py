@@ -157,3 +157,77 @@ async def test_add_buttons_add_rows_and_save_nothing(
                                  data={**NEW_PLAN, "_csrf_token": token, "add": "price-0-charge-0"})  # fmt: skip
         assert parse(tier.text).select_one("#f-price-0-charge-0-tier-3-up_to") is not None
         assert int(await PlanTable.count()) == 0
+
+
+async def test_a_new_version_is_reviewed_then_published_and_details_edit_in_place(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        token = await _billing(app, client, clock)
+        await client.post("/admin/catalog/plans", data={**NEW_PLAN, "_csrf_token": token})
+        form = await client.get("/admin/catalog/plans/pro-monthly/versions/new")
+        assert form.status_code == 200
+        doc = parse(form.text)
+        # prefilled from version 1 (currencies in code order)
+        assert doc.select_one("#f-price-0-currency")["value"] == "EUR"
+        assert doc.select_one("#f-price-0-setup_fee")["value"] == "10.00"
+        assert doc.select_one("#f-price-1-charge-0-amount")["value"] == "49.00"
+        values = {
+            str(i["name"]): str(i.get("value", ""))
+            for i in doc.select("form[data-testid=version-form] input")
+        }
+        values.update(
+            {f"{s['name']}": "" for s in doc.select("form[data-testid=version-form] select")}
+        )
+        for s in doc.select("form[data-testid=version-form] select"):
+            chosen = s.select_one("option[selected]")
+            values[str(s["name"])] = str(chosen["value"]) if chosen else ""
+        values["price-1-charge-0-amount"] = "59"
+        values["_csrf_token"] = token
+
+        review = await client.post("/admin/catalog/plans/pro-monthly/versions", data=values)
+        assert review.status_code == 200
+        preview = parse(review.text)
+        assert by_testid(preview, "change-USD")[0]["data-change"] == "changed"
+        assert by_testid(preview, "change-EUR")[0]["data-change"] == "unchanged"
+        assert "$59.00" in text(by_testid(preview, "change-USD")[0])
+        assert int(await PlanTable.count()) == 1  # the review writes nothing
+        hidden = {
+            str(i["name"]): str(i.get("value", ""))
+            for i in preview.select("form.catalog-confirm input[type=hidden]")
+        }
+        published = await client.post("/admin/catalog/plans/pro-monthly/versions",
+                                       data={**hidden, "confirm": "yes"})  # fmt: skip
+        assert published.status_code == 303, published.text
+        page = parse((await client.get("/admin/catalog/plans/pro-monthly")).text)
+        assert [v["data-version"] for v in by_testid(page, "version")] == ["2", "1"]
+        assert "$59.00" in text(by_testid(page, "version")[0])
+        assert "$49.00" in text(by_testid(page, "version")[1])
+
+        details = {"_csrf_token": token, "name": "Pro Plus", "description": "", "features": "A",
+                   "sort_order": "3", "family": "", "is_public": "on"}  # fmt: skip
+        saved = await client.post("/admin/catalog/plans/pro-monthly/details", data=details)
+        assert saved.status_code == 303
+        bad = await client.post("/admin/catalog/plans/pro-monthly/details",
+                                data={**details, "name": "", "sort_order": "many"})  # fmt: skip
+        assert bad.status_code == 422 and "Enter the plan" in bad.text
+        names = {r["name"] for r in await PlanTable.select(PlanTable.name)}
+        assert names == {"Pro Plus"}  # every version, in place
+        assert await _actions() == ["plan.created", "plan.version_published", "plan.updated"]
+
+
+async def test_a_viewer_reads_the_catalog_but_gets_no_forms(
+    app: Litestar, db: TestDatabase, clock: FrozenClock
+) -> None:
+    async with serve(app) as client:
+        token = await _billing(app, client, clock)
+        await client.post("/admin/catalog/plans", data={**NEW_PLAN, "_csrf_token": token})
+    viewer = await make_staff(app.state.runtime.uow, clock, role="viewer", email="v@example.com")
+    async with serve(app) as client:
+        assert (await admin_sign_in(client, viewer, clock)).status_code == 303
+        listing = parse((await client.get("/admin/catalog")).text)
+        assert by_testid(listing, "catalog-row") and not by_testid(listing, "new-plan")
+        page = parse((await client.get("/admin/catalog/plans/pro-monthly")).text)
+        assert not by_testid(page, "details-form") and not by_testid(page, "new-version")
+        assert (await client.get("/admin/catalog/plans/new")).status_code == 403
+        assert (await client.get("/admin/catalog/plans/nope-nope")).status_code == 404
