@@ -214,7 +214,7 @@ def unit_amount(text: str, currency: Currency, errors: dict[str, str], key: str)
     if minor > MAX_MINOR:
         errors[key] = "That price is too large."
         return Decimal(0)
-    return minor.normalize() if minor else Decimal(0)
+    return plain(minor) if minor else Decimal(0)
 
 
 def _units(text: str, errors: dict[str, str], key: str) -> Decimal | None:
@@ -225,7 +225,12 @@ def _units(text: str, errors: dict[str, str], key: str) -> Decimal | None:
     if number is None or number <= 0 or number > MAX_UNITS:
         errors[key] = "Enter the tier's last unit as a positive number (blank: and above)."
         return None
-    return number.normalize()
+    return plain(number)
+
+
+def plain(number: Decimal) -> Decimal:
+    """Without trailing zeros and never in exponent form (10000, not 1E+4), as stored and shown."""
+    return Decimal(format(number.normalize(), "f"))
 
 
 def _tiers(

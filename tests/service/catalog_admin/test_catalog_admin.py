@@ -238,3 +238,17 @@ async def test_display_details_edit_every_version_in_place() -> None:
     )  # fmt: skip
     again = await update_plan_details(BILLING, "pro-monthly", details, uow=uow, clock=clock)
     assert again == [] and uow.audit.entries[-1] is entry  # nothing changed: nothing recorded
+
+
+async def test_bounds_and_unit_prices_are_stored_in_plain_form() -> None:
+    uow, clock = InMemoryUnitOfWork(), FrozenClock(MAR1)
+    tiers = (TierInput("10000", "1"), TierInput("", "0.50"))
+    charges = (ChargeInput("graduated", tiers=tiers), ChargeInput("per_unit", unit_price="100"))
+    plan = await create_plan(BILLING, pro(PriceInput("USD", "", charges)), uow=uow, clock=clock)
+    graduated, per_unit = plan.prices[0].charges
+    assert [str(t.up_to) for t in graduated.tiers] == ["10000", "None"]
+    assert [str(t.unit_minor) for t in graduated.tiers] == ["100", "50"]
+    assert str(per_unit.unit_minor) == "10000"
+    page = await plan_page(BILLING, "pro-monthly", uow=uow)
+    tier_rows = page.versions[0].prices[0].charges[0].tiers
+    assert [(t.first_unit, t.last_unit) for t in tier_rows] == [("1", "10,000"), ("10,001", None)]
