@@ -1,5 +1,6 @@
 """The catalog in Chromium: a billing member (two-factor set up on first sign-in) opens the
-catalog, creates a plan priced in two currencies through the form (no JavaScript needed), and
+catalog, creates a plan priced in two currencies through the form (its "Add a currency" button
+swapping in a third block through htmx; the web tests cover the same without JavaScript), and
 lands on its page. The list, the filled form and the plan page are checked for accessibility and
 photographed at 1280 and 390 px (test-output/admin-catalog*.png)."""
 
@@ -62,6 +63,11 @@ async def test_billing_creates_a_plan_in_two_currencies(
             await page.locator("#f-price-1-setup_fee").fill("15")
             await page.locator("#f-price-1-charge-0-model").select_option("flat")
             await page.locator("#f-price-1-charge-0-amount").fill("27.50")
+            # "Add a currency" swaps in the form with a third block (htmx), keeping the values
+            await page.get_by_test_id("add-currency").click()
+            await expect(page.get_by_test_id("currency-block")).to_have_count(3)
+            await expect(page.locator("#f-price-1-charge-0-amount")).to_have_value("27.50")
+            assert page.url.endswith("/admin/catalog/plans/new")  # swapped in place, no reload
             await page.get_by_label("Features").fill("3 projects\nShared inbox")
             await shoot(page, output_dir, "catalog-form")
             await page.get_by_test_id("create-plan").click()
