@@ -13,7 +13,7 @@ from domain.audit.model import AuditEntry, AuditFilter
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
-from domain.catalog.model import Plan, PlanKind
+from domain.catalog.model import Plan, PlanDetails, PlanKind
 from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.customers.model import BalanceTransaction, Customer
 from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
@@ -89,6 +89,13 @@ class InMemoryPlanRepository:
 
     async def count(self) -> int:
         return len(self.plans)
+
+    async def all_versions(self) -> list[Plan]:
+        return sorted(self.plans.values(), key=lambda p: (p.sort_order, p.code, p.version))
+
+    async def update_details(self, code: str, details: PlanDetails) -> None:
+        for plan in [p for p in self.plans.values() if p.code == code]:
+            self.plans[plan.id] = plan.with_details(details)
 
 
 class InMemoryPlanChangeRuleRepository:
@@ -298,6 +305,14 @@ class InMemorySubscriptionRepository:
 
     async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
         return [s for s in self.rows.values() if s.plan_id in plan_ids and s.next_action_at]
+
+    async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
+        counts: dict[PlanId, int] = {}
+        for sub in self.rows.values():
+            if sub.status.value in statuses:
+                for plan_id in {sub.plan_id, *(a for a, _ in sub.addons)}:
+                    counts[plan_id] = counts.get(plan_id, 0) + 1
+        return counts
 
     async def due(
         self,

@@ -38,6 +38,11 @@ class SubscriptionRepository(Protocol):
         """Live (not ended) subscriptions on any of these plan versions."""
         ...
 
+    async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
+        """How many subscriptions in ``statuses`` each plan version has, as their plan or as an
+        add-on (versions without any are absent)."""
+        ...
+
     async def due(
         self,
         now: datetime,

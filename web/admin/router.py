@@ -14,6 +14,15 @@ from web.admin.access import (
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
 from web.admin.audit import export_audit_log, show_audit_log
+from web.admin.catalog import (
+    show_catalog,
+    show_catalog_plan,
+    show_new_plan,
+    show_new_version,
+    submit_new_plan,
+    submit_new_version,
+    submit_plan_details,
+)
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
@@ -82,6 +91,13 @@ router = Router(
         show_new_price_migration,
         submit_new_price_migration,
         submit_cancel_price_migration,
+        show_catalog,
+        show_new_plan,
+        submit_new_plan,
+        show_catalog_plan,
+        submit_plan_details,
+        show_new_version,
+        submit_new_version,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

@@ -12,6 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from piccolo.columns.combination import WhereRaw
+from piccolo.query.functions.aggregate import Count
+
 from domain.adapters.db.repositories.billing import _exact, _fraction, _load
 from domain.adapters.db.tables import (
     CancellationFeedbackTable,
@@ -295,6 +298,26 @@ class PiccoloSubscriptionRepository:
             .order_by(SubscriptionTable.created_at)
         )
         return [_to_subscription(r) for r in rows]
+
+    async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
+        """Subscriptions in ``statuses`` per plan version: base plans by the ``plan`` column
+        (one grouped query), add-ons from the ``addons`` of the rows that have any."""
+        if not statuses:
+            return {}
+        t = SubscriptionTable
+        in_status = t.status.is_in(sorted(statuses))
+        counts: dict[PlanId, int] = {}
+        rows = await t.select(t.plan, Count(alias="n")).where(in_status).group_by(t.plan)
+        for row in rows:
+            counts[PlanId(row["plan"])] = int(row["n"])
+        # JSON has no equality operator on PostgreSQL; its text does (the same on SQLite)
+        with_addons = await t.select(t.addons).where(
+            in_status, WhereRaw("CAST(addons AS TEXT) <> '[]'")
+        )
+        for row in with_addons:
+            for plan_id in {str(a[0]) for a in _load(row["addons"]) or ()}:
+                counts[PlanId(plan_id)] = counts.get(PlanId(plan_id), 0) + 1
+        return counts
 
     async def due(
         self,
