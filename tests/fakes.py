@@ -44,7 +44,7 @@ from domain.subscriptions.model import (
     Subscription,
     UsageRecord,
 )
-from domain.testclocks.model import TestClock
+from domain.testclocks.model import ClockInvoice, TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
 
 
@@ -467,8 +467,9 @@ class InMemoryDunningRepository:
 class InMemoryTestClockRepository:
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, customers: InMemoryCustomerRepository | None = None) -> None:
         self.rows: dict[str, TestClock] = {}
+        self._customers = customers
 
     async def add(self, clock: TestClock) -> None:
         self.rows[clock.id] = clock
@@ -484,6 +485,20 @@ class InMemoryTestClockRepository:
 
     async def open_invoices(self, clock_id: str) -> list[str]:
         return []  # the in-memory unit of work keeps no link from invoices to clocks
+
+    def _on(self, clock_id: str) -> list[Customer]:
+        rows = self._customers.rows.values() if self._customers else []
+        mine = [c for c in rows if c.test_clock_id == clock_id]
+        return sorted(mine, key=lambda c: (c.created_at.isoformat() if c.created_at else "", c.id))
+
+    async def customer_counts(self) -> dict[str, int]:
+        return {k: n for k in self.rows if (n := len(self._on(k)))}
+
+    async def customer_ids(self, clock_id: str, *, limit: int) -> list[CustomerId]:
+        return [c.id for c in self._on(clock_id)][:limit]
+
+    async def invoices(self, clock_id: str, *, limit: int) -> list[ClockInvoice]:
+        return []  # see open_invoices: the clock pages' invoices are tested on the database
 
 
 class InMemoryEmailRepository:
@@ -815,7 +830,7 @@ class InMemoryUnitOfWork:
         self.dunning = InMemoryDunningRepository()
         self.refunds = InMemoryRefundRepository()
         self.webhook_events = InMemoryWebhookEventRepository()
-        self.test_clocks = InMemoryTestClockRepository()
+        self.test_clocks = InMemoryTestClockRepository(self.customers)
         self.emails = InMemoryEmailRepository()
         self.accounts = InMemoryAccountRepository()
         self.checkouts = InMemoryCheckoutRepository()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.audit.ports import AuditUnit
 from domain.payments.ports import PaymentsUnit
-from domain.testclocks.model import TestClock
+from domain.shared.ids import CustomerId
+from domain.testclocks.model import ClockInvoice, TestClock
 
 
 class TestClockRepository(Protocol):
@@ -22,9 +24,25 @@ class TestClockRepository(Protocol):
         """Open invoices with an amount due and no payment attempt yet, of the clock's customers."""
         ...
 
+    async def customer_counts(self) -> dict[str, int]:
+        """How many customers each clock has (clocks without customers are left out)."""
+        ...
+
+    async def customer_ids(self, clock_id: str, *, limit: int) -> list[CustomerId]:
+        """The clock's customers, the earliest attached first."""
+        ...
+
+    async def invoices(self, clock_id: str, *, limit: int) -> list[ClockInvoice]:
+        """Finalized invoices of the clock's customers, the newest first."""
+        ...
+
 
 class TestClocksUnit(PaymentsUnit, Protocol):
     """Advancing a test clock renews and collects its customers' subscriptions."""
 
     @property
     def test_clocks(self) -> TestClockRepository: ...
+
+
+class TestClocksStaffUnit(TestClocksUnit, AuditUnit, Protocol):
+    """Staff change test clocks from the admin: every change is audited in its transaction."""

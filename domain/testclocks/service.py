@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from domain.audit.model import Actor, new_entry
+from domain.audit.service import record
 from domain.billing.config import BillingConfig
 from domain.payments.ports import PaymentGateway
 from domain.payments.service import collect_invoice, run_dunning
@@ -19,10 +21,13 @@ from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, new_id
 from domain.subscriptions.renewals import renew_due
 from domain.testclocks.model import TestClock
-from domain.testclocks.ports import TestClocksUnit
+from domain.testclocks.ports import TestClocksStaffUnit, TestClocksUnit
 
-UowFactory = Callable[[], TestClocksUnit]
+UowFactory = Callable[[], TestClocksStaffUnit]
 MAX_ADVANCE = timedelta(days=2 * 366)
+MAX_NAME = 100
+CREATED = "test_clock.created"
+ADVANCED = "test_clock.advanced"
 
 
 class TestClockErrorCode:
@@ -42,7 +47,7 @@ class AdvanceReport:
     dunning_retries: int
 
 
-def _require_sandbox(gateway: PaymentGateway) -> None:
+def require_sandbox(gateway: PaymentGateway) -> None:
     if gateway.name != "sandbox":
         raise InvalidTransition(
             "Test clocks work with the sandbox gateway only.", code=TestClockErrorCode.NOT_SANDBOX
@@ -50,14 +55,40 @@ def _require_sandbox(gateway: PaymentGateway) -> None:
 
 
 async def create_test_clock(
-    name: str, *, frozen_at: datetime, uow: TestClocksUnit, clock: Clock, gateway: PaymentGateway
+    name: str,
+    *,
+    frozen_at: datetime,
+    uow: TestClocksStaffUnit,
+    clock: Clock,
+    gateway: PaymentGateway,
+    actor: Actor | None = None,
 ) -> TestClock:
-    _require_sandbox(gateway)
-    if not name.strip() or len(name) > 100:
-        raise ValidationFailed({"name": "a name of 1-100 characters"}, code="test_clock.bad_name")
+    """A new clock frozen at ``frozen_at`` (any instant, past or future). With ``actor`` (a
+    staff member in the admin) the creation is audited (``test_clock.created``) in the same
+    transaction."""
+    require_sandbox(gateway)
+    if not name.strip() or len(name) > MAX_NAME:
+        raise ValidationFailed(
+            {"name": f"Give the clock a name of 1 to {MAX_NAME} characters."},
+            code="test_clock.bad_name",
+        )
+    if frozen_at.tzinfo is None:
+        raise ValidationFailed({"frozen_at": "a time zone is needed"}, code="test_clock.naive")
     test_clock = TestClock(new_id(), name.strip(), frozen_at, clock.now())
     async with uow:
         await uow.test_clocks.add(test_clock)
+        if actor is not None:
+            await record(
+                uow,
+                new_entry(
+                    at=clock.now(),
+                    actor=actor,
+                    action=CREATED,
+                    object_type="test_clock",
+                    object_id=test_clock.id,
+                    after={"name": test_clock.name, "frozen_at": frozen_at.isoformat()},
+                ),
+            )
         await uow.commit()
     return test_clock
 
@@ -67,7 +98,7 @@ async def attach_customer(
 ) -> None:
     """Put a customer (without subscriptions yet) on the clock: everything billed to them from
     now on happens on the clock's time."""
-    _require_sandbox(gateway)
+    require_sandbox(gateway)
     async with uow:
         test_clock = await uow.test_clocks.get(clock_id)
         if test_clock is None:
@@ -91,19 +122,26 @@ async def advance_test_clock(
     uow: UowFactory,
     gateway: PaymentGateway,
     config: BillingConfig,
+    actor: Actor | None = None,
+    real_clock: Clock | None = None,
 ) -> AdvanceReport:
-    _require_sandbox(gateway)
+    """Move the clock to ``to`` (forward only, at most ``MAX_ADVANCE``), billing its customers
+    at every step. Each step commits on its own (as the job runner's work would), so an error
+    part-way leaves the clock at the last completed step. With ``actor`` the advance is audited
+    (``test_clock.advanced``, at ``real_clock``'s time) in the transaction of the last step."""
+    require_sandbox(gateway)
     async with uow() as reader:
         test_clock = await reader.test_clocks.get(clock_id)
     if test_clock is None:
         raise NotFound("No such test clock.", code=TestClockErrorCode.NOT_FOUND)
     if to < test_clock.frozen_at:
         raise ValidationFailed(
-            {"to": "a test clock only moves forward"}, code=TestClockErrorCode.BACKWARDS
+            {"to": "A test clock only moves forward: choose a time after its frozen time."},
+            code=TestClockErrorCode.BACKWARDS,
         )
     if to - test_clock.frozen_at > MAX_ADVANCE:
         raise ValidationFailed(
-            {"to": "advance at most two years at a time"}, code=TestClockErrorCode.TOO_FAR
+            {"to": "Advance at most two years at a time."}, code=TestClockErrorCode.TOO_FAR
         )
     renewals = collections = retries = 0
     at = test_clock.frozen_at
@@ -122,6 +160,24 @@ async def advance_test_clock(
         )
         async with uow() as writer:
             await writer.test_clocks.move(clock_id, at)
+            if at >= to and actor is not None:
+                await record(
+                    writer,
+                    new_entry(
+                        at=(real_clock.now() if real_clock else at),
+                        actor=actor,
+                        action=ADVANCED,
+                        object_type="test_clock",
+                        object_id=clock_id,
+                        before={"frozen_at": test_clock.frozen_at.isoformat()},
+                        after={
+                            "frozen_at": to.isoformat(),
+                            "renewals": renewals,
+                            "collections": collections,
+                            "dunning_retries": retries,
+                        },
+                    ),
+                )
             await writer.commit()
         if at >= to:
             break

@@ -35,6 +35,13 @@ from web.admin.staff_member import (
     submit_reset_two_factor,
     submit_staff_role,
 )
+from web.admin.test_clocks import (
+    add_test_clock_customer,
+    advance_test_clock,
+    create_test_clock,
+    list_test_clocks,
+    show_test_clock,
+)
 from web.admin.view_as import submit_view_as, submit_view_as_exit
 from web.admin.welcome import show_welcome, submit_welcome
 
@@ -72,6 +79,11 @@ router = Router(
         submit_recovery_codes,
         show_audit_log,
         export_audit_log,
+        list_test_clocks,
+        create_test_clock,
+        show_test_clock,
+        advance_test_clock,
+        add_test_clock_customer,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
