@@ -489,7 +489,7 @@ class InMemoryTestClockRepository:
     def _on(self, clock_id: str) -> list[Customer]:
         rows = self._customers.rows.values() if self._customers else []
         mine = [c for c in rows if c.test_clock_id == clock_id]
-        return sorted(mine, key=lambda c: (c.created_at.isoformat() if c.created_at else "", c.id))
+        return sorted(mine, key=lambda c: (c.name, c.id))
 
     async def customer_counts(self) -> dict[str, int]:
         return {k: n for k in self.rows if (n := len(self._on(k)))}

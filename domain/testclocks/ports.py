@@ -29,7 +29,7 @@ class TestClockRepository(Protocol):
         ...
 
     async def customer_ids(self, clock_id: str, *, limit: int) -> list[CustomerId]:
-        """The clock's customers, the earliest attached first."""
+        """The clock's customers, by name."""
         ...
 
     async def invoices(self, clock_id: str, *, limit: int) -> list[ClockInvoice]:

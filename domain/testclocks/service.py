@@ -1,8 +1,9 @@
 """Test clocks (sandbox only): attach a customer to a clock, then advance it. Advancing walks
 the clock forward a day at a time (and to the exact target) and at each step runs, on the
 clock's time and for its customers only, what the job runner runs on real time: the renewal
-run, the collection of new invoices, and dunning. So a year of renewals, a failing card's
-dunning schedule or a trial's end can be rehearsed in seconds, exactly as they would happen.
+run, the collection of new invoices, and dunning. Days on which none of these has anything to
+do are stepped over (``_next_due``). So a year of renewals, a failing card's dunning schedule
+or a trial's end can be rehearsed in seconds, exactly as they would happen.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from domain.testclocks.ports import TestClocksStaffUnit, TestClocksUnit
 
 UowFactory = Callable[[], TestClocksStaffUnit]
 MAX_ADVANCE = timedelta(days=2 * 366)
+DAY = timedelta(days=1)
 MAX_NAME = 100
 CREATED = "test_clock.created"
 ADVANCED = "test_clock.advanced"
@@ -144,9 +146,15 @@ async def advance_test_clock(
             {"to": "Advance at most two years at a time."}, code=TestClockErrorCode.TOO_FAR
         )
     renewals = collections = retries = 0
-    at = test_clock.frozen_at
+    start = at = test_clock.frozen_at
     while True:
-        at = min(at + timedelta(days=1), to)
+        at = min(at + DAY, to)
+        if at < to:  # step over idle days: to the first day step on or after the next work
+            due = await _next_due(uow, clock_id, by=to)
+            if due is None:
+                at = to
+            elif due > at:
+                at = min(start + -(-(due - start) // DAY) * DAY, to)
         step = FrozenClock(at)
         report = await renew_due(uow=uow, clock=step, config=config, test_clock_id=clock_id)
         renewals += report.advanced
@@ -182,6 +190,22 @@ async def advance_test_clock(
         if at >= to:
             break
     return AdvanceReport(replace(test_clock, frozen_at=to), renewals, collections, retries)
+
+
+async def _next_due(uow: UowFactory, clock_id: str, *, by: datetime) -> datetime | None:
+    """The earliest instant (up to ``by``) at which a step of the clock has work: an invoice not
+    yet charged (at once), a subscription's next action (renewal, trial end, resume, expiry) or a
+    dunning retry. A step with none of these does nothing, so the advance skips to the day step
+    on or after this instant instead of committing every idle day (a two-year advance of a
+    clock with a few monthly customers takes dozens of steps, not 732). Work added to the
+    steps must be added here too, or an advance would step over it."""
+    async with uow() as reader:
+        if await reader.test_clocks.open_invoices(clock_id):
+            return datetime.min.replace(tzinfo=by.tzinfo)
+        subscriptions = await reader.subscriptions.due(by, limit=1, test_clock_id=clock_id)
+        cases = await reader.dunning.due(by, limit=1, test_clock_id=clock_id)
+    times = [d.at for d in subscriptions] + [c.next_attempt_at for c in cases if c.next_attempt_at]
+    return min(times) if times else None
 
 
 async def next_renewal(clock_id: str, *, uow: TestClocksUnit) -> datetime | None:

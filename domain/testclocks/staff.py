@@ -41,10 +41,10 @@ MAX_TRIAL_DAYS = 730
 # The sandbox gateway's test cards a clock's customer may get (docs/payments.md has them all).
 # Only cards that save: the expired card (0069) is refused when saved.
 SANDBOX_CARDS: dict[str, str] = {
-    "4242424242424242": "Visa 4242: every charge succeeds",
-    "4000000000000341": "Visa 0341: every charge is declined (card_declined)",
-    "4000000000009995": "Visa 9995: declined for insufficient funds",
-    "4000002500003155": "Visa 3155: asks for the customer's confirmation (3-D Secure)",
+    "4242424242424242": "4242 · succeeds",
+    "4000000000000341": "0341 · every charge declined",
+    "4000000000009995": "9995 · insufficient funds",
+    "4000002500003155": "3155 · asks for 3-D Secure",
 }
 QUICK_STEPS: dict[str, Interval] = {
     "day": Interval(IntervalUnit.DAY),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.adapters.db.tables import InvoiceTable, PaymentAttemptTable
 from domain.adapters.db.tables_staff import AuditEntryTable
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.adapters.payments.sandbox import SandboxGateway
@@ -83,7 +84,17 @@ async def test_staff_rehearse_a_paying_and_a_declining_customer_on_one_clock(
         uow=uow, gateway=gateway, config=CONFIG, clock=clock,
     )  # fmt: skip
     assert report.clock.frozen_at == utc(2027, 2, 7, 9)
-    assert report.renewals == 0 and report.dunning_retries >= 1  # the declining card, retried
+    assert report.renewals == 0 and report.dunning_retries == 4  # the declining card, retried
+    bobs = await PaymentAttemptTable.select(PaymentAttemptTable.created_at).where(
+        PaymentAttemptTable.invoice.is_in(
+            InvoiceTable.select(InvoiceTable.id).where(InvoiceTable.customer_id == bad.customer_id)
+        )
+    )
+    # the advance steps over idle days but never over a retry: 1, 3, 5 and 7 days later
+    assert sorted(r["created_at"] for r in bobs) == [
+        START,
+        *(utc(2027, 2, d, 9) for d in (1, 3, 5, 7)),
+    ]
     page = await reads.test_clock_page(VIEWER, rehearsal.id, uow=uow())
     assert page.last_advance is not None
     assert page.last_advance.moved_from == START

@@ -81,7 +81,7 @@ class PiccoloTestClockRepository:
         rows = (
             await CustomerTable.select(CustomerTable.id)
             .where(CustomerTable.test_clock_id == clock_id)
-            .order_by(CustomerTable.created_at)
+            .order_by(CustomerTable.name)
             .order_by(CustomerTable.id)
             .limit(limit)
         )
