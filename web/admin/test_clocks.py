@@ -31,7 +31,7 @@ from domain.testclocks.service import MAX_NAME, AdvanceReport
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
 from web.forms import Field, FormSpec
-from web.templating import redirect_after_post, render
+from web.templating import is_fragment_request, redirect_after_post, render
 
 ID_LENGTH = 36
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -43,6 +43,8 @@ CUSTOMER_FORM = FormSpec(
 )  # fmt: skip
 NEW_CUSTOMER_DEFAULTS = {"country": "US", "currency": "USD", "quantity": "1",
                          "card": "4242424242424242"}  # fmt: skip
+ADVANCE_CARD = "admin/_clock_advance.html"  # what htmx swaps after a refused advance
+CUSTOMER_CARD = "admin/_clock_add_customer.html"
 STEP_LABELS = {"day": "+1 day", "week": "+1 week", "month": "+1 month"}
 
 
@@ -137,6 +139,7 @@ async def _clock_page(
     gateway: PaymentGateway, *, customer_form: dict[str, str] | None = None,
     customer_errors: dict[str, str] | None = None, advance_form: dict[str, str] | None = None,
     advance_errors: dict[str, str] | None = None, status_code: int = 200,
+    fragment: str | None = None,
 ) -> Template:  # fmt: skip
     page = await reads.test_clock_page(staff, clock_id, uow=uow)
     last = page.last_advance
@@ -158,7 +161,7 @@ async def _clock_page(
         new_since=last.moved_from if last and last.moved_to == page.clock.frozen_at else None,
         timezone="UTC",
     )
-    return render(request, "admin/test_clock.html", None, context, status_code=status_code)
+    return render(request, "admin/test_clock.html", fragment, context, status_code=status_code)
 
 
 @get(
@@ -214,15 +217,24 @@ async def advance_test_clock(
     except ValidationFailed as exc:
         return await _clock_page(request, staff, clock_id, new_uow(), payment_gateway,
                                  advance_form=typed, advance_errors=exc.field_errors,
-                                 status_code=422)  # fmt: skip
+                                 status_code=422, fragment=ADVANCE_CARD)  # fmt: skip
     except NotFound:
         raise
     except DomainError as exc:
         return await _clock_page(request, staff, clock_id, new_uow(), payment_gateway,
                                  advance_form=typed, advance_errors={"_form": exc.message},
-                                 status_code=409)  # fmt: skip
+                                 status_code=409, fragment=ADVANCE_CARD)  # fmt: skip
     flash(request, f"Advanced to {to:%b %-d, %Y %H:%M} UTC: {_summary(report)}.", "success")
-    return redirect_after_post(request, f"/admin/test-clocks/{quote(clock_id)}#last-advance")
+    return _back_to_clock(request, clock_id, "#last-advance")
+
+
+def _back_to_clock(
+    request: Request[Any, Any, Any], clock_id: str, anchor: str
+) -> Redirect | Response[str]:
+    """The clock's page after a change. htmx gets the address without the anchor: a location
+    differing only by its anchor would scroll the page, not load it again."""
+    back = f"/admin/test-clocks/{quote(clock_id)}"
+    return redirect_after_post(request, back if is_fragment_request(request) else back + anchor)
 
 
 def _plan_label(plan: reads.PlanOption) -> str:
@@ -289,13 +301,13 @@ async def add_test_clock_customer(
     except ValidationFailed as exc:
         return await _clock_page(request, staff, clock_id, new_uow(), payment_gateway,
                                  customer_form=typed, customer_errors=exc.field_errors,
-                                 status_code=422)  # fmt: skip
+                                 status_code=422, fragment=CUSTOMER_CARD)  # fmt: skip
     except NotFound:
         raise
     except DomainError as exc:
         return await _clock_page(request, staff, clock_id, new_uow(), payment_gateway,
                                  customer_form=typed, customer_errors={"_form": exc.message},
-                                 status_code=409)  # fmt: skip
+                                 status_code=409, fragment=CUSTOMER_CARD)  # fmt: skip
     sub = added.outcome.subscription
     flash(request, f"{typed['name'].strip()} added on the clock ({sub.status.value}).", "success")
-    return redirect_after_post(request, f"/admin/test-clocks/{quote(clock_id)}#customers")
+    return _back_to_clock(request, clock_id, "#customers")

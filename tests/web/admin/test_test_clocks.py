@@ -164,6 +164,18 @@ async def test_bad_input_re_renders_the_form_with_its_message_and_writes_nothing
         assert refused.status_code == 422, data
         assert message in text(by_testid(parse(refused.text), "advance-form")[0]), data
 
+    htmx = {"HX-Request": "true"}
+    fragment = await client.post(
+        url + "/advance", data={"_csrf_token": token, "to": "2020-01-01T00:00"}, headers=htmx
+    )
+    assert fragment.status_code == 422 and "<html" not in fragment.text
+    assert 'id="advance"' in fragment.text and "only moves forward" in fragment.text
+    fragment = await client.post(
+        url + "/customers", data={"_csrf_token": token, "name": ""}, headers=htmx
+    )
+    assert fragment.status_code == 422 and "<html" not in fragment.text
+    assert 'id="add-customer"' in fragment.text
+
     good = {
         "name": "Ada", "email": "ada@example.test", "country": "US", "currency": "USD",
         "plan": "team-monthly", "quantity": "2", "trial_days": "", "card": "4242424242424242",
@@ -194,6 +206,11 @@ async def test_bad_input_re_renders_the_form_with_its_message_and_writes_nothing
     assert await AuditEntryTable.count().where(AuditEntryTable.action.like("test_clock.%")) == 0
     missing = await client.get("/admin/test-clocks/no-such-clock")
     assert missing.status_code == 404
+
+    moved = await client.post(url + "/advance", data={"_csrf_token": token, "step": "day"},
+                              headers=htmx)  # fmt: skip
+    assert moved.status_code == 200 and moved.headers["HX-Redirect"] == url
+    assert "Feb 1, 2027" in text(by_testid(parse((await client.get(url)).text), "frozen-time")[0])
 
 
 async def test_without_the_sandbox_the_pages_say_so_and_offer_nothing(
