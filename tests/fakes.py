@@ -481,7 +481,8 @@ class InMemoryTestClockRepository:
         return list(self.rows.values())
 
     async def move(self, clock_id: str, to: datetime) -> None:
-        self.rows[clock_id] = replace(self.rows[clock_id], frozen_at=to)
+        current = self.rows[clock_id]
+        self.rows[clock_id] = replace(current, frozen_at=max(current.frozen_at, to))
 
     async def open_invoices(self, clock_id: str) -> list[str]:
         return []  # the in-memory unit of work keeps no link from invoices to clocks

@@ -18,7 +18,10 @@ class TestClockRepository(Protocol):
 
     async def all(self) -> list[TestClock]: ...
 
-    async def move(self, clock_id: str, to: datetime) -> None: ...
+    async def move(self, clock_id: str, to: datetime) -> None:
+        """Move the clock forward to ``to``; never back (an advance running at the same time
+        that went further keeps its time)."""
+        ...
 
     async def open_invoices(self, clock_id: str) -> list[str]:
         """Open invoices with an amount due and no payment attempt yet, of the clock's customers."""

@@ -40,7 +40,7 @@ class PiccoloTestClockRepository:
 
     async def move(self, clock_id: str, to: datetime) -> None:
         await TestClockTable.update({TestClockTable.frozen_at: to}).where(
-            TestClockTable.id == clock_id
+            (TestClockTable.id == clock_id) & (TestClockTable.frozen_at < to)
         )
 
     async def open_invoices(self, clock_id: str) -> list[str]:
