@@ -87,16 +87,28 @@ def quick_target(frozen_at: datetime, step: str) -> datetime:
 async def advance_clock(
     actor: SignedInStaff,
     clock_id: str,
-    to: datetime,
+    to: datetime | None = None,
     *,
+    step: str | None = None,
     uow: UowFactory,
     gateway: PaymentGateway,
     config: BillingConfig,
     clock: Clock,
 ) -> AdvanceReport:
-    """Advance the clock to ``to`` (see ``service.advance_test_clock``): ``ValidationFailed`` on
-    ``to`` backwards or beyond two years; audited with what the advance did."""
+    """Advance the clock to ``to``, or by a quick ``step`` from where it stands (see
+    ``service.advance_test_clock``): ``ValidationFailed`` on ``to`` backwards, beyond two years
+    or an unknown step; audited with what the advance did."""
     require(actor, Permission.OPERATIONS_ACT)
+    if step is not None:
+        async with uow() as reader:
+            current = await reader.test_clocks.get(clock_id)
+        if current is None:
+            raise NotFound(
+                "There is no test clock with this id.", code=TestClockErrorCode.NOT_FOUND
+            )
+        to = quick_target(current.frozen_at, step)
+    if to is None:
+        raise ValidationFailed({"to": "Choose the date and time to advance to."})
     return await service.advance_test_clock(
         clock_id, to, uow=uow, gateway=gateway, config=config, actor=_actor(actor), real_clock=clock
     )

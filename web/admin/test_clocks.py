@@ -199,20 +199,11 @@ async def advance_test_clock(
     try:
         if form.errors:
             raise ValidationFailed({"to": form.first_error or ""})
-        step = form.get("step")
-        if step:
-            async with new_uow() as reader:
-                current = await reader.test_clocks.get(clock_id)
-            if current is None:
-                raise NotFound("There is no test clock with this id.")
-            to = clock_staff.quick_target(current.frozen_at, step)
-        elif form.get("to").strip():
-            to = parse_instant(form.get("to"), "to")
-        else:
-            raise ValidationFailed({"to": "Choose the date and time to advance to."})
+        step = form.get("step") or None
+        to = parse_instant(form.get("to"), "to") if not step and form.get("to").strip() else None
         report = await clock_staff.advance_clock(
-            staff, clock_id, to, uow=new_uow, gateway=payment_gateway, config=billing,
-            clock=clock,
+            staff, clock_id, to, step=step, uow=new_uow, gateway=payment_gateway,
+            config=billing, clock=clock,
         )  # fmt: skip
     except ValidationFailed as exc:
         return await _clock_page(request, staff, clock_id, new_uow(), payment_gateway,
@@ -224,7 +215,8 @@ async def advance_test_clock(
         return await _clock_page(request, staff, clock_id, new_uow(), payment_gateway,
                                  advance_form=typed, advance_errors={"_form": exc.message},
                                  status_code=409, fragment=ADVANCE_CARD)  # fmt: skip
-    flash(request, f"Advanced to {to:%b %-d, %Y %H:%M} UTC: {_summary(report)}.", "success")
+    moved_to = report.clock.frozen_at
+    flash(request, f"Advanced to {moved_to:%b %-d, %Y %H:%M} UTC: {_summary(report)}.", "success")
     return _back_to_clock(request, clock_id, "#last-advance")
 
 
