@@ -76,6 +76,9 @@ async def test_a_clock_made_in_the_admin_bills_its_customer_when_advanced(
     assert customer is not None and customer["test_clock_id"] == url.rsplit("/", 1)[1]
     link = first.find("a")
     assert link is not None and link["href"] == f"/admin/customers/{customer['id']}"
+    record = parse((await client.get(str(link["href"]))).text)
+    timeline = [text(t) for t in by_testid(record, "timeline-event")]
+    assert any("billing@example.com: Created on a test clock (sandbox)" in t for t in timeline)
 
     advanced = await client.post(url + "/advance", data={"_csrf_token": token, "step": "month"})
     assert advanced.status_code == 303
