@@ -44,7 +44,7 @@ from domain.subscriptions.model import (
     Subscription,
     UsageRecord,
 )
-from domain.testclocks.model import TestClock
+from domain.testclocks.model import ClockInvoice, TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 
@@ -483,8 +483,9 @@ class InMemoryDunningRepository:
 class InMemoryTestClockRepository:
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, customers: InMemoryCustomerRepository | None = None) -> None:
         self.rows: dict[str, TestClock] = {}
+        self._customers = customers
 
     async def add(self, clock: TestClock) -> None:
         self.rows[clock.id] = clock
@@ -496,10 +497,25 @@ class InMemoryTestClockRepository:
         return list(self.rows.values())
 
     async def move(self, clock_id: str, to: datetime) -> None:
-        self.rows[clock_id] = replace(self.rows[clock_id], frozen_at=to)
+        current = self.rows[clock_id]
+        self.rows[clock_id] = replace(current, frozen_at=max(current.frozen_at, to))
 
     async def open_invoices(self, clock_id: str) -> list[str]:
         return []  # the in-memory unit of work keeps no link from invoices to clocks
+
+    def _on(self, clock_id: str) -> list[Customer]:
+        rows = self._customers.rows.values() if self._customers else []
+        mine = [c for c in rows if c.test_clock_id == clock_id]
+        return sorted(mine, key=lambda c: (c.name, c.id))
+
+    async def customer_counts(self) -> dict[str, int]:
+        return {k: n for k in self.rows if (n := len(self._on(k)))}
+
+    async def customer_ids(self, clock_id: str, *, limit: int) -> list[CustomerId]:
+        return [c.id for c in self._on(clock_id)][:limit]
+
+    async def invoices(self, clock_id: str, *, limit: int) -> list[ClockInvoice]:
+        return []  # see open_invoices: the clock pages' invoices are tested on the database
 
 
 class InMemoryEmailRepository:
@@ -832,7 +848,7 @@ class InMemoryUnitOfWork:
         self.dunning = InMemoryDunningRepository()
         self.refunds = InMemoryRefundRepository()
         self.webhook_events = InMemoryWebhookEventRepository()
-        self.test_clocks = InMemoryTestClockRepository()
+        self.test_clocks = InMemoryTestClockRepository(self.customers)
         self.emails = InMemoryEmailRepository()
         self.accounts = InMemoryAccountRepository()
         self.checkouts = InMemoryCheckoutRepository()

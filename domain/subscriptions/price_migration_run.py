@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
@@ -34,6 +34,7 @@ from domain.subscriptions.price_migrations import (
     Renewing,
     is_movable,
     move_due,
+    planned_move,
 )
 
 RUN_JOB = "subscriptions.run_price_migrations"
@@ -93,6 +94,32 @@ async def run_price_migrations(
         if await _close_when_finished(migration, uow, now, test_clock_id):
             closed += 1
     return MigrationRunReport(notified, moved, closed)
+
+
+async def next_notice_at(
+    *, uow: Callable[[], SubscriptionsUnit], test_clock_id: str | None = None
+) -> datetime | None:
+    """The earliest instant a notice of a scheduled migration falls due for a subscription on
+    real time (or on the test clock ``test_clock_id``): a test clock's advance, which steps over
+    idle days, must stop on that day, or the notice would go out late and the move slip."""
+    due: list[datetime] = []
+    async with uow() as reader:
+        for migration in await reader.price_migrations.scheduled():
+            source = await reader.plans.get(migration.from_plan_id)
+            if source is None:
+                continue
+            noticed = {
+                n.subscription_id for n in await reader.price_migrations.notices(migration.id)
+            }
+            for sub in await reader.subscriptions.on_plans([migration.from_plan_id]):
+                if sub.test_clock_id != test_clock_id or sub.id in noticed:
+                    continue
+                renewing = Renewing.of(sub)
+                if not is_movable(renewing):
+                    continue
+                planned = planned_move(renewing, source.interval, migration.effective_at)
+                due.append(planned - timedelta(days=migration.notice_days))
+    return min(due) if due else None
 
 
 def _due(sub: Subscription, source: Plan, migration: PriceMigration, now: datetime) -> bool:

@@ -38,6 +38,8 @@ from domain.adapters.db.tables import (
     SignInAttemptTable,
 )
 from domain.shared.clock import FrozenClock
+from domain.testclocks.model import TestClock
+from domain.testclocks.service import create_test_clock
 from tests.support.accounts import CHEAP_HASHER, PASSWORD, sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import csrf_token
@@ -451,6 +453,13 @@ def seeds(ids: dict[str, str]) -> list[str]:
     ]
 
 
+async def _test_clock(app: Litestar, clock: FrozenClock) -> TestClock:
+    runtime = app.state.runtime
+    return await create_test_clock(
+        "walked", frozen_at=clock.now(), uow=runtime.uow(), clock=clock, gateway=runtime.gateway
+    )
+
+
 async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
     app: Litestar, catalog: TestDatabase, clock: FrozenClock
 ) -> None:
@@ -488,6 +497,7 @@ async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
             "action": "invoice.refund",
             "target_id": a.invoice_ids[0],  # paid: the refund's form shows
             "staff_id": owner.id,
+            "clock_id": (await _test_clock(app, clock)).id,  # its page shows the clock's forms
         }
         walker = Walker(app, anon, member, "ada@example.com", watch, ids, staff)
         await walker.refresh(staff)

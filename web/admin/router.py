@@ -50,6 +50,13 @@ from web.admin.staff_member import (
     submit_reset_two_factor,
     submit_staff_role,
 )
+from web.admin.test_clocks import (
+    add_test_clock_customer,
+    advance_test_clock,
+    create_test_clock,
+    list_test_clocks,
+    show_test_clock,
+)
 from web.admin.view_as import submit_view_as, submit_view_as_exit
 from web.admin.welcome import show_welcome, submit_welcome
 
@@ -98,6 +105,11 @@ router = Router(
         submit_plan_details,
         show_new_version,
         submit_new_version,
+        list_test_clocks,
+        create_test_clock,
+        show_test_clock,
+        advance_test_clock,
+        add_test_clock_customer,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
