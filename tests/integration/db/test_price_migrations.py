@@ -127,8 +127,10 @@ async def test_a_migration_notices_then_moves_only_the_old_versions_subscribers(
         rehearsal.id, utc(2027, 2, 7, 9), uow=uow, gateway=gateway, config=CONFIG
     )
     assert await notices() == []  # not before the notice day
+    # one advance past both the notice day (Feb 8) and a renewal (Feb 10): the advance steps over
+    # idle days, yet stops on the notice day, so the notice is on time and the move stays Mar 10
     await test_clocks.advance_test_clock(
-        rehearsal.id, utc(2027, 2, 9, 9), uow=uow, gateway=gateway, config=CONFIG
+        rehearsal.id, utc(2027, 2, 12, 9), uow=uow, gateway=gateway, config=CONFIG
     )
     (job,) = await notices()
     assert job["unique_key"] == f"notify:price_change:{migration.id}:{moved.subscription.id}"
