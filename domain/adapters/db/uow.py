@@ -40,10 +40,13 @@ from domain.adapters.db.repositories.payments import (
     PiccoloPaymentMethodRepository,
     PiccoloRefundRepository,
 )
+from domain.adapters.db.repositories.promotions import (
+    PiccoloCouponRepository,
+    PiccoloPromotionCodeRepository,
+)
 from domain.adapters.db.repositories.staff import PiccoloStaffRepository
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCancellationFeedbackRepository,
-    PiccoloCouponRepository,
     PiccoloCustomerRepository,
     PiccoloSubscriptionRepository,
     PiccoloTaxRateRepository,
@@ -102,6 +105,7 @@ class PiccoloUnitOfWork:
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()
         self.coupons = PiccoloCouponRepository()
+        self.promotion_codes = PiccoloPromotionCodeRepository()
         self.tax_rates = PiccoloTaxRateRepository()
         self.cancellation_feedback = PiccoloCancellationFeedbackRepository()
         self.payment_methods = PiccoloPaymentMethodRepository()

@@ -15,8 +15,8 @@ from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.totals import TaxRate
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.subscriptions.demo import load_demo_coupons
-from domain.subscriptions.model import StoredCoupon
 from tests.fakes import InMemoryUnitOfWork
+from tests.support.promotions import add_promotion
 
 pytestmark = pytest.mark.service
 
@@ -97,13 +97,12 @@ async def test_an_unknown_code_is_a_message_and_the_order_is_priced_without_it(
 
 
 async def test_an_expired_code_says_so(uow: InMemoryUnitOfWork) -> None:
-    await uow.coupons.add(
-        StoredCoupon(
-            "SUMMER",
-            CouponDuration.ONCE,
-            percent_off=Decimal(10),
-            expires_at=NOW - timedelta(days=1),
-        )
+    await add_promotion(
+        uow,
+        "SUMMER",
+        CouponDuration.ONCE,
+        percent_off=Decimal(10),
+        expires_at=NOW - timedelta(days=1),
     )
     summary = await _preview(uow, "team-annual", quantity="2", code="summer")
     assert summary.promotion_error == "The code SUMMER has expired."
@@ -213,16 +212,14 @@ async def test_the_schedule_follows_each_coupon_duration(
     months: int | None,
     expected: list[tuple[int, str, int, bool]],
 ) -> None:
-    await uow.coupons.add(
-        StoredCoupon("TENOFF", duration, percent_off=Decimal(10), duration_in_months=months)
-    )
+    await add_promotion(uow, "TENOFF", duration, percent_off=Decimal(10), duration_in_months=months)
     summary = await _preview(uow, "team-monthly", quantity="3", code="TENOFF")
     assert _minor(summary.total_today) == 3240
     assert _steps(summary) == expected
 
 
 async def test_a_fixed_amount_larger_than_an_invoice_carries_on(uow: InMemoryUnitOfWork) -> None:
-    await uow.coupons.add(StoredCoupon("FIFTY", CouponDuration.ONCE, amounts_off={"USD": 5000}))
+    await add_promotion(uow, "FIFTY", CouponDuration.ONCE, amounts_off={"USD": 5000})
     summary = await _preview(uow, "team-monthly", quantity="3", code="FIFTY")
     # 50.00 off once: 36.00 today is free, the 14.00 left comes off the next invoice
     assert _minor(summary.total_today) == 0
