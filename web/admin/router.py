@@ -14,6 +14,13 @@ from web.admin.access import (
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
 from web.admin.audit import export_audit_log, show_audit_log
+from web.admin.coupons import (
+    show_coupon,
+    show_coupons,
+    submit_deactivate_promotion_code,
+    submit_new_coupon,
+    submit_new_promotion_code,
+)
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
@@ -72,6 +79,11 @@ router = Router(
         submit_recovery_codes,
         show_audit_log,
         export_audit_log,
+        show_coupons,
+        submit_new_coupon,
+        show_coupon,
+        submit_new_promotion_code,
+        submit_deactivate_promotion_code,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
