@@ -380,3 +380,18 @@ def test_the_form_never_shows_the_card_or_the_password_in_a_repr() -> None:
     form = _form(password="analytical engine 1843")
     assert "analytical engine" not in repr(form)
     assert SUCCEEDS not in repr(form) and "123" not in repr(form.card)
+
+
+async def test_an_order_below_the_codes_minimum_is_refused_and_counts_nothing(shop: Shop) -> None:
+    await add_promotion(shop.uow, "BIGONLY", CouponDuration.ONCE, percent_off=Decimal(10),
+                        minimum_amounts={"USD": 70000})  # fmt: skip
+    before = shop.count()
+    refused = await shop.submit(await shop.page_shown(_form(promotion_code="bigonly")))
+
+    assert isinstance(refused, Refused), refused
+    assert refused.page.errors == {
+        "promotion_code": "The code BIGONLY needs an order of at least 700.00 USD before discounts."
+    }
+    assert shop.count() == before
+    assert shop.uow.promotion_codes.rows["promo-bigonly"].times_redeemed == 0
+    assert shop.gateway.charges == []
