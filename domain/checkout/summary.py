@@ -42,7 +42,6 @@ from domain.shared.money import Currency, Money
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.model import counts_as_earlier_subscription
 
-MAX_CODE = 40
 # invoices simulated after today at most (a coupon for three years of monthly invoices fits)
 MAX_SCHEDULE = 40
 
