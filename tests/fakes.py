@@ -40,12 +40,12 @@ from domain.staff.model import StaffMember, StaffSession, StaffToken
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
-    StoredCoupon,
     Subscription,
     UsageRecord,
 )
 from domain.testclocks.model import ClockInvoice, TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
+from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 
 
@@ -347,23 +347,6 @@ class InMemoryUsageRepository:
 
     async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
         return [r for r in self.rows if r.subscription_id == subscription_id and r.at >= start]
-
-
-class InMemoryCouponRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, StoredCoupon] = {}
-
-    async def add(self, coupon: StoredCoupon) -> None:
-        if coupon.code in self.rows:
-            raise Conflict(f"A coupon {coupon.code} exists.", code="coupon.exists")
-        self.rows[coupon.code] = coupon
-
-    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None:
-        return self.rows.get(code)
-
-    async def count_redemption(self, code: str) -> None:
-        coupon = self.rows[code]
-        self.rows[code] = replace(coupon, times_redeemed=coupon.times_redeemed + 1)
 
 
 class InMemoryTaxRateRepository:
@@ -840,6 +823,7 @@ class InMemoryUnitOfWork:
         self.subscriptions = InMemorySubscriptionRepository()
         self.usage = InMemoryUsageRepository()
         self.coupons = InMemoryCouponRepository()
+        self.promotion_codes = InMemoryPromotionCodeRepository()
         self.tax_rates = InMemoryTaxRateRepository()
         self.cancellation_feedback = InMemoryCancellationFeedbackRepository()
         self.price_migrations = InMemoryPriceMigrationRepository()

@@ -65,7 +65,7 @@ async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
         if added:
             print(f"loaded the demo catalog ({added} plans)", file=sys.stderr)
         if await load_demo_coupons(uow=uow()):
-            codes = ", ".join(c.code for c in demo_coupons())
+            codes = ", ".join(code.code for _, code in demo_coupons())
             print(f"loaded the demo promotion codes ({codes})", file=sys.stderr)
 
 

@@ -9,11 +9,11 @@ from domain.billing.ports import BillingUnit
 from domain.catalog.ports import CatalogUnit
 from domain.customers.ports import CustomersUnit
 from domain.pricing.tax_policy import JurisdictionRate
+from domain.promotions.ports import PromotionsUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
-    StoredCoupon,
     Subscription,
     UsageRecord,
 )
@@ -67,14 +67,6 @@ class UsageRepository(Protocol):
     ) -> list[UsageRecord]: ...
 
 
-class CouponRepository(Protocol):
-    async def add(self, coupon: StoredCoupon) -> None: ...
-
-    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None: ...
-
-    async def count_redemption(self, code: str) -> None: ...
-
-
 class TaxRateRepository(Protocol):
     async def all(self) -> list[JurisdictionRate]: ...
 
@@ -119,7 +111,7 @@ class PriceMigrationRepository(Protocol):
     ) -> None: ...
 
 
-class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, Protocol):
+class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, PromotionsUnit, Protocol):
     """The subscription use cases' unit of work: their own repositories over billing's."""
 
     @property
@@ -127,9 +119,6 @@ class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, Protocol):
 
     @property
     def usage(self) -> UsageRepository: ...
-
-    @property
-    def coupons(self) -> CouponRepository: ...
 
     @property
     def tax_rates(self) -> TaxRateRepository: ...

@@ -23,6 +23,13 @@ from web.admin.catalog import (
     submit_new_version,
     submit_plan_details,
 )
+from web.admin.coupons import (
+    show_coupon,
+    show_coupons,
+    submit_deactivate_promotion_code,
+    submit_new_coupon,
+    submit_new_promotion_code,
+)
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
@@ -110,6 +117,11 @@ router = Router(
         show_test_clock,
         advance_test_clock,
         add_test_clock_customer,
+        show_coupons,
+        submit_new_coupon,
+        show_coupon,
+        submit_new_promotion_code,
+        submit_deactivate_promotion_code,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

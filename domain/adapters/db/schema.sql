@@ -83,16 +83,17 @@ CREATE TABLE public.checkout_session (
 );
 
 CREATE TABLE public.coupon (
-    code character varying(64) DEFAULT ''::character varying NOT NULL,
+    id character varying(64) DEFAULT ''::character varying NOT NULL,
     duration character varying(10) DEFAULT ''::character varying NOT NULL,
     percent_off character varying(12) DEFAULT NULL::character varying,
     amounts_off json DEFAULT '{}'::json NOT NULL,
     duration_in_months integer,
-    expires_at timestamp with time zone,
+    redeem_by timestamp with time zone,
     max_redemptions integer,
     plan_codes json DEFAULT '[]'::json NOT NULL,
-    first_subscription_only boolean DEFAULT false NOT NULL,
-    times_redeemed integer DEFAULT 0 NOT NULL
+    times_redeemed integer DEFAULT 0 NOT NULL,
+    name character varying(100) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone
 );
 
 CREATE TABLE public.credit_note (
@@ -422,6 +423,19 @@ CREATE TABLE public.price_migration_notice (
     moved_at timestamp with time zone
 );
 
+CREATE TABLE public.promotion_code (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    code character varying(40) DEFAULT ''::character varying NOT NULL,
+    coupon character varying(64) DEFAULT NULL::character varying NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    expires_at timestamp with time zone,
+    max_redemptions integer,
+    first_subscription_only boolean DEFAULT false NOT NULL,
+    minimum_amounts json DEFAULT '{}'::json NOT NULL,
+    times_redeemed integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone
+);
+
 CREATE TABLE public.refund (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     credit_note_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -598,7 +612,7 @@ ALTER TABLE ONLY public.checkout_session
     ADD CONSTRAINT checkout_session_pkey PRIMARY KEY (token);
 
 ALTER TABLE ONLY public.coupon
-    ADD CONSTRAINT coupon_pkey PRIMARY KEY (code);
+    ADD CONSTRAINT coupon_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.credit_note_document
     ADD CONSTRAINT credit_note_document_credit_note_key UNIQUE (credit_note);
@@ -707,6 +721,12 @@ ALTER TABLE ONLY public.price_migration
 
 ALTER TABLE ONLY public.price_migration
     ADD CONSTRAINT price_migration_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.promotion_code
+    ADD CONSTRAINT promotion_code_code_key UNIQUE (code);
+
+ALTER TABLE ONLY public.promotion_code
+    ADD CONSTRAINT promotion_code_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.refund
     ADD CONSTRAINT refund_credit_note_id_key UNIQUE (credit_note_id);
@@ -855,6 +875,8 @@ CREATE INDEX price_migration_notice_migration_id ON public.price_migration_notic
 
 CREATE INDEX price_migration_plan_code ON public.price_migration USING btree (plan_code);
 
+CREATE INDEX promotion_code_coupon ON public.promotion_code USING btree (coupon);
+
 CREATE INDEX refund_customer_id ON public.refund USING btree (customer_id);
 
 CREATE INDEX refund_invoice_id ON public.refund USING btree (invoice_id);
@@ -937,6 +959,9 @@ ALTER TABLE ONLY public.payment_method
 
 ALTER TABLE ONLY public.plan_price
     ADD CONSTRAINT plan_price_plan_fkey FOREIGN KEY (plan) REFERENCES public.plan(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE ONLY public.promotion_code
+    ADD CONSTRAINT promotion_code_coupon_fkey FOREIGN KEY (coupon) REFERENCES public.coupon(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
 ALTER TABLE ONLY public.staff_session
     ADD CONSTRAINT staff_session_staff_fkey FOREIGN KEY (staff) REFERENCES public.staff_member(id) ON UPDATE CASCADE ON DELETE CASCADE;

@@ -41,10 +41,13 @@ from domain.adapters.db.repositories.payments import (
     PiccoloRefundRepository,
 )
 from domain.adapters.db.repositories.price_migrations import PiccoloPriceMigrationRepository
+from domain.adapters.db.repositories.promotions import (
+    PiccoloCouponRepository,
+    PiccoloPromotionCodeRepository,
+)
 from domain.adapters.db.repositories.staff import PiccoloStaffRepository
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCancellationFeedbackRepository,
-    PiccoloCouponRepository,
     PiccoloCustomerRepository,
     PiccoloSubscriptionRepository,
     PiccoloTaxRateRepository,
@@ -103,6 +106,7 @@ class PiccoloUnitOfWork:
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()
         self.coupons = PiccoloCouponRepository()
+        self.promotion_codes = PiccoloPromotionCodeRepository()
         self.tax_rates = PiccoloTaxRateRepository()
         self.cancellation_feedback = PiccoloCancellationFeedbackRepository()
         self.price_migrations = PiccoloPriceMigrationRepository()

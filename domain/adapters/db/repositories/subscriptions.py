@@ -1,4 +1,4 @@
-"""Customers, subscriptions, usage, coupons and tax rates on Piccolo.
+"""Customers, subscriptions, usage and tax rates on Piccolo (coupons: ``promotions.py``).
 
 Rows are mapped explicitly (``_to_*``/``_*_row``). ``lock=True`` takes the row lock with
 ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has no row locks, but its write transactions
@@ -18,7 +18,6 @@ from piccolo.query.functions.aggregate import Count
 from domain.adapters.db.repositories.billing import _exact, _fraction, _load
 from domain.adapters.db.tables import (
     CancellationFeedbackTable,
-    CouponTable,
     CustomerTable,
     SubscriptionTable,
     TaxRateTable,
@@ -40,7 +39,6 @@ from domain.subscriptions.model import (
     CancellationFeedback,
     CancellationReason,
     Due,
-    StoredCoupon,
     Subscription,
     UsageRecord,
 )
@@ -387,52 +385,6 @@ class PiccoloUsageRepository:
             )
             for r in rows
         ]
-
-
-# -- coupons --------------------------------------------------------------------------------------
-def _to_coupon(row: dict[str, Any]) -> StoredCoupon:
-    return StoredCoupon(
-        code=row["code"],
-        duration=CouponDuration(row["duration"]),
-        percent_off=Decimal(row["percent_off"]) if row["percent_off"] is not None else None,
-        amounts_off={k: int(v) for k, v in (_load(row["amounts_off"]) or {}).items()},
-        duration_in_months=row["duration_in_months"],
-        expires_at=row["expires_at"],
-        max_redemptions=row["max_redemptions"],
-        plan_codes=frozenset(_load(row["plan_codes"]) or ()),
-        first_subscription_only=bool(row["first_subscription_only"]),
-        times_redeemed=int(row["times_redeemed"]),
-    )
-
-
-class PiccoloCouponRepository:
-    async def add(self, coupon: StoredCoupon) -> None:
-        if await CouponTable.exists().where(CouponTable.code == coupon.code):
-            raise Conflict(f"A coupon {coupon.code} exists.", code="coupon.exists")
-        await CouponTable.insert(
-            CouponTable(
-                code=coupon.code,
-                duration=coupon.duration.value,
-                percent_off=str(coupon.percent_off) if coupon.percent_off is not None else None,
-                amounts_off=_json(coupon.amounts_off),
-                duration_in_months=coupon.duration_in_months,
-                expires_at=coupon.expires_at,
-                max_redemptions=coupon.max_redemptions,
-                plan_codes=_json(sorted(coupon.plan_codes)),
-                first_subscription_only=coupon.first_subscription_only,
-                times_redeemed=coupon.times_redeemed,
-            )
-        )
-
-    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None:
-        query = CouponTable.select().where(CouponTable.code == code)
-        rows = await (_locked(query, CouponTable) if lock else query)
-        return _to_coupon(rows[0]) if rows else None
-
-    async def count_redemption(self, code: str) -> None:
-        await CouponTable.update(
-            {CouponTable.times_redeemed: CouponTable.times_redeemed + 1}
-        ).where(CouponTable.code == code)
 
 
 # -- tax rates ------------------------------------------------------------------------------------
