@@ -46,6 +46,12 @@ from domain.subscriptions.model import (
 )
 from domain.testclocks.model import TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
+from tests.fake_operations import (
+    InMemoryFeedbackLog,
+    InMemoryJobAdmin,
+    InMemoryOutboxSearch,
+    InMemoryWebhookLog,
+)
 
 
 class InMemoryPlanRepository:
@@ -823,6 +829,10 @@ class InMemoryUnitOfWork:
         self.notes = InMemoryNoteRepository()
         self.staff = InMemoryStaffRepository()
         self.audit = InMemoryAuditRepository()
+        self.job_admin = InMemoryJobAdmin()
+        self.outbox = InMemoryOutboxSearch(self)
+        self.webhook_log = InMemoryWebhookLog(self)
+        self.feedback_log = InMemoryFeedbackLog(self)
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

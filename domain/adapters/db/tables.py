@@ -21,6 +21,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from domain.adapters.db.tables_customers import CUSTOMER_TABLES
+from domain.adapters.db.tables_operations import OPERATIONS_TABLES
 from domain.adapters.db.tables_staff import STAFF_TABLES
 from domain.adapters.db.tables_support import SUPPORT_TABLES
 
@@ -604,6 +605,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *STAFF_TABLES,
     *SUPPORT_TABLES,
     *CUSTOMER_TABLES,
+    *OPERATIONS_TABLES,
 )
 
 
