@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from domain.operations.model import (
+    BarSegment,
     FeedbackRange,
     FeedbackView,
     MonthBar,
@@ -51,6 +52,18 @@ def feedback_range(start: date | None, end: date | None, *, clock: Clock) -> Fee
     return chosen
 
 
+def _segments(counts: dict[CancellationReason, int], busiest: int) -> list[BarSegment]:
+    segments: list[BarSegment] = []
+    x = 0.0
+    for reason in CancellationReason:  # the same order in every bar
+        n = counts.get(reason, 0)
+        if n:
+            width = round(100 * n / busiest, 2)
+            segments.append(BarSegment(reason=reason, count=n, x=round(x, 2), width=width))
+            x += width
+    return segments
+
+
 def _bars(months: list[date], counts: list[ReasonCount]) -> list[MonthBar]:
     by_month: dict[date, dict[CancellationReason, int]] = {m: {} for m in months}
     for c in counts:
@@ -58,15 +71,7 @@ def _bars(months: list[date], counts: list[ReasonCount]) -> list[MonthBar]:
             by_month[c.month][c.reason] = by_month[c.month].get(c.reason, 0) + c.count
     busiest = max((sum(v.values()) for v in by_month.values()), default=0) or 1
     return [
-        MonthBar(
-            month=m,
-            total=sum(by_month[m].values()),
-            segments=[
-                (reason, by_month[m][reason], round(100 * by_month[m][reason] / busiest, 2))
-                for reason in CancellationReason
-                if by_month[m].get(reason)
-            ],
-        )
+        MonthBar(month=m, total=sum(by_month[m].values()), segments=_segments(by_month[m], busiest))
         for m in months
     ]
 

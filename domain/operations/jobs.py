@@ -8,6 +8,8 @@ change. Only a dead job can be acted on: a queued or running job belongs to the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from domain.audit.model import MAX_REASON, Actor, new_entry
 from domain.audit.service import record
 from domain.jobs.errors import JobErrorCode
@@ -21,7 +23,7 @@ from domain.operations.model import (
     page_number,
 )
 from domain.operations.ports import OperationsUnit
-from domain.operations.redaction import payload_json
+from domain.operations.redaction import payload_json, redact_text
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.text import text_problem
@@ -38,10 +40,13 @@ async def job_queue_page(
     require(actor, Permission.OPERATIONS_READ)
     async with uow:
         counts = await uow.job_admin.counts()
+        retrying = await uow.job_admin.count(JobFilter(status=JobStatus.QUEUED, retrying=True))
         kinds = await uow.job_admin.kinds()
         paging = page_number(page, await uow.job_admin.count(where))
         rows = await uow.job_admin.find(where, limit=paging.per_page, offset=paging.offset)
-    return JobQueueView(counts=counts, kinds=kinds, where=where, rows=rows, paging=paging)
+    return JobQueueView(
+        counts=counts, retrying=retrying, kinds=kinds, where=where, rows=rows, paging=paging
+    )
 
 
 async def job_page(actor: SignedInStaff, job_id: str, *, uow: OperationsUnit) -> JobView:
@@ -51,10 +56,11 @@ async def job_page(actor: SignedInStaff, job_id: str, *, uow: OperationsUnit) ->
         if stored is None:
             raise NotFound(NO_SUCH_JOB, code=JobErrorCode.UNKNOWN_JOB)
         failures = await uow.job_admin.failures(job_id)
+    row = stored.row
     return JobView(
-        row=stored.row,
+        row=replace(row, last_error=redact_text(row.last_error) if row.last_error else None),
         payload=payload_json(stored.kwargs),
-        failures=failures,
+        failures=[replace(f, error=redact_text(f.error)) for f in failures],
         can_act=stored.row.status is JobStatus.DEAD and can(actor.role, Permission.OPERATIONS_ACT),
     )
 

@@ -43,6 +43,7 @@ def page_number(page: int, total: int, per_page: int = PER_PAGE) -> Paging:
 class JobFilter:
     status: JobStatus | None = None
     name: str | None = None  # the job kind, e.g. "notifications.send_email"
+    retrying: bool = False  # only jobs that failed and wait for another attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class StoredJob:
 @dataclass(frozen=True, slots=True)
 class JobQueueView:
     counts: dict[JobStatus, int]
+    retrying: int  # queued jobs that failed before (waiting for their next attempt)
     kinds: list[str]  # every job kind in the queue, for the filter
     where: JobFilter
     rows: list[JobRow]
@@ -207,12 +209,20 @@ class FeedbackComment:
 
 
 @dataclass(frozen=True, slots=True)
-class MonthBar:
-    """One month's bar: each reason's count and its share of the busiest month (0..100)."""
+class BarSegment:
+    """A reason's part of a month's bar, on a 0..100 scale where 100 is the busiest month."""
 
+    reason: CancellationReason
+    count: int
+    x: float  # where it starts
+    width: float
+
+
+@dataclass(frozen=True, slots=True)
+class MonthBar:
     month: date
     total: int
-    segments: list[tuple[CancellationReason, int, float]]
+    segments: list[BarSegment]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ an e-mail that would sign its reader in.
 Every staff role reads these pages, and none may borrow a customer's sign-in: a magic link, a
 password reset or an e-mail-change confirmation carries a single-use secret in its URL. Those
 secrets are long random URL-safe strings (``secrets.token_urlsafe``: 32 characters and more),
-so any URL path segment or query value of 32+ such characters is hidden. Ids (UUIDs) are
-shorter, and stay readable.
+so any URL path segment or query value of 32+ such characters is hidden. Ids (UUIDs) stay
+readable.
 """
 
 from __future__ import annotations
@@ -27,11 +27,17 @@ _SECRET_KEYS = re.compile(
 _RANDOM = r"[A-Za-z0-9_\-]{32,}"
 _URL_TOKEN = re.compile(rf"(?<=[/=]){_RANDOM}")
 _BARE_TOKEN = re.compile(rf"^{_RANDOM}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _hide(match: re.Match[str]) -> str:
+    return match.group(0) if _UUID.fullmatch(match.group(0)) else REDACTED
 
 
 def redact_text(text: str) -> str:
-    """``text`` with every URL token (see the module) replaced by ``[redacted]``."""
-    return _URL_TOKEN.sub(REDACTED, text)
+    """``text`` with every URL token (see the module) replaced by ``[redacted]``; ids (UUIDs)
+    stay."""
+    return _URL_TOKEN.sub(_hide, text)
 
 
 def _redact_value(key: str, value: JsonValue) -> JsonValue:
@@ -42,7 +48,8 @@ def _redact_value(key: str, value: JsonValue) -> JsonValue:
     if _SECRET_KEYS.search(key) and value not in (None, ""):
         return REDACTED
     if isinstance(value, str):
-        return REDACTED if _BARE_TOKEN.match(value) else redact_text(value)
+        bare = _BARE_TOKEN.match(value) and not _UUID.fullmatch(value)
+        return REDACTED if bare else redact_text(value)
     return value
 
 

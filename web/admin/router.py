@@ -17,6 +17,7 @@ from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
+from web.admin.operations import OPERATIONS_HANDLERS
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.sign_in import (
     show_admin_code,
@@ -72,6 +73,7 @@ router = Router(
         submit_recovery_codes,
         show_audit_log,
         export_audit_log,
+        *OPERATIONS_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
