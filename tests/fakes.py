@@ -20,7 +20,6 @@ from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.notifications.model import (
     EmailKind,
-    EmailSummary,
     OutboxEmail,
     OutgoingMessage,
     RenderedEmail,
@@ -519,15 +518,6 @@ class InMemoryEmailRepository:
             last_error=email.last_error,
             sent_at=email.sent_at,
         )
-
-    async def recent(self, *, limit: int = 100) -> list[EmailSummary]:
-        newest = sorted(self.emails.values(), key=lambda e: (e.created_at, e.id), reverse=True)
-        return [
-            EmailSummary(
-                e.id, e.kind, e.to, e.subject, e.status, e.attempts, e.created_at, e.sent_at
-            )
-            for e in newest[:limit]
-        ]
 
 
 class InMemoryRefundRepository:

@@ -1,5 +1,5 @@
 """Use cases of the e-mail outbox: queue a notice (rendered, stored and its delivery job enqueued
-in the caller's transaction) and send one (the job), plus the outbox reads.
+in the caller's transaction), send one (the job), and queue a copy of one again (staff resend).
 
 Delivery is at-least-once: if the mail server accepted a message but recording it failed, the
 retry sends it again with the same Message-ID (receiving systems treat it as a duplicate).
@@ -18,10 +18,8 @@ from domain.notifications.model import (
     CONTEXT_KEYS,
     Attachment,
     AttachmentRef,
-    EmailDetail,
     EmailKind,
     EmailStatus,
-    EmailSummary,
     OutboxEmail,
     OutgoingMessage,
 )
@@ -284,17 +282,3 @@ async def _record(
             return
         await tx.emails.save(current.record_failure(error, final=final))
         await tx.commit()
-
-
-async def list_outbox(*, uow: NotificationsUnit, limit: int = 100) -> list[EmailSummary]:
-    """The outbox, newest first (the development outbox page)."""
-    async with uow:
-        return await uow.emails.recent(limit=limit)
-
-
-async def show_email(email_id: str, *, uow: NotificationsUnit) -> EmailDetail:
-    async with uow:
-        email = await uow.emails.get(email_id)
-    if email is None:
-        raise NotFound(f"no e-mail {email_id}", code=NotificationErrorCode.UNKNOWN_EMAIL)
-    return EmailDetail.of(email)
