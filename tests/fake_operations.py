@@ -45,7 +45,7 @@ class InMemoryJobAdmin:
             for j in self.jobs.values()
             if (where.status is None or j.row.status is where.status)
             and (where.name is None or j.row.name == where.name)
-            and (not where.retrying or j.row.attempts > 0)
+            and (where.retrying is None or (j.row.attempts > 0) is where.retrying)
         ]
         oldest = datetime.min.replace(tzinfo=UTC)
         return sorted(rows, key=lambda r: (r.created_at or oldest, r.id), reverse=True)

@@ -43,7 +43,9 @@ def page_number(page: int, total: int, per_page: int = PER_PAGE) -> Paging:
 class JobFilter:
     status: JobStatus | None = None
     name: str | None = None  # the job kind, e.g. "notifications.send_email"
-    retrying: bool = False  # only jobs that failed and wait for another attempt
+    # True: only jobs that failed before (queued again, waiting for another attempt);
+    # False: only jobs never tried or failed; None: either
+    retrying: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,8 @@ def _filters(request: Request[Any, Any, Any]) -> tuple[JobFilter, dict[str, str]
     typed = {"status": status, "kind": kind}
     if status == RETRYING:
         where = JobFilter(status=JobStatus.QUEUED, name=kind or None, retrying=True)
+    elif status == JobStatus.QUEUED:  # waiting for a first run (the retrying ones apart)
+        where = JobFilter(status=JobStatus.QUEUED, name=kind or None, retrying=False)
     elif status in JobStatus.__members__.values():
         where = JobFilter(status=JobStatus(status), name=kind or None)
     else:

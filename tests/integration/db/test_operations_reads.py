@@ -72,6 +72,8 @@ async def test_each_failed_attempt_is_kept_and_a_dead_job_is_retried_or_discarde
         assert await uow.job_admin.kinds() == ["test.flaky"]
         assert await uow.job_admin.count(JobFilter(status=JobStatus.DEAD)) == 1
         assert await uow.job_admin.count(JobFilter(status=JobStatus.QUEUED)) == 0
+        assert await uow.job_admin.count(JobFilter(retrying=True)) == 1  # failed before
+        assert await uow.job_admin.count(JobFilter(retrying=False)) == 0
         assert await uow.job_admin.count(JobFilter(name="other.kind")) == 0
         [found] = await uow.job_admin.find(JobFilter(name="test.flaky"), limit=10, offset=0)
         assert found.id == job_id and found.attempts == 2

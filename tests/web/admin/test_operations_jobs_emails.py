@@ -95,6 +95,10 @@ async def test_an_operator_retries_a_dead_job_and_it_runs(
     [entry] = await _audit("job.retried")
     assert entry["object_id"] == job_id and entry["reason"] == "database back after maintenance"
     assert entry["actor_email"] == "bo@example.com"
+    queued = parse((await client.get("/admin/jobs?status=queued")).text)
+    assert [r["data-job-id"] for r in by_testid(queued, "job-row")] == [job_id]
+    retrying = parse((await client.get("/admin/jobs?status=retrying")).text)
+    assert by_testid(retrying, "job-row") == [], "its attempts start again from 0"
     again = await client.post(
         f"/admin/jobs/{job_id}/retry", data={"_csrf_token": token, "reason": "twice"}
     )

@@ -76,7 +76,8 @@ def _job_where(where: JobFilter) -> tuple[str, list[object]]:
         [
             ("status = {}", where.status.value if where.status else None),
             ("name = {}", where.name),
-            ("attempts > {}", 0 if where.retrying else None),
+            ("attempts > {}", 0 if where.retrying is True else None),
+            ("attempts = {}", 0 if where.retrying is False else None),
         ]
     )
 
