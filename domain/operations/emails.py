@@ -4,7 +4,8 @@ attachments' names) and resending one.
 Reading needs ``Permission.OPERATIONS_READ``; every role holds it, so links that would sign the
 reader in as the customer are hidden (``redaction.py``). Resending needs ``OPERATIONS_ACT`` and
 a reason: a copy is queued with its delivery job (``notifications.service.resend_email_in``)
-and ``email.resent`` audited, in one transaction.
+and ``email.resent`` audited (on the customer with the recipient's address, when there is one,
+so it shows on their record), in one transaction.
 """
 
 from __future__ import annotations
@@ -61,12 +62,14 @@ async def email_page(actor: SignedInStaff, email_id: str, *, uow: OperationsUnit
     require(actor, Permission.OPERATIONS_READ)
     async with uow:
         email = await _get(uow, email_id)
+        customer = await uow.customers.get_by_email(email.to)
     refusal = resend_refusal(email)
     return EmailView(
         email=_redacted(email),
         can_resend=not refusal and can(actor.role, Permission.OPERATIONS_ACT),
         resend_refusal=refusal,
         resent_from=resent_from(email),
+        customer_id=customer.id if customer else None,
     )
 
 
@@ -79,12 +82,14 @@ async def resend_email(
     why = check_reason(reason)
     async with uow:
         original = await _get(uow, email_id)
+        customer = await uow.customers.get_by_email(original.to)
         copy = await resend_email_in(uow, email_id, clock=clock)
         await record(
             uow,
             new_entry(
                 at=copy.created_at, actor=Actor(actor.staff_id, actor.email),
-                action="email.resent", object_type="email", object_id=email_id, reason=why,
+                action="email.resent", object_type="email", object_id=email_id,
+                customer_id=customer.id if customer else None, reason=why,
                 before={"status": original.status.value, "kind": original.kind.value,
                         "to": original.to},
                 after={"copy": copy.id, "status": copy.status.value},

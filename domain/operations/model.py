@@ -121,6 +121,7 @@ class EmailView:
     can_resend: bool
     resend_refusal: str
     resent_from: str | None  # the e-mail this one re-sends
+    customer_id: str | None  # the customer with the recipient's address, if there is one
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.customers.ports import CustomersUnit
 from domain.jobs.model import JobRow, JobStatus
 from domain.notifications.model import EmailSummary
 from domain.notifications.ports import NotificationsUnit
@@ -98,9 +99,10 @@ class FeedbackLog(Protocol):
         ...
 
 
-class OperationsUnit(NotificationsUnit, StaffUnit, Protocol):
+class OperationsUnit(NotificationsUnit, CustomersUnit, StaffUnit, Protocol):
     """The operations pages' unit: staff and audit (every action is recorded), the outbox (a
-    resend queues a copy and its delivery job), and the reads above."""
+    resend queues a copy and its delivery job), customers (whom an e-mail went to), and the
+    reads above."""
 
     @property
     def job_admin(self) -> JobAdminRepository: ...

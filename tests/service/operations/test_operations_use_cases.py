@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.customers.model import Customer
 from domain.jobs.model import JobRow, JobStatus
 from domain.notifications.model import EmailKind, EmailStatus, OutboxEmail
 from domain.notifications.service import SEND_JOB
@@ -83,6 +84,8 @@ async def test_discarding_removes_only_a_dead_job() -> None:
 async def test_a_resend_queues_a_copy_with_its_delivery_job() -> None:
     uow, clock = InMemoryUnitOfWork(), FrozenClock(NOW)
     await uow.emails.add(_email(EmailStatus.SENT))
+    await uow.customers.add(Customer(CustomerId("cus-ada"), "ada@example.com", "Ada", "USD"))
+    assert (await email_page(SUPPORT, "e-1", uow=uow)).customer_id == "cus-ada"
     with pytest.raises(PermissionDenied):
         await resend_email(SUPPORT, "e-1", reason="asked", uow=uow, clock=clock)
     done = await resend_email(BILLING, "e-1", reason="asked", uow=uow, clock=clock)
@@ -92,7 +95,8 @@ async def test_a_resend_queues_a_copy_with_its_delivery_job() -> None:
     )  # fmt: skip
     assert copy.dedupe_key.startswith("resend:e-1:")
     assert [j[0] for j in uow.jobs.committed] == [SEND_JOB]
-    assert [e.action for e in uow.audit.entries] == ["email.resent"]
+    [entry] = uow.audit.entries
+    assert (entry.action, entry.customer_id) == ("email.resent", "cus-ada")
     page = await email_page(BILLING, done.copy_id, uow=uow)
     assert page.resent_from == "e-1" and not page.can_resend  # queued: being delivered
     # a copy of the copy still names the original

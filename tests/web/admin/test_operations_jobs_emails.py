@@ -228,6 +228,7 @@ async def test_an_operator_resends_an_email_and_the_copy_is_delivered(
     assert copy.status is EmailStatus.QUEUED and copy.html_body == receipt.html_body
     [entry] = await _audit("email.resent")
     assert entry["object_id"] == receipt.id and entry["reason"] == "customer lost the receipt"
+    assert entry["customer_id"] is None, "no customer has this address in this test"
 
     await drain_jobs(app, include_schedule=False)
     [copy, original] = await outbox_emails(app, to="ada@")
