@@ -12,11 +12,14 @@ from typing import Protocol, runtime_checkable
 
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
+from domain.operations.ports import OperationsUnit
 from domain.staff.ports import StaffUnit
 from domain.support.ports import SupportUnit
 from domain.testclocks.ports import TestClocksUnit
 
 
 @runtime_checkable
-class UnitOfWork(CheckoutUnit, TestClocksUnit, NoticesUnit, SupportUnit, StaffUnit, Protocol):
+class UnitOfWork(
+    CheckoutUnit, TestClocksUnit, NoticesUnit, SupportUnit, OperationsUnit, StaffUnit, Protocol
+):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

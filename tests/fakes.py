@@ -20,7 +20,6 @@ from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
 from domain.jobs.model import JsonValue
 from domain.notifications.model import (
     EmailKind,
-    EmailSummary,
     OutboxEmail,
     OutgoingMessage,
     RenderedEmail,
@@ -45,6 +44,12 @@ from domain.subscriptions.model import (
 )
 from domain.testclocks.model import ClockInvoice, TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
+from tests.fake_operations import (
+    InMemoryFeedbackLog,
+    InMemoryJobAdmin,
+    InMemoryOutboxSearch,
+    InMemoryWebhookLog,
+)
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 
@@ -529,15 +534,6 @@ class InMemoryEmailRepository:
             sent_at=email.sent_at,
         )
 
-    async def recent(self, *, limit: int = 100) -> list[EmailSummary]:
-        newest = sorted(self.emails.values(), key=lambda e: (e.created_at, e.id), reverse=True)
-        return [
-            EmailSummary(
-                e.id, e.kind, e.to, e.subject, e.status, e.attempts, e.created_at, e.sent_at
-            )
-            for e in newest[:limit]
-        ]
-
 
 class InMemoryRefundRepository:
     def __init__(self) -> None:
@@ -840,6 +836,10 @@ class InMemoryUnitOfWork:
         self.notes = InMemoryNoteRepository()
         self.staff = InMemoryStaffRepository()
         self.audit = InMemoryAuditRepository()
+        self.job_admin = InMemoryJobAdmin()
+        self.outbox = InMemoryOutboxSearch(self)
+        self.webhook_log = InMemoryWebhookLog(self)
+        self.feedback_log = InMemoryFeedbackLog(self)
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -105,7 +105,7 @@ def seller_from(settings: Settings) -> Seller:
 
 
 def default_mailer(settings: Settings) -> Mailer:
-    """SMTP when ``SMTP_URL`` is set; otherwise e-mails stay in the outbox (``/dev/outbox``)."""
+    """SMTP when ``SMTP_URL`` is set; otherwise e-mails stay in the outbox (``/admin/emails``)."""
     if settings.mail.smtp_url:
         return SmtpMailer(settings.mail.smtp_url, mail_from=settings.mail.mail_from)
     return OutboxOnlyMailer()

@@ -158,7 +158,7 @@ def _text(value: bytes | str) -> str:
 
 class OutboxOnlyMailer:
     """Development without ``SMTP_URL``: a send succeeds and goes nowhere; the e-mail is marked
-    sent and stays readable at ``/dev/outbox``."""
+    sent and stays readable at ``/admin/emails``."""
 
     async def send(self, message: OutgoingMessage) -> None:
         log.info(

@@ -11,3 +11,4 @@ class NotificationErrorCode(StrEnum):
     UNRESOLVED_ATTACHMENT = "notifications.unresolved_attachment"
     SEND_FAILED = "notifications.send_failed"  # temporary: the job retries
     REJECTED = "notifications.rejected"  # permanent: the mail server refused the message
+    NOT_RESENDABLE = "notifications.not_resendable"  # queued still, or a single-use link

@@ -11,7 +11,6 @@ from domain.notifications.model import (
     Attachment,
     AttachmentRef,
     EmailKind,
-    EmailSummary,
     OutboxEmail,
     OutgoingMessage,
     RenderedEmail,
@@ -32,10 +31,6 @@ class EmailRepository(Protocol):
 
     async def save(self, email: OutboxEmail) -> None:
         """Store a delivery outcome: status, attempts, last error, sent instant."""
-        ...
-
-    async def recent(self, *, limit: int = 100) -> list[EmailSummary]:
-        """Newest first."""
         ...
 
 

@@ -1,5 +1,5 @@
 """Use cases of the e-mail outbox: queue a notice (rendered, stored and its delivery job enqueued
-in the caller's transaction) and send one (the job), plus the outbox reads.
+in the caller's transaction), send one (the job), and queue a copy of one again (staff resend).
 
 Delivery is at-least-once: if the mail server accepted a message but recording it failed, the
 retry sends it again with the same Message-ID (receiving systems treat it as a duplicate).
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC
 from typing import Any
 
 from domain.notifications.errors import NotificationErrorCode
@@ -16,16 +18,20 @@ from domain.notifications.model import (
     CONTEXT_KEYS,
     Attachment,
     AttachmentRef,
-    EmailDetail,
     EmailKind,
     EmailStatus,
-    EmailSummary,
     OutboxEmail,
     OutgoingMessage,
 )
 from domain.notifications.ports import AttachmentResolver, EmailRenderer, Mailer, NotificationsUnit
 from domain.shared.clock import Clock
-from domain.shared.errors import DomainError, NotFound, TransientError, ValidationFailed
+from domain.shared.errors import (
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    TransientError,
+    ValidationFailed,
+)
 from domain.shared.ids import new_id
 
 SEND_JOB = "notifications.send_email"
@@ -135,6 +141,66 @@ async def queue_email_in(
     return email
 
 
+# Notices whose links are single-use secrets with a short life: a copy would carry a link that
+# is used or expired by now, so the customer asks for a new one instead.
+SINGLE_USE_LINKS = frozenset(
+    {EmailKind.MAGIC_LINK, EmailKind.PASSWORD_RESET, EmailKind.EMAIL_CHANGE}
+)
+RESENT_PREFIX = "resend:"
+
+
+def resend_refusal(email: OutboxEmail) -> str:
+    """Why ``email`` cannot be sent again, or "" when it can: one still in the queue is being
+    delivered; a sign-in, password-reset or address-confirmation link is single-use."""
+    if email.status is EmailStatus.QUEUED:
+        return "It is still queued: delivery is under way."
+    if email.kind in SINGLE_USE_LINKS:
+        return (
+            "Its link is single-use and short-lived; the customer asks for a new one from the "
+            "sign-in page."
+        )
+    return ""
+
+
+def resent_from(email: OutboxEmail) -> str | None:
+    """The id of the e-mail this one is a copy of (``resend_email_in``), if it is one."""
+    if not email.dedupe_key.startswith(RESENT_PREFIX):
+        return None
+    return email.dedupe_key[len(RESENT_PREFIX) :].split(":", 1)[0] or None
+
+
+async def resend_email_in(uow: NotificationsUnit, email_id: str, *, clock: Clock) -> OutboxEmail:
+    """Queue a copy of a sent or failed e-mail to the same recipient, with its delivery job, in
+    the caller's transaction. The copy is what the customer received (subject, text, HTML,
+    attachments; a referenced PDF is read again when it is sent); the original stays as it
+    was. Each resend is its own e-mail (``resend:<original id>:<instant>``), so the outbox shows
+    every delivery. Refused as ``resend_refusal`` says."""
+    original = await uow.emails.get(email_id)
+    if original is None:
+        raise NotFound(f"no e-mail {email_id}", code=NotificationErrorCode.UNKNOWN_EMAIL)
+    refusal = resend_refusal(original)
+    if refusal:
+        raise InvalidTransition(refusal, code=NotificationErrorCode.NOT_RESENDABLE)
+    source = resent_from(original) or original.id
+    now = clock.now()
+    copy = replace(
+        original,
+        id=new_id(),
+        status=EmailStatus.QUEUED,
+        attempts=0,
+        last_error=None,
+        dedupe_key=f"{RESENT_PREFIX}{source}:{now.astimezone(UTC).isoformat()}:{new_id()[:8]}",
+        created_at=now,
+        sent_at=None,
+    )
+    if not await uow.emails.add(copy):
+        raise InvalidTransition(
+            "That e-mail was resent a moment ago.", code=NotificationErrorCode.NOT_RESENDABLE
+        )
+    uow.jobs.enqueue(SEND_JOB, unique_key=copy.id, email_id=copy.id)
+    return copy
+
+
 async def _resolve(
     email: OutboxEmail, resolver: AttachmentResolver | None
 ) -> tuple[Attachment, ...]:
@@ -216,17 +282,3 @@ async def _record(
             return
         await tx.emails.save(current.record_failure(error, final=final))
         await tx.commit()
-
-
-async def list_outbox(*, uow: NotificationsUnit, limit: int = 100) -> list[EmailSummary]:
-    """The outbox, newest first (the development outbox page)."""
-    async with uow:
-        return await uow.emails.recent(limit=limit)
-
-
-async def show_email(email_id: str, *, uow: NotificationsUnit) -> EmailDetail:
-    async with uow:
-        email = await uow.emails.get(email_id)
-    if email is None:
-        raise NotFound(f"no e-mail {email_id}", code=NotificationErrorCode.UNKNOWN_EMAIL)
-    return EmailDetail.of(email)

@@ -45,6 +45,7 @@ from domain.testclocks.service import create_test_clock
 from tests.support.accounts import CHEAP_HASHER, PASSWORD, sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import csrf_token
+from tests.support.outbox import outbox_emails
 from tests.support.portal_history import fail_next_renewal, make_subscriber
 from tests.support.promotions import add_promotion
 from tests.support.staff import admin_sign_in, make_staff
@@ -444,6 +445,9 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
         "preview": "",
     },
     "/admin/catalog/plans/{code:str}/migrations/{migration_id:str}/cancel": {},  # a scheduled one
+    "/admin/jobs/{job_id:str}/retry": {"reason": ""},  # a dead job's page
+    "/admin/jobs/{job_id:str}/discard": {"reason": "", "confirm": ""},
+    "/admin/emails/{email_id:str}/resend": {"reason": ""},  # shown to billing and owners
 }
 
 
@@ -498,7 +502,8 @@ async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
             "payment_ref": "pay_unknown",
             "gateway": app.state.runtime.gateway.name,
             "slug": "oidc",
-            "email_id": "x",
+            "email_id": (await outbox_emails(app, to="ada@"))[-1].id,
+            "job_id": "x",
             "customer_id": a.customer_id,
             "action": "invoice.refund",
             "target_id": a.invoice_ids[0],  # paid: the refund's form shows

@@ -33,6 +33,7 @@ from web.admin.coupons import (
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
+from web.admin.operations import OPERATIONS_HANDLERS
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.price_migrations import (
     show_new_price_migration,
@@ -122,6 +123,7 @@ router = Router(
         show_coupon,
         submit_new_promotion_code,
         submit_deactivate_promotion_code,
+        *OPERATIONS_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

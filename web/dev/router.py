@@ -1,4 +1,5 @@
-"""The /dev router; ``create_app`` mounts it only in development and test."""
+"""The /dev router; ``create_app`` mounts it only in development and test (its routes redirect
+to /admin/emails)."""
 
 from litestar import Router
 

@@ -21,6 +21,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 
 from domain.adapters.db.tables import JobTable
+from domain.adapters.db.tables_operations import JobFailureTable
 from domain.adapters.db.transactions import is_postgres, write_transaction
 from domain.jobs.errors import JobErrorCode
 from domain.jobs.model import ClaimedJob, JobRow, JobStatus, NewJob
@@ -68,6 +69,23 @@ async def insert_jobs(jobs: Sequence[NewJob], *, now: datetime) -> int:
     return len(inserted)
 
 
+async def insert_failures(rows: Sequence[dict[str, Any]], *, now: datetime) -> None:
+    """A line of error history for each job just failed (``id``, ``attempts``, ``last_error``)."""
+    if rows:
+        await JobFailureTable.insert(
+            *(
+                JobFailureTable(
+                    id=new_id(),
+                    job_id=r["id"],
+                    attempt=int(r["attempts"]),
+                    error=r["last_error"] or "",
+                    failed_at=now,
+                )
+                for r in rows
+            )
+        )
+
+
 class PiccoloJobStore:
     def __init__(self, engine: Engine, *, lease_margin: timedelta = LEASE_MARGIN) -> None:
         self._engine = engine
@@ -102,15 +120,17 @@ class PiccoloJobStore:
                 if c["status"] == JobStatus.RUNNING and c["attempts"] >= c["max_attempts"]
             ]
             if exhausted:
-                await JobTable.raw(
+                buried = await JobTable.raw(
                     "UPDATE job SET status = 'dead', finished_at = {}, locked_by = NULL,"
                     " locked_until = NULL,"
                     " last_error = 'lease expired on the last attempt (the runner stopped or"
                     " crashed while running it)'"
-                    f" WHERE id IN ({_placeholders(len(exhausted))})",
+                    f" WHERE id IN ({_placeholders(len(exhausted))})"
+                    " RETURNING id, attempts, last_error",
                     now,
                     *exhausted,
                 )
+                await insert_failures(buried, now=now)
             by_timeout: dict[int, list[str]] = defaultdict(list)
             for c in candidates:
                 if c["id"] not in exhausted:
@@ -146,6 +166,14 @@ class PiccoloJobStore:
         rows = await JobTable.raw(sql + " RETURNING id", *args)
         return bool(rows)
 
+    async def _fail(self, sql: str, *args: Any, now: datetime) -> bool:
+        """Record a failed attempt: the job's new state and, in the same transaction, a line
+        of its error history (what the admin's job page lists)."""
+        async with write_transaction(self._engine):
+            rows = await JobTable.raw(sql + " RETURNING id, attempts, last_error", *args)
+            await insert_failures(rows, now=now)
+        return bool(rows)
+
     async def complete(self, job_id: str, *, worker_id: str, now: datetime) -> bool:
         return await self._finish(
             "UPDATE job SET status = 'succeeded', finished_at = {}, locked_by = NULL,"
@@ -158,23 +186,25 @@ class PiccoloJobStore:
     async def retry(
         self, job_id: str, *, worker_id: str, now: datetime, run_at: datetime, error: str
     ) -> bool:
-        return await self._finish(
+        return await self._fail(
             "UPDATE job SET status = 'queued', run_at = {}, last_error = {}, locked_by = NULL,"
             " locked_until = NULL WHERE id = {} AND status = 'running' AND locked_by = {}",
             run_at,
             error[:MAX_ERROR_CHARS],
             job_id,
             worker_id,
+            now=now,
         )
 
     async def bury(self, job_id: str, *, worker_id: str, now: datetime, error: str) -> bool:
-        return await self._finish(
+        return await self._fail(
             "UPDATE job SET status = 'dead', finished_at = {}, last_error = {}, locked_by = NULL,"
             " locked_until = NULL WHERE id = {} AND status = 'running' AND locked_by = {}",
             now,
             error[:MAX_ERROR_CHARS],
             job_id,
             worker_id,
+            now=now,
         )
 
     async def requeue(self, job_id: str, *, now: datetime) -> None:
@@ -222,7 +252,13 @@ class PiccoloJobStore:
         ]
 
     async def purge_finished(self, *, before: datetime) -> int:
-        rows = await JobTable.raw(
-            "DELETE FROM job WHERE status = 'succeeded' AND finished_at < {} RETURNING id", before
-        )
+        async with write_transaction(self._engine):
+            rows = await JobTable.raw(
+                "DELETE FROM job WHERE status = 'succeeded' AND finished_at < {} RETURNING id",
+                before,
+            )
+            ids = [r["id"] for r in rows]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                await JobFailureTable.delete().where(JobFailureTable.job_id.is_in(chunk))
         return len(rows)

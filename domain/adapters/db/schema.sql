@@ -287,6 +287,14 @@ CREATE TABLE public.job (
     finished_at timestamp with time zone
 );
 
+CREATE TABLE public.job_failure (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    job_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    attempt integer DEFAULT 0 NOT NULL,
+    error text DEFAULT ''::text NOT NULL,
+    failed_at timestamp with time zone
+);
+
 CREATE TABLE public.migration (
     id integer NOT NULL,
     name character varying(200) DEFAULT ''::character varying NOT NULL,
@@ -677,6 +685,9 @@ ALTER TABLE ONLY public.invoice_series
 ALTER TABLE ONLY public.invoice_series
     ADD CONSTRAINT invoice_series_prefix_key UNIQUE (prefix);
 
+ALTER TABLE ONLY public.job_failure
+    ADD CONSTRAINT job_failure_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.job
     ADD CONSTRAINT job_pkey PRIMARY KEY (id);
 
@@ -836,6 +847,8 @@ CREATE INDEX invoice_customer_issued_at ON public.invoice USING btree (customer_
 CREATE INDEX invoice_line_invoice ON public.invoice_line USING btree (invoice);
 
 CREATE INDEX invoice_subscription_id ON public.invoice USING btree (subscription_id);
+
+CREATE INDEX job_failure_job_id ON public.job_failure USING btree (job_id);
 
 CREATE INDEX job_queued_run_at ON public.job USING btree (run_at) WHERE ((status)::text = 'queued'::text);
 

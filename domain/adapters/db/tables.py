@@ -21,6 +21,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from domain.adapters.db.tables_customers import CUSTOMER_TABLES
+from domain.adapters.db.tables_operations import OPERATIONS_TABLES
 from domain.adapters.db.tables_price_migrations import PRICE_MIGRATION_TABLES
 from domain.adapters.db.tables_staff import STAFF_TABLES
 from domain.adapters.db.tables_support import SUPPORT_TABLES
@@ -625,6 +626,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *SUPPORT_TABLES,
     *CUSTOMER_TABLES,
     *PRICE_MIGRATION_TABLES,
+    *OPERATIONS_TABLES,
 )
 
 

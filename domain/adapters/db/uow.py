@@ -34,6 +34,12 @@ from domain.adapters.db.repositories.documents import (
 )
 from domain.adapters.db.repositories.notes import PiccoloNoteRepository
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
+from domain.adapters.db.repositories.operations import (
+    PiccoloFeedbackLog,
+    PiccoloJobAdminRepository,
+    PiccoloOutboxSearch,
+    PiccoloWebhookLog,
+)
 from domain.adapters.db.repositories.payments import (
     PiccoloDunningRepository,
     PiccoloPaymentAttemptRepository,
@@ -123,6 +129,10 @@ class PiccoloUnitOfWork:
         self.notes = PiccoloNoteRepository()
         self.staff = PiccoloStaffRepository()
         self.audit = PiccoloAuditRepository()
+        self.job_admin = PiccoloJobAdminRepository(lock_rows=is_postgres(engine))
+        self.outbox = PiccoloOutboxSearch()
+        self.webhook_log = PiccoloWebhookLog()
+        self.feedback_log = PiccoloFeedbackLog()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

@@ -14,20 +14,18 @@ from domain.notifications.model import (
     OutboxEmail,
     dedupe_key,
 )
-from domain.notifications.service import (
-    SEND_JOB,
-    list_outbox,
-    queue_email,
-    send_email,
-    show_email,
-)
+from domain.notifications.service import SEND_JOB, queue_email, send_email
+from domain.operations.emails import email_page, outbox_page
+from domain.operations.model import EmailFilter
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import DomainError, NotFound, TransientError, ValidationFailed
+from domain.staff.model import Role, SignedInStaff
 from tests.fakes import FakeEmailRenderer, FakeMailer, InMemoryUnitOfWork
 from tests.support.emails import sample_context
 
 pytestmark = pytest.mark.service
 
+VIEWER = SignedInStaff("s-1", "vi@example.com", "Vi Viewer", Role.VIEWER, "s")
 PDF = Attachment("INV-2024-000042.pdf", "application/pdf", b"%PDF-1.7 fake")
 
 
@@ -247,17 +245,19 @@ async def test_sending_an_unknown_email_is_not_found(clock: FrozenClock) -> None
 
 
 async def test_the_outbox_lists_newest_first_and_shows_one(clock: FrozenClock) -> None:
+    """(The outbox pages are the admin's: domain/operations/emails.py.)"""
     uow = InMemoryUnitOfWork()
     first = await _queue_receipt(uow, clock, key="receipt:inv-1")
     clock.advance(minutes=1)
     second = await _queue_receipt(uow, clock, key="receipt:inv-2", attachments=())
     assert first is not None and second is not None
-    assert [e.id for e in await list_outbox(uow=uow)] == [second.id, first.id]
-    detail = await show_email(first.id, uow=uow)
+    view = await outbox_page(VIEWER, EmailFilter(), page=1, uow=uow)
+    assert [e.id for e in view.rows] == [second.id, first.id] and view.paging.total == 2
+    detail = (await email_page(VIEWER, first.id, uow=uow)).email
     assert detail.dedupe_key == "receipt:inv-1"
     assert [(a.filename, a.size) for a in detail.attachments] == [(PDF.filename, len(PDF.content))]
     with pytest.raises(NotFound):
-        await show_email("nope", uow=uow)
+        await email_page(VIEWER, "nope", uow=uow)
 
 
 def test_dedupe_keys_name_the_notice_and_what_it_is_about() -> None:

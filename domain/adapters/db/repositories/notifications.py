@@ -12,7 +12,6 @@ from domain.notifications.model import (
     AttachmentRef,
     EmailKind,
     EmailStatus,
-    EmailSummary,
     OutboxEmail,
 )
 
@@ -105,27 +104,3 @@ class PiccoloEmailRepository:
                 OutboxEmailTable.sent_at: email.sent_at,
             }
         ).where(OutboxEmailTable.id == email.id)
-
-    async def recent(self, *, limit: int = 100) -> list[EmailSummary]:
-        t = OutboxEmailTable
-        rows = await (
-            t.select(
-                t.id, t.kind, t.recipient, t.subject, t.status, t.attempts, t.created_at, t.sent_at
-            )
-            .order_by(t.created_at, ascending=False)
-            .order_by(t.id, ascending=False)
-            .limit(limit)
-        )
-        return [
-            EmailSummary(
-                id=r["id"],
-                kind=EmailKind(r["kind"]),
-                to=r["recipient"],
-                subject=r["subject"],
-                status=EmailStatus(r["status"]),
-                attempts=int(r["attempts"]),
-                created_at=r["created_at"],
-                sent_at=r["sent_at"],
-            )
-            for r in rows
-        ]
