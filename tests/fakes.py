@@ -33,7 +33,6 @@ from domain.payments.model import (
     WebhookOutcome,
     WebhookRecord,
 )
-from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.staff.model import StaffMember, StaffSession, StaffToken
@@ -46,6 +45,7 @@ from domain.subscriptions.model import (
 )
 from domain.testclocks.model import TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
+from tests.fakes_taxes import InMemoryTaxRateRepository
 
 
 class InMemoryPlanRepository:
@@ -350,17 +350,6 @@ class InMemoryCouponRepository:
         self.rows[code] = replace(coupon, times_redeemed=coupon.times_redeemed + 1)
 
 
-class InMemoryTaxRateRepository:
-    def __init__(self) -> None:
-        self.rows: list[JurisdictionRate] = []
-
-    async def all(self) -> list[JurisdictionRate]:
-        return list(self.rows)
-
-    async def add(self, rate: JurisdictionRate) -> None:
-        self.rows.append(rate)
-
-
 class InMemoryPaymentMethodRepository:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[PaymentMethod, str, datetime | None]] = {}
@@ -456,6 +445,13 @@ class InMemoryDunningRepository:
             for c in self.cases.values()
             if c.customer_id == customer_id and c.status is DunningStatus.OPEN
         ]
+
+    async def open_by_failures(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for c in self.cases.values():
+            if c.status is DunningStatus.OPEN:
+                counts[c.failures] = counts.get(c.failures, 0) + 1
+        return counts
 
     async def policy(self) -> DunningPolicy:
         return self.stored_policy

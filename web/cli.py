@@ -29,6 +29,7 @@ from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
 from domain.shared.clock import SystemClock
 from domain.subscriptions.demo import demo_coupons, load_demo_coupons
+from domain.taxes.demo import load_demo_tax_rates
 from web import cli_billing, cli_staff
 from web.jobs import build_registry, registry_for
 from web.logging_setup import configure_logging
@@ -67,6 +68,8 @@ async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
         if await load_demo_coupons(uow=uow()):
             codes = ", ".join(c.code for c in demo_coupons())
             print(f"loaded the demo promotion codes ({codes})", file=sys.stderr)
+        if rates := await load_demo_tax_rates(uow=uow(), clock=SystemClock()):
+            print(f"loaded the demo tax rates ({rates})", file=sys.stderr)
 
 
 def _run(coro: Awaitable[None]) -> None:

@@ -9,6 +9,7 @@ from domain.billing.ports import BillingUnit
 from domain.catalog.ports import CatalogUnit
 from domain.customers.ports import CustomersUnit
 from domain.pricing.tax_policy import JurisdictionRate
+from domain.pricing.tax_rates import StoredTaxRate
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
     CancellationFeedback,
@@ -70,9 +71,21 @@ class CouponRepository(Protocol):
 
 
 class TaxRateRepository(Protocol):
-    async def all(self) -> list[JurisdictionRate]: ...
+    async def all(self) -> list[JurisdictionRate]:
+        """The active rates: what checkout, renewals and invoices are taxed with."""
+        ...
 
     async def add(self, rate: JurisdictionRate) -> None: ...
+
+    async def stored(self) -> list[StoredTaxRate]:
+        """Every rate, archived ones included, by country, region and newest first."""
+        ...
+
+    async def get(self, rate_id: str, *, lock: bool = False) -> StoredTaxRate | None: ...
+
+    async def create(self, rate: StoredTaxRate) -> None: ...
+
+    async def archive(self, rate_id: str, at: datetime) -> None: ...
 
 
 class CancellationFeedbackRepository(Protocol):

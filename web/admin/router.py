@@ -17,6 +17,9 @@ from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
+
+# issue 15: tax rates and the dunning policy
+from web.admin.dunning import show_dunning, submit_dunning_policy, submit_dunning_preview
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.sign_in import (
     show_admin_code,
@@ -35,6 +38,7 @@ from web.admin.staff_member import (
     submit_reset_two_factor,
     submit_staff_role,
 )
+from web.admin.tax_rates import show_tax_rates, submit_archive_tax_rate, submit_tax_rate
 from web.admin.view_as import submit_view_as, submit_view_as_exit
 from web.admin.welcome import show_welcome, submit_welcome
 
@@ -72,6 +76,13 @@ router = Router(
         submit_recovery_codes,
         show_audit_log,
         export_audit_log,
+        # issue 15: tax rates and the dunning policy
+        show_tax_rates,
+        submit_tax_rate,
+        submit_archive_tax_rate,
+        show_dunning,
+        submit_dunning_preview,
+        submit_dunning_policy,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
