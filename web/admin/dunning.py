@@ -17,10 +17,9 @@ from litestar.params import Body
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
-from domain.payments.dunning import MAX_RETRIES, MAX_RETRY_DAY
+from domain.payments.dunning import MAX_RETRIES, MAX_RETRY_DAY, FinalSubscriptionAction
 from domain.payments.dunning_admin import (
     INVOICE_ACTIONS,
-    SUBSCRIPTION_ACTIONS,
     DunningPreview,
     PolicyInput,
     change_dunning_policy,
@@ -48,6 +47,11 @@ POLICY_FORM = FormSpec(
 CONFIRM_FORM = FormSpec(Field("agreement", 2_000))
 ACT = {"permission": Permission.OPERATIONS_ACT}
 PURPOSE = "dunning-policy"
+SUBSCRIPTION_CHOICES = [
+    (FinalSubscriptionAction.CANCEL.value, "Canceled"),
+    (FinalSubscriptionAction.UNPAID.value, "Marked unpaid (no access)"),
+    (FinalSubscriptionAction.PAST_DUE.value, "Left past due (access)"),
+]
 PAGE = "admin/dunning.html"
 
 
@@ -72,8 +76,8 @@ async def _page(
         preview=preview,
         agreement=agreement,
         can_act=can(staff.role, Permission.OPERATIONS_ACT),
-        subscription_options=[(k.value, v) for k, v in SUBSCRIPTION_ACTIONS.items()],
-        invoice_options=[(k.value, v) for k, v in INVOICE_ACTIONS.items()],
+        subscription_options=SUBSCRIPTION_CHOICES,
+        invoice_options=[(k.value, v.capitalize()) for k, v in INVOICE_ACTIONS.items()],
         max_retries=MAX_RETRIES,
         max_day=MAX_RETRY_DAY,
         form=form or {

@@ -46,8 +46,8 @@ QUERY = FormSpec(Field("replace", MAX_ID))
 CONFIRM = FormSpec(Field("confirm", 3))
 MANAGE = {"permission": Permission.CATALOG_MANAGE}
 INCLUSIVE_OPTIONS = [
-    ("exclusive", "Exclusive · added on top of prices"),
-    ("inclusive", "Inclusive · already in prices"),
+    ("exclusive", "Exclusive: added to prices"),
+    ("inclusive", "Inclusive: already in prices"),
 ]
 
 

@@ -61,7 +61,7 @@ async def test_billing_creates_replaces_and_archives_rates_each_audited(
     page = parse((await client.get("/admin/tax-rates")).text)
     rows = by_testid(page, "rate-row")
     assert [text(r.select("td")[0]) for r in rows] == [
-        "Germany DE · whole country",
+        "Germany DE · national",
         "United States US · region WA",
     ]
     assert [text(by_testid(r, "rate-percent")[0]) for r in rows] == ["19%", "6.5%"]
