@@ -14,6 +14,7 @@ from domain.shared.ids import new_id
 class InMemoryTaxRateRepository:
     def __init__(self) -> None:
         self.rates: list[StoredTaxRate] = []
+        self.places: dict[tuple[str, str], int] = {}  # set by a test: no subscriptions here
 
     async def all(self) -> list[JurisdictionRate]:
         return [r.as_jurisdiction_rate() for r in self.rates if r.active]
@@ -48,3 +49,6 @@ class InMemoryTaxRateRepository:
 
     async def archive(self, rate_id: str, at: datetime) -> None:
         self.rates = [replace(r, archived_at=at) if r.id == rate_id else r for r in self.rates]
+
+    async def subscriptions_by_place(self) -> dict[tuple[str, str], int]:
+        return dict(self.places)

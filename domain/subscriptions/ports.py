@@ -87,6 +87,11 @@ class TaxRateRepository(Protocol):
 
     async def archive(self, rate_id: str, at: datetime) -> None: ...
 
+    async def subscriptions_by_place(self) -> dict[tuple[str, str], int]:
+        """Subscriptions not ended, by their customer's country and region (the region
+        casefolded, "" for none): ``{("US", "wa"): 3, ("DE", ""): 10}``."""
+        ...
+
 
 class CancellationFeedbackRepository(Protocol):
     async def add(self, feedback: CancellationFeedback) -> None: ...

@@ -43,6 +43,7 @@ MAX_ID = 36
 @dataclass(frozen=True, slots=True)
 class TaxRatesView:
     rates: list[StoredTaxRate]  # every rate, by country, region, active first, newest first
+    subscriptions: dict[str, int]  # active rate id -> subscriptions billed where it applies
 
     @property
     def active(self) -> list[StoredTaxRate]:
@@ -77,10 +78,32 @@ def _actor(staff: SignedInStaff) -> Actor:
     return Actor(staff.staff_id, staff.email)
 
 
+def subscriptions_per_rate(
+    rates: list[StoredTaxRate], by_place: dict[tuple[str, str], int]
+) -> dict[str, int]:
+    """How many subscriptions (not ended) each active rate applies to by their customer's
+    address: a regional rate its region's, a national rate the rest of its country's
+    (tax-exempt and reverse-charged customers included: the address is what is counted)."""
+    active = [r for r in rates if r.active]
+    regions = {(r.country, (r.region or "").casefold()) for r in active if r.region}
+    counts: dict[str, int] = {}
+    for rate in active:
+        if rate.region:
+            counts[rate.id] = by_place.get((rate.country, rate.region.casefold()), 0)
+        else:
+            counts[rate.id] = sum(
+                n for (country, region), n in by_place.items()
+                if country == rate.country and (country, region) not in regions
+            )  # fmt: skip
+    return counts
+
+
 async def tax_rates_page(actor: SignedInStaff, *, uow: TaxRatesUnit) -> TaxRatesView:
     require(actor, Permission.CATALOG_READ)
     async with uow:
-        return TaxRatesView(await uow.tax_rates.stored())
+        rates = await uow.tax_rates.stored()
+        by_place = await uow.tax_rates.subscriptions_by_place()
+    return TaxRatesView(rates, subscriptions_per_rate(rates, by_place))
 
 
 def _duplicate(existing: StoredTaxRate) -> ValidationFailed:

@@ -120,6 +120,8 @@ async def test_open_cases_are_counted_and_a_changed_policy_drives_the_next_retry
             if counts := await uow.dunning.open_by_failures():
                 break
     assert counts == {1: 1}
+    async with world.uow() as uow:  # the past-due subscription still counts where it is billed
+        assert await uow.tax_rates.subscriptions_by_place() == {("US", ""): 1}
     page = await dunning_page(BILLING, uow=world.uow(), clock=clock)
     assert (page.open_cases.total, page.open_cases.ending) == (1, 0)
 

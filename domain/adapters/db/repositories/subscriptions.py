@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from piccolo.query.functions.aggregate import Count
+
 from domain.adapters.db.repositories.billing import _exact, _fraction, _load
 from domain.adapters.db.tables import (
     CancellationFeedbackTable,
@@ -32,6 +34,7 @@ from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.periods import Period
 from domain.subscriptions.engine import SubscriptionStatus
+from domain.subscriptions.engine.states import ENDED
 from domain.subscriptions.model import (
     AppliedCouponState,
     CancellationFeedback,
@@ -477,6 +480,21 @@ class PiccoloTaxRateRepository:
 
     async def archive(self, rate_id: str, at: datetime) -> None:
         await TaxRateTable.update({TaxRateTable.archived_at: at}).where(TaxRateTable.id == rate_id)
+
+    async def subscriptions_by_place(self) -> dict[tuple[str, str], int]:
+        country, region = SubscriptionTable.customer.country, SubscriptionTable.customer.region
+        rows = await (
+            SubscriptionTable.select(
+                country.as_alias("country"), region.as_alias("region"), Count(alias="n")
+            )
+            .where(SubscriptionTable.status.not_in([s.value for s in ENDED]))
+            .group_by(country, region)
+        )
+        counts: dict[tuple[str, str], int] = {}
+        for r in rows:
+            key = (str(r["country"]).upper(), " ".join((r["region"] or "").split()).casefold())
+            counts[key] = counts.get(key, 0) + int(r["n"])
+        return counts
 
 
 # -- cancellation feedback ------------------------------------------------------------------------
