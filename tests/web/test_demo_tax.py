@@ -1,6 +1,6 @@
 """A fresh demo database (what ``serve --demo`` and ``seed-demo`` load) shows tax at checkout
-for an EU address, and the tax shown on the page, in the summary as the form changes and on the
-invoice charged is the same amount."""
+for an EU address, and the tax shown on the page, in the summary as the form changes, on the
+invoice charged and on that invoice in the buyer's portal is the same amount."""
 
 from __future__ import annotations
 
@@ -68,6 +68,11 @@ async def test_a_fresh_demo_shows_german_vat_at_checkout_and_charges_it(
         assert placed.status_code == 303, placed.text
         done = parse((await client.get(placed.headers["location"])).text)
         charged = text(by_testid(done, "done-charged")[0])
+        # the buyer, signed in, reads the same tax on the invoice in the portal
+        [invoice_id] = [r["id"] for r in await InvoiceTable.select(InvoiceTable.id)]
+        portal = parse((await client.get(f"/account/invoices/{invoice_id}")).text)
+        totals = {text(d.find("dt")): text(d.find("dd"))
+                  for d in by_testid(portal, "invoice-totals")[0].find_all("div")}  # fmt: skip
 
     [invoice] = await InvoiceTable.select()
     assert invoice["currency"] == "EUR"
@@ -75,5 +80,8 @@ async def test_a_fresh_demo_shows_german_vat_at_checkout_and_charges_it(
     assert invoice["tax_minor"] == round(invoice["subtotal_minor"] * Decimal("0.19"))
     assert invoice["total_minor"] == invoice["subtotal_minor"] + invoice["tax_minor"]
     assert eur(invoice["total_minor"]) == charged
+    # the invoice names the tax with the seller's name for it ("Tax 19%"), not the rate's
+    assert totals["Tax 19%"] == tax, totals
+    assert totals["Total"] == charged
     [payment] = await SandboxPaymentTable.select()
     assert payment["amount_minor"] == invoice["total_minor"]
