@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# the suite runs on every core (pytest-xdist); a module's tests stay on one worker, so its
+# module-scoped servers and browsers start once. PYTEST_XDIST= runs it in one process.
+PYTEST_XDIST ?= -n auto --dist loadfile
 
 .PHONY: run test test-pg lint typecheck migrate migration schema bench worker check clean help system-packages bench-packages
 
@@ -83,17 +86,17 @@ check: $(STAMP)
 	$(PY) -m web.cli check
 
 test: $(STAMP) system-packages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-pg: $(STAMP) system-packages
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check domain web tests bench
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/taxes domain/unit_of_work.py
+	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/catalog_admin domain/promotions domain/taxes domain/unit_of_work.py
 
 bench: $(STAMP) bench-packages
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}

@@ -13,7 +13,7 @@ from domain.audit.model import AuditEntry, AuditFilter
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
-from domain.catalog.model import Plan, PlanKind
+from domain.catalog.model import Plan, PlanDetails, PlanKind
 from domain.checkout.model import CheckoutSession, CheckoutState
 from domain.customers.model import BalanceTransaction, Customer
 from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
@@ -39,12 +39,13 @@ from domain.staff.model import StaffMember, StaffSession, StaffToken
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
-    StoredCoupon,
     Subscription,
     UsageRecord,
 )
-from domain.testclocks.model import TestClock
+from domain.testclocks.model import ClockInvoice, TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
+from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
+from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
 
 
@@ -88,6 +89,13 @@ class InMemoryPlanRepository:
 
     async def count(self) -> int:
         return len(self.plans)
+
+    async def all_versions(self) -> list[Plan]:
+        return sorted(self.plans.values(), key=lambda p: (p.sort_order, p.code, p.version))
+
+    async def update_details(self, code: str, details: PlanDetails) -> None:
+        for plan in [p for p in self.plans.values() if p.code == code]:
+            self.plans[plan.id] = plan.with_details(details)
 
 
 class InMemoryPlanChangeRuleRepository:
@@ -298,6 +306,14 @@ class InMemorySubscriptionRepository:
     async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
         return [s for s in self.rows.values() if s.plan_id in plan_ids and s.next_action_at]
 
+    async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
+        counts: dict[PlanId, int] = {}
+        for sub in self.rows.values():
+            if sub.status.value in statuses:
+                for plan_id in {sub.plan_id, *(a for a, _ in sub.addons)}:
+                    counts[plan_id] = counts.get(plan_id, 0) + 1
+        return counts
+
     async def due(
         self,
         now: datetime,
@@ -331,23 +347,6 @@ class InMemoryUsageRepository:
 
     async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
         return [r for r in self.rows if r.subscription_id == subscription_id and r.at >= start]
-
-
-class InMemoryCouponRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, StoredCoupon] = {}
-
-    async def add(self, coupon: StoredCoupon) -> None:
-        if coupon.code in self.rows:
-            raise Conflict(f"A coupon {coupon.code} exists.", code="coupon.exists")
-        self.rows[coupon.code] = coupon
-
-    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None:
-        return self.rows.get(code)
-
-    async def count_redemption(self, code: str) -> None:
-        coupon = self.rows[code]
-        self.rows[code] = replace(coupon, times_redeemed=coupon.times_redeemed + 1)
 
 
 class InMemoryPaymentMethodRepository:
@@ -463,8 +462,9 @@ class InMemoryDunningRepository:
 class InMemoryTestClockRepository:
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, customers: InMemoryCustomerRepository | None = None) -> None:
         self.rows: dict[str, TestClock] = {}
+        self._customers = customers
 
     async def add(self, clock: TestClock) -> None:
         self.rows[clock.id] = clock
@@ -476,10 +476,25 @@ class InMemoryTestClockRepository:
         return list(self.rows.values())
 
     async def move(self, clock_id: str, to: datetime) -> None:
-        self.rows[clock_id] = replace(self.rows[clock_id], frozen_at=to)
+        current = self.rows[clock_id]
+        self.rows[clock_id] = replace(current, frozen_at=max(current.frozen_at, to))
 
     async def open_invoices(self, clock_id: str) -> list[str]:
         return []  # the in-memory unit of work keeps no link from invoices to clocks
+
+    def _on(self, clock_id: str) -> list[Customer]:
+        rows = self._customers.rows.values() if self._customers else []
+        mine = [c for c in rows if c.test_clock_id == clock_id]
+        return sorted(mine, key=lambda c: (c.name, c.id))
+
+    async def customer_counts(self) -> dict[str, int]:
+        return {k: n for k in self.rows if (n := len(self._on(k)))}
+
+    async def customer_ids(self, clock_id: str, *, limit: int) -> list[CustomerId]:
+        return [c.id for c in self._on(clock_id)][:limit]
+
+    async def invoices(self, clock_id: str, *, limit: int) -> list[ClockInvoice]:
+        return []  # see open_invoices: the clock pages' invoices are tested on the database
 
 
 class InMemoryEmailRepository:
@@ -804,14 +819,16 @@ class InMemoryUnitOfWork:
         self.subscriptions = InMemorySubscriptionRepository()
         self.usage = InMemoryUsageRepository()
         self.coupons = InMemoryCouponRepository()
+        self.promotion_codes = InMemoryPromotionCodeRepository()
         self.tax_rates = InMemoryTaxRateRepository()
         self.cancellation_feedback = InMemoryCancellationFeedbackRepository()
+        self.price_migrations = InMemoryPriceMigrationRepository()
         self.payment_methods = InMemoryPaymentMethodRepository()
         self.payment_attempts = InMemoryPaymentAttemptRepository()
         self.dunning = InMemoryDunningRepository()
         self.refunds = InMemoryRefundRepository()
         self.webhook_events = InMemoryWebhookEventRepository()
-        self.test_clocks = InMemoryTestClockRepository()
+        self.test_clocks = InMemoryTestClockRepository(self.customers)
         self.emails = InMemoryEmailRepository()
         self.accounts = InMemoryAccountRepository()
         self.checkouts = InMemoryCheckoutRepository()

@@ -74,7 +74,7 @@ async def load_demo_data(new_uow: Callable[[], UnitOfWork], clock: Clock) -> lis
     if added := await load_demo_catalog(uow=new_uow()):
         said.append(f"loaded the demo catalog ({added} plans)")
     if await load_demo_coupons(uow=new_uow()):
-        codes = ", ".join(c.code for c in demo_coupons())
+        codes = ", ".join(code.code for _, code in demo_coupons())
         said.append(f"loaded the demo promotion codes ({codes})")
     if rates := await load_demo_tax_rates(uow=new_uow(), clock=clock):
         said.append(f"loaded the demo tax rates ({rates}: EU VAT and Washington sales tax)")

@@ -124,6 +124,8 @@ class Settings:
     portal: PortalSettings = field(default_factory=PortalSettings)
     # the most the support role refunds at once, in major units of the invoice's currency
     support_refund_limit: int = 100
+    # a price migration's default notice, in days (the form may choose another)
+    price_change_notice_days: int = 30
 
     @property
     def is_development(self) -> bool:
@@ -478,6 +480,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         portal=_portal(env),
         support_refund_limit=int(
             _number(env, "SUPPORT_REFUND_LIMIT", 100, minimum=0, maximum=10**9, integer=True)
+        ),
+        price_change_notice_days=int(
+            _number(env, "PRICE_CHANGE_NOTICE_DAYS", 30, minimum=1, maximum=365, integer=True)
         ),
     )
 

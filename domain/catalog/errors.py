@@ -22,3 +22,5 @@ class CatalogErrorCode(StrEnum):
     INVALID_PRICING_INPUT = "catalog.invalid_pricing_input"
     INVALID_USAGE = "catalog.invalid_usage"
     NOT_A_USAGE_PLAN = "catalog.not_a_usage_plan"
+    NOTHING_CHANGED = "catalog.nothing_changed"
+    CODE_TAKEN = "catalog.code_taken"

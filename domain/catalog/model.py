@@ -3,7 +3,7 @@ pricing models are in ``domain.pricing.model``) and features."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -31,6 +31,21 @@ class PlanPrice:
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDetails:
+    """What a plan shows rather than what it charges: edited in place on every version of a
+    code (as Stripe edits a product), where prices, trial and interval make a new version.
+    ``family`` pairs a monthly and an annual plan on the pricing page (``metadata["family"]``)."""
+
+    name: str
+    description: str
+    features: tuple[str, ...]
+    is_public: bool
+    sort_order: int
+    highlighted: bool
+    family: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +85,21 @@ class Plan:
             raise ValidationFailed({"version": "must be a whole number of at least 1"})
         if self.attaches_to and self.kind is not PlanKind.ADDON:
             raise ValidationFailed({"attaches_to": "only an add-on is attached to other plans"})
+
+    @property
+    def details(self) -> PlanDetails:
+        return PlanDetails(self.name, self.description, self.features, self.is_public,
+                           self.sort_order, self.highlighted, self.metadata.get("family", ""))  # fmt: skip
+
+    def with_details(self, details: PlanDetails) -> Plan:
+        """This version showing ``details`` (prices, trial and interval unchanged)."""
+        metadata = {k: v for k, v in self.metadata.items() if k != "family"}
+        if details.family:
+            metadata["family"] = details.family
+        return replace(self, name=details.name, description=details.description,
+                       features=details.features, is_public=details.is_public,
+                       sort_order=details.sort_order, highlighted=details.highlighted,
+                       metadata=metadata)  # fmt: skip
 
     def price_in(self, currency: Currency) -> PlanPrice | None:
         return next((p for p in self.prices if p.currency == currency), None)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.catalog.change_policy import PlanChangeRule
-from domain.catalog.model import Plan, PlanKind
+from domain.catalog.model import Plan, PlanDetails, PlanKind
 from domain.shared.ids import PlanId
 from domain.shared.transaction import Transaction
 
@@ -37,6 +37,15 @@ class PlanRepository(Protocol):
         ...
 
     async def count(self) -> int: ...
+
+    async def all_versions(self) -> list[Plan]:
+        """Every version of every code, public or hidden, base plan or add-on, ordered by sort
+        order, code and version (the admin's catalog)."""
+        ...
+
+    async def update_details(self, code: str, details: PlanDetails) -> None:
+        """Show ``details`` on every version of ``code`` (``Plan.with_details``)."""
+        ...
 
 
 class PlanChangeRuleRepository(Protocol):

@@ -47,6 +47,7 @@ __all__ = [
     "list_public_plans",
     "load_demo_catalog",
     "publish_plan_version",
+    "publish_version_in",
     "remove_plan_change_rule",
     "resolve_change_policy",
     "set_plan_change_rule",
@@ -193,32 +194,53 @@ async def publish_plan_version(
     new plan: ``catalog.interval_change``). Two publishers racing on one code: the database keeps
     one version N+1 and the other gets ``Conflict``.
     """
+    async with uow:
+        _, new = await publish_version_in(
+            uow, code, prices=prices, clock=clock, name=name, description=description,
+            features=features, trial_days=trial_days, interval=interval,
+        )  # fmt: skip
+        await uow.commit()
+    return new
+
+
+async def publish_version_in(
+    uow: CatalogUnit,
+    code: str,
+    *,
+    prices: tuple[PlanPrice, ...],
+    clock: Clock,
+    name: str | None = None,
+    description: str | None = None,
+    features: tuple[str, ...] | None = None,
+    trial_days: int | None = None,
+    interval: Interval | None = None,
+) -> tuple[Plan, Plan]:
+    """``publish_plan_version``'s work inside the caller's open transaction (the admin records
+    its audit entry in the same one); returns the retired version and the new one."""
     check_version_prices(prices)
     if trial_days is not None and trial_days < 0:
         raise ValidationFailed({"trial_days": "cannot be negative"})
-    async with uow:
-        current = await uow.plans.get_by_code(code)
-        if current is None:
-            raise _not_found(code)
-        if interval is not None:
-            check_version_interval(current, interval)
-        latest = max(p.version for p in await uow.plans.versions(code))
-        new = replace(
-            current,
-            id=PlanId(new_id()),
-            version=latest + 1,
-            retired_at=None,
-            prices=prices,
-            name=current.name if name is None else name,
-            description=current.description if description is None else description,
-            features=current.features if features is None else features,
-            trial_days=current.trial_days if trial_days is None else trial_days,
-            metadata=dict(current.metadata),
-        )
-        await uow.plans.retire(current.id, clock.now())
-        await uow.plans.add(new)
-        await uow.commit()
-    return new
+    current = await uow.plans.get_by_code(code)
+    if current is None:
+        raise _not_found(code)
+    if interval is not None:
+        check_version_interval(current, interval)
+    latest = max(p.version for p in await uow.plans.versions(code))
+    new = replace(
+        current,
+        id=PlanId(new_id()),
+        version=latest + 1,
+        retired_at=None,
+        prices=prices,
+        name=current.name if name is None else name,
+        description=current.description if description is None else description,
+        features=current.features if features is None else features,
+        trial_days=current.trial_days if trial_days is None else trial_days,
+        metadata=dict(current.metadata),
+    )
+    await uow.plans.retire(current.id, clock.now())
+    await uow.plans.add(new)
+    return current, new
 
 
 async def list_plan_versions(code: str, *, uow: CatalogUnit) -> list[Plan]:

@@ -22,12 +22,14 @@ from domain.checkout.summary import (
     OrderSummary,
     buyer_of,
     is_per_seat,
+    minimum_problem,
     price_order,
-    promotion_problem,
+    promotion_for,
     tax_for,
 )
 from domain.customers.service import MAX_REGION, check_customer
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
+from domain.promotions.model import Promotion
 from domain.shared.countries import country_choices as country_choices  # for web/
 from domain.shared.countries import is_country
 from domain.shared.errors import (
@@ -219,15 +221,14 @@ async def _preview_in(
 ) -> OrderSummary:
     code = (promotion_code or "").strip().upper() or None
     country = (country or "").strip().upper()
-    problem = (
-        await promotion_problem(
+    promotion, problem = (
+        await promotion_for(
             uow, code, plan_code=choice.plan.code, currency=choice.currency, now=now,
             customer_id=customer_id,
         )
         if code
-        else None
+        else (None, None)
     )  # fmt: skip
-    coupon = await uow.coupons.get(code) if code and problem is None else None
     buyer = await buyer_of(uow, customer_id)  # a signed-in buyer's credit and tax exemption
     rate, tax_note = tax_for(
         config,
@@ -237,19 +238,26 @@ async def _preview_in(
         tax_exempt=buyer.tax_exempt if buyer else False,
         rates=await uow.tax_rates.all(),
     )
-    return price_order(
-        choice.plan,
-        currency=choice.currency,
-        quantity=choice.quantity,
-        addons=choice.addons,
-        coupon=coupon.terms_in(choice.currency.code) if coupon else None,
-        tax_rate=rate,
-        tax_note=tax_note,
-        balance_minor=buyer.balance_minor if buyer else 0,
-        at=now,
-        config=config,
-        promotion_error=problem,
-    )
+
+    def priced(promotion: Promotion | None, problem: str | None) -> OrderSummary:
+        return price_order(
+            choice.plan,
+            currency=choice.currency,
+            quantity=choice.quantity,
+            addons=choice.addons,
+            coupon=promotion.terms_in(choice.currency.code) if promotion else None,
+            tax_rate=rate,
+            tax_note=tax_note,
+            balance_minor=buyer.balance_minor if buyer else 0,
+            at=now,
+            config=config,
+            promotion_error=problem,
+        )
+
+    summary = priced(promotion, problem)
+    if promotion is not None and (below := minimum_problem(promotion, summary)) is not None:
+        summary = priced(None, below)  # shown without the discount it cannot have
+    return summary
 
 
 @dataclass(frozen=True, slots=True)

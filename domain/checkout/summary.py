@@ -30,17 +30,18 @@ from domain.billing.model import Invoice
 from domain.catalog.model import Plan, PlanPrice
 from domain.checkout.ports import CheckoutUnit
 from domain.customers.model import Customer
-from domain.pricing.coupons import Coupon, CouponDuration, check_redeemable
+from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.model import ChargeModel
 from domain.pricing.tax_policy import TaxTreatment, decide_tax
 from domain.pricing.totals import TaxRate
+from domain.promotions.model import Promotion
+from domain.promotions.redemption import check_minimum, check_redeemable, find_promotion, not_found
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.money import Currency, Money
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.model import counts_as_earlier_subscription
 
-MAX_CODE = 40
 # invoices simulated after today at most (a coupon for three years of monthly invoices fits)
 MAX_SCHEDULE = 40
 
@@ -285,7 +286,7 @@ def price_order(
     )
 
 
-async def promotion_problem(
+async def promotion_for(
     uow: CheckoutUnit,
     code: str,
     *,
@@ -293,26 +294,33 @@ async def promotion_problem(
     currency: Currency,
     now: datetime,
     customer_id: str | None,
-) -> str | None:
-    """Why ``code`` cannot be used for this order (None: it can). An earlier subscription of
-    the buyer counts for a first-subscription-only code only if it ever got going: the buyer's
-    own unpaid attempt (a declined card) does not."""
-    if len(code) > MAX_CODE:
-        return f"The code {code[:MAX_CODE]}... is not valid."
-    coupon = await uow.coupons.get(code)
-    if coupon is None:
-        return f"The code {code} is not valid."
+) -> tuple[Promotion | None, str | None]:
+    """The promotion code typed with its coupon when it can be used for this order, or why not
+    (the minimum amount is checked once the order is priced: ``minimum_problem``). An earlier
+    subscription of the buyer counts for a first-subscription-only code only if it ever got
+    going: the buyer's own unpaid attempt (a declined card) does not."""
+    promotion = await find_promotion(uow, code)
+    if promotion is None:
+        return None, not_found(code).field_errors["coupon"]
     earlier = await uow.subscriptions.for_customer(CustomerId(customer_id)) if customer_id else []
     try:
         check_redeemable(
-            coupon.code,
-            coupon.rules_for(currency.code),
+            promotion,
             now=now,
             plan_code=plan_code,
             currency=currency.code,
-            redemptions=coupon.times_redeemed,
             customer_has_subscribed_before=any(counts_as_earlier_subscription(s) for s in earlier),
         )
+    except ValidationFailed as exc:
+        return None, exc.field_errors.get("coupon", exc.message)
+    return promotion, None
+
+
+def minimum_problem(promotion: Promotion, summary: OrderSummary) -> str | None:
+    """Why the priced order is below the code's minimum (None: it is not): the order amount is
+    the first invoice before discount (``subtotal``), as ``subscribe`` checks it."""
+    try:
+        check_minimum(promotion, currency=summary.currency.code, order_minor=summary.subtotal.minor)
     except ValidationFailed as exc:
         return exc.field_errors.get("coupon", exc.message)
     return None

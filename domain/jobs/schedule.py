@@ -75,6 +75,7 @@ def tick_key(entry: ScheduleEntry, tick: datetime) -> str:
 # dunning hourly, analytics daily) as they are built.
 SCHEDULE: tuple[ScheduleEntry, ...] = (
     Every(5, "subscriptions.renew_due"),
+    Every(15, "subscriptions.run_price_migrations"),
     Every(15, "dunning.run"),
     Daily(time(8, 0), "notifications.scan_notices"),
     Daily(time(3, 30), "jobs.purge_finished"),

@@ -25,6 +25,7 @@ class EmailKind(StrEnum):
     SUBSCRIPTION_PAUSED = "subscription_paused"
     SUBSCRIPTION_RESUMED = "subscription_resumed"
     PLAN_CHANGED = "plan_changed"
+    PRICE_CHANGE = "price_change"  # a price migration's notice, notice_days before the move
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a notice name, not a secret)
     MAGIC_LINK = "magic_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link (new address) or notice (old one)
@@ -79,6 +80,21 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     ),
     EmailKind.PLAN_CHANGED: frozenset(
         {"customer_name", "old_plan_name", "new_plan_name", "effective_at", "manage_url"}
+    ),
+    # old_price/new_price: Money per period before tax and discounts; quantity None unless seats
+    EmailKind.PRICE_CHANGE: frozenset(
+        {
+            "customer_name",
+            "plan_name",
+            "new_plan_name",
+            "old_price",
+            "new_price",
+            "interval",
+            "quantity",
+            "moves_at",
+            "tax_note",
+            "manage_url",
+        }
     ),
     EmailKind.PASSWORD_RESET: frozenset({"customer_name", "reset_url", "expires_in_minutes"}),
     EmailKind.MAGIC_LINK: frozenset({"sign_in_url", "expires_in_minutes"}),

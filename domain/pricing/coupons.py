@@ -19,7 +19,6 @@ from enum import StrEnum
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from domain.shared.errors import ValidationFailed
 from domain.shared.money import Rounding, round_minor
 from domain.shared.periods import Interval, IntervalUnit, boundary
 
@@ -92,56 +91,3 @@ def discount_for(
     from_percent = min(percent, room)
     from_fixed = min(offered, room - from_percent)
     return DiscountResult(from_percent + from_fixed, offered - from_fixed)
-
-
-class CouponErrorCode(StrEnum):
-    EXPIRED = "coupon.expired"
-    USED_UP = "coupon.used_up"
-    NOT_FOR_PLAN = "coupon.not_for_plan"
-    FIRST_SUBSCRIPTION_ONLY = "coupon.first_subscription_only"
-    CURRENCY = "coupon.currency_mismatch"
-
-
-@dataclass(frozen=True, slots=True)
-class CouponRules:
-    """Who may redeem a coupon, and until when. Checked when a promotion code is entered and
-    again when the order is placed (a coupon can run out in between)."""
-
-    expires_at: datetime | None = None
-    max_redemptions: int | None = None
-    plan_codes: frozenset[str] = frozenset()  # empty: every plan
-    first_subscription_only: bool = False
-    currency: str | None = None  # fixed-amount coupons are in one currency
-
-
-def check_redeemable(
-    code: str,
-    rules: CouponRules,
-    *,
-    now: datetime,
-    plan_code: str,
-    currency: str,
-    redemptions: int,
-    customer_has_subscribed_before: bool,
-) -> None:
-    """Raise ``ValidationFailed`` on the ``coupon`` field, with a code and a message fit to show
-    a customer, when this coupon cannot be used for this order."""
-    problem: tuple[CouponErrorCode, str] | None = None
-    if rules.expires_at is not None and now >= rules.expires_at:
-        problem = (CouponErrorCode.EXPIRED, f"The code {code} has expired.")
-    elif rules.max_redemptions is not None and redemptions >= rules.max_redemptions:
-        problem = (CouponErrorCode.USED_UP, f"The code {code} has been used up.")
-    elif rules.plan_codes and plan_code not in rules.plan_codes:
-        problem = (CouponErrorCode.NOT_FOR_PLAN, f"The code {code} does not apply to this plan.")
-    elif rules.first_subscription_only and customer_has_subscribed_before:
-        problem = (
-            CouponErrorCode.FIRST_SUBSCRIPTION_ONLY,
-            f"The code {code} is for a first subscription only.",
-        )
-    elif rules.currency is not None and rules.currency != currency:
-        problem = (
-            CouponErrorCode.CURRENCY,
-            f"The code {code} cannot be used with {currency} prices.",
-        )
-    if problem is not None:
-        raise ValidationFailed({"coupon": problem[1]}, code=problem[0])

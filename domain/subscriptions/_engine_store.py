@@ -24,14 +24,21 @@ from domain.catalog.model import Plan
 from domain.customers.model import Customer
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
-from domain.pricing.coupons import check_redeemable
 from domain.pricing.tax_policy import TaxDecision, TaxTreatment, decide_tax
+from domain.promotions.model import Promotion
+from domain.promotions.redemption import (
+    check_minimum,
+    check_redeemable,
+    count_redemption,
+    find_promotion,
+    not_found,
+)
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.shared.money import Currency
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.errors import SubscriptionErrorCode
-from domain.subscriptions.model import StoredCoupon, Subscription, counts_as_earlier_subscription
+from domain.subscriptions.model import Subscription, counts_as_earlier_subscription
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
@@ -96,19 +103,13 @@ async def current_plan(uow: SubscriptionsUnit, code: str) -> Plan:
 
 
 async def redeem_coupon(
-    uow: SubscriptionsUnit,
-    code: str,
-    customer: Customer,
-    plan: Plan,
-    now: datetime,
-    *,
-    subscription_id: SubscriptionId | None = None,
-) -> StoredCoupon:
-    coupon = await redeemable_coupon(
-        uow, code, customer, plan, now, subscription_id=subscription_id, lock=True
-    )
-    await uow.coupons.count_redemption(coupon.code)
-    return coupon
+    uow: SubscriptionsUnit, promotion: Promotion, *, currency: str, order_minor: int | None
+) -> None:
+    """Count a redemption of ``promotion`` (found with ``lock=True`` in this transaction) once
+    the order is known: ``order_minor`` the first invoice before discount and tax, None when the
+    code is applied to a subscription that exists."""
+    check_minimum(promotion, currency=currency, order_minor=order_minor)
+    await count_redemption(uow, promotion)
 
 
 async def redeemable_coupon(
@@ -120,30 +121,26 @@ async def redeemable_coupon(
     *,
     subscription_id: SubscriptionId | None = None,
     lock: bool = False,
-) -> StoredCoupon:
-    """The coupon ``code`` if its redemption rules let ``customer`` use it on ``plan`` now
-    (``ValidationFailed`` on the ``coupon`` field otherwise); nothing is counted."""
-    coupon = await uow.coupons.get(code.strip().upper(), lock=lock)
-    if coupon is None:
-        raise ValidationFailed(
-            {"coupon": f"The code {code} is not valid."},
-            code=SubscriptionErrorCode.COUPON_NOT_FOUND,
-        )
+) -> Promotion:
+    """The promotion code ``code`` with its coupon if their limits let ``customer`` use it on
+    ``plan`` now (``ValidationFailed`` on the ``coupon`` field otherwise); nothing is counted.
+    The minimum order amount is checked by ``redeem_coupon``."""
+    promotion = await find_promotion(uow, code, lock=lock)
+    if promotion is None:
+        raise not_found(code.strip().upper())
     earlier = [
         s
         for s in await uow.subscriptions.for_customer(customer.id)
         if s.id != subscription_id and counts_as_earlier_subscription(s)
     ]
     check_redeemable(
-        coupon.code,
-        coupon.rules_for(customer.currency),
+        promotion,
         now=now,
         plan_code=plan.code,
         currency=customer.currency,
-        redemptions=coupon.times_redeemed,
         customer_has_subscribed_before=bool(earlier),
     )
-    return coupon
+    return promotion
 
 
 async def load_engine(

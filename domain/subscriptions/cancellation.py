@@ -10,6 +10,8 @@ from datetime import datetime
 
 from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
+from domain.promotions.model import Promotion
+from domain.promotions.redemption import check_minimum, check_redeemable, find_promotion
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
@@ -43,6 +45,25 @@ class Offers:
     cheaper: tuple[PlanChoice, ...]
 
 
+def _retention_usable(
+    promotion: Promotion, sub: Subscription, plan_code: str, now: datetime
+) -> bool:
+    """Whether the retention code may be offered: its limits and its coupon's let this
+    subscriber redeem it (not the first-subscription rule: a retention offer is for a
+    subscriber), and it is not already on the subscription."""
+    if sub.coupon is not None and sub.coupon.coupon.code == promotion.code.code:
+        return False
+    try:
+        check_redeemable(
+            promotion, now=now, plan_code=plan_code, currency=sub.currency,
+            customer_has_subscribed_before=False,
+        )  # fmt: skip
+        check_minimum(promotion, currency=sub.currency, order_minor=None)
+    except ValidationFailed:
+        return False
+    return True
+
+
 async def offers_in(
     uow: SubscriptionsUnit,
     sub: Subscription,
@@ -57,24 +78,17 @@ async def offers_in(
     choices = await choices_in(uow, sub)
     plan = await uow.plans.get(sub.plan_id)
     assert plan is not None
-    stored = await uow.coupons.get(retention_coupon.strip().upper()) if retention_coupon else None
+    found = await find_promotion(uow, retention_coupon) if retention_coupon else None
     pausable = is_pausable(plan) and sub.status in (
         SubscriptionStatus.ACTIVE,
         SubscriptionStatus.TRIALING,
     )
     if reason == CancellationReason.TOO_EXPENSIVE:
         coupon = None
-        usable = (
-            stored is not None
-            and (stored.expires_at is None or stored.expires_at > now)
-            and (stored.max_redemptions is None or stored.times_redeemed < stored.max_redemptions)
-            and (not stored.plan_codes or plan.code in stored.plan_codes)
-            and (stored.percent_off is not None or sub.currency in stored.amounts_off)
-            and (sub.coupon is None or sub.coupon.coupon.code != stored.code)
-        )
-        if usable and stored is not None:
+        if found is not None and _retention_usable(found, sub, plan.code, now):
+            stored = found.coupon
             coupon = RetentionCoupon(
-                code=stored.code,
+                code=found.code.code,
                 percent_off=f"{stored.percent_off.normalize():f}" if stored.percent_off else None,
                 amount_off_minor=stored.amounts_off.get(sub.currency)
                 if stored.percent_off is None

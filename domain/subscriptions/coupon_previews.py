@@ -11,11 +11,13 @@ from datetime import datetime
 from domain.billing.config import BillingConfig
 from domain.billing.model import Invoice
 from domain.pricing.coupons import Coupon
+from domain.promotions.model import Promotion
+from domain.promotions.redemption import check_minimum
 from domain.shared.errors import InvalidTransition
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.subscriptions._engine_store import load_customer, load_subscription, redeemable_coupon
 from domain.subscriptions.engine import SubscriptionEngine
-from domain.subscriptions.model import StoredCoupon, Subscription
+from domain.subscriptions.model import Subscription
 from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.previews import Step, preview_in
 
@@ -29,7 +31,7 @@ class CouponPreview:
 
     subscription: Subscription
     current: Coupon | None
-    coupon: StoredCoupon | None
+    coupon: Promotion | None
     before: Invoice | None
     after: Invoice | None
 
@@ -70,6 +72,7 @@ async def apply_coupon_preview_in(
     coupon = await redeemable_coupon(
         uow, coupon_code, customer, plan, now, subscription_id=sub.id, lock=lock
     )
+    check_minimum(coupon, currency=sub.currency, order_minor=None)
     terms = coupon.terms_in(sub.currency)
     before = await _next_invoice(uow, sub, _noop, now=now, config=config)
     after = await _next_invoice(

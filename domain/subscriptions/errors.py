@@ -14,3 +14,4 @@ class SubscriptionErrorCode(StrEnum):
     CURRENCY = "subscription.currency_mismatch"
     QUOTE_EXPIRED = "billing.quote_expired"
     BAD_USAGE = "usage.invalid"
+    PRICE_CHANGE_KEPT = "subscription.price_change_not_undone"

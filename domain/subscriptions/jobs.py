@@ -1,4 +1,5 @@
-"""The subscriptions' jobs: the renewal run, every five minutes (see domain/jobs/schedule.py)."""
+"""The subscriptions' jobs: the renewal run, every five minutes, and the price migrations' run,
+every fifteen (see domain/jobs/schedule.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.shared.ids import SubscriptionId
 from domain.subscriptions.ports import SubscriptionsUnit
+from domain.subscriptions.price_migration_run import RUN_JOB, run_price_migrations
 from domain.subscriptions.renewals import ADVANCE_JOB, advance_subscription, enqueue_due_renewals
 
 log = logging.getLogger(__name__)
@@ -30,5 +32,11 @@ def build_jobs(config: BillingConfig) -> JobRegistry:
         await advance_subscription(
             SubscriptionId(subscription_id), uow=ctx.uow(), clock=ctx.clock, config=config
         )
+
+    @registry.job(RUN_JOB, max_attempts=5, timeout_s=600)
+    async def run_price_migrations_job(ctx: JobContext[SubscriptionsUnit]) -> None:
+        """Price migrations: the notices due now and the moves they schedule (real time)."""
+        report = await run_price_migrations(uow=ctx.uow, clock=ctx.clock, config=config)
+        log.info("price migrations", extra={"notified": report.notified, "moved": report.moved})
 
     return registry

@@ -30,6 +30,7 @@ from domain.subscriptions._engine_store import (
     load_engine,
     load_subscription,
     redeem_coupon,
+    redeemable_coupon,
     store_outcome,
 )
 from domain.subscriptions.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
@@ -311,8 +312,11 @@ async def apply_coupon_in(
     customer = await load_customer(uow, sub.customer_id)
     plan = await uow.plans.get(sub.plan_id)
     assert plan is not None
-    coupon = await redeem_coupon(uow, coupon_code, customer, plan, now, subscription_id=sub.id)
-    terms = coupon.terms_in(sub.currency)
+    promotion = await redeemable_coupon(
+        uow, coupon_code, customer, plan, now, subscription_id=sub.id, lock=True
+    )
+    await redeem_coupon(uow, promotion, currency=sub.currency, order_minor=None)
+    terms = promotion.terms_in(sub.currency)
     return await run_in(
         uow,
         subscription_id,

@@ -9,56 +9,16 @@ and simulations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from domain.billing.model import InvoiceLine
-from domain.pricing.coupons import Coupon, CouponDuration, CouponRules
+from domain.pricing.coupons import Coupon
 from domain.pricing.proration import ProrationUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.engine import SubscriptionStatus
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCoupon:
-    """A coupon as sold: its terms, who may redeem it and how often it was redeemed.
-
-    A fixed-amount coupon has one amount per currency (``amounts_off``); applying it to a
-    subscription fixes the amount of the subscription's currency."""
-
-    code: str
-    duration: CouponDuration
-    percent_off: Decimal | None = None
-    amounts_off: dict[str, int] = field(default_factory=dict)
-    duration_in_months: int | None = None
-    expires_at: datetime | None = None
-    max_redemptions: int | None = None
-    plan_codes: frozenset[str] = frozenset()
-    first_subscription_only: bool = False
-    times_redeemed: int = 0
-
-    def rules_for(self, currency: str) -> CouponRules:
-        return CouponRules(
-            expires_at=self.expires_at,
-            max_redemptions=self.max_redemptions,
-            plan_codes=self.plan_codes,
-            first_subscription_only=self.first_subscription_only,
-            # a fixed coupon without an amount in this currency cannot be used with it
-            currency=(currency if currency in self.amounts_off else "")
-            if self.percent_off is None
-            else None,
-        )
-
-    def terms_in(self, currency: str) -> Coupon:
-        return Coupon(
-            code=self.code,
-            duration=self.duration,
-            percent_off=self.percent_off,
-            amount_off_minor=None if self.percent_off is not None else self.amounts_off[currency],
-            duration_in_months=self.duration_in_months,
-        )
 
 
 @dataclass(frozen=True, slots=True)

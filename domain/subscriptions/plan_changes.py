@@ -14,7 +14,7 @@ from domain.catalog.change_policy import default_change_policy
 from domain.catalog.model import Plan
 from domain.catalog.quantities import max_seats
 from domain.shared.clock import Clock
-from domain.shared.errors import Conflict, ValidationFailed
+from domain.shared.errors import Conflict, InvalidTransition, ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Currency
 from domain.subscriptions._engine_store import (
@@ -24,7 +24,7 @@ from domain.subscriptions._engine_store import (
     load_subscription,
     store_outcome,
 )
-from domain.subscriptions.engine import ProrationBehavior, Timing
+from domain.subscriptions.engine import ProrationBehavior, SubscriptionEngine, Timing
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import run, run_in
 from domain.subscriptions.model import Subscription
@@ -151,6 +151,39 @@ async def move_to_current_version(
             plan_codes=(plan_code,),
         )
     return len(targets)
+
+
+async def keep_current_plan(
+    subscription_id: SubscriptionId,
+    *,
+    uow: SubscriptionsUnit,
+    clock: Clock,
+    config: BillingConfig,
+    as_customer: CustomerId | None,
+) -> Outcome:
+    """The subscriber's "keep my current plan": undo the change they scheduled for later. A
+    move to a newer version of the same plan is a price migration's (announced by e-mail, with
+    notice) and is not theirs to undo: refused, as staff withdraw it by cancelling the
+    migration. To avoid the new price a subscriber changes plan or cancels."""
+
+    def keep(engine: SubscriptionEngine, at: datetime, _: dict[str, Plan]) -> None:
+        scheduled = engine.scheduled[0] if engine.scheduled else None
+        if (
+            scheduled is not None
+            and engine.plan is not None
+            and (scheduled.code == engine.plan.code and scheduled.id != engine.plan.id)
+        ):
+            raise InvalidTransition(
+                "This is a price change of your plan, announced by e-mail; it cannot be undone "
+                "here. You can change your plan or cancel instead.",
+                code=SubscriptionErrorCode.PRICE_CHANGE_KEPT,
+            )
+        engine.cancel_scheduled_change(at)
+
+    return await run(
+        subscription_id, keep, reason=BillingReason.SUBSCRIPTION_UPDATE, uow=uow, clock=clock,
+        config=config, as_customer=as_customer,
+    )  # fmt: skip
 
 
 async def quote_subscription_change(

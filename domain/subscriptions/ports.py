@@ -10,14 +10,15 @@ from domain.catalog.ports import CatalogUnit
 from domain.customers.ports import CustomersUnit
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.tax_rates import StoredTaxRate
+from domain.promotions.ports import PromotionsUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
-    StoredCoupon,
     Subscription,
     UsageRecord,
 )
+from domain.subscriptions.price_migrations import MigrationNotice, PriceMigration
 
 
 class SubscriptionRepository(Protocol):
@@ -36,6 +37,11 @@ class SubscriptionRepository(Protocol):
 
     async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
         """Live (not ended) subscriptions on any of these plan versions."""
+        ...
+
+    async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
+        """How many subscriptions in ``statuses`` each plan version has, as their plan or as an
+        add-on (versions without any are absent)."""
         ...
 
     async def due(
@@ -60,14 +66,6 @@ class UsageRepository(Protocol):
     async def since(
         self, subscription_id: SubscriptionId, start: datetime
     ) -> list[UsageRecord]: ...
-
-
-class CouponRepository(Protocol):
-    async def add(self, coupon: StoredCoupon) -> None: ...
-
-    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None: ...
-
-    async def count_redemption(self, code: str) -> None: ...
 
 
 class TaxRateRepository(Protocol):
@@ -101,7 +99,37 @@ class CancellationFeedbackRepository(Protocol):
         ...
 
 
-class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, Protocol):
+class PriceMigrationRepository(Protocol):
+    async def add(self, migration: PriceMigration) -> None: ...
+
+    async def get(self, migration_id: str, *, lock: bool = False) -> PriceMigration | None:
+        """With ``notified`` and ``moved`` counted from its notices."""
+        ...
+
+    async def save(self, migration: PriceMigration) -> None:
+        """Store its status and ``closed_at`` (the rest never changes)."""
+        ...
+
+    async def for_plan(self, plan_code: str) -> list[PriceMigration]:
+        """Every migration of a plan code, newest first."""
+        ...
+
+    async def scheduled(self) -> list[PriceMigration]:
+        """The migrations still to run, oldest first."""
+        ...
+
+    async def add_notice(self, notice: MigrationNotice) -> bool:
+        """Store a subscription's notice; ``False`` (nothing stored) when it has one already."""
+        ...
+
+    async def notices(self, migration_id: str) -> list[MigrationNotice]: ...
+
+    async def mark_moved(
+        self, migration_id: str, subscription_id: SubscriptionId, at: datetime
+    ) -> None: ...
+
+
+class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, PromotionsUnit, Protocol):
     """The subscription use cases' unit of work: their own repositories over billing's."""
 
     @property
@@ -111,10 +139,10 @@ class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, Protocol):
     def usage(self) -> UsageRepository: ...
 
     @property
-    def coupons(self) -> CouponRepository: ...
-
-    @property
     def tax_rates(self) -> TaxRateRepository: ...
 
     @property
     def cancellation_feedback(self) -> CancellationFeedbackRepository: ...
+
+    @property
+    def price_migrations(self) -> PriceMigrationRepository: ...

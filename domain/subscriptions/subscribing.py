@@ -14,6 +14,7 @@ from domain.subscriptions._engine_store import (
     current_plan,
     load_customer,
     redeem_coupon,
+    redeemable_coupon,
     store_outcome,
     tax_decision,
 )
@@ -80,7 +81,11 @@ async def subscribe_in(
     addon_plans = tuple([(await current_plan(uow, code), n) for code, n in addons])
     for addon, _ in addon_plans:
         check_addon_attachable(plan, addon)
-    coupon = await redeem_coupon(uow, coupon_code, customer, plan, now) if coupon_code else None
+    promotion = (
+        await redeemable_coupon(uow, coupon_code, customer, plan, now, lock=True)
+        if coupon_code
+        else None
+    )
     sub_id = SubscriptionId(new_id())
     settings = billing_settings_for(customer, config, tax=await tax_decision(uow, customer, config))
     engine = SubscriptionEngine(settings=settings, plans={plan.code: plan})
@@ -89,10 +94,13 @@ async def subscribe_in(
         now,
         plan,
         quantity=quantity,
-        coupon=coupon.terms_in(customer.currency) if coupon else None,
+        coupon=promotion.terms_in(customer.currency) if promotion else None,
         trial_days=trial_days,
         addons=addon_plans,
     )
+    if promotion is not None:
+        order_minor = engine.invoices[0].subtotal
+        await redeem_coupon(uow, promotion, currency=customer.currency, order_minor=order_minor)
     if await_payment and engine.invoices[0].amount_due > 0:
         engine.mark_incomplete(now)
     assert engine.period is not None and engine.anchor is not None

@@ -50,6 +50,9 @@ class ScheduledChange:
     plan_name: str
     quantity: int
     at: datetime
+    # a move to a newer version of the same plan (a price migration, announced by e-mail):
+    # the portal shows it as a price change and offers no "keep my current plan"
+    price_change: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,7 @@ async def view_in(
             plan_name=target.name,
             quantity=sub.scheduled_quantity or sub.quantity,
             at=max(sub.period_end, sub.scheduled_from or sub.period_end),
+            price_change=target.code == plan.code and target.id != plan.id,
         )
     return SubscriptionView(
         id=sub.id,

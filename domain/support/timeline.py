@@ -30,6 +30,7 @@ _STAFF_ACTIONS = {
     **{code: action.title for code, action in ACTIONS.items()},
     "customer.view_as_started": "Viewed the portal as the subscriber",
     "customer.view_as_ended": "Stopped viewing the portal",
+    "test_clock.customer_added": "Created on a test clock (sandbox)",
 }
 # notes and balance adjustments are events of their own already
 _NOT_SHOWN = {

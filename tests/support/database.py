@@ -76,7 +76,10 @@ class TestDatabase:
         return db
 
     async def truncate(self) -> None:
-        """Empty every table (children first) so each test starts from nothing."""
+        """Empty every table (children first) so each test starts from nothing. Browser and
+        CLI tests bind the tables to engines of their own; this binds them back to this database
+        first, or the DELETEs would run on whichever engine the last such test left bound."""
+        bind_tables(self.engine)
         for table in reversed(ALL_TABLES):
             if table is AuditEntryTable:
                 await self._empty_audit_log()

@@ -143,6 +143,18 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "effective_at": AT,
             "manage_url": f"{URL}/account/subscription",
         },
+        EmailKind.PRICE_CHANGE: {
+            "customer_name": "Ada",
+            "plan_name": "Team",
+            "new_plan_name": "Team",
+            "old_price": Money.of_minor(3000, "USD"),
+            "new_price": Money.of_minor(3500, "USD"),
+            "interval": "month",
+            "quantity": 3,
+            "moves_at": AT,
+            "tax_note": "Tax at 8.875% is added to these prices",
+            "manage_url": f"{URL}/account",
+        },
         EmailKind.PASSWORD_RESET: {
             "customer_name": "Ada",
             "reset_url": f"{URL}/auth/reset/tok-1",

@@ -22,6 +22,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
@@ -37,11 +38,15 @@ from domain.adapters.db.tables import (
     SandboxCardTable,
     SignInAttemptTable,
 )
+from domain.pricing.coupons import CouponDuration
 from domain.shared.clock import FrozenClock
+from domain.testclocks.model import TestClock
+from domain.testclocks.service import create_test_clock
 from tests.support.accounts import CHEAP_HASHER, PASSWORD, sign_in
 from tests.support.database import TestDatabase
 from tests.support.html import csrf_token
 from tests.support.portal_history import fail_next_renewal, make_subscriber
+from tests.support.promotions import add_promotion
 from tests.support.staff import admin_sign_in, make_staff
 from tests.web.conftest import serve
 from tests.web.test_portal_isolation import _email_change_secret
@@ -431,6 +436,16 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/customers/{customer_id:str}/view-as/exit": {},  # the portal's banner, while viewing
     "/admin/dunning": {"agreement": ""},  # the confirm button of a previewed change
     "/admin/tax-rates/{rate_id:str}/archive": {"confirm": ""},  # a rate's row (none here)
+    # a plan with an older version that has subscribers (the demo plans have one version)
+    "/admin/catalog/plans/{code:str}/migrations/new": {
+        "from": "",
+        "to": "",
+        "effective_on": "",
+        "notice_days": "",
+        "confirm": "",
+        "preview": "",
+    },
+    "/admin/catalog/plans/{code:str}/migrations/{migration_id:str}/cancel": {},  # a scheduled one
 }
 
 
@@ -441,6 +456,13 @@ def seeds(ids: dict[str, str]) -> list[str]:
         f"{sub}/change?plan=team&quantity=3",
         f"{sub}/cancel?reason=too_expensive",
     ]
+
+
+async def _test_clock(app: Litestar, clock: FrozenClock) -> TestClock:
+    runtime = app.state.runtime
+    return await create_test_clock(
+        "walked", frozen_at=clock.now(), uow=runtime.uow(), clock=clock, gateway=runtime.gateway
+    )
 
 
 async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
@@ -460,6 +482,9 @@ async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
         await fail_next_renewal(app, clock, a)  # an open invoice, a second card
         secret = await _email_change_secret(app, clock, a)
         owner = await make_staff(app.state.runtime.uow, clock, role="owner", email="o@example.com")
+        async with app.state.runtime.uow() as uow:  # a coupon's page shows the code forms
+            await add_promotion(uow, "HOSTILE", CouponDuration.ONCE, percent_off=Decimal(5))
+            await uow.commit()
         assert (
             await admin_sign_in(staff, owner, clock)
         ).status_code == 303  # after the clock moved
@@ -480,6 +505,9 @@ async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
             "action": "invoice.refund",
             "target_id": a.invoice_ids[0],  # paid: the refund's form shows
             "staff_id": owner.id,
+            "clock_id": (await _test_clock(app, clock)).id,  # its page shows the clock's forms
+            "coupon_id": "HOSTILE",
+            "code_id": "promo-hostile",
         }
         walker = Walker(app, anon, member, "ada@example.com", watch, ids, staff)
         await walker.refresh(staff)

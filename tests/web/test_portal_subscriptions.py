@@ -18,6 +18,7 @@ from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
 from tests.support.jobs import drain_jobs
 from tests.support.portal import make_subscriber
+from tests.support.promotions import add_promotion
 from tests.web.conftest import make_settings, serve
 from web.app import create_app
 
@@ -209,7 +210,6 @@ async def test_cancel_flow_offers_the_coupon_for_too_expensive_then_cancels_and_
     db: TestDatabase, catalog: TestDatabase, clock: FrozenClock
 ) -> None:
     from domain.pricing.coupons import CouponDuration
-    from domain.subscriptions.model import StoredCoupon
 
     app = create_app(
         make_settings(db, RETENTION_COUPON="stay20"), clock=clock, engine=db.engine,
@@ -217,13 +217,12 @@ async def test_cancel_flow_offers_the_coupon_for_too_expensive_then_cancels_and_
     )  # fmt: skip
     async with serve(app) as client:
         async with app.state.runtime.uow() as uow:
-            await uow.coupons.add(
-                StoredCoupon(
-                    "STAY20",
-                    CouponDuration.REPEATING,
-                    percent_off=Decimal(20),
-                    duration_in_months=3,
-                )
+            await add_promotion(
+                uow,
+                "STAY20",
+                CouponDuration.REPEATING,
+                percent_off=Decimal(20),
+                duration_in_months=3,
             )
             await uow.commit()
         sub = await _signed_in(client, app, clock)

@@ -14,6 +14,22 @@ from web.admin.access import (
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
 from web.admin.audit import export_audit_log, show_audit_log
+from web.admin.catalog import (
+    show_catalog,
+    show_catalog_plan,
+    show_new_plan,
+    show_new_version,
+    submit_new_plan,
+    submit_new_version,
+    submit_plan_details,
+)
+from web.admin.coupons import (
+    show_coupon,
+    show_coupons,
+    submit_deactivate_promotion_code,
+    submit_new_coupon,
+    submit_new_promotion_code,
+)
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
@@ -21,6 +37,12 @@ from web.admin.customers import show_admin_customer, show_admin_customers
 # issue 15: tax rates and the dunning policy
 from web.admin.dunning import show_dunning, submit_dunning_policy, submit_dunning_preview
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
+from web.admin.price_migrations import (
+    show_new_price_migration,
+    show_price_migrations,
+    submit_cancel_price_migration,
+    submit_new_price_migration,
+)
 from web.admin.sign_in import (
     show_admin_code,
     show_admin_login,
@@ -39,6 +61,13 @@ from web.admin.staff_member import (
     submit_staff_role,
 )
 from web.admin.tax_rates import show_tax_rates, submit_archive_tax_rate, submit_tax_rate
+from web.admin.test_clocks import (
+    add_test_clock_customer,
+    advance_test_clock,
+    create_test_clock,
+    list_test_clocks,
+    show_test_clock,
+)
 from web.admin.view_as import submit_view_as, submit_view_as_exit
 from web.admin.welcome import show_welcome, submit_welcome
 
@@ -83,6 +112,27 @@ router = Router(
         show_dunning,
         submit_dunning_preview,
         submit_dunning_policy,
+        show_price_migrations,
+        show_new_price_migration,
+        submit_new_price_migration,
+        submit_cancel_price_migration,
+        show_catalog,
+        show_new_plan,
+        submit_new_plan,
+        show_catalog_plan,
+        submit_plan_details,
+        show_new_version,
+        submit_new_version,
+        list_test_clocks,
+        create_test_clock,
+        show_test_clock,
+        advance_test_clock,
+        add_test_clock_customer,
+        show_coupons,
+        submit_new_coupon,
+        show_coupon,
+        submit_new_promotion_code,
+        submit_deactivate_promotion_code,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

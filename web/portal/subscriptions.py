@@ -209,7 +209,7 @@ async def cancel_scheduled_change(
     subscription_id: FromPath[str],
     subscriber: NamedDependency[Subscriber],
 ) -> Redirect:
-    await lifecycle.cancel_scheduled_change(
+    await plan_changes.keep_current_plan(
         SubscriptionId(subscription_id), uow=subscriber.uow(), clock=subscriber.clock,
         config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip

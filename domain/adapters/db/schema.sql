@@ -83,16 +83,17 @@ CREATE TABLE public.checkout_session (
 );
 
 CREATE TABLE public.coupon (
-    code character varying(64) DEFAULT ''::character varying NOT NULL,
+    id character varying(64) DEFAULT ''::character varying NOT NULL,
     duration character varying(10) DEFAULT ''::character varying NOT NULL,
     percent_off character varying(12) DEFAULT NULL::character varying,
     amounts_off json DEFAULT '{}'::json NOT NULL,
     duration_in_months integer,
-    expires_at timestamp with time zone,
+    redeem_by timestamp with time zone,
     max_redemptions integer,
     plan_codes json DEFAULT '[]'::json NOT NULL,
-    first_subscription_only boolean DEFAULT false NOT NULL,
-    times_redeemed integer DEFAULT 0 NOT NULL
+    times_redeemed integer DEFAULT 0 NOT NULL,
+    name character varying(100) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone
 );
 
 CREATE TABLE public.credit_note (
@@ -399,6 +400,42 @@ CREATE TABLE public.plan_price (
     charges json DEFAULT '[]'::json NOT NULL
 );
 
+CREATE TABLE public.price_migration (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    from_plan_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    to_plan_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    effective_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    notice_days integer DEFAULT 0 NOT NULL,
+    status character varying(16) DEFAULT ''::character varying NOT NULL,
+    scheduled_by character varying(254) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    closed_at timestamp with time zone,
+    open_from_plan character varying(36) DEFAULT NULL::character varying
+);
+
+CREATE TABLE public.price_migration_notice (
+    id character varying(80) DEFAULT ''::character varying NOT NULL,
+    migration_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    subscription_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    notified_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    move_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    moved_at timestamp with time zone
+);
+
+CREATE TABLE public.promotion_code (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    code character varying(40) DEFAULT ''::character varying NOT NULL,
+    coupon character varying(64) DEFAULT NULL::character varying NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    expires_at timestamp with time zone,
+    max_redemptions integer,
+    first_subscription_only boolean DEFAULT false NOT NULL,
+    minimum_amounts json DEFAULT '{}'::json NOT NULL,
+    times_redeemed integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone
+);
+
 CREATE TABLE public.refund (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     credit_note_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -577,7 +614,7 @@ ALTER TABLE ONLY public.checkout_session
     ADD CONSTRAINT checkout_session_pkey PRIMARY KEY (token);
 
 ALTER TABLE ONLY public.coupon
-    ADD CONSTRAINT coupon_pkey PRIMARY KEY (code);
+    ADD CONSTRAINT coupon_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.credit_note_document
     ADD CONSTRAINT credit_note_document_credit_note_key UNIQUE (credit_note);
@@ -677,6 +714,21 @@ ALTER TABLE ONLY public.plan
 
 ALTER TABLE ONLY public.plan_price
     ADD CONSTRAINT plan_price_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.price_migration_notice
+    ADD CONSTRAINT price_migration_notice_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.price_migration
+    ADD CONSTRAINT price_migration_open_from_plan_key UNIQUE (open_from_plan);
+
+ALTER TABLE ONLY public.price_migration
+    ADD CONSTRAINT price_migration_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.promotion_code
+    ADD CONSTRAINT promotion_code_code_key UNIQUE (code);
+
+ALTER TABLE ONLY public.promotion_code
+    ADD CONSTRAINT promotion_code_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.refund
     ADD CONSTRAINT refund_credit_note_id_key UNIQUE (credit_note_id);
@@ -821,6 +873,12 @@ CREATE INDEX plan_price_plan ON public.plan_price USING btree (plan);
 
 CREATE UNIQUE INDEX plan_price_plan_currency ON public.plan_price USING btree (plan, currency);
 
+CREATE INDEX price_migration_notice_migration_id ON public.price_migration_notice USING btree (migration_id);
+
+CREATE INDEX price_migration_plan_code ON public.price_migration USING btree (plan_code);
+
+CREATE INDEX promotion_code_coupon ON public.promotion_code USING btree (coupon);
+
 CREATE INDEX refund_customer_id ON public.refund USING btree (customer_id);
 
 CREATE INDEX refund_invoice_id ON public.refund USING btree (invoice_id);
@@ -905,6 +963,9 @@ ALTER TABLE ONLY public.payment_method
 
 ALTER TABLE ONLY public.plan_price
     ADD CONSTRAINT plan_price_plan_fkey FOREIGN KEY (plan) REFERENCES public.plan(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE ONLY public.promotion_code
+    ADD CONSTRAINT promotion_code_coupon_fkey FOREIGN KEY (coupon) REFERENCES public.coupon(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
 ALTER TABLE ONLY public.staff_session
     ADD CONSTRAINT staff_session_staff_fkey FOREIGN KEY (staff) REFERENCES public.staff_member(id) ON UPDATE CASCADE ON DELETE CASCADE;

@@ -21,6 +21,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from domain.adapters.db.tables_customers import CUSTOMER_TABLES
+from domain.adapters.db.tables_price_migrations import PRICE_MIGRATION_TABLES
 from domain.adapters.db.tables_staff import STAFF_TABLES
 from domain.adapters.db.tables_support import SUPPORT_TABLES
 
@@ -278,16 +279,34 @@ class UsageEventTable(Table, tablename="usage_event"):
 
 
 class CouponTable(Table, tablename="coupon"):
-    code = Varchar(length=64, primary_key=True)
+    """The discount (``domain/promotions``); customers redeem it through its promotion codes."""
+
+    id = Varchar(length=64, primary_key=True)
+    name = Varchar(length=100, default="")
     duration = Varchar(length=10)
     percent_off = Varchar(length=12, null=True, default=None)  # exact decimal string
     amounts_off = JSON(default={})  # {"USD": 1000}: minor units per currency
     duration_in_months = Integer(null=True, default=None)
+    plan_codes = JSON(default=[])
+    redeem_by = Timestamptz(default=None, null=True)
+    max_redemptions = Integer(null=True, default=None)  # across all its promotion codes
+    times_redeemed = Integer(default=0)
+    created_at = Timestamptz(default=None, null=True)
+
+
+class PromotionCodeTable(Table, tablename="promotion_code"):
+    """A customer-facing code for one coupon, with its own limits and count."""
+
+    id = Varchar(length=36, primary_key=True)
+    code = Varchar(length=40, unique=True)
+    coupon = ForeignKey(references=CouponTable, on_delete=OnDelete.restrict, null=False, index=True)
+    active = Boolean(default=True)
     expires_at = Timestamptz(default=None, null=True)
     max_redemptions = Integer(null=True, default=None)
-    plan_codes = JSON(default=[])
     first_subscription_only = Boolean(default=False)
+    minimum_amounts = JSON(default={})  # {"USD": 5000}: minor units per currency
     times_redeemed = Integer(default=0)
+    created_at = Timestamptz(default=None, null=True)
 
 
 class TaxRateTable(Table, tablename="tax_rate"):
@@ -585,6 +604,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     SubscriptionTable,
     UsageEventTable,
     CouponTable,
+    PromotionCodeTable,
     TaxRateTable,
     SandboxCardTable,
     SandboxCustomerTable,
@@ -607,6 +627,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *STAFF_TABLES,
     *SUPPORT_TABLES,
     *CUSTOMER_TABLES,
+    *PRICE_MIGRATION_TABLES,
 )
 
 

@@ -40,10 +40,14 @@ from domain.adapters.db.repositories.payments import (
     PiccoloPaymentMethodRepository,
     PiccoloRefundRepository,
 )
+from domain.adapters.db.repositories.price_migrations import PiccoloPriceMigrationRepository
+from domain.adapters.db.repositories.promotions import (
+    PiccoloCouponRepository,
+    PiccoloPromotionCodeRepository,
+)
 from domain.adapters.db.repositories.staff import PiccoloStaffRepository
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCancellationFeedbackRepository,
-    PiccoloCouponRepository,
     PiccoloCustomerRepository,
     PiccoloSubscriptionRepository,
     PiccoloTaxRateRepository,
@@ -102,8 +106,10 @@ class PiccoloUnitOfWork:
         self.subscriptions = PiccoloSubscriptionRepository()
         self.usage = PiccoloUsageRepository()
         self.coupons = PiccoloCouponRepository()
+        self.promotion_codes = PiccoloPromotionCodeRepository()
         self.tax_rates = PiccoloTaxRateRepository()
         self.cancellation_feedback = PiccoloCancellationFeedbackRepository()
+        self.price_migrations = PiccoloPriceMigrationRepository()
         self.payment_methods = PiccoloPaymentMethodRepository()
         self.payment_attempts = PiccoloPaymentAttemptRepository()
         self.dunning = PiccoloDunningRepository()

@@ -98,8 +98,9 @@ class ApplyCoupon(StaffAction):
     when = WITH_COUPONS
     fields = (
         ActionField("coupon", "Coupon code", FieldKind.TEXT, max_length=MAX_CODE,
-                    help="A coupon that exists (for example WELCOME20); its rules apply: "
-                         "expiry, redemptions, plans, first subscription only."),
+                    help="A promotion code (for example WELCOME20); its limits and its "
+                         "coupon's apply: active, expiry, redemptions, plans, first "
+                         "subscription only; a code with a minimum order is for new orders."),
     )  # fmt: skip
 
     async def preview(

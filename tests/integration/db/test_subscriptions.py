@@ -24,6 +24,7 @@ from domain.documents.invoice_document import DEMO_SELLER, build_invoice_documen
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.totals import TaxRate
+from domain.promotions.model import StoredCoupon
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import DomainError, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId
@@ -39,7 +40,6 @@ from domain.subscriptions.lifecycle import (
     set_trial_end,
     settle_invoice,
 )
-from domain.subscriptions.model import StoredCoupon
 from domain.subscriptions.plan_changes import (
     change_subscription,
     confirm_subscription_change,
@@ -51,6 +51,7 @@ from domain.subscriptions.renewals import advance_subscription, enqueue_due_rene
 from domain.subscriptions.subscribing import subscribe
 from domain.subscriptions.usage import record_usage
 from tests.support.database import TestDatabase
+from tests.support.promotions import add_promotion
 from tests.unit.billing._builders import api_calls, flat, make_engine, make_plan, per_unit
 from web.jobs import build_registry
 
@@ -234,8 +235,8 @@ async def test_a_used_up_coupon_is_refused_and_nothing_is_written(
     customer = await _setup(db, clock)
     uow = _uow(db, clock)
     async with uow:
-        await uow.coupons.add(
-            StoredCoupon("ONCE10", CouponDuration.ONCE, percent_off=Decimal(10), max_redemptions=1)
+        await add_promotion(
+            uow, "ONCE10", CouponDuration.ONCE, percent_off=Decimal(10), max_redemptions=1
         )
         await uow.commit()
     first = await subscribe(customer, "team", coupon_code="once10", **_kw(db, clock))  # type: ignore[arg-type]
@@ -333,8 +334,8 @@ async def test_add_ons_trials_and_coupons_round_trip_through_storage(
     customer = await _setup(db, clock)
     uow = _uow(db, clock)
     async with uow:
-        await uow.coupons.add(
-            StoredCoupon("FIVE", CouponDuration.FOREVER, amounts_off={"USD": 500, "EUR": 450})
+        await add_promotion(
+            uow, "FIVE", CouponDuration.FOREVER, amounts_off={"USD": 500, "EUR": 450}
         )
         await uow.commit()
     outcome = await subscribe(
@@ -409,9 +410,11 @@ async def test_usage_outside_a_meter_or_the_period_is_refused(
 
 
 def test_coupon_terms_are_fixed_in_the_subscriptions_currency() -> None:
-    coupon = StoredCoupon("FIVE", CouponDuration.ONCE, amounts_off={"USD": 500})
-    assert coupon.terms_in("USD") == Coupon("FIVE", CouponDuration.ONCE, amount_off_minor=500)
-    assert coupon.rules_for("EUR").currency != "EUR"
+    coupon = StoredCoupon("five-usd", "Five", CouponDuration.ONCE, amounts_off={"USD": 500})
+    assert coupon.terms_in("USD", code="FIVE") == Coupon(
+        "FIVE", CouponDuration.ONCE, amount_off_minor=500
+    )
+    assert coupon.usable_in("USD") and not coupon.usable_in("EUR")
 
 
 async def test_downgrades_wait_for_the_period_end_upgrades_bill_now_and_rules_override(

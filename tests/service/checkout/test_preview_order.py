@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -15,8 +16,8 @@ from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.totals import TaxRate
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.subscriptions.demo import load_demo_coupons
-from domain.subscriptions.model import StoredCoupon
 from tests.fakes import InMemoryUnitOfWork
+from tests.support.promotions import add_promotion
 
 pytestmark = pytest.mark.service
 
@@ -97,13 +98,12 @@ async def test_an_unknown_code_is_a_message_and_the_order_is_priced_without_it(
 
 
 async def test_an_expired_code_says_so(uow: InMemoryUnitOfWork) -> None:
-    await uow.coupons.add(
-        StoredCoupon(
-            "SUMMER",
-            CouponDuration.ONCE,
-            percent_off=Decimal(10),
-            expires_at=NOW - timedelta(days=1),
-        )
+    await add_promotion(
+        uow,
+        "SUMMER",
+        CouponDuration.ONCE,
+        percent_off=Decimal(10),
+        expires_at=NOW - timedelta(days=1),
     )
     summary = await _preview(uow, "team-annual", quantity="2", code="summer")
     assert summary.promotion_error == "The code SUMMER has expired."
@@ -213,19 +213,47 @@ async def test_the_schedule_follows_each_coupon_duration(
     months: int | None,
     expected: list[tuple[int, str, int, bool]],
 ) -> None:
-    await uow.coupons.add(
-        StoredCoupon("TENOFF", duration, percent_off=Decimal(10), duration_in_months=months)
-    )
+    await add_promotion(uow, "TENOFF", duration, percent_off=Decimal(10), duration_in_months=months)
     summary = await _preview(uow, "team-monthly", quantity="3", code="TENOFF")
     assert _minor(summary.total_today) == 3240
     assert _steps(summary) == expected
 
 
 async def test_a_fixed_amount_larger_than_an_invoice_carries_on(uow: InMemoryUnitOfWork) -> None:
-    await uow.coupons.add(StoredCoupon("FIFTY", CouponDuration.ONCE, amounts_off={"USD": 5000}))
+    await add_promotion(uow, "FIFTY", CouponDuration.ONCE, amounts_off={"USD": 5000})
     summary = await _preview(uow, "team-monthly", quantity="3", code="FIFTY")
     # 50.00 off once: 36.00 today is free, the 14.00 left comes off the next invoice
     assert _minor(summary.total_today) == 0
     assert _steps(summary) == [(2200, "2024-02-29", 1, False), (3600, "2024-03-31", 1, True)]
     assert summary.promotion is not None and summary.promotion.amount_off is not None
     assert summary.promotion.amount_off.minor == 5000
+
+
+async def test_an_inactive_or_used_up_code_says_so_and_prices_without_it(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    await add_promotion(uow, "GONE", CouponDuration.ONCE, percent_off=Decimal(10), active=False)
+    await add_promotion(uow, "FULL", CouponDuration.ONCE, percent_off=Decimal(10),
+                        coupon_max_redemptions=2)  # fmt: skip
+    full = await uow.coupons.get("FULL")
+    assert full is not None
+    uow.coupons.rows["FULL"] = replace(full, times_redeemed=2)
+    gone = await _preview(uow, "team-annual", quantity="2", code="gone")
+    assert gone.promotion_error == "The code GONE is no longer active."
+    used = await _preview(uow, "team-annual", quantity="2", code="full")
+    assert used.promotion_error == "The code FULL has been used up."
+    assert _minor(used.total_today) == 24000 and used.promotion_code is None
+
+
+async def test_a_code_with_a_minimum_needs_an_order_that_big(uow: InMemoryUnitOfWork) -> None:
+    await add_promotion(uow, "BIG", CouponDuration.ONCE, percent_off=Decimal(10),
+                        minimum_amounts={"USD": 30000})  # fmt: skip
+    small = await _preview(uow, "team-annual", quantity="2", code="BIG")
+    assert small.promotion_error == (
+        "The code BIG needs an order of at least 300.00 USD before discounts."
+    )
+    assert _minor(small.discount) == 0 and small.promotion_code is None
+    big = await _preview(uow, "team-annual", quantity="3", code="BIG")  # 3 x 120.00 = 360.00
+    assert big.promotion_error is None and _minor(big.discount) == 3600
+    euros = await _preview(uow, "team-annual", currency="EUR", quantity="1", code="BIG")
+    assert euros.promotion_error is None  # no minimum set in EUR

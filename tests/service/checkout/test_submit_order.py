@@ -43,9 +43,9 @@ from domain.shared.ids import PlanId
 from domain.shared.money import Money
 from domain.subscriptions.demo import load_demo_coupons
 from domain.subscriptions.engine import SubscriptionStatus
-from domain.subscriptions.model import StoredCoupon
 from tests.fakes import FakeEmailRenderer, InMemoryUnitOfWork
 from tests.support.gateway import DECLINED, NEEDS_ACTION, SUCCEEDS, FakeGateway
+from tests.support.promotions import add_promotion
 
 pytestmark = pytest.mark.service
 
@@ -288,8 +288,8 @@ async def test_a_card_that_asks_for_the_customers_check_waits_for_it(shop: Shop)
 
 
 async def test_a_promotion_code_is_redeemed_once(shop: Shop) -> None:
-    await shop.uow.coupons.add(
-        StoredCoupon("LAUNCH", CouponDuration.ONCE, amounts_off={"USD": 1000}, max_redemptions=1)
+    await add_promotion(
+        shop.uow, "LAUNCH", CouponDuration.ONCE, amounts_off={"USD": 1000}, max_redemptions=1
     )
     first = await shop.submit(await shop.page_shown(_form(promotion_code="launch")))
 
@@ -298,6 +298,7 @@ async def test_a_promotion_code_is_redeemed_once(shop: Shop) -> None:
     # 5 seats x $120.00 = $600.00, less $10.00 once
     assert (invoice.invoice.discount, invoice.invoice.amount_due) == (1000, 59000)
     assert shop.uow.coupons.rows["LAUNCH"].times_redeemed == 1
+    assert shop.uow.promotion_codes.rows["promo-launch"].times_redeemed == 1
 
     before = shop.count()
     second = await shop.submit(
@@ -397,3 +398,18 @@ def test_the_form_never_shows_the_card_or_the_password_in_a_repr() -> None:
     form = _form(password="analytical engine 1843")
     assert "analytical engine" not in repr(form)
     assert SUCCEEDS not in repr(form) and "123" not in repr(form.card)
+
+
+async def test_an_order_below_the_codes_minimum_is_refused_and_counts_nothing(shop: Shop) -> None:
+    await add_promotion(shop.uow, "BIGONLY", CouponDuration.ONCE, percent_off=Decimal(10),
+                        minimum_amounts={"USD": 70000})  # fmt: skip
+    before = shop.count()
+    refused = await shop.submit(await shop.page_shown(_form(promotion_code="bigonly")))
+
+    assert isinstance(refused, Refused), refused
+    assert refused.page.errors == {
+        "promotion_code": "The code BIGONLY needs an order of at least 700.00 USD before discounts."
+    }
+    assert shop.count() == before
+    assert shop.uow.promotion_codes.rows["promo-bigonly"].times_redeemed == 0
+    assert shop.gateway.charges == []

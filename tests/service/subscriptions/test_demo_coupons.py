@@ -24,4 +24,6 @@ async def test_demo_coupons_load_once() -> None:
         Decimal(20),
         3,
     )
-    assert welcome.first_subscription_only
+    code = await uow.promotion_codes.by_code("WELCOME20")
+    assert code is not None and code.coupon_id == welcome.id
+    assert code.first_subscription_only

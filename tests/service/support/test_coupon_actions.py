@@ -14,10 +14,10 @@ from domain.pricing.coupons import CouponDuration
 from domain.shared.errors import NotFound, PermissionDenied
 from domain.shared.money import Money
 from domain.staff.model import Role
-from domain.subscriptions.model import StoredCoupon
 from domain.support.actions.service import PreviewChanged, action_page, confirm_action
 from tests.service.payments._shop import APR1, MAR1, Shop, Subscriber
 from tests.service.support._desk import desk, entries, staff
+from tests.support.promotions import add_promotion
 
 pytestmark = pytest.mark.service
 
@@ -26,13 +26,14 @@ REMOVE = "subscription.remove_coupon"
 
 
 async def _coupons(shop: Shop) -> None:
-    for coupon in (
-        StoredCoupon("TAKE25", CouponDuration.FOREVER, percent_off=Decimal(25)),
-        StoredCoupon("TENOFF", CouponDuration.ONCE, amounts_off={"USD": 1000}),
-        StoredCoupon("OLD", CouponDuration.ONCE, percent_off=Decimal(10), expires_at=MAR1),
-        StoredCoupon("ONEUSE", CouponDuration.ONCE, percent_off=Decimal(5), max_redemptions=1),
-    ):
-        await shop.uow.coupons.add(coupon)
+    await add_promotion(shop.uow, "TAKE25", CouponDuration.FOREVER, percent_off=Decimal(25))
+    await add_promotion(shop.uow, "TENOFF", CouponDuration.ONCE, amounts_off={"USD": 1000})
+    await add_promotion(
+        shop.uow, "OLD", CouponDuration.ONCE, percent_off=Decimal(10), expires_at=MAR1
+    )
+    await add_promotion(
+        shop.uow, "ONEUSE", CouponDuration.ONCE, percent_off=Decimal(5), max_redemptions=1
+    )
 
 
 async def _page(shop: Shop, code: str, sub: Subscriber, raw: dict[str, str],

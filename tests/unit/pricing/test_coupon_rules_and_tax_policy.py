@@ -1,4 +1,5 @@
-"""Coupon redemption rules and the choice of tax rate: codes and customer-fit messages."""
+"""The choice of tax rate: codes and customer-fit messages (coupon rules:
+``tests/unit/promotions``)."""
 
 from __future__ import annotations
 
@@ -7,62 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from domain.pricing.coupons import CouponRules, check_redeemable
 from domain.pricing.tax_policy import JurisdictionRate, TaxTreatment, check_vat_id, decide_tax
 from domain.pricing.totals import TaxRate
 from domain.shared.errors import ValidationFailed
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-def _check(rules: CouponRules, **overrides: object) -> None:
-    kwargs: dict[str, object] = {
-        "now": NOW,
-        "plan_code": "team",
-        "currency": "USD",
-        "redemptions": 0,
-        "customer_has_subscribed_before": False,
-    }
-    kwargs.update(overrides)
-    check_redeemable("SPRING", rules, **kwargs)  # type: ignore[arg-type]
-
-
-def test_a_coupon_without_rules_is_redeemable() -> None:
-    _check(CouponRules())
-
-
-@pytest.mark.parametrize(
-    ("rules", "overrides", "code", "message"),
-    [
-        (CouponRules(expires_at=NOW), {}, "coupon.expired", "has expired"),
-        (CouponRules(max_redemptions=100), {"redemptions": 100}, "coupon.used_up", "used up"),
-        (
-            CouponRules(plan_codes=frozenset({"scale"})),
-            {},
-            "coupon.not_for_plan",
-            "does not apply to this plan",
-        ),
-        (
-            CouponRules(first_subscription_only=True),
-            {"customer_has_subscribed_before": True},
-            "coupon.first_subscription_only",
-            "first subscription",
-        ),
-        (CouponRules(currency="EUR"), {}, "coupon.currency_mismatch", "USD"),
-    ],
-)
-def test_a_coupon_that_cannot_be_used_says_why(
-    rules: CouponRules, overrides: dict[str, object], code: str, message: str
-) -> None:
-    with pytest.raises(ValidationFailed) as info:
-        _check(rules, **overrides)
-    assert info.value.code == code
-    assert message in info.value.field_errors["coupon"]
-
-
-def test_a_coupon_just_before_expiry_or_its_last_redemption_works() -> None:
-    _check(CouponRules(expires_at=NOW.replace(second=1), max_redemptions=100), redemptions=99)
 
 
 VAT_DE = TaxRate("DE19", Decimal(19), inclusive=False)

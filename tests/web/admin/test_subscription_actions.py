@@ -14,11 +14,11 @@ from litestar import Litestar
 from domain.adapters.db.tables import CustomerTable, InvoiceTable, SubscriptionTable
 from domain.pricing.coupons import CouponDuration
 from domain.shared.clock import FrozenClock
-from domain.subscriptions.model import StoredCoupon
 from tests.support.accounts import sign_in
 from tests.support.html import by_testid, parse, text
 from tests.support.jobs import drain_jobs
 from tests.support.portal_history import make_subscriber
+from tests.support.promotions import add_promotion
 from tests.support.staff import admin_sign_in, make_staff
 
 pytestmark = pytest.mark.web
@@ -98,7 +98,7 @@ async def test_support_applies_and_removes_a_coupon(
 ) -> None:
     ada = await make_subscriber(app, clock, email="ada@example.com")
     async with app.state.runtime.uow() as uow:
-        await uow.coupons.add(StoredCoupon("HALF", CouponDuration.FOREVER, percent_off=Decimal(50)))
+        await add_promotion(uow, "HALF", CouponDuration.FOREVER, percent_off=Decimal(50))
         await uow.commit()
     await _sign_in(app, client, clock, "support")
     record = await client.get(f"/admin/customers/{ada.customer_id}")

@@ -19,7 +19,6 @@ from domain.pricing.coupons import CouponDuration
 from domain.shared.clock import FrozenClock
 from domain.subscriptions.engine import Refund, Timing
 from domain.subscriptions.lifecycle import cancel_subscription
-from domain.subscriptions.model import StoredCoupon
 from domain.subscriptions.subscribing import subscribe
 from tests.fakes import FakeMailer
 from tests.support.accounts import make_account, sign_in
@@ -27,6 +26,7 @@ from tests.support.database import TestDatabase
 from tests.support.html import parse
 from tests.support.jobs import drain_jobs
 from tests.support.portal_history import SUCCESS, add_card, ensure_team_plan
+from tests.support.promotions import add_promotion
 from tests.web.conftest import make_settings, serve
 from web.app import create_app
 
@@ -41,9 +41,7 @@ async def _cancel_a_discounted_subscription(app: Litestar, clock: FrozenClock) -
     runtime = app.state.runtime
     await ensure_team_plan(app)
     async with runtime.uow() as uow:
-        await uow.coupons.add(
-            StoredCoupon("TWENTY", CouponDuration.FOREVER, percent_off=Decimal(20))
-        )
+        await add_promotion(uow, "TWENTY", CouponDuration.FOREVER, percent_off=Decimal(20))
         await uow.commit()
     customer = await create_customer(
         email=EMAIL,

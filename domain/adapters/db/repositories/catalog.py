@@ -16,7 +16,7 @@ from domain.catalog.change_policy import (
     PlanChangeRule,
 )
 from domain.catalog.errors import CatalogErrorCode
-from domain.catalog.model import Plan, PlanKind, PlanPrice
+from domain.catalog.model import Plan, PlanDetails, PlanKind, PlanPrice
 from domain.pricing.model import Aggregation, Charge, ChargeModel, Meter, Tier
 from domain.shared.errors import Conflict
 from domain.shared.ids import PlanId, new_id
@@ -204,6 +204,31 @@ class PiccoloPlanRepository:
 
     async def count(self) -> int:
         return int(await PlanTable.count())
+
+    async def all_versions(self) -> list[Plan]:
+        rows = await (
+            PlanTable.select()
+            .order_by(PlanTable.sort_order)
+            .order_by(PlanTable.code)
+            .order_by(PlanTable.version)
+        )
+        return await self._with_prices(rows)
+
+    async def update_details(self, code: str, details: PlanDetails) -> None:
+        # one row per version; metadata keeps its other keys (max_seats, ...)
+        for plan in await self.versions(code):
+            shown = plan.with_details(details)
+            await PlanTable.update(
+                {
+                    PlanTable.name: shown.name,
+                    PlanTable.description: shown.description,
+                    PlanTable.features: json.dumps(list(shown.features)),
+                    PlanTable.is_public: shown.is_public,
+                    PlanTable.sort_order: shown.sort_order,
+                    PlanTable.highlighted: shown.highlighted,
+                    PlanTable.metadata: json.dumps(shown.metadata),
+                }
+            ).where(PlanTable.id == plan.id)
 
 
 def _rule_to_domain(row: dict[str, Any]) -> PlanChangeRule:

@@ -1,4 +1,4 @@
-"""Customers, subscriptions, usage, coupons and tax rates on Piccolo.
+"""Customers, subscriptions, usage and tax rates on Piccolo (coupons: ``promotions.py``).
 
 Rows are mapped explicitly (``_to_*``/``_*_row``). ``lock=True`` takes the row lock with
 ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has no row locks, but its write transactions
@@ -12,12 +12,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from domain.adapters.db.repositories.billing import _exact, _fraction, _load
 from domain.adapters.db.tables import (
     CancellationFeedbackTable,
-    CouponTable,
     CustomerTable,
     SubscriptionTable,
     TaxRateTable,
@@ -40,7 +40,6 @@ from domain.subscriptions.model import (
     CancellationFeedback,
     CancellationReason,
     Due,
-    StoredCoupon,
     Subscription,
     UsageRecord,
 )
@@ -299,6 +298,26 @@ class PiccoloSubscriptionRepository:
         )
         return [_to_subscription(r) for r in rows]
 
+    async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
+        """Subscriptions in ``statuses`` per plan version: base plans by the ``plan`` column
+        (one grouped query), add-ons from the ``addons`` of the rows that have any."""
+        if not statuses:
+            return {}
+        t = SubscriptionTable
+        in_status = t.status.is_in(sorted(statuses))
+        counts: dict[PlanId, int] = {}
+        rows = await t.select(t.plan, Count(alias="n")).where(in_status).group_by(t.plan)
+        for row in rows:
+            counts[PlanId(row["plan"])] = int(row["n"])
+        # JSON has no equality operator on PostgreSQL; its text does (the same on SQLite)
+        with_addons = await t.select(t.addons).where(
+            in_status, WhereRaw("CAST(addons AS TEXT) <> '[]'")
+        )
+        for row in with_addons:
+            for plan_id in {str(a[0]) for a in _load(row["addons"]) or ()}:
+                counts[PlanId(plan_id)] = counts.get(PlanId(plan_id), 0) + 1
+        return counts
+
     async def due(
         self,
         now: datetime,
@@ -367,52 +386,6 @@ class PiccoloUsageRepository:
             )
             for r in rows
         ]
-
-
-# -- coupons --------------------------------------------------------------------------------------
-def _to_coupon(row: dict[str, Any]) -> StoredCoupon:
-    return StoredCoupon(
-        code=row["code"],
-        duration=CouponDuration(row["duration"]),
-        percent_off=Decimal(row["percent_off"]) if row["percent_off"] is not None else None,
-        amounts_off={k: int(v) for k, v in (_load(row["amounts_off"]) or {}).items()},
-        duration_in_months=row["duration_in_months"],
-        expires_at=row["expires_at"],
-        max_redemptions=row["max_redemptions"],
-        plan_codes=frozenset(_load(row["plan_codes"]) or ()),
-        first_subscription_only=bool(row["first_subscription_only"]),
-        times_redeemed=int(row["times_redeemed"]),
-    )
-
-
-class PiccoloCouponRepository:
-    async def add(self, coupon: StoredCoupon) -> None:
-        if await CouponTable.exists().where(CouponTable.code == coupon.code):
-            raise Conflict(f"A coupon {coupon.code} exists.", code="coupon.exists")
-        await CouponTable.insert(
-            CouponTable(
-                code=coupon.code,
-                duration=coupon.duration.value,
-                percent_off=str(coupon.percent_off) if coupon.percent_off is not None else None,
-                amounts_off=_json(coupon.amounts_off),
-                duration_in_months=coupon.duration_in_months,
-                expires_at=coupon.expires_at,
-                max_redemptions=coupon.max_redemptions,
-                plan_codes=_json(sorted(coupon.plan_codes)),
-                first_subscription_only=coupon.first_subscription_only,
-                times_redeemed=coupon.times_redeemed,
-            )
-        )
-
-    async def get(self, code: str, *, lock: bool = False) -> StoredCoupon | None:
-        query = CouponTable.select().where(CouponTable.code == code)
-        rows = await (_locked(query, CouponTable) if lock else query)
-        return _to_coupon(rows[0]) if rows else None
-
-    async def count_redemption(self, code: str) -> None:
-        await CouponTable.update(
-            {CouponTable.times_redeemed: CouponTable.times_redeemed + 1}
-        ).where(CouponTable.code == code)
 
 
 # -- tax rates ------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Coupons (the discount) and promotion codes (the customer-facing codes for a coupon)."""
