@@ -3,9 +3,10 @@ shows tax at checkout: the standard VAT rates of seven EU countries and Washingt
 sales tax, which applies to SaaS there ("digital automated services"). All exclusive: the demo
 prices are before tax.
 
-They are the standard rates in force at the end of 2025 (DE 19, FR 20, NL 21, IE 23, ES 21,
-IT 22, SE 25) and Washington's 6.5% state rate without the local rates a real seller adds by
-address; check them before charging anyone with them. A demo customer in Washington types
+They are the standard rates of 2026 (DE 19, FR 20, NL 21, IE 23, ES 21, IT 22, SE 25; checked
+in December 2026 against a published table of EU VAT rates for 2026) and Washington's 6.5% state
+rate without the local rates a real seller adds by address; check them before charging anyone
+with them. A demo customer in Washington types
 ``WA`` as the state (the region matches as typed, without case).
 """
 
