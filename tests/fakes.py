@@ -32,7 +32,6 @@ from domain.payments.model import (
     WebhookOutcome,
     WebhookRecord,
 )
-from domain.pricing.tax_policy import JurisdictionRate
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.staff.model import StaffMember, StaffSession, StaffToken
@@ -52,6 +51,7 @@ from tests.fake_operations import (
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
+from tests.fakes_taxes import InMemoryTaxRateRepository
 
 
 class InMemoryPlanRepository:
@@ -354,17 +354,6 @@ class InMemoryUsageRepository:
         return [r for r in self.rows if r.subscription_id == subscription_id and r.at >= start]
 
 
-class InMemoryTaxRateRepository:
-    def __init__(self) -> None:
-        self.rows: list[JurisdictionRate] = []
-
-    async def all(self) -> list[JurisdictionRate]:
-        return list(self.rows)
-
-    async def add(self, rate: JurisdictionRate) -> None:
-        self.rows.append(rate)
-
-
 class InMemoryPaymentMethodRepository:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[PaymentMethod, str, datetime | None]] = {}
@@ -460,6 +449,13 @@ class InMemoryDunningRepository:
             for c in self.cases.values()
             if c.customer_id == customer_id and c.status is DunningStatus.OPEN
         ]
+
+    async def open_by_failures(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for c in self.cases.values():
+            if c.status is DunningStatus.OPEN:
+                counts[c.failures] = counts.get(c.failures, 0) + 1
+        return counts
 
     async def policy(self) -> DunningPolicy:
         return self.stored_policy

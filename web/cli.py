@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from domain.adapters.db.engine import (
     DatabaseConfigError,
@@ -27,8 +27,10 @@ from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
-from domain.shared.clock import SystemClock
+from domain.shared.clock import Clock, SystemClock
 from domain.subscriptions.demo import demo_coupons, load_demo_coupons
+from domain.taxes.demo import load_demo_tax_rates
+from domain.unit_of_work import UnitOfWork
 from web import cli_billing, cli_staff
 from web.jobs import build_registry, registry_for
 from web.logging_setup import configure_logging
@@ -61,12 +63,22 @@ async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
         def uow() -> PiccoloUnitOfWork:
             return PiccoloUnitOfWork(engine, clock=SystemClock(), registry=build_registry())
 
-        added = await load_demo_catalog(uow=uow())
-        if added:
-            print(f"loaded the demo catalog ({added} plans)", file=sys.stderr)
-        if await load_demo_coupons(uow=uow()):
-            codes = ", ".join(code.code for _, code in demo_coupons())
-            print(f"loaded the demo promotion codes ({codes})", file=sys.stderr)
+        for line in await load_demo_data(uow, SystemClock()):
+            print(line, file=sys.stderr)
+
+
+async def load_demo_data(new_uow: Callable[[], UnitOfWork], clock: Clock) -> list[str]:
+    """What ``serve --demo`` and ``seed-demo`` load: the demo catalog (into an empty catalog),
+    the demo promotion codes and tax rates that are missing; one line per thing loaded."""
+    said = []
+    if added := await load_demo_catalog(uow=new_uow()):
+        said.append(f"loaded the demo catalog ({added} plans)")
+    if await load_demo_coupons(uow=new_uow()):
+        codes = ", ".join(code.code for _, code in demo_coupons())
+        said.append(f"loaded the demo promotion codes ({codes})")
+    if rates := await load_demo_tax_rates(uow=new_uow(), clock=clock):
+        said.append(f"loaded the demo tax rates ({rates}: EU VAT and Washington sales tax)")
+    return said
 
 
 def _run(coro: Awaitable[None]) -> None:

@@ -117,8 +117,9 @@ class OrderSummary:
 
     def agreement(self) -> dict[str, Any]:
         """What paying agrees to: the plan version, the quantities, the promotion code, the
-        amount charged today and every amount after it (two summaries with the same agreement
-        charge the same)."""
+        amount charged today with its tax (rate and amount: an inclusive rate replaced by staff
+        changes the invoice, not the total) and every amount after it (two summaries with the
+        same agreement charge, and invoice, the same)."""
         return {
             "plan": self.plan.id,
             "currency": self.currency.code,
@@ -126,6 +127,7 @@ class OrderSummary:
             "addons": [list(a) for a in self.addons],
             "code": self.promotion_code,
             "today": self.total_today.minor,
+            "tax": [self.tax.minor, self.tax_label],
             "then": [[s.amount.minor, s.count, s.recurring] for s in self.schedule],
         }
 

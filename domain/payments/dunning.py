@@ -36,6 +36,10 @@ class DunningStatus(StrEnum):
     CLOSED = "closed"  # the invoice was voided or written off (uncollectible): no more retries
 
 
+MAX_RETRIES = 8  # as Stripe's custom schedules
+MAX_RETRY_DAY = 60
+
+
 @dataclass(frozen=True, slots=True)
 class DunningPolicy:
     retry_days: tuple[int, ...] = (1, 3, 5, 7)
@@ -44,9 +48,16 @@ class DunningPolicy:
 
     def __post_init__(self) -> None:
         days = list(self.retry_days)
-        if len(days) > 10 or any(d < 1 or d > 60 for d in days) or days != sorted(set(days)):
+        if (
+            len(days) > MAX_RETRIES
+            or any(d < 1 or d > MAX_RETRY_DAY for d in days)
+            or days != sorted(set(days))
+        ):
             raise ValidationFailed(
-                {"retry_days": "up to 10 increasing days between 1 and 60, e.g. 1, 3, 5, 7"},
+                {
+                    "retry_days": f"up to {MAX_RETRIES} increasing days between 1 and "
+                    f"{MAX_RETRY_DAY}, e.g. 1, 3, 5, 7"
+                },
                 code="dunning.bad_policy",
             )
 

@@ -582,7 +582,7 @@ async def show_payment(payment_ref: str, *, uow: PaymentsUnit, clock: Clock) -> 
 
 
 async def set_dunning_policy(policy: DunningPolicy, *, uow: PaymentsUnit) -> DunningPolicy:
-    """Store the retry policy (validated when built: up to 10 increasing days, 1-60). It applies
+    """Store the retry policy (validated when built: up to 8 increasing days, 1-60). It applies
     to failures from now on; cases already open keep the retry they have scheduled."""
     async with uow:
         await uow.dunning.save_policy(policy)

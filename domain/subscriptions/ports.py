@@ -9,6 +9,7 @@ from domain.billing.ports import BillingUnit
 from domain.catalog.ports import CatalogUnit
 from domain.customers.ports import CustomersUnit
 from domain.pricing.tax_policy import JurisdictionRate
+from domain.pricing.tax_rates import StoredTaxRate
 from domain.promotions.ports import PromotionsUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.subscriptions.model import (
@@ -68,9 +69,26 @@ class UsageRepository(Protocol):
 
 
 class TaxRateRepository(Protocol):
-    async def all(self) -> list[JurisdictionRate]: ...
+    async def all(self) -> list[JurisdictionRate]:
+        """The active rates: what checkout, renewals and invoices are taxed with."""
+        ...
 
     async def add(self, rate: JurisdictionRate) -> None: ...
+
+    async def stored(self) -> list[StoredTaxRate]:
+        """Every rate, archived ones included, by country, region and newest first."""
+        ...
+
+    async def get(self, rate_id: str, *, lock: bool = False) -> StoredTaxRate | None: ...
+
+    async def create(self, rate: StoredTaxRate) -> None: ...
+
+    async def archive(self, rate_id: str, at: datetime) -> None: ...
+
+    async def subscriptions_by_place(self) -> dict[tuple[str, str], int]:
+        """Subscriptions not ended, by their customer's country and region (the region
+        casefolded, "" for none): ``{("US", "wa"): 3, ("DE", ""): 10}``."""
+        ...
 
 
 class CancellationFeedbackRepository(Protocol):

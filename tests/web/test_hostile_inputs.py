@@ -435,6 +435,8 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/customers/{customer_id:str}/notes": {"body": ""},
     "/admin/customers/{customer_id:str}/view-as": {},
     "/admin/customers/{customer_id:str}/view-as/exit": {},  # the portal's banner, while viewing
+    "/admin/dunning": {"agreement": ""},  # the confirm button of a previewed change
+    "/admin/tax-rates/{rate_id:str}/archive": {"confirm": ""},  # a rate's row (none here)
     # a plan with an older version that has subscribers (the demo plans have one version)
     "/admin/catalog/plans/{code:str}/migrations/new": {
         "from": "",

@@ -33,6 +33,7 @@ from web.admin.coupons import (
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
+from web.admin.dunning import show_dunning, submit_dunning_policy, submit_dunning_preview
 from web.admin.operations import OPERATIONS_HANDLERS
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.price_migrations import (
@@ -58,6 +59,7 @@ from web.admin.staff_member import (
     submit_reset_two_factor,
     submit_staff_role,
 )
+from web.admin.tax_rates import show_tax_rates, submit_archive_tax_rate, submit_tax_rate
 from web.admin.test_clocks import (
     add_test_clock_customer,
     advance_test_clock,
@@ -102,6 +104,13 @@ router = Router(
         submit_recovery_codes,
         show_audit_log,
         export_audit_log,
+        # issue 15: tax rates and the dunning policy
+        show_tax_rates,
+        submit_tax_rate,
+        submit_archive_tax_rate,
+        show_dunning,
+        submit_dunning_preview,
+        submit_dunning_policy,
         show_price_migrations,
         show_new_price_migration,
         submit_new_price_migration,

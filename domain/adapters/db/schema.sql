@@ -571,7 +571,9 @@ CREATE TABLE public.tax_rate (
     region character varying(100) DEFAULT NULL::character varying,
     code character varying(40) DEFAULT ''::character varying NOT NULL,
     percentage character varying(12) DEFAULT ''::character varying NOT NULL,
-    inclusive boolean DEFAULT false NOT NULL
+    inclusive boolean DEFAULT false NOT NULL,
+    archived_at timestamp with time zone,
+    created_at timestamp with time zone
 );
 
 CREATE TABLE public.test_clock (
@@ -913,6 +915,8 @@ CREATE INDEX subscription_status ON public.subscription USING btree (status);
 CREATE INDEX subscription_test_clock_id ON public.subscription USING btree (test_clock_id);
 
 CREATE INDEX tax_rate_country ON public.tax_rate USING btree (country);
+
+CREATE UNIQUE INDEX tax_rate_one_active ON public.tax_rate USING btree (country, lower((COALESCE(region, ''::character varying))::text)) WHERE (archived_at IS NULL);
 
 CREATE INDEX usage_event_at ON public.usage_event USING btree (at);
 

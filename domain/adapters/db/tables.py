@@ -314,9 +314,12 @@ class TaxRateTable(Table, tablename="tax_rate"):
     id = Varchar(length=36, primary_key=True)
     country = Varchar(length=2, index=True)
     region = Varchar(length=100, null=True, default=None)
-    code = Varchar(length=40)
+    code = Varchar(length=40)  # the name printed on invoices: "VAT", "Sales tax"
     percentage = Varchar(length=12)  # exact decimal string
     inclusive = Boolean(default=False)
+    # a rate never changes: a new rate replaces it and it is archived (kept for the record)
+    created_at = Timestamptz(default=None, null=True)
+    archived_at = Timestamptz(default=None, null=True)
 
 
 class SandboxCardTable(Table, tablename="sandbox_card"):

@@ -357,6 +357,24 @@ async def test_an_order_that_is_not_the_summary_shown_charges_nothing(shop: Shop
     assert shop.count() == NOTHING and shop.gateway.charges == []
 
 
+async def test_a_tax_rate_replaced_after_the_summary_was_shown_charges_nothing(
+    shop: Shop,
+) -> None:
+    """Prices that include VAT: 19% replaced by 20% keeps the total, but not the invoice's tax."""
+    await shop.uow.tax_rates.add(JurisdictionRate("DE", TaxRate("VAT", Decimal(19), True)))
+    shown = await shop.page_shown(_form(currency="EUR", country="DE", region=""))
+    (old,) = await shop.uow.tax_rates.stored()
+    await shop.uow.tax_rates.archive(old.id, NOW)
+    await shop.uow.tax_rates.add(JurisdictionRate("DE", TaxRate("VAT", Decimal(20), True)))
+
+    outcome = await shop.submit(shown)
+
+    assert isinstance(outcome, Refused), outcome
+    assert outcome.page.changed is not None
+    assert outcome.page.summary.tax_label == "VAT (20%)"
+    assert shop.count() == NOTHING and shop.gateway.charges == []
+
+
 async def test_a_card_left_empty_or_refused_by_the_gateway_places_nothing(shop: Shop) -> None:
     form = await shop.page_shown(_form())
     empty = await shop.submit(replace(form, card=CardEntry(number=" ", exp_month="12")))

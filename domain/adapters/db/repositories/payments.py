@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from domain.adapters.db.repositories.billing import _load
 from domain.adapters.db.tables import (
     DunningCaseTable,
@@ -263,6 +265,14 @@ class PiccoloDunningRepository:
             .where(DunningCaseTable.status == DunningStatus.OPEN.value)
         )
         return [_case(r) for r in rows]
+
+    async def open_by_failures(self) -> dict[int, int]:
+        rows = await (
+            DunningCaseTable.select(DunningCaseTable.failures, Count(alias="cases"))
+            .where(DunningCaseTable.status == DunningStatus.OPEN.value)
+            .group_by(DunningCaseTable.failures)
+        )
+        return {int(r["failures"]): int(r["cases"]) for r in rows}
 
     async def policy(self) -> DunningPolicy:
         row = await DunningPolicyTable.select().where(DunningPolicyTable.name == "default").first()

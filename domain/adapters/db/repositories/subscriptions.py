@@ -29,11 +29,12 @@ from domain.customers.model import Customer
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.proration import ProrationUnit
 from domain.pricing.tax_policy import JurisdictionRate
-from domain.pricing.totals import TaxRate
+from domain.pricing.tax_rates import DUPLICATE_RATE, StoredTaxRate, format_percentage, rate_order
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId, new_id
 from domain.shared.periods import Period
 from domain.subscriptions.engine import SubscriptionStatus
+from domain.subscriptions.engine.states import ENDED
 from domain.subscriptions.model import (
     AppliedCouponState,
     CancellationFeedback,
@@ -388,17 +389,28 @@ class PiccoloUsageRepository:
 
 
 # -- tax rates ------------------------------------------------------------------------------------
+def _stored_rate(r: dict[str, Any]) -> StoredTaxRate:
+    return StoredTaxRate(
+        id=r["id"],
+        country=r["country"],
+        region=r["region"],
+        name=r["code"],
+        percentage=Decimal(r["percentage"]),
+        inclusive=bool(r["inclusive"]),
+        created_at=r["created_at"],
+        archived_at=r["archived_at"],
+    )
+
+
 class PiccoloTaxRateRepository:
     async def all(self) -> list[JurisdictionRate]:
-        rows = await TaxRateTable.select().order_by(TaxRateTable.country)
-        return [
-            JurisdictionRate(
-                country=r["country"],
-                region=r["region"],
-                rate=TaxRate(r["code"], Decimal(r["percentage"]), bool(r["inclusive"])),
-            )
-            for r in rows
-        ]
+        rows = await (
+            TaxRateTable.select()
+            .where(TaxRateTable.archived_at.is_null())
+            .order_by(TaxRateTable.country)
+            .order_by(TaxRateTable.id)
+        )
+        return [_stored_rate(r).as_jurisdiction_rate() for r in rows]
 
     async def add(self, rate: JurisdictionRate) -> None:
         await TaxRateTable.insert(
@@ -407,10 +419,55 @@ class PiccoloTaxRateRepository:
                 country=rate.country.upper(),
                 region=rate.region,
                 code=rate.rate.code,
-                percentage=str(rate.rate.percentage),
+                percentage=format_percentage(rate.rate.percentage),
                 inclusive=rate.rate.inclusive,
             )
         )
+
+    async def stored(self) -> list[StoredTaxRate]:
+        rows = await TaxRateTable.select()
+        rates = [_stored_rate(r) for r in rows]
+        return sorted(rates, key=rate_order)
+
+    async def get(self, rate_id: str, *, lock: bool = False) -> StoredTaxRate | None:
+        query = TaxRateTable.select().where(TaxRateTable.id == rate_id)
+        rows = await (_locked(query, TaxRateTable) if lock else query)
+        return _stored_rate(rows[0]) if rows else None
+
+    async def create(self, rate: StoredTaxRate) -> None:
+        async with conflict_on_duplicate(
+            "This country and region has an active rate already.", code=DUPLICATE_RATE
+        ):
+            await TaxRateTable.insert(
+                TaxRateTable(
+                    id=rate.id,
+                    country=rate.country,
+                    region=rate.region,
+                    code=rate.name,
+                    percentage=format_percentage(rate.percentage),
+                    inclusive=rate.inclusive,
+                    created_at=rate.created_at,
+                    archived_at=rate.archived_at,
+                )
+            )
+
+    async def archive(self, rate_id: str, at: datetime) -> None:
+        await TaxRateTable.update({TaxRateTable.archived_at: at}).where(TaxRateTable.id == rate_id)
+
+    async def subscriptions_by_place(self) -> dict[tuple[str, str], int]:
+        country, region = SubscriptionTable.customer.country, SubscriptionTable.customer.region
+        rows = await (
+            SubscriptionTable.select(
+                country.as_alias("country"), region.as_alias("region"), Count(alias="n")
+            )
+            .where(SubscriptionTable.status.not_in([s.value for s in ENDED]))
+            .group_by(country, region)
+        )
+        counts: dict[tuple[str, str], int] = {}
+        for r in rows:
+            key = (str(r["country"]).upper(), " ".join((r["region"] or "").split()).casefold())
+            counts[key] = counts.get(key, 0) + int(r["n"])
+        return counts
 
 
 # -- cancellation feedback ------------------------------------------------------------------------
