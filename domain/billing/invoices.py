@@ -112,6 +112,7 @@ async def create_draft_invoice(
             tax_basis=TaxBasis(
                 percentage=tax_rate.percentage if tax_rate else None,
                 inclusive=tax_rate.inclusive if tax_rate else False,
+                name=tax_rate.code if tax_rate else None,
             ),
         ),
     )

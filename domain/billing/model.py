@@ -56,6 +56,7 @@ class TaxBasis:
     inclusive: bool = False
     reverse_charge: bool = False
     note: str | None = None
+    name: str | None = None  # the rate's name ("VAT"), printed as at checkout; None: the seller's
 
     @property
     def applies(self) -> bool:

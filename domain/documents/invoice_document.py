@@ -292,7 +292,7 @@ def tax_summary(
         rate = _reconstruct_rate(taxable, tax, inclusive=inclusive)
         applies = tax != 0 or reverse_charge
     return TaxSummary(
-        name=seller.tax_name,
+        name=(basis.name if basis is not None and basis.name else None) or seller.tax_name,
         rate=rate if applies and not reverse_charge else None,
         inclusive=inclusive,
         taxable=Money(taxable - tax if inclusive else taxable, currency),

@@ -109,6 +109,7 @@ async def draft_one_off_in(
             inclusive=tax.rate.inclusive if tax.rate else False,
             reverse_charge=tax.treatment is TaxTreatment.REVERSE_CHARGE,
             note=tax.note,
+            name=tax.rate.code if tax.rate else None,
         ),
     )
     due_at = now + timedelta(days=net_days) if net_days else None

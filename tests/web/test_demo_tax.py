@@ -80,8 +80,8 @@ async def test_a_fresh_demo_shows_german_vat_at_checkout_and_charges_it(
     assert invoice["tax_minor"] == round(invoice["subtotal_minor"] * Decimal("0.19"))
     assert invoice["total_minor"] == invoice["subtotal_minor"] + invoice["tax_minor"]
     assert eur(invoice["total_minor"]) == charged
-    # the invoice names the tax with the seller's name for it ("Tax 19%"), not the rate's
-    assert totals["Tax 19%"] == tax, totals
+    # the invoice names the tax as checkout did: the rate's name ("VAT"), not the seller's "Tax"
+    assert totals["VAT 19%"] == tax, totals
     assert totals["Total"] == charged
     [payment] = await SandboxPaymentTable.select()
     assert payment["amount_minor"] == invoice["total_minor"]

@@ -33,6 +33,7 @@ class BillingSettings:
             inclusive=rate.inclusive if rate is not None else False,
             reverse_charge=self.reverse_charge,
             note=self.tax_note,
+            name=rate.code if rate is not None else None,
         )
 
 

@@ -267,14 +267,18 @@ async def test_tax_follows_the_customers_address_and_credit_is_used_next(
     uow = _uow(db, clock)
     async with uow:
         await uow.tax_rates.add(
-            JurisdictionRate("US", TaxRate("NY", Decimal("8.875"), False), "NY")
+            JurisdictionRate("US", TaxRate("Sales tax", Decimal("8.875"), False), "NY")
         )
         await uow.commit()
     outcome = await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
     assert outcome.invoices[0].invoice.tax == 355  # 8.875% of 40.00 = 3.55
     stored = await _uow(db, clock).invoices.get(outcome.invoices[0].id)
-    assert stored is not None and stored.invoice.tax_basis == TaxBasis(Decimal("8.875"))
-    assert build_invoice_document(stored, DEMO_SELLER).tax.label == "Tax 8.875%"
+    assert stored is not None and stored.invoice.tax_basis == TaxBasis(
+        Decimal("8.875"), name="Sales tax"
+    )
+    assert (
+        build_invoice_document(stored, DEMO_SELLER).tax.label == "Sales tax 8.875%"
+    )  # the rate's name
     clock.set(utc(2024, 2, 15))
     canceled = await cancel_subscription(
         outcome.subscription.id,

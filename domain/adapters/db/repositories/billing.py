@@ -77,6 +77,7 @@ def _basis(data: dict[str, Any] | None) -> TaxBasis | None:
         inclusive=bool(data.get("inclusive")),
         reverse_charge=bool(data.get("reverse_charge")),
         note=data.get("note"),
+        name=data.get("name"),
     )
 
 
