@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from domain.analytics.ports import ExchangeRatesUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
@@ -20,6 +21,13 @@ from domain.testclocks.ports import TestClocksUnit
 
 @runtime_checkable
 class UnitOfWork(
-    CheckoutUnit, TestClocksUnit, NoticesUnit, SupportUnit, OperationsUnit, StaffUnit, Protocol
+    CheckoutUnit,
+    TestClocksUnit,
+    NoticesUnit,
+    SupportUnit,
+    OperationsUnit,
+    StaffUnit,
+    ExchangeRatesUnit,
+    Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

@@ -50,6 +50,7 @@ from tests.fake_operations import (
     InMemoryWebhookLog,
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
+from tests.fakes_analytics import InMemoryExchangeRateRepository
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
 
@@ -836,6 +837,7 @@ class InMemoryUnitOfWork:
         self.outbox = InMemoryOutboxSearch(self)
         self.webhook_log = InMemoryWebhookLog(self)
         self.feedback_log = InMemoryFeedbackLog(self)
+        self.exchange_rates = InMemoryExchangeRateRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

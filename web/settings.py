@@ -126,6 +126,9 @@ class Settings:
     support_refund_limit: int = 100
     # a price migration's default notice, in days (the form may choose another)
     price_change_notice_days: int = 30
+    # analytics report every amount in this currency, converted with the exchange rates staff
+    # enter (ANALYTICS_REPORTING_CURRENCY; docs/analytics.md, "Exchange rates")
+    reporting_currency: str = "USD"
 
     @property
     def is_development(self) -> bool:
@@ -428,6 +431,14 @@ def _parse(env: Mapping[str, str]) -> Settings:
     except ValidationFailed:
         raise SettingsError(f"APP_CURRENCY={currency!r}: not an ISO 4217 code") from None
 
+    reporting = (env.get("ANALYTICS_REPORTING_CURRENCY") or "USD").strip()
+    try:
+        reporting = Currency.of(reporting).code
+    except ValidationFailed:
+        raise SettingsError(
+            f"ANALYTICS_REPORTING_CURRENCY={reporting!r}: not an ISO 4217 code the app knows"
+        ) from None
+
     log_level = env.get("APP_LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"APP_LOG_LEVEL={log_level!r}: expected DEBUG, INFO, WARNING or ERROR")
@@ -484,6 +495,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         price_change_notice_days=int(
             _number(env, "PRICE_CHANGE_NOTICE_DAYS", 30, minimum=1, maximum=365, integer=True)
         ),
+        reporting_currency=reporting,
     )
 
 

@@ -220,6 +220,11 @@ _ISO_4217 = frozenset(
 )
 
 
+def currency_codes() -> list[str]:
+    """Every currency code the product accepts, sorted (for a form's select)."""
+    return sorted(_ISO_4217)
+
+
 class Rounding(StrEnum):
     """How an exact amount is rounded to minor units (applied once per line)."""
 

@@ -34,6 +34,7 @@ from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.dunning import show_dunning, submit_dunning_policy, submit_dunning_preview
+from web.admin.exchange_rates import show_exchange_rates, submit_exchange_rate
 from web.admin.operations import OPERATIONS_HANDLERS
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.price_migrations import (
@@ -133,6 +134,9 @@ router = Router(
         submit_new_promotion_code,
         submit_deactivate_promotion_code,
         *OPERATIONS_HANDLERS,
+        # issue 16: exchange rates
+        show_exchange_rates,
+        submit_exchange_rate,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

@@ -210,6 +210,16 @@ CREATE TABLE public.email_token (
     used_at timestamp with time zone
 );
 
+CREATE TABLE public.exchange_rate (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    reporting character varying(3) DEFAULT ''::character varying NOT NULL,
+    rate character varying(32) DEFAULT ''::character varying NOT NULL,
+    effective_on date DEFAULT CURRENT_DATE NOT NULL,
+    entered_by character varying(254) DEFAULT ''::character varying NOT NULL,
+    entered_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
 CREATE TABLE public.invoice (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     number character varying(64),
@@ -663,6 +673,9 @@ ALTER TABLE ONLY public.dunning_policy
 ALTER TABLE ONLY public.email_token
     ADD CONSTRAINT email_token_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.exchange_rate
+    ADD CONSTRAINT exchange_rate_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.invoice
     ADD CONSTRAINT invoice_cycle_key_key UNIQUE (cycle_key);
 
@@ -841,6 +854,8 @@ CREATE INDEX dunning_case_customer_id ON public.dunning_case USING btree (custom
 CREATE INDEX dunning_case_next_attempt_at ON public.dunning_case USING btree (next_attempt_at);
 
 CREATE INDEX email_token_account ON public.email_token USING btree (account);
+
+CREATE INDEX exchange_rate_currency ON public.exchange_rate USING btree (currency);
 
 CREATE INDEX invoice_customer_id ON public.invoice USING btree (customer_id);
 

@@ -20,6 +20,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from domain.adapters.db.tables_analytics import ANALYTICS_TABLES
 from domain.adapters.db.tables_customers import CUSTOMER_TABLES
 from domain.adapters.db.tables_operations import OPERATIONS_TABLES
 from domain.adapters.db.tables_price_migrations import PRICE_MIGRATION_TABLES
@@ -630,6 +631,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *CUSTOMER_TABLES,
     *PRICE_MIGRATION_TABLES,
     *OPERATIONS_TABLES,
+    *ANALYTICS_TABLES,
 )
 
 

@@ -17,6 +17,7 @@ from piccolo.engine.base import Engine
 
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
+from domain.adapters.db.repositories.analytics import PiccoloExchangeRateRepository
 from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
@@ -133,6 +134,7 @@ class PiccoloUnitOfWork:
         self.outbox = PiccoloOutboxSearch()
         self.webhook_log = PiccoloWebhookLog()
         self.feedback_log = PiccoloFeedbackLog()
+        self.exchange_rates = PiccoloExchangeRateRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

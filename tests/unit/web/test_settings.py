@@ -96,6 +96,8 @@ def test_the_api_schema_is_served_in_production_only_when_asked() -> None:
         ({"APP_JOBS_CONCURRENCY": "four"}, "expected a whole number"),
         ({"APP_JOBS_ENABLED": "maybe"}, "expected true or false"),
         ({"APP_CURRENCY": "XYZ"}, "not an ISO 4217 code"),
+        ({"ANALYTICS_REPORTING_CURRENCY": "EURO"}, "ANALYTICS_REPORTING_CURRENCY='EURO'"),
+        ({"ANALYTICS_REPORTING_CURRENCY": "XAU"}, "not an ISO 4217 code the app knows"),
         ({"APP_TIMEZONE": "Mars/Olympus"}, "not an IANA time zone"),
         ({"APP_LOCALE": "xx_YY_ZZ"}, "not a known locale"),
         ({"APP_LOG_LEVEL": "LOUD"}, "APP_LOG_LEVEL"),
@@ -106,6 +108,11 @@ def test_bad_values_are_refused_with_a_clear_line(env: dict[str, str], message: 
         Settings.from_env(env)
     assert "\n" not in str(info.value)
     assert "hunter2" not in str(info.value), "passwords never appear in errors"
+
+
+def test_the_reporting_currency_defaults_to_usd_and_is_normalised() -> None:
+    assert Settings.from_env({}).reporting_currency == "USD"
+    assert Settings.from_env({"ANALYTICS_REPORTING_CURRENCY": " eur "}).reporting_currency == "EUR"
 
 
 def test_postgres_url_is_recognised() -> None:
