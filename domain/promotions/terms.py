@@ -105,7 +105,7 @@ def coupon_terms(
     currencies: tuple[str, ...],
     now: datetime,
 ) -> CouponTerms:
-    """The coupon form's values (``kind`` percent or amount, ``percent_off``, ``amount_off-XXX``
+    """The coupon form's values (``kind`` percent or amount, ``percent_off``, ``amount_off-<currency>``
     per currency, ``duration``, ``duration_in_months``, ``redeem_by``, ``max_redemptions``) and
     the plans ticked (``plans``, among ``plan_codes``; none: every plan)."""
     errors: dict[str, str] = {}
@@ -175,7 +175,7 @@ def code_limits(
     typed: Mapping[str, str], *, first_only: bool, currencies: tuple[str, ...], now: datetime
 ) -> CodeLimits:
     """The promotion code form's values: ``code`` (blank: generated), ``expires_at``,
-    ``max_redemptions``, ``minimum-XXX`` per currency, and the first-subscription box."""
+    ``max_redemptions``, ``minimum-<currency>`` per currency, and the first-subscription box."""
     errors: dict[str, str] = {}
     code = typed.get("code", "").strip().upper()
     if code and not (MIN_CODE <= len(code) <= MAX_CODE_TYPED and CODE_PATTERN.fullmatch(code)):

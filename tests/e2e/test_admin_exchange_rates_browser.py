@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyotp
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
+from tests.e2e.staff_browser import staff_browser
 from tests.e2e.test_admin_browser import (  # noqa: F401  (the module's server fixture)
     Server,
     server,
     shoot,
     sign_in,
 )
-from tests.e2e.test_storefront_browser import CHROMIUM_ARGS
-from web.cli_staff import create_staff_account
-from web.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -30,43 +27,24 @@ async def test_billing_adds_and_corrects_an_exchange_rate(
     server: Server,  # noqa: F811  (the fixture imported above)
     output_dir: Path,
 ) -> None:
-    settings = Settings.from_env(
-        {"APP_ENV": "development", "DATABASE_URL": f"sqlite:///{server.db}"}
-    )
-    await create_staff_account(settings, email="bill@example.test", role="billing",
-                               name="Bill Billing", password=PASSWORD)  # fmt: skip
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 860})
-            page = await context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            await sign_in(page, server, "bill@example.test", PASSWORD)
-            await page.wait_for_url("**/admin/enrol**")
-            secret = (await page.get_by_test_id("totp-secret").inner_text()).strip()
-            await page.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
-            await page.get_by_role("button", name="Confirm and turn on").click()
-            await page.get_by_role("link", name="I have saved them, continue").click()
-
-            await page.get_by_role("link", name="Exchange rates").click()
-            await expect(page.get_by_test_id("missing-rates")).to_contain_text("EUR")
-            await page.get_by_label("Currency").select_option("EUR")
-            await page.get_by_label("Rate: 1 unit in USD").fill("1.08.25")
-            await page.get_by_role("button", name="Add rate").click()
-            await expect(page.locator(".field--invalid")).to_contain_text("digits and one point")
-            await page.get_by_label("Rate: 1 unit in USD").fill("10.825")
-            await page.get_by_role("button", name="Add rate").click()
-            await expect(page.get_by_text("1 EUR = 10.825 USD")).to_be_visible()
-            # a typo: corrected with a new entry for the same day, which wins
-            await page.get_by_role("link", name="Add rate for EUR").click()
-            await page.get_by_label("Rate: 1 unit in USD").fill("1,0825")
-            await page.get_by_role("button", name="Add rate").click()
-            row = page.get_by_test_id("currency-row").filter(has_text="EUR")
-            await expect(row.get_by_test_id("rate-today")).to_have_text("1.0825")
-            await expect(page.get_by_test_id("missing-rates")).to_have_count(0)
-            await expect(page.get_by_test_id("history-row")).to_have_count(2)
-            await shoot(page, output_dir, "exchange-rates")
-            assert [e for e in errors if "status of 422" not in e] == []  # the refused form
-        finally:
-            await browser.close()
+    async with staff_browser(server, "bill@example.test", "Bill Billing", PASSWORD) as signed_in:
+        _, page, errors = signed_in
+        await page.get_by_role("link", name="Exchange rates").click()
+        await expect(page.get_by_test_id("missing-rates")).to_contain_text("EUR")
+        await page.get_by_label("Currency").select_option("EUR")
+        await page.get_by_label("Rate: 1 unit in USD").fill("1.08.25")
+        await page.get_by_role("button", name="Add rate").click()
+        await expect(page.locator(".field--invalid")).to_contain_text("digits and one point")
+        await page.get_by_label("Rate: 1 unit in USD").fill("10.825")
+        await page.get_by_role("button", name="Add rate").click()
+        await expect(page.get_by_text("1 EUR = 10.825 USD")).to_be_visible()
+        # a typo: corrected with a new entry for the same day, which wins
+        await page.get_by_role("link", name="Add rate for EUR").click()
+        await page.get_by_label("Rate: 1 unit in USD").fill("1,0825")
+        await page.get_by_role("button", name="Add rate").click()
+        row = page.get_by_test_id("currency-row").filter(has_text="EUR")
+        await expect(row.get_by_test_id("rate-today")).to_have_text("1.0825")
+        await expect(page.get_by_test_id("missing-rates")).to_have_count(0)
+        await expect(page.get_by_test_id("history-row")).to_have_count(2)
+        await shoot(page, output_dir, "exchange-rates")
+        assert [e for e in errors if "status of 422" not in e] == []  # the refused form

@@ -11,23 +11,20 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyotp
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.notifications.model import EmailKind
 from domain.shared.ids import new_id
+from tests.e2e.staff_browser import staff_browser
 from tests.e2e.test_admin_browser import (  # noqa: F401  (the module's server fixture)
     Server,
     server,
     shoot,
     sign_in,
 )
-from tests.e2e.test_storefront_browser import CHROMIUM_ARGS
 from tests.support.emails import sample_context
-from web.cli_staff import create_staff_account
-from web.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -105,72 +102,50 @@ async def test_an_operator_retries_a_dead_job_and_resends_an_email(
     output_dir: Path,
 ) -> None:
     job_id = _seed(server.db)
-    settings = Settings.from_env(
-        {"APP_ENV": "development", "DATABASE_URL": f"sqlite:///{server.db}"}
-    )
-    await create_staff_account(settings, email="otto@example.test", role="billing",
-                               name="Otto Operator", password=PASSWORD)  # fmt: skip
+    async with staff_browser(server, "otto@example.test", "Otto Operator", PASSWORD) as signed_in:
+        _, page, errors = signed_in
+        # the dead job: counted, listed, its error history, retried with a reason
+        await page.get_by_role("link", name="Jobs").first.click()
+        await expect(page.get_by_test_id("count-dead")).to_contain_text("1")
+        await shoot(page, output_dir, "ops-jobs")
+        await page.get_by_label("Status").select_option("dead")  # htmx swaps the table
+        await expect(page.get_by_test_id("job-row")).to_have_count(1)
+        await page.get_by_test_id("job-link").click()
+        await expect(page.get_by_test_id("job-failure")).to_have_count(3)
+        await page.locator("#f-retry-reason").fill("Font cache fixed in the last deploy")
+        await shoot(page, output_dir, "ops-job")
+        await page.get_by_test_id("retry").click()
+        await expect(page.locator(".flash")).to_contain_text("queued again")
+        await expect(page.get_by_test_id("job-status")).to_contain_text("Queued")
+        assert page.url.endswith(f"/admin/jobs/{job_id}")
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 860})
-            page = await context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            await sign_in(page, server, "otto@example.test", PASSWORD)
-            await page.wait_for_url("**/admin/enrol**")
-            secret = (await page.get_by_test_id("totp-secret").inner_text()).strip()
-            await page.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
-            await page.get_by_role("button", name="Confirm and turn on").click()
-            await page.get_by_role("link", name="I have saved them, continue").click()
+        # the receipt: listed, opened with its HTML framed, resent
+        await page.get_by_role("link", name="E-mails").first.click()
+        await page.get_by_label("Recipient").fill("ada@")
+        await page.get_by_label("Recipient").press("Enter")
+        await expect(page.get_by_test_id("outbox-row")).to_have_count(1)
+        await shoot(page, output_dir, "ops-emails")
+        await page.get_by_test_id("outbox-subject").click()
+        frame = page.frame_locator("[data-testid=email-html-frame]")
+        await expect(frame.locator("body")).to_contain_text("Thanks for your payment")
+        await page.locator("#f-resend-reason").fill("Ada says the receipt never arrived")
+        await shoot(page, output_dir, "ops-email")
+        await page.get_by_test_id("resend").click()
+        await expect(page.locator(".flash")).to_contain_text("queued again for ada@example.test")
+        await expect(page.get_by_test_id("email-status")).to_contain_text("Queued")
+        await expect(page.get_by_test_id("resent-from")).to_be_visible()
 
-            # the dead job: counted, listed, its error history, retried with a reason
-            await page.get_by_role("link", name="Jobs").first.click()
-            await expect(page.get_by_test_id("count-dead")).to_contain_text("1")
-            await shoot(page, output_dir, "ops-jobs")
-            await page.get_by_label("Status").select_option("dead")  # htmx swaps the table
-            await expect(page.get_by_test_id("job-row")).to_have_count(1)
-            await page.get_by_test_id("job-link").click()
-            await expect(page.get_by_test_id("job-failure")).to_have_count(3)
-            await page.locator("#f-retry-reason").fill("Font cache fixed in the last deploy")
-            await shoot(page, output_dir, "ops-job")
-            await page.get_by_test_id("retry").click()
-            await expect(page.locator(".flash")).to_contain_text("queued again")
-            await expect(page.get_by_test_id("job-status")).to_contain_text("Queued")
-            assert page.url.endswith(f"/admin/jobs/{job_id}")
+        # the gateway's events and the cancellation feedback
+        await page.get_by_role("link", name="Webhooks").first.click()
+        await expect(page.get_by_test_id("webhook-row")).to_have_count(2)
+        await shoot(page, output_dir, "ops-webhooks")
+        await page.get_by_role("link", name="Feedback").first.click()
+        await expect(page.get_by_test_id("feedback-comment")).to_have_count(2)
+        await shoot(page, output_dir, "ops-feedback")
 
-            # the receipt: listed, opened with its HTML framed, resent
-            await page.get_by_role("link", name="E-mails").first.click()
-            await page.get_by_label("Recipient").fill("ada@")
-            await page.get_by_label("Recipient").press("Enter")
-            await expect(page.get_by_test_id("outbox-row")).to_have_count(1)
-            await shoot(page, output_dir, "ops-emails")
-            await page.get_by_test_id("outbox-subject").click()
-            frame = page.frame_locator("[data-testid=email-html-frame]")
-            await expect(frame.locator("body")).to_contain_text("Thanks for your payment")
-            await page.locator("#f-resend-reason").fill("Ada says the receipt never arrived")
-            await shoot(page, output_dir, "ops-email")
-            await page.get_by_test_id("resend").click()
-            await expect(page.locator(".flash")).to_contain_text(
-                "queued again for ada@example.test"
-            )
-            await expect(page.get_by_test_id("email-status")).to_contain_text("Queued")
-            await expect(page.get_by_test_id("resent-from")).to_be_visible()
-
-            # the gateway's events and the cancellation feedback
-            await page.get_by_role("link", name="Webhooks").first.click()
-            await expect(page.get_by_test_id("webhook-row")).to_have_count(2)
-            await shoot(page, output_dir, "ops-webhooks")
-            await page.get_by_role("link", name="Feedback").first.click()
-            await expect(page.get_by_test_id("feedback-comment")).to_have_count(2)
-            await shoot(page, output_dir, "ops-feedback")
-
-            blocked = [e for e in errors if "Content Security Policy" in e or "Refused" in e]
-            assert blocked == [], f"blocked by the CSP: {blocked}"
-            await context.close()
-        finally:
-            await browser.close()
+        blocked = [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+        assert blocked == [], f"blocked by the CSP: {blocked}"
+        await page.context.close()
 
     with sqlite3.connect(server.db) as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_entry ORDER BY at")]

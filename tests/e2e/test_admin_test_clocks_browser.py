@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyotp
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
+from tests.e2e.staff_browser import staff_browser
 from tests.e2e.test_admin_browser import (  # noqa: F401  (the module's server fixture)
     Server,
     server,
     shoot,
     sign_in,
 )
-from tests.e2e.test_storefront_browser import CHROMIUM_ARGS
-from web.cli_staff import create_staff_account
-from web.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -30,55 +27,35 @@ async def test_billing_advances_a_test_clock_and_its_customer_is_billed(
     server: Server,  # noqa: F811  (the fixture imported above)
     output_dir: Path,
 ) -> None:
-    settings = Settings.from_env(
-        {"APP_ENV": "development", "DATABASE_URL": f"sqlite:///{server.db}"}
-    )
-    await create_staff_account(settings, email="tick@example.test", role="billing",
-                               name="Tick Tock", password=PASSWORD)  # fmt: skip
+    async with staff_browser(server, "tick@example.test", "Tick Tock", PASSWORD) as signed_in:
+        _, page, errors = signed_in
+        await page.goto(server.url + "/admin/test-clocks")
+        await page.get_by_label("Name").fill("Team renewal rehearsal")
+        await page.get_by_label("Frozen at (UTC)").fill("2027-01-31T09:00")
+        await page.get_by_role("button", name="Create test clock").click()
+        await expect(page.get_by_test_id("frozen-time")).to_contain_text("Jan 31, 2027")
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 860})
-            page = await context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            await sign_in(page, server, "tick@example.test", PASSWORD)
-            await page.wait_for_url("**/admin/enrol**")
-            secret = (await page.get_by_test_id("totp-secret").inner_text()).strip()
-            await page.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
-            await page.get_by_role("button", name="Confirm and turn on").click()
-            await page.get_by_role("link", name="I have saved them, continue").click()
+        form = page.get_by_test_id("add-customer-form")
+        await form.get_by_label("Name").fill("Ada Lovelace")
+        await form.get_by_label("E-mail").fill("ada@example.test")
+        await form.get_by_label("Plan").select_option("team-monthly")
+        await form.get_by_label("Seats").fill("3")
+        await form.get_by_label("Trial days").fill("0")
+        await form.get_by_role("button", name="Add customer").click()
+        await expect(page.get_by_test_id("clock-subscription")).to_contain_text("Ada Lovelace")
+        await expect(page.get_by_test_id("clock-invoice")).to_contain_text("Paid")
 
-            await page.goto(server.url + "/admin/test-clocks")
-            await page.get_by_label("Name").fill("Team renewal rehearsal")
-            await page.get_by_label("Frozen at (UTC)").fill("2027-01-31T09:00")
-            await page.get_by_role("button", name="Create test clock").click()
-            await expect(page.get_by_test_id("frozen-time")).to_contain_text("Jan 31, 2027")
+        await page.get_by_test_id("advance-month").click()
+        await expect(page.get_by_test_id("frozen-time")).to_contain_text("Feb 28, 2027")
+        await expect(page.get_by_test_id("report-renewals")).to_have_text("1")
+        invoices = page.get_by_test_id("clock-invoice")
+        await expect(invoices).to_have_count(2)
+        await expect(invoices.first).to_contain_text("Feb 28, 2027")
+        await expect(invoices.first).to_contain_text("Paid")
+        await expect(invoices.first).to_contain_text("New")
+        await shoot(page, output_dir, "test-clock")
 
-            form = page.get_by_test_id("add-customer-form")
-            await form.get_by_label("Name").fill("Ada Lovelace")
-            await form.get_by_label("E-mail").fill("ada@example.test")
-            await form.get_by_label("Plan").select_option("team-monthly")
-            await form.get_by_label("Seats").fill("3")
-            await form.get_by_label("Trial days").fill("0")
-            await form.get_by_role("button", name="Add customer").click()
-            await expect(page.get_by_test_id("clock-subscription")).to_contain_text("Ada Lovelace")
-            await expect(page.get_by_test_id("clock-invoice")).to_contain_text("Paid")
-
-            await page.get_by_test_id("advance-month").click()
-            await expect(page.get_by_test_id("frozen-time")).to_contain_text("Feb 28, 2027")
-            await expect(page.get_by_test_id("report-renewals")).to_have_text("1")
-            invoices = page.get_by_test_id("clock-invoice")
-            await expect(invoices).to_have_count(2)
-            await expect(invoices.first).to_contain_text("Feb 28, 2027")
-            await expect(invoices.first).to_contain_text("Paid")
-            await expect(invoices.first).to_contain_text("New")
-            await shoot(page, output_dir, "test-clock")
-
-            await page.goto(server.url + "/admin/test-clocks")
-            await expect(page.get_by_test_id("clock-customers")).to_have_text("1")
-            await shoot(page, output_dir, "test-clocks")
-            assert not errors, errors
-        finally:
-            await browser.close()
+        await page.goto(server.url + "/admin/test-clocks")
+        await expect(page.get_by_test_id("clock-customers")).to_have_text("1")
+        await shoot(page, output_dir, "test-clocks")
+        assert not errors, errors
