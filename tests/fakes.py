@@ -50,7 +50,11 @@ from tests.fake_operations import (
     InMemoryWebhookLog,
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
-from tests.fakes_analytics import InMemoryExchangeRateRepository
+from tests.fakes_analytics import (
+    InMemoryExchangeRateRepository,
+    InMemoryMrrLedger,
+    InMemorySubscriptionHistory,
+)
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
 
@@ -838,6 +842,8 @@ class InMemoryUnitOfWork:
         self.webhook_log = InMemoryWebhookLog(self)
         self.feedback_log = InMemoryFeedbackLog(self)
         self.exchange_rates = InMemoryExchangeRateRepository()
+        self.subscription_history = InMemorySubscriptionHistory()
+        self.mrr_ledger = InMemoryMrrLedger()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -1,11 +1,12 @@
 """What the analytics use cases need from storage: the exchange rates (and the audit log, in
-the same transaction, for adding one)."""
+the same transaction, for adding one) and the MRR movement ledger."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from domain.analytics.exchange_rates import ExchangeRate
+from domain.analytics.ledger import LedgerMovement
 from domain.audit.ports import AuditUnit
 
 
@@ -26,3 +27,20 @@ class ExchangeRateRepository(Protocol):
 class ExchangeRatesUnit(AuditUnit, Protocol):
     @property
     def exchange_rates(self) -> ExchangeRateRepository: ...
+
+
+class MrrLedgerRepository(Protocol):
+    """The MRR movement ledger (``domain/analytics/ledger.py``): appended to in the transaction
+    of each change, read in ledger order (``id``)."""
+
+    async def for_customer(self, customer_id: str) -> list[LedgerMovement]: ...
+
+    async def append(self, rows: list[LedgerMovement]) -> None: ...
+
+    async def all(self) -> list[LedgerMovement]:
+        """Every row in ledger order (tests and small businesses; pages read aggregates)."""
+        ...
+
+    async def clear(self) -> None:
+        """Remove every row (the rebuild, in its own transaction, before appending anew)."""
+        ...

@@ -39,6 +39,7 @@ from domain.shared.money import Currency
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.model import Subscription, counts_as_earlier_subscription
+from domain.subscriptions.mrr_ledger import MrrTrail, record_change
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.state import billing_settings, engine_from, plan_ids_of, snapshot
@@ -200,8 +201,10 @@ async def store_outcome(
     *,
     reasons: tuple[BillingReason, ...],
     collect_later: bool = True,
+    trail: MrrTrail | None = None,
 ) -> Outcome:
-    """Number and store the engine's new invoices and credit notes, then save the state."""
+    """Number and store the engine's new invoices and credit notes, then save the state, its
+    history and its MRR movements (``trail``: the readings on the way to ``now``)."""
     snap = _snapshot_of(customer)
     issued: list[IssuedInvoice] = []
     by_engine_number: dict[str, IssuedInvoice] = {}
@@ -257,6 +260,7 @@ async def store_outcome(
             )
     saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)
     await uow.subscriptions.save(saved)
+    await record_change(uow, saved, engine, customer, now, trail)
     for stored in issued:
         if stored.invoice.status is not InvoiceStatus.OPEN or sub.test_clock_id is not None:
             # settled at issue (nothing due): its PDF is final now; an open invoice is rendered

@@ -35,6 +35,7 @@ from domain.subscriptions.engine import ENDED, ProrationBehavior, Timing
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import set_addon_on_engine
 from domain.subscriptions.model import Subscription
+from domain.subscriptions.mrr_ledger import MrrTrail
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.plan_changes import QUOTE_VALIDITY
 from domain.subscriptions.ports import SubscriptionsUnit
@@ -280,7 +281,8 @@ async def confirm_addon_change(
                 "Your subscription changed since this price was shown. Please review the new price.",
                 code="billing.quote_stale",
             )
-        engine.advance_to(quote.at)
+        trail = MrrTrail()
+        trail.advance(engine, quote.at)
         if engine.invoices:
             raise Conflict(
                 "A renewal happened since this price was shown. Please review the new price.",
@@ -295,6 +297,7 @@ async def confirm_addon_change(
             config,
             quote.at,
             reasons=(BillingReason.SUBSCRIPTION_UPDATE,) * len(engine.invoices),
+            trail=trail,
         )
         await uow.commit()
     return outcome

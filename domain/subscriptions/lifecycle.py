@@ -34,6 +34,7 @@ from domain.subscriptions._engine_store import (
     store_outcome,
 )
 from domain.subscriptions.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
+from domain.subscriptions.mrr_ledger import MrrTrail
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.ports import SubscriptionsUnit
 
@@ -96,7 +97,8 @@ async def run_in(
     customer = await load_customer(uow, sub.customer_id, lock=True)
     by_code = {code: await current_plan(uow, code) for code in plan_codes}
     engine = await load_engine(uow, sub, customer, config, extra_plans=tuple(by_code.values()))
-    engine.advance_to(now)
+    trail = MrrTrail()
+    trail.advance(engine, now)
     renewals = len(engine.invoices)
     if command is not None:
         command(engine, now, by_code)
@@ -104,7 +106,9 @@ async def run_in(
         cycle_reason(invoice) if i < renewals else reason
         for i, invoice in enumerate(engine.invoices)
     )
-    return await store_outcome(uow, sub, engine, customer, config, now, reasons=reasons)
+    return await store_outcome(
+        uow, sub, engine, customer, config, now, reasons=reasons, trail=trail
+    )
 
 
 async def settle_invoice(

@@ -28,6 +28,7 @@ from domain.subscriptions.engine import ProrationBehavior, SubscriptionEngine, T
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.lifecycle import run, run_in
 from domain.subscriptions.model import Subscription
+from domain.subscriptions.mrr_ledger import MrrTrail
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.quotes import ChangeQuote, quote_change, version_of
@@ -272,7 +273,8 @@ async def confirm_change_in(
             "Your subscription changed since this price was shown. Please review the new price.",
             code="billing.quote_stale",
         )
-    engine.advance_to(quote.at)
+    trail = MrrTrail()
+    trail.advance(engine, quote.at)
     if engine.invoices:
         raise Conflict(
             "A renewal happened since this price was shown. Please review the new price.",
@@ -293,6 +295,7 @@ async def confirm_change_in(
         config,
         quote.at,
         reasons=(BillingReason.SUBSCRIPTION_UPDATE,) * len(engine.invoices),
+        trail=trail,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.analytics.ports import MrrLedgerRepository
 from domain.billing.ports import BillingUnit
 from domain.catalog.ports import CatalogUnit
 from domain.customers.ports import CustomersUnit
@@ -12,6 +13,7 @@ from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.tax_rates import StoredTaxRate
 from domain.promotions.ports import PromotionsUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
+from domain.subscriptions.history import SubscriptionVersion
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
@@ -91,6 +93,20 @@ class TaxRateRepository(Protocol):
         ...
 
 
+class SubscriptionHistoryRepository(Protocol):
+    async def add(self, version: SubscriptionVersion) -> None:
+        """Append a version (never changed or removed)."""
+        ...
+
+    async def customers(self, *, after: str | None, limit: int) -> list[str]:
+        """Ids of customers with history, in id order, after ``after`` (a cursor)."""
+        ...
+
+    async def for_customers(self, customer_ids: list[str]) -> list[SubscriptionVersion]:
+        """Every version of these customers' subscriptions in the order they were written."""
+        ...
+
+
 class CancellationFeedbackRepository(Protocol):
     async def add(self, feedback: CancellationFeedback) -> None: ...
 
@@ -146,3 +162,9 @@ class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, PromotionsUnit,
 
     @property
     def price_migrations(self) -> PriceMigrationRepository: ...
+
+    @property
+    def subscription_history(self) -> SubscriptionHistoryRepository: ...
+
+    @property
+    def mrr_ledger(self) -> MrrLedgerRepository: ...

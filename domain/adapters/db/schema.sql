@@ -322,6 +322,32 @@ CREATE SEQUENCE public.migration_id_seq
 
 ALTER SEQUENCE public.migration_id_seq OWNED BY public.migration.id;
 
+CREATE TABLE public.mrr_movement (
+    id bigint NOT NULL,
+    subscription_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    customer_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    kind character varying(12) DEFAULT ''::character varying NOT NULL,
+    customer_kind character varying(12) DEFAULT ''::character varying NOT NULL,
+    amount_minor bigint DEFAULT 0 NOT NULL,
+    mrr_minor bigint DEFAULT 0 NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    country character varying(2) DEFAULT NULL::character varying,
+    version integer DEFAULT 0 NOT NULL,
+    reporting_currency character varying(3) DEFAULT NULL::character varying,
+    reporting_amount_minor bigint
+);
+
+CREATE SEQUENCE public.mrr_movement_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.mrr_movement_id_seq OWNED BY public.mrr_movement.id;
+
 CREATE TABLE public.outbox_email (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     kind character varying(40) DEFAULT ''::character varying NOT NULL,
@@ -575,6 +601,28 @@ CREATE TABLE public.subscription (
     test_clock_id character varying(36) DEFAULT NULL::character varying
 );
 
+CREATE TABLE public.subscription_history (
+    id bigint NOT NULL,
+    subscription_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    customer_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    version integer DEFAULT 0 NOT NULL,
+    at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    state text DEFAULT ''::text NOT NULL,
+    country character varying(2) DEFAULT NULL::character varying,
+    tax_code character varying(64) DEFAULT NULL::character varying,
+    tax_percentage character varying(32) DEFAULT NULL::character varying,
+    tax_inclusive boolean DEFAULT false NOT NULL
+);
+
+CREATE SEQUENCE public.subscription_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.subscription_history_id_seq OWNED BY public.subscription_history.id;
+
 CREATE TABLE public.tax_rate (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     country character varying(2) DEFAULT ''::character varying NOT NULL,
@@ -606,6 +654,10 @@ CREATE TABLE public.usage_event (
 ALTER TABLE ONLY public.dunning_case ALTER COLUMN id SET DEFAULT nextval('public.dunning_case_id_seq'::regclass);
 
 ALTER TABLE ONLY public.migration ALTER COLUMN id SET DEFAULT nextval('public.migration_id_seq'::regclass);
+
+ALTER TABLE ONLY public.mrr_movement ALTER COLUMN id SET DEFAULT nextval('public.mrr_movement_id_seq'::regclass);
+
+ALTER TABLE ONLY public.subscription_history ALTER COLUMN id SET DEFAULT nextval('public.subscription_history_id_seq'::regclass);
 
 ALTER TABLE ONLY public.account
     ADD CONSTRAINT account_email_key UNIQUE (email);
@@ -712,6 +764,9 @@ ALTER TABLE ONLY public.job
 ALTER TABLE ONLY public.migration
     ADD CONSTRAINT migration_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.mrr_movement
+    ADD CONSTRAINT mrr_movement_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.outbox_email
     ADD CONSTRAINT outbox_email_dedupe_key_key UNIQUE (dedupe_key);
 
@@ -789,6 +844,9 @@ ALTER TABLE ONLY public.staff_session
 
 ALTER TABLE ONLY public.staff_token
     ADD CONSTRAINT staff_token_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.subscription_history
+    ADD CONSTRAINT subscription_history_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.subscription
     ADD CONSTRAINT subscription_pkey PRIMARY KEY (id);
@@ -873,6 +931,12 @@ CREATE INDEX job_running_locked_until ON public.job USING btree (locked_until) W
 
 CREATE INDEX job_status ON public.job USING btree (status);
 
+CREATE INDEX mrr_movement_at ON public.mrr_movement USING btree (at);
+
+CREATE INDEX mrr_movement_customer_id ON public.mrr_movement USING btree (customer_id);
+
+CREATE INDEX mrr_movement_subscription_id ON public.mrr_movement USING btree (subscription_id);
+
 CREATE INDEX outbox_email_created_at ON public.outbox_email USING btree (created_at);
 
 CREATE INDEX outbox_email_recipient ON public.outbox_email USING btree (recipient);
@@ -922,6 +986,10 @@ CREATE INDEX staff_session_staff ON public.staff_session USING btree (staff);
 CREATE INDEX staff_token_staff ON public.staff_token USING btree (staff);
 
 CREATE INDEX subscription_customer ON public.subscription USING btree (customer);
+
+CREATE INDEX subscription_history_customer_id ON public.subscription_history USING btree (customer_id);
+
+CREATE INDEX subscription_history_subscription_id ON public.subscription_history USING btree (subscription_id);
 
 CREATE INDEX subscription_next_action_at ON public.subscription USING btree (next_action_at);
 

@@ -1,9 +1,10 @@
 """Piccolo tables of analytics (listed in ``tables.py``'s ``ALL_TABLES``): the exchange rates
-staff enter (domain/analytics/exchange_rates.py). Append-only: a correction is a new row."""
+staff enter (domain/analytics/exchange_rates.py; append-only: a correction is a new row), the
+subscriptions' stored history and the MRR movement ledger (domain/analytics/ledger.py)."""
 
 from __future__ import annotations
 
-from piccolo.columns import Date, Timestamptz, Varchar
+from piccolo.columns import BigInt, BigSerial, Boolean, Date, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -20,4 +21,45 @@ class ExchangeRateTable(Table, tablename="exchange_rate"):
     entered_at = Timestamptz()
 
 
-ANALYTICS_TABLES: tuple[type[Table], ...] = (ExchangeRateTable,)
+class SubscriptionHistoryTable(Table, tablename="subscription_history"):
+    """A subscription's state after each saved change (append-only; ``id`` is the order the
+    changes were written in): what the MRR ledger is rebuilt from. ``state`` is JSON of what
+    MRR reads (plan, quantity, status, periods, schedule, pause, coupon, add-ons); ``tax_*``
+    the rate the engine had in that transaction."""
+
+    id = BigSerial(primary_key=True)
+    subscription_id = Varchar(length=36, index=True)
+    customer_id = Varchar(length=36, index=True)
+    version = Integer()
+    at = Timestamptz()
+    state = Text()
+    country = Varchar(length=2, null=True, default=None)
+    tax_code = Varchar(length=64, null=True, default=None)
+    tax_percentage = Varchar(length=32, null=True, default=None)
+    tax_inclusive = Boolean(default=False)
+
+
+class MrrMovementTable(Table, tablename="mrr_movement"):
+    """The MRR movement ledger (append-only; rebuilt whole by ``analytics rebuild``)."""
+
+    id = BigSerial(primary_key=True)
+    subscription_id = Varchar(length=36, index=True)
+    customer_id = Varchar(length=36, index=True)
+    at = Timestamptz(index=True)
+    kind = Varchar(length=12)
+    customer_kind = Varchar(length=12)
+    amount_minor = BigInt()
+    mrr_minor = BigInt()
+    currency = Varchar(length=3)
+    plan_code = Varchar(length=64)
+    country = Varchar(length=2, null=True, default=None)
+    version = Integer()
+    reporting_currency = Varchar(length=3, null=True, default=None)
+    reporting_amount_minor = BigInt(null=True, default=None)
+
+
+ANALYTICS_TABLES: tuple[type[Table], ...] = (
+    ExchangeRateTable,
+    SubscriptionHistoryTable,
+    MrrMovementTable,
+)

@@ -33,6 +33,10 @@ from domain.adapters.db.repositories.documents import (
     PiccoloCreditNoteDocumentRepository,
     PiccoloInvoiceDocumentRepository,
 )
+from domain.adapters.db.repositories.history import (
+    PiccoloMrrLedgerRepository,
+    PiccoloSubscriptionHistoryRepository,
+)
 from domain.adapters.db.repositories.notes import PiccoloNoteRepository
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.operations import (
@@ -135,6 +139,8 @@ class PiccoloUnitOfWork:
         self.webhook_log = PiccoloWebhookLog()
         self.feedback_log = PiccoloFeedbackLog()
         self.exchange_rates = PiccoloExchangeRateRepository()
+        self.subscription_history = PiccoloSubscriptionHistoryRepository()
+        self.mrr_ledger = PiccoloMrrLedgerRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
