@@ -20,6 +20,7 @@ class Permission(StrEnum):
     OPERATIONS_READ = "operations.read"  # jobs, the e-mail outbox, gateway webhooks, feedback
     OPERATIONS_ACT = "operations.act"  # retry or discard a job, resend an e-mail, test clocks,
     # the dunning policy
+    ANALYTICS_READ = "analytics.read"  # revenue analytics (MRR, churn, retention, cohorts)
     AUDIT_READ = "audit.read"
     STAFF_READ = "staff.read"
     STAFF_MANAGE = "staff.manage"
@@ -40,6 +41,7 @@ _BILLING = _SUPPORT | {
     Permission.MONEY_ACT,
     Permission.CATALOG_MANAGE,
     Permission.OPERATIONS_ACT,
+    Permission.ANALYTICS_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -52,7 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 ROLE_SUMMARY: dict[Role, str] = {
     Role.VIEWER: "Reads customers, billing and the audit log; changes nothing.",
     Role.SUPPORT: "Acts on customers; refunds up to the support refund limit.",
-    Role.BILLING: "Every money action at any amount, the catalog and operations.",
+    Role.BILLING: "Every money action at any amount, the catalog, operations and analytics.",
     Role.OWNER: "Everything, including staff accounts and settings.",
 }
 
