@@ -50,6 +50,9 @@ class InMemoryMrrLedger:
     async def for_customer(self, customer_id: str) -> list[LedgerMovement]:
         return [r for r in self.rows if r.customer_id == customer_id]
 
+    async def for_customers(self, customer_ids: list[str]) -> list[LedgerMovement]:
+        return [r for r in self.rows if r.customer_id in customer_ids]
+
     async def for_subscription(self, subscription_id: str) -> list[LedgerMovement]:
         return [r for r in self.rows if r.subscription_id == subscription_id]
 

@@ -7,6 +7,7 @@
     python -m web.cli clock advance CLOCK_ID (--days 30 | --to ISO | --next-renewal)
     python -m web.cli clock list
     python -m web.cli renew                      # run the renewal run once, now
+    python -m web.cli analytics rebuild [--check] # the MRR ledger from the stored history
 
 Each command runs the same use cases the app and the job runner run.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +33,7 @@ from domain.shared.errors import DomainError
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.subscriptions import subscribing
+from domain.subscriptions.mrr_ledger import rebuild_mrr_ledger
 from domain.subscriptions.renewals import renew_due
 from domain.testclocks import service as test_clocks
 from web.jobs import registry_for
@@ -186,6 +189,23 @@ async def renew(args: argparse.Namespace, ctx: Context) -> None:
         print(f"  {sid}: {err}")
 
 
+async def analytics_rebuild(args: argparse.Namespace, ctx: Context) -> None:
+    started = time.perf_counter()
+    report = await rebuild_mrr_ledger(uow=ctx.uow, config=ctx.settings.billing, check=args.check)
+    took = time.perf_counter() - started
+    verb = "checked" if args.check else "rebuilt"
+    print(
+        f"MRR ledger {verb}: {report.movements} movement(s) from {report.versions} version(s) "
+        f"of {report.customers} customer(s) in {took:.1f} s"
+    )
+    if args.check:
+        for customer_id in report.differing_customers:
+            print(f"  differs: customer {customer_id}")
+        if report.differing_customers:
+            raise SystemExit(1)
+        print("  the stored ledger equals the one the history gives")
+
+
 def run(command: Command, args: argparse.Namespace, settings: Settings) -> None:
     import asyncio
 
@@ -239,3 +259,14 @@ def add_parsers(sub: Any, settings_factory: Callable[[], Settings]) -> None:
     subscribe_p.add_argument("--quantity", type=int, default=1)
     bind(subscribe_p, subscribe)
     bind(sub.add_parser("renew", help="run the renewal run once, now"), renew)
+
+    analytics = sub.add_parser("analytics", help="revenue analytics").add_subparsers(
+        dest="analytics_command", required=True
+    )
+    rebuild = analytics.add_parser(
+        "rebuild", help="rebuild the MRR movement ledger from the subscriptions' stored history"
+    )
+    rebuild.add_argument(
+        "--check", action="store_true", help="compare with the stored ledger; change nothing"
+    )
+    bind(rebuild, analytics_rebuild)

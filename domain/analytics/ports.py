@@ -35,6 +35,10 @@ class MrrLedgerRepository(Protocol):
 
     async def for_customer(self, customer_id: str) -> list[LedgerMovement]: ...
 
+    async def for_customers(self, customer_ids: list[str]) -> list[LedgerMovement]:
+        """These customers' rows in ledger order."""
+        ...
+
     async def append(self, rows: list[LedgerMovement]) -> None: ...
 
     async def all(self) -> list[LedgerMovement]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from domain.analytics.ledger import CustomerLedger, LedgerMovement, Reading
+from domain.analytics.ledger import CustomerLedger, LedgerMovement, Reading, same_rows
 from domain.analytics.mrr import mrr
 from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan
@@ -94,16 +94,24 @@ class RebuildReport:
     customers: int
     versions: int
     movements: int
+    differing_customers: tuple[str, ...] = ()  # whose stored rows differed (check mode)
 
 
 async def rebuild_mrr_ledger(
-    *, uow: Callable[[], SubscriptionsUnit], config: BillingConfig, batch: int = 500
+    *,
+    uow: Callable[[], SubscriptionsUnit],
+    config: BillingConfig,
+    batch: int = 500,
+    check: bool = False,
 ) -> RebuildReport:
     """Replace the ledger with the one the stored history gives, in one transaction (the old
-    ledger stays until the new one is complete)."""
+    ledger stays until the new one is complete). With ``check`` nothing is written: the rows the
+    history gives are compared with the stored ones, customer by customer."""
     customers = versions = movements = 0
+    differing: list[str] = []
     async with uow() as writer:
-        await writer.mrr_ledger.clear()
+        if not check:
+            await writer.mrr_ledger.clear()
         plans: dict[PlanId, Plan] = {}
         after: str | None = None
         while True:
@@ -114,16 +122,23 @@ async def rebuild_mrr_ledger(
             history = await writer.subscription_history.for_customers(ids)
             await _load_plans(writer, history, plans)
             rows: list[LedgerMovement] = []
+            stored = await writer.mrr_ledger.for_customers(ids) if check else []
             for customer_id in ids:
                 mine = [v for v in history if v.subscription.customer_id == customer_id]
-                rows += replay(mine, plans, config)
+                replayed = replay(mine, plans, config)
+                if check and not same_rows(
+                    replayed, [r for r in stored if r.customer_id == customer_id]
+                ):
+                    differing.append(customer_id)
+                rows += replayed
                 versions += len(mine)
-            if rows:
+            if rows and not check:
                 await writer.mrr_ledger.append(rows)
             customers += len(ids)
             movements += len(rows)
-        await writer.commit()
-    return RebuildReport(customers, versions, movements)
+        if not check:
+            await writer.commit()
+    return RebuildReport(customers, versions, movements, tuple(differing))
 
 
 def replay(

@@ -147,3 +147,24 @@ def test_production_on_the_sandbox_gateway_stops_with_one_line() -> None:
     stripe = _cli("check", **production, PAYMENT_GATEWAY="stripe", STRIPE_API_KEY="sk_test_x")
     assert stripe.returncode == 2
     assert "needs STRIPE_WEBHOOK_SECRET" in stripe.stderr
+
+
+def test_the_mrr_ledger_rebuilds_and_checks_from_the_command_line(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.db", "APP_ENV": "development"}
+
+    def cli(*args: str, status: int = 0) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "web.cli", *args], env=env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == status, done.stderr
+        return done.stdout
+
+    cli("migrate")
+    cli("seed-demo")
+    cli("customer", "create", "--email", "ada@example.test", "--name", "Ada", "--country", "US")
+    cli("subscribe", "--email", "ada@example.test", "--plan", "team-monthly", "--quantity", "3")
+    out = cli("analytics", "rebuild", "--check")
+    assert "MRR ledger checked: 1 movement(s) from 1 version(s) of 1 customer(s)" in out
+    assert "the stored ledger equals the one the history gives" in out
+    assert "MRR ledger rebuilt: 1 movement(s)" in cli("analytics", "rebuild")

@@ -139,6 +139,12 @@ class PiccoloMrrLedgerRepository:
         rows = await M.select().where(M.customer_id == customer_id).order_by(M.id)
         return [_movement(r) for r in rows]
 
+    async def for_customers(self, customer_ids: list[str]) -> list[LedgerMovement]:
+        if not customer_ids:
+            return []
+        rows = await M.select().where(M.customer_id.is_in(customer_ids)).order_by(M.id)
+        return [_movement(r) for r in rows]
+
     async def for_subscription(self, subscription_id: str) -> list[LedgerMovement]:
         rows = await M.select().where(M.subscription_id == subscription_id).order_by(M.id)
         return [_movement(r) for r in rows]
