@@ -20,7 +20,7 @@ SYSTEM_PACKAGES ?= chromium poppler-utils libharfbuzz-subset0
 BENCH_PACKAGES  ?= wrk
 
 help:
-	@echo "make run       - install, migrate the SQLite database under var/, load the demo catalog, serve on http://$(HOST):$(PORT)"
+	@echo "make run       - install, migrate the SQLite database under var/, load the demo catalog and a year of a demo business, serve on http://$(HOST):$(PORT)"
 	@echo "make test      - the whole suite on SQLite (DATABASE_URL=postgresql://... to use PostgreSQL)"
 	@echo "make test-pg   - the whole suite on PostgreSQL at \$$DATABASE_URL (default $(PG_URL))"
 	@echo "make lint      - ruff + the import contract (the domain core imports no framework)"
@@ -65,7 +65,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m web.cli serve --host $(HOST) --port $(PORT) --migrate --demo
+	$(PY) -m web.cli serve --host $(HOST) --port $(PORT) --migrate --demo --demo-history
 
 worker: $(STAMP)
 	$(PY) -m web.cli worker
