@@ -42,8 +42,18 @@ CREATE TABLE public.audit_entry (
     customer_id character varying(36) DEFAULT NULL::character varying,
     reason text DEFAULT ''::text NOT NULL,
     before json DEFAULT '{}'::json NOT NULL,
-    after json DEFAULT '{}'::json NOT NULL
+    after json DEFAULT '{}'::json NOT NULL,
+    seq bigint NOT NULL
 );
+
+CREATE SEQUENCE public.audit_entry_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.audit_entry_seq_seq OWNED BY public.audit_entry.seq;
 
 CREATE TABLE public.auth_session (
     id character varying(64) DEFAULT ''::character varying NOT NULL,
@@ -650,6 +660,8 @@ CREATE TABLE public.usage_event (
     key character varying(200) DEFAULT NULL::character varying,
     idempotency_key character varying(200) DEFAULT NULL::character varying
 );
+
+ALTER TABLE ONLY public.audit_entry ALTER COLUMN seq SET DEFAULT nextval('public.audit_entry_seq_seq'::regclass);
 
 ALTER TABLE ONLY public.dunning_case ALTER COLUMN id SET DEFAULT nextval('public.dunning_case_id_seq'::regclass);
 
