@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from domain.analytics.ports import ExchangeRatesUnit
+from domain.analytics.ports import CohortsUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
@@ -27,7 +27,7 @@ class UnitOfWork(
     SupportUnit,
     OperationsUnit,
     StaffUnit,
-    ExchangeRatesUnit,
+    CohortsUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

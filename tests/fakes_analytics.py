@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
+from domain.analytics.cohorts import CohortCell
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
 from domain.subscriptions.history import SubscriptionVersion
@@ -62,3 +64,32 @@ class InMemoryMrrLedger:
 
     async def clear(self) -> None:
         self.rows.clear()
+
+
+class InMemoryCohortStore:
+    def __init__(self) -> None:
+        self.stored: list[CohortCell] = []
+        self.last: CohortRefresh | None = None
+
+    async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None:
+        self.stored, self.last = list(cells), refresh
+
+    async def refresh(self) -> CohortRefresh | None:
+        return self.last
+
+    async def cells(self, filters: CohortFilters) -> list[CohortCell]:
+        return [
+            c for c in self.stored
+            if (not filters.plan_code or c.plan_code == filters.plan_code)
+            and (not filters.currency or c.currency == filters.currency)
+            and (not filters.country or c.country == filters.country)
+            and (filters.start is None or c.cohort >= filters.start)
+            and (filters.end is None or c.cohort <= filters.end)
+        ]  # fmt: skip
+
+    async def options(self) -> tuple[list[str], list[str], list[str]]:
+        return (
+            sorted({c.plan_code for c in self.stored}),
+            sorted({c.currency for c in self.stored}),
+            sorted({c.country for c in self.stored if c.country}),
+        )

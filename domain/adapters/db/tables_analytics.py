@@ -58,8 +58,34 @@ class MrrMovementTable(Table, tablename="mrr_movement"):
     reporting_amount_minor = BigInt(null=True, default=None)
 
 
+class CohortCellTable(Table, tablename="cohort_cell"):
+    """The cohort retention cells (domain/analytics/cohorts.py), replaced whole by the job
+    ``analytics.refresh_cohorts``: one per cohort month, age and first plan/currency/country."""
+
+    cohort = Date(index=True)
+    age = Integer()
+    plan_code = Varchar(length=64)
+    currency = Varchar(length=3)
+    country = Varchar(length=2, default="")
+    customers = Integer()
+    retained = Integer()
+    mrr_minor = BigInt(null=True, default=None)  # reporting currency; NULL: a rate was missing
+
+
+class CohortRefreshTable(Table, tablename="cohort_refresh"):
+    """The last cohort refresh (one row, ``name`` = ``cohorts``)."""
+
+    name = Varchar(length=20, primary_key=True)
+    refreshed_at = Timestamptz()
+    customers = Integer()
+    missing_rates = Text(default="")
+    reporting_currency = Varchar(length=3)
+
+
 ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
     MrrMovementTable,
+    CohortCellTable,
+    CohortRefreshTable,
 )

@@ -28,6 +28,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanRepository,
 )
 from domain.adapters.db.repositories.checkout import PiccoloCheckoutRepository
+from domain.adapters.db.repositories.cohorts import PiccoloCohortStore
 from domain.adapters.db.repositories.customers import PiccoloBalanceTransactionRepository
 from domain.adapters.db.repositories.documents import (
     PiccoloCreditNoteDocumentRepository,
@@ -141,6 +142,7 @@ class PiccoloUnitOfWork:
         self.exchange_rates = PiccoloExchangeRateRepository()
         self.subscription_history = PiccoloSubscriptionHistoryRepository()
         self.mrr_ledger = PiccoloMrrLedgerRepository()
+        self.cohorts = PiccoloCohortStore()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
