@@ -54,6 +54,7 @@ from tests.fakes_analytics import (
     InMemoryCohortStore,
     InMemoryExchangeRateRepository,
     InMemoryMrrLedger,
+    InMemorySubscriberMetricsReads,
     InMemorySubscriptionHistory,
 )
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
@@ -846,6 +847,7 @@ class InMemoryUnitOfWork:
         self.subscription_history = InMemorySubscriptionHistory()
         self.mrr_ledger = InMemoryMrrLedger()
         self.cohorts = InMemoryCohortStore()
+        self.subscriber_metrics = InMemorySubscriberMetricsReads()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

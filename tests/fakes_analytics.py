@@ -4,11 +4,13 @@ tests/fakes.py, which is long enough)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
 from domain.analytics.cohorts import CohortCell
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
+from domain.analytics_reports.ports import ClosedDunningCase, ReasonMonth, RefundRow
 from domain.subscriptions.history import SubscriptionVersion
 
 
@@ -93,3 +95,27 @@ class InMemoryCohortStore:
             sorted({c.currency for c in self.stored}),
             sorted({c.country for c in self.stored if c.country}),
         )
+
+
+class InMemorySubscriberMetricsReads:
+    """Set the lists a test needs; the reads filter them by time as the database does."""
+
+    def __init__(self) -> None:
+        self.versions: list[SubscriptionVersion] = []
+        self.cases: list[ClosedDunningCase] = []
+        self.refund_rows: list[RefundRow] = []
+        self.reason_rows: list[ReasonMonth] = []
+
+    async def trial_versions(self) -> list[SubscriptionVersion]:
+        return list(self.versions)
+
+    async def closed_dunning_cases(
+        self, *, since: datetime, until: datetime
+    ) -> list[ClosedDunningCase]:
+        return [c for c in self.cases if since <= c.closed_at < until]
+
+    async def refunds(self, *, since: datetime, until: datetime) -> list[RefundRow]:
+        return [r for r in self.refund_rows if since <= r.at < until]
+
+    async def reasons(self, *, since: datetime, until: datetime) -> list[ReasonMonth]:
+        return [r for r in self.reason_rows if since.date() <= r.month < until.date()]

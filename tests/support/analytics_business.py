@@ -53,7 +53,7 @@ def business_uow(db: TestDatabase, clock: FrozenClock) -> PiccoloUnitOfWork:
     return PiccoloUnitOfWork(db.engine, clock=clock, registry=build_registry())
 
 
-async def _customer(
+async def make_business_customer(
     db: TestDatabase, clock: FrozenClock, email: str, name: str, currency: str, country: str
 ) -> CustomerId:
     customer = await create_customer(
@@ -80,9 +80,9 @@ async def build_cohort_business(db: TestDatabase, clock: FrozenClock) -> dict[st
     def kw() -> dict[str, object]:
         return {"uow": business_uow(db, clock), "clock": clock, "config": CONFIG}
 
-    ada = await _customer(db, clock, "ada@example.test", "Ada", "USD", "US")
-    bob = await _customer(db, clock, "bob@example.test", "Bob", "USD", "US")
-    cleo = await _customer(db, clock, "cleo@example.test", "Cleo", "EUR", "DE")
+    ada = await make_business_customer(db, clock, "ada@example.test", "Ada", "USD", "US")
+    bob = await make_business_customer(db, clock, "bob@example.test", "Bob", "USD", "US")
+    cleo = await make_business_customer(db, clock, "cleo@example.test", "Cleo", "EUR", "DE")
     clock.set(utc(2024, 1, 10))
     ada_sub = (await subscribe(ada, "team", quantity=1, **kw())).subscription.id  # type: ignore[arg-type]
     clock.set(utc(2024, 1, 20))

@@ -1,8 +1,10 @@
 """The analytics report handlers listed once for the router: the cohort table and its CSV
-(analytics_cohorts.py)."""
+(analytics_cohorts.py), the subscriber metrics and their CSV
+(analytics_subscribers.py)."""
 
 from __future__ import annotations
 
 from web.admin.analytics_cohorts import export_cohorts, show_cohorts
+from web.admin.analytics_subscribers import export_subscribers, show_subscribers
 
-ANALYTICS_REPORT_HANDLERS = [show_cohorts, export_cohorts]
+ANALYTICS_REPORT_HANDLERS = [show_cohorts, export_cohorts, show_subscribers, export_subscribers]
