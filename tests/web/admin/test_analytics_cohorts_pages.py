@@ -28,6 +28,12 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
+async def _sign_in(app: Litestar, client: httpx.AsyncClient, clock: FrozenClock,
+                   role: str) -> None:  # fmt: skip
+    member = await make_staff(app.state.runtime.uow, clock, role=role, email=f"{role}@example.com")
+    assert (await admin_sign_in(client, member, clock)).status_code == 303
+
+
 async def _ready(app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock,
                  role: str = "billing") -> None:  # fmt: skip
     await build_cohort_business(db, clock)
@@ -103,7 +109,7 @@ async def test_bad_filters_re_render_with_a_message(
     app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock, query: str,
     message: str,
 ) -> None:  # fmt: skip
-    await _ready(app, client, db, clock)
+    await _sign_in(app, client, clock, "billing")
     answer = await client.get(f"/admin/analytics/cohorts?{query}")
     assert answer.status_code == 422
     assert message in answer.text
@@ -114,7 +120,7 @@ async def test_bad_filters_re_render_with_a_message(
 async def test_viewer_and_support_are_refused(
     app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock, role: str
 ) -> None:
-    await _ready(app, client, db, clock, role=role)
+    await _sign_in(app, client, clock, role)
     assert (await client.get("/admin/analytics/cohorts")).status_code == 403
     assert (await client.get("/admin/analytics/cohorts.csv")).status_code == 403
 
