@@ -56,6 +56,7 @@ from tests.fakes_analytics import (
     InMemoryMrrLedger,
     InMemorySubscriberMetricsReads,
     InMemorySubscriptionHistory,
+    InMemorySummaryOptIns,
 )
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
@@ -848,6 +849,7 @@ class InMemoryUnitOfWork:
         self.mrr_ledger = InMemoryMrrLedger()
         self.cohorts = InMemoryCohortStore()
         self.subscriber_metrics = InMemorySubscriberMetricsReads()
+        self.analytics_summary = InMemorySummaryOptIns()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -119,3 +119,20 @@ class InMemorySubscriberMetricsReads:
 
     async def reasons(self, *, since: datetime, until: datetime) -> list[ReasonMonth]:
         return [r for r in self.reason_rows if since.date() <= r.month < until.date()]
+
+
+class InMemorySummaryOptIns:
+    def __init__(self) -> None:
+        self.on: dict[str, datetime] = {}
+
+    async def is_on(self, staff_id: str) -> bool:
+        return staff_id in self.on
+
+    async def set(self, staff_id: str, *, on: bool, at: datetime) -> None:
+        if on:
+            self.on[staff_id] = at
+        else:
+            self.on.pop(staff_id, None)
+
+    async def staff_ids(self) -> list[str]:
+        return sorted(self.on)

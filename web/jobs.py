@@ -6,6 +6,7 @@ from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
 from domain.analytics import jobs as analytics_jobs
+from domain.analytics_reports import jobs as analytics_report_jobs
 from domain.billing.config import BillingConfig
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
@@ -42,6 +43,9 @@ def build_registry(
     billing = billing or BillingConfig()
     pdf_renderer = renderer or WeasyPrintInvoiceRenderer()
     pdf_seller = seller or DEMO_SELLER
+    mail_renderer = email_renderer or JinjaEmailRenderer(
+        brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
+    )
     configured = (
         subscription_jobs.build_jobs(billing),
         payment_jobs.build_jobs(billing, gateway),
@@ -53,11 +57,14 @@ def build_registry(
             ),
         ),
         analytics_jobs.build_jobs(reporting_currency=reporting_currency, rounding=billing.rounding),
+        analytics_report_jobs.build_jobs(
+            renderer=mail_renderer,
+            reporting_currency=reporting_currency,
+            rounding=billing.rounding,
+            public_url=public_url,
+        ),
         notice_jobs.build_jobs(
-            renderer=email_renderer
-            or JinjaEmailRenderer(
-                brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
-            ),
+            renderer=mail_renderer,
             config=billing,
             public_url=public_url,
             seller=pdf_seller,

@@ -1,5 +1,6 @@
 """What the subscriber metrics read (``uow.subscriber_metrics``), each a plain read of one
-table over a time range, proven on SQLite and PostgreSQL."""
+table over a time range, proven on SQLite and PostgreSQL; and the monthly summary's opt-ins
+(``uow.analytics_summary``) with the unit its job and settings use."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from domain.analytics.ports import ExchangeRatesUnit
+from domain.analytics.ports import ExchangeRatesUnit, MrrLedgerRepository
+from domain.notifications.ports import NotificationsUnit
+from domain.staff.ports import StaffUnit
 from domain.subscriptions.history import SubscriptionVersion
 from domain.subscriptions.model import CancellationReason
 
@@ -58,3 +61,21 @@ class SubscriberMetricsReads(Protocol):
 class AnalyticsReportsUnit(ExchangeRatesUnit, Protocol):
     @property
     def subscriber_metrics(self) -> SubscriberMetricsReads: ...
+
+
+class SummaryOptIns(Protocol):
+    """``uow.analytics_summary``: who asked for the monthly summary e-mail."""
+
+    async def is_on(self, staff_id: str) -> bool: ...
+
+    async def set(self, staff_id: str, *, on: bool, at: datetime) -> None: ...
+
+    async def staff_ids(self) -> list[str]: ...
+
+
+class SummaryUnit(AnalyticsReportsUnit, NotificationsUnit, StaffUnit, Protocol):
+    @property
+    def mrr_ledger(self) -> MrrLedgerRepository: ...
+
+    @property
+    def analytics_summary(self) -> SummaryOptIns: ...

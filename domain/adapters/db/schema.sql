@@ -31,6 +31,11 @@ CREATE TABLE public.account_identity (
     created_at timestamp with time zone
 );
 
+CREATE TABLE public.analytics_email_opt_in (
+    staff_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    since timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
 CREATE TABLE public.audit_entry (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     at timestamp with time zone,
@@ -702,6 +707,9 @@ ALTER TABLE ONLY public.account_identity
 
 ALTER TABLE ONLY public.account
     ADD CONSTRAINT account_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.analytics_email_opt_in
+    ADD CONSTRAINT analytics_email_opt_in_pkey PRIMARY KEY (staff_id);
 
 ALTER TABLE ONLY public.audit_entry
     ADD CONSTRAINT audit_entry_pkey PRIMARY KEY (id);

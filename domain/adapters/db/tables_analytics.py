@@ -82,10 +82,18 @@ class CohortRefreshTable(Table, tablename="cohort_refresh"):
     reporting_currency = Varchar(length=3)
 
 
+class AnalyticsEmailOptInTable(Table, tablename="analytics_email_opt_in"):
+    """Staff who asked for the monthly analytics summary e-mail (a row while on)."""
+
+    staff_id = Varchar(length=36, primary_key=True)
+    since = Timestamptz()
+
+
 ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
     MrrMovementTable,
     CohortCellTable,
     CohortRefreshTable,
+    AnalyticsEmailOptInTable,
 )

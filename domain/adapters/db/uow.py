@@ -18,7 +18,10 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
 from domain.adapters.db.repositories.analytics import PiccoloExchangeRateRepository
-from domain.adapters.db.repositories.analytics_reports import PiccoloSubscriberMetricsReads
+from domain.adapters.db.repositories.analytics_reports import (
+    PiccoloSubscriberMetricsReads,
+    PiccoloSummaryOptIns,
+)
 from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
@@ -145,6 +148,7 @@ class PiccoloUnitOfWork:
         self.mrr_ledger = PiccoloMrrLedgerRepository()
         self.cohorts = PiccoloCohortStore()
         self.subscriber_metrics = PiccoloSubscriberMetricsReads()
+        self.analytics_summary = PiccoloSummaryOptIns()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

@@ -14,6 +14,7 @@ from domain.adapters.db.tables import (
     DunningCaseTable,
     RefundTable,
 )
+from domain.adapters.db.tables_analytics import AnalyticsEmailOptInTable
 from domain.analytics_reports.ports import ClosedDunningCase, ReasonMonth, RefundRow
 from domain.payments.dunning import DunningStatus
 from domain.subscriptions.history import SubscriptionVersion
@@ -74,3 +75,19 @@ class PiccoloSubscriberMetricsReads:
             month = _instant(r["created_at"]).astimezone(UTC).date().replace(day=1)
             counts[(month, reason)] = counts.get((month, reason), 0) + 1
         return [ReasonMonth(m, reason, n) for (m, reason), n in sorted(counts.items())]
+
+
+class PiccoloSummaryOptIns:
+    async def is_on(self, staff_id: str) -> bool:
+        t = AnalyticsEmailOptInTable
+        return await t.exists().where(t.staff_id == staff_id)
+
+    async def set(self, staff_id: str, *, on: bool, at: datetime) -> None:
+        t = AnalyticsEmailOptInTable
+        await t.delete().where(t.staff_id == staff_id)
+        if on:
+            await t.insert(t(staff_id=staff_id, since=at))
+
+    async def staff_ids(self) -> list[str]:
+        t = AnalyticsEmailOptInTable
+        return sorted(r["staff_id"] for r in await t.select(t.staff_id))
