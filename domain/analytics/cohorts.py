@@ -23,7 +23,10 @@ from enum import StrEnum
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics.movements import MovementKind
 
-HEAT_LEVELS = 6  # cell shades 0..5: under 20%, 20-39.9%, ... 80-99.9%, 100% and more
+# cell shades 0..5: under 50%, 50-69.9%, 70-79.9%, 80-89.9%, 90-99.9%, 100% and more (finer
+# where retention usually lies, as ChartMogul's heat maps read)
+HEAT_STEPS = (500, 700, 800, 900, 1000)  # tenths of a percent where each shade starts
+HEAT_LEVELS = len(HEAT_STEPS) + 1
 
 
 def month_of(at: datetime) -> date:
@@ -142,11 +145,11 @@ def tenths_of_percent(part: int, whole: int) -> int | None:
 
 
 def heat_level(tenths: int | None) -> int:
-    """The cell's shade: 0 under 20%, one more per 20 points, 5 at 100% and more (revenue
-    can pass 100% with expansion); -1 when there is no figure."""
+    """The cell's shade (``HEAT_STEPS``; revenue can pass 100% with expansion); -1 when there
+    is no figure."""
     if tenths is None:
         return -1
-    return min(HEAT_LEVELS - 1, max(0, tenths) // 200)
+    return sum(1 for step in HEAT_STEPS if tenths >= step)
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,7 @@ def totals(rows: list[MonthMetrics]) -> MonthMetrics:
 class BarPiece:
     reason: CancellationReason
     count: int
-    y: float  # on a 0..100 scale, 0 at the top
+    y: float  # from the plot's top
     height: float
 
 
@@ -158,26 +158,39 @@ class BarPiece:
 class ReasonBar:
     month: date
     total: int
-    x: float  # the bar's left edge on a 0..100 scale
+    x: float  # the bar's left edge from the plot's left
     width: float
     pieces: list[BarPiece]
 
+    @property
+    def top(self) -> float:
+        return self.pieces[-1].y if self.pieces else 0.0
+
+    @property
+    def middle(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+
+PLOT_WIDTH = 700  # the chart's plot area in SVG user units (the template adds the axes)
+PLOT_HEIGHT = 180
+
 
 def reason_bars(rows: list[MonthMetrics]) -> tuple[list[ReasonBar], int]:
-    """A stacked bar per month (reasons in one order, bottom up), scaled to the busiest month;
-    and that month's total (the axis' top)."""
+    """A stacked bar per month (reasons in one order, bottom up) on a ``PLOT_WIDTH`` x
+    ``PLOT_HEIGHT`` plot, scaled to the busiest month; and that month's total (the axis' top)."""
     busiest = max((r.cancellations for r in rows), default=0)
     scale = busiest or 1
-    slot = 100 / max(len(rows), 1)
+    slot = PLOT_WIDTH / max(len(rows), 1)
     bars = []
     for i, r in enumerate(rows):
-        pieces, bottom = [], 100.0
+        pieces, bottom = [], float(PLOT_HEIGHT)
         for reason in CancellationReason:
             n = r.reasons.get(reason, 0)
             if n:
-                height = round(100 * n / scale, 3)
-                bottom = round(bottom - height, 3)
+                height = round(PLOT_HEIGHT * n / scale, 2)
+                bottom = round(bottom - height, 2)
                 pieces.append(BarPiece(reason, n, bottom, height))
-        bars.append(ReasonBar(r.month, r.cancellations, round(i * slot + slot * 0.2, 3),
-                              round(slot * 0.6, 3), pieces))  # fmt: skip
+        width = min(round(slot * 0.62, 2), 48.0)
+        bars.append(ReasonBar(r.month, r.cancellations, round(i * slot + (slot - width) / 2, 2),
+                              width, pieces))  # fmt: skip
     return bars, busiest

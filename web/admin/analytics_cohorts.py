@@ -40,7 +40,7 @@ FILTERS = FormSpec(
     Field("plan", 200), Field("currency", 20), Field("country", 20), Field("from", 20),
     Field("to", 20), Field("measure", 20),
 )  # fmt: skip
-HEAT_LEGEND = ["under 20%", "20–39%", "40–59%", "60–79%", "80–99%", "100% and more"]
+HEAT_LEGEND = ["under 50%", "50–69%", "70–79%", "80–89%", "90–99%", "100% and more"]
 assert len(HEAT_LEGEND) == HEAT_LEVELS
 
 

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.response import Response, Template
 
 from domain.analytics.cohorts import format_tenths
+from domain.analytics_reports.subscriber_metrics import PLOT_HEIGHT, PLOT_WIDTH
 from domain.analytics_reports.subscriber_page import (
     CSV_SECTIONS,
     MonthRange,
@@ -71,7 +72,8 @@ async def show_subscribers(
     context = admin_context(
         staff, page=page, errors=errors, form=typed if errors else chosen.query(),
         csv_query=urlencode(chosen.query()), pct=format_tenths, money_of=Money.of_minor,
-        reason_labels=REASON_LABELS, active_tab="subscribers",
+        reason_labels=REASON_LABELS, active_tab="subscribers", plot_width=PLOT_WIDTH,
+        plot_height=PLOT_HEIGHT,
     )  # fmt: skip
     return render(request, "admin/analytics/subscribers.html", None, context,
                   status_code=422 if errors else 200)  # fmt: skip

@@ -35,9 +35,9 @@ def test_tenths_of_a_percent_are_exact_and_round_half_up() -> None:
     )
 
 
-def test_shades_step_every_twenty_points() -> None:
-    assert [heat_level(t) for t in (None, 0, 199, 200, 599, 800, 999, 1000, 1500)] == [
-        -1, 0, 0, 1, 2, 4, 4, 5, 5,
+def test_shades_are_finer_where_retention_usually_lies() -> None:
+    assert [heat_level(t) for t in (None, 0, 499, 500, 699, 700, 899, 900, 999, 1000, 1500)] == [
+        -1, 0, 0, 1, 1, 2, 3, 4, 4, 5, 5,
     ]  # fmt: skip
 
 
