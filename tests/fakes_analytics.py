@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
-from domain.analytics.cohorts import CohortCell
+from domain.analytics.cohorts import ANY, CohortCell
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics_reports.ports import ClosedDunningCase, ReasonMonth, RefundRow
@@ -82,18 +82,18 @@ class InMemoryCohortStore:
     async def cells(self, filters: CohortFilters) -> list[CohortCell]:
         return [
             c for c in self.stored
-            if (not filters.plan_code or c.plan_code == filters.plan_code)
-            and (not filters.currency or c.currency == filters.currency)
-            and (not filters.country or c.country == filters.country)
+            if c.plan_code == (filters.plan_code or ANY)
+            and c.currency == (filters.currency or ANY)
+            and c.country == (filters.country or ANY)
             and (filters.start is None or c.cohort >= filters.start)
             and (filters.end is None or c.cohort <= filters.end)
         ]  # fmt: skip
 
     async def options(self) -> tuple[list[str], list[str], list[str]]:
         return (
-            sorted({c.plan_code for c in self.stored}),
-            sorted({c.currency for c in self.stored}),
-            sorted({c.country for c in self.stored if c.country}),
+            sorted({c.plan_code for c in self.stored} - {ANY}),
+            sorted({c.currency for c in self.stored} - {ANY}),
+            sorted({c.country for c in self.stored} - {ANY, ""}),
         )
 
 

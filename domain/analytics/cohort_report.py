@@ -10,6 +10,7 @@ from datetime import date
 
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
 from domain.analytics.cohorts import (
+    ANY,
     CohortCell,
     CohortTable,
     Measure,
@@ -59,7 +60,9 @@ async def refresh_cohorts(
     more = len(listed) - MAX_MISSING_LISTED
     text = ", ".join(listed[:MAX_MISSING_LISTED]) + (f" and {more} more" if more > 0 else "")
     refresh = CohortRefresh(
-        refreshed_at=now, customers=sum(c.customers for c in cells if c.age == 0),
+        refreshed_at=now,
+        customers=sum(c.customers for c in cells
+                      if c.age == 0 and c.plan_code == c.currency == c.country == ANY),
         missing_rates=text, reporting_currency=reporting.code,
     )  # fmt: skip
     async with new_uow() as uow:

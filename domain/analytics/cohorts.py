@@ -7,10 +7,11 @@ as tenths of a percent rounded half up once.
 Two steps, so the page never scans the ledger:
 
 - ``cohort_cells(ledger, now, to_reporting)``: the ledger folded into small aggregate cells,
-  one per (cohort month, age, first plan, first currency, first country); the refresh job
+  one per (cohort month, age, first plan, first currency, first country), rolled up with ``ANY``
+  in any of the three (so every combination of filters is one stored segment); the refresh job
   (``analytics.refresh_cohorts``) stores them.
-- ``cohort_table(cells, ...)``: the stored cells of the chosen filters summed into the table the
-  page, the CSV and the tests read.
+- ``cohort_table(cells, ...)``: the cells of the chosen segment (one per cohort and age) made
+  into the table the page, the CSV and the tests read.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from domain.analytics.movements import MovementKind
 # where retention usually lies, as ChartMogul's heat maps read)
 HEAT_STEPS = (500, 700, 800, 900, 1000)  # tenths of a percent where each shade starts
 HEAT_LEVELS = len(HEAT_STEPS) + 1
+ANY = "*"  # a rolled-up cell's plan, currency or country: every one of them
 
 
 def month_of(at: datetime) -> date:
@@ -61,9 +63,9 @@ class CohortCell:
 
     cohort: date
     age: int
-    plan_code: str
-    currency: str
-    country: str  # "" when the customer had none
+    plan_code: str  # ANY in a rolled-up cell
+    currency: str  # ANY in a rolled-up cell
+    country: str  # "" when the customer had none; ANY in a rolled-up cell
     customers: int
     retained: int
     mrr_minor: int | None
@@ -122,9 +124,24 @@ def cohort_cells(
             cell[0] = (cell[0] or 0) + 1
             cell[1] = (cell[1] or 0) + (1 if paying else 0)
             cell[2] = None if cell[2] is None or mrr is None else cell[2] + mrr
+    return _rolled_up(sums)
+
+
+def _rolled_up(sums: dict[tuple[date, int, str, str, str], list[int | None]]) -> list[CohortCell]:
+    """The exact cells and, for every subset of plan/currency/country, the same summed with
+    ``ANY`` in its place: a page with any filters reads exactly one cell per cohort and age."""
+    out: dict[tuple[date, int, str, str, str], list[int | None]] = {}
+    for (cohort, age, plan, cur, country), v in sums.items():
+        for mask in range(8):
+            key = (cohort, age, ANY if mask & 1 else plan, ANY if mask & 2 else cur,
+                   ANY if mask & 4 else country)  # fmt: skip
+            cell = out.setdefault(key, [0, 0, 0])
+            cell[0] = (cell[0] or 0) + (v[0] or 0)
+            cell[1] = (cell[1] or 0) + (v[1] or 0)
+            cell[2] = None if cell[2] is None or v[2] is None else cell[2] + v[2]
     return [
         CohortCell(c, age, plan, cur, country, int(v[0] or 0), int(v[1] or 0), v[2])
-        for (c, age, plan, cur, country), v in sorted(sums.items())
+        for (c, age, plan, cur, country), v in sorted(out.items())
     ]
 
 

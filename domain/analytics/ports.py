@@ -60,11 +60,13 @@ class CohortStore(Protocol):
         ...
 
     async def cells(self, filters: CohortFilters) -> list[CohortCell]:
-        """The cells of the filters' plan, currency, country and cohort range."""
+        """The cells of the filters' segment (their plan, currency and country, ``ANY`` for
+        each not chosen) in their cohort range: one per cohort and age."""
         ...
 
     async def options(self) -> tuple[list[str], list[str], list[str]]:
-        """The plans, currencies and countries the cells hold (sorted; "" countries left out)."""
+        """The plans, currencies and countries the cells hold (sorted; "" and ``ANY`` left
+        out)."""
         ...
 
 

@@ -89,6 +89,7 @@ CREATE TABLE public.checkout_session (
 
 CREATE TABLE public.cohort_cell (
     id integer NOT NULL,
+    segment character varying(80) DEFAULT ''::character varying NOT NULL,
     cohort date DEFAULT CURRENT_DATE NOT NULL,
     age integer DEFAULT 0 NOT NULL,
     plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
@@ -929,7 +930,7 @@ CREATE INDEX checkout_session_customer ON public.checkout_session USING btree (c
 
 CREATE INDEX checkout_session_state ON public.checkout_session USING btree (state);
 
-CREATE INDEX cohort_cell_cohort ON public.cohort_cell USING btree (cohort);
+CREATE INDEX cohort_cell_segment ON public.cohort_cell USING btree (segment);
 
 CREATE INDEX credit_note_customer_id ON public.credit_note USING btree (customer_id);
 

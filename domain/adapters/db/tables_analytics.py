@@ -60,9 +60,11 @@ class MrrMovementTable(Table, tablename="mrr_movement"):
 
 class CohortCellTable(Table, tablename="cohort_cell"):
     """The cohort retention cells (domain/analytics/cohorts.py), replaced whole by the job
-    ``analytics.refresh_cohorts``: one per cohort month, age and first plan/currency/country."""
+    ``analytics.refresh_cohorts``: one per cohort month, age and first plan/currency/country,
+    rolled up with "*" for each; ``segment`` ("plan|currency|country") is what a page looks up."""
 
-    cohort = Date(index=True)
+    segment = Varchar(length=80, index=True)
+    cohort = Date()
     age = Integer()
     plan_code = Varchar(length=64)
     currency = Varchar(length=3)

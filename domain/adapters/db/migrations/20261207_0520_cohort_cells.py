@@ -36,6 +36,28 @@ async def forwards():
     manager.add_column(
         table_class_name="CohortCellTable",
         tablename="cohort_cell",
+        column_name="segment",
+        db_column_name="segment",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 80,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CohortCellTable",
+        tablename="cohort_cell",
         column_name="cohort",
         db_column_name="cohort",
         column_class_name="Date",
@@ -45,7 +67,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,

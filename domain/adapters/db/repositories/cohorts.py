@@ -8,11 +8,15 @@ from typing import Any
 
 from domain.adapters.db.tables_analytics import CohortCellTable, CohortRefreshTable
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
-from domain.analytics.cohorts import CohortCell
+from domain.analytics.cohorts import ANY, CohortCell
 
 C = CohortCellTable
 R = CohortRefreshTable
 NAME = "cohorts"
+
+
+def segment(plan_code: str, currency: str, country: str) -> str:
+    return f"{plan_code}|{currency}|{country}"
 
 
 def _day(value: Any) -> date:
@@ -30,7 +34,7 @@ class PiccoloCohortStore:
     async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None:
         await C.delete(force=True)
         rows = [
-            C(cohort=c.cohort, age=c.age, plan_code=c.plan_code, currency=c.currency,
+            C(segment=segment(c.plan_code, c.currency, c.country), cohort=c.cohort, age=c.age, plan_code=c.plan_code, currency=c.currency,
               country=c.country, customers=c.customers, retained=c.retained,
               mrr_minor=c.mrr_minor)
             for c in cells
@@ -52,13 +56,8 @@ class PiccoloCohortStore:
                              row["missing_rates"], row["reporting_currency"])  # fmt: skip
 
     async def cells(self, filters: CohortFilters) -> list[CohortCell]:
-        query = C.select()
-        if filters.plan_code:
-            query = query.where(C.plan_code == filters.plan_code)
-        if filters.currency:
-            query = query.where(C.currency == filters.currency)
-        if filters.country:
-            query = query.where(C.country == filters.country)
+        wanted = segment(filters.plan_code or ANY, filters.currency or ANY, filters.country or ANY)
+        query = C.select().where(C.segment == wanted)
         if filters.start:
             query = query.where(C.cohort >= filters.start)
         if filters.end:
@@ -75,7 +74,7 @@ class PiccoloCohortStore:
         currencies = await C.select(C.currency).distinct()
         countries = await C.select(C.country).distinct()
         return (
-            sorted({r["plan_code"] for r in plans}),
-            sorted({r["currency"] for r in currencies}),
-            sorted({r["country"] for r in countries if r["country"]}),
+            sorted({r["plan_code"] for r in plans} - {ANY}),
+            sorted({r["currency"] for r in currencies} - {ANY}),
+            sorted({r["country"] for r in countries} - {ANY, ""}),
         )
