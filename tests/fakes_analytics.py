@@ -89,13 +89,6 @@ class InMemoryCohortStore:
             and (filters.end is None or c.cohort <= filters.end)
         ]  # fmt: skip
 
-    async def options(self) -> tuple[list[str], list[str], list[str]]:
-        return (
-            sorted({c.plan_code for c in self.stored} - {ANY}),
-            sorted({c.currency for c in self.stored} - {ANY}),
-            sorted({c.country for c in self.stored} - {ANY, ""}),
-        )
-
 
 class InMemorySubscriberMetricsReads:
     """Set the lists a test needs; the reads filter them by time as the database does."""

@@ -56,6 +56,10 @@ class CohortRefresh:
     customers: int  # customers with a first payment, in every cohort
     missing_rates: str  # "EUR on 2026-01-03, ..." (empty: every amount converted)
     reporting_currency: str
+    # what the filters may choose (the first payments' plans, currencies, countries), sorted
+    plans: tuple[str, ...] = ()
+    currencies: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
 
 
 def parse_month(text: str) -> date | None:

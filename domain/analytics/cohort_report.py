@@ -59,11 +59,14 @@ async def refresh_cohorts(
     listed = [f"{cur} on {day.isoformat()}" for cur, day in sorted(missing)]
     more = len(listed) - MAX_MISSING_LISTED
     text = ", ".join(listed[:MAX_MISSING_LISTED]) + (f" and {more} more" if more > 0 else "")
+    exact = [c for c in cells if ANY not in (c.plan_code, c.currency, c.country)]
     refresh = CohortRefresh(
         refreshed_at=now,
-        customers=sum(c.customers for c in cells
-                      if c.age == 0 and c.plan_code == c.currency == c.country == ANY),
+        customers=sum(c.customers for c in exact if c.age == 0),
         missing_rates=text, reporting_currency=reporting.code,
+        plans=tuple(sorted({c.plan_code for c in exact})),
+        currencies=tuple(sorted({c.currency for c in exact})),
+        countries=tuple(sorted({c.country for c in exact} - {""})),
     )  # fmt: skip
     async with new_uow() as uow:
         await uow.cohorts.replace(cells, refresh)
@@ -95,11 +98,14 @@ async def cohort_page(
     async with uow:
         refresh = await uow.cohorts.refresh()
         cells = await uow.cohorts.cells(filters) if refresh is not None else []
-        plans, currencies, countries = await uow.cohorts.options()
     current = month_of(refresh.refreshed_at) if refresh is not None else filters.end
     assert current is not None
     shown = [c for c in cells if c.cohort <= current]
     table = cohort_table(shown, current=current)
+    plans, currencies, countries = (
+        (list(refresh.plans), list(refresh.currencies), list(refresh.countries))
+        if refresh is not None else ([], [], [])
+    )  # fmt: skip
     return CohortPage(filters, refresh, table, plans, currencies, countries, reporting.code)
 
 

@@ -51,7 +51,7 @@ class MrrLedgerRepository(Protocol):
 
 class CohortStore(Protocol):
     """``uow.cohorts``: the cohort cells the refresh job materialises (replaced whole) and the
-    refresh's own record."""
+    refresh's own record (with the choices the filters offer)."""
 
     async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None: ...
 
@@ -62,11 +62,6 @@ class CohortStore(Protocol):
     async def cells(self, filters: CohortFilters) -> list[CohortCell]:
         """The cells of the filters' segment (their plan, currency and country, ``ANY`` for
         each not chosen) in their cohort range: one per cohort and age."""
-        ...
-
-    async def options(self) -> tuple[list[str], list[str], list[str]]:
-        """The plans, currencies and countries the cells hold (sorted; "" and ``ANY`` left
-        out)."""
         ...
 
 

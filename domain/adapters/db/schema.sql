@@ -115,7 +115,8 @@ CREATE TABLE public.cohort_refresh (
     refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
     customers integer DEFAULT 0 NOT NULL,
     missing_rates text DEFAULT ''::text NOT NULL,
-    reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL
+    reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    choices text DEFAULT '{}'::text NOT NULL
 );
 
 CREATE TABLE public.coupon (

@@ -82,6 +82,7 @@ class CohortRefreshTable(Table, tablename="cohort_refresh"):
     customers = Integer()
     missing_rates = Text(default="")
     reporting_currency = Varchar(length=3)
+    choices = Text(default="{}")  # JSON: the plans, currencies and countries filters offer
 
 
 class AnalyticsEmailOptInTable(Table, tablename="analytics_email_opt_in"):

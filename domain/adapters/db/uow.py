@@ -146,7 +146,7 @@ class PiccoloUnitOfWork:
         self.exchange_rates = PiccoloExchangeRateRepository()
         self.subscription_history = PiccoloSubscriptionHistoryRepository()
         self.mrr_ledger = PiccoloMrrLedgerRepository()
-        self.cohorts = PiccoloCohortStore()
+        self.cohorts = PiccoloCohortStore(postgres=is_postgres(engine))
         self.subscriber_metrics = PiccoloSubscriberMetricsReads()
         self.analytics_summary = PiccoloSummaryOptIns()
         self.jobs = TransactionalJobQueue(registry, clock)

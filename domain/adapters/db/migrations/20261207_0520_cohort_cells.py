@@ -333,4 +333,25 @@ async def forwards():
         schema=None,
     )
 
+    manager.add_column(
+        table_class_name="CohortRefreshTable",
+        tablename="cohort_refresh",
+        column_name="choices",
+        db_column_name="choices",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "{}",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
     return manager

@@ -1,8 +1,11 @@
-"""The materialised cohort cells on Piccolo (``uow.cohorts``): replaced whole by the refresh job,
-read filtered by the cohort page (an indexed range of a small table)."""
+"""The materialised cohort cells on Piccolo (``uow.cohorts``): replaced whole by the refresh job
+(written in batches of JSON rows, one statement each: SQLite's ``json_each``, PostgreSQL's
+``json_to_recordset``), read by segment and cohort range by the cohort page (an index lookup of
+at most one row per cohort and age)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,6 +16,19 @@ from domain.analytics.cohorts import ANY, CohortCell
 C = CohortCellTable
 R = CohortRefreshTable
 NAME = "cohorts"
+BATCH = 5000
+FIELDS = ("segment", "cohort", "age", "plan_code", "currency", "country", "customers",
+          "retained", "mrr_minor")  # fmt: skip
+_PG = (
+    f"INSERT INTO cohort_cell ({', '.join(FIELDS)}) SELECT {', '.join(FIELDS)} FROM "
+    "json_to_recordset({}::json) AS x(segment text, cohort date, age integer, plan_code text, "
+    "currency text, country text, customers integer, retained integer, mrr_minor bigint)"
+)
+_SQLITE = (
+    f"INSERT INTO cohort_cell ({', '.join(FIELDS)}) SELECT "
+    + ", ".join(f"json_extract(value, '$.{f}')" for f in FIELDS)
+    + " FROM json_each({})"
+)
 
 
 def segment(plan_code: str, currency: str, country: str) -> str:
@@ -31,33 +47,44 @@ def _instant(value: Any) -> datetime:
 
 
 class PiccoloCohortStore:
+    def __init__(self, *, postgres: bool) -> None:
+        self._insert = _PG if postgres else _SQLITE
+
     async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None:
         await C.delete(force=True)
         rows = [
-            C(segment=segment(c.plan_code, c.currency, c.country), cohort=c.cohort, age=c.age, plan_code=c.plan_code, currency=c.currency,
-              country=c.country, customers=c.customers, retained=c.retained,
-              mrr_minor=c.mrr_minor)
+            {"segment": segment(c.plan_code, c.currency, c.country),
+             "cohort": c.cohort.isoformat(), "age": c.age, "plan_code": c.plan_code,
+             "currency": c.currency, "country": c.country, "customers": c.customers,
+             "retained": c.retained, "mrr_minor": c.mrr_minor}
             for c in cells
         ]  # fmt: skip
-        for start in range(0, len(rows), 1000):
-            await C.insert(*rows[start : start + 1000])
+        for start in range(0, len(rows), BATCH):
+            await C.raw(self._insert, json.dumps(rows[start : start + BATCH]))
         await R.delete().where(R.name == NAME)
+        choices = {"plans": refresh.plans, "currencies": refresh.currencies,
+                   "countries": refresh.countries}  # fmt: skip
         await R.insert(
             R(name=NAME, refreshed_at=refresh.refreshed_at, customers=refresh.customers,
               missing_rates=refresh.missing_rates,
-              reporting_currency=refresh.reporting_currency)
+              reporting_currency=refresh.reporting_currency, choices=json.dumps(choices))
         )  # fmt: skip
 
     async def refresh(self) -> CohortRefresh | None:
         row = await R.select().where(R.name == NAME).first()
         if row is None:
             return None
-        return CohortRefresh(_instant(row["refreshed_at"]), int(row["customers"]),
-                             row["missing_rates"], row["reporting_currency"])  # fmt: skip
+        choices = json.loads(row["choices"] or "{}")
+        return CohortRefresh(
+            _instant(row["refreshed_at"]), int(row["customers"]), row["missing_rates"],
+            row["reporting_currency"], tuple(choices.get("plans", ())),
+            tuple(choices.get("currencies", ())), tuple(choices.get("countries", ())),
+        )  # fmt: skip
 
     async def cells(self, filters: CohortFilters) -> list[CohortCell]:
         wanted = segment(filters.plan_code or ANY, filters.currency or ANY, filters.country or ANY)
-        query = C.select().where(C.segment == wanted)
+        query = C.select(C.cohort, C.age, C.plan_code, C.currency, C.country, C.customers,
+                         C.retained, C.mrr_minor).where(C.segment == wanted)  # fmt: skip
         if filters.start:
             query = query.where(C.cohort >= filters.start)
         if filters.end:
@@ -68,13 +95,3 @@ class PiccoloCohortStore:
                        None if r["mrr_minor"] is None else int(r["mrr_minor"]))
             for r in await query
         ]  # fmt: skip
-
-    async def options(self) -> tuple[list[str], list[str], list[str]]:
-        plans = await C.select(C.plan_code).distinct()
-        currencies = await C.select(C.currency).distinct()
-        countries = await C.select(C.country).distinct()
-        return (
-            sorted({r["plan_code"] for r in plans} - {ANY}),
-            sorted({r["currency"] for r in currencies} - {ANY}),
-            sorted({r["country"] for r in countries} - {ANY, ""}),
-        )
