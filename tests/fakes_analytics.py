@@ -99,8 +99,9 @@ class InMemorySubscriberMetricsReads:
         self.refund_rows: list[RefundRow] = []
         self.reason_rows: list[ReasonMonth] = []
 
-    async def trial_versions(self) -> list[SubscriptionVersion]:
-        return list(self.versions)
+    async def trial_versions(self, *, since: datetime) -> list[SubscriptionVersion]:
+        recent = {v.subscription.id for v in self.versions if v.at >= since}
+        return [v for v in self.versions if v.subscription.id in recent]
 
     async def closed_dunning_cases(
         self, *, since: datetime, until: datetime

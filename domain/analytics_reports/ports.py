@@ -38,9 +38,10 @@ class ReasonMonth:
 
 
 class SubscriberMetricsReads(Protocol):
-    async def trial_versions(self) -> list[SubscriptionVersion]:
-        """Every stored version of every subscription that was ever ``trialing``, in the order
-        they were written."""
+    async def trial_versions(self, *, since: datetime) -> list[SubscriptionVersion]:
+        """Every stored version of every subscription that was ever ``trialing`` and changed at
+        or after ``since`` (a trial that ended since then did), in the order they were
+        written."""
         ...
 
     async def closed_dunning_cases(

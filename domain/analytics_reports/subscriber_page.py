@@ -94,7 +94,7 @@ async def subscriber_metrics_page(
     after = add_months(chosen.end, 1)
     until = datetime(after.year, after.month, 1, tzinfo=UTC)
     async with uow:
-        versions = await uow.subscriber_metrics.trial_versions()
+        versions = await uow.subscriber_metrics.trial_versions(since=since)
         cases = await uow.subscriber_metrics.closed_dunning_cases(since=since, until=until)
         refunds = await uow.subscriber_metrics.refunds(since=since, until=until)
         reasons = await uow.subscriber_metrics.reasons(since=since, until=until)

@@ -139,6 +139,12 @@ async def test_subscriber_metrics_give_the_hand_computed_figures(
     assert subscriber_csv_rows(page, "refunds")[2] == ["2024-02", "2", "2600"]
     assert subscriber_csv_rows(page, "reasons")[2] == ["2024-02", "0", "0", "0", "2", "0", "2"]
 
+    later = check_range("2024-02", "2024-02", today=clock.now().date())
+    feb_only = await subscriber_metrics_page(OWNER, later, uow=business_uow(db, clock),
+                                             reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
+    assert [(r.trials_ended, r.dunning_closed, r.refunds, r.cancellations)
+            for r in feb_only.rows] == [(1, 2, 2, 2)]  # fmt: skip
+
     with pytest.raises(PermissionDenied):
         await subscriber_metrics_page(VIEWER, chosen, uow=business_uow(db, clock), reporting=USD,
                                       rounding=Rounding.HALF_UP)  # fmt: skip

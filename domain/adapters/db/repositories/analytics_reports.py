@@ -29,8 +29,13 @@ def _instant(value: Any) -> datetime:
 
 
 class PiccoloSubscriberMetricsReads:
-    async def trial_versions(self) -> list[SubscriptionVersion]:
-        ids = await H.select(H.subscription_id).where(H.state.like(TRIALING_STATE)).distinct()
+    async def trial_versions(self, *, since: datetime) -> list[SubscriptionVersion]:
+        recent = H.select(H.subscription_id).where(H.at >= since)
+        ids = (
+            await H.select(H.subscription_id)
+            .where(H.state.like(TRIALING_STATE) & H.subscription_id.is_in(recent))
+            .distinct()
+        )
         wanted = [r["subscription_id"] for r in ids]
         out: list[SubscriptionVersion] = []
         for start in range(0, len(wanted), 500):
