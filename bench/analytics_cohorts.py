@@ -143,9 +143,9 @@ async def measure(url: str, repeat: int) -> None:
         refresh = await refresh_cohorts(new_uow=uow, clock=clock, reporting=USD,
                                         rounding=Rounding.HALF_UP)  # fmt: skip
         refresh_s = time.perf_counter() - started
-        cells = (await CustomerTable.raw("SELECT COUNT(*) AS n FROM cohort_cell"))[0]["n"]
+        rows = (await CustomerTable.raw("SELECT COUNT(*) AS n FROM cohort_row"))[0]["n"]
         print(f"refresh_cohorts: {refresh_s:.1f} s for {refresh.customers:,} customers, "
-              f"{cells:,} cells")  # fmt: skip
+              f"{rows:,} segment x cohort rows")  # fmt: skip
         today = NOW.date()
         views = {
             "default (last 12 cohorts)": CohortFilterInput(),

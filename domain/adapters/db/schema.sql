@@ -87,29 +87,6 @@ CREATE TABLE public.checkout_session (
     account_created boolean DEFAULT false NOT NULL
 );
 
-CREATE TABLE public.cohort_cell (
-    id integer NOT NULL,
-    segment character varying(80) DEFAULT ''::character varying NOT NULL,
-    cohort date DEFAULT CURRENT_DATE NOT NULL,
-    age integer DEFAULT 0 NOT NULL,
-    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
-    currency character varying(3) DEFAULT ''::character varying NOT NULL,
-    country character varying(2) DEFAULT ''::character varying NOT NULL,
-    customers integer DEFAULT 0 NOT NULL,
-    retained integer DEFAULT 0 NOT NULL,
-    mrr_minor bigint
-);
-
-CREATE SEQUENCE public.cohort_cell_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE public.cohort_cell_id_seq OWNED BY public.cohort_cell.id;
-
 CREATE TABLE public.cohort_refresh (
     name character varying(20) DEFAULT ''::character varying NOT NULL,
     refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
@@ -118,6 +95,27 @@ CREATE TABLE public.cohort_refresh (
     reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
     choices text DEFAULT '{}'::text NOT NULL
 );
+
+CREATE TABLE public.cohort_row (
+    id integer NOT NULL,
+    segment character varying(80) DEFAULT ''::character varying NOT NULL,
+    cohort date DEFAULT CURRENT_DATE NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    country character varying(2) DEFAULT ''::character varying NOT NULL,
+    customers integer DEFAULT 0 NOT NULL,
+    cells text DEFAULT ''::text NOT NULL
+);
+
+CREATE SEQUENCE public.cohort_row_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.cohort_row_id_seq OWNED BY public.cohort_row.id;
 
 CREATE TABLE public.coupon (
     id character varying(64) DEFAULT ''::character varying NOT NULL,
@@ -688,7 +686,7 @@ CREATE TABLE public.usage_event (
     idempotency_key character varying(200) DEFAULT NULL::character varying
 );
 
-ALTER TABLE ONLY public.cohort_cell ALTER COLUMN id SET DEFAULT nextval('public.cohort_cell_id_seq'::regclass);
+ALTER TABLE ONLY public.cohort_row ALTER COLUMN id SET DEFAULT nextval('public.cohort_row_id_seq'::regclass);
 
 ALTER TABLE ONLY public.dunning_case ALTER COLUMN id SET DEFAULT nextval('public.dunning_case_id_seq'::regclass);
 
@@ -725,11 +723,11 @@ ALTER TABLE ONLY public.cancellation_feedback
 ALTER TABLE ONLY public.checkout_session
     ADD CONSTRAINT checkout_session_pkey PRIMARY KEY (token);
 
-ALTER TABLE ONLY public.cohort_cell
-    ADD CONSTRAINT cohort_cell_pkey PRIMARY KEY (id);
-
 ALTER TABLE ONLY public.cohort_refresh
     ADD CONSTRAINT cohort_refresh_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.cohort_row
+    ADD CONSTRAINT cohort_row_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.coupon
     ADD CONSTRAINT coupon_pkey PRIMARY KEY (id);
@@ -931,7 +929,7 @@ CREATE INDEX checkout_session_customer ON public.checkout_session USING btree (c
 
 CREATE INDEX checkout_session_state ON public.checkout_session USING btree (state);
 
-CREATE INDEX cohort_cell_segment ON public.cohort_cell USING btree (segment);
+CREATE INDEX cohort_row_segment ON public.cohort_row USING btree (segment);
 
 CREATE INDEX credit_note_customer_id ON public.credit_note USING btree (customer_id);
 

@@ -58,20 +58,19 @@ class MrrMovementTable(Table, tablename="mrr_movement"):
     reporting_amount_minor = BigInt(null=True, default=None)
 
 
-class CohortCellTable(Table, tablename="cohort_cell"):
+class CohortRowTable(Table, tablename="cohort_row"):
     """The cohort retention cells (domain/analytics/cohorts.py), replaced whole by the job
-    ``analytics.refresh_cohorts``: one per cohort month, age and first plan/currency/country,
-    rolled up with "*" for each; ``segment`` ("plan|currency|country") is what a page looks up."""
+    ``analytics.refresh_cohorts``: one row per segment and cohort month, the segment being the
+    first plan, currency and country ("*" for every one: "team|*|DE"), its cells as JSON
+    (``[[month since, retained, mrr_minor or null], ...]``), so a page reads one row per cohort."""
 
     segment = Varchar(length=80, index=True)
     cohort = Date()
-    age = Integer()
     plan_code = Varchar(length=64)
     currency = Varchar(length=3)
     country = Varchar(length=2, default="")
     customers = Integer()
-    retained = Integer()
-    mrr_minor = BigInt(null=True, default=None)  # reporting currency; NULL: a rate was missing
+    cells = Text()
 
 
 class CohortRefreshTable(Table, tablename="cohort_refresh"):
@@ -96,7 +95,7 @@ ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
     MrrMovementTable,
-    CohortCellTable,
+    CohortRowTable,
     CohortRefreshTable,
     AnalyticsEmailOptInTable,
 )

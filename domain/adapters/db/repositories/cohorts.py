@@ -1,7 +1,7 @@
-"""The materialised cohort cells on Piccolo (``uow.cohorts``): replaced whole by the refresh job
-(written in batches of JSON rows, one statement each: SQLite's ``json_each``, PostgreSQL's
-``json_to_recordset``), read by segment and cohort range by the cohort page (an index lookup of
-at most one row per cohort and age)."""
+"""The materialised cohort cells on Piccolo (``uow.cohorts``): one row per segment and cohort with
+its cells as JSON (``[[month since, retained, mrr or null], ...]``), replaced whole by the refresh job (written in batches of JSON
+rows, one statement each: SQLite's ``json_each``, PostgreSQL's ``json_to_recordset``), read by
+segment and cohort range by the cohort page (an index lookup of one row per cohort)."""
 
 from __future__ import annotations
 
@@ -9,23 +9,22 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.adapters.db.tables_analytics import CohortCellTable, CohortRefreshTable
+from domain.adapters.db.tables_analytics import CohortRefreshTable, CohortRowTable
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
 from domain.analytics.cohorts import ANY, CohortCell
 
-C = CohortCellTable
+C = CohortRowTable
 R = CohortRefreshTable
 NAME = "cohorts"
 BATCH = 5000
-FIELDS = ("segment", "cohort", "age", "plan_code", "currency", "country", "customers",
-          "retained", "mrr_minor")  # fmt: skip
+FIELDS = ("segment", "cohort", "plan_code", "currency", "country", "customers", "cells")
 _PG = (
-    f"INSERT INTO cohort_cell ({', '.join(FIELDS)}) SELECT {', '.join(FIELDS)} FROM "
-    "json_to_recordset({}::json) AS x(segment text, cohort date, age integer, plan_code text, "
-    "currency text, country text, customers integer, retained integer, mrr_minor bigint)"
+    f"INSERT INTO cohort_row ({', '.join(FIELDS)}) SELECT {', '.join(FIELDS)} FROM "
+    "json_to_recordset({}::json) AS x(segment text, cohort date, plan_code text, "
+    "currency text, country text, customers integer, cells text)"
 )
 _SQLITE = (
-    f"INSERT INTO cohort_cell ({', '.join(FIELDS)}) SELECT "
+    f"INSERT INTO cohort_row ({', '.join(FIELDS)}) SELECT "
     + ", ".join(f"json_extract(value, '$.{f}')" for f in FIELDS)
     + " FROM json_each({})"
 )
@@ -52,13 +51,17 @@ class PiccoloCohortStore:
 
     async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None:
         await C.delete(force=True)
-        rows = [
-            {"segment": segment(c.plan_code, c.currency, c.country),
-             "cohort": c.cohort.isoformat(), "age": c.age, "plan_code": c.plan_code,
-             "currency": c.currency, "country": c.country, "customers": c.customers,
-             "retained": c.retained, "mrr_minor": c.mrr_minor}
-            for c in cells
-        ]  # fmt: skip
+        grouped: dict[tuple[str, date], dict[str, Any]] = {}
+        for c in sorted(cells, key=lambda c: c.age):
+            key = (segment(c.plan_code, c.currency, c.country), c.cohort)
+            row = grouped.setdefault(key, {
+                "segment": key[0], "cohort": c.cohort.isoformat(), "plan_code": c.plan_code,
+                "currency": c.currency, "country": c.country, "customers": c.customers,
+                "cells": [],
+            })  # fmt: skip
+            row["cells"].append([c.age, c.retained, c.mrr_minor])
+        rows = [{**r, "cells": json.dumps(r["cells"], separators=(",", ":"))}
+                for r in grouped.values()]  # fmt: skip
         for start in range(0, len(rows), BATCH):
             await C.raw(self._insert, json.dumps(rows[start : start + BATCH]))
         await R.delete().where(R.name == NAME)
@@ -83,15 +86,15 @@ class PiccoloCohortStore:
 
     async def cells(self, filters: CohortFilters) -> list[CohortCell]:
         wanted = segment(filters.plan_code or ANY, filters.currency or ANY, filters.country or ANY)
-        query = C.select(C.cohort, C.age, C.plan_code, C.currency, C.country, C.customers,
-                         C.retained, C.mrr_minor).where(C.segment == wanted)  # fmt: skip
+        query = C.select(C.cohort, C.plan_code, C.currency, C.country, C.customers,
+                         C.cells).where(C.segment == wanted)  # fmt: skip
         if filters.start:
             query = query.where(C.cohort >= filters.start)
         if filters.end:
             query = query.where(C.cohort <= filters.end)
         return [
-            CohortCell(_day(r["cohort"]), int(r["age"]), r["plan_code"], r["currency"],
-                       r["country"], int(r["customers"]), int(r["retained"]),
-                       None if r["mrr_minor"] is None else int(r["mrr_minor"]))
+            CohortCell(_day(r["cohort"]), age, r["plan_code"], r["currency"], r["country"],
+                       int(r["customers"]), int(kept), None if mrr is None else int(mrr))
             for r in await query
+            for age, kept, mrr in json.loads(r["cells"])
         ]  # fmt: skip

@@ -1,5 +1,4 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import BigInt
 from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Text
@@ -11,7 +10,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-07T05:20:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "the materialised cohort retention cells and their refresh"
+DESCRIPTION = "the materialised cohort retention rows and their refresh"
 
 
 async def forwards():
@@ -20,8 +19,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="CohortCellTable",
-        tablename="cohort_cell",
+        class_name="CohortRowTable",
+        tablename="cohort_row",
         schema=None,
         columns=None,
     )
@@ -34,8 +33,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
+        table_class_name="CohortRowTable",
+        tablename="cohort_row",
         column_name="segment",
         db_column_name="segment",
         column_class_name="Varchar",
@@ -56,8 +55,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
+        table_class_name="CohortRowTable",
+        tablename="cohort_row",
         column_name="cohort",
         db_column_name="cohort",
         column_class_name="Date",
@@ -77,29 +76,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
-        column_name="age",
-        db_column_name="age",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
+        table_class_name="CohortRowTable",
+        tablename="cohort_row",
         column_name="plan_code",
         db_column_name="plan_code",
         column_class_name="Varchar",
@@ -120,8 +98,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
+        table_class_name="CohortRowTable",
+        tablename="cohort_row",
         column_name="currency",
         db_column_name="currency",
         column_class_name="Varchar",
@@ -142,8 +120,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
+        table_class_name="CohortRowTable",
+        tablename="cohort_row",
         column_name="country",
         db_column_name="country",
         column_class_name="Varchar",
@@ -164,8 +142,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
+        table_class_name="CohortRowTable",
+        tablename="cohort_row",
         column_name="customers",
         db_column_name="customers",
         column_class_name="Integer",
@@ -185,36 +163,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
-        column_name="retained",
-        db_column_name="retained",
-        column_class_name="Integer",
-        column_class=Integer,
+        table_class_name="CohortRowTable",
+        tablename="cohort_row",
+        column_name="cells",
+        db_column_name="cells",
+        column_class_name="Text",
+        column_class=Text,
         params={
-            "default": 0,
+            "default": "",
             "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CohortCellTable",
-        tablename="cohort_cell",
-        column_name="mrr_minor",
-        db_column_name="mrr_minor",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
