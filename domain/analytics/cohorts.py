@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics.movements import MovementKind
@@ -37,6 +38,7 @@ def month_of(at: datetime) -> date:
     return date(utc.year, utc.month, 1)
 
 
+@lru_cache(maxsize=4096)
 def add_months(month: date, n: int) -> date:
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
@@ -47,6 +49,7 @@ def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
+@lru_cache(maxsize=4096)
 def _month_end(month: date) -> datetime:
     """The instant a month ends (the next month's first instant, UTC)."""
     nxt = add_months(month, 1)
@@ -202,33 +205,35 @@ class CohortTable:
 
 
 def cohort_table(cells: Iterable[CohortCell], *, current: date) -> CohortTable:
-    """The (already filtered) cells summed per cohort and age. ``current`` is the month under
-    way (its cells are figures as of the refresh)."""
+    """The cells of one segment (several segments' cells are summed) per cohort and age.
+    ``current`` is the month under way (its cells are figures as of the refresh)."""
     size: dict[date, int] = {}
-    retained: dict[tuple[date, int], int] = {}
-    mrr: dict[tuple[date, int], int | None] = {}
+    by_cohort: dict[date, dict[int, list[int | None]]] = {}
     for c in cells:
         if c.age == 0:
             size[c.cohort] = size.get(c.cohort, 0) + c.customers
-        key = (c.cohort, c.age)
-        retained[key] = retained.get(key, 0) + c.retained
-        before = mrr.get(key, 0)
-        mrr[key] = None if before is None or c.mrr_minor is None else before + c.mrr_minor
+        ages_of = by_cohort.setdefault(c.cohort, {})
+        if (sums := ages_of.get(c.age)) is None:
+            ages_of[c.age] = [c.retained, c.mrr_minor]
+        else:
+            sums[0] = (sums[0] or 0) + c.retained
+            sums[1] = None if sums[1] is None or c.mrr_minor is None else sums[1] + c.mrr_minor
     rows: list[CohortRow] = []
     ages = 0
     for cohort in sorted(size):
-        base = mrr.get((cohort, 0))
+        found = by_cohort[cohort]
+        base = found[0][1] if 0 in found else None
+        customers = size[cohort]
         n = months_between(cohort, current) + 1
         ages = max(ages, n)
         row_cells = []
         for age in range(n):
-            kept, money = retained.get((cohort, age), 0), mrr.get((cohort, age))
+            kept, money = found.get(age, (0, None))
             revenue = None if money is None or base is None else tenths_of_percent(money, base)
-            row_cells.append(RetentionCell(
-                age, kept, money, tenths_of_percent(kept, size[cohort]), revenue,
-                add_months(cohort, age) == current,
-            ))  # fmt: skip
-        rows.append(CohortRow(cohort, size[cohort], base, row_cells))
+            row_cells.append(RetentionCell(age, kept or 0, money,
+                                           tenths_of_percent(kept or 0, customers), revenue,
+                                           age == n - 1))  # fmt: skip
+        rows.append(CohortRow(cohort, customers, base, row_cells))
     return CohortTable(rows, _average(rows, ages), ages)
 
 

@@ -92,9 +92,10 @@ class PiccoloCohortStore:
             query = query.where(C.cohort >= filters.start)
         if filters.end:
             query = query.where(C.cohort <= filters.end)
-        return [
-            CohortCell(_day(r["cohort"]), age, r["plan_code"], r["currency"], r["country"],
-                       int(r["customers"]), int(kept), None if mrr is None else int(mrr))
-            for r in await query
-            for age, kept, mrr in json.loads(r["cells"])
-        ]  # fmt: skip
+        out: list[CohortCell] = []
+        for r in await query:
+            cohort, customers = _day(r["cohort"]), int(r["customers"])
+            plan, currency, country = r["plan_code"], r["currency"], r["country"]
+            out += [CohortCell(cohort, age, plan, currency, country, customers, kept, mrr)
+                    for age, kept, mrr in json.loads(r["cells"])]  # fmt: skip
+        return out
