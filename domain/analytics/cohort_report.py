@@ -106,7 +106,10 @@ async def cohort_page(
         (list(refresh.plans), list(refresh.currencies), list(refresh.countries))
         if refresh is not None else ([], [], [])
     )  # fmt: skip
-    return CohortPage(filters, refresh, table, plans, currencies, countries, reporting.code)
+    # amounts are in the currency the refresh converted into (a changed setting applies from
+    # the next refresh)
+    shown_in = refresh.reporting_currency if refresh is not None else reporting.code
+    return CohortPage(filters, refresh, table, plans, currencies, countries, shown_in)
 
 
 def cohort_csv_rows(page: CohortPage) -> list[list[str]]:
