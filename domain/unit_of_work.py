@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from domain.analytics.ports import ExchangeRatesUnit
+from domain.analytics.ports import CohortsUnit
+from domain.analytics_reports.ports import SummaryUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
@@ -26,8 +27,9 @@ class UnitOfWork(
     NoticesUnit,
     SupportUnit,
     OperationsUnit,
+    CohortsUnit,
+    SummaryUnit,
     StaffUnit,
-    ExchangeRatesUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

@@ -51,9 +51,12 @@ from tests.fake_operations import (
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
 from tests.fakes_analytics import (
+    InMemoryCohortStore,
     InMemoryExchangeRateRepository,
     InMemoryMrrLedger,
+    InMemorySubscriberMetricsReads,
     InMemorySubscriptionHistory,
+    InMemorySummaryOptIns,
 )
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
@@ -844,6 +847,9 @@ class InMemoryUnitOfWork:
         self.exchange_rates = InMemoryExchangeRateRepository()
         self.subscription_history = InMemorySubscriptionHistory()
         self.mrr_ledger = InMemoryMrrLedger()
+        self.cohorts = InMemoryCohortStore()
+        self.subscriber_metrics = InMemorySubscriberMetricsReads()
+        self.analytics_summary = InMemorySummaryOptIns()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
+from domain.analytics import jobs as analytics_jobs
+from domain.analytics_reports import jobs as analytics_report_jobs
 from domain.billing.config import BillingConfig
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
@@ -32,6 +34,7 @@ def build_registry(
     mailer: Mailer | None = None,
     email_renderer: EmailRenderer | None = None,
     public_url: str = "http://127.0.0.1:8000",
+    reporting_currency: str = "USD",
 ) -> JobRegistry:
     """The app's jobs. ``renderer`` defaults to WeasyPrint (loaded on its first render only) and
     ``seller`` to the demo seller; without a ``mailer`` e-mails are sent nowhere (they stay in
@@ -40,6 +43,9 @@ def build_registry(
     billing = billing or BillingConfig()
     pdf_renderer = renderer or WeasyPrintInvoiceRenderer()
     pdf_seller = seller or DEMO_SELLER
+    mail_renderer = email_renderer or JinjaEmailRenderer(
+        brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
+    )
     configured = (
         subscription_jobs.build_jobs(billing),
         payment_jobs.build_jobs(billing, gateway),
@@ -50,11 +56,15 @@ def build_registry(
                 uow=ctx.uow, renderer=pdf_renderer, seller=pdf_seller, clock=ctx.clock
             ),
         ),
+        analytics_jobs.build_jobs(reporting_currency=reporting_currency, rounding=billing.rounding),
+        analytics_report_jobs.build_jobs(
+            renderer=mail_renderer,
+            reporting_currency=reporting_currency,
+            rounding=billing.rounding,
+            public_url=public_url,
+        ),
         notice_jobs.build_jobs(
-            renderer=email_renderer
-            or JinjaEmailRenderer(
-                brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
-            ),
+            renderer=mail_renderer,
             config=billing,
             public_url=public_url,
             seller=pdf_seller,
@@ -76,6 +86,7 @@ def registry_for(
         email_renderer=email_renderer_for(settings),
         public_url=settings.public_url,
         seller=seller_from(settings),
+        reporting_currency=settings.reporting_currency,
     )
 
 

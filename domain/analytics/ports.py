@@ -1,10 +1,13 @@
 """What the analytics use cases need from storage: the exchange rates (and the audit log, in
-the same transaction, for adding one) and the MRR movement ledger."""
+the same transaction, for adding one), the MRR movement ledger and the materialised cohort
+cells."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
+from domain.analytics.cohorts import CohortCell
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
 from domain.audit.ports import AuditUnit
@@ -48,3 +51,27 @@ class MrrLedgerRepository(Protocol):
     async def clear(self) -> None:
         """Remove every row (the rebuild, in its own transaction, before appending anew)."""
         ...
+
+
+class CohortStore(Protocol):
+    """``uow.cohorts``: the cohort cells the refresh job materialises (replaced whole) and the
+    refresh's own record (with the choices the filters offer)."""
+
+    async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None: ...
+
+    async def refresh(self) -> CohortRefresh | None:
+        """The last refresh (None before the first)."""
+        ...
+
+    async def cells(self, filters: CohortFilters) -> list[CohortCell]:
+        """The cells of the filters' segment (their plan, currency and country, ``ANY`` for
+        each not chosen) in their cohort range: one per cohort and age."""
+        ...
+
+
+class CohortsUnit(ExchangeRatesUnit, Protocol):
+    @property
+    def mrr_ledger(self) -> MrrLedgerRepository: ...
+
+    @property
+    def cohorts(self) -> CohortStore: ...

@@ -79,4 +79,6 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
     Every(15, "dunning.run"),
     Daily(time(8, 0), "notifications.scan_notices"),
     Daily(time(3, 30), "jobs.purge_finished"),
+    Every(60, "analytics.refresh_cohorts"),
+    Daily(time(7, 0), "analytics.send_monthly_summary"),
 )

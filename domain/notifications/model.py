@@ -31,6 +31,7 @@ class EmailKind(StrEnum):
     EMAIL_CHANGE = "email_change"  # the confirmation link (new address) or notice (old one)
     CREDIT_NOTE = "credit_note"  # a refund or account credit was issued (its PDF attached)
     INVOICE = "invoice"  # an open invoice to pay (one-off, net terms; resent by staff), its PDF
+    ANALYTICS_SUMMARY = "analytics_summary"  # to staff who opted in: last month's headlines
 
 
 # What each kind's templates read (besides the globals every e-mail has: brand_name and the
@@ -105,6 +106,20 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     # document: the CreditNoteDocument (lines, totals, refunded and credited parts)
     EmailKind.CREDIT_NOTE: frozenset(
         {"customer_name", "credit_note_number", "invoice_number", "document", "credit_note_url"}
+    ),
+    # to a staff member: mrr/net_new_mrr Money or None (a rate missing), logo_churn "4.2%" or "—"
+    EmailKind.ANALYTICS_SUMMARY: frozenset(
+        {
+            "staff_name",
+            "month",
+            "mrr",
+            "net_new_mrr",
+            "new_customers",
+            "churned_customers",
+            "logo_churn",
+            "missing_rates",
+            "dashboard_url",
+        }
     ),
 }
 

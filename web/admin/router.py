@@ -13,6 +13,7 @@ from web.admin.access import (
 )
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
+from web.admin.analytics_reports import ANALYTICS_REPORT_HANDLERS
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.catalog import (
     show_catalog,
@@ -137,6 +138,8 @@ router = Router(
         # issue 16: exchange rates
         show_exchange_rates,
         submit_exchange_rate,
+        # issue 16: cohorts and subscriber metrics
+        *ANALYTICS_REPORT_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

@@ -31,6 +31,11 @@ CREATE TABLE public.account_identity (
     created_at timestamp with time zone
 );
 
+CREATE TABLE public.analytics_email_opt_in (
+    staff_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    since timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
 CREATE TABLE public.audit_entry (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     at timestamp with time zone,
@@ -91,6 +96,36 @@ CREATE TABLE public.checkout_session (
     updated_at timestamp with time zone,
     account_created boolean DEFAULT false NOT NULL
 );
+
+CREATE TABLE public.cohort_refresh (
+    name character varying(20) DEFAULT ''::character varying NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    customers integer DEFAULT 0 NOT NULL,
+    missing_rates text DEFAULT ''::text NOT NULL,
+    reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    choices text DEFAULT '{}'::text NOT NULL
+);
+
+CREATE TABLE public.cohort_row (
+    id integer NOT NULL,
+    segment character varying(80) DEFAULT ''::character varying NOT NULL,
+    cohort date DEFAULT CURRENT_DATE NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    country character varying(2) DEFAULT ''::character varying NOT NULL,
+    customers integer DEFAULT 0 NOT NULL,
+    cells text DEFAULT ''::text NOT NULL
+);
+
+CREATE SEQUENCE public.cohort_row_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.cohort_row_id_seq OWNED BY public.cohort_row.id;
 
 CREATE TABLE public.coupon (
     id character varying(64) DEFAULT ''::character varying NOT NULL,
@@ -663,6 +698,8 @@ CREATE TABLE public.usage_event (
 
 ALTER TABLE ONLY public.audit_entry ALTER COLUMN seq SET DEFAULT nextval('public.audit_entry_seq_seq'::regclass);
 
+ALTER TABLE ONLY public.cohort_row ALTER COLUMN id SET DEFAULT nextval('public.cohort_row_id_seq'::regclass);
+
 ALTER TABLE ONLY public.dunning_case ALTER COLUMN id SET DEFAULT nextval('public.dunning_case_id_seq'::regclass);
 
 ALTER TABLE ONLY public.migration ALTER COLUMN id SET DEFAULT nextval('public.migration_id_seq'::regclass);
@@ -683,6 +720,9 @@ ALTER TABLE ONLY public.account_identity
 ALTER TABLE ONLY public.account
     ADD CONSTRAINT account_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.analytics_email_opt_in
+    ADD CONSTRAINT analytics_email_opt_in_pkey PRIMARY KEY (staff_id);
+
 ALTER TABLE ONLY public.audit_entry
     ADD CONSTRAINT audit_entry_pkey PRIMARY KEY (id);
 
@@ -694,6 +734,12 @@ ALTER TABLE ONLY public.cancellation_feedback
 
 ALTER TABLE ONLY public.checkout_session
     ADD CONSTRAINT checkout_session_pkey PRIMARY KEY (token);
+
+ALTER TABLE ONLY public.cohort_refresh
+    ADD CONSTRAINT cohort_refresh_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.cohort_row
+    ADD CONSTRAINT cohort_row_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.coupon
     ADD CONSTRAINT coupon_pkey PRIMARY KEY (id);
@@ -894,6 +940,8 @@ CREATE INDEX cancellation_feedback_subscription ON public.cancellation_feedback 
 CREATE INDEX checkout_session_customer ON public.checkout_session USING btree (customer);
 
 CREATE INDEX checkout_session_state ON public.checkout_session USING btree (state);
+
+CREATE INDEX cohort_row_segment ON public.cohort_row USING btree (segment);
 
 CREATE INDEX credit_note_customer_id ON public.credit_note USING btree (customer_id);
 

@@ -58,8 +58,44 @@ class MrrMovementTable(Table, tablename="mrr_movement"):
     reporting_amount_minor = BigInt(null=True, default=None)
 
 
+class CohortRowTable(Table, tablename="cohort_row"):
+    """The cohort retention cells (domain/analytics/cohorts.py), replaced whole by the job
+    ``analytics.refresh_cohorts``: one row per segment and cohort month, the segment being the
+    first plan, currency and country ("*" for every one: "team|*|DE"), its cells as JSON
+    (``[[month since, retained, mrr_minor or null], ...]``), so a page reads one row per cohort."""
+
+    segment = Varchar(length=80, index=True)
+    cohort = Date()
+    plan_code = Varchar(length=64)
+    currency = Varchar(length=3)
+    country = Varchar(length=2, default="")
+    customers = Integer()
+    cells = Text()
+
+
+class CohortRefreshTable(Table, tablename="cohort_refresh"):
+    """The last cohort refresh (one row, ``name`` = ``cohorts``)."""
+
+    name = Varchar(length=20, primary_key=True)
+    refreshed_at = Timestamptz()
+    customers = Integer()
+    missing_rates = Text(default="")
+    reporting_currency = Varchar(length=3)
+    choices = Text(default="{}")  # JSON: the plans, currencies and countries filters offer
+
+
+class AnalyticsEmailOptInTable(Table, tablename="analytics_email_opt_in"):
+    """Staff who asked for the monthly analytics summary e-mail (a row while on)."""
+
+    staff_id = Varchar(length=36, primary_key=True)
+    since = Timestamptz()
+
+
 ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
     MrrMovementTable,
+    CohortRowTable,
+    CohortRefreshTable,
+    AnalyticsEmailOptInTable,
 )

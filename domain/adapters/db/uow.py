@@ -18,6 +18,10 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
 from domain.adapters.db.repositories.analytics import PiccoloExchangeRateRepository
+from domain.adapters.db.repositories.analytics_reports import (
+    PiccoloSubscriberMetricsReads,
+    PiccoloSummaryOptIns,
+)
 from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
@@ -28,6 +32,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanRepository,
 )
 from domain.adapters.db.repositories.checkout import PiccoloCheckoutRepository
+from domain.adapters.db.repositories.cohorts import PiccoloCohortStore
 from domain.adapters.db.repositories.customers import PiccoloBalanceTransactionRepository
 from domain.adapters.db.repositories.documents import (
     PiccoloCreditNoteDocumentRepository,
@@ -141,6 +146,9 @@ class PiccoloUnitOfWork:
         self.exchange_rates = PiccoloExchangeRateRepository()
         self.subscription_history = PiccoloSubscriptionHistoryRepository()
         self.mrr_ledger = PiccoloMrrLedgerRepository()
+        self.cohorts = PiccoloCohortStore(postgres=is_postgres(engine))
+        self.subscriber_metrics = PiccoloSubscriberMetricsReads()
+        self.analytics_summary = PiccoloSummaryOptIns()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
