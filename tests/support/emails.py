@@ -185,5 +185,11 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "invoice_url": f"{URL}/account/invoices/inv-42",
             "document": _invoice_document(),
         },
+        EmailKind.WEBHOOK_ENDPOINT_DISABLED: {
+            "endpoint_url": "https://hooks.example.com/tessera",
+            "failing_since": AT,
+            "disabled_at": AT,
+            "endpoint_admin_url": f"{URL}/admin/webhook-endpoints/we_1",
+        },
     }
     return contexts[kind]

@@ -69,6 +69,7 @@ from web.admin.test_clocks import (
     show_test_clock,
 )
 from web.admin.view_as import submit_view_as, submit_view_as_exit
+from web.admin.webhook_endpoints import WEBHOOK_ENDPOINT_HANDLERS
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
@@ -137,6 +138,8 @@ router = Router(
         # issue 16: exchange rates
         show_exchange_rates,
         submit_exchange_rate,
+        # issue 17: outbound webhook endpoints
+        *WEBHOOK_ENDPOINT_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,
