@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
@@ -48,6 +48,7 @@ ENDPOINT_FORM = FormSpec(
 READ = {"permission": Permission.OPERATIONS_READ}
 MANAGE = {"permission": Permission.WEBHOOKS_MANAGE}
 BASE = "/admin/webhook-endpoints"
+PATH = "/webhook-endpoints"  # under the admin router's /admin
 
 
 def _typed(data: dict[str, Any]) -> tuple[EndpointInput, dict[str, Any], dict[str, str]]:
@@ -90,7 +91,7 @@ async def _detail(
     return render(request, "admin/webhook_endpoint.html", None, context, status_code=status_code)
 
 
-@get(BASE, name="admin.webhook_endpoints", opt=READ)
+@get(PATH, name="admin.webhook_endpoints", opt=READ)
 async def show_webhook_endpoints(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
@@ -99,7 +100,7 @@ async def show_webhook_endpoints(
     return await _list(request, staff, read_uow)
 
 
-@post(BASE, name="admin.webhook_endpoints.create", opt=MANAGE)
+@post(PATH, name="admin.webhook_endpoints.create", opt=MANAGE)
 async def submit_webhook_endpoint(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
@@ -121,17 +122,17 @@ async def submit_webhook_endpoint(
     return redirect_after_post(request, f"{BASE}/{endpoint.id}")
 
 
-@get(BASE + "/{endpoint_id:str}", name="admin.webhook_endpoint", opt=READ)
+@get(PATH + "/{endpoint_id:str}", name="admin.webhook_endpoint", opt=READ)
 async def show_webhook_endpoint(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     read_uow: NamedDependency[UnitOfWork],
-    endpoint_id: str,
+    endpoint_id: FromPath[str],
 ) -> Template:
     return await _detail(request, staff, read_uow, endpoint_id)
 
 
-@post(BASE + "/{endpoint_id:str}", name="admin.webhook_endpoint.update", opt=MANAGE)
+@post(PATH + "/{endpoint_id:str}", name="admin.webhook_endpoint.update", opt=MANAGE)
 async def submit_webhook_endpoint_update(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
@@ -139,7 +140,7 @@ async def submit_webhook_endpoint_update(
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     settings: NamedDependency[Settings],
     clock: NamedDependency[Clock],
-    endpoint_id: str,
+    endpoint_id: FromPath[str],
 ) -> Template | Redirect | Response[str]:
     typed, shown, errors = _typed(data)
     if errors:
@@ -155,65 +156,65 @@ async def submit_webhook_endpoint_update(
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 
-@post(BASE + "/{endpoint_id:str}/enable", name="admin.webhook_endpoint.enable", opt=MANAGE)
+@post(PATH + "/{endpoint_id:str}/enable", name="admin.webhook_endpoint.enable", opt=MANAGE)
 async def submit_webhook_endpoint_enable(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[Clock],
-    endpoint_id: str,
+    endpoint_id: FromPath[str],
 ) -> Redirect | Response[str]:
     await set_enabled(staff, endpoint_id, True, uow=new_uow(), clock=clock)
     flash(request, "The endpoint is enabled: new events are sent to it.", "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 
-@post(BASE + "/{endpoint_id:str}/disable", name="admin.webhook_endpoint.disable", opt=MANAGE)
+@post(PATH + "/{endpoint_id:str}/disable", name="admin.webhook_endpoint.disable", opt=MANAGE)
 async def submit_webhook_endpoint_disable(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[Clock],
-    endpoint_id: str,
+    endpoint_id: FromPath[str],
 ) -> Redirect | Response[str]:
     await set_enabled(staff, endpoint_id, False, uow=new_uow(), clock=clock)
     flash(request, "The endpoint is disabled: nothing more is sent to it.", "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 
-@post(BASE + "/{endpoint_id:str}/rotate-secret", name="admin.webhook_endpoint.rotate", opt=MANAGE)
+@post(PATH + "/{endpoint_id:str}/rotate-secret", name="admin.webhook_endpoint.rotate", opt=MANAGE)
 async def submit_webhook_endpoint_rotate(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[Clock],
-    endpoint_id: str,
+    endpoint_id: FromPath[str],
 ) -> Redirect | Response[str]:
     await rotate_secret(staff, endpoint_id, uow=new_uow(), clock=clock)
     flash(request, "A new signing secret is in use from the next delivery on.", "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 
-@get(BASE + "/deliveries/{delivery_id:str}", name="admin.webhook_delivery", opt=READ)
+@get(PATH + "/deliveries/{delivery_id:str}", name="admin.webhook_delivery", opt=READ)
 async def show_webhook_delivery(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     read_uow: NamedDependency[UnitOfWork],
-    delivery_id: str,
+    delivery_id: FromPath[str],
 ) -> Template:
     view = await delivery_page(staff, delivery_id, uow=read_uow)
     context = _common(staff, view=view)
     return render(request, "admin/webhook_delivery.html", None, context)
 
 
-@post(BASE + "/deliveries/{delivery_id:str}/replay", name="admin.webhook_delivery.replay",
+@post(PATH + "/deliveries/{delivery_id:str}/replay", name="admin.webhook_delivery.replay",
       opt=MANAGE)  # fmt: skip
 async def submit_webhook_delivery_replay(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[Clock],
-    delivery_id: str,
+    delivery_id: FromPath[str],
 ) -> Redirect | Response[str]:
     try:
         await replay_delivery(staff, delivery_id, uow=new_uow(), clock=clock)
