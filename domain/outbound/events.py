@@ -37,8 +37,8 @@ class EventType(StrEnum):
 
 
 EVENT_DESCRIPTIONS: dict[EventType, str] = {
-    EventType.CUSTOMER_CREATED: "A customer was created (checkout, sign-up, staff, import).",
-    EventType.CUSTOMER_UPDATED: "A customer's billing details or balance changed.",
+    EventType.CUSTOMER_CREATED: "A customer was created (checkout, staff, the command line).",
+    EventType.CUSTOMER_UPDATED: "A customer's billing details changed.",
     EventType.SUBSCRIPTION_CREATED: "A subscription was created.",
     EventType.SUBSCRIPTION_UPDATED: "A subscription changed (plan, quantity, period, status, a scheduled end).",
     EventType.SUBSCRIPTION_TRIAL_WILL_END: "A trial ends in three days.",
