@@ -18,10 +18,12 @@ from domain.operations.ports import OperationsUnit
 from domain.staff.ports import StaffUnit
 from domain.support.ports import SupportUnit
 from domain.testclocks.ports import TestClocksUnit
+from domain.webhooks_out.ports import WebhooksUnit
 
 
 @runtime_checkable
 class UnitOfWork(
+    WebhooksUnit,
     CheckoutUnit,
     TestClocksUnit,
     NoticesUnit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
+from domain.adapters.webhooks_http import HttpxWebhookSender
 from domain.analytics import jobs as analytics_jobs
 from domain.analytics_reports import jobs as analytics_report_jobs
 from domain.billing.config import BillingConfig
@@ -20,6 +21,9 @@ from domain.notifications.ports import EmailRenderer, Mailer
 from domain.payments import jobs as payment_jobs
 from domain.payments.ports import PaymentGateway
 from domain.subscriptions import jobs as subscription_jobs
+from domain.webhooks_out import jobs as webhook_jobs
+from domain.webhooks_out.delivery import Mailing as WebhookMailing
+from domain.webhooks_out.ports import WebhookSender
 from web.settings import Settings
 
 JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry,)
@@ -35,6 +39,7 @@ def build_registry(
     email_renderer: EmailRenderer | None = None,
     public_url: str = "http://127.0.0.1:8000",
     reporting_currency: str = "USD",
+    webhook_sender: WebhookSender | None = None,
 ) -> JobRegistry:
     """The app's jobs. ``renderer`` defaults to WeasyPrint (loaded on its first render only) and
     ``seller`` to the demo seller; without a ``mailer`` e-mails are sent nowhere (they stay in
@@ -69,6 +74,10 @@ def build_registry(
             public_url=public_url,
             seller=pdf_seller,
         ),
+        webhook_jobs.build_jobs(
+            webhook_sender or HttpxWebhookSender(allow_local=False),
+            WebhookMailing(mail_renderer, public_url),
+        ),
     )
     for module_registry in (*JOB_MODULE_REGISTRIES, *configured, *extra):
         registry.merge(module_registry)
@@ -87,6 +96,7 @@ def registry_for(
         public_url=settings.public_url,
         seller=seller_from(settings),
         reporting_currency=settings.reporting_currency,
+        webhook_sender=HttpxWebhookSender(allow_local=settings.is_development),
     )
 
 

@@ -32,6 +32,8 @@ class EmailKind(StrEnum):
     CREDIT_NOTE = "credit_note"  # a refund or account credit was issued (its PDF attached)
     INVOICE = "invoice"  # an open invoice to pay (one-off, net terms; resent by staff), its PDF
     ANALYTICS_SUMMARY = "analytics_summary"  # to staff who opted in: last month's headlines
+    # to the owners (staff): an outbound webhook endpoint failed for days and was disabled
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 
 # What each kind's templates read (besides the globals every e-mail has: brand_name and the
@@ -39,6 +41,9 @@ class EmailKind(StrEnum):
 # Amounts are ``Money``, instants aware ``datetime``s, URLs absolute. ``queue_email`` refuses a
 # context that lacks one of these keys; the top of each template documents them too.
 CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
+    EmailKind.WEBHOOK_ENDPOINT_DISABLED: frozenset(
+        {"endpoint_url", "failing_since", "disabled_at", "endpoint_admin_url"}
+    ),
     EmailKind.WELCOME: frozenset({"customer_name", "plan_name", "account_url"}),
     EmailKind.RECEIPT: frozenset(
         {"customer_name", "invoice_number", "amount_paid", "paid_at", "invoice_url", "document"}

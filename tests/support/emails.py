@@ -196,5 +196,11 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "missing_rates": "",
             "dashboard_url": f"{URL}/admin/analytics",
         },
+        EmailKind.WEBHOOK_ENDPOINT_DISABLED: {
+            "endpoint_url": "https://hooks.example.com/tessera",
+            "failing_since": AT,
+            "disabled_at": AT,
+            "endpoint_admin_url": f"{URL}/admin/webhook-endpoints/we_1",
+        },
     }
     return contexts[kind]

@@ -70,6 +70,7 @@ from web.admin.test_clocks import (
     show_test_clock,
 )
 from web.admin.view_as import submit_view_as, submit_view_as_exit
+from web.admin.webhook_endpoints import WEBHOOK_ENDPOINT_HANDLERS
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
@@ -140,6 +141,8 @@ router = Router(
         submit_exchange_rate,
         # issue 16: cohorts and subscriber metrics
         *ANALYTICS_REPORT_HANDLERS,
+        # issue 17: outbound webhook endpoints
+        *WEBHOOK_ENDPOINT_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

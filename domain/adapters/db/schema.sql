@@ -393,6 +393,15 @@ CREATE SEQUENCE public.mrr_movement_id_seq
 
 ALTER SEQUENCE public.mrr_movement_id_seq OWNED BY public.mrr_movement.id;
 
+CREATE TABLE public.outbound_event (
+    id character varying(40) DEFAULT ''::character varying NOT NULL,
+    type character varying(64) DEFAULT ''::character varying NOT NULL,
+    at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    data text DEFAULT ''::text NOT NULL,
+    key character varying(200) DEFAULT NULL::character varying,
+    dispatched boolean DEFAULT false NOT NULL
+);
+
 CREATE TABLE public.outbox_email (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     kind character varying(40) DEFAULT ''::character varying NOT NULL,
@@ -696,6 +705,48 @@ CREATE TABLE public.usage_event (
     idempotency_key character varying(200) DEFAULT NULL::character varying
 );
 
+CREATE TABLE public.webhook_attempt (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    delivery_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    endpoint_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    event_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    number integer DEFAULT 0 NOT NULL,
+    at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    status_code integer,
+    latency_ms integer DEFAULT 0 NOT NULL,
+    response_excerpt text DEFAULT ''::text NOT NULL,
+    error character varying(500) DEFAULT NULL::character varying,
+    succeeded boolean DEFAULT false NOT NULL,
+    replay boolean DEFAULT false NOT NULL
+);
+
+CREATE TABLE public.webhook_delivery (
+    id character varying(40) DEFAULT ''::character varying NOT NULL,
+    event_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    endpoint_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    event_type character varying(64) DEFAULT ''::character varying NOT NULL,
+    status character varying(16) DEFAULT ''::character varying NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone,
+    last_status_code integer,
+    last_error character varying(500) DEFAULT NULL::character varying,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    finished_at timestamp with time zone
+);
+
+CREATE TABLE public.webhook_endpoint (
+    id character varying(40) DEFAULT ''::character varying NOT NULL,
+    url character varying(2048) DEFAULT ''::character varying NOT NULL,
+    description character varying(200) DEFAULT ''::character varying NOT NULL,
+    event_types text DEFAULT '[]'::text NOT NULL,
+    secret character varying(100) DEFAULT ''::character varying NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    disabled_reason character varying(300) DEFAULT NULL::character varying,
+    failing_since timestamp with time zone,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
 ALTER TABLE ONLY public.audit_entry ALTER COLUMN seq SET DEFAULT nextval('public.audit_entry_seq_seq'::regclass);
 
 ALTER TABLE ONLY public.cohort_row ALTER COLUMN id SET DEFAULT nextval('public.cohort_row_id_seq'::regclass);
@@ -825,6 +876,12 @@ ALTER TABLE ONLY public.migration
 ALTER TABLE ONLY public.mrr_movement
     ADD CONSTRAINT mrr_movement_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.outbound_event
+    ADD CONSTRAINT outbound_event_key_key UNIQUE (key);
+
+ALTER TABLE ONLY public.outbound_event
+    ADD CONSTRAINT outbound_event_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.outbox_email
     ADD CONSTRAINT outbox_email_dedupe_key_key UNIQUE (dedupe_key);
 
@@ -921,6 +978,15 @@ ALTER TABLE ONLY public.usage_event
 ALTER TABLE ONLY public.usage_event
     ADD CONSTRAINT usage_event_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.webhook_attempt
+    ADD CONSTRAINT webhook_attempt_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_delivery
+    ADD CONSTRAINT webhook_delivery_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_endpoint
+    ADD CONSTRAINT webhook_endpoint_pkey PRIMARY KEY (id);
+
 CREATE INDEX account_customer ON public.account USING btree (customer);
 
 CREATE INDEX account_identity_account ON public.account_identity USING btree (account);
@@ -997,6 +1063,12 @@ CREATE INDEX mrr_movement_customer_id ON public.mrr_movement USING btree (custom
 
 CREATE INDEX mrr_movement_subscription_id ON public.mrr_movement USING btree (subscription_id);
 
+CREATE INDEX outbound_event_at ON public.outbound_event USING btree (at);
+
+CREATE INDEX outbound_event_dispatched ON public.outbound_event USING btree (dispatched);
+
+CREATE INDEX outbound_event_type ON public.outbound_event USING btree (type);
+
 CREATE INDEX outbox_email_created_at ON public.outbox_email USING btree (created_at);
 
 CREATE INDEX outbox_email_recipient ON public.outbox_email USING btree (recipient);
@@ -1064,6 +1136,20 @@ CREATE UNIQUE INDEX tax_rate_one_active ON public.tax_rate USING btree (country,
 CREATE INDEX usage_event_at ON public.usage_event USING btree (at);
 
 CREATE INDEX usage_event_subscription ON public.usage_event USING btree (subscription);
+
+CREATE INDEX webhook_attempt_at ON public.webhook_attempt USING btree (at);
+
+CREATE INDEX webhook_attempt_delivery_id ON public.webhook_attempt USING btree (delivery_id);
+
+CREATE INDEX webhook_attempt_endpoint_id ON public.webhook_attempt USING btree (endpoint_id);
+
+CREATE INDEX webhook_delivery_created_at ON public.webhook_delivery USING btree (created_at);
+
+CREATE INDEX webhook_delivery_endpoint_id ON public.webhook_delivery USING btree (endpoint_id);
+
+CREATE INDEX webhook_delivery_event_id ON public.webhook_delivery USING btree (event_id);
+
+CREATE INDEX webhook_delivery_status ON public.webhook_delivery USING btree (status);
 
 CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON public.audit_entry FOR EACH STATEMENT EXECUTE FUNCTION public.audit_entry_append_only();
 

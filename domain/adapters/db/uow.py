@@ -72,10 +72,17 @@ from domain.adapters.db.repositories.subscriptions import (
 from domain.adapters.db.repositories.support import PiccoloCustomerDirectory
 from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
 from domain.adapters.db.repositories.webhooks import PiccoloWebhookEventRepository
+from domain.adapters.db.repositories.webhooks_out import (
+    PiccoloOutboundEvents,
+    PiccoloWebhookAttempts,
+    PiccoloWebhookDeliveries,
+    PiccoloWebhookEndpoints,
+)
 from domain.adapters.db.transactions import is_postgres, read_transaction, write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import Clock
+from domain.webhooks_out.delivery import DISPATCH_JOB
 
 
 class TransactionalJobQueue:
@@ -149,6 +156,10 @@ class PiccoloUnitOfWork:
         self.cohorts = PiccoloCohortStore(postgres=is_postgres(engine))
         self.subscriber_metrics = PiccoloSubscriberMetricsReads()
         self.analytics_summary = PiccoloSummaryOptIns()
+        self.outbound_events = PiccoloOutboundEvents()
+        self.webhook_endpoints = PiccoloWebhookEndpoints()
+        self.webhook_deliveries = PiccoloWebhookDeliveries()
+        self.webhook_attempts = PiccoloWebhookAttempts()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
@@ -172,8 +183,13 @@ class PiccoloUnitOfWork:
             await txn.rollback()  # leaving without commit() discards the work
         await txn.__aexit__(exc_type, exc, tb)
         self.jobs.pending.clear()
+        self.outbound_events.added.clear()
 
     async def commit(self) -> None:
+        if self.outbound_events.added and DISPATCH_JOB in self._registry:
+            # the events this transaction recorded are fanned out once it commits
+            self.jobs.enqueue(DISPATCH_JOB, event_ids=list(self.outbound_events.added))
+        self.outbound_events.added.clear()
         if self._read_only and self.jobs.pending:
             raise RuntimeError("a read-only unit of work cannot enqueue jobs")
         await insert_jobs(self.jobs.pending, now=self._clock.now())
@@ -183,5 +199,6 @@ class PiccoloUnitOfWork:
 
     async def rollback(self) -> None:
         self.jobs.pending.clear()
+        self.outbound_events.added.clear()
         if not self._nested:
             await self._txn.rollback()
