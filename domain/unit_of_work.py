@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from domain.analytics.ports import ExchangeRatesUnit
+from domain.analytics.ports import AnalyticsUnit, ExchangeRatesUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
@@ -28,6 +28,7 @@ class UnitOfWork(
     OperationsUnit,
     StaffUnit,
     ExchangeRatesUnit,
+    AnalyticsUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

@@ -51,6 +51,7 @@ from tests.fake_operations import (
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
 from tests.fakes_analytics import (
+    InMemoryAnalyticsReadModel,
     InMemoryExchangeRateRepository,
     InMemoryMrrLedger,
     InMemorySubscriptionHistory,
@@ -844,6 +845,7 @@ class InMemoryUnitOfWork:
         self.exchange_rates = InMemoryExchangeRateRepository()
         self.subscription_history = InMemorySubscriptionHistory()
         self.mrr_ledger = InMemoryMrrLedger()
+        self.analytics_read_model = InMemoryAnalyticsReadModel()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

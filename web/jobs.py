@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
+from domain.analytics import jobs as analytics_jobs
 from domain.billing.config import BillingConfig
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
@@ -32,6 +33,7 @@ def build_registry(
     mailer: Mailer | None = None,
     email_renderer: EmailRenderer | None = None,
     public_url: str = "http://127.0.0.1:8000",
+    reporting_currency: str = "USD",
 ) -> JobRegistry:
     """The app's jobs. ``renderer`` defaults to WeasyPrint (loaded on its first render only) and
     ``seller`` to the demo seller; without a ``mailer`` e-mails are sent nowhere (they stay in
@@ -42,6 +44,7 @@ def build_registry(
     pdf_seller = seller or DEMO_SELLER
     configured = (
         subscription_jobs.build_jobs(billing),
+        analytics_jobs.build_jobs(billing, reporting_currency),
         payment_jobs.build_jobs(billing, gateway),
         document_jobs.build_jobs(pdf_renderer, pdf_seller),
         notification_jobs.build_jobs(
@@ -76,6 +79,7 @@ def registry_for(
         email_renderer=email_renderer_for(settings),
         public_url=settings.public_url,
         seller=seller_from(settings),
+        reporting_currency=settings.reporting_currency,
     )
 
 

@@ -3,11 +3,16 @@ the same transaction, for adding one) and the MRR movement ledger."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 
+from domain.analytics.aggregate import DayAggregate, Dims
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
+from domain.analytics.metrics import Totals
+from domain.analytics.read_model import Dimensions, LedgerQuery, RefreshState
 from domain.audit.ports import AuditUnit
+from domain.shared.transaction import Transaction
 
 
 class ExchangeRateRepository(Protocol):
@@ -44,3 +49,41 @@ class MrrLedgerRepository(Protocol):
     async def clear(self) -> None:
         """Remove every row (the rebuild, in its own transaction, before appending anew)."""
         ...
+
+    async def set_reporting(self, reporting: str, amounts: dict[int, int | None]) -> None:
+        """Store each row's amount in ``reporting`` (None: no rate on its day)."""
+        ...
+
+    async def between(self, query: LedgerQuery) -> list[LedgerMovement]:
+        """The rows from ``query.start`` (inclusive) to ``query.end`` (exclusive) that match its
+        filters, by instant then ledger order, at most ``query.limit``."""
+        ...
+
+
+class AnalyticsReadModelRepository(Protocol):
+    """The daily aggregates (``aggregate.DayAggregate``) and the state of their refresh."""
+
+    async def replace(self, days: list[DayAggregate], state: RefreshState) -> None: ...
+
+    async def state(self) -> RefreshState | None: ...
+
+    async def totals_before(self, key: Dims, day: date) -> Totals:
+        """Where the slice stands at the end of the day before ``day``."""
+        ...
+
+    async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
+        """The slice's rows from ``start`` to ``end`` (inclusive)."""
+        ...
+
+    async def dimensions(self) -> Dimensions: ...
+
+
+class AnalyticsUnit(Transaction, Protocol):
+    @property
+    def mrr_ledger(self) -> MrrLedgerRepository: ...
+
+    @property
+    def exchange_rates(self) -> ExchangeRateRepository: ...
+
+    @property
+    def analytics_read_model(self) -> AnalyticsReadModelRepository: ...

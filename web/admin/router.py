@@ -13,6 +13,7 @@ from web.admin.access import (
 )
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
+from web.admin.analytics import show_analytics, show_analytics_movements
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.catalog import (
     show_catalog,
@@ -136,6 +137,8 @@ router = Router(
         *OPERATIONS_HANDLERS,
         # issue 16: exchange rates
         show_exchange_rates,
+        show_analytics,
+        show_analytics_movements,
         submit_exchange_rate,
     ],
     guards=[admin_guard],

@@ -18,6 +18,9 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
 from domain.adapters.db.repositories.analytics import PiccoloExchangeRateRepository
+from domain.adapters.db.repositories.analytics_read_model import (
+    PiccoloAnalyticsReadModelRepository,
+)
 from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
@@ -141,6 +144,7 @@ class PiccoloUnitOfWork:
         self.exchange_rates = PiccoloExchangeRateRepository()
         self.subscription_history = PiccoloSubscriptionHistoryRepository()
         self.mrr_ledger = PiccoloMrrLedgerRepository()
+        self.analytics_read_model = PiccoloAnalyticsReadModelRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

@@ -12,6 +12,7 @@ from domain.adapters.db.repositories.subscriptions import _coupon_json, _coupon_
 from domain.adapters.db.tables_analytics import MrrMovementTable, SubscriptionHistoryTable
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics.movements import MovementKind
+from domain.analytics.read_model import LedgerQuery
 from domain.pricing.proration import ProrationUnit
 from domain.pricing.totals import TaxRate
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -152,3 +153,28 @@ class PiccoloMrrLedgerRepository:
 
     async def clear(self) -> None:
         await M.delete(force=True)
+
+    async def set_reporting(self, reporting: str, amounts: dict[int, int | None]) -> None:
+        by_value: dict[int | None, list[int]] = {}
+        for row_id, amount in amounts.items():
+            by_value.setdefault(amount, []).append(row_id)
+        for amount, ids in by_value.items():
+            currency = reporting if amount is not None else None
+            for start in range(0, len(ids), 500):
+                await M.update(
+                    {M.reporting_currency: currency, M.reporting_amount_minor: amount}
+                ).where(M.id.is_in(ids[start : start + 500]))
+
+    async def between(self, query: LedgerQuery) -> list[LedgerMovement]:
+        q = M.select().where(M.at >= query.start, M.at < query.end)
+        if query.kind is not None:
+            column = M.kind if query.by_subscription_kind else M.customer_kind
+            q = q.where(column == query.kind.value)
+        if query.plan_code is not None:
+            q = q.where(M.plan_code == query.plan_code)
+        if query.currency is not None:
+            q = q.where(M.currency == query.currency)
+        if query.country is not None:
+            q = q.where(M.country == query.country)
+        rows = await q.order_by(M.at).order_by(M.id).limit(query.limit)
+        return [_movement(r) for r in rows]

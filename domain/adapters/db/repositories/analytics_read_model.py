@@ -1,0 +1,113 @@
+"""The analytics read model on Piccolo (``uow.analytics_read_model``): the daily aggregates,
+replaced whole by each refresh, and the refresh's state (one row)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from piccolo.query.functions.aggregate import Sum
+
+from domain.adapters.db.tables_analytics import AnalyticsRefreshTable, MrrDailyAggregateTable
+from domain.analytics.aggregate import ALL, DayAggregate, Dims, MissingRate
+from domain.analytics.metrics import Totals
+from domain.analytics.read_model import Dimensions, RefreshState
+
+A = MrrDailyAggregateTable
+R = AnalyticsRefreshTable
+STATE_ID = "mrr"
+_SUMS = ("new", "expansion", "contraction", "churn", "reactivation", "customers",
+         "subscribers", "new_customers", "churned_customers", "reactivated_customers",
+         "movements")  # fmt: skip
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _instant(value: Any) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _aggregate(row: dict[str, Any]) -> DayAggregate:
+    return DayAggregate(
+        _day(row["day"]), row["plan_code"], row["currency"], row["country"],
+        **{k: int(row[k]) for k in _SUMS},
+    )  # fmt: skip
+
+
+def _slice(key: Dims) -> tuple[Any, ...]:
+    return (A.plan_code == key[0], A.currency == key[1], A.country == key[2])
+
+
+class PiccoloAnalyticsReadModelRepository:
+    async def replace(self, days: list[DayAggregate], state: RefreshState) -> None:
+        await A.delete(force=True)
+        for start in range(0, len(days), 1000):
+            await A.insert(*[
+                A(day=d.day, plan_code=d.plan_code, currency=d.currency, country=d.country,
+                  **{k: getattr(d, k) for k in _SUMS})
+                for d in days[start : start + 1000]
+            ])  # fmt: skip
+        missing = json.dumps([
+            {"currency": m.currency, "first_day": m.first_day.isoformat(), "movements": m.movements}
+            for m in state.missing
+        ])  # fmt: skip
+        values = {
+            R.refreshed_at: state.refreshed_at, R.reporting_currency: state.reporting_currency,
+            R.movements: state.movements, R.missing: missing,
+        }  # fmt: skip
+        if await R.exists().where(R.id == STATE_ID):
+            await R.update(values).where(R.id == STATE_ID)
+        else:
+            await R.insert(R(
+                id=STATE_ID, refreshed_at=state.refreshed_at,
+                reporting_currency=state.reporting_currency, movements=state.movements,
+                missing=missing,
+            ))  # fmt: skip
+
+    async def state(self) -> RefreshState | None:
+        row = await R.select().where(R.id == STATE_ID).first()
+        if row is None:
+            return None
+        missing = [
+            MissingRate(m["currency"], date.fromisoformat(m["first_day"]), int(m["movements"]))
+            for m in json.loads(row["missing"] or "[]")
+        ]
+        return RefreshState(_instant(row["refreshed_at"]), row["reporting_currency"],
+                            int(row["movements"]), missing)  # fmt: skip
+
+    async def totals_before(self, key: Dims, day: date) -> Totals:
+        row = await A.select(
+            Sum(A.new, alias="new"), Sum(A.expansion, alias="expansion"),
+            Sum(A.contraction, alias="contraction"), Sum(A.churn, alias="churn"),
+            Sum(A.reactivation, alias="reactivation"), Sum(A.customers, alias="customers"),
+            Sum(A.subscribers, alias="subscribers"),
+        ).where(A.day < day, *_slice(key)).first()  # fmt: skip
+        row = row or {}
+
+        def get(name: str) -> int:
+            return int(row.get(name) or 0)
+
+        mrr = sum(get(k) for k in ("new", "expansion", "contraction", "churn", "reactivation"))
+        return Totals(mrr, get("customers"), get("subscribers"))
+
+    async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
+        rows = await A.select().where(A.day >= start, A.day <= end, *_slice(key)).order_by(A.day)
+        return [_aggregate(r) for r in rows]
+
+    async def dimensions(self) -> Dimensions:
+        plans = await A.select(A.plan_code).where(A.currency == ALL, A.country == ALL).distinct()
+        currencies = await A.select(A.currency).where(A.plan_code == ALL, A.country == ALL
+                                                      ).distinct()  # fmt: skip
+        countries = await A.select(A.country).where(A.plan_code == ALL, A.currency == ALL
+                                                    ).distinct()  # fmt: skip
+        return Dimensions(
+            sorted({r["plan_code"] for r in plans} - {ALL}),
+            sorted({r["currency"] for r in currencies} - {ALL}),
+            sorted({r["country"] for r in countries} - {ALL, ""}),
+        )

@@ -1,0 +1,32 @@
+"""The analytics job: ``analytics.refresh`` (every ten minutes, ``domain/jobs/schedule.py``, and
+after a ledger rebuild) rebuilds the read model and fills the ledger's reporting amounts."""
+
+from __future__ import annotations
+
+import logging
+
+from domain.analytics.ports import AnalyticsUnit
+from domain.analytics.refresh import REFRESH_JOB, refresh_analytics
+from domain.billing.config import BillingConfig
+from domain.jobs.context import JobContext
+from domain.jobs.registry import JobRegistry
+from domain.shared.money import Currency
+
+log = logging.getLogger(__name__)
+
+
+def build_jobs(config: BillingConfig, reporting_currency: str) -> JobRegistry:
+    registry = JobRegistry()
+    reporting = Currency.of(reporting_currency)
+
+    @registry.job(REFRESH_JOB, max_attempts=3, timeout_s=1800)
+    async def refresh_job(ctx: JobContext[AnalyticsUnit]) -> None:
+        """Fold the whole ledger into the daily aggregates (replaced in one transaction)."""
+        state = await refresh_analytics(uow=ctx.uow, clock=ctx.clock, reporting=reporting,
+                                        rounding=config.rounding)  # fmt: skip
+        log.info(
+            "analytics refreshed",
+            extra={"movements": state.movements, "missing": [m.currency for m in state.missing]},
+        )
+
+    return registry

@@ -1,0 +1,184 @@
+"""The dashboard's metrics from the read model (``aggregate.DayAggregate`` rows of one slice),
+pure and exact: amounts in minor units of the reporting currency (integers), ratios as
+``Fraction`` (formatted as percentages by the templates only). Formulas: docs/analytics.md,
+"Metrics".
+
+- MRR at a bucket's end: MRR at the range's start plus every movement up to that day; ARR 12 x.
+- Net new MRR: new + expansion + reactivation + contraction + churn (the last two negative).
+- Logo churn: customers churned in the bucket / customers at its start.
+- Revenue churn (ChartMogul's gross MRR churn rate): (churn + contraction) / MRR at its start.
+- Net MRR churn: (churn + contraction - expansion - reactivation) / MRR at its start.
+- GRR: (start - churn - contraction) / start; NRR: (start + expansion + reactivation - churn -
+  contraction) / start (amounts as positive numbers).
+- ARPU: MRR / customers with MRR above zero, at the bucket's end.
+- LTV: ARPU at the range's end / the range's monthly revenue churn (churn and contraction of
+  the range over the sum of the MRR at the start of each month in it); None when it is zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from fractions import Fraction
+
+from domain.analytics.aggregate import DayAggregate
+
+
+class Bucket(StrEnum):
+    MONTH = "month"
+    WEEK = "week"
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Where the slice stands at the end of a day: MRR and the counts."""
+
+    mrr: int = 0
+    customers: int = 0
+    subscribers: int = 0
+
+
+def ratio(numerator: int, denominator: int) -> Fraction | None:
+    return Fraction(numerator, denominator) if denominator else None
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The figures of one bucket (or of the whole range: ``headline``)."""
+
+    start: date
+    end: date  # inclusive
+    opening: Totals  # at the end of the day before ``start``
+    closing: Totals  # at the end of ``end``
+    new: int
+    expansion: int
+    contraction: int  # negative
+    churn: int  # negative
+    reactivation: int
+    new_customers: int
+    churned_customers: int
+    reactivated_customers: int
+
+    @property
+    def net_new(self) -> int:
+        return self.new + self.expansion + self.reactivation + self.contraction + self.churn
+
+    @property
+    def mrr(self) -> int:
+        return self.closing.mrr
+
+    @property
+    def arr(self) -> int:
+        return 12 * self.closing.mrr
+
+    @property
+    def arpu(self) -> Fraction | None:
+        return ratio(self.closing.mrr, self.closing.customers)
+
+    @property
+    def logo_churn(self) -> Fraction | None:
+        return ratio(self.churned_customers, self.opening.customers)
+
+    @property
+    def lost(self) -> int:
+        """Churn and contraction, as a positive amount."""
+        return -(self.churn + self.contraction)
+
+    @property
+    def revenue_churn(self) -> Fraction | None:
+        return ratio(self.lost, self.opening.mrr)
+
+    @property
+    def net_revenue_churn(self) -> Fraction | None:
+        return ratio(self.lost - self.expansion - self.reactivation, self.opening.mrr)
+
+    @property
+    def grr(self) -> Fraction | None:
+        return ratio(self.opening.mrr - self.lost, self.opening.mrr)
+
+    @property
+    def nrr(self) -> Fraction | None:
+        gained = self.expansion + self.reactivation
+        return ratio(self.opening.mrr + gained - self.lost, self.opening.mrr)
+
+
+def buckets(start: date, end: date, size: Bucket) -> list[tuple[date, date]]:
+    """The calendar months (or ISO weeks, Monday to Sunday) meeting ``start..end``, clipped to
+    it."""
+    out: list[tuple[date, date]] = []
+    day = start
+    while day <= end:
+        if size is Bucket.MONTH:
+            following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        else:
+            following = day + timedelta(days=7 - day.weekday())
+        last = min(following - timedelta(days=1), end)
+        out.append((day, last))
+        day = last + timedelta(days=1)
+    return out
+
+
+def _period(start: date, end: date, opening: Totals, days: list[DayAggregate]) -> Period:
+    sums = dict.fromkeys(("new", "expansion", "contraction", "churn", "reactivation", "customers", "subscribers", "new_customers", "churned_customers", "reactivated_customers"), 0)  # fmt: skip
+    for d in days:
+        for k in sums:
+            sums[k] += getattr(d, k)
+    net = sums["new"] + sums["expansion"] + sums["contraction"] + sums["churn"]
+    net += sums["reactivation"]
+    closing = Totals(opening.mrr + net, opening.customers + sums["customers"],
+                     opening.subscribers + sums["subscribers"])  # fmt: skip
+    return Period(
+        start, end, opening, closing, sums["new"], sums["expansion"], sums["contraction"],
+        sums["churn"], sums["reactivation"], sums["new_customers"], sums["churned_customers"],
+        sums["reactivated_customers"],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    start: date
+    end: date
+    size: Bucket
+    periods: list[Period]
+    headline: Period  # the whole range
+    monthly_revenue_churn: Fraction | None
+
+    @property
+    def ltv(self) -> Fraction | None:
+        """ARPU at the end / the monthly revenue churn (None when either is missing or the
+        churn is zero)."""
+        arpu = self.headline.arpu
+        churn = self.monthly_revenue_churn
+        if arpu is None or not churn:
+            return None
+        return arpu / churn
+
+
+def series(
+    start: date, end: date, size: Bucket, opening: Totals, days: Iterable[DayAggregate]
+) -> Series:
+    """The buckets of ``start..end`` from the totals at the end of the day before ``start``
+    and the slice's days in the range (any order; days outside it are ignored)."""
+    by_day: dict[date, list[DayAggregate]] = {}
+    for d in days:
+        if start <= d.day <= end:
+            by_day.setdefault(d.day, []).append(d)
+
+    def run(size: Bucket) -> list[Period]:
+        periods: list[Period] = []
+        at = opening
+        for first, last in buckets(start, end, size):
+            inside = [x for day, xs in by_day.items() if first <= day <= last for x in xs]
+            period = _period(first, last, at, inside)
+            periods.append(period)
+            at = period.closing
+        return periods
+
+    periods = run(size)
+    months = periods if size is Bucket.MONTH else run(Bucket.MONTH)
+    lost = sum(p.lost for p in months)
+    exposure = sum(p.opening.mrr for p in months)
+    whole = _period(start, end, opening, [x for xs in by_day.values() for x in xs])
+    return Series(start, end, size, periods, whole, ratio(lost, exposure))
