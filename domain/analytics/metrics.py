@@ -11,8 +11,9 @@ pure and exact: amounts in minor units of the reporting currency (integers), rat
 - GRR: (start - churn - contraction) / start; NRR: (start + expansion + reactivation - churn -
   contraction) / start (amounts as positive numbers).
 - ARPU: MRR / customers with MRR above zero, at the bucket's end.
-- LTV: ARPU at the range's end / the range's monthly revenue churn (churn and contraction of
-  the range over the sum of the MRR at the start of each month in it); None when it is zero.
+- The headline rates are the range's **monthly averages** (``pooled``: the months' churned
+  customers, or churn and contraction, over the sum of the months' starts).
+- LTV: ARPU at the range's end / the monthly revenue churn; None when it is zero.
 """
 
 from __future__ import annotations
@@ -143,17 +144,37 @@ class Series:
     size: Bucket
     periods: list[Period]
     headline: Period  # the whole range
-    monthly_revenue_churn: Fraction | None
+    monthly: Period  # the range's months pooled: the average monthly rates (below)
 
     @property
     def ltv(self) -> Fraction | None:
         """ARPU at the end / the monthly revenue churn (None when either is missing or the
         churn is zero)."""
         arpu = self.headline.arpu
-        churn = self.monthly_revenue_churn
+        churn = self.monthly.revenue_churn
         if arpu is None or not churn:
             return None
         return arpu / churn
+
+
+def pooled(periods: list[Period]) -> Period:
+    """The periods as one: their movements and counts summed, and as the start the sum of their
+    starts, so each rate is the mean of the periods' rates weighted by their starts (the
+    monthly logo churn is the customers churned / the sum of the customers at each month's
+    start; the monthly revenue churn the churn and contraction / the sum of the MRR at each
+    month's start)."""
+
+    def total(name: str) -> int:
+        return sum(getattr(p, name) for p in periods)
+
+    opening = Totals(sum(p.opening.mrr for p in periods),
+                     sum(p.opening.customers for p in periods),
+                     sum(p.opening.subscribers for p in periods))  # fmt: skip
+    return Period(
+        periods[0].start, periods[-1].end, opening, periods[-1].closing, total("new"),
+        total("expansion"), total("contraction"), total("churn"), total("reactivation"),
+        total("new_customers"), total("churned_customers"), total("reactivated_customers"),
+    )  # fmt: skip
 
 
 def series(
@@ -178,7 +199,5 @@ def series(
 
     periods = run(size)
     months = periods if size is Bucket.MONTH else run(Bucket.MONTH)
-    lost = sum(p.lost for p in months)
-    exposure = sum(p.opening.mrr for p in months)
     whole = _period(start, end, opening, [x for xs in by_day.values() for x in xs])
-    return Series(start, end, size, periods, whole, ratio(lost, exposure))
+    return Series(start, end, size, periods, whole, pooled(months))

@@ -95,6 +95,7 @@ def cards(overview: Overview) -> list[Card]:
     )
     arpu_change = (arpu_end - arpu_start if arpu_end is not None and arpu_start is not None
                    else None)  # fmt: skip
+    m = overview.series.monthly
     lost = _money(h.lost, cur)
     return [
         Card("mrr", "MRR", _money(h.mrr, cur), "money", _money(h.mrr - h.opening.mrr, cur),
@@ -110,17 +111,17 @@ def cards(overview: Overview) -> list[Card]:
              h.closing.customers - h.opening.customers, all_href,
              "Customers with MRR above zero"),
         Card("arpu", "ARPU", arpu_end, "money", arpu_change, all_href, "MRR ÷ customers"),
-        Card("logo_churn", "Logo churn", h.logo_churn, "percent", None,
+        Card("logo_churn", "Logo churn", m.logo_churn, "percent", None,
              movements_href(f, "churn"),
-             f"{h.churned_customers} of {h.opening.customers} customers at the start",
-             good_when_up=False),
-        Card("revenue_churn", "Revenue churn", h.revenue_churn, "percent", None,
-             movements_href(f, "churn"), f"{lost} lost to churn and contraction",
-             good_when_up=False),
-        Card("grr", "GRR", h.grr, "percent", None, movements_href(f, "contraction"),
-             "Gross revenue retention: (start − churn − contraction) ÷ start"),
-        Card("nrr", "NRR", h.nrr, "percent", None, movements_href(f, "expansion"),
-             "Net revenue retention: adds expansion and reactivation"),
+             f"Monthly average · {h.churned_customers} customers churned", good_when_up=False),
+        Card("revenue_churn", "Revenue churn", m.revenue_churn, "percent", None,
+             movements_href(f, "churn"),
+             f"Monthly average · {lost.to_decimal_string()} {cur.code} lost to churn and "
+             "contraction", good_when_up=False),
+        Card("grr", "GRR", m.grr, "percent", None, movements_href(f, "contraction"),
+             "Gross revenue retention, monthly average: (start − churn − contraction) ÷ start"),
+        Card("nrr", "NRR", m.nrr, "percent", None, movements_href(f, "expansion"),
+             "Net revenue retention, monthly average: adds expansion and reactivation"),
         Card("ltv", "LTV", _money_of(overview.series.ltv, cur), "money", None, None,
              "ARPU ÷ monthly revenue churn" if overview.series.ltv is not None
              else "ARPU ÷ monthly revenue churn: no churn in the range"),

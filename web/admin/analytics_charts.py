@@ -17,11 +17,11 @@ from domain.analytics.metrics import Bucket, Period
 from domain.shared.money import Currency
 
 WIDTH = 720
-HEIGHT = 280
-LEFT = 64
+HEIGHT = 300
+LEFT = 76
 RIGHT = 12
 TOP = 16
-BOTTOM = 36
+BOTTOM = 48
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SERIES = (  # waterfall segments, bottom to top (up) and top to bottom (down)
     ("new", "New"), ("expansion", "Expansion"), ("reactivation", "Reactivation"),

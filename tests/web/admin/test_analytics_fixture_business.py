@@ -38,9 +38,11 @@ Apr: revenue churn 0, GRR 100.00%, NRR 135/103 = 131.07%, logo churn 0.
 
 Range Feb 1 - Apr 30 (headline): start MRR 103.00 and 3 customers; new 50, expansion 42,
 contraction -30, churn -50, reactivation 20, net new +32.00; MRR 135.00, ARR 1620.00; 4
-customers (+1), 4 subscribers; ARPU 135/4 = 33.75 (start 103/3 = 34.33, change -0.58); logo
-churn 1/3 = 33.3%; revenue churn 80/103 = 77.7%; GRR 23/103 = 22.3%; NRR 85/103 = 82.5%; monthly
-revenue churn 80 / (103 + 103 + 103) = 80/309; LTV 33.75 x 309 / 80 = 130.359375 -> 130.36.
+customers (+1), 4 subscribers; ARPU 135/4 = 33.75 (start 103/3 = 34.33, change -0.58). The
+rates are monthly averages, the three months pooled (starts 103.00 MRR and 3 customers each):
+logo churn 1 / (3 + 3 + 3) = 11.1%; revenue churn 80 / (103 + 103 + 103) = 80/309 = 25.9%; GRR
+(309 - 80) / 309 = 74.1%; NRR (309 + 62 - 80) / 309 = 291/309 = 94.2%; LTV 33.75 / (80/309) =
+130.359375 -> 130.36.
 
 Plan filter "pro" (a plan switch leaves one plan and arrives on the other): Jan new +50.00
 (Bob); Feb new +50.00 (Ada arrives), churn -50.00 (Bob leaves); Mar churn -50.00 (Ada); MRR at
@@ -224,10 +226,10 @@ async def test_the_fixture_business_gives_the_hand_computed_figures(
         "subscribers": "4",
         "customers": "4",
         "arpu": "$33.75",
-        "logo_churn": "33.3%",
-        "revenue_churn": "77.7%",
-        "grr": "22.3%",
-        "nrr": "82.5%",
+        "logo_churn": "11.1%",
+        "revenue_churn": "25.9%",
+        "grr": "74.1%",
+        "nrr": "94.2%",
         "ltv": "$130.36",
     }
 
