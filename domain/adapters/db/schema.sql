@@ -977,6 +977,8 @@ CREATE INDEX job_status ON public.job USING btree (status);
 
 CREATE INDEX mrr_daily_aggregate_day ON public.mrr_daily_aggregate USING btree (day);
 
+CREATE INDEX mrr_daily_aggregate_slice_day ON public.mrr_daily_aggregate USING btree (plan_code, currency, country, day);
+
 CREATE INDEX mrr_movement_at ON public.mrr_movement USING btree (at);
 
 CREATE INDEX mrr_movement_customer_id ON public.mrr_movement USING btree (customer_id);
