@@ -31,7 +31,7 @@ steps = st.lists(
         st.integers(0, 1),
         st.sampled_from(PLANS),
         st.sampled_from((0, 0, 1000, 2500, 4000)),
-    ),  # fmt: skip
+    ),
     max_size=40,
 )
 
