@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from domain.analytics.aggregate import ALL, DayAggregate, Dims
+from domain.analytics.aggregate import DayAggregate, Dims
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics.metrics import Totals
-from domain.analytics.read_model import Dimensions, LedgerQuery, RefreshState
+from domain.analytics.read_model import LedgerQuery, RefreshState
 from domain.subscriptions.history import SubscriptionVersion
 
 
@@ -107,10 +107,3 @@ class InMemoryAnalyticsReadModel:
 
     async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
         return [d for d in self._of(key) if start <= d.day <= end]
-
-    async def dimensions(self) -> Dimensions:
-        return Dimensions(
-            sorted({d.plan_code for d in self.rows} - {ALL}),
-            sorted({d.currency for d in self.rows} - {ALL}),
-            sorted({d.country for d in self.rows} - {ALL, ""}),
-        )

@@ -92,6 +92,18 @@ class Folded:
     missing: list[MissingRate]
     movements: int
 
+    @property
+    def plans(self) -> list[str]:
+        return sorted({d.plan_code for d in self.days} - {ALL})
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({d.currency for d in self.days} - {ALL})
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted({d.country for d in self.days} - {ALL, NO_COUNTRY})
+
 
 @dataclass
 class _Sub:

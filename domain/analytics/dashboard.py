@@ -139,10 +139,10 @@ async def analytics_overview(
     async with uow:
         model = uow.analytics_read_model
         state = await model.state()
-        dimensions = await model.dimensions()
         opening = await model.totals_before(filters.key, filters.start)
         days = await model.days(filters.key, filters.start, filters.end)
     figures = series(filters.start, filters.end, filters.bucket, opening, days)
+    dimensions = state.dimensions if state is not None else Dimensions([], [], [])
     return Overview(filters, reporting, state, dimensions, figures)
 
 

@@ -10,7 +10,7 @@ from domain.analytics.aggregate import DayAggregate, Dims
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics.metrics import Totals
-from domain.analytics.read_model import Dimensions, LedgerQuery, RefreshState
+from domain.analytics.read_model import LedgerQuery, RefreshState
 from domain.audit.ports import AuditUnit
 from domain.shared.transaction import Transaction
 
@@ -74,8 +74,6 @@ class AnalyticsReadModelRepository(Protocol):
     async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
         """The slice's rows from ``start`` to ``end`` (inclusive)."""
         ...
-
-    async def dimensions(self) -> Dimensions: ...
 
 
 class AnalyticsUnit(Transaction, Protocol):

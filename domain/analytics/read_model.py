@@ -11,20 +11,21 @@ from domain.analytics.movements import MovementKind
 
 
 @dataclass(frozen=True, slots=True)
-class RefreshState:
-    refreshed_at: datetime
-    reporting_currency: str
-    movements: int  # ledger rows counted in the figures
-    missing: list[MissingRate]  # currencies left out for want of a rate
-
-
-@dataclass(frozen=True, slots=True)
 class Dimensions:
     """The filter values the read model holds, sorted."""
 
     plans: list[str]
     currencies: list[str]
     countries: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshState:
+    refreshed_at: datetime
+    reporting_currency: str
+    movements: int  # ledger rows counted in the figures
+    missing: list[MissingRate]  # currencies left out for want of a rate
+    dimensions: Dimensions = Dimensions([], [], [])
 
 
 @dataclass(frozen=True, slots=True)

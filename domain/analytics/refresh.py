@@ -14,7 +14,7 @@ from collections.abc import Callable
 from domain.analytics.aggregate import fold
 from domain.analytics.exchange_rates import ExchangeRates
 from domain.analytics.ports import AnalyticsUnit
-from domain.analytics.read_model import RefreshState
+from domain.analytics.read_model import Dimensions, RefreshState
 from domain.shared.clock import Clock
 from domain.shared.money import Currency, Rounding
 
@@ -38,7 +38,9 @@ async def refresh_analytics(
                 changed[row.id] = amount
         if changed:
             await unit.mrr_ledger.set_reporting(reporting.code, changed)
-        state = RefreshState(clock.now(), reporting.code, folded.movements, folded.missing)
+        dimensions = Dimensions(folded.plans, folded.currencies, folded.countries)
+        state = RefreshState(clock.now(), reporting.code, folded.movements, folded.missing,
+                             dimensions)  # fmt: skip
         await unit.analytics_read_model.replace(folded.days, state)
         await unit.commit()
     return state

@@ -36,7 +36,8 @@ CREATE TABLE public.analytics_refresh (
     refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
     reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
     movements bigint DEFAULT 0 NOT NULL,
-    missing text DEFAULT '[]'::text NOT NULL
+    missing text DEFAULT '[]'::text NOT NULL,
+    dimensions text DEFAULT '{}'::text NOT NULL
 );
 
 CREATE TABLE public.audit_entry (

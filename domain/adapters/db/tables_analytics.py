@@ -82,14 +82,15 @@ class MrrDailyAggregateTable(Table, tablename="mrr_daily_aggregate"):
 
 
 class AnalyticsRefreshTable(Table, tablename="analytics_refresh"):
-    """When the read model was last refreshed, into which reporting currency, and the
-    currencies left out for want of a rate (JSON)."""
+    """When the read model was last refreshed, into which reporting currency, the currencies
+    left out for want of a rate and the filter values it holds (JSON)."""
 
     id = Varchar(length=16, primary_key=True)  # always "mrr"
     refreshed_at = Timestamptz()
     reporting_currency = Varchar(length=3)
     movements = BigInt(default=0)
     missing = Text(default="[]")
+    dimensions = Text(default="{}")  # the filter values: {"plans": [...], ...}
 
 
 ANALYTICS_TABLES: tuple[type[Table], ...] = (

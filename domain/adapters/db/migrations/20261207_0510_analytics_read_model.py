@@ -142,6 +142,27 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="AnalyticsRefreshTable",
+        tablename="analytics_refresh",
+        column_name="dimensions",
+        db_column_name="dimensions",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "{}",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="MrrDailyAggregateTable",
         tablename="mrr_daily_aggregate",
         column_name="id",

@@ -9,8 +9,9 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
+from domain.adapters.db.bulk import insert_rows
 from domain.adapters.db.tables_analytics import AnalyticsRefreshTable, MrrDailyAggregateTable
-from domain.analytics.aggregate import ALL, DayAggregate, Dims, MissingRate
+from domain.analytics.aggregate import DayAggregate, Dims, MissingRate
 from domain.analytics.metrics import Totals
 from domain.analytics.read_model import Dimensions, RefreshState
 
@@ -47,19 +48,20 @@ def _slice(key: Dims) -> tuple[Any, ...]:
 class PiccoloAnalyticsReadModelRepository:
     async def replace(self, days: list[DayAggregate], state: RefreshState) -> None:
         await A.delete(force=True)
-        for start in range(0, len(days), 1000):
-            await A.insert(*[
-                A(day=d.day, plan_code=d.plan_code, currency=d.currency, country=d.country,
-                  **{k: getattr(d, k) for k in _SUMS})
-                for d in days[start : start + 1000]
-            ])  # fmt: skip
+        await insert_rows(A, ("day", "plan_code", "currency", "country", *_SUMS), [
+            (d.day, d.plan_code, d.currency, d.country, *(getattr(d, k) for k in _SUMS))
+            for d in days
+        ])  # fmt: skip
         missing = json.dumps([
             {"currency": m.currency, "first_day": m.first_day.isoformat(), "movements": m.movements}
             for m in state.missing
         ])  # fmt: skip
+        dims = state.dimensions
+        dimensions = json.dumps({"plans": dims.plans, "currencies": dims.currencies,
+                                 "countries": dims.countries})  # fmt: skip
         values = {
             R.refreshed_at: state.refreshed_at, R.reporting_currency: state.reporting_currency,
-            R.movements: state.movements, R.missing: missing,
+            R.movements: state.movements, R.missing: missing, R.dimensions: dimensions,
         }  # fmt: skip
         if await R.exists().where(R.id == STATE_ID):
             await R.update(values).where(R.id == STATE_ID)
@@ -67,7 +69,7 @@ class PiccoloAnalyticsReadModelRepository:
             await R.insert(R(
                 id=STATE_ID, refreshed_at=state.refreshed_at,
                 reporting_currency=state.reporting_currency, movements=state.movements,
-                missing=missing,
+                missing=missing, dimensions=dimensions,
             ))  # fmt: skip
 
     async def state(self) -> RefreshState | None:
@@ -78,8 +80,11 @@ class PiccoloAnalyticsReadModelRepository:
             MissingRate(m["currency"], date.fromisoformat(m["first_day"]), int(m["movements"]))
             for m in json.loads(row["missing"] or "[]")
         ]
+        dims = json.loads(row["dimensions"] or "{}")
+        dimensions = Dimensions(dims.get("plans", []), dims.get("currencies", []),
+                                dims.get("countries", []))  # fmt: skip
         return RefreshState(_instant(row["refreshed_at"]), row["reporting_currency"],
-                            int(row["movements"]), missing)  # fmt: skip
+                            int(row["movements"]), missing, dimensions)  # fmt: skip
 
     async def totals_before(self, key: Dims, day: date) -> Totals:
         row = await A.select(
@@ -99,15 +104,3 @@ class PiccoloAnalyticsReadModelRepository:
     async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
         rows = await A.select().where(A.day >= start, A.day <= end, *_slice(key)).order_by(A.day)
         return [_aggregate(r) for r in rows]
-
-    async def dimensions(self) -> Dimensions:
-        plans = await A.select(A.plan_code).where(A.currency == ALL, A.country == ALL).distinct()
-        currencies = await A.select(A.currency).where(A.plan_code == ALL, A.country == ALL
-                                                      ).distinct()  # fmt: skip
-        countries = await A.select(A.country).where(A.plan_code == ALL, A.currency == ALL
-                                                    ).distinct()  # fmt: skip
-        return Dimensions(
-            sorted({r["plan_code"] for r in plans} - {ALL}),
-            sorted({r["currency"] for r in currencies} - {ALL}),
-            sorted({r["country"] for r in countries} - {ALL, ""}),
-        )

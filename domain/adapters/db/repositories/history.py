@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.adapters.db.bulk import update_reporting
 from domain.adapters.db.repositories.subscriptions import _coupon_json, _coupon_of
 from domain.adapters.db.tables_analytics import MrrMovementTable, SubscriptionHistoryTable
 from domain.analytics.ledger import LedgerMovement
@@ -155,15 +156,7 @@ class PiccoloMrrLedgerRepository:
         await M.delete(force=True)
 
     async def set_reporting(self, reporting: str, amounts: dict[int, int | None]) -> None:
-        by_value: dict[int | None, list[int]] = {}
-        for row_id, amount in amounts.items():
-            by_value.setdefault(amount, []).append(row_id)
-        for amount, ids in by_value.items():
-            currency = reporting if amount is not None else None
-            for start in range(0, len(ids), 500):
-                await M.update(
-                    {M.reporting_currency: currency, M.reporting_amount_minor: amount}
-                ).where(M.id.is_in(ids[start : start + 500]))
+        await update_reporting(M, reporting, sorted(amounts.items()))
 
     async def between(self, query: LedgerQuery) -> list[LedgerMovement]:
         q = M.select().where(M.at >= query.start, M.at < query.end)
