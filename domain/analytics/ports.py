@@ -12,6 +12,7 @@ from domain.analytics.ledger import LedgerMovement
 from domain.analytics.metrics import Totals
 from domain.analytics.read_model import LedgerQuery, RefreshState
 from domain.audit.ports import AuditUnit
+from domain.jobs.ports import JobQueue
 from domain.shared.transaction import Transaction
 
 
@@ -32,6 +33,11 @@ class ExchangeRateRepository(Protocol):
 class ExchangeRatesUnit(AuditUnit, Protocol):
     @property
     def exchange_rates(self) -> ExchangeRateRepository: ...
+
+    @property
+    def jobs(self) -> JobQueue:
+        """To enqueue the analytics refresh when a rate is added."""
+        ...
 
 
 class MrrLedgerRepository(Protocol):
