@@ -121,20 +121,24 @@ def buckets(start: date, end: date, size: Bucket) -> list[tuple[date, date]]:
     return out
 
 
-def _period(start: date, end: date, opening: Totals, days: list[DayAggregate]) -> Period:
-    sums = dict.fromkeys(("new", "expansion", "contraction", "churn", "reactivation", "customers", "subscribers", "new_customers", "churned_customers", "reactivated_customers"), 0)  # fmt: skip
-    for d in days:
-        for k in sums:
-            sums[k] += getattr(d, k)
-    net = sums["new"] + sums["expansion"] + sums["contraction"] + sums["churn"]
-    net += sums["reactivation"]
-    closing = Totals(opening.mrr + net, opening.customers + sums["customers"],
-                     opening.subscribers + sums["subscribers"])  # fmt: skip
-    return Period(
-        start, end, opening, closing, sums["new"], sums["expansion"], sums["contraction"],
-        sums["churn"], sums["reactivation"], sums["new_customers"], sums["churned_customers"],
-        sums["reactivated_customers"],
-    )  # fmt: skip
+_FIELDS = ("new", "expansion", "contraction", "churn", "reactivation", "customers", "subscribers",
+           "new_customers", "churned_customers", "reactivated_customers")  # fmt: skip
+Row = tuple[int, ...]  # a day's _FIELDS, in order
+
+
+def _row(d: DayAggregate) -> Row:
+    return (d.new, d.expansion, d.contraction, d.churn, d.reactivation, d.customers,
+            d.subscribers, d.new_customers, d.churned_customers, d.reactivated_customers)  # fmt: skip
+
+
+def _period(start: date, end: date, opening: Totals, rows: list[Row]) -> Period:
+    new, exp, contr, churn, react, customers, subs, new_c, churned_c, react_c = (
+        [sum(column) for column in zip(*rows, strict=True)] if rows else [0] * len(_FIELDS)
+    )
+    net = new + exp + contr + churn + react
+    closing = Totals(opening.mrr + net, opening.customers + customers, opening.subscribers + subs)
+    return Period(start, end, opening, closing, new, exp, contr, churn, react, new_c, churned_c,
+                  react_c)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,22 +186,25 @@ def series(
 ) -> Series:
     """The buckets of ``start..end`` from the totals at the end of the day before ``start``
     and the slice's days in the range (any order; days outside it are ignored)."""
-    by_day: dict[date, list[DayAggregate]] = {}
-    for d in days:
-        if start <= d.day <= end:
-            by_day.setdefault(d.day, []).append(d)
+    ordered = sorted((d for d in days if start <= d.day <= end), key=lambda d: d.day)
+    when = [d.day for d in ordered]
+    inside = [_row(d) for d in ordered]
 
     def run(size: Bucket) -> list[Period]:
         periods: list[Period] = []
         at = opening
+        i = 0
         for first, last in buckets(start, end, size):
-            inside = [x for day, xs in by_day.items() if first <= day <= last for x in xs]
-            period = _period(first, last, at, inside)
+            j = i
+            while j < len(inside) and when[j] <= last:
+                j += 1
+            period = _period(first, last, at, inside[i:j])
             periods.append(period)
             at = period.closing
+            i = j
         return periods
 
     periods = run(size)
     months = periods if size is Bucket.MONTH else run(Bucket.MONTH)
-    whole = _period(start, end, opening, [x for xs in by_day.values() for x in xs])
+    whole = _period(start, end, opening, inside)
     return Series(start, end, size, periods, whole, pooled(months))

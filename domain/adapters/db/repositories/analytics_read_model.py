@@ -9,7 +9,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
-from domain.adapters.db.bulk import insert_rows
+from domain.adapters.db.bulk import fetch, insert_rows
 from domain.adapters.db.tables_analytics import AnalyticsRefreshTable, MrrDailyAggregateTable
 from domain.analytics.aggregate import DayAggregate, Dims, MissingRate
 from domain.analytics.metrics import Totals
@@ -102,5 +102,8 @@ class PiccoloAnalyticsReadModelRepository:
         return Totals(mrr, get("customers"), get("subscribers"))
 
     async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
-        rows = await A.select().where(A.day >= start, A.day <= end, *_slice(key)).order_by(A.day)
-        return [_aggregate(r) for r in rows]
+        rows = await fetch(A, f"SELECT day, {', '.join(_SUMS)} FROM mrr_daily_aggregate "
+                              "WHERE plan_code = ? AND currency = ? AND country = ? "
+                              "AND day >= ? AND day <= ? ORDER BY day",
+                           [*key, start, end])  # fmt: skip
+        return [DayAggregate(_day(r[0]), *key, *(int(v) for v in r[1:])) for r in rows]
