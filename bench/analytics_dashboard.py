@@ -130,7 +130,9 @@ FILTERS = {
 }
 
 
-async def measure(url: str, repeat: int) -> tuple[float, int, list[tuple[str, list[float]]]]:
+async def measure(
+    url: str, repeat: int, *, refresh: bool = True
+) -> tuple[float, int, list[tuple[str, list[float]]]]:
     engine = make_engine(url)
     bind_tables(engine)
     await start_pool(engine, max_size=2)
@@ -140,10 +142,11 @@ async def measure(url: str, repeat: int) -> tuple[float, int, list[tuple[str, li
     out: list[tuple[str, list[float]]] = []
     try:
         started = time.perf_counter()
-        state = await refresh_analytics(
-            uow=lambda: PiccoloUnitOfWork(engine, clock=clock, registry=registry), clock=clock,
-            reporting=usd,
-        )  # fmt: skip
+        if refresh:
+            await refresh_analytics(
+                uow=lambda: PiccoloUnitOfWork(engine, clock=clock, registry=registry),
+                clock=clock, reporting=usd,
+            )  # fmt: skip
         refresh_s = time.perf_counter() - started
         conn = await asyncpg.connect(url)
         try:
@@ -151,7 +154,7 @@ async def measure(url: str, repeat: int) -> tuple[float, int, list[tuple[str, li
             aggregates = int(await conn.fetchval("SELECT COUNT(*) FROM mrr_daily_aggregate"))
         finally:
             await conn.close()
-        print(f"refresh: {refresh_s:.1f} s, {state.movements:,} movements, "
+        print(f"refresh: {refresh_s:.1f} s, "
               f"{aggregates:,} aggregate rows", file=sys.stderr)  # fmt: skip
         for name, filters in FILTERS.items():
             samples: list[float] = []
@@ -168,6 +171,14 @@ async def measure(url: str, repeat: int) -> tuple[float, int, list[tuple[str, li
     return refresh_s, aggregates, out
 
 
+async def _count(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT COUNT(*) FROM mrr_movement"))
+    finally:
+        await conn.close()
+
+
 def _cut(samples: list[float], at: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[at]
 
@@ -180,14 +191,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db-name", default="analytics_dashboard_bench")
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the seeded database and its read model (measure pages only)")  # fmt: skip
     args = parser.parse_args(argv)
     url = _pg_database(args.pg_url, args.db_name)
-    asyncio.run(_recreate(args.pg_url, args.db_name))
-    movements, seeded_s = asyncio.run(seed(url, args.subscriptions))
-    print(f"seeded {movements:,} movements in {seeded_s:.0f} s", file=sys.stderr)
-    refresh_s, aggregates, results = asyncio.run(measure(url, args.repeat))
+    if args.reuse:
+        movements = asyncio.run(_count(url))
+    else:
+        asyncio.run(_recreate(args.pg_url, args.db_name))
+        movements, seeded_s = asyncio.run(seed(url, args.subscriptions))
+        print(f"seeded {movements:,} movements in {seeded_s:.0f} s", file=sys.stderr)
+    refresh_s, aggregates, results = asyncio.run(measure(url, args.repeat, refresh=not args.reuse))
     print(f"{args.subscriptions:,} subscriptions, {movements:,} MRR movements over five years; "
-          f"analytics.refresh {refresh_s:.1f} s ({aggregates:,} aggregate rows); "
+          + (f"analytics.refresh {refresh_s:.1f} s; " if not args.reuse else "reused; ")
+          + f"{aggregates:,} aggregate rows; "
           f"{args.repeat} overviews per filter, one at a time, read-only Piccolo unit of work")  # fmt: skip
     print()
     print("| filters | p50 ms | p95 ms | p99 ms | max ms |")
