@@ -9,7 +9,7 @@ from datetime import date
 from domain.analytics.aggregate import DayAggregate, Dims
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
-from domain.analytics.metrics import Totals
+from domain.analytics.metrics import Bucket, Totals
 from domain.analytics.read_model import LedgerQuery, RefreshState
 from domain.subscriptions.history import SubscriptionVersion
 
@@ -107,3 +107,8 @@ class InMemoryAnalyticsReadModel:
 
     async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
         return [d for d in self._of(key) if start <= d.day <= end]
+
+    async def bucket_sums(
+        self, key: Dims, start: date, end: date, size: Bucket
+    ) -> list[DayAggregate]:
+        return await self.days(key, start, end)

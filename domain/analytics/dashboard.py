@@ -140,8 +140,10 @@ async def analytics_overview(
         model = uow.analytics_read_model
         state = await model.state()
         opening = await model.totals_before(filters.key, filters.start)
-        days = await model.days(filters.key, filters.start, filters.end)
-    figures = series(filters.start, filters.end, filters.bucket, opening, days)
+        days = await model.bucket_sums(filters.key, filters.start, filters.end, filters.bucket)
+        months = days if filters.bucket is Bucket.MONTH else await model.bucket_sums(
+            filters.key, filters.start, filters.end, Bucket.MONTH)  # fmt: skip
+    figures = series(filters.start, filters.end, filters.bucket, opening, days, months)
     dimensions = state.dimensions if state is not None else Dimensions([], [], [])
     return Overview(filters, reporting, state, dimensions, figures)
 

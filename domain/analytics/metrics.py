@@ -182,15 +182,25 @@ def pooled(periods: list[Period]) -> Period:
 
 
 def series(
-    start: date, end: date, size: Bucket, opening: Totals, days: Iterable[DayAggregate]
+    start: date,
+    end: date,
+    size: Bucket,
+    opening: Totals,
+    days: Iterable[DayAggregate],
+    month_days: Iterable[DayAggregate] | None = None,
 ) -> Series:
     """The buckets of ``start..end`` from the totals at the end of the day before ``start``
-    and the slice's days in the range (any order; days outside it are ignored)."""
-    ordered = sorted((d for d in days if start <= d.day <= end), key=lambda d: d.day)
-    when = [d.day for d in ordered]
-    inside = [_row(d) for d in ordered]
+    and the slice's days in the range (any order; days outside it are ignored), or their sums
+    per bucket of ``size`` (each dated within its bucket); ``month_days`` the same per month for
+    the monthly rates when ``size`` is a week (default: ``days``)."""
 
-    def run(size: Bucket) -> list[Period]:
+    def prepared(rows: Iterable[DayAggregate]) -> tuple[list[date], list[Row]]:
+        ordered = sorted((d for d in rows if start <= d.day <= end), key=lambda d: d.day)
+        return [d.day for d in ordered], [_row(d) for d in ordered]
+
+    when, inside = prepared(days)
+
+    def run(size: Bucket, when: list[date] = when, inside: list[Row] = inside) -> list[Period]:
         periods: list[Period] = []
         at = opening
         i = 0
@@ -205,6 +215,7 @@ def series(
         return periods
 
     periods = run(size)
-    months = periods if size is Bucket.MONTH else run(Bucket.MONTH)
+    months = (periods if size is Bucket.MONTH
+              else run(Bucket.MONTH, *prepared(days if month_days is None else month_days)))  # fmt: skip
     whole = _period(start, end, opening, inside)
     return Series(start, end, size, periods, whole, pooled(months))

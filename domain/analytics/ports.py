@@ -9,7 +9,7 @@ from typing import Protocol
 from domain.analytics.aggregate import DayAggregate, Dims
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
-from domain.analytics.metrics import Totals
+from domain.analytics.metrics import Bucket, Totals
 from domain.analytics.read_model import LedgerQuery, RefreshState
 from domain.audit.ports import AuditUnit
 from domain.jobs.ports import JobQueue
@@ -79,6 +79,14 @@ class AnalyticsReadModelRepository(Protocol):
 
     async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
         """The slice's rows from ``start`` to ``end`` (inclusive)."""
+        ...
+
+    async def bucket_sums(
+        self, key: Dims, start: date, end: date, size: Bucket
+    ) -> list[DayAggregate]:
+        """The slice's rows from ``start`` to ``end`` summed per calendar month or ISO week
+        (each dated on its first day in the range); day rows are a correct answer too (the
+        metrics bucket them), only slower."""
         ...
 
 

@@ -233,6 +233,11 @@ async def test_the_fixture_business_gives_the_hand_computed_figures(
         "ltv": "$130.36",
     }
 
+    # by week, the headline is the same (its rates are the months' either way)
+    weekly = await client.get("/admin/analytics?from=2024-02-01&to=2024-04-30&bucket=week")
+    assert _cards(weekly.text) == cards
+    assert len(by_testid(parse(weekly.text), "mrr-row")) == 14  # Thu Feb 1 ... Tue Apr 30
+
     # filters: the plan "pro" (a switch leaves one plan for the other), the currency EUR
     pro = _csv((await client.get(f"/admin/analytics?{query}&plan=pro&format=csv&table=movements"
                                  )).text)  # fmt: skip

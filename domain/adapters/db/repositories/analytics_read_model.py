@@ -11,8 +11,9 @@ from piccolo.query.functions.aggregate import Sum
 
 from domain.adapters.db.bulk import fetch, insert_rows
 from domain.adapters.db.tables_analytics import AnalyticsRefreshTable, MrrDailyAggregateTable
+from domain.adapters.db.transactions import is_postgres
 from domain.analytics.aggregate import DayAggregate, Dims, MissingRate
-from domain.analytics.metrics import Totals
+from domain.analytics.metrics import Bucket, Totals
 from domain.analytics.read_model import Dimensions, RefreshState
 
 A = MrrDailyAggregateTable
@@ -100,6 +101,26 @@ class PiccoloAnalyticsReadModelRepository:
 
         mrr = sum(get(k) for k in ("new", "expansion", "contraction", "churn", "reactivation"))
         return Totals(mrr, get("customers"), get("subscribers"))
+
+    async def bucket_sums(
+        self, key: Dims, start: date, end: date, size: Bucket
+    ) -> list[DayAggregate]:
+        """Summed in the database per calendar month or ISO week (Monday), each dated on its
+        first day in the range."""
+        postgres = is_postgres(A._meta.db)
+        if postgres:
+            bucket = f"date_trunc('{size.value}', day)::date"
+        elif size is Bucket.MONTH:
+            bucket = "date(day, 'start of month')"
+        else:  # the Monday on or before the day
+            bucket = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        sums = ", ".join(f"SUM({k})" for k in _SUMS)
+        rows = await fetch(A, f"SELECT {bucket} AS bucket, {sums} FROM mrr_daily_aggregate "
+                              "WHERE plan_code = ? AND currency = ? AND country = ? "
+                              "AND day >= ? AND day <= ? GROUP BY 1 ORDER BY 1",
+                           [*key, start, end])  # fmt: skip
+        return [DayAggregate(max(_day(r[0]), start), *key, *(int(v or 0) for v in r[1:]))
+                for r in rows]  # fmt: skip
 
     async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
         rows = await fetch(A, f"SELECT day, {', '.join(_SUMS)} FROM mrr_daily_aggregate "
