@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from domain.analytics.exchange_rates import ExchangeRates, NoExchangeRate
 from domain.analytics.ledger import LedgerMovement
@@ -37,6 +38,12 @@ Dims = tuple[str, str, str]  # plan code, currency, country
 MASKS: tuple[tuple[bool, bool, bool], ...] = tuple(
     (p, c, k) for p in (False, True) for c in (False, True) for k in (False, True)
 )
+
+
+@cache
+def slices_of(dims: Dims) -> tuple[Dims, ...]:
+    """The eight slices a subscription with these values counts in (``MASKS`` order)."""
+    return tuple(slice_of(dims, mask) for mask in MASKS)
 
 
 def slice_of(dims: Dims, mask: tuple[bool, bool, bool]) -> Dims:
@@ -180,8 +187,7 @@ def _fold_row(state: _State, row: LedgerMovement, amount: int) -> None:
     before = sub or _Sub(dims)
     after = _Sub(dims, row.mrr_minor, before.reporting + amount)
     day = row.at.date()
-    for mask in MASKS:
-        key_before, key_after = slice_of(before.dims, mask), slice_of(dims, mask)
+    for key_before, key_after in zip(slices_of(before.dims), slices_of(dims), strict=True):
         if key_before == key_after:
             changes = [(key_after, before.native, after.native, after.reporting - before.reporting)]
         else:
