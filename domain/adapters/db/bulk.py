@@ -84,3 +84,13 @@ async def fetch(table: type[Table], sql: str, args: Sequence[Any]) -> list[tuple
     finally:
         await cursor.close()
     return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
+
+
+async def lock_for_replace(table: type[Table]) -> None:
+    """Serialise two transactions that each replace the whole table (two refreshes at once
+    would otherwise both delete the old rows and both insert: doubled figures). PostgreSQL:
+    ``EXCLUSIVE`` lets readers read the old rows until the commit; SQLite's write transactions
+    are serialised already (``BEGIN IMMEDIATE``)."""
+    connection, postgres = _connection(table)
+    if postgres:
+        await connection.execute(f"LOCK TABLE {table._meta.tablename} IN EXCLUSIVE MODE")

@@ -5,6 +5,8 @@ in a banner (and left out, never guessed), and the CSV is a file of exact amount
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import csv
 import io
 from datetime import date, datetime
@@ -14,6 +16,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from domain.analytics.aggregate import DayAggregate
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics.movements import MovementKind
@@ -195,3 +198,32 @@ async def test_a_currency_without_a_rate_is_named_and_left_out(
     async with app.state.runtime.uow() as u:
         rows = await u.mrr_ledger.all()
     assert [(r.currency, r.reporting_amount_minor) for r in rows] == [("USD", 5000), ("EUR", None)]
+
+
+async def test_two_refreshes_at_once_leave_one_read_model(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    """The scheduled refresh and one a new rate enqueued may run together: the second waits for
+    the first to commit before it replaces the rows (never both deleting the old rows and both
+    inserting: doubled figures)."""
+    await _ledger(app, clock, _row("s1", "c1", utc(2024, 3, 1), NEW, 5000, 5000))
+    usd = Currency.of("USD")
+    first = app.state.runtime.uow()
+    async with first:
+        state = await first.analytics_read_model.state()
+        assert state is not None
+        await first.analytics_read_model.replace(
+            [DayAggregate(date(2024, 3, 1), "*", "*", "*", new=5000, customers=1, movements=1)],
+            state,
+        )
+        second = asyncio.create_task(  # its own context: not nested in the first transaction
+            refresh_analytics(uow=app.state.runtime.uow, clock=clock, reporting=usd),
+            context=contextvars.Context(),
+        )
+        await asyncio.sleep(0.5)  # the second reaches its lock (or, without one, its delete)
+        await first.commit()
+    await second
+    async with app.state.runtime.uow() as u:
+        days = await u.analytics_read_model.days(("*", "*", "*"), date(2024, 1, 1),
+                                                 date(2024, 12, 31))  # fmt: skip
+    assert [(d.day, d.new) for d in days] == [(date(2024, 3, 1), 5000)]

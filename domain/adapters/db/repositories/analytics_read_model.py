@@ -9,7 +9,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
-from domain.adapters.db.bulk import fetch, insert_rows
+from domain.adapters.db.bulk import fetch, insert_rows, lock_for_replace
 from domain.adapters.db.tables_analytics import AnalyticsRefreshTable, MrrDailyAggregateTable
 from domain.adapters.db.transactions import is_postgres
 from domain.analytics.aggregate import DayAggregate, Dims, MissingRate
@@ -48,6 +48,7 @@ def _slice(key: Dims) -> tuple[Any, ...]:
 
 class PiccoloAnalyticsReadModelRepository:
     async def replace(self, days: list[DayAggregate], state: RefreshState) -> None:
+        await lock_for_replace(A)
         await A.delete(force=True)
         await insert_rows(A, ("day", "plan_code", "currency", "country", *_SUMS), [
             (d.day, d.plan_code, d.currency, d.country, *(getattr(d, k) for k in _SUMS))
