@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from domain.analytics.ports import CohortsUnit
+from domain.analytics.ports import AnalyticsUnit, CohortsUnit
 from domain.analytics_reports.ports import SummaryUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
@@ -32,6 +32,7 @@ class UnitOfWork(
     CohortsUnit,
     SummaryUnit,
     StaffUnit,
+    AnalyticsUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

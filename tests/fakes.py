@@ -52,6 +52,7 @@ from tests.fake_operations import (
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
 from tests.fakes_analytics import (
+    InMemoryAnalyticsReadModel,
     InMemoryCohortStore,
     InMemoryExchangeRateRepository,
     InMemoryMrrLedger,
@@ -891,6 +892,7 @@ class InMemoryUnitOfWork:
         self.cohorts = InMemoryCohortStore()
         self.subscriber_metrics = InMemorySubscriberMetricsReads()
         self.analytics_summary = InMemorySummaryOptIns()
+        self.analytics_read_model = InMemoryAnalyticsReadModel()
         self.jobs = InMemoryJobQueue()
         self.outbound_events = InMemoryOutboundEvents()
         self.webhook_endpoints = InMemoryWebhookEndpoints()

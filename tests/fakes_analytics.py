@@ -4,12 +4,15 @@ tests/fakes.py, which is long enough)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
+from domain.analytics.aggregate import DayAggregate, Dims
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
 from domain.analytics.cohorts import ANY, CohortCell
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
+from domain.analytics.metrics import Bucket, Totals
+from domain.analytics.read_model import LedgerQuery, RefreshState
 from domain.analytics_reports.ports import ClosedDunningCase, ReasonMonth, RefundRow
 from domain.subscriptions.history import SubscriptionVersion
 
@@ -69,6 +72,52 @@ class InMemoryMrrLedger:
 
     async def clear(self) -> None:
         self.rows.clear()
+
+    async def set_reporting(self, reporting: str, amounts: dict[int, int | None]) -> None:
+        self.rows = [
+            replace(r, reporting_currency=reporting if amounts[r.id] is not None else None,
+                    reporting_amount_minor=amounts[r.id]) if r.id in amounts else r
+            for r in self.rows
+        ]  # fmt: skip
+
+    async def between(self, query: LedgerQuery) -> list[LedgerMovement]:
+        def keep(r: LedgerMovement) -> bool:
+            kind = r.kind if query.by_subscription_kind else r.customer_kind
+            return (query.start <= r.at < query.end
+                    and (query.kind is None or kind is query.kind)
+                    and query.plan_code in (None, r.plan_code)
+                    and query.currency in (None, r.currency)
+                    and query.country in (None, r.country))  # fmt: skip
+
+        return sorted(filter(keep, self.rows), key=lambda r: (r.at, r.id or 0))[: query.limit]
+
+
+class InMemoryAnalyticsReadModel:
+    def __init__(self) -> None:
+        self.rows: list[DayAggregate] = []
+        self.refreshed: RefreshState | None = None
+
+    async def replace(self, days: list[DayAggregate], state: RefreshState) -> None:
+        self.rows, self.refreshed = list(days), state
+
+    async def state(self) -> RefreshState | None:
+        return self.refreshed
+
+    def _of(self, key: Dims) -> list[DayAggregate]:
+        return [d for d in self.rows if (d.plan_code, d.currency, d.country) == key]
+
+    async def totals_before(self, key: Dims, day: date) -> Totals:
+        rows = [d for d in self._of(key) if d.day < day]
+        return Totals(sum(d.net for d in rows), sum(d.customers for d in rows),
+                      sum(d.subscribers for d in rows))  # fmt: skip
+
+    async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
+        return [d for d in self._of(key) if start <= d.day <= end]
+
+    async def bucket_sums(
+        self, key: Dims, start: date, end: date, size: Bucket
+    ) -> list[DayAggregate]:
+        return await self.days(key, start, end)
 
 
 class InMemoryCohortStore:

@@ -53,6 +53,7 @@ def build_registry(
     )
     configured = (
         subscription_jobs.build_jobs(billing),
+        analytics_jobs.build_jobs(billing, reporting_currency),
         payment_jobs.build_jobs(billing, gateway),
         document_jobs.build_jobs(pdf_renderer, pdf_seller),
         notification_jobs.build_jobs(
@@ -61,7 +62,6 @@ def build_registry(
                 uow=ctx.uow, renderer=pdf_renderer, seller=pdf_seller, clock=ctx.clock
             ),
         ),
-        analytics_jobs.build_jobs(reporting_currency=reporting_currency, rounding=billing.rounding),
         analytics_report_jobs.build_jobs(
             renderer=mail_renderer,
             reporting_currency=reporting_currency,

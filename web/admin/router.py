@@ -13,6 +13,7 @@ from web.admin.access import (
 )
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
+from web.admin.analytics import show_analytics, show_analytics_movements
 from web.admin.analytics_reports import ANALYTICS_REPORT_HANDLERS
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.catalog import (
@@ -138,6 +139,8 @@ router = Router(
         *OPERATIONS_HANDLERS,
         # issue 16: exchange rates
         show_exchange_rates,
+        show_analytics,
+        show_analytics_movements,
         submit_exchange_rate,
         # issue 16: cohorts and subscriber metrics
         *ANALYTICS_REPORT_HANDLERS,

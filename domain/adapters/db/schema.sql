@@ -36,6 +36,15 @@ CREATE TABLE public.analytics_email_opt_in (
     since timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
+CREATE TABLE public.analytics_refresh (
+    id character varying(16) DEFAULT ''::character varying NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    movements bigint DEFAULT 0 NOT NULL,
+    missing text DEFAULT '[]'::text NOT NULL,
+    dimensions text DEFAULT '{}'::text NOT NULL
+);
+
 CREATE TABLE public.audit_entry (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     at timestamp with time zone,
@@ -366,6 +375,34 @@ CREATE SEQUENCE public.migration_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.migration_id_seq OWNED BY public.migration.id;
+
+CREATE TABLE public.mrr_daily_aggregate (
+    id bigint NOT NULL,
+    day date DEFAULT CURRENT_DATE NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    country character varying(2) DEFAULT ''::character varying NOT NULL,
+    new bigint DEFAULT 0 NOT NULL,
+    expansion bigint DEFAULT 0 NOT NULL,
+    contraction bigint DEFAULT 0 NOT NULL,
+    churn bigint DEFAULT 0 NOT NULL,
+    reactivation bigint DEFAULT 0 NOT NULL,
+    customers integer DEFAULT 0 NOT NULL,
+    subscribers integer DEFAULT 0 NOT NULL,
+    new_customers integer DEFAULT 0 NOT NULL,
+    churned_customers integer DEFAULT 0 NOT NULL,
+    reactivated_customers integer DEFAULT 0 NOT NULL,
+    movements integer DEFAULT 0 NOT NULL
+);
+
+CREATE SEQUENCE public.mrr_daily_aggregate_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.mrr_daily_aggregate_id_seq OWNED BY public.mrr_daily_aggregate.id;
 
 CREATE TABLE public.mrr_movement (
     id bigint NOT NULL,
@@ -755,6 +792,8 @@ ALTER TABLE ONLY public.dunning_case ALTER COLUMN id SET DEFAULT nextval('public
 
 ALTER TABLE ONLY public.migration ALTER COLUMN id SET DEFAULT nextval('public.migration_id_seq'::regclass);
 
+ALTER TABLE ONLY public.mrr_daily_aggregate ALTER COLUMN id SET DEFAULT nextval('public.mrr_daily_aggregate_id_seq'::regclass);
+
 ALTER TABLE ONLY public.mrr_movement ALTER COLUMN id SET DEFAULT nextval('public.mrr_movement_id_seq'::regclass);
 
 ALTER TABLE ONLY public.subscription_history ALTER COLUMN id SET DEFAULT nextval('public.subscription_history_id_seq'::regclass);
@@ -773,6 +812,9 @@ ALTER TABLE ONLY public.account
 
 ALTER TABLE ONLY public.analytics_email_opt_in
     ADD CONSTRAINT analytics_email_opt_in_pkey PRIMARY KEY (staff_id);
+
+ALTER TABLE ONLY public.analytics_refresh
+    ADD CONSTRAINT analytics_refresh_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.audit_entry
     ADD CONSTRAINT audit_entry_pkey PRIMARY KEY (id);
@@ -872,6 +914,9 @@ ALTER TABLE ONLY public.job
 
 ALTER TABLE ONLY public.migration
     ADD CONSTRAINT migration_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.mrr_daily_aggregate
+    ADD CONSTRAINT mrr_daily_aggregate_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.mrr_movement
     ADD CONSTRAINT mrr_movement_pkey PRIMARY KEY (id);
@@ -1056,6 +1101,10 @@ CREATE INDEX job_queued_run_at ON public.job USING btree (run_at) WHERE ((status
 CREATE INDEX job_running_locked_until ON public.job USING btree (locked_until) WHERE ((status)::text = 'running'::text);
 
 CREATE INDEX job_status ON public.job USING btree (status);
+
+CREATE INDEX mrr_daily_aggregate_day ON public.mrr_daily_aggregate USING btree (day);
+
+CREATE INDEX mrr_daily_aggregate_slice_day ON public.mrr_daily_aggregate USING btree (plan_code, currency, country, day);
 
 CREATE INDEX mrr_movement_at ON public.mrr_movement USING btree (at);
 

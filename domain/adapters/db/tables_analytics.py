@@ -91,6 +91,41 @@ class AnalyticsEmailOptInTable(Table, tablename="analytics_email_opt_in"):
     since = Timestamptz()
 
 
+class MrrDailyAggregateTable(Table, tablename="mrr_daily_aggregate"):
+    """The analytics read model (domain/analytics/aggregate.py): one row per day and slice
+    (plan, currency, country, each a value or ``*``), amounts in the reporting currency;
+    replaced whole by the ``analytics.refresh`` job."""
+
+    id = BigSerial(primary_key=True)
+    day = Date(index=True)
+    plan_code = Varchar(length=64)
+    currency = Varchar(length=3)
+    country = Varchar(length=2)
+    new = BigInt(default=0)
+    expansion = BigInt(default=0)
+    contraction = BigInt(default=0)
+    churn = BigInt(default=0)
+    reactivation = BigInt(default=0)
+    customers = Integer(default=0)
+    subscribers = Integer(default=0)
+    new_customers = Integer(default=0)
+    churned_customers = Integer(default=0)
+    reactivated_customers = Integer(default=0)
+    movements = Integer(default=0)
+
+
+class AnalyticsRefreshTable(Table, tablename="analytics_refresh"):
+    """When the read model was last refreshed, into which reporting currency, the currencies
+    left out for want of a rate and the filter values it holds (JSON)."""
+
+    id = Varchar(length=16, primary_key=True)  # always "mrr"
+    refreshed_at = Timestamptz()
+    reporting_currency = Varchar(length=3)
+    movements = BigInt(default=0)
+    missing = Text(default="[]")
+    dimensions = Text(default="{}")  # the filter values: {"plans": [...], ...}
+
+
 ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
@@ -98,4 +133,6 @@ ANALYTICS_TABLES: tuple[type[Table], ...] = (
     CohortRowTable,
     CohortRefreshTable,
     AnalyticsEmailOptInTable,
+    MrrDailyAggregateTable,
+    AnalyticsRefreshTable,
 )

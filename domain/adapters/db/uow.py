@@ -18,6 +18,9 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
 from domain.adapters.db.repositories.analytics import PiccoloExchangeRateRepository
+from domain.adapters.db.repositories.analytics_read_model import (
+    PiccoloAnalyticsReadModelRepository,
+)
 from domain.adapters.db.repositories.analytics_reports import (
     PiccoloSubscriberMetricsReads,
     PiccoloSummaryOptIns,
@@ -160,6 +163,7 @@ class PiccoloUnitOfWork:
         self.webhook_endpoints = PiccoloWebhookEndpoints()
         self.webhook_deliveries = PiccoloWebhookDeliveries()
         self.webhook_attempts = PiccoloWebhookAttempts()
+        self.analytics_read_model = PiccoloAnalyticsReadModelRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
