@@ -62,6 +62,7 @@ from litestar import Litestar
 
 from domain.adapters.db.tables import JobTable
 from domain.analytics.exchange_rates import ExchangeRate
+from domain.analytics.headlines import month_headlines
 from domain.analytics.ledger import LedgerMovement, same_rows
 from domain.analytics.refresh import refresh_analytics
 from domain.billing.config import BillingConfig
@@ -273,3 +274,33 @@ async def test_the_fixture_business_gives_the_hand_computed_figures(
     listed = by_testid(parse(churn.text), "ledger-row")
     assert len(listed) == 1 and text(by_testid(listed[0], "ledger-amount")[0]) == "-$50.00"
     assert listed[0].select_one('a[href^="/admin/customers/"]') is not None
+
+
+async def test_the_monthly_e_mail_headlines_give_the_same_figures_as_the_dashboard(
+    app: Litestar, clock: FrozenClock
+) -> None:
+    """The summary e-mail reads the ledger itself (domain/analytics/headlines.py), the dashboard
+    its read model: both must give the hand-computed table above."""
+    await _business(app, clock)
+    async with app.state.runtime.uow() as u:
+        rows = await u.mrr_ledger.all()
+    eur_rate = {date(2024, 1, 1): Decimal("1.10"), date(2024, 4, 1): Decimal("1.20")}
+
+    def to_usd(row: LedgerMovement) -> int | None:
+        if row.currency == "USD":
+            return row.amount_minor
+        rate = eur_rate[max(d for d in eur_rate if d <= row.at.date())]
+        return int(Decimal(row.amount_minor) * rate)  # every EUR amount here converts exactly
+
+    got = [
+        (h.mrr_minor, h.net_new_mrr_minor, h.new_customers, h.churned_customers,
+         h.paying_at_start)
+        for h in (month_headlines(rows, date(2024, m, 1), to_reporting=to_usd)
+                  for m in (1, 2, 3, 4))
+    ]  # fmt: skip
+    assert got == [
+        (10300, 10300, 3, 0, 0),  # Jan: Ada, Bob, Dora new; Dora's coupon
+        (10300, 0, 0, 0, 3),
+        (10300, 0, 1, 1, 3),  # Mar: Cy new, Ada churned
+        (13500, 3200, 0, 0, 3),  # Apr: Ada's return is a reactivation, not new
+    ]
