@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from domain.analytics.ports import ExchangeRatesUnit
+from domain.apikeys.ports import ApiKeysUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
@@ -28,6 +29,7 @@ class UnitOfWork(
     OperationsUnit,
     StaffUnit,
     ExchangeRatesUnit,
+    ApiKeysUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

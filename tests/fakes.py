@@ -277,6 +277,10 @@ class InMemoryCustomerRepository:
     async def save(self, customer: Customer) -> None:
         self.rows[customer.id] = customer
 
+    async def page(self, *, after: str | None, limit: int) -> list[Customer]:
+        ids = sorted(i for i in self.rows if after is None or i > after)
+        return [self.rows[i] for i in ids[:limit]]
+
 
 class InMemoryBalanceTransactionRepository:
     def __init__(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
+from domain.apikeys import jobs as apikey_jobs
 from domain.billing.config import BillingConfig
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
@@ -20,7 +21,7 @@ from domain.payments.ports import PaymentGateway
 from domain.subscriptions import jobs as subscription_jobs
 from web.settings import Settings
 
-JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry,)
+JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry, apikey_jobs.registry)
 
 
 def build_registry(

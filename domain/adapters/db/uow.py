@@ -18,6 +18,10 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
 from domain.adapters.db.repositories.analytics import PiccoloExchangeRateRepository
+from domain.adapters.db.repositories.apikeys import (
+    PiccoloApiKeyRepository,
+    PiccoloIdempotencyRepository,
+)
 from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
@@ -141,6 +145,8 @@ class PiccoloUnitOfWork:
         self.exchange_rates = PiccoloExchangeRateRepository()
         self.subscription_history = PiccoloSubscriptionHistoryRepository()
         self.mrr_ledger = PiccoloMrrLedgerRepository()
+        self.api_keys = PiccoloApiKeyRepository()
+        self.idempotency = PiccoloIdempotencyRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
