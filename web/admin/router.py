@@ -13,6 +13,12 @@ from web.admin.access import (
 )
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
+from web.admin.api_keys import (
+    show_api_keys,
+    show_revoke_api_key,
+    submit_api_key,
+    submit_revoke_api_key,
+)
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.catalog import (
     show_catalog,
@@ -137,6 +143,11 @@ router = Router(
         # issue 16: exchange rates
         show_exchange_rates,
         submit_exchange_rate,
+        # issue 17: API keys
+        show_api_keys,
+        submit_api_key,
+        show_revoke_api_key,
+        submit_revoke_api_key,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

@@ -22,5 +22,5 @@ def bearer(key: CreatedKey) -> dict[str, str]:
     return {"Authorization": f"Bearer {key.secret}"}
 
 
-CUSTOMER = {"email": "ada@example.com", "name": "Ada Lovelace", "currency": "EUR",
-            "country": "DE"}  # fmt: skip
+CUSTOMER = {"email": "ada@example.com", "name": "Ada Lovelace", "currency": "USD",
+            "country": "US"}  # fmt: skip
