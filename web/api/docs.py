@@ -35,7 +35,10 @@ COMMON = {
     401: _problem("No API key, or an invalid or revoked one (WWW-Authenticate: Bearer)"),
     429: _problem("Over this key's rate limit (Retry-After says when to retry)"),
 }
-READ = COMMON | {404: _problem("Not found")}
+READ = COMMON | {
+    404: _problem("Not found"),
+    422: _problem("Invalid values (a starting_after that is not in the list)"),
+}
 WRITE = READ | {
     403: _problem("A read-only key on a write"),
     409: _problem("Refused in this state, or the same Idempotency-Key is still in progress"),

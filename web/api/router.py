@@ -20,6 +20,7 @@ from web.api.customers import (
     list_customers_api,
     update_customer_api,
 )
+from web.api.docs import COMMON, READ
 from web.api.invoices import get_invoice_api, invoice_pdf_api, list_invoices_api
 from web.api.openapi import openapi_document
 from web.api.subscriptions import (
@@ -34,6 +35,8 @@ from web.api.subscriptions import (
     uncancel_subscription_api,
 )
 from web.api.webhooks import receive_webhook
+
+PUBLIC = {400: COMMON[400]}
 
 
 def _plan_json(plan: PlanCard) -> dict[str, Any]:
@@ -57,12 +60,14 @@ def _plan_json(plan: PlanCard) -> dict[str, Any]:
     }
 
 
-@get("/plans", name="api.plans", tags=["Plans"], summary="The public plans (no key needed)")
+@get("/plans", name="api.plans", tags=["Plans"], summary="The public plans (no key needed)",
+     responses=PUBLIC)  # fmt: skip
 async def list_plans(read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
     return {"data": [_plan_json(p) for p in await list_public_plans(uow=read_uow)]}
 
 
-@get("/plans/{code:str}", name="api.plan", tags=["Plans"], summary="One public plan")
+@get("/plans/{code:str}", name="api.plan", tags=["Plans"], summary="One public plan",
+     responses=PUBLIC | {404: READ[404]})  # fmt: skip
 async def show_plan(code: FromPath[str], read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
     return {"data": _plan_json(await get_public_plan(code, uow=read_uow))}
 
