@@ -94,7 +94,13 @@ async def show_revoke_api_key(
     staff: NamedDependency[SignedInStaff],
     read_uow: NamedDependency[UnitOfWork],
 ) -> Template:
-    keys = await list_api_keys(staff, uow=read_uow)
+    return await _confirm_page(request, staff, read_uow, key_id)
+
+
+async def _confirm_page(
+    request: Request[Any, Any, Any], staff: SignedInStaff, uow: UnitOfWork, key_id: str
+) -> Template:
+    keys = await list_api_keys(staff, uow=uow)
     key = next((k for k in keys if k.id == key_id), None)
     if key is None:
         raise NotFound("No such API key.", code="api_key.not_found")
@@ -109,9 +115,9 @@ async def submit_revoke_api_key(
     data: Form,
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[Clock],
-) -> Redirect | Response[str]:
-    if CONFIRM_FORM.parse(data).get("confirm") != "yes":
-        return redirect_after_post(request, f"/admin/api-keys/{key_id}/revoke")
+) -> Template | Redirect | Response[str]:
+    if CONFIRM_FORM.parse(data).get("confirm") != "yes":  # not confirmed: the confirmation
+        return await _confirm_page(request, staff, new_uow(), key_id)
     key = await revoke_api_key(staff, key_id, uow=new_uow(), clock=clock)
     flash(request, f"The key {key.name} ({key.prefix}…) is revoked: it answers 401 from now on.",
           "success")  # fmt: skip

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from domain.adapters.db.tables_apikeys import ApiKeyTable
 from domain.apikeys.admin import revoke_api_key
 from domain.shared.clock import FrozenClock
 from tests.support.database import TestDatabase
@@ -82,3 +83,25 @@ async def test_the_rate_limit_is_per_key_and_says_when_to_retry(
             "retry-after"] == "6"  # fmt: skip
         clock.advance(seconds=6)
         assert (await client.get("/api/v1/customers", headers=bearer(one))).status_code == 200
+
+
+async def test_last_used_is_written_at_most_once_a_minute(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    key = await make_key(app)
+
+    async def last_used() -> object:
+        row = await ApiKeyTable.select(ApiKeyTable.last_used_at).first()
+        assert row is not None
+        return row["last_used_at"]
+
+    assert await last_used() is None
+    await client.get("/api/v1/customers", headers=bearer(key))
+    first = await last_used()
+    assert first is not None
+    clock.advance(seconds=59)
+    await client.get("/api/v1/customers", headers=bearer(key))
+    assert await last_used() == first
+    clock.advance(seconds=1)
+    await client.get("/api/v1/customers", headers=bearer(key))
+    assert await last_used() != first
