@@ -55,6 +55,7 @@ from tests.fakes_analytics import (
     InMemoryMrrLedger,
     InMemorySubscriptionHistory,
 )
+from tests.fakes_apikeys import InMemoryApiKeyRepository, InMemoryIdempotencyRepository
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
 
@@ -848,6 +849,8 @@ class InMemoryUnitOfWork:
         self.exchange_rates = InMemoryExchangeRateRepository()
         self.subscription_history = InMemorySubscriptionHistory()
         self.mrr_ledger = InMemoryMrrLedger()
+        self.api_keys = InMemoryApiKeyRepository()
+        self.idempotency = InMemoryIdempotencyRepository()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 
