@@ -14,8 +14,6 @@ from litestar import Request, get
 PREFIX = "/api/v1"
 HIDDEN = ("/api/v1/webhooks", "/api/v1/openapi.json")
 
-_cache: dict[int, dict[str, Any]] = {}
-
 
 def _refs(node: Any, found: set[str]) -> None:
     if isinstance(node, dict):
@@ -54,7 +52,8 @@ def public_document(full: dict[str, Any]) -> dict[str, Any]:
 @get("/openapi.json", name="api.openapi", media_type="application/vnd.oai.openapi+json",
      include_in_schema=False, sync_to_thread=False)  # fmt: skip
 def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    key = id(request.app)
-    if key not in _cache:
-        _cache[key] = public_document(request.app.openapi_schema.to_schema())
-    return _cache[key]
+    state = request.app.state
+    if "api_v1_openapi" not in state:  # built once per app, on first use
+        state["api_v1_openapi"] = public_document(request.app.openapi_schema.to_schema())
+    document: dict[str, Any] = state["api_v1_openapi"]
+    return document

@@ -42,7 +42,7 @@ async def test_the_v1_document_describes_every_operation_with_auth_and_errors(
     operations = {(m.upper(), p): op for p, item in doc["paths"].items() for m, op in item.items()
                   if m in ("get", "post")}  # fmt: skip
     assert not any(p.startswith("/api/v1/webhooks") for _, p in operations)
-    assert len(operations) == 18
+    assert len(operations) >= 18  # other branches may add operations
     for (method, path), op in operations.items():
         if path.startswith("/api/v1/plans"):
             continue  # public
@@ -67,7 +67,7 @@ async def test_schemathesis_finds_no_5xx_and_no_answer_that_breaks_the_document(
         document = (await client.get("/api/v1/openapi.json")).json()
         schema = schemathesis.openapi.from_dict(document)
         operations = [r.ok() for r in schema.get_all_operations()]
-        assert len(operations) == 18
+        assert len(operations) >= 18  # other branches may add operations
         sent, failures = 0, []
         for op in operations:
             negative = len(op.query) + len(op.body) + len(op.headers) > 0
