@@ -23,6 +23,7 @@ from web.api.customers import (
 from web.api.docs import COMMON, READ
 from web.api.invoices import get_invoice_api, invoice_pdf_api, list_invoices_api
 from web.api.openapi import openapi_document
+from web.api.payment_methods import create_payment_method_api, list_payment_methods_api
 from web.api.subscriptions import (
     cancel_subscription_api,
     confirm_change_api,
@@ -87,6 +88,7 @@ resources_router = Router(
         cancel_subscription_api, uncancel_subscription_api, pause_subscription_api,
         resume_subscription_api, quote_change_api, confirm_change_api,
         list_invoices_api, get_invoice_api, invoice_pdf_api,
+        create_payment_method_api, list_payment_methods_api,
     ],
 )  # fmt: skip
 """The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem

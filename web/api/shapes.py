@@ -12,6 +12,7 @@ from msgspec import Meta, Struct
 from domain.billing.issued import InvoiceSummary, IssuedInvoice
 from domain.billing.model import Invoice, InvoiceLine
 from domain.customers.model import Customer
+from domain.payments.model import PaymentMethod
 from domain.shared.money import Money
 from domain.subscriptions.model import Subscription
 
@@ -266,4 +267,35 @@ def subscription_out(s: Subscription) -> SubscriptionOut:
         cancel_at_period_end=s.cancel_at_period_end, canceled_at=instant(s.canceled_at),
         paused_at=instant(s.paused_at), resume_at=instant(s.resume_at),
         created_at=instant(s.created_at),
+    )  # fmt: skip
+
+
+# -- payment methods ------------------------------------------------------------------------------
+class PaymentMethodCreate(Struct, forbid_unknown_fields=True):
+    """A token from the payment gateway (Stripe: a PaymentMethod id made with Stripe.js); never a
+    card number."""
+
+    token: Annotated[str, text(255, 1)]
+    make_default: bool = True
+
+
+class PaymentMethodOut(Struct):
+    id: str
+    customer_id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    is_default: bool
+    created_at: str | None
+
+
+class PaymentMethodList(Struct):
+    data: list[PaymentMethodOut]
+
+
+def payment_method_out(m: PaymentMethod) -> PaymentMethodOut:
+    return PaymentMethodOut(
+        id=m.id, customer_id=m.customer_id, brand=m.brand, last4=m.last4, exp_month=m.exp_month,
+        exp_year=m.exp_year, is_default=m.is_default, created_at=instant(m.created_at),
     )  # fmt: skip

@@ -127,3 +127,30 @@ async def test_a_subscription_change_is_quoted_then_charged_exactly(
     assert pdf.content.startswith(b"%PDF")
     gone = await client.get("/api/v1/invoices/nope/pdf", headers=auth)
     assert gone.status_code == 404
+
+
+async def test_a_saved_card_pays_a_subscription_made_through_the_api(
+    app: Litestar, client: httpx.AsyncClient, catalog: TestDatabase
+) -> None:
+    auth = bearer(await make_key(app))
+    customer = (await client.post("/api/v1/customers", json=CUSTOMER, headers=auth)).json()
+    gateway = app.state.runtime.gateway
+    token = await gateway.tokenize_card(number="4242424242424242", exp_month=12, exp_year=2030,
+                                        cvc="123")  # fmt: skip
+    path = f"/api/v1/customers/{customer['id']}/payment-methods"
+    saved = await client.post(path, json={"token": token}, headers=auth)
+    assert saved.status_code == 201, saved.text
+    card = saved.json()
+    assert card["last4"] == "4242" and card["is_default"] is True and "token" not in card
+    assert (await client.get(path, headers=auth)).json()["data"] == [card]
+    spent = await client.post(path, json={"token": token}, headers=auth)  # a token is used once
+    assert spent.status_code == 422 and spent.json()["code"] == "payments.token_invalid"
+    made = await client.post("/api/v1/subscriptions", headers=auth, json={
+        "customer_id": customer["id"], "plan_code": "starter-monthly", "trial_days": 0})  # fmt: skip
+    invoice = made.json()["invoices"][0]
+    await drain_jobs(app)  # the collection job charges the default card
+    paid = (await client.get(f"/api/v1/invoices/{invoice['id']}", headers=auth)).json()
+    assert paid["status"] == "paid"
+    missing = await client.post("/api/v1/customers/nope/payment-methods", json={"token": "x"},
+                                headers=auth)  # fmt: skip
+    assert missing.status_code == 404
