@@ -183,3 +183,12 @@ async def get_invoice(invoice_id: str, *, uow: PaymentsUnit) -> IssuedInvoice:
     if issued is None or issued.status is InvoiceStatus.DRAFT:
         raise NotFound("We could not find that invoice.", code=NOT_FOUND_CODE)
     return issued
+
+
+async def get_credit_note(credit_note_id: str, *, uow: PaymentsUnit) -> IssuedCreditNote:
+    """A credit note of any customer (for the API); an unknown id is ``NotFound``."""
+    async with uow:
+        note = await uow.credit_notes.get(credit_note_id)
+    if note is None:
+        raise NotFound("We could not find that credit note.", code="billing.credit_note_not_found")
+    return note

@@ -14,6 +14,11 @@ from domain.catalog.service import get_public_plan, list_public_plans
 from domain.catalog.views import PlanCard
 from domain.unit_of_work import UnitOfWork
 from web.api.auth import provide_api_key, require_api_key
+from web.api.credit_notes import (
+    credit_note_pdf_api,
+    get_credit_note_api,
+    list_credit_notes_api,
+)
 from web.api.customers import (
     create_customer_api,
     get_customer_api,
@@ -89,6 +94,7 @@ resources_router = Router(
         resume_subscription_api, quote_change_api, confirm_change_api,
         list_invoices_api, get_invoice_api, invoice_pdf_api,
         create_payment_method_api, list_payment_methods_api,
+        list_credit_notes_api, get_credit_note_api, credit_note_pdf_api,
     ],
 )  # fmt: skip
 """The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem

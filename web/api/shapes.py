@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from domain.billing.issued import InvoiceSummary, IssuedInvoice
+from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import Invoice, InvoiceLine
 from domain.customers.model import Customer
 from domain.payments.model import PaymentMethod
@@ -298,4 +298,46 @@ def payment_method_out(m: PaymentMethod) -> PaymentMethodOut:
     return PaymentMethodOut(
         id=m.id, customer_id=m.customer_id, brand=m.brand, last4=m.last4, exp_month=m.exp_month,
         exp_year=m.exp_year, is_default=m.is_default, created_at=instant(m.created_at),
+    )  # fmt: skip
+
+
+# -- credit notes ---------------------------------------------------------------------------------
+class CreditNoteLineOut(Struct):
+    description: str
+    amount: MoneyOut
+
+
+class CreditNoteOut(Struct):
+    id: str
+    number: str
+    invoice_id: str
+    customer_id: str | None
+    subscription_id: str | None
+    reason: str
+    issued_at: str | None
+    lines: list[CreditNoteLineOut]
+    subtotal: MoneyOut
+    discount: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+    refunded: MoneyOut  # paid back to the card
+    credited: MoneyOut  # added to the customer's balance
+
+
+class CreditNoteList(Struct):
+    data: list[CreditNoteOut]
+    has_more: bool
+    next_cursor: str | None
+
+
+def credit_note_out(issued: IssuedCreditNote) -> CreditNoteOut:
+    n, cur = issued.note, issued.currency
+    return CreditNoteOut(
+        id=issued.id, number=n.number, invoice_id=issued.invoice_id,
+        customer_id=issued.customer_id, subscription_id=issued.subscription_id,
+        reason=issued.reason.value, issued_at=instant(n.issued_at),
+        lines=[CreditNoteLineOut(line.description, money(line.amount, cur)) for line in n.lines],
+        subtotal=money(n.subtotal, cur), discount=money(n.discount, cur), tax=money(n.tax, cur),
+        total=money(n.total, cur), refunded=money(n.refunded, cur),
+        credited=money(n.credited, cur),
     )  # fmt: skip

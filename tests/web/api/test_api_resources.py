@@ -154,3 +154,30 @@ async def test_a_saved_card_pays_a_subscription_made_through_the_api(
     missing = await client.post("/api/v1/customers/nope/payment-methods", json={"token": "x"},
                                 headers=auth)  # fmt: skip
     assert missing.status_code == 404
+
+
+async def test_cancelling_now_with_credit_issues_a_credit_note_the_api_shows(
+    app: Litestar, client: httpx.AsyncClient, catalog: TestDatabase, clock: FrozenClock
+) -> None:
+    auth = bearer(await make_key(app))
+    customer = (await client.post("/api/v1/customers", json=CUSTOMER, headers=auth)).json()
+    made = await client.post("/api/v1/subscriptions", headers=auth, json={
+        "customer_id": customer["id"], "plan_code": "starter-monthly", "trial_days": 0})  # fmt: skip
+    sub = made.json()["subscription"]
+    clock.advance(days=10)
+    ended = await client.post(f"/api/v1/subscriptions/{sub['id']}/cancel", headers=auth,
+                              json={"at": "now", "refund": "prorated_credit"})  # fmt: skip
+    assert ended.status_code == 200 and ended.json()["subscription"]["status"] == "canceled"
+    notes = (await client.get("/api/v1/credit-notes", params={"customer": customer["id"]},
+                              headers=auth)).json()  # fmt: skip
+    assert len(notes["data"]) == 1 and notes["has_more"] is False
+    note = notes["data"][0]
+    assert note["credited"]["amount_minor"] > 0 and note["refunded"]["amount_minor"] == 0
+    assert note["invoice_id"] == made.json()["invoices"][0]["id"]
+    assert (await client.get(f"/api/v1/credit-notes/{note['id']}", headers=auth)).json() == note
+    customer_now = (await client.get(f"/api/v1/customers/{customer['id']}", headers=auth)).json()
+    assert customer_now["balance"]["amount_minor"] == -note["credited"]["amount_minor"]
+    await drain_jobs(app)
+    pdf = await client.get(f"/api/v1/credit-notes/{note['id']}/pdf", headers=auth)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (await client.get("/api/v1/credit-notes/nope", headers=auth)).status_code == 404
