@@ -100,3 +100,15 @@ async def test_schemathesis_finds_no_5xx_and_no_answer_that_breaks_the_document(
         }
     )
     assert not failures, f"{len(failures)} of {sent}:\n" + "\n".join(summary[:40])
+
+
+async def test_the_v1_document_is_served_when_the_app_schema_is_hidden(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    app = create_app(make_settings(db, APP_API_SCHEMA="0"), clock=clock, engine=db.engine,
+                     start_runner=False)  # fmt: skip
+    async with serve(app) as client:
+        assert (await client.get("/api/schema/openapi.json")).status_code == 404
+        assert (await client.get("/api/schema")).status_code == 404
+        doc = await client.get("/api/v1/openapi.json")
+        assert doc.status_code == 200 and "/api/v1/customers" in doc.json()["paths"]
