@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from domain.analytics.ports import AnalyticsUnit, CohortsUnit
 from domain.analytics_reports.ports import SummaryUnit
+from domain.apikeys.ports import ApiKeysUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
@@ -33,6 +34,7 @@ class UnitOfWork(
     SummaryUnit,
     StaffUnit,
     AnalyticsUnit,
+    ApiKeysUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

@@ -60,6 +60,7 @@ from tests.fakes_analytics import (
     InMemorySubscriptionHistory,
     InMemorySummaryOptIns,
 )
+from tests.fakes_apikeys import InMemoryApiKeyRepository, InMemoryIdempotencyRepository
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
 from tests.fakes_webhooks import (
@@ -286,6 +287,10 @@ class InMemoryCustomerRepository:
 
     async def save(self, customer: Customer) -> None:
         self.rows[customer.id] = customer
+
+    async def page(self, *, after: str | None, limit: int) -> list[Customer]:
+        ids = sorted(i for i in self.rows if after is None or i > after)
+        return [self.rows[i] for i in ids[:limit]]
 
 
 class InMemoryBalanceTransactionRepository:
@@ -893,6 +898,8 @@ class InMemoryUnitOfWork:
         self.subscriber_metrics = InMemorySubscriberMetricsReads()
         self.analytics_summary = InMemorySummaryOptIns()
         self.analytics_read_model = InMemoryAnalyticsReadModel()
+        self.api_keys = InMemoryApiKeyRepository()
+        self.idempotency = InMemoryIdempotencyRepository()
         self.jobs = InMemoryJobQueue()
         self.outbound_events = InMemoryOutboundEvents()
         self.webhook_endpoints = InMemoryWebhookEndpoints()

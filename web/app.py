@@ -11,9 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.exceptions import NotFoundException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
@@ -34,6 +35,9 @@ from domain.notifications.ports import Mailer
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock, SystemClock
 from web.admin.router import router as admin_router
+from web.api.docs import COMPONENTS as API_COMPONENTS
+from web.api.rate_limit import RateLimiter
+from web.api.router import resources_router as api_resources_router
 from web.api.router import router as api_router
 from web.auth.oidc_client import OidcClient, OidcSettings
 from web.auth.router import router as auth_router
@@ -94,6 +98,16 @@ async def _before_request(request: Request[Any, Any, Any]) -> None:
     await resolve_viewer(request)
 
 
+def _hidden_schema_router() -> Router:
+    """/api/schema answering 404 (APP_API_SCHEMA off): the schema is still generated, for
+    /api/v1/openapi.json."""
+
+    def hidden(_: Any, __: Any) -> None:
+        raise NotFoundException()
+
+    return Router("/api/schema", route_handlers=[], include_in_schema=False, guards=[hidden])
+
+
 def create_app(
     settings: Settings,
     *,
@@ -123,6 +137,9 @@ def create_app(
         secret_box=FernetSecretBox(settings.staff_totp_key),
         oidc_providers=oidc_providers_for(settings),
         staff_oidc=oidc_provider_for(settings.staff_oidc) if settings.staff_oidc else None,
+        api_limiter=RateLimiter(
+            settings.api_rate_limit, timedelta(seconds=settings.api_rate_window_s)
+        ),
     )
     runtime.runner = JobRunner(
         store=job_store,
@@ -182,6 +199,7 @@ def create_app(
         public_router,
         auth_router,
         api_router,
+        api_resources_router,
         portal_subscriptions_router,
         portal_billing_router,
         admin_router,
@@ -204,10 +222,13 @@ def create_app(
         request_max_body_size=MAX_BODY_BYTES,
         template_config=templates,
         plugins=[HTMXPlugin()],
-        openapi_config=(
-            OpenAPIConfig(title=f"{settings.brand_name} API", version="1", path="/api/schema")
-            if settings.api_schema
-            else None
+        openapi_config=OpenAPIConfig(
+            title=f"{settings.brand_name} API",
+            version="1",
+            path="/api/schema",
+            components=API_COMPONENTS,
+            # APP_API_SCHEMA=0 hides the whole app's schema; /api/v1/openapi.json stays
+            openapi_router=None if settings.api_schema else _hidden_schema_router(),
         ),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

@@ -156,7 +156,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
                 for e in exc.extra
                 if isinstance(e, dict)
             }
-        return _problem(request, status=status, detail=detail, errors=errors, headers=exc.headers)
+        code = getattr(exc, "code", None)  # web.api.auth.ApiRefusal
+        return _problem(request, status=status, detail=detail, code=code, errors=errors,
+                        headers=exc.headers)  # fmt: skip
     if status == 404:
         detail = "We couldn't find the page you asked for."
     return _html(request, status, detail)

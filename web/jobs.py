@@ -8,6 +8,7 @@ from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
 from domain.adapters.webhooks_http import HttpxWebhookSender
 from domain.analytics import jobs as analytics_jobs
 from domain.analytics_reports import jobs as analytics_report_jobs
+from domain.apikeys import jobs as apikey_jobs
 from domain.billing.config import BillingConfig
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
@@ -26,7 +27,7 @@ from domain.webhooks_out.delivery import Mailing as WebhookMailing
 from domain.webhooks_out.ports import WebhookSender
 from web.settings import Settings
 
-JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry,)
+JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry, apikey_jobs.registry)
 
 
 def build_registry(

@@ -15,6 +15,7 @@ from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
 from domain.staff.ports import SecretBox
+from web.api.rate_limit import RateLimiter
 from web.auth.oidc_client import OidcClient
 from web.settings import OidcProviderSettings, Settings
 
@@ -49,6 +50,7 @@ class Runtime:
     secret_box: SecretBox  # seals staff TOTP secrets (key from the settings)
     oidc_providers: dict[str, OidcProvider] = field(default_factory=dict)  # by slug
     staff_oidc: OidcProvider | None = None  # staff single sign-on, when configured
+    api_limiter: RateLimiter | None = None  # /api/v1 requests per key (web/api/rate_limit.py)
 
     @property
     def oidc(self) -> OidcClient | None:

@@ -129,6 +129,9 @@ class Settings:
     # analytics report every amount in this currency, converted with the exchange rates staff
     # enter (ANALYTICS_REPORTING_CURRENCY; docs/analytics.md, "Exchange rates")
     reporting_currency: str = "USD"
+    # /api/v1: requests per key per window (API_RATE_LIMIT, API_RATE_WINDOW_S; docs/operations.md)
+    api_rate_limit: int = 100
+    api_rate_window_s: int = 10
 
     @property
     def is_development(self) -> bool:
@@ -496,6 +499,12 @@ def _parse(env: Mapping[str, str]) -> Settings:
             _number(env, "PRICE_CHANGE_NOTICE_DAYS", 30, minimum=1, maximum=365, integer=True)
         ),
         reporting_currency=reporting,
+        api_rate_limit=int(
+            _number(env, "API_RATE_LIMIT", 100, minimum=1, maximum=1_000_000, integer=True)
+        ),
+        api_rate_window_s=int(
+            _number(env, "API_RATE_WINDOW_S", 10, minimum=1, maximum=3600, integer=True)
+        ),
     )
 
 

@@ -20,6 +20,10 @@ class CustomerRepository(Protocol):
 
     async def save(self, customer: Customer) -> None: ...
 
+    async def page(self, *, after: str | None, limit: int) -> list[Customer]:
+        """Up to ``limit`` customers ordered by id, those after ``after`` (an id) when given."""
+        ...
+
 
 class BalanceTransactionRepository(Protocol):
     """Adjustments of customers' balances (``domain/customers/balance.py``); add and read."""

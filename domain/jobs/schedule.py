@@ -82,4 +82,5 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
     Daily(time(3, 30), "jobs.purge_finished"),
     Every(60, "analytics.refresh_cohorts"),
     Daily(time(7, 0), "analytics.send_monthly_summary"),
+    Every(60, "apikeys.purge_idempotency"),
 )

@@ -12,7 +12,7 @@ from domain.billing.model import InvoiceStatus
 from domain.documents.invoice_document import InvoiceDocument, Seller, build_invoice_document
 from domain.payments.model import PaymentAttempt
 from domain.payments.ports import PaymentsUnit
-from domain.shared.errors import NotFound
+from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId
 
 PAGE_SIZE = 25
@@ -144,3 +144,51 @@ async def list_credit_notes(customer_id: str, *, uow: PaymentsUnit) -> list[Issu
     """The customer's credit notes, newest first (there are few: one per refund or correction)."""
     async with uow:
         return await uow.credit_notes.list_for_customer(customer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePage:
+    """A page of a customer's finalized invoices, newest first, after a cursor (an invoice id)."""
+
+    invoices: tuple[InvoiceSummary, ...]
+    has_more: bool
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self.invoices[-1].id if self.has_more and self.invoices else None
+
+
+async def invoices_after(
+    customer_id: str, *, after: str | None, limit: int, uow: PaymentsUnit
+) -> InvoicePage:
+    """The finalized invoices after ``after`` (the last id of the previous page; not one of
+    the customer's: ``ValidationFailed``), ``limit`` a page."""
+    async with uow:
+        count = await uow.invoices.count_finalized(customer_id)
+        rows = await uow.invoices.history(customer_id, limit=max(count, 1), offset=0)
+    ids = [r.id for r in rows]
+    if after is not None and after not in ids:
+        raise ValidationFailed({"starting_after": "Not an invoice of this customer."},
+                               code="api.bad_cursor")  # fmt: skip
+    start = ids.index(after) + 1 if after is not None else 0
+    page = rows[start : start + limit]
+    return InvoicePage(tuple(page), has_more=start + limit < len(rows))
+
+
+async def get_invoice(invoice_id: str, *, uow: PaymentsUnit) -> IssuedInvoice:
+    """A finalized invoice of any customer (for the API: a key acts for the whole business); a
+    draft and an unknown id are the same ``NotFound``."""
+    async with uow:
+        issued = await uow.invoices.get(invoice_id)
+    if issued is None or issued.status is InvoiceStatus.DRAFT:
+        raise NotFound("We could not find that invoice.", code=NOT_FOUND_CODE)
+    return issued
+
+
+async def get_credit_note(credit_note_id: str, *, uow: PaymentsUnit) -> IssuedCreditNote:
+    """A credit note of any customer (for the API); an unknown id is ``NotFound``."""
+    async with uow:
+        note = await uow.credit_notes.get(credit_note_id)
+    if note is None:
+        raise NotFound("We could not find that credit note.", code="billing.credit_note_not_found")
+    return note

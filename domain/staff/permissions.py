@@ -27,6 +27,7 @@ class Permission(StrEnum):
     STAFF_READ = "staff.read"
     STAFF_MANAGE = "staff.manage"
     SETTINGS_MANAGE = "settings.manage"
+    API_KEYS_MANAGE = "api_keys.manage"  # /admin/api-keys: create, list, revoke (owners only)
 
 
 _READ = frozenset(

@@ -96,3 +96,13 @@ async def subscription_in(
 async def customer_in(uow: SubscriptionsUnit, customer_id: CustomerId) -> Customer:
     """The customer inside a transaction the caller holds (``NotFound`` when there is none)."""
     return await load_customer(uow, customer_id)
+
+
+async def subscriptions_of(
+    customer_id: CustomerId, *, uow: SubscriptionsUnit
+) -> list[Subscription]:
+    """The customer's subscriptions, oldest first (``NotFound`` when there is no such customer)."""
+    async with uow:
+        await load_customer(uow, customer_id)
+        subs = await uow.subscriptions.for_customer(customer_id)
+    return sorted(subs, key=lambda s: (s.created_at, s.id))

@@ -66,7 +66,9 @@ async def test_the_api_answers_every_generated_request_without_a_server_error(
         document = (await client.get("/api/schema/openapi.json")).json()
         schema = schemathesis.openapi.from_dict(document)
         operations = [r.ok() for r in schema.get_all_operations()]
-        walked = [op for op in operations if (op.method.upper(), op.path) not in SKIP]
+        # the operations behind an API key: tests/web/api/test_api_v1_schemathesis.py, with a key
+        walked = [op for op in operations if (op.method.upper(), op.path) not in SKIP
+                  and not op.definition.raw.get("security")]  # fmt: skip
         assert {op.path for op in walked} >= {"/api/v1/plans", "/api/v1/plans/{code}"}
         sent, failures = 0, []
         for op in walked:

@@ -15,6 +15,12 @@ from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
 from web.admin.analytics import show_analytics, show_analytics_movements
 from web.admin.analytics_reports import ANALYTICS_REPORT_HANDLERS
+from web.admin.api_keys import (
+    show_api_keys,
+    show_revoke_api_key,
+    submit_api_key,
+    submit_revoke_api_key,
+)
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.catalog import (
     show_catalog,
@@ -146,6 +152,11 @@ router = Router(
         *ANALYTICS_REPORT_HANDLERS,
         # issue 17: outbound webhook endpoints
         *WEBHOOK_ENDPOINT_HANDLERS,
+        # issue 17: API keys
+        show_api_keys,
+        submit_api_key,
+        show_revoke_api_key,
+        submit_revoke_api_key,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

@@ -1,17 +1,48 @@
-"""/api/v1: small JSON endpoints (plans, and the payment webhooks in webhooks.py). Never used by templates."""
+"""/api/v1: the public plan endpoints, the payment webhooks (webhooks.py), the OpenAPI document
+(openapi.py) and, behind an API key (auth.py), the resources: customers.py, subscriptions.py,
+invoices.py (docs/api.md). Never used by templates."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Router, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from domain.catalog.service import get_public_plan, list_public_plans
 from domain.catalog.views import PlanCard
 from domain.unit_of_work import UnitOfWork
+from web.api.auth import provide_api_key, require_api_key
+from web.api.credit_notes import (
+    credit_note_pdf_api,
+    get_credit_note_api,
+    list_credit_notes_api,
+)
+from web.api.customers import (
+    create_customer_api,
+    get_customer_api,
+    list_customers_api,
+    update_customer_api,
+)
+from web.api.docs import COMMON, READ
+from web.api.invoices import get_invoice_api, invoice_pdf_api, list_invoices_api
+from web.api.openapi import openapi_document
+from web.api.payment_methods import create_payment_method_api, list_payment_methods_api
+from web.api.subscriptions import (
+    cancel_subscription_api,
+    confirm_change_api,
+    create_subscription_api,
+    get_subscription_api,
+    list_subscriptions_api,
+    pause_subscription_api,
+    quote_change_api,
+    resume_subscription_api,
+    uncancel_subscription_api,
+)
 from web.api.webhooks import receive_webhook
+
+PUBLIC = {400: COMMON[400]}
 
 
 def _plan_json(plan: PlanCard) -> dict[str, Any]:
@@ -35,14 +66,36 @@ def _plan_json(plan: PlanCard) -> dict[str, Any]:
     }
 
 
-@get("/plans", name="api.plans")
+@get("/plans", name="api.plans", tags=["Plans"], summary="The public plans (no key needed)",
+     responses=PUBLIC)  # fmt: skip
 async def list_plans(read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
     return {"data": [_plan_json(p) for p in await list_public_plans(uow=read_uow)]}
 
 
-@get("/plans/{code:str}", name="api.plan")
+@get("/plans/{code:str}", name="api.plan", tags=["Plans"], summary="One public plan",
+     responses=PUBLIC | {404: READ[404]})  # fmt: skip
 async def show_plan(code: FromPath[str], read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
     return {"data": _plan_json(await get_public_plan(code, uow=read_uow))}
 
 
-router = Router(path="/api/v1", route_handlers=[list_plans, show_plan, receive_webhook])
+router = Router(
+    path="/api/v1", route_handlers=[list_plans, show_plan, receive_webhook, openapi_document]
+)
+"""The public part of /api/v1: the plans, the gateways' webhooks and the OpenAPI document."""
+
+resources_router = Router(
+    path="/api/v1",
+    guards=[require_api_key],
+    dependencies={"api_key": Provide(provide_api_key, sync_to_thread=False)},
+    route_handlers=[
+        create_customer_api, update_customer_api, list_customers_api, get_customer_api,
+        list_subscriptions_api, get_subscription_api, create_subscription_api,
+        cancel_subscription_api, uncancel_subscription_api, pause_subscription_api,
+        resume_subscription_api, quote_change_api, confirm_change_api,
+        list_invoices_api, get_invoice_api, invoice_pdf_api,
+        create_payment_method_api, list_payment_methods_api,
+        list_credit_notes_api, get_credit_note_api, credit_note_pdf_api,
+    ],
+)  # fmt: skip
+"""The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem
+details."""

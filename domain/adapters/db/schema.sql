@@ -45,6 +45,32 @@ CREATE TABLE public.analytics_refresh (
     dimensions text DEFAULT '{}'::text NOT NULL
 );
 
+CREATE TABLE public.api_idempotency (
+    id character varying(64) DEFAULT ''::character varying NOT NULL,
+    api_key_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    key character varying(255) DEFAULT ''::character varying NOT NULL,
+    fingerprint character varying(64) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    expires_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    status integer,
+    body text,
+    media_type character varying(100) DEFAULT NULL::character varying
+);
+
+CREATE TABLE public.api_key (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    name character varying(100) DEFAULT ''::character varying NOT NULL,
+    scope character varying(16) DEFAULT ''::character varying NOT NULL,
+    mode character varying(8) DEFAULT ''::character varying NOT NULL,
+    prefix character varying(16) DEFAULT ''::character varying NOT NULL,
+    secret_hash character varying(64) DEFAULT ''::character varying NOT NULL,
+    created_by character varying(254) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    revoked_by character varying(254) DEFAULT NULL::character varying
+);
+
 CREATE TABLE public.audit_entry (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     at timestamp with time zone,
@@ -816,6 +842,15 @@ ALTER TABLE ONLY public.analytics_email_opt_in
 ALTER TABLE ONLY public.analytics_refresh
     ADD CONSTRAINT analytics_refresh_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.api_idempotency
+    ADD CONSTRAINT api_idempotency_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.api_key
+    ADD CONSTRAINT api_key_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.api_key
+    ADD CONSTRAINT api_key_secret_hash_key UNIQUE (secret_hash);
+
 ALTER TABLE ONLY public.audit_entry
     ADD CONSTRAINT audit_entry_pkey PRIMARY KEY (id);
 
@@ -1035,6 +1070,8 @@ ALTER TABLE ONLY public.webhook_endpoint
 CREATE INDEX account_customer ON public.account USING btree (customer);
 
 CREATE INDEX account_identity_account ON public.account_identity USING btree (account);
+
+CREATE INDEX api_idempotency_expires_at ON public.api_idempotency USING btree (expires_at);
 
 CREATE INDEX audit_entry_action ON public.audit_entry USING btree (action);
 

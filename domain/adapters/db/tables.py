@@ -21,6 +21,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from domain.adapters.db.tables_analytics import ANALYTICS_TABLES
+from domain.adapters.db.tables_apikeys import APIKEY_TABLES
 from domain.adapters.db.tables_customers import CUSTOMER_TABLES
 from domain.adapters.db.tables_operations import OPERATIONS_TABLES
 from domain.adapters.db.tables_price_migrations import PRICE_MIGRATION_TABLES
@@ -634,6 +635,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *OPERATIONS_TABLES,
     *ANALYTICS_TABLES,
     *WEBHOOK_TABLES,
+    *APIKEY_TABLES,
 )
 
 

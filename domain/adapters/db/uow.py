@@ -25,6 +25,10 @@ from domain.adapters.db.repositories.analytics_reports import (
     PiccoloSubscriberMetricsReads,
     PiccoloSummaryOptIns,
 )
+from domain.adapters.db.repositories.apikeys import (
+    PiccoloApiKeyRepository,
+    PiccoloIdempotencyRepository,
+)
 from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
@@ -164,6 +168,8 @@ class PiccoloUnitOfWork:
         self.webhook_deliveries = PiccoloWebhookDeliveries()
         self.webhook_attempts = PiccoloWebhookAttempts()
         self.analytics_read_model = PiccoloAnalyticsReadModelRepository()
+        self.api_keys = PiccoloApiKeyRepository()
+        self.idempotency = PiccoloIdempotencyRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:

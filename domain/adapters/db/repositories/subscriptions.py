@@ -117,6 +117,12 @@ class PiccoloCustomerRepository:
             CustomerTable.id == customer.id
         )
 
+    async def page(self, *, after: str | None, limit: int) -> list[Customer]:
+        query = CustomerTable.select().order_by(CustomerTable.id).limit(limit)
+        if after is not None:
+            query = query.where(CustomerTable.id > after)
+        return [_to_customer(r) for r in await query]
+
 
 # -- subscriptions --------------------------------------------------------------------------------
 def _line_json(line: InvoiceLine) -> dict[str, Any]:
