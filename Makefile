@@ -96,7 +96,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/catalog_admin domain/promotions domain/operations domain/taxes domain/unit_of_work.py
+	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/catalog_admin domain/promotions domain/operations domain/taxes domain/integrations domain/unit_of_work.py
 
 bench: $(STAMP) bench-packages
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}

@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from domain.analytics.ports import ExchangeRatesUnit
 from domain.checkout.ports import CheckoutUnit
+from domain.integrations.ports import IntegrationsUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
 from domain.staff.ports import StaffUnit
@@ -21,6 +22,7 @@ from domain.testclocks.ports import TestClocksUnit
 
 @runtime_checkable
 class UnitOfWork(
+    IntegrationsUnit,
     CheckoutUnit,
     TestClocksUnit,
     NoticesUnit,

@@ -55,6 +55,11 @@ from tests.fakes_analytics import (
     InMemoryMrrLedger,
     InMemorySubscriptionHistory,
 )
+from tests.fakes_integrations import (
+    InMemoryAccountingReader,
+    InMemoryCustomerRefs,
+    InMemoryImportRepository,
+)
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
 
@@ -844,6 +849,9 @@ class InMemoryUnitOfWork:
         self.exchange_rates = InMemoryExchangeRateRepository()
         self.subscription_history = InMemorySubscriptionHistory()
         self.mrr_ledger = InMemoryMrrLedger()
+        self.imports = InMemoryImportRepository()
+        self.customer_refs = InMemoryCustomerRefs(self)
+        self.accounting = InMemoryAccountingReader()
         self.jobs = InMemoryJobQueue()
         self.commits = 0
 

@@ -22,6 +22,7 @@ from piccolo.table import Table
 
 from domain.adapters.db.tables_analytics import ANALYTICS_TABLES
 from domain.adapters.db.tables_customers import CUSTOMER_TABLES
+from domain.adapters.db.tables_integrations import INTEGRATION_TABLES
 from domain.adapters.db.tables_operations import OPERATIONS_TABLES
 from domain.adapters.db.tables_price_migrations import PRICE_MIGRATION_TABLES
 from domain.adapters.db.tables_staff import STAFF_TABLES
@@ -632,6 +633,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *PRICE_MIGRATION_TABLES,
     *OPERATIONS_TABLES,
     *ANALYTICS_TABLES,
+    *INTEGRATION_TABLES,
 )
 
 

@@ -37,6 +37,11 @@ from domain.adapters.db.repositories.history import (
     PiccoloMrrLedgerRepository,
     PiccoloSubscriptionHistoryRepository,
 )
+from domain.adapters.db.repositories.integrations import (
+    PiccoloAccountingReader,
+    PiccoloCustomerRefRepository,
+    PiccoloImportRepository,
+)
 from domain.adapters.db.repositories.notes import PiccoloNoteRepository
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.operations import (
@@ -141,6 +146,9 @@ class PiccoloUnitOfWork:
         self.exchange_rates = PiccoloExchangeRateRepository()
         self.subscription_history = PiccoloSubscriptionHistoryRepository()
         self.mrr_ledger = PiccoloMrrLedgerRepository()
+        self.imports = PiccoloImportRepository()
+        self.customer_refs = PiccoloCustomerRefRepository()
+        self.accounting = PiccoloAccountingReader()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
