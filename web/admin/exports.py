@@ -58,7 +58,7 @@ async def _encoded(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
         yield chunk.encode("utf-8")
 
 
-@post("/exports", name="admin.exports.download", opt=EXPORT)
+@post("/exports", name="admin.exports.download", opt=EXPORT, status_code=200)
 async def submit_export(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
