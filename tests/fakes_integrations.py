@@ -52,6 +52,16 @@ class InMemoryCustomerRefs:
         assert (source, external_id) not in self.refs
         self.refs[(source, external_id)] = customer_id
 
+    async def add_many(
+        self, source: str, refs: Sequence[tuple[str, CustomerId]], *, at: datetime
+    ) -> None:
+        for external_id, customer_id in refs:
+            await self.add(source, external_id, customer_id, at=at)
+
+    async def add_customers(self, customers: Sequence[Customer]) -> None:
+        for customer in customers:
+            await self._uow.customers.add(customer)
+
     async def customers(self, ids: Sequence[CustomerId]) -> dict[CustomerId, Customer]:
         rows = self._uow.customers.rows
         return {i: rows[i] for i in ids if i in rows}

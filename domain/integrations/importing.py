@@ -2,7 +2,8 @@
 
 A row is matched by its external id in the import's source (``customer_refs``); failing that,
 by its e-mail (a customer who signed up before the CRM knew them gets the id linked); otherwise
-it is a new customer (``create_customer_in``, the same checks as every other way in). A matched
+it is a new customer (the checks of ``create_customer_in``, applied by ``rows.check_row``;
+new customers of a batch are inserted in one statement). A matched
 customer's billing details are updated (name, country, region, address, VAT number); the
 e-mail and the currency never change through an import: a row that would change them is an
 error. With subscriptions, a customer without a live subscription gets one on the row's plan
@@ -21,12 +22,11 @@ from domain.billing.invoices import mark_invoice_paid_in
 from domain.billing.issued import OfflineMethod, OfflinePayment
 from domain.billing.model import InvoiceStatus
 from domain.customers.model import Customer
-from domain.customers.service import create_customer_in
 from domain.integrations.ports import IntegrationsUnit
 from domain.integrations.rows import ImportRow, RowError
 from domain.pricing.tax_policy import check_vat_id
 from domain.shared.errors import DomainError
-from domain.shared.ids import CustomerId
+from domain.shared.ids import CustomerId, new_id
 from domain.subscriptions.subscribing import subscribe_in
 
 
@@ -75,9 +75,23 @@ async def match_rows(
     return out
 
 
-def _updated(customer: Customer, row: ImportRow) -> Customer:
-    tax_id = check_vat_id(row.tax_id, row.country) if row.tax_id and row.country != "US" else (
+def _tax_id(row: ImportRow) -> str | None:
+    return check_vat_id(row.tax_id, row.country) if row.tax_id and row.country != "US" else (
         row.tax_id)  # fmt: skip
+
+
+def new_customer(row: ImportRow, now: datetime) -> Customer:
+    """The customer ``create_customer_in`` would make of a checked row (``check_row`` applied
+    its checks; the e-mail was looked up by ``match_rows``), to be stored in bulk."""
+    return Customer(
+        id=CustomerId(new_id()), email=row.email, name=row.name, currency=row.currency,
+        country=row.country, region=row.region, address_lines=row.address_lines,
+        tax_id=_tax_id(row), created_at=now,
+    )  # fmt: skip
+
+
+def _updated(customer: Customer, row: ImportRow) -> Customer:
+    tax_id = _tax_id(row)
     return replace(customer, name=row.name, country=row.country, region=row.region,
                    address_lines=row.address_lines, tax_id=tax_id)  # fmt: skip
 
@@ -90,24 +104,26 @@ async def apply_batch(
     counts = BatchCounts()
     errors: list[RowError] = []
     subscribing: list[tuple[ImportRow, CustomerId]] = []
+    new_customers: list[Customer] = []
+    refs: list[tuple[str, CustomerId]] = []
     for m in matched:
         row = m.row
         if m.customer is None:
-            customer = await create_customer_in(
-                uow, email=row.email, name=row.name, currency=row.currency, country=row.country,
-                region=row.region, address_lines=row.address_lines, tax_id=row.tax_id, now=now,
-            )  # fmt: skip
-            await uow.customer_refs.add(source, row.external_id, customer.id, at=now)
+            customer = new_customer(row, now)
+            new_customers.append(customer)
+            refs.append((row.external_id, customer.id))
             counts.created += 1
         else:
             customer = _updated(m.customer, row)
             if customer != m.customer:
                 await uow.customers.save(customer)
             if m.linked:
-                await uow.customer_refs.add(source, row.external_id, customer.id, at=now)
+                refs.append((row.external_id, customer.id))
             counts.updated += 1
         if with_subscriptions and row.plan_code:
             subscribing.append((row, customer.id))
+    await uow.customer_refs.add_customers(new_customers)
+    await uow.customer_refs.add_many(source, refs, at=now)
     if not subscribing:
         return counts, errors
     live = await uow.customer_refs.live_subscription_customers([c for _, c in subscribing])

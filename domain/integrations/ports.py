@@ -45,6 +45,16 @@ class CustomerRefRepository(Protocol):
         self, source: str, external_id: str, customer_id: CustomerId, *, at: datetime
     ) -> None: ...
 
+    async def add_many(
+        self, source: str, refs: Sequence[tuple[str, CustomerId]], *, at: datetime
+    ) -> None:
+        """(external id, customer) pairs, in one statement."""
+        ...
+
+    async def add_customers(self, customers: Sequence[Customer]) -> None:
+        """New customers in one statement (``Conflict`` when an e-mail is taken meanwhile)."""
+        ...
+
     async def customers(self, ids: Sequence[CustomerId]) -> dict[CustomerId, Customer]: ...
 
     async def by_emails(self, emails: Sequence[str]) -> dict[str, Customer]: ...

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.adapters.db.repositories.subscriptions import _locked, _to_customer
+from domain.adapters.db.repositories.subscriptions import (
+    _customer_values,
+    _locked,
+    _to_customer,
+)
 from domain.adapters.db.tables import (
     CreditNoteTable,
     CustomerTable,
@@ -19,6 +23,7 @@ from domain.adapters.db.tables import (
     SubscriptionTable,
 )
 from domain.adapters.db.tables_integrations import CustomerExternalRefTable, CustomerImportTable
+from domain.adapters.db.unique import conflict_on_duplicate
 from domain.customers.model import Customer
 from domain.integrations.model import CustomerImport, ImportStatus
 from domain.integrations.records import (
@@ -127,6 +132,25 @@ class PiccoloCustomerRefRepository:
     ) -> None:
         await R.insert(R(key=f"{source}:{external_id}", source=source, external_id=external_id,
                          customer_id=customer_id, created_at=at))  # fmt: skip
+
+    async def add_many(
+        self, source: str, refs: Sequence[tuple[str, CustomerId]], *, at: datetime
+    ) -> None:
+        if refs:
+            await R.insert(*[R(key=f"{source}:{e}", source=source, external_id=e, customer_id=c,
+                               created_at=at) for e, c in refs])  # fmt: skip
+
+    async def add_customers(self, customers: Sequence[Customer]) -> None:
+        if not customers:
+            return
+        rows = [
+            CustomerTable(id=c.id, created_at=c.created_at,
+                          **{col._meta.name: v for col, v in _customer_values(c).items()})
+            for c in customers
+        ]  # fmt: skip
+        async with conflict_on_duplicate("A customer with this e-mail exists.",
+                                         code="customer.email_taken"):  # fmt: skip
+            await CustomerTable.insert(*rows)
 
     async def customers(self, ids: Sequence[CustomerId]) -> dict[CustomerId, Customer]:
         out: dict[CustomerId, Customer] = {}
