@@ -34,7 +34,7 @@ from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
 from web.forms import Field, FormSpec
-from web.templating import redirect_after_post, render
+from web.templating import is_fragment_request, redirect_after_post, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 IMPORT = {"permission": Permission.IMPORT}
@@ -116,8 +116,11 @@ async def show_import_progress(
     import_id: FromPath[str],
     staff: NamedDependency[SignedInStaff],
     read_uow: NamedDependency[UnitOfWork],
-) -> Template:
+) -> Template | Response[str]:
     rec = await get_import(staff, import_id, uow=read_uow)
+    if is_fragment_request(request) and not rec.is_live:
+        # the job ended while the page polled: reload it whole (status, errors, actions)
+        return Response("", status_code=200, headers={"HX-Refresh": "true"})
     return render(request, "admin/_import_progress.html", "admin/_import_progress.html",
                   _import_context(staff, rec))  # fmt: skip
 

@@ -102,6 +102,11 @@ async def test_dry_run_lists_the_bad_rows_import_creates_the_good_and_reimport_u
 
     started = await client.post(f"/admin/imports/{import_id}/start", data={"_csrf_token": token})
     assert started.status_code == 303
+    polling = await client.get(
+        f"/admin/imports/{import_id}/progress", headers={"HX-Request": "true"}
+    )
+    assert 'hx-trigger="every 2s"' in polling.text  # queued: the fragment polls itself
+    assert text(by_testid(parse(polling.text), "progress-text")[0]) == "0 of 8 rows (0 %)"
     assert await drain_jobs(app, include_schedule=False) >= 1
     page = parse((await client.get(f"/admin/imports/{import_id}")).text)
     assert by_testid(page, "import-progress")[0]["data-status"] == "done"
@@ -139,9 +144,12 @@ async def test_dry_run_lists_the_bad_rows_import_creates_the_good_and_reimport_u
         "customer_import.started",
         "customer_import.uploaded",
     ]
-    # the progress fragment polls while live, and stops once done
+    # once the job has ended, the polling fragment asks htmx to reload the whole page
     fragment = await client.get(f"/admin/imports/{second}/progress", headers={"HX-Request": "true"})
-    assert fragment.status_code == 200 and "hx-trigger" not in fragment.text
+    assert fragment.status_code == 200 and fragment.headers["hx-refresh"] == "true"
+    plain = await client.get(f"/admin/imports/{second}/progress")
+    assert "hx-trigger" not in plain.text
+    assert text(by_testid(parse(plain.text), "progress-text")[0]) == "8 of 8 rows (100 %)"
 
 
 async def test_subscriptions_are_created_once_with_the_first_invoice_paid_offline(
