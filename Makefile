@@ -27,7 +27,7 @@ help:
 	@echo "make migrate   - apply migrations to \$$DATABASE_URL (default sqlite:///var/app.db)"
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
 	@echo "make schema    - rewrite domain/adapters/db/schema.sql from the migrations (PostgreSQL)"
-	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk, customer search)"
+	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk, customer search, the CRM import of 50,000 rows)"
 	@echo "make worker    - run the job runner alone, without HTTP"
 	@echo "make system-packages - apt-get install what the suite needs ($(SYSTEM_PACKAGES)) when missing"
 
@@ -106,6 +106,7 @@ bench: $(STAMP) bench-packages
 	$(PY) -m bench.http_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.portal_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)} --reuse
 	$(PY) -m bench.customer_search --pg-url $${BENCH_PG_URL:-$(PG_URL)}
+	$(PY) -m bench.crm_import --pg-url $${BENCH_PG_URL:-$(PG_URL)} --subscriptions 500
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output
