@@ -451,8 +451,11 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/jobs/{job_id:str}/discard": {"reason": "", "confirm": ""},
     "/admin/emails/{email_id:str}/resend": {"reason": ""},  # shown to billing and owners
     # an uploaded CRM import's mapping (dry run) and start forms
-    "/admin/imports/{import_id:str}/check": {"map-external_id": "", "map-email": "",
-                                             "subscriptions": ""},  # fmt: skip
+    "/admin/imports/{import_id:str}/check": {
+        "map-external_id": "",
+        "map-email": "",
+        "subscriptions": "",
+    },
     "/admin/imports/{import_id:str}/start": {},
 }
 
