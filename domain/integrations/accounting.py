@@ -110,6 +110,15 @@ def amount(minor: int, currency: str) -> str:
     return Money.of_minor(minor, currency).to_decimal_string()
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(text: str) -> str:
+    """A text cell (a name, an e-mail, a reference) a spreadsheet will not run as a formula;
+    amounts are written as they are (a negative amount starts with "-")."""
+    return f"'{text}" if text.startswith(_FORMULA) else text
+
+
 def _on(at: datetime | None) -> str:
     return at.astimezone(UTC).date().isoformat() if at is not None else ""
 
@@ -117,29 +126,30 @@ def _on(at: datetime | None) -> str:
 def invoice_row(inv: InvoiceRecord) -> list[str]:
     c = inv.currency
     return [inv.number, _on(inv.issued_at), _on(inv.paid_at), _on(inv.voided_at),
-            inv.customer_id, inv.customer_name, inv.customer_email, c, amount(inv.subtotal, c),
-            amount(inv.discount, c), amount(inv.tax, c), amount(inv.total, c),
+            inv.customer_id, safe(inv.customer_name), safe(inv.customer_email), c,
+            amount(inv.subtotal, c), amount(inv.discount, c), amount(inv.tax, c), amount(inv.total, c),
             amount(inv.credit_applied, c), amount(inv.amount_due, c), inv.status]  # fmt: skip
 
 
 def payment_row(pay: PaymentRecord) -> list[str]:
-    return [pay.id, _on(pay.paid_at), pay.invoice_number, pay.customer_id, pay.customer_name,
-            pay.currency, amount(pay.amount, pay.currency), pay.method, pay.reference,
+    return [pay.id, _on(pay.paid_at), pay.invoice_number, pay.customer_id,
+            safe(pay.customer_name), pay.currency, amount(pay.amount, pay.currency), pay.method,
+            safe(pay.reference),
             pay.status]  # fmt: skip
 
 
 def credit_note_row(note: CreditNoteRecord) -> list[str]:
     c = note.currency
     return [note.number, _on(note.issued_at), note.invoice_number, note.customer_id,
-            note.customer_name, c, amount(note.subtotal, c), amount(note.discount, c),
+            safe(note.customer_name), c, amount(note.subtotal, c), amount(note.discount, c),
             amount(note.tax, c), amount(note.total, c), amount(note.refunded, c),
             amount(note.credited, c), note.reason]  # fmt: skip
 
 
 def refund_row(refund: RefundRecord) -> list[str]:
     return [refund.id, _on(refund.refunded_at), refund.credit_note_number, refund.invoice_number,
-            refund.customer_id, refund.customer_name, refund.currency,
-            amount(refund.amount, refund.currency), refund.status, refund.reference]  # fmt: skip
+            refund.customer_id, safe(refund.customer_name), refund.currency,
+            amount(refund.amount, refund.currency), refund.status, safe(refund.reference)]  # fmt: skip
 
 
 def journal_rows(records: Iterable[Any], period: ExportPeriod) -> list[list[str]]:

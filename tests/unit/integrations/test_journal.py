@@ -108,6 +108,9 @@ def test_amounts_are_exact_with_the_currency_decimals() -> None:
     row = invoice_row(_invoice(currency="JPY", subtotal=1000, discount=0, tax=100, total=1100,
                                credit_applied=0, amount_due=1100))  # fmt: skip
     assert row[7:14] == ["JPY", "1000", "0", "100", "1100", "0", "1100"]
+    # a name a spreadsheet would run as a formula is quoted; amounts keep their sign
+    hostile = invoice_row(_invoice(customer_name='=HYPERLINK("http://x")', total=-5))
+    assert hostile[5] == '\'=HYPERLINK("http://x")' and hostile[11] == "-0.05"
 
 
 def test_a_period_is_checked() -> None:
