@@ -70,7 +70,7 @@ async def _import(engine: object, content: bytes, *, subscriptions: bool) -> dic
     rec = await upload_import(OWNER, "bench.csv", content, "hubspot", uow=uow(), clock=clock)
     times["upload"] = time.perf_counter() - started
     started = time.perf_counter()
-    rec = await dry_run(OWNER, rec.id, rec.mapping, subscriptions, uow=uow(), clock=clock)
+    rec = await dry_run(OWNER, rec.id, rec.mapping, subscriptions, new_uow=uow, clock=clock)
     times["dry run"] = time.perf_counter() - started
     assert rec.error_count == 0, rec.errors[:5]
     await start_import(OWNER, rec.id, uow=uow(), clock=clock)

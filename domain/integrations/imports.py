@@ -129,31 +129,33 @@ def _split(results: list[Matched | RowError]) -> tuple[list[Matched], list[RowEr
 
 async def dry_run(
     actor: SignedInStaff, import_id: str, chosen: Mapping[str, str], with_subscriptions: bool,
-    *, uow: IntegrationsUnit, clock: Clock,
+    *, new_uow: Callable[[], IntegrationsUnit], clock: Clock,
 ) -> CustomerImport:  # fmt: skip
     """Check every row with ``chosen`` (target -> column name) as an import would, against the
-    catalog and the customers that exist, and record the outcome; writes no customer."""
+    catalog and the customers that exist, and record the outcome; writes no customer. The rows
+    are checked outside any transaction and matched a batch per short transaction, so a large
+    file never holds the database."""
     require(actor, Permission.IMPORT)
+    async with new_uow() as uow:
+        rec = await _editable(uow, import_id)
+        content = await uow.imports.content(rec.id)
+        facts = await catalog_facts(uow)
+    mapping = mapping_from_names(rec.header, chosen)
+    table = read_csv(content)
+    good, errors = check_rows(table, mapping, facts)
+    names = mapping.as_names(table.header)
+    creates = updates = 0
+    for start in range(0, len(good), BATCH):
+        async with new_uow() as uow:
+            matched, problems = _split(await match_rows(uow, rec.source,
+                                                        good[start:start + BATCH], names))  # fmt: skip
+        errors += problems
+        creates += sum(1 for m in matched if m.customer is None)
+        updates += sum(1 for m in matched if m.customer is not None)
+    errors.sort(key=lambda e: e.row)
     now = clock.now()
-    async with uow:
-        rec = await uow.imports.get(import_id, lock=True)
-        if rec is None:
-            raise NotFound("No such import.", code="integrations.import_not_found")
-        if rec.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
-            raise InvalidTransition("This import has started: upload the file again to change "
-                                    "its mapping.", code="integrations.import_started")  # fmt: skip
-        mapping = mapping_from_names(rec.header, chosen)
-        table = read_csv(await uow.imports.content(rec.id))
-        good, errors = check_rows(table, mapping, await catalog_facts(uow))
-        names = mapping.as_names(table.header)
-        creates = updates = 0
-        for start in range(0, len(good), BATCH):
-            matched, problems = _split(await match_rows(uow, rec.source, good[start:start + BATCH],
-                                                        names))  # fmt: skip
-            errors += problems
-            creates += sum(1 for m in matched if m.customer is None)
-            updates += sum(1 for m in matched if m.customer is not None)
-        errors.sort(key=lambda e: e.row)
+    async with new_uow() as uow:
+        rec = await _editable(uow, import_id, lock=True)
         rec = replace(
             rec, mapping=names, with_subscriptions=with_subscriptions,
             status=ImportStatus.CHECKED, checked_at=now, created=creates, updated=updates,
@@ -163,6 +165,16 @@ async def dry_run(
         await _audit(uow, actor, "customer_import.checked", rec, now, creates=creates,
                      updates=updates, errors=len(errors))  # fmt: skip
         await uow.commit()
+    return rec
+
+
+async def _editable(uow: IntegrationsUnit, import_id: str, *, lock: bool = False) -> CustomerImport:
+    rec = await uow.imports.get(import_id, lock=lock)
+    if rec is None:
+        raise NotFound("No such import.", code="integrations.import_not_found")
+    if rec.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+        raise InvalidTransition("This import has started: upload the file again to change "
+                                "its mapping.", code="integrations.import_started")  # fmt: skip
     return rec
 
 
@@ -205,9 +217,11 @@ async def run_import(
         if rec is None or rec.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING,
                                              ImportStatus.FAILED):  # fmt: skip
             raise NotFound("No import to run.", code="integrations.import_not_found")
-        table = read_csv(await uow.imports.content(rec.id))
-        mapping = mapping_from_names(rec.header, rec.mapping)
-        all_good, all_errors = check_rows(table, mapping, await catalog_facts(uow))
+        content = await uow.imports.content(rec.id)
+        facts = await catalog_facts(uow)
+    table = read_csv(content)
+    mapping = mapping_from_names(rec.header, rec.mapping)
+    all_good, all_errors = check_rows(table, mapping, facts)
     names = mapping.as_names(table.header)
     while True:
         async with new_uow() as uow:

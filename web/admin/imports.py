@@ -140,7 +140,7 @@ async def submit_import_check(
     errors = {k.removeprefix("map-"): v for k, v in form.errors.items()}
     if not errors:
         try:
-            rec = await dry_run(staff, import_id, chosen, with_subscriptions, uow=new_uow(),
+            rec = await dry_run(staff, import_id, chosen, with_subscriptions, new_uow=new_uow,
                                 clock=clock)  # fmt: skip
         except ValidationFailed as exc:
             errors = exc.field_errors

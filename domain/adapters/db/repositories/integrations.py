@@ -275,7 +275,7 @@ class PiccoloAccountingReader:
     ) -> list[CreditNoteRecord]:
         C = CreditNoteTable
         query = _where(
-            C.select(C.all_columns(), C.invoice.number.as_alias("invoice_number"),
+            C.select(*C.all_columns(), C.invoice.number.as_alias("invoice_number"),
                      C.invoice.customer_snapshot.as_alias("snapshot")),
             _window(C.issued_at, start, end), _after(C.issued_at, C.id, after),
         )  # fmt: skip
