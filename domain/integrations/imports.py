@@ -80,7 +80,8 @@ async def upload_import(
     the mapping guessed from its header."""
     require(actor, Permission.IMPORT)
     source = check_source(source)
-    name = (file_name or "upload.csv").replace("\\", "/").rsplit("/", 1)[-1][:MAX_FILE_NAME]
+    base = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in base if ch.isprintable())[:MAX_FILE_NAME].strip() or "upload.csv"
     table = read_csv(content)
     now = clock.now()
     rec = CustomerImport(

@@ -197,13 +197,16 @@ async def test_bad_files_re_render_with_a_message_and_write_nothing(
                                 files={"other": ("a.txt", b"x", "text/plain")})  # fmt: skip
     assert no_file.status_code == 422 and "Choose the CSV file" in no_file.text
     assert await CustomerImportTable.count() == 0
-    # a file without the columns the import needs: the mapping step says which
-    made = await _upload(client, token, b"Record ID,Company name\n1,Acme\n")
+    # a file without the columns the import needs: the mapping step says which (and a name
+    # with a path and control characters is kept as its printable base name)
+    made = await _upload(client, token, b"Record ID,Company name\n1,Acme\n",
+                         name="C:\\exports\\crm\x1b.csv")  # fmt: skip
     import_id = made.headers["location"].rsplit("/", 1)[-1]
     page = parse((await client.get(f"/admin/imports/{import_id}")).text)
     answer = await client.post(f"/admin/imports/{import_id}/check",
                                data={**_mapping(page), "_csrf_token": token})  # fmt: skip
     assert answer.status_code == 422
+    assert text(by_testid(parse(answer.text), "import-title")[0]) == "crm.csv"
     assert "column that holds the e-mail" in answer.text
     assert parse(answer.text).select_one("#f-email")["aria-invalid"] == "true"
     # starting before a dry run is refused (409: flashed, back to the page)
