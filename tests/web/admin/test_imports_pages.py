@@ -234,3 +234,41 @@ async def test_viewers_and_support_are_refused_and_csrf_is_required(
             nav = parse((await other.get("/admin")).text)
             assert nav.select_one('a[href="/admin/imports"]') is None
     assert await CustomerImportTable.count() == 1 and await CustomerTable.count() == 0
+
+
+async def test_a_failed_batch_loses_only_itself_and_the_run_continues_after_the_last_commit(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock, catalog: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from domain.integrations import imports
+
+    token = await _signed_in(app, client, clock, "owner", "olive@example.com")
+    made = await _upload(client, token, _csv())
+    import_id = made.headers["location"].rsplit("/", 1)[-1]
+    await _dry_run(client, token, import_id)
+    await client.post(f"/admin/imports/{import_id}/start", data={"_csrf_token": token})
+    monkeypatch.setattr(imports, "BATCH", 2)  # rows 2-3, 4-5, 6-7, 8-9
+    real = imports.apply_batch
+    calls = 0
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 4:  # rows 8-9: Seat Co written, then the transaction fails
+            await real(*args, **kwargs)
+            raise RuntimeError("the database went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "apply_batch", flaky)
+    new_uow = app.state.runtime.uow
+    with pytest.raises(RuntimeError):
+        await run_import(import_id, new_uow=new_uow, clock=clock, config=BillingConfig())
+    async with new_uow() as uow:
+        stopped = await uow.imports.get(import_id)
+    assert stopped is not None and (stopped.done_rows, stopped.created) == (6, 2)
+    assert await CustomerTable.count() == 2  # the failed batch's customer was rolled back
+    assert {e.row for e in stopped.errors} == {4, 5, 6, 7}
+    done = await run_import(import_id, new_uow=new_uow, clock=clock, config=BillingConfig())
+    assert (done.done_rows, done.created, done.error_count) == (8, 3, 5)
+    assert sorted(e.row for e in done.errors) == [4, 5, 6, 7, 9]  # each error once
+    assert await CustomerTable.count() == 3 and await CustomerExternalRefTable.count() == 3
