@@ -272,3 +272,37 @@ async def test_a_failed_batch_loses_only_itself_and_the_run_continues_after_the_
     assert (done.done_rows, done.created, done.error_count) == (8, 3, 5)
     assert sorted(e.row for e in done.errors) == [4, 5, 6, 7, 9]  # each error once
     assert await CustomerTable.count() == 3 and await CustomerExternalRefTable.count() == 3
+
+
+async def test_the_last_failed_attempt_marks_the_import_failed_and_it_can_be_continued(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock, catalog: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from domain.integrations import jobs
+    from domain.integrations.imports import RUN_IMPORT_JOB
+    from domain.jobs.context import JobContext
+
+    token = await _signed_in(app, client, clock, "owner", "olive@example.com")
+    made = await _upload(client, token, _csv())
+    import_id = made.headers["location"].rsplit("/", 1)[-1]
+    await _dry_run(client, token, import_id)
+    await client.post(f"/admin/imports/{import_id}/start", data={"_csrf_token": token})
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(jobs, "run_import", broken)
+    job = jobs.build_jobs(BillingConfig()).get(RUN_IMPORT_JOB)
+    runtime = app.state.runtime
+    for attempt in (1, jobs.MAX_ATTEMPTS):
+        ctx = JobContext(clock, runtime.uow, runtime.job_store, "job-1", attempt)
+        with pytest.raises(RuntimeError):
+            await job.fn(ctx, import_id=import_id)
+        page = parse((await client.get(f"/admin/imports/{import_id}")).text)
+        status = by_testid(page, "import-progress")[0]["data-status"]
+        assert status == ("queued" if attempt == 1 else "failed")
+    assert by_testid(page, "start-form")  # "Continue the import"
+    again = await client.post(f"/admin/imports/{import_id}/start", data={"_csrf_token": token})
+    assert again.status_code == 303
+    page = parse((await client.get(f"/admin/imports/{import_id}")).text)
+    assert by_testid(page, "import-progress")[0]["data-status"] == "queued"
