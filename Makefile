@@ -27,7 +27,7 @@ help:
 	@echo "make migrate   - apply migrations to \$$DATABASE_URL (default sqlite:///var/app.db)"
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
 	@echo "make schema    - rewrite domain/adapters/db/schema.sql from the migrations (PostgreSQL)"
-	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk, customer search, the cohort table)"
+	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk, customer search, the cohort table, the CRM import of 50,000 rows)"
 	@echo "make worker    - run the job runner alone, without HTTP"
 	@echo "make system-packages - apt-get install what the suite needs ($(SYSTEM_PACKAGES)) when missing"
 
@@ -96,7 +96,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/catalog_admin domain/promotions domain/operations domain/taxes domain/analytics_reports domain/outbound domain/webhooks_out domain/apikeys domain/unit_of_work.py
+	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/catalog_admin domain/promotions domain/operations domain/taxes domain/analytics_reports domain/outbound domain/webhooks_out domain/apikeys domain/integrations domain/unit_of_work.py
 
 bench: $(STAMP) bench-packages
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}
@@ -107,6 +107,7 @@ bench: $(STAMP) bench-packages
 	$(PY) -m bench.portal_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)} --reuse
 	$(PY) -m bench.customer_search --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.analytics_cohorts --pg-url $${BENCH_PG_URL:-$(PG_URL)}
+	$(PY) -m bench.crm_import --pg-url $${BENCH_PG_URL:-$(PG_URL)} --subscriptions 500
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output

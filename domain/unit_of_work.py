@@ -14,6 +14,7 @@ from domain.analytics.ports import AnalyticsUnit, CohortsUnit
 from domain.analytics_reports.ports import SummaryUnit
 from domain.apikeys.ports import ApiKeysUnit
 from domain.checkout.ports import CheckoutUnit
+from domain.integrations.ports import IntegrationsUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
 from domain.staff.ports import StaffUnit
@@ -25,6 +26,7 @@ from domain.webhooks_out.ports import WebhooksUnit
 @runtime_checkable
 class UnitOfWork(
     WebhooksUnit,
+    IntegrationsUnit,
     CheckoutUnit,
     TestClocksUnit,
     NoticesUnit,

@@ -61,6 +61,11 @@ from tests.fakes_analytics import (
     InMemorySummaryOptIns,
 )
 from tests.fakes_apikeys import InMemoryApiKeyRepository, InMemoryIdempotencyRepository
+from tests.fakes_integrations import (
+    InMemoryAccountingReader,
+    InMemoryCustomerRefs,
+    InMemoryImportRepository,
+)
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
 from tests.fakes_webhooks import (
@@ -900,6 +905,9 @@ class InMemoryUnitOfWork:
         self.analytics_read_model = InMemoryAnalyticsReadModel()
         self.api_keys = InMemoryApiKeyRepository()
         self.idempotency = InMemoryIdempotencyRepository()
+        self.imports = InMemoryImportRepository()
+        self.customer_refs = InMemoryCustomerRefs(self)
+        self.accounting = InMemoryAccountingReader()
         self.jobs = InMemoryJobQueue()
         self.outbound_events = InMemoryOutboundEvents()
         self.webhook_endpoints = InMemoryWebhookEndpoints()

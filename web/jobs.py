@@ -14,6 +14,7 @@ from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
 from domain.documents.invoice_document import DEMO_SELLER, Seller
 from domain.documents.ports import PdfRenderer
+from domain.integrations import jobs as integration_jobs
 from domain.jobs import housekeeping
 from domain.jobs.registry import JobRegistry
 from domain.notices import jobs as notice_jobs
@@ -55,6 +56,7 @@ def build_registry(
     configured = (
         subscription_jobs.build_jobs(billing),
         analytics_jobs.build_jobs(billing, reporting_currency),
+        integration_jobs.build_jobs(billing),
         payment_jobs.build_jobs(billing, gateway),
         document_jobs.build_jobs(pdf_renderer, pdf_seller),
         notification_jobs.build_jobs(

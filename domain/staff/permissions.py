@@ -23,6 +23,8 @@ class Permission(StrEnum):
     WEBHOOKS_MANAGE = "webhooks.manage"  # outbound webhook endpoints: add, change, secrets,
     # enable/disable, replay a delivery
     ANALYTICS_READ = "analytics.read"  # revenue analytics (MRR, churn, retention, cohorts)
+    IMPORT = "integrations.import"  # CRM imports: create and update customers and subscriptions
+    EXPORT = "integrations.export"  # accounting exports: every document and the journal
     AUDIT_READ = "audit.read"
     STAFF_READ = "staff.read"
     STAFF_MANAGE = "staff.manage"
@@ -46,6 +48,8 @@ _BILLING = _SUPPORT | {
     Permission.OPERATIONS_ACT,
     Permission.WEBHOOKS_MANAGE,
     Permission.ANALYTICS_READ,
+    Permission.IMPORT,
+    Permission.EXPORT,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -58,7 +62,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 ROLE_SUMMARY: dict[Role, str] = {
     Role.VIEWER: "Reads customers, billing and the audit log; changes nothing.",
     Role.SUPPORT: "Acts on customers; refunds up to the support refund limit.",
-    Role.BILLING: "Every money action at any amount, the catalog, operations and analytics.",
+    Role.BILLING: "Every money action at any amount, the catalog, operations, analytics, CRM "
+    "imports and accounting exports.",
     Role.OWNER: "Everything, including staff accounts and settings.",
 }
 

@@ -472,6 +472,13 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/webhook-endpoints/{endpoint_id:str}/disable": {},
     "/admin/webhook-endpoints/{endpoint_id:str}/rotate-secret": {},
     "/admin/webhook-endpoints/deliveries/{delivery_id:str}/replay": {},
+    # an uploaded CRM import's mapping (dry run) and start forms
+    "/admin/imports/{import_id:str}/check": {
+        "map-external_id": "",
+        "map-email": "",
+        "subscriptions": "",
+    },
+    "/admin/imports/{import_id:str}/start": {},
 }
 
 

@@ -43,6 +43,8 @@ from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
 from web.admin.dunning import show_dunning, submit_dunning_policy, submit_dunning_preview
 from web.admin.exchange_rates import show_exchange_rates, submit_exchange_rate
+from web.admin.exports import EXPORT_HANDLERS
+from web.admin.imports import IMPORT_HANDLERS
 from web.admin.operations import OPERATIONS_HANDLERS
 from web.admin.pages import show_admin_home, show_staff, submit_new_staff
 from web.admin.price_migrations import (
@@ -157,6 +159,9 @@ router = Router(
         submit_api_key,
         show_revoke_api_key,
         submit_revoke_api_key,
+        # issue 17: CRM import and accounting export
+        *IMPORT_HANDLERS,
+        *EXPORT_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

@@ -239,6 +239,38 @@ CREATE TABLE public.customer_balance_transaction (
     created_by character varying(254) DEFAULT NULL::character varying
 );
 
+CREATE TABLE public.customer_external_ref (
+    key character varying(142) DEFAULT ''::character varying NOT NULL,
+    source character varying(40) DEFAULT ''::character varying NOT NULL,
+    external_id character varying(100) DEFAULT ''::character varying NOT NULL,
+    customer_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE TABLE public.customer_import (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    file_name character varying(200) DEFAULT ''::character varying NOT NULL,
+    source character varying(40) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    created_by character varying(254) DEFAULT ''::character varying NOT NULL,
+    created_by_id character varying(36) DEFAULT NULL::character varying,
+    header json DEFAULT '[]'::json NOT NULL,
+    total_rows integer DEFAULT 0 NOT NULL,
+    mapping json DEFAULT '{}'::json NOT NULL,
+    with_subscriptions boolean DEFAULT false NOT NULL,
+    status character varying(12) DEFAULT ''::character varying NOT NULL,
+    done_rows integer DEFAULT 0 NOT NULL,
+    created integer DEFAULT 0 NOT NULL,
+    updated integer DEFAULT 0 NOT NULL,
+    subscribed integer DEFAULT 0 NOT NULL,
+    error_count integer DEFAULT 0 NOT NULL,
+    errors json DEFAULT '[]'::json NOT NULL,
+    checked_at timestamp with time zone,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    content bytea DEFAULT '\x'::bytea NOT NULL
+);
+
 CREATE TABLE public.customer_note (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     customer_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -893,6 +925,12 @@ ALTER TABLE ONLY public.customer_balance_transaction
 ALTER TABLE ONLY public.customer
     ADD CONSTRAINT customer_email_key UNIQUE (email);
 
+ALTER TABLE ONLY public.customer_external_ref
+    ADD CONSTRAINT customer_external_ref_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY public.customer_import
+    ADD CONSTRAINT customer_import_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.customer_note
     ADD CONSTRAINT customer_note_pkey PRIMARY KEY (id);
 
@@ -1106,6 +1144,10 @@ CREATE INDEX customer_balance_transaction_customer_id ON public.customer_balance
 CREATE INDEX customer_email_prefix ON public.customer USING btree (lower((email)::text) text_pattern_ops);
 
 CREATE INDEX customer_email_trgm ON public.customer USING gin (lower((email)::text) public.gin_trgm_ops);
+
+CREATE INDEX customer_external_ref_customer_id ON public.customer_external_ref USING btree (customer_id);
+
+CREATE INDEX customer_import_created_at ON public.customer_import USING btree (created_at);
 
 CREATE INDEX customer_name_prefix ON public.customer USING btree (lower((name)::text) text_pattern_ops);
 

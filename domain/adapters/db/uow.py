@@ -49,6 +49,11 @@ from domain.adapters.db.repositories.history import (
     PiccoloMrrLedgerRepository,
     PiccoloSubscriptionHistoryRepository,
 )
+from domain.adapters.db.repositories.integrations import (
+    PiccoloAccountingReader,
+    PiccoloCustomerRefRepository,
+    PiccoloImportRepository,
+)
 from domain.adapters.db.repositories.notes import PiccoloNoteRepository
 from domain.adapters.db.repositories.notifications import PiccoloEmailRepository
 from domain.adapters.db.repositories.operations import (
@@ -170,6 +175,9 @@ class PiccoloUnitOfWork:
         self.analytics_read_model = PiccoloAnalyticsReadModelRepository()
         self.api_keys = PiccoloApiKeyRepository()
         self.idempotency = PiccoloIdempotencyRepository()
+        self.imports = PiccoloImportRepository()
+        self.customer_refs = PiccoloCustomerRefRepository()
+        self.accounting = PiccoloAccountingReader()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
