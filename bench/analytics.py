@@ -20,12 +20,15 @@ rebuild over its whole history, the read models' refresh jobs, and the analytics
 3. **Refresh and pages** (when the dashboard is present): the refresh jobs run once each
    (timed), then the app is served by uvicorn against the database, an owner signs in, and each
    page is requested sequentially (warm-up, then ``--requests`` timed requests): p50/p95/p99 in
-   ms, beside ``/admin/account`` (a trivial admin page of the same app, same session) as the
-   baseline.
+   ms, beside the admin home ``/admin`` (no query: session, permission check and layout only;
+   same app, same session) as the baseline.
 
     python -m bench.analytics --pg-url postgresql://postgres@127.0.0.1:5432/test --subscriptions 100000
     python -m bench.analytics --pg-url ... --subscriptions 2000 --keep   # keep the database
     python -m bench.analytics --pg-url ... --reuse bench_xxxxxxxxxx       # skip generation
+    python -m bench.analytics --pg-url ... --reuse bench_xxxxxxxxxx --skip-rebuild   # pages only
+
+``--reuse`` applies the migrations the kept database lacks (a newer build's read models).
 """
 
 from __future__ import annotations
@@ -282,6 +285,7 @@ async def main(argv: list[str] | None = None) -> Result:
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
     parser.add_argument("--reuse", default="", help="a database kept by --keep: no generation")
     parser.add_argument("--no-pages", action="store_true")
+    parser.add_argument("--skip-rebuild", action="store_true", help="with --reuse: pages only")
     args = parser.parse_args(argv)
 
     if args.reuse:
@@ -299,6 +303,13 @@ async def main(argv: list[str] | None = None) -> Result:
                 )
                 result.customers = int(await conn.fetchval("SELECT count(*) FROM customer"))
                 result.invoices = int(await conn.fetchval("SELECT count(*) FROM invoice"))
+                result.history_rows = int(
+                    await conn.fetchval("SELECT count(*) FROM subscription_history")
+                )
+                result.movements = int(await conn.fetchval("SELECT count(*) FROM mrr_movement"))
+                engine = make_engine(url)
+                bind_tables(engine)
+                await apply_migrations(engine, quiet=True)
             else:
                 engine = make_engine(url)
                 bind_tables(engine)
@@ -311,10 +322,13 @@ async def main(argv: list[str] | None = None) -> Result:
                     await close_pool(engine)
                 result.generation_s = round(time.perf_counter() - started, 1)
                 print(f"generated in {result.generation_s} s", file=sys.stderr)
-            await _rebuild(url, result)
-            await _baseline(conn, result)
-            baseline = result.baseline_select_s + result.baseline_copy_s
-            result.rebuild_vs_baseline = round(result.rebuild_s / baseline, 1) if baseline else 0
+            if not (args.reuse and args.skip_rebuild):
+                await _rebuild(url, result)
+                await _baseline(conn, result)
+                baseline = result.baseline_select_s + result.baseline_copy_s
+                result.rebuild_vs_baseline = (
+                    round(result.rebuild_s / baseline, 1) if baseline else 0
+                )
             if not args.no_pages:
                 from bench.analytics_pages import measure_pages
 
