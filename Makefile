@@ -20,14 +20,14 @@ SYSTEM_PACKAGES ?= chromium poppler-utils libharfbuzz-subset0
 BENCH_PACKAGES  ?= wrk
 
 help:
-	@echo "make run       - install, migrate the SQLite database under var/, load the demo catalog, serve on http://$(HOST):$(PORT)"
+	@echo "make run       - install, migrate the SQLite database under var/, load the demo catalog and a year of a demo business, serve on http://$(HOST):$(PORT)"
 	@echo "make test      - the whole suite on SQLite (DATABASE_URL=postgresql://... to use PostgreSQL)"
 	@echo "make test-pg   - the whole suite on PostgreSQL at \$$DATABASE_URL (default $(PG_URL))"
 	@echo "make lint      - ruff + the import contract (the domain core imports no framework)"
 	@echo "make migrate   - apply migrations to \$$DATABASE_URL (default sqlite:///var/app.db)"
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
 	@echo "make schema    - rewrite domain/adapters/db/schema.sql from the migrations (PostgreSQL)"
-	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk, customer search)"
+	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk, customer search, the cohort table)"
 	@echo "make worker    - run the job runner alone, without HTTP"
 	@echo "make system-packages - apt-get install what the suite needs ($(SYSTEM_PACKAGES)) when missing"
 
@@ -65,7 +65,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m web.cli serve --host $(HOST) --port $(PORT) --migrate --demo
+	$(PY) -m web.cli serve --host $(HOST) --port $(PORT) --migrate --demo --demo-history
 
 worker: $(STAMP)
 	$(PY) -m web.cli worker
@@ -96,7 +96,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/catalog_admin domain/promotions domain/operations domain/taxes domain/unit_of_work.py
+	$(VENV)/bin/mypy domain/shared domain/catalog domain/jobs domain/pricing domain/billing domain/simulate domain/subscriptions domain/documents domain/notifications domain/notices domain/customers domain/payments domain/testclocks domain/accounts domain/checkout domain/support domain/staff domain/audit domain/analytics domain/catalog_admin domain/promotions domain/operations domain/taxes domain/analytics_reports domain/outbound domain/webhooks_out domain/unit_of_work.py
 
 bench: $(STAMP) bench-packages
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}
@@ -107,6 +107,7 @@ bench: $(STAMP) bench-packages
 	$(PY) -m bench.portal_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)} --reuse
 	$(PY) -m bench.customer_search --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.analytics --pg-url $${BENCH_PG_URL:-$(PG_URL)} --subscriptions 20000
+	$(PY) -m bench.analytics_cohorts --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output

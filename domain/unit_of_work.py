@@ -10,24 +10,29 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from domain.analytics.ports import ExchangeRatesUnit
+from domain.analytics.ports import AnalyticsUnit, CohortsUnit
+from domain.analytics_reports.ports import SummaryUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.notices.ports import NoticesUnit
 from domain.operations.ports import OperationsUnit
 from domain.staff.ports import StaffUnit
 from domain.support.ports import SupportUnit
 from domain.testclocks.ports import TestClocksUnit
+from domain.webhooks_out.ports import WebhooksUnit
 
 
 @runtime_checkable
 class UnitOfWork(
+    WebhooksUnit,
     CheckoutUnit,
     TestClocksUnit,
     NoticesUnit,
     SupportUnit,
     OperationsUnit,
+    CohortsUnit,
+    SummaryUnit,
     StaffUnit,
-    ExchangeRatesUnit,
+    AnalyticsUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

@@ -24,6 +24,7 @@ from domain.notifications.model import (
     OutgoingMessage,
     RenderedEmail,
 )
+from domain.outbound.events import OutboundEvent
 from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
 from domain.payments.model import (
     PaymentAttempt,
@@ -51,12 +52,21 @@ from tests.fake_operations import (
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
 from tests.fakes_analytics import (
+    InMemoryAnalyticsReadModel,
+    InMemoryCohortStore,
     InMemoryExchangeRateRepository,
     InMemoryMrrLedger,
+    InMemorySubscriberMetricsReads,
     InMemorySubscriptionHistory,
+    InMemorySummaryOptIns,
 )
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
+from tests.fakes_webhooks import (
+    InMemoryWebhookAttempts,
+    InMemoryWebhookDeliveries,
+    InMemoryWebhookEndpoints,
+)
 
 
 class InMemoryPlanRepository:
@@ -804,6 +814,41 @@ class InMemoryAuditRepository:
         return sorted({e.action for e in self.entries})
 
 
+class InMemoryOutboundEvents:
+    """``uow.outbound_events``: events are kept only when the unit commits."""
+
+    def __init__(self) -> None:
+        self.pending: list[OutboundEvent] = []
+        self.committed: list[OutboundEvent] = []
+        self.dispatched: set[str] = set()
+
+    async def add(self, event: OutboundEvent) -> bool:
+        if event.key is not None and any(
+            e.key == event.key for e in (*self.committed, *self.pending)
+        ):
+            return False
+        self.pending.append(event)
+        return True
+
+    def types(self) -> list[str]:
+        return [e.type.value for e in self.committed]
+
+    async def get(self, event_id: str) -> OutboundEvent | None:
+        return next((e for e in self.committed if e.id == event_id), None)
+
+    async def undispatched(self, event_ids: list[str] | None, *, limit: int) -> list[OutboundEvent]:
+        rows = [e for e in self.committed if e.id not in self.dispatched]
+        if event_ids is not None:
+            rows = [e for e in rows if e.id in event_ids]
+        return rows[:limit]
+
+    async def mark_dispatched(self, event_ids: list[str]) -> None:
+        self.dispatched.update(event_ids)
+
+    async def recent(self, *, limit: int) -> list[OutboundEvent]:
+        return list(reversed(self.committed))[:limit]
+
+
 class InMemoryUnitOfWork:
     """Commits are recorded; leaving without commit discards the enqueued jobs (not the plans:
     tests that need rollback of aggregates use the real database)."""
@@ -844,7 +889,15 @@ class InMemoryUnitOfWork:
         self.exchange_rates = InMemoryExchangeRateRepository()
         self.subscription_history = InMemorySubscriptionHistory()
         self.mrr_ledger = InMemoryMrrLedger()
+        self.cohorts = InMemoryCohortStore()
+        self.subscriber_metrics = InMemorySubscriberMetricsReads()
+        self.analytics_summary = InMemorySummaryOptIns()
+        self.analytics_read_model = InMemoryAnalyticsReadModel()
         self.jobs = InMemoryJobQueue()
+        self.outbound_events = InMemoryOutboundEvents()
+        self.webhook_endpoints = InMemoryWebhookEndpoints()
+        self.webhook_deliveries = InMemoryWebhookDeliveries()
+        self.webhook_attempts = InMemoryWebhookAttempts()
         self.commits = 0
 
     async def __aenter__(self) -> Self:
@@ -857,14 +910,18 @@ class InMemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.jobs.pending.clear()
+        self.outbound_events.pending.clear()
 
     async def commit(self) -> None:
         self.jobs.committed.extend(self.jobs.pending)
         self.jobs.pending.clear()
+        self.outbound_events.committed.extend(self.outbound_events.pending)
+        self.outbound_events.pending.clear()
         self.commits += 1
 
     async def rollback(self) -> None:
         self.jobs.pending.clear()
+        self.outbound_events.pending.clear()
 
 
 class FakeMailer:

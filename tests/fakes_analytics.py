@@ -4,9 +4,16 @@ tests/fakes.py, which is long enough)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 
+from domain.analytics.aggregate import DayAggregate, Dims
+from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
+from domain.analytics.cohorts import ANY, CohortCell
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
+from domain.analytics.metrics import Bucket, Totals
+from domain.analytics.read_model import LedgerQuery, RefreshState
+from domain.analytics_reports.ports import ClosedDunningCase, ReasonMonth, RefundRow
 from domain.subscriptions.history import SubscriptionVersion
 
 
@@ -65,3 +72,113 @@ class InMemoryMrrLedger:
 
     async def clear(self) -> None:
         self.rows.clear()
+
+    async def set_reporting(self, reporting: str, amounts: dict[int, int | None]) -> None:
+        self.rows = [
+            replace(r, reporting_currency=reporting if amounts[r.id] is not None else None,
+                    reporting_amount_minor=amounts[r.id]) if r.id in amounts else r
+            for r in self.rows
+        ]  # fmt: skip
+
+    async def between(self, query: LedgerQuery) -> list[LedgerMovement]:
+        def keep(r: LedgerMovement) -> bool:
+            kind = r.kind if query.by_subscription_kind else r.customer_kind
+            return (query.start <= r.at < query.end
+                    and (query.kind is None or kind is query.kind)
+                    and query.plan_code in (None, r.plan_code)
+                    and query.currency in (None, r.currency)
+                    and query.country in (None, r.country))  # fmt: skip
+
+        return sorted(filter(keep, self.rows), key=lambda r: (r.at, r.id or 0))[: query.limit]
+
+
+class InMemoryAnalyticsReadModel:
+    def __init__(self) -> None:
+        self.rows: list[DayAggregate] = []
+        self.refreshed: RefreshState | None = None
+
+    async def replace(self, days: list[DayAggregate], state: RefreshState) -> None:
+        self.rows, self.refreshed = list(days), state
+
+    async def state(self) -> RefreshState | None:
+        return self.refreshed
+
+    def _of(self, key: Dims) -> list[DayAggregate]:
+        return [d for d in self.rows if (d.plan_code, d.currency, d.country) == key]
+
+    async def totals_before(self, key: Dims, day: date) -> Totals:
+        rows = [d for d in self._of(key) if d.day < day]
+        return Totals(sum(d.net for d in rows), sum(d.customers for d in rows),
+                      sum(d.subscribers for d in rows))  # fmt: skip
+
+    async def days(self, key: Dims, start: date, end: date) -> list[DayAggregate]:
+        return [d for d in self._of(key) if start <= d.day <= end]
+
+    async def bucket_sums(
+        self, key: Dims, start: date, end: date, size: Bucket
+    ) -> list[DayAggregate]:
+        return await self.days(key, start, end)
+
+
+class InMemoryCohortStore:
+    def __init__(self) -> None:
+        self.stored: list[CohortCell] = []
+        self.last: CohortRefresh | None = None
+
+    async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None:
+        self.stored, self.last = list(cells), refresh
+
+    async def refresh(self) -> CohortRefresh | None:
+        return self.last
+
+    async def cells(self, filters: CohortFilters) -> list[CohortCell]:
+        return [
+            c for c in self.stored
+            if c.plan_code == (filters.plan_code or ANY)
+            and c.currency == (filters.currency or ANY)
+            and c.country == (filters.country or ANY)
+            and (filters.start is None or c.cohort >= filters.start)
+            and (filters.end is None or c.cohort <= filters.end)
+        ]  # fmt: skip
+
+
+class InMemorySubscriberMetricsReads:
+    """Set the lists a test needs; the reads filter them by time as the database does."""
+
+    def __init__(self) -> None:
+        self.versions: list[SubscriptionVersion] = []
+        self.cases: list[ClosedDunningCase] = []
+        self.refund_rows: list[RefundRow] = []
+        self.reason_rows: list[ReasonMonth] = []
+
+    async def trial_versions(self, *, since: datetime) -> list[SubscriptionVersion]:
+        recent = {v.subscription.id for v in self.versions if v.at >= since}
+        return [v for v in self.versions if v.subscription.id in recent]
+
+    async def closed_dunning_cases(
+        self, *, since: datetime, until: datetime
+    ) -> list[ClosedDunningCase]:
+        return [c for c in self.cases if since <= c.closed_at < until]
+
+    async def refunds(self, *, since: datetime, until: datetime) -> list[RefundRow]:
+        return [r for r in self.refund_rows if since <= r.at < until]
+
+    async def reasons(self, *, since: datetime, until: datetime) -> list[ReasonMonth]:
+        return [r for r in self.reason_rows if since.date() <= r.month < until.date()]
+
+
+class InMemorySummaryOptIns:
+    def __init__(self) -> None:
+        self.on: dict[str, datetime] = {}
+
+    async def is_on(self, staff_id: str) -> bool:
+        return staff_id in self.on
+
+    async def set(self, staff_id: str, *, on: bool, at: datetime) -> None:
+        if on:
+            self.on[staff_id] = at
+        else:
+            self.on.pop(staff_id, None)
+
+    async def staff_ids(self) -> list[str]:
+        return sorted(self.on)

@@ -32,6 +32,7 @@ from domain.subscriptions.demo import demo_coupons, load_demo_coupons
 from domain.taxes.demo import load_demo_tax_rates
 from domain.unit_of_work import UnitOfWork
 from web import cli_billing, cli_staff
+from web.demo_history import load_demo_history
 from web.jobs import build_registry, registry_for
 from web.logging_setup import configure_logging
 from web.payments import make_gateway
@@ -51,7 +52,7 @@ def _settings() -> Settings:
         raise  # unreachable
 
 
-async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
+async def _prepare(settings: Settings, *, migrate: bool, demo: bool, history: bool = False) -> None:
     engine = make_engine(settings.database.url)
     bind_tables(engine)
     await check_connection(engine, settings.database.url)
@@ -65,6 +66,16 @@ async def _prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
 
         for line in await load_demo_data(uow, SystemClock()):
             print(line, file=sys.stderr)
+        if history:
+            made = await load_demo_history(
+                uow=uow,
+                clock=SystemClock(),
+                gateway=make_gateway(settings.payments, engine, SystemClock()),
+                config=settings.billing,
+                reporting_currency=settings.reporting_currency,
+            )
+            if made:
+                print(f"loaded a year of the demo business ({made} customers)", file=sys.stderr)
 
 
 async def load_demo_data(new_uow: Callable[[], UnitOfWork], clock: Clock) -> list[str]:
@@ -93,7 +104,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
-    _run(_prepare(_settings(), migrate=False, demo=True))
+    _run(_prepare(_settings(), migrate=False, demo=True, history=args.history))
 
 
 def cmd_check(args: argparse.Namespace) -> None:
@@ -110,7 +121,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # links in e-mails and PDFs point at where this process serves, unless APP_PUBLIC_URL says
     settings = _settings().served_at(args.host, args.port)
     configure_logging(settings.log_level)
-    _run(_prepare(settings, migrate=args.migrate, demo=args.demo and settings.demo_data))
+    demo = args.demo and settings.demo_data
+    _run(_prepare(settings, migrate=args.migrate, demo=demo, history=demo and args.demo_history))
     app = create_app(settings)
     print(
         f"serving {settings.brand_name} on http://{args.host}:{args.port}"
@@ -176,15 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="load the demo catalog when the catalog is empty (not in production)",
     )
     serve.add_argument(
+        "--demo-history",
+        action="store_true",
+        help="with --demo: a year of a demo business (customers, subscriptions, invoices) when "
+        "there are no customers yet, on the sandbox gateway",
+    )
+    serve.add_argument(
         "--forwarded-allow-ips",
         default="127.0.0.1",
         help="proxies trusted for X-Forwarded-* headers",
     )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply all migrations").set_defaults(func=cmd_migrate)
-    sub.add_parser("seed-demo", help="load the demo catalog into an empty catalog").set_defaults(
-        func=cmd_seed_demo
+    seed = sub.add_parser("seed-demo", help="load the demo catalog into an empty catalog")
+    seed.add_argument(
+        "--history", action="store_true", help="and a year of a demo business (sandbox only)"
     )
+    seed.set_defaults(func=cmd_seed_demo)
     sub.add_parser("check", help="validate settings and reach the database").set_defaults(
         func=cmd_check
     )

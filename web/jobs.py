@@ -5,6 +5,9 @@ from __future__ import annotations
 from domain.adapters.mail_smtp import OutboxOnlyMailer, SmtpMailer
 from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
+from domain.adapters.webhooks_http import HttpxWebhookSender
+from domain.analytics import jobs as analytics_jobs
+from domain.analytics_reports import jobs as analytics_report_jobs
 from domain.billing.config import BillingConfig
 from domain.documents import jobs as document_jobs
 from domain.documents.attachments import InvoicePdfAttachments
@@ -18,6 +21,9 @@ from domain.notifications.ports import EmailRenderer, Mailer
 from domain.payments import jobs as payment_jobs
 from domain.payments.ports import PaymentGateway
 from domain.subscriptions import jobs as subscription_jobs
+from domain.webhooks_out import jobs as webhook_jobs
+from domain.webhooks_out.delivery import Mailing as WebhookMailing
+from domain.webhooks_out.ports import WebhookSender
 from web.settings import Settings
 
 JOB_MODULE_REGISTRIES: tuple[JobRegistry, ...] = (housekeeping.registry,)
@@ -32,6 +38,8 @@ def build_registry(
     mailer: Mailer | None = None,
     email_renderer: EmailRenderer | None = None,
     public_url: str = "http://127.0.0.1:8000",
+    reporting_currency: str = "USD",
+    webhook_sender: WebhookSender | None = None,
 ) -> JobRegistry:
     """The app's jobs. ``renderer`` defaults to WeasyPrint (loaded on its first render only) and
     ``seller`` to the demo seller; without a ``mailer`` e-mails are sent nowhere (they stay in
@@ -40,8 +48,12 @@ def build_registry(
     billing = billing or BillingConfig()
     pdf_renderer = renderer or WeasyPrintInvoiceRenderer()
     pdf_seller = seller or DEMO_SELLER
+    mail_renderer = email_renderer or JinjaEmailRenderer(
+        brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
+    )
     configured = (
         subscription_jobs.build_jobs(billing),
+        analytics_jobs.build_jobs(billing, reporting_currency),
         payment_jobs.build_jobs(billing, gateway),
         document_jobs.build_jobs(pdf_renderer, pdf_seller),
         notification_jobs.build_jobs(
@@ -50,14 +62,21 @@ def build_registry(
                 uow=ctx.uow, renderer=pdf_renderer, seller=pdf_seller, clock=ctx.clock
             ),
         ),
+        analytics_report_jobs.build_jobs(
+            renderer=mail_renderer,
+            reporting_currency=reporting_currency,
+            rounding=billing.rounding,
+            public_url=public_url,
+        ),
         notice_jobs.build_jobs(
-            renderer=email_renderer
-            or JinjaEmailRenderer(
-                brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
-            ),
+            renderer=mail_renderer,
             config=billing,
             public_url=public_url,
             seller=pdf_seller,
+        ),
+        webhook_jobs.build_jobs(
+            webhook_sender or HttpxWebhookSender(allow_local=False),
+            WebhookMailing(mail_renderer, public_url),
         ),
     )
     for module_registry in (*JOB_MODULE_REGISTRIES, *configured, *extra):
@@ -76,6 +95,8 @@ def registry_for(
         email_renderer=email_renderer_for(settings),
         public_url=settings.public_url,
         seller=seller_from(settings),
+        reporting_currency=settings.reporting_currency,
+        webhook_sender=HttpxWebhookSender(allow_local=settings.is_development),
     )
 
 

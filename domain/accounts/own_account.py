@@ -56,6 +56,7 @@ async def change_billing_details(
     region: str,
     tax_id: str,
     uow: AccountsUnit,
+    clock: Clock,
 ) -> Customer:
     """The name, address, country and tax ID the account's next invoices print (see
     ``update_billing_details``); an account that never bought has none to change."""
@@ -69,4 +70,5 @@ async def change_billing_details(
         region=region,
         tax_id=tax_id,
         uow=uow,
+        clock=clock,
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,7 +71,18 @@ def date_local_filter(
     return format_instant(value, locale=_locale(context), timezone=tz, style=style)
 
 
+def format_percent(value: Fraction | Decimal | None, places: int = 1) -> str:
+    """``Fraction(1, 8)`` -> ``"12.5%"`` (half away from zero, once); ``None`` -> ``"—"``."""
+    if value is None:
+        return "—"
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
+        value, Fraction) else value  # fmt: skip
+    quantum = Decimal(1).scaleb(-places)
+    return f"{(exact * 100).quantize(quantum, rounding=ROUND_HALF_UP):f}%"
+
+
 def install_filters(env: Environment) -> None:
-    """Register ``money`` and ``date_local`` on a Jinja environment."""
+    """Register ``money``, ``percent`` and ``date_local`` on a Jinja environment."""
     env.filters["money"] = money_filter
+    env.filters["percent"] = format_percent
     env.filters["date_local"] = date_local_filter

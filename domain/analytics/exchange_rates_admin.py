@@ -19,6 +19,7 @@ from domain.analytics.exchange_rates import (
     parse_rate,
 )
 from domain.analytics.ports import ExchangeRatesUnit
+from domain.analytics.refresh import REFRESH_JOB
 from domain.audit.model import Actor, new_entry
 from domain.audit.service import record
 from domain.shared.clock import Clock
@@ -141,6 +142,8 @@ async def add_exchange_rate(
         rates = ExchangeRates(reporting, await uow.exchange_rates.all())
         same_day = [r for r in rates.history(currency.code) if r.effective_on == day]
         await uow.exchange_rates.add(rate)
+        # the figures follow the new rate (it may apply to earlier movements of its currency)
+        uow.jobs.enqueue(REFRESH_JOB, unique_key=f"{REFRESH_JOB}:rate:{rate.id}")
         after = {
             "currency": rate.currency, "reporting": rate.reporting, "rate": rate.rate_text,
             "effective_on": day.isoformat(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from domain.billing.events import credit_note_issued
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import (
     RENDER_CREDIT_NOTE_PDF_JOB,
@@ -128,6 +129,7 @@ async def issue_credit_note_in(
         note=replace(computed, number=format_number(series, number), invoice=issued.number or ""),
     )
     await uow.credit_notes.add(note)
+    await credit_note_issued(uow, note)
     # its PDF, and the e-mail that carries it (refund or account credit), once it is committed
     uow.jobs.enqueue(
         RENDER_CREDIT_NOTE_PDF_JOB, unique_key=f"pdf:credit_note:{note.id}", credit_note_id=note.id

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from domain.billing.events import invoice_event, invoice_issued
 from domain.billing.invoice_states import check_transition
 from domain.billing.issued import (
     INVOICE_SETTLED_JOB,
@@ -19,6 +20,7 @@ from domain.billing.issued import (
 from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, TaxBasis
 from domain.billing.numbering import check_series, format_number
 from domain.billing.ports import BillingUnit
+from domain.outbound.events import EventType
 from domain.pricing.totals import TaxRate, TaxRounding, compute_totals
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound, ValidationFailed
@@ -140,6 +142,7 @@ async def finalize_invoice(
         number = await uow.invoices.next_number(series)
         final = issued.finalize(format_number(series, number), issued_at=clock.now())
         await uow.invoices.update_state(final)
+        await invoice_issued(uow, final)
         await uow.commit()
     return final
 
@@ -170,6 +173,7 @@ async def mark_invoice_paid_in(
         )
     issued = (await load_for_update(uow, invoice_id)).mark_paid(paid_at, offline)
     await uow.invoices.update_state(issued)
+    await invoice_event(uow, EventType.INVOICE_PAID, issued, at=paid_at)
     _settled(uow, issued)
     return issued
 
@@ -190,6 +194,7 @@ async def void_invoice_in(uow: BillingUnit, invoice_id: str, *, now: datetime) -
     """Open or uncollectible -> void in the caller's transaction (the row locked)."""
     issued = (await load_for_update(uow, invoice_id)).void(now)
     await uow.invoices.update_state(issued)
+    await invoice_event(uow, EventType.INVOICE_VOIDED, issued, at=now)
     _settled(uow, issued)
     return issued
 

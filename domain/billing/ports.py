@@ -7,6 +7,7 @@ from typing import Protocol
 
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.notifications.ports import NotificationsUnit
+from domain.outbound.ports import OutboundUnit
 
 
 class InvoiceRepository(Protocol):
@@ -65,7 +66,7 @@ class CreditNoteRepository(Protocol):
         ...
 
 
-class BillingUnit(NotificationsUnit, Protocol):
+class BillingUnit(NotificationsUnit, OutboundUnit, Protocol):
     """Invoices and credit notes, with the jobs and notices their issuing queues."""
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from domain.billing.events import invoice_issued
 from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
 from domain.billing.model import Invoice, InvoiceStatus
 from domain.billing.numbering import check_series, format_number
@@ -88,4 +89,5 @@ async def issue_invoice_in(
     )
     issued = draft.finalize(format_number(series, number), issued_at=computed.issued_at)
     await uow.invoices.add(issued)
+    await invoice_issued(uow, issued)
     return issued

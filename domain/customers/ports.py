@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from domain.customers.model import BalanceTransaction, Customer
+from domain.outbound.ports import OutboundUnit
 from domain.shared.ids import CustomerId
-from domain.shared.transaction import Transaction
 
 
 class CustomerRepository(Protocol):
@@ -33,7 +33,7 @@ class BalanceTransactionRepository(Protocol):
         ...
 
 
-class CustomersUnit(Transaction, Protocol):
+class CustomersUnit(OutboundUnit, Protocol):
     """The customer use cases' unit of work."""
 
     @property

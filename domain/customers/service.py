@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.customers.errors import CustomerErrorCode
 from domain.customers.model import Customer
 from domain.customers.ports import CustomersUnit
+from domain.jobs.model import JsonValue
+from domain.outbound.events import EventType, emit
 from domain.pricing.tax_policy import check_vat_id
 from domain.shared.clock import Clock
 from domain.shared.countries import is_country
@@ -130,6 +132,7 @@ async def create_customer_in(
     if await uow.customers.get_by_email(email) is not None:
         raise Conflict("A customer with this e-mail exists.", code=CustomerErrorCode.INVALID)
     await uow.customers.add(customer)
+    await emit(uow, EventType.CUSTOMER_CREATED, customer_data(customer), at=now)
     return customer
 
 
@@ -167,6 +170,7 @@ async def update_billing_details(
     region: str | None = None,
     tax_id: str | None = None,
     uow: CustomersUnit,
+    clock: Clock,
 ) -> Customer:
     """Change the name, address, country and tax ID that future invoices print and tax by (the
     rules of ``create_customer``). Issued invoices keep the snapshot they were issued with; the
@@ -199,5 +203,24 @@ async def update_billing_details(
             tax_id=tax_id or None,
         )
         await uow.customers.save(customer)
+        await emit(uow, EventType.CUSTOMER_UPDATED, customer_data(customer), at=clock.now())
         await uow.commit()
     return customer
+
+
+def customer_data(customer: Customer) -> dict[str, JsonValue]:
+    """A customer as webhooks carry it (``customer.*`` events)."""
+    return {
+        "object": "customer",
+        "id": customer.id,
+        "email": customer.email,
+        "name": customer.name,
+        "currency": customer.currency,
+        "country": customer.country,
+        "region": customer.region,
+        "address_lines": list(customer.address_lines),
+        "tax_id": customer.tax_id,
+        "tax_exempt": customer.tax_exempt,
+        "balance": {"amount_minor": customer.balance_minor, "currency": customer.currency},
+        "created_at": customer.created_at.isoformat() if customer.created_at else None,
+    }

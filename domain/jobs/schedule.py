@@ -77,6 +77,9 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
     Every(5, "subscriptions.renew_due"),
     Every(15, "subscriptions.run_price_migrations"),
     Every(15, "dunning.run"),
+    Every(10, "analytics.refresh"),
     Daily(time(8, 0), "notifications.scan_notices"),
     Daily(time(3, 30), "jobs.purge_finished"),
+    Every(60, "analytics.refresh_cohorts"),
+    Daily(time(7, 0), "analytics.send_monthly_summary"),
 )

@@ -24,11 +24,13 @@ from domain.notifications.later import notify_later
 from domain.notifications.model import AttachmentRef, EmailKind, dedupe_key
 from domain.notifications.ports import EmailRenderer
 from domain.notifications.service import queue_email_in
+from domain.outbound.events import EventType, emit
 from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Money
 from domain.shared.periods import IntervalUnit
 from domain.subscriptions.engine import SubscriptionStatus
+from domain.subscriptions.events import subscription_data
 from domain.subscriptions.reads import upcoming_invoices_in
 
 TRIAL_ENDING_BEFORE = timedelta(days=3)
@@ -179,6 +181,10 @@ async def scan_notices(*, uow: Callable[[], NoticesUnit], clock: Clock, limit: i
                 and sub.period_end - now <= TRIAL_ENDING_BEFORE
             ):
                 key = dedupe_key(EmailKind.TRIAL_ENDING, sub.id, sub.period_end)
+                await emit(
+                    writer, EventType.SUBSCRIPTION_TRIAL_WILL_END, subscription_data(sub),
+                    at=now, key=f"trial_will_end:{sub.id}:{sub.period_end.isoformat()}",
+                )  # fmt: skip
                 notify_later(
                     writer,
                     EmailKind.TRIAL_ENDING,

@@ -31,6 +31,9 @@ class EmailKind(StrEnum):
     EMAIL_CHANGE = "email_change"  # the confirmation link (new address) or notice (old one)
     CREDIT_NOTE = "credit_note"  # a refund or account credit was issued (its PDF attached)
     INVOICE = "invoice"  # an open invoice to pay (one-off, net terms; resent by staff), its PDF
+    ANALYTICS_SUMMARY = "analytics_summary"  # to staff who opted in: last month's headlines
+    # to the owners (staff): an outbound webhook endpoint failed for days and was disabled
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 
 # What each kind's templates read (besides the globals every e-mail has: brand_name and the
@@ -38,6 +41,9 @@ class EmailKind(StrEnum):
 # Amounts are ``Money``, instants aware ``datetime``s, URLs absolute. ``queue_email`` refuses a
 # context that lacks one of these keys; the top of each template documents them too.
 CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
+    EmailKind.WEBHOOK_ENDPOINT_DISABLED: frozenset(
+        {"endpoint_url", "failing_since", "disabled_at", "endpoint_admin_url"}
+    ),
     EmailKind.WELCOME: frozenset({"customer_name", "plan_name", "account_url"}),
     EmailKind.RECEIPT: frozenset(
         {"customer_name", "invoice_number", "amount_paid", "paid_at", "invoice_url", "document"}
@@ -105,6 +111,20 @@ CONTEXT_KEYS: dict[EmailKind, frozenset[str]] = {
     # document: the CreditNoteDocument (lines, totals, refunded and credited parts)
     EmailKind.CREDIT_NOTE: frozenset(
         {"customer_name", "credit_note_number", "invoice_number", "document", "credit_note_url"}
+    ),
+    # to a staff member: mrr/net_new_mrr Money or None (a rate missing), logo_churn "4.2%" or "—"
+    EmailKind.ANALYTICS_SUMMARY: frozenset(
+        {
+            "staff_name",
+            "month",
+            "mrr",
+            "net_new_mrr",
+            "new_customers",
+            "churned_customers",
+            "logo_churn",
+            "missing_rates",
+            "dashboard_url",
+        }
     ),
 }
 

@@ -19,9 +19,11 @@ from datetime import datetime
 
 from domain.billing.config import BillingConfig
 from domain.billing.credit_notes import issue_credit_note_in
+from domain.billing.events import invoice_event
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import RENDER_PDF_JOB, CreditNoteReason, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import CreditNoteLine, InvoiceStatus
+from domain.outbound.events import EventType
 from domain.payments.ports import PaymentsUnit
 from domain.payments.refunds import refund_note
 from domain.payments.settlement import close_dunning_in
@@ -117,6 +119,8 @@ async def credit_invoice_in(
         if lowered.invoice.amount_due == 0:
             lowered = lowered.mark_paid(now)
         await uow.invoices.update_state(lowered)
+        if lowered.status is InvoiceStatus.PAID:
+            await invoice_event(uow, EventType.INVOICE_PAID, lowered, at=now)
         uow.jobs.enqueue(
             RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:credited:{stored.id}", invoice_id=issued.id
         )

@@ -22,6 +22,8 @@ from domain.billing.credit_notes import issue_credit_note_in
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import CreditNoteReason, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import CreditNote, CreditNoteLine, InvoiceStatus
+from domain.jobs.model import JsonValue
+from domain.outbound.events import EventType, emit
 from domain.payments.model import AttemptStatus, PaymentMethod, Refund, RefundStatus
 from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.pricing.charges import fmt_amount
@@ -255,5 +257,23 @@ async def refund_credit_note(
     )
     async with uow() as last:
         await last.refunds.save(done)
+        await emit(
+            last, EventType.REFUND_CREATED, refund_data(done), at=done.finished_at or clock.now()
+        )
         await last.commit()
     return done
+
+
+def refund_data(refund: Refund) -> dict[str, JsonValue]:
+    """A refund as ``refund.created`` carries it (once the gateway answered)."""
+    return {
+        "object": "refund",
+        "id": refund.id,
+        "status": refund.status.value,
+        "amount": {"amount_minor": refund.amount_minor, "currency": refund.currency},
+        "credit_note_id": refund.credit_note_id,
+        "invoice_id": refund.invoice_id,
+        "customer_id": refund.customer_id,
+        "failure_code": refund.code,
+        "created_at": refund.created_at.isoformat(),
+    }

@@ -21,11 +21,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain.billing.config import BillingConfig
+from domain.billing.events import invoice_event
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import RENDER_PDF_JOB, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
+from domain.outbound.events import EventType
 from domain.payments.dunning import (
     DunningCase,
     DunningPolicy,
@@ -388,6 +390,7 @@ async def record_outcome(
     if result.status is ChargeStatus.SUCCEEDED:
         issued = issued.mark_paid(now)
         await uow.invoices.update_state(issued)
+        await invoice_event(uow, EventType.INVOICE_PAID, issued, at=now)
         uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:paid", invoice_id=issued.id)
         notify_later(
             uow,
@@ -431,6 +434,7 @@ async def _failed(
         if issued.subscription_id
         else None
     )
+    await invoice_event(uow, EventType.INVOICE_PAYMENT_FAILED, issued, at=now)
     if sub is not None and (sub.status is SubscriptionStatus.INCOMPLETE or sub.status in ENDED):
         # a first payment: no dunning, it expires; a subscription that ended while its invoice
         # was in dunning: dunning ends now, with the policy's final action on the invoice

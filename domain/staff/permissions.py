@@ -20,6 +20,8 @@ class Permission(StrEnum):
     OPERATIONS_READ = "operations.read"  # jobs, the e-mail outbox, gateway webhooks, feedback
     OPERATIONS_ACT = "operations.act"  # retry or discard a job, resend an e-mail, test clocks,
     # the dunning policy
+    WEBHOOKS_MANAGE = "webhooks.manage"  # outbound webhook endpoints: add, change, secrets,
+    # enable/disable, replay a delivery
     ANALYTICS_READ = "analytics.read"  # revenue analytics (MRR, churn, retention, cohorts)
     AUDIT_READ = "audit.read"
     STAFF_READ = "staff.read"
@@ -41,6 +43,7 @@ _BILLING = _SUPPORT | {
     Permission.MONEY_ACT,
     Permission.CATALOG_MANAGE,
     Permission.OPERATIONS_ACT,
+    Permission.WEBHOOKS_MANAGE,
     Permission.ANALYTICS_READ,
 }
 

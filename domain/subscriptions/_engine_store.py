@@ -38,6 +38,7 @@ from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.shared.money import Currency
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.errors import SubscriptionErrorCode
+from domain.subscriptions.events import emit_change
 from domain.subscriptions.model import Subscription, counts_as_earlier_subscription
 from domain.subscriptions.mrr_ledger import MrrTrail, record_change
 from domain.subscriptions.outcome import Outcome
@@ -261,6 +262,8 @@ async def store_outcome(
     saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)
     await uow.subscriptions.save(saved)
     await record_change(uow, saved, engine, customer, now, trail)
+    plan = await uow.plans.get(saved.plan_id)
+    await emit_change(uow, sub, saved, at=now, plan_code=plan.code if plan else None)
     for stored in issued:
         if stored.invoice.status is not InvoiceStatus.OPEN or sub.test_clock_id is not None:
             # settled at issue (nothing due): its PDF is final now; an open invoice is rendered

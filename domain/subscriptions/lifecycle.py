@@ -17,10 +17,12 @@ from datetime import datetime
 from typing import NotRequired, Protocol, TypedDict, Unpack
 
 from domain.billing.config import BillingConfig
+from domain.billing.events import invoice_event
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import BillingReason
 from domain.catalog.model import Plan
 from domain.catalog.rules import check_addon_attachable
+from domain.outbound.events import EventType
 from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.subscriptions._engine_store import (
@@ -124,6 +126,7 @@ async def settle_invoice(
     async with uow:
         issued = (await load_for_update(uow, invoice_id)).mark_paid(now)
         await uow.invoices.update_state(issued)
+        await invoice_event(uow, EventType.INVOICE_PAID, issued, at=now)
         outcome = None
         if issued.subscription_id is not None:
             outcome = await run_in(

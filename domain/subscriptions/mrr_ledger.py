@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from domain.analytics.ledger import CustomerLedger, LedgerMovement, Reading, same_rows
 from domain.analytics.mrr import mrr
+from domain.analytics.refresh import REFRESH_JOB
 from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan
 from domain.customers.model import Customer
@@ -137,6 +138,8 @@ async def rebuild_mrr_ledger(
             customers += len(ids)
             movements += len(rows)
         if not check:
+            # the read model follows the new ledger (domain/analytics/refresh.py)
+            writer.jobs.enqueue(REFRESH_JOB)
             await writer.commit()
     return RebuildReport(customers, versions, movements, tuple(differing))
 

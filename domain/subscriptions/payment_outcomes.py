@@ -42,9 +42,14 @@ async def _apply(
 async def payment_succeeded_in(
     uow: SubscriptionsUnit, subscription_id: SubscriptionId, *, now: datetime, config: BillingConfig
 ) -> bool:
-    """Paid: back to active from incomplete, past due or unpaid."""
+    """Paid: back to active from incomplete, past due or unpaid. An active (or trialing, or
+    paused) subscription's paid renewal changes nothing, so it is not reloaded, rerun and saved
+    (issue 18: that was a fifth of the renewal run's time); its renewals stay the renewal run's."""
     return await _apply(
-        uow, subscription_id, lambda e, at, _: e.payment_succeeded(at), applies_to=None,
+        uow, subscription_id, lambda e, at, _: e.payment_succeeded(at),
+        applies_to=frozenset(
+            {SubscriptionStatus.INCOMPLETE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID}
+        ),
         reason=BillingReason.SUBSCRIPTION_CYCLE, now=now, config=config,
     )  # fmt: skip
 

@@ -185,5 +185,22 @@ def sample_context(kind: EmailKind) -> dict[str, Any]:
             "invoice_url": f"{URL}/account/invoices/inv-42",
             "document": _invoice_document(),
         },
+        EmailKind.ANALYTICS_SUMMARY: {
+            "staff_name": "Bill",
+            "month": date(2024, 1, 1),
+            "mrr": Money.of_minor(1234500, "USD"),
+            "net_new_mrr": Money.of_minor(-4000, "USD"),
+            "new_customers": 12,
+            "churned_customers": 3,
+            "logo_churn": "2.5%",
+            "missing_rates": "",
+            "dashboard_url": f"{URL}/admin/analytics",
+        },
+        EmailKind.WEBHOOK_ENDPOINT_DISABLED: {
+            "endpoint_url": "https://hooks.example.com/tessera",
+            "failing_since": AT,
+            "disabled_at": AT,
+            "endpoint_admin_url": f"{URL}/admin/webhook-endpoints/we_1",
+        },
     }
     return contexts[kind]

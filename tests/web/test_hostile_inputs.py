@@ -450,6 +450,17 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
     "/admin/jobs/{job_id:str}/retry": {"reason": ""},  # a dead job's page
     "/admin/jobs/{job_id:str}/discard": {"reason": "", "confirm": ""},
     "/admin/emails/{email_id:str}/resend": {"reason": ""},  # shown to billing and owners
+    # an outbound webhook endpoint's page (none here) and a finished delivery's
+    "/admin/webhook-endpoints/{endpoint_id:str}": {
+        "url": "",
+        "description": "",
+        "event_types": "",
+        "all_events": "",
+    },
+    "/admin/webhook-endpoints/{endpoint_id:str}/enable": {},
+    "/admin/webhook-endpoints/{endpoint_id:str}/disable": {},
+    "/admin/webhook-endpoints/{endpoint_id:str}/rotate-secret": {},
+    "/admin/webhook-endpoints/deliveries/{delivery_id:str}/replay": {},
 }
 
 

@@ -13,6 +13,8 @@ from web.admin.access import (
 )
 from web.admin.account import show_recovery_codes, submit_recovery_codes
 from web.admin.actions import show_action, submit_action
+from web.admin.analytics import show_analytics, show_analytics_movements
+from web.admin.analytics_reports import ANALYTICS_REPORT_HANDLERS
 from web.admin.audit import export_audit_log, show_audit_log
 from web.admin.catalog import (
     show_catalog,
@@ -69,6 +71,7 @@ from web.admin.test_clocks import (
     show_test_clock,
 )
 from web.admin.view_as import submit_view_as, submit_view_as_exit
+from web.admin.webhook_endpoints import WEBHOOK_ENDPOINT_HANDLERS
 from web.admin.welcome import show_welcome, submit_welcome
 
 router = Router(
@@ -136,7 +139,13 @@ router = Router(
         *OPERATIONS_HANDLERS,
         # issue 16: exchange rates
         show_exchange_rates,
+        show_analytics,
+        show_analytics_movements,
         submit_exchange_rate,
+        # issue 16: cohorts and subscriber metrics
+        *ANALYTICS_REPORT_HANDLERS,
+        # issue 17: outbound webhook endpoints
+        *WEBHOOK_ENDPOINT_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

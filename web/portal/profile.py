@@ -208,6 +208,7 @@ async def update_billing(
             region=values["region"],
             tax_id=values["tax_id"],
             uow=subscriber.uow(),
+            clock=subscriber.clock,
         )
     except ValidationFailed as exc:
         return await _again(request, subscriber, oidc_providers, "billing", values, exc)

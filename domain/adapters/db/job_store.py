@@ -103,15 +103,25 @@ class PiccoloJobStore:
         if limit < 1:
             return []
         async with write_transaction(self._engine):
+            # two queries, each on its own partial index (job_running_locked_until,
+            # job_queued_run_at): one OR'ed query made PostgreSQL read and sort every due row for
+            # each claim (64 ms with 8,600 due jobs among 2.5 million; 0.1 ms split). Expired
+            # leases first: they are the oldest work.
             candidates = await JobTable.raw(
                 "SELECT id, status, attempts, max_attempts, timeout_s FROM job"
-                " WHERE (status = 'queued' AND run_at <= {})"
-                " OR (status = 'running' AND locked_until < {})"
-                " ORDER BY run_at, id LIMIT {}" + self._lock_clause,
-                now,
+                " WHERE status = 'running' AND locked_until < {}"
+                " ORDER BY locked_until, id LIMIT {}" + self._lock_clause,
                 now,
                 limit,
             )
+            if len(candidates) < limit:
+                candidates += await JobTable.raw(
+                    "SELECT id, status, attempts, max_attempts, timeout_s FROM job"
+                    " WHERE status = 'queued' AND run_at <= {}"
+                    " ORDER BY run_at, id LIMIT {}" + self._lock_clause,
+                    now,
+                    limit - len(candidates),
+                )
             if not candidates:
                 return []
             exhausted = [

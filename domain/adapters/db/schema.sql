@@ -31,6 +31,20 @@ CREATE TABLE public.account_identity (
     created_at timestamp with time zone
 );
 
+CREATE TABLE public.analytics_email_opt_in (
+    staff_id character varying(36) DEFAULT ''::character varying NOT NULL,
+    since timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE TABLE public.analytics_refresh (
+    id character varying(16) DEFAULT ''::character varying NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    movements bigint DEFAULT 0 NOT NULL,
+    missing text DEFAULT '[]'::text NOT NULL,
+    dimensions text DEFAULT '{}'::text NOT NULL
+);
+
 CREATE TABLE public.audit_entry (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     at timestamp with time zone,
@@ -42,8 +56,18 @@ CREATE TABLE public.audit_entry (
     customer_id character varying(36) DEFAULT NULL::character varying,
     reason text DEFAULT ''::text NOT NULL,
     before json DEFAULT '{}'::json NOT NULL,
-    after json DEFAULT '{}'::json NOT NULL
+    after json DEFAULT '{}'::json NOT NULL,
+    seq bigint NOT NULL
 );
+
+CREATE SEQUENCE public.audit_entry_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.audit_entry_seq_seq OWNED BY public.audit_entry.seq;
 
 CREATE TABLE public.auth_session (
     id character varying(64) DEFAULT ''::character varying NOT NULL,
@@ -81,6 +105,36 @@ CREATE TABLE public.checkout_session (
     updated_at timestamp with time zone,
     account_created boolean DEFAULT false NOT NULL
 );
+
+CREATE TABLE public.cohort_refresh (
+    name character varying(20) DEFAULT ''::character varying NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    customers integer DEFAULT 0 NOT NULL,
+    missing_rates text DEFAULT ''::text NOT NULL,
+    reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    choices text DEFAULT '{}'::text NOT NULL
+);
+
+CREATE TABLE public.cohort_row (
+    id integer NOT NULL,
+    segment character varying(80) DEFAULT ''::character varying NOT NULL,
+    cohort date DEFAULT CURRENT_DATE NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    country character varying(2) DEFAULT ''::character varying NOT NULL,
+    customers integer DEFAULT 0 NOT NULL,
+    cells text DEFAULT ''::text NOT NULL
+);
+
+CREATE SEQUENCE public.cohort_row_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.cohort_row_id_seq OWNED BY public.cohort_row.id;
 
 CREATE TABLE public.coupon (
     id character varying(64) DEFAULT ''::character varying NOT NULL,
@@ -322,6 +376,34 @@ CREATE SEQUENCE public.migration_id_seq
 
 ALTER SEQUENCE public.migration_id_seq OWNED BY public.migration.id;
 
+CREATE TABLE public.mrr_daily_aggregate (
+    id bigint NOT NULL,
+    day date DEFAULT CURRENT_DATE NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    country character varying(2) DEFAULT ''::character varying NOT NULL,
+    new bigint DEFAULT 0 NOT NULL,
+    expansion bigint DEFAULT 0 NOT NULL,
+    contraction bigint DEFAULT 0 NOT NULL,
+    churn bigint DEFAULT 0 NOT NULL,
+    reactivation bigint DEFAULT 0 NOT NULL,
+    customers integer DEFAULT 0 NOT NULL,
+    subscribers integer DEFAULT 0 NOT NULL,
+    new_customers integer DEFAULT 0 NOT NULL,
+    churned_customers integer DEFAULT 0 NOT NULL,
+    reactivated_customers integer DEFAULT 0 NOT NULL,
+    movements integer DEFAULT 0 NOT NULL
+);
+
+CREATE SEQUENCE public.mrr_daily_aggregate_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.mrr_daily_aggregate_id_seq OWNED BY public.mrr_daily_aggregate.id;
+
 CREATE TABLE public.mrr_movement (
     id bigint NOT NULL,
     subscription_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -347,6 +429,15 @@ CREATE SEQUENCE public.mrr_movement_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.mrr_movement_id_seq OWNED BY public.mrr_movement.id;
+
+CREATE TABLE public.outbound_event (
+    id character varying(40) DEFAULT ''::character varying NOT NULL,
+    type character varying(64) DEFAULT ''::character varying NOT NULL,
+    at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    data text DEFAULT ''::text NOT NULL,
+    key character varying(200) DEFAULT NULL::character varying,
+    dispatched boolean DEFAULT false NOT NULL
+);
 
 CREATE TABLE public.outbox_email (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -651,9 +742,57 @@ CREATE TABLE public.usage_event (
     idempotency_key character varying(200) DEFAULT NULL::character varying
 );
 
+CREATE TABLE public.webhook_attempt (
+    id character varying(36) DEFAULT ''::character varying NOT NULL,
+    delivery_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    endpoint_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    event_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    number integer DEFAULT 0 NOT NULL,
+    at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    status_code integer,
+    latency_ms integer DEFAULT 0 NOT NULL,
+    response_excerpt text DEFAULT ''::text NOT NULL,
+    error character varying(500) DEFAULT NULL::character varying,
+    succeeded boolean DEFAULT false NOT NULL,
+    replay boolean DEFAULT false NOT NULL
+);
+
+CREATE TABLE public.webhook_delivery (
+    id character varying(40) DEFAULT ''::character varying NOT NULL,
+    event_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    endpoint_id character varying(40) DEFAULT ''::character varying NOT NULL,
+    event_type character varying(64) DEFAULT ''::character varying NOT NULL,
+    status character varying(16) DEFAULT ''::character varying NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone,
+    last_status_code integer,
+    last_error character varying(500) DEFAULT NULL::character varying,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    finished_at timestamp with time zone
+);
+
+CREATE TABLE public.webhook_endpoint (
+    id character varying(40) DEFAULT ''::character varying NOT NULL,
+    url character varying(2048) DEFAULT ''::character varying NOT NULL,
+    description character varying(200) DEFAULT ''::character varying NOT NULL,
+    event_types text DEFAULT '[]'::text NOT NULL,
+    secret character varying(100) DEFAULT ''::character varying NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    disabled_reason character varying(300) DEFAULT NULL::character varying,
+    failing_since timestamp with time zone,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+ALTER TABLE ONLY public.audit_entry ALTER COLUMN seq SET DEFAULT nextval('public.audit_entry_seq_seq'::regclass);
+
+ALTER TABLE ONLY public.cohort_row ALTER COLUMN id SET DEFAULT nextval('public.cohort_row_id_seq'::regclass);
+
 ALTER TABLE ONLY public.dunning_case ALTER COLUMN id SET DEFAULT nextval('public.dunning_case_id_seq'::regclass);
 
 ALTER TABLE ONLY public.migration ALTER COLUMN id SET DEFAULT nextval('public.migration_id_seq'::regclass);
+
+ALTER TABLE ONLY public.mrr_daily_aggregate ALTER COLUMN id SET DEFAULT nextval('public.mrr_daily_aggregate_id_seq'::regclass);
 
 ALTER TABLE ONLY public.mrr_movement ALTER COLUMN id SET DEFAULT nextval('public.mrr_movement_id_seq'::regclass);
 
@@ -671,6 +810,12 @@ ALTER TABLE ONLY public.account_identity
 ALTER TABLE ONLY public.account
     ADD CONSTRAINT account_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.analytics_email_opt_in
+    ADD CONSTRAINT analytics_email_opt_in_pkey PRIMARY KEY (staff_id);
+
+ALTER TABLE ONLY public.analytics_refresh
+    ADD CONSTRAINT analytics_refresh_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.audit_entry
     ADD CONSTRAINT audit_entry_pkey PRIMARY KEY (id);
 
@@ -682,6 +827,12 @@ ALTER TABLE ONLY public.cancellation_feedback
 
 ALTER TABLE ONLY public.checkout_session
     ADD CONSTRAINT checkout_session_pkey PRIMARY KEY (token);
+
+ALTER TABLE ONLY public.cohort_refresh
+    ADD CONSTRAINT cohort_refresh_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.cohort_row
+    ADD CONSTRAINT cohort_row_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.coupon
     ADD CONSTRAINT coupon_pkey PRIMARY KEY (id);
@@ -764,8 +915,17 @@ ALTER TABLE ONLY public.job
 ALTER TABLE ONLY public.migration
     ADD CONSTRAINT migration_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.mrr_daily_aggregate
+    ADD CONSTRAINT mrr_daily_aggregate_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.mrr_movement
     ADD CONSTRAINT mrr_movement_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.outbound_event
+    ADD CONSTRAINT outbound_event_key_key UNIQUE (key);
+
+ALTER TABLE ONLY public.outbound_event
+    ADD CONSTRAINT outbound_event_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.outbox_email
     ADD CONSTRAINT outbox_email_dedupe_key_key UNIQUE (dedupe_key);
@@ -863,6 +1023,15 @@ ALTER TABLE ONLY public.usage_event
 ALTER TABLE ONLY public.usage_event
     ADD CONSTRAINT usage_event_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.webhook_attempt
+    ADD CONSTRAINT webhook_attempt_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_delivery
+    ADD CONSTRAINT webhook_delivery_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_endpoint
+    ADD CONSTRAINT webhook_endpoint_pkey PRIMARY KEY (id);
+
 CREATE INDEX account_customer ON public.account USING btree (customer);
 
 CREATE INDEX account_identity_account ON public.account_identity USING btree (account);
@@ -882,6 +1051,8 @@ CREATE INDEX cancellation_feedback_subscription ON public.cancellation_feedback 
 CREATE INDEX checkout_session_customer ON public.checkout_session USING btree (customer);
 
 CREATE INDEX checkout_session_state ON public.checkout_session USING btree (state);
+
+CREATE INDEX cohort_row_segment ON public.cohort_row USING btree (segment);
 
 CREATE INDEX credit_note_customer_id ON public.credit_note USING btree (customer_id);
 
@@ -931,11 +1102,21 @@ CREATE INDEX job_running_locked_until ON public.job USING btree (locked_until) W
 
 CREATE INDEX job_status ON public.job USING btree (status);
 
+CREATE INDEX mrr_daily_aggregate_day ON public.mrr_daily_aggregate USING btree (day);
+
+CREATE INDEX mrr_daily_aggregate_slice_day ON public.mrr_daily_aggregate USING btree (plan_code, currency, country, day);
+
 CREATE INDEX mrr_movement_at ON public.mrr_movement USING btree (at);
 
 CREATE INDEX mrr_movement_customer_id ON public.mrr_movement USING btree (customer_id);
 
 CREATE INDEX mrr_movement_subscription_id ON public.mrr_movement USING btree (subscription_id);
+
+CREATE INDEX outbound_event_at ON public.outbound_event USING btree (at);
+
+CREATE INDEX outbound_event_dispatched ON public.outbound_event USING btree (dispatched);
+
+CREATE INDEX outbound_event_type ON public.outbound_event USING btree (type);
 
 CREATE INDEX outbox_email_created_at ON public.outbox_email USING btree (created_at);
 
@@ -1004,6 +1185,20 @@ CREATE UNIQUE INDEX tax_rate_one_active ON public.tax_rate USING btree (country,
 CREATE INDEX usage_event_at ON public.usage_event USING btree (at);
 
 CREATE INDEX usage_event_subscription ON public.usage_event USING btree (subscription);
+
+CREATE INDEX webhook_attempt_at ON public.webhook_attempt USING btree (at);
+
+CREATE INDEX webhook_attempt_delivery_id ON public.webhook_attempt USING btree (delivery_id);
+
+CREATE INDEX webhook_attempt_endpoint_id ON public.webhook_attempt USING btree (endpoint_id);
+
+CREATE INDEX webhook_delivery_created_at ON public.webhook_delivery USING btree (created_at);
+
+CREATE INDEX webhook_delivery_endpoint_id ON public.webhook_delivery USING btree (endpoint_id);
+
+CREATE INDEX webhook_delivery_event_id ON public.webhook_delivery USING btree (event_id);
+
+CREATE INDEX webhook_delivery_status ON public.webhook_delivery USING btree (status);
 
 CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON public.audit_entry FOR EACH STATEMENT EXECUTE FUNCTION public.audit_entry_append_only();
 

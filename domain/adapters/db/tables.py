@@ -26,6 +26,7 @@ from domain.adapters.db.tables_operations import OPERATIONS_TABLES
 from domain.adapters.db.tables_price_migrations import PRICE_MIGRATION_TABLES
 from domain.adapters.db.tables_staff import STAFF_TABLES
 from domain.adapters.db.tables_support import SUPPORT_TABLES
+from domain.adapters.db.tables_webhooks import WEBHOOK_TABLES
 
 
 class PlanTable(Table, tablename="plan"):
@@ -632,6 +633,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *PRICE_MIGRATION_TABLES,
     *OPERATIONS_TABLES,
     *ANALYTICS_TABLES,
+    *WEBHOOK_TABLES,
 )
 
 

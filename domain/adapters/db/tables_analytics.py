@@ -58,8 +58,81 @@ class MrrMovementTable(Table, tablename="mrr_movement"):
     reporting_amount_minor = BigInt(null=True, default=None)
 
 
+class CohortRowTable(Table, tablename="cohort_row"):
+    """The cohort retention cells (domain/analytics/cohorts.py), replaced whole by the job
+    ``analytics.refresh_cohorts``: one row per segment and cohort month, the segment being the
+    first plan, currency and country ("*" for every one: "team|*|DE"), its cells as JSON
+    (``[[month since, retained, mrr_minor or null], ...]``), so a page reads one row per cohort."""
+
+    segment = Varchar(length=80, index=True)
+    cohort = Date()
+    plan_code = Varchar(length=64)
+    currency = Varchar(length=3)
+    country = Varchar(length=2, default="")
+    customers = Integer()
+    cells = Text()
+
+
+class CohortRefreshTable(Table, tablename="cohort_refresh"):
+    """The last cohort refresh (one row, ``name`` = ``cohorts``)."""
+
+    name = Varchar(length=20, primary_key=True)
+    refreshed_at = Timestamptz()
+    customers = Integer()
+    missing_rates = Text(default="")
+    reporting_currency = Varchar(length=3)
+    choices = Text(default="{}")  # JSON: the plans, currencies and countries filters offer
+
+
+class AnalyticsEmailOptInTable(Table, tablename="analytics_email_opt_in"):
+    """Staff who asked for the monthly analytics summary e-mail (a row while on)."""
+
+    staff_id = Varchar(length=36, primary_key=True)
+    since = Timestamptz()
+
+
+class MrrDailyAggregateTable(Table, tablename="mrr_daily_aggregate"):
+    """The analytics read model (domain/analytics/aggregate.py): one row per day and slice
+    (plan, currency, country, each a value or ``*``), amounts in the reporting currency;
+    replaced whole by the ``analytics.refresh`` job."""
+
+    id = BigSerial(primary_key=True)
+    day = Date(index=True)
+    plan_code = Varchar(length=64)
+    currency = Varchar(length=3)
+    country = Varchar(length=2)
+    new = BigInt(default=0)
+    expansion = BigInt(default=0)
+    contraction = BigInt(default=0)
+    churn = BigInt(default=0)
+    reactivation = BigInt(default=0)
+    customers = Integer(default=0)
+    subscribers = Integer(default=0)
+    new_customers = Integer(default=0)
+    churned_customers = Integer(default=0)
+    reactivated_customers = Integer(default=0)
+    movements = Integer(default=0)
+
+
+class AnalyticsRefreshTable(Table, tablename="analytics_refresh"):
+    """When the read model was last refreshed, into which reporting currency, the currencies
+    left out for want of a rate and the filter values it holds (JSON)."""
+
+    id = Varchar(length=16, primary_key=True)  # always "mrr"
+    refreshed_at = Timestamptz()
+    reporting_currency = Varchar(length=3)
+    movements = BigInt(default=0)
+    missing = Text(default="[]")
+    dimensions = Text(default="{}")  # the filter values: {"plans": [...], ...}
+
+
 ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
     MrrMovementTable,
+    CohortRowTable,
+    CohortRefreshTable,
+    AnalyticsEmailOptInTable,
+    MrrDailyAggregateTable,
+    AnalyticsRefreshTable,
 )

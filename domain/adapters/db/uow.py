@@ -18,6 +18,13 @@ from piccolo.engine.base import Engine
 from domain.adapters.db.job_store import insert_jobs
 from domain.adapters.db.repositories.accounts import PiccoloAccountRepository
 from domain.adapters.db.repositories.analytics import PiccoloExchangeRateRepository
+from domain.adapters.db.repositories.analytics_read_model import (
+    PiccoloAnalyticsReadModelRepository,
+)
+from domain.adapters.db.repositories.analytics_reports import (
+    PiccoloSubscriberMetricsReads,
+    PiccoloSummaryOptIns,
+)
 from domain.adapters.db.repositories.audit import PiccoloAuditRepository
 from domain.adapters.db.repositories.billing import (
     PiccoloCreditNoteRepository,
@@ -28,6 +35,7 @@ from domain.adapters.db.repositories.catalog import (
     PiccoloPlanRepository,
 )
 from domain.adapters.db.repositories.checkout import PiccoloCheckoutRepository
+from domain.adapters.db.repositories.cohorts import PiccoloCohortStore
 from domain.adapters.db.repositories.customers import PiccoloBalanceTransactionRepository
 from domain.adapters.db.repositories.documents import (
     PiccoloCreditNoteDocumentRepository,
@@ -67,10 +75,17 @@ from domain.adapters.db.repositories.subscriptions import (
 from domain.adapters.db.repositories.support import PiccoloCustomerDirectory
 from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
 from domain.adapters.db.repositories.webhooks import PiccoloWebhookEventRepository
+from domain.adapters.db.repositories.webhooks_out import (
+    PiccoloOutboundEvents,
+    PiccoloWebhookAttempts,
+    PiccoloWebhookDeliveries,
+    PiccoloWebhookEndpoints,
+)
 from domain.adapters.db.transactions import is_postgres, read_transaction, write_transaction
 from domain.jobs.model import JsonValue, NewJob
 from domain.jobs.registry import JobRegistry
 from domain.shared.clock import Clock
+from domain.webhooks_out.delivery import DISPATCH_JOB
 
 
 class TransactionalJobQueue:
@@ -141,6 +156,14 @@ class PiccoloUnitOfWork:
         self.exchange_rates = PiccoloExchangeRateRepository()
         self.subscription_history = PiccoloSubscriptionHistoryRepository()
         self.mrr_ledger = PiccoloMrrLedgerRepository()
+        self.cohorts = PiccoloCohortStore(postgres=is_postgres(engine))
+        self.subscriber_metrics = PiccoloSubscriberMetricsReads()
+        self.analytics_summary = PiccoloSummaryOptIns()
+        self.outbound_events = PiccoloOutboundEvents()
+        self.webhook_endpoints = PiccoloWebhookEndpoints()
+        self.webhook_deliveries = PiccoloWebhookDeliveries()
+        self.webhook_attempts = PiccoloWebhookAttempts()
+        self.analytics_read_model = PiccoloAnalyticsReadModelRepository()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
@@ -164,8 +187,13 @@ class PiccoloUnitOfWork:
             await txn.rollback()  # leaving without commit() discards the work
         await txn.__aexit__(exc_type, exc, tb)
         self.jobs.pending.clear()
+        self.outbound_events.added.clear()
 
     async def commit(self) -> None:
+        if self.outbound_events.added and DISPATCH_JOB in self._registry:
+            # the events this transaction recorded are fanned out once it commits
+            self.jobs.enqueue(DISPATCH_JOB, event_ids=list(self.outbound_events.added))
+        self.outbound_events.added.clear()
         if self._read_only and self.jobs.pending:
             raise RuntimeError("a read-only unit of work cannot enqueue jobs")
         await insert_jobs(self.jobs.pending, now=self._clock.now())
@@ -175,5 +203,6 @@ class PiccoloUnitOfWork:
 
     async def rollback(self) -> None:
         self.jobs.pending.clear()
+        self.outbound_events.added.clear()
         if not self._nested:
             await self._txn.rollback()

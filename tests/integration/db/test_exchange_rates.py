@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from domain.adapters.db.tables import JobTable
 from domain.adapters.db.tables_analytics import ExchangeRateTable
 from domain.adapters.db.tables_staff import AuditEntryTable
 from domain.adapters.db.uow import PiccoloUnitOfWork
@@ -70,6 +71,8 @@ async def test_rates_read_back_exactly_and_a_correction_wins(
     assert len(view.rows[0].corrected) == 1
     audit = await AuditEntryTable.select().where(AuditEntryTable.action == "exchange_rate.added")
     assert len(audit) == 3
+    # each rate enqueues the analytics refresh (a rate may apply to earlier movements)
+    assert await JobTable.count().where(JobTable.name == "analytics.refresh") == 3
 
 
 async def test_bad_input_writes_nothing(db: TestDatabase, clock: FrozenClock) -> None:

@@ -26,6 +26,7 @@ from domain.staff.model import Role, SignedInStaff
 from domain.subscriptions.subscribing import subscribe
 from domain.taxes.admin import create_tax_rate
 from tests.integration.db.test_automated_billing import CONFIG, FAILS_AFTER_ATTACH, World
+from tests.support.audit import audit_rows
 from tests.support.database import TestDatabase
 from web.jobs import build_registry
 
@@ -97,7 +98,7 @@ async def test_replacing_a_rate_archives_the_old_one_in_the_same_transaction(
         active = await uow.tax_rates.all()
     assert stored[first.id].archived_at == clock.now() and stored[second.id].active
     assert [(r.rate.code, r.rate.percentage) for r in active] == [("TVA", Decimal("5.5"))]
-    rows = await AuditEntryTable.select().order_by(AuditEntryTable.at)
+    rows = await audit_rows()
     assert [(r["action"], r["object_id"]) for r in rows] == [
         ("tax_rate.created", first.id),
         ("tax_rate.archived", first.id),

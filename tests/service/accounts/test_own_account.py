@@ -73,7 +73,7 @@ async def test_an_account_that_never_bought_has_no_customer(clock: FrozenClock) 
     with pytest.raises(ValidationFailed) as info:
         await change_billing_details(
             _signed_in(None), name="Ada", country="DE", address_lines=(), region="", tax_id="",
-            uow=uow,
+            uow=uow, clock=clock,
         )  # fmt: skip
     assert info.value.field_errors == {"name": "You have no billing account yet."}
 
@@ -91,7 +91,7 @@ async def test_the_billing_details_are_the_customer_s(clock: FrozenClock) -> Non
     await _ada(uow, clock, "cus-1")
     saved = await change_billing_details(
         _signed_in(), name="Ada GmbH", country="de", address_lines=("Hauptstr. 1", " "),
-        region="", tax_id="", uow=uow,
+        region="", tax_id="", uow=uow, clock=clock,
     )  # fmt: skip
     assert (saved.name, saved.country, saved.address_lines) == ("Ada GmbH", "DE", ("Hauptstr. 1",))
     assert await uow.customers.get(CustomerId("cus-1")) == saved

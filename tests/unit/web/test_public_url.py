@@ -36,7 +36,7 @@ def test_serve_builds_the_app_with_links_to_its_own_port(
 ) -> None:
     seen: dict[str, Any] = {}
 
-    async def prepare(settings: Settings, *, migrate: bool, demo: bool) -> None:
+    async def prepare(settings: Settings, *, migrate: bool, demo: bool, history: bool) -> None:
         return None
 
     def create_app(settings: Settings) -> object:

@@ -10,9 +10,10 @@ import pyotp
 import pytest
 from litestar import Litestar
 
-from domain.adapters.db.tables_staff import AuditEntryTable, StaffMemberTable
+from domain.adapters.db.tables_staff import StaffMemberTable
 from domain.shared.clock import FrozenClock
 from domain.staff.rules import LOCKOUT_AFTER
+from tests.support.audit import audit_actions
 from tests.support.html import by_testid, csrf_token, parse, text
 from tests.support.staff import STAFF_PASSWORD, admin_sign_in, code_for, make_staff
 
@@ -20,8 +21,7 @@ pytestmark = pytest.mark.web
 
 
 async def actions() -> list[str]:
-    rows = await AuditEntryTable.select(AuditEntryTable.action).order_by(AuditEntryTable.at)
-    return [r["action"] for r in rows]
+    return await audit_actions()
 
 
 async def test_anonymous_is_sent_to_the_admin_sign_in(client: httpx.AsyncClient) -> None:

@@ -11,8 +11,8 @@ import pytest
 from litestar import Litestar
 
 from domain.adapters.db.tables import PlanTable, SubscriptionTable
-from domain.adapters.db.tables_staff import AuditEntryTable
 from domain.shared.clock import FrozenClock
+from tests.support.audit import audit_actions
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
 from tests.support.staff import admin_sign_in, make_staff
@@ -51,8 +51,7 @@ async def _billing(app: Litestar, client: httpx.AsyncClient, clock: FrozenClock)
 
 
 async def _actions() -> list[str]:
-    rows = await AuditEntryTable.select(AuditEntryTable.action).order_by(AuditEntryTable.at)
-    return [r["action"] for r in rows if r["action"].startswith("plan.")]
+    return await audit_actions("plan.")
 
 
 async def test_a_plan_created_in_two_currencies_is_on_the_pricing_page_and_sold_at_checkout(

@@ -11,7 +11,6 @@ import pytest
 from litestar import Litestar
 
 from domain.adapters.db.tables_price_migrations import PriceMigrationTable
-from domain.adapters.db.tables_staff import AuditEntryTable
 from domain.catalog.model import PlanPrice
 from domain.catalog.service import publish_plan_version
 from domain.customers.service import create_customer
@@ -19,6 +18,7 @@ from domain.pricing.model import Charge, ChargeModel
 from domain.shared.clock import FrozenClock
 from domain.shared.money import Currency
 from domain.subscriptions.subscribing import subscribe
+from tests.support.audit import audit_actions
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, csrf_token, parse, text
 from tests.support.staff import admin_sign_in, make_staff
@@ -54,8 +54,7 @@ async def _two_subscribers_and_two_new_versions(app: Litestar, clock: FrozenCloc
 
 
 async def _actions() -> list[str]:
-    rows = await AuditEntryTable.select(AuditEntryTable.action).order_by(AuditEntryTable.at)
-    return [r["action"] for r in rows if r["action"].startswith("price_migration")]
+    return await audit_actions("price_migration")
 
 
 async def test_billing_previews_schedules_exactly_that_and_cancels(

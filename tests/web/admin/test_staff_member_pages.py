@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from domain.adapters.db.tables_staff import AuditEntryTable
 from domain.shared.clock import FrozenClock
+from tests.support.audit import audit_rows
 from tests.support.html import by_testid, csrf_token, parse, text
 from tests.support.staff import STAFF_PASSWORD, admin_sign_in, code_for, make_staff
 from tests.web.conftest import serve
@@ -85,7 +86,7 @@ async def test_disable_is_confirmed_ends_their_session_and_enable_lets_them_back
         )
         assert back.status_code == 303  # enabling needs no confirmation
         assert (await admin_sign_in(agent_client, agent, clock)).status_code == 303
-    entries = await AuditEntryTable.select().order_by(AuditEntryTable.at)
+    entries = await audit_rows()
     changes = [e for e in entries if e["action"] in ("staff.disabled", "staff.enabled")]
     assert [(e["action"], e["reason"]) for e in changes] == [
         ("staff.disabled", WHY),

@@ -4,7 +4,6 @@ nothing; a replaced rate taxes the next checkout quote and the old one is archiv
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -12,8 +11,8 @@ import pytest
 from litestar import Litestar
 
 from domain.adapters.db.tables import TaxRateTable
-from domain.adapters.db.tables_staff import AuditEntryTable
 from domain.shared.clock import FrozenClock
+from tests.support.audit import audit_rows
 from tests.support.html import by_testid, csrf_token, parse, text
 from tests.support.staff import admin_sign_in, make_staff
 from tests.web.conftest import serve
@@ -33,15 +32,7 @@ async def _signed_in(app: Litestar, client: httpx.AsyncClient, clock: FrozenCloc
 
 async def _audit() -> list[dict[str, Any]]:
     """The tax rate entries, oldest first, their values read (JSON text on SQLite)."""
-    rows = await AuditEntryTable.select().order_by(AuditEntryTable.at)
-    loaded = [
-        {
-            **r,
-            **{k: json.loads(r[k]) if isinstance(r[k], str) else r[k] for k in ("before", "after")},
-        }
-        for r in rows
-    ]
-    return [r for r in loaded if r["action"].startswith("tax_rate.")]
+    return [r for r in await audit_rows() if r["action"].startswith("tax_rate.")]
 
 
 async def test_billing_creates_replaces_and_archives_rates_each_audited(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.query import OrderByRaw
+
 from domain.adapters.db.repositories.subscriptions import _json, _load
 from domain.adapters.db.tables_staff import AuditEntryTable
 from domain.audit.model import Actor, AuditEntry, AuditFilter
@@ -43,6 +45,12 @@ def _where(query: Any, f: AuditFilter) -> Any:
     return query
 
 
+def tie_breaker(table: type[AuditEntryTable]) -> str:
+    """The order entries were written in, for entries at one instant (migration
+    ``audit_entry_order``): ``seq`` on PostgreSQL, the ``rowid`` on SQLite."""
+    return "rowid" if table._meta.db.engine_type == "sqlite" else "seq"
+
+
 class PiccoloAuditRepository:
     async def add(self, entry: AuditEntry) -> None:
         await AuditEntryTable.insert(
@@ -66,7 +74,7 @@ class PiccoloAuditRepository:
         query = (
             _where(t.select(), where)
             .order_by(t.at, ascending=False)
-            .order_by(t.id, ascending=False)
+            .order_by(OrderByRaw(tie_breaker(t)), ascending=False)
         )
         rows = await query.limit(limit).offset(offset)
         return [_entry(r) for r in rows]

@@ -1,0 +1,156 @@
+"""The subscriber metrics page's use case (``ANALYTICS_READ``): a range of UTC months typed as
+text, checked; the month rows of ``subscriber_metrics.py`` with their totals, amounts in the
+reporting currency (each at its own day's rate), the reasons chart, and the CSV rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from domain.analytics.cohort_filters import parse_month
+from domain.analytics.cohorts import add_months, format_tenths, months_between
+from domain.analytics.exchange_rates import ExchangeRates, NoExchangeRate
+from domain.analytics_reports.ports import AnalyticsReportsUnit
+from domain.analytics_reports.subscriber_metrics import (
+    MonthMetrics,
+    ReasonBar,
+    monthly_metrics,
+    reason_bars,
+    totals,
+    trial_ends,
+)
+from domain.shared.errors import ValidationFailed
+from domain.shared.money import Currency, Money, Rounding
+from domain.staff.model import SignedInStaff
+from domain.staff.permissions import Permission, require
+from domain.subscriptions.model import CancellationReason
+
+DEFAULT_MONTHS = 12
+MAX_MONTHS = 36
+BAD_RANGE = "analytics.bad_range"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRange:
+    start: date  # first days
+    end: date
+
+    @property
+    def months(self) -> list[date]:
+        return [add_months(self.start, i) for i in range(months_between(self.start, self.end) + 1)]
+
+    def query(self) -> dict[str, str]:
+        return {"from": self.start.strftime("%Y-%m"), "to": self.end.strftime("%Y-%m")}
+
+
+def check_range(start_text: str, end_text: str, *, today: date) -> MonthRange:
+    """The months asked for (either may be empty: the last ``DEFAULT_MONTHS`` up to this month
+    fill it), or ``ValidationFailed`` naming each problem."""
+    errors: dict[str, str] = {}
+    start, end = parse_month(start_text.strip()), parse_month(end_text.strip())
+    if start_text.strip() and start is None:
+        errors["from"] = "Enter a month like 2026-04."
+    if end_text.strip() and end is None:
+        errors["to"] = "Enter a month like 2026-04."
+    current = date(today.year, today.month, 1)
+    if end is not None and end > current:
+        errors["to"] = "Choose this month or an earlier one."
+    if start is not None and end is not None and start > end and "to" not in errors:
+        errors["to"] = "The last month comes on or after the first."
+    if errors:
+        raise ValidationFailed(errors, code=BAD_RANGE)
+    end = end or current
+    start = start or add_months(end, -(DEFAULT_MONTHS - 1))
+    if months_between(start, end) >= MAX_MONTHS:
+        raise ValidationFailed({"from": f"Choose at most {MAX_MONTHS} months."}, code=BAD_RANGE)
+    return MonthRange(start, end)
+
+
+def default_range(today: date) -> MonthRange:
+    return check_range("", "", today=today)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberMetricsPage:
+    range: MonthRange
+    rows: list[MonthMetrics]
+    total: MonthMetrics
+    bars: list[ReasonBar]
+    busiest: int  # cancellations in the busiest month (the chart's top)
+    reporting_currency: str
+    missing_rates: str  # "EUR on 2026-01-03, ..." (amounts shown as unknown)
+
+    @property
+    def reasons(self) -> list[CancellationReason]:
+        return list(CancellationReason)
+
+
+async def subscriber_metrics_page(
+    actor: SignedInStaff, chosen: MonthRange, *, uow: AnalyticsReportsUnit, reporting: Currency,
+    rounding: Rounding,
+) -> SubscriberMetricsPage:  # fmt: skip
+    require(actor, Permission.ANALYTICS_READ)
+    since = datetime(chosen.start.year, chosen.start.month, 1, tzinfo=UTC)
+    after = add_months(chosen.end, 1)
+    until = datetime(after.year, after.month, 1, tzinfo=UTC)
+    async with uow:
+        versions = await uow.subscriber_metrics.trial_versions(since=since)
+        cases = await uow.subscriber_metrics.closed_dunning_cases(since=since, until=until)
+        refunds = await uow.subscriber_metrics.refunds(since=since, until=until)
+        reasons = await uow.subscriber_metrics.reasons(since=since, until=until)
+        rates = ExchangeRates(reporting, await uow.exchange_rates.all())
+    missing: set[tuple[str, date]] = set()
+
+    def to_reporting(minor: int, currency: str, day: date) -> int | None:
+        try:
+            return rates.convert(Money.of_minor(minor, currency), day, rounding).minor
+        except NoExchangeRate:
+            missing.add((currency, day))
+            return None
+
+    rows = monthly_metrics(chosen.months, trials=trial_ends(versions), cases=cases,
+                           refunds=refunds, reasons=reasons, to_reporting=to_reporting)  # fmt: skip
+    bars, busiest = reason_bars(rows)
+    text = ", ".join(f"{c} on {d.isoformat()}" for c, d in sorted(missing)[:5])
+    return SubscriberMetricsPage(chosen, rows, totals(rows), bars, busiest, reporting.code,
+                                 text + (" and more" if len(missing) > 5 else ""))  # fmt: skip
+
+
+def _minor(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _pct(tenths: int | None) -> str:
+    return "" if tenths is None else format_tenths(tenths).rstrip("%")
+
+
+CSV_SECTIONS = ("trials", "dunning", "refunds", "reasons")
+
+
+def subscriber_csv_rows(page: SubscriberMetricsPage, section: str) -> list[list[str]]:
+    """One section's table as CSV rows (a header, a row per month); amounts in minor units of
+    the reporting currency."""
+    cur = page.reporting_currency
+    if section == "trials":
+        return [["month", "trials_ended", "converted", "not_converted", "conversion_pct"]] + [
+            [r.month.strftime("%Y-%m"), str(r.trials_ended), str(r.trials_converted),
+             str(r.trials_lost), _pct(r.conversion_tenths)] for r in page.rows
+        ]  # fmt: skip
+    if section == "dunning":
+        return [["month", "cases_closed", "recovered", "lost", "recovery_pct",
+                 f"recovered_minor_{cur}"]] + [
+            [r.month.strftime("%Y-%m"), str(r.dunning_closed), str(r.dunning_recovered),
+             str(r.dunning_lost), _pct(r.recovery_tenths), _minor(r.recovered_minor)]
+            for r in page.rows
+        ]  # fmt: skip
+    if section == "refunds":
+        return [["month", "refunds", f"refunded_minor_{cur}"]] + [
+            [r.month.strftime("%Y-%m"), str(r.refunds), _minor(r.refunded_minor)]
+            for r in page.rows
+        ]  # fmt: skip
+    if section == "reasons":
+        return [["month", *[reason.value for reason in CancellationReason], "total"]] + [
+            [r.month.strftime("%Y-%m"), *[str(r.reasons.get(x, 0)) for x in CancellationReason],
+             str(r.cancellations)] for r in page.rows
+        ]  # fmt: skip
+    raise ValidationFailed({"section": f"One of {', '.join(CSV_SECTIONS)}."}, code=BAD_RANGE)

@@ -1,0 +1,38 @@
+"""Standard Webhooks signatures (https://www.standardwebhooks.com): a ``whsec_`` secret of
+random bytes, and ``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` keyed with the
+secret's decoded bytes. The tests check these against the ``standardwebhooks`` package."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+PREFIX = "whsec_"
+SECRET_BYTES = 32
+
+
+def new_secret() -> str:
+    return PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def _key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix(PREFIX))
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
+    content = f"{msg_id}.{timestamp}.{body}".encode()
+    digest = hmac.new(_key(secret), content, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def headers(secret: str, msg_id: str, timestamp: int, body: str) -> dict[str, str]:
+    """The request headers of one delivery attempt."""
+    return {
+        "content-type": "application/json",
+        "user-agent": "Tessera-Webhooks/1",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+    }

@@ -1,0 +1,150 @@
+"""Subscriber metrics on the real database: trials driven through the subscription use cases
+(one converted in January, one cancelled in its trial, one converted in February), dunning cases,
+refunds and cancellation feedback stored as the payments and the portal store them; figures
+computed by hand below."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from domain.adapters.db.tables import (
+    CancellationFeedbackTable,
+    DunningCaseTable,
+    InvoiceTable,
+    RefundTable,
+)
+from domain.analytics.exchange_rates import ExchangeRate
+from domain.analytics_reports.subscriber_page import (
+    check_range,
+    subscriber_csv_rows,
+    subscriber_metrics_page,
+)
+from domain.shared.clock import FrozenClock
+from domain.shared.errors import PermissionDenied
+from domain.shared.money import Currency, Rounding
+from domain.shared.periods import utc
+from domain.staff.model import Role, SignedInStaff
+from domain.subscriptions.engine import Refund, Timing
+from domain.subscriptions.lifecycle import cancel_subscription
+from domain.subscriptions.model import CancellationReason
+from domain.subscriptions.renewals import advance_subscription
+from domain.subscriptions.subscribing import subscribe
+from tests.support.analytics_business import CONFIG, TEAM, business_uow, make_business_customer
+from tests.support.database import TestDatabase
+
+pytestmark = pytest.mark.integration
+
+OWNER = SignedInStaff("staff-own", "own@example.com", "Own", Role.OWNER, "s")
+VIEWER = SignedInStaff("staff-vi", "vi@example.com", "Vi", Role.VIEWER, "s")
+USD = Currency.of("USD")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(utc(2024, 1, 1))
+
+
+async def build(db: TestDatabase, clock: FrozenClock) -> None:
+    uow = business_uow(db, clock)
+    async with uow:
+        await uow.plans.add(TEAM)
+        await uow.exchange_rates.add(ExchangeRate(
+            id="rate-eur", currency="EUR", reporting="USD", rate=Decimal("1.10"),
+            effective_on=date(2024, 1, 1), entered_by="bill@example.com", entered_at=clock.now(),
+        ))  # fmt: skip
+        await uow.commit()
+
+    def kw() -> dict[str, object]:
+        return {"uow": business_uow(db, clock), "clock": clock, "config": CONFIG}
+
+    customer = await make_business_customer(db, clock, "tia@example.test", "Tia", "USD", "US")
+    clock.set(utc(2024, 1, 5))
+    a = (await subscribe(customer, "team", trial_days=14, **kw())).subscription.id  # type: ignore[arg-type]
+    clock.set(utc(2024, 1, 10))
+    b = (await subscribe(customer, "team", trial_days=14, **kw())).subscription.id  # type: ignore[arg-type]
+    clock.set(utc(2024, 1, 15))
+    await cancel_subscription(b, timing=Timing.IMMEDIATE, refund=Refund.NONE, **kw())  # type: ignore[arg-type]
+    clock.set(datetime(2024, 1, 19, 10, tzinfo=UTC))
+    await advance_subscription(a, **kw())  # type: ignore[arg-type]  # converts at Jan 19 00:00
+    clock.set(utc(2024, 1, 25))
+    c = (await subscribe(customer, "team", trial_days=14, **kw())).subscription.id  # type: ignore[arg-type]
+    clock.set(utc(2024, 2, 9))
+    await advance_subscription(c, **kw())  # type: ignore[arg-type]  # its trial ended Feb 8
+
+    invoices = {
+        r["subscription_id"]: r["id"]
+        for r in await InvoiceTable.select(InvoiceTable.id, InvoiceTable.subscription_id)
+        .where(InvoiceTable.amount_due_minor == 4000)
+    }  # fmt: skip
+    trial_invoice = (await InvoiceTable.select(InvoiceTable.id).where(
+        InvoiceTable.subscription_id == b).first())["id"]  # fmt: skip
+    await DunningCaseTable.insert(
+        DunningCaseTable(invoice=invoices[a], customer_id=customer, subscription_id=a,
+                         status="recovered", failures=1, first_failed_at=utc(2024, 1, 20),
+                         closed_at=utc(2024, 2, 3)),
+        DunningCaseTable(invoice=invoices[c], customer_id=customer, subscription_id=c,
+                         status="exhausted", failures=4, first_failed_at=utc(2024, 2, 9),
+                         closed_at=utc(2024, 2, 20)),
+        DunningCaseTable(invoice=trial_invoice, customer_id=customer, subscription_id=b,
+                         status="recovered", failures=1, first_failed_at=utc(2024, 2, 1),
+                         closed_at=utc(2024, 2, 2), test_clock_id="clock-1"),  # left out
+    )  # fmt: skip
+    refund = {"invoice_id": invoices[a], "customer_id": customer}
+    await RefundTable.insert(
+        RefundTable(id="r1", credit_note_id="cn1", amount_minor=1500, currency="USD",
+                    status="succeeded", finished_at=utc(2024, 2, 10), **refund),
+        RefundTable(id="r2", credit_note_id="cn2", amount_minor=1000, currency="EUR",
+                    status="succeeded", finished_at=utc(2024, 2, 11), **refund),
+        RefundTable(id="r3", credit_note_id="cn3", amount_minor=9900, currency="USD",
+                    status="failed", finished_at=utc(2024, 2, 12), **refund),
+    )  # fmt: skip
+    feedback = [(b, CancellationReason.TOO_EXPENSIVE, utc(2024, 1, 15)),
+                (a, CancellationReason.NOT_USING, utc(2024, 2, 2)),
+                (c, CancellationReason.NOT_USING, utc(2024, 2, 3))]  # fmt: skip
+    await CancellationFeedbackTable.insert(*[
+        CancellationFeedbackTable(id=f"f{i}", subscription=s, customer=customer, reason=r.value,
+                                  comment="", timing="immediate", created_at=at)
+        for i, (s, r, at) in enumerate(feedback)
+    ])  # fmt: skip
+    clock.set(utc(2024, 3, 1))
+
+
+async def test_subscriber_metrics_give_the_hand_computed_figures(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    await build(db, clock)
+    chosen = check_range("2024-01", "2024-03", today=clock.now().date())
+    page = await subscriber_metrics_page(OWNER, chosen, uow=business_uow(db, clock),
+                                         reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
+    jan, feb, mar = page.rows
+    assert (jan.trials_ended, jan.trials_converted, jan.conversion_tenths) == (2, 1, 500)
+    assert (feb.trials_ended, feb.trials_converted, feb.conversion_tenths) == (1, 1, 1000)
+    assert (mar.trials_ended, mar.conversion_tenths) == (0, None)
+    assert (jan.dunning_closed, feb.dunning_closed, feb.dunning_recovered) == (0, 2, 1)
+    assert (feb.recovery_tenths, feb.recovered_minor) == (500, 4000)
+    assert (feb.refunds, feb.refunded_minor) == (2, 2600)  # 15.00 USD + 10.00 EUR at 1.10
+    assert jan.reasons == {CancellationReason.TOO_EXPENSIVE: 1}
+    assert feb.reasons == {CancellationReason.NOT_USING: 2}
+    total = page.total
+    assert (total.trials_ended, total.trials_converted, total.conversion_tenths) == (3, 2, 667)
+    assert page.missing_rates == ""
+    assert [b.total for b in page.bars] == [1, 2, 0] and page.busiest == 2
+
+    assert subscriber_csv_rows(page, "trials")[1:3] == [
+        ["2024-01", "2", "1", "1", "50.0"], ["2024-02", "1", "1", "0", "100.0"]]  # fmt: skip
+    assert subscriber_csv_rows(page, "dunning")[2] == ["2024-02", "2", "1", "1", "50.0", "4000"]
+    assert subscriber_csv_rows(page, "refunds")[2] == ["2024-02", "2", "2600"]
+    assert subscriber_csv_rows(page, "reasons")[2] == ["2024-02", "0", "0", "0", "2", "0", "2"]
+
+    later = check_range("2024-02", "2024-02", today=clock.now().date())
+    feb_only = await subscriber_metrics_page(OWNER, later, uow=business_uow(db, clock),
+                                             reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
+    assert [(r.trials_ended, r.dunning_closed, r.refunds, r.cancellations)
+            for r in feb_only.rows] == [(1, 2, 2, 2)]  # fmt: skip
+
+    with pytest.raises(PermissionDenied):
+        await subscriber_metrics_page(VIEWER, chosen, uow=business_uow(db, clock), reporting=USD,
+                                      rounding=Rounding.HALF_UP)  # fmt: skip

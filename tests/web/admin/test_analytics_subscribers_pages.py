@@ -1,0 +1,95 @@
+"""/admin/analytics/subscribers through HTTP: the hand-computed figures
+(tests/integration/db/test_analytics_subscribers.py's history) in the tables and the CSVs, the
+reasons chart, bad months (422, never a 5xx) and who may read it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from domain.shared.clock import FrozenClock
+from domain.shared.periods import utc
+from tests.integration.db.test_analytics_subscribers import build
+from tests.support.database import TestDatabase
+from tests.support.html import by_testid, parse, text
+from tests.support.staff import admin_sign_in, make_staff
+
+pytestmark = pytest.mark.web
+
+RANGE = "from=2024-01&to=2024-03"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(utc(2024, 1, 1))
+
+
+async def _sign_in(app: Litestar, client: httpx.AsyncClient, clock: FrozenClock,
+                   role: str) -> None:  # fmt: skip
+    member = await make_staff(app.state.runtime.uow, clock, role=role, email=f"{role}@example.com")
+    assert (await admin_sign_in(client, member, clock)).status_code == 303
+
+
+async def _ready(app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock,
+                 role: str = "owner") -> None:  # fmt: skip
+    await build(db, clock)
+    member = await make_staff(app.state.runtime.uow, clock, role=role, email=f"{role}@example.com")
+    assert (await admin_sign_in(client, member, clock)).status_code == 303
+
+
+async def test_the_page_shows_each_metric_with_its_table_and_csv(
+    app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock
+) -> None:
+    await _ready(app, client, db, clock)
+    answer = await client.get(f"/admin/analytics/subscribers?{RANGE}")
+    assert answer.status_code == 200
+    page = parse(answer.text)
+    assert text(by_testid(page, "stat-conversion")[0]) == "66.7%"
+    assert text(by_testid(page, "stat-recovery")[0]) == "50.0%"
+    assert text(by_testid(page, "stat-recovered")[0]) == "$40.00"
+    assert text(by_testid(page, "stat-refunded")[0]) == "$26.00"
+    feb = next(r for r in by_testid(page, "dunning-row") if r["data-month"] == "2024-02")
+    assert [text(td) for td in feb.select("td")] == ["2", "1", "1", "50.0%", "$40.00"]
+    assert [b["data-total"] for b in by_testid(page, "reasons-bar")] == ["1", "2", "0"]
+    assert len(by_testid(page, "reasons-chart")[0].select("rect")) == 2
+    assert page.select_one('a[aria-current="page"][href="/admin/analytics/subscribers"]')
+
+    for section, line in [("trials", ["2024-01", "2", "1", "1", "50.0"]),
+                          ("refunds", ["2024-01", "0", "0"])]:  # fmt: skip
+        got = await client.get(f"/admin/analytics/subscribers.csv?{RANGE}&section={section}")
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+        assert list(csv.reader(io.StringIO(got.text)))[1] == line
+    bad = await client.get(f"/admin/analytics/subscribers.csv?{RANGE}&section=everything")
+    assert bad.status_code == 422 and "section" in bad.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2024-13", "Enter a month like 2026-04."),
+        ("from=2024-03&to=2024-01", "on or after the first"),
+        ("from=2020-01&to=2024-01", "at most 36 months"),
+        ("to=" + "9" * 30, "Use at most 20 characters."),
+    ],
+)
+async def test_bad_months_re_render_with_a_message(
+    app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock, query: str,
+    message: str,
+) -> None:  # fmt: skip
+    await _sign_in(app, client, clock, "owner")
+    answer = await client.get(f"/admin/analytics/subscribers?{query}")
+    assert answer.status_code == 422
+    assert message in answer.text
+
+
+@pytest.mark.parametrize("role", ["viewer", "support"])
+async def test_viewer_and_support_are_refused(
+    app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock, role: str
+) -> None:
+    await _sign_in(app, client, clock, role)
+    assert (await client.get("/admin/analytics/subscribers")).status_code == 403
+    assert (await client.get("/admin/analytics/subscribers.csv?section=trials")).status_code == 403

@@ -1,0 +1,106 @@
+"""/admin/analytics/subscribers: subscriber metrics per month over a range (trial conversion,
+dunning recovery, refunds, cancellation reasons), each with its table and
+/admin/analytics/subscribers.csv?section=... (``ANALYTICS_READ``;
+domain/analytics_reports/subscriber_page.py). A bad range re-renders the page with its messages
+(422) and the last twelve months; the CSV answers 422 with the messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.response import Response, Template
+
+from domain.analytics.cohorts import format_tenths
+from domain.analytics_reports.subscriber_metrics import PLOT_HEIGHT, PLOT_WIDTH
+from domain.analytics_reports.subscriber_page import (
+    CSV_SECTIONS,
+    MonthRange,
+    check_range,
+    default_range,
+    subscriber_csv_rows,
+    subscriber_metrics_page,
+)
+from domain.shared.clock import Clock
+from domain.shared.errors import ValidationFailed
+from domain.shared.money import Currency, Money
+from domain.staff.model import SignedInStaff
+from domain.unit_of_work import UnitOfWork
+from web.admin.analytics_cohorts import ANALYTICS
+from web.admin.feedback import REASON_LABELS
+from web.admin.pages import admin_context
+from web.forms import Field, FormSpec
+from web.settings import Settings
+from web.templating import render
+
+FILTERS = FormSpec(Field("from", 20), Field("to", 20), Field("section", 20))
+
+
+def _range(
+    request: Request[Any, Any, Any], clock: Clock
+) -> tuple[MonthRange, dict[str, str], dict[str, str], str]:
+    form = FILTERS.parse(request.query_params)
+    typed = {"from": form.get("from"), "to": form.get("to")}
+    errors = dict(form.errors)
+    today = clock.now().date()
+    if not errors:
+        try:
+            return check_range(typed["from"], typed["to"], today=today), {}, typed, form.get(
+                "section")  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.field_errors
+    return default_range(today), errors, typed, form.get("section")
+
+
+@get("/analytics/subscribers", name="admin.analytics.subscribers", opt=ANALYTICS)
+async def show_subscribers(
+    request: Request[Any, Any, Any],
+    staff: NamedDependency[SignedInStaff],
+    read_uow: NamedDependency[UnitOfWork],
+    settings: NamedDependency[Settings],
+    clock: NamedDependency[Clock],
+) -> Template:
+    chosen, errors, typed, _ = _range(request, clock)
+    page = await subscriber_metrics_page(
+        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency),
+        rounding=settings.billing.rounding,
+    )  # fmt: skip
+    context = admin_context(
+        staff, page=page, errors=errors, form=typed if errors else chosen.query(),
+        csv_query=urlencode(chosen.query()), pct=format_tenths, money_of=Money.of_minor,
+        reason_labels=REASON_LABELS, active_tab="subscribers", plot_width=PLOT_WIDTH,
+        plot_height=PLOT_HEIGHT,
+    )  # fmt: skip
+    return render(request, "admin/analytics/subscribers.html", None, context,
+                  status_code=422 if errors else 200)  # fmt: skip
+
+
+@get("/analytics/subscribers.csv", name="admin.analytics.subscribers.csv", opt=ANALYTICS)
+async def export_subscribers(
+    request: Request[Any, Any, Any],
+    staff: NamedDependency[SignedInStaff],
+    read_uow: NamedDependency[UnitOfWork],
+    settings: NamedDependency[Settings],
+    clock: NamedDependency[Clock],
+) -> Response[str]:
+    chosen, errors, _, section = _range(request, clock)
+    if section not in CSV_SECTIONS:
+        errors["section"] = f"Choose one of {', '.join(CSV_SECTIONS)}."
+    if errors:
+        text = "\n".join(f"{k}: {v}" for k, v in sorted(errors.items()))
+        return Response(text + "\n", status_code=422, media_type="text/plain; charset=utf-8")
+    page = await subscriber_metrics_page(
+        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency),
+        rounding=settings.billing.rounding,
+    )  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out).writerows(subscriber_csv_rows(page, section))
+    name = f"subscribers-{section}-{chosen.start:%Y-%m}-{chosen.end:%Y-%m}.csv"
+    return Response(
+        out.getvalue(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )  # fmt: skip
