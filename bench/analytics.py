@@ -55,11 +55,11 @@ from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.analytics.ledger import same_rows
 from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan
-from domain.jobs.registry import JobRegistry
 from domain.shared.clock import SystemClock
 from domain.shared.ids import PlanId
 from domain.subscriptions.mrr_ledger import rebuild_mrr_ledger, replay
 from domain.subscriptions.state import plan_ids_of
+from web.jobs import build_registry
 
 CONFIG = BillingConfig()
 FLUSH = 2_000  # customers per COPY batch
@@ -221,7 +221,7 @@ async def _rebuild(url: str, result: Result, sample: int = 0) -> None:
     bind_tables(engine)
     await start_pool(engine, max_size=4)
     clock = SystemClock()
-    registry = JobRegistry()
+    registry = build_registry(billing=CONFIG)  # the rebuild enqueues the analytics refresh
     try:
 
         def uow() -> PiccoloUnitOfWork:
@@ -336,6 +336,8 @@ async def main(argv: list[str] | None = None) -> Result:
         default=0,
         help="check this many customers' ledgers instead of all (rebuild --check)",
     )
+    parser.add_argument("--only", default="", help="pages whose label contains this (+ baseline)")
+    parser.add_argument("--no-refresh", action="store_true", help="pages without the refresh jobs")
     parser.add_argument("--skip-rebuild", action="store_true", help="with --reuse: pages only")
     args = parser.parse_args(argv)
 
@@ -383,7 +385,10 @@ async def main(argv: list[str] | None = None) -> Result:
             if not args.no_pages:
                 from bench.analytics_pages import measure_pages
 
-                await measure_pages(url, result, requests=args.requests)
+                await measure_pages(
+                    url, result, requests=args.requests, only=args.only,
+                    refresh=not args.no_refresh,
+                )  # fmt: skip
         finally:
             await conn.close()
     finally:
