@@ -106,6 +106,7 @@ bench: $(STAMP) bench-packages
 	$(PY) -m bench.http_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.portal_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)} --reuse
 	$(PY) -m bench.customer_search --pg-url $${BENCH_PG_URL:-$(PG_URL)}
+	$(PY) -m bench.analytics --pg-url $${BENCH_PG_URL:-$(PG_URL)} --subscriptions 20000
 	$(PY) -m bench.analytics_cohorts --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.crm_import --pg-url $${BENCH_PG_URL:-$(PG_URL)} --subscriptions 500
 
