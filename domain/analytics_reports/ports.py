@@ -94,7 +94,8 @@ class SubscriberMetricsReads(Protocol):
         self, *, since: datetime, until: datetime, filters: SubscriberFilters
     ) -> list[RefundRow]:
         """Succeeded refunds finished in ``[since, until)``: the refund's currency, its
-        invoice's subscription's plan and the invoice's customer's country as asked."""
+        invoice's subscription's plan and its customer's country (the invoice's customer when
+        the refund names none) as asked."""
         ...
 
     async def reasons(

@@ -119,6 +119,9 @@ async def build(db: TestDatabase, clock: FrozenClock) -> None:
         RefundTable(id="r4", credit_note_id="cn4", amount_minor=2000, currency="EUR",
                     status="succeeded", finished_at=utc(2024, 2, 12), invoice_id=invoices[u],
                     customer_id=udo),  # 22.00 USD
+        RefundTable(id="r5", credit_note_id="cn5", amount_minor=1000, currency="EUR",
+                    status="succeeded", finished_at=utc(2024, 2, 13), invoice_id=invoices[u],
+                    customer_id=None),  # no customer: its invoice's (Udo's); 11.00 USD
     )  # fmt: skip
     feedback = [(b, customer, CancellationReason.TOO_EXPENSIVE, utc(2024, 1, 15)),
                 (a, customer, CancellationReason.NOT_USING, utc(2024, 2, 2)),
@@ -145,7 +148,7 @@ async def test_subscriber_metrics_give_the_hand_computed_figures(
     assert (mar.trials_ended, mar.conversion_tenths) == (0, None)
     assert (jan.dunning_closed, feb.dunning_closed, feb.dunning_recovered) == (0, 3, 2)
     assert (feb.recovery_tenths, feb.recovered_minor) == (667, 9500)  # 40.00 USD + 50.00 EUR
-    assert (feb.refunds, feb.refunded_minor) == (3, 4800)  # 15.00 USD + 10.00, 20.00 EUR
+    assert (feb.refunds, feb.refunded_minor) == (4, 5900)  # 15.00 USD + 10.00, 20.00, 10.00 EUR
     assert jan.reasons == {CancellationReason.TOO_EXPENSIVE: 1}
     assert feb.reasons == {CancellationReason.NOT_USING: 2, CancellationReason.TOO_EXPENSIVE: 1}
     total = page.total
@@ -158,14 +161,14 @@ async def test_subscriber_metrics_give_the_hand_computed_figures(
     assert subscriber_csv_rows(page, "trials")[1:3] == [
         ["2024-01", "3", "2", "1", "66.7"], ["2024-02", "1", "1", "0", "100.0"]]  # fmt: skip
     assert subscriber_csv_rows(page, "dunning")[2] == ["2024-02", "3", "2", "1", "66.7", "9500"]
-    assert subscriber_csv_rows(page, "refunds")[2] == ["2024-02", "3", "4800"]
+    assert subscriber_csv_rows(page, "refunds")[2] == ["2024-02", "4", "5900"]
     assert subscriber_csv_rows(page, "reasons")[2] == ["2024-02", "1", "0", "0", "2", "0", "3"]
 
     later = check_range("2024-02", "2024-02", today=clock.now().date())
     feb_only = await subscriber_metrics_page(OWNER, later, uow=business_uow(db, clock),
                                              reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
     assert [(r.trials_ended, r.dunning_closed, r.refunds, r.cancellations)
-            for r in feb_only.rows] == [(1, 3, 3, 3)]  # fmt: skip
+            for r in feb_only.rows] == [(1, 3, 4, 3)]  # fmt: skip
 
     with pytest.raises(PermissionDenied):
         await subscriber_metrics_page(VIEWER, chosen, uow=business_uow(db, clock), reporting=USD,
@@ -181,10 +184,10 @@ TE, NU = CancellationReason.TOO_EXPENSIVE, CancellationReason.NOT_USING
         # per month (Jan, Feb): trials (ended, converted); Feb's dunning (closed, recovered,
         # recovered USD minor), Feb's refunds (count, USD minor), reasons per month
         ({"plan": "team"}, [(2, 1), (1, 1)], (2, 1, 4000), (2, 2600), [{TE: 1}, {NU: 2}]),
-        ({"plan": "euro"}, [(1, 1), (0, 0)], (1, 1, 5500), (1, 2200), [{}, {TE: 1}]),
+        ({"plan": "euro"}, [(1, 1), (0, 0)], (1, 1, 5500), (2, 3300), [{}, {TE: 1}]),
         ({"currency": "usd"}, [(2, 1), (1, 1)], (2, 1, 4000), (1, 1500), [{TE: 1}, {NU: 2}]),
-        ({"currency": "EUR"}, [(1, 1), (0, 0)], (1, 1, 5500), (2, 3300), [{}, {TE: 1}]),
-        ({"country": "de"}, [(1, 1), (1, 1)], (2, 1, 5500), (1, 2200), [{}, {NU: 1, TE: 1}]),
+        ({"currency": "EUR"}, [(1, 1), (0, 0)], (1, 1, 5500), (3, 4400), [{}, {TE: 1}]),
+        ({"country": "de"}, [(1, 1), (1, 1)], (2, 1, 5500), (2, 3300), [{}, {NU: 1, TE: 1}]),
         ({"country": "US"}, [(2, 1), (0, 0)], (1, 1, 4000), (2, 2600), [{TE: 1}, {NU: 1}]),
         ({"plan": "team", "country": "DE"}, [(0, 0), (1, 1)], (1, 0, 0), (0, 0), [{}, {NU: 1}]),
         ({"plan": "nope"}, [(0, 0), (0, 0)], (0, 0, 0), (0, 0), [{}, {}]),

@@ -104,9 +104,11 @@ class PiccoloSubscriberMetricsReads:
             where &= t.currency == filters.currency
         if (subs := _subscriptions(filters, plan=True, currency=False)) is not None:
             where &= t.invoice_id.is_in(i.select(i.id).where(i.subscription_id.is_in(subs)))
-        if filters.country is not None:
-            where &= t.invoice_id.is_in(
-                i.select(i.id).where(i.customer_id.is_in(_customers(filters))))  # fmt: skip
+        if filters.country is not None:  # the refund's customer, else its invoice's
+            where &= t.customer_id.is_in(_customers(filters)) | (
+                t.customer_id.is_null()
+                & t.invoice_id.is_in(i.select(i.id).where(i.customer_id.is_in(_customers(filters))))
+            )  # fmt: skip
         rows = await t.select(t.finished_at, t.amount_minor, t.currency).where(where)
         return [RefundRow(_instant(r["finished_at"]), int(r["amount_minor"]), r["currency"])
                 for r in rows]  # fmt: skip
