@@ -13,7 +13,13 @@ from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import LedgerMovement
 from domain.analytics.metrics import Bucket, Totals
 from domain.analytics.read_model import LedgerQuery, RefreshState
-from domain.analytics_reports.ports import ClosedDunningCase, ReasonMonth, RefundRow
+from domain.analytics_reports.ports import (
+    ClosedDunningCase,
+    FilterChoices,
+    ReasonMonth,
+    RefundRow,
+    SubscriberFilters,
+)
 from domain.subscriptions.history import SubscriptionVersion
 
 
@@ -142,29 +148,60 @@ class InMemoryCohortStore:
         ]  # fmt: skip
 
 
+def _matches(
+    f: SubscriberFilters, plan_code: str | None, currency: str | None, country: str | None
+) -> bool:
+    return (f.plan_code in (None, plan_code) and f.currency in (None, currency)
+            and f.country in (None, country))  # fmt: skip
+
+
 class InMemorySubscriberMetricsReads:
-    """Set the lists a test needs; the reads filter them by time as the database does."""
+    """Set the lists a test needs (the rows' ``plan_code``/``country`` for the filters; plan ids
+    to codes in ``plans``); the reads filter them by time and filters as the database does."""
 
     def __init__(self) -> None:
         self.versions: list[SubscriptionVersion] = []
         self.cases: list[ClosedDunningCase] = []
         self.refund_rows: list[RefundRow] = []
         self.reason_rows: list[ReasonMonth] = []
+        self.plans: dict[str, str] = {}
 
-    async def trial_versions(self, *, since: datetime) -> list[SubscriptionVersion]:
+    async def trial_versions(
+        self, *, since: datetime, filters: SubscriberFilters
+    ) -> list[SubscriptionVersion]:
         recent = {v.subscription.id for v in self.versions if v.at >= since}
+        recent &= {v.subscription.id for v in self.versions
+                   if filters.currency in (None, v.subscription.currency)
+                   and filters.country in (None, v.country)}  # fmt: skip
         return [v for v in self.versions if v.subscription.id in recent]
 
     async def closed_dunning_cases(
-        self, *, since: datetime, until: datetime
+        self, *, since: datetime, until: datetime, filters: SubscriberFilters
     ) -> list[ClosedDunningCase]:
-        return [c for c in self.cases if since <= c.closed_at < until]
+        return [c for c in self.cases if since <= c.closed_at < until
+                and _matches(filters, c.plan_code, c.currency, c.country)]  # fmt: skip
 
-    async def refunds(self, *, since: datetime, until: datetime) -> list[RefundRow]:
-        return [r for r in self.refund_rows if since <= r.at < until]
+    async def refunds(
+        self, *, since: datetime, until: datetime, filters: SubscriberFilters
+    ) -> list[RefundRow]:
+        return [r for r in self.refund_rows if since <= r.at < until
+                and _matches(filters, r.plan_code, r.currency, r.country)]  # fmt: skip
 
-    async def reasons(self, *, since: datetime, until: datetime) -> list[ReasonMonth]:
-        return [r for r in self.reason_rows if since.date() <= r.month < until.date()]
+    async def reasons(
+        self, *, since: datetime, until: datetime, filters: SubscriberFilters
+    ) -> list[ReasonMonth]:
+        return [r for r in self.reason_rows if since.date() <= r.month < until.date()
+                and _matches(filters, r.plan_code, r.currency, r.country)]  # fmt: skip
+
+    async def plan_codes(self) -> dict[str, str]:
+        return dict(self.plans)
+
+    async def choices(self) -> FilterChoices:
+        return FilterChoices(
+            sorted(set(self.plans.values())),
+            sorted({v.subscription.currency for v in self.versions}),
+            sorted({v.country for v in self.versions if v.country}),
+        )
 
 
 class InMemorySummaryOptIns:

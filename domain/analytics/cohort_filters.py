@@ -72,19 +72,28 @@ def parse_month(text: str) -> date | None:
         return None
 
 
-def check_filters(typed: CohortFilterInput, *, today: date) -> CohortFilters:
-    """The checked filters, or ``ValidationFailed`` naming each field's problem. Without a
-    range the last ``DEFAULT_COHORTS`` cohorts up to this month are shown."""
+def check_dims(
+    plan_text: str, currency_text: str, country_text: str
+) -> tuple[tuple[str, str, str], dict[str, str]]:
+    """A plan code, a currency and a country as typed (each may be empty: any), normalised, and
+    a message per refused one (also used by the subscriber metrics' filters)."""
     errors: dict[str, str] = {}
-    plan = typed.plan.strip()
-    currency = typed.currency.strip().upper()
-    country = typed.country.strip().upper()
+    plan = plan_text.strip()
+    currency = currency_text.strip().upper()
+    country = country_text.strip().upper()
     if len(plan) > MAX_CODE or any(not (c.isalnum() or c in "-_.") for c in plan):
         errors["plan"] = "Choose a plan from the list."
     if currency and (len(currency) != 3 or not currency.isalpha() or not currency.isascii()):
         errors["currency"] = "Choose a currency from the list (a three-letter code)."
     if country and not is_country(country):
         errors["country"] = "Choose a country from the list (a two-letter code)."
+    return (plan, currency, country), errors
+
+
+def check_filters(typed: CohortFilterInput, *, today: date) -> CohortFilters:
+    """The checked filters, or ``ValidationFailed`` naming each field's problem. Without a
+    range the last ``DEFAULT_COHORTS`` cohorts up to this month are shown."""
+    (plan, currency, country), errors = check_dims(typed.plan, typed.currency, typed.country)
     measure = Measure.LOGOS
     if typed.measure.strip():
         try:

@@ -16,11 +16,40 @@ from domain.subscriptions.model import CancellationReason
 
 
 @dataclass(frozen=True, slots=True)
+class SubscriberFilters:
+    """What every section is narrowed to (None: any): a plan code, a currency, a country."""
+
+    plan_code: str | None = None
+    currency: str | None = None
+    country: str | None = None
+
+    def query(self) -> dict[str, str]:
+        values = {"plan": self.plan_code, "currency": self.currency, "country": self.country}
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """What the filters offer, each sorted: the plans' codes, the subscriptions' currencies and
+    the customers' countries."""
+
+    plans: list[str]
+    currencies: list[str]
+    countries: list[str]
+
+
+# The rows' plan code and country (``plan_code``, ``country``) are what the in-memory reads
+# filter on; the database filters in SQL and leaves them None.
+
+
+@dataclass(frozen=True, slots=True)
 class ClosedDunningCase:
     closed_at: datetime
     recovered: bool  # paid (by a retry, the customer or offline); else exhausted or settled
     amount_minor: int  # the invoice's amount due
     currency: str
+    plan_code: str | None = None  # the invoice's subscription's (None: a one-off invoice)
+    country: str | None = None  # the customer's
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +57,8 @@ class RefundRow:
     at: datetime  # when the gateway confirmed it
     amount_minor: int
     currency: str
+    plan_code: str | None = None  # the refunded invoice's subscription's
+    country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,28 +66,50 @@ class ReasonMonth:
     month: date  # first day (UTC)
     reason: CancellationReason
     count: int
+    plan_code: str | None = None  # the cancelled subscription's
+    currency: str | None = None
+    country: str | None = None
 
 
 class SubscriberMetricsReads(Protocol):
-    async def trial_versions(self, *, since: datetime) -> list[SubscriptionVersion]:
+    async def trial_versions(
+        self, *, since: datetime, filters: SubscriberFilters
+    ) -> list[SubscriptionVersion]:
         """Every stored version of every subscription that was ever ``trialing`` and changed at
         or after ``since`` (a trial that ended since then did), in the order they were
-        written."""
+        written; narrowed to subscriptions in ``filters.currency`` and with a trialing version
+        in ``filters.country`` (the trial's plan and country are checked on the versions,
+        ``trial_ends``)."""
         ...
 
     async def closed_dunning_cases(
-        self, *, since: datetime, until: datetime
+        self, *, since: datetime, until: datetime, filters: SubscriberFilters
     ) -> list[ClosedDunningCase]:
-        """Dunning cases closed in ``[since, until)``, test-clock cases left out."""
+        """Dunning cases closed in ``[since, until)``, test-clock cases left out; their
+        invoice's currency, its subscription's plan (a plan leaves one-off invoices out) and the
+        customer's country as ``filters`` ask."""
         ...
 
-    async def refunds(self, *, since: datetime, until: datetime) -> list[RefundRow]:
-        """Succeeded refunds finished in ``[since, until)``."""
+    async def refunds(
+        self, *, since: datetime, until: datetime, filters: SubscriberFilters
+    ) -> list[RefundRow]:
+        """Succeeded refunds finished in ``[since, until)``: the refund's currency, its
+        invoice's subscription's plan and its customer's country (the invoice's customer when
+        the refund names none) as asked."""
         ...
 
-    async def reasons(self, *, since: datetime, until: datetime) -> list[ReasonMonth]:
-        """Cancellation feedback counted per UTC month and reason."""
+    async def reasons(
+        self, *, since: datetime, until: datetime, filters: SubscriberFilters
+    ) -> list[ReasonMonth]:
+        """Cancellation feedback counted per UTC month and reason: the subscription's plan and
+        currency and the customer's country as asked."""
         ...
+
+    async def plan_codes(self) -> dict[str, str]:
+        """Every plan's id to its code."""
+        ...
+
+    async def choices(self) -> FilterChoices: ...
 
 
 class AnalyticsReportsUnit(ExchangeRatesUnit, Protocol):

@@ -15,13 +15,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
 
 from domain.analytics.cohorts import month_of, tenths_of_percent
-from domain.analytics_reports.ports import ClosedDunningCase, ReasonMonth, RefundRow
+from domain.analytics_reports.ports import (
+    ClosedDunningCase,
+    ReasonMonth,
+    RefundRow,
+    SubscriberFilters,
+)
 from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.history import SubscriptionVersion
 from domain.subscriptions.model import CancellationReason
@@ -37,8 +42,22 @@ class TrialEnd:
     converted: bool
 
 
-def trial_ends(versions: Iterable[SubscriptionVersion]) -> list[TrialEnd]:
-    """Each trial's end (a subscription may have several: a trial started again later)."""
+def trial_ends(
+    versions: Iterable[SubscriptionVersion],
+    filters: SubscriberFilters = SubscriberFilters(),
+    plan_codes: Mapping[str, str] | None = None,
+) -> list[TrialEnd]:
+    """Each trial's end (a subscription may have several: a trial started again later) whose
+    trial (its last trialing version) had ``filters``' plan (codes from ``plan_codes``, plan id to
+    code), currency and customer's country."""
+
+    def wanted(trial: SubscriptionVersion) -> bool:
+        sub = trial.subscription
+        return ((filters.plan_code is None
+                 or (plan_codes or {}).get(sub.plan_id) == filters.plan_code)
+                and filters.currency in (None, sub.currency)
+                and filters.country in (None, trial.country))  # fmt: skip
+
     by_sub: dict[str, list[SubscriptionVersion]] = {}
     for v in versions:
         if v.subscription.test_clock_id is None:
@@ -47,7 +66,8 @@ def trial_ends(versions: Iterable[SubscriptionVersion]) -> list[TrialEnd]:
     for sub_id, history in by_sub.items():
         for before, after in pairwise(history):
             if (before.subscription.status is SubscriptionStatus.TRIALING
-                    and after.subscription.status is not SubscriptionStatus.TRIALING):  # fmt: skip
+                    and after.subscription.status is not SubscriptionStatus.TRIALING
+                    and wanted(before)):  # fmt: skip
                 planned = before.subscription.period_end
                 at = min(planned, after.at) if planned is not None else after.at
                 ends.append(TrialEnd(sub_id, at, after.subscription.status in PAYING))

@@ -1,16 +1,20 @@
-"""The subscriber metrics page's use case (``ANALYTICS_READ``): a range of UTC months typed as
-text, checked; the month rows of ``subscriber_metrics.py`` with their totals, amounts in the
+"""The subscriber metrics page's use case (``ANALYTICS_READ``): a range of UTC months and the
+optional plan, currency and country filters typed as text, checked (the cohort page's checks); the month rows of ``subscriber_metrics.py`` with their totals, amounts in the
 reporting currency (each at its own day's rate), the reasons chart, and the CSV rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from domain.analytics.cohort_filters import parse_month
+from domain.analytics.cohort_filters import check_dims, parse_month
 from domain.analytics.cohorts import add_months, format_tenths, months_between
 from domain.analytics.exchange_rates import ExchangeRates, NoExchangeRate
-from domain.analytics_reports.ports import AnalyticsReportsUnit
+from domain.analytics_reports.ports import (
+    AnalyticsReportsUnit,
+    FilterChoices,
+    SubscriberFilters,
+)
 from domain.analytics_reports.subscriber_metrics import (
     MonthMetrics,
     ReasonBar,
@@ -34,19 +38,25 @@ BAD_RANGE = "analytics.bad_range"
 class MonthRange:
     start: date  # first days
     end: date
+    filters: SubscriberFilters = field(default_factory=SubscriberFilters)
 
     @property
     def months(self) -> list[date]:
         return [add_months(self.start, i) for i in range(months_between(self.start, self.end) + 1)]
 
     def query(self) -> dict[str, str]:
-        return {"from": self.start.strftime("%Y-%m"), "to": self.end.strftime("%Y-%m")}
+        return {"from": self.start.strftime("%Y-%m"), "to": self.end.strftime("%Y-%m"),
+                **self.filters.query()}  # fmt: skip
 
 
-def check_range(start_text: str, end_text: str, *, today: date) -> MonthRange:
-    """The months asked for (either may be empty: the last ``DEFAULT_MONTHS`` up to this month
-    fill it), or ``ValidationFailed`` naming each problem."""
-    errors: dict[str, str] = {}
+def check_range(
+    start_text: str, end_text: str, *, today: date, plan: str = "", currency: str = "",
+    country: str = "",
+) -> MonthRange:  # fmt: skip
+    """The months and filters asked for (either month may be empty: the last
+    ``DEFAULT_MONTHS`` up to this month fill it; an empty filter is any), or
+    ``ValidationFailed`` naming each problem."""
+    (plan_code, currency_code, country_code), errors = check_dims(plan, currency, country)
     start, end = parse_month(start_text.strip()), parse_month(end_text.strip())
     if start_text.strip() and start is None:
         errors["from"] = "Enter a month like 2026-04."
@@ -63,7 +73,8 @@ def check_range(start_text: str, end_text: str, *, today: date) -> MonthRange:
     start = start or add_months(end, -(DEFAULT_MONTHS - 1))
     if months_between(start, end) >= MAX_MONTHS:
         raise ValidationFailed({"from": f"Choose at most {MAX_MONTHS} months."}, code=BAD_RANGE)
-    return MonthRange(start, end)
+    filters = SubscriberFilters(plan_code or None, currency_code or None, country_code or None)
+    return MonthRange(start, end, filters)
 
 
 def default_range(today: date) -> MonthRange:
@@ -79,6 +90,7 @@ class SubscriberMetricsPage:
     busiest: int  # cancellations in the busiest month (the chart's top)
     reporting_currency: str
     missing_rates: str  # "EUR on 2026-01-03, ..." (amounts shown as unknown)
+    choices: FilterChoices  # what the filters offer
 
     @property
     def reasons(self) -> list[CancellationReason]:
@@ -93,11 +105,15 @@ async def subscriber_metrics_page(
     since = datetime(chosen.start.year, chosen.start.month, 1, tzinfo=UTC)
     after = add_months(chosen.end, 1)
     until = datetime(after.year, after.month, 1, tzinfo=UTC)
+    only = chosen.filters
     async with uow:
-        versions = await uow.subscriber_metrics.trial_versions(since=since)
-        cases = await uow.subscriber_metrics.closed_dunning_cases(since=since, until=until)
-        refunds = await uow.subscriber_metrics.refunds(since=since, until=until)
-        reasons = await uow.subscriber_metrics.reasons(since=since, until=until)
+        reads = uow.subscriber_metrics
+        versions = await reads.trial_versions(since=since, filters=only)
+        plan_codes = await reads.plan_codes() if only.plan_code else {}
+        cases = await reads.closed_dunning_cases(since=since, until=until, filters=only)
+        refunds = await reads.refunds(since=since, until=until, filters=only)
+        reasons = await reads.reasons(since=since, until=until, filters=only)
+        choices = await reads.choices()
         rates = ExchangeRates(reporting, await uow.exchange_rates.all())
     missing: set[tuple[str, date]] = set()
 
@@ -108,12 +124,14 @@ async def subscriber_metrics_page(
             missing.add((currency, day))
             return None
 
-    rows = monthly_metrics(chosen.months, trials=trial_ends(versions), cases=cases,
+    trials = trial_ends(versions, only, plan_codes)
+    rows = monthly_metrics(chosen.months, trials=trials, cases=cases,
                            refunds=refunds, reasons=reasons, to_reporting=to_reporting)  # fmt: skip
     bars, busiest = reason_bars(rows)
     text = ", ".join(f"{c} on {d.isoformat()}" for c, d in sorted(missing)[:5])
     return SubscriberMetricsPage(chosen, rows, totals(rows), bars, busiest, reporting.code,
-                                 text + (" and more" if len(missing) > 5 else ""))  # fmt: skip
+                                 text + (" and more" if len(missing) > 5 else ""),
+                                 choices)  # fmt: skip
 
 
 def _minor(value: int | None) -> str:

@@ -1,6 +1,6 @@
 """The analytics pages in Chromium against ``serve --demo`` with a year of synthetic history
 (tests/support/analytics_demo.py): a billing member opens the cohort heat map, switches to revenue
-(a plain link), filters by currency, and opens the subscriber metrics. Each page is checked for
+(a plain link), filters by currency, and opens the subscriber metrics and filters them by country. Each page is checked for
 accessibility and photographed at 1280 and 390 px (test-output/admin-analytics-*.png); on a phone
 the heat map scrolls inside its card, its first column sticky, and the page itself does not."""
 
@@ -84,4 +84,11 @@ async def test_billing_reads_the_cohort_heat_map_and_subscriber_metrics(
         await expect(page.get_by_test_id("reasons-bar")).to_have_count(12)
         await expect(page.get_by_test_id("stat-conversion")).to_contain_text("%")
         await shoot(page, output_dir, "analytics-subscribers")
+        await page.get_by_label("Country").select_option("US")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page).to_have_url(re.compile(r"subscribers\?.*country=US"))
+        await expect(page.get_by_label("Country")).to_have_value("US")
+        await expect(page.get_by_test_id("csv-trials")).to_have_attribute(
+            "href", re.compile(r"country=US"))  # fmt: skip
+        await shoot(page, output_dir, "analytics-subscribers-filtered")
         assert errors == []

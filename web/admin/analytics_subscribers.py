@@ -1,8 +1,9 @@
 """/admin/analytics/subscribers: subscriber metrics per month over a range (trial conversion,
-dunning recovery, refunds, cancellation reasons), each with its table and
-/admin/analytics/subscribers.csv?section=... (``ANALYTICS_READ``;
-domain/analytics_reports/subscriber_page.py). A bad range re-renders the page with its messages
-(422) and the last twelve months; the CSV answers 422 with the messages."""
+dunning recovery, refunds, cancellation reasons), narrowed by the optional plan, currency and
+country filters (the cohort page's fields), each with its table and
+/admin/analytics/subscribers.csv?section=... taking the same filters (``ANALYTICS_READ``;
+domain/analytics_reports/subscriber_page.py). A bad range or filter re-renders the page with its
+messages (422) and the last twelve months unfiltered; the CSV answers 422 with the messages."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from domain.analytics_reports.subscriber_page import (
     subscriber_metrics_page,
 )
 from domain.shared.clock import Clock
+from domain.shared.countries import country_name
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
@@ -37,20 +39,25 @@ from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import render
 
-FILTERS = FormSpec(Field("from", 20), Field("to", 20), Field("section", 20))
+# generous lengths for the codes: the domain's checks give the messages
+FILTERS = FormSpec(
+    Field("from", 20), Field("to", 20), Field("plan", 200), Field("currency", 20),
+    Field("country", 20), Field("section", 20),
+)  # fmt: skip
 
 
 def _range(
     request: Request[Any, Any, Any], clock: Clock
 ) -> tuple[MonthRange, dict[str, str], dict[str, str], str]:
     form = FILTERS.parse(request.query_params)
-    typed = {"from": form.get("from"), "to": form.get("to")}
+    typed = {k: form.get(k) for k in ("from", "to", "plan", "currency", "country")}
     errors = dict(form.errors)
     today = clock.now().date()
     if not errors:
         try:
-            return check_range(typed["from"], typed["to"], today=today), {}, typed, form.get(
-                "section")  # fmt: skip
+            chosen = check_range(typed["from"], typed["to"], today=today, plan=typed["plan"],
+                                 currency=typed["currency"], country=typed["country"])  # fmt: skip
+            return chosen, {}, typed, form.get("section")
         except ValidationFailed as exc:
             errors = exc.field_errors
     return default_range(today), errors, typed, form.get("section")
@@ -70,10 +77,11 @@ async def show_subscribers(
         rounding=settings.billing.rounding,
     )  # fmt: skip
     context = admin_context(
-        staff, page=page, errors=errors, form=typed if errors else chosen.query(),
+        staff, page=page, errors=errors, form=typed if errors else {"plan": "", "currency": "", "country": "", **chosen.query()},
         csv_query=urlencode(chosen.query()), pct=format_tenths, money_of=Money.of_minor,
         reason_labels=REASON_LABELS, active_tab="subscribers", plot_width=PLOT_WIDTH,
         plot_height=PLOT_HEIGHT,
+        countries=[(c, f"{country_name(c)} ({c})") for c in page.choices.countries],
     )  # fmt: skip
     return render(request, "admin/analytics/subscribers.html", None, context,
                   status_code=422 if errors else 200)  # fmt: skip

@@ -1,7 +1,8 @@
 """Subscriber metrics on the real database: trials driven through the subscription use cases
-(one converted in January, one cancelled in its trial, one converted in February), dunning cases,
-refunds and cancellation feedback stored as the payments and the portal store them; figures
-computed by hand below."""
+(Tia, USD, US, plan team: one converted in January, one cancelled in its trial; Dee, USD, DE,
+team: one converted in February; Udo, EUR, DE, plan euro: one converted in January), dunning
+cases, refunds and cancellation feedback stored as the payments and the portal store them;
+figures computed by hand below, unfiltered and per plan, currency and country."""
 
 from __future__ import annotations
 
@@ -32,7 +33,13 @@ from domain.subscriptions.lifecycle import cancel_subscription
 from domain.subscriptions.model import CancellationReason
 from domain.subscriptions.renewals import advance_subscription
 from domain.subscriptions.subscribing import subscribe
-from tests.support.analytics_business import CONFIG, TEAM, business_uow, make_business_customer
+from tests.support.analytics_business import (
+    CONFIG,
+    EURO,
+    TEAM,
+    business_uow,
+    make_business_customer,
+)
 from tests.support.database import TestDatabase
 
 pytestmark = pytest.mark.integration
@@ -51,6 +58,7 @@ async def build(db: TestDatabase, clock: FrozenClock) -> None:
     uow = business_uow(db, clock)
     async with uow:
         await uow.plans.add(TEAM)
+        await uow.plans.add(EURO)
         await uow.exchange_rates.add(ExchangeRate(
             id="rate-eur", currency="EUR", reporting="USD", rate=Decimal("1.10"),
             effective_on=date(2024, 1, 1), entered_by="bill@example.com", entered_at=clock.now(),
@@ -61,6 +69,10 @@ async def build(db: TestDatabase, clock: FrozenClock) -> None:
         return {"uow": business_uow(db, clock), "clock": clock, "config": CONFIG}
 
     customer = await make_business_customer(db, clock, "tia@example.test", "Tia", "USD", "US")
+    dee = await make_business_customer(db, clock, "dee@example.test", "Dee", "USD", "DE")
+    udo = await make_business_customer(db, clock, "udo@example.test", "Udo", "EUR", "DE")
+    clock.set(utc(2024, 1, 3))
+    u = (await subscribe(udo, "euro", trial_days=14, **kw())).subscription.id  # type: ignore[arg-type]
     clock.set(utc(2024, 1, 5))
     a = (await subscribe(customer, "team", trial_days=14, **kw())).subscription.id  # type: ignore[arg-type]
     clock.set(utc(2024, 1, 10))
@@ -69,15 +81,16 @@ async def build(db: TestDatabase, clock: FrozenClock) -> None:
     await cancel_subscription(b, timing=Timing.IMMEDIATE, refund=Refund.NONE, **kw())  # type: ignore[arg-type]
     clock.set(datetime(2024, 1, 19, 10, tzinfo=UTC))
     await advance_subscription(a, **kw())  # type: ignore[arg-type]  # converts at Jan 19 00:00
+    await advance_subscription(u, **kw())  # type: ignore[arg-type]  # converts at Jan 17 00:00
     clock.set(utc(2024, 1, 25))
-    c = (await subscribe(customer, "team", trial_days=14, **kw())).subscription.id  # type: ignore[arg-type]
+    c = (await subscribe(dee, "team", trial_days=14, **kw())).subscription.id  # type: ignore[arg-type]
     clock.set(utc(2024, 2, 9))
     await advance_subscription(c, **kw())  # type: ignore[arg-type]  # its trial ended Feb 8
 
     invoices = {
         r["subscription_id"]: r["id"]
         for r in await InvoiceTable.select(InvoiceTable.id, InvoiceTable.subscription_id)
-        .where(InvoiceTable.amount_due_minor == 4000)
+        .where(InvoiceTable.amount_due_minor.is_in([4000, 5000]))
     }  # fmt: skip
     trial_invoice = (await InvoiceTable.select(InvoiceTable.id).where(
         InvoiceTable.subscription_id == b).first())["id"]  # fmt: skip
@@ -85,9 +98,12 @@ async def build(db: TestDatabase, clock: FrozenClock) -> None:
         DunningCaseTable(invoice=invoices[a], customer_id=customer, subscription_id=a,
                          status="recovered", failures=1, first_failed_at=utc(2024, 1, 20),
                          closed_at=utc(2024, 2, 3)),
-        DunningCaseTable(invoice=invoices[c], customer_id=customer, subscription_id=c,
+        DunningCaseTable(invoice=invoices[c], customer_id=dee, subscription_id=c,
                          status="exhausted", failures=4, first_failed_at=utc(2024, 2, 9),
                          closed_at=utc(2024, 2, 20)),
+        DunningCaseTable(invoice=invoices[u], customer_id=udo, subscription_id=u,
+                         status="recovered", failures=2, first_failed_at=utc(2024, 1, 18),
+                         closed_at=utc(2024, 2, 5)),  # 50.00 EUR = 55.00 USD
         DunningCaseTable(invoice=trial_invoice, customer_id=customer, subscription_id=b,
                          status="recovered", failures=1, first_failed_at=utc(2024, 2, 1),
                          closed_at=utc(2024, 2, 2), test_clock_id="clock-1"),  # left out
@@ -100,14 +116,21 @@ async def build(db: TestDatabase, clock: FrozenClock) -> None:
                     status="succeeded", finished_at=utc(2024, 2, 11), **refund),
         RefundTable(id="r3", credit_note_id="cn3", amount_minor=9900, currency="USD",
                     status="failed", finished_at=utc(2024, 2, 12), **refund),
+        RefundTable(id="r4", credit_note_id="cn4", amount_minor=2000, currency="EUR",
+                    status="succeeded", finished_at=utc(2024, 2, 12), invoice_id=invoices[u],
+                    customer_id=udo),  # 22.00 USD
+        RefundTable(id="r5", credit_note_id="cn5", amount_minor=1000, currency="EUR",
+                    status="succeeded", finished_at=utc(2024, 2, 13), invoice_id=invoices[u],
+                    customer_id=None),  # no customer: its invoice's (Udo's); 11.00 USD
     )  # fmt: skip
-    feedback = [(b, CancellationReason.TOO_EXPENSIVE, utc(2024, 1, 15)),
-                (a, CancellationReason.NOT_USING, utc(2024, 2, 2)),
-                (c, CancellationReason.NOT_USING, utc(2024, 2, 3))]  # fmt: skip
+    feedback = [(b, customer, CancellationReason.TOO_EXPENSIVE, utc(2024, 1, 15)),
+                (a, customer, CancellationReason.NOT_USING, utc(2024, 2, 2)),
+                (c, dee, CancellationReason.NOT_USING, utc(2024, 2, 3)),
+                (u, udo, CancellationReason.TOO_EXPENSIVE, utc(2024, 2, 4))]  # fmt: skip
     await CancellationFeedbackTable.insert(*[
-        CancellationFeedbackTable(id=f"f{i}", subscription=s, customer=customer, reason=r.value,
+        CancellationFeedbackTable(id=f"f{i}", subscription=s, customer=who, reason=r.value,
                                   comment="", timing="immediate", created_at=at)
-        for i, (s, r, at) in enumerate(feedback)
+        for i, (s, who, r, at) in enumerate(feedback)
     ])  # fmt: skip
     clock.set(utc(2024, 3, 1))
 
@@ -120,31 +143,69 @@ async def test_subscriber_metrics_give_the_hand_computed_figures(
     page = await subscriber_metrics_page(OWNER, chosen, uow=business_uow(db, clock),
                                          reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
     jan, feb, mar = page.rows
-    assert (jan.trials_ended, jan.trials_converted, jan.conversion_tenths) == (2, 1, 500)
+    assert (jan.trials_ended, jan.trials_converted, jan.conversion_tenths) == (3, 2, 667)
     assert (feb.trials_ended, feb.trials_converted, feb.conversion_tenths) == (1, 1, 1000)
     assert (mar.trials_ended, mar.conversion_tenths) == (0, None)
-    assert (jan.dunning_closed, feb.dunning_closed, feb.dunning_recovered) == (0, 2, 1)
-    assert (feb.recovery_tenths, feb.recovered_minor) == (500, 4000)
-    assert (feb.refunds, feb.refunded_minor) == (2, 2600)  # 15.00 USD + 10.00 EUR at 1.10
+    assert (jan.dunning_closed, feb.dunning_closed, feb.dunning_recovered) == (0, 3, 2)
+    assert (feb.recovery_tenths, feb.recovered_minor) == (667, 9500)  # 40.00 USD + 50.00 EUR
+    assert (feb.refunds, feb.refunded_minor) == (4, 5900)  # 15.00 USD + 10.00, 20.00, 10.00 EUR
     assert jan.reasons == {CancellationReason.TOO_EXPENSIVE: 1}
-    assert feb.reasons == {CancellationReason.NOT_USING: 2}
+    assert feb.reasons == {CancellationReason.NOT_USING: 2, CancellationReason.TOO_EXPENSIVE: 1}
     total = page.total
-    assert (total.trials_ended, total.trials_converted, total.conversion_tenths) == (3, 2, 667)
+    assert (total.trials_ended, total.trials_converted, total.conversion_tenths) == (4, 3, 750)
     assert page.missing_rates == ""
-    assert [b.total for b in page.bars] == [1, 2, 0] and page.busiest == 2
+    assert [b.total for b in page.bars] == [1, 3, 0] and page.busiest == 3
+    assert (page.choices.plans, page.choices.currencies) == (["euro", "team"], ["EUR", "USD"])
+    assert page.choices.countries == ["DE", "US"]
 
     assert subscriber_csv_rows(page, "trials")[1:3] == [
-        ["2024-01", "2", "1", "1", "50.0"], ["2024-02", "1", "1", "0", "100.0"]]  # fmt: skip
-    assert subscriber_csv_rows(page, "dunning")[2] == ["2024-02", "2", "1", "1", "50.0", "4000"]
-    assert subscriber_csv_rows(page, "refunds")[2] == ["2024-02", "2", "2600"]
-    assert subscriber_csv_rows(page, "reasons")[2] == ["2024-02", "0", "0", "0", "2", "0", "2"]
+        ["2024-01", "3", "2", "1", "66.7"], ["2024-02", "1", "1", "0", "100.0"]]  # fmt: skip
+    assert subscriber_csv_rows(page, "dunning")[2] == ["2024-02", "3", "2", "1", "66.7", "9500"]
+    assert subscriber_csv_rows(page, "refunds")[2] == ["2024-02", "4", "5900"]
+    assert subscriber_csv_rows(page, "reasons")[2] == ["2024-02", "1", "0", "0", "2", "0", "3"]
 
     later = check_range("2024-02", "2024-02", today=clock.now().date())
     feb_only = await subscriber_metrics_page(OWNER, later, uow=business_uow(db, clock),
                                              reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
     assert [(r.trials_ended, r.dunning_closed, r.refunds, r.cancellations)
-            for r in feb_only.rows] == [(1, 2, 2, 2)]  # fmt: skip
+            for r in feb_only.rows] == [(1, 3, 4, 3)]  # fmt: skip
 
     with pytest.raises(PermissionDenied):
         await subscriber_metrics_page(VIEWER, chosen, uow=business_uow(db, clock), reporting=USD,
                                       rounding=Rounding.HALF_UP)  # fmt: skip
+
+
+TE, NU = CancellationReason.TOO_EXPENSIVE, CancellationReason.NOT_USING
+
+
+@pytest.mark.parametrize(
+    ("filters", "trials", "dunning", "refunds", "reasons"),
+    [
+        # per month (Jan, Feb): trials (ended, converted); Feb's dunning (closed, recovered,
+        # recovered USD minor), Feb's refunds (count, USD minor), reasons per month
+        ({"plan": "team"}, [(2, 1), (1, 1)], (2, 1, 4000), (2, 2600), [{TE: 1}, {NU: 2}]),
+        ({"plan": "euro"}, [(1, 1), (0, 0)], (1, 1, 5500), (2, 3300), [{}, {TE: 1}]),
+        ({"currency": "usd"}, [(2, 1), (1, 1)], (2, 1, 4000), (1, 1500), [{TE: 1}, {NU: 2}]),
+        ({"currency": "EUR"}, [(1, 1), (0, 0)], (1, 1, 5500), (3, 4400), [{}, {TE: 1}]),
+        ({"country": "de"}, [(1, 1), (1, 1)], (2, 1, 5500), (2, 3300), [{}, {NU: 1, TE: 1}]),
+        ({"country": "US"}, [(2, 1), (0, 0)], (1, 1, 4000), (2, 2600), [{TE: 1}, {NU: 1}]),
+        ({"plan": "team", "country": "DE"}, [(0, 0), (1, 1)], (1, 0, 0), (0, 0), [{}, {NU: 1}]),
+        ({"plan": "nope"}, [(0, 0), (0, 0)], (0, 0, 0), (0, 0), [{}, {}]),
+    ],
+)
+async def test_each_filter_narrows_every_section_as_computed_by_hand(
+    db: TestDatabase, clock: FrozenClock, filters: dict[str, str],
+    trials: list[tuple[int, int]], dunning: tuple[int, int, int], refunds: tuple[int, int],
+    reasons: list[dict[CancellationReason, int]],
+) -> None:  # fmt: skip
+    await build(db, clock)
+    chosen = check_range("2024-01", "2024-02", today=clock.now().date(), **filters)
+    page = await subscriber_metrics_page(OWNER, chosen, uow=business_uow(db, clock),
+                                         reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
+    jan, feb = page.rows
+    assert [(r.trials_ended, r.trials_converted) for r in page.rows] == trials
+    assert jan.dunning_closed == 0
+    assert (feb.dunning_closed, feb.dunning_recovered, feb.recovered_minor) == dunning
+    assert (feb.refunds, feb.refunded_minor) == refunds
+    assert [r.reasons for r in page.rows] == reasons
+    assert page.choices.plans == ["euro", "team"]  # the choices stay whole

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain.analytics_reports.ports import ClosedDunningCase, RefundRow
+from domain.analytics_reports.ports import ClosedDunningCase, RefundRow, SubscriberFilters
 from domain.analytics_reports.subscriber_metrics import monthly_metrics, totals, trial_ends
 from domain.pricing.proration import ProrationUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
@@ -74,3 +74,19 @@ def test_amounts_are_converted_per_day_and_a_missing_rate_is_unknown() -> None:
     total = totals([jan, feb])
     assert (total.recovered_minor, total.refunded_minor, total.recovery_tenths) == (2100, None,
                                                                                     667)  # fmt: skip
+
+
+def test_a_trial_counts_for_the_plan_currency_and_country_it_had_while_trialing() -> None:
+    moved = _trial("moved", SubscriptionStatus.ACTIVE, END)
+    # after converting it moved to plan q and its customer to Germany: the trial stays p / US
+    later = replace(moved[1].subscription, plan_id=PlanId("q"))
+    versions = [*moved, SubscriptionVersion(later, END + timedelta(days=3), None, "DE")]
+    codes = {"p": "basic", "q": "pro"}
+
+    def ended(**kw: str) -> list[str]:
+        found = trial_ends(versions, SubscriberFilters(**kw), codes)
+        return [e.subscription_id for e in found]
+
+    assert ended() == ended(plan_code="basic") == ended(country="US") == ["moved"]
+    assert ended(currency="USD", country="US", plan_code="basic") == ["moved"]
+    assert ended(plan_code="pro") == ended(country="DE") == ended(currency="EUR") == []
