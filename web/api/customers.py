@@ -54,12 +54,13 @@ async def update_customer_api(
     data: JSONBody[CustomerUpdate],
     api_key: NamedDependency[ApiKey],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
+    clock: NamedDependency[Clock],
 ) -> Response[CustomerOut]:
     async def run() -> Response[Any]:
         customer = await update_billing_details(
             CustomerId(customer_id), name=data.name, country=data.country,
             address_lines=tuple(data.address_lines), region=data.region, tax_id=data.tax_id,
-            uow=new_uow(),
+            uow=new_uow(), clock=clock,
         )  # fmt: skip
         return json_response(customer_out(customer))
 
