@@ -19,7 +19,8 @@ async def drain_jobs(target: Litestar | JobRunner, *, include_schedule: bool = T
 def billing_registry(gateway: PaymentGateway, config: BillingConfig | None = None) -> JobRegistry:
     """Renewals and charges for real, with the invoice-PDF and notice jobs the billing path also
     enqueues registered as no-ops: for tests about renewals and charges at scale, where rendering
-    thousands of PDFs would only cost time (the PDF and e-mail tests cover those jobs)."""
+    thousands of PDFs would only cost time (the PDF and e-mail tests cover those jobs), and the
+    app's other scheduled jobs as no-ops too."""
     from domain.jobs import housekeeping
     from domain.payments import jobs as payment_jobs
     from domain.subscriptions import jobs as subscription_jobs
@@ -48,4 +49,17 @@ def billing_registry(gateway: PaymentGateway, config: BillingConfig | None = Non
         return None
 
     registry.merge(skipped)
+    # the rest of the app's schedule (analytics refreshes, key purges, ...) as no-ops, so a
+    # runner given the app's SCHEDULE can enqueue every tick of it
+    from domain.jobs.schedule import SCHEDULE
+
+    rest = JobRegistry()
+    for entry in SCHEDULE:
+        if entry.job not in registry and entry.job not in rest:
+            rest.job(entry.job)(_no_op)
+    registry.merge(rest)
     return registry
+
+
+async def _no_op(ctx: JobContext, **kwargs: object) -> None:
+    return None

@@ -145,7 +145,7 @@ async def test_two_runner_processes_renew_and_charge_2000_subscriptions_once_eac
     renewal_started = time.monotonic()
     workers = [_start_worker(db, run_log) for _ in range(2)]
     try:
-        deadline = time.monotonic() + 300  # busy 2-core machine: exactly-once, not speed
+        deadline = time.monotonic() + 150
         while True:
             renewal = await JobTable.select(JobTable.status).where(
                 JobTable.name == "subscriptions.renew_due"
