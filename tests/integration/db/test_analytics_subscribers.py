@@ -8,6 +8,7 @@ sources (``direct_months``) for every filter and range, a missing rate included.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from domain.adapters.db.tables import (
     InvoiceTable,
     RefundTable,
 )
+from domain.adapters.db.tables_analytics import SubscriberMonthTable
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics_reports.subscriber_page import (
     MonthRange,
@@ -273,3 +275,13 @@ async def test_the_read_model_equals_the_direct_computation_for_every_filter_and
     unfiltered = await page_of(db, clock, check_range("2024-01", "2024-01", today=today))
     assert unfiltered.missing_rates == "JPY on 2024-01-30"
     assert unfiltered.rows[0].refunded_minor is None
+
+
+async def test_two_refreshes_at_once_leave_one_set_of_rows(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    await build(db, clock)
+    await refresh(db, clock)
+    once = await SubscriberMonthTable.count()
+    await asyncio.gather(refresh(db, clock), refresh(db, clock))
+    assert await SubscriberMonthTable.count() == once > 0

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.adapters.db.bulk import lock_for_replace
 from domain.adapters.db.tables_analytics import SubscriberMonthTable, SubscriberRefreshTable
 from domain.analytics_reports.ports import FilterChoices
 from domain.analytics_reports.subscriber_metrics import MonthMetrics
@@ -76,6 +77,7 @@ class PiccoloSubscriberMonths:
         self._insert = _PG if postgres else _SQLITE
 
     async def replace(self, months: list[SubscriberMonth], refresh: SubscriberRefresh) -> None:
+        await lock_for_replace(M)  # two refreshes at once would double the rows
         await M.delete(force=True)
         rows = [_row(m) for m in months]
         for start in range(0, len(rows), BATCH):
