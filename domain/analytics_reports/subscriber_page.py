@@ -93,7 +93,8 @@ MAX_MISSING_LISTED = 5
 
 
 def missing_text(missing: set[tuple[str, date]]) -> str:
-    """ "EUR on 2026-01-03, ..." (the first five, then "and more")."""
+    """The currencies and days without a rate, named: the first five ("EUR on 2026-01-03, ..."),
+    then "and more"."""
     text = ", ".join(f"{c} on {d.isoformat()}" for c, d in sorted(missing)[:MAX_MISSING_LISTED])
     return text + (" and more" if len(missing) > MAX_MISSING_LISTED else "")
 
