@@ -119,8 +119,8 @@ class Renewals(EngineState):
             if (
                 self.status is SubscriptionStatus.PAUSED
                 and self.resume_at is not None
-                and self.resume_at < due
-            ):
+                and self.resume_at <= due  # a pause is [paused_at, resume_at): a renewal at
+            ):  # resume_at is after it and bills
                 if self.resume_at > until:
                     return
                 self.resume(self.resume_at)
