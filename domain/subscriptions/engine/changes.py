@@ -77,9 +77,10 @@ class Changes(EngineState):
                 lines += prorated_lines(
                     settings, old_plan, old_quantity, remaining, share, credit=True
                 )
+            used_from = self._usage_start()
             lines += (
-                usage_lines(settings, self.usage, old_plan, Period(self.period.start, at))
-                if at > self.period.start
+                usage_lines(settings, self.usage, old_plan, Period(used_from, at))
+                if at > used_from
                 else []
             )
             lines += self._take_pending()
@@ -89,13 +90,18 @@ class Changes(EngineState):
             lines += advance_lines(settings, new_plan, new_quantity, self.period)
             self.period_invoice = self._issue(at, self.period, lines)
             return
+        used_from = self._usage_start()
+        if new_plan != old_plan and at > used_from:
+            # the old plan's usage so far is its own: billed at its prices with the period's
+            # usage (next renewal, or the final invoice), not repriced by the new plan
+            self.pending.extend(usage_lines(settings, self.usage, old_plan, Period(used_from, at)))
         self.plan, self.quantity = new_plan, new_quantity
         if share is None or remaining is None:
             return
         lines = prorated_lines(settings, old_plan, old_quantity, remaining, share, credit=True)
         lines += prorated_lines(settings, new_plan, new_quantity, remaining, share, credit=False)
         if proration is ProrationBehavior.INVOICE_NOW:
-            self._issue(at, remaining, self._take_pending() + lines)
+            self._issue(at, remaining, self._take_pending(usage=False) + lines)
         else:
             self.pending.extend(lines)
 
@@ -156,7 +162,7 @@ class Changes(EngineState):
                 settings, new.plan, new.quantity, remaining, share, credit=False
             )
         if proration is ProrationBehavior.INVOICE_NOW:
-            self._issue(at, remaining, self._take_pending() + lines)
+            self._issue(at, remaining, self._take_pending(usage=False) + lines)
         else:
             self.pending.extend(lines)
 
