@@ -60,8 +60,13 @@ class Changes(EngineState):
             self.scheduled = (new_plan, new_quantity)
             self.scheduled_from = effective_from
             return
-        self.scheduled = None
-        self.scheduled_from = None
+        if plan is None and self.scheduled is not None:
+            # a quantity change now keeps a plan change waiting for the period's end, at the new
+            # quantity (the later decision); an immediate plan change replaces it
+            self.scheduled = (self.scheduled[0], new_quantity)
+        else:
+            self.scheduled = None
+            self.scheduled_from = None
         old_plan, old_quantity = self.plan, self.quantity
         if self.status is SubscriptionStatus.TRIALING:
             self.plan, self.quantity = new_plan, new_quantity
