@@ -62,6 +62,7 @@ from tests.fakes_analytics import (
     InMemorySummaryOptIns,
 )
 from tests.fakes_apikeys import InMemoryApiKeyRepository, InMemoryIdempotencyRepository
+from tests.fakes_entitlements import InMemoryEntitlements, InMemoryFeatures
 from tests.fakes_integrations import (
     InMemoryAccountingReader,
     InMemoryCustomerRefs,
@@ -336,6 +337,14 @@ class InMemorySubscriptionRepository:
 
     async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
         return [s for s in self.rows.values() if s.plan_id in plan_ids and s.next_action_at]
+
+    async def customers_on_plans(self, plan_ids: list[PlanId]) -> list[CustomerId]:
+        found = {
+            s.customer_id
+            for s in self.rows.values()
+            if s.plan_id in plan_ids or any(a in plan_ids for a, _ in s.addons)
+        }
+        return sorted(found)
 
     async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
         counts: dict[PlanId, int] = {}
@@ -867,6 +876,8 @@ class InMemoryUnitOfWork:
     def __init__(self) -> None:
         self.plans = InMemoryPlanRepository()
         self.plan_change_rules = InMemoryPlanChangeRuleRepository()
+        self.features = InMemoryFeatures()
+        self.entitlements = InMemoryEntitlements()
         self.invoices = InMemoryInvoiceRepository()
         self.credit_notes = InMemoryCreditNoteRepository()
         self.documents = InMemoryInvoiceDocumentRepository()

@@ -25,6 +25,7 @@ from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.migrate import MigrationFailed, apply_migrations
 from domain.adapters.db.tables import bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.catalog.demo_features import load_demo_features
 from domain.catalog.service import load_demo_catalog
 from domain.jobs.runner import JobRunner
 from domain.shared.clock import Clock, SystemClock
@@ -80,10 +81,12 @@ async def _prepare(settings: Settings, *, migrate: bool, demo: bool, history: bo
 
 async def load_demo_data(new_uow: Callable[[], UnitOfWork], clock: Clock) -> list[str]:
     """What ``serve --demo`` and ``seed-demo`` load: the demo catalog (into an empty catalog),
-    the demo promotion codes and tax rates that are missing; one line per thing loaded."""
+    its features (when there are none), the demo promotion codes and tax rates that are missing; one line per thing loaded."""
     said = []
     if added := await load_demo_catalog(uow=new_uow()):
         said.append(f"loaded the demo catalog ({added} plans)")
+    if features := await load_demo_features(uow=new_uow(), at=clock.now()):
+        said.append(f"loaded the demo features ({features}) and the demo plans' grants")
     if await load_demo_coupons(uow=new_uow()):
         codes = ", ".join(code.code for _, code in demo_coupons())
         said.append(f"loaded the demo promotion codes ({codes})")

@@ -8,6 +8,7 @@
     python -m web.cli clock list
     python -m web.cli renew                      # run the renewal run once, now
     python -m web.cli analytics rebuild [--check] # the MRR ledger from the stored history
+    python -m web.cli entitlements rebuild [--check] # the customer_entitlement read model
 
 Each command runs the same use cases the app and the job runner run.
 """
@@ -33,6 +34,7 @@ from domain.shared.errors import DomainError
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
 from domain.subscriptions import subscribing
+from domain.subscriptions.entitlements import rebuild_entitlements
 from domain.subscriptions.mrr_ledger import rebuild_mrr_ledger
 from domain.subscriptions.renewals import renew_due
 from domain.testclocks import service as test_clocks
@@ -206,6 +208,18 @@ async def analytics_rebuild(args: argparse.Namespace, ctx: Context) -> None:
         print("  the stored ledger equals the one the history gives")
 
 
+async def entitlements_rebuild(args: argparse.Namespace, ctx: Context) -> None:
+    differing = await rebuild_entitlements(new_uow=ctx.uow, now=ctx.clock.now(), check=args.check)
+    for customer_id in differing:
+        print(f"  differs: customer {customer_id}")
+    if args.check:
+        if differing:
+            raise SystemExit(1)
+        print("the stored entitlements equal a rebuild")
+    else:
+        print(f"rebuilt the entitlements: {len(differing)} customer(s) corrected")
+
+
 def run(command: Command, args: argparse.Namespace, settings: Settings) -> None:
     import asyncio
 
@@ -270,3 +284,14 @@ def add_parsers(sub: Any, settings_factory: Callable[[], Settings]) -> None:
         "--check", action="store_true", help="compare with the stored ledger; change nothing"
     )
     bind(rebuild, analytics_rebuild)
+
+    entitlements = sub.add_parser(
+        "entitlements", help="the entitlements read model"
+    ).add_subparsers(dest="entitlements_command", required=True)
+    erebuild = entitlements.add_parser(
+        "rebuild", help="recompute every customer's entitlements from subscriptions and catalog"
+    )
+    erebuild.add_argument(
+        "--check", action="store_true", help="compare with the stored rows; change nothing"
+    )
+    bind(erebuild, entitlements_rebuild)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.catalog.change_policy import PlanChangeRule
+from domain.catalog.features import Feature, FeatureGrant
 from domain.catalog.model import Plan, PlanDetails, PlanKind
 from domain.shared.ids import PlanId
 from domain.shared.transaction import Transaction
@@ -62,6 +63,34 @@ class PlanChangeRuleRepository(Protocol):
     async def list_all(self) -> list[PlanChangeRule]: ...
 
 
+class FeatureRepository(Protocol):
+    """Features and the grants of plan codes (``domain/catalog/features.py``)."""
+
+    async def all(self) -> list[Feature]:
+        """Every feature, by key."""
+        ...
+
+    async def get(self, key: str) -> Feature | None: ...
+
+    async def add(self, feature: Feature) -> None:
+        """Insert; ``Conflict`` when the key exists."""
+        ...
+
+    async def rename(self, key: str, name: str) -> None: ...
+
+    async def grants(self, plan_codes: list[str] | None = None) -> list[FeatureGrant]:
+        """The grants of these plan codes (every grant for None), by plan code and key."""
+        ...
+
+    async def put_grant(self, grant: FeatureGrant) -> None:
+        """Insert the grant or replace the one of the same plan code and feature."""
+        ...
+
+    async def remove_grant(self, plan_code: str, feature_key: str) -> bool:
+        """``False`` when there was none."""
+        ...
+
+
 class CatalogUnit(Transaction, Protocol):
     """The catalog use cases' unit of work."""
 
@@ -70,3 +99,6 @@ class CatalogUnit(Transaction, Protocol):
 
     @property
     def plan_change_rules(self) -> PlanChangeRuleRepository: ...
+
+    @property
+    def features(self) -> FeatureRepository: ...

@@ -8,6 +8,7 @@ from typing import Protocol
 from domain.audit.ports import AuditUnit
 from domain.catalog.ports import CatalogUnit
 from domain.shared.ids import PlanId
+from domain.subscriptions.ports import SubscriptionsUnit
 
 
 class SubscriberCounts(Protocol):
@@ -20,3 +21,8 @@ class SubscriberCounts(Protocol):
 class CatalogAdminUnit(CatalogUnit, AuditUnit, Protocol):
     @property
     def subscriptions(self) -> SubscriberCounts: ...
+
+
+class FeatureAdminUnit(SubscriptionsUnit, AuditUnit, Protocol):
+    """Features and grants as staff change them: a grant's change refreshes the entitlements of
+    the plan's subscribers (``domain/subscriptions/entitlements.py``) in its transaction."""

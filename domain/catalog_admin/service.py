@@ -34,6 +34,7 @@ from domain.catalog.model import Plan, PlanDetails, PlanKind, PlanPrice
 from domain.catalog.service import publish_version_in
 from domain.catalog_admin.ports import CatalogAdminUnit
 from domain.catalog_admin.views import (
+    GrantRow,
     PlanPage,
     PlanRow,
     VersionPreview,
@@ -91,7 +92,11 @@ async def _page_in(uow: CatalogAdminUnit, code: str) -> PlanPage:
         raise _not_found(code)
     counts = await uow.subscriptions.count_by_plan(COUNTED_STATUSES)
     current = next((v for v in versions if v.is_current), versions[-1])
-    return PlanPage(current, _rows(versions, counts))
+    features = tuple(await uow.features.all())
+    names = {f.key: f.name for f in features}
+    grants = tuple(GrantRow(g, names.get(g.feature_key, g.feature_key))
+                   for g in await uow.features.grants([code]))  # fmt: skip
+    return PlanPage(current, _rows(versions, counts), grants, features)
 
 
 async def plan_page(actor: SignedInStaff, code: str, *, uow: CatalogAdminUnit) -> PlanPage:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.catalog.features import Feature, FeatureGrant
 from domain.catalog.model import Plan, PlanPrice
 from domain.catalog.views import TierView
 from domain.pricing.model import Charge, ChargeModel
@@ -64,9 +65,19 @@ class PlanRow:
 
 
 @dataclass(frozen=True, slots=True)
+class GrantRow:
+    """A feature a plan code grants, with the feature's name."""
+
+    grant: FeatureGrant
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlanPage:
     current: Plan
     versions: tuple[VersionRow, ...]  # oldest first
+    grants: tuple[GrantRow, ...] = ()  # the features the code grants, by key
+    features: tuple[Feature, ...] = ()  # every feature in the catalog (the grant form's choices)
 
     @property
     def subscribers(self) -> int:

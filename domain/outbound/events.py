@@ -34,6 +34,7 @@ class EventType(StrEnum):
     INVOICE_VOIDED = "invoice.voided"
     CREDIT_NOTE_ISSUED = "credit_note.issued"
     REFUND_CREATED = "refund.created"
+    ENTITLEMENTS_UPDATED = "entitlements.updated"
 
 
 EVENT_DESCRIPTIONS: dict[EventType, str] = {
@@ -51,6 +52,7 @@ EVENT_DESCRIPTIONS: dict[EventType, str] = {
     EventType.INVOICE_VOIDED: "An invoice was voided.",
     EventType.CREDIT_NOTE_ISSUED: "A credit note was issued.",
     EventType.REFUND_CREATED: "A refund to the card was made.",
+    EventType.ENTITLEMENTS_UPDATED: "A customer's entitlements changed (features, limits, access).",
 }
 
 

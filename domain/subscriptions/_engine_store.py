@@ -37,6 +37,8 @@ from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
 from domain.shared.money import Currency
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
+from domain.subscriptions.entitlement_rules import entitles_differently
+from domain.subscriptions.entitlements import refresh_entitlements_in
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.events import emit_change
 from domain.subscriptions.model import Subscription, counts_as_earlier_subscription
@@ -205,7 +207,8 @@ async def store_outcome(
     trail: MrrTrail | None = None,
 ) -> Outcome:
     """Number and store the engine's new invoices and credit notes, then save the state, its
-    history and its MRR movements (``trail``: the readings on the way to ``now``)."""
+    history, its MRR movements (``trail``: the readings on the way to ``now``) and the
+    customer's entitlements (``entitlements.py``)."""
     snap = _snapshot_of(customer)
     issued: list[IssuedInvoice] = []
     by_engine_number: dict[str, IssuedInvoice] = {}
@@ -262,6 +265,8 @@ async def store_outcome(
     saved = snapshot(sub, engine, period_invoice_id=period_invoice_id, now=now)
     await uow.subscriptions.save(saved)
     await record_change(uow, saved, engine, customer, now, trail)
+    if entitles_differently(sub, saved):  # the customer_entitlement read model, kept live
+        await refresh_entitlements_in(uow, customer.id, now=now)
     plan = await uow.plans.get(saved.plan_id)
     await emit_change(uow, sub, saved, at=now, plan_code=plan.code if plan else None)
     for stored in issued:

@@ -13,6 +13,7 @@ from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.tax_rates import StoredTaxRate
 from domain.promotions.ports import PromotionsUnit
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
+from domain.subscriptions.entitlement_rules import Entitlement
 from domain.subscriptions.history import SubscriptionVersion
 from domain.subscriptions.model import (
     CancellationFeedback,
@@ -44,6 +45,11 @@ class SubscriptionRepository(Protocol):
     async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
         """How many subscriptions in ``statuses`` each plan version has, as their plan or as an
         add-on (versions without any are absent)."""
+        ...
+
+    async def customers_on_plans(self, plan_ids: list[PlanId]) -> list[CustomerId]:
+        """The customers with any subscription (ended ones too) on one of these plan versions,
+        as its plan or as an add-on, by id."""
         ...
 
     async def due(
@@ -145,6 +151,22 @@ class PriceMigrationRepository(Protocol):
     ) -> None: ...
 
 
+class EntitlementRepository(Protocol):
+    """The ``customer_entitlement`` read model (``domain/subscriptions/entitlements.py``)."""
+
+    async def for_customer(self, customer_id: CustomerId) -> list[Entitlement]:
+        """The customer's rows by feature key (one indexed query)."""
+        ...
+
+    async def replace(self, customer_id: CustomerId, rows: list[Entitlement]) -> None:
+        """The customer's rows become ``rows``."""
+        ...
+
+    async def rename_feature(self, feature_key: str, name: str) -> None:
+        """Every row of the feature shows its new name."""
+        ...
+
+
 class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, PromotionsUnit, Protocol):
     """The subscription use cases' unit of work: their own repositories over billing's."""
 
@@ -168,3 +190,6 @@ class SubscriptionsUnit(BillingUnit, CatalogUnit, CustomersUnit, PromotionsUnit,
 
     @property
     def mrr_ledger(self) -> MrrLedgerRepository: ...
+
+    @property
+    def entitlements(self) -> EntitlementRepository: ...

@@ -458,6 +458,14 @@ FORMS_NOT_SHOWN: dict[str, dict[str, str]] = {
         "preview": "",
     },
     "/admin/catalog/plans/{code:str}/migrations/{migration_id:str}/cancel": {},  # a scheduled one
+    # shown once the catalog has features (the walker's demo catalog has none)
+    "/admin/catalog/features/{key:str}": {"name": ""},
+    "/admin/catalog/plans/{code:str}/features": {
+        "feature": "",
+        "limit_kind": "",
+        "limit_value": "",
+    },
+    "/admin/catalog/plans/{code:str}/features/{key:str}/remove": {},
     "/admin/jobs/{job_id:str}/retry": {"reason": ""},  # a dead job's page
     "/admin/jobs/{job_id:str}/discard": {"reason": "", "confirm": ""},
     "/admin/emails/{email_id:str}/resend": {"reason": ""},  # shown to billing and owners
@@ -542,6 +550,7 @@ async def test_hostile_values_in_every_field_of_every_route_never_answer_5xx(
             "clock_id": (await _test_clock(app, clock)).id,  # its page shows the clock's forms
             "coupon_id": "HOSTILE",
             "code_id": "promo-hostile",
+            "key": "seats",  # a feature's lookup key
         }
         walker = Walker(app, anon, member, "ada@example.com", watch, ids, staff)
         await walker.refresh(staff)

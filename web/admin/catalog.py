@@ -17,6 +17,7 @@ from litestar.response import Redirect, Response, Template
 
 from domain.catalog.drafts import RESERVED_CODES, code_problem, price_inputs_of
 from domain.catalog.errors import CatalogErrorCode
+from domain.catalog.features import LIMIT_KIND_LABELS
 from domain.catalog.model import Plan
 from domain.catalog_admin.service import (
     base_plan_codes,
@@ -58,7 +59,7 @@ NEW_PLAN_DEFAULTS = {"interval_unit": "month", "interval_count": "1", "kind": "b
                      "price-0-currency": "USD", "price-0-charge-0-model": "flat"}  # fmt: skip
 
 
-def _check_code(code: str) -> None:
+def check_plan_code(code: str) -> None:
     """A code no plan could have is not found, and never sent to the database."""
     if code in RESERVED_CODES or code_problem(code):
         raise NotFound("There is no such plan.", code=CatalogErrorCode.PLAN_NOT_FOUND)
@@ -130,18 +131,23 @@ async def submit_new_plan(
     return redirect_after_post(request, f"/admin/catalog/plans/{plan.code}")
 
 
-async def _plan_page(
+async def plan_page_response(
     request: Request[Any, Any, Any], staff: SignedInStaff, code: str, uow: UnitOfWork, *,
     form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    grant_form: dict[str, str] | None = None, grant_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:  # fmt: skip
-    _check_code(code)
+    """The plan page, with the details form and the grant form (web/admin/catalog_features.py)
+    as typed and their messages when a post was refused."""
+    check_plan_code(code)
     page = await plan_page(staff, code, uow=uow)
     current = page.current
     context = admin_context(
         staff, page=page, plan=current, interval_text=interval_text,
         can_manage=can(staff.role, Permission.CATALOG_MANAGE),
         form=form or _details_values(current), errors=errors or {},
+        grant_form=grant_form or {"limit_kind": "access"}, grant_errors=grant_errors or {},
+        limit_kinds=[(k.value, label) for k, label in LIMIT_KIND_LABELS.items()],
     )  # fmt: skip
     return render(request, "admin/catalog_plan.html", None, context, status_code=status_code)
 
@@ -160,7 +166,7 @@ async def show_catalog_plan(
     code: FromPath[str],
     read_uow: NamedDependency[UnitOfWork],
 ) -> Template:
-    return await _plan_page(request, staff, code, read_uow)
+    return await plan_page_response(request, staff, code, read_uow)
 
 
 @post("/catalog/plans/{code:str}/details", name="admin.catalog.details", opt=MANAGE)
@@ -172,16 +178,16 @@ async def submit_plan_details(
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     clock: NamedDependency[Clock],
 ) -> Template | Redirect | Response[str]:
-    _check_code(code)
+    check_plan_code(code)
     form = DETAILS_FORM.parse(data)
     if form.errors:
-        return await _plan_page(request, staff, code, new_uow(), form=echo(form),
+        return await plan_page_response(request, staff, code, new_uow(), form=echo(form),
                                 errors=form.errors, status_code=422)  # fmt: skip
     try:
         changed = await update_plan_details(staff, code, details_from(form), uow=new_uow(),
                                             clock=clock)  # fmt: skip
     except ValidationFailed as exc:
-        return await _plan_page(request, staff, code, new_uow(), form=echo(form),
+        return await plan_page_response(request, staff, code, new_uow(), form=echo(form),
                                 errors=exc.field_errors, status_code=422)  # fmt: skip
     if changed:
         fields = ", ".join(f.replace("_", " ") for f in changed)
@@ -196,7 +202,7 @@ async def _version_form(
     form: dict[str, Any] | None = None, add: str = "", errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:  # fmt: skip
-    _check_code(code)
+    check_plan_code(code)
     page = await plan_page(staff, code, uow=uow)
     current = page.current
     if form is None:  # start from the current version's terms
@@ -230,7 +236,7 @@ async def submit_new_version(
 ) -> Template | Redirect | Response[str]:
     """The form posts here: "Add ..." shows it again with a row more, "Review changes" shows
     the preview, whose "Publish" posts again with ``confirm=yes`` ("Edit" goes back)."""
-    _check_code(code)
+    check_plan_code(code)
     form = VERSION_FORM.parse(data)
     values = {**price_values(form), "trial_days": form.get("trial_days")}
     add = form.get("add")

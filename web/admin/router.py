@@ -31,6 +31,7 @@ from web.admin.catalog import (
     submit_new_version,
     submit_plan_details,
 )
+from web.admin.catalog_features import FEATURE_HANDLERS
 from web.admin.coupons import (
     show_coupon,
     show_coupons,
@@ -162,6 +163,8 @@ router = Router(
         # issue 17: CRM import and accounting export
         *IMPORT_HANDLERS,
         *EXPORT_HANDLERS,
+        # issue 17: entitlements (features and plan grants)
+        *FEATURE_HANDLERS,
     ],
     guards=[admin_guard],
     dependencies=STAFF_SCOPE,

@@ -1,6 +1,6 @@
 """/api/v1: the public plan endpoints, the payment webhooks (webhooks.py), the OpenAPI document
 (openapi.py) and, behind an API key (auth.py), the resources: customers.py, subscriptions.py,
-invoices.py (docs/api.md). Never used by templates."""
+invoices.py, entitlements.py (docs/api.md). Never used by templates."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from web.api.customers import (
     update_customer_api,
 )
 from web.api.docs import COMMON, READ
+from web.api.entitlements import customer_entitlements_api
 from web.api.invoices import get_invoice_api, invoice_pdf_api, list_invoices_api
 from web.api.openapi import openapi_document
 from web.api.payment_methods import create_payment_method_api, list_payment_methods_api
@@ -95,6 +96,7 @@ resources_router = Router(
         list_invoices_api, get_invoice_api, invoice_pdf_api,
         create_payment_method_api, list_payment_methods_api,
         list_credit_notes_api, get_credit_note_api, credit_note_pdf_api,
+        customer_entitlements_api,
     ],
 )  # fmt: skip
 """The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem

@@ -239,6 +239,18 @@ CREATE TABLE public.customer_balance_transaction (
     created_by character varying(254) DEFAULT NULL::character varying
 );
 
+CREATE TABLE public.customer_entitlement (
+    id character varying(110) DEFAULT ''::character varying NOT NULL,
+    customer character varying(36) DEFAULT ''::character varying NOT NULL,
+    feature_key character varying(64) DEFAULT ''::character varying NOT NULL,
+    feature_name character varying(120) DEFAULT ''::character varying NOT NULL,
+    limit_kind character varying(16) DEFAULT ''::character varying NOT NULL,
+    limit_value bigint,
+    has_access boolean DEFAULT false NOT NULL,
+    subscriptions text DEFAULT '[]'::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
 CREATE TABLE public.customer_external_ref (
     key character varying(142) DEFAULT ''::character varying NOT NULL,
     source character varying(40) DEFAULT ''::character varying NOT NULL,
@@ -330,6 +342,12 @@ CREATE TABLE public.exchange_rate (
     effective_on date DEFAULT CURRENT_DATE NOT NULL,
     entered_by character varying(254) DEFAULT ''::character varying NOT NULL,
     entered_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE TABLE public.feature (
+    key character varying(64) DEFAULT ''::character varying NOT NULL,
+    name character varying(120) DEFAULT ''::character varying NOT NULL,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
 CREATE TABLE public.invoice (
@@ -583,6 +601,14 @@ CREATE TABLE public.plan_change_rule (
     to_code character varying(64) DEFAULT ''::character varying NOT NULL,
     timing character varying(16) DEFAULT ''::character varying NOT NULL,
     proration character varying(16) DEFAULT ''::character varying NOT NULL
+);
+
+CREATE TABLE public.plan_feature (
+    id character varying(140) DEFAULT ''::character varying NOT NULL,
+    plan_code character varying(64) DEFAULT ''::character varying NOT NULL,
+    feature_key character varying(64) DEFAULT ''::character varying NOT NULL,
+    limit_kind character varying(16) DEFAULT ''::character varying NOT NULL,
+    limit_value bigint
 );
 
 CREATE TABLE public.plan_price (
@@ -959,6 +985,9 @@ ALTER TABLE ONLY public.customer_balance_transaction
 ALTER TABLE ONLY public.customer
     ADD CONSTRAINT customer_email_key UNIQUE (email);
 
+ALTER TABLE ONLY public.customer_entitlement
+    ADD CONSTRAINT customer_entitlement_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.customer_external_ref
     ADD CONSTRAINT customer_external_ref_pkey PRIMARY KEY (key);
 
@@ -985,6 +1014,9 @@ ALTER TABLE ONLY public.email_token
 
 ALTER TABLE ONLY public.exchange_rate
     ADD CONSTRAINT exchange_rate_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.feature
+    ADD CONSTRAINT feature_pkey PRIMARY KEY (key);
 
 ALTER TABLE ONLY public.invoice
     ADD CONSTRAINT invoice_cycle_key_key UNIQUE (cycle_key);
@@ -1054,6 +1086,9 @@ ALTER TABLE ONLY public.payment_webhook_event
 
 ALTER TABLE ONLY public.plan_change_rule
     ADD CONSTRAINT plan_change_rule_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.plan_feature
+    ADD CONSTRAINT plan_feature_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.plan
     ADD CONSTRAINT plan_pkey PRIMARY KEY (id);
@@ -1185,6 +1220,10 @@ CREATE INDEX customer_email_prefix ON public.customer USING btree (lower((email)
 
 CREATE INDEX customer_email_trgm ON public.customer USING gin (lower((email)::text) public.gin_trgm_ops);
 
+CREATE INDEX customer_entitlement_customer ON public.customer_entitlement USING btree (customer);
+
+CREATE INDEX customer_entitlement_feature_key ON public.customer_entitlement USING btree (feature_key);
+
 CREATE INDEX customer_external_ref_customer_id ON public.customer_external_ref USING btree (customer_id);
 
 CREATE INDEX customer_import_created_at ON public.customer_import USING btree (created_at);
@@ -1260,6 +1299,10 @@ CREATE UNIQUE INDEX plan_change_rule_pair ON public.plan_change_rule USING btree
 CREATE UNIQUE INDEX plan_code_current ON public.plan USING btree (code) WHERE (retired_at IS NULL);
 
 CREATE UNIQUE INDEX plan_code_version ON public.plan USING btree (code, version);
+
+CREATE INDEX plan_feature_feature_key ON public.plan_feature USING btree (feature_key);
+
+CREATE INDEX plan_feature_plan_code ON public.plan_feature USING btree (plan_code);
 
 CREATE INDEX plan_price_plan ON public.plan_price USING btree (plan);
 

@@ -23,6 +23,7 @@ from piccolo.table import Table
 from domain.adapters.db.tables_analytics import ANALYTICS_TABLES
 from domain.adapters.db.tables_apikeys import APIKEY_TABLES
 from domain.adapters.db.tables_customers import CUSTOMER_TABLES
+from domain.adapters.db.tables_entitlements import ENTITLEMENT_TABLES
 from domain.adapters.db.tables_integrations import INTEGRATION_TABLES
 from domain.adapters.db.tables_operations import OPERATIONS_TABLES
 from domain.adapters.db.tables_price_migrations import PRICE_MIGRATION_TABLES
@@ -638,6 +639,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *WEBHOOK_TABLES,
     *APIKEY_TABLES,
     *INTEGRATION_TABLES,
+    *ENTITLEMENT_TABLES,
 )
 
 

@@ -45,6 +45,10 @@ from domain.adapters.db.repositories.documents import (
     PiccoloCreditNoteDocumentRepository,
     PiccoloInvoiceDocumentRepository,
 )
+from domain.adapters.db.repositories.entitlements import (
+    PiccoloEntitlementRepository,
+    PiccoloFeatureRepository,
+)
 from domain.adapters.db.repositories.history import (
     PiccoloMrrLedgerRepository,
     PiccoloSubscriptionHistoryRepository,
@@ -133,6 +137,8 @@ class PiccoloUnitOfWork:
         self._nested = False
         self.plans = PiccoloPlanRepository()
         self.plan_change_rules = PiccoloPlanChangeRuleRepository()
+        self.features = PiccoloFeatureRepository()
+        self.entitlements = PiccoloEntitlementRepository()
         self.invoices = PiccoloInvoiceRepository(lock_rows=is_postgres(engine))
         self.credit_notes = PiccoloCreditNoteRepository()
         self.documents = PiccoloInvoiceDocumentRepository()

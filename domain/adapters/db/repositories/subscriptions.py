@@ -304,6 +304,22 @@ class PiccoloSubscriptionRepository:
         )
         return [_to_subscription(r) for r in rows]
 
+    async def customers_on_plans(self, plan_ids: list[PlanId]) -> list[CustomerId]:
+        """Base plans by the ``plan`` column; add-ons from the ``addons`` of the rows that have
+        any (as ``count_by_plan``)."""
+        if not plan_ids:
+            return []
+        t = SubscriptionTable
+        wanted = set(plan_ids)
+        found = {r["customer"] for r in await t.select(t.customer).where(t.plan.is_in(plan_ids))}
+        with_addons = await t.select(t.customer, t.addons).where(
+            WhereRaw("CAST(addons AS TEXT) <> '[]'")
+        )
+        for row in with_addons:
+            if any(str(a[0]) in wanted for a in _load(row["addons"]) or ()):
+                found.add(row["customer"])
+        return [CustomerId(c) for c in sorted(found)]
+
     async def count_by_plan(self, statuses: frozenset[str]) -> dict[PlanId, int]:
         """Subscriptions in ``statuses`` per plan version: base plans by the ``plan`` column
         (one grouped query), add-ons from the ``addons`` of the rows that have any."""
