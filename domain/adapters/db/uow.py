@@ -201,7 +201,7 @@ class PiccoloUnitOfWork:
             await txn.rollback()  # leaving without commit() discards the work
         await txn.__aexit__(exc_type, exc, tb)
         self.jobs.pending.clear()
-        self.outbound_events.added.clear()
+        self.outbound_events.forget()
 
     async def commit(self) -> None:
         if self.outbound_events.added and DISPATCH_JOB in self._registry:
