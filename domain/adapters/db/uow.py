@@ -168,7 +168,7 @@ class PiccoloUnitOfWork:
         self.cohorts = PiccoloCohortStore(postgres=is_postgres(engine))
         self.subscriber_metrics = PiccoloSubscriberMetricsReads()
         self.analytics_summary = PiccoloSummaryOptIns()
-        self.outbound_events = PiccoloOutboundEvents()
+        self.outbound_events = PiccoloOutboundEvents(fan_out=DISPATCH_JOB in registry)
         self.webhook_endpoints = PiccoloWebhookEndpoints()
         self.webhook_deliveries = PiccoloWebhookDeliveries()
         self.webhook_attempts = PiccoloWebhookAttempts()

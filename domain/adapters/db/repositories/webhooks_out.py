@@ -49,10 +49,13 @@ class PiccoloOutboundEvents:
     dispatch job its commit enqueues. The first event a unit stores reads which event types the
     enabled endpoints subscribe to (one small query, kept for the unit); an event no endpoint
     wants is stored already dispatched and queues nothing, so a renewal with no webhook
-    endpoint configured costs no job."""
+    endpoint configured costs no job. ``fan_out=False`` (a unit whose registry has no dispatch
+    job: tools and benchmarks running part of the jobs) reads no endpoint and stores events
+    undispatched, for a runner that has the job."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fan_out: bool = True) -> None:
         self.added: list[str] = []
+        self._fan_out = fan_out
         self._subscriptions: list[tuple[str, ...]] | None = None
 
     def forget(self) -> None:
@@ -61,6 +64,8 @@ class PiccoloOutboundEvents:
         self._subscriptions = None
 
     async def _wanted(self, event: OutboundEvent) -> bool:
+        if not self._fan_out:
+            return True  # left for a runner with the dispatch job to fan out
         if self._subscriptions is None:
             rows = await P.select(P.event_types).where(P.enabled == True)  # noqa: E712
             self._subscriptions = [tuple(json.loads(r["event_types"] or "[]")) for r in rows]
