@@ -5,11 +5,16 @@ webhooks.prune (daily: events and their logs past the retention window, expired 
 
 from __future__ import annotations
 
+import logging
+from dataclasses import asdict
+
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
 from domain.webhooks_out.delivery import DELIVER_JOB, DISPATCH_JOB, Mailing, deliver, dispatch
 from domain.webhooks_out.ports import WebhookSender, WebhooksUnit
 from domain.webhooks_out.retention import PRUNE_JOB, prune
+
+log = logging.getLogger(__name__)
 
 
 def build_jobs(sender: WebhookSender, mailing: Mailing) -> JobRegistry:
@@ -30,6 +35,7 @@ def build_jobs(sender: WebhookSender, mailing: Mailing) -> JobRegistry:
 
     @registry.job(PRUNE_JOB, timeout_s=600)
     async def prune_webhooks(ctx: JobContext[WebhooksUnit]) -> None:
-        await prune(uow=ctx.uow, clock=ctx.clock)
+        pruned = await prune(uow=ctx.uow, clock=ctx.clock)
+        log.info("webhooks pruned", extra=asdict(pruned))
 
     return registry

@@ -150,7 +150,10 @@ async def test_prune_deletes_finished_events_past_retention_in_batches(
     await world.drain()
     now_clock.advance(days=4)
     await world.drain()
-    await prune(uow=world.uow, clock=now_clock)
+    async with world.uow() as uow:  # this time through the scheduled job itself
+        uow.jobs.enqueue(PRUNE_JOB)
+        await uow.commit()
+    assert await world.drain() == 1
     assert [("young@" in str(r["data"])) for r in await OutboundEventTable.select()] == [True]
 
 
