@@ -57,6 +57,16 @@ class InMemoryPromotionCodeRepository:
         codes = [c for c in self.rows.values() if c.coupon_id == coupon_id]
         return sorted(codes, key=lambda c: (c.created_at is not None, c.created_at, c.code))
 
+    async def page(
+        self, *, coupon_id: str | None, after: str | None, limit: int
+    ) -> list[PromotionCode]:
+        codes = sorted(
+            (c for c in self.rows.values()
+             if (coupon_id is None or c.coupon_id == coupon_id) and (after is None or c.id > after)),
+            key=lambda c: c.id,
+        )  # fmt: skip
+        return codes[:limit]
+
     async def deactivate(self, code_id: str) -> None:
         self.rows[code_id] = replace(self.rows[code_id], active=False)
 

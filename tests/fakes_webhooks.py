@@ -48,6 +48,12 @@ class InMemoryWebhookDeliveries:
     async def for_event(self, event_id: str) -> list[Delivery]:
         return [d for d in self.rows.values() if d.event_id == event_id]
 
+    async def delete_for_events(self, event_ids: list[str]) -> int:
+        gone = [k for k, d in self.rows.items() if d.event_id in event_ids]
+        for k in gone:
+            del self.rows[k]
+        return len(gone)
+
     async def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for d in self.rows.values():
@@ -71,3 +77,9 @@ class InMemoryWebhookAttempts:
     async def for_endpoint(self, endpoint_id: str, *, limit: int) -> list[Attempt]:
         rows = [a for a in self.rows if a.endpoint_id == endpoint_id]
         return sorted(rows, key=lambda a: a.at, reverse=True)[:limit]
+
+    async def delete_for_events(self, event_ids: list[str]) -> int:
+        kept = [a for a in self.rows if a.event_id not in event_ids]
+        gone = len(self.rows) - len(kept)
+        self.rows = kept
+        return gone

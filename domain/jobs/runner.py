@@ -91,6 +91,7 @@ class JobRunner:
         self._loop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._last_error: str | None = None
+        self._unknown_scheduled: set[str] = set()  # warned about once each
 
     # -- lifecycle ----------------------------------------------------------------------------
     @property
@@ -175,10 +176,20 @@ class JobRunner:
 
     # -- scheduling ---------------------------------------------------------------------------
     async def enqueue_schedule(self) -> int:
-        """Enqueue the latest due tick of every schedule entry (deduplicated by its unique key)."""
+        """Enqueue the latest due tick of every schedule entry (deduplicated by its unique key).
+
+        An entry whose job this runner's registry does not know (a runner built with part of
+        the jobs, a job renamed while an old schedule runs) is skipped with a warning, once per
+        name: the other entries are still enqueued, rather than the whole poll failing."""
         now = self.clock.now()
         jobs = []
         for entry in self.schedule:
+            if entry.job not in self.registry:
+                if entry.job not in self._unknown_scheduled:
+                    self._unknown_scheduled.add(entry.job)
+                    log.warning("scheduled job %r is not registered; its ticks are skipped",
+                                entry.job, extra={"worker_id": self.worker_id})  # fmt: skip
+                continue
             definition = self.registry.get(entry.job)
             tick = entry.latest_tick(now)
             jobs.append(

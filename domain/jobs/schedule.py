@@ -84,4 +84,5 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
     Every(60, "analytics.refresh_subscribers"),
     Daily(time(7, 0), "analytics.send_monthly_summary"),
     Every(60, "apikeys.purge_idempotency"),
+    Daily(time(3, 45), "webhooks.prune"),
 )

@@ -36,6 +36,12 @@ class PromotionCodeRepository(Protocol):
         """Oldest first."""
         ...
 
+    async def page(
+        self, *, coupon_id: str | None, after: str | None, limit: int
+    ) -> list[PromotionCode]:
+        """At most ``limit`` codes with an id after ``after``, by id (``coupon_id``: only its)."""
+        ...
+
     async def deactivate(self, code_id: str) -> None: ...
 
     async def count_redemption(self, code_id: str) -> bool:

@@ -7,6 +7,7 @@ audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from domain.audit.model import Actor, new_entry
 from domain.audit.service import record
@@ -58,6 +59,7 @@ class EndpointView:
     deliveries: list[Delivery]
     attempts: list[Attempt]  # the latest attempts, newest first
     event_types: list[EventType]
+    previous_signs_until: datetime | None = None  # after a rotation: the old secret signs too
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,15 +116,18 @@ async def _endpoint(uow: WebhooksUnit, endpoint_id: str, *, lock: bool = False) 
 
 
 async def endpoint_page(
-    actor: SignedInStaff, endpoint_id: str, *, uow: WebhooksUnit, limit: int = 50
+    actor: SignedInStaff, endpoint_id: str, *, uow: WebhooksUnit, clock: Clock, limit: int = 50
 ) -> EndpointView:
     require(actor, Permission.OPERATIONS_READ)
     async with uow:
         endpoint = await _endpoint(uow, endpoint_id)
         deliveries = await uow.webhook_deliveries.for_endpoint(endpoint_id, limit=limit)
         attempts = await uow.webhook_attempts.for_endpoint(endpoint_id, limit=limit)
+    overlap = (
+        endpoint.previous_secret_expires_at if endpoint.previous_signs_at(clock.now()) else None
+    )
     return EndpointView(endpoint, can(actor.role, Permission.WEBHOOKS_MANAGE), deliveries,
-                        attempts, list(EventType))  # fmt: skip
+                        attempts, list(EventType), overlap)  # fmt: skip
 
 
 async def delivery_page(
@@ -213,16 +218,23 @@ async def set_enabled(
 async def rotate_secret(
     actor: SignedInStaff, endpoint_id: str, *, uow: WebhooksUnit, clock: Clock
 ) -> Endpoint:
-    """A new signing secret at once (the next attempt is signed with it)."""
+    """A new signing secret, used from the next attempt on; the old one signs every attempt
+    too for ``ROTATION_OVERLAP`` (24 hours), so the receiver can switch to the new secret in
+    that time without refusing a delivery. Audited with the overlap's end (never a secret)."""
     require(actor, Permission.WEBHOOKS_MANAGE)
     now = clock.now()
     async with uow:
         before = await _endpoint(uow, endpoint_id, lock=True)
-        after = replace(before, secret=new_secret(), updated_at=now)
+        after = before.rotated(new_secret(), now)
         await uow.webhook_endpoints.save(after)
+        expires = after.previous_secret_expires_at
         await record(uow, new_entry(
             at=now, actor=_actor(actor), action="webhook_endpoint.secret_rotated",
             object_type="webhook_endpoint", object_id=endpoint_id,
+            before={"previous_secret_until": before.previous_secret_expires_at.isoformat()
+                    if before.previous_signs_at(now) and before.previous_secret_expires_at
+                    else None},
+            after={"previous_secret_until": expires.isoformat() if expires else None},
         ))  # fmt: skip
         await uow.commit()
     return after

@@ -115,7 +115,8 @@ async def deliver(
         return None
     started = clock.now()
     body = event.body()
-    sent_headers = headers(endpoint.secret, event.id, int(started.timestamp()), body)
+    sent_headers = headers(endpoint.signing_secrets(started), event.id, int(started.timestamp()),
+                           body)  # fmt: skip
     result = await sender.post(
         endpoint.url, body=body.encode(), headers=sent_headers, timeout_s=TIMEOUT_S
     )

@@ -4,6 +4,7 @@ e-mailed when an endpoint is disabled) and the e-mail outbox."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from domain.notifications.ports import NotificationsUnit
@@ -25,6 +26,15 @@ class OutboundEventStore(OutboundEventLog, Protocol):
     async def mark_dispatched(self, event_ids: list[str]) -> None: ...
 
     async def recent(self, *, limit: int) -> list[OutboundEvent]: ...
+
+    async def finished_before(self, cutoff: datetime, *, limit: int) -> list[str]:
+        """Ids of up to ``limit`` events from before ``cutoff``, oldest first, that are fanned
+        out and have no pending delivery."""
+        ...
+
+    async def delete(self, event_ids: list[str]) -> int:
+        """Delete these events; returns how many were deleted."""
+        ...
 
 
 class EndpointRepository(Protocol):
@@ -56,6 +66,10 @@ class DeliveryRepository(Protocol):
         """Per endpoint id, how many deliveries are in each status."""
         ...
 
+    async def delete_for_events(self, event_ids: list[str]) -> int:
+        """Delete these events' deliveries; returns how many."""
+        ...
+
 
 class AttemptRepository(Protocol):
     async def add(self, attempt: Attempt) -> None: ...
@@ -66,6 +80,10 @@ class AttemptRepository(Protocol):
 
     async def for_endpoint(self, endpoint_id: str, *, limit: int) -> list[Attempt]:
         """Newest first."""
+        ...
+
+    async def delete_for_events(self, event_ids: list[str]) -> int:
+        """Delete every attempt of these events' deliveries; returns how many."""
         ...
 
 

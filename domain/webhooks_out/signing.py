@@ -27,12 +27,16 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(secret: str, msg_id: str, timestamp: int, body: str) -> dict[str, str]:
-    """The request headers of one delivery attempt."""
+def headers(secrets: tuple[str, ...], msg_id: str, timestamp: int, body: str) -> dict[str, str]:
+    """The request headers of one delivery attempt, signed with each of ``secrets`` (the current
+    one, and the previous during a rotation's overlap): Standard Webhooks puts the signatures in
+    one header, space-separated; a receiver accepts the delivery when any of them verifies."""
+    if isinstance(secrets, str) or not secrets:
+        raise TypeError("headers() takes a non-empty tuple of secrets")
     return {
         "content-type": "application/json",
         "user-agent": "Tessera-Webhooks/1",
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "webhook-signature": " ".join(sign(s, msg_id, timestamp, body) for s in secrets),
     }

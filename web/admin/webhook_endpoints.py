@@ -80,10 +80,10 @@ async def _list(
 
 async def _detail(
     request: Request[Any, Any, Any], staff: SignedInStaff, uow: UnitOfWork, endpoint_id: str, *,
-    form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    clock: Clock, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:  # fmt: skip
-    view = await endpoint_page(staff, endpoint_id, uow=uow)
+    view = await endpoint_page(staff, endpoint_id, uow=uow, clock=clock)
     e = view.endpoint
     shown = form or {"url": e.url, "description": e.description,
                      "event_types": list(e.event_types), "all_events": not e.event_types}  # fmt: skip
@@ -127,9 +127,10 @@ async def show_webhook_endpoint(
     request: Request[Any, Any, Any],
     staff: NamedDependency[SignedInStaff],
     read_uow: NamedDependency[UnitOfWork],
+    clock: NamedDependency[Clock],
     endpoint_id: FromPath[str],
 ) -> Template:
-    return await _detail(request, staff, read_uow, endpoint_id)
+    return await _detail(request, staff, read_uow, endpoint_id, clock=clock)
 
 
 @post(PATH + "/{endpoint_id:str}", name="admin.webhook_endpoint.update", opt=MANAGE)
@@ -144,13 +145,13 @@ async def submit_webhook_endpoint_update(
 ) -> Template | Redirect | Response[str]:
     typed, shown, errors = _typed(data)
     if errors:
-        return await _detail(request, staff, new_uow(), endpoint_id, form=shown, errors=errors,
-                             status_code=422)  # fmt: skip
+        return await _detail(request, staff, new_uow(), endpoint_id, clock=clock, form=shown,
+                             errors=errors, status_code=422)  # fmt: skip
     try:
         await update_endpoint(staff, endpoint_id, typed, uow=new_uow(), clock=clock,
                               allow_local=settings.is_development)  # fmt: skip
     except ValidationFailed as exc:
-        return await _detail(request, staff, new_uow(), endpoint_id, form=shown,
+        return await _detail(request, staff, new_uow(), endpoint_id, clock=clock, form=shown,
                              errors=exc.field_errors, status_code=422)  # fmt: skip
     flash(request, "The endpoint is saved.", "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
@@ -191,7 +192,11 @@ async def submit_webhook_endpoint_rotate(
     endpoint_id: FromPath[str],
 ) -> Redirect | Response[str]:
     await rotate_secret(staff, endpoint_id, uow=new_uow(), clock=clock)
-    flash(request, "A new signing secret is in use from the next delivery on.", "success")
+    flash(
+        request,
+        "A new signing secret signs from the next delivery on; the old one signs too for 24 hours.",
+        "success",
+    )
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 

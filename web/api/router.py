@@ -1,6 +1,7 @@
 """/api/v1: the public plan endpoints, the payment webhooks (webhooks.py), the OpenAPI document
 (openapi.py) and, behind an API key (auth.py), the resources: customers.py, subscriptions.py,
-invoices.py, entitlements.py (docs/api.md). Never used by templates."""
+invoices.py, credit_notes.py, payment_methods.py, entitlements.py, catalog.py (every plan
+version), promotions.py (coupons, promotion codes) (docs/api.md). Never used by templates."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from domain.catalog.service import get_public_plan, list_public_plans
 from domain.catalog.views import PlanCard
 from domain.unit_of_work import UnitOfWork
 from web.api.auth import provide_api_key, require_api_key
+from web.api.catalog import get_catalog_plan_api, list_catalog_plans_api
 from web.api.credit_notes import (
     credit_note_pdf_api,
     get_credit_note_api,
@@ -30,6 +32,12 @@ from web.api.entitlements import customer_entitlements_api
 from web.api.invoices import get_invoice_api, invoice_pdf_api, list_invoices_api
 from web.api.openapi import openapi_document
 from web.api.payment_methods import create_payment_method_api, list_payment_methods_api
+from web.api.promotions import (
+    get_coupon_api,
+    get_promotion_code_api,
+    list_coupons_api,
+    list_promotion_codes_api,
+)
 from web.api.subscriptions import (
     cancel_subscription_api,
     confirm_change_api,
@@ -97,6 +105,8 @@ resources_router = Router(
         create_payment_method_api, list_payment_methods_api,
         list_credit_notes_api, get_credit_note_api, credit_note_pdf_api,
         customer_entitlements_api,
+        list_catalog_plans_api, get_catalog_plan_api,
+        list_coupons_api, get_coupon_api, list_promotion_codes_api, get_promotion_code_api,
     ],
 )  # fmt: skip
 """The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem

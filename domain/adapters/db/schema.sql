@@ -897,7 +897,9 @@ CREATE TABLE public.webhook_endpoint (
     disabled_reason character varying(300) DEFAULT NULL::character varying,
     failing_since timestamp with time zone,
     created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
-    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    previous_secret character varying(100) DEFAULT NULL::character varying,
+    previous_secret_expires_at timestamp with time zone
 );
 
 ALTER TABLE ONLY public.audit_entry ALTER COLUMN seq SET DEFAULT nextval('public.audit_entry_seq_seq'::regclass);

@@ -28,6 +28,9 @@ class WebhookEndpointTable(Table, tablename="webhook_endpoint"):
     failing_since = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # after a rotation the old secret signs too until then (cleared by webhooks.prune after)
+    previous_secret = Varchar(length=100, null=True, default=None)
+    previous_secret_expires_at = Timestamptz(null=True, default=None)
 
 
 class WebhookDeliveryTable(Table, tablename="webhook_delivery"):

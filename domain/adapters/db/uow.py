@@ -176,7 +176,7 @@ class PiccoloUnitOfWork:
         self.subscriber_metrics = PiccoloSubscriberMetricsReads()
         self.subscriber_months = PiccoloSubscriberMonths(postgres=is_postgres(engine))
         self.analytics_summary = PiccoloSummaryOptIns()
-        self.outbound_events = PiccoloOutboundEvents()
+        self.outbound_events = PiccoloOutboundEvents(fan_out=DISPATCH_JOB in registry)
         self.webhook_endpoints = PiccoloWebhookEndpoints()
         self.webhook_deliveries = PiccoloWebhookDeliveries()
         self.webhook_attempts = PiccoloWebhookAttempts()
@@ -209,7 +209,7 @@ class PiccoloUnitOfWork:
             await txn.rollback()  # leaving without commit() discards the work
         await txn.__aexit__(exc_type, exc, tb)
         self.jobs.pending.clear()
-        self.outbound_events.added.clear()
+        self.outbound_events.forget()
 
     async def commit(self) -> None:
         if self.outbound_events.added and DISPATCH_JOB in self._registry:

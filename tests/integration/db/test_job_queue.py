@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import time, timedelta
 
 import pytest
@@ -288,6 +289,34 @@ async def test_schedule_enqueues_each_tick_once_across_runners(
     clock.advance(minutes=11)  # 00:15:30: the daily tick of Feb 1 and another 5-minute tick
     assert await first.drain() == 2
     assert sorted(kw["what"] for _, kw, _ in log) == ["renewals"] * 3 + ["rollup"] * 2
+
+
+async def test_a_scheduled_job_the_registry_does_not_know_is_skipped_with_one_warning(
+    db: TestDatabase, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    log: list[tuple[str, dict[str, object], int]] = []
+    registry = recording_registry(log)
+    schedule = (
+        Every(5, "analytics.refresh"),  # not in this runner's registry
+        Every(5, "test.record", {"what": "renewals"}),
+        Daily(time(0, 15), "nobody.knows"),
+    )
+    runner = make_runner(db.engine, registry, clock, schedule=schedule)
+    with caplog.at_level(logging.WARNING, logger="jobs"):
+        assert await runner.enqueue_schedule() == 1  # the known entry, the poll not failed
+        clock.advance(minutes=5)
+        assert await runner.enqueue_schedule() == 1
+    assert await runner.drain() == 2
+    assert [kw["what"] for _, kw, _ in log] == ["renewals", "renewals"]
+    assert (
+        await JobTable.count().where(JobTable.name.is_in(["analytics.refresh", "nobody.knows"]))
+        == 0
+    )
+    warned = [r.getMessage() for r in caplog.records if "not registered" in r.getMessage()]
+    assert sorted(warned) == [  # once per name, not once per poll
+        "scheduled job 'analytics.refresh' is not registered; its ticks are skipped",
+        "scheduled job 'nobody.knows' is not registered; its ticks are skipped",
+    ]
 
 
 async def test_concurrent_runners_in_one_process_run_each_job_once(

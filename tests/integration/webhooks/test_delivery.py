@@ -27,7 +27,7 @@ from domain.webhooks_out.admin import (
     delivery_page,
     endpoint_page,
     replay_delivery,
-    rotate_secret,
+    set_enabled,
 )
 from domain.webhooks_out.model import RETRY_SCHEDULE, DeliveryStatus
 from tests.support.builders import make_runner
@@ -114,23 +114,18 @@ async def test_an_event_reaches_the_endpoint_once_signed(
     assert data["balance"] == {"amount_minor": 0, "currency": "EUR"}
     assert request.headers["webhook-id"].startswith("evt_")
     assert request.method == "POST" and request.path == "/hooks/tessera"
-    view = await endpoint_page(BILLING, endpoint_id, uow=world.uow())
+    view = await endpoint_page(BILLING, endpoint_id, uow=world.uow(), clock=world.clock)
     [delivery] = view.deliveries
     assert delivery.status is DeliveryStatus.SUCCEEDED and delivery.attempts == 1
     [attempt] = view.attempts
     assert attempt.status_code == 200 and attempt.response_excerpt == '{"ok":true}'
     assert attempt.latency_ms >= 0 and attempt.succeeded
-    assert (await endpoint_page(BILLING, other, uow=world.uow())).deliveries == []
+    assert (
+        await endpoint_page(BILLING, other, uow=world.uow(), clock=world.clock)
+    ).deliveries == []
     # running the jobs again sends nothing more
     assert await world.drain() == 0
     assert len(receiver.requests) == 1
-    # a rotated secret signs the next delivery; the old one no longer verifies it
-    rotated = await rotate_secret(BILLING, endpoint_id, uow=world.uow(), clock=now_clock)
-    await world.customer("bob@example.com")
-    await world.drain()
-    assert len(receiver.requests) == 2
-    assert _verified(rotated.secret, receiver.requests[1])["type"] == "customer.created"
-    assert not _signed_by(endpoint.secret, receiver.requests[1])
 
 
 async def test_a_500_is_retried_on_the_schedule_and_each_attempt_is_logged(
@@ -157,7 +152,7 @@ async def test_a_500_is_retried_on_the_schedule_and_each_attempt_is_logged(
     async with world.uow() as uow:
         secret = (await uow.webhook_endpoints.get(endpoint_id)).secret  # type: ignore[union-attr]
     assert all(_signed_by(secret, r) for r in receiver.requests)
-    view = await endpoint_page(BILLING, endpoint_id, uow=world.uow())
+    view = await endpoint_page(BILLING, endpoint_id, uow=world.uow(), clock=world.clock)
     assert view.endpoint.failing_since is None, "a success ends the failure streak"
     [delivery] = view.deliveries
     assert delivery.status is DeliveryStatus.SUCCEEDED and delivery.attempts == 3
@@ -177,7 +172,9 @@ async def test_staff_replay_a_delivery_with_the_same_id(
     endpoint_id = await world.endpoint(receiver.url)
     await world.customer()
     await world.drain()
-    [delivery] = (await endpoint_page(BILLING, endpoint_id, uow=world.uow())).deliveries
+    [delivery] = (
+        await endpoint_page(BILLING, endpoint_id, uow=world.uow(), clock=world.clock)
+    ).deliveries
     await replay_delivery(BILLING, delivery.id, uow=world.uow(), clock=now_clock)
     await world.drain()
     assert len(receiver.requests) == 2
@@ -228,7 +225,7 @@ async def test_an_endpoint_failing_for_three_days_is_disabled_and_the_owners_e_m
     now_clock.advance(days=1)
     await world.drain()
     assert len(receiver.requests) == sent
-    view = await endpoint_page(BILLING, endpoint_id, uow=world.uow())
+    view = await endpoint_page(BILLING, endpoint_id, uow=world.uow(), clock=world.clock)
     assert [d.status for d in view.deliveries] == [DeliveryStatus.FAILED]
 
 
@@ -250,4 +247,38 @@ async def test_a_rolled_back_use_case_emits_nothing(db: TestDatabase, clock: Fro
     rows = await OutboundEventTable.select()
     assert [r["type"] for r in rows] == ["customer.created"]
     assert json.loads(rows[0]["data"])["email"] == "ada@example.com"
-    assert await JobTable.count().where(JobTable.name == "webhooks.dispatch") == 1
+
+
+async def _dispatch_jobs() -> int:
+    return await JobTable.count().where(JobTable.name == "webhooks.dispatch")
+
+
+async def test_an_event_no_enabled_endpoint_wants_queues_no_dispatch(
+    db: TestDatabase, now_clock: FrozenClock, receiver: WebhookReceiver
+) -> None:
+    """The hot path (a renewal emitting events with no endpoint configured) costs no job: the
+    event is stored, already dispatched; an endpoint that wants it makes the next one queue
+    its fan-out and be delivered."""
+    world = World(db, now_clock)
+    await world.customer("a@example.com")  # no endpoint at all
+    assert await _dispatch_jobs() == 0
+    [row] = await OutboundEventTable.select()
+    assert row["type"] == "customer.created" and row["dispatched"] is True
+    await world.endpoint(receiver.url, "invoice.paid")  # wants other events
+    everything = await world.endpoint(receiver.url)
+    await set_enabled(BILLING, everything, False, uow=world.uow(), clock=now_clock)  # disabled
+    await world.customer("b@example.com")
+    assert await _dispatch_jobs() == 0
+    assert await world.drain() == 0 and receiver.requests == []
+    await set_enabled(BILLING, everything, True, uow=world.uow(), clock=now_clock)
+    await world.customer("c@example.com")
+    assert await _dispatch_jobs() == 1
+    await world.drain()
+    [request] = receiver.requests
+    async with world.uow() as uow:
+        endpoint = await uow.webhook_endpoints.get(everything)
+    assert endpoint is not None
+    payload = _verified(endpoint.secret, request)
+    assert payload["data"]["email"] == "c@example.com"  # type: ignore[index]
+    undispatched = await OutboundEventTable.count().where(OutboundEventTable.dispatched == False)  # noqa: E712
+    assert undispatched == 0

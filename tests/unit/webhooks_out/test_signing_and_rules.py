@@ -13,7 +13,13 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from domain.outbound.events import EventType, OutboundEvent
-from domain.webhooks_out.model import DISABLE_AFTER, RETRY_SCHEDULE, excerpt
+from domain.webhooks_out.model import (
+    DISABLE_AFTER,
+    RETRY_SCHEDULE,
+    ROTATION_OVERLAP,
+    Endpoint,
+    excerpt,
+)
 from domain.webhooks_out.signing import headers, new_secret, sign
 from domain.webhooks_out.urls import check_url
 
@@ -33,7 +39,7 @@ def test_the_package_verifies_our_signature_and_refuses_a_tampered_body() -> Non
     event = OutboundEvent("evt_1", EventType.INVOICE_PAID, AT, {"id": "inv_1", "total": 1})
     body = event.body()
     now = int(datetime.now(UTC).timestamp())
-    sent = headers(secret, event.id, now, body)
+    sent = headers((secret,), event.id, now, body)
     assert Webhook(secret).verify(body, sent) == json.loads(body)
     assert sent["webhook-signature"] == Webhook(secret).sign(
         "evt_1", datetime.fromtimestamp(now, tz=UTC), body
@@ -44,6 +50,39 @@ def test_the_package_verifies_our_signature_and_refuses_a_tampered_body() -> Non
         Webhook(new_secret()).verify(body, sent)
     # the raw algorithm, as the docs give it
     assert sign(secret, "evt_1", 1700000000, "{}").startswith("v1,")
+
+
+def test_during_a_rotation_both_secrets_sign_and_either_verifies() -> None:
+    new, old = new_secret(), new_secret()
+    event = OutboundEvent("evt_2", EventType.INVOICE_PAID, AT, {"id": "inv_2"})
+    body = event.body()
+    now = int(datetime.now(UTC).timestamp())
+    sent = headers((new, old), event.id, now, body)
+    assert sent["webhook-signature"] == (
+        f"{sign(new, 'evt_2', now, body)} {sign(old, 'evt_2', now, body)}"
+    )
+    for secret in (new, old):
+        assert Webhook(secret).verify(body, sent) == json.loads(body)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(body, sent)
+    with pytest.raises(TypeError):
+        headers(new, event.id, now, body)  # type: ignore[arg-type]
+
+
+def test_a_rotation_overlaps_for_24_hours_and_keeps_two_secrets_at_most() -> None:
+    made = Endpoint("we_1", "https://x.example.com/h", "", (), "whsec_a", True, AT, AT)
+    assert made.signing_secrets(AT) == ("whsec_a",)
+    once = made.rotated("whsec_b", AT)
+    assert once.signing_secrets(AT) == ("whsec_b", "whsec_a")
+    assert once.signing_secrets(AT + ROTATION_OVERLAP - timedelta(seconds=1)) == (
+        "whsec_b",
+        "whsec_a",
+    )
+    assert once.signing_secrets(AT + ROTATION_OVERLAP) == ("whsec_b",)
+    assert once.without_expired_secret(AT) is once
+    assert once.without_expired_secret(AT + ROTATION_OVERLAP).previous_secret is None
+    twice = once.rotated("whsec_c", AT + timedelta(hours=1))
+    assert twice.signing_secrets(AT + timedelta(hours=1)) == ("whsec_c", "whsec_b")
 
 
 def test_the_payload_has_the_recommended_shape() -> None:

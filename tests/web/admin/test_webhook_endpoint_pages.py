@@ -96,8 +96,14 @@ async def test_billing_manages_an_endpoint_and_replays_a_delivery(
     assert len(by_testid(shown, "attempt-row")) == 2 and "replay" in text(shown)
     # rotate, disable, enable, edit to one event type
     await client.post(f"{location}/rotate-secret", data={"_csrf_token": token})
-    rotated = text(by_testid(parse((await client.get(location)).text), "endpoint-secret")[0])
+    page = parse((await client.get(location)).text)
+    rotated = text(by_testid(page, "endpoint-secret")[0])
     assert rotated != secret and rotated.startswith("whsec_")
+    assert "also signs every delivery until" in text(by_testid(page, "previous-secret")[0])
+    assert secret not in str(page), "the old secret is not shown again"
+    rotation = await AuditEntryTable.select().where(
+        AuditEntryTable.action == "webhook_endpoint.secret_rotated").first()  # fmt: skip
+    assert '"previous_secret_until"' in str(rotation["after"])
     await client.post(f"{location}/disable", data={"_csrf_token": token})
     assert "Disabled" in text(
         by_testid(parse((await client.get(location)).text), "endpoint-status")[0]

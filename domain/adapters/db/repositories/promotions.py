@@ -142,6 +142,17 @@ class PiccoloPromotionCodeRepository:
         )
         return [_to_code(r) for r in rows]
 
+    async def page(
+        self, *, coupon_id: str | None, after: str | None, limit: int
+    ) -> list[PromotionCode]:
+        t = PromotionCodeTable
+        query = t.select().order_by(t.id).limit(limit)
+        if coupon_id is not None:
+            query = query.where(t.coupon == coupon_id)
+        if after is not None:
+            query = query.where(t.id > after)
+        return [_to_code(r) for r in await query]
+
     async def deactivate(self, code_id: str) -> None:
         await PromotionCodeTable.update({PromotionCodeTable.active: False}).where(
             PromotionCodeTable.id == code_id

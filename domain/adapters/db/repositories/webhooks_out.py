@@ -13,7 +13,13 @@ from domain.adapters.db.tables_webhooks import (
     WebhookEndpointTable,
 )
 from domain.outbound.events import EventType, OutboundEvent
-from domain.webhooks_out.model import Attempt, Delivery, DeliveryStatus, Endpoint
+from domain.webhooks_out.model import (
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    wanted_by_any,
+)
 
 E, P, D, A = OutboundEventTable, WebhookEndpointTable, WebhookDeliveryTable, WebhookAttemptTable
 
@@ -39,19 +45,41 @@ def _event(r: dict[str, Any]) -> OutboundEvent:
 
 
 class PiccoloOutboundEvents:
-    """``added`` lists the ids stored through this unit, for the dispatch job its commit
-    enqueues."""
+    """``added`` lists the ids stored through this unit that an enabled endpoint wants, for the
+    dispatch job its commit enqueues. The first event a unit stores reads which event types the
+    enabled endpoints subscribe to (one small query, kept for the unit); an event no endpoint
+    wants is stored already dispatched and queues nothing, so a renewal with no webhook
+    endpoint configured costs no job. ``fan_out=False`` (a unit whose registry has no dispatch
+    job: tools and benchmarks running part of the jobs) reads no endpoint and stores events
+    undispatched, for a runner that has the job."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fan_out: bool = True) -> None:
         self.added: list[str] = []
+        self._fan_out = fan_out
+        self._subscriptions: list[tuple[str, ...]] | None = None
+
+    def forget(self) -> None:
+        """The unit ended: nothing added, endpoints read again by the next unit."""
+        self.added.clear()
+        self._subscriptions = None
+
+    async def _wanted(self, event: OutboundEvent) -> bool:
+        if not self._fan_out:
+            return True  # left for a runner with the dispatch job to fan out
+        if self._subscriptions is None:
+            rows = await P.select(P.event_types).where(P.enabled == True)  # noqa: E712
+            self._subscriptions = [tuple(json.loads(r["event_types"] or "[]")) for r in rows]
+        return wanted_by_any(event.type, self._subscriptions)
 
     async def add(self, event: OutboundEvent) -> bool:
         if event.key is not None and await E.exists().where(E.key == event.key):
             return False
+        wanted = await self._wanted(event)
         await E.insert(E(id=event.id, type=event.type.value, at=event.at,
                          data=json.dumps(event.data, sort_keys=True), key=event.key,
-                         dispatched=False))  # fmt: skip
-        self.added.append(event.id)
+                         dispatched=not wanted))  # fmt: skip
+        if wanted:
+            self.added.append(event.id)
         return True
 
     async def get(self, event_id: str) -> OutboundEvent | None:
@@ -75,6 +103,22 @@ class PiccoloOutboundEvents:
         rows = await E.select().order_by(E.at, ascending=False).limit(limit)
         return [_event(r) for r in rows]
 
+    async def finished_before(self, cutoff: datetime, *, limit: int) -> list[str]:
+        pending = D.select(D.event_id).where(D.status == DeliveryStatus.PENDING.value)
+        rows = await (
+            E.select(E.id)
+            .where((E.at < cutoff) & (E.dispatched == True) & E.id.not_in(pending))  # noqa: E712
+            .order_by(E.at)
+            .limit(limit)
+        )
+        return [r["id"] for r in rows]
+
+    async def delete(self, event_ids: list[str]) -> int:
+        if not event_ids:
+            return 0
+        rows = await E.delete().where(E.id.is_in(event_ids)).returning(E.id)
+        return len(rows)
+
 
 def _endpoint(r: dict[str, Any]) -> Endpoint:
     return Endpoint(
@@ -82,7 +126,8 @@ def _endpoint(r: dict[str, Any]) -> Endpoint:
         event_types=tuple(json.loads(r["event_types"] or "[]")), secret=r["secret"],
         enabled=bool(r["enabled"]), created_at=_instant(r["created_at"]),
         updated_at=_instant(r["updated_at"]), disabled_reason=r["disabled_reason"],
-        failing_since=_maybe(r["failing_since"]),
+        failing_since=_maybe(r["failing_since"]), previous_secret=r["previous_secret"],
+        previous_secret_expires_at=_maybe(r["previous_secret_expires_at"]),
     )  # fmt: skip
 
 
@@ -91,6 +136,8 @@ def _endpoint_values(e: Endpoint) -> dict[Any, Any]:
         P.url: e.url, P.description: e.description, P.event_types: json.dumps(list(e.event_types)),
         P.secret: e.secret, P.enabled: e.enabled, P.disabled_reason: e.disabled_reason,
         P.failing_since: e.failing_since, P.created_at: e.created_at, P.updated_at: e.updated_at,
+        P.previous_secret: e.previous_secret,
+        P.previous_secret_expires_at: e.previous_secret_expires_at,
     }  # fmt: skip
 
 
@@ -167,6 +214,11 @@ class PiccoloWebhookDeliveries:
             out.setdefault(r["endpoint_id"], {})[r["status"]] = int(r["n"])
         return out
 
+    async def delete_for_events(self, event_ids: list[str]) -> int:
+        if not event_ids:
+            return 0
+        return len(await D.delete().where(D.event_id.is_in(event_ids)).returning(D.id))
+
 
 def _attempt(r: dict[str, Any]) -> Attempt:
     return Attempt(
@@ -197,3 +249,9 @@ class PiccoloWebhookAttempts:
             .order_by(A.at, ascending=False).limit(limit)
         )  # fmt: skip
         return [_attempt(r) for r in rows]
+
+    async def delete_for_events(self, event_ids: list[str]) -> int:
+        if not event_ids:
+            return 0
+        deliveries = D.select(D.id).where(D.event_id.is_in(event_ids))
+        return len(await A.delete().where(A.delivery_id.is_in(deliveries)).returning(A.id))
