@@ -304,11 +304,12 @@ async def _renewal_run(engine: Engine, n: int) -> tuple[float, float, int]:
                     JobTable.status, JobTable.attempts, JobTable.run_at, JobTable.last_error
                 ).where(JobTable.name == "subscriptions.renew_due")
                 pending_advances = await JobTable.count().where(
-                    (JobTable.name == "subscriptions.advance")
+                    JobTable.name.is_in(["subscriptions.renew_batch", "subscriptions.advance"])
                     & JobTable.status.is_in([JobStatus.QUEUED, JobStatus.RUNNING])
                 )
                 if renewal["status"] == JobStatus.SUCCEEDED and not pending_advances:
-                    # the run fanned out one advance job per subscription: all done
+                    # the run fanned out batch jobs (and a batch hands a subscription it could
+                    # not renew to its own advance job): all done
                     renewed_at = time.perf_counter()
                     attempts = int(renewal["attempts"])
                 elif renewal["status"] == JobStatus.DEAD:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -153,6 +154,18 @@ class InMemoryInvoiceRepository:
         number = self.series.get(prefix, 1)
         self.series[prefix] = number + 1
         return number
+
+    async def reserve_numbers(self, prefix: str, count: int) -> int:
+        first = self.series.get(prefix, 1)
+        self.series[prefix] = first + count
+        return first
+
+    async def set_numbers(self, numbers: dict[str, str]) -> None:
+        for invoice_id, number in numbers.items():
+            stored = self.invoices[invoice_id]
+            self.invoices[invoice_id] = replace(
+                stored, invoice=replace(stored.invoice, number=number)
+            )
 
     async def add(self, issued: IssuedInvoice) -> None:
         if issued.cycle_key and any(
@@ -325,6 +338,11 @@ class InMemorySubscriptionRepository:
         self, subscription_id: SubscriptionId, *, lock: bool = False
     ) -> Subscription | None:
         return self.rows.get(subscription_id)
+
+    async def get_many(
+        self, subscription_ids: list[SubscriptionId], *, lock: bool = False
+    ) -> list[Subscription]:
+        return [self.rows[i] for i in sorted(set(subscription_ids)) if i in self.rows]
 
     async def save(self, sub: Subscription) -> None:
         stored = self.rows.get(sub.id)
@@ -950,6 +968,18 @@ class InMemoryUnitOfWork:
     async def rollback(self) -> None:
         self.jobs.pending.clear()
         self.outbound_events.pending.clear()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Drops the jobs and events enqueued in the block when it raises (aggregates are not
+        rolled back here, as with the whole unit: see the class)."""
+        jobs, events = len(self.jobs.pending), len(self.outbound_events.pending)
+        try:
+            yield
+        except BaseException:
+            del self.jobs.pending[jobs:]
+            del self.outbound_events.pending[events:]
+            raise
 
 
 class FakeMailer:

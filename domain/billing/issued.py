@@ -197,3 +197,6 @@ RENDER_CREDIT_NOTE_PDF_JOB = "documents.render_credit_note_pdf"
 # Asked of payments (a layer above) when an invoice is paid, voided or written off here: close
 # its dunning case (``domain.payments.jobs``).
 INVOICE_SETTLED_JOB = "payments.invoice_settled"
+# Asked of payments by the batch renewal (``domain.subscriptions.renewal_batches``): charge the
+# open invoices a batch issued (kwargs ``invoice_ids``), handled in ``domain.payments.jobs``.
+COLLECT_BATCH_JOB = "payments.collect_batch"

@@ -16,6 +16,16 @@ class InvoiceRepository(Protocol):
         gives it back). Creates the series on first use."""
         ...
 
+    async def reserve_numbers(self, prefix: str, count: int) -> int:
+        """Take ``count`` consecutive numbers of a series inside the current transaction and
+        return the first (gapless like ``next_number``: the series row stays locked until the
+        transaction ends, and a rollback gives them back)."""
+        ...
+
+    async def set_numbers(self, numbers: dict[str, str]) -> None:
+        """Give invoices stored without a number (``numbered=False``) their numbers, by id."""
+        ...
+
     async def add(self, issued: IssuedInvoice) -> None:
         """Store an issued invoice; ``Conflict`` (``billing.duplicate_cycle``) if the subscription
         already has a renewal invoice for that period."""

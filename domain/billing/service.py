@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -63,9 +64,13 @@ async def issue_invoice_in(
     memo: str = "",
     po_number: str = "",
     due_at: datetime | None = None,
+    numbered: bool = True,
 ) -> IssuedInvoice:
     """``issue_invoice`` inside a transaction the caller already holds (and commits); ``memo``,
-    ``po_number`` and ``due_at`` are printed on it (a one-off invoice's)."""
+    ``po_number`` and ``due_at`` are printed on it (a one-off invoice's). ``numbered=False``:
+    stored without its number and without its events; the caller gives it both with
+    ``number_issued`` before it commits (the batch renewal numbers a whole batch at its end, so
+    the series stays locked only for that moment)."""
     check_series(series)
     problems = invoice_problems(computed)
     if problems:
@@ -74,7 +79,6 @@ async def issue_invoice_in(
         existing = await uow.invoices.get_cycle_invoice(subscription_id, computed.period.start)
         if existing is not None:
             return existing
-    number = await uow.invoices.next_number(series)
     draft = IssuedInvoice(
         id=new_id(),
         subscription_id=subscription_id,
@@ -87,7 +91,36 @@ async def issue_invoice_in(
         po_number=po_number,
         due_at=due_at,
     )
+    if not numbered:
+        issued = draft.finalize("", issued_at=computed.issued_at)
+        await uow.invoices.add(issued)
+        return issued
+    number = await uow.invoices.next_number(series)
     issued = draft.finalize(format_number(series, number), issued_at=computed.issued_at)
     await uow.invoices.add(issued)
     await invoice_issued(uow, issued)
     return issued
+
+
+async def number_issued(
+    uow: BillingUnit, invoices: Sequence[tuple[IssuedInvoice, str]]
+) -> list[IssuedInvoice]:
+    """Number invoices stored with ``numbered=False`` (each with its series), in the order
+    given, and emit their events: one lock and one update of each series, so the series row is
+    held only from here to the caller's commit. Gapless: the numbers are consecutive and a
+    rollback gives them back with the invoices."""
+    by_series: dict[str, list[IssuedInvoice]] = {}
+    for issued, series in invoices:
+        check_series(series)
+        by_series.setdefault(series, []).append(issued)
+    numbered: list[IssuedInvoice] = []
+    for series, group in by_series.items():
+        first = await uow.invoices.reserve_numbers(series, len(group))
+        numbered += [
+            replace(i, invoice=replace(i.invoice, number=format_number(series, first + k)))
+            for k, i in enumerate(group)
+        ]
+    await uow.invoices.set_numbers({i.id: i.number or "" for i in numbered})
+    for issued in numbered:
+        await invoice_issued(uow, issued)
+    return numbered

@@ -1,11 +1,12 @@
-"""The payments' jobs: collecting an invoice, and the dunning run (every 15 minutes)."""
+"""The payments' jobs: collecting an invoice or a renewal batch's invoices, and the dunning run (every 15 minutes)."""
 
 from __future__ import annotations
 
 from domain.billing.config import BillingConfig
-from domain.billing.issued import INVOICE_SETTLED_JOB
+from domain.billing.issued import COLLECT_BATCH_JOB, INVOICE_SETTLED_JOB
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
+from domain.payments.batch_collection import collect_batch
 from domain.payments.ports import PaymentGateway, PaymentsUnit
 from domain.payments.refunds import REFUND_JOB, refund_credit_note
 from domain.payments.service import COLLECT_JOB, collect_invoice, run_dunning
@@ -26,6 +27,14 @@ def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegi
         the same idempotency key, so it is never charged twice."""
         await collect_invoice(
             invoice_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config
+        )
+
+    @registry.job(COLLECT_BATCH_JOB, max_attempts=8, timeout_s=600)
+    async def collect_batch_job(ctx: JobContext[PaymentsUnit], *, invoice_ids: list[str]) -> None:
+        """Charge a renewal batch's invoices (one transaction before the charges, one after);
+        a rerun reuses the pending attempts and their keys, so nothing is charged twice."""
+        await collect_batch(
+            invoice_ids, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config
         )
 
     @registry.job(REFUND_JOB, max_attempts=8, timeout_s=120)

@@ -28,6 +28,7 @@ from domain.billing.model import InvoiceStatus
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.outbound.events import EventType
+from domain.payments.charging import NothingToCharge, prepare_charge, send_charge
 from domain.payments.dunning import (
     DunningCase,
     DunningPolicy,
@@ -48,7 +49,6 @@ from domain.payments.model import (
     PaymentMethod,
 )
 from domain.payments.ports import PaymentGateway, PaymentsUnit
-from domain.payments.settlement import close_dunning_in
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound
 from domain.shared.ids import CustomerId, SubscriptionId, new_id
@@ -277,61 +277,15 @@ async def collect_invoice(
 ) -> CollectionResult:
     """Charge an open invoice's amount due to the customer's default card (see the module)."""
     async with uow() as first:
-        issued = await load_for_update(first, invoice_id)
-        if issued.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE) or (
-            issued.invoice.amount_due <= 0
-        ):
-            # settled another way (voided, paid offline): a dunning case left open ends here
-            case = await first.dunning.get(invoice_id)
-            if case is not None and case.status is DunningStatus.OPEN:
-                await close_dunning_in(first, issued, now=clock.now(), config=config)
+        prepared = await prepare_charge(first, invoice_id, now=clock.now(), config=config)
+        if isinstance(prepared, NothingToCharge):
+            if prepared.wrote:  # a dunning case left open ends here
                 await first.commit()
-            return CollectionResult(None, issued)
-        assert issued.customer_id is not None
-        attempts = await first.payment_attempts.for_invoice(invoice_id)
-        pending = next((a for a in attempts if a.status is AttemptStatus.PENDING), None)
-        method: PaymentMethod | None = None
-        gateway_customer: str | None = None
-        if pending is None:
-            methods = await first.payment_methods.for_customer(issued.customer_id)
-            method = next((m for m in methods if m.is_default), None)
-            pending = PaymentAttempt(
-                id=new_id(),
-                invoice_id=invoice_id,
-                customer_id=issued.customer_id,
-                payment_method_id=method.id if method else None,
-                number=len(attempts) + 1,
-                idempotency_key=f"{invoice_id}:{len(attempts) + 1}",
-                amount_minor=issued.invoice.amount_due,
-                currency=issued.invoice.currency,
-                status=AttemptStatus.PENDING,
-                created_at=clock.now(),
-            )
-            await first.payment_attempts.add(pending)
-        elif pending.payment_method_id is not None:
-            method = await first.payment_methods.get(pending.payment_method_id)
-        if method is not None:
-            gateway_customer = await first.payment_methods.gateway_customer(
-                issued.customer_id, method.gateway
-            )
+            return CollectionResult(None, prepared.issued)
         await first.commit()
-    if method is None or gateway_customer is None:
-        result = ChargeResult(
-            ChargeStatus.DECLINED,
-            None,
-            "payment_method_missing",
-            "There is no card on file. Please add a card.",
-        )
-    else:
-        result = await gateway.charge(
-            gateway_customer=gateway_customer,
-            method_ref=method.method_ref,
-            amount=Money.of_minor(pending.amount_minor, pending.currency),
-            idempotency_key=pending.idempotency_key,
-            description=f"Invoice {issued.number}",
-        )
+    result = await send_charge(gateway, prepared)
     async with uow() as last:
-        outcome = await record_outcome(last, pending, result, clock.now(), config)
+        outcome = await record_outcome(last, prepared.attempt, result, clock.now(), config)
         await last.commit()
     return outcome
 

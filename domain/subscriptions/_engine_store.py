@@ -194,6 +194,16 @@ def cycle_reason(invoice: Invoice) -> BillingReason:
     return BillingReason.SUBSCRIPTION_ARREARS
 
 
+def needs_collection(stored: IssuedInvoice, sub: Subscription) -> bool:
+    """An invoice the payments context must charge once its transaction commits: open with an
+    amount due, and not on a test clock (a test clock's advance collects on its own time)."""
+    return (
+        stored.invoice.status is InvoiceStatus.OPEN
+        and stored.invoice.amount_due > 0
+        and sub.test_clock_id is None
+    )
+
+
 async def store_outcome(
     uow: SubscriptionsUnit,
     sub: Subscription,
@@ -205,10 +215,15 @@ async def store_outcome(
     reasons: tuple[BillingReason, ...],
     collect_later: bool = True,
     trail: MrrTrail | None = None,
+    number_later: bool = False,
 ) -> Outcome:
     """Number and store the engine's new invoices and credit notes, then save the state, its
     history, its MRR movements (``trail``: the readings on the way to ``now``) and the
-    customer's entitlements (``entitlements.py``)."""
+    customer's entitlements (``entitlements.py``).
+    ``number_later``: the invoices are stored without numbers (and their events), for the caller
+    to number with ``billing.service.number_issued`` before it commits; not when a credit note
+    was issued too (it names its invoice's number): those are numbered at once."""
+    numbered = not number_later or bool(engine.credit_notes)
     snap = _snapshot_of(customer)
     issued: list[IssuedInvoice] = []
     by_engine_number: dict[str, IssuedInvoice] = {}
@@ -221,15 +236,11 @@ async def store_outcome(
             reason=reason,
             customer=snap,
             series=config.invoice_series(invoice.issued_at),
+            numbered=numbered,
         )
         issued.append(stored)
         by_engine_number[invoice.number] = stored
-        if (
-            stored.invoice.status is InvoiceStatus.OPEN
-            and stored.invoice.amount_due > 0
-            and sub.test_clock_id is None  # a test clock's advance collects on its own time
-            and collect_later
-        ):
+        if collect_later and needs_collection(stored, sub):
             # charged by the payments context, after this transaction commits
             uow.jobs.enqueue(
                 "payments.collect_invoice", unique_key=f"collect:{stored.id}", invoice_id=stored.id

@@ -36,6 +36,7 @@ from domain.subscriptions._engine_store import (
     store_outcome,
 )
 from domain.subscriptions.engine import ProrationBehavior, Refund, SubscriptionEngine, Timing
+from domain.subscriptions.model import Subscription
 from domain.subscriptions.mrr_ledger import MrrTrail
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.ports import SubscriptionsUnit
@@ -92,10 +93,20 @@ async def run_in(
     config: BillingConfig,
     as_customer: CustomerId | None,
     plan_codes: tuple[str, ...] = (),
+    locked: Subscription | None = None,
+    collect_later: bool = True,
+    number_later: bool = False,
 ) -> Outcome:
     """A command inside the caller's transaction; ``plan_codes`` name the current plan versions
-    the command needs (handed to it by code)."""
-    sub = await load_subscription(uow, subscription_id, as_customer, lock=True)
+    the command needs (handed to it by code). ``locked``: the subscription, already read under
+    its row lock in this transaction (the batch renewal reads its batch in one query);
+    ``collect_later`` False: the caller queues the collection of the invoices itself;
+    ``number_later``: the caller numbers the invoices before it commits (``store_outcome``)."""
+    sub = (
+        locked
+        if locked is not None and locked.id == subscription_id and as_customer is None
+        else await load_subscription(uow, subscription_id, as_customer, lock=True)
+    )
     customer = await load_customer(uow, sub.customer_id, lock=True)
     by_code = {code: await current_plan(uow, code) for code in plan_codes}
     engine = await load_engine(uow, sub, customer, config, extra_plans=tuple(by_code.values()))
@@ -109,8 +120,9 @@ async def run_in(
         for i, invoice in enumerate(engine.invoices)
     )
     return await store_outcome(
-        uow, sub, engine, customer, config, now, reasons=reasons, trail=trail
-    )
+        uow, sub, engine, customer, config, now, reasons=reasons, trail=trail,
+        collect_later=collect_later, number_later=number_later,
+    )  # fmt: skip
 
 
 async def settle_invoice(

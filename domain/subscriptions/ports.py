@@ -31,6 +31,13 @@ class SubscriptionRepository(Protocol):
         self, subscription_id: SubscriptionId, *, lock: bool = False
     ) -> Subscription | None: ...
 
+    async def get_many(
+        self, subscription_ids: list[SubscriptionId], *, lock: bool = False
+    ) -> list[Subscription]:
+        """The subscriptions among ``subscription_ids`` that exist, in id order (``lock``: their
+        row locks taken in that order, so two batches never wait on each other in a cycle)."""
+        ...
+
     async def save(self, sub: Subscription) -> None:
         """Store ``sub`` whose ``version`` is one more than the stored one; ``Conflict`` if the
         stored row moved on meanwhile."""

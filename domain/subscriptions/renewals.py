@@ -1,13 +1,16 @@
 """Renewals: advancing one subscription to now, the renewal run over every subscription due, and
-the scheduled run that enqueues one advance job per subscription due."""
+the scheduled run that enqueues one batch job per ``BATCH_SIZE`` subscriptions due (the batch
+job is ``renewal_batches.renew_batch``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.billing.config import BillingConfig
 from domain.billing.issued import BillingReason
+from domain.jobs.model import JsonValue
 from domain.shared.clock import Clock
 from domain.shared.errors import DomainError
 from domain.shared.ids import SubscriptionId
@@ -71,26 +74,42 @@ async def renew_due(
 
 
 ADVANCE_JOB = "subscriptions.advance"
+RENEW_BATCH_JOB = "subscriptions.renew_batch"
+BATCH_SIZE = 200  # due subscriptions per renew_batch job
+
+
+def advance_key(subscription_id: str, due_at: datetime) -> str:
+    """The unique key of the one-subscription advance job: the subscription and the instant it
+    fell due, so it is enqueued once per due instant however often it is asked for."""
+    return f"advance:{subscription_id}:{due_at.isoformat()}"
 
 
 async def enqueue_due_renewals(
-    *, uow: Callable[[], SubscriptionsUnit], clock: Clock, batch: int = 1_000
+    *,
+    uow: Callable[[], SubscriptionsUnit],
+    clock: Clock,
+    batch: int = 1_000,
+    per_job: int = BATCH_SIZE,
 ) -> int:
-    """The scheduled renewal run: one ``subscriptions.advance`` job per subscription due as of
-    now, so every runner process shares the work. The job's unique key names the subscription
-    and the instant it fell due, so a repeated tick enqueues nothing new, and a subscription
-    whose advance keeps failing shows up as a dead job instead of blocking the others."""
+    """The scheduled renewal run: one ``subscriptions.renew_batch`` job per ``per_job``
+    subscriptions due as of now (read ``batch`` at a time, in (due instant, id) order), so every
+    runner process shares the work, a batch at a time. A batch job's unique key names the
+    instant of this run and its first subscription, so the same run repeated enqueues nothing
+    new; a later run that finds a subscription still due (its batch not run yet) enqueues it
+    again, and whichever batch comes second finds it renewed and skips it. Returns how many
+    subscriptions were enqueued."""
     now = clock.now()
     enqueued = 0
     cursor: Due | None = None
     while True:
         async with uow() as writer:
             due = await writer.subscriptions.due(now, limit=batch, after=cursor)
-            for d in due:
+            for first in range(0, len(due), per_job):
+                ids = [d.id for d in due[first : first + per_job]]
                 writer.jobs.enqueue(
-                    ADVANCE_JOB,
-                    unique_key=f"advance:{d.id}:{d.at.isoformat()}",
-                    subscription_id=d.id,
+                    RENEW_BATCH_JOB,
+                    unique_key=f"renew:{now.isoformat()}:{ids[0]}:{len(ids)}",
+                    subscription_ids=list[JsonValue](ids),
                 )
             await writer.commit()
         enqueued += len(due)

@@ -9,6 +9,8 @@ and the outer use case decides.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -223,8 +225,37 @@ class PiccoloUnitOfWork:
         if not self._nested:
             await self._txn.commit()
 
+    def _forget_reads(self) -> None:
+        """What the repositories keep for the rest of the transaction (plan versions, tax rates,
+        the series made sure of) may be undone by a rollback: read it again."""
+        self.plans.forget_reads()
+        self.tax_rates.forget_reads()
+        self.invoices.forget_reads()
+
     async def rollback(self) -> None:
+        self._forget_reads()
         self.jobs.pending.clear()
         self.outbound_events.added.clear()
         if not self._nested:
             await self._txn.rollback()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A ``SAVEPOINT`` in the open transaction (the outermost one when nested): an exception
+        rolls back to it, drops the jobs and events enqueued since, and propagates."""
+        if self._txn is None:
+            raise RuntimeError("a savepoint needs an open unit of work")
+        txn = self._txn
+        while getattr(txn, "_parent", None) is not None:
+            txn = txn._parent
+        jobs, events = len(self.jobs.pending), len(self.outbound_events.added)
+        point = await txn.savepoint()
+        try:
+            yield
+        except BaseException:
+            await point.rollback_to()
+            del self.jobs.pending[jobs:]
+            del self.outbound_events.added[events:]
+            self._forget_reads()
+            raise
+        await point.release()

@@ -1,6 +1,7 @@
 """One renewal day worked by two job-runner processes on PostgreSQL: 2,000 monthly subscriptions
-due at the same instant, renewed by ``subscriptions.renew_due`` and charged by the
-``payments.collect_invoice`` jobs through the sandbox gateway, each exactly once."""
+due at the same instant, renewed by ``subscriptions.renew_due`` (which fans out to
+``subscriptions.renew_batch`` jobs) and charged by the ``payments.collect_batch`` jobs the
+batches queue, through the sandbox gateway, each exactly once."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from domain.jobs.runner import JobRunner
 from domain.payments import service as payments
 from domain.shared.clock import FrozenClock
 from domain.shared.periods import utc
+from domain.subscriptions.renewals import BATCH_SIZE
 from domain.subscriptions.subscribing import subscribe
 from tests.support.database import TestDatabase
 from tests.support.jobs import billing_registry
@@ -170,11 +172,15 @@ async def test_two_runner_processes_renew_and_charge_2000_subscriptions_once_eac
     assert len({job_id for job_id, *_ in lines}) == len(lines), "a job ran more than once"
     by_name = Counter(name for _, _, name, _ in lines)
     assert by_name["subscriptions.renew_due"] == 1
-    assert by_name["subscriptions.advance"] == SUBSCRIPTIONS  # the run fans out, one per due
-    assert by_name["payments.collect_invoice"] == SUBSCRIPTIONS
-    advancers = Counter(pid for _, _, name, pid in lines if name == "subscriptions.advance")
+    # the run fans out one batch job per BATCH_SIZE due subscriptions, and each batch queues
+    # one collection job for its invoices; no subscription needed its own job
+    batches = -(-SUBSCRIPTIONS // BATCH_SIZE)
+    assert by_name["subscriptions.renew_batch"] == batches
+    assert by_name["payments.collect_batch"] == batches
+    assert by_name["subscriptions.advance"] == by_name["payments.collect_invoice"] == 0
+    advancers = Counter(pid for _, _, name, pid in lines if name == "subscriptions.renew_batch")
     assert len(advancers) == 2, f"both processes should have renewed: {advancers}"
-    collectors = Counter(pid for _, _, name, pid in lines if name == "payments.collect_invoice")
+    collectors = Counter(pid for _, _, name, pid in lines if name == "payments.collect_batch")
     assert len(collectors) == 2, f"both processes should have charged: {collectors}"
     assert len({pid for *_, pid in lines}) == 2
 

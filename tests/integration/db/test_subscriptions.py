@@ -5,6 +5,7 @@ is idempotent and safe under concurrency, and bad input leaves nothing half-writ
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -541,19 +542,27 @@ async def test_cancel_after_a_downgrade_credit_rode_on_the_renewal(
     assert note.credited == note.total - note.refunded
 
 
-async def test_the_renewal_run_enqueues_one_advance_per_due_subscription_page_by_page(
+async def test_the_renewal_run_enqueues_one_batch_job_per_batch_of_due_subscriptions(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     from domain.adapters.db.tables import JobTable
 
     customer = await _setup(db, clock)
-    for _ in range(5):
-        await subscribe(customer, "team", **_kw(db, clock))  # type: ignore[arg-type]
+    subs = [
+        (await subscribe(customer, "team", **_kw(db, clock))).subscription.id  # type: ignore[arg-type]
+        for _ in range(5)
+    ]
     clock.set(utc(2024, 2, 29))
-    run = lambda: enqueue_due_renewals(uow=lambda: _uow(db, clock), clock=clock, batch=2)  # noqa: E731
+    run = lambda: enqueue_due_renewals(  # noqa: E731
+        uow=lambda: _uow(db, clock), clock=clock, batch=4, per_job=2
+    )
     assert await run() == 5
     assert await run() == 5  # the same five are still due: their jobs are not enqueued twice
-    advances = await JobTable.select(JobTable.unique_key).where(
-        JobTable.name == "subscriptions.advance"
+    batches = await JobTable.select(JobTable.unique_key, JobTable.kwargs).where(
+        JobTable.name == "subscriptions.renew_batch"
     )
-    assert len(advances) == len({a["unique_key"] for a in advances}) == 5
+    # pages of 4 (a cursor), jobs of at most 2: [2, 2] then [1]
+    assert len(batches) == len({b["unique_key"] for b in batches}) == 3
+    members = [i for b in batches for i in json.loads(b["kwargs"])["subscription_ids"]]
+    assert sorted(members) == sorted(subs)
+    assert sorted(len(json.loads(b["kwargs"])["subscription_ids"]) for b in batches) == [1, 2, 2]

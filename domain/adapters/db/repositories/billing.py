@@ -110,11 +110,17 @@ class PiccoloInvoiceRepository:
         # PostgreSQL locks the row (FOR UPDATE); SQLite has no row locks, and needs none: its
         # write transactions (BEGIN IMMEDIATE) already hold the database's single write lock
         self._lock_rows = lock_rows
+        self._series: set[str] = set()  # series this unit of work has made sure exist
+
+    def forget_reads(self) -> None:
+        self._series.clear()
 
     async def next_number(self, prefix: str) -> int:
-        await InvoiceSeriesTable.insert(
-            InvoiceSeriesTable(id=new_id(), prefix=prefix, next_number=1)
-        ).on_conflict(target=InvoiceSeriesTable.prefix, action="DO NOTHING")
+        if prefix not in self._series:
+            await InvoiceSeriesTable.insert(
+                InvoiceSeriesTable(id=new_id(), prefix=prefix, next_number=1)
+            ).on_conflict(target=InvoiceSeriesTable.prefix, action="DO NOTHING")
+            self._series.add(prefix)
         # the UPDATE takes the series row's lock until the issuing transaction ends
         rows = await InvoiceSeriesTable.raw(
             "UPDATE invoice_series SET next_number = next_number + 1 WHERE prefix = {}"
@@ -122,6 +128,36 @@ class PiccoloInvoiceRepository:
             prefix,
         )
         return int(rows[0]["next_number"]) - 1
+
+    async def reserve_numbers(self, prefix: str, count: int) -> int:
+        if prefix not in self._series:
+            await InvoiceSeriesTable.insert(
+                InvoiceSeriesTable(id=new_id(), prefix=prefix, next_number=1)
+            ).on_conflict(target=InvoiceSeriesTable.prefix, action="DO NOTHING")
+            self._series.add(prefix)
+        rows = await InvoiceSeriesTable.raw(
+            "UPDATE invoice_series SET next_number = next_number + {} WHERE prefix = {}"
+            " RETURNING next_number",
+            count,
+            prefix,
+        )
+        return int(rows[0]["next_number"]) - count
+
+    async def set_numbers(self, numbers: dict[str, str]) -> None:
+        if not numbers:
+            return
+        if self._lock_rows:  # PostgreSQL: one statement for the batch
+            await InvoiceTable.raw(
+                "UPDATE invoice AS i SET number = v.number FROM (SELECT unnest({}::varchar[])"
+                " AS id, unnest({}::varchar[]) AS number) AS v WHERE i.id = v.id",
+                list(numbers),
+                list(numbers.values()),
+            )
+            return
+        for invoice_id, number in numbers.items():  # SQLite: local calls, one each
+            await InvoiceTable.update({InvoiceTable.number: number}).where(
+                InvoiceTable.id == invoice_id
+            )
 
     async def add(self, issued: IssuedInvoice) -> None:
         inv = issued.invoice

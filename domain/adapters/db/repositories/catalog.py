@@ -141,6 +141,15 @@ def _is_version_clash(exc: Exception) -> bool:
 
 
 class PiccoloPlanRepository:
+    """``get`` reads a plan version once per unit of work (a batch renewal asks for the same few
+    versions hundreds of times); this repository's writes, and a rollback, forget what it read."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[PlanId, Plan] = {}
+
+    def forget_reads(self) -> None:
+        self._by_id.clear()
+
     async def _with_prices(self, rows: list[dict[str, Any]]) -> list[Plan]:
         if not rows:
             return []
@@ -169,8 +178,12 @@ class PiccoloPlanRepository:
         return await self._with_prices(rows)
 
     async def get(self, plan_id: PlanId) -> Plan | None:
+        if plan_id in self._by_id:
+            return self._by_id[plan_id]
         rows = await PlanTable.select().where(PlanTable.id == plan_id)
         plans = await self._with_prices(rows)
+        if plans:
+            self._by_id[plan_id] = plans[0]
         return plans[0] if plans else None
 
     async def get_by_code(self, code: str) -> Plan | None:
@@ -186,6 +199,7 @@ class PiccoloPlanRepository:
 
     async def add(self, plan: Plan) -> None:
         plan_row, price_rows = plan_to_rows(plan)
+        self.forget_reads()
         try:
             await PlanTable.insert(plan_row)
         except Exception as exc:
@@ -200,6 +214,7 @@ class PiccoloPlanRepository:
             await PlanPriceTable.insert(*price_rows)
 
     async def retire(self, plan_id: PlanId, at: datetime) -> None:
+        self.forget_reads()
         await PlanTable.update({PlanTable.retired_at: at}).where(PlanTable.id == plan_id)
 
     async def count(self) -> int:
@@ -215,6 +230,7 @@ class PiccoloPlanRepository:
         return await self._with_prices(rows)
 
     async def update_details(self, code: str, details: PlanDetails) -> None:
+        self.forget_reads()
         # one row per version; metadata keeps its other keys (max_seats, ...)
         for plan in await self.versions(code):
             shown = plan.with_details(details)

@@ -272,6 +272,19 @@ class PiccoloSubscriptionRepository:
         rows = await (_locked(query, SubscriptionTable) if lock else query)
         return _to_subscription(rows[0]) if rows else None
 
+    async def get_many(
+        self, subscription_ids: list[SubscriptionId], *, lock: bool = False
+    ) -> list[Subscription]:
+        if not subscription_ids:
+            return []
+        query = (
+            SubscriptionTable.select()
+            .where(SubscriptionTable.id.is_in(list(subscription_ids)))
+            .order_by(SubscriptionTable.id)
+        )
+        rows = await (_locked(query, SubscriptionTable) if lock else query)
+        return [_to_subscription(r) for r in rows]
+
     async def save(self, sub: Subscription) -> None:
         rows = await (
             SubscriptionTable.update(_subscription_values(sub))
@@ -425,16 +438,29 @@ def _stored_rate(r: dict[str, Any]) -> StoredTaxRate:
 
 
 class PiccoloTaxRateRepository:
+    """``all`` reads the rates in force once per unit of work (every subscription of a batch
+    renewal asks); this repository's writes, and a rollback, forget what it read."""
+
+    def __init__(self) -> None:
+        self._all: list[JurisdictionRate] | None = None
+
+    def forget_reads(self) -> None:
+        self._all = None
+
     async def all(self) -> list[JurisdictionRate]:
+        if self._all is not None:
+            return list(self._all)
         rows = await (
             TaxRateTable.select()
             .where(TaxRateTable.archived_at.is_null())
             .order_by(TaxRateTable.country)
             .order_by(TaxRateTable.id)
         )
-        return [_stored_rate(r).as_jurisdiction_rate() for r in rows]
+        self._all = [_stored_rate(r).as_jurisdiction_rate() for r in rows]
+        return list(self._all)
 
     async def add(self, rate: JurisdictionRate) -> None:
+        self.forget_reads()
         await TaxRateTable.insert(
             TaxRateTable(
                 id=new_id(),
@@ -457,6 +483,7 @@ class PiccoloTaxRateRepository:
         return _stored_rate(rows[0]) if rows else None
 
     async def create(self, rate: StoredTaxRate) -> None:
+        self.forget_reads()
         async with conflict_on_duplicate(
             "This country and region has an active rate already.", code=DUPLICATE_RATE
         ):
@@ -474,6 +501,7 @@ class PiccoloTaxRateRepository:
             )
 
     async def archive(self, rate_id: str, at: datetime) -> None:
+        self.forget_reads()
         await TaxRateTable.update({TaxRateTable.archived_at: at}).where(TaxRateTable.id == rate_id)
 
     async def subscriptions_by_place(self) -> dict[tuple[str, str], int]:

@@ -1,0 +1,105 @@
+"""Charging a renewal batch's invoices in one job (issue 18): the same three steps as one
+invoice's collection (``service``), each done for the whole batch at once.
+
+1. (one transaction) a pending attempt per open invoice, with its idempotency key
+   ``<invoice id>:<attempt number>`` (or the pending attempt a crashed run left behind);
+2. (no transaction) the charges, ``CHARGE_CONCURRENCY`` at a time, each with its attempt's key:
+   a rerun of the job after a crash asks again with the same keys and gets the first results,
+   so no invoice is ever charged twice;
+3. (one transaction) every outcome recorded (``record_outcome``: the invoice paid, the receipt,
+   or the failure and dunning), each in a savepoint.
+
+An invoice whose step raises (an unexpected error recording it, a gateway that timed out) is
+rolled back to its savepoint and handed to the one-invoice job ``payments.collect_invoice``,
+which reuses its pending attempt (the same key) and retries it alone with back-off; the rest
+of the batch is recorded. A crash between the steps leaves pending attempts: the job runs again
+and step 1 reuses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from domain.billing.config import BillingConfig
+from domain.payments.charging import NothingToCharge, PendingCharge, prepare_charge, send_charge
+from domain.payments.model import ChargeResult
+from domain.payments.ports import PaymentGateway, PaymentsUnit
+from domain.payments.service import COLLECT_JOB, record_outcome
+from domain.shared.clock import Clock
+
+log = logging.getLogger(__name__)
+
+CHARGE_CONCURRENCY = 4  # gateway calls in flight at once per batch
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCollection:
+    charged: int  # outcomes recorded (paid, declined or waiting for the customer)
+    settled: int  # nothing to collect any more (paid, voided or nothing due)
+    handed_over: tuple[tuple[str, str], ...]  # (invoice id, error): left to its own job
+
+
+def _hand_over(uow: PaymentsUnit, invoice_id: str, exc: BaseException) -> tuple[str, str]:
+    error = f"{type(exc).__name__}: {exc}"
+    log.warning("collection of %s handed to its own job: %s", invoice_id, error)
+    uow.jobs.enqueue(COLLECT_JOB, unique_key=f"collect:{invoice_id}", invoice_id=invoice_id)
+    return invoice_id, error
+
+
+async def collect_batch(
+    invoice_ids: list[str],
+    *,
+    uow: Callable[[], PaymentsUnit],
+    gateway: PaymentGateway,
+    clock: Clock,
+    config: BillingConfig,
+) -> BatchCollection:
+    """Charge the open invoices of a renewal batch (see the module)."""
+    handed_over: list[tuple[str, str]] = []
+    charges: list[PendingCharge] = []
+    settled = 0
+    async with uow() as first:
+        for invoice_id in invoice_ids:
+            try:
+                async with first.savepoint():
+                    prepared = await prepare_charge(
+                        first, invoice_id, now=clock.now(), config=config
+                    )
+            except Exception as exc:
+                handed_over.append(_hand_over(first, invoice_id, exc))
+                continue
+            if isinstance(prepared, NothingToCharge):
+                settled += 1
+            else:
+                charges.append(prepared)
+        await first.commit()
+
+    lane = asyncio.Semaphore(CHARGE_CONCURRENCY)
+
+    async def charge(pending: PendingCharge) -> ChargeResult | Exception:
+        async with lane:
+            try:
+                return await send_charge(gateway, pending)
+            except Exception as exc:  # the one-invoice job retries it with the same key
+                return exc
+
+    results = await asyncio.gather(*(charge(c) for c in charges))
+
+    charged = 0
+    async with uow() as last:
+        for pending, result in zip(charges, results, strict=True):
+            if isinstance(result, Exception):
+                handed_over.append(_hand_over(last, pending.issued.id, result))
+                continue
+            try:
+                async with last.savepoint():
+                    await record_outcome(last, pending.attempt, result, clock.now(), config)
+            except Exception as exc:
+                handed_over.append(_hand_over(last, pending.issued.id, exc))
+                continue
+            charged += 1
+        await last.commit()
+    return BatchCollection(charged, settled, tuple(handed_over))

@@ -1,0 +1,108 @@
+"""The first two steps of charging an invoice (see ``service``): the pending attempt, recorded in
+the caller's transaction, and the gateway call with its idempotency key, outside any
+transaction. Shared by the one-invoice collection and the batch collection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.billing.config import BillingConfig
+from domain.billing.invoices import load_for_update
+from domain.billing.issued import IssuedInvoice
+from domain.billing.model import InvoiceStatus
+from domain.payments.dunning import DunningStatus
+from domain.payments.model import (
+    AttemptStatus,
+    ChargeResult,
+    ChargeStatus,
+    PaymentAttempt,
+    PaymentMethod,
+)
+from domain.payments.ports import PaymentGateway, PaymentsUnit
+from domain.payments.settlement import close_dunning_in
+from domain.shared.ids import new_id
+from domain.shared.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCharge:
+    """An invoice to charge: its pending attempt and the card it goes to (None: no card)."""
+
+    issued: IssuedInvoice
+    attempt: PaymentAttempt
+    method: PaymentMethod | None
+    gateway_customer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NothingToCharge:
+    """The invoice was settled another way (voided, paid offline or by another run)."""
+
+    issued: IssuedInvoice
+    wrote: bool  # its open dunning case was closed (False: nothing was written)
+
+
+async def prepare_charge(
+    uow: PaymentsUnit, invoice_id: str, *, now: datetime, config: BillingConfig
+) -> PendingCharge | NothingToCharge:
+    """Lock the invoice; if it is open with an amount due, record a ``pending`` attempt whose
+    idempotency key is ``<invoice id>:<attempt number>``, or reuse the pending attempt a crashed
+    run left behind. Otherwise the invoice as it is, with its open dunning case (if any)
+    closed. Writes in the caller's transaction."""
+    issued = await load_for_update(uow, invoice_id)
+    if issued.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE) or (
+        issued.invoice.amount_due <= 0
+    ):
+        case = await uow.dunning.get(invoice_id)
+        if case is not None and case.status is DunningStatus.OPEN:
+            await close_dunning_in(uow, issued, now=now, config=config)
+            return NothingToCharge(issued, wrote=True)
+        return NothingToCharge(issued, wrote=False)
+    assert issued.customer_id is not None
+    attempts = await uow.payment_attempts.for_invoice(invoice_id)
+    pending = next((a for a in attempts if a.status is AttemptStatus.PENDING), None)
+    method: PaymentMethod | None = None
+    gateway_customer: str | None = None
+    if pending is None:
+        methods = await uow.payment_methods.for_customer(issued.customer_id)
+        method = next((m for m in methods if m.is_default), None)
+        pending = PaymentAttempt(
+            id=new_id(),
+            invoice_id=invoice_id,
+            customer_id=issued.customer_id,
+            payment_method_id=method.id if method else None,
+            number=len(attempts) + 1,
+            idempotency_key=f"{invoice_id}:{len(attempts) + 1}",
+            amount_minor=issued.invoice.amount_due,
+            currency=issued.invoice.currency,
+            status=AttemptStatus.PENDING,
+            created_at=now,
+        )
+        await uow.payment_attempts.add(pending)
+    elif pending.payment_method_id is not None:
+        method = await uow.payment_methods.get(pending.payment_method_id)
+    if method is not None:
+        gateway_customer = await uow.payment_methods.gateway_customer(
+            issued.customer_id, method.gateway
+        )
+    return PendingCharge(issued, pending, method, gateway_customer)
+
+
+async def send_charge(gateway: PaymentGateway, charge: PendingCharge) -> ChargeResult:
+    """Ask the gateway to charge the attempt (no transaction open): a retry of the same attempt
+    carries the same idempotency key and gets the first result instead of charging again."""
+    if charge.method is None or charge.gateway_customer is None:
+        return ChargeResult(
+            ChargeStatus.DECLINED,
+            None,
+            "payment_method_missing",
+            "There is no card on file. Please add a card.",
+        )
+    return await gateway.charge(
+        gateway_customer=charge.gateway_customer,
+        method_ref=charge.method.method_ref,
+        amount=Money.of_minor(charge.attempt.amount_minor, charge.attempt.currency),
+        idempotency_key=charge.attempt.idempotency_key,
+        description=f"Invoice {charge.issued.number}",
+    )
