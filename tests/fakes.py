@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
@@ -41,6 +42,7 @@ from domain.subscriptions.model import (
     Due,
     Subscription,
     UsageRecord,
+    UsageTotal,
 )
 from domain.testclocks.model import ClockInvoice, TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
@@ -367,16 +369,43 @@ class InMemoryUsageRepository:
     def __init__(self) -> None:
         self.rows: list[UsageRecord] = []
 
+    def _seen(self, record: UsageRecord) -> bool:
+        return record.idempotency_key is not None and any(
+            r.subscription_id == record.subscription_id
+            and r.idempotency_key == record.idempotency_key
+            for r in self.rows
+        )
+
     async def add(self, record: UsageRecord) -> bool:
-        if record.idempotency_key and any(
-            r.idempotency_key == record.idempotency_key for r in self.rows
-        ):
+        if self._seen(record):
             return False
         self.rows.append(record)
         return True
 
+    async def add_many(self, records: Sequence[UsageRecord]) -> set[tuple[SubscriptionId, str]]:
+        stored = set()
+        for record in records:
+            assert record.idempotency_key is not None
+            if not self._seen(record):
+                self.rows.append(record)
+                stored.add((record.subscription_id, record.idempotency_key))
+        return stored
+
     async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
         return [r for r in self.rows if r.subscription_id == subscription_id and r.at >= start]
+
+    async def totals(
+        self, subscription_id: SubscriptionId, start: datetime, before: datetime
+    ) -> list[UsageTotal]:
+        groups: dict[tuple[str, str | None], list[UsageRecord]] = {}
+        for r in sorted(self.rows, key=lambda r: r.at):
+            if r.subscription_id == subscription_id and start <= r.at < before:
+                groups.setdefault((r.meter, r.key), []).append(r)
+        return [
+            UsageTotal(meter, key, len(rows), sum((r.value for r in rows), Decimal(0)),
+                       max(r.value for r in rows), rows[-1].at, rows[-1].value)
+            for (meter, key), rows in groups.items()
+        ]  # fmt: skip
 
 
 class InMemoryPaymentMethodRepository:

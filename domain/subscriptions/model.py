@@ -111,6 +111,20 @@ class UsageRecord:
     idempotency_key: str | None = None  # a retried ingestion with the same key is ignored
 
 
+@dataclass(frozen=True, slots=True)
+class UsageTotal:
+    """A meter's recorded events with one distinct key over a time range, summed by the
+    database: how many, their sum and maximum, and the last one (its instant and value)."""
+
+    meter: str
+    key: str | None
+    count: int
+    total: Decimal
+    peak: Decimal
+    last_at: datetime
+    last_value: Decimal
+
+
 class CancellationReason(StrEnum):
     TOO_EXPENSIVE = "too_expensive"
     MISSING_FEATURES = "missing_features"

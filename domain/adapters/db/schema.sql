@@ -1091,9 +1091,6 @@ ALTER TABLE ONLY public.test_clock
     ADD CONSTRAINT test_clock_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.usage_event
-    ADD CONSTRAINT usage_event_idempotency_key_key UNIQUE (idempotency_key);
-
-ALTER TABLE ONLY public.usage_event
     ADD CONSTRAINT usage_event_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.webhook_attempt
@@ -1264,6 +1261,10 @@ CREATE UNIQUE INDEX tax_rate_one_active ON public.tax_rate USING btree (country,
 CREATE INDEX usage_event_at ON public.usage_event USING btree (at);
 
 CREATE INDEX usage_event_subscription ON public.usage_event USING btree (subscription);
+
+CREATE UNIQUE INDEX usage_event_subscription_key ON public.usage_event USING btree (subscription, idempotency_key);
+
+CREATE INDEX usage_event_subscription_meter_at ON public.usage_event USING btree (subscription, meter, at);
 
 CREATE INDEX webhook_attempt_at ON public.webhook_attempt USING btree (at);
 

@@ -280,7 +280,8 @@ class UsageEventTable(Table, tablename="usage_event"):
     value = Text()  # exact decimal string
     at = Timestamptz(default=None, null=True, index=True)
     key = Varchar(length=200, null=True, default=None)
-    idempotency_key = Varchar(length=200, null=True, default=None, unique=True)
+    # unique per subscription: the index usage_event_subscription_key (migration 20261208_0200)
+    idempotency_key = Varchar(length=200, null=True, default=None)
 
 
 class CouponTable(Table, tablename="coupon"):

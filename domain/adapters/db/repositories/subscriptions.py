@@ -1,4 +1,5 @@
-"""Customers, subscriptions, usage and tax rates on Piccolo (coupons: ``promotions.py``).
+"""Customers, subscriptions and tax rates on Piccolo (coupons: ``promotions.py``; usage:
+``usage.py``).
 
 Rows are mapped explicitly (``_to_*``/``_*_row``). ``lock=True`` takes the row lock with
 ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has no row locks, but its write transactions
@@ -21,7 +22,6 @@ from domain.adapters.db.tables import (
     CustomerTable,
     SubscriptionTable,
     TaxRateTable,
-    UsageEventTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
 from domain.billing.model import InvoiceLine, LineKind
@@ -41,7 +41,6 @@ from domain.subscriptions.model import (
     CancellationReason,
     Due,
     Subscription,
-    UsageRecord,
 )
 
 Q = TypeVar("Q")
@@ -350,48 +349,6 @@ class PiccoloSubscriptionRepository:
             )
         rows = await query.order_by(t.next_action_at).order_by(t.id).limit(limit)
         return [Due(SubscriptionId(r["id"]), r["next_action_at"]) for r in rows]
-
-
-# -- usage ----------------------------------------------------------------------------------------
-class PiccoloUsageRepository:
-    async def add(self, record: UsageRecord) -> bool:
-        if record.idempotency_key is not None:
-            seen = await UsageEventTable.exists().where(
-                UsageEventTable.idempotency_key == record.idempotency_key
-            )
-            if seen:
-                return False
-        await UsageEventTable.insert(
-            UsageEventTable(
-                id=new_id(),
-                subscription=record.subscription_id,
-                meter=record.meter,
-                value=str(record.value),
-                at=record.at,
-                key=record.key,
-                idempotency_key=record.idempotency_key,
-            )
-        )
-        return True
-
-    async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
-        rows = await (
-            UsageEventTable.select()
-            .where(UsageEventTable.subscription == subscription_id)
-            .where(UsageEventTable.at >= start)
-            .order_by(UsageEventTable.at)
-        )
-        return [
-            UsageRecord(
-                subscription_id=SubscriptionId(r["subscription"]),
-                meter=r["meter"],
-                value=Decimal(r["value"]),
-                at=r["at"],
-                key=r["key"],
-                idempotency_key=r["idempotency_key"],
-            )
-            for r in rows
-        ]
 
 
 # -- tax rates ------------------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""Usage events on Piccolo (``uow.usage``): one event at a time, a batch in one multi-row
+statement, and a period's events summed by the database for the engine.
+
+A batch is one ``INSERT ... ON CONFLICT (subscription, idempotency_key) DO NOTHING RETURNING``
+on the transaction's own connection: PostgreSQL takes the columns as arrays (``unnest``, seven
+parameters whatever the batch's size), SQLite a ``VALUES`` list. The unique index
+``usage_event_subscription_key`` decides duplicates, so two transactions sending one key store
+it once (on PostgreSQL the second waits for the first and then skips it). Piccolo's own
+``insert(...).on_conflict(...)`` builds a table object per row, which is most of the time a
+1,000-event batch takes; the statement here is the same one it would send.
+
+The sums (``totals``) are SQL on PostgreSQL (``SUM``/``MAX`` over ``value::numeric``, exact);
+SQLite has no exact decimal type, so there the rows are read as plain tuples and summed in
+Python with ``Decimal`` (SQLite is for development and tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.adapters.db.bulk import fetch
+from domain.adapters.db.tables import UsageEventTable
+from domain.adapters.db.transactions import is_postgres
+from domain.shared.ids import SubscriptionId, new_id
+from domain.subscriptions.model import UsageRecord, UsageTotal
+
+_COLUMNS = "id, subscription, meter, value, at, key, idempotency_key"
+_PG_INSERT = (
+    f"INSERT INTO usage_event ({_COLUMNS}) "
+    "SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], "
+    "$5::timestamptz[], $6::varchar[], $7::varchar[]) "
+    "ON CONFLICT (subscription, idempotency_key) DO NOTHING "
+    "RETURNING subscription, idempotency_key"
+)
+_PG_TOTALS = (
+    "SELECT g.meter, g.key, g.n, g.total, g.peak, g.last_at, "
+    "(SELECT e.value FROM usage_event e WHERE e.subscription = $1 AND e.meter = g.meter "
+    "AND e.key IS NOT DISTINCT FROM g.key AND e.at = g.last_at ORDER BY e.id DESC LIMIT 1) "
+    "FROM (SELECT meter, key, count(*) AS n, sum(value::numeric) AS total, "
+    "max(value::numeric) AS peak, max(at) AS last_at FROM usage_event "
+    "WHERE subscription = $1 AND at >= $2 AND at < $3 GROUP BY meter, key) AS g"
+)
+
+
+def _connection() -> tuple[Any, bool]:
+    engine = UsageEventTable._meta.db
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("usage batches are written inside a unit of work's transaction")
+    return transaction.connection, is_postgres(engine)
+
+
+def _instant(value: Any) -> datetime:
+    """SQLite hands aggregates back as text (``str(datetime)`` in UTC, as Piccolo stores it)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+class PiccoloUsageRepository:
+    async def add(self, record: UsageRecord) -> bool:
+        if record.idempotency_key is not None:
+            seen = await UsageEventTable.exists().where(
+                (UsageEventTable.subscription == record.subscription_id)
+                & (UsageEventTable.idempotency_key == record.idempotency_key)
+            )
+            if seen:
+                return False
+        await UsageEventTable.insert(
+            UsageEventTable(
+                id=new_id(),
+                subscription=record.subscription_id,
+                meter=record.meter,
+                value=str(record.value),
+                at=record.at,
+                key=record.key,
+                idempotency_key=record.idempotency_key,
+            )
+        )
+        return True
+
+    async def add_many(self, records: Sequence[UsageRecord]) -> set[tuple[SubscriptionId, str]]:
+        if not records:
+            return set()
+        connection, postgres = _connection()
+        if postgres:
+            columns: list[list[Any]] = [[], [], [], [], [], [], []]
+            for r in records:
+                for column, value in zip(
+                    columns,
+                    (new_id(), r.subscription_id, r.meter, str(r.value), r.at, r.key,
+                     r.idempotency_key),
+                    strict=True,
+                ):  # fmt: skip
+                    column.append(value)
+            rows = await connection.fetch(_PG_INSERT, *columns)
+            return {(SubscriptionId(row[0]), row[1]) for row in rows}
+        marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(records))
+        args: list[Any] = []
+        for r in records:
+            args += [new_id(), r.subscription_id, r.meter, str(r.value), r.at, r.key,
+                     r.idempotency_key]  # fmt: skip
+        cursor = await connection.execute(
+            f"INSERT INTO usage_event ({_COLUMNS}) VALUES {marks} "
+            "ON CONFLICT (subscription, idempotency_key) DO NOTHING "
+            "RETURNING subscription, idempotency_key",
+            args,
+        )
+        try:
+            rows = await cursor.fetchall()
+        finally:
+            await cursor.close()
+        return {(SubscriptionId(row[0]), row[1]) for row in rows}
+
+    async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
+        rows = await (
+            UsageEventTable.select()
+            .where(UsageEventTable.subscription == subscription_id)
+            .where(UsageEventTable.at >= start)
+            .order_by(UsageEventTable.at)
+        )
+        return [
+            UsageRecord(
+                subscription_id=SubscriptionId(r["subscription"]),
+                meter=r["meter"],
+                value=Decimal(r["value"]),
+                at=r["at"],
+                key=r["key"],
+                idempotency_key=r["idempotency_key"],
+            )
+            for r in rows
+        ]
+
+    async def totals(
+        self, subscription_id: SubscriptionId, start: datetime, before: datetime
+    ) -> list[UsageTotal]:
+        connection, postgres = _connection()
+        if postgres:
+            rows = await connection.fetch(_PG_TOTALS, subscription_id, start, before)
+            return [
+                UsageTotal(r[0], r[1], r[2], r[3], r[4], _instant(r[5]), Decimal(r[6]))
+                for r in rows
+            ]
+        plain = await fetch(
+            UsageEventTable,
+            "SELECT meter, key, value, at FROM usage_event "
+            "WHERE subscription = ? AND at >= ? AND at < ? ORDER BY at, id",
+            (subscription_id, start, before),
+        )
+        groups: dict[tuple[str, str | None], list[Any]] = {}
+        for meter, key, text, at in plain:
+            value = Decimal(text)
+            group = groups.get((meter, key))
+            if group is None:
+                groups[(meter, key)] = [1, value, value, at, value]
+            else:
+                group[0] += 1
+                group[1] += value
+                group[2] = max(group[2], value)
+                group[3], group[4] = at, value
+        return [
+            UsageTotal(meter, key, n, total, peak, _instant(last_at), last)
+            for (meter, key), (n, total, peak, last_at, last) in groups.items()
+        ]
