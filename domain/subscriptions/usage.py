@@ -48,6 +48,7 @@ class UsageSoFar:
     billed: bool  # False in a trial or a pause: usage then is not recorded for billing
     status: SubscriptionStatus
     meters: tuple[MeterUsage, ...]
+    currency: str  # the amounts'
 
     @property
     def recorded(self) -> bool:
@@ -130,6 +131,7 @@ async def usage_in(
         billed=engine.status in BILLING,
         status=engine.status,
         meters=tuple(meters),
+        currency=engine.currency.code,
     )
 
 

@@ -180,7 +180,8 @@ async def ingest_usage(
         else:
             for field, message in result.items():
                 refusals.add(index, field, message, Code.BAD_USAGE)
-    refusals.raise_any()  # nothing read yet
+    # the events refused here never reach the database; the others are checked against their
+    # subscriptions too, so that one answer names every refused event
     async with uow:
         plans: dict[PlanId, set[str]] = {}
         targets = await _by_customer(uow, checked, plans, refusals)

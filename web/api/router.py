@@ -1,6 +1,6 @@
 """/api/v1: the public plan endpoints, the payment webhooks (webhooks.py), the OpenAPI document
 (openapi.py) and, behind an API key (auth.py), the resources: customers.py, subscriptions.py,
-invoices.py (docs/api.md). Never used by templates."""
+invoices.py, usage.py (docs/api.md). Never used by templates."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from web.api.subscriptions import (
     resume_subscription_api,
     uncancel_subscription_api,
 )
+from web.api.usage import record_usage_api, record_usage_batch_api, subscription_usage_api
 from web.api.webhooks import receive_webhook
 
 PUBLIC = {400: COMMON[400]}
@@ -95,6 +96,7 @@ resources_router = Router(
         list_invoices_api, get_invoice_api, invoice_pdf_api,
         create_payment_method_api, list_payment_methods_api,
         list_credit_notes_api, get_credit_note_api, credit_note_pdf_api,
+        record_usage_api, record_usage_batch_api, subscription_usage_api,
     ],
 )  # fmt: skip
 """The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem

@@ -113,7 +113,8 @@ class PiccoloUsageRepository:
             rows = await cursor.fetchall()
         finally:
             await cursor.close()
-        return {(SubscriptionId(row[0]), row[1]) for row in rows}
+        pairs = (tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows)
+        return {(SubscriptionId(sub), key) for sub, key in pairs}
 
     async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
         rows = await (
