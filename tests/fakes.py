@@ -326,6 +326,11 @@ class InMemorySubscriptionRepository:
     ) -> Subscription | None:
         return self.rows.get(subscription_id)
 
+    async def get_many(
+        self, subscription_ids: Sequence[SubscriptionId], *, lock: bool = False
+    ) -> list[Subscription]:
+        return [self.rows[i] for i in sorted(set(subscription_ids)) if i in self.rows]
+
     async def save(self, sub: Subscription) -> None:
         stored = self.rows.get(sub.id)
         if stored is None or stored.version != sub.version - 1:

@@ -32,6 +32,13 @@ class SubscriptionRepository(Protocol):
         self, subscription_id: SubscriptionId, *, lock: bool = False
     ) -> Subscription | None: ...
 
+    async def get_many(
+        self, subscription_ids: Sequence[SubscriptionId], *, lock: bool = False
+    ) -> list[Subscription]:
+        """Those of the subscriptions that exist, in id order (``lock``: locked in that order,
+        so two transactions locking several never wait on each other in a circle)."""
+        ...
+
     async def save(self, sub: Subscription) -> None:
         """Store ``sub`` whose ``version`` is one more than the stored one; ``Conflict`` if the
         stored row moved on meanwhile."""

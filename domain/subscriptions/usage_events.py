@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
-from domain.shared.text import text_problem
+from domain.shared.text import has_control_characters, text_problem
 
 MAX_BATCH = 1_000
 MAX_VALUE = Decimal(10) ** 12
@@ -35,9 +36,8 @@ class UsageEventIn:
     key: str | None = None  # the distinct key a unique-count meter counts
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedEvent:
-    index: int
+class CheckedEvent(NamedTuple):  # a tuple: a batch makes a thousand
+    position: int  # in the batch
     idempotency_key: str
     meter: str
     value: Decimal
@@ -66,24 +66,46 @@ def parse_value(raw: str | int | Decimal) -> Decimal | str:
     return value
 
 
-def _text(errors: dict[str, str], name: str, value: str | None, limit: int) -> None:
-    if value is None:
-        return
-    problem = text_problem(value, max_length=limit)
-    if problem is None and not value.strip():
-        problem = "This field cannot be empty."
-    if problem is not None:
-        errors[name] = problem
+_TEXTS = (
+    ("idempotency_key", KEY_LENGTH),
+    ("meter", METER_LENGTH),
+    ("subscription_id", ID_LENGTH),
+    ("customer_id", ID_LENGTH),
+    ("key", KEY_LENGTH),
+)
 
 
-def check_event(event: UsageEventIn, index: int, *, now: datetime) -> CheckedEvent | dict[str, str]:
-    """The event checked (field -> message when refused; field names without a prefix)."""
+def _text_errors(values: tuple[str | None, ...]) -> dict[str, str]:
     errors: dict[str, str] = {}
-    _text(errors, "idempotency_key", event.idempotency_key, KEY_LENGTH)
-    _text(errors, "meter", event.meter, METER_LENGTH)
-    _text(errors, "subscription_id", event.subscription_id, ID_LENGTH)
-    _text(errors, "customer_id", event.customer_id, ID_LENGTH)
-    _text(errors, "key", event.key, KEY_LENGTH)
+    for (name, limit), value in zip(_TEXTS, values, strict=True):
+        if value is None:
+            continue
+        problem = text_problem(value, max_length=limit)
+        if problem is None and not value.strip():
+            problem = "This field cannot be empty."
+        if problem is not None:
+            errors[name] = problem
+    return errors
+
+
+def check_event(
+    event: UsageEventIn, index: int, *, now: datetime, latest: datetime | None = None
+) -> CheckedEvent | dict[str, str]:
+    """The event checked (field -> message when refused; field names without a prefix);
+    ``latest``: ``now`` plus the tolerance, when the caller checks many."""
+    texts = (event.idempotency_key, event.meter, event.subscription_id, event.customer_id,
+             event.key)  # fmt: skip
+    present = [t for t in texts if t is not None]
+    # the common case first: one look for a control character over every text at once
+    if (
+        has_control_characters("".join(present))
+        or len(event.idempotency_key) > KEY_LENGTH
+        or len(event.meter) > METER_LENGTH
+        or any(len(t) > ID_LENGTH or not t.strip() for t in present)
+    ):
+        errors = _text_errors(texts)
+    else:
+        errors = {}
     if (event.subscription_id is None) == (event.customer_id is None):
         errors["subscription_id"] = "Send either subscription_id or customer_id (one of them)."
     value = parse_value(event.value)
@@ -94,20 +116,12 @@ def check_event(event: UsageEventIn, index: int, *, now: datetime) -> CheckedEve
         errors["timestamp"] = (
             "Give the time zone: an RFC 3339 instant such as 2026-12-07T10:00:00Z."
         )
-    elif at > now + FUTURE_TOLERANCE:
+    elif at > (latest or now + FUTURE_TOLERANCE):
         errors["timestamp"] = "This instant is in the future (at most 5 minutes ahead is accepted)."
     if errors or isinstance(value, str):
         return errors
-    return CheckedEvent(
-        index=index,
-        idempotency_key=event.idempotency_key,
-        meter=event.meter,
-        value=value,
-        at=at,
-        subscription_id=event.subscription_id,
-        customer_id=event.customer_id,
-        key=event.key,
-    )
+    return CheckedEvent(index, event.idempotency_key, event.meter, value, at,
+                        event.subscription_id, event.customer_id, event.key)  # fmt: skip
 
 
 def plain(value: Decimal) -> str:

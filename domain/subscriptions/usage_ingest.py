@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 
 from domain.billing.config import BillingConfig
@@ -41,11 +40,11 @@ from domain.subscriptions.lifecycle import run_in
 from domain.subscriptions.model import Subscription, UsageRecord
 from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.usage_events import (
+    FUTURE_TOLERANCE,
     MAX_BATCH,
     CheckedEvent,
     UsageEventIn,
     check_event,
-    plain,
 )
 
 
@@ -127,16 +126,16 @@ async def _by_customer(
             live[e.customer_id] = [s for s in subs if s.status not in ENDED] if subs else subs
         subs = live[e.customer_id]
         if subs is None:
-            refusals.add(e.index, "customer_id", "No such customer.", Code.USAGE_NO_SUBSCRIPTION)
+            refusals.add(e.position, "customer_id", "No such customer.", Code.USAGE_NO_SUBSCRIPTION)
             continue
         metering = [s for s in subs if e.meter in await _meters(uow, plans, s)]
         if len(metering) == 1:
-            targets[e.index] = metering[0].id
+            targets[e.position] = metering[0].id
         elif not metering:
-            refusals.add(e.index, "customer_id", f"The customer has no live subscription "
+            refusals.add(e.position, "customer_id", f"The customer has no live subscription "
                          f"metering {e.meter!r}.", Code.USAGE_NO_SUBSCRIPTION)  # fmt: skip
         else:
-            refusals.add(e.index, "customer_id", f"The customer has {len(metering)} live "
+            refusals.add(e.position, "customer_id", f"The customer has {len(metering)} live "
                          f"subscriptions metering {e.meter!r}; send subscription_id.",
                          Code.USAGE_NO_SUBSCRIPTION)  # fmt: skip
     return targets
@@ -147,15 +146,14 @@ async def _current(
 ) -> dict[SubscriptionId, Subscription | None]:
     """The subscriptions locked (in id order: two batches never wait on each other in a
     circle), each brought up to date first when a renewal or another change is due."""
-    subs: dict[SubscriptionId, Subscription | None] = {}
-    for sub_id in sorted(ids):
-        sub = await uow.subscriptions.get(sub_id, lock=True)
-        due = sub.next_action_at if sub is not None else None
-        if sub is not None and due is not None and due <= now:
-            outcome = await run_in(uow, sub_id, None, reason=BillingReason.SUBSCRIPTION_CYCLE,
+    subs: dict[SubscriptionId, Subscription | None] = dict.fromkeys(ids)
+    for sub in await uow.subscriptions.get_many(sorted(ids), lock=True):
+        due = sub.next_action_at
+        if due is not None and due <= now:
+            outcome = await run_in(uow, sub.id, None, reason=BillingReason.SUBSCRIPTION_CYCLE,
                                    now=now, config=config, as_customer=None)  # fmt: skip
             sub = outcome.subscription
-        subs[sub_id] = sub
+        subs[sub.id] = sub
     return subs
 
 
@@ -173,8 +171,9 @@ async def ingest_usage(
     now = clock.now()
     refusals = _Refusals(batch, len(events))
     checked: list[CheckedEvent] = []
+    latest = now + FUTURE_TOLERANCE
     for index, event in enumerate(events):
-        result = check_event(event, index, now=now)
+        result = check_event(event, index, now=now, latest=latest)
         if isinstance(result, CheckedEvent):
             checked.append(result)
         else:
@@ -187,22 +186,23 @@ async def ingest_usage(
         targets = await _by_customer(uow, checked, plans, refusals)
         for e in checked:
             if e.subscription_id is not None:
-                targets[e.index] = SubscriptionId(e.subscription_id)
+                targets[e.position] = SubscriptionId(e.subscription_id)
         subs = await _current(uow, set(targets.values()), now=now, config=config)
         records: list[UsageRecord] = []
         outcomes: list[EventResult | None] = []
+        meters = {i: await _meters(uow, plans, sub) for i, sub in subs.items() if sub is not None}
         for e in checked:
-            target = targets.get(e.index)  # None: refused already (by customer)
+            target = targets.get(e.position)  # None: refused already (by customer)
             sub = subs[target] if target is not None else None
-            meters = await _meters(uow, plans, sub) if sub is not None else set()
-            status = _check_against(e, sub, meters, refusals) if target is not None else None
+            mine = meters[target] if sub is not None and target is not None else set()
+            status = _check_against(e, sub, mine, refusals) if target is not None else None
             if sub is None or status is None:
                 outcomes.append(None)
                 continue
             outcomes.append(EventResult(e.idempotency_key, sub.id, status))
             if status is EventStatus.RECORDED:
-                records.append(UsageRecord(sub.id, e.meter, Decimal(plain(e.value)), e.at,
-                                           key=e.key, idempotency_key=e.idempotency_key))  # fmt: skip
+                records.append(UsageRecord(sub.id, e.meter, e.value, e.at, key=e.key,
+                                           idempotency_key=e.idempotency_key))  # fmt: skip
         refusals.raise_any()
         results = _results(outcomes, await _store(uow, records))
         await uow.commit()
@@ -214,20 +214,20 @@ def _check_against(
 ) -> EventStatus | None:
     """What happens to the event on its subscription (None: refused, said in ``refusals``)."""
     if sub is None:
-        refusals.add(e.index, "subscription_id", "No such subscription.",
+        refusals.add(e.position, "subscription_id", "No such subscription.",
                      Code.USAGE_NO_SUBSCRIPTION)  # fmt: skip
         return None
     if e.meter not in meters:
         known = ", ".join(sorted(meters)) or "none"
-        refusals.add(e.index, "meter", f"The subscription's plan has no meter {e.meter!r} "
+        refusals.add(e.position, "meter", f"The subscription's plan has no meter {e.meter!r} "
                      f"(its meters: {known}).", Code.USAGE_UNKNOWN_METER)  # fmt: skip
         return None
     if sub.status in ENDED:
-        refusals.add(e.index, "subscription_id", f"The subscription is {sub.status}: it takes "
+        refusals.add(e.position, "subscription_id", f"The subscription is {sub.status}: it takes "
                      "no more usage.", Code.USAGE_SUBSCRIPTION_ENDED)  # fmt: skip
         return None
     if e.at < sub.period_start:
-        refusals.add(e.index, "timestamp", "This event falls in a billing period that is closed "
+        refusals.add(e.position, "timestamp", "This event falls in a billing period that is closed "
                      "(invoiced); the current period started "
                      f"{sub.period_start.isoformat()}.", Code.USAGE_PERIOD_CLOSED)  # fmt: skip
         return None

@@ -9,6 +9,7 @@ start ``BEGIN IMMEDIATE``, which serialises writers anyway.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -270,6 +271,19 @@ class PiccoloSubscriptionRepository:
         query = SubscriptionTable.select().where(SubscriptionTable.id == subscription_id)
         rows = await (_locked(query, SubscriptionTable) if lock else query)
         return _to_subscription(rows[0]) if rows else None
+
+    async def get_many(
+        self, subscription_ids: Sequence[SubscriptionId], *, lock: bool = False
+    ) -> list[Subscription]:
+        if not subscription_ids:
+            return []
+        query = (
+            SubscriptionTable.select()
+            .where(SubscriptionTable.id.is_in(list(subscription_ids)))
+            .order_by(SubscriptionTable.id)
+        )
+        rows = await (_locked(query, SubscriptionTable) if lock else query)
+        return [_to_subscription(r) for r in rows]
 
     async def save(self, sub: Subscription) -> None:
         rows = await (

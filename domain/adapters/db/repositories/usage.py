@@ -1,9 +1,11 @@
 """Usage events on Piccolo (``uow.usage``): one event at a time, a batch in one multi-row
 statement, and a period's events summed by the database for the engine.
 
-A batch is one ``INSERT ... ON CONFLICT (subscription, idempotency_key) DO NOTHING RETURNING``
+Values are stored as exact decimal text without an exponent (``format(value, "f")``). A batch
+is one ``INSERT ... ON CONFLICT (subscription, idempotency_key) DO NOTHING RETURNING``
 on the transaction's own connection: PostgreSQL takes the columns as arrays (``unnest``, seven
-parameters whatever the batch's size), SQLite a ``VALUES`` list. The unique index
+parameters whatever the batch's size; the ids are the database's ``gen_random_uuid()``), SQLite a
+``VALUES`` list. The unique index
 ``usage_event_subscription_key`` decides duplicates, so two transactions sending one key store
 it once (on PostgreSQL the second waits for the first and then skips it). Piccolo's own
 ``insert(...).on_conflict(...)`` builds a table object per row, which is most of the time a
@@ -28,10 +30,10 @@ from domain.shared.ids import SubscriptionId, new_id
 from domain.subscriptions.model import UsageRecord, UsageTotal
 
 _COLUMNS = "id, subscription, meter, value, at, key, idempotency_key"
-_PG_INSERT = (
+_PG_INSERT = (  # the ids made by the database (random UUIDs too)
     f"INSERT INTO usage_event ({_COLUMNS}) "
-    "SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], "
-    "$5::timestamptz[], $6::varchar[], $7::varchar[]) "
+    "SELECT gen_random_uuid()::varchar, * FROM unnest($1::varchar[], $2::varchar[], $3::text[], "
+    "$4::timestamptz[], $5::varchar[], $6::varchar[]) "
     "ON CONFLICT (subscription, idempotency_key) DO NOTHING "
     "RETURNING subscription, idempotency_key"
 )
@@ -74,7 +76,7 @@ class PiccoloUsageRepository:
                 id=new_id(),
                 subscription=record.subscription_id,
                 meter=record.meter,
-                value=str(record.value),
+                value=format(record.value, "f"),
                 at=record.at,
                 key=record.key,
                 idempotency_key=record.idempotency_key,
@@ -87,21 +89,20 @@ class PiccoloUsageRepository:
             return set()
         connection, postgres = _connection()
         if postgres:
-            columns: list[list[Any]] = [[], [], [], [], [], [], []]
-            for r in records:
-                for column, value in zip(
-                    columns,
-                    (new_id(), r.subscription_id, r.meter, str(r.value), r.at, r.key,
-                     r.idempotency_key),
-                    strict=True,
-                ):  # fmt: skip
-                    column.append(value)
-            rows = await connection.fetch(_PG_INSERT, *columns)
+            rows = await connection.fetch(
+                _PG_INSERT,
+                [r.subscription_id for r in records],
+                [r.meter for r in records],
+                [format(r.value, "f") for r in records],
+                [r.at for r in records],
+                [r.key for r in records],
+                [r.idempotency_key for r in records],
+            )
             return {(SubscriptionId(row[0]), row[1]) for row in rows}
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(records))
         args: list[Any] = []
         for r in records:
-            args += [new_id(), r.subscription_id, r.meter, str(r.value), r.at, r.key,
+            args += [new_id(), r.subscription_id, r.meter, format(r.value, "f"), r.at, r.key,
                      r.idempotency_key]  # fmt: skip
         cursor = await connection.execute(
             f"INSERT INTO usage_event ({_COLUMNS}) VALUES {marks} "
