@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from domain.billing.config import BillingConfig
@@ -78,10 +78,12 @@ class _Refusals:
         self.errors: dict[str, str] = {}
         self.codes: set[str] = set()
         self.events: set[int] = set()
+        self._order: dict[str, tuple[int, int]] = {}  # refusals in event order
 
     def add(self, index: int, field: str, message: str, code: str) -> None:
         name = f"events[{index}].{field}" if self.batch else field
         self.errors.setdefault(name, message)
+        self._order.setdefault(name, (index, len(self._order)))
         self.codes.add(code)
         self.events.add(index)
 
@@ -89,6 +91,7 @@ class _Refusals:
         if not self.errors:
             return
         code = next(iter(self.codes)) if len(self.codes) == 1 else Code.BAD_USAGE
+        self.errors = dict(sorted(self.errors.items(), key=lambda kv: self._order[kv[0]]))
         refused = len(self.events)
         message = (
             f"{refused} of {self.size} events were refused; nothing was recorded."
@@ -229,9 +232,13 @@ def _check_against(
     if e.at < sub.period_start:
         refusals.add(e.position, "timestamp", "This event falls in a billing period that is closed "
                      "(invoiced); the current period started "
-                     f"{sub.period_start.isoformat()}.", Code.USAGE_PERIOD_CLOSED)  # fmt: skip
+                     f"{_instant(sub.period_start)}.", Code.USAGE_PERIOD_CLOSED)  # fmt: skip
         return None
     return EventStatus.RECORDED if sub.status in BILLING else EventStatus.NOT_BILLED
+
+
+def _instant(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 async def _store(
