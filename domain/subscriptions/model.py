@@ -114,7 +114,9 @@ class UsageRecord:
 @dataclass(frozen=True, slots=True)
 class UsageTotal:
     """A meter's recorded events with one distinct key over a time range, summed by the
-    database: how many, their sum and maximum, and the last one (its instant and value)."""
+    database: how many, their sum and maximum, the last one's instant and a value that is the
+    last one's at least for the group holding the meter's last event (the only one a ``last``
+    meter bills; groups are listed in ``last_at`` order, that one last among equals)."""
 
     meter: str
     key: str | None

@@ -1258,9 +1258,9 @@ CREATE INDEX tax_rate_country ON public.tax_rate USING btree (country);
 
 CREATE UNIQUE INDEX tax_rate_one_active ON public.tax_rate USING btree (country, lower((COALESCE(region, ''::character varying))::text)) WHERE (archived_at IS NULL);
 
-CREATE UNIQUE INDEX usage_event_subscription_key ON public.usage_event USING btree (subscription, idempotency_key);
+CREATE INDEX usage_event_subscription_at ON public.usage_event USING btree (subscription, at);
 
-CREATE INDEX usage_event_subscription_meter_at ON public.usage_event USING btree (subscription, meter, at);
+CREATE UNIQUE INDEX usage_event_subscription_key ON public.usage_event USING btree (subscription, idempotency_key);
 
 CREATE INDEX webhook_attempt_at ON public.webhook_attempt USING btree (at);
 

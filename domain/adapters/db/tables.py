@@ -273,7 +273,7 @@ class SubscriptionTable(Table, tablename="subscription"):
 
 class UsageEventTable(Table, tablename="usage_event"):
     id = Varchar(length=36, primary_key=True)
-    # indexed with meter and at, and with idempotency_key (unique): migration 20261208_0200
+    # indexed with at, and with idempotency_key (unique): migration 20261208_0200
     subscription = ForeignKey(references=SubscriptionTable, on_delete=OnDelete.cascade, null=False)
     meter = Varchar(length=100)
     value = Text()  # exact decimal string

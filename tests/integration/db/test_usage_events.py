@@ -95,7 +95,7 @@ async def test_summed_usage_bills_what_the_events_one_by_one_bill(db: TestDataba
         for meter in ("calls", "requests", "peak_gb", "users", "seats_now"):
             events.append(UsageEventIn(idempotency_key=f"{meter}-{i}", meter=meter, value=value,
                                        timestamp=at, subscription_id=sub,
-                                       key=user if meter == "users" else None))  # fmt: skip
+                                       key=user if meter in ("users", "seats_now") else None))  # fmt: skip
     clock.set(START + timedelta(days=10))
     result = await ingest_usage(events, uow=_uow(db, clock), clock=clock, config=CONFIG)  # type: ignore[arg-type]
     assert result.count(EventStatus.RECORDED) == len(events)

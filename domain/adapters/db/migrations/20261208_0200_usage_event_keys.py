@@ -3,8 +3,8 @@
 - An event's idempotency key is unique per subscription (it was unique across all of them): the
   unique index ``usage_event_subscription_key`` on ``(subscription, idempotency_key)``, which a
   batch's ``INSERT ... ON CONFLICT DO NOTHING`` names.
-- ``usage_event_subscription_meter_at`` on ``(subscription, meter, at)``: a period's events of a
-  meter, and the last one's value when the database sums a period for the engine.
+- ``usage_event_subscription_at`` on ``(subscription, at)``: a subscription's events from an
+  instant (the engine's, one by one), a period's to sum, and the last one's value.
 - The single-column indexes on ``subscription`` and ``at`` go: the two above start with
   ``subscription`` (and every read of events names one), and each index is work for every
   event written (bench/usage_ingest.py).
@@ -30,8 +30,8 @@ _INDEXES = {
         "CREATE UNIQUE INDEX usage_event_subscription_key ON usage_event "
         "(subscription, idempotency_key)"
     ),
-    "usage_event_subscription_meter_at": (
-        "CREATE INDEX usage_event_subscription_meter_at ON usage_event (subscription, meter, at)"
+    "usage_event_subscription_at": (
+        "CREATE INDEX usage_event_subscription_at ON usage_event (subscription, at)"
     ),
 }
 

@@ -11,7 +11,10 @@ it once (on PostgreSQL the second waits for the first and then skips it). Piccol
 ``insert(...).on_conflict(...)`` builds a table object per row, which is most of the time a
 1,000-event batch takes; the statement here is the same one it would send.
 
-The sums (``totals``) are SQL on PostgreSQL (``SUM``/``MAX`` over ``value::numeric``, exact);
+The sums (``totals``) are SQL on PostgreSQL (``SUM``/``MAX`` over ``value::numeric``, exact,
+grouped by meter and key; then each meter's last event by the ``(subscription, at)`` index: the
+value a ``last`` meter bills, carried by the group that holds it, the other groups carrying
+their maximum, which no aggregation reads as a last value);
 SQLite has no exact decimal type, so there the rows are read as plain tuples and summed in
 Python with ``Decimal`` (SQLite is for development and tests).
 """
@@ -38,12 +41,12 @@ _PG_INSERT = (  # the ids made by the database (random UUIDs too)
     "RETURNING subscription, idempotency_key"
 )
 _PG_TOTALS = (
-    "SELECT g.meter, g.key, g.n, g.total, g.peak, g.last_at, "
-    "(SELECT e.value FROM usage_event e WHERE e.subscription = $1 AND e.meter = g.meter "
-    "AND e.key IS NOT DISTINCT FROM g.key AND e.at = g.last_at ORDER BY e.id DESC LIMIT 1) "
-    "FROM (SELECT meter, key, count(*) AS n, sum(value::numeric) AS total, "
-    "max(value::numeric) AS peak, max(at) AS last_at FROM usage_event "
-    "WHERE subscription = $1 AND at >= $2 AND at < $3 GROUP BY meter, key) AS g"
+    "SELECT meter, key, count(*), sum(value::numeric), max(value::numeric), max(at) "
+    "FROM usage_event WHERE subscription = $1 AND at >= $2 AND at < $3 GROUP BY meter, key"
+)
+_PG_LAST = (  # a meter's last event: the (subscription, at) index read backwards
+    "SELECT key, value, at FROM usage_event WHERE subscription = $1 AND at >= $2 AND at < $3 "
+    "AND meter = $4 ORDER BY at DESC, id DESC LIMIT 1"
 )
 
 
@@ -141,11 +144,24 @@ class PiccoloUsageRepository:
     ) -> list[UsageTotal]:
         connection, postgres = _connection()
         if postgres:
+            # a month of events is one scan; JIT compiling it would cost more than it saves
+            await connection.execute("SET LOCAL jit = off")
             rows = await connection.fetch(_PG_TOTALS, subscription_id, start, before)
-            return [
-                UsageTotal(r[0], r[1], r[2], r[3], r[4], _instant(r[5]), Decimal(r[6]))
-                for r in rows
-            ]
+            last = {}
+            for meter in {r[0] for r in rows}:
+                key, value, at = await connection.fetchrow(
+                    _PG_LAST, subscription_id, start, before, meter
+                )
+                last[meter] = (key, Decimal(value), at)
+            totals = []
+            for meter, key, n, total, peak, last_at in rows:
+                last_key, last_value, at = last[meter]
+                mine = key == last_key and last_at == at
+                totals.append(UsageTotal(meter, key, n, total, peak, _instant(last_at),
+                                         last_value if mine else peak))  # fmt: skip
+            # the meter's last event last among its groups of one instant (the engine's sort
+            # is stable): LAST reads only that one's value
+            return sorted(totals, key=lambda t: (t.last_at, last[t.meter][0] == t.key))
         plain = await fetch(
             UsageEventTable,
             "SELECT meter, key, value, at FROM usage_event "
@@ -153,17 +169,18 @@ class PiccoloUsageRepository:
             (subscription_id, start, before),
         )
         groups: dict[tuple[str, str | None], list[Any]] = {}
-        for meter, key, text, at in plain:
+        for row, (meter, key, text, at) in enumerate(plain):
             value = Decimal(text)
             group = groups.get((meter, key))
             if group is None:
-                groups[(meter, key)] = [1, value, value, at, value]
+                groups[(meter, key)] = [1, value, value, at, value, row]
             else:
                 group[0] += 1
                 group[1] += value
                 group[2] = max(group[2], value)
-                group[3], group[4] = at, value
+                group[3], group[4], group[5] = at, value, row
+        ordered = sorted(groups.items(), key=lambda item: item[1][5])  # by their last event
         return [
             UsageTotal(meter, key, n, total, peak, _instant(last_at), last)
-            for (meter, key), (n, total, peak, last_at, last) in groups.items()
+            for (meter, key), (n, total, peak, last_at, last, _) in ordered
         ]
