@@ -93,6 +93,7 @@ class Result:
     month_events: int
     bare_sum_s: float
     usage_so_far_s: float
+    usage_so_far_vs_bare_sum: float
     renewal_s: float
     renewal_vs_bare_sum: float
     raw_engine_s: float | None
@@ -299,7 +300,9 @@ async def run(args: argparse.Namespace) -> Result:
             http_per_s=round(http) if http else None,
             http_vs_bare=round(http / bare, 3) if http else None,
             month_events=args.month_events, bare_sum_s=round(bare_sum_s, 3),
-            usage_so_far_s=round(usage_so_far_s, 3), renewal_s=round(renewal_s, 3),
+            usage_so_far_s=round(usage_so_far_s, 3),
+            usage_so_far_vs_bare_sum=round(usage_so_far_s / bare_sum_s, 2),
+            renewal_s=round(renewal_s, 3),
             renewal_vs_bare_sum=round(renewal_s / bare_sum_s, 2),
             raw_engine_s=round(raw, 2) if raw is not None else None,
         )  # fmt: skip
@@ -332,7 +335,8 @@ async def main(argv: list[str] | None = None) -> Result:
         print(f"  HTTP (uvicorn)          {r.http_per_s:>9,} events/s  {r.http_vs_bare:.3f} x bare")
     print(f"a month of {r.month_events:,} events:")
     print(f"  bare SUM ... GROUP BY   {r.bare_sum_s:>7.3f} s")
-    print(f"  usage so far            {r.usage_so_far_s:>7.3f} s")
+    print(f"  usage so far            {r.usage_so_far_s:>7.3f} s  "
+          f"{r.usage_so_far_vs_bare_sum:.2f} x bare sum")  # fmt: skip
     print(
         f"  renewal invoice         {r.renewal_s:>7.3f} s  {r.renewal_vs_bare_sum:.2f} x bare sum"
     )

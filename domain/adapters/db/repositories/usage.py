@@ -46,7 +46,7 @@ _PG_TOTALS = (
 )
 _PG_LAST = (  # a meter's last event: the (subscription, at) index read backwards
     "SELECT key, value, at FROM usage_event WHERE subscription = $1 AND at >= $2 AND at < $3 "
-    "AND meter = $4 ORDER BY at DESC, id DESC LIMIT 1"
+    "AND meter = $4 ORDER BY at DESC LIMIT 1"
 )
 
 
