@@ -5,6 +5,7 @@ lines, for every aggregation, as the events read one by one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
@@ -132,3 +133,20 @@ async def test_summed_usage_bills_what_the_events_one_by_one_bill(db: TestDataba
         (5, 1500),
         (4, 1000),
     ]
+
+
+async def test_two_batches_sending_one_key_at_once_record_it_once(db: TestDatabase) -> None:
+    clock = FrozenClock(START)
+    sub = await _subscribed(db, clock)
+    clock.set(START + timedelta(days=1))
+    event = UsageEventIn(idempotency_key="same", meter="calls", value=5, subscription_id=sub)
+
+    async def send() -> EventStatus:
+        result = await ingest_usage([event], uow=_uow(db, clock), clock=clock, config=CONFIG)  # type: ignore[arg-type]
+        return result.events[0].status
+
+    statuses = await asyncio.gather(send(), send(), send())
+    assert sorted(statuses) == [EventStatus.DUPLICATE, EventStatus.DUPLICATE, EventStatus.RECORDED]
+    uow = _uow(db, clock)
+    async with uow:
+        assert len(await uow.usage.since(SubscriptionId(sub), START)) == 1
