@@ -319,6 +319,51 @@ async def _baseline(conn: asyncpg.Connection, result: Result) -> None:
     await conn.execute("DROP TABLE bench_ledger_copy")
 
 
+SIDE_EVENTS = (
+    # 3 % of paid invoices went through dunning (60 % recovered, closed 2 to 20 days after the
+    # issue; the rest exhausted after 21 days)
+    """INSERT INTO dunning_case (invoice, customer_id, subscription_id, status, failures,
+         first_failed_at, closed_at)
+       SELECT id, customer_id, subscription_id, CASE WHEN r < 0.018 THEN 'recovered'
+              ELSE 'exhausted' END, CASE WHEN r < 0.018 THEN 2 ELSE 4 END, issued_at,
+              issued_at + CASE WHEN r < 0.018 THEN make_interval(days => 2 + (r * 1000)::int % 19)
+                          ELSE interval '21 days' END
+       FROM (SELECT id, customer_id, subscription_id, issued_at, random() AS r FROM invoice
+             WHERE issued_at IS NOT NULL AND amount_due_minor > 0) i WHERE r < 0.03""",
+    # 0.5 % of paid invoices refunded (half or all of them) a few days later
+    """INSERT INTO refund (id, credit_note_id, invoice_id, customer_id, amount_minor, currency,
+         status, created_at, finished_at)
+       SELECT md5('r' || id), md5('cn' || id), id, customer_id,
+              amount_due_minor / (1 + (r * 10000)::int % 2), currency, 'succeeded',
+              issued_at + interval '4 days', issued_at + interval '4 days 1 hour'
+       FROM (SELECT id, customer_id, amount_due_minor, currency, issued_at, random() AS r
+             FROM invoice WHERE issued_at IS NOT NULL AND amount_due_minor > 0) i
+       WHERE r < 0.005""",
+    # half of the cancelled subscriptions said why
+    """INSERT INTO cancellation_feedback (id, subscription, customer, reason, comment, timing,
+         created_at)
+       SELECT md5('f' || id), id, customer, (ARRAY['too_expensive', 'missing_features',
+              'switching_product', 'not_using', 'other'])[1 + (r * 10000)::int % 5], '',
+              'period_end', canceled_at
+       FROM (SELECT id, customer, canceled_at, random() AS r FROM subscription
+             WHERE canceled_at IS NOT NULL) s WHERE r < 0.5""",
+)
+
+
+async def _side_events(conn: asyncpg.Connection, result: Result) -> None:
+    """What the generation does not drive through the engine, for the subscriber metrics: dunning
+    cases, refunds and cancellation feedback drawn at random (seeded) from the stored invoices
+    and cancelled subscriptions (synthetic: payments always succeed in the generated history)."""
+    await conn.execute("SELECT setseed(0.16)")
+    for statement in SIDE_EVENTS:
+        await conn.execute(statement)
+    counts = [int(await conn.fetchval(f"SELECT count(*) FROM {t}"))
+              for t in ("dunning_case", "refund", "cancellation_feedback")]  # fmt: skip
+    await conn.execute("ANALYZE dunning_case; ANALYZE refund; ANALYZE cancellation_feedback")
+    result.notes.append("side events (synthetic): {} dunning cases, {} refunds, {} cancellation"
+                        " reasons".format(*counts))  # fmt: skip
+
+
 # -- the run ----------------------------------------------------------------------------------
 async def main(argv: list[str] | None = None) -> Result:
     parser = argparse.ArgumentParser(
@@ -339,6 +384,10 @@ async def main(argv: list[str] | None = None) -> Result:
     parser.add_argument("--only", default="", help="pages whose label contains this (+ baseline)")
     parser.add_argument("--no-refresh", action="store_true", help="pages without the refresh jobs")
     parser.add_argument("--skip-rebuild", action="store_true", help="with --reuse: pages only")
+    parser.add_argument(
+        "--no-rebuild", action="store_true",
+        help="no rebuild and no check (the generated ledger is the live one's)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     if args.reuse:
@@ -375,7 +424,8 @@ async def main(argv: list[str] | None = None) -> Result:
                     await close_pool(engine)
                 result.generation_s = round(time.perf_counter() - started, 1)
                 print(f"generated in {result.generation_s} s", file=sys.stderr)
-            if not (args.reuse and args.skip_rebuild):
+                await _side_events(conn, result)
+            if not (args.reuse and args.skip_rebuild) and not args.no_rebuild:
                 await _rebuild(url, result, args.check_sample)
                 await _baseline(conn, result)
                 baseline = result.baseline_select_s + result.baseline_copy_s

@@ -37,7 +37,7 @@ from web.settings import Settings
 if TYPE_CHECKING:
     from bench.analytics import Result
 
-REFRESH_JOBS = ("analytics.refresh", "analytics.refresh_cohorts")
+REFRESH_JOBS = ("analytics.refresh", "analytics.refresh_cohorts", "analytics.refresh_subscribers")
 OWNER = f"owner-{secrets.token_hex(4)}@bench.example"  # a new one per run (--reuse)
 PASSWORD = "bench-owner-password-16"
 WARMUP = 20
@@ -56,8 +56,16 @@ PAGES = (
     ("dashboard plan team-monthly by week", f"/admin/analytics?plan=team-monthly&{TODAY_WEEKS}"),
     ("dashboard five years (month)", "/admin/analytics?from=2021-12-01&to=2026-11-30"),
     ("cohorts default", "/admin/analytics/cohorts"),
-    ("subscribers default", "/admin/analytics/subscribers"),
+    ("subscribers default (12 months)", "/admin/analytics/subscribers"),
+    ("subscribers 36 months", "/admin/analytics/subscribers?from=2023-12&to=2026-11"),
+    ("subscribers plan team-monthly", "/admin/analytics/subscribers?plan=team-monthly"),
+    (
+        "subscribers plan + currency + country",
+        "/admin/analytics/subscribers?plan=team-monthly&currency=EUR&country=DE",
+    ),
+    ("subscribers CSV (dunning)", "/admin/analytics/subscribers.csv?section=dunning"),
 )
+DIRECT_RUNS = 3  # the subscriber metrics computed from their sources, as each request did before
 
 
 async def run_refresh_jobs(url: str, settings: Settings, result: Result) -> None:
@@ -200,6 +208,36 @@ def time_pages(s: _Session, requests: int, result: Result, only: str = "") -> No
         print(f"{label}: {result.pages[f'{label}: {path}']}", flush=True)
 
 
+async def time_direct(url: str, settings: Settings, result: Result) -> None:
+    """The subscriber metrics' default range computed from the sources in process
+    (``direct_months``: what every request of the page did before its read model), timed
+    ``DIRECT_RUNS`` times: the "before" of the page's figures."""
+    from domain.analytics_reports.subscriber_page import default_range, direct_months
+    from domain.shared.money import Currency
+
+    engine = make_engine(url)
+    bind_tables(engine)
+    await start_pool(engine, max_size=2)
+    clock = SystemClock()
+    try:
+        chosen = default_range(clock.now().date())
+        samples = []
+        for _ in range(DIRECT_RUNS):
+            started = time.perf_counter()
+            await direct_months(
+                chosen, uow=PiccoloUnitOfWork(engine, clock=clock, registry=registry_for(
+                    settings, gateway=SandboxGateway(engine))),
+                reporting=Currency.of(settings.reporting_currency),
+                rounding=settings.billing.rounding,
+            )  # fmt: skip
+            samples.append((time.perf_counter() - started) * 1000)
+        label = "before: subscribers default computed per request (in process, no HTTP)"
+        result.pages[label] = _quantiles(samples)
+        print(f"{label}: {result.pages[label]}", flush=True)
+    finally:
+        await close_pool(engine)
+
+
 async def measure_pages(
     url: str, result: Result, *, requests: int, only: str = "", refresh: bool = True
 ) -> None:
@@ -208,6 +246,8 @@ async def measure_pages(
     settings = Settings.from_env(env)
     if refresh:
         await run_refresh_jobs(url, settings, result)
+    if not only or "subscribers" in only:
+        await time_direct(url, settings, result)
     await create_staff_account(settings, email=OWNER, role="owner", name="Bench Owner",
                                password=PASSWORD)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:

@@ -59,6 +59,7 @@ from tests.fakes_analytics import (
     InMemoryExchangeRateRepository,
     InMemoryMrrLedger,
     InMemorySubscriberMetricsReads,
+    InMemorySubscriberMonths,
     InMemorySubscriptionHistory,
     InMemorySummaryOptIns,
 )
@@ -935,6 +936,7 @@ class InMemoryUnitOfWork:
         self.mrr_ledger = InMemoryMrrLedger()
         self.cohorts = InMemoryCohortStore()
         self.subscriber_metrics = InMemorySubscriberMetricsReads()
+        self.subscriber_months = InMemorySubscriberMonths()
         self.analytics_summary = InMemorySummaryOptIns()
         self.analytics_read_model = InMemoryAnalyticsReadModel()
         self.api_keys = InMemoryApiKeyRepository()

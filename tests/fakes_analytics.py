@@ -20,6 +20,8 @@ from domain.analytics_reports.ports import (
     RefundRow,
     SubscriberFilters,
 )
+from domain.analytics_reports.subscriber_read_model import SubscriberMonth, SubscriberRefresh
+from domain.subscriptions.engine import SubscriptionStatus
 from domain.subscriptions.history import SubscriptionVersion
 
 
@@ -196,12 +198,43 @@ class InMemorySubscriberMetricsReads:
     async def plan_codes(self) -> dict[str, str]:
         return dict(self.plans)
 
+    async def trialed_subscriptions(self) -> list[str]:
+        return sorted({v.subscription.id for v in self.versions
+                       if v.subscription.status is SubscriptionStatus.TRIALING})  # fmt: skip
+
+    async def versions_of(self, subscription_ids: list[str]) -> list[SubscriptionVersion]:
+        return [v for v in self.versions if v.subscription.id in subscription_ids]
+
+    async def all_closed_dunning_cases(self) -> list[ClosedDunningCase]:
+        return list(self.cases)
+
+    async def all_refunds(self) -> list[RefundRow]:
+        return list(self.refund_rows)
+
+    async def all_reasons(self) -> list[ReasonMonth]:
+        return list(self.reason_rows)
+
     async def choices(self) -> FilterChoices:
         return FilterChoices(
             sorted(set(self.plans.values())),
             sorted({v.subscription.currency for v in self.versions}),
             sorted({v.country for v in self.versions if v.country}),
         )
+
+
+class InMemorySubscriberMonths:
+    def __init__(self) -> None:
+        self.stored: list[SubscriberMonth] = []
+        self.last: SubscriberRefresh | None = None
+
+    async def replace(self, months: list[SubscriberMonth], refresh: SubscriberRefresh) -> None:
+        self.stored, self.last = list(months), refresh
+
+    async def refresh(self) -> SubscriberRefresh | None:
+        return self.last
+
+    async def months(self, segment: str, start: date, end: date) -> list[SubscriberMonth]:
+        return [m for m in self.stored if m.segment == segment and start <= m.month <= end]
 
 
 class InMemorySummaryOptIns:

@@ -1,18 +1,23 @@
-"""What the subscriber metrics read (``uow.subscriber_metrics``), each a plain read of one
-table over a time range, proven on SQLite and PostgreSQL; and the monthly summary's opt-ins
-(``uow.analytics_summary``) with the unit its job and settings use."""
+"""What the subscriber metrics read (``uow.subscriber_metrics``: the sources, each a plain read
+of one table, over a time range and filters or whole for the refresh), proven on SQLite and
+PostgreSQL; their read model (``uow.subscriber_months``: stored per segment and month, replaced
+by the refresh); and the monthly summary's opt-ins (``uow.analytics_summary``) with the unit its
+job and settings use."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from domain.analytics.ports import ExchangeRatesUnit, MrrLedgerRepository
 from domain.notifications.ports import NotificationsUnit
 from domain.staff.ports import StaffUnit
 from domain.subscriptions.history import SubscriptionVersion
 from domain.subscriptions.model import CancellationReason
+
+if TYPE_CHECKING:
+    from domain.analytics_reports.subscriber_read_model import SubscriberMonth, SubscriberRefresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +116,51 @@ class SubscriberMetricsReads(Protocol):
 
     async def choices(self) -> FilterChoices: ...
 
+    # the whole history, for the refresh: rows carry their plan code, currency and country
+
+    async def trialed_subscriptions(self) -> list[str]:
+        """The ids of every subscription with a ``trialing`` version, sorted."""
+        ...
+
+    async def versions_of(self, subscription_ids: list[str]) -> list[SubscriptionVersion]:
+        """Every stored version of these subscriptions, in the order they were written."""
+        ...
+
+    async def all_closed_dunning_cases(self) -> list[ClosedDunningCase]:
+        """Every closed dunning case but test clocks', with the plan (None: a one-off invoice)
+        and the customer's country as ``closed_dunning_cases`` filters on them."""
+        ...
+
+    async def all_refunds(self) -> list[RefundRow]:
+        """Every succeeded refund with a finish, with its plan and country as ``refunds``
+        filters on them."""
+        ...
+
+    async def all_reasons(self) -> list[ReasonMonth]:
+        """The cancellation feedback counted per month, reason, plan, currency and country."""
+        ...
+
+
+class SubscriberMonthsStore(Protocol):
+    """``uow.subscriber_months``: the read model, replaced whole by the refresh."""
+
+    async def replace(self, months: list[SubscriberMonth], refresh: SubscriberRefresh) -> None: ...
+
+    async def refresh(self) -> SubscriberRefresh | None:
+        """The last refresh (None: never run)."""
+        ...
+
+    async def months(self, segment: str, start: date, end: date) -> list[SubscriberMonth]:
+        """The segment's rows from month ``start`` to month ``end`` (first days, inclusive)."""
+        ...
+
 
 class AnalyticsReportsUnit(ExchangeRatesUnit, Protocol):
     @property
     def subscriber_metrics(self) -> SubscriberMetricsReads: ...
+
+    @property
+    def subscriber_months(self) -> SubscriberMonthsStore: ...
 
 
 class SummaryOptIns(Protocol):

@@ -40,6 +40,9 @@ class TrialEnd:
     subscription_id: str
     at: datetime
     converted: bool
+    plan_id: str | None = None  # the trial's (its last trialing version's)
+    currency: str | None = None
+    country: str | None = None
 
 
 def trial_ends(
@@ -70,7 +73,9 @@ def trial_ends(
                     and wanted(before)):  # fmt: skip
                 planned = before.subscription.period_end
                 at = min(planned, after.at) if planned is not None else after.at
-                ends.append(TrialEnd(sub_id, at, after.subscription.status in PAYING))
+                ends.append(TrialEnd(sub_id, at, after.subscription.status in PAYING,
+                                     before.subscription.plan_id, before.subscription.currency,
+                                     before.country))  # fmt: skip
     return sorted(ends, key=lambda e: (e.at, e.subscription_id))
 
 
@@ -114,6 +119,33 @@ def _add(total: int | None, amount: int | None) -> int | None:
     return None if total is None or amount is None else total + amount
 
 
+# One event added to its month's row: the one rule shared by the direct computation
+# (``monthly_metrics``) and the read model's fold (``subscriber_read_model.py``).
+
+
+def add_trial(row: MonthMetrics, t: TrialEnd) -> None:
+    row.trials_ended += 1
+    row.trials_converted += 1 if t.converted else 0
+
+
+def add_case(row: MonthMetrics, c: ClosedDunningCase, amount: int | None) -> None:
+    """``amount``: the recovered amount in the reporting currency (None: no rate; ignored when
+    the case was lost)."""
+    row.dunning_closed += 1
+    if c.recovered:
+        row.dunning_recovered += 1
+        row.recovered_minor = _add(row.recovered_minor, amount)
+
+
+def add_refund(row: MonthMetrics, amount: int | None) -> None:
+    row.refunds += 1
+    row.refunded_minor = _add(row.refunded_minor, amount)
+
+
+def add_reason(row: MonthMetrics, reason: ReasonMonth) -> None:
+    row.reasons[reason.reason] = row.reasons.get(reason.reason, 0) + reason.count
+
+
 def monthly_metrics(
     months: list[date],
     *,
@@ -127,23 +159,18 @@ def monthly_metrics(
     rows = {m: MonthMetrics(m) for m in months}
     for t in trials:
         if (row := rows.get(month_of(t.at))) is not None:
-            row.trials_ended += 1
-            row.trials_converted += 1 if t.converted else 0
+            add_trial(row, t)
     for c in cases:
         if (row := rows.get(month_of(c.closed_at))) is not None:
-            row.dunning_closed += 1
-            if c.recovered:
-                row.dunning_recovered += 1
-                amount = to_reporting(c.amount_minor, c.currency, c.closed_at.date())
-                row.recovered_minor = _add(row.recovered_minor, amount)
+            amount = (to_reporting(c.amount_minor, c.currency, c.closed_at.date())
+                      if c.recovered else None)  # fmt: skip
+            add_case(row, c, amount)
     for r in refunds:
         if (row := rows.get(month_of(r.at))) is not None:
-            row.refunds += 1
-            row.refunded_minor = _add(row.refunded_minor, to_reporting(r.amount_minor,
-                                                                       r.currency, r.at.date()))  # fmt: skip
+            add_refund(row, to_reporting(r.amount_minor, r.currency, r.at.date()))
     for reason in reasons:
         if (row := rows.get(reason.month)) is not None:
-            row.reasons[reason.reason] = row.reasons.get(reason.reason, 0) + reason.count
+            add_reason(row, reason)
     return [rows[m] for m in months]
 
 
@@ -161,56 +188,3 @@ def totals(rows: list[MonthMetrics]) -> MonthMetrics:
         for reason, n in r.reasons.items():
             out.reasons[reason] = out.reasons.get(reason, 0) + n
     return out
-
-
-# -- the reasons chart --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BarPiece:
-    reason: CancellationReason
-    count: int
-    y: float  # from the plot's top
-    height: float
-
-
-@dataclass(frozen=True, slots=True)
-class ReasonBar:
-    month: date
-    total: int
-    x: float  # the bar's left edge from the plot's left
-    width: float
-    pieces: list[BarPiece]
-
-    @property
-    def top(self) -> float:
-        return self.pieces[-1].y if self.pieces else 0.0
-
-    @property
-    def middle(self) -> float:
-        return round(self.x + self.width / 2, 2)
-
-
-PLOT_WIDTH = 700  # the chart's plot area in SVG user units (the template adds the axes)
-PLOT_HEIGHT = 180
-
-
-def reason_bars(rows: list[MonthMetrics]) -> tuple[list[ReasonBar], int]:
-    """A stacked bar per month (reasons in one order, bottom up) on a ``PLOT_WIDTH`` x
-    ``PLOT_HEIGHT`` plot, scaled to the busiest month; and that month's total (the axis' top)."""
-    busiest = max((r.cancellations for r in rows), default=0)
-    scale = busiest or 1
-    slot = PLOT_WIDTH / max(len(rows), 1)
-    bars = []
-    for i, r in enumerate(rows):
-        pieces, bottom = [], float(PLOT_HEIGHT)
-        for reason in CancellationReason:
-            n = r.reasons.get(reason, 0)
-            if n:
-                height = round(PLOT_HEIGHT * n / scale, 2)
-                bottom = round(bottom - height, 2)
-                pieces.append(BarPiece(reason, n, bottom, height))
-        width = min(round(slot * 0.62, 2), 48.0)
-        bars.append(ReasonBar(r.month, r.cancellations, round(i * slot + (slot - width) / 2, 2),
-                              width, pieces))  # fmt: skip
-    return bars, busiest

@@ -1,6 +1,12 @@
 """The subscriber metrics page's use case (``ANALYTICS_READ``): a range of UTC months and the
-optional plan, currency and country filters typed as text, checked (the cohort page's checks); the month rows of ``subscriber_metrics.py`` with their totals, amounts in the
-reporting currency (each at its own day's rate), the reasons chart, and the CSV rows."""
+optional plan, currency and country filters typed as text, checked (the cohort page's checks);
+the month rows of the filters' segment read from the read model (``subscriber_read_model.py``,
+refreshed by the job ``analytics.refresh_subscribers``; no scan of the sources) with their
+totals, amounts in the reporting currency (each at its own day's rate), and the CSV rows.
+
+``direct_months`` computes the same rows straight from the sources (the filtered reads of
+``uow.subscriber_metrics``): the definition the read model must equal (tests compare them), and
+the bench's "before"; no request calls it."""
 
 from __future__ import annotations
 
@@ -17,11 +23,13 @@ from domain.analytics_reports.ports import (
 )
 from domain.analytics_reports.subscriber_metrics import (
     MonthMetrics,
-    ReasonBar,
     monthly_metrics,
-    reason_bars,
     totals,
     trial_ends,
+)
+from domain.analytics_reports.subscriber_read_model import (
+    SubscriberRefresh,
+    segment_of,
 )
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money, Rounding
@@ -81,13 +89,22 @@ def default_range(today: date) -> MonthRange:
     return check_range("", "", today=today)
 
 
+MAX_MISSING_LISTED = 5
+
+
+def missing_text(missing: set[tuple[str, date]]) -> str:
+    """The currencies and days without a rate, named: the first five ("EUR on 2026-01-03, ..."),
+    then "and more"."""
+    text = ", ".join(f"{c} on {d.isoformat()}" for c, d in sorted(missing)[:MAX_MISSING_LISTED])
+    return text + (" and more" if len(missing) > MAX_MISSING_LISTED else "")
+
+
 @dataclass(frozen=True, slots=True)
 class SubscriberMetricsPage:
     range: MonthRange
+    refresh: SubscriberRefresh | None  # None: never computed yet (the rows are then empty)
     rows: list[MonthMetrics]
     total: MonthMetrics
-    bars: list[ReasonBar]
-    busiest: int  # cancellations in the busiest month (the chart's top)
     reporting_currency: str
     missing_rates: str  # "EUR on 2026-01-03, ..." (amounts shown as unknown)
     choices: FilterChoices  # what the filters offer
@@ -96,12 +113,43 @@ class SubscriberMetricsPage:
     def reasons(self) -> list[CancellationReason]:
         return list(CancellationReason)
 
+    @property
+    def busiest(self) -> int:
+        """Cancellations in the busiest month (the reasons chart's top)."""
+        return max((r.cancellations for r in self.rows), default=0)
+
 
 async def subscriber_metrics_page(
-    actor: SignedInStaff, chosen: MonthRange, *, uow: AnalyticsReportsUnit, reporting: Currency,
-    rounding: Rounding,
-) -> SubscriberMetricsPage:  # fmt: skip
+    actor: SignedInStaff, chosen: MonthRange, *, uow: AnalyticsReportsUnit, reporting: Currency
+) -> SubscriberMetricsPage:
+    """The months of ``chosen`` for its filters, as of the last refresh: one stored row per
+    month with an event (the others are zero)."""
     require(actor, Permission.ANALYTICS_READ)
+    async with uow:
+        refresh = await uow.subscriber_months.refresh()
+        stored = (await uow.subscriber_months.months(segment_of(chosen.filters), chosen.start,
+                                                     chosen.end)
+                  if refresh is not None else [])  # fmt: skip
+    by_month = {s.month: s for s in stored}
+    missing: set[tuple[str, date]] = set()
+    rows = []
+    for month in chosen.months:
+        found = by_month.get(month)
+        rows.append(found.metrics if found is not None else MonthMetrics(month))
+        missing |= found.missing if found is not None else set()
+    choices = refresh.choices if refresh is not None else FilterChoices([], [], [])
+    # amounts are in the currency the refresh converted into (a changed setting applies from
+    # the next refresh)
+    shown_in = refresh.reporting_currency if refresh is not None else reporting.code
+    return SubscriberMetricsPage(chosen, refresh, rows, totals(rows), shown_in,
+                                 missing_text(missing), choices)  # fmt: skip
+
+
+async def direct_months(
+    chosen: MonthRange, *, uow: AnalyticsReportsUnit, reporting: Currency, rounding: Rounding
+) -> tuple[list[MonthMetrics], str]:
+    """The months of ``chosen`` computed from the sources now (a scan of the trials' histories:
+    seconds at scale), and the missing rates' text; what the read model must give."""
     since = datetime(chosen.start.year, chosen.start.month, 1, tzinfo=UTC)
     after = add_months(chosen.end, 1)
     until = datetime(after.year, after.month, 1, tzinfo=UTC)
@@ -113,7 +161,6 @@ async def subscriber_metrics_page(
         cases = await reads.closed_dunning_cases(since=since, until=until, filters=only)
         refunds = await reads.refunds(since=since, until=until, filters=only)
         reasons = await reads.reasons(since=since, until=until, filters=only)
-        choices = await reads.choices()
         rates = ExchangeRates(reporting, await uow.exchange_rates.all())
     missing: set[tuple[str, date]] = set()
 
@@ -127,11 +174,7 @@ async def subscriber_metrics_page(
     trials = trial_ends(versions, only, plan_codes)
     rows = monthly_metrics(chosen.months, trials=trials, cases=cases,
                            refunds=refunds, reasons=reasons, to_reporting=to_reporting)  # fmt: skip
-    bars, busiest = reason_bars(rows)
-    text = ", ".join(f"{c} on {d.isoformat()}" for c, d in sorted(missing)[:5])
-    return SubscriberMetricsPage(chosen, rows, totals(rows), bars, busiest, reporting.code,
-                                 text + (" and more" if len(missing) > 5 else ""),
-                                 choices)  # fmt: skip
+    return rows, missing_text(missing)
 
 
 def _minor(value: int | None) -> str:

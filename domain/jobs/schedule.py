@@ -81,6 +81,7 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
     Daily(time(8, 0), "notifications.scan_notices"),
     Daily(time(3, 30), "jobs.purge_finished"),
     Every(60, "analytics.refresh_cohorts"),
+    Every(60, "analytics.refresh_subscribers"),
     Daily(time(7, 0), "analytics.send_monthly_summary"),
     Every(60, "apikeys.purge_idempotency"),
 )

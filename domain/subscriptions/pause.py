@@ -64,7 +64,9 @@ def resume_at_for(
             {"periods": f"Choose 1 to {MAX_PAUSE_PERIODS} billing periods."},
             code="portal.bad_pause",
         )
-    return sub.period_end + plan.interval.step(periods - 1)
+    # the pause is [now, resume_at): the renewal at resume_at bills, so skipping the next N
+    # renewals resumes at the one after them
+    return sub.period_end + plan.interval.step(periods)
 
 
 def _pause_until(resume_at: datetime) -> Step:

@@ -2,8 +2,9 @@
 about 450 customers whose MRR moves month by month (new, expansion, contraction, churn,
 reactivation; USD and EUR, five countries, three plans) written to the ledger as the live ledger
 classifies them (``CustomerLedger.record``), trials in the subscription history, dunning cases,
-refunds and cancellation feedback spread over the months; then the cohort refresh. Figures are
-plausible, not hand-checked: the hand-checked figures are in analytics_business.py."""
+refunds and cancellation feedback spread over the months; then the cohort and subscriber metrics
+refreshes. Figures are plausible, not hand-checked: the hand-checked figures are in
+analytics_business.py."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from domain.analytics.cohort_report import refresh_cohorts
 from domain.analytics.cohorts import add_months, month_of
 from domain.analytics.exchange_rates import ExchangeRate
 from domain.analytics.ledger import CustomerLedger, LedgerMovement, Reading
+from domain.analytics_reports.subscriber_refresh import refresh_subscriber_metrics
 from domain.billing.config import BillingConfig
 from domain.customers.service import create_customer
 from domain.pricing.proration import ProrationUnit
@@ -159,3 +161,5 @@ async def seed_analytics_demo(new_uow: Callable[[], UnitOfWork], clock: Clock) -
                 ))  # fmt: skip
     await refresh_cohorts(new_uow=new_uow, clock=clock, reporting=Currency.of("USD"),
                           rounding=BillingConfig().rounding)  # fmt: skip
+    await refresh_subscriber_metrics(new_uow=new_uow, clock=clock, reporting=Currency.of("USD"),
+                                     rounding=BillingConfig().rounding)  # fmt: skip

@@ -1,6 +1,9 @@
 """The geometry of the analytics charts, drawn server-side as inline SVG by
 ``templates/admin/analytics/_charts.html``: an MRR area chart and a net-new-MRR waterfall
-(stacked bars: new, expansion, reactivation up; contraction, churn down; the net as a dot).
+(stacked bars: new, expansion, reactivation up; contraction, churn down; the net as a dot); and
+the subscriber page's cancellation reasons (a stacked bar per month,
+``templates/admin/analytics/subscribers.html``). The domain gives exact counts and amounts; the
+float coordinates are computed here only.
 
 Only presentation: positions in the SVG's own units (the SVG scales to its box, so it reads at
 390 px as at 1280), axis ticks on round numbers, labels in major units of the reporting
@@ -14,7 +17,9 @@ from datetime import date
 from decimal import Decimal
 
 from domain.analytics.metrics import Bucket, Period
+from domain.analytics_reports.subscriber_metrics import MonthMetrics
 from domain.shared.money import Currency
+from domain.subscriptions.model import CancellationReason
 
 WIDTH = 720
 HEIGHT = 300
@@ -202,3 +207,56 @@ def waterfall_chart(periods: list[Period], size: Bucket, currency: Currency) -> 
         WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, _ticks(bottom, top, step, y, currency),
         _xlabels(periods, size, xs), y(0), points, segments, "", "", not segments,
     )  # fmt: skip
+
+
+# -- the cancellation reasons (subscriber metrics) ---------------------------------------------
+
+REASONS_PLOT_WIDTH = 700  # the plot area in SVG user units (the template adds the axes)
+REASONS_PLOT_HEIGHT = 180
+
+
+@dataclass(frozen=True, slots=True)
+class BarPiece:
+    reason: CancellationReason
+    count: int
+    y: float  # from the plot's top
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonBar:
+    month: date
+    total: int
+    x: float  # the bar's left edge from the plot's left
+    width: float
+    pieces: list[BarPiece]
+
+    @property
+    def top(self) -> float:
+        return self.pieces[-1].y if self.pieces else 0.0
+
+    @property
+    def middle(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+
+def reason_bars(rows: list[MonthMetrics]) -> tuple[list[ReasonBar], int]:
+    """A stacked bar per month (reasons in one order, bottom up) on a ``REASONS_PLOT_WIDTH`` x
+    ``REASONS_PLOT_HEIGHT`` plot, scaled to the busiest month; and that month's total (the
+    axis' top)."""
+    busiest = max((r.cancellations for r in rows), default=0)
+    scale = busiest or 1
+    slot = REASONS_PLOT_WIDTH / max(len(rows), 1)
+    bars = []
+    for i, r in enumerate(rows):
+        pieces, bottom = [], float(REASONS_PLOT_HEIGHT)
+        for reason in CancellationReason:
+            n = r.reasons.get(reason, 0)
+            if n:
+                height = round(REASONS_PLOT_HEIGHT * n / scale, 2)
+                bottom = round(bottom - height, 2)
+                pieces.append(BarPiece(reason, n, bottom, height))
+        width = min(round(slot * 0.62, 2), 48.0)
+        bars.append(ReasonBar(r.month, r.cancellations, round(i * slot + (slot - width) / 2, 2),
+                              width, pieces))  # fmt: skip
+    return bars, busiest

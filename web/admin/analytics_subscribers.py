@@ -2,7 +2,9 @@
 dunning recovery, refunds, cancellation reasons), narrowed by the optional plan, currency and
 country filters (the cohort page's fields), each with its table and
 /admin/analytics/subscribers.csv?section=... taking the same filters (``ANALYTICS_READ``;
-domain/analytics_reports/subscriber_page.py). A bad range or filter re-renders the page with its
+domain/analytics_reports/subscriber_page.py: read from the read model the hourly job
+``analytics.refresh_subscribers`` writes; the page says as of when). The reasons chart's
+geometry is web/admin/analytics_charts.py's. A bad range or filter re-renders the page with its
 messages (422) and the last twelve months unfiltered; the CSV answers 422 with the messages."""
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from litestar.di import NamedDependency
 from litestar.response import Response, Template
 
 from domain.analytics.cohorts import format_tenths
-from domain.analytics_reports.subscriber_metrics import PLOT_HEIGHT, PLOT_WIDTH
 from domain.analytics_reports.subscriber_page import (
     CSV_SECTIONS,
     MonthRange,
@@ -32,6 +33,7 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
 from domain.unit_of_work import UnitOfWork
+from web.admin.analytics_charts import REASONS_PLOT_HEIGHT, REASONS_PLOT_WIDTH, reason_bars
 from web.admin.analytics_cohorts import ANALYTICS
 from web.admin.feedback import REASON_LABELS
 from web.admin.pages import admin_context
@@ -73,14 +75,14 @@ async def show_subscribers(
 ) -> Template:
     chosen, errors, typed, _ = _range(request, clock)
     page = await subscriber_metrics_page(
-        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency),
-        rounding=settings.billing.rounding,
-    )  # fmt: skip
+        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency)
+    )
+    bars, busiest = reason_bars(page.rows)
     context = admin_context(
         staff, page=page, errors=errors, form=typed if errors else {"plan": "", "currency": "", "country": "", **chosen.query()},
         csv_query=urlencode(chosen.query()), pct=format_tenths, money_of=Money.of_minor,
-        reason_labels=REASON_LABELS, active_tab="subscribers", plot_width=PLOT_WIDTH,
-        plot_height=PLOT_HEIGHT,
+        reason_labels=REASON_LABELS, active_tab="subscribers", bars=bars, busiest=busiest,
+        plot_width=REASONS_PLOT_WIDTH, plot_height=REASONS_PLOT_HEIGHT,
         countries=[(c, f"{country_name(c)} ({c})") for c in page.choices.countries],
     )  # fmt: skip
     return render(request, "admin/analytics/subscribers.html", None, context,
@@ -102,9 +104,8 @@ async def export_subscribers(
         text = "\n".join(f"{k}: {v}" for k, v in sorted(errors.items()))
         return Response(text + "\n", status_code=422, media_type="text/plain; charset=utf-8")
     page = await subscriber_metrics_page(
-        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency),
-        rounding=settings.billing.rounding,
-    )  # fmt: skip
+        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency)
+    )
     out = io.StringIO()
     csv.writer(out).writerows(subscriber_csv_rows(page, section))
     name = f"subscribers-{section}-{chosen.start:%Y-%m}-{chosen.end:%Y-%m}.csv"

@@ -718,6 +718,38 @@ CREATE TABLE public.staff_token (
     used_at timestamp with time zone
 );
 
+CREATE TABLE public.subscriber_month (
+    id integer NOT NULL,
+    segment character varying(80) DEFAULT ''::character varying NOT NULL,
+    month date DEFAULT CURRENT_DATE NOT NULL,
+    trials_ended integer DEFAULT 0 NOT NULL,
+    trials_converted integer DEFAULT 0 NOT NULL,
+    dunning_closed integer DEFAULT 0 NOT NULL,
+    dunning_recovered integer DEFAULT 0 NOT NULL,
+    recovered_minor bigint,
+    refunds integer DEFAULT 0 NOT NULL,
+    refunded_minor bigint,
+    reasons text DEFAULT '{}'::text NOT NULL,
+    missing text DEFAULT '[]'::text NOT NULL
+);
+
+CREATE SEQUENCE public.subscriber_month_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.subscriber_month_id_seq OWNED BY public.subscriber_month.id;
+
+CREATE TABLE public.subscriber_refresh (
+    name character varying(20) DEFAULT ''::character varying NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    reporting_currency character varying(3) DEFAULT ''::character varying NOT NULL,
+    choices text DEFAULT '{}'::text NOT NULL
+);
+
 CREATE TABLE public.subscription (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     customer character varying(36) DEFAULT NULL::character varying NOT NULL,
@@ -853,6 +885,8 @@ ALTER TABLE ONLY public.migration ALTER COLUMN id SET DEFAULT nextval('public.mi
 ALTER TABLE ONLY public.mrr_daily_aggregate ALTER COLUMN id SET DEFAULT nextval('public.mrr_daily_aggregate_id_seq'::regclass);
 
 ALTER TABLE ONLY public.mrr_movement ALTER COLUMN id SET DEFAULT nextval('public.mrr_movement_id_seq'::regclass);
+
+ALTER TABLE ONLY public.subscriber_month ALTER COLUMN id SET DEFAULT nextval('public.subscriber_month_id_seq'::regclass);
 
 ALTER TABLE ONLY public.subscription_history ALTER COLUMN id SET DEFAULT nextval('public.subscription_history_id_seq'::regclass);
 
@@ -1078,6 +1112,12 @@ ALTER TABLE ONLY public.staff_session
 ALTER TABLE ONLY public.staff_token
     ADD CONSTRAINT staff_token_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.subscriber_month
+    ADD CONSTRAINT subscriber_month_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.subscriber_refresh
+    ADD CONSTRAINT subscriber_refresh_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.subscription_history
     ADD CONSTRAINT subscription_history_pkey PRIMARY KEY (id);
 
@@ -1241,6 +1281,8 @@ CREATE INDEX sign_in_attempt_key ON public.sign_in_attempt USING btree (key);
 CREATE INDEX staff_session_staff ON public.staff_session USING btree (staff);
 
 CREATE INDEX staff_token_staff ON public.staff_token USING btree (staff);
+
+CREATE INDEX subscriber_month_segment ON public.subscriber_month USING btree (segment);
 
 CREATE INDEX subscription_customer ON public.subscription USING btree (customer);
 

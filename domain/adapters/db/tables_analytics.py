@@ -126,6 +126,35 @@ class AnalyticsRefreshTable(Table, tablename="analytics_refresh"):
     dimensions = Text(default="{}")  # the filter values: {"plans": [...], ...}
 
 
+class SubscriberMonthTable(Table, tablename="subscriber_month"):
+    """The subscriber metrics' read model (domain/analytics_reports/subscriber_read_model.py),
+    replaced whole by the job ``analytics.refresh_subscribers``: one row per segment (plan,
+    currency, country, each a value or "*": "team|*|DE") and UTC month with an event; amounts in
+    the reporting currency (null: a rate was missing, the days in ``missing``); ``reasons``
+    JSON ``{"reason": count}``, ``missing`` JSON ``[["EUR", "2026-01-03"], ...]``."""
+
+    segment = Varchar(length=80, index=True)
+    month = Date()
+    trials_ended = Integer(default=0)
+    trials_converted = Integer(default=0)
+    dunning_closed = Integer(default=0)
+    dunning_recovered = Integer(default=0)
+    recovered_minor = BigInt(null=True, default=None)
+    refunds = Integer(default=0)
+    refunded_minor = BigInt(null=True, default=None)
+    reasons = Text(default="{}")
+    missing = Text(default="[]")
+
+
+class SubscriberRefreshTable(Table, tablename="subscriber_refresh"):
+    """The last subscriber metrics refresh (one row, ``name`` = ``subscribers``)."""
+
+    name = Varchar(length=20, primary_key=True)
+    refreshed_at = Timestamptz()
+    reporting_currency = Varchar(length=3)
+    choices = Text(default="{}")  # JSON: the plans, currencies and countries filters offer
+
+
 ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
@@ -135,4 +164,6 @@ ANALYTICS_TABLES: tuple[type[Table], ...] = (
     AnalyticsEmailOptInTable,
     MrrDailyAggregateTable,
     AnalyticsRefreshTable,
+    SubscriberMonthTable,
+    SubscriberRefreshTable,
 )

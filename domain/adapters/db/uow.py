@@ -74,6 +74,7 @@ from domain.adapters.db.repositories.promotions import (
     PiccoloPromotionCodeRepository,
 )
 from domain.adapters.db.repositories.staff import PiccoloStaffRepository
+from domain.adapters.db.repositories.subscriber_months import PiccoloSubscriberMonths
 from domain.adapters.db.repositories.subscriptions import (
     PiccoloCancellationFeedbackRepository,
     PiccoloCustomerRepository,
@@ -167,6 +168,7 @@ class PiccoloUnitOfWork:
         self.mrr_ledger = PiccoloMrrLedgerRepository()
         self.cohorts = PiccoloCohortStore(postgres=is_postgres(engine))
         self.subscriber_metrics = PiccoloSubscriberMetricsReads()
+        self.subscriber_months = PiccoloSubscriberMonths(postgres=is_postgres(engine))
         self.analytics_summary = PiccoloSummaryOptIns()
         self.outbound_events = PiccoloOutboundEvents()
         self.webhook_endpoints = PiccoloWebhookEndpoints()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.billing.model import InvoiceLine
+from domain.shared.periods import Period
 from domain.subscriptions.engine.cancellation import Cancellation
 from domain.subscriptions.engine.changes import Changes
 from domain.subscriptions.engine.payments import Payments
@@ -71,4 +72,5 @@ class SubscriptionEngine(Subscribing, Changes, Cancellation, Payments, Renewals)
         them (none without a metered charge or a period)."""
         if self.plan is None or self.period is None:
             return []
-        return usage_lines(self.settings, self.usage, self.plan, self.period, through=at)
+        used = Period(self._usage_start(), self.period.end)
+        return usage_lines(self.settings, self.usage, self.plan, used, through=at)

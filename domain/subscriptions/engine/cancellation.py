@@ -36,9 +36,10 @@ class Cancellation(EngineState):
             self._credit_unused(at, refund)
         # a cancellation at the very instant a period starts has no usage of that period to bill
         used = Period(self.period.start, at) if at > self.period.start else None
+        used_from = self._usage_start()
         lines = (
-            usage_lines(self.settings, self.usage, self.plan, used, through=at)
-            if was_active and used
+            usage_lines(self.settings, self.usage, self.plan, Period(used_from, at), through=at)
+            if was_active and at > used_from
             else []
         )
         lines += self._take_pending()

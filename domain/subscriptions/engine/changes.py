@@ -60,8 +60,13 @@ class Changes(EngineState):
             self.scheduled = (new_plan, new_quantity)
             self.scheduled_from = effective_from
             return
-        self.scheduled = None
-        self.scheduled_from = None
+        if plan is None and self.scheduled is not None:
+            # a quantity change now keeps a plan change waiting for the period's end, at the new
+            # quantity (the later decision); an immediate plan change replaces it
+            self.scheduled = (self.scheduled[0], new_quantity)
+        else:
+            self.scheduled = None
+            self.scheduled_from = None
         old_plan, old_quantity = self.plan, self.quantity
         if self.status is SubscriptionStatus.TRIALING:
             self.plan, self.quantity = new_plan, new_quantity
@@ -77,9 +82,10 @@ class Changes(EngineState):
                 lines += prorated_lines(
                     settings, old_plan, old_quantity, remaining, share, credit=True
                 )
+            used_from = self._usage_start()
             lines += (
-                usage_lines(settings, self.usage, old_plan, Period(self.period.start, at))
-                if at > self.period.start
+                usage_lines(settings, self.usage, old_plan, Period(used_from, at))
+                if at > used_from
                 else []
             )
             lines += self._take_pending()
@@ -89,13 +95,18 @@ class Changes(EngineState):
             lines += advance_lines(settings, new_plan, new_quantity, self.period)
             self.period_invoice = self._issue(at, self.period, lines)
             return
+        used_from = self._usage_start()
+        if new_plan != old_plan and at > used_from:
+            # the old plan's usage so far is its own: billed at its prices with the period's
+            # usage (next renewal, or the final invoice), not repriced by the new plan
+            self.pending.extend(usage_lines(settings, self.usage, old_plan, Period(used_from, at)))
         self.plan, self.quantity = new_plan, new_quantity
         if share is None or remaining is None:
             return
         lines = prorated_lines(settings, old_plan, old_quantity, remaining, share, credit=True)
         lines += prorated_lines(settings, new_plan, new_quantity, remaining, share, credit=False)
         if proration is ProrationBehavior.INVOICE_NOW:
-            self._issue(at, remaining, self._take_pending() + lines)
+            self._issue(at, remaining, self._take_pending(usage=False) + lines)
         else:
             self.pending.extend(lines)
 
@@ -156,7 +167,7 @@ class Changes(EngineState):
                 settings, new.plan, new.quantity, remaining, share, credit=False
             )
         if proration is ProrationBehavior.INVOICE_NOW:
-            self._issue(at, remaining, self._take_pending() + lines)
+            self._issue(at, remaining, self._take_pending(usage=False) + lines)
         else:
             self.pending.extend(lines)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.billing.model import CreditNote, Invoice, InvoiceLine, InvoiceStatus
+from domain.billing.model import CreditNote, Invoice, InvoiceLine, InvoiceStatus, LineKind
 from domain.catalog.model import Plan
 from domain.pricing.coupons import AppliedCoupon, discount_for
 from domain.pricing.proration import ProrationUnit, Share
@@ -108,6 +108,22 @@ class EngineState:
         self.invoices.append(invoice)
         return invoice
 
-    def _take_pending(self) -> list[InvoiceLine]:
-        lines, self.pending = self.pending, []
-        return lines
+    def _take_pending(self, *, usage: bool = True, others: bool = True) -> list[InvoiceLine]:
+        """The waiting lines, removed: all of them, or only the usage lines (``others=False``) or
+        only the rest (``usage=False``: an off-cycle invoice leaves an earlier plan's usage waiting
+        for the period's end, where it marks where the current plan's usage starts)."""
+        taken = [
+            line for line in self.pending if (usage if line.kind is LineKind.USAGE else others)
+        ]
+        self.pending = [
+            line for line in self.pending if not (usage if line.kind is LineKind.USAGE else others)
+        ]
+        return taken
+
+    def _usage_start(self) -> datetime:
+        """Where the current plan's usage in this period starts: the period's start, or the
+        instant of an immediate change from another plan, whose usage so far waits in ``pending``
+        as usage lines ending at that instant (usage belongs to the plan it was recorded on)."""
+        assert self.period is not None
+        ends = [line.period.end for line in self.pending if line.kind is LineKind.USAGE]
+        return max([self.period.start, *ends])

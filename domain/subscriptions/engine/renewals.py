@@ -62,8 +62,9 @@ class Renewals(EngineState):
             unused = Period(at, self.period.end)
             lines += prorated_lines(settings, self.plan, self.quantity, unused, share, credit=True)
             lines += addon_prorated(settings, self.addons.values(), unused, share, credit=True)
-        if at > self.period.start:
-            lines += usage_lines(settings, self.usage, self.plan, Period(self.period.start, at))
+        used_from = self._usage_start()
+        if at > used_from:
+            lines += usage_lines(settings, self.usage, self.plan, Period(used_from, at))
         self.pending.extend(lines)
         self.status = SubscriptionStatus.TRIALING
         self.period = Period(at, trial_end)
@@ -119,8 +120,8 @@ class Renewals(EngineState):
             if (
                 self.status is SubscriptionStatus.PAUSED
                 and self.resume_at is not None
-                and self.resume_at < due
-            ):
+                and self.resume_at <= due  # a pause is [paused_at, resume_at): a renewal at
+            ):  # resume_at is after it and bills
                 if self.resume_at > until:
                     return
                 self.resume(self.resume_at)
@@ -140,9 +141,12 @@ class Renewals(EngineState):
         # ending period still bills that period's usage (recorded before the pause)
         paused_within = was_paused and self.paused_at is not None and self.paused_at > ending.start
         bill_usage = not was_trial and (not was_paused or paused_within)
+        # the current plan's usage: from the period's start, or from an immediate change from
+        # another plan (whose usage so far waits in ``pending``)
+        used = Period(self._usage_start(), ending.end)
         if self.cancel_at_period_end:
             lines = self._take_pending()
-            lines += usage_lines(settings, self.usage, self.plan, ending) if bill_usage else []
+            lines += usage_lines(settings, self.usage, self.plan, used) if bill_usage else []
             if lines:
                 self._issue(at, ending, lines)
             self.status = SubscriptionStatus.CANCELED
@@ -173,7 +177,8 @@ class Renewals(EngineState):
         self.period = Period(at, self._next_end(at))
         if was_paused:
             if bill_usage:  # the usage of the period the pause began in
-                usage = usage_lines(settings, self.usage, usage_plan, ending)
+                usage = self._take_pending(others=False)
+                usage += usage_lines(settings, self.usage, usage_plan, used)
                 if usage:
                     self._issue(at, ending, usage)
             return
@@ -182,7 +187,7 @@ class Renewals(EngineState):
             self.usage,
             self.addons.values(),
             usage_plan,
-            ending if bill_usage else None,
+            used if bill_usage else None,
             self.plan,
             self.quantity,
             self.period,

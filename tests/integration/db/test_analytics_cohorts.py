@@ -4,10 +4,12 @@ use case materialising the cells, and the page's use case reading them with filt
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
 
+from domain.adapters.db.tables_analytics import CohortRowTable
 from domain.analytics.cohort_filters import CohortFilterInput, CohortFilters, check_filters
 from domain.analytics.cohort_report import cohort_csv_rows, cohort_page, refresh_cohorts
 from domain.analytics.cohorts import Measure
@@ -122,3 +124,18 @@ async def test_a_missing_rate_leaves_revenue_unknown_and_logos_counted(
 async def test_only_analytics_readers_see_cohorts(db: TestDatabase, clock: FrozenClock) -> None:
     with pytest.raises(PermissionDenied):
         await cohort_page(SUPPORT, _filters(), uow=business_uow(db, clock), reporting=USD)
+
+
+async def test_two_cohort_refreshes_at_once_leave_one_set_of_rows(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    await build_cohort_business(db, clock)
+
+    async def refresh() -> None:
+        await refresh_cohorts(new_uow=lambda: business_uow(db, clock), clock=clock,
+                              reporting=USD, rounding=Rounding.HALF_UP)  # fmt: skip
+
+    await refresh()
+    once = await CohortRowTable.count()
+    await asyncio.gather(refresh(), refresh())
+    assert await CohortRowTable.count() == once > 0

@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -139,7 +140,7 @@ async def test_a_persisted_history_bills_exactly_what_the_engine_bills(
     engine = make_engine(TEAM, METERED)
     engine.subscribe(JAN31, METERED)
     engine.advance_to(utc(2024, 2, 10))
-    engine.record_usage(utc(2024, 2, 10), "api_calls", Decimal(250), None)  # type: ignore[arg-type]
+    engine.record_usage(utc(2024, 2, 10), "api_calls", Fraction(250), None)
     engine.advance_to(utc(2024, 2, 15))
     engine.change(utc(2024, 2, 15), plan=TEAM, quantity=3)
     engine.advance_to(utc(2024, 4, 10))

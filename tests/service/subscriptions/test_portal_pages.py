@@ -58,9 +58,9 @@ async def test_the_subscription_page_offers_three_pause_choices_then_none_once_p
     page = await subscription_page(sub, **_kw(uow, clock, customer))  # type: ignore[arg-type]
     assert page.detail.view.plan_code == "team-monthly" and page.receipt is None
     assert [(o.periods, o.resume_at.date()) for o in page.pause_options] == [
-        (1, datetime(2024, 4, 1).date()),
-        (2, datetime(2024, 5, 1).date()),
-        (3, datetime(2024, 6, 1).date()),
+        (1, datetime(2024, 5, 1).date()),
+        (2, datetime(2024, 6, 1).date()),
+        (3, datetime(2024, 7, 1).date()),
     ]
     # the first bill after a pause is the renewal at its end
     assert all(o.next_invoice is not None for o in page.pause_options)
@@ -71,7 +71,7 @@ async def test_the_subscription_page_offers_three_pause_choices_then_none_once_p
     with pytest.raises(NotFound):
         await pause_for(sub, periods=1, **_kw(uow, clock, "someone-else"))  # type: ignore[arg-type]
     paused = await pause_for(sub, periods=2, **_kw(uow, clock, customer))  # type: ignore[arg-type]
-    assert paused.resume_at.date() == datetime(2024, 5, 1).date()
+    assert paused.resume_at.date() == datetime(2024, 6, 1).date()
     assert paused.outcome.subscription.status is SubscriptionStatus.PAUSED
     page = await subscription_page(sub, **_kw(uow, clock, customer))  # type: ignore[arg-type]
     assert page.pause_options == ()

@@ -187,14 +187,14 @@ async def test_pause_for_two_periods_then_resume_early(shop: Shop) -> None:
     shop.clock.set(MAR1 + timedelta(days=10))
     page = await _page(shop, PAUSE, sub, {"periods": "2"})
     assert page.errors == {} and page.preview is not None
-    assert "until May 1, 2024" in page.preview.summary
+    assert "until Jun 1, 2024" in page.preview.summary
     # the Apr 1 and May 1 renewals are skipped (the portal's rule): billed again on Jun 1
     assert page.preview.facts[0].label.startswith("First invoice after the pause (Jun 1, 2024)")
     assert page.preview.facts[0].amount == Money.of_minor(3600, "USD")
     await _confirm(shop, PAUSE, sub, page)
     stored = await shop.subscription(sub.subscription_id)
     assert stored.status is SubscriptionStatus.PAUSED
-    assert stored.resume_at == datetime(2024, 5, 1, tzinfo=UTC)
+    assert stored.resume_at == datetime(2024, 6, 1, tzinfo=UTC)
     assert _notified(shop, "subscription_paused") == 1
     paused = [a.code for a in actions_for(staff(Role.SUPPORT), TargetKind.SUBSCRIPTION, "paused")]
     assert [c for c in paused if c.startswith("subscription.") and "coupon" not in c] == [

@@ -111,8 +111,9 @@ def test_a_pause_lasts_whole_periods_or_until_a_date_within_a_year() -> None:
     plan = make_plan()
     sub = SimpleNamespace(period_end=D(2, 1))
     at = {"now": D(1, 15)}
-    assert resume_at_for(sub, plan, periods=1, **at) == D(2, 1)  # type: ignore[arg-type]
-    assert resume_at_for(sub, plan, periods=3, **at) == D(4, 1)  # type: ignore[arg-type]
+    # the next N renewals are skipped: the pause ends at the renewal after them, which bills
+    assert resume_at_for(sub, plan, periods=1, **at) == D(3, 1)  # type: ignore[arg-type]
+    assert resume_at_for(sub, plan, periods=3, **at) == D(5, 1)  # type: ignore[arg-type]
     assert resume_at_for(sub, plan, until=D(3, 10), **at) == D(3, 10)  # type: ignore[arg-type]
     refused = [
         {"periods": 0},

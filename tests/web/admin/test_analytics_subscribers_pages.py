@@ -14,9 +14,10 @@ from litestar import Litestar
 
 from domain.shared.clock import FrozenClock
 from domain.shared.periods import utc
-from tests.integration.db.test_analytics_subscribers import build
+from tests.integration.db.test_analytics_subscribers import build, refresh
 from tests.support.database import TestDatabase
 from tests.support.html import by_testid, parse, text
+from tests.support.jobs import drain_jobs
 from tests.support.staff import admin_sign_in, make_staff
 
 pytestmark = pytest.mark.web
@@ -38,8 +39,28 @@ async def _sign_in(app: Litestar, client: httpx.AsyncClient, clock: FrozenClock,
 async def _ready(app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock,
                  role: str = "owner") -> None:  # fmt: skip
     await build(db, clock)
+    await refresh(db, clock)
     member = await make_staff(app.state.runtime.uow, clock, role=role, email=f"{role}@example.com")
     assert (await admin_sign_in(client, member, clock)).status_code == 303
+
+
+async def test_the_page_shows_the_refresh_jobs_figures_and_none_before_it(
+    app: Litestar, client: httpx.AsyncClient, db: TestDatabase, clock: FrozenClock
+) -> None:
+    await build(db, clock)
+    await _sign_in(app, client, clock, "owner")
+    answer = await client.get(f"/admin/analytics/subscribers?{RANGE}")
+    assert answer.status_code == 200
+    page = parse(answer.text)
+    assert "Not computed yet" in text(by_testid(page, "as-of")[0])
+    assert by_testid(page, "not-computed") and not by_testid(page, "trials-row")
+    got = await client.get(f"/admin/analytics/subscribers.csv?{RANGE}&section=trials")
+    assert list(csv.reader(io.StringIO(got.text)))[1] == ["2024-01", "0", "0", "0", ""]
+
+    await drain_jobs(app)  # the app's schedule: analytics.refresh_subscribers runs hourly
+    page = parse((await client.get(f"/admin/analytics/subscribers?{RANGE}")).text)
+    assert text(by_testid(page, "as-of")[0]).startswith("Figures as of 1 Mar 2024")
+    assert text(by_testid(page, "stat-conversion")[0]) == "75.0%"
 
 
 async def test_the_page_shows_each_metric_with_its_table_and_csv(
@@ -49,6 +70,7 @@ async def test_the_page_shows_each_metric_with_its_table_and_csv(
     answer = await client.get(f"/admin/analytics/subscribers?{RANGE}")
     assert answer.status_code == 200
     page = parse(answer.text)
+    assert text(by_testid(page, "as-of")[0]).startswith("Figures as of 1 Mar 2024")
     assert text(by_testid(page, "stat-conversion")[0]) == "75.0%"
     assert text(by_testid(page, "stat-recovery")[0]) == "66.7%"
     assert text(by_testid(page, "stat-recovered")[0]) == "$95.00"

@@ -2,7 +2,9 @@
 closed dunning cases with their invoice's amount, succeeded refunds and cancellation reasons
 over a time range, narrowed in SQL to a plan, a currency and a country (``SubscriberFilters``).
 Months are bucketed in Python (timestamps differ between SQLite and
-PostgreSQL); each read is one query shape."""
+PostgreSQL); each read is one query shape. The ``all_*`` reads and ``versions_of`` are the
+refresh's: every row, with its plan code and country looked up (in batches of the ids the rows
+name) as the filtered reads join them."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from domain.payments.dunning import DunningStatus
 from domain.subscriptions.history import SubscriptionVersion
 from domain.subscriptions.model import CancellationReason
 
+BATCH = 500
 TRIALING_STATE = '%"status":"trialing"%'  # the stored state's JSON (history.py, _state_json)
 
 
@@ -49,6 +52,34 @@ def _subscriptions(filters: SubscriberFilters, *, plan: bool, currency: bool) ->
     if currency and filters.currency is not None:
         where.append(s.currency == filters.currency)
     return s.select(s.id).where(*where) if where else None
+
+
+async def _in_batches(ids: set[str], read: Any) -> dict[str, Any]:
+    """``read(batch)`` (rows of key, value) over ``ids`` 500 at a time, as one dict."""
+    wanted, out = sorted(i for i in ids if i), {}
+    for start in range(0, len(wanted), BATCH):
+        out.update(await read(wanted[start : start + BATCH]))
+    return out
+
+
+async def _plans_of(subscription_ids: set[str]) -> dict[str, str]:
+    s = SubscriptionTable
+
+    async def read(batch: list[str]) -> dict[str, str]:
+        rows = await s.select(s.id, s.plan.code).where(s.id.is_in(batch))
+        return {r["id"]: r["plan.code"] for r in rows}
+
+    return await _in_batches(subscription_ids, read)
+
+
+async def _countries_of(customer_ids: set[str]) -> dict[str, str]:
+    c = CustomerTable
+
+    async def read(batch: list[str]) -> dict[str, str]:
+        rows = await c.select(c.id, c.country).where(c.id.is_in(batch))
+        return {r["id"]: r["country"] or None for r in rows}
+
+    return await _in_batches(customer_ids, read)
 
 
 def _customers(filters: SubscriberFilters) -> Any:
@@ -146,6 +177,75 @@ class PiccoloSubscriberMetricsReads:
         return FilterChoices(sorted(r["code"] for r in plans),
                              sorted(r["currency"] for r in currencies),
                              sorted(r["country"] for r in countries))  # fmt: skip
+
+    async def trialed_subscriptions(self) -> list[str]:
+        rows = await H.select(H.subscription_id).where(H.state.like(TRIALING_STATE)).distinct()
+        return sorted(r["subscription_id"] for r in rows)
+
+    async def versions_of(self, subscription_ids: list[str]) -> list[SubscriptionVersion]:
+        out: list[SubscriptionVersion] = []
+        for start in range(0, len(subscription_ids), BATCH):
+            batch = subscription_ids[start : start + BATCH]
+            out += [_version(r) for r in await H.select().where(H.subscription_id.is_in(batch))]
+        return sorted(out, key=lambda v: v.id or 0)
+
+    async def all_closed_dunning_cases(self) -> list[ClosedDunningCase]:
+        d = DunningCaseTable
+        rows = await d.select(
+            d.closed_at, d.status, d.invoice.amount_due_minor, d.invoice.currency,
+            d.invoice.subscription_id, d.customer_id,
+        ).where(d.closed_at.is_not_null() & d.test_clock_id.is_null())  # fmt: skip
+        plans = await _plans_of({r["invoice.subscription_id"] or "" for r in rows})
+        countries = await _countries_of({r["customer_id"] for r in rows})
+        return [
+            ClosedDunningCase(_instant(r["closed_at"]), r["status"] == DunningStatus.RECOVERED,
+                              int(r["invoice.amount_due_minor"]), r["invoice.currency"],
+                              plans.get(r["invoice.subscription_id"] or ""),
+                              countries.get(r["customer_id"]))
+            for r in rows
+        ]  # fmt: skip
+
+    async def all_refunds(self) -> list[RefundRow]:
+        t, i = RefundTable, InvoiceTable
+        rows = await t.select(t.finished_at, t.amount_minor, t.currency, t.invoice_id,
+                              t.customer_id).where((t.status == "succeeded")
+                                                   & t.finished_at.is_not_null())  # fmt: skip
+
+        async def invoices(batch: list[str]) -> dict[str, tuple[str | None, str | None]]:
+            found = await i.select(i.id, i.subscription_id, i.customer_id).where(i.id.is_in(batch))
+            return {r["id"]: (r["subscription_id"], r["customer_id"]) for r in found}
+
+        of_invoice = await _in_batches({r["invoice_id"] for r in rows}, invoices)
+        subs = [of_invoice.get(r["invoice_id"], (None, None))[0] for r in rows]
+        # the refund's customer, else its invoice's (as ``refunds`` filters)
+        owners = [r["customer_id"] if r["customer_id"] is not None
+                  else of_invoice.get(r["invoice_id"], (None, None))[1] for r in rows]  # fmt: skip
+        plans = await _plans_of({s or "" for s in subs})
+        countries = await _countries_of({c or "" for c in owners})
+        return [RefundRow(_instant(r["finished_at"]), int(r["amount_minor"]), r["currency"],
+                          plans.get(sub or ""), countries.get(owner or ""))
+                for r, sub, owner in zip(rows, subs, owners, strict=True)]  # fmt: skip
+
+    async def all_reasons(self) -> list[ReasonMonth]:
+        t = CancellationFeedbackTable
+        rows = await t.select(
+            t.reason, t.created_at, t.subscription.plan.code, t.subscription.currency,
+            t.customer.country,
+        ).where(t.created_at.is_not_null())  # fmt: skip
+        Key = tuple[date, CancellationReason, str | None, str | None, str | None]
+        counts: dict[Key, int] = {}
+        for r in rows:
+            try:
+                reason = CancellationReason(r["reason"])
+            except ValueError:
+                reason = CancellationReason.OTHER
+            month = _instant(r["created_at"]).astimezone(UTC).date().replace(day=1)
+            key = (month, reason, r["subscription.plan.code"], r["subscription.currency"],
+                   r["customer.country"] or None)  # fmt: skip
+            counts[key] = counts.get(key, 0) + 1
+        return [ReasonMonth(m, reason, n, plan, currency, country)
+                for (m, reason, plan, currency, country), n in sorted(counts.items(),
+                                                                      key=lambda kv: str(kv[0]))]  # fmt: skip
 
 
 class PiccoloSummaryOptIns:

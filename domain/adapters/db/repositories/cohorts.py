@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.adapters.db.bulk import lock_for_replace
 from domain.adapters.db.tables_analytics import CohortRefreshTable, CohortRowTable
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
 from domain.analytics.cohorts import ANY, CohortCell
@@ -50,6 +51,7 @@ class PiccoloCohortStore:
         self._insert = _PG if postgres else _SQLITE
 
     async def replace(self, cells: list[CohortCell], refresh: CohortRefresh) -> None:
+        await lock_for_replace(C)  # two refreshes at once would double the rows
         await C.delete(force=True)
         grouped: dict[tuple[str, date], dict[str, Any]] = {}
         for c in sorted(cells, key=lambda c: c.age):
