@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from domain.billing.config import BillingConfig
@@ -18,7 +19,7 @@ from domain.billing.issued import (
     CustomerSnapshot,
     IssuedInvoice,
 )
-from domain.billing.model import Invoice, InvoiceStatus
+from domain.billing.model import Invoice, InvoiceStatus, LineKind
 from domain.billing.service import issue_invoice_in
 from domain.catalog.model import Plan
 from domain.customers.model import Customer
@@ -39,7 +40,7 @@ from domain.shared.money import Currency
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.errors import SubscriptionErrorCode
 from domain.subscriptions.events import emit_change
-from domain.subscriptions.model import Subscription, counts_as_earlier_subscription
+from domain.subscriptions.model import Subscription, UsageTotal, counts_as_earlier_subscription
 from domain.subscriptions.mrr_ledger import MrrTrail, record_change
 from domain.subscriptions.outcome import Outcome
 from domain.subscriptions.ports import SubscriptionsUnit
@@ -186,10 +187,30 @@ async def load_engine(
         settings=settings,
         plans=plans,
         usage=await uow.usage.since(sub.id, bound or sub.period_start),
-        usage_totals=await uow.usage.totals(sub.id, sub.period_start, bound) if bound else (),
+        usage_totals=await _usage_totals(uow, sub, bound) if bound else (),
         period_invoice=period_invoice.invoice if period_invoice else None,
         balance_minor=customer.balance_minor,
     )
+
+
+async def _usage_totals(
+    uow: SubscriptionsUnit, sub: Subscription, bound: datetime
+) -> list[UsageTotal]:
+    """The period's events before ``bound`` summed, one range per plan: an immediate change
+    from another plan left that plan's usage so far in the pending lines, ending at the change
+    (``EngineState._usage_start``), so no folded event may span that instant."""
+    cuts = sorted(
+        {sub.period_start, bound}
+        | {
+            line.period.end
+            for line in sub.pending_lines
+            if line.kind is LineKind.USAGE and sub.period_start < line.period.end < bound
+        }
+    )
+    totals: list[UsageTotal] = []
+    for start, end in pairwise(cuts):
+        totals += await uow.usage.totals(sub.id, start, end)
+    return totals
 
 
 def cycle_reason(invoice: Invoice) -> BillingReason:
