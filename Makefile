@@ -109,6 +109,7 @@ bench: $(STAMP) bench-packages
 	$(PY) -m bench.analytics --pg-url $${BENCH_PG_URL:-$(PG_URL)} --subscriptions 20000
 	$(PY) -m bench.analytics_cohorts --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.crm_import --pg-url $${BENCH_PG_URL:-$(PG_URL)} --subscriptions 500
+	$(PY) -m bench.usage_ingest --pg-url $${BENCH_PG_URL:-$(PG_URL)} --http
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm test-output

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
@@ -42,6 +43,7 @@ from domain.subscriptions.model import (
     Due,
     Subscription,
     UsageRecord,
+    UsageTotal,
 )
 from domain.testclocks.model import ClockInvoice, TestClock
 from tests.fake_directory import InMemoryCustomerDirectory, InMemoryNoteRepository
@@ -340,7 +342,7 @@ class InMemorySubscriptionRepository:
         return self.rows.get(subscription_id)
 
     async def get_many(
-        self, subscription_ids: list[SubscriptionId], *, lock: bool = False
+        self, subscription_ids: Sequence[SubscriptionId], *, lock: bool = False
     ) -> list[Subscription]:
         return [self.rows[i] for i in sorted(set(subscription_ids)) if i in self.rows]
 
@@ -395,16 +397,43 @@ class InMemoryUsageRepository:
     def __init__(self) -> None:
         self.rows: list[UsageRecord] = []
 
+    def _seen(self, record: UsageRecord) -> bool:
+        return record.idempotency_key is not None and any(
+            r.subscription_id == record.subscription_id
+            and r.idempotency_key == record.idempotency_key
+            for r in self.rows
+        )
+
     async def add(self, record: UsageRecord) -> bool:
-        if record.idempotency_key and any(
-            r.idempotency_key == record.idempotency_key for r in self.rows
-        ):
+        if self._seen(record):
             return False
         self.rows.append(record)
         return True
 
+    async def add_many(self, records: Sequence[UsageRecord]) -> set[tuple[SubscriptionId, str]]:
+        stored = set()
+        for record in records:
+            assert record.idempotency_key is not None
+            if not self._seen(record):
+                self.rows.append(record)
+                stored.add((record.subscription_id, record.idempotency_key))
+        return stored
+
     async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
         return [r for r in self.rows if r.subscription_id == subscription_id and r.at >= start]
+
+    async def totals(
+        self, subscription_id: SubscriptionId, start: datetime, before: datetime
+    ) -> list[UsageTotal]:
+        groups: dict[tuple[str, str | None], list[UsageRecord]] = {}
+        for r in sorted(self.rows, key=lambda r: r.at):
+            if r.subscription_id == subscription_id and start <= r.at < before:
+                groups.setdefault((r.meter, r.key), []).append(r)
+        return [
+            UsageTotal(meter, key, len(rows), sum((r.value for r in rows), Decimal(0)),
+                       max(r.value for r in rows), rows[-1].at, rows[-1].value)
+            for (meter, key), rows in groups.items()
+        ]  # fmt: skip
 
 
 class InMemoryPaymentMethodRepository:

@@ -14,4 +14,8 @@ class SubscriptionErrorCode(StrEnum):
     CURRENCY = "subscription.currency_mismatch"
     QUOTE_EXPIRED = "billing.quote_expired"
     BAD_USAGE = "usage.invalid"
+    USAGE_PERIOD_CLOSED = "usage.period_closed"
+    USAGE_SUBSCRIPTION_ENDED = "usage.subscription_ended"
+    USAGE_UNKNOWN_METER = "usage.unknown_meter"
+    USAGE_NO_SUBSCRIPTION = "usage.subscription_not_found"
     PRICE_CHANGE_KEPT = "subscription.price_change_not_undone"

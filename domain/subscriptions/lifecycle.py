@@ -109,7 +109,9 @@ async def run_in(
     )
     customer = await load_customer(uow, sub.customer_id, lock=True)
     by_code = {code: await current_plan(uow, code) for code in plan_codes}
-    engine = await load_engine(uow, sub, customer, config, extra_plans=tuple(by_code.values()))
+    engine = await load_engine(
+        uow, sub, customer, config, extra_plans=tuple(by_code.values()), settled_before=now
+    )
     trail = MrrTrail()
     trail.advance(engine, now)
     renewals = len(engine.invoices)

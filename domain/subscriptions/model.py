@@ -111,6 +111,22 @@ class UsageRecord:
     idempotency_key: str | None = None  # a retried ingestion with the same key is ignored
 
 
+@dataclass(frozen=True, slots=True)
+class UsageTotal:
+    """A meter's recorded events with one distinct key over a time range, summed by the
+    database: how many, their sum and maximum, the last one's instant and a value that is the
+    last one's at least for the group holding the meter's last event (the only one a ``last``
+    meter bills; groups are listed in ``last_at`` order, that one last among equals)."""
+
+    meter: str
+    key: str | None
+    count: int
+    total: Decimal
+    peak: Decimal
+    last_at: datetime
+    last_value: Decimal
+
+
 class CancellationReason(StrEnum):
     TOO_EXPENSIVE = "too_expensive"
     MISSING_FEATURES = "missing_features"

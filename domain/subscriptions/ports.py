@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -20,6 +21,7 @@ from domain.subscriptions.model import (
     Due,
     Subscription,
     UsageRecord,
+    UsageTotal,
 )
 from domain.subscriptions.price_migrations import MigrationNotice, PriceMigration
 
@@ -32,10 +34,10 @@ class SubscriptionRepository(Protocol):
     ) -> Subscription | None: ...
 
     async def get_many(
-        self, subscription_ids: list[SubscriptionId], *, lock: bool = False
+        self, subscription_ids: Sequence[SubscriptionId], *, lock: bool = False
     ) -> list[Subscription]:
-        """The subscriptions among ``subscription_ids`` that exist, in id order (``lock``: their
-        row locks taken in that order, so two batches never wait on each other in a cycle)."""
+        """Those of the subscriptions that exist, in id order (``lock``: locked in that order,
+        so two transactions locking several never wait on each other in a circle)."""
         ...
 
     async def save(self, sub: Subscription) -> None:
@@ -75,12 +77,26 @@ class SubscriptionRepository(Protocol):
 
 class UsageRepository(Protocol):
     async def add(self, record: UsageRecord) -> bool:
-        """Store a usage record; False (and nothing stored) when its idempotency key was seen."""
+        """Store a usage record; False (and nothing stored) when its subscription has a record
+        with its idempotency key."""
+        ...
+
+    async def add_many(self, records: Sequence[UsageRecord]) -> set[tuple[SubscriptionId, str]]:
+        """Store the records in one statement (each with an idempotency key, no two alike),
+        skipping those whose (subscription, idempotency key) is stored already (by the unique
+        index, so two transactions cannot both store one); the pairs stored."""
         ...
 
     async def since(
         self, subscription_id: SubscriptionId, start: datetime
     ) -> list[UsageRecord]: ...
+
+    async def totals(
+        self, subscription_id: SubscriptionId, start: datetime, before: datetime
+    ) -> list[UsageTotal]:
+        """The events from ``start`` up to ``before`` (excluded) summed per meter and distinct
+        key by the database (the engine's usage of a month, without loading every event)."""
+        ...
 
 
 class TaxRateRepository(Protocol):

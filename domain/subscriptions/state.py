@@ -8,7 +8,7 @@ engine issued in between are returned by the use case for numbering and storage.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from fractions import Fraction
@@ -29,7 +29,7 @@ from domain.subscriptions.engine import (
     SubscriptionStatus,
     UsageEvent,
 )
-from domain.subscriptions.model import AppliedCouponState, Subscription, UsageRecord
+from domain.subscriptions.model import AppliedCouponState, Subscription, UsageRecord, UsageTotal
 
 
 def billing_settings(
@@ -59,7 +59,10 @@ def engine_from(
     usage: list[UsageRecord],
     period_invoice: Invoice | None,
     balance_minor: int,
+    usage_totals: Sequence[UsageTotal] = (),
 ) -> SubscriptionEngine:
+    """The engine of a stored subscription; its usage the recorded events and (``usage_totals``)
+    the database's sums of the earlier ones, each folded into one event."""
     coupon = sub.coupon
     return SubscriptionEngine(
         settings=settings,
@@ -88,11 +91,24 @@ def engine_from(
         carry=sub.carry_minor,
         balance=balance_minor,
         pending=list(sub.pending_lines),
-        usage=[
-            UsageEvent(u.at, u.meter, Fraction(u.value), u.key)
-            for u in sorted(usage, key=lambda u: u.at)
-        ],
+        usage=sorted(
+            [_folded(t) for t in usage_totals]
+            + [UsageEvent(u.at, u.meter, Fraction(u.value), u.key) for u in usage],
+            key=lambda u: u.at,
+        ),
         period_invoice=period_invoice,
+    )
+
+
+def _folded(t: UsageTotal) -> UsageEvent:
+    return UsageEvent(
+        t.last_at,
+        t.meter,
+        Fraction(t.last_value),
+        t.key,
+        count=t.count,
+        total=Fraction(t.total),
+        peak=Fraction(t.peak),
     )
 
 

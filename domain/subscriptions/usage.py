@@ -48,6 +48,7 @@ class UsageSoFar:
     billed: bool  # False in a trial or a pause: usage then is not recorded for billing
     status: SubscriptionStatus
     meters: tuple[MeterUsage, ...]
+    currency: str  # the amounts'
 
     @property
     def recorded(self) -> bool:
@@ -91,7 +92,7 @@ async def usage_in(
     if sub.status in ENDED or not await _metered(uow, sub):
         return None
     customer = await load_customer(uow, sub.customer_id)
-    engine = await load_engine(uow, sub, customer, config)
+    engine = await load_engine(uow, sub, customer, config, settled_before=now)
     engine.advance_to(now)
     plan, period = engine.plan, engine.period
     assert plan is not None and period is not None and engine.status is not None
@@ -105,15 +106,17 @@ async def usage_in(
     meters = []
     for charge, view, line in zip(metered, charge_views, lines, strict=True):
         assert charge.meter is not None
-        events = [
-            e for e in engine.usage if e.meter == charge.meter.name and period.start <= e.at <= now
-        ]
+        events = sum(
+            e.count
+            for e in engine.usage
+            if e.meter == charge.meter.name and period.start <= e.at <= now
+        )
         meters.append(
             MeterUsage(
                 meter=charge.meter.name,
                 unit_label=charge.unit_label,
                 aggregation=charge.meter.aggregation.value,
-                events=len(events),
+                events=events,
                 units=line.quantity,
                 units_text=_units_text(line.quantity),
                 amount_minor=line.amount,
@@ -128,6 +131,7 @@ async def usage_in(
         billed=engine.status in BILLING,
         status=engine.status,
         meters=tuple(meters),
+        currency=engine.currency.code,
     )
 
 

@@ -1,5 +1,5 @@
 """The customer record ("360") support staff read: profile and billing details, balance,
-subscriptions with their next invoice, invoices, every payment attempt, credit notes, refunds,
+subscriptions with their next invoice and usage so far, invoices, every payment attempt, credit notes, refunds,
 cards, dunning, e-mails sent, staff notes, and one timeline of all of it. One read transaction;
 the acting staff member needs ``customers.read``."""
 
@@ -15,6 +15,7 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, require
 from domain.subscriptions.reads import customer_in
 from domain.subscriptions.subscription_views import view_in
+from domain.subscriptions.usage import usage_in
 from domain.support.ports import SupportUnit
 from domain.support.record_lists import payment_entries, refund_entry
 from domain.support.record_model import (
@@ -25,6 +26,7 @@ from domain.support.record_model import (
     CustomerRecord,
     DunningEntry,
     Page,
+    SubscriptionUsage,
 )
 from domain.support.timeline import timeline
 
@@ -53,6 +55,11 @@ async def customer_record(
             for sub in subs
         ]
         views.sort(key=lambda v: (not v.is_live, -v.period_start.timestamp()))
+        usage: dict[str, SubscriptionUsage] = {}
+        for sub in subs:
+            so_far = await usage_in(uow, sub, now=now, config=config)
+            if so_far is not None:
+                usage[sub.id] = SubscriptionUsage.of(so_far)
         invoices = await uow.directory.invoices_of(customer.id, limit=page_size)
         invoice_count = await uow.invoices.count_finalized(customer.id)
         numbers = {row.id: row.number for row in invoices}
@@ -146,4 +153,5 @@ async def customer_record(
             balance=adjustments,
         ),
         now=now,
+        usage=usage,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +16,7 @@ from domain.payments.dunning import DunningStatus
 from domain.payments.model import AttemptStatus, RefundStatus
 from domain.shared.money import Money
 from domain.subscriptions.subscription_views import SubscriptionView
+from domain.subscriptions.usage import UsageSoFar
 
 T = TypeVar("T")
 
@@ -175,6 +177,43 @@ class TimelineEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class MeterLine:
+    meter: str
+    unit_label: str
+    events: int  # recorded this period so far
+    units_text: str  # their aggregate, "12,500"
+    amount: Money  # the invoice line for it as things stand
+    explanation: str  # the engine's arithmetic
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionUsage:
+    """A metered subscription's usage so far this period, as staff read it on the record (the
+    portal's own figures: ``subscriptions/usage.py``)."""
+
+    period_start: datetime
+    period_end: datetime  # billed on the invoice issued then
+    billed: bool  # False in a trial, a pause, before the first payment
+    meters: tuple[MeterLine, ...]
+    total: Money  # the meters' lines together, before discount and tax
+
+    @classmethod
+    def of(cls, so_far: UsageSoFar) -> SubscriptionUsage:
+        cur = so_far.currency
+        return cls(
+            period_start=so_far.period_start,
+            period_end=so_far.period_end,
+            billed=so_far.billed,
+            meters=tuple(
+                MeterLine(m.meter, m.unit_label, m.events, m.units_text,
+                          Money.of_minor(m.amount_minor, cur), m.explanation)
+                for m in so_far.meters
+            ),
+            total=Money.of_minor(so_far.total_minor, cur),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerRecord:
     customer: Customer  # profile and billing details
     balance: Money  # negative: credit the business owes the customer
@@ -192,3 +231,4 @@ class CustomerRecord:
     notes: Page[StaffNote]  # staff notes, newest first (never shown to the subscriber)
     timeline: tuple[TimelineEvent, ...]  # newest first, at most TIMELINE_SIZE
     now: datetime
+    usage: Mapping[str, SubscriptionUsage]  # subscription id -> usage so far (metered, live)

@@ -1,7 +1,8 @@
 """/api/v1: the public plan endpoints, the payment webhooks (webhooks.py), the OpenAPI document
 (openapi.py) and, behind an API key (auth.py), the resources: customers.py, subscriptions.py,
 invoices.py, credit_notes.py, payment_methods.py, entitlements.py, catalog.py (every plan
-version), promotions.py (coupons, promotion codes) (docs/api.md). Never used by templates."""
+version), promotions.py (coupons, promotion codes), usage.py (docs/api.md). Never used by
+templates."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ from web.api.subscriptions import (
     resume_subscription_api,
     uncancel_subscription_api,
 )
+from web.api.usage import record_usage_api, record_usage_batch_api, subscription_usage_api
 from web.api.webhooks import receive_webhook
 
 PUBLIC = {400: COMMON[400]}
@@ -107,6 +109,7 @@ resources_router = Router(
         customer_entitlements_api,
         list_catalog_plans_api, get_catalog_plan_api,
         list_coupons_api, get_coupon_api, list_promotion_codes_api, get_promotion_code_api,
+        record_usage_api, record_usage_batch_api, subscription_usage_api,
     ],
 )  # fmt: skip
 """The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem

@@ -1168,9 +1168,6 @@ ALTER TABLE ONLY public.test_clock
     ADD CONSTRAINT test_clock_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.usage_event
-    ADD CONSTRAINT usage_event_idempotency_key_key UNIQUE (idempotency_key);
-
-ALTER TABLE ONLY public.usage_event
     ADD CONSTRAINT usage_event_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.webhook_attempt
@@ -1348,9 +1345,9 @@ CREATE INDEX tax_rate_country ON public.tax_rate USING btree (country);
 
 CREATE UNIQUE INDEX tax_rate_one_active ON public.tax_rate USING btree (country, lower((COALESCE(region, ''::character varying))::text)) WHERE (archived_at IS NULL);
 
-CREATE INDEX usage_event_at ON public.usage_event USING btree (at);
+CREATE INDEX usage_event_subscription_at ON public.usage_event USING btree (subscription, at);
 
-CREATE INDEX usage_event_subscription ON public.usage_event USING btree (subscription);
+CREATE UNIQUE INDEX usage_event_subscription_key ON public.usage_event USING btree (subscription, idempotency_key);
 
 CREATE INDEX webhook_attempt_at ON public.webhook_attempt USING btree (at);
 

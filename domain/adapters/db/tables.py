@@ -274,14 +274,13 @@ class SubscriptionTable(Table, tablename="subscription"):
 
 class UsageEventTable(Table, tablename="usage_event"):
     id = Varchar(length=36, primary_key=True)
-    subscription = ForeignKey(
-        references=SubscriptionTable, on_delete=OnDelete.cascade, null=False, index=True
-    )
+    # indexed with at, and with idempotency_key (unique): migration 20261208_0200
+    subscription = ForeignKey(references=SubscriptionTable, on_delete=OnDelete.cascade, null=False)
     meter = Varchar(length=100)
     value = Text()  # exact decimal string
-    at = Timestamptz(default=None, null=True, index=True)
+    at = Timestamptz(default=None, null=True)
     key = Varchar(length=200, null=True, default=None)
-    idempotency_key = Varchar(length=200, null=True, default=None, unique=True)
+    idempotency_key = Varchar(length=200, null=True, default=None)
 
 
 class CouponTable(Table, tablename="coupon"):

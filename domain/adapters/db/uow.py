@@ -86,10 +86,10 @@ from domain.adapters.db.repositories.subscriptions import (
     PiccoloCustomerRepository,
     PiccoloSubscriptionRepository,
     PiccoloTaxRateRepository,
-    PiccoloUsageRepository,
 )
 from domain.adapters.db.repositories.support import PiccoloCustomerDirectory
 from domain.adapters.db.repositories.testclocks import PiccoloTestClockRepository
+from domain.adapters.db.repositories.usage import PiccoloUsageRepository
 from domain.adapters.db.repositories.webhooks import PiccoloWebhookEventRepository
 from domain.adapters.db.repositories.webhooks_out import (
     PiccoloOutboundEvents,

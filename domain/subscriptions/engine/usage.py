@@ -20,11 +20,11 @@ from domain.subscriptions.engine.wording import period_dates
 def aggregate(events: list[UsageEvent], aggregation: Aggregation) -> Fraction:
     match aggregation:
         case Aggregation.SUM:
-            return sum((e.value for e in events), Fraction(0))
+            return sum((e.sum for e in events), Fraction(0))
         case Aggregation.COUNT:
-            return Fraction(len(events))
+            return Fraction(sum(e.count for e in events))
         case Aggregation.MAX:
-            return max((e.value for e in events), default=Fraction(0))
+            return max((e.maximum for e in events), default=Fraction(0))
         case Aggregation.UNIQUE_COUNT:
             return Fraction(len({e.key for e in events}))
         case Aggregation.LAST:

@@ -39,10 +39,27 @@ class BillingSettings:
 
 @dataclass(frozen=True, slots=True)
 class UsageEvent:
+    """A recorded usage event; or (``count`` > 1) a meter's events with one distinct key folded
+    into one, at the last one's instant: their number, sum and maximum and the last value. Every
+    aggregation reads a folded event as the events it stands for, so a period's million events
+    can reach the engine as a few rows summed by the database (``_engine_store.load_engine``
+    folds only events before any instant the engine may cut a period at)."""
+
     at: datetime
     meter: str
-    value: Fraction
+    value: Fraction  # folded: the last event's value
     key: str | None
+    count: int = 1
+    total: Fraction | None = None  # folded: the sum (None: ``value``)
+    peak: Fraction | None = None  # folded: the maximum (None: ``value``)
+
+    @property
+    def sum(self) -> Fraction:
+        return self.value if self.total is None else self.total
+
+    @property
+    def maximum(self) -> Fraction:
+        return self.value if self.peak is None else self.peak
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Customers, subscriptions, usage and tax rates on Piccolo (coupons: ``promotions.py``).
+"""Customers, subscriptions and tax rates on Piccolo (coupons: ``promotions.py``; usage:
+``usage.py``).
 
 Rows are mapped explicitly (``_to_*``/``_*_row``). ``lock=True`` takes the row lock with
 ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has no row locks, but its write transactions
@@ -8,6 +9,7 @@ start ``BEGIN IMMEDIATE``, which serialises writers anyway.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -21,7 +23,6 @@ from domain.adapters.db.tables import (
     CustomerTable,
     SubscriptionTable,
     TaxRateTable,
-    UsageEventTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
 from domain.billing.model import InvoiceLine, LineKind
@@ -41,7 +42,6 @@ from domain.subscriptions.model import (
     CancellationReason,
     Due,
     Subscription,
-    UsageRecord,
 )
 
 Q = TypeVar("Q")
@@ -273,7 +273,7 @@ class PiccoloSubscriptionRepository:
         return _to_subscription(rows[0]) if rows else None
 
     async def get_many(
-        self, subscription_ids: list[SubscriptionId], *, lock: bool = False
+        self, subscription_ids: Sequence[SubscriptionId], *, lock: bool = False
     ) -> list[Subscription]:
         if not subscription_ids:
             return []
@@ -379,48 +379,6 @@ class PiccoloSubscriptionRepository:
             )
         rows = await query.order_by(t.next_action_at).order_by(t.id).limit(limit)
         return [Due(SubscriptionId(r["id"]), r["next_action_at"]) for r in rows]
-
-
-# -- usage ----------------------------------------------------------------------------------------
-class PiccoloUsageRepository:
-    async def add(self, record: UsageRecord) -> bool:
-        if record.idempotency_key is not None:
-            seen = await UsageEventTable.exists().where(
-                UsageEventTable.idempotency_key == record.idempotency_key
-            )
-            if seen:
-                return False
-        await UsageEventTable.insert(
-            UsageEventTable(
-                id=new_id(),
-                subscription=record.subscription_id,
-                meter=record.meter,
-                value=str(record.value),
-                at=record.at,
-                key=record.key,
-                idempotency_key=record.idempotency_key,
-            )
-        )
-        return True
-
-    async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
-        rows = await (
-            UsageEventTable.select()
-            .where(UsageEventTable.subscription == subscription_id)
-            .where(UsageEventTable.at >= start)
-            .order_by(UsageEventTable.at)
-        )
-        return [
-            UsageRecord(
-                subscription_id=SubscriptionId(r["subscription"]),
-                meter=r["meter"],
-                value=Decimal(r["value"]),
-                at=r["at"],
-                key=r["key"],
-                idempotency_key=r["idempotency_key"],
-            )
-            for r in rows
-        ]
 
 
 # -- tax rates ------------------------------------------------------------------------------------
