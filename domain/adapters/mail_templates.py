@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from domain.adapters.formatting import install_filters
+from domain.adapters.i18n import install_i18n
 from domain.notifications.model import EmailKind, RenderedEmail
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -39,6 +40,7 @@ class JinjaEmailRenderer:
             keep_trailing_newline=False,
         )
         install_filters(self._env)
+        install_i18n(self._env)
         self._env.globals.update(
             brand_name=brand_name,
             default_locale=default_locale,
