@@ -192,6 +192,8 @@ def percent_filter(
     pattern = "#,##0" + ("." + "0" * places if places > 0 else "") + "%"
     text = babel_percent(exact.quantize(quantum, rounding=ROUND_HALF_UP), format=pattern,
                          locale=display.locale, numbering_system=_numbering(display))  # fmt: skip
+    if display.digits is Digits.NATIVE and display.language == "fa":
+        text = text.replace("%", "٪")  # the Persian percent sign beside Persian digits
     return in_digits(text, display)
 
 
