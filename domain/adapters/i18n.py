@@ -81,6 +81,19 @@ def display_of(context: Mapping[str, Any]) -> Display:
     return Display(language=language_of_locale(site_locale), locale=site_locale)
 
 
+def N_(message: str) -> str:
+    """Marks a string for extraction without translating it (a value translated later)."""
+    return message
+
+
+# words the templates translate as values (``_(plan.interval)``, ``_(summary.interval_label)``):
+# listed so ``pybabel extract`` (keyword N_) puts them in the catalogs
+VALUE_WORDS = (
+    N_("day"), N_("week"), N_("month"), N_("year"), N_("unit"),
+    N_("Tax"), N_("draft"), N_("open"), N_("paid"), N_("void"), N_("uncollectible"),
+)  # fmt: skip
+
+
 def gettext_for(language: str, message: str, **variables: Any) -> str:
     """A message translated outside a template (a flash message, a form error)."""
     text = translations(language).ugettext(message)
@@ -112,6 +125,13 @@ def _npgettext(context: Mapping[str, Any], msgctxt: str, singular: str, plural: 
     return translations(display_of(context).language).unpgettext(msgctxt, singular, plural, n)
 
 
+@pass_context
+def translated(context: Mapping[str, Any], message: str) -> str:
+    """A message that is a value (a flash message queued in English, a label a view carries)
+    in the page's language when the catalog has it, else as it is; never %-formatted."""
+    return translations(display_of(context).language).ugettext(message) if message else message
+
+
 def install_i18n(env: Environment) -> None:
     """The ``i18n`` extension with context-aware callables: ``{% trans %}``, ``_()``,
     ``gettext``, ``ngettext``, ``pgettext``; ``{{ display }}`` is not added here (a renderer
@@ -121,3 +141,4 @@ def install_i18n(env: Environment) -> None:
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
     )
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks' whitespace collapsed
+    env.globals["translated"] = translated
