@@ -103,3 +103,24 @@ async def test_a_subscribers_choice_is_saved_on_their_account(
         assert (await sign_in(other_browser)).status_code == 303
         page = await other_browser.get("/account", headers={"Accept-Language": "en"})
         assert _html(page) == ("fa", "rtl")
+
+
+async def test_the_profile_page_offers_digits_and_the_calendar(
+    app: Litestar, catalog: TestDatabase, clock: FrozenClock
+) -> None:
+    await make_account(app.state.runtime.uow(), clock)
+    async with serve(app) as client:
+        assert (await sign_in(client)).status_code == 303
+        page = await client.get("/account/profile")
+        form = one(parse(page.text), '[data-testid="display-form"]')
+        names = {i.get("name") for i in form.select("input, select")}
+        assert {"language", "digits", "calendar", "_csrf_token"} <= names
+        response = await client.post(
+            "/display",
+            data={"language": "fa", "digits": "native", "calendar": "jalali",
+                  "next": "/account/profile", "_csrf_token": csrf_token(page.text)},
+        )  # fmt: skip
+        assert response.headers["location"] == "/account/profile"
+        shown = await client.get("/account/profile")
+        assert _html(shown) == ("fa", "rtl")
+        assert "زبان و تاریخ‌ها" in shown.text
