@@ -24,7 +24,7 @@ from litestar.response import Redirect
 
 from domain.accounts.display_preferences import set_display_preferences
 from domain.accounts.model import SignedIn
-from domain.adapters.i18n import DISPLAY_STATE, gettext_for
+from domain.adapters.i18n import DISPLAY_STATE, REQUEST_DISPLAY, gettext_for
 from domain.shared.display import (
     Display,
     DisplayPreferences,
@@ -73,7 +73,9 @@ async def resolve_display(request: Request[Any, Any, Any]) -> None:
     if request.url.path.startswith(("/static/", "/healthz")):
         return
     state = request.scope.setdefault("state", {})
-    state[DISPLAY_STATE] = display_for(request, _settings(request).default_locale)
+    display = display_for(request, _settings(request).default_locale)
+    state[DISPLAY_STATE] = display
+    REQUEST_DISPLAY.set(display)  # for macros imported without the template's context
 
 
 def current_display(request: Request[Any, Any, Any]) -> Display:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ from domain.shared.display import Display, language_of_locale
 LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 DOMAIN = "messages"
 DISPLAY_STATE = "display"  # the request state key web/display.py stores a request's Display in
+
+# the display of the request being handled (set by web/display.py's before_request hook): what a
+# macro imported without context ({% from "components/money.html" import amount %}), which
+# sees no ``request``, formats with
+REQUEST_DISPLAY: ContextVar[Display | None] = ContextVar("request_display", default=None)
 
 _lock = threading.Lock()
 _cache: dict[str, NullTranslations] = {}
@@ -66,8 +72,8 @@ def translations(language: str, *, locales_dir: Path = LOCALES_DIR) -> NullTrans
 
 def display_of(context: Mapping[str, Any]) -> Display:
     """The display of what is being rendered: the context's ``display``, else the request's,
-    else the ``locale`` a renderer passes (the invoice PDF: the seller's), else the site
-    default (``default_locale``)."""
+    else the ``locale`` a renderer passes (the invoice PDF: the seller's), else the request
+    being handled (a macro imported without context), else the site default."""
     display = context.get("display")
     if isinstance(display, Display):
         return display
@@ -77,7 +83,12 @@ def display_of(context: Mapping[str, Any]) -> Display:
         display = state.get(DISPLAY_STATE)
         if isinstance(display, Display):
             return display
-    site_locale = str(context.get("locale") or context.get("default_locale") or "en_US")
+    explicit = context.get("locale")
+    if not explicit:
+        display = REQUEST_DISPLAY.get()
+        if display is not None:
+            return display
+    site_locale = str(explicit or context.get("default_locale") or "en_US")
     return Display(language=language_of_locale(site_locale), locale=site_locale)
 
 
@@ -90,6 +101,9 @@ def N_(message: str) -> str:
 # listed so ``pybabel extract`` (keyword N_) puts them in the catalogs
 VALUE_WORDS = (
     N_("day"), N_("week"), N_("month"), N_("year"), N_("unit"),
+    # a price's suffix as catalog/views.py writes it for the common cases
+    N_("/ month"), N_("/ year"), N_("/ month + usage"), N_("/ year + usage"),
+    N_("per seat / month"), N_("per seat / year"),
     N_("Tax"), N_("draft"), N_("open"), N_("paid"), N_("void"), N_("uncollectible"),
 )  # fmt: skip
 

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from domain.adapters.formatting import install_filters
 from domain.adapters.i18n import install_i18n
 from domain.notifications.model import EmailKind, RenderedEmail
+from domain.shared.display import Display, language_of_locale
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -41,6 +42,7 @@ class JinjaEmailRenderer:
         )
         install_filters(self._env)
         install_i18n(self._env)
+        self._display = Display(language=language_of_locale(default_locale), locale=default_locale)
         self._env.globals.update(
             brand_name=brand_name,
             default_locale=default_locale,
@@ -48,7 +50,8 @@ class JinjaEmailRenderer:
         )
 
     def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
-        values = {"kind": kind.value, **context}
+        # the site's language unless the context carries the recipient's ``display``
+        values = {"kind": kind.value, "display": self._display, **context}
         base = f"emails/{kind.value}"
         subject = self._env.get_template(f"{base}.subject.txt").render(values)
         text = self._env.get_template(f"{base}.txt").render(values)
