@@ -104,6 +104,7 @@ VALUE_WORDS = (
     # a price's suffix as catalog/views.py writes it for the common cases
     N_("/ month"), N_("/ year"), N_("/ month + usage"), N_("/ year + usage"),
     N_("per seat / month"), N_("per seat / year"),
+    N_("OPEN"), N_("PAID"), N_("VOID"), N_("DRAFT"), N_("UNCOLLECTIBLE"),  # a PDF's stamp
     N_("Tax"), N_("draft"), N_("open"), N_("paid"), N_("void"), N_("uncollectible"),
 )  # fmt: skip
 
@@ -146,6 +147,11 @@ def translated(context: Mapping[str, Any], message: str) -> str:
     return translations(display_of(context).language).ugettext(message) if message else message
 
 
+@pass_context
+def _current_display(context: Mapping[str, Any]) -> Display:
+    return display_of(context)
+
+
 def install_i18n(env: Environment) -> None:
     """The ``i18n`` extension with context-aware callables: ``{% trans %}``, ``_()``,
     ``gettext``, ``ngettext``, ``pgettext``; ``{{ display }}`` is not added here (a renderer
@@ -156,3 +162,4 @@ def install_i18n(env: Environment) -> None:
     )
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks' whitespace collapsed
     env.globals["translated"] = translated
+    env.globals["current_display"] = _current_display

@@ -50,8 +50,11 @@ class JinjaEmailRenderer:
         )
 
     def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
-        # the site's language unless the context carries the recipient's ``display``
-        values = {"kind": kind.value, "display": self._display, **context}
+        # the site's language unless the context carries the recipient's ``display`` (or a
+        # ``locale`` of its own)
+        values: dict[str, object] = {"kind": kind.value, **context}
+        if "locale" not in values:
+            values.setdefault("display", self._display)
         base = f"emails/{kind.value}"
         subject = self._env.get_template(f"{base}.subject.txt").render(values)
         text = self._env.get_template(f"{base}.txt").render(values)

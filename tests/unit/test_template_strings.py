@@ -37,6 +37,8 @@ CONVERTED = [
     "portal/_change_panel.html",
     "portal/_change_quote.html",
     "portal/_plan_hint.html",
+    "pdf/invoice.html",
+    "pdf/_parties.html",
     "layouts/public.html",
     "layouts/portal.html",
     "layouts/checkout.html",
@@ -54,7 +56,7 @@ PENDING = [
     "public/_pay_confirm.html",
     "portal (but the plan change)",
     "emails",
-    "pdf",
+    "pdf/credit_note.html",
 ]
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<!--.*?-->|<[^>]*>", re.S)
