@@ -7,6 +7,9 @@ default (``APP_LOCALE``). The result (``domain.shared.display.Display``) is stor
 state, where the templates' gettext callables and formatting filters read it
 (``domain.adapters.i18n.display_of``); ``tr`` translates a flash message or a form error with it.
 
+Staff have their own choice, saved on their staff record: ``POST /admin/display``
+(``web/admin/display.py``), read here on /admin pages.
+
 ``POST /display`` is the switch: a form (CSRF, no JavaScript) with ``language`` and, from the
 profile page, ``digits`` and ``calendar``; a signed-in subscriber's choice is saved on their
 account (``set_display_preferences``), anyone's in the cookie; back to ``next`` (a local path).
@@ -51,8 +54,16 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
+STAFF_STATE = "signed_in_staff"  # web/admin/access.py resolves the staff member there (a guard)
+
+
 def chosen(request: Request[Any, Any, Any]) -> DisplayPreferences:
-    """The request's saved or switched choice (the account's, else the cookie's)."""
+    """The request's saved or switched choice (an /admin page: the staff member's own; else the
+    subscriber's account's), else the cookie's."""
+    staff = request.scope.get("state", {}).get(STAFF_STATE)
+    if staff is not None and request.url.path.startswith("/admin") and staff.display.language:
+        prefs: DisplayPreferences = staff.display
+        return prefs
     who = viewer(request)
     if who is not None and who.display.language:
         return who.display

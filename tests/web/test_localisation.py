@@ -124,3 +124,30 @@ async def test_the_profile_page_offers_digits_and_the_calendar(
         shown = await client.get("/account/profile")
         assert _html(shown) == ("fa", "rtl")
         assert "زبان و تاریخ‌ها" in shown.text
+
+
+async def test_staff_have_their_own_language_saved_and_audited(
+    app: Litestar, clock: FrozenClock
+) -> None:
+    from domain.adapters.db.tables_staff import AuditEntryTable
+    from tests.support.staff import admin_sign_in, make_staff
+
+    member = await make_staff(app.state.runtime.uow, clock, role="support")
+    async with serve(app) as client:
+        assert (await admin_sign_in(client, member, clock)).status_code == 303
+        page = await client.get("/admin")
+        switch = one(parse(page.text), '[data-testid="language-switch"]')
+        assert switch.get("action") == "/admin/display"
+        response = await client.post(
+            "/admin/display",
+            data={"language": "fa", "next": "/admin", "_csrf_token": csrf_token(page.text)},
+        )
+        assert response.status_code == 303 and response.headers["location"] == "/admin"
+        assert _html(await client.get("/admin", headers={"Accept-Language": "en"})) == ("fa", "rtl")
+        # the storefront is not the admin: the visitor's own choice (none here) applies there
+        assert _html(await client.get("/pricing", headers={"Accept-Language": "en"}))[0] == "en"
+    async with app.state.runtime.uow() as uow:
+        saved = await uow.staff.get(member.id)
+    assert saved is not None and saved.display.language == "fa"
+    rows = await AuditEntryTable.select().where(AuditEntryTable.action == "staff.display_changed")
+    assert len(rows) == 1
