@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from domain.adapters.formatting import install_filters
 from domain.adapters.i18n import install_i18n
 from domain.notifications.model import EmailKind, RenderedEmail
-from domain.shared.display import Display, language_of_locale
+from domain.shared.display import Display, DisplayPreferences, language_of_locale
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -53,6 +53,11 @@ class JinjaEmailRenderer:
         # the site's language unless the context carries the recipient's ``display`` (or a
         # ``locale`` of its own)
         values: dict[str, object] = {"kind": kind.value, **context}
+        prefs = values.get("display_preferences")
+        if isinstance(prefs, DisplayPreferences) and prefs.language and "display" not in values:
+            values["display"] = Display.resolve(
+                prefs.language, prefs, site_locale=self._display.locale
+            )
         if "locale" not in values:
             values.setdefault("display", self._display)
         base = f"emails/{kind.value}"

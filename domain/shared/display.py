@@ -142,6 +142,15 @@ class Display:
     def direction(self) -> str:
         return direction(self.language)
 
+    @property
+    def lang(self) -> str:
+        """The ``lang`` attribute: the locale when it is of this language (``en-US``, or the
+        site's ``de-DE`` for English text formatted the German way, as before), else the
+        language (``fa``)."""
+        if language_of_locale(self.locale) == self.language:
+            return self.locale.replace("_", "-")
+        return self.language
+
     @classmethod
     def resolve(cls, language: str, prefs: DisplayPreferences, *, site_locale: str) -> Display:
         """The formatting locale is the site's (``APP_LOCALE``) when it is of this language, else

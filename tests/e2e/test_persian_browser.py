@@ -27,7 +27,7 @@ EMAIL = "shirin@example.com"
 
 async def _is_rtl_with_vazirmatn(page: Page) -> None:
     html = page.locator("html")
-    await expect(html).to_have_attribute("lang", "fa")
+    await expect(html).to_have_attribute("lang", "fa")  # the language: Babel fa, no region
     await expect(html).to_have_attribute("dir", "rtl")
     await page.evaluate("document.fonts.ready")
     assert await page.evaluate("document.fonts.check('16px Vazirmatn', 'سلام')")

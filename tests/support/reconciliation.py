@@ -37,7 +37,7 @@ from domain.billing.model import CreditNote, Invoice
 from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
 from domain.shared.digits import ascii_digits
-from domain.shared.display import language_of_locale
+from domain.shared.display import LANGUAGES
 from domain.shared.money import Money
 
 COUNTS: Counter[str] = Counter()
@@ -134,13 +134,11 @@ def shown_problems(doc: InvoiceDocument | CreditNoteDocument, text: str) -> list
     if locale is None:
         return [*problems, f"the subtotal {doc.subtotal} is not shown"]
 
-    language = language_of_locale(str(getattr(doc.seller, "locale", "en_US")))
-
     def labelled(label: str, value: Money) -> None:
         # "Total" also matches "Total credited"; the amount may carry a minus sign; a document
-        # in another language shows the label translated
-        label = gettext_for(language, label)
-        pattern = re.escape(_normal(label)) + r"(?: credited)?[\s:]*-?\s*"
+        # in another language (its recipient's) shows the label translated
+        names = sorted({_normal(gettext_for(language, label)) for language in LANGUAGES})
+        pattern = "(?:" + "|".join(re.escape(n) for n in names) + r")(?: credited)?[\s:]*-?\s*"
         pattern += re.escape(_fmt(value, locale))
         if not re.search(pattern, text):
             problems.append(f"{label!r} {value} is not shown")

@@ -36,7 +36,7 @@ async def test_the_browser_language_chooses_persian_right_to_left(
 ) -> None:
     async with serve(app) as client:
         english = await client.get("/pricing")
-        assert _html(english) == ("en", "ltr")
+        assert _html(english) == ("en-US", "ltr")
         assert "Pricing" in text(one(parse(english.text), ".site-nav"))
         persian = await client.get("/pricing", headers={"Accept-Language": "fa-IR,en;q=0.5"})
         assert _html(persian) == ("fa", "rtl")
@@ -46,7 +46,7 @@ async def test_the_browser_language_chooses_persian_right_to_left(
         weighted = await client.get(
             "/pricing", headers={"Accept-Language": "de, en;q=0.9, fa;q=0.8"}
         )
-        assert _html(weighted) == ("en", "ltr")
+        assert _html(weighted) == ("en-US", "ltr")
 
 
 async def test_the_switch_keeps_a_visitors_choice_over_the_browser(
@@ -60,7 +60,7 @@ async def test_the_switch_keeps_a_visitors_choice_over_the_browser(
         back = await _switch(client, "en")
         assert back.status_code == 303
         assert _html(await client.get("/pricing", headers={"Accept-Language": "fa"})) == (
-            "en",
+            "en-US",
             "ltr",
         )
 
@@ -73,7 +73,7 @@ async def test_an_unknown_language_is_refused_and_nothing_changes(
         assert response.status_code == 303
         assert "display" not in response.cookies
         page = await client.get("/pricing")
-        assert _html(page) == ("en", "ltr")
+        assert _html(page) == ("en-US", "ltr")
         assert "That language or setting is not offered." in page.text
         off_site = await _switch(client, "fa", next="//evil.example/")
         assert off_site.headers["location"] == "/"  # only a local path is a target
@@ -145,7 +145,7 @@ async def test_staff_have_their_own_language_saved_and_audited(
         assert response.status_code == 303 and response.headers["location"] == "/admin"
         assert _html(await client.get("/admin", headers={"Accept-Language": "en"})) == ("fa", "rtl")
         # the storefront is not the admin: the visitor's own choice (none here) applies there
-        assert _html(await client.get("/pricing", headers={"Accept-Language": "en"}))[0] == "en"
+        assert _html(await client.get("/pricing", headers={"Accept-Language": "en"}))[0] == "en-US"
     async with app.state.runtime.uow() as uow:
         saved = await uow.staff.get(member.id)
     assert saved is not None and saved.display.language == "fa"
