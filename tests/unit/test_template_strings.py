@@ -37,6 +37,13 @@ CONVERTED = [
     "portal/_change_panel.html",
     "portal/_change_quote.html",
     "portal/_plan_hint.html",
+    "emails/receipt.html",
+    "emails/receipt.txt",
+    "emails/receipt.subject.txt",
+    "emails/_layout.html",
+    "emails/_layout.txt",
+    "emails/_macros.html",
+    "emails/_document.txt",
     "pdf/invoice.html",
     "pdf/_parties.html",
     "layouts/public.html",
@@ -55,7 +62,7 @@ PENDING = [
     "layouts/admin_auth.html",
     "public/_pay_confirm.html",
     "portal (but the plan change)",
-    "emails",
+    "emails (but the receipt)",
     "pdf/credit_note.html",
 ]
 
