@@ -104,6 +104,7 @@ VALUE_WORDS = (
     # a price's suffix as catalog/views.py writes it for the common cases
     N_("/ month"), N_("/ year"), N_("/ month + usage"), N_("/ year + usage"),
     N_("per seat / month"), N_("per seat / year"),
+    N_("Tax is calculated once you choose your country."),  # the checkout's tax note
     N_("OPEN"), N_("PAID"), N_("VOID"), N_("DRAFT"), N_("UNCOLLECTIBLE"),  # a PDF's stamp
     N_("Tax"), N_("draft"), N_("open"), N_("paid"), N_("void"), N_("uncollectible"),
 )  # fmt: skip
