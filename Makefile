@@ -10,7 +10,7 @@ PORT   ?= 8000
 # module-scoped servers and browsers start once. PYTEST_XDIST= runs it in one process.
 PYTEST_XDIST ?= -n auto --dist loadfile
 
-.PHONY: run test test-pg lint typecheck migrate migration schema bench worker check clean help system-packages bench-packages
+.PHONY: messages compile-messages run test test-pg lint typecheck migrate migration schema bench worker check clean help system-packages bench-packages
 
 # Debian packages the suite needs: chromium drives the browser tests, poppler-utils (pdftoppm,
 # pdftotext) turns PDFs into pictures and text, libharfbuzz-subset0 lets WeasyPrint subset fonts.
@@ -23,6 +23,7 @@ help:
 	@echo "make run       - install, migrate the SQLite database under var/, load the demo catalog and a year of a demo business, serve on http://$(HOST):$(PORT)"
 	@echo "make test      - the whole suite on SQLite (DATABASE_URL=postgresql://... to use PostgreSQL)"
 	@echo "make test-pg   - the whole suite on PostgreSQL at \$$DATABASE_URL (default $(PG_URL))"
+	@echo "make messages  - extract the marked strings into locales/messages.pot and update every language's .po (then translate; make compiles)"
 	@echo "make lint      - ruff + the import contract (the domain core imports no framework)"
 	@echo "make migrate   - apply migrations to \$$DATABASE_URL (default sqlite:///var/app.db)"
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
@@ -64,10 +65,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Translations (docs/localisation.md): `make messages` extracts every marked string into
+# locales/messages.pot and merges it into each language's .po; the compiled .mo files are built
+# here (not committed) before anything runs.
+LANGUAGES_DIR := locales
+PO_FILES := $(wildcard $(LANGUAGES_DIR)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+$(LANGUAGES_DIR)/%/LC_MESSAGES/messages.mo: $(LANGUAGES_DIR)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -l $* -i $< -o $@
+
+compile-messages: $(MO_FILES)
+
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output -k tr:2 -k gettext_for:2 -k N_ \
+	  -o $(LANGUAGES_DIR)/messages.pot .
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i $(LANGUAGES_DIR)/messages.pot -d $(LANGUAGES_DIR)
+
+run: $(STAMP) compile-messages
 	$(PY) -m web.cli serve --host $(HOST) --port $(PORT) --migrate --demo --demo-history
 
-worker: $(STAMP)
+worker: $(STAMP) compile-messages
 	$(PY) -m web.cli worker
 
 migrate: $(STAMP)
@@ -82,13 +100,13 @@ migration: $(STAMP)
 schema: $(STAMP)
 	.ci/schema-dump > domain/adapters/db/schema.sql
 
-check: $(STAMP)
+check: $(STAMP) compile-messages
 	$(PY) -m web.cli check
 
-test: $(STAMP) system-packages
+test: $(STAMP) system-packages compile-messages
 	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
-test-pg: $(STAMP) system-packages
+test-pg: $(STAMP) system-packages compile-messages
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -44,6 +44,7 @@ from web.auth.router import router as auth_router
 from web.auth.session import resolve_viewer
 from web.deps import DEPENDENCIES
 from web.dev.router import router as dev_router
+from web.display import resolve_display, switch_display
 from web.errors import EXCEPTION_HANDLERS
 from web.guard import MAX_BODY_BYTES, guard_request
 from web.health import show_health
@@ -93,9 +94,11 @@ def oidc_providers_for(settings: Settings) -> dict[str, OidcProvider]:
 
 async def _before_request(request: Request[Any, Any, Any]) -> None:
     """Refuse hostile addresses and headers first (``guard_request``), then resolve who is signed
-    in for the storefront header (``resolve_viewer``)."""
+    in for the storefront header (``resolve_viewer``), then the language, digits and calendar
+    the request is shown in (``resolve_display``)."""
     await guard_request(request)
     await resolve_viewer(request)
+    await resolve_display(request)
 
 
 def _hidden_schema_router() -> Router:
@@ -197,6 +200,7 @@ def create_app(
     )
     route_handlers: list[ControllerRouterHandler] = [
         public_router,
+        switch_display,
         auth_router,
         api_router,
         api_resources_router,

@@ -4,6 +4,10 @@ it spans lines, and ``parse`` checks every value (text, no control characters, n
 message beside it and an empty value (never echoed back as typed); fields the form does not
 name are dropped. Handlers re-render their form with the messages (422) and call nothing.
 
+A field that holds a number (``digits=True``: a quantity, a card number, an expiry, a date)
+reads Persian (۱۲) and Arabic-Indic (١٢) digits as the ASCII ones (``number_text``,
+``domain.shared.digits``), so a buyer typing on a Persian keyboard is understood.
+
 Business rules (an e-mail's syntax, a country code, a password's strength) stay in the use
 cases; this is only what any text field must be before it is worth checking.
 """
@@ -14,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.shared.digits import ascii_digits
 from domain.shared.text import text_problem
 
 NOT_TEXT = "Send this field as text."
@@ -26,6 +31,7 @@ class Field:
     multiline: bool = False
     many: bool = False  # a checkbox group: every value is kept
     prefix: bool = False  # ``addon-`` names every field that starts with it
+    digits: bool = False  # a number: Persian and Arabic-Indic digits read as ASCII ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,12 @@ class ParsedForm:
     @property
     def first_error(self) -> str | None:
         return next(iter(self.errors.values()), None)
+
+
+def number_text(value: str | None) -> str | None:
+    """A typed number with its digits in ASCII (``"۱۲"`` -> ``"12"``); None stays None. For
+    query parameters that hold a number (``?seats=``, ``?quantity=``)."""
+    return None if value is None else ascii_digits(value)
 
 
 def _all(data: Any, name: str) -> list[Any]:
@@ -79,6 +91,8 @@ class FormSpec:
                 form.values[name] = ""
                 continue
             kept = raw if spec.many else raw[-1:]  # a field sent twice: the last one, as browsers
+            if spec.digits:
+                kept = [ascii_digits(v) for v in kept]
             problems = [p for v in kept if (p := text_problem(v, max_length=spec.max_length,
                                                               multiline=spec.multiline))]  # fmt: skip
             if problems:

@@ -19,6 +19,8 @@ from litestar.response import Redirect, Response, Template
 from litestar.template.config import TemplateConfig
 
 from domain.adapters.formatting import date_local_filter, install_filters, money_filter
+from domain.adapters.i18n import display_of, install_i18n
+from domain.shared.display import LANGUAGE_NAMES, Display
 from web.auth.session import viewer
 
 __all__ = [
@@ -70,11 +72,20 @@ def viewing_as(context: Mapping[str, Any]) -> Any:
     return request.scope.get("state", {}).get(VIEWING_STATE)
 
 
+@pass_context
+def current_display(context: Mapping[str, Any]) -> Display:
+    """The display (language, direction, digits, calendar) of this page."""
+    return display_of(context)
+
+
 def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None:
     install_filters(env)
+    install_i18n(env)
     env.globals["get_flashes"] = get_flashes
     env.globals["signed_in_viewer"] = signed_in_viewer
     env.globals["viewing_as"] = viewing_as
+    env.globals["current_display"] = current_display
+    env.globals["language_names"] = LANGUAGE_NAMES
     env.globals.update(globals_)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.shared.display import DisplayPreferences
+
 
 class SignInMethod(StrEnum):
     PASSWORD = "password"
@@ -39,6 +41,9 @@ class Account:
     created_at: datetime
     password_changed_at: datetime | None = None
     email_preferences: dict[str, bool] = field(default_factory=dict)
+    display: DisplayPreferences = field(
+        default_factory=DisplayPreferences
+    )  # language, digits, calendar
 
     @property
     def has_password(self) -> bool:
@@ -97,3 +102,4 @@ class SignedIn:
     name: str
     customer_id: str | None
     session_id: str
+    display: DisplayPreferences = field(default_factory=DisplayPreferences)

@@ -56,6 +56,7 @@ def _signed_in(account: Account, session_id: str) -> SignedIn:
         name=account.name,
         customer_id=account.customer_id,
         session_id=session_id,
+        display=account.display,
     )
 
 

@@ -1,5 +1,11 @@
-"""Display formatting shared by every renderer (web pages, e-mails, PDFs): money and instants
-through Babel, per locale and time zone.
+"""Display formatting shared by every renderer (web pages, e-mails, PDFs): money, percentages
+and instants through Babel, per locale and time zone, in the person's digits and calendar.
+
+The display (language, Babel locale, digits, calendar: ``domain.shared.display.Display``) comes
+from the context (``domain.adapters.i18n.display_of``): Persian is formatted by Babel's ``fa``
+locale and written in Persian digits unless the person chose Latin ones; a person who chose the
+Solar Hijri calendar sees Jalali dates (``jdatetime`` converts; the Gregorian date is what
+``date_title`` gives, for a hover title). Only the display changes; billing is Gregorian, UTC.
 
 Templates never format by hand: amounts go through ``|money`` and instants through
 ``|date_local`` (converted to the viewer's time zone here only). ``format_money`` and
@@ -17,23 +23,88 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+import jdatetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency
+from babel.numbers import format_percent as babel_percent
 from jinja2 import Environment, pass_context
 
+from domain.adapters.i18n import display_of
+from domain.shared.digits import persian_digits
+from domain.shared.display import Calendar, Digits, Display
 from domain.shared.money import Money, UnitPrice
 
+# Solar Hijri months, in Persian and transliterated for the other languages
+JALALI_MONTHS = {
+    "fa": ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+           "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"),
+    "en": ("Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+           "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"),
+}  # fmt: skip
+_NATIVE_DIGITS = {"fa": persian_digits}
 
-def format_money(value: Money | UnitPrice | None, *, locale: str) -> str:
-    """Amounts as "$1,234.50" / "1.234,50 €" per locale; a unit price keeps its extra decimals
-    (0.05 cents = "$0.0005"); ``None`` is the empty string."""
+
+def _numbering(display: Display | None) -> str:
+    return "default" if display is not None and display.digits is Digits.NATIVE else "latn"
+
+
+def in_digits(text: str, display: Display | None) -> str:
+    """Text written in the person's digits (ASCII digits become Persian for ``fa``, native)."""
+    if display is None or display.digits is Digits.LATIN:
+        return text
+    convert = _NATIVE_DIGITS.get(display.language)
+    return convert(text) if convert else text
+
+
+def format_money(
+    value: Money | UnitPrice | None, *, locale: str, display: Display | None = None
+) -> str:
+    """Amounts as "$1,234.50" / "1.234,50 €" per locale (Babel ``fa``: "‎$ ۱٬۲۳۴٫۵۰" in Persian
+    digits); a unit price keeps its extra decimals (0.05 cents = "$0.0005"); ``None`` is the
+    empty string. The currency's own decimals always (Babel's, from CLDR)."""
     if value is None:
         return ""
+    numbering = _numbering(display) if display is not None and display.language != "en" else "latn"
     if isinstance(value, UnitPrice):
-        return format_currency(
-            value.major, value.currency.code, locale=locale, decimal_quantization=False
+        text = format_currency(
+            value.major, value.currency.code, locale=locale, decimal_quantization=False,
+            numbering_system=numbering,
+        )  # fmt: skip
+    else:
+        text = format_currency(
+            value.major, value.currency.code, locale=locale, numbering_system=numbering
         )
-    return format_currency(value.major, value.currency.code, locale=locale)
+    return in_digits(text, display)
+
+
+def _jalali(value: date, language: str, with_year: bool = True) -> str:
+    j = jdatetime.date.fromgregorian(date=value)
+    months = JALALI_MONTHS.get(language, JALALI_MONTHS["en"])
+    return (
+        f"{j.day} {months[j.month - 1]} {j.year}" if with_year else f"{j.day} {months[j.month - 1]}"
+    )
+
+
+def format_in_display(
+    value: datetime | date | None, *, display: Display, timezone: str, style: str = "medium"
+) -> str:
+    """An instant for a person: Babel for their locale, or a Jalali date (with the time for a
+    datetime style other than "date"), in their digits."""
+    if value is None:
+        return ""
+    if display.calendar is Calendar.JALALI:
+        if isinstance(value, datetime):
+            local = value.astimezone(ZoneInfo(timezone))
+            text = _jalali(local.date(), display.language)
+            if style != "date":
+                text += "، " if display.language == "fa" else ", "
+                text += format_time(local, format="short", tzinfo=ZoneInfo(timezone),
+                                    locale=display.locale)  # fmt: skip
+        else:
+            text = _jalali(value, display.language)
+    else:
+        text = format_instant(value, locale=display.locale, timezone=timezone, style=style)
+    return in_digits(text, display)
 
 
 def format_instant(
@@ -52,23 +123,49 @@ def format_instant(
     return format_date(value, format=style if style != "date" else "medium", locale=locale)
 
 
-def _locale(context: Mapping[str, Any]) -> str:
-    return str(context.get("locale") or context.get("default_locale") or "en_US")
+def _display(context: Mapping[str, Any]) -> Display:
+    return display_of(context)
+
+
+def _timezone(context: Mapping[str, Any]) -> str:
+    return str(context.get("timezone") or context.get("default_timezone") or "UTC")
 
 
 @pass_context
 def money_filter(context: Mapping[str, Any], value: Money | UnitPrice | None) -> str:
     """``{{ invoice.total|money }}`` -> "$1,234.50" / "1.234,50 €" per the viewer's locale."""
-    return format_money(value, locale=_locale(context))
+    display = _display(context)
+    return format_money(value, locale=display.locale, display=display)
 
 
 @pass_context
 def date_local_filter(
     context: Mapping[str, Any], value: datetime | date | None, style: str = "medium"
 ) -> str:
-    """Format an instant in the viewer's time zone (``timezone`` in the context, else the default)."""
-    tz = str(context.get("timezone") or context.get("default_timezone") or "UTC")
-    return format_instant(value, locale=_locale(context), timezone=tz, style=style)
+    """Format an instant in the viewer's time zone (``timezone`` in the context, else the
+    default), calendar and digits."""
+    return format_in_display(value, display=_display(context), timezone=_timezone(context),
+                             style=style)  # fmt: skip
+
+
+@pass_context
+def date_title_filter(
+    context: Mapping[str, Any], value: datetime | date | None, style: str = "date"
+) -> str:
+    """The Gregorian date of an instant, for a ``title`` beside a Jalali one (empty when the
+    person reads Gregorian dates already)."""
+    display = _display(context)
+    if value is None or display.calendar is not Calendar.JALALI:
+        return ""
+    gregorian = Display(language=display.language, locale=display.locale,
+                        digits=display.digits)  # fmt: skip
+    return format_in_display(value, display=gregorian, timezone=_timezone(context), style=style)
+
+
+@pass_context
+def digits_filter(context: Mapping[str, Any], value: object) -> str:
+    """``{{ count|digits }}``: a number (or any text) in the viewer's digits."""
+    return in_digits("" if value is None else str(value), _display(context))
 
 
 def format_percent(value: Fraction | Decimal | None, places: int = 1) -> str:
@@ -81,8 +178,30 @@ def format_percent(value: Fraction | Decimal | None, places: int = 1) -> str:
     return f"{(exact * 100).quantize(quantum, rounding=ROUND_HALF_UP):f}%"
 
 
+@pass_context
+def percent_filter(
+    context: Mapping[str, Any], value: Fraction | Decimal | None, places: int = 1
+) -> str:
+    """``format_percent`` for English; Babel's percent pattern for another language ("۱۲٫۵٪")."""
+    display = _display(context)
+    if value is None or display.language == "en":
+        return format_percent(value, places)
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
+        value, Fraction) else value  # fmt: skip
+    quantum = Decimal(1).scaleb(-places - 2)
+    pattern = "#,##0" + ("." + "0" * places if places > 0 else "") + "%"
+    text = babel_percent(exact.quantize(quantum, rounding=ROUND_HALF_UP), format=pattern,
+                         locale=display.locale, numbering_system=_numbering(display))  # fmt: skip
+    if display.digits is Digits.NATIVE and display.language == "fa":
+        text = text.replace("%", "٪")  # the Persian percent sign beside Persian digits
+    return in_digits(text, display)
+
+
 def install_filters(env: Environment) -> None:
-    """Register ``money``, ``percent`` and ``date_local`` on a Jinja environment."""
+    """Register ``money``, ``percent``, ``date_local``, ``date_title`` and ``digits`` on a Jinja
+    environment."""
     env.filters["money"] = money_filter
-    env.filters["percent"] = format_percent
+    env.filters["percent"] = percent_filter
     env.filters["date_local"] = date_local_filter
+    env.filters["date_title"] = date_title_filter
+    env.filters["digits"] = digits_filter

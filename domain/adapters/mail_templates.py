@@ -15,7 +15,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from domain.adapters.formatting import install_filters
+from domain.adapters.i18n import install_i18n
 from domain.notifications.model import EmailKind, RenderedEmail
+from domain.shared.display import Display, DisplayPreferences, language_of_locale
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -39,6 +41,8 @@ class JinjaEmailRenderer:
             keep_trailing_newline=False,
         )
         install_filters(self._env)
+        install_i18n(self._env)
+        self._display = Display(language=language_of_locale(default_locale), locale=default_locale)
         self._env.globals.update(
             brand_name=brand_name,
             default_locale=default_locale,
@@ -46,7 +50,16 @@ class JinjaEmailRenderer:
         )
 
     def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
-        values = {"kind": kind.value, **context}
+        # the site's language unless the context carries the recipient's ``display`` (or a
+        # ``locale`` of its own)
+        values: dict[str, object] = {"kind": kind.value, **context}
+        prefs = values.get("display_preferences")
+        if isinstance(prefs, DisplayPreferences) and prefs.language and "display" not in values:
+            values["display"] = Display.resolve(
+                prefs.language, prefs, site_locale=self._display.locale
+            )
+        if "locale" not in values:
+            values.setdefault("display", self._display)
         base = f"emails/{kind.value}"
         subject = self._env.get_template(f"{base}.subject.txt").render(values)
         text = self._env.get_template(f"{base}.txt").render(values)

@@ -20,6 +20,7 @@ from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
 from domain.adapters.formatting import install_filters
+from domain.adapters.i18n import install_i18n
 from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
 
@@ -48,6 +49,7 @@ def pdf_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
         lstrip_blocks=True,
     )
     install_filters(environment)
+    install_i18n(environment)
     environment.filters["country_name"] = country_name
     return environment
 

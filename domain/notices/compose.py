@@ -26,6 +26,7 @@ from domain.notifications.ports import EmailRenderer
 from domain.notifications.service import queue_email_in
 from domain.outbound.events import EventType, emit
 from domain.shared.clock import Clock
+from domain.shared.display import DisplayPreferences
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Money
 from domain.shared.periods import IntervalUnit
@@ -58,11 +59,14 @@ async def notify(
         customer = await uow.customers.get(CustomerId(customer_id))
         if customer is None:
             return
-        if not wants_notice(await uow.accounts.get_by_customer(customer_id), kind):
+        owner = await uow.accounts.get_by_customer(customer_id)
+        if not wants_notice(owner, kind):
             return  # an optional notice the subscriber turned off in their profile
         account = f"{public_url}/account"
         context: dict[str, Any] = {
             "customer_name": customer.name,
+            # the recipient's language, digits and calendar (the renderer resolves them)
+            "display_preferences": owner.display if owner is not None else DisplayPreferences(),
             "timezone": customer.timezone,
             "update_card_url": f"{account}/payment-methods",
         }

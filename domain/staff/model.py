@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.accounts.model import SignInMethod
+from domain.shared.display import DisplayPreferences
 
 
 class Role(StrEnum):
@@ -47,6 +48,7 @@ class StaffMember:
     failed_attempts: int = 0
     locked_until: datetime | None = None
     disabled_at: datetime | None = None
+    display: DisplayPreferences = field(default_factory=DisplayPreferences)  # their own
 
     @property
     def two_factor_enabled(self) -> bool:
@@ -98,3 +100,4 @@ class SignedInStaff:
     session_id: str
     stage: SessionStage = SessionStage.ACTIVE
     two_factor_enabled: bool = False
+    display: DisplayPreferences = field(default_factory=DisplayPreferences)

@@ -32,6 +32,7 @@ def signed_in_as(member: StaffMember, session: StaffSession) -> SignedInStaff:
         session_id=session.id,
         stage=session.stage,
         two_factor_enabled=member.two_factor_enabled,
+        display=member.display,
     )
 
 

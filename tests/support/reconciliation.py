@@ -32,14 +32,17 @@ from typing import Any
 import pytest
 
 from domain.adapters.formatting import format_money
+from domain.adapters.i18n import gettext_for
 from domain.billing.model import CreditNote, Invoice
 from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
+from domain.shared.digits import ascii_digits
+from domain.shared.display import LANGUAGES
 from domain.shared.money import Money
 
 COUNTS: Counter[str] = Counter()
 PROBLEMS: list[str] = []
-_LOCALES = ("en_US", "de_DE", "fr_FR", "en_GB", "ja_JP")
+_LOCALES = ("en_US", "de_DE", "fr_FR", "en_GB", "ja_JP", "fa")
 
 
 # -- made documents -------------------------------------------------------------------------------
@@ -103,6 +106,8 @@ def _visible_text(markup: str) -> str:
 
 
 def _normal(text: str) -> str:
+    # a Persian document: its digits and separators read as ASCII, direction marks dropped
+    text = ascii_digits(re.sub("[\u200e\u200f\u061c]", "", text))
     text = text.replace("\u2212", "-").replace("\u2013", "-")
     return re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u202f", " ")).strip()
 
@@ -130,8 +135,10 @@ def shown_problems(doc: InvoiceDocument | CreditNoteDocument, text: str) -> list
         return [*problems, f"the subtotal {doc.subtotal} is not shown"]
 
     def labelled(label: str, value: Money) -> None:
-        # "Total" also matches "Total credited"; the amount may carry a minus sign
-        pattern = re.escape(_normal(label)) + r"(?: credited)?[\s:]*-?\s*"
+        # "Total" also matches "Total credited"; the amount may carry a minus sign; a document
+        # in another language (its recipient's) shows the label translated
+        names = sorted({_normal(gettext_for(language, label)) for language in LANGUAGES})
+        pattern = "(?:" + "|".join(re.escape(n) for n in names) + r")(?: credited)?[\s:]*-?\s*"
         pattern += re.escape(_fmt(value, locale))
         if not re.search(pattern, text):
             problems.append(f"{label!r} {value} is not shown")

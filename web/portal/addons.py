@@ -19,13 +19,13 @@ from domain.shared.ids import SubscriptionId
 from domain.subscriptions.addon_options import addon_view, confirm_addon_quote
 from domain.subscriptions.addons import AddonQuote
 from domain.subscriptions.engine import ProrationBehavior
-from web.forms import Field, FormSpec
+from web.forms import Field, FormSpec, number_text
 from web.portal import money_in, portal_context
 from web.portal.scope import Subscriber
 from web.portal.subscriptions import Form, read_terms, sign_terms
 from web.templating import render
 
-ADDON_FORM = FormSpec(Field("quote", 2_000), Field("quantity", 20))
+ADDON_FORM = FormSpec(Field("quote", 2_000), Field("quantity", 20, digits=True))
 
 
 def _url(subscription_id: str, code: str) -> str:
@@ -109,7 +109,7 @@ async def edit_addon(
 ) -> Template:
     """The add-on, its quantity (a block count; a flat add-on is 1 or 0) and the engine's quote;
     htmx swaps only the quote as the quantity changes."""
-    context, status = await _addon_context(subscriber, subscription_id, code, quantity)
+    context, status = await _addon_context(subscriber, subscription_id, code, number_text(quantity))
     if request.headers.get("hx-request"):
         status = 200  # htmx swaps 2xx only: the fragment carries the field error itself
     return render(

@@ -32,7 +32,10 @@ from web.templating import redirect_after_post, render
 
 PAYMENT_METHODS = "/account/payment-methods"
 CARD_FORM = FormSpec(
-    Field("card_number", 40), Field("exp_month", 4), Field("exp_year", 4), Field("cvc", 4)
+    Field("card_number", 40, digits=True),
+    Field("exp_month", 4, digits=True),
+    Field("exp_year", 4, digits=True),
+    Field("cvc", 4, digits=True),
 )
 
 

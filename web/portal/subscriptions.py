@@ -35,7 +35,7 @@ from domain.subscriptions.engine import ProrationBehavior, Refund, Timing
 from domain.subscriptions.model import CancellationReason
 from domain.subscriptions.pause import pause_for
 from domain.subscriptions.quotes import ChangeQuote
-from web.forms import Field, FormSpec
+from web.forms import Field, FormSpec, number_text
 from web.portal import money_in, portal_context
 from web.portal.overview import page_context
 from web.portal.scope import Subscriber
@@ -43,7 +43,7 @@ from web.signing import sign, unsign
 from web.templating import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-CHANGE_FORM = FormSpec(Field("quote", 2_000), Field("plan", 64), Field("quantity", 20))
+CHANGE_FORM = FormSpec(Field("quote", 2_000), Field("plan", 64), Field("quantity", 20, digits=True))
 CANCEL_FORM = FormSpec(
     Field("reason", 40), Field("comment", 2_000, multiline=True), Field("timing", 20)
 )
@@ -154,7 +154,9 @@ async def edit_subscription_change(
     """The change form and the engine's quote. With htmx, typing seats swaps the quote and the
     plans' prices (``HX-Target: change-quote``); choosing a plan swaps the form too, so the seat
     field comes and goes with the plan."""
-    context, status = await _change_context(subscriber, subscription_id, plan, quantity)
+    context, status = await _change_context(
+        subscriber, subscription_id, plan, number_text(quantity)
+    )
     fragment = "portal/_change_panel.html"
     # htmx swaps 2xx only: the fragment carries the field error itself
     if request.headers.get("hx-request"):

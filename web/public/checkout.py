@@ -68,8 +68,8 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 # summary): what reaches the use cases
 CHECKOUT_FORM = FormSpec(
     Field("currency", 10),
-    Field("quantity", 20),
-    Field("addon-", 20, prefix=True),
+    Field("quantity", 20, digits=True),
+    Field("addon-", 20, prefix=True, digits=True),
     Field("promotion_code", 64),
     Field("name", MAX_NAME),
     Field("email", MAX_EMAIL),
@@ -81,10 +81,10 @@ CHECKOUT_FORM = FormSpec(
     Field("city", MAX_CITY),
     Field("postal_code", MAX_POSTAL),
     Field("tax_id", MAX_TAX_ID),
-    Field("card_number", 40),
-    Field("exp_month", 4),
-    Field("exp_year", 4),
-    Field("cvc", 4),
+    Field("card_number", 40, digits=True),
+    Field("exp_month", 4, digits=True),
+    Field("exp_year", 4, digits=True),
+    Field("cvc", 4, digits=True),
     Field("checkout_token", 64),
     Field("summary_token", 4000),  # the summary shown, signed (checkout_agreement.py)
     Field("intent", 20),

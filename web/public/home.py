@@ -13,6 +13,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from web.deps import UowFactory
+from web.forms import number_text
 from web.public.pricing import PricingParams, pricing_page
 from web.settings import Settings
 
@@ -26,7 +27,7 @@ async def show_home(
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
 ) -> Template:
-    params = PricingParams(currency, interval, seats)
+    params = PricingParams(currency, interval, number_text(seats))
     return await pricing_page(
         request, new_read_uow, settings, params, path="/", page_template="public/home.html"
     )

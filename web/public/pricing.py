@@ -21,6 +21,7 @@ from domain.catalog.price_list import PriceList
 from domain.catalog.service import estimate_usage_bill, show_pricing_page
 from domain.shared.errors import ValidationFailed
 from web.deps import UowFactory
+from web.forms import number_text
 from web.settings import Settings
 from web.templating import is_fragment_request, render
 
@@ -113,7 +114,7 @@ async def show_pricing(
     plan: FromQuery[str | None] = None,
     units: FromQuery[str | None] = None,
 ) -> Template:
-    params = PricingParams(currency, interval, seats, plan, units)
+    params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
     return await pricing_page(request, new_read_uow, settings, params)
 
 
@@ -130,7 +131,7 @@ async def show_estimate(
 ) -> Template:
     """htmx (typing a usage figure): the estimate fragment, 422 with the message when the figure
     is not a usage we can price. Anything else: the whole pricing page with the estimate."""
-    params = PricingParams(currency, interval, seats, plan, units)
+    params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
     if not is_fragment_request(request):
         return await pricing_page(request, new_read_uow, settings, params)
     context: dict[str, Any] = {"estimate": None, "errors": {}}

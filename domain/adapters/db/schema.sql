@@ -18,7 +18,8 @@ CREATE TABLE public.account (
     email_verified boolean DEFAULT false NOT NULL,
     email_preferences json DEFAULT '{}'::json NOT NULL,
     created_at timestamp with time zone,
-    password_changed_at timestamp with time zone
+    password_changed_at timestamp with time zone,
+    display_preferences json DEFAULT '{}'::json NOT NULL
 );
 
 CREATE TABLE public.account_identity (
@@ -720,7 +721,8 @@ CREATE TABLE public.staff_member (
     locked_until timestamp with time zone,
     created_at timestamp with time zone,
     disabled_at timestamp with time zone,
-    totp_last_step bigint
+    totp_last_step bigint,
+    display_preferences json DEFAULT '{}'::json NOT NULL
 );
 
 CREATE TABLE public.staff_session (

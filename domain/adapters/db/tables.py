@@ -501,6 +501,8 @@ class AccountTable(Table, tablename="account"):
     )
     email_verified = Boolean(default=False)
     email_preferences = JSON(default={})
+    # language, digits, calendar (domain.shared.display.DisplayPreferences); {} = not chosen
+    display_preferences = JSON(default={})
     created_at = Timestamptz(default=None, null=True)
     password_changed_at = Timestamptz(default=None, null=True)
 

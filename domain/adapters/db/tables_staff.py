@@ -26,6 +26,8 @@ class StaffMemberTable(Table, tablename="staff_member"):
     locked_until = Timestamptz(default=None, null=True)
     created_at = Timestamptz(default=None, null=True)
     disabled_at = Timestamptz(default=None, null=True)
+    # the staff member's own language, digits, calendar (DisplayPreferences); {} = not chosen
+    display_preferences = JSON(default={})
 
 
 class StaffSessionTable(Table, tablename="staff_session"):

@@ -23,6 +23,7 @@ from domain.adapters.db.tables import (
     EmailTokenTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
+from domain.shared.display import DisplayPreferences
 
 
 def _account(row: dict[str, Any]) -> Account:
@@ -37,6 +38,7 @@ def _account(row: dict[str, Any]) -> Account:
         created_at=row["created_at"],
         password_changed_at=row["password_changed_at"],
         email_preferences=dict(prefs or {}),
+        display=DisplayPreferences.from_json(_load(row["display_preferences"])),
     )
 
 
@@ -49,6 +51,7 @@ def _account_values(a: Account) -> dict[Any, Any]:
         t.customer: a.customer_id,
         t.email_verified: a.email_verified,
         t.email_preferences: _json(a.email_preferences),
+        t.display_preferences: _json(a.display.to_json()),
         t.password_changed_at: a.password_changed_at,
     }
 
@@ -108,6 +111,7 @@ class PiccoloAccountRepository(PiccoloAttemptLog):
                 customer=account.customer_id,
                 email_verified=account.email_verified,
                 email_preferences=_json(account.email_preferences),
+                display_preferences=_json(account.display.to_json()),
                 created_at=account.created_at,
                 password_changed_at=account.password_changed_at,
             )

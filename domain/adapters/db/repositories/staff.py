@@ -15,6 +15,7 @@ from domain.adapters.db.tables_staff import (
     StaffTokenTable,
 )
 from domain.adapters.db.unique import conflict_on_duplicate
+from domain.shared.display import DisplayPreferences
 from domain.staff.model import Role, SessionStage, StaffMember, StaffSession, StaffToken
 
 
@@ -33,6 +34,7 @@ def _member(row: dict[str, Any]) -> StaffMember:
         failed_attempts=int(row["failed_attempts"]),
         locked_until=row["locked_until"],
         disabled_at=row["disabled_at"],
+        display=DisplayPreferences.from_json(_load(row["display_preferences"])),
     )
 
 
@@ -50,6 +52,7 @@ def _member_values(m: StaffMember) -> dict[Any, Any]:
         t.failed_attempts: m.failed_attempts,
         t.locked_until: m.locked_until,
         t.disabled_at: m.disabled_at,
+        t.display_preferences: _json(m.display.to_json()),
     }
 
 

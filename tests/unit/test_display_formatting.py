@@ -1,0 +1,102 @@
+"""Persian formatting and input: Babel's ``fa`` money in Persian digits (or Latin on request),
+Jalali dates for whoever chose them with the Gregorian date for a title, percentages, and
+Persian or Arabic-Indic digits typed into a number field read as numbers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from jinja2 import Environment
+
+from domain.adapters.formatting import format_in_display, format_money, install_filters
+from domain.adapters.i18n import install_i18n
+from domain.shared.digits import ascii_digits, persian_digits
+from domain.shared.display import (
+    Calendar,
+    Digits,
+    Display,
+    DisplayPreferences,
+    negotiate,
+    parse_preferences,
+)
+from domain.shared.errors import ValidationFailed
+from domain.shared.money import Currency, Money
+from web.forms import Field, FormSpec
+
+pytestmark = pytest.mark.unit
+
+FA = Display.resolve("fa", DisplayPreferences(), site_locale="en_US")
+FA_LATIN = Display.resolve("fa", DisplayPreferences(digits=Digits.LATIN), site_locale="en_US")
+FA_JALALI = Display.resolve("fa", DisplayPreferences(calendar=Calendar.JALALI), site_locale="en_US")
+EN = Display.resolve("en", DisplayPreferences(), site_locale="en_US")
+
+
+def _usd(minor: int) -> Money:
+    return Money(minor, Currency.of("USD"))
+
+
+def test_money_in_persian_is_babels_fa_in_persian_digits() -> None:
+    assert format_money(_usd(123450), locale=FA.locale, display=FA) == "\u200e$\u00a0۱٬۲۳۴٫۵۰"
+    assert format_money(_usd(123450), locale=FA.locale, display=FA_LATIN) == "\u200e$\u00a01,234.50"
+    assert format_money(_usd(123450), locale=EN.locale, display=EN) == "$1,234.50"
+    jpy = Money(1234, Currency.of("JPY"))  # the currency's own decimals: none
+    assert "٫" not in format_money(jpy, locale=FA.locale, display=FA)
+
+
+def test_a_date_in_persian_gregorian_or_jalali() -> None:
+    day = date(2026, 12, 7)
+    assert format_in_display(day, display=FA, timezone="UTC") == "۷ دسامبر ۲۰۲۶"
+    assert format_in_display(day, display=FA_JALALI, timezone="UTC") == "۱۶ آذر ۱۴۰۵"
+    nowruz = datetime(2027, 3, 20, 21, 0, tzinfo=UTC)  # 00:30 on 1 Farvardin 1406 in Tehran
+    text = format_in_display(nowruz, display=FA_JALALI, timezone="Asia/Tehran", style="date")
+    assert text == "۱ فروردین ۱۴۰۶"
+
+
+def test_the_filters_read_the_display_from_the_context() -> None:
+    env = Environment(autoescape=True)
+    install_filters(env)
+    install_i18n(env)
+    page = env.from_string(
+        "{{ day|date_local }}|{{ day|date_title }}|{{ share|percent }}|{{ 12|digits }}"
+    )
+    day = date(2026, 12, 7)
+    shown = page.render(display=FA_JALALI, day=day, share=Fraction(1, 8))
+    assert shown == "۱۶ آذر ۱۴۰۵|۷ دسامبر ۲۰۲۶|۱۲٫۵٪|۱۲"
+    assert page.render(display=EN, day=day, share=Fraction(1, 8)) == "Dec 7, 2026||12.5%|12"
+    assert page.render(display=FA, day=day, share=Decimal("0.5")).endswith("|۵۰٫۰٪|۱۲")
+
+
+def test_typed_digits_in_any_script_read_as_numbers() -> None:
+    assert ascii_digits("۱۲۳") == "123"
+    assert ascii_digits("٤٥٦") == "456"
+    assert ascii_digits("۴۲۴۲ ۴۲۴۲") == "4242 4242"
+    assert persian_digits("2026") == "۲۰۲۶"
+    spec = FormSpec(Field("quantity", 20, digits=True), Field("name", 50))
+    parsed = spec.parse({"quantity": "۱۲", "name": "سام ۲"})
+    assert parsed.get("quantity") == "12"
+    assert parsed.get("name") == "سام ۲"  # text fields keep what was typed
+
+
+def test_accept_language_and_a_typed_choice() -> None:
+    assert negotiate("fa-IR,fa;q=0.9,en;q=0.8", "en") == "fa"
+    assert negotiate("de-DE,de;q=0.9", "en") == "en"
+    assert negotiate("en;q=0.5, fa;q=0.9", "en") == "fa"
+    assert negotiate("fa;q=0", "en") == "en"
+    assert negotiate(None, "fa") == "fa"
+    chosen = parse_preferences("fa", "latin", "jalali")
+    assert chosen == DisplayPreferences("fa", Digits.LATIN, Calendar.JALALI)
+    assert parse_preferences("en", current=chosen).calendar is Calendar.JALALI
+    with pytest.raises(ValidationFailed):
+        parse_preferences("klingon")
+    with pytest.raises(ValidationFailed):
+        parse_preferences("fa", "roman")
+    assert DisplayPreferences.from_cookie(chosen.to_cookie()) == chosen
+    assert DisplayPreferences.from_cookie("fa.<script>.x") == DisplayPreferences("fa")
+    assert DisplayPreferences.from_json({"language": "xx"}) == DisplayPreferences()
+
+
+def test_direction_follows_the_language() -> None:
+    assert FA.direction == "rtl" and EN.direction == "ltr"
