@@ -157,7 +157,9 @@ def create_app(
         poll_interval_s=settings.jobs.poll_interval_s,
         shutdown_grace_s=settings.jobs.shutdown_grace_s,
     )
-    runtime.documents = DocumentRendering(runtime.uow, pdf_renderer, seller_from(settings), clock)
+    runtime.documents = DocumentRendering(
+        runtime.uow, pdf_renderer, seller_from(settings), clock, read_uow_factory=runtime.read_uow
+    )
     run_jobs = settings.jobs.enabled if start_runner is None else start_runner
 
     async def on_startup() -> None:

@@ -44,13 +44,16 @@ class RenderedInvoicePdf:
 @dataclass(frozen=True)
 class DocumentRendering:
     """What a lazy PDF download renders with (built once by the composition root and shared by
-    every request): the unit-of-work factory, the renderer port, the letterhead and the clock.
-    ``_inflight`` makes concurrent downloads of one document in this process share one render."""
+    every request): the unit-of-work factory, the renderer port, the letterhead, the clock, and
+    optionally a read-only unit-of-work factory for the download's first look (no write lock on
+    SQLite when the stored PDF is current). ``_inflight`` makes concurrent downloads of one
+    document in this process share one render."""
 
     uow_factory: Callable[[], DocumentsUnit]
     renderer: PdfRenderer
     seller: Seller
     clock: Clock
+    read_uow_factory: Callable[[], DocumentsUnit] | None = None
     _inflight: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False, compare=False)
 
     @asynccontextmanager
@@ -139,7 +142,7 @@ async def invoice_pdf(
     ``NotFound`` for an unknown invoice, a draft, and, when ``customer_id`` is given, another
     customer's invoice (the same error: a subscriber learns nothing about others' invoices).
     """
-    async with rendering.uow_factory() as uow:
+    async with (rendering.read_uow_factory or rendering.uow_factory)() as uow:
         issued = await uow.invoices.get(invoice_id)
         if (
             issued is None
@@ -245,7 +248,7 @@ async def credit_note_pdf(
     """The credit note's number and PDF, rendered and stored on the first download (then
     served as stored, like invoices: ``invoice_pdf``). ``NotFound`` for an unknown note and,
     when ``customer_id`` is given, for another customer's note."""
-    async with rendering.uow_factory() as uow:
+    async with (rendering.read_uow_factory or rendering.uow_factory)() as uow:
         note = await uow.credit_notes.get(credit_note_id)
         if note is None or (customer_id is not None and note.customer_id != customer_id):
             raise NotFound("We could not find that credit note.", code=CREDIT_NOTE_NOT_FOUND)
