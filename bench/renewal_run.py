@@ -7,8 +7,9 @@ fresh ids (customer, sandbox customer and card, saved card, subscription, first 
 lines, payment attempt, sandbox charge), straight into the tables, in batches. Then a ``JobRunner``
 in this process, on a ``FrozenClock`` at the renewal instant, runs ``subscriptions.renew_due``
 and the ``payments.collect_invoice`` jobs it enqueues, charging through the ``SandboxGateway``,
-until the queue is empty. The registry holds the subscription and payment jobs only (no PDFs,
-no e-mails; the renewal path enqueues neither anyway).
+until the queue is empty. The registry holds the subscription and payment jobs only, and a no-op
+for the receipt notices the charges queue (no e-mails sent); no PDF job: the renewal path queues
+none (PDFs render on their first download), and one queued would go dead.
 
 Figures: renewal invoices per second (N over the time until ``renew_due`` and the
 ``subscriptions.advance`` jobs it fans out to finished) and charges
@@ -131,17 +132,12 @@ class Result:
 
 
 def _registry(gateway: SandboxGateway) -> JobRegistry:
-    """Renewals and charges for real; the invoice PDFs and the receipts the renewal path also
-    enqueues are left out of the measurement: their jobs are registered (so enqueueing them is
-    counted) but do nothing here."""
+    """Renewals and charges for real; the receipts the charges also enqueue are left out of the
+    measurement: their job is registered (so enqueueing it is counted) but does nothing here."""
     registry = JobRegistry()
     registry.merge(subscription_jobs.build_jobs(CONFIG))
     registry.merge(payment_jobs.build_jobs(CONFIG, gateway))
     excluded = JobRegistry()
-
-    @excluded.job("documents.render_invoice_pdf")
-    async def no_pdf(ctx: JobContext, *, invoice_id: str) -> None:
-        return None
 
     @excluded.job("notifications.notify")
     async def no_notice(ctx: JobContext, **kwargs: object) -> None:

@@ -217,7 +217,6 @@ class InMemoryInvoiceRepository:
                 currency=i.invoice.currency,
                 total=i.invoice.total,
                 amount_due=i.invoice.amount_due,
-                has_pdf=False,  # the in-memory documents live elsewhere
             )
             for i in rows
         ]

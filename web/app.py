@@ -28,7 +28,10 @@ from domain.adapters.db.engine import check_connection, close_pool, make_engine,
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables
 from domain.adapters.passwords_argon2 import Argon2PasswordHasher
+from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
 from domain.adapters.secret_box_fernet import FernetSecretBox
+from domain.documents.ports import PdfRenderer
+from domain.documents.service import DocumentRendering
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.notifications.ports import Mailer
@@ -48,7 +51,7 @@ from web.display import resolve_display, switch_display
 from web.errors import EXCEPTION_HANDLERS
 from web.guard import MAX_BODY_BYTES, guard_request
 from web.health import show_health
-from web.jobs import email_renderer_for, registry_for
+from web.jobs import email_renderer_for, registry_for, seller_from
 from web.middleware import request_context_middleware, security_headers_middleware
 from web.payments import make_gateway
 from web.portal.router_billing import router as portal_billing_router
@@ -121,11 +124,15 @@ def create_app(
     gateway: PaymentGateway | None = None,
     mailer: Mailer | None = None,
     hasher: PasswordHasher | None = None,
+    pdf_renderer: PdfRenderer | None = None,
 ) -> Litestar:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database.url)
     gateway = gateway or make_gateway(settings.payments, engine, clock)
-    registry = registry or registry_for(settings, gateway=gateway, mailer=mailer)
+    pdf_renderer = pdf_renderer or WeasyPrintInvoiceRenderer()  # loads WeasyPrint on first use
+    registry = registry or registry_for(
+        settings, gateway=gateway, mailer=mailer, renderer=pdf_renderer
+    )
     job_store = PiccoloJobStore(engine)
     runtime = Runtime(
         settings=settings,
@@ -152,6 +159,9 @@ def create_app(
         concurrency=settings.jobs.concurrency,
         poll_interval_s=settings.jobs.poll_interval_s,
         shutdown_grace_s=settings.jobs.shutdown_grace_s,
+    )
+    runtime.documents = DocumentRendering(
+        runtime.uow, pdf_renderer, seller_from(settings), clock, read_uow_factory=runtime.read_uow
     )
     run_jobs = settings.jobs.enabled if start_runner is None else start_runner
 

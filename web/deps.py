@@ -17,6 +17,7 @@ from litestar.di import NamedDependency, Provide
 from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
 from domain.billing.config import BillingConfig
+from domain.documents.service import DocumentRendering
 from domain.jobs.ports import JobStore
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
@@ -104,6 +105,12 @@ def provide_staff_oidc(runtime: NamedDependency[Runtime]) -> OidcProvider | None
     return runtime.staff_oidc
 
 
+def provide_documents(runtime: NamedDependency[Runtime]) -> DocumentRendering:
+    """What PDF downloads render with, when the stored PDF is missing or stale."""
+    assert runtime.documents is not None  # set by create_app
+    return runtime.documents
+
+
 def provide_secret_box(runtime: NamedDependency[Runtime]) -> SecretBox:
     return runtime.secret_box
 
@@ -130,6 +137,7 @@ DEPENDENCIES: dict[str, Any] = {
     "desk": _sync(provide_desk),
     "staff_oidc": _sync(provide_staff_oidc),  # staff single sign-on, None when not configured
     "secret_box": _sync(provide_secret_box),
+    "documents": _sync(provide_documents),  # lazy invoice and credit note PDFs
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
     "signed_in": Provide(provide_signed_in),
     "maybe_signed_in": Provide(provide_maybe_signed_in),

@@ -88,7 +88,11 @@ def build_registry(
 
 
 def registry_for(
-    settings: Settings, *, gateway: PaymentGateway, mailer: Mailer | None = None
+    settings: Settings,
+    *,
+    gateway: PaymentGateway,
+    mailer: Mailer | None = None,
+    renderer: PdfRenderer | None = None,
 ) -> JobRegistry:
     """The registry the app and the standalone worker run, with the adapters the settings name."""
     return build_registry(
@@ -98,6 +102,7 @@ def registry_for(
         email_renderer=email_renderer_for(settings),
         public_url=settings.public_url,
         seller=seller_from(settings),
+        renderer=renderer,
         reporting_currency=settings.reporting_currency,
         webhook_sender=HttpxWebhookSender(allow_local=settings.is_development),
     )

@@ -10,6 +10,7 @@ from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.documents.service import DocumentRendering
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
@@ -51,6 +52,8 @@ class Runtime:
     oidc_providers: dict[str, OidcProvider] = field(default_factory=dict)  # by slug
     staff_oidc: OidcProvider | None = None  # staff single sign-on, when configured
     api_limiter: RateLimiter | None = None  # /api/v1 requests per key (web/api/rate_limit.py)
+    # lazy PDF downloads (portal, API): set by create_app, which needs runtime.uow first
+    documents: DocumentRendering | None = None
 
     @property
     def oidc(self) -> OidcClient | None:

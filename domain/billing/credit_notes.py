@@ -8,7 +8,6 @@ from dataclasses import replace
 from domain.billing.events import credit_note_issued
 from domain.billing.invoices import load_for_update
 from domain.billing.issued import (
-    RENDER_CREDIT_NOTE_PDF_JOB,
     CreditNoteErrorCode,
     CreditNoteReason,
     IssuedCreditNote,
@@ -130,10 +129,7 @@ async def issue_credit_note_in(
     )
     await uow.credit_notes.add(note)
     await credit_note_issued(uow, note)
-    # its PDF, and the e-mail that carries it (refund or account credit), once it is committed
-    uow.jobs.enqueue(
-        RENDER_CREDIT_NOTE_PDF_JOB, unique_key=f"pdf:credit_note:{note.id}", credit_note_id=note.id
-    )
+    # the e-mail that carries its PDF (rendered when the e-mail is sent, or on first download)
     if customer_id is not None:
         notify_later(
             uow,

@@ -10,7 +10,6 @@ from domain.billing.events import invoice_event, invoice_issued
 from domain.billing.invoice_states import check_transition
 from domain.billing.issued import (
     INVOICE_SETTLED_JOB,
-    RENDER_PDF_JOB,
     BillingReason,
     CustomerSnapshot,
     IssuedInvoice,
@@ -148,11 +147,11 @@ async def finalize_invoice(
 
 
 def _settled(uow: BillingUnit, issued: IssuedInvoice) -> None:
-    """Queue what follows a status move: the PDF again (it shows the status), and the payments'
-    job that closes the invoice's dunning case (Stripe stops retrying a paid, void or
-    uncollectible invoice; payments is a layer above, so it is asked by job, once per move)."""
+    """Queue what follows a status move: the payments' job that closes the invoice's dunning
+    case (Stripe stops retrying a paid, void or uncollectible invoice; payments is a layer above,
+    so it is asked by job, once per move). No PDF job: the PDF shows the status, and its next
+    download renders it again (domain/documents/service.py, ``invoice_pdf``)."""
     status = issued.status.value
-    uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:{status}", invoice_id=issued.id)
     uow.jobs.enqueue(
         INVOICE_SETTLED_JOB, unique_key=f"settled:{issued.id}:{status}", invoice_id=issued.id
     )

@@ -187,11 +187,11 @@ class InvoiceSummary:
     currency: str
     total: int
     amount_due: int
-    has_pdf: bool
 
 
-# The jobs that render an issued document's PDF, queued in the transaction that issues it; their
-# handlers are in ``domain.documents.jobs`` (a layer above billing).
+# The jobs that render an issued document's PDF ahead of its first download (handlers in
+# ``domain.documents.jobs``). Billing and charging queue none (issue 18): a PDF is rendered on its
+# first download or when an e-mail attaches it; these jobs stay for re-rendering on demand.
 RENDER_PDF_JOB = "documents.render_invoice_pdf"
 RENDER_CREDIT_NOTE_PDF_JOB = "documents.render_credit_note_pdf"
 # Asked of payments (a layer above) when an invoice is paid, voided or written off here: close

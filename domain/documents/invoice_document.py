@@ -28,7 +28,6 @@ from domain.shared.money import Currency, Money, Rounding, UnitPrice, round_mino
 class DocumentErrorCode(StrEnum):
     INVOICE_NOT_FOUND = "documents.invoice_not_found"
     INVOICE_DRAFT = "documents.invoice_is_draft"
-    NOT_RENDERED = "documents.pdf_not_rendered"
 
 
 @dataclass(frozen=True, slots=True)

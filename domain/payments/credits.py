@@ -21,7 +21,7 @@ from domain.billing.config import BillingConfig
 from domain.billing.credit_notes import issue_credit_note_in
 from domain.billing.events import invoice_event
 from domain.billing.invoices import load_for_update
-from domain.billing.issued import RENDER_PDF_JOB, CreditNoteReason, IssuedCreditNote, IssuedInvoice
+from domain.billing.issued import CreditNoteReason, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import CreditNoteLine, InvoiceStatus
 from domain.outbound.events import EventType
 from domain.payments.ports import PaymentsUnit
@@ -121,9 +121,6 @@ async def credit_invoice_in(
         await uow.invoices.update_state(lowered)
         if lowered.status is InvoiceStatus.PAID:
             await invoice_event(uow, EventType.INVOICE_PAID, lowered, at=now)
-        uow.jobs.enqueue(
-            RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:credited:{stored.id}", invoice_id=issued.id
-        )
         await close_dunning_in(uow, lowered, now=now, config=config)
     else:
         customer = await uow.customers.get(CustomerId(issued.customer_id or ""), lock=True)

@@ -40,7 +40,6 @@ class InvoiceDetail:
     issued: IssuedInvoice
     attempts: tuple[PaymentAttempt, ...]  # oldest first
     credit_notes: tuple[IssuedCreditNote, ...]
-    has_pdf: bool
 
     @property
     def paid(self) -> int:
@@ -114,12 +113,10 @@ async def invoice_detail(invoice_id: str, customer_id: str, *, uow: PaymentsUnit
             raise NotFound("We could not find that invoice.", code=NOT_FOUND_CODE)
         attempts = await uow.payment_attempts.for_invoice(invoice_id)
         notes = await uow.credit_notes.list_for_invoice(invoice_id)
-        has_pdf = await uow.documents.get(invoice_id) is not None
     return InvoiceDetail(
         issued=issued,
         attempts=tuple(sorted(attempts, key=lambda a: a.number)),
         credit_notes=tuple(notes),
-        has_pdf=has_pdf,
     )
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from domain.billing.config import BillingConfig
-from domain.billing.issued import RENDER_PDF_JOB, BillingReason, CustomerSnapshot, IssuedInvoice
+from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice
 from domain.billing.model import Invoice, InvoiceLine, InvoiceStatus, LineKind, TaxBasis
 from domain.billing.service import issue_invoice_in
 from domain.customers.model import Customer
@@ -146,7 +146,6 @@ async def issue_one_off_in(
         po_number=po_number,
         due_at=draft.due_at,
     )
-    uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:issued", invoice_id=issued.id)
     if draft.balance_after != customer.balance_minor:
         await uow.customers.save(replace(customer, balance_minor=draft.balance_after))
     if draft.due_at is not None and issued.status is InvoiceStatus.OPEN:

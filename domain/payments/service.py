@@ -23,7 +23,7 @@ from datetime import datetime
 from domain.billing.config import BillingConfig
 from domain.billing.events import invoice_event
 from domain.billing.invoices import load_for_update
-from domain.billing.issued import RENDER_PDF_JOB, IssuedInvoice
+from domain.billing.issued import IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.notifications.later import notify_later
 from domain.notifications.model import EmailKind, dedupe_key
@@ -345,7 +345,6 @@ async def record_outcome(
         issued = issued.mark_paid(now)
         await uow.invoices.update_state(issued)
         await invoice_event(uow, EventType.INVOICE_PAID, issued, at=now)
-        uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:paid", invoice_id=issued.id)
         notify_later(
             uow,
             EmailKind.RECEIPT,
@@ -360,7 +359,6 @@ async def record_outcome(
         if case is not None:
             await uow.dunning.save(recovered(case, now=now))
         return CollectionResult(done, issued)
-    uow.jobs.enqueue(RENDER_PDF_JOB, unique_key=f"pdf:{issued.id}:open", invoice_id=issued.id)
     if result.status is ChargeStatus.REQUIRES_ACTION:
         notify_later(
             uow,

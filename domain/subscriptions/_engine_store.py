@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from domain.billing.config import BillingConfig
 from domain.billing.credit_notes import issue_credit_note_in
 from domain.billing.issued import (
-    RENDER_PDF_JOB,
     BillingReason,
     CreditNoteReason,
     CustomerSnapshot,
@@ -310,13 +309,7 @@ async def store_outcome(
         await refresh_entitlements_in(uow, customer.id, now=now)
     plan = await uow.plans.get(saved.plan_id)
     await emit_change(uow, sub, saved, at=now, plan_code=plan.code if plan else None)
-    for stored in issued:
-        if stored.invoice.status is not InvoiceStatus.OPEN or sub.test_clock_id is not None:
-            # settled at issue (nothing due): its PDF is final now; an open invoice is rendered
-            # once its collection has an outcome (paid, or failed and waiting)
-            uow.jobs.enqueue(
-                RENDER_PDF_JOB, unique_key=f"pdf:{stored.id}:issued", invoice_id=stored.id
-            )
+    # no PDF jobs (issue 18): an invoice's PDF is rendered on its first download
     await _notices(uow, sub, saved, now)
     if engine.balance != customer.balance_minor:
         await uow.customers.save(replace(customer, balance_minor=engine.balance))

@@ -17,10 +17,10 @@ async def drain_jobs(target: Litestar | JobRunner, *, include_schedule: bool = T
 
 
 def billing_registry(gateway: PaymentGateway, config: BillingConfig | None = None) -> JobRegistry:
-    """Renewals and charges for real, with the invoice-PDF and notice jobs the billing path also
-    enqueues registered as no-ops: for tests about renewals and charges at scale, where rendering
-    thousands of PDFs would only cost time (the PDF and e-mail tests cover those jobs), and the
-    app's other scheduled jobs as no-ops too."""
+    """Renewals and charges for real, with the notice jobs the billing path also enqueues
+    registered as no-ops: for tests about renewals and charges at scale (the e-mail tests cover
+    those jobs), and the app's other scheduled jobs as no-ops too. No PDF job is registered: the
+    billing path queues none (PDFs render on first download), and one queued would go dead."""
     from domain.jobs import housekeeping
     from domain.payments import jobs as payment_jobs
     from domain.subscriptions import jobs as subscription_jobs
@@ -31,14 +31,6 @@ def billing_registry(gateway: PaymentGateway, config: BillingConfig | None = Non
     registry.merge(subscription_jobs.build_jobs(config))
     registry.merge(payment_jobs.build_jobs(config, gateway))
     skipped = JobRegistry()
-
-    @skipped.job("documents.render_invoice_pdf")
-    async def no_pdf(ctx: JobContext, *, invoice_id: str) -> None:
-        return None
-
-    @skipped.job("documents.render_credit_note_pdf")
-    async def no_credit_note_pdf(ctx: JobContext, *, credit_note_id: str) -> None:
-        return None
 
     @skipped.job("notifications.notify")
     async def no_notice(ctx: JobContext, **kwargs: object) -> None:

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from litestar import Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, Parameter, SkipValidation
 
-from domain.documents.service import get_credit_note_pdf
+from domain.documents.service import DocumentRendering, credit_note_pdf
 from domain.payments.history import get_credit_note, list_credit_notes
 from domain.shared.errors import ValidationFailed
 from domain.unit_of_work import UnitOfWork
@@ -54,11 +54,11 @@ async def get_credit_note_api(
 
 @get("/credit-notes/{credit_note_id:str}/pdf", name="api.credit_notes.pdf",
      media_type="application/pdf", security=SECURITY, tags=[TAG], responses=PDF_RESPONSES,
-     summary="The credit note's PDF (404 until it is rendered)")  # fmt: skip
+     summary="The credit note's PDF (rendered on its first download, then as stored)")  # fmt: skip
 async def credit_note_pdf_api(
-    credit_note_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    credit_note_id: FromPath[str], documents: NamedDependency[SkipValidation[DocumentRendering]]
 ) -> Response[bytes]:
-    number, content = await get_credit_note_pdf(credit_note_id, uow=read_uow)
+    number, content = await credit_note_pdf(credit_note_id, rendering=documents)
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{number}.pdf"',
                              "Cache-Control": "private, no-store"})  # fmt: skip

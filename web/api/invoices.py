@@ -1,5 +1,5 @@
 """/api/v1/invoices: a customer's finalized invoices (newest first, cursor pages), one invoice
-with its lines, and its PDF (the stored one, as the portal serves it). Each handler calls one use
+with its lines, and its PDF (rendered on the first download, then served as stored, as in the portal). Each handler calls one use
 case (domain/payments/history.py, domain/documents/service.py)."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Annotated
 from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, Parameter, SkipValidation
 
-from domain.documents.service import get_invoice_pdf
+from domain.documents.service import DocumentRendering, invoice_pdf
 from domain.payments.history import get_invoice, invoices_after
 from domain.unit_of_work import UnitOfWork
 from web.api.docs import READ, SECURITY, read_op
@@ -51,11 +51,11 @@ PDF_RESPONSES = READ | {
 
 @get("/invoices/{invoice_id:str}/pdf", name="api.invoices.pdf", media_type="application/pdf",
      security=SECURITY, tags=[TAG], responses=PDF_RESPONSES,
-     summary="The invoice's PDF (404 until it is rendered, a few seconds after issue)")  # fmt: skip
+     summary="The invoice's PDF (rendered on its first download, then served as stored)")  # fmt: skip
 async def invoice_pdf_api(
-    invoice_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    invoice_id: FromPath[str], documents: NamedDependency[SkipValidation[DocumentRendering]]
 ) -> Response[bytes]:
-    content = await get_invoice_pdf(invoice_id, uow=read_uow)
+    _, content = await invoice_pdf(invoice_id, rendering=documents)
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{invoice_id}.pdf"',
                              "Cache-Control": "private, no-store"})  # fmt: skip

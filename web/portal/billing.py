@@ -12,7 +12,12 @@ from litestar.params import FromPath, FromQuery, SkipValidation
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
-from domain.documents.service import credit_note_view, customer_invoice_pdf, get_credit_note_pdf
+from domain.documents.service import (
+    DocumentRendering,
+    credit_note_pdf,
+    credit_note_view,
+    invoice_pdf,
+)
 from domain.payments.cards import NewCard, add_default_card, choose_default_card, saved_cards
 from domain.payments.history import billing_history, printed_invoice
 from domain.payments.model import AttemptStatus
@@ -228,10 +233,12 @@ async def show_invoice(
 
 @get("/account/invoices/{invoice_id:str}/pdf", name="portal.invoice.pdf")
 async def download_invoice_pdf(
-    invoice_id: FromPath[str], subscriber: NamedDependency[Subscriber]
+    invoice_id: FromPath[str],
+    subscriber: NamedDependency[Subscriber],
+    documents: NamedDependency[SkipValidation[DocumentRendering]],
 ) -> Response[bytes]:
-    number, content = await customer_invoice_pdf(
-        invoice_id, customer_id=_customer(subscriber), uow=subscriber.uow()
+    number, content = await invoice_pdf(
+        invoice_id, customer_id=_customer(subscriber), rendering=documents
     )
     return _pdf_attachment(content, f"{number}.pdf")
 
@@ -269,28 +276,30 @@ async def show_credit_note(
     credit_note_id: FromPath[str],
     subscriber: NamedDependency[Subscriber],
 ) -> Template:
-    doc, has_pdf = await credit_note_view(
+    doc = await credit_note_view(
         credit_note_id,
         customer_id=_customer(subscriber),
         seller=seller_from(subscriber.settings),
         uow=subscriber.uow(),
     )
-    ctx = _base(subscriber) | {"doc": doc, "has_pdf": has_pdf}
+    ctx = _base(subscriber) | {"doc": doc}
     return render(request, "portal/invoice_credit_note.html", None, ctx)
 
 
 @get("/account/credit-notes/{credit_note_id:str}/pdf", name="portal.credit_note.pdf")
 async def download_credit_note_pdf(
-    credit_note_id: FromPath[str], subscriber: NamedDependency[Subscriber]
+    credit_note_id: FromPath[str],
+    subscriber: NamedDependency[Subscriber],
+    documents: NamedDependency[SkipValidation[DocumentRendering]],
 ) -> Response[bytes]:
-    number, content = await get_credit_note_pdf(
-        credit_note_id, uow=subscriber.uow(), customer_id=_customer(subscriber)
+    number, content = await credit_note_pdf(
+        credit_note_id, customer_id=_customer(subscriber), rendering=documents
     )
     return _pdf_attachment(content, f"{number}.pdf")
 
 
 def _pdf_attachment(content: bytes, filename: str) -> Response[bytes]:
-    """A stored PDF as a download, never cached by a shared proxy."""
+    """A PDF as a download, never cached by a shared proxy."""
     return Response(
         content,
         media_type="application/pdf",

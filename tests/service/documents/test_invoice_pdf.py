@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ import pytest
 from domain.billing.invoices import mark_invoice_paid
 from domain.billing.model import InvoiceStatus
 from domain.documents.invoice_document import DEMO_SELLER, InvoiceDocument
-from domain.documents.service import customer_invoice_pdf, get_invoice_pdf, render_invoice_pdf
+from domain.documents.service import DocumentRendering, invoice_pdf, render_invoice_pdf
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import NotFound, ValidationFailed
 from tests.fakes import InMemoryUnitOfWork
@@ -58,7 +59,7 @@ async def test_rendering_twice_renders_once(uow: InMemoryUnitOfWork, clock: Froz
     assert len(renderer.rendered) == 1 and uow.documents.saves == 1
     assert again.version == first.version
     assert again.rendered_at == first.rendered_at == rendered_at
-    assert await get_invoice_pdf("inv-1", uow=uow) == b"%PDF INV-2024-000042 OPEN"
+    assert uow.documents.rows["inv-1"].content == b"%PDF INV-2024-000042 OPEN"
 
 
 async def test_a_payment_makes_a_new_version(uow: InMemoryUnitOfWork, clock: FrozenClock) -> None:
@@ -68,9 +69,7 @@ async def test_a_payment_makes_a_new_version(uow: InMemoryUnitOfWork, clock: Fro
     paid = await _render(uow, renderer, clock)
 
     assert paid.rendered and paid.version != first.version
-    assert await get_invoice_pdf("inv-1", uow=uow, customer_id="cus-1") == (
-        b"%PDF INV-2024-000042 PAID"
-    )
+    assert uow.documents.rows["inv-1"].content == b"%PDF INV-2024-000042 PAID"
 
 
 async def test_a_change_during_the_render_renders_again(
@@ -87,37 +86,73 @@ async def test_a_change_during_the_render_renders_again(
     assert result.version == renderer.rendered[-1].version
 
 
-async def test_the_pdf_is_not_found_before_rendering_or_for_another_customer(
+def _rendering(
+    uow: InMemoryUnitOfWork, renderer: RecordingRenderer, clock: FrozenClock
+) -> DocumentRendering:
+    return DocumentRendering(lambda: uow, renderer, DEMO_SELLER, clock)  # type: ignore[arg-type]
+
+
+async def test_the_first_download_renders_and_stores_the_second_serves_it(
     uow: InMemoryUnitOfWork, clock: FrozenClock
 ) -> None:
-    with pytest.raises(NotFound) as info:
-        await get_invoice_pdf("inv-1", uow=uow)
-    assert info.value.code == "documents.pdf_not_rendered"
+    renderer = RecordingRenderer()
+    rendering = _rendering(uow, renderer, clock)
+    first = await invoice_pdf("inv-1", rendering=rendering, customer_id="cus-1")
 
-    await _render(uow, RecordingRenderer(), clock)
-    with pytest.raises(NotFound) as info:
-        await get_invoice_pdf("inv-1", uow=uow, customer_id="cus-2")
-    assert info.value.code == "documents.invoice_not_found"
-    with pytest.raises(NotFound):
-        await get_invoice_pdf("inv-404", uow=uow, customer_id="cus-1")
+    assert first == ("INV-2024-000042", b"%PDF INV-2024-000042 OPEN")
+    assert len(renderer.rendered) == 1 and uow.documents.saves == 1
+    assert uow.documents.rows["inv-1"].content == b"%PDF INV-2024-000042 OPEN"
+    second = await invoice_pdf("inv-1", rendering=rendering)
+    assert second == first
+    assert len(renderer.rendered) == 1 and uow.documents.saves == 1, "served as stored"
 
 
-async def test_the_customer_downloads_their_invoice_named_by_its_number(
+async def test_a_paid_invoice_re_renders_once_on_its_next_download(
     uow: InMemoryUnitOfWork, clock: FrozenClock
 ) -> None:
-    with pytest.raises(NotFound) as info:
-        await customer_invoice_pdf("inv-1", customer_id="cus-1", uow=uow)
-    assert info.value.code == "documents.pdf_not_rendered"
+    renderer = RecordingRenderer()
+    rendering = _rendering(uow, renderer, clock)
+    await invoice_pdf("inv-1", rendering=rendering)
+    await mark_invoice_paid("inv-1", paid_at=datetime(2024, 3, 2, tzinfo=UTC), uow=uow)
 
-    await _render(uow, RecordingRenderer(), clock)
-    assert await customer_invoice_pdf("inv-1", customer_id="cus-1", uow=uow) == (
-        "INV-2024-000042",
-        b"%PDF INV-2024-000042 OPEN",
-    )
-    for invoice_id, customer_id in (("inv-1", "cus-2"), ("inv-404", "cus-1")):
+    for _ in range(3):
+        assert await invoice_pdf("inv-1", rendering=rendering) == (
+            "INV-2024-000042",
+            b"%PDF INV-2024-000042 PAID",
+        )
+    assert [v.status_label for v in renderer.rendered] == ["OPEN", "PAID"]
+    assert uow.documents.saves == 2
+
+
+async def test_concurrent_first_downloads_render_and_store_once(
+    uow: InMemoryUnitOfWork, clock: FrozenClock
+) -> None:
+    renderer = RecordingRenderer()
+    rendering = _rendering(uow, renderer, clock)
+    gate = asyncio.Event()
+    renderer.during_render.append(gate.wait())  # the first render waits for the others to queue
+    downloads = [asyncio.ensure_future(invoice_pdf("inv-1", rendering=rendering)) for _ in range(4)]
+    await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(*downloads)
+
+    assert {content for _, content in results} == {b"%PDF INV-2024-000042 OPEN"}
+    assert len(renderer.rendered) == 1 and uow.documents.saves == 1
+    assert rendering._inflight == {}, "no lock is kept once the downloads are served"
+
+
+async def test_a_download_is_not_found_for_another_customer_an_unknown_id_or_a_draft(
+    uow: InMemoryUnitOfWork, clock: FrozenClock
+) -> None:
+    renderer = RecordingRenderer()
+    rendering = _rendering(uow, renderer, clock)
+    draft = issued_invoice(status=InvoiceStatus.DRAFT)
+    uow.invoices.invoices["inv-draft"] = replace(draft, invoice=replace(draft.invoice, number=""))
+    for invoice_id, customer_id in (("inv-1", "cus-2"), ("inv-404", None), ("inv-draft", None)):
         with pytest.raises(NotFound) as info:
-            await customer_invoice_pdf(invoice_id, customer_id=customer_id, uow=uow)
+            await invoice_pdf(invoice_id, rendering=rendering, customer_id=customer_id)
         assert info.value.code == "documents.invoice_not_found"
+    assert renderer.rendered == [] and uow.documents.saves == 0
 
 
 async def test_an_unknown_invoice_or_a_draft_is_not_rendered(

@@ -27,7 +27,7 @@ async def test_an_invoice_in_dunning_is_due_and_its_history_lists_it_first(shop:
 
     detail = await invoice_detail(renewal.id, subscriber.customer_id, uow=shop.uow)
 
-    assert (detail.due, detail.paid, detail.payable, detail.has_pdf) == (3600, 0, True, False)
+    assert (detail.due, detail.paid, detail.payable) == (3600, 0, True)
     assert [(a.number, a.status, a.code) for a in detail.attempts] == [
         (1, AttemptStatus.DECLINED, "generic_decline")
     ]

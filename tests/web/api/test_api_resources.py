@@ -12,6 +12,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from domain.adapters.db.tables import CreditNoteDocumentTable, InvoiceDocumentTable
 from domain.shared.clock import FrozenClock
 from tests.support.database import TestDatabase
 from tests.support.portal_history import drain_jobs
@@ -114,7 +115,7 @@ async def test_a_subscription_change_is_quoted_then_charged_exactly(
     twice = await client.post(f"/api/v1/subscriptions/{sub['id']}/resume", headers=auth)
     assert twice.status_code == 409 and twice.headers["content-type"] == "application/problem+json"
 
-    # invoices: newest first, one in full, its PDF once rendered
+    # invoices: newest first, one in full, its PDF (rendered on the first download)
     invoices = (await client.get("/api/v1/invoices", params={"customer": customer["id"]},
                                  headers=auth)).json()  # fmt: skip
     ids = [i["id"] for i in invoices["data"]]
@@ -122,9 +123,11 @@ async def test_a_subscription_change_is_quoted_then_charged_exactly(
     full = (await client.get(f"/api/v1/invoices/{first['id']}", headers=auth)).json()
     assert full == first | {"status": full["status"]}
     await drain_jobs(app)
+    await InvoiceDocumentTable.delete(force=True)  # none stored: the download renders it
     pdf = await client.get(f"/api/v1/invoices/{first['id']}/pdf", headers=auth)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    assert await InvoiceDocumentTable.count() == 1
     gone = await client.get("/api/v1/invoices/nope/pdf", headers=auth)
     assert gone.status_code == 404
 
@@ -178,6 +181,8 @@ async def test_cancelling_now_with_credit_issues_a_credit_note_the_api_shows(
     customer_now = (await client.get(f"/api/v1/customers/{customer['id']}", headers=auth)).json()
     assert customer_now["balance"]["amount_minor"] == -note["credited"]["amount_minor"]
     await drain_jobs(app)
+    await CreditNoteDocumentTable.delete(force=True)  # none stored: the download renders it
     pdf = await client.get(f"/api/v1/credit-notes/{note['id']}/pdf", headers=auth)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert await CreditNoteDocumentTable.count() == 1
     assert (await client.get("/api/v1/credit-notes/nope", headers=auth)).status_code == 404

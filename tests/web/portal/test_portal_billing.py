@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from litestar import Litestar
 
-from domain.adapters.db.tables import InvoiceTable, PaymentMethodTable
+from domain.adapters.db.tables import (
+    InvoiceDocumentTable,
+    InvoiceTable,
+    JobTable,
+    PaymentMethodTable,
+)
 from domain.shared.clock import FrozenClock
 from domain.subscriptions.engine import ProrationBehavior, Timing
 from domain.subscriptions.plan_changes import change_subscription
@@ -64,17 +69,39 @@ async def test_invoice_page_explains_every_line_and_links_its_credit_note(
         assert note.status_code == 200 and "Goodwill credit" in note.text
 
 
-async def test_invoice_pdf_downloads_as_an_attachment(
+async def test_invoice_pdf_downloads_as_an_attachment_rendered_on_the_first_download(
     app: Litestar, db: TestDatabase, clock: FrozenClock
 ) -> None:
     async with serve(app) as client:
         who = await make_subscriber(app, clock, email="sam@example.com")
         await sign_in(client, who.email)
+        # no PDF stored (no job renders one; here not even the receipt's send): never "not ready"
+        await InvoiceDocumentTable.delete(force=True)
+        assert (
+            await JobTable.count().where(
+                (JobTable.name == "documents.render_invoice_pdf") & (JobTable.status == "queued")
+            )
+            == 0
+        )
+        clock.advance(minutes=1)
         pdf = await client.get(f"/account/invoices/{who.invoice_ids[0]}/pdf")
         assert pdf.status_code == 200
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.headers["content-disposition"].startswith("attachment;")
         assert pdf.content.startswith(b"%PDF")
+        stored = await InvoiceDocumentTable.select().where(
+            InvoiceDocumentTable.invoice == who.invoice_ids[0]
+        )
+        assert len(stored) == 1 and bytes(stored[0]["content"]) == pdf.content
+        assert stored[0]["rendered_at"] == clock.now()
+
+        clock.advance(minutes=1)  # the second download serves the stored PDF
+        again = await client.get(f"/account/invoices/{who.invoice_ids[0]}/pdf")
+        assert again.status_code == 200 and again.content == pdf.content
+        after = await InvoiceDocumentTable.select().where(
+            InvoiceDocumentTable.invoice == who.invoice_ids[0]
+        )
+        assert after[0]["rendered_at"] == stored[0]["rendered_at"]
 
 
 async def test_anonymous_visitors_are_sent_to_sign_in(app: Litestar, db: TestDatabase) -> None:

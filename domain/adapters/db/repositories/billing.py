@@ -307,12 +307,10 @@ class PiccoloInvoiceRepository:
         )
 
     async def history(self, customer_id: str, *, limit: int, offset: int) -> list[InvoiceSummary]:
-        # one query: the page's rows from the (customer_id, issued_at) index, and whether each
-        # has a stored PDF (an EXISTS on invoice_document's unique invoice column)
+        # one query: the page's rows from the (customer_id, issued_at) index
         rows = await InvoiceTable.raw(
             "SELECT i.id, i.number, i.issued_at, i.status, i.currency, i.total_minor,"
-            " i.amount_due_minor,"
-            " EXISTS (SELECT 1 FROM invoice_document d WHERE d.invoice = i.id) AS has_pdf"
+            " i.amount_due_minor"
             " FROM invoice i WHERE i.customer_id = {} AND i.status <> 'draft'"
             " ORDER BY i.issued_at DESC, i.id DESC LIMIT {} OFFSET {}",
             customer_id,
@@ -328,7 +326,6 @@ class PiccoloInvoiceRepository:
                 currency=r["currency"],
                 total=int(r["total_minor"]),
                 amount_due=int(r["amount_due_minor"]),
-                has_pdf=bool(r["has_pdf"]),
             )
             for r in rows
         ]
