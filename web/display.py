@@ -102,7 +102,7 @@ def tr(request: Request[Any, Any, Any], message: str, **variables: Any) -> str:
     return gettext_for(current_display(request).language, message, **variables)
 
 
-@post("/display", name="display.switch")
+@post("/display", name="display.switch", include_in_schema=False)
 async def switch_display(
     request: Request[Any, Any, Any],
     new_uow: NamedDependency[UowFactory],
