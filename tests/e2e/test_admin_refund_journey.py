@@ -307,7 +307,9 @@ async def test_support_refunds_half_an_invoice_and_everyone_sees_it(
             await page.screenshot(path=str(output_dir / "portal-journey-invoices.png"),
                                   full_page=True)  # fmt: skip
             await (
-                page.locator(f'[data-invoice="{number}"]').get_by_role("link", name=number).click()
+                page.locator(f'[data-invoice="{number}"]')
+                .get_by_role("link", name=number, exact=True)
+                .click()
             )
             await expect(page.get_by_test_id("invoice-credit-notes")).to_contain_text(note_number)
             await (
