@@ -10,6 +10,7 @@ calendar in UTC whatever a person chooses (docs/localisation.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -102,16 +103,18 @@ def parse_preferences(
 def negotiate(accept_language: str | None, default: str) -> str:
     """The best of ``LANGUAGES`` for an ``Accept-Language`` header (quality values honoured, a
     region ignored: ``fa-IR`` is ``fa``), else ``default``."""
-    ranked: list[tuple[float, int, str]] = []
+    ranked: list[tuple[Decimal, int, str]] = []
     for index, item in enumerate((accept_language or "")[:1000].split(",")):
         tag, _, params = item.strip().partition(";")
-        quality = 1.0
+        quality = Decimal(1)
         params = params.strip()
         if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                quality = 0.0
+            try:  # a qvalue is 0 to 1 with at most three decimals (RFC 9110); anything else is 0
+                quality = Decimal(params[2:8])
+            except InvalidOperation:
+                quality = Decimal(0)
+            if not quality.is_finite() or not 0 <= quality <= 1:
+                quality = Decimal(0)
         language = tag.strip().lower().replace("_", "-").split("-")[0]
         if language in LANGUAGES and quality > 0:
             ranked.append((-quality, index, language))

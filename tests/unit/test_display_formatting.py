@@ -100,3 +100,19 @@ def test_accept_language_and_a_typed_choice() -> None:
 
 def test_direction_follows_the_language() -> None:
     assert FA.direction == "rtl" and EN.direction == "ltr"
+
+
+@pytest.mark.parametrize(
+    ("header", "chosen"),
+    [
+        ("fa;q=0.9,en;q=0.8", "fa"),
+        ("en;q=0.5,fa", "fa"),
+        ("fa;q=nan,en", "en"),  # not a qvalue: ignored, never an error
+        ("fa;q=inf,en;q=0.1", "en"),
+        ("fa;q=2,en;q=0.3", "en"),  # out of 0..1
+        ("fa;q=abc,en", "en"),
+        ("fa;q=0,en;q=0.001", "en"),
+    ],
+)
+def test_quality_values_are_read_exactly_and_bad_ones_ignored(header: str, chosen: str) -> None:
+    assert negotiate(header, "en") == chosen
