@@ -118,6 +118,9 @@ class InMemoryPlanRepository:
     async def retire(self, plan_id: PlanId, at: datetime) -> None:
         self.plans[plan_id] = replace(self.plans[plan_id], retired_at=at)
 
+    async def hold_code(self, code: str) -> None:
+        return None  # one coroutine at a time touches the in-memory catalog
+
     async def count(self) -> int:
         return len(self.plans)
 

@@ -37,6 +37,11 @@ class PlanRepository(Protocol):
         """Mark a version no longer current (it stays readable by id)."""
         ...
 
+    async def hold_code(self, code: str) -> None:
+        """Hold every version of ``code`` until the transaction ends, so that publishers of one
+        code take turns (each then reads the versions the previous one committed)."""
+        ...
+
     async def count(self) -> int: ...
 
     async def all_versions(self) -> list[Plan]:

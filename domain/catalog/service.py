@@ -191,8 +191,9 @@ async def publish_plan_version(
     display settings) from the current version, which is retired at the clock's instant in the same
     transaction. Subscriptions keep the version they reference (grandfathering); new sales, the
     storefront and ``get_by_code`` see the new one. The interval cannot change (a new interval is a
-    new plan: ``catalog.interval_change``). Two publishers racing on one code: the database keeps
-    one version N+1 and the other gets ``Conflict``.
+    new plan: ``catalog.interval_change``). Publishers of one code take turns (a row lock on
+    PostgreSQL, the write lock on SQLite): each publishes the version after the one committed before
+    it. The unique indexes stay the backstop: a clash there is ``Conflict``.
     """
     async with uow:
         _, new = await publish_version_in(
@@ -220,6 +221,7 @@ async def publish_version_in(
     check_version_prices(prices)
     if trial_days is not None and trial_days < 0:
         raise ValidationFailed({"trial_days": "cannot be negative"})
+    await uow.plans.hold_code(code)
     current = await uow.plans.get_by_code(code)
     if current is None:
         raise _not_found(code)

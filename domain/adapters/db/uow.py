@@ -137,7 +137,7 @@ class PiccoloUnitOfWork:
         self._registry = registry
         self._txn: Any = None
         self._nested = False
-        self.plans = PiccoloPlanRepository()
+        self.plans = PiccoloPlanRepository(lock_rows=is_postgres(engine))
         self.plan_change_rules = PiccoloPlanChangeRuleRepository()
         self.features = PiccoloFeatureRepository()
         self.entitlements = PiccoloEntitlementRepository()

@@ -144,8 +144,11 @@ class PiccoloPlanRepository:
     """``get`` reads a plan version once per unit of work (a batch renewal asks for the same few
     versions hundreds of times); this repository's writes, and a rollback, forget what it read."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lock_rows: bool = False) -> None:
         self._by_id: dict[PlanId, Plan] = {}
+        # PostgreSQL locks rows (FOR UPDATE); SQLite's write transaction already holds the
+        # database's one write lock, so publishers there take turns without it
+        self._lock_rows = lock_rows
 
     def forget_reads(self) -> None:
         self._by_id.clear()
@@ -212,6 +215,16 @@ class PiccoloPlanRepository:
             raise
         if price_rows:
             await PlanPriceTable.insert(*price_rows)
+
+    async def hold_code(self, code: str) -> None:
+        if self._lock_rows:  # in version order, so two publishers queue on version 1's row
+            await (
+                PlanTable.select(PlanTable.id)
+                .where(PlanTable.code == code)
+                .order_by(PlanTable.version)
+                .lock_rows("UPDATE")
+            )
+        self.forget_reads()
 
     async def retire(self, plan_id: PlanId, at: datetime) -> None:
         self.forget_reads()
