@@ -51,6 +51,7 @@ from web.display import resolve_display, switch_display
 from web.errors import EXCEPTION_HANDLERS
 from web.guard import MAX_BODY_BYTES, guard_request
 from web.health import show_health
+from web.heap import freeze_startup_heap
 from web.jobs import email_renderer_for, registry_for, seller_from
 from web.middleware import request_context_middleware, security_headers_middleware
 from web.payments import make_gateway
@@ -171,6 +172,8 @@ def create_app(
         await start_pool(engine, max_size=settings.database.pool_size)
         if run_jobs:
             await runtime.runner.start()
+        if settings.env is Environment.PRODUCTION:
+            freeze_startup_heap()
 
     async def on_shutdown() -> None:
         await runtime.runner.stop()

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, Parameter, SkipValidation
 
 from domain.catalog.listing import get_plan_version, list_plan_page
 from domain.unit_of_work import UnitOfWork
@@ -28,7 +28,7 @@ CodeParam = Annotated[str | None, Parameter(min_length=1, max_length=64,
 @get("/catalog/plans", name="api.catalog.plans",
      **read_op(TAG, "List plan versions with their prices (display order)"))  # fmt: skip
 async def list_catalog_plans_api(
-    read_uow: NamedDependency[UnitOfWork], limit: Limit = 10, starting_after: After = None,
+    read_uow: NamedDependency[SkipValidation[UnitOfWork]], limit: Limit = 10, starting_after: After = None,
     code: CodeParam = None,
 ) -> PlanVersionList:  # fmt: skip
     page = await list_plan_page(after=starting_after, limit=limit, code=code, uow=read_uow)
@@ -39,6 +39,6 @@ async def list_catalog_plans_api(
 @get("/catalog/plans/{plan_id:str}", name="api.catalog.plan",
      **read_op(TAG, "Get a plan version (current or retired) by id"))  # fmt: skip
 async def get_catalog_plan_api(
-    plan_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    plan_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> PlanVersionOut:
     return plan_version_out(await get_plan_version(plan_id, uow=read_uow))

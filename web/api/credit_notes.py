@@ -29,7 +29,7 @@ CustomerParam = Annotated[str, Parameter(min_length=1, max_length=64,
 @get("/credit-notes", name="api.credit_notes.list",
      **read_op(TAG, "List a customer's credit notes"))  # fmt: skip
 async def list_credit_notes_api(
-    read_uow: NamedDependency[UnitOfWork], customer: CustomerParam, limit: Limit = 10,
+    read_uow: NamedDependency[SkipValidation[UnitOfWork]], customer: CustomerParam, limit: Limit = 10,
     starting_after: After = None,
 ) -> CreditNoteList:  # fmt: skip
     notes = await list_credit_notes(customer, uow=read_uow)
@@ -47,7 +47,7 @@ async def list_credit_notes_api(
 @get("/credit-notes/{credit_note_id:str}", name="api.credit_notes.get",
      **read_op(TAG, "Get a credit note"))  # fmt: skip
 async def get_credit_note_api(
-    credit_note_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    credit_note_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> CreditNoteOut:
     return credit_note_out(await get_credit_note(credit_note_id, uow=read_uow))
 

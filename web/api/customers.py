@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter, SkipValidation
 
 from domain.apikeys.model import ApiKey
 from domain.customers.listing import list_customers
@@ -33,7 +33,7 @@ async def create_customer_api(
     data: JSONBody[CustomerCreate],
     api_key: NamedDependency[ApiKey],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
-    clock: NamedDependency[Clock],
+    clock: NamedDependency[SkipValidation[Clock]],
 ) -> Response[CustomerOut]:
     async def run() -> Response[Any]:
         customer = await create_customer(
@@ -54,7 +54,7 @@ async def update_customer_api(
     data: JSONBody[CustomerUpdate],
     api_key: NamedDependency[ApiKey],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
-    clock: NamedDependency[Clock],
+    clock: NamedDependency[SkipValidation[Clock]],
 ) -> Response[CustomerOut]:
     async def run() -> Response[Any]:
         customer = await update_billing_details(
@@ -69,7 +69,9 @@ async def update_customer_api(
 
 @get("/customers", name="api.customers.list", **read_op(TAG, "List customers (by id)"))
 async def list_customers_api(
-    read_uow: NamedDependency[UnitOfWork], limit: Limit = 10, starting_after: After = None
+    read_uow: NamedDependency[SkipValidation[UnitOfWork]],
+    limit: Limit = 10,
+    starting_after: After = None,
 ) -> CustomerList:
     page = await list_customers(after=starting_after, limit=limit, uow=read_uow)
     return CustomerList([customer_out(c) for c in page.customers], page.has_more,
@@ -78,6 +80,6 @@ async def list_customers_api(
 
 @get("/customers/{customer_id:str}", name="api.customers.get", **read_op(TAG, "Get a customer"))
 async def get_customer_api(
-    customer_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    customer_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> CustomerOut:
     return customer_out(await get_customer(CustomerId(customer_id), uow=read_uow))

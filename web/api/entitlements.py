@@ -8,7 +8,7 @@ from typing import Literal
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, SkipValidation
 from msgspec import Struct
 
 from domain.shared.ids import CustomerId
@@ -50,7 +50,7 @@ def entitlement_out(row: Entitlement) -> EntitlementOut:
 @get("/customers/{customer_id:str}/entitlements", name="api.customers.entitlements",
      **read_op(TAG, "A customer's entitlements: features, limits and whether access is on"))  # fmt: skip
 async def customer_entitlements_api(
-    customer_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    customer_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> EntitlementList:
     rows = await customer_entitlements(CustomerId(customer_id), uow=read_uow)
     return EntitlementList(customer_id, [entitlement_out(r) for r in rows])

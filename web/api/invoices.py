@@ -28,7 +28,7 @@ CustomerParam = Annotated[str, Parameter(min_length=1, max_length=64,
 @get("/invoices", name="api.invoices.list",
      **read_op(TAG, "List a customer's finalized invoices (newest first)"))  # fmt: skip
 async def list_invoices_api(
-    read_uow: NamedDependency[UnitOfWork], customer: CustomerParam, limit: Limit = 10,
+    read_uow: NamedDependency[SkipValidation[UnitOfWork]], customer: CustomerParam, limit: Limit = 10,
     starting_after: After = None,
 ) -> InvoiceList:  # fmt: skip
     page = await invoices_after(customer, after=starting_after, limit=limit, uow=read_uow)
@@ -38,7 +38,7 @@ async def list_invoices_api(
 
 @get("/invoices/{invoice_id:str}", name="api.invoices.get", **read_op(TAG, "Get an invoice"))
 async def get_invoice_api(
-    invoice_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    invoice_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> InvoiceOut:
     return invoice_out(await get_invoice(invoice_id, uow=read_uow))
 

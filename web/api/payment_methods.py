@@ -36,7 +36,7 @@ async def create_payment_method_api(
     data: JSONBody[PaymentMethodCreate], api_key: NamedDependency[ApiKey],
     new_uow: NamedDependency[Callable[[], UnitOfWork]],
     payment_gateway: NamedDependency[SkipValidation[PaymentGateway]],
-    clock: NamedDependency[Clock],
+    clock: NamedDependency[SkipValidation[Clock]],
 ) -> Response[PaymentMethodOut]:  # fmt: skip
     async def run() -> Response[Any]:
         method = await add_payment_method(
@@ -51,7 +51,7 @@ async def create_payment_method_api(
 @get("/customers/{customer_id:str}/payment-methods", name="api.payment_methods.list",
      **read_op(TAG, "A customer's saved cards, the default first"))  # fmt: skip
 async def list_payment_methods_api(
-    customer_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    customer_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> PaymentMethodList:
     methods = await list_payment_methods(CustomerId(customer_id), uow=read_uow)
     return PaymentMethodList([payment_method_out(m) for m in methods])

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, Parameter, SkipValidation
 
 from domain.promotions.listing import (
     get_coupon,
@@ -37,7 +37,9 @@ CouponParam = Annotated[str | None, Parameter(min_length=1, max_length=64,
 
 @get("/coupons", name="api.coupons.list", **read_op(TAG, "List coupons (newest first)"))
 async def list_coupons_api(
-    read_uow: NamedDependency[UnitOfWork], limit: Limit = 10, starting_after: After = None
+    read_uow: NamedDependency[SkipValidation[UnitOfWork]],
+    limit: Limit = 10,
+    starting_after: After = None,
 ) -> CouponList:
     page = await list_coupons(after=starting_after, limit=limit, uow=read_uow)
     return CouponList([coupon_out(c) for c in page.items], page.has_more, page.next_cursor)
@@ -45,7 +47,7 @@ async def list_coupons_api(
 
 @get("/coupons/{coupon_id:str}", name="api.coupons.get", **read_op(TAG, "Get a coupon"))
 async def get_coupon_api(
-    coupon_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    coupon_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> CouponOut:
     return coupon_out(await get_coupon(coupon_id, uow=read_uow))
 
@@ -53,7 +55,7 @@ async def get_coupon_api(
 @get("/promotion-codes", name="api.promotion_codes.list",
      **read_op(TAG, "List promotion codes (by id)"))  # fmt: skip
 async def list_promotion_codes_api(
-    read_uow: NamedDependency[UnitOfWork], limit: Limit = 10, starting_after: After = None,
+    read_uow: NamedDependency[SkipValidation[UnitOfWork]], limit: Limit = 10, starting_after: After = None,
     coupon: CouponParam = None,
 ) -> PromotionCodeList:  # fmt: skip
     page = await list_promotion_codes(after=starting_after, limit=limit, coupon_id=coupon,
@@ -65,6 +67,6 @@ async def list_promotion_codes_api(
 @get("/promotion-codes/{promotion_code_id:str}", name="api.promotion_codes.get",
      **read_op(TAG, "Get a promotion code"))  # fmt: skip
 async def get_promotion_code_api(
-    promotion_code_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    promotion_code_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> PromotionCodeOut:
     return promotion_code_out(await get_promotion_code(promotion_code_id, uow=read_uow))

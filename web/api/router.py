@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Router, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, SkipValidation
 
 from domain.catalog.service import get_public_plan, list_public_plans
 from domain.catalog.views import PlanCard
@@ -79,13 +79,15 @@ def _plan_json(plan: PlanCard) -> dict[str, Any]:
 
 @get("/plans", name="api.plans", tags=["Plans"], summary="The public plans (no key needed)",
      responses=PUBLIC)  # fmt: skip
-async def list_plans(read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
+async def list_plans(read_uow: NamedDependency[SkipValidation[UnitOfWork]]) -> dict[str, Any]:
     return {"data": [_plan_json(p) for p in await list_public_plans(uow=read_uow)]}
 
 
 @get("/plans/{code:str}", name="api.plan", tags=["Plans"], summary="One public plan",
      responses=PUBLIC | {404: READ[404]})  # fmt: skip
-async def show_plan(code: FromPath[str], read_uow: NamedDependency[UnitOfWork]) -> dict[str, Any]:
+async def show_plan(
+    code: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
+) -> dict[str, Any]:
     return {"data": _plan_json(await get_public_plan(code, uow=read_uow))}
 
 

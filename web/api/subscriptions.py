@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter, SkipValidation
 
 from domain.apikeys.model import ApiKey
 from domain.billing.config import BillingConfig
@@ -76,7 +76,7 @@ def _result(outcome: Outcome, status: int = 200) -> Response[Any]:
 @get("/subscriptions", name="api.subscriptions.list",
      **read_op(TAG, "List a customer's subscriptions (oldest first)"))  # fmt: skip
 async def list_subscriptions_api(
-    read_uow: NamedDependency[UnitOfWork], customer: CustomerParam, limit: Limit = 10,
+    read_uow: NamedDependency[SkipValidation[UnitOfWork]], customer: CustomerParam, limit: Limit = 10,
     starting_after: After = None,
 ) -> SubscriptionList:  # fmt: skip
     subs = await subscriptions_of(CustomerId(customer), uow=read_uow)
@@ -94,7 +94,7 @@ async def list_subscriptions_api(
 @get("/subscriptions/{subscription_id:str}", name="api.subscriptions.get",
      **read_op(TAG, "Get a subscription"))  # fmt: skip
 async def get_subscription_api(
-    subscription_id: FromPath[str], read_uow: NamedDependency[UnitOfWork]
+    subscription_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
 ) -> SubscriptionOut:
     return subscription_out(await get_subscription(SubscriptionId(subscription_id), uow=read_uow))
 
@@ -103,7 +103,7 @@ async def get_subscription_api(
       **write_op(TAG, "Create a subscription (its first invoice is issued now)"))  # fmt: skip
 async def create_subscription_api(
     request: Request[Any, Any, Any], data: JSONBody[SubscriptionCreate], api_key: NamedDependency[ApiKey],
-    new_uow: NamedDependency[Uows], clock: NamedDependency[Clock],
+    new_uow: NamedDependency[Uows], clock: NamedDependency[SkipValidation[Clock]],
     billing: NamedDependency[BillingConfig],
 ) -> Response[SubscriptionResult]:  # fmt: skip
     async def run() -> Response[Any]:
@@ -122,7 +122,7 @@ async def create_subscription_api(
 async def cancel_subscription_api(
     request: Request[Any, Any, Any], subscription_id: FromPath[str], data: JSONBody[CancelIn],
     api_key: NamedDependency[ApiKey], new_uow: NamedDependency[Uows],
-    clock: NamedDependency[Clock], billing: NamedDependency[BillingConfig],
+    clock: NamedDependency[SkipValidation[Clock]], billing: NamedDependency[BillingConfig],
 ) -> Response[SubscriptionResult]:  # fmt: skip
     timing = Timing.IMMEDIATE if data.at == "now" else Timing.PERIOD_END
 
@@ -139,7 +139,7 @@ async def cancel_subscription_api(
       status_code=200, **write_op(TAG, "Undo a cancellation at the period's end"))  # fmt: skip
 async def uncancel_subscription_api(
     request: Request[Any, Any, Any], subscription_id: FromPath[str], api_key: NamedDependency[ApiKey],
-    new_uow: NamedDependency[Uows], clock: NamedDependency[Clock],
+    new_uow: NamedDependency[Uows], clock: NamedDependency[SkipValidation[Clock]],
     billing: NamedDependency[BillingConfig],
 ) -> Response[SubscriptionResult]:  # fmt: skip
     async def run() -> Response[Any]:
@@ -155,7 +155,7 @@ async def uncancel_subscription_api(
 async def pause_subscription_api(
     request: Request[Any, Any, Any], subscription_id: FromPath[str], data: JSONBody[PauseIn],
     api_key: NamedDependency[ApiKey], new_uow: NamedDependency[Uows],
-    clock: NamedDependency[Clock], billing: NamedDependency[BillingConfig],
+    clock: NamedDependency[SkipValidation[Clock]], billing: NamedDependency[BillingConfig],
 ) -> Response[SubscriptionResult]:  # fmt: skip
     async def run() -> Response[Any]:
         return _result(await pause_subscription(
@@ -170,7 +170,7 @@ async def pause_subscription_api(
       status_code=200, **write_op(TAG, "Resume a paused subscription now"))  # fmt: skip
 async def resume_subscription_api(
     request: Request[Any, Any, Any], subscription_id: FromPath[str], api_key: NamedDependency[ApiKey],
-    new_uow: NamedDependency[Uows], clock: NamedDependency[Clock],
+    new_uow: NamedDependency[Uows], clock: NamedDependency[SkipValidation[Clock]],
     billing: NamedDependency[BillingConfig],
 ) -> Response[SubscriptionResult]:  # fmt: skip
     async def run() -> Response[Any]:
@@ -208,7 +208,7 @@ def _read_quote(subscription_id: str, token: str, secret: str) -> ChangeQuote:
 async def quote_change_api(
     request: Request[Any, Any, Any], subscription_id: FromPath[str], data: JSONBody[QuoteIn],
     api_key: NamedDependency[ApiKey], new_read_uow: NamedDependency[Uows],
-    clock: NamedDependency[Clock], billing: NamedDependency[BillingConfig],
+    clock: NamedDependency[SkipValidation[Clock]], billing: NamedDependency[BillingConfig],
     settings: NamedDependency[Settings],
 ) -> Response[QuoteOut]:  # fmt: skip
     if data.plan_code is None and data.quantity is None:
@@ -245,7 +245,7 @@ async def quote_change_api(
 async def confirm_change_api(
     request: Request[Any, Any, Any], subscription_id: FromPath[str], data: JSONBody[ConfirmIn],
     api_key: NamedDependency[ApiKey], new_uow: NamedDependency[Uows],
-    clock: NamedDependency[Clock], billing: NamedDependency[BillingConfig],
+    clock: NamedDependency[SkipValidation[Clock]], billing: NamedDependency[BillingConfig],
     settings: NamedDependency[Settings],
 ) -> Response[SubscriptionResult]:  # fmt: skip
     async def run() -> Response[Any]:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, SkipValidation
 from msgspec import Meta, Struct
 
 from domain.apikeys.model import ApiKey
@@ -146,7 +146,7 @@ def usage_out(subscription_id: str, so_far: UsageSoFar | None) -> UsageOut:
 async def record_usage_api(
     request: Request[Any, Any, Any], data: JSONBody[UsageEventBody],
     api_key: NamedDependency[ApiKey], new_uow: NamedDependency[Uows],
-    clock: NamedDependency[Clock], billing: NamedDependency[BillingConfig],
+    clock: NamedDependency[SkipValidation[Clock]], billing: NamedDependency[BillingConfig],
 ) -> Response[UsageEventOut]:  # fmt: skip
     async def run() -> Response[Any]:
         result = await ingest_usage([_event_in(data)], uow=new_uow(), clock=clock,
@@ -162,7 +162,7 @@ async def record_usage_api(
 async def record_usage_batch_api(
     request: Request[Any, Any, Any], data: JSONBody[UsageBatchBody],
     api_key: NamedDependency[ApiKey], new_uow: NamedDependency[Uows],
-    clock: NamedDependency[Clock], billing: NamedDependency[BillingConfig],
+    clock: NamedDependency[SkipValidation[Clock]], billing: NamedDependency[BillingConfig],
 ) -> Response[UsageBatchOut]:  # fmt: skip
     async def run() -> Response[Any]:
         result = await ingest_usage([_event_in(e) for e in data.events], uow=new_uow(),
@@ -175,8 +175,8 @@ async def record_usage_batch_api(
 @get("/subscriptions/{subscription_id:str}/usage", name="api.subscriptions.usage",
      **read_op(TAG, "A subscription's usage so far this period and its estimated charge"))  # fmt: skip
 async def subscription_usage_api(
-    subscription_id: FromPath[str], read_uow: NamedDependency[UnitOfWork],
-    clock: NamedDependency[Clock], billing: NamedDependency[BillingConfig],
+    subscription_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]],
+    clock: NamedDependency[SkipValidation[Clock]], billing: NamedDependency[BillingConfig],
 ) -> UsageOut:  # fmt: skip
     so_far = await usage_this_period(SubscriptionId(subscription_id), uow=read_uow, clock=clock,
                                      config=billing, as_customer=None)  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, SkipValidation
 from litestar.response import Response
 
 from domain.billing.config import BillingConfig
@@ -30,7 +30,7 @@ async def receive_webhook(
     gateway: FromPath[str],
     payment_gateway: NamedDependency[PaymentGateway],
     new_uow: NamedDependency[UowFactory],
-    clock: NamedDependency[Clock],
+    clock: NamedDependency[SkipValidation[Clock]],
     billing: NamedDependency[BillingConfig],
 ) -> Response[dict[str, Any]]:
     if gateway != payment_gateway.name:
