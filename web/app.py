@@ -194,6 +194,7 @@ def create_app(
         httponly=True,
         secure=settings.secure_cookies,
         samesite="lax",
+        exclude=["^/api/", "^/healthz$"],  # bearer keys, no cookies: nothing to load or sign
     )
     csrf = CSRFConfig(
         secret=settings.secret_key,
