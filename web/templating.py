@@ -20,6 +20,7 @@ from litestar.template.config import TemplateConfig
 
 from domain.adapters.formatting import date_local_filter, install_filters, money_filter
 from domain.adapters.i18n import display_of, install_i18n
+from domain.adapters.line_text import install_line_filters
 from domain.shared.display import LANGUAGE_NAMES, Display
 from web.auth.session import viewer
 
@@ -80,6 +81,7 @@ def current_display(context: Mapping[str, Any]) -> Display:
 
 def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None:
     install_filters(env)
+    install_line_filters(env)
     install_i18n(env)
     env.globals["get_flashes"] = get_flashes
     env.globals["signed_in_viewer"] = signed_in_viewer

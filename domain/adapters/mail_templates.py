@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from domain.adapters.formatting import install_filters
 from domain.adapters.i18n import install_i18n
+from domain.adapters.line_text import install_line_filters
 from domain.notifications.model import EmailKind, RenderedEmail
 from domain.shared.display import Display, DisplayPreferences, language_of_locale
 
@@ -41,6 +42,7 @@ class JinjaEmailRenderer:
             keep_trailing_newline=False,
         )
         install_filters(self._env)
+        install_line_filters(self._env)
         install_i18n(self._env)
         self._display = Display(language=language_of_locale(default_locale), locale=default_locale)
         self._env.globals.update(

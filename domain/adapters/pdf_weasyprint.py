@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 
 from domain.adapters.formatting import install_filters
 from domain.adapters.i18n import install_i18n
+from domain.adapters.line_text import install_line_filters
 from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
 
@@ -49,6 +50,7 @@ def pdf_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
         lstrip_blocks=True,
     )
     install_filters(environment)
+    install_line_filters(environment)
     install_i18n(environment)
     environment.filters["country_name"] = country_name
     return environment
