@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Protocol
 
 from jinja2 import Environment, pass_context
@@ -32,14 +33,14 @@ class _Line(Protocol):
     @property
     def description(self) -> str: ...
     @property
-    def period(self) -> Period: ...
-    @property
-    def explanation(self) -> str: ...
-    @property
     def shown_detail(self) -> str: ...
 
 
-_PRORATION = re.compile(r"^(?P<verb>Unused time on|Remaining time on) (?P<what>.+) after .+$")
+_PRORATION = re.compile(
+    r"^(?P<verb>Unused time on|Remaining time on) (?P<what>.+) after "
+    r"(?P<month>[A-Z][a-z]{2}) (?P<day>\d{1,2}), (?P<year>\d{4})$"
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TRIAL = re.compile(r"^Trial period for (?P<plan>.+) \([^()]+\)$")
 _SETUP = re.compile(r"^(?P<plan>.+) setup fee$")
 _USAGE = re.compile(r"^(?P<label>.+) usage \([^()]+\)$")
@@ -77,28 +78,37 @@ def _counted(what: str) -> str:
 
 
 def describe(line: _Line, display: Display, timezone: str) -> str:
-    """The line's description for ``display`` (the stored text for English)."""
+    """The line's description for ``display`` (the stored text for English). The dates come from
+    the line's period where it has one (an invoice line, a quote's or a checkout's line); a
+    credit note's line has none, and its proration date is read from its words."""
     text = line.description
     if display.language == "en":
         return text
     lang = display.language
+    period: Period | None = getattr(line, "period", None)
     if match := _PRORATION.match(text):
-        day = format_in_display(line.period.start, display=display, timezone=timezone,
-                                style="date")  # fmt: skip
+        if match["month"] in _MONTHS:
+            written = date(int(match["year"]), _MONTHS.index(match["month"]) + 1,
+                           int(match["day"]))  # fmt: skip
+            day = format_in_display(written, display=display, timezone=timezone)
+        else:
+            day = match["month"] + " " + match["day"]
         said = _PHRASES[match["verb"]](lang, what=_counted(match["what"]), day=day)
-        return in_digits(said, display)
-    if match := _TRIAL.match(text):
-        said = gettext_for(lang, "Trial period for %(plan)s (%(dates)s)", plan=match["plan"],
-                           dates=_dates(line.period, display, timezone))  # fmt: skip
         return in_digits(said, display)
     if match := _SETUP.match(text):
         return in_digits(gettext_for(lang, "%(plan)s setup fee", plan=match["plan"]), display)
+    if period is None:
+        return in_digits(text, display)
+    if match := _TRIAL.match(text):
+        said = gettext_for(lang, "Trial period for %(plan)s (%(dates)s)", plan=match["plan"],
+                           dates=_dates(period, display, timezone))  # fmt: skip
+        return in_digits(said, display)
     if match := _USAGE.match(text):
         said = gettext_for(lang, "%(label)s usage (%(dates)s)", label=match["label"],
-                           dates=_dates(line.period, display, timezone))  # fmt: skip
+                           dates=_dates(period, display, timezone))  # fmt: skip
         return in_digits(said, display)
     if match := _PERIOD.match(text):
-        return in_digits(f"{match['label']} ({_dates(line.period, display, timezone)})", display)
+        return in_digits(f"{match['label']} ({_dates(period, display, timezone)})", display)
     return in_digits(text, display)
 
 
@@ -143,9 +153,9 @@ def line_detail_filter(context: Mapping[str, Any], line: _Line) -> str:
 
 
 @pass_context
-def line_explanation_filter(context: Mapping[str, Any], line: _Line) -> str:
+def line_explanation_filter(context: Mapping[str, Any], line: Any) -> str:
     """``{{ line|line_explanation }}``: the arithmetic as stored ("15/30 x 12.00")."""
-    return arithmetic(line.explanation, display_of(context))
+    return arithmetic(str(line.explanation), display_of(context))
 
 
 def install_line_filters(env: Environment) -> None:

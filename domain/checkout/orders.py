@@ -95,7 +95,9 @@ async def order_on_file_in(
         currency=currency,
         quantity=sub.quantity,
         per_seat=is_per_seat(plan.price_in(currency) or plan.prices[0]),
-        lines=tuple(SummaryLine(line.description, money(line.amount)) for line in invoice.lines),
+        lines=tuple(
+            SummaryLine(line.description, money(line.amount), line.period) for line in invoice.lines
+        ),
         subtotal=money(invoice.subtotal),
         discount=money(invoice.discount),
         tax=money(invoice.tax),

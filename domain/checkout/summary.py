@@ -39,6 +39,7 @@ from domain.promotions.redemption import check_minimum, check_redeemable, find_p
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.money import Currency, Money
+from domain.shared.periods import Period
 from domain.subscriptions.engine import BillingSettings, SubscriptionEngine, SubscriptionStatus
 from domain.subscriptions.model import counts_as_earlier_subscription
 
@@ -54,6 +55,7 @@ def is_per_seat(price: PlanPrice) -> bool:
 class SummaryLine:
     description: str
     amount: Money
+    period: Period | None = None  # the invoice line's, for its dates in the reader's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +269,9 @@ def price_order(
         currency=currency,
         quantity=quantity,
         per_seat=is_per_seat(plan.price_in(currency) or plan.prices[0]),
-        lines=tuple(SummaryLine(line.description, money(line.amount)) for line in first.lines),
+        lines=tuple(
+            SummaryLine(line.description, money(line.amount), line.period) for line in first.lines
+        ),
         subtotal=money(first.subtotal),
         discount=money(first.discount),
         tax=money(first.tax),

@@ -13,6 +13,7 @@ from domain.shared.clock import Clock
 from domain.shared.errors import ValidationFailed
 from domain.shared.ids import CustomerId, SubscriptionId
 from domain.shared.money import Money
+from domain.shared.periods import Period
 from domain.subscriptions._engine_store import load_customer, load_engine, load_subscription
 from domain.subscriptions.addons import AddonOffer, AddonQuote, addon_offers_in
 from domain.subscriptions.engine import Timing
@@ -69,12 +70,21 @@ class ExplainedLine:
     text: str  # the engine's words: "Unused time on 3 x Team seats after Nov 13, 2026"
     detail: str  # its arithmetic in days: "18 of 30 days x 3 x 12.00"
     amount: int
+    period: Period | None = None  # the invoice line's, for its dates in the reader's language
+
+    @property
+    def description(self) -> str:
+        return self.text
+
+    @property
+    def shown_detail(self) -> str:
+        return self.detail
 
 
 def explain_line(line: InvoiceLine) -> ExplainedLine:
     """An invoice line as a quote shows it: the engine's description, which is already in words,
     and the arithmetic in days (not seconds) as a quiet second line."""
-    return ExplainedLine(line.description, line.shown_detail, line.amount)
+    return ExplainedLine(line.description, line.shown_detail, line.amount, line.period)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,3 +82,12 @@ def test_a_description_in_no_known_shape_is_shown_as_stored_in_the_reader_digits
         shown_detail = ""
 
     assert describe(Manual(), FA, "UTC") == "Goodwill credit ۲۰۲۴"  # type: ignore[arg-type]
+
+
+def test_a_credit_note_line_without_a_period_reads_its_date_from_its_words() -> None:
+    from domain.billing.model import CreditNoteLine
+
+    line = CreditNoteLine("Unused time on 3 x Team after Feb 15, 2024", 4345, "14/29 x 3 x 30.00",
+                          "14 of 29 days x 3 x 30.00")  # fmt: skip
+    assert describe(line, FA, "UTC") == "زمان استفاده‌نشده از ۳ × Team پس از ۱۵ فوریه ۲۰۲۴"
+    assert arithmetic(line.shown_detail, FA) == "۱۴ از ۲۹ روز × ۳ × ۳۰٫۰۰"

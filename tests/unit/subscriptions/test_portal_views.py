@@ -59,11 +59,16 @@ def test_quote_lines_are_the_engines_words_with_the_arithmetic_in_days_under_the
         detail="18 of 30 days x 3 x 12.00",
     )
     assert explain_line(credit) == ExplainedLine(
-        "Unused time on 3 x Team seats after Nov 13, 2026", "18 of 30 days x 3 x 12.00", -1239
+        "Unused time on 3 x Team seats after Nov 13, 2026",
+        "18 of 30 days x 3 x 12.00",
+        -1239,
+        credit.period,
     )
     # a line without a detail (a renewal, or a line stored before details) shows its explanation
     renewal = _line(LineKind.SUBSCRIPTION, "Scale (Dec 1 - Jan 1)", 9900, D(12, 1), D(12, 31))
-    assert explain_line(renewal) == ExplainedLine("Scale (Dec 1 - Jan 1)", "x", 9900)
+    assert explain_line(renewal) == ExplainedLine(
+        "Scale (Dec 1 - Jan 1)", "x", 9900, renewal.period
+    )
 
 
 def _view(**kw: object) -> SubscriptionView:
