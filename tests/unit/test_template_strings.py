@@ -53,6 +53,16 @@ CONVERTED = [
     "components/language_switch.html",
     "components/flash.html",
     "components/money.html",
+    # the staff admin, part B (issue 19)
+    "admin/analytics",
+    "admin/jobs.html",
+    "admin/job.html",
+    "admin/job_confirm.html",
+    "admin/jobs_results.html",
+    "admin/webhook_endpoints.html",
+    "admin/_webhook_endpoint_form.html",
+    "admin/api_keys.html",
+    "admin/api_key_revoke.html",
 ]
 PENDING = [
     "admin",
