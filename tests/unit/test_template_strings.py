@@ -79,9 +79,18 @@ CONVERTED = [
     "admin/import.html",
     "admin/imports.html",
     "admin/_import_progress.html",
+    "admin/tax_rates.html",
+    "admin/tax_rate_archive.html",
+    "admin/dunning.html",
+    "admin/exchange_rates.html",
+    "admin/test_clocks.html",
+    "admin/test_clock.html",
+    "admin/_clock_add_customer.html",
+    "admin/_clock_advance.html",
 ]
 PENDING = [
-    "admin",
+    "admin (but analytics, jobs, webhooks, API keys, staff, audit, imports, exports, test clocks,"
+    " tax rates, dunning, e-mails, exchange rates: part B of issue 19)",
     "auth",
     "errors",
     "layouts/admin.html",
