@@ -105,6 +105,8 @@ def cards(overview: Overview, display: Display | None = None) -> list[Card]:
     def n(value: object) -> str:
         return in_digits(str(value), display)
 
+    amount = number_text(display) if display is not None else str
+
     cur = overview.reporting
     f = overview.filters
     h = overview.series.headline
@@ -140,7 +142,7 @@ def cards(overview: Overview, display: Display | None = None) -> list[Card]:
         Card("revenue_churn", _("Revenue churn"), m.revenue_churn, "percent", None,
              movements_href(f, "churn"),
              _("Monthly average · %(amount)s lost to churn and contraction",
-               amount=f"{n(lost.to_decimal_string())} {cur.code}"), good_when_up=False),
+               amount=f"{amount(lost.to_decimal_string())} {cur.code}"), good_when_up=False),
         Card("grr", "GRR", m.grr, "percent", None, movements_href(f, "contraction"),
              _("Gross revenue retention, monthly average: (start − churn − contraction) ÷ "
                "start")),

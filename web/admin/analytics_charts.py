@@ -129,7 +129,9 @@ def compact(minor: int | float, currency: Currency, display: Display | None = No
         numbering = "default" if display.digits is Digits.NATIVE else "latn"
         text = format_compact_decimal(value, format_type="short", locale=display.locale,
                                       fraction_digits=1, numbering_system=numbering)  # fmt: skip
-        return in_digits(text, display)
+        text = in_digits(text, display)
+        # a negative tick's minus held left of its digits in right-to-left text
+        return "\u200e\u2212" + text[1:] if text.startswith("-") else text
     major = Decimal(minor) / currency.minor_per_major
     sign = "-" if major < 0 else ""
     major = abs(major)
@@ -164,11 +166,14 @@ def _scale(low: float, high: float) -> tuple[float, float, float]:
 def _xlabels(
     periods: list[Period], size: Bucket, xs: list[float], display: Display | None
 ) -> list[XLabel]:
-    every = max(1, math.ceil(len(periods) / 8))
+    # Persian month names are about twice as long as "Jan 26": fewer labels, so they never
+    # touch at 390 px
+    most = 8 if display is None or display.language == "en" else 5
+    every = max(1, math.ceil(len(periods) / most))
     return [
         XLabel(x, bucket_label(p.start, size, short=True, display=display))
         for i, (p, x) in enumerate(zip(periods, xs, strict=True))
-        if i % every == 0 or (i == len(periods) - 1 and len(periods) <= 8)
+        if i % every == 0 or (i == len(periods) - 1 and len(periods) <= most)
     ]
 
 

@@ -25,6 +25,12 @@ HEAT_LEGEND = [
 ]  # fmt: skip
 
 
+def ltr_minus(text: str) -> str:
+    """A negative number's ASCII minus as a true minus held left of the digits in right-to-left
+    text (a left-to-right mark before it, as CLDR writes Persian negatives): "‎−۲۱۰٫۵۲"."""
+    return "\u200e\u2212" + text[1:] if text.startswith("-") else text
+
+
 def month_label(display: Display) -> Callable[[date, bool], str]:
     """``label(date, short=False)``: "Dec 2026" / "Dec 26" (Persian: "دسامبر ۲۰۲۶")."""
 
@@ -68,7 +74,7 @@ def number_text(display: Display) -> Callable[[str], str]:
         places = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0  # type: ignore[operator]
         pattern = "#,##0" + ("." + "0" * places if places else "")
         numbering = "default" if display.digits is Digits.NATIVE else "latn"
-        return in_digits(format_decimal(value, pattern, locale=display.locale,
-                                        numbering_system=numbering), display)  # fmt: skip
+        return ltr_minus(in_digits(format_decimal(value, pattern, locale=display.locale,
+                                                  numbering_system=numbering), display))  # fmt: skip
 
     return num
