@@ -18,6 +18,8 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
 
+from domain.adapters.formatting import in_digits
+from domain.adapters.i18n import gettext_for
 from domain.analytics.dashboard import (
     AnalyticsFilters,
     Overview,
@@ -31,13 +33,22 @@ from domain.analytics.ledger import LedgerMovement
 from domain.analytics.metrics import Bucket, Period
 from domain.analytics.movements import MovementKind
 from domain.shared.clock import Clock
+from domain.shared.display import Display
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money, round_minor
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
-from web.admin.analytics_charts import SERIES, bucket_label, mrr_chart, waterfall_chart
+from web.admin.analytics_charts import (
+    SERIES,
+    bucket_label,
+    mrr_chart,
+    series,
+    waterfall_chart,
+)
+from web.admin.analytics_labels import number_text
 from web.admin.pages import admin_context
+from web.display import current_display, tr
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import render
@@ -82,7 +93,20 @@ def movements_href(filters: AnalyticsFilters, kind: str | None = None, period: P
     return "/admin/analytics/movements?" + urlencode(query)
 
 
-def cards(overview: Overview) -> list[Card]:
+def cards(overview: Overview, display: Display | None = None) -> list[Card]:
+    """The headline cards; labels and hints in the display's language (English without one;
+    the metric abbreviations MRR, ARR, ARPU, GRR, NRR, LTV are kept as Persian admin panels
+    write them)."""
+    language = display.language if display is not None else "en"
+
+    def _(message: str, **variables: str) -> str:  # extracted as _() by pybabel
+        return gettext_for(language, message, **variables)
+
+    def n(value: object) -> str:
+        return in_digits(str(value), display)
+
+    amount = number_text(display) if display is not None else str
+
     cur = overview.reporting
     f = overview.filters
     h = overview.series.headline
@@ -99,32 +123,34 @@ def cards(overview: Overview) -> list[Card]:
     lost = _money(h.lost, cur)
     return [
         Card("mrr", "MRR", _money(h.mrr, cur), "money", _money(h.mrr - h.opening.mrr, cur),
-             all_href, "Monthly recurring revenue at the end of the range"),
+             all_href, _("Monthly recurring revenue at the end of the range")),
         Card("arr", "ARR", _money(h.arr, cur), "money",
-             _money(12 * (h.mrr - h.opening.mrr), cur), all_href, "12 × MRR"),
-        Card("net_new", "Net new MRR", _money(h.net_new, cur), "money", None, all_href,
-             "New + expansion + reactivation − contraction − churn"),
-        Card("subscribers", "Subscribers", h.closing.subscribers, "count",
+             _money(12 * (h.mrr - h.opening.mrr), cur), all_href, n("12 × MRR")),
+        Card("net_new", _("Net new MRR"), _money(h.net_new, cur), "money", None, all_href,
+             _("New + expansion + reactivation − contraction − churn")),
+        Card("subscribers", _("Subscribers"), h.closing.subscribers, "count",
              h.closing.subscribers - h.opening.subscribers, all_href,
-             "Subscriptions with MRR above zero"),
-        Card("customers", "Customers", h.closing.customers, "count",
+             _("Subscriptions with MRR above zero")),
+        Card("customers", _("Customers"), h.closing.customers, "count",
              h.closing.customers - h.opening.customers, all_href,
-             "Customers with MRR above zero"),
-        Card("arpu", "ARPU", arpu_end, "money", arpu_change, all_href, "MRR ÷ customers"),
-        Card("logo_churn", "Logo churn", m.logo_churn, "percent", None,
+             _("Customers with MRR above zero")),
+        Card("arpu", "ARPU", arpu_end, "money", arpu_change, all_href, _("MRR ÷ customers")),
+        Card("logo_churn", _("Logo churn"), m.logo_churn, "percent", None,
              movements_href(f, "churn"),
-             f"Monthly average · {h.churned_customers} customers churned", good_when_up=False),
-        Card("revenue_churn", "Revenue churn", m.revenue_churn, "percent", None,
+             _("Monthly average · %(n)s customers churned", n=n(h.churned_customers)),
+             good_when_up=False),
+        Card("revenue_churn", _("Revenue churn"), m.revenue_churn, "percent", None,
              movements_href(f, "churn"),
-             f"Monthly average · {lost.to_decimal_string()} {cur.code} lost to churn and "
-             "contraction", good_when_up=False),
+             _("Monthly average · %(amount)s lost to churn and contraction",
+               amount=f"{amount(lost.to_decimal_string())} {cur.code}"), good_when_up=False),
         Card("grr", "GRR", m.grr, "percent", None, movements_href(f, "contraction"),
-             "Gross revenue retention, monthly average: (start − churn − contraction) ÷ start"),
+             _("Gross revenue retention, monthly average: (start − churn − contraction) ÷ "
+               "start")),
         Card("nrr", "NRR", m.nrr, "percent", None, movements_href(f, "expansion"),
-             "Net revenue retention, monthly average: adds expansion and reactivation"),
+             _("Net revenue retention, monthly average: adds expansion and reactivation")),
         Card("ltv", "LTV", _money_of(overview.series.ltv, cur), "money", None, None,
-             "ARPU ÷ monthly revenue churn" if overview.series.ltv is not None
-             else "ARPU ÷ monthly revenue churn: no churn in the range"),
+             _("ARPU ÷ monthly revenue churn") if overview.series.ltv is not None
+             else _("ARPU ÷ monthly revenue churn: no churn in the range")),
     ]  # fmt: skip
 
 
@@ -226,21 +252,29 @@ async def show_analytics(
                             media_type="text/plain; charset=utf-8")  # fmt: skip
         rows = mrr_rows(overview) if table == "mrr" else movement_rows(overview)
         return _csv(rows, table, overview)
+    display = current_display(request)
+    periods = overview.series.periods
     context = admin_context(
         staff,
         overview=overview,
-        cards=cards(overview),
-        mrr_chart=mrr_chart(overview.series.periods, filters.bucket, reporting),
-        waterfall=waterfall_chart(overview.series.periods, filters.bucket, reporting),
+        cards=cards(overview, display),
+        mrr_chart=mrr_chart(periods, filters.bucket, reporting, display),
+        waterfall=waterfall_chart(periods, filters.bucket, reporting, display),
         mrr_rows=mrr_rows(overview),
         movement_rows=movement_rows(overview),
-        periods=overview.series.periods,
-        series_kinds=SERIES,
+        # the tables' first column in the page's language (the CSV keeps English labels)
+        bucket_labels=[bucket_label(p.start, filters.bucket, display=display) for p in periods],
+        num=number_text(display),
+        periods=periods,
+        series_kinds=series(display),
         form={**filters.query(), **{k: v for k, v in typed.items() if errors and v}},
         errors=errors,
         csv_query=urlencode(filters.query()),
         movements_href=movements_href,
-        bucket_choices=[(b.value, "Months" if b is Bucket.MONTH else "Weeks") for b in Bucket],
+        bucket_choices=[
+            (b.value, tr(request, "Months") if b is Bucket.MONTH else tr(request, "Weeks"))
+            for b in Bucket
+        ],
         tab="overview",
     )
     return render(request, "admin/analytics/overview.html", None, context, status_code=status)
@@ -285,6 +319,6 @@ async def show_analytics_movements(
         staff, view=view, errors=errors, kinds=[k.value for k in MovementKind],
         rows=[_display(r, filters.by_plan, reporting) for r in view.rows], reporting=reporting,
         back="/admin/analytics?" + urlencode(filters.query()), tab="overview",
-        kind_label=dict(SERIES),
+        kind_label=dict(series(current_display(request))),
     )  # fmt: skip
     return render(request, "admin/analytics/movements.html", None, context, status_code=status)

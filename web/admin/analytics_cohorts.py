@@ -21,7 +21,7 @@ from domain.analytics.cohort_filters import (
     default_filters,
 )
 from domain.analytics.cohort_report import cohort_csv_rows, cohort_page
-from domain.analytics.cohorts import HEAT_LEVELS, Measure, format_tenths, heat_level
+from domain.analytics.cohorts import HEAT_LEVELS, Measure, heat_level
 from domain.shared.clock import Clock
 from domain.shared.countries import country_name
 from domain.shared.errors import ValidationFailed
@@ -29,7 +29,14 @@ from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.analytics_labels import (
+    HEAT_LEGEND,
+    heat_legend,
+    month_label,
+    percent_of_tenths,
+)
 from web.admin.pages import admin_context
+from web.display import current_display
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import render
@@ -40,7 +47,6 @@ FILTERS = FormSpec(
     Field("plan", 200), Field("currency", 20), Field("country", 20), Field("from", 20),
     Field("to", 20), Field("measure", 20),
 )  # fmt: skip
-HEAT_LEGEND = ["under 50%", "50–69%", "70–79%", "80–89%", "90–99%", "100% and more"]
 assert len(HEAT_LEGEND) == HEAT_LEVELS
 
 
@@ -89,9 +95,11 @@ async def show_cohorts(
         "to": filters.end.strftime("%Y-%m") if filters.end else "",
     }  # fmt: skip
     toggle = {m.value: urlencode({**shown, "measure": m.value}) for m in Measure}
+    display = current_display(request)
     context = admin_context(
         staff, page=page, errors=errors, form=form, toggle=toggle,
-        csv_query=urlencode(shown), pct=format_tenths, heat_legend=HEAT_LEGEND,
+        csv_query=urlencode(shown), pct=percent_of_tenths(display),
+        heat_legend=heat_legend(display), month_label=month_label(display),
         countries=[(c, f"{country_name(c)} ({c})") for c in page.countries],
         heat=heat_level, money_of=Money.of_minor, active_tab="cohorts",
     )  # fmt: skip

@@ -18,7 +18,6 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
 
-from domain.analytics.cohorts import format_tenths
 from domain.analytics_reports.subscriber_page import (
     CSV_SECTIONS,
     MonthRange,
@@ -35,8 +34,10 @@ from domain.staff.model import SignedInStaff
 from domain.unit_of_work import UnitOfWork
 from web.admin.analytics_charts import REASONS_PLOT_HEIGHT, REASONS_PLOT_WIDTH, reason_bars
 from web.admin.analytics_cohorts import ANALYTICS
+from web.admin.analytics_labels import month_label, percent_of_tenths
 from web.admin.feedback import REASON_LABELS
 from web.admin.pages import admin_context
+from web.display import current_display
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import render
@@ -77,10 +78,12 @@ async def show_subscribers(
     page = await subscriber_metrics_page(
         staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency)
     )
-    bars, busiest = reason_bars(page.rows)
+    display = current_display(request)
+    bars, busiest = reason_bars(page.rows, rtl=display.direction == "rtl")
     context = admin_context(
         staff, page=page, errors=errors, form=typed if errors else {"plan": "", "currency": "", "country": "", **chosen.query()},
-        csv_query=urlencode(chosen.query()), pct=format_tenths, money_of=Money.of_minor,
+        csv_query=urlencode(chosen.query()), pct=percent_of_tenths(display), money_of=Money.of_minor,
+        month_label=month_label(display), rtl=display.direction == "rtl",
         reason_labels=REASON_LABELS, active_tab="subscribers", bars=bars, busiest=busiest,
         plot_width=REASONS_PLOT_WIDTH, plot_height=REASONS_PLOT_HEIGHT,
         countries=[(c, f"{country_name(c)} ({c})") for c in page.choices.countries],

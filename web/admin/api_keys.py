@@ -16,6 +16,7 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.i18n import N_
 from domain.apikeys.admin import MAX_NAME, create_api_key, list_api_keys, revoke_api_key
 from domain.apikeys.model import CreatedKey, Mode, Scope
 from domain.shared.clock import Clock
@@ -24,6 +25,7 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.settings import Environment, Settings
 from web.templating import redirect_after_post, render
@@ -32,8 +34,8 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 KEY_FORM = FormSpec(Field("name", MAX_NAME), Field("scope", 20))
 CONFIRM_FORM = FormSpec(Field("confirm", 3))
 MANAGE = {"permission": Permission.API_KEYS_MANAGE}
-SCOPES = [(Scope.READ_ONLY.value, "Read only: GET requests"),
-          (Scope.READ_WRITE.value, "Read and write: every request")]  # fmt: skip
+SCOPES = [(Scope.READ_ONLY.value, N_("Read only: GET requests")),
+          (Scope.READ_WRITE.value, N_("Read and write: every request"))]  # fmt: skip
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -47,7 +49,7 @@ async def _page(
     errors: dict[str, str] | None = None, status_code: int = 200,
 ) -> Template:  # fmt: skip
     keys = await list_api_keys(staff, uow=uow)
-    context = admin_context(staff, keys=keys, created=created, scopes=SCOPES,
+    context = admin_context(staff, keys=keys, created=created, scopes=[(v, tr(request, label)) for v, label in SCOPES],
                             form=form or {"scope": Scope.READ_ONLY.value},
                             errors=errors or {})  # fmt: skip
     page = render(request, "admin/api_keys.html", None, context, status_code=status_code)
@@ -119,6 +121,6 @@ async def submit_revoke_api_key(
     if CONFIRM_FORM.parse(data).get("confirm") != "yes":  # not confirmed: the confirmation
         return await _confirm_page(request, staff, new_uow(), key_id)
     key = await revoke_api_key(staff, key_id, uow=new_uow(), clock=clock)
-    flash(request, f"The key {key.name} ({key.prefix}…) is revoked: it answers 401 from now on.",
-          "success")  # fmt: skip
+    flash(request, tr(request, "The key %(name)s (%(prefix)s…) is revoked: it answers 401 from now on.",
+                      name=key.name, prefix=key.prefix), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/api-keys")

@@ -17,6 +17,8 @@ from litestar.params import Body
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.formatting import in_digits
+from domain.adapters.i18n import N_
 from domain.payments.dunning import MAX_RETRIES, MAX_RETRY_DAY, FinalSubscriptionAction
 from domain.payments.dunning_admin import (
     INVOICE_ACTIONS,
@@ -34,6 +36,7 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import current_display, tr
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.signing import sign, unsign
@@ -48,10 +51,17 @@ CONFIRM_FORM = FormSpec(Field("agreement", 2_000))
 ACT = {"permission": Permission.OPERATIONS_ACT}
 PURPOSE = "dunning-policy"
 SUBSCRIPTION_CHOICES = [
-    (FinalSubscriptionAction.CANCEL.value, "Canceled"),
-    (FinalSubscriptionAction.UNPAID.value, "Marked unpaid (no access)"),
-    (FinalSubscriptionAction.PAST_DUE.value, "Left past due (access)"),
+    (FinalSubscriptionAction.CANCEL.value, N_("Canceled")),
+    (FinalSubscriptionAction.UNPAID.value, N_("Marked unpaid (no access)")),
+    (FinalSubscriptionAction.PAST_DUE.value, N_("Left past due (access)")),
 ]
+# the final actions as domain/payments/dunning_admin.py words them (SUBSCRIPTION_ACTIONS,
+# INVOICE_ACTIONS), listed for the catalogs: the page shows them through translated()
+ACTION_WORDS = (
+    N_("canceled"), N_("marked unpaid (access stops, invoices continue)"),
+    N_("left past due (access continues)"), N_("marked uncollectible"), N_("left open"),
+    N_("Marked uncollectible"), N_("Left open"),
+)  # fmt: skip
 PAGE = "admin/dunning.html"
 
 
@@ -76,8 +86,8 @@ async def _page(
         preview=preview,
         agreement=agreement,
         can_act=can(staff.role, Permission.OPERATIONS_ACT),
-        subscription_options=SUBSCRIPTION_CHOICES,
-        invoice_options=[(k.value, v.capitalize()) for k, v in INVOICE_ACTIONS.items()],
+        subscription_options=[(v, tr(request, label)) for v, label in SUBSCRIPTION_CHOICES],
+        invoice_options=[(k.value, tr(request, v.capitalize())) for k, v in INVOICE_ACTIONS.items()],
         max_retries=MAX_RETRIES,
         max_day=MAX_RETRY_DAY,
         form=form or {
@@ -160,7 +170,7 @@ async def submit_dunning_policy(
         return await _page(request, staff, new_uow(), clock, settings, form=form,
                            preview=preview, errors={"_": exc.message},
                            status_code=409)  # fmt: skip
-    days = ", ".join(str(d) for d in proposed.retry_days)
-    flash(request, f"The dunning policy is saved: retries {days} days after a failed payment.",
-          "success")  # fmt: skip
+    days = in_digits(", ".join(str(d) for d in proposed.retry_days), current_display(request))
+    flash(request, tr(request, "The dunning policy is saved: retries %(days)s days after a failed "
+                               "payment.", days=days), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/dunning")

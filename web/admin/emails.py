@@ -19,6 +19,7 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.i18n import N_
 from domain.audit.model import MAX_REASON
 from domain.notifications.errors import NotificationErrorCode
 from domain.notifications.model import EmailKind, EmailStatus
@@ -32,6 +33,7 @@ from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
 from web.admin.jobs import parse_page
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -41,8 +43,9 @@ ACT = {"permission": Permission.OPERATIONS_ACT}
 FILTERS = FormSpec(Field("status", 10), Field("kind", 40), Field("q", 254), Field("page", 6))
 RESEND_FORM = FormSpec(Field("reason", MAX_REASON, multiline=True))
 ID_LENGTH = 36
-STATUS_OPTIONS = [("", "Any status")] + [(s.value, s.value.capitalize()) for s in EmailStatus]
-KIND_OPTIONS = [("", "Any kind")] + [(k.value, k.value.replace("_", " ")) for k in EmailKind]
+STATUS_OPTIONS = [("", N_("Any status"))] + [(s.value, s.value.capitalize()) for s in EmailStatus]
+STATUS_NAMES = (N_("Queued"), N_("Sent"), N_("Failed"), N_("queued"), N_("sent"), N_("failed"))
+KIND_OPTIONS = [("", N_("Any kind"))] + [(k.value, k.value.replace("_", " ")) for k in EmailKind]
 
 # The e-mail's own document: inline styles (that is how e-mails are styled), nothing else; it
 # may only be framed by the admin's e-mail page, which also sandboxes it.
@@ -80,8 +83,9 @@ async def show_emails(
     view = await outbox_page(staff, where, page=page, uow=read_uow)
     query = urlencode({k: v for k, v in typed.items() if v and not k.endswith("_error")})
     context = admin_context(
-        staff, view=view, filters=typed, query=query, status_options=STATUS_OPTIONS,
-        kind_options=KIND_OPTIONS,
+        staff, view=view, filters=typed, query=query,
+        status_options=[(v, tr(request, label)) for v, label in STATUS_OPTIONS],
+        kind_options=[(v, tr(request, label) if not v else label) for v, label in KIND_OPTIONS],
     )  # fmt: skip
     return render(request, "admin/emails.html", "admin/emails_results.html", context)
 
@@ -155,5 +159,6 @@ async def submit_resend_email(
     except InvalidTransition as exc:
         return await _email_page(request, staff, email_id, new_uow(), form=typed,
                                  errors={"_": exc.message}, status_code=409)  # fmt: skip
-    flash(request, f"“{done.subject}” is queued again for {done.to}.", "success")
+    flash(request, tr(request, "“%(subject)s” is queued again for %(to)s.", subject=done.subject,
+                      to=done.to), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/emails/{done.copy_id}")

@@ -28,6 +28,7 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import redirect_after_post, render
@@ -94,6 +95,7 @@ async def submit_exchange_rate(
     except ValidationFailed as exc:
         return await _page(request, staff, new_uow(), settings=settings, clock=clock, form=typed,
                            errors=exc.field_errors, status_code=422)  # fmt: skip
-    flash(request, f"1 {rate.currency} = {rate.rate_text} {rate.reporting} from "
-                   f"{rate.effective_on.isoformat()} is recorded.", "success")  # fmt: skip
+    said = f"1 {rate.currency} = {rate.rate_text} {rate.reporting}"
+    flash(request, tr(request, "%(rate)s from %(on)s is recorded.", rate=said,
+                      on=rate.effective_on.isoformat()), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/exchange-rates")

@@ -15,6 +15,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Stream, Template
 
+from domain.adapters.i18n import N_
 from domain.integrations.accounting import KIND_TITLES, KINDS, check_export_access, open_export
 from domain.integrations.journal import ACCOUNT_NAMES
 from domain.shared.clock import Clock
@@ -23,12 +24,22 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 EXPORT = {"permission": Permission.EXPORT}
 PERIOD_FORM = FormSpec(Field("from", 10), Field("to", 10), Field("kind", 20))
+
+
+# the domain's export and account names (domain/integrations/accounting.py KIND_TITLES,
+# journal.py ACCOUNT_NAMES) listed for the catalogs: the page shows them through tr()/translated()
+NAMES = (
+    N_("Invoices"), N_("Payments"), N_("Credit notes"), N_("Refunds"), N_("Journal"),
+    N_("Cash (bank)"), N_("Accounts receivable"), N_("Tax payable"), N_("Customer credits"),
+    N_("Revenue"), N_("Bad debts"),
+)  # fmt: skip
 
 
 def _last_month(today: date) -> dict[str, str]:
@@ -38,7 +49,7 @@ def _last_month(today: date) -> dict[str, str]:
 
 def _page(request: Request[Any, Any, Any], staff: SignedInStaff, form: dict[str, str],
           errors: dict[str, str], status_code: int = 200) -> Template:  # fmt: skip
-    context = admin_context(staff, form=form, errors=errors, kinds=[(k, KIND_TITLES[k]) for k in KINDS],
+    context = admin_context(staff, form=form, errors=errors, kinds=[(k, tr(request, KIND_TITLES[k])) for k in KINDS],
                             accounts=sorted(ACCOUNT_NAMES.items()))  # fmt: skip
     return render(request, "admin/exports.html", None, context, status_code=status_code)
 

@@ -12,6 +12,7 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from domain.adapters.i18n import N_
 from domain.operations.feedback import default_range, feedback_range, feedback_report
 from domain.shared.clock import Clock
 from domain.shared.errors import ValidationFailed
@@ -26,11 +27,11 @@ from web.templating import render
 
 FILTERS = FormSpec(Field("from", 7), Field("to", 7), Field("page", 6))
 REASON_LABELS = {
-    CancellationReason.TOO_EXPENSIVE: "Too expensive",
-    CancellationReason.MISSING_FEATURES: "Missing features",
-    CancellationReason.SWITCHING: "Switching product",
-    CancellationReason.NOT_USING: "Not using it",
-    CancellationReason.OTHER: "Other",
+    CancellationReason.TOO_EXPENSIVE: N_("Too expensive"),
+    CancellationReason.MISSING_FEATURES: N_("Missing features"),
+    CancellationReason.SWITCHING: N_("Switching product"),
+    CancellationReason.NOT_USING: N_("Not using it"),
+    CancellationReason.OTHER: N_("Other"),
 }
 
 

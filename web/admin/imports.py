@@ -32,7 +32,9 @@ from domain.shared.errors import ValidationFailed
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.numbers import grouped
 from web.admin.pages import admin_context
+from web.display import current_display, tr
 from web.forms import Field, FormSpec
 from web.templating import is_fragment_request, redirect_after_post, render
 
@@ -48,7 +50,8 @@ async def _list_page(request: Request[Any, Any, Any], staff: SignedInStaff, uow:
                      status_code: int = 200) -> Template:  # fmt: skip
     imports = await recent_imports(staff, uow=uow)
     context = admin_context(staff, imports=imports, errors=errors or {}, source=source,
-                            max_mb=MAX_FILE_BYTES // (1024 * 1024))  # fmt: skip
+                            max_mb=MAX_FILE_BYTES // (1024 * 1024),
+                            count=grouped(current_display(request)))  # fmt: skip
     return render(request, "admin/imports.html", None, context, status_code=status_code)
 
 
@@ -85,17 +88,19 @@ async def submit_import_file(
     except ValidationFailed as exc:
         return await _list_page(request, staff, new_uow(), errors=exc.field_errors,
                                 source=source, status_code=422)  # fmt: skip
-    flash(request, f"{rec.file_name}: {rec.total_rows:,} rows read. Check the mapping, then run "
-                   "the dry run.", "success")  # fmt: skip
+    count = grouped(current_display(request))
+    flash(request, tr(request, "%(file)s: %(n)s rows read. Check the mapping, then run the dry run.",
+                      file=rec.file_name, n=count(rec.total_rows)), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/imports/{rec.id}")
 
 
-def _import_context(staff: SignedInStaff, rec: CustomerImport, *,
+def _import_context(request: Request[Any, Any, Any], staff: SignedInStaff, rec: CustomerImport, *,
                     mapping: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     return admin_context(
         staff, rec=rec, targets=TARGETS, mapping=mapping if mapping is not None else rec.mapping,
         errors=errors or {}, editable=rec.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED),
+        count=grouped(current_display(request)),
     )  # fmt: skip
 
 
@@ -107,7 +112,7 @@ async def show_import(
     read_uow: NamedDependency[UnitOfWork],
 ) -> Template:
     rec = await get_import(staff, import_id, uow=read_uow)
-    return render(request, "admin/import.html", None, _import_context(staff, rec))
+    return render(request, "admin/import.html", None, _import_context(request, staff, rec))
 
 
 @get("/imports/{import_id:str}/progress", name="admin.import.progress", opt=IMPORT)
@@ -122,7 +127,7 @@ async def show_import_progress(
         # the job ended while the page polled: reload it whole (status, errors, actions)
         return Response("", status_code=200, headers={"HX-Refresh": "true"})
     return render(request, "admin/_import_progress.html", "admin/_import_progress.html",
-                  _import_context(staff, rec))  # fmt: skip
+                  _import_context(request, staff, rec))  # fmt: skip
 
 
 @post("/imports/{import_id:str}/check", name="admin.import.check", opt=IMPORT)
@@ -145,12 +150,15 @@ async def submit_import_check(
         except ValidationFailed as exc:
             errors = exc.field_errors
         else:
-            flash(request, f"Dry run: {rec.created:,} to create, {rec.updated:,} to update, "
-                           f"{rec.error_count:,} rows with errors. Nothing was written.",
+            count = grouped(current_display(request))
+            flash(request, tr(request, "Dry run: %(created)s to create, %(updated)s to update, "
+                                       "%(errors)s rows with errors. Nothing was written.",
+                              created=count(rec.created), updated=count(rec.updated),
+                              errors=count(rec.error_count)),
                   "success" if not rec.error_count else "warning")  # fmt: skip
             return redirect_after_post(request, f"/admin/imports/{import_id}#dry-run")
     rec = await get_import(staff, import_id, uow=new_uow())
-    context = _import_context(staff, rec, mapping={k: v for k, v in chosen.items() if v},
+    context = _import_context(request, staff, rec, mapping={k: v for k, v in chosen.items() if v},
                               errors=errors)  # fmt: skip
     return render(request, "admin/import.html", None, context, status_code=422)
 
@@ -164,7 +172,9 @@ async def submit_import_start(
     clock: NamedDependency[Clock],
 ) -> Redirect | Response[str]:
     rec = await start_import(staff, import_id, uow=new_uow(), clock=clock)
-    flash(request, f"Importing {rec.total_rows:,} rows: this page follows the progress.", "info")
+    count = grouped(current_display(request))
+    flash(request, tr(request, "Importing %(n)s rows: this page follows the progress.",
+                      n=count(rec.total_rows)), "info")  # fmt: skip
     return redirect_after_post(request, f"/admin/imports/{import_id}")
 
 

@@ -19,6 +19,7 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.i18n import N_
 from domain.audit.model import MAX_REASON
 from domain.jobs.errors import JobErrorCode
 from domain.jobs.model import JobStatus
@@ -38,6 +39,7 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -49,13 +51,15 @@ ACT_FORM = FormSpec(Field("reason", MAX_REASON, multiline=True), Field("confirm"
 ID_LENGTH = 36
 RETRYING = "retrying"  # the filter's pseudo-status: queued again after a failure
 STATUS_OPTIONS = [
-    ("", "Any status"),
-    (JobStatus.QUEUED.value, "Queued"),
-    (RETRYING, "Retrying"),
-    (JobStatus.RUNNING.value, "Running"),
-    (JobStatus.DEAD.value, "Dead"),
-    (JobStatus.SUCCEEDED.value, "Succeeded"),
+    ("", N_("Any status")),
+    (JobStatus.QUEUED.value, N_("Queued")),
+    (RETRYING, N_("Retrying")),
+    (JobStatus.RUNNING.value, N_("Running")),
+    (JobStatus.DEAD.value, N_("Dead")),
+    (JobStatus.SUCCEEDED.value, N_("Succeeded")),
 ]
+# a job's status as the pages say it in a sentence (translated())
+STATUS_WORDS = (N_("queued"), N_("retrying"), N_("running"), N_("dead"), N_("succeeded"))
 
 
 def parse_page(value: str) -> int:
@@ -88,7 +92,11 @@ async def show_jobs(
     view = await job_queue_page(staff, where, page=page, uow=read_uow)
     query = urlencode({k: v for k, v in typed.items() if v})
     context = admin_context(
-        staff, view=view, filters=typed, query=query, status_options=STATUS_OPTIONS
+        staff,
+        view=view,
+        filters=typed,
+        query=query,
+        status_options=[(value, tr(request, label)) for value, label in STATUS_OPTIONS],
     )
     return render(request, "admin/jobs.html", "admin/jobs_results.html", context)
 
@@ -149,9 +157,11 @@ async def _act(
         return await _job_page(request, staff, job_id, new_uow(), form=typed,
                                errors={"_": exc.message}, status_code=409)  # fmt: skip
     if done.retried:
-        flash(request, f"{done.name} is queued again and runs within seconds.", "success")
+        flash(request, tr(request, "%(name)s is queued again and runs within seconds.",
+                          name=done.name), "success")  # fmt: skip
         return redirect_after_post(request, f"/admin/jobs/{job_id}")
-    flash(request, f"{done.name} was discarded; the audit log keeps what it was.", "success")
+    flash(request, tr(request, "%(name)s was discarded; the audit log keeps what it was.",
+                      name=done.name), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/jobs?status=dead")
 
 

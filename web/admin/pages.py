@@ -15,6 +15,7 @@ from litestar.response import Redirect, Response, Template
 
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD
+from domain.adapters.i18n import N_
 from domain.shared.clock import Clock
 from domain.shared.errors import ValidationFailed
 from domain.staff.members import NewStaff, create_staff, staff_directory
@@ -22,6 +23,7 @@ from domain.staff.model import Role, SignedInStaff
 from domain.staff.permissions import ROLE_PERMISSIONS, ROLE_SUMMARY, Permission, can
 from domain.staff.rules import needs_two_factor
 from domain.unit_of_work import UnitOfWork
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -31,11 +33,20 @@ STAFF_FORM = FormSpec(
     Field("password", MAX_PASSWORD),
 )  # fmt: skip
 ROLE_OPTIONS = [
-    (Role.VIEWER.value, "Viewer · read only"),
-    (Role.SUPPORT.value, "Support · customer actions"),
-    (Role.BILLING.value, "Billing · money and catalog"),
-    (Role.OWNER.value, "Owner · everything"),
+    (Role.VIEWER.value, N_("Viewer · read only")),
+    (Role.SUPPORT.value, N_("Support · customer actions")),
+    (Role.BILLING.value, N_("Billing · money and catalog")),
+    (Role.OWNER.value, N_("Owner · everything")),
 ]
+# the roles as the staff pages name them (translated())
+ROLE_WORDS = (
+    N_("Viewer"), N_("Support"), N_("Billing"), N_("Owner"),
+    N_("viewer"), N_("support"), N_("billing"), N_("owner"),
+)  # fmt: skip
+
+
+def role_options(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    return [(value, tr(request, label)) for value, label in ROLE_OPTIONS]
 
 
 def admin_context(staff: SignedInStaff, **extra: Any) -> dict[str, Any]:
@@ -70,7 +81,7 @@ async def _staff_page(
     context = admin_context(
         staff,
         rows=rows,
-        role_options=ROLE_OPTIONS,
+        role_options=role_options(request),
         can_manage=can(staff.role, Permission.STAFF_MANAGE),
         form=form or {"role": Role.SUPPORT.value},
         errors=errors or {},
@@ -108,6 +119,7 @@ async def submit_new_staff(
     except ValidationFailed as exc:
         return await _staff_page(request, staff, new_uow(), clock, form=typed,
                                  errors=exc.field_errors, status_code=422)  # fmt: skip
-    flash(request, f"{member.name} ({member.email}) can now sign in as {member.role.value}.",
-          "success")  # fmt: skip
+    flash(request, tr(request, "%(name)s (%(email)s) can now sign in as %(role)s.",
+                      name=member.name, email=member.email,
+                      role=tr(request, member.role.value)), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/staff")

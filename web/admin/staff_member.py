@@ -17,6 +17,7 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.formatting import in_digits
 from domain.audit.model import MAX_REASON
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
@@ -33,7 +34,8 @@ from domain.staff.member_page import staff_member_page
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
-from web.admin.pages import ROLE_OPTIONS, admin_context
+from web.admin.pages import admin_context, role_options
+from web.display import current_display, tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -63,7 +65,7 @@ async def _member_page(
     context = admin_context(
         staff,
         view=view,
-        role_options=ROLE_OPTIONS,
+        role_options=role_options(request),
         action=action.value if action else "",
         form=form or {},
         errors=errors or {},
@@ -82,21 +84,25 @@ async def show_staff_member(
     return await _member_page(request, staff, staff_id, read_uow, clock)
 
 
-def _done(outcome: ChangeOutcome) -> str:
-    """The flash message after a change."""
+def _done(request: Request[Any, Any, Any], outcome: ChangeOutcome) -> str:
+    """The flash message after a change, in the request's language."""
     who = outcome.name
     ended = outcome.sessions_ended
-    sessions = f" {ended} session{'s' if ended != 1 else ''} ended." if ended else ""
+    count = in_digits(str(ended), current_display(request))
+    sessions = " " + tr(request, "Sessions ended: %(n)s.", n=count) if ended else ""
     enrol = (
-        " They set up two-factor at their next sign-in." if outcome.enrol_at_next_sign_in else ""
-    )
+        " " + tr(request, "They set up two-factor at their next sign-in.")
+        if outcome.enrol_at_next_sign_in else ""
+    )  # fmt: skip
     if outcome.action is StaffAction.DISABLE:
-        return f"{who} is disabled and cannot sign in.{sessions}"
+        return tr(request, "%(name)s is disabled and cannot sign in.", name=who) + sessions
     if outcome.action is StaffAction.ENABLE:
-        return f"{who} is enabled and can sign in again."
+        return tr(request, "%(name)s is enabled and can sign in again.", name=who)
     if outcome.action is StaffAction.CHANGE_ROLE:
-        return f"{who} now has the {outcome.role_after.value} role.{sessions}{enrol}"
-    return f"Two-factor is reset for {who}.{sessions}{enrol}"
+        role = tr(request, outcome.role_after.value)
+        return tr(request, "%(name)s now has the %(role)s role.", name=who, role=role) + (
+            sessions + enrol)  # fmt: skip
+    return tr(request, "Two-factor is reset for %(name)s.", name=who) + sessions + enrol
 
 
 async def _act(
@@ -123,7 +129,7 @@ async def _act(
     except InvalidTransition as exc:
         return await _member_page(request, staff, staff_id, new_uow(), clock, action=action,
                                   form=typed, errors={"_": exc.message}, status_code=409)  # fmt: skip
-    flash(request, _done(outcome), "success")
+    flash(request, _done(request, outcome), "success")
     return redirect_after_post(request, f"/admin/staff/{staff_id}")
 
 

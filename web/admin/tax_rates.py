@@ -17,6 +17,7 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.i18n import N_
 from domain.pricing.tax_rates import MAX_NAME, MAX_REGION, StoredTaxRate, TaxRateInput
 from domain.shared.clock import Clock
 from domain.shared.countries import country_choices
@@ -34,6 +35,7 @@ from domain.taxes.admin import (
 )
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -46,8 +48,8 @@ QUERY = FormSpec(Field("replace", MAX_ID))
 CONFIRM = FormSpec(Field("confirm", 3))
 MANAGE = {"permission": Permission.CATALOG_MANAGE}
 INCLUSIVE_OPTIONS = [
-    ("exclusive", "Exclusive: added to prices"),
-    ("inclusive", "Inclusive: already in prices"),
+    ("exclusive", N_("Exclusive: added to prices")),
+    ("inclusive", N_("Inclusive: already in prices")),
 ]
 
 
@@ -82,7 +84,7 @@ async def _page(
         view=view,
         can_manage=can_manage,
         countries=country_choices(),
-        inclusive_options=INCLUSIVE_OPTIONS,
+        inclusive_options=[(v, tr(request, label)) for v, label in INCLUSIVE_OPTIONS],
         replacing=replacing if can_manage else None,
         form=form,
         errors=errors or {},
@@ -124,9 +126,14 @@ async def submit_tax_rate(
     except ValidationFailed as exc:
         return await _page(request, staff, new_uow(), form=typed, errors=exc.field_errors,
                            status_code=422)  # fmt: skip
-    verb = "replaces the previous rate" if typed["replaces"] else "is active"
-    flash(request, f"{rate.name} {rate.percent_text} for {rate.jurisdiction} {verb}: invoices "
-                   "issued from now on use it.", "success")  # fmt: skip
+    said = {"name": rate.name, "percent": rate.percent_text, "where": rate.jurisdiction}
+    if typed["replaces"]:
+        done = tr(request, "%(name)s %(percent)s for %(where)s replaces the previous rate: "
+                           "invoices issued from now on use it.", **said)  # fmt: skip
+    else:
+        done = tr(request, "%(name)s %(percent)s for %(where)s is active: invoices issued from "
+                           "now on use it.", **said)  # fmt: skip
+    flash(request, done, "success")
     return redirect_after_post(request, "/admin/tax-rates")
 
 
@@ -150,6 +157,6 @@ async def submit_archive_tax_rate(
     except InvalidTransition as exc:
         return await _page(request, staff, new_uow(), errors={"_": exc.message},
                            status_code=409)  # fmt: skip
-    flash(request, f"{rate.name} {rate.percent_text} for {rate.jurisdiction} is archived.",
-          "success")  # fmt: skip
+    flash(request, tr(request, "%(name)s %(percent)s for %(where)s is archived.", name=rate.name,
+                      percent=rate.percent_text, where=rate.jurisdiction), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/tax-rates")

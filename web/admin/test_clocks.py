@@ -17,6 +17,8 @@ from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.formatting import format_in_display, in_digits
+from domain.adapters.i18n import N_
 from domain.billing.config import BillingConfig
 from domain.catalog.quantities import whole_number
 from domain.payments.ports import PaymentGateway
@@ -30,6 +32,7 @@ from domain.testclocks import staff as clock_staff
 from domain.testclocks.service import MAX_NAME, AdvanceReport
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import current_display, tr
 from web.forms import Field, FormSpec
 from web.templating import is_fragment_request, redirect_after_post, render
 
@@ -45,7 +48,10 @@ NEW_CUSTOMER_DEFAULTS = {"country": "US", "currency": "USD", "quantity": "1",
                          "card": "4242424242424242"}  # fmt: skip
 ADVANCE_CARD = "admin/_clock_advance.html"  # what htmx swaps after a refused advance
 CUSTOMER_CARD = "admin/_clock_add_customer.html"
-STEP_LABELS = {"day": "+1 day", "week": "+1 week", "month": "+1 month"}
+STEP_LABELS = {"day": N_("+1 day"), "week": N_("+1 week"), "month": N_("+1 month")}
+# the sandbox cards' labels (domain/testclocks/staff.py SANDBOX_CARDS) for the catalogs
+CARD_WORDS = (N_("succeeds"), N_("every charge declined"), N_("insufficient funds"),
+              N_("asks for 3-D Secure"))  # fmt: skip
 
 
 def parse_instant(value: str, field: str) -> datetime:
@@ -130,7 +136,7 @@ async def create_test_clock(
     except DomainError as exc:  # not the sandbox
         return await _list_page(request, staff, new_uow(), clock, payment_gateway, form=typed,
                                 errors={"_form": exc.message}, status_code=409)  # fmt: skip
-    flash(request, f"Test clock “{created.name}” created.", "success")
+    flash(request, tr(request, "Test clock “%(name)s” created.", name=created.name), "success")
     return redirect_after_post(request, f"/admin/test-clocks/{quote(created.id)}")
 
 
@@ -149,10 +155,16 @@ async def _clock_page(
         sandbox=_is_sandbox(gateway),
         gateway_name=gateway.name,
         can_act=can(staff.role, Permission.OPERATIONS_ACT),
-        cards=list(clock_staff.SANDBOX_CARDS.items()),
-        plan_options=[(p.code, _plan_label(p)) for p in page.plans],
+        cards=[
+            (number, _card_label(request, label))
+            for number, label in clock_staff.SANDBOX_CARDS.items()
+        ],
+        plan_options=[(p.code, _plan_label(request, p)) for p in page.plans],
         currencies=sorted({cur for p in page.plans for cur in p.currencies}),
-        steps=list(STEP_LABELS.items()),
+        steps=[
+            (step, in_digits(tr(request, label), current_display(request)))
+            for step, label in STEP_LABELS.items()
+        ],
         customer_form=customer_form or NEW_CUSTOMER_DEFAULTS,
         customer_errors=customer_errors or {},
         advance_form=advance_form
@@ -216,7 +228,10 @@ async def advance_test_clock(
                                  advance_form=typed, advance_errors={"_form": exc.message},
                                  status_code=409, fragment=ADVANCE_CARD)  # fmt: skip
     moved_to = report.clock.frozen_at
-    flash(request, f"Advanced to {moved_to:%b %-d, %Y %H:%M} UTC: {_summary(report)}.", "success")
+    at = format_in_display(moved_to, display=current_display(request), timezone="UTC",
+                           style="MMM d, y HH:mm")  # fmt: skip
+    flash(request, tr(request, "Advanced to %(at)s UTC: %(summary)s.", at=at,
+                      summary=_summary(request, report)), "success")  # fmt: skip
     return _back_to_clock(request, clock_id, "#last-advance")
 
 
@@ -229,25 +244,29 @@ def _back_to_clock(
     return redirect_after_post(request, back if is_fragment_request(request) else back + anchor)
 
 
-def _plan_label(plan: reads.PlanOption) -> str:
+def _card_label(request: Request[Any, Any, Any], label: str) -> str:
+    """ "4242 · succeeds": the last four digits as they are, the outcome translated."""
+    last4, _, outcome = label.partition(" · ")
+    return f"{last4} · {tr(request, outcome)}" if outcome else label
+
+
+def _plan_label(request: Request[Any, Any, Any], plan: reads.PlanOption) -> str:
     parts = [plan.name, ", ".join(plan.currencies)]
     if plan.per_seat:
-        parts.append("per seat")
+        parts.append(tr(request, "per seat"))
     if plan.trial_days:
-        parts.append(f"{plan.trial_days}-day trial")
+        days = in_digits(str(plan.trial_days), current_display(request))
+        parts.append(tr(request, "%(days)s-day trial", days=days))
     return " · ".join(parts)
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _summary(request: Request[Any, Any, Any], report: AdvanceReport) -> str:
+    def n(value: int) -> str:
+        return in_digits(str(value), current_display(request))
 
-
-def _summary(report: AdvanceReport) -> str:
-    return ", ".join([
-        _plural(report.renewals, "renewal", "renewals"),
-        _plural(report.collections, "invoice charged", "invoices charged"),
-        _plural(report.dunning_retries, "dunning retry", "dunning retries"),
-    ])  # fmt: skip
+    return tr(request, "renewals: %(renewals)s, invoices charged: %(charged)s, dunning retries: "
+                       "%(retries)s", renewals=n(report.renewals), charged=n(report.collections),
+              retries=n(report.dunning_retries))  # fmt: skip
 
 
 @post(
@@ -301,5 +320,7 @@ async def add_test_clock_customer(
                                  customer_form=typed, customer_errors={"_form": exc.message},
                                  status_code=409, fragment=CUSTOMER_CARD)  # fmt: skip
     sub = added.outcome.subscription
-    flash(request, f"{typed['name'].strip()} added on the clock ({sub.status.value}).", "success")
+    flash(request, tr(request, "%(name)s added on the clock (%(status)s).",
+                      name=typed["name"].strip(), status=tr(request, sub.status.value)),
+          "success")  # fmt: skip
     return _back_to_clock(request, clock_id, "#customers")

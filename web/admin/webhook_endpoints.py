@@ -36,6 +36,7 @@ from domain.webhooks_out.admin import (
 from domain.webhooks_out.model import RETRY_SCHEDULE
 from domain.webhooks_out.urls import MAX_URL
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import redirect_after_post, render
@@ -118,7 +119,11 @@ async def submit_webhook_endpoint(
     except ValidationFailed as exc:
         return await _list(request, staff, new_uow(), form=shown, errors=exc.field_errors,
                            status_code=422)  # fmt: skip
-    flash(request, "The endpoint is added. Use its signing secret to verify deliveries.", "success")
+    flash(
+        request,
+        tr(request, "The endpoint is added. Use its signing secret to verify deliveries."),
+        "success",
+    )
     return redirect_after_post(request, f"{BASE}/{endpoint.id}")
 
 
@@ -153,7 +158,7 @@ async def submit_webhook_endpoint_update(
     except ValidationFailed as exc:
         return await _detail(request, staff, new_uow(), endpoint_id, clock=clock, form=shown,
                              errors=exc.field_errors, status_code=422)  # fmt: skip
-    flash(request, "The endpoint is saved.", "success")
+    flash(request, tr(request, "The endpoint is saved."), "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 
@@ -166,7 +171,7 @@ async def submit_webhook_endpoint_enable(
     endpoint_id: FromPath[str],
 ) -> Redirect | Response[str]:
     await set_enabled(staff, endpoint_id, True, uow=new_uow(), clock=clock)
-    flash(request, "The endpoint is enabled: new events are sent to it.", "success")
+    flash(request, tr(request, "The endpoint is enabled: new events are sent to it."), "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 
@@ -179,7 +184,7 @@ async def submit_webhook_endpoint_disable(
     endpoint_id: FromPath[str],
 ) -> Redirect | Response[str]:
     await set_enabled(staff, endpoint_id, False, uow=new_uow(), clock=clock)
-    flash(request, "The endpoint is disabled: nothing more is sent to it.", "success")
+    flash(request, tr(request, "The endpoint is disabled: nothing more is sent to it."), "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
 
@@ -226,7 +231,7 @@ async def submit_webhook_delivery_replay(
     except Conflict as exc:
         flash(request, exc.message, "error")
         return redirect_after_post(request, f"{BASE}/deliveries/{delivery_id}")
-    flash(request, "The delivery is queued to be sent again now.", "success")
+    flash(request, tr(request, "The delivery is queued to be sent again now."), "success")
     return redirect_after_post(request, f"{BASE}/deliveries/{delivery_id}")
 
 

@@ -11,6 +11,7 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from domain.adapters.i18n import N_
 from domain.operations.model import WebhookFilter
 from domain.operations.webhooks import webhook_log_page
 from domain.payments.model import WebhookOutcome
@@ -19,16 +20,20 @@ from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
 from web.admin.jobs import parse_page
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import render
 
 FILTERS = FormSpec(Field("outcome", 12), Field("type", 100), Field("page", 6))
-OUTCOME_OPTIONS = [("", "Any outcome")] + [(o.value, o.value.capitalize()) for o in WebhookOutcome]
+OUTCOME_NAMES = {  # the outcomes as the page names them (translated by the handler)
+    WebhookOutcome.APPLIED: N_("Applied"), WebhookOutcome.REPLAYED: N_("Replayed"),
+    WebhookOutcome.IGNORED: N_("Ignored"), WebhookOutcome.HELD: N_("Held"),
+}  # fmt: skip
 OUTCOME_HELP = {
-    WebhookOutcome.APPLIED: "the payment's outcome was recorded",
-    WebhookOutcome.REPLAYED: "sent again by the gateway; nothing changed",
-    WebhookOutcome.IGNORED: "not about a payment of ours",
-    WebhookOutcome.HELD: "the gateway's read-back disagreed: look at it",
+    WebhookOutcome.APPLIED: N_("the payment's outcome was recorded"),
+    WebhookOutcome.REPLAYED: N_("sent again by the gateway; nothing changed"),
+    WebhookOutcome.IGNORED: N_("not about a payment of ours"),
+    WebhookOutcome.HELD: N_("the gateway's read-back disagreed: look at it"),
 }
 
 
@@ -49,6 +54,9 @@ async def show_webhooks(
     typed = {"outcome": outcome, "type": event_type}
     context = admin_context(
         staff, view=view, filters=typed, query=urlencode({k: v for k, v in typed.items() if v}),
-        outcome_options=OUTCOME_OPTIONS, outcome_help=OUTCOME_HELP,
+        outcome_options=[("", tr(request, "Any outcome"))]
+        + [(o.value, tr(request, name)) for o, name in OUTCOME_NAMES.items()],
+        outcome_help={o: tr(request, h) for o, h in OUTCOME_HELP.items()},
+        outcome_names={o.value: tr(request, name) for o, name in OUTCOME_NAMES.items()},
     )  # fmt: skip
     return render(request, "admin/webhooks.html", "admin/webhooks_results.html", context)
