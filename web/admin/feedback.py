@@ -12,6 +12,7 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from domain.adapters.i18n import N_
 from domain.operations.feedback import default_range, feedback_range, feedback_report
 from domain.shared.clock import Clock
 from domain.shared.errors import ValidationFailed
@@ -55,7 +56,7 @@ async def show_feedback(
     start, end = _month(typed["from"]), _month(typed["to"])
     for key, value in (("from", start), ("to", end)):
         if typed[key] and value is None:
-            errors[key] = "Enter a month like 2026-04."
+            errors[key] = N_("Enter a month like 2026-04.")
             typed[key] = ""
     try:
         chosen = feedback_range(start, end, clock=clock)
