@@ -18,6 +18,7 @@ from domain.staff.model import Role
 from domain.staff.permissions import ROLE_SUMMARY
 from domain.subscriptions.engine.states import SubscriptionStatus
 from domain.subscriptions.price_migrations import MigrationStatus
+from domain.support.actions.registry import ACTIONS
 from web.admin import value_words
 
 pytestmark = pytest.mark.unit
@@ -43,6 +44,11 @@ def test_every_status_badge_role_and_reason_is_listed() -> None:
     assert set(ROLE_SUMMARY.values()) <= _ALL
     assert {_label(r.value) for r in CreditNoteReason} <= _ALL
     assert {k.value.replace("_", " ") for k in EmailKind} <= _ALL
+
+
+def test_every_staff_action_title_and_verb_is_listed() -> None:
+    assert {a.title for a in ACTIONS.values()} <= _ALL
+    assert {a.verb for a in ACTIONS.values()} <= _ALL
 
 
 def test_the_staff_sign_in_refusals_are_listed() -> None:

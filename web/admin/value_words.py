@@ -66,6 +66,28 @@ EMAIL_KINDS = (
     N_("webhook endpoint disabled"),
 )  # fmt: skip
 
+# the staff actions' titles and confirm buttons (domain/support/actions/, the registry's ACTIONS);
+# their field labels, help and preview lines stay English for now
+ACTION_TITLES = (
+    N_("Apply coupon"), N_("Cancel subscription"), N_("Change plan or seats"),
+    N_("Change trial end"), N_("Create one-off invoice"), N_("Don't cancel (keep renewing)"),
+    N_("End trial now"), N_("Grant balance credit"), N_("Issue credit note"),
+    N_("Mark invoice uncollectible"), N_("Pause subscription"),
+    N_("Record a payment (bank transfer, cheque)"), N_("Refund invoice"),
+    N_("Remove balance credit"), N_("Remove coupon"), N_("Resend invoice e-mail"),
+    N_("Resume subscription"), N_("Retry payment now"), N_("Void invoice"),
+)  # fmt: skip
+ACTION_VERBS = (
+    N_("Apply coupon"), N_("Cancel subscription"), N_("Change trial end"), N_("Change"),
+    N_("Charge"), N_("Create invoice"), N_("End trial"), N_("Grant credit"),
+    N_("Issue credit note"), N_("Keep renewing"), N_("Mark uncollectible"), N_("Pause"),
+    N_("Record payment"), N_("Refund"), N_("Remove coupon"), N_("Remove credit"),
+    N_("Resume now"), N_("Send e-mail"), N_("Void invoice"),
+)  # fmt: skip
+
+# a catalog charge's details (domain/catalog_admin/views.py) when its unit is the default
+CHARGE_DETAILS = (N_("per unit"), N_("per seat"))
+
 # option labels of the catalog and coupon forms (web/admin/catalog_form.py, coupons.py,
 # domain/catalog/features.py LIMIT_KIND_LABELS)
 OPTION_LABELS = (
