@@ -69,6 +69,7 @@ async def test_the_admin_in_persian_home_customers_record_and_catalog(
     (row,) = by_testid(parse(found.text), "customer-row")
     assert "Ada Lovelace" in text(row) and "ada@example.com" in text(row)
     assert "نام" in text(row)  # what matched: the name
+    assert "۱ فعال" in text(row)  # its subscriptions: one active
     _no_english_chrome(found.text)
 
     record = await client.get(f"/admin/customers/{ada.customer_id}")
