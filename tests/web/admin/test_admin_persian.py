@@ -109,6 +109,9 @@ async def test_a_refused_sign_in_reads_in_persian(app: Litestar, clock: FrozenCl
         page = await client.get("/admin/login", headers={"Accept-Language": "fa-IR"})
         _rtl(page.text)
         assert "ورود به بخش مدیریت" in page.text and "ایمیل کاری" in page.text
+        # not signed in yet: the visitor's switch, which keeps the choice in the cookie
+        switch = one(parse(page.text), '[data-testid="language-switch"]')
+        assert switch.get("action") == "/display"
         refused = await client.post(
             "/admin/login",
             headers={"Accept-Language": "fa-IR"},
