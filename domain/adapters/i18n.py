@@ -144,8 +144,12 @@ def _npgettext(context: Mapping[str, Any], msgctxt: str, singular: str, plural: 
 @pass_context
 def translated(context: Mapping[str, Any], message: str) -> str:
     """A message that is a value (a flash message queued in English, a label a view carries)
-    in the page's language when the catalog has it, else as it is; never %-formatted."""
-    return translations(display_of(context).language).ugettext(message) if message else message
+    in the page's language when the catalog has it, else as it is (markup stays markup); never
+    %-formatted."""
+    if not message:
+        return message
+    text = translations(display_of(context).language).ugettext(message)
+    return message if text == message else text
 
 
 @pass_context

@@ -33,6 +33,7 @@ from domain.support.actions.service import (
     confirm_action,
 )
 from web.admin.pages import admin_context
+from web.display import current_display, tr
 from web.forms import Field, FormSpec, ParsedForm
 from web.settings import Settings
 from web.signing import sign, unsign
@@ -142,10 +143,11 @@ async def submit_action(
         errors = {**page.errors, **(dict(fields) or {"": exc.message})}
         context = _context(staff, page, settings, errors=errors, reason=reason)
         return render(request, PAGE, FRAGMENT, context, status_code=422)
+    display = current_display(request)
     amount = (
         ""
         if done.amount is None
-        else f" {format_money(done.amount, locale=settings.default_locale)}."
+        else f" {format_money(done.amount, locale=display.locale, display=display)}."
     )
-    flash(request, done.message + amount, category="success")
+    flash(request, tr(request, done.message) + amount, category="success")
     return redirect_after_post(request, f"/admin/customers/{quote(customer_id)}")

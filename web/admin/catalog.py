@@ -49,6 +49,7 @@ from web.admin.catalog_form import (
     prices_from,
 )
 from web.admin.pages import admin_context
+from web.display import tr
 from web.templating import redirect_after_post, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -127,7 +128,8 @@ async def submit_new_plan(
         errors = {"_": exc.message, **exc.field_errors}
         return await _new_plan_page(request, staff, new_uow(), form=shown, errors=errors,
                                     status_code=422)  # fmt: skip
-    flash(request, f"{plan.name} ({plan.code}) is in the catalog.", "success")
+    flash(request, tr(request, "%(name)s (%(code)s) is in the catalog.", name=plan.name,
+                      code=plan.code), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/catalog/plans/{plan.code}")
 
 
@@ -191,9 +193,9 @@ async def submit_plan_details(
                                 errors=exc.field_errors, status_code=422)  # fmt: skip
     if changed:
         fields = ", ".join(f.replace("_", " ") for f in changed)
-        flash(request, f"Saved on every version: {fields}.", "success")
+        flash(request, tr(request, "Saved on every version: %(fields)s.", fields=fields), "success")
     else:
-        flash(request, "Nothing changed.", "info")
+        flash(request, tr(request, "Nothing changed."), "info")
     return redirect_after_post(request, f"/admin/catalog/plans/{code}")
 
 
@@ -260,6 +262,7 @@ async def submit_new_version(
     except Conflict as exc:  # another publisher won the race for this version number
         return await _version_form(request, staff, code, new_uow(), form=values,
                                    errors={"_": exc.message}, status_code=409)  # fmt: skip
-    flash(request, f"Version {new.version} of {new.name} is current; subscribers of earlier "
-                   "versions keep their prices.", "success")  # fmt: skip
+    flash(request, tr(request, "Version %(version)s of %(name)s is current; subscribers of earlier "
+                      "versions keep their prices.", version=new.version, name=new.name),
+          "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/catalog/plans/{code}")

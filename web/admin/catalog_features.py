@@ -31,6 +31,7 @@ from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
 from web.admin.catalog import check_plan_code, plan_page_response
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -87,8 +88,8 @@ async def submit_feature(
     except ValidationFailed as exc:
         return await _features(request, staff, new_uow(), form=form.values,
                                errors=exc.field_errors, status_code=422)  # fmt: skip
-    flash(request, f"{feature.name} ({feature.key}) is in the catalog; grant it on a plan's page.",
-          "success")  # fmt: skip
+    flash(request, tr(request, "%(name)s (%(key)s) is in the catalog; grant it on a plan's page.",
+                      name=feature.name, key=feature.key), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/catalog/features")
 
 
@@ -111,14 +112,17 @@ async def submit_rename_feature(
         errors = {f"rename-{k}": v for k, v in exc.field_errors.items()}
         return await _features(request, staff, new_uow(), errors=errors, rename=key,
                                status_code=422)  # fmt: skip
-    flash(request, "Renamed." if changed else "Nothing changed.", "success" if changed else "info")
+    flash(request, tr(request, "Renamed.") if changed else tr(request, "Nothing changed."),
+          "success" if changed else "info")  # fmt: skip
     return redirect_after_post(request, "/admin/catalog/features")
 
 
-def _grant_message(changed: int) -> str:
+def _grant_message(request: Request[Any, Any, Any], changed: int) -> str:
     if not changed:
-        return "Saved; no subscriber's entitlements changed."
-    return f"Saved; the entitlements of {changed} customer{'s' if changed != 1 else ''} changed."
+        return tr(request, "Saved; no subscriber's entitlements changed.")
+    if changed == 1:
+        return tr(request, "Saved; the entitlements of %(n)s customer changed.", n=changed)
+    return tr(request, "Saved; the entitlements of %(n)s customers changed.", n=changed)
 
 
 @post("/catalog/plans/{code:str}/features", name="admin.catalog.grant_feature", opt=MANAGE)
@@ -140,7 +144,7 @@ async def submit_grant(
     except ValidationFailed as exc:
         return await plan_page_response(request, staff, code, new_uow(), grant_form=form.values,
                                         grant_errors=exc.field_errors, status_code=422)  # fmt: skip
-    flash(request, _grant_message(changed), "success")
+    flash(request, _grant_message(request, changed), "success")
     return redirect_after_post(request, f"/admin/catalog/plans/{code}")
 
 
@@ -157,7 +161,7 @@ async def submit_remove_grant(
     check_plan_code(code)
     _check_key(key)
     changed = await remove_grant(staff, code, key, uow=new_uow(), clock=clock)
-    flash(request, _grant_message(changed), "success")
+    flash(request, _grant_message(request, changed), "success")
     return redirect_after_post(request, f"/admin/catalog/plans/{code}")
 
 

@@ -31,6 +31,7 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -123,8 +124,8 @@ async def submit_new_coupon(
     except ValidationFailed as exc:
         return await _list_page(request, staff, new_uow(), clock, form=typed,
                                 errors=exc.field_errors or {"_": exc.message}, status_code=422)  # fmt: skip
-    flash(request, f"Coupon {coupon.name} created. Add a promotion code customers can type.",
-          "success")  # fmt: skip
+    flash(request, tr(request, "Coupon %(name)s created. Add a promotion code customers can type.",
+                      name=coupon.name), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/coupons/{coupon.id}")
 
 
@@ -162,7 +163,8 @@ async def submit_new_promotion_code(
     except ValidationFailed as exc:
         return await _coupon_page(request, staff, coupon_id, new_uow(), clock, form=typed,
                                   errors=exc.field_errors or {"_": exc.message}, status_code=422)  # fmt: skip
-    flash(request, f"Promotion code {code.code} created: customers can use it now.", "success")
+    flash(request, tr(request, "Promotion code %(code)s created: customers can use it now.",
+                      code=code.code), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/coupons/{coupon_id}")
 
 
@@ -179,6 +181,6 @@ async def submit_deactivate_promotion_code(
     _check_id(coupon_id)
     _check_id(code_id)
     code = await deactivate_promotion_code(staff, coupon_id, code_id, uow=new_uow(), clock=clock)
-    flash(request, f"Promotion code {code.code} no longer works; subscriptions that have it "
-          "keep their discount.", "success")  # fmt: skip
+    flash(request, tr(request, "Promotion code %(code)s no longer works; subscriptions that have it "
+                      "keep their discount.", code=code.code), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/coupons/{coupon_id}")

@@ -22,6 +22,7 @@ from domain.support.notes import MAX_NOTE, add_note
 from domain.support.record import customer_record
 from domain.unit_of_work import UnitOfWork
 from web.admin.customers import ID_LENGTH, record_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import is_fragment_request, redirect_after_post, render
 
@@ -52,7 +53,7 @@ async def submit_customer_note(
         except ValidationFailed as exc:
             error = exc.field_errors.get("body", exc.message)
     if error is None:
-        flash(request, "Note added.", "success")
+        flash(request, tr(request, "Note added."), "success")
         back = f"/admin/customers/{quote(customer_id)}"
         # htmx: the same address without the fragment, so the browser loads it again
         return redirect_after_post(

@@ -56,7 +56,7 @@ async def show_feedback(
     start, end = _month(typed["from"]), _month(typed["to"])
     for key, value in (("from", start), ("to", end)):
         if typed[key] and value is None:
-            errors[key] = "Enter a month like 2026-04."
+            errors[key] = N_("Enter a month like 2026-04.")
             typed[key] = ""
     try:
         chosen = feedback_range(start, end, clock=clock)

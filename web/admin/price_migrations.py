@@ -18,6 +18,7 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.i18n import N_
 from domain.billing.config import BillingConfig
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -39,6 +40,7 @@ from domain.subscriptions.price_migrations import (
 )
 from domain.unit_of_work import UnitOfWork
 from web.admin.pages import admin_context
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.settings import Settings
 from web.templating import redirect_after_post, render
@@ -74,13 +76,13 @@ def _typed(form: dict[str, str]) -> tuple[MigrationRequest | None, dict[str, str
     """The form's values as a request, or the messages for what cannot be one."""
     errors: dict[str, str] = {}
     if not ID.fullmatch(form.get("from", "")):
-        errors["from"] = "Choose the version to move subscribers from."
+        errors["from"] = N_("Choose the version to move subscribers from.")
     if not ID.fullmatch(form.get("to", "")):
-        errors["to"] = "Choose the version to move them to."
+        errors["to"] = N_("Choose the version to move them to.")
     try:
         effective = date.fromisoformat(form.get("effective_on", ""))
     except ValueError:
-        errors["effective_on"] = "Enter a date as YYYY-MM-DD."
+        errors["effective_on"] = N_("Enter a date as YYYY-MM-DD.")
     raw_days = form.get("notice_days", "")
     if not raw_days.isdigit() or not MIN_NOTICE_DAYS <= int(raw_days) <= MAX_NOTICE_DAYS:
         errors["notice_days"] = (
@@ -171,8 +173,9 @@ async def submit_new_price_migration(
             await schedule_price_migration(
                 staff, typed, parsed.get("preview"), uow=new_uow(), clock=clock
             )
-            flash(request, "The price migration is scheduled. Subscribers are e-mailed "
-                           f"{typed.notice_days} days before their move.", "success")  # fmt: skip
+            flash(request, tr(request, "The price migration is scheduled. Subscribers are e-mailed "
+                              "%(days)s days before their move.", days=typed.notice_days),
+                  "success")  # fmt: skip
             return redirect_after_post(request, _base(code))
         preview = await preview_price_migration(staff, typed, uow=new_uow(), clock=clock)
     except ValidationFailed as exc:
@@ -210,12 +213,15 @@ async def submit_cancel_price_migration(
             staff, code, migration_id, uow=new_uow(), clock=clock, config=billing
         )
     except InvalidTransition as exc:
-        flash(request, exc.message, "error")
+        flash(request, tr(request, exc.message), "error")
         return redirect_after_post(request, _base(code))
-    told = (
-        f" {withdrawn} announced move{'s' if withdrawn != 1 else ''} withdrawn."
-        if withdrawn
-        else ""
-    )
-    flash(request, f"The price migration is cancelled.{told}", "success")
+    if not withdrawn:
+        done = tr(request, "The price migration is cancelled.")
+    elif withdrawn == 1:
+        done = tr(request, "The price migration is cancelled. %(n)s announced move withdrawn.",
+                  n=withdrawn)  # fmt: skip
+    else:
+        done = tr(request, "The price migration is cancelled. %(n)s announced moves withdrawn.",
+                  n=withdrawn)  # fmt: skip
+    flash(request, done, "success")
     return redirect_after_post(request, _base(code))
