@@ -190,9 +190,51 @@ def mrr(subscription: Subscription) -> Money:
     return Money(round_minor(exact_mrr(subscription), settings.rounding), settings.currency)
 
 
+class MrrMemo:
+    """``mrr`` for many readings of few distinct states: the ledger rebuild reads MRR after every
+    renewal of every subscription, mostly at a plan, quantity, coupon and tax rate it has read
+    before. A reading is remembered by everything ``exact_mrr`` reads (the paying status, the
+    plan versions and quantities, the currency and rounding, whether and which discount applies
+    now, an inclusive tax rate), so a repeated state costs one ``coupon_applies`` and a lookup.
+    Plan versions are known by id: use one memo with one catalog (plan versions never change)."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[object, ...], Money] = {}
+
+    def __call__(self, subscription: Subscription) -> Money:
+        key = _memo_key(subscription)
+        value = self._values.get(key)
+        if value is None:
+            value = self._values[key] = mrr(subscription)
+        return value
+
+
+def _memo_key(subscription: Subscription) -> tuple[object, ...]:
+    settings = subscription.settings
+    if subscription.status not in PAYING_STATUSES:
+        return (settings.currency.code,)
+    plan, period = subscription.plan, subscription.period
+    assert plan is not None and period is not None
+    applied = subscription.coupon
+    discount: tuple[object, ...] | None = None
+    if applied is not None and coupon_applies(applied, period, settings.tz):
+        discount = (applied.coupon.percent_off, applied.coupon.amount_off_minor)
+    rate = settings.tax_rate
+    return (
+        settings.currency.code,
+        settings.rounding,
+        plan.id,
+        subscription.quantity,
+        tuple((item.plan.id, item.quantity) for item in subscription.addons.values()),
+        discount,
+        rate.percentage if rate is not None and rate.inclusive else None,
+    )
+
+
 __all__ = [
     "NOT_PAYING_STATUSES",
     "PAYING_STATUSES",
+    "MrrMemo",
     "Subscription",
     "coupon_applies",
     "exact_mrr",

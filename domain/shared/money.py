@@ -392,9 +392,13 @@ class Money:
         return _shift(Decimal(self.minor), -self.currency.exponent)
 
     def to_decimal_string(self) -> str:
-        """``"12.50"``: major units with exactly the currency's number of decimals."""
+        """``"12.50"``: major units with exactly the currency's number of decimals (integer
+        arithmetic: tables of hundreds of amounts format each of them)."""
         exp = self.currency.exponent
-        return f"{self.major:.{exp}f}"
+        if not exp:
+            return str(self.minor)
+        whole, part = divmod(abs(self.minor), 10**exp)
+        return f"{'-' if self.minor < 0 else ''}{whole}.{part:0{exp}d}"
 
     def __str__(self) -> str:
         return f"{self.to_decimal_string()} {self.currency.code}"

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -104,6 +105,19 @@ def boundary(anchor: datetime, interval: Interval, n: int, tz: ZoneInfo = UTC_ZO
     """
     if anchor.tzinfo is None:
         raise ValueError("anchor must be timezone-aware")
+    if anchor.tzinfo is UTC:  # what the database gives: remembered (a renewal run, the ledger
+        return _utc_boundary(anchor, interval, n, tz)  # rebuild ask for the same ones often)
+    return _boundary(anchor, interval, n, tz)
+
+
+@lru_cache(maxsize=65536)
+def _utc_boundary(anchor: datetime, interval: Interval, n: int, tz: ZoneInfo) -> datetime:
+    """``_boundary`` remembered, for UTC anchors only: two aware datetimes with one ``tzinfo``
+    compare by wall time, so only where there is no fold is equality sameness."""
+    return _boundary(anchor, interval, n, tz)
+
+
+def _boundary(anchor: datetime, interval: Interval, n: int, tz: ZoneInfo) -> datetime:
     local = anchor.astimezone(tz)
     stepped = local.replace(tzinfo=None) + interval.step(n)
     # keep the anchor's fold: an anchor on the second 02:30 of a fall-back night stays itself

@@ -25,7 +25,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.analytics.ledger import CustomerLedger, LedgerMovement, Reading, same_rows
-from domain.analytics.mrr import mrr
+from domain.analytics.mrr import MrrMemo, mrr
 from domain.analytics.refresh import REFRESH_JOB
 from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan
@@ -39,9 +39,9 @@ from domain.subscriptions.ports import SubscriptionsUnit
 from domain.subscriptions.state import engine_from, plan_ids_of
 
 
-def reading(engine: SubscriptionEngine, at: datetime) -> Reading:
+def reading(engine: SubscriptionEngine, at: datetime, memo: MrrMemo | None = None) -> Reading:
     assert engine.plan is not None
-    return Reading(at, mrr(engine).minor, engine.plan.code)
+    return Reading(at, (memo or mrr)(engine).minor, engine.plan.code)
 
 
 @dataclass
@@ -51,13 +51,15 @@ class MrrTrail:
 
     readings: list[Reading] = field(default_factory=list)
 
-    def advance(self, engine: SubscriptionEngine, until: datetime) -> None:
+    def advance(
+        self, engine: SubscriptionEngine, until: datetime, memo: MrrMemo | None = None
+    ) -> None:
         """``engine.advance_to(until)``, reading MRR after each due instant on the way."""
         if engine.plan is None:
             engine.advance_to(until)
             return
         for at in engine.advance_by_step(until):
-            self.readings.append(reading(engine, at))
+            self.readings.append(reading(engine, at, memo))
 
 
 async def record_change(
@@ -110,6 +112,7 @@ async def rebuild_mrr_ledger(
     history gives are compared with the stored ones, customer by customer."""
     customers = versions = movements = 0
     differing: list[str] = []
+    memo = MrrMemo()  # one catalog for the whole rebuild: readings of a state seen before are free
     async with uow() as writer:
         if not check:
             await writer.mrr_ledger.clear()
@@ -123,16 +126,14 @@ async def rebuild_mrr_ledger(
             history = await writer.subscription_history.for_customers(ids)
             await _load_plans(writer, history, plans)
             rows: list[LedgerMovement] = []
-            stored = await writer.mrr_ledger.for_customers(ids) if check else []
+            stored = _by_customer(await writer.mrr_ledger.for_customers(ids) if check else [])
+            mine = _versions_by_customer(history)
             for customer_id in ids:
-                mine = [v for v in history if v.subscription.customer_id == customer_id]
-                replayed = replay(mine, plans, config)
-                if check and not same_rows(
-                    replayed, [r for r in stored if r.customer_id == customer_id]
-                ):
+                replayed = replay(mine.get(customer_id, []), plans, config, memo)
+                if check and not same_rows(replayed, stored.get(customer_id, [])):
                     differing.append(customer_id)
                 rows += replayed
-                versions += len(mine)
+            versions += len(history)
             if rows and not check:
                 await writer.mrr_ledger.append(rows)
             customers += len(ids)
@@ -144,24 +145,54 @@ async def rebuild_mrr_ledger(
     return RebuildReport(customers, versions, movements, tuple(differing))
 
 
+def _versions_by_customer(
+    history: list[SubscriptionVersion],
+) -> dict[str, list[SubscriptionVersion]]:
+    """The batch's versions per customer, each customer's in the order they were written."""
+    grouped: dict[str, list[SubscriptionVersion]] = {}
+    for version in history:
+        grouped.setdefault(version.subscription.customer_id, []).append(version)
+    return grouped
+
+
+def _by_customer(rows: list[LedgerMovement]) -> dict[str, list[LedgerMovement]]:
+    grouped: dict[str, list[LedgerMovement]] = {}
+    for row in rows:
+        grouped.setdefault(row.customer_id, []).append(row)
+    return grouped
+
+
 def replay(
-    versions: list[SubscriptionVersion], plans: dict[PlanId, Plan], config: BillingConfig
+    versions: list[SubscriptionVersion],
+    plans: dict[PlanId, Plan],
+    config: BillingConfig,
+    memo: MrrMemo | None = None,
 ) -> list[LedgerMovement]:
-    """One customer's ledger from its subscriptions' versions (in the order they were written)."""
+    """One customer's ledger from its subscriptions' versions (in the order they were written).
+
+    The engine a version is read at is the one the next version of the subscription starts
+    from (rebuilt from this version's state with the next one's tax rate), so it is kept and
+    stepped on when the tax rate is the same (reading MRR does not change an engine); ``memo``
+    remembers the MRR of states read before (pass one to share it between customers)."""
+    memo = memo or MrrMemo()
     state = CustomerLedger()
-    previous: dict[str, SubscriptionVersion] = {}
+    last: dict[str, tuple[SubscriptionVersion, SubscriptionEngine | None]] = {}
     rows: list[LedgerMovement] = []
     for version in versions:
         sub = version.subscription
-        before = previous.get(sub.id)
-        previous[sub.id] = version
+        before = last.get(sub.id)
         if sub.test_clock_id is not None:
+            last[sub.id] = (version, None)
             continue
         readings: list[Reading] = []
         if before is not None:
-            engine = _engine(before.subscription, version, plans, config)
-            MrrTrail(readings).advance(engine, version.at)
-        readings.append(reading(_engine(sub, version, plans, config), version.at))
+            previous, engine = before
+            if engine is None or previous.tax_rate != version.tax_rate:
+                engine = _engine(previous.subscription, version, plans, config)
+            MrrTrail(readings).advance(engine, version.at, memo)
+        engine = _engine(sub, version, plans, config)
+        readings.append(reading(engine, version.at, memo))
+        last[sub.id] = (version, engine)
         rows += state.record(
             readings,
             subscription_id=sub.id,

@@ -11,6 +11,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -84,13 +85,25 @@ def _money_of(value: Fraction | None, currency: Currency) -> Money | None:
 
 def movements_href(filters: AnalyticsFilters, kind: str | None = None, period: Period | None = None
                    ) -> str:  # fmt: skip
-    query = filters.query()
-    query.pop("bucket", None)
-    if period is not None:
-        query["from"], query["to"] = period.start.isoformat(), period.end.isoformat()
+    """The movements page of ``filters`` (the bucket left out), of ``period`` instead of the
+    whole range and of one ``kind`` when given: the link behind each figure (hundreds a page)."""
+    start, end = (period.start, period.end) if period is not None else (filters.start, filters.end)
+    href = f"/admin/analytics/movements?from={start.isoformat()}&to={end.isoformat()}"
+    rest = _slice_query(filters)
+    if rest:
+        href += "&" + rest
     if kind:
-        query["kind"] = kind
-    return "/admin/analytics/movements?" + urlencode(query)
+        href += "&" + urlencode({"kind": kind})
+    return href
+
+
+@lru_cache(maxsize=256)
+def _slice_query(filters: AnalyticsFilters) -> str:
+    """The slice's filters as a query string, encoded once per filter set."""
+    query = filters.query()
+    for name in ("from", "to", "bucket"):
+        query.pop(name, None)
+    return urlencode(query)
 
 
 def cards(overview: Overview, display: Display | None = None) -> list[Card]:
@@ -157,10 +170,10 @@ def cards(overview: Overview, display: Display | None = None) -> list[Card]:
 def percent_text(value: Fraction | None, places: int = 2) -> str:
     if value is None:
         return ""
-    scaled = value * 100 * 10**places
-    rounded = Fraction(round_minor(scaled), 10**places)
+    # value x 100 in units of 10**-places, rounded once (round_minor's half-up)
+    rounded = round_minor(value * 100 * 10**places)
     sign = "-" if rounded < 0 else ""
-    whole, part = divmod(abs(rounded.numerator * 10**places // rounded.denominator), 10**places)
+    whole, part = divmod(abs(rounded), 10**places)
     return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"
 
 

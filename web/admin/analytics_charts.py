@@ -122,8 +122,9 @@ def bucket_label(
 
 
 def compact(minor: int | float, currency: Currency, display: Display | None = None) -> str:
-    """An axis label: major units, ``12.5k`` / ``1.2M`` beyond a thousand (with a display of
-    another language, Babel's short compact form: "۱۲٫۵ هزار")."""
+    """An axis label: major units, ``12.5k`` / ``1.2M`` beyond a thousand (to the nearest tenth,
+    ties to even; whole units below a thousand); with a display of another language, Babel's
+    short compact form: "۱۲٫۵ هزار")."""
     if display is not None and display.language != "en":
         value = Decimal(minor) / currency.minor_per_major
         numbering = "default" if display.digits is Digits.NATIVE else "latn"
@@ -132,6 +133,8 @@ def compact(minor: int | float, currency: Currency, display: Display | None = No
         text = in_digits(text, display)
         # a negative tick's minus held left of its digits in right-to-left text
         return "\u200e\u2212" + text[1:] if text.startswith("-") else text
+    if isinstance(minor, int):  # the charts' points and bars: integer arithmetic only
+        return _compact_int(minor, currency.minor_per_major)
     major = Decimal(minor) / currency.minor_per_major
     sign = "-" if major < 0 else ""
     major = abs(major)
@@ -141,6 +144,25 @@ def compact(minor: int | float, currency: Currency, display: Display | None = No
             text = f"{value:f}".removesuffix(".0")
             return f"{sign}{text}{suffix}"
     return f"{sign}{major.quantize(Decimal(1)):f}"
+
+
+def _compact_int(minor: int, per_major: int) -> str:
+    """``compact`` of whole minor units, as the ``Decimal`` path gives it (ties to even)."""
+    sign = "-" if minor < 0 else ""
+    units = abs(minor)
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if units >= size * per_major:
+            tenths = _half_even(units, size * per_major // 10)
+            whole, tenth = divmod(tenths, 10)
+            return f"{sign}{whole}{'' if not tenth else f'.{tenth}'}{suffix}"
+    return f"{sign}{_half_even(units, per_major)}"
+
+
+def _half_even(numerator: int, denominator: int) -> int:
+    quotient, rest = divmod(numerator, denominator)
+    if 2 * rest > denominator or (2 * rest == denominator and quotient % 2):
+        quotient += 1
+    return quotient
 
 
 def nice_step(span: float, ticks: int = 4) -> float:

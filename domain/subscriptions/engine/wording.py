@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.catalog.model import Plan, PlanPrice
@@ -13,6 +14,7 @@ from domain.shared.money import Currency
 from domain.shared.periods import Period
 
 
+@lru_cache(maxsize=4096)  # every renewal line of a period names it; formatting "%b" is slow
 def period_dates(period: Period, tz: ZoneInfo) -> str:
     """ "Jan 31 - Feb 29", with the years when the period crosses one."""
     start = period.start.astimezone(tz)
