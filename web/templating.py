@@ -22,6 +22,7 @@ from domain.adapters.formatting import date_local_filter, install_filters, money
 from domain.adapters.i18n import display_of, install_i18n
 from domain.shared.display import LANGUAGE_NAMES, Display
 from web.auth.session import viewer
+from web.messages import domain_text
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -85,6 +86,7 @@ def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None
     env.globals["signed_in_viewer"] = signed_in_viewer
     env.globals["viewing_as"] = viewing_as
     env.globals["current_display"] = current_display
+    env.globals["domain_text"] = domain_text
     env.globals["language_names"] = LANGUAGE_NAMES
     env.globals.update(globals_)
 

@@ -3,9 +3,10 @@ directories is scanned (Jinja's own lexer), and text between tags, or in a visib
 (``title``, ``alt``, ``placeholder``, ``aria-label``, ``label``), that holds a Latin letter
 outside ``{% trans %}``/``_()`` fails with its file and line.
 
-Converted so far: the storefront and checkout (``CONVERTED``: the pages, the layouts and the
-shared components they include). ``PENDING`` lists what is not converted yet (admin, sign-in,
-error pages, the rest of the portal, e-mails, PDFs: docs/localisation.md); it is not scanned.
+Converted so far: the storefront and checkout, the portal (but the profile page), the sign-in
+and error pages (``CONVERTED``: the pages, the layouts and the shared components they include).
+``PENDING`` lists what is not converted yet (admin, the profile page, e-mails, PDFs:
+docs/localisation.md); it is not scanned.
 Strings passed to macros as arguments (``field("x", "Label")``) are not seen by this scan.
 """
 
@@ -33,10 +34,31 @@ CONVERTED = [
     "public/checkout_complete.html",
     "public/checkout_processing.html",
     "public/pay_confirm.html",
-    "portal/change.html",
+    "portal/_addons.html",
+    "portal/_cancel_step.html",
     "portal/_change_panel.html",
     "portal/_change_quote.html",
     "portal/_plan_hint.html",
+    "portal/_subscription_receipt.html",
+    "portal/_subscription_summary.html",
+    "portal/_usage.html",
+    "portal/addon.html",
+    "portal/cancel.html",
+    "portal/change.html",
+    "portal/invoice.html",
+    "portal/invoice_credit_note.html",
+    "portal/invoices.html",
+    "portal/invoices_table.html",
+    "portal/overview.html",
+    "portal/payment_methods.html",
+    "portal/payment_methods_cards.html",
+    "portal/payment_methods_form.html",
+    "portal/profile_email_confirm.html",
+    "portal/subscription.html",
+    "portal/viewing_refused.html",
+    "auth",
+    "errors",
+    "public/_pay_confirm.html",
     "emails/receipt.html",
     "emails/receipt.txt",
     "emails/receipt.subject.txt",
@@ -53,15 +75,14 @@ CONVERTED = [
     "components/language_switch.html",
     "components/flash.html",
     "components/money.html",
+    "components/badges.html",
+    "components/tier_table.html",
 ]
 PENDING = [
     "admin",
-    "auth",
-    "errors",
     "layouts/admin.html",
     "layouts/admin_auth.html",
-    "public/_pay_confirm.html",
-    "portal (but the plan change)",
+    "portal/profile.html",
     "emails (but the receipt)",
     "pdf/credit_note.html",
 ]
