@@ -25,6 +25,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.accounts.errors import BadToken, SignInFailed, TooManyAttempts
+from domain.adapters.i18n import REQUEST_DISPLAY
 from domain.shared.errors import (
     Conflict,
     DomainError,
@@ -35,6 +36,8 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from web.auth.session import SignInRequired, safe_next
+from web.display import current_display
+from web.messages import localise
 from web.templating import is_fragment_request, redirect_after_post
 
 log = logging.getLogger("errors")
@@ -109,7 +112,15 @@ def _problem(
 
 
 def _html(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
-    context = {"detail": detail, "status_code": status, "request_id": _request_id(request)}
+    # the person's language even when no handler ran (an unknown path: before_request did not)
+    display = current_display(request)
+    REQUEST_DISPLAY.set(display)
+    context = {
+        "detail": detail,
+        "status_code": status,
+        "request_id": _request_id(request),
+        "display": display,
+    }
     if is_fragment_request(request):
         return Template("errors/_inline.html", context=context, status_code=status)
     page = {403: "errors/403.html", 404: "errors/404.html", 500: "errors/500.html"}.get(
@@ -134,7 +145,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         return _problem(request, status=status, detail=exc.message, code=exc.code, errors=errors)
     if status == 409 and "session" in request.scope:
         # a refused state change: say why in the flash region, keep the user where they were
-        flash(request, exc.message, "error")
+        flash(request, localise(request, exc.message), "error")
         if is_fragment_request(request):
             return Template(
                 "components/flash.html",

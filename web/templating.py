@@ -23,6 +23,7 @@ from domain.adapters.i18n import display_of, install_i18n
 from domain.adapters.line_text import install_line_filters
 from domain.shared.display import LANGUAGE_NAMES, Display
 from web.auth.session import viewer
+from web.messages import domain_text
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -87,6 +88,7 @@ def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None
     env.globals["signed_in_viewer"] = signed_in_viewer
     env.globals["viewing_as"] = viewing_as
     env.globals["current_display"] = current_display
+    env.globals["domain_text"] = domain_text
     env.globals["language_names"] = LANGUAGE_NAMES
     env.globals.update(globals_)
 

@@ -4,8 +4,8 @@ the total the summary showed; then, in Jalali dates, changes their seats in the 
 charged exactly the quote. Screenshots at 1280 and 390 px go to test-output/fa-*.png.
 
 Not yet Persian on these pages (docs/localisation.md): plan names and descriptions (the
-catalog's own text), the quote's line descriptions (written by the domain), and the portal pages
-other than the plan change (overview, subscription, invoices)."""
+catalog's own text) and the quote's line descriptions (written by the domain). The rest of the
+portal and the sign-in pages in Persian: test_persian_portal_browser.py."""
 
 from __future__ import annotations
 

@@ -134,10 +134,14 @@ def shown_problems(doc: InvoiceDocument | CreditNoteDocument, text: str) -> list
     if locale is None:
         return [*problems, f"the subtotal {doc.subtotal} is not shown"]
 
-    def labelled(label: str, value: Money) -> None:
+    def labelled(label: str, value: Money, *also: str) -> None:
         # "Total" also matches "Total credited"; the amount may carry a minus sign; a document
-        # in another language (its recipient's) shows the label translated
-        names = sorted({_normal(gettext_for(language, label)) for language in LANGUAGES})
+        # in another language (its recipient's) shows the label translated (``also``: other
+        # labels it may go by, translated too: a credit note's "Total credited")
+        names = sorted(
+            {_normal(gettext_for(language, name)) for language in LANGUAGES
+             for name in (label, *also)}
+        )  # fmt: skip
         pattern = "(?:" + "|".join(re.escape(n) for n in names) + r")(?: credited)?[\s:]*-?\s*"
         pattern += re.escape(_fmt(value, locale))
         if not re.search(pattern, text):
@@ -150,7 +154,7 @@ def shown_problems(doc: InvoiceDocument | CreditNoteDocument, text: str) -> list
         labelled(doc.tax.label, doc.tax.tax)
     elif doc.tax.tax.minor:
         problems.append("tax is charged but no tax line applies")
-    labelled("Total", doc.total)
+    labelled("Total", doc.total, "Total credited")
     for line in doc.lines:
         if _fmt(line.amount, locale) not in text:
             problems.append(f"the line {line.description!r} ({line.amount}) is not shown")

@@ -30,17 +30,22 @@ from domain.shared.errors import ValidationFailed
 from domain.unit_of_work import UnitOfWork
 from web.auth import session
 from web.auth.pages import MAX_NEXT, Form, client_ip, origin
+from web.display import tr
 from web.forms import Field, FormSpec
+from web.messages import number
 from web.templating import render
 
 EMAIL_FORM = FormSpec(Field("email", MAX_EMAIL), Field("next", MAX_NEXT))
 PASSWORD_FORM = FormSpec(Field("password", MAX_PASSWORD))
 NEXT_FORM = FormSpec(Field("next", MAX_NEXT))
 
-PASSWORD_HELP = (
-    f"At least {MIN_PASSWORD} characters. A few unrelated words are easy to remember and hard "
-    "to guess."
-)
+
+def password_help(request: Request[Any, Any, Any]) -> str:
+    return tr(
+        request,
+        "At least %(n)s characters. A few unrelated words are easy to remember and hard to guess.",
+        n=number(request, MIN_PASSWORD),
+    )
 
 
 def _link_invalid(request: Request[Any, Any, Any], purpose: TokenPurpose, message: str) -> Template:
@@ -99,7 +104,11 @@ async def submit_forgot_password(
 def _reset_page(
     request: Request[Any, Any, Any], token: str, *, error: str | None = None, status_code: int = 200
 ) -> Template:
-    context = {"action": f"/auth/reset/{token}", "error": error, "password_help": PASSWORD_HELP}
+    context = {
+        "action": f"/auth/reset/{token}",
+        "error": error,
+        "password_help": password_help(request),
+    }
     return render(request, "auth/reset.html", None, context, status_code=status_code)
 
 
@@ -147,7 +156,10 @@ async def submit_reset_password(
     session.begin(request, grant)
     flash(
         request,
-        "Your password is changed and you are signed in. Every other session was signed out.",
+        tr(
+            request,
+            "Your password is changed and you are signed in. Every other session was signed out.",
+        ),
         "success",
     )
     return Redirect("/account", status_code=303)

@@ -29,6 +29,7 @@ from web.auth import session
 from web.auth.oidc_client import OidcError
 from web.auth.oidc_flow import finish_flow, start_flow, take_pending
 from web.auth.pages import login_page, origin
+from web.display import tr
 from web.runtime import OidcProvider
 from web.settings import Settings
 
@@ -124,7 +125,11 @@ async def finish_oidc_sign_in(
     if not isinstance(outcome, SessionGrant):  # linked to the signed-in account
         flash(
             request,
-            f"{provider.name} is linked to your account: you can sign in with it from now on.",
+            tr(
+                request,
+                "%(provider)s is linked to your account: you can sign in with it from now on.",
+                provider=provider.name,
+            ),
             "success",
         )
         return Redirect(LINKED_RETURN, status_code=303)

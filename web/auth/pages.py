@@ -20,7 +20,9 @@ from domain.accounts.sessions import sign_out, sign_out_everywhere
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
 from web.auth import session
+from web.display import tr
 from web.forms import Field, FormSpec
+from web.messages import number
 from web.runtime import OidcProvider
 from web.templating import render
 
@@ -135,7 +137,7 @@ async def submit_logout(
     if secret:
         await sign_out(secret, uow=uow, clock=clock)
     session.end(request)
-    flash(request, "You are signed out.", "success")
+    flash(request, tr(request, "You are signed out."), "success")
     return Redirect("/auth/login", status_code=303)
 
 
@@ -148,5 +150,13 @@ async def submit_logout_everywhere(
 ) -> Redirect:
     ended = await sign_out_everywhere(signed_in.account_id, uow=uow, clock=clock)
     session.end(request)
-    flash(request, f"You are signed out on every device ({ended} sessions ended).", "success")
+    flash(
+        request,
+        tr(
+            request,
+            "You are signed out on every device (%(n)s sessions ended).",
+            n=number(request, ended),
+        ),
+        "success",
+    )
     return Redirect("/auth/login", status_code=303)

@@ -19,6 +19,7 @@ from domain.shared.ids import SubscriptionId
 from domain.subscriptions.addon_options import addon_view, confirm_addon_quote
 from domain.subscriptions.addons import AddonQuote
 from domain.subscriptions.engine import ProrationBehavior
+from web.display import tr
 from web.forms import Field, FormSpec, number_text
 from web.portal import money_in, portal_context
 from web.portal.scope import Subscriber
@@ -144,7 +145,9 @@ async def confirm_addon(
     name = changed.name
     flash(
         request,
-        f"{name} was removed." if quote.quantity == 0 else f"{name} is on your subscription.",
+        tr(request, "%(name)s was removed.", name=name)
+        if quote.quantity == 0
+        else tr(request, "%(name)s is on your subscription.", name=name),
         "success",
     )
     page = f"/account/subscriptions/{subscription_id}"

@@ -30,8 +30,10 @@ from domain.payments.service import (
 from domain.shared.errors import InvalidTransition, NotFound, PaymentDeclined, ValidationFailed
 from domain.shared.ids import CustomerId
 from domain.shared.money import Money
+from web.display import tr
 from web.forms import Field, FormSpec
 from web.jobs import seller_from
+from web.messages import localise
 from web.portal.scope import Subscriber
 from web.templating import redirect_after_post, render
 
@@ -111,7 +113,7 @@ async def add_card(
         return await _card_form_again(request, subscriber, form, exc.field_errors)
     except PaymentDeclined as exc:
         return await _card_form_again(request, subscriber, form, {"_card": exc.message})
-    flash(request, "Your card is saved and is now your default card.", "success")
+    flash(request, tr(request, "Your card is saved and is now your default card."), "success")
     return _after_card_change(request, results)
 
 
@@ -135,27 +137,38 @@ def _after_card_change(
     straight to the confirmation step (which links back here)."""
     action: str | None = None
     for result in results:
-        message, category, ref = retry_outcome(result)
+        message, category, ref = retry_outcome(request, result)
         flash(request, message, category)
         action = action or ref
     target = f"/pay/confirm/{action}" if action else PAYMENT_METHODS
     return redirect_after_post(request, target)
 
 
-def retry_outcome(result: CollectionResult) -> tuple[str, str, str | None]:
-    """The sentence shown after a retry, its flash category, and the payment to confirm."""
-    number = result.invoice.number or "your invoice"
+def retry_outcome(
+    request: Request[Any, Any, Any], result: CollectionResult
+) -> tuple[str, str, str | None]:
+    """The sentence shown after a retry (in the request's language), its flash category, and
+    the payment to confirm."""
+    number = result.invoice.number or tr(request, "your invoice")
     attempt = result.attempt
     if result.invoice.status.value == "paid":
-        return f"Invoice {number} paid.", "success", None
+        return tr(request, "Invoice %(number)s paid.", number=number), "success", None
     if attempt is not None and attempt.status is AttemptStatus.REQUIRES_ACTION:
         return (
-            f"Invoice {number}: your bank asks you to confirm the payment.",
+            tr(request, "Invoice %(number)s: your bank asks you to confirm the payment.",
+               number=number),
             "warning",
             attempt.payment_ref,
-        )
-    reason = (attempt.message if attempt else None) or "the payment did not go through."
-    return f"Invoice {number} still declined: {reason}", "error", None
+        )  # fmt: skip
+    declined = attempt.message if attempt else None
+    reason = (
+        localise(request, declined) if declined else tr(request, "the payment did not go through.")
+    )
+    return (
+        tr(request, "Invoice %(number)s still declined: %(reason)s", number=number, reason=reason),
+        "error",
+        None,
+    )
 
 
 @post(PAYMENT_METHODS + "/{method_id:str}/default", name="portal.payment_methods.default")
@@ -173,7 +186,7 @@ async def make_default_card(
         clock=subscriber.clock,
         config=subscriber.billing,
     )
-    flash(request, "Your default card is changed.", "success")
+    flash(request, tr(request, "Your default card is changed."), "success")
     return _after_card_change(request, results)
 
 
@@ -193,9 +206,9 @@ async def remove_card(
             clock=subscriber.clock,
         )
     except InvalidTransition as exc:
-        flash(request, exc.message, "error")
+        flash(request, localise(request, exc.message), "error")
     else:
-        flash(request, "The card is removed.", "success")
+        flash(request, tr(request, "The card is removed."), "success")
     return redirect_after_post(request, PAYMENT_METHODS)
 
 
@@ -261,9 +274,9 @@ async def pay_invoice(
             config=subscriber.billing,
         )
     except InvalidTransition as exc:
-        flash(request, exc.message, "info")
+        flash(request, localise(request, exc.message), "info")
         return redirect_after_post(request, f"/account/invoices/{invoice_id}")
-    message, category, ref = retry_outcome(result)
+    message, category, ref = retry_outcome(request, result)
     flash(request, message, category)
     return redirect_after_post(
         request, f"/pay/confirm/{ref}" if ref else f"/account/invoices/{invoice_id}"

@@ -35,7 +35,9 @@ from domain.subscriptions.engine import ProrationBehavior, Refund, Timing
 from domain.subscriptions.model import CancellationReason
 from domain.subscriptions.pause import pause_for
 from domain.subscriptions.quotes import ChangeQuote
+from web.display import tr
 from web.forms import Field, FormSpec, number_text
+from web.messages import date_text
 from web.portal import money_in, portal_context
 from web.portal.overview import page_context
 from web.portal.scope import Subscriber
@@ -194,9 +196,13 @@ async def confirm_subscription_change(
         return render(request, "portal/change.html", None, context, status_code=409)
     charged = next((i for i in outcome.invoices if i.invoice.amount_due > 0), None)
     if quote.timing is Timing.PERIOD_END:
-        flash(request, "Your change is scheduled for the end of the billing period.", "success")
+        flash(
+            request,
+            tr(request, "Your change is scheduled for the end of the billing period."),
+            "success",
+        )
         return Redirect(_page(subscription_id), status_code=303)
-    flash(request, "Your subscription was changed.", "success")
+    flash(request, tr(request, "Your subscription was changed."), "success")
     if charged is not None:
         return Redirect(_page(subscription_id, f"?charged={charged.id}"), status_code=303)
     return Redirect(_page(subscription_id), status_code=303)
@@ -215,7 +221,11 @@ async def cancel_scheduled_change(
         SubscriptionId(subscription_id), uow=subscriber.uow(), clock=subscriber.clock,
         config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
-    flash(request, "The scheduled change was cancelled: your plan stays as it is.", "success")
+    flash(
+        request,
+        tr(request, "The scheduled change was cancelled: your plan stays as it is."),
+        "success",
+    )
     return Redirect(_page(subscription_id), status_code=303)
 
 
@@ -288,12 +298,15 @@ async def cancel_subscription(
         context = await _cancel_context(subscriber, subscription_id, form, dict(bad.field_errors))
         return render(request, "portal/cancel.html", None, context, status_code=422)
     if timing is Timing.IMMEDIATE:
-        flash(request, "Your subscription is cancelled.", "success")
+        flash(request, tr(request, "Your subscription is cancelled."), "success")
     else:
         flash(
             request,
-            "Your subscription will end on "
-            f"{outcome.subscription.period_end:%-d %B %Y}. You can undo this until then.",
+            tr(
+                request,
+                "Your subscription will end on %(on)s. You can undo this until then.",
+                on=date_text(request, outcome.subscription.period_end),
+            ),
             "success",
         )
     return Redirect(_page(subscription_id), status_code=303)
@@ -309,7 +322,7 @@ async def uncancel_subscription(
         SubscriptionId(subscription_id), uow=subscriber.uow(), clock=subscriber.clock,
         config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
-    flash(request, "Welcome back: your subscription continues.", "success")
+    flash(request, tr(request, "Welcome back: your subscription continues."), "success")
     return Redirect(_page(subscription_id), status_code=303)
 
 
@@ -324,7 +337,9 @@ async def apply_retention_coupon(
         SubscriptionId(subscription_id), code, uow=subscriber.uow(), clock=subscriber.clock,
         config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
-    flash(request, f"Offer {code} applied: thank you for staying.", "success")
+    flash(
+        request, tr(request, "Offer %(code)s applied: thank you for staying.", code=code), "success"
+    )
     return Redirect(_page(subscription_id), status_code=303)
 
 
@@ -369,7 +384,15 @@ async def pause_subscription(
             pause_form={"periods": choice, "until": data.get("until", "")},
         )  # fmt: skip
         return render(request, "portal/subscription.html", None, context, status_code=422)
-    flash(request, f"Paused. Your subscription resumes on {paused.resume_at:%-d %B %Y}.", "success")
+    flash(
+        request,
+        tr(
+            request,
+            "Paused. Your subscription resumes on %(on)s.",
+            on=date_text(request, paused.resume_at),
+        ),
+        "success",
+    )
     return Redirect(_page(subscription_id), status_code=303)
 
 
@@ -383,5 +406,5 @@ async def resume_subscription(
         SubscriptionId(subscription_id), uow=subscriber.uow(), clock=subscriber.clock,
         config=subscriber.billing, as_customer=subscriber.customer,
     )  # fmt: skip
-    flash(request, "Resumed: your subscription is active again.", "success")
+    flash(request, tr(request, "Resumed: your subscription is active again."), "success")
     return Redirect(_page(subscription_id), status_code=303)

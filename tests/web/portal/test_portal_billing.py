@@ -303,7 +303,7 @@ async def test_a_proration_invoice_reads_in_words_with_its_arithmetic_in_days(
         html = parse(page.text)
         day = clock.now().strftime("%b %-d, %Y")
         shown = [
-            (row.contents[0].strip(), row.select_one(".invoice-line__why").get_text())
+            (row.contents[0].get_text().strip(), row.select_one(".invoice-line__why").get_text())
             for row in (line.select_one("td") for line in html.select("[data-testid=invoice-line]"))
         ]
         # the flat charge's credit and charge are equal and both shown, each over its arithmetic
