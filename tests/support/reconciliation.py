@@ -106,8 +106,9 @@ def _visible_text(markup: str) -> str:
 
 
 def _normal(text: str) -> str:
-    # a Persian document: its digits and separators read as ASCII, direction marks dropped
-    text = ascii_digits(re.sub("[\u200e\u200f\u061c]", "", text))
+    # a Persian document: its digits and separators read as ASCII, direction marks and
+    # isolates (a plain-text e-mail's U+2066..U+2069 around a left-to-right run) dropped
+    text = ascii_digits(re.sub("[\u200e\u200f\u061c\u2066-\u2069]", "", text))
     text = text.replace("\u2212", "-").replace("\u2013", "-")
     return re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u202f", " ")).strip()
 

@@ -5,7 +5,7 @@ outside ``{% trans %}``/``_()`` fails with its file and line.
 
 Converted so far: the storefront and checkout (``CONVERTED``: the pages, the layouts and the
 shared components they include). ``PENDING`` lists what is not converted yet (admin, sign-in,
-error pages, the rest of the portal, e-mails, PDFs: docs/localisation.md); it is not scanned.
+error pages, the rest of the portal: docs/localisation.md); it is not scanned.
 Strings passed to macros as arguments (``field("x", "Label")``) are not seen by this scan.
 """
 
@@ -37,15 +37,8 @@ CONVERTED = [
     "portal/_change_panel.html",
     "portal/_change_quote.html",
     "portal/_plan_hint.html",
-    "emails/receipt.html",
-    "emails/receipt.txt",
-    "emails/receipt.subject.txt",
-    "emails/_layout.html",
-    "emails/_layout.txt",
-    "emails/_macros.html",
-    "emails/_document.txt",
-    "pdf/invoice.html",
-    "pdf/_parties.html",
+    "emails",
+    "pdf",
     "layouts/public.html",
     "layouts/portal.html",
     "layouts/checkout.html",
@@ -62,8 +55,6 @@ PENDING = [
     "layouts/admin_auth.html",
     "public/_pay_confirm.html",
     "portal (but the plan change)",
-    "emails (but the receipt)",
-    "pdf/credit_note.html",
 ]
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<!--.*?-->|<[^>]*>", re.S)
