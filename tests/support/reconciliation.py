@@ -138,7 +138,9 @@ def shown_problems(doc: InvoiceDocument | CreditNoteDocument, text: str) -> list
     def labelled(label: str, value: Money) -> None:
         # "Total" also matches "Total credited"; the amount may carry a minus sign; a document
         # in another language (its recipient's) shows the label translated
-        names = sorted({_normal(gettext_for(language, label)) for language in LANGUAGES})
+        # (a credit note's "Total credited" is its own message, translated whole)
+        labels = [label, "Total credited"] if label == "Total" else [label]
+        names = sorted({_normal(gettext_for(lang, x)) for lang in LANGUAGES for x in labels})
         pattern = "(?:" + "|".join(re.escape(n) for n in names) + r")(?: credited)?[\s:]*-?\s*"
         pattern += re.escape(_fmt(value, locale))
         if not re.search(pattern, text):

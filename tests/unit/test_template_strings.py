@@ -3,8 +3,8 @@ directories is scanned (Jinja's own lexer), and text between tags, or in a visib
 (``title``, ``alt``, ``placeholder``, ``aria-label``, ``label``), that holds a Latin letter
 outside ``{% trans %}``/``_()`` fails with its file and line.
 
-Converted so far: the storefront and checkout (``CONVERTED``: the pages, the layouts and the
-shared components they include). ``PENDING`` lists what is not converted yet (admin, sign-in,
+Converted so far: the storefront and checkout, the portal's plan change, every e-mail and both
+PDFs (``CONVERTED``: the pages, the layouts and the shared components they include). ``PENDING`` lists what is not converted yet (admin, sign-in,
 error pages, the rest of the portal: docs/localisation.md); it is not scanned.
 Strings passed to macros as arguments (``field("x", "Label")``) are not seen by this scan.
 """
