@@ -16,6 +16,7 @@ time zone from the template context (``locale``/``default_locale``, ``timezone``
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -44,6 +45,7 @@ JALALI_MONTHS = {
            "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"),
 }  # fmt: skip
 _NATIVE_DIGITS = {"fa": persian_digits}
+_DECIMAL_POINT = re.compile(r"(?<=[\u06f0-\u06f9])\.(?=[\u06f0-\u06f9])")
 
 
 def _numbering(display: Display | None) -> str:
@@ -55,7 +57,10 @@ def in_digits(text: str, display: Display | None) -> str:
     if display is None or display.digits is Digits.LATIN:
         return text
     convert = _NATIVE_DIGITS.get(display.language)
-    return convert(text) if convert else text
+    if convert is None:
+        return text
+    # a decimal point between Persian digits is the Persian decimal separator ("۱۲۳۴٫۵")
+    return _DECIMAL_POINT.sub("\u066b", convert(text))
 
 
 def format_money(

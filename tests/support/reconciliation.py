@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -110,7 +111,14 @@ def _normal(text: str) -> str:
     # isolates (a plain-text e-mail's U+2066..U+2069 around a left-to-right run) dropped
     text = ascii_digits(re.sub("[\u200e\u200f\u061c\u2066-\u2069]", "", text))
     text = text.replace("\u2212", "-").replace("\u2013", "-")
+    # a signed amount isolated left to right in a right-to-left PDF ("-€ 5.00" on the page) is
+    # read back by pypdf as "€- 5.00": the sign goes back in front of the symbol
+    text = re.sub(r"(\S)-(?=[\s\xa0]?\d)", lambda m: _signed(m.group(1)), text)
     return re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u202f", " ")).strip()
+
+
+def _signed(before: str) -> str:
+    return f"-{before}" if unicodedata.category(before) == "Sc" else f"{before}-"
 
 
 def _fmt(value: Money, locale: str) -> str:
