@@ -45,6 +45,7 @@ JALALI_MONTHS = {
            "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"),
 }  # fmt: skip
 _NATIVE_DIGITS = {"fa": persian_digits}
+_MARKS = frozenset("\u200e\u200f\u061c")
 _DECIMAL_POINT = re.compile(r"(?<=[\u06f0-\u06f9])\.(?=[\u06f0-\u06f9])")
 
 
@@ -182,8 +183,11 @@ def month_filter(context: Mapping[str, Any], value: date | None) -> str:
 def first_strong_direction(text: str) -> str:
     """``rtl`` when the first strongly directional letter of ``text`` is right to left (Persian,
     Arabic, Hebrew), else ``ltr`` (also when it has none: digits, codes); what ``dir="auto"``
-    works out in a browser, done here because WeasyPrint does not."""
+    works out in a browser, done here because WeasyPrint does not. Direction marks are skipped:
+    "‎$ 30.00 در هر ماه" is Persian text that starts with an amount."""
     for char in text:
+        if char in _MARKS:
+            continue  # Babel's left-to-right mark before an amount says nothing of the text
         kind = unicodedata.bidirectional(char)
         if kind == "L":
             return "ltr"
@@ -204,7 +208,8 @@ def bdi_filter(context: Any, value: object) -> str | Markup:
         return ""
     if context.eval_ctx.autoescape:
         html = escape(value)
-        return Markup('<bdi dir="%s">%s</bdi>') % (first_strong_direction(str(value)), html)
+        direction = first_strong_direction(html.striptags())
+        return Markup('<bdi dir="%s">%s</bdi>') % (direction, html)
     text = str(value)
     return f"\u2068{text}\u2069" if _display(context).direction == "rtl" else text
 
