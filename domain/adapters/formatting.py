@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,8 @@ JALALI_MONTHS = {
            "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"),
 }  # fmt: skip
 _NATIVE_DIGITS = {"fa": persian_digits}
+_TAG = re.compile(r"<[^>]*>")
+_INNER_BDI = re.compile(r"<bdi\b[^>]*>.*?</bdi>", re.S)
 _MARKS = frozenset("\u200e\u200f\u061c")
 _DECIMAL_POINT = re.compile(r"(?<=[\u06f0-\u06f9])\.(?=[\u06f0-\u06f9])")
 
@@ -208,7 +211,10 @@ def bdi_filter(context: Any, value: object) -> str | Markup:
         return ""
     if context.eval_ctx.autoescape:
         html = escape(value)
-        direction = first_strong_direction(html.striptags())
+        # as dir="auto" does: the runs already isolated inside do not decide ("<bdi>Visa</bdi>
+        # با چهار رقم پایانی ..." is right to left)
+        outside = _TAG.sub("", _INNER_BDI.sub("", str(html)))
+        direction = first_strong_direction(unescape(outside))
         return Markup('<bdi dir="%s">%s</bdi>') % (direction, html)
     text = str(value)
     return f"\u2068{text}\u2069" if _display(context).direction == "rtl" else text

@@ -150,3 +150,12 @@ def test_a_month_and_a_decimal_point_in_the_readers_language() -> None:
     assert _render(month, FA_JALALI, autoescape=False, m=date(2026, 12, 1)) == "دسامبر ۲۰۲۶"
     assert _render("{{ q|digits }}", FA, autoescape=False, q="1234.5") == "۱۲۳۴٫۵"
     assert _render("{{ q|digits }}", FA_LATIN, autoescape=False, q="1234.5") == "1234.5"
+
+
+def test_bdi_is_decided_by_the_text_outside_the_runs_already_isolated() -> None:
+    phrase = _render(
+        '{{ _("%(brand)s ending in %(last4)s", brand="Visa"|bdi, last4="4242"|bdi)|bdi }}',
+        FA, autoescape=True,
+    )  # fmt: skip
+    assert phrase.startswith('<bdi dir="ltr">') is False
+    assert phrase.startswith('<bdi dir="rtl"><bdi dir="ltr">Visa</bdi>')
