@@ -55,6 +55,7 @@ async def request_magic_link(
                 context={
                     "sign_in_url": f"{mailing.public_url}/auth/magic/{secret}{suffix}",
                     "expires_in_minutes": lifetime_minutes(TokenPurpose.MAGIC_LINK),
+                    "display_preferences": account.display,
                 },
                 dedupe_key=f"magic_link:{token.id}",
                 clock=clock,

@@ -64,6 +64,7 @@ async def request_password_reset(
                     "customer_name": account.name,
                     "reset_url": f"{mailing.public_url}/auth/reset/{secret}",
                     "expires_in_minutes": lifetime_minutes(TokenPurpose.PASSWORD_RESET),
+                    "display_preferences": account.display,
                 },
                 dedupe_key=f"password_reset:{token.id}",
                 clock=clock,

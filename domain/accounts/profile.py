@@ -66,6 +66,7 @@ async def request_email_change(
             "customer_name": account.name,
             "new_email": new_email,
             "expires_in_minutes": lifetime_minutes(TokenPurpose.EMAIL_CHANGE),
+            "display_preferences": account.display,
         }
         await queue_email_in(
             uow,

@@ -16,10 +16,13 @@ time zone from the template context (``locale``/``default_locale``, ``timezone``
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +31,7 @@ from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency
 from babel.numbers import format_percent as babel_percent
 from jinja2 import Environment, pass_context
+from markupsafe import Markup, escape
 
 from domain.adapters.i18n import display_of
 from domain.shared.digits import persian_digits
@@ -42,6 +46,10 @@ JALALI_MONTHS = {
            "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"),
 }  # fmt: skip
 _NATIVE_DIGITS = {"fa": persian_digits}
+_TAG = re.compile(r"<[^>]*>")
+_INNER_BDI = re.compile(r"<bdi\b[^>]*>.*?</bdi>", re.S)
+_MARKS = frozenset("\u200e\u200f\u061c")
+_DECIMAL_POINT = re.compile(r"(?<=[\u06f0-\u06f9])\.(?=[\u06f0-\u06f9])")
 
 
 def _numbering(display: Display | None) -> str:
@@ -53,7 +61,10 @@ def in_digits(text: str, display: Display | None) -> str:
     if display is None or display.digits is Digits.LATIN:
         return text
     convert = _NATIVE_DIGITS.get(display.language)
-    return convert(text) if convert else text
+    if convert is None:
+        return text
+    # a decimal point between Persian digits is the Persian decimal separator ("۱۲۳۴٫۵")
+    return _DECIMAL_POINT.sub("\u066b", convert(text))
 
 
 def format_money(
@@ -163,6 +174,53 @@ def date_title_filter(
 
 
 @pass_context
+def month_filter(context: Mapping[str, Any], value: date | None) -> str:
+    """``{{ month|month_local }}``: a Gregorian month ("December 2026", "دسامبر ۲۰۲۶") in the
+    viewer's language and digits; reports count Gregorian months whatever the calendar read."""
+    if value is None:
+        return ""
+    display = _display(context)
+    return in_digits(format_date(value, format="LLLL y", locale=display.locale), display)
+
+
+def first_strong_direction(text: str) -> str:
+    """``rtl`` when the first strongly directional letter of ``text`` is right to left (Persian,
+    Arabic, Hebrew), else ``ltr`` (also when it has none: digits, codes); what ``dir="auto"``
+    works out in a browser, done here because WeasyPrint does not. Direction marks are skipped:
+    "‎$ 30.00 در هر ماه" is Persian text that starts with an amount."""
+    for char in text:
+        if char in _MARKS:
+            continue  # Babel's left-to-right mark before an amount says nothing of the text
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr"
+
+
+@pass_context
+def bdi_filter(context: Any, value: object) -> str | Markup:
+    """``{{ number|bdi }}``: a run (an invoice number, an address, a name, an amount with its
+    sign) kept whole, in its own direction, inside text of the other direction. HTML gets
+    ``<bdi dir="ltr">`` (the direction of its first strong letter, explicit because WeasyPrint
+    ignores ``dir="auto"`` and a bare ``<bdi>``; the value escaped); plain text (e-mail bodies,
+    subjects) gets the Unicode first-strong isolate (U+2068 ... U+2069) when the text around
+    it is right to left, else the value as is."""
+    if value is None or value == "":
+        return ""
+    if context.eval_ctx.autoescape:
+        html = escape(value)
+        # as dir="auto" does: the runs already isolated inside do not decide ("<bdi>Visa</bdi>
+        # با چهار رقم پایانی ..." is right to left)
+        outside = _TAG.sub("", _INNER_BDI.sub("", str(html)))
+        direction = first_strong_direction(unescape(outside))
+        return Markup('<bdi dir="%s">%s</bdi>') % (direction, html)
+    text = str(value)
+    return f"\u2068{text}\u2069" if _display(context).direction == "rtl" else text
+
+
+@pass_context
 def digits_filter(context: Mapping[str, Any], value: object) -> str:
     """``{{ count|digits }}``: a number (or any text) in the viewer's digits."""
     return in_digits("" if value is None else str(value), _display(context))
@@ -198,10 +256,12 @@ def percent_filter(
 
 
 def install_filters(env: Environment) -> None:
-    """Register ``money``, ``percent``, ``date_local``, ``date_title`` and ``digits`` on a Jinja
-    environment."""
+    """Register ``money``, ``percent``, ``date_local``, ``date_title``, ``digits``, ``bdi``
+    and ``month_local`` on a Jinja environment."""
     env.filters["money"] = money_filter
     env.filters["percent"] = percent_filter
     env.filters["date_local"] = date_local_filter
     env.filters["date_title"] = date_title_filter
     env.filters["digits"] = digits_filter
+    env.filters["bdi"] = bdi_filter
+    env.filters["month_local"] = month_filter

@@ -107,6 +107,11 @@ VALUE_WORDS = (
     N_("Tax is calculated once you choose your country."),  # the checkout's tax note
     N_("OPEN"), N_("PAID"), N_("VOID"), N_("DRAFT"), N_("UNCOLLECTIBLE"),  # a PDF's stamp
     N_("Tax"), N_("draft"), N_("open"), N_("paid"), N_("void"), N_("uncollectible"),
+    # a credit note's reason (documents/credit_note_document.py REASON_LABELS)
+    N_("Duplicate charge"), N_("Fraudulent charge"), N_("Subscription change"), N_("Refund"),
+    # a tax decision's note on a document, and a price change notice's tax wording
+    N_("Tax exempt"), N_("No tax is added (tax exempt)"),
+    N_("VAT is reverse charged: you account for it yourself"),
 )  # fmt: skip
 
 

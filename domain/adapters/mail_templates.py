@@ -52,16 +52,20 @@ class JinjaEmailRenderer:
         )
 
     def render(self, kind: EmailKind, context: Mapping[str, object]) -> RenderedEmail:
-        # the site's language unless the context carries the recipient's ``display`` (or a
-        # ``locale`` of its own)
+        # the recipient's saved display (``display_preferences``: their language, else the
+        # site's, in their digits and calendar), unless the context carries a resolved
+        # ``display`` or a ``locale`` of its own; no preferences at all: the site's display
         values: dict[str, object] = {"kind": kind.value, **context}
         prefs = values.get("display_preferences")
-        if isinstance(prefs, DisplayPreferences) and prefs.language and "display" not in values:
-            values["display"] = Display.resolve(
-                prefs.language, prefs, site_locale=self._display.locale
-            )
-        if "locale" not in values:
-            values.setdefault("display", self._display)
+        if "display" not in values:
+            if isinstance(prefs, DisplayPreferences) and (prefs.language or "locale" not in values):
+                values["display"] = Display.resolve(
+                    prefs.language or self._display.language,
+                    prefs,
+                    site_locale=self._display.locale,
+                )
+            elif "locale" not in values:
+                values["display"] = self._display
         base = f"emails/{kind.value}"
         subject = self._env.get_template(f"{base}.subject.txt").render(values)
         text = self._env.get_template(f"{base}.txt").render(values)

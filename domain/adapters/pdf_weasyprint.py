@@ -2,7 +2,8 @@
 ``templates/pdf/credit_note.html``, both styled by ``static/pdf/invoice.css``.
 
 The template gets the ``InvoiceDocument`` as ``doc`` and formats with the same ``|money`` and
-``|date_local`` filters as the web pages (in the seller's locale and time zone). WeasyPrint is
+``|date_local`` filters as the web pages, in the document's ``display`` (its recipient's
+language and digits, Gregorian dates: ``document_display``) and the seller's time zone. WeasyPrint is
 CPU-bound and synchronous, so it runs in a worker thread (``anyio.to_thread.run_sync``); fonts
 come from the system (DejaVu) and are embedded as subsets. Pin WeasyPrint's major version: its
 maintainers warn that layout may change between major releases.
@@ -72,13 +73,15 @@ class WeasyPrintInvoiceRenderer:
     def render_html(self, view: InvoiceDocument) -> str:
         """The HTML handed to WeasyPrint (what the snapshot tests look at)."""
         return self._env.get_template(TEMPLATE).render(
-            doc=view, locale=view.seller.locale, timezone=view.seller.timezone
-        )
+            doc=view, display=view.display, locale=view.display.locale,
+            timezone=view.seller.timezone,
+        )  # fmt: skip
 
     def render_credit_note_html(self, view: CreditNoteDocument) -> str:
         return self._env.get_template(CREDIT_NOTE_TEMPLATE).render(
-            doc=view, locale=view.seller.locale, timezone=view.seller.timezone
-        )
+            doc=view, display=view.display, locale=view.display.locale,
+            timezone=view.seller.timezone,
+        )  # fmt: skip
 
     def render_sync(self, view: InvoiceDocument) -> bytes:
         return self._write_pdf(self.render_html(view))

@@ -122,7 +122,7 @@ async def send_monthly_summaries(
             email = await queue_email_in(
                 uow, EmailKind.ANALYTICS_SUMMARY, to=member.email,
                 context=_context(member.name, headlines, reporting, ", ".join(sorted(missing)),
-                                 url),
+                                 url) | {"display_preferences": member.display},
                 dedupe_key=dedupe_key(EmailKind.ANALYTICS_SUMMARY, member.id,
                                       month.strftime("%Y-%m")),
                 clock=clock, renderer=renderer,

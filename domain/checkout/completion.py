@@ -36,6 +36,8 @@ async def complete_in(
     customer = await tx.customers.get(CustomerId(session.customer_id or ""))
     plan = await tx.plans.get_by_code(session.plan_code)
     if customer is not None:
+        # the buyer's saved display (language, digits, calendar), else the site's
+        owner = await tx.accounts.get_by_customer(customer.id)
         await queue_email_in(
             tx,
             EmailKind.WELCOME,
@@ -44,6 +46,7 @@ async def complete_in(
                 "customer_name": customer.name,
                 "plan_name": plan.name if plan else session.plan_code,
                 "account_url": f"{mailing.public_url}/account",
+                "display_preferences": owner.display if owner is not None else None,
             },
             dedupe_key=f"welcome:checkout:{session.token}",
             clock=OrderInstant(now),

@@ -1,18 +1,26 @@
 """The printable credit note: a frozen view of an issued credit note, the invoice it credits and
 the seller, with a fingerprint (like ``InvoiceDocument``; the renderer only lays it out).
 
-A credit note is immutable, so its ``version`` moves only when the seller's letterhead does.
+A credit note is immutable, so its ``version`` moves only when the seller's letterhead or the
+language it is printed in (its recipient's) does.
 Its tax line reads the credited invoice's stored tax basis (rate, inclusive, reverse charge).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from domain.billing.issued import CustomerSnapshot, IssuedCreditNote, IssuedInvoice
-from domain.documents.invoice_document import Seller, TaxSummary, fingerprint, tax_summary
+from domain.documents.invoice_document import (
+    Seller,
+    TaxSummary,
+    document_display,
+    fingerprint,
+    tax_summary,
+)
+from domain.shared.display import Display
 from domain.shared.money import Currency, Money
 
 REASON_LABELS = {
@@ -50,6 +58,9 @@ class CreditNoteDocument:
     total: Money
     refunded: Money  # back to the card that paid the invoice
     credited: Money  # to the customer's balance, used by the next invoices
+    display: Display = field(
+        default_factory=Display
+    )  # printed in (part of the fingerprint, like invoices)
     version: str = ""
 
     @property
@@ -58,9 +69,10 @@ class CreditNoteDocument:
 
 
 def build_credit_note_document(
-    note: IssuedCreditNote, invoice: IssuedInvoice, seller: Seller
+    note: IssuedCreditNote, invoice: IssuedInvoice, seller: Seller, display: Display | None = None
 ) -> CreditNoteDocument:
-    """The printable view of ``note``, which credits ``invoice``; dates in the seller's zone."""
+    """The printable view of ``note``, which credits ``invoice``; dates in the seller's zone,
+    printed in ``display`` (the recipient's; by default the site's)."""
     cn = note.note
     currency = Currency.of(note.currency)
     zone = ZoneInfo(seller.timezone)
@@ -100,5 +112,6 @@ def build_credit_note_document(
         total=money(cn.total),
         refunded=money(cn.refunded),
         credited=money(cn.credited),
+        display=display or document_display(None, seller),
     )
     return replace(document, version=fingerprint(document))

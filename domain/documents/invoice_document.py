@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -21,6 +21,7 @@ from domain.billing.issued import CustomerSnapshot, IssuedInvoice, OfflinePaymen
 from domain.billing.model import InvoiceStatus, TaxBasis
 from domain.pricing.charges import fmt_units
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
+from domain.shared.display import Calendar, Display, DisplayPreferences, language_of_locale
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money, Rounding, UnitPrice, round_minor
 
@@ -45,6 +46,18 @@ class Seller:
     locale: str = "en_US"
     payment_terms_days: int = 0
     website: str | None = None
+
+
+def document_display(prefs: DisplayPreferences | None, seller: Seller) -> Display:
+    """The display a document is printed in for its recipient: the language and digits the
+    account that manages the customer saved (``prefs``), else the site's (the seller's
+    ``locale``, which is ``APP_LOCALE``). Dates stay Gregorian whatever calendar the person reads
+    on pages and in e-mails: an invoice or credit note carries the billing calendar's dates
+    (docs/localisation.md, "The calendar rule")."""
+    chosen = prefs or DisplayPreferences()
+    language = chosen.language or language_of_locale(seller.locale)
+    gregorian = DisplayPreferences(language, chosen.digits, Calendar.GREGORIAN)
+    return Display.resolve(language, gregorian, site_locale=seller.locale)
 
 
 DEMO_SELLER = Seller(
@@ -123,6 +136,9 @@ class InvoiceDocument:
     memo: str = ""  # printed under the totals when set (one-off invoices)
     po_number: str = ""  # the customer's purchase order number
     paid_offline: str = ""  # "Bank transfer, ref. ABC-123" when staff recorded the payment
+    # the language, digits (and Gregorian dates) it is printed in: part of the fingerprint, so a
+    # stored PDF in another language is never served for this one (``document_display``)
+    display: Display = field(default_factory=Display)
     version: str = ""  # fingerprint(): set by build_invoice_document
 
     @property
@@ -134,8 +150,11 @@ class InvoiceDocument:
         return f"{self.number}.pdf"
 
 
-def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocument:
-    """The printable view of a finalized invoice, with its ``version`` fingerprint.
+def build_invoice_document(
+    issued: IssuedInvoice, seller: Seller, display: Display | None = None
+) -> InvoiceDocument:
+    """The printable view of a finalized invoice, with its ``version`` fingerprint, printed in
+    ``display`` (the recipient's: ``document_display``; by default the site's).
 
     Dates are the seller's calendar dates (``seller.timezone``); the period is printed as stored,
     half-open ``[start, end)`` like the line descriptions. A draft has no number and is refused
@@ -202,6 +221,7 @@ def build_invoice_document(issued: IssuedInvoice, seller: Seller) -> InvoiceDocu
         memo=issued.memo,
         po_number=issued.po_number,
         paid_offline=_offline_text(issued.offline_payment),
+        display=display or document_display(None, seller),
     )
     return replace(document, version=fingerprint(document))
 

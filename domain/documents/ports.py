@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.accounts.ports import AccountsUnit
 from domain.billing.ports import BillingUnit
 from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
@@ -42,8 +43,9 @@ class InvoiceDocumentRepository(Protocol):
         ...
 
 
-class DocumentsUnit(BillingUnit, Protocol):
-    """Rendered PDFs of the issued documents."""
+class DocumentsUnit(BillingUnit, AccountsUnit, Protocol):
+    """Rendered PDFs of the issued documents, and the accounts whose display they are printed
+    in."""
 
     @property
     def documents(self) -> InvoiceDocumentRepository: ...

@@ -16,6 +16,7 @@ from domain.documents.invoice_document import (
     InvoiceDocument,
     Seller,
     build_invoice_document,
+    document_display,
 )
 from domain.documents.model import StoredCreditNotePdf, StoredInvoicePdf
 from domain.documents.ports import (
@@ -25,6 +26,7 @@ from domain.documents.ports import (
     PdfRenderer,
 )
 from domain.shared.clock import Clock
+from domain.shared.display import Display
 from domain.shared.errors import NotFound, TransientError
 
 # how often the invoice may change under a render before the job gives up (and is retried)
@@ -152,7 +154,10 @@ async def invoice_pdf(
             raise NotFound(
                 "We could not find that invoice.", code=DocumentErrorCode.INVOICE_NOT_FOUND
             )
-        view = build_invoice_document(issued, rendering.seller)
+        view = build_invoice_document(
+            issued, rendering.seller, await _recipient_display(uow, issued.customer_id,
+                                                               rendering.seller)
+        )  # fmt: skip
         stored = await uow.documents.get(invoice_id)
     if stored is None or stored.version != view.version:
         async with rendering.single_flight(f"invoice:{invoice_id}"):
@@ -166,13 +171,25 @@ async def invoice_pdf(
     return issued.number or "invoice", stored.content
 
 
+async def _recipient_display(
+    uow: DocumentsUnit, customer_id: str | None, seller: Seller
+) -> Display:
+    """The display a customer's documents are printed in: what the account that manages the
+    customer saved, else the site's (``document_display``). It is part of the document's
+    version, so the stored PDF is re-rendered when the recipient changes language."""
+    account = await uow.accounts.get_by_customer(customer_id) if customer_id else None
+    return document_display(account.display if account is not None else None, seller)
+
+
 async def _load(
     uow: DocumentsUnit, invoice_id: str, seller: Seller
 ) -> tuple[InvoiceDocument, StoredInvoicePdf | None]:
     issued = await uow.invoices.get(invoice_id)
     if issued is None:
         raise NotFound("We could not find that invoice.", code=DocumentErrorCode.INVOICE_NOT_FOUND)
-    return build_invoice_document(issued, seller), await uow.documents.get(invoice_id)
+    display = await _recipient_display(uow, issued.customer_id, seller)
+    view = build_invoice_document(issued, seller, display)
+    return view, await uow.documents.get(invoice_id)
 
 
 def _result(
@@ -198,7 +215,8 @@ async def _load_credit_note(
     invoice = await uow.invoices.get(note.invoice_id) if note is not None else None
     if note is None or invoice is None:
         raise NotFound("We could not find that credit note.", code=CREDIT_NOTE_NOT_FOUND)
-    view = build_credit_note_document(note, invoice, seller)
+    display = await _recipient_display(uow, note.customer_id, seller)
+    view = build_credit_note_document(note, invoice, seller, display)
     return view, await uow.credit_note_documents.get(credit_note_id)
 
 

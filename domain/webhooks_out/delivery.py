@@ -204,6 +204,7 @@ async def _failing(
             context={
                 "endpoint_url": endpoint.url, "failing_since": since, "disabled_at": now,
                 "endpoint_admin_url": f"{mailing.public_url}/admin/webhook-endpoints/{endpoint.id}",
+                "display_preferences": owner.display,  # the owner's language, else the site's
             },
             dedupe_key=f"webhook_disabled:{endpoint.id}:{now.isoformat()}:{owner.id}",
             clock=clock, renderer=mailing.renderer,

@@ -13,7 +13,8 @@ import pytest
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
 from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice
 from domain.billing.model import InvoiceStatus
-from domain.documents.invoice_document import DEMO_SELLER, build_invoice_document
+from domain.documents.invoice_document import DEMO_SELLER, build_invoice_document, document_display
+from domain.shared.display import Calendar, DisplayPreferences
 from domain.simulate.run import simulate
 from domain.simulate.scenario import parse
 from tests.integration.db.test_invoice_pdf import SCENARIO
@@ -65,3 +66,79 @@ def test_the_persian_invoice_pdf_embeds_vazirmatn_and_joins_the_letters(
         check=True,
     )  # fmt: skip
     assert (output_dir / "fa-invoice-pdf.png").stat().st_size > 10_000
+
+
+def _recipient_document(language: str):  # type: ignore[no-untyped-def]
+    """An English site (en_US) whose customer's account reads ``language``."""
+    computed = simulate(parse(SCENARIO)).engine.invoices[0]
+    issued = IssuedInvoice(
+        "inv-r", "sub-1", "cus-1", BillingReason.SUBSCRIPTION_CREATE, BUYER,
+        replace(computed, number="INV-2024-000020", status=InvoiceStatus.OPEN),
+    )  # fmt: skip
+    display = document_display(DisplayPreferences(language, calendar=Calendar.JALALI), DEMO_SELLER)
+    return build_invoice_document(issued, DEMO_SELLER, display)
+
+
+@pytest.mark.needs("pdftoppm", "pdftotext")
+def test_an_english_sites_invoice_pdf_follows_its_recipients_language(output_dir: Path) -> None:
+    renderer = WeasyPrintInvoiceRenderer()
+    persian, english = _recipient_document("fa"), _recipient_document("en")
+    assert persian.version != english.version, "one stored PDF must not serve the other"
+    words = {}
+    for name, document in (("fa", persian), ("en", english)):
+        source = output_dir / f"recipient-{name}-invoice-pdf.pdf"
+        source.write_bytes(renderer.render_sync(document))
+        words[name] = subprocess.run(
+            ["pdftotext", str(source), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    assert "صورتحساب" in words["fa"] and "Amount due" not in words["fa"]
+    assert "Amount due" in words["en"] and "صورتحساب" not in words["en"]
+    # the figures are the invoice's in both: what is shown is what is charged
+    total = persian.total
+    assert total == english.total and f"{total.major:,.2f}" in words["en"]
+    assert "۹۶٫۱۲" in words["fa"]
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+         str(output_dir / "recipient-fa-invoice-pdf.pdf"), str(output_dir / "recipient-fa-invoice-pdf")],
+        check=True,
+    )  # fmt: skip
+
+
+def _credit_note(locale: str):  # type: ignore[no-untyped-def]
+    from tests.support import emails
+
+    seller = replace(DEMO_SELLER, locale=locale)
+    original = emails.DEMO_SELLER
+    emails.DEMO_SELLER = seller  # the sample credit note, printed for this site
+    try:
+        return emails._credit_note_document()
+    finally:
+        emails.DEMO_SELLER = original
+
+
+@pytest.mark.needs("pdftoppm", "pdftotext", "pdffonts")
+def test_the_persian_credit_note_pdf(output_dir: Path) -> None:
+    renderer = WeasyPrintInvoiceRenderer()
+    note = _credit_note("fa_IR")
+    doc = parse_html(renderer.render_credit_note_html(note))
+    root = doc.select_one("html")
+    assert root is not None and (root.get("lang"), root.get("dir")) == ("fa-IR", "rtl")
+    assert text(doc.select_one("h1")) == "اعلامیهٔ بستانکاری"  # type: ignore[arg-type]
+    totals = text(by_testid(doc, "credit-note-totals")[0])
+    assert "جمع بستانکاری" in totals and "۵۷٫۶۰" in totals  # 57.60 EUR credited
+    assert "۱۴٫۴۰" in totals  # the discount, isolated with its sign
+    source = output_dir / "fa-credit-note-pdf.pdf"
+    source.write_bytes(renderer.render_credit_note_sync(note))
+    fonts = subprocess.run(["pdffonts", str(source)], capture_output=True, text=True, check=True)
+    assert "Vazirmatn" in fonts.stdout
+    words = subprocess.run(
+        ["pdftotext", str(source), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "بستانکاری" in words and "Credit note" not in words
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(source),
+         str(output_dir / "fa-credit-note-pdf")],
+        check=True,
+    )  # fmt: skip
+    english = parse_html(renderer.render_credit_note_html(_credit_note("en_US")))
+    assert text(english.select_one("h1")) == "Credit note"  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -106,10 +107,18 @@ def _visible_text(markup: str) -> str:
 
 
 def _normal(text: str) -> str:
-    # a Persian document: its digits and separators read as ASCII, direction marks dropped
-    text = ascii_digits(re.sub("[\u200e\u200f\u061c]", "", text))
+    # a Persian document: its digits and separators read as ASCII, direction marks and
+    # isolates (a plain-text e-mail's U+2066..U+2069 around a left-to-right run) dropped
+    text = ascii_digits(re.sub("[\u200e\u200f\u061c\u2066-\u2069]", "", text))
     text = text.replace("\u2212", "-").replace("\u2013", "-")
+    # a signed amount isolated left to right in a right-to-left PDF ("-€ 5.00" on the page) is
+    # read back by pypdf as "€- 5.00": the sign goes back in front of the symbol
+    text = re.sub(r"(\S)-(?=[\s\xa0]?\d)", lambda m: _signed(m.group(1)), text)
     return re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u202f", " ")).strip()
+
+
+def _signed(before: str) -> str:
+    return f"-{before}" if unicodedata.category(before) == "Sc" else f"{before}-"
 
 
 def _fmt(value: Money, locale: str) -> str:
@@ -137,11 +146,10 @@ def shown_problems(doc: InvoiceDocument | CreditNoteDocument, text: str) -> list
     def labelled(label: str, value: Money, *also: str) -> None:
         # "Total" also matches "Total credited"; the amount may carry a minus sign; a document
         # in another language (its recipient's) shows the label translated (``also``: other
-        # labels it may go by, translated too: a credit note's "Total credited")
-        names = sorted(
-            {_normal(gettext_for(language, name)) for language in LANGUAGES
-             for name in (label, *also)}
-        )  # fmt: skip
+        # labels it may go by, translated too; a credit note's "Total credited" is its own
+        # message, translated whole)
+        labels = [label, *also] + (["Total credited"] if label == "Total" else [])
+        names = sorted({_normal(gettext_for(lang, x)) for lang in LANGUAGES for x in labels})
         pattern = "(?:" + "|".join(re.escape(n) for n in names) + r")(?: credited)?[\s:]*-?\s*"
         pattern += re.escape(_fmt(value, locale))
         if not re.search(pattern, text):

@@ -116,3 +116,46 @@ def test_direction_follows_the_language() -> None:
 )
 def test_quality_values_are_read_exactly_and_bad_ones_ignored(header: str, chosen: str) -> None:
     assert negotiate(header, "en") == chosen
+
+
+def _render(source: str, display: Display, *, autoescape: bool, **values: object) -> str:
+    env = Environment(autoescape=autoescape)
+    install_filters(env)
+    install_i18n(env)
+    return env.from_string(source).render(display=display, **values)
+
+
+def test_bdi_isolates_a_run_in_its_own_direction() -> None:
+    """HTML gets an explicit direction (WeasyPrint ignores a bare <bdi> and dir=auto), worked
+    out from the first strong letter past Babel's direction marks; the value is escaped."""
+    html = "{{ v|bdi }}"
+    assert _render(html, FA, autoescape=True, v="Tessera Inc.") == (
+        '<bdi dir="ltr">Tessera Inc.</bdi>'
+    )
+    assert _render(html, FA, autoescape=True, v="شرکت <نمونه>") == (
+        '<bdi dir="rtl">شرکت &lt;نمونه&gt;</bdi>'
+    )
+    money = format_money(_usd(3000), locale="fa", display=FA)  # starts with a left-to-right mark
+    assert _render(html, FA, autoescape=True, v=f"{money} در هر ماه").startswith('<bdi dir="rtl">')
+    assert _render(html, FA, autoescape=True, v=f"-{money}").startswith('<bdi dir="ltr">')
+    assert _render(html, FA, autoescape=True, v="") == ""
+    # plain text: Unicode isolates around the run in right-to-left text only
+    assert _render(html, FA, autoescape=False, v="INV-7") == "\u2068INV-7\u2069"
+    assert _render(html, EN, autoescape=False, v="INV-7") == "INV-7"
+
+
+def test_a_month_and_a_decimal_point_in_the_readers_language() -> None:
+    month = "{{ m|month_local }}"
+    assert _render(month, EN, autoescape=False, m=date(2026, 12, 1)) == "December 2026"
+    assert _render(month, FA_JALALI, autoescape=False, m=date(2026, 12, 1)) == "دسامبر ۲۰۲۶"
+    assert _render("{{ q|digits }}", FA, autoescape=False, q="1234.5") == "۱۲۳۴٫۵"
+    assert _render("{{ q|digits }}", FA_LATIN, autoescape=False, q="1234.5") == "1234.5"
+
+
+def test_bdi_is_decided_by_the_text_outside_the_runs_already_isolated() -> None:
+    phrase = _render(
+        '{{ _("%(brand)s ending in %(last4)s", brand="Visa"|bdi, last4="4242"|bdi)|bdi }}',
+        FA, autoescape=True,
+    )  # fmt: skip
+    assert phrase.startswith('<bdi dir="ltr">') is False
+    assert phrase.startswith('<bdi dir="rtl"><bdi dir="ltr">Visa</bdi>')

@@ -151,10 +151,10 @@ CONVERTED = [
     "auth",
     "errors",
     "public/_pay_confirm.html",
+    "emails",
+    "pdf",
 ]
 PENDING = [
-    "emails (but the receipt)",
-    "pdf/credit_note.html",
     "portal/profile.html",
 ]
 

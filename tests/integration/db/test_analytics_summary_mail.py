@@ -22,8 +22,10 @@ from domain.analytics_reports.summary_mail import (
 )
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.shared.clock import FrozenClock
+from domain.shared.display import DisplayPreferences
 from domain.shared.errors import PermissionDenied
 from domain.shared.money import Currency, Rounding
+from domain.staff.display_preferences import set_staff_display
 from domain.staff.model import SignedInStaff
 from tests.support.analytics_business import START, build_cohort_business, business_uow
 from tests.support.database import TestDatabase
@@ -106,3 +108,35 @@ async def test_opted_in_members_get_last_month_s_figures_once(db: TestDatabase) 
     for line in ("MRR at the month's end: $155.00", "Net new MRR: $40.00", "New customers: 0",
                  "Churned customers: 0", "Logo churn: 0.0%"):  # fmt: skip
         assert line in march.text_body
+
+
+async def test_the_summary_is_in_the_staff_members_own_language(db: TestDatabase) -> None:
+    """A member who reads Persian gets the summary in Persian (their saved display); another,
+    who chose nothing, in the site's language."""
+    clock = FrozenClock(START)
+    await build_cohort_business(db, clock)
+    new_uow = lambda: business_uow(db, clock)  # noqa: E731
+    bill = await make_staff(new_uow, clock, role="billing", email="bill@example.com", name="Bill")
+    olive = await make_staff(new_uow, clock, role="owner", email="olive@example.com")
+    await set_staff_display(_signed(bill), DisplayPreferences("fa"), uow=new_uow(), clock=clock)
+    for member in (bill, olive):
+        await set_summary_opt_in(_signed(member), on=True, uow=new_uow(), clock=clock)
+    job_clock = FrozenClock(datetime(2024, 3, 1, 7, tzinfo=UTC))
+    done = await send_monthly_summaries(
+        new_uow=lambda: business_uow(db, job_clock), clock=job_clock,
+        reporting=Currency.of("USD"), rounding=Rounding.HALF_UP, renderer=RENDERER,
+        public_url="https://billing.example.test/",
+    )  # fmt: skip
+    assert done.queued == 2
+    async with new_uow() as uow:
+        persian = await uow.emails.get_by_dedupe_key(
+            dedupe_key(EmailKind.ANALYTICS_SUMMARY, bill.id, "2024-02")
+        )
+        english = await uow.emails.get_by_dedupe_key(
+            dedupe_key(EmailKind.ANALYTICS_SUMMARY, olive.id, "2024-02")
+        )
+    assert persian is not None and english is not None
+    assert persian.subject.startswith("Tessera در فوریه ۲۰۲۴")
+    assert "۱۱۵٫۰۰" in persian.subject  # MRR 115.00, the same figure
+    assert 'dir="rtl"' in persian.html_body and "Bill عزیز،" in persian.text_body
+    assert english.subject == "Tessera in February 2024: MRR $115.00"

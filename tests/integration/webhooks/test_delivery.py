@@ -20,6 +20,8 @@ from domain.adapters.webhooks_http import HttpxWebhookSender
 from domain.customers.service import create_customer, create_customer_in
 from domain.notifications.model import EmailKind
 from domain.shared.clock import FrozenClock
+from domain.shared.display import DisplayPreferences
+from domain.staff.display_preferences import set_staff_display
 from domain.staff.model import Role, SignedInStaff
 from domain.webhooks_out.admin import (
     EndpointInput,
@@ -191,6 +193,12 @@ async def test_an_endpoint_failing_for_three_days_is_disabled_and_the_owners_e_m
 ) -> None:
     world = World(db, now_clock)
     owner = await make_staff(world.uow, now_clock, email="olive@example.com", role="owner")
+    # a second owner reads Persian: her e-mail follows her own saved display
+    parisa = await make_staff(world.uow, now_clock, email="parisa@example.com", role="owner")
+    await set_staff_display(
+        SignedInStaff(parisa.id, parisa.email, parisa.name, parisa.role, "s"),
+        DisplayPreferences("fa"), uow=world.uow(), clock=now_clock,
+    )  # fmt: skip
     endpoint_id = await world.endpoint(receiver.url)
     receiver.status = 500
     await world.customer()
@@ -212,13 +220,17 @@ async def test_an_endpoint_failing_for_three_days_is_disabled_and_the_owners_e_m
             e
             for e in [
                 await uow.emails.get_by_dedupe_key(
-                    f"webhook_disabled:{endpoint_id}:{now_clock.now().isoformat()}:{owner.id}"
+                    f"webhook_disabled:{endpoint_id}:{now_clock.now().isoformat()}:{member.id}"
                 )
+                for member in (owner, parisa)
             ]
             if e
         ]
-    assert [e.kind for e in emails] == [EmailKind.WEBHOOK_ENDPOINT_DISABLED]
-    assert emails[0].to == "olive@example.com"
+    assert [e.kind for e in emails] == [EmailKind.WEBHOOK_ENDPOINT_DISABLED] * 2
+    assert [e.to for e in emails] == ["olive@example.com", "parisa@example.com"]
+    assert emails[0].subject == "A webhook endpoint was disabled after failing for three days"
+    assert emails[1].subject == "یک نقطهٔ پایانی وب‌هوک پس از سه روز خطا غیرفعال شد"
+    assert 'dir="rtl"' in emails[1].html_body and 'dir="ltr"' in emails[0].html_body
     sent = len(receiver.requests)
     # a disabled endpoint gets no new events, and its delivery is finished as failed
     await world.customer("bob@example.com")

@@ -95,3 +95,26 @@ async def test_the_sign_in_link_carries_only_a_local_next(
     url = next(part for part in body.split() if "/auth/magic/" in part).rstrip(",")
     assert url.startswith("sign_in_url=https://billing.example.test/auth/magic/")
     assert url.endswith(suffix) and ("?" in url) == bool(suffix)
+
+
+async def test_the_links_are_in_the_accounts_own_language(clock: FrozenClock) -> None:
+    """The sign-in link and the password reset go out in the language the account saved (the
+    real templates), else in the site's."""
+    from dataclasses import replace
+
+    from domain.adapters.mail_templates import JinjaEmailRenderer
+    from domain.shared.display import DisplayPreferences
+
+    mailing = Mailing(
+        renderer=JinjaEmailRenderer(brand_name="Tessera"), public_url=MAILING.public_url
+    )
+    uow = InMemoryUnitOfWork()
+    account = await make_account(uow, clock)
+    await request_magic_link("sam@example.com", uow=uow, clock=clock, mailing=mailing)
+    uow.accounts.rows[account.id] = replace(account, display=DisplayPreferences("fa"))
+    await request_password_reset("sam@example.com", uow=uow, clock=clock, mailing=mailing)
+    english = next(e for e in uow.emails.emails.values() if e.kind.value == "magic_link")
+    persian = next(e for e in uow.emails.emails.values() if e.kind.value == "password_reset")
+    assert english.subject == "Your sign-in link for Tessera" and 'dir="ltr"' in english.html_body
+    assert persian.subject == "بازنشانی گذرواژهٔ Tessera" and 'dir="rtl"' in persian.html_body
+    assert "دقیقه" in persian.text_body and any("۰" <= c <= "۹" for c in persian.text_body)
