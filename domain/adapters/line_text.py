@@ -63,10 +63,23 @@ _PHRASES = {
 }
 
 
-def _dates(period: Period, display: Display, timezone: str) -> str:
-    start = format_in_display(period.start, display=display, timezone=timezone, style="date")
-    end = format_in_display(period.end, display=display, timezone=timezone, style="date")
+def _dates(period: Period | tuple[date, date], display: Display, timezone: str) -> str:
+    first, last = (period.start, period.end) if isinstance(period, Period) else period
+    start = format_in_display(first, display=display, timezone=timezone, style="date")
+    end = format_in_display(last, display=display, timezone=timezone, style="date")
     return f"{start} – {end}"
+
+
+def _period_of(line: _Line) -> Period | tuple[date, date] | None:
+    """The line's period: an invoice line's (instants), a document line's (its dates, already in
+    the invoice's time zone), or none (a credit note's line)."""
+    period: Period | None = getattr(line, "period", None)
+    if period is not None:
+        return period
+    start, end = getattr(line, "period_start", None), getattr(line, "period_end", None)
+    if isinstance(start, date) and isinstance(end, date):
+        return (start, end)
+    return None
 
 
 def _counted(what: str) -> str:
@@ -85,7 +98,7 @@ def describe(line: _Line, display: Display, timezone: str) -> str:
     if display.language == "en":
         return text
     lang = display.language
-    period: Period | None = getattr(line, "period", None)
+    period = _period_of(line)
     if match := _PRORATION.match(text):
         if match["month"] in _MONTHS:
             written = date(int(match["year"]), _MONTHS.index(match["month"]) + 1,

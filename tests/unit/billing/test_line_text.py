@@ -91,3 +91,16 @@ def test_a_credit_note_line_without_a_period_reads_its_date_from_its_words() -> 
                           "14 of 29 days x 3 x 30.00")  # fmt: skip
     assert describe(line, FA, "UTC") == "زمان استفاده‌نشده از ۳ × Team پس از ۱۵ فوریه ۲۰۲۴"
     assert arithmetic(line.shown_detail, FA) == "۱۴ از ۲۹ روز × ۳ × ۳۰٫۰۰"
+
+
+def test_a_document_line_reads_its_dates_from_its_own_period_dates() -> None:
+    from datetime import date
+
+    from domain.documents.invoice_document import DocumentLine
+    from domain.shared.money import Currency, Money, UnitPrice
+
+    usd = Currency.of("USD")
+    line = DocumentLine("Team (Jan 31 - Feb 29)", "1 x 30.00", "1", UnitPrice(3000, usd), True,
+                        Money(3000, usd), date(2024, 1, 31), date(2024, 2, 29))  # fmt: skip
+    assert describe(line, FA, "UTC") == "Team (۳۱ ژانویه ۲۰۲۴ – ۲۹ فوریه ۲۰۲۴)"
+    assert describe(line, EN, "UTC") == "Team (Jan 31 - Feb 29)"
