@@ -35,6 +35,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -182,9 +183,10 @@ async def _baseline(engine: Engine, n: int) -> float:
 
 
 # -- setup ------------------------------------------------------------------------------------
-async def _template(engine: Engine) -> None:
-    """One customer with a card and a subscription whose first invoice is paid, by use case."""
-    clock = FrozenClock(START)
+async def _template(engine: Engine, start: datetime = START) -> None:
+    """One customer with a card and a subscription whose first invoice is paid, by use case,
+    subscribed at ``start`` (its renewal is due a month later)."""
+    clock = FrozenClock(start)
     gateway = SandboxGateway(engine)
     registry = _registry(gateway)
 
