@@ -20,8 +20,10 @@ the system clock) start, and the schedule's renewal tick starts the day. Scenari
   (``SANDBOX_FAILURE_RATE``, the app's setting: a processing error, which dunning retries on its
   schedule).
 
-The day is done when no subscription is due, no renewal or collection job is queued or running
-and no payment attempt is pending; the runners are then stopped (SIGTERM) and the database is
+The day is done when the schedule's renewal run ran, no subscription is due, no renewal batch
+or collection job is queued or running and no payment attempt is pending (the receipts' notice
+jobs, no-ops here, may still be queued: the queue has no priorities, so a later tick of the
+renewal run waits behind them, and is not waited for); the runners are then stopped (SIGTERM) and the database is
 checked (``bench/renewal_crash_checks.py``). One line per scenario, then exit status 1 if any
 check failed:
 

@@ -13,7 +13,7 @@ break it, so the report says how many, not only that something broke:
   past due; a paid invoice's subscription active, with no dunning case;
 - the invoice numbers of each series consecutive from 1 (no gap, no duplicate), the series row's
   next number right after the last;
-- no dead job and no renewal or collection job left queued or running;
+- no dead job and no renewal batch or collection job left queued or running;
 - every subscription advanced one period (period start at the renewal instant, next action one
   period later, the same for all).
 """
@@ -28,8 +28,9 @@ from typing import Any
 
 from domain.adapters.db.tables import JobTable
 
+# the jobs that carry a renewal day's work (the scheduled ``subscriptions.renew_due`` is not
+# one: once nothing is due, a tick of it waiting in the queue has nothing to do)
 BILLING_JOBS = (
-    "subscriptions.renew_due",
     "subscriptions.renew_batch",
     "subscriptions.advance",
     "payments.collect_batch",
