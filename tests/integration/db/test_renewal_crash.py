@@ -6,8 +6,6 @@ or stuck job, every subscription advanced. And the harness's checks must see wha
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from bench.renewal_crash import Options, Outcome, run_scenario
@@ -85,9 +83,8 @@ async def test_two_runner_processes_share_a_renewal_day(db: TestDatabase) -> Non
             " WHERE name = 'payments.collect_batch' LIMIT 1)"
         )
         await JobTable.raw(
-            "UPDATE subscription SET period_start = period_start - {} WHERE id ="
-            " (SELECT subscription_id FROM invoice WHERE id = {})",
-            timedelta(days=31),
+            "UPDATE subscription SET period_start = period_start - interval '31 days' WHERE id"
+            " = (SELECT subscription_id FROM invoice WHERE id = {})",
             other["id"],
         )
         planted = await check_day(outcome.renewal, retry_days=1)
