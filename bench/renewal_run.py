@@ -21,6 +21,7 @@ plain ``INSERT`` of an invoice row and a plain ``INSERT`` of a payment row. The 
 checked afterwards: one paid renewal invoice and one succeeded charge per subscription.
 
     python -m bench.renewal_run [--sizes 10000] [--pg-url postgresql://...] [--no-sqlite]
+    python -m bench.renewal_run --sizes 1000 --sqlite-concurrency 1   # SQLite, one runner slot
     python -m bench.renewal_run --pg-url postgresql://... --sizes 100000 --no-sqlite   # long
 """
 
@@ -35,6 +36,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -182,9 +184,10 @@ async def _baseline(engine: Engine, n: int) -> float:
 
 
 # -- setup ------------------------------------------------------------------------------------
-async def _template(engine: Engine) -> None:
-    """One customer with a card and a subscription whose first invoice is paid, by use case."""
-    clock = FrozenClock(START)
+async def _template(engine: Engine, start: datetime = START) -> None:
+    """One customer with a card and a subscription whose first invoice is paid, by use case,
+    subscribed at ``start`` (its renewal is due a month later)."""
+    clock = FrozenClock(start)
     gateway = SandboxGateway(engine)
     registry = _registry(gateway)
 
@@ -273,7 +276,7 @@ async def _clone(engine: Engine, n: int) -> None:
 
 
 # -- the run ----------------------------------------------------------------------------------
-async def _renewal_run(engine: Engine, n: int) -> tuple[float, float, int]:
+async def _renewal_run(engine: Engine, n: int, concurrency: int) -> tuple[float, float, int]:
     clock = FrozenClock(RENEWAL)
     gateway = SandboxGateway(engine)
     registry = _registry(gateway)
@@ -284,7 +287,7 @@ async def _renewal_run(engine: Engine, n: int) -> tuple[float, float, int]:
         registry=registry,
         clock=clock,
         uow_factory=lambda: PiccoloUnitOfWork(engine, clock=clock, registry=registry),
-        concurrency=CONCURRENCY,
+        concurrency=concurrency,
         poll_interval_s=0.01,
         schedule=(),
     )
@@ -341,18 +344,18 @@ async def _check(n: int) -> None:
     assert await JobTable.count().where(JobTable.status == JobStatus.DEAD) == 0
 
 
-async def _measure(backend: str, url: str, n: int) -> Result:
+async def _measure(backend: str, url: str, n: int, concurrency: int = CONCURRENCY) -> Result:
     engine = make_engine(url)
     bind_tables(engine)
     await apply_migrations(engine, quiet=True)
-    await start_pool(engine, max_size=CONCURRENCY + 2)
+    await start_pool(engine, max_size=concurrency + 2)
     try:
         baseline = await _baseline(engine, n)
         started = time.perf_counter()
         await _template(engine)
         await _clone(engine, n)
         setup_s = time.perf_counter() - started
-        invoices_per_s, charges_per_s, attempts = await _renewal_run(engine, n)
+        invoices_per_s, charges_per_s, attempts = await _renewal_run(engine, n, concurrency)
         await _check(n)
         return Result(
             backend=backend,
@@ -382,6 +385,12 @@ async def main(argv: list[str] | None = None) -> list[Result]:
         "--pg-url", default="", help="PostgreSQL server (a scratch database per size is created)"
     )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument(
+        "--sqlite-concurrency",
+        type=int,
+        default=CONCURRENCY,
+        help="runner slots on SQLite (default 8; it has one writer, so slots wait on each other)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -389,7 +398,8 @@ async def main(argv: list[str] | None = None) -> list[Result]:
     for n in sizes:
         if not args.no_sqlite:
             with tempfile.TemporaryDirectory() as tmp:
-                results.append(await _measure("sqlite", f"sqlite:///{Path(tmp) / 'b.db'}", n))
+                url = f"sqlite:///{Path(tmp) / 'b.db'}"
+                results.append(await _measure("sqlite", url, n, args.sqlite_concurrency))
         if args.pg_url:
             url, name = await _fresh_pg_database(args.pg_url)
             try:

@@ -2,7 +2,10 @@
 invoice's collection (``service``), each done for the whole batch at once.
 
 1. (one transaction) a pending attempt per open invoice, with its idempotency key
-   ``<invoice id>:<attempt number>`` (or the pending attempt a crashed run left behind);
+   ``<invoice id>:<attempt number>`` (or the pending attempt a crashed run left behind); an
+   invoice whose outcome an earlier run of the job recorded is skipped (a scheduled charge, see
+   ``charging.prepare_charge``): a failed charge is dunning's to retry, days later, not the
+   rerun's;
 2. (no transaction) the charges, ``CHARGE_CONCURRENCY`` at a time, each with its attempt's key:
    a rerun of the job after a crash asks again with the same keys and gets the first results,
    so no invoice is ever charged twice;
@@ -38,7 +41,7 @@ CHARGE_CONCURRENCY = 4  # gateway calls in flight at once per batch
 @dataclass(frozen=True, slots=True)
 class BatchCollection:
     charged: int  # outcomes recorded (paid, declined or waiting for the customer)
-    settled: int  # nothing to collect any more (paid, voided or nothing due)
+    settled: int  # nothing to collect (paid, voided, nothing due, or charged by an earlier run)
     handed_over: tuple[tuple[str, str], ...]  # (invoice id, error): left to its own job
 
 
@@ -66,7 +69,7 @@ async def collect_batch(
             try:
                 async with first.savepoint():
                     prepared = await prepare_charge(
-                        first, invoice_id, now=clock.now(), config=config
+                        first, invoice_id, now=clock.now(), config=config, scheduled=True
                     )
             except Exception as exc:
                 handed_over.append(_hand_over(first, invoice_id, exc))

@@ -37,19 +37,32 @@ class PendingCharge:
 
 @dataclass(frozen=True, slots=True)
 class NothingToCharge:
-    """The invoice was settled another way (voided, paid offline or by another run)."""
+    """The invoice was settled another way (voided, paid offline or by another run), or, for a
+    scheduled charge, it was charged already and its outcome recorded (see ``prepare_charge``)."""
 
     issued: IssuedInvoice
     wrote: bool  # its open dunning case was closed (False: nothing was written)
 
 
 async def prepare_charge(
-    uow: PaymentsUnit, invoice_id: str, *, now: datetime, config: BillingConfig
+    uow: PaymentsUnit,
+    invoice_id: str,
+    *,
+    now: datetime,
+    config: BillingConfig,
+    scheduled: bool = False,
 ) -> PendingCharge | NothingToCharge:
     """Lock the invoice; if it is open with an amount due, record a ``pending`` attempt whose
     idempotency key is ``<invoice id>:<attempt number>``, or reuse the pending attempt a crashed
     run left behind. Otherwise the invoice as it is, with its open dunning case (if any)
-    closed. Writes in the caller's transaction."""
+    closed. Writes in the caller's transaction.
+
+    ``scheduled``: the charge of a job (a collection, the dunning run), which may run again
+    after its work was done and recorded (a runner killed before the queue heard that it
+    finished). It charges only an invoice never charged yet or whose dunning retry is due:
+    after a recorded failure the retries are dunning's, on its schedule, and after a charge
+    that waits for the customer (3-D Secure) the customer's; a rerun of the job charges
+    nothing. A customer paying (``scheduled`` False) is charged whenever the invoice is open."""
     issued = await load_for_update(uow, invoice_id)
     if issued.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE) or (
         issued.invoice.amount_due <= 0
@@ -62,6 +75,8 @@ async def prepare_charge(
     assert issued.customer_id is not None
     attempts = await uow.payment_attempts.for_invoice(invoice_id)
     pending = next((a for a in attempts if a.status is AttemptStatus.PENDING), None)
+    if pending is None and scheduled and not await _charge_due(uow, invoice_id, attempts, now):
+        return NothingToCharge(issued, wrote=False)
     method: PaymentMethod | None = None
     gateway_customer: str | None = None
     if pending is None:
@@ -87,6 +102,21 @@ async def prepare_charge(
             issued.customer_id, method.gateway
         )
     return PendingCharge(issued, pending, method, gateway_customer)
+
+
+async def _charge_due(
+    uow: PaymentsUnit, invoice_id: str, attempts: list[PaymentAttempt], now: datetime
+) -> bool:
+    """Whether a scheduled charge may charge the invoice (see ``prepare_charge``)."""
+    if not attempts:
+        return True
+    case = await uow.dunning.get(invoice_id)
+    return (
+        case is not None
+        and case.status is DunningStatus.OPEN
+        and case.next_attempt_at is not None
+        and case.next_attempt_at <= now
+    )
 
 
 async def send_charge(gateway: PaymentGateway, charge: PendingCharge) -> ChargeResult:

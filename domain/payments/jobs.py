@@ -24,10 +24,12 @@ def build_jobs(config: BillingConfig, gateway: PaymentGateway | None) -> JobRegi
     @registry.job(COLLECT_JOB, max_attempts=8, timeout_s=120)
     async def collect_invoice_job(ctx: JobContext[PaymentsUnit], *, invoice_id: str) -> None:
         """Charge an invoice; a gateway timeout (TransientError) retries the same attempt with
-        the same idempotency key, so it is never charged twice."""
+        the same idempotency key, so it is never charged twice, and a rerun after its outcome
+        was recorded charges nothing (a failure is dunning's to retry)."""
         await collect_invoice(
-            invoice_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config
-        )
+            invoice_id, uow=ctx.uow, gateway=_gateway(), clock=ctx.clock, config=config,
+            scheduled=True,
+        )  # fmt: skip
 
     @registry.job(COLLECT_BATCH_JOB, max_attempts=8, timeout_s=600)
     async def collect_batch_job(ctx: JobContext[PaymentsUnit], *, invoice_ids: list[str]) -> None:

@@ -274,10 +274,15 @@ async def collect_invoice(
     gateway: PaymentGateway,
     clock: Clock,
     config: BillingConfig,
+    scheduled: bool = False,
 ) -> CollectionResult:
-    """Charge an open invoice's amount due to the customer's default card (see the module)."""
+    """Charge an open invoice's amount due to the customer's default card (see the module).
+    ``scheduled``: a job's charge, which charges nothing when run again after its outcome was
+    recorded (``charging.prepare_charge``)."""
     async with uow() as first:
-        prepared = await prepare_charge(first, invoice_id, now=clock.now(), config=config)
+        prepared = await prepare_charge(
+            first, invoice_id, now=clock.now(), config=config, scheduled=scheduled
+        )
         if isinstance(prepared, NothingToCharge):
             if prepared.wrote:  # a dunning case left open ends here
                 await first.commit()
@@ -463,8 +468,9 @@ async def run_dunning(
             await _skip_retry(case, uow=uow, now=now, config=config)
         else:
             await collect_invoice(
-                case.invoice_id, uow=uow, gateway=gateway, clock=clock, config=config
-            )
+                case.invoice_id, uow=uow, gateway=gateway, clock=clock, config=config,
+                scheduled=True,
+            )  # fmt: skip
     return len(due)
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import (
+    DunningCaseTable,
     InvoiceLineTable,
     InvoiceTable,
     JobTable,
@@ -371,3 +372,74 @@ async def test_a_gateway_failing_some_charges_hands_them_to_their_own_jobs(
     )
     await runner.drain(include_schedule=False)
     await _exactly_once(subs)
+
+
+async def _renewal_attempts() -> Counter[str]:
+    renewals = await InvoiceTable.select(InvoiceTable.id).where(
+        InvoiceTable.period_start == RENEWAL
+    )
+    attempts = await PaymentAttemptTable.select(PaymentAttemptTable.invoice).where(
+        PaymentAttemptTable.invoice.is_in([r["id"] for r in renewals])
+    )
+    return Counter(str(a["invoice"]) for a in attempts)
+
+
+async def test_a_collection_run_again_after_it_recorded_failures_leaves_them_to_dunning(
+    db: TestDatabase,
+) -> None:
+    """A runner killed after the batch's outcomes were committed but before the queue heard
+    that the job finished: the job runs again. It must not charge the failed invoices again
+    (a second attempt now, outside dunning's schedule, and a second failure notice)."""
+    gateway = SandboxGateway(db.engine)
+    uow, clock, subs, runner = await _paying_subscribers(db, 4, gateway)
+    report = await renew_batch(subs, uow=uow(), clock=clock, config=CONFIG)
+    failing = SandboxGateway(db.engine, failure_rate=1.0)  # every charge fails
+    first = await collect_batch(
+        list(report.collecting), uow=uow, gateway=failing, clock=clock, config=CONFIG
+    )
+    assert first.charged == 4
+    assert await _renewal_attempts() == Counter(dict.fromkeys(report.collecting, 1))
+    cases = await DunningCaseTable.select().where(DunningCaseTable.status == "open")
+    assert len(cases) == 4 and {c["failures"] for c in cases} == {1}
+
+    clock.advance(minutes=11)  # the lease ran out: another runner takes the job again
+    again = await collect_batch(
+        list(report.collecting), uow=uow, gateway=gateway, clock=clock, config=CONFIG
+    )
+    assert (again.charged, again.settled) == (0, 4)
+    assert await _renewal_attempts() == Counter(dict.fromkeys(report.collecting, 1))
+    assert (
+        await SandboxPaymentTable.count().where(
+            SandboxPaymentTable.idempotency_key.is_in([f"{i}:2" for i in report.collecting])
+        )
+        == 0
+    )
+    cases = await DunningCaseTable.select().where(DunningCaseTable.status == "open")
+    assert len(cases) == 4 and {c["failures"] for c in cases} == {1}
+
+    # the one-invoice job, run twice for the same invoice (a rerun): dunning's retry is not due
+    victim = report.collecting[0]
+    store = PiccoloJobStore(db.engine)
+    registry = billing_registry(gateway, CONFIG)
+    await store.add(
+        [
+            registry.get("payments.collect_invoice").new(
+                {"invoice_id": victim}, now=clock.now(), unique_key=f"rerun:{k}"
+            )
+            for k in range(2)
+        ]
+    )
+    await runner.drain(include_schedule=False)
+    assert await _renewal_attempts() == Counter(dict.fromkeys(report.collecting, 1))
+
+    # when dunning's first retry comes, the dunning run charges each once
+    clock.advance(days=1)
+    charged = await payments.run_dunning(uow=uow, gateway=gateway, clock=clock, config=CONFIG)
+    assert charged == 4
+    assert await _renewal_attempts() == Counter(dict.fromkeys(report.collecting, 2))
+    assert (
+        await InvoiceTable.count().where(
+            (InvoiceTable.period_start == RENEWAL) & (InvoiceTable.status == "paid")
+        )
+        == 4
+    )
