@@ -54,9 +54,10 @@ class JinjaEmailRenderer:
         # ``locale`` of its own)
         values: dict[str, object] = {"kind": kind.value, **context}
         prefs = values.get("display_preferences")
-        if isinstance(prefs, DisplayPreferences) and prefs.language and "display" not in values:
+        chose = isinstance(prefs, DisplayPreferences) and (prefs.language or prefs.timezone)
+        if isinstance(prefs, DisplayPreferences) and chose and "display" not in values:
             values["display"] = Display.resolve(
-                prefs.language, prefs, site_locale=self._display.locale
+                prefs.language or self._display.language, prefs, site_locale=self._display.locale
             )
         if "locale" not in values:
             values.setdefault("display", self._display)

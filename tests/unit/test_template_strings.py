@@ -37,6 +37,7 @@ CONVERTED = [
     "portal/_change_panel.html",
     "portal/_change_quote.html",
     "portal/_plan_hint.html",
+    "portal/profile.html",
     "emails/receipt.html",
     "emails/receipt.txt",
     "emails/receipt.subject.txt",
@@ -61,7 +62,7 @@ PENDING = [
     "layouts/admin.html",
     "layouts/admin_auth.html",
     "public/_pay_confirm.html",
-    "portal (but the plan change)",
+    "portal (but the plan change and the profile)",
     "emails (but the receipt)",
     "pdf/credit_note.html",
 ]
