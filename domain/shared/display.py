@@ -97,27 +97,27 @@ def parse_preferences(
     zone, any other must be an IANA name (``Asia/Tehran``; its case is corrected)."""
     base = current or DisplayPreferences()
     zone = base.timezone if timezone is None else timezone.strip()
-    if zone and canonical_zone(zone) is None:
-        raise ValidationFailed(
-            {
-                "timezone": "Enter a time zone by its IANA name, such as Europe/London or Asia/Tehran."
-            },
-            code="display.timezone_unknown",
-        )
+    refused: dict[str, tuple[str, str]] = {}  # field -> (message, code)
     if language not in LANGUAGES:
-        raise ValidationFailed(
-            {"language": "Choose one of the languages offered."}, code="display.language_unknown"
-        )
+        refused["language"] = ("Choose one of the languages offered.", "display.language_unknown")
     if digits and digits not in set(Digits):
-        raise ValidationFailed(
-            {"digits": "Choose the language's own digits or Latin digits."},
-            code="display.digits_unknown",
+        refused["digits"] = (
+            "Choose the language's own digits or Latin digits.",
+            "display.digits_unknown",
         )
     if calendar and calendar not in set(Calendar):
-        raise ValidationFailed(
-            {"calendar": "Choose the Gregorian or the Solar Hijri calendar."},
-            code="display.calendar_unknown",
+        refused["calendar"] = (
+            "Choose the Gregorian or the Solar Hijri calendar.",
+            "display.calendar_unknown",
         )
+    if zone and canonical_zone(zone) is None:
+        refused["timezone"] = (
+            "Enter a time zone by its IANA name, such as Europe/London or Asia/Tehran.",
+            "display.timezone_unknown",
+        )
+    if refused:  # every refused field at once; the code is the first one's
+        first_code = next(iter(refused.values()))[1]
+        raise ValidationFailed({f: m for f, (m, _) in refused.items()}, code=first_code)
     return DisplayPreferences(
         language=language,
         digits=Digits(digits) if digits else base.digits,

@@ -120,3 +120,10 @@ def test_an_email_shows_its_recipients_zone() -> None:
     assert "Dec 8, 2026" in chose.text and "Dec 7, 2026" not in chose.text
     assert "Dec 7, 2026" in did_not.text
     assert "Dec 8, 2026" in zone_only.text  # a zone chosen without a language: the site's language
+
+
+def test_every_refused_field_is_named_at_once() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        parse_preferences("xx", "roman", "lunar", "Nowhere")
+    assert set(refused.value.field_errors) == {"language", "digits", "calendar", "timezone"}
+    assert refused.value.code == "display.language_unknown"
