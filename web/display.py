@@ -10,9 +10,11 @@ state, where the templates' gettext callables and formatting filters read it
 Staff have their own choice, saved on their staff record: ``POST /admin/display``
 (``web/admin/display.py``), read here on /admin pages.
 
-``POST /display`` is the switch: a form (CSRF, no JavaScript) with ``language`` and, from the
-profile page, ``digits`` and ``calendar``; a signed-in subscriber's choice is saved on their
-account (``set_display_preferences``), anyone's in the cookie; back to ``next`` (a local path).
+``POST /display`` is the switch: a form (CSRF, no JavaScript) with ``language`` (and, optional,
+``digits`` and ``calendar``); a signed-in subscriber's choice is saved on their account
+(``set_display_preferences``), anyone's in the cookie; back to ``next`` (a local path). The
+profile's "Language and dates" form (with the time zone) posts to ``/account/profile/display``
+(``web/portal/profile.py``), which shows the page again with a message when a field is refused.
 """
 
 from __future__ import annotations
@@ -122,19 +124,36 @@ async def switch_display(
         return Redirect(target, status_code=303)
     if maybe_signed_in is not None:
         await set_display_preferences(maybe_signed_in, prefs, uow=new_uow())
-    settings = _settings(request)
-    return Redirect(
-        target,
-        status_code=303,
-        cookies=[
-            Cookie(
-                key=DISPLAY_COOKIE,
-                value=prefs.to_cookie(),
-                max_age=COOKIE_MAX_AGE,
-                path="/",
-                httponly=True,
-                secure=settings.secure_cookies,
-                samesite="lax",
-            )
-        ],
+    return Redirect(target, status_code=303, cookies=[display_cookie(request, prefs)])
+
+
+def display_cookie(request: Request[Any, Any, Any], prefs: DisplayPreferences) -> Cookie:
+    """The ``display`` cookie keeping a choice on this browser (signed in or not)."""
+    return Cookie(
+        key=DISPLAY_COOKIE,
+        value=prefs.to_cookie(),
+        max_age=COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        secure=_settings(request).secure_cookies,
+        samesite="lax",
     )
+
+
+def display_form_errors(request: Request[Any, Any, Any], exc: ValidationFailed) -> dict[str, str]:
+    """A refused display form's messages, per field, in the request's language (the profile's
+    and the staff's "Language and dates" forms)."""
+    wording = {
+        "language": tr(request, "Choose one of the languages offered."),
+        "digits": tr(request, "Choose the language's own digits or Latin digits."),
+        "calendar": tr(request, "Choose the Gregorian or the Solar Hijri calendar."),
+        "timezone": tr(
+            request,
+            "That is not a time zone we know. Enter its IANA name, such as Europe/London or "
+            "Asia/Tehran, or leave the field empty for the site's time zone.",
+        ),
+    }
+    return {
+        field: wording.get(field, tr(request, "Check this value."))
+        for field in exc.field_errors or {"language": ""}
+    }

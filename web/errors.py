@@ -9,6 +9,10 @@
 | SignInRequired (anonymous on a guarded page) | 303 | to /auth/login?next=...; htmx: HX-Redirect | 401 problem+json |
 | TooManyAttempts / SignInFailed / BadToken | 429 / 401 / 410 | the form's own page | problem+json |
 | anything else                  | 500    | errors/500.html, logged with the request id | problem+json |
+
+A problem's ``title`` is in the language the request's ``Accept-Language`` prefers (Persian for
+``fa``; none: the site's, ``APP_LOCALE``), with ``Content-Language`` saying which; its ``type``,
+``code``, ``status`` and the field names in ``errors`` never change with the language.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.accounts.errors import BadToken, SignInFailed, TooManyAttempts
 from domain.adapters.i18n import REQUEST_DISPLAY
+from domain.adapters.i18n import N_, gettext_for
+from domain.shared.display import language_of_locale, negotiate
 from domain.shared.errors import (
     Conflict,
     DomainError,
@@ -54,19 +60,35 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (BadToken, 410),
 ]
 
-_TITLES = {
-    400: "Bad request",
-    401: "Sign-in required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    410: "Gone",
-    422: "Unprocessable content",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
+_TITLES = {  # English, the source; translated per request (``problem_title``)
+    400: N_("Bad request"),
+    401: N_("Sign-in required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    410: N_("Gone"),
+    422: N_("Unprocessable content"),
+    429: N_("Too many requests"),
+    500: N_("Internal server error"),
+    503: N_("Service unavailable"),
 }
+N_("Error")  # any other status
+
+
+def problem_language(request: Request[Any, Any, Any]) -> str:
+    """The language of a problem's ``title``: the best of ``Accept-Language``, else the site's."""
+    runtime = getattr(request.app.state, "runtime", None)
+    site_locale = getattr(getattr(runtime, "settings", None), "default_locale", "en_US")
+    return negotiate(request.headers.get("accept-language"), language_of_locale(site_locale))
+
+
+def problem_title(request: Request[Any, Any, Any], status: int) -> tuple[str, dict[str, str]]:
+    """A status's title in the request's language, and the headers saying which language it is
+    in (``Content-Language``) and that it depends on ``Accept-Language`` (``Vary``)."""
+    language = problem_language(request)
+    title = gettext_for(language, _TITLES.get(status, "Error"))
+    return title, {"Content-Language": language, "Vary": "Accept-Language"}
 
 
 def status_of(exc: DomainError) -> int:
@@ -99,14 +121,15 @@ def _problem(
         extra["code"] = code
     if errors:
         extra["errors"] = errors
+    title, language_headers = problem_title(request, status)
     problem = ProblemDetailsException(
         type_=f"/problems/{code}" if code else "about:blank",
-        title=_TITLES.get(status, "Error"),
+        title=title,
         status_code=status,
         detail=detail,
         instance=request.url.path,
         extra=extra,
-        headers=headers,
+        headers=language_headers | (headers or {}),
     )
     return problem.to_response(request)
 

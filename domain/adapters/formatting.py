@@ -8,7 +8,8 @@ Solar Hijri calendar sees Jalali dates (``jdatetime`` converts; the Gregorian da
 ``date_title`` gives, for a hover title). Only the display changes; billing is Gregorian, UTC.
 
 Templates never format by hand: amounts go through ``|money`` and instants through
-``|date_local`` (converted to the viewer's time zone here only). ``format_money`` and
+``|date_local`` (converted to the viewer's time zone here only: the zone the person chose, else
+the renderer's, else the site's). ``format_money`` and
 ``format_instant`` are the pure functions; the Jinja filters wrap them, reading the locale and
 time zone from the template context (``locale``/``default_locale``, ``timezone``/
 ``default_timezone``).
@@ -139,7 +140,10 @@ def _display(context: Mapping[str, Any]) -> Display:
 
 
 def _timezone(context: Mapping[str, Any]) -> str:
-    return str(context.get("timezone") or context.get("default_timezone") or "UTC")
+    """The zone instants are shown in: the person's own choice (their display's), else the
+    renderer's (``timezone``: a PDF's seller, an e-mail's customer), else the site's."""
+    chosen = _display(context).timezone
+    return chosen or str(context.get("timezone") or context.get("default_timezone") or "UTC")
 
 
 @pass_context
@@ -153,8 +157,8 @@ def money_filter(context: Mapping[str, Any], value: Money | UnitPrice | None) ->
 def date_local_filter(
     context: Mapping[str, Any], value: datetime | date | None, style: str = "medium"
 ) -> str:
-    """Format an instant in the viewer's time zone (``timezone`` in the context, else the
-    default), calendar and digits."""
+    """Format an instant in the viewer's time zone (their chosen one, else ``timezone`` in the
+    context, else the default), calendar and digits."""
     return format_in_display(value, display=_display(context), timezone=_timezone(context),
                              style=style)  # fmt: skip
 
@@ -169,7 +173,7 @@ def date_title_filter(
     if value is None or display.calendar is not Calendar.JALALI:
         return ""
     gregorian = Display(language=display.language, locale=display.locale,
-                        digits=display.digits)  # fmt: skip
+                        digits=display.digits, timezone=display.timezone)  # fmt: skip
     return format_in_display(value, display=gregorian, timezone=_timezone(context), style=style)
 
 

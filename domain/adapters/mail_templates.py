@@ -58,7 +58,9 @@ class JinjaEmailRenderer:
         values: dict[str, object] = {"kind": kind.value, **context}
         prefs = values.get("display_preferences")
         if "display" not in values:
-            if isinstance(prefs, DisplayPreferences) and (prefs.language or "locale" not in values):
+            if isinstance(prefs, DisplayPreferences) and (
+                prefs.language or prefs.timezone or "locale" not in values
+            ):
                 values["display"] = Display.resolve(
                     prefs.language or self._display.language,
                     prefs,

@@ -1,5 +1,6 @@
 """How a person wants to read the product: their language, the digits (the language's own, or
-Latin) and the calendar dates are shown in (Gregorian, or Solar Hijri). Plain values; the
+Latin), the calendar dates are shown in (Gregorian, or Solar Hijri) and the time zone they are
+shown in (an IANA name; not chosen: the site's). Plain values; the
 formatting itself is ``domain/adapters/formatting.py``'s and the translations
 ``domain/adapters/i18n.py``'s.
 
@@ -15,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.shared.errors import ValidationFailed
+from domain.shared.time_zones import canonical_zone
 
 # the languages the product is translated into (a catalog under locales/ each, English the
 # source); a third one is added there and here (docs/localisation.md)
@@ -36,14 +38,20 @@ class Calendar(StrEnum):
 @dataclass(frozen=True, slots=True)
 class DisplayPreferences:
     """A person's saved choice; ``language`` "" means not chosen (the browser's, else the
-    site's, applies)."""
+    site's, applies), ``timezone`` "" the same (the site's zone, ``APP_TIMEZONE``)."""
 
     language: str = ""
     digits: Digits = Digits.NATIVE
     calendar: Calendar = Calendar.GREGORIAN
+    timezone: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"language": self.language, "digits": self.digits, "calendar": self.calendar}
+        return {
+            "language": self.language,
+            "digits": self.digits,
+            "calendar": self.calendar,
+            "timezone": self.timezone,
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> DisplayPreferences:
@@ -53,50 +61,68 @@ class DisplayPreferences:
         language = data.get("language")
         digits = data.get("digits")
         calendar = data.get("calendar")
+        zone = data.get("timezone")
         return cls(
             language=language if language in LANGUAGES else "",
             digits=Digits(digits) if digits in set(Digits) else Digits.NATIVE,
             calendar=Calendar(calendar) if calendar in set(Calendar) else Calendar.GREGORIAN,
+            timezone=(canonical_zone(zone) or "") if isinstance(zone, str) else "",
         )
 
     def to_cookie(self) -> str:
-        return f"{self.language}.{self.digits}.{self.calendar}"
+        """``fa.latin.jalali`` or, with a zone, ``fa.latin.jalali.Asia/Tehran`` (IANA names
+        have no dot)."""
+        cookie = f"{self.language}.{self.digits}.{self.calendar}"
+        return f"{cookie}.{self.timezone}" if self.timezone else cookie
 
     @classmethod
     def from_cookie(cls, value: str | None) -> DisplayPreferences:
         parts = (value or "").split(".")
-        if len(parts) != 3:
+        if len(parts) not in (3, 4):
             return cls()
-        return cls.from_json(dict(zip(("language", "digits", "calendar"), parts, strict=True)))
+        keys = ("language", "digits", "calendar", "timezone")[: len(parts)]
+        return cls.from_json(dict(zip(keys, parts, strict=True)))
 
 
 def parse_preferences(
     language: str,
     digits: str = "",
     calendar: str = "",
+    timezone: str | None = None,
     *,
     current: DisplayPreferences | None = None,
 ) -> DisplayPreferences:
-    """A typed choice checked; an empty digits or calendar keeps the current one."""
+    """A typed choice checked; an empty digits or calendar keeps the current one, so does a
+    ``timezone`` of ``None`` (a form without the field); an empty ``timezone`` is the site's
+    zone, any other must be an IANA name (``Asia/Tehran``; its case is corrected)."""
     base = current or DisplayPreferences()
+    zone = base.timezone if timezone is None else timezone.strip()
+    refused: dict[str, tuple[str, str]] = {}  # field -> (message, code)
     if language not in LANGUAGES:
-        raise ValidationFailed(
-            {"language": "Choose one of the languages offered."}, code="display.language_unknown"
-        )
+        refused["language"] = ("Choose one of the languages offered.", "display.language_unknown")
     if digits and digits not in set(Digits):
-        raise ValidationFailed(
-            {"digits": "Choose the language's own digits or Latin digits."},
-            code="display.digits_unknown",
+        refused["digits"] = (
+            "Choose the language's own digits or Latin digits.",
+            "display.digits_unknown",
         )
     if calendar and calendar not in set(Calendar):
-        raise ValidationFailed(
-            {"calendar": "Choose the Gregorian or the Solar Hijri calendar."},
-            code="display.calendar_unknown",
+        refused["calendar"] = (
+            "Choose the Gregorian or the Solar Hijri calendar.",
+            "display.calendar_unknown",
         )
+    if zone and canonical_zone(zone) is None:
+        refused["timezone"] = (
+            "Enter a time zone by its IANA name, such as Europe/London or Asia/Tehran.",
+            "display.timezone_unknown",
+        )
+    if refused:  # every refused field at once; the code is the first one's
+        first_code = next(iter(refused.values()))[1]
+        raise ValidationFailed({f: m for f, (m, _) in refused.items()}, code=first_code)
     return DisplayPreferences(
         language=language,
         digits=Digits(digits) if digits else base.digits,
         calendar=Calendar(calendar) if calendar else base.calendar,
+        timezone=(canonical_zone(zone) or "") if zone else "",
     )
 
 
@@ -134,12 +160,14 @@ def direction(language: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Display:
     """The display resolved for one page, e-mail or PDF: the language its strings are in, the
-    Babel locale its numbers and dates are formatted for, the digits and the calendar."""
+    Babel locale its numbers and dates are formatted for, the digits, the calendar and the
+    person's chosen time zone ("": none, the renderer's ``timezone`` or the site's applies)."""
 
     language: str = "en"
     locale: str = "en_US"
     digits: Digits = Digits.NATIVE
     calendar: Calendar = Calendar.GREGORIAN
+    timezone: str = ""
 
     @property
     def direction(self) -> str:
@@ -159,4 +187,10 @@ class Display:
         """The formatting locale is the site's (``APP_LOCALE``) when it is of this language, else
         the language's own (``fa``)."""
         locale = site_locale if language_of_locale(site_locale) == language else language
-        return cls(language=language, locale=locale, digits=prefs.digits, calendar=prefs.calendar)
+        return cls(
+            language=language,
+            locale=locale,
+            digits=prefs.digits,
+            calendar=prefs.calendar,
+            timezone=prefs.timezone,
+        )

@@ -1,5 +1,8 @@
 """Finding a customer: by e-mail or name (prefix, then contains), customer id, invoice or credit
-note number, or a card's last four. The query is checked (characters, length) before any read."""
+note number, or a card's last four. The query is checked (characters, length) before any read.
+Persian (۱۲۳) and Arabic-Indic (١٢٣) digits, typed on a Persian or Arabic keyboard, are read as
+ASCII ones (``domain/shared/digits.py``); a name is also matched as typed, so a name written with
+Persian digits is still found."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from domain.shared.digits import ascii_digits
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Money
 from domain.shared.text import text_problem
@@ -71,7 +75,8 @@ async def search_customers(
     return [_hit(m, statuses.get(m.customer_id, [])) for m in matches]
 
 
-async def _matches(directory: CustomerDirectory, text: str, limit: int) -> list[CustomerMatch]:
+async def _matches(directory: CustomerDirectory, typed: str, limit: int) -> list[CustomerMatch]:
+    text = ascii_digits(typed)  # "INV-۰۰۴۲" is INV-0042, "۴۲۴۲" a card's last four
     lower = text.lower()
     found: list[CustomerMatch] = []
     if _UUID.match(lower):
@@ -87,12 +92,16 @@ async def _matches(directory: CustomerDirectory, text: str, limit: int) -> list[
     if last4:
         found += await directory.by_card_last4(text, limit=limit)
     found += await directory.email_prefix(lower, limit=limit)
-    if len(_unique(found, limit)) < limit:
-        found += await directory.name_prefix(lower, limit=limit)
+    # a name as typed too when it had other digits ("شرکت ۱۲۳" stored with Persian digits)
+    spellings = [lower] + ([typed.lower()] if typed != text else [])
+    for spelling in spellings:
+        if len(_unique(found, limit)) < limit:
+            found += await directory.name_prefix(spelling, limit=limit)
     contains = len(lower) >= CONTAINS_FROM and not last4  # four digits mean a card
-    if contains and len(_unique(found, limit)) < limit:
-        contained = await directory.containing(lower, limit=limit)
-        found += sorted(contained, key=lambda m: (m.name.lower(), m.email))
+    for spelling in spellings:
+        if contains and len(_unique(found, limit)) < limit:
+            contained = await directory.containing(spelling, limit=limit)
+            found += sorted(contained, key=lambda m: (m.name.lower(), m.email))
     return _unique(found, limit)
 
 

@@ -96,8 +96,11 @@ async def test_checkout_and_a_plan_change_in_persian(
         await _is_rtl_with_vazirmatn(page)
         form = page.get_by_test_id("display-form")
         await form.locator("#f-calendar").select_option("jalali")
+        await form.locator("#f-timezone").fill("Asia/Tehran")
         await form.get_by_test_id("display-save").click()
         await expect(page.locator("#f-calendar")).to_have_value("jalali")
+        await expect(page.locator("#f-timezone")).to_have_value("Asia/Tehran")
+        await page.screenshot(path=str(output_dir / "fa-profile-1280.png"), full_page=True)
 
         # the plan change: 3 -> 5 seats, charged exactly the quote
         await page.goto(server + "/account")

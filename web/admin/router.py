@@ -42,7 +42,7 @@ from web.admin.coupons import (
 from web.admin.customer_lists import show_customer_list
 from web.admin.customer_notes import submit_customer_note
 from web.admin.customers import show_admin_customer, show_admin_customers
-from web.admin.display import switch_staff_display
+from web.admin.display import show_staff_display, submit_staff_display, switch_staff_display
 from web.admin.dunning import show_dunning, submit_dunning_policy, submit_dunning_preview
 from web.admin.exchange_rates import show_exchange_rates, submit_exchange_rate
 from web.admin.exports import EXPORT_HANDLERS
@@ -116,6 +116,8 @@ router = Router(
         submit_reset_two_factor,
         show_recovery_codes,
         switch_staff_display,
+        show_staff_display,
+        submit_staff_display,
         submit_recovery_codes,
         show_audit_log,
         export_audit_log,

@@ -20,6 +20,7 @@ from domain.payments.webhooks import reconcile_webhook
 from domain.shared.clock import Clock
 from domain.shared.errors import TransientError
 from web.deps import UowFactory
+from web.errors import problem_title
 
 SIGNATURE_HEADERS = ("stripe-signature", "x-sandbox-signature")
 
@@ -49,17 +50,18 @@ async def receive_webhook(
     except TransientError:
         # the gateway could not be asked (or the payment is still processing): the provider
         # delivers again later
+        title, language_headers = problem_title(request, 503)
         return Response(
             {
                 "type": "about:blank",
-                "title": "Service unavailable",
+                "title": title,
                 "status": 503,
                 "detail": "The payment could not be read back from the gateway; deliver again.",
                 "instance": request.url.path,
             },
             status_code=503,
             media_type="application/problem+json",
-            headers={"Retry-After": "60"},
+            headers={"Retry-After": "60"} | language_headers,
         )
     return Response(
         {

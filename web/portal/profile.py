@@ -1,6 +1,6 @@
 """The subscriber's profile (/account/profile): name, e-mail (changed through a link sent to the
-new address), billing details for future invoices, password, linked sign-in providers, e-mail
-preferences and sessions. Each form posts to its own URL and redirects back (303); a form with
+new address), billing details for future invoices, password, linked sign-in providers, language
+and dates (language, digits, calendar, time zone), e-mail preferences and sessions. Each form posts to its own URL and redirects back (303); a form with
 mistakes is shown again with 422 and the subscriber's input."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from litestar.params import FromPath, SkipValidation
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from domain.accounts.display_preferences import set_display_preferences
 from domain.accounts.mailing import Mailing
 from domain.accounts.notice_preferences import set_email_preferences
 from domain.accounts.own_account import change_billing_details, view_own_account
@@ -28,7 +29,10 @@ from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD
 from domain.checkout.service import MAX_ADDRESS
 from domain.customers.service import MAX_REGION, MAX_TAX_ID
 from domain.shared.countries import country_choices
+from domain.shared.display import parse_preferences
 from domain.shared.errors import ValidationFailed
+from domain.shared.time_zones import MAX_ZONE, zone_names
+from web.display import current_display, display_cookie, display_form_errors, tr
 from web.forms import Field, FormSpec, ParsedForm
 from web.portal.scope import Subscriber
 from web.runtime import OidcProvider
@@ -48,14 +52,22 @@ PASSWORD_FORM = FormSpec(
     Field("current_password", MAX_PASSWORD), Field("new_password", MAX_PASSWORD)
 )
 NOTICES_FORM = FormSpec(Field("notice", 40, many=True))
-NOTICE_LABELS = {
-    "upcoming_renewal": "A week before an annual renewal",
-    "trial_ending": "Three days before a trial ends",
-    "card_expiring": "When my card is about to expire",
-}
+DISPLAY_FORM = FormSpec(
+    Field("language", 10), Field("digits", 10), Field("calendar", 10), Field("timezone", MAX_ZONE)
+)
+
+
+def notice_labels(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The optional reminders' labels, in the page's language."""
+    return {
+        "upcoming_renewal": tr(request, "A week before an annual renewal"),
+        "trial_ending": tr(request, "Three days before a trial ends"),
+        "card_expiring": tr(request, "When my card is about to expire"),
+    }
 
 
 async def _context(
+    request: Request[Any, Any, Any],
     subscriber: Subscriber,
     providers: dict[str, OidcProvider],
     forms: dict[str, dict[str, str]],
@@ -72,8 +84,17 @@ async def _context(
         "region": (customer.region or "") if customer else "",
         "tax_id": (customer.tax_id or "") if customer else "",
     }
+    labels = notice_labels(request)
+    shown = current_display(request)
+    display = {
+        "language": shown.language,
+        "digits": shown.digits.value,
+        "calendar": shown.calendar.value,
+        "timezone": shown.timezone,
+    }
     return {
         "subscriber_email": subscriber.email,
+        "time_zones": zone_names(),
         "account": account,
         "customer": customer,
         "identities": view.identities,
@@ -81,10 +102,15 @@ async def _context(
         "sessions": view.sessions,
         "current_session": subscriber.signed_in.session_id,
         "providers": list(providers.values()),  # each has .slug and .name
-        "notices": [(kind, NOTICE_LABELS.get(kind, kind), on) for kind, on in view.notices],
-        "forms": {"name": {"name": account.name}, "email": {"email": ""}, "billing": billing}
+        "notices": [(kind, labels.get(kind, kind), on) for kind, on in view.notices],
+        "forms": {
+            "name": {"name": account.name},
+            "email": {"email": ""},
+            "billing": billing,
+            "display": display,
+        }
         | forms,
-        "errors": {"name": {}, "email": {}, "billing": {}, "password": {}} | errors,
+        "errors": {"name": {}, "email": {}, "billing": {}, "password": {}, "display": {}} | errors,
     }
 
 
@@ -94,7 +120,7 @@ async def show_profile(
     subscriber: NamedDependency[Subscriber],
     oidc_providers: NamedDependency[dict[str, OidcProvider]],
 ) -> Template:
-    ctx = await _context(subscriber, oidc_providers, {}, {})
+    ctx = await _context(request, subscriber, oidc_providers, {}, {})
     return render(request, "portal/profile.html", None, ctx)
 
 
@@ -106,7 +132,7 @@ async def _again(
     values: dict[str, str],
     exc: ValidationFailed,
 ) -> Template:
-    ctx = await _context(subscriber, providers, {form: values}, {form: exc.field_errors})
+    ctx = await _context(request, subscriber, providers, {form: values}, {form: exc.field_errors})
     return render(request, "portal/profile.html", None, ctx, status_code=422)
 
 
@@ -254,3 +280,28 @@ async def update_notifications(
     wanted = set(form.lists.get("notice", []))
     await set_email_preferences(subscriber.signed_in, wanted, uow=subscriber.uow())
     return _back("Your e-mail preferences are saved.", request)
+
+
+@post(PROFILE + "/display", name="portal.profile.display")
+async def update_display(
+    request: Request[Any, Any, Any],
+    subscriber: NamedDependency[Subscriber],
+    oidc_providers: NamedDependency[dict[str, OidcProvider]],
+) -> Template | Redirect:
+    """Language, digits, calendar and time zone, saved on the account (and in the browser's
+    cookie, as the header's switch does); a refused field shows the form again with its
+    message."""
+    form = DISPLAY_FORM.parse(await request.form())
+    values = {k: form.get(k) for k in ("language", "digits", "calendar", "timezone")}
+    try:
+        _refuse(form)
+        prefs = parse_preferences(
+            values["language"], values["digits"], values["calendar"], values["timezone"],
+            current=subscriber.signed_in.display,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        errors = ValidationFailed(display_form_errors(request, exc))
+        return await _again(request, subscriber, oidc_providers, "display", values, errors)
+    await set_display_preferences(subscriber.signed_in, prefs, uow=subscriber.uow())
+    flash(request, tr(request, "Your language and date settings are saved."), "success")
+    return Redirect(PROFILE, status_code=303, cookies=[display_cookie(request, prefs)])

@@ -208,3 +208,38 @@ async def test_cards_come_first_for_four_digits(shop: Shop) -> None:
         (subscriber.customer_id, MatchKind.CARD),
         (starts, MatchKind.EMAIL),
     ]
+
+
+async def test_persian_and_arabic_indic_digits_find_numbers_ids_and_cards(shop: Shop) -> None:
+    subscriber = await shop.subscriber()
+    grace = await _customer(shop, "grace@navy.test", "Grace Hopper")
+    persian_id = grace.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    arabic_id = grace.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert persian_id != grace  # a uuid4 has digits
+
+    (by_invoice,) = await search_customers(VIEWER, "INV-۲۰۲۴-۰۰۰۰۰۱", uow=shop.uow)
+    (by_arabic,) = await search_customers(VIEWER, "inv-٢٠٢٤-٠٠٠٠٠١", uow=shop.uow)
+    (by_id,) = await search_customers(VIEWER, persian_id, uow=shop.uow)
+    (by_arabic_id,) = await search_customers(VIEWER, arabic_id, uow=shop.uow)
+    (by_card,) = await search_customers(VIEWER, "۴۲۴۲", uow=shop.uow)
+
+    assert (by_invoice.customer_id, by_invoice.kind) == (subscriber.customer_id, MatchKind.INVOICE)
+    assert by_arabic.matched == "Invoice INV-2024-000001"
+    assert (by_id.customer_id, by_id.kind) == (grace, MatchKind.CUSTOMER_ID)
+    assert by_arabic_id.customer_id == grace
+    assert (by_card.customer_id, by_card.kind) == (subscriber.customer_id, MatchKind.CARD)
+
+
+async def test_digits_in_a_name_match_whichever_digits_were_typed(shop: Shop) -> None:
+    latin = await _customer(shop, "a@example.test", "Studio 1234 Ltd")
+    persian = await _customer(shop, "b@example.test", "شرکت ۵۶۷۸")  # stored with Persian digits
+
+    assert [h.customer_id for h in await search_customers(VIEWER, "studio ۱۲", uow=shop.uow)] == [
+        latin
+    ]
+    assert [h.customer_id for h in await search_customers(VIEWER, "شرکت ۵۶", uow=shop.uow)] == [
+        persian
+    ]
+    assert [h.customer_id for h in await search_customers(VIEWER, "1234 ltd", uow=shop.uow)] == [
+        latin
+    ]

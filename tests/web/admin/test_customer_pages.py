@@ -156,3 +156,22 @@ async def test_control_characters_are_refused_before_the_handler(
     for query in ("ada\x00", "ada\x1b[31m"):
         answer = await client.get("/admin/customers", params={"q": query})
         assert answer.status_code == 400, query
+
+
+async def test_search_reads_persian_and_arabic_indic_digits(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    ada = await make_subscriber(app, clock, email="ada@example.com", name="Ada Lovelace")
+    await _viewer(app, client, clock)
+    (number,) = await _numbers(InvoiceTable, ada)
+    persian = number.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    arabic_id = ada.customer_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert persian != number
+
+    by_number = await client.get("/admin/customers", params={"q": persian})
+    assert by_number.status_code == 303
+    assert by_number.headers["location"] == f"/admin/customers/{ada.customer_id}"
+    by_id = await client.get("/admin/customers", params={"q": arabic_id})
+    assert by_id.headers["location"] == f"/admin/customers/{ada.customer_id}"
+    (card,) = _rows((await client.get("/admin/customers", params={"q": "۴۲۴۲"})).text)
+    assert "Ada Lovelace" in card and "Card •••• 4242" in card

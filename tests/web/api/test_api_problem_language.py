@@ -1,0 +1,85 @@
+"""Problem details speak the caller's language: the ``title`` follows ``Accept-Language``
+(Persian for ``fa``; no header: the site's language, ``APP_LOCALE``) and ``Content-Language``
+says which; ``type``, ``code``, ``status`` and the field names of ``errors`` never change."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from domain.shared.clock import FrozenClock
+from tests.support.database import TestDatabase
+from tests.web.api.support import CUSTOMER, bearer, make_key
+from tests.web.conftest import make_settings, serve
+from web.app import create_app
+
+pytestmark = pytest.mark.web
+
+STABLE = ("type", "code", "status", "instance")
+
+
+def _problem(answer: httpx.Response, status: int) -> dict[str, object]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "Accept-Language" in answer.headers["vary"]
+    body: dict[str, object] = answer.json()
+    return body
+
+
+async def test_the_same_refusal_in_english_and_persian(client: httpx.AsyncClient) -> None:
+    en = await client.get("/api/v1/customers", headers={"Accept-Language": "en"})
+    fa = await client.get("/api/v1/customers", headers={"Accept-Language": "fa-IR, en;q=0.5"})
+    english, persian = _problem(en, 401), _problem(fa, 401)
+
+    assert {k: english[k] for k in STABLE} == {k: persian[k] for k in STABLE}
+    assert english["code"] == "api_key.missing" and english["type"] == "/problems/api_key.missing"
+    assert (english["title"], persian["title"]) == ("Sign-in required", "ورود لازم است")
+    assert (en.headers["content-language"], fa.headers["content-language"]) == ("en", "fa")
+    assert fa.headers["www-authenticate"].startswith("Bearer")  # its own headers kept
+
+
+async def test_field_errors_keep_their_names_in_every_language(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    key = await make_key(app)
+    bad = CUSTOMER | {"email": "not-an-address", "country": "ZZ"}
+    answers = [
+        await client.post(
+            "/api/v1/customers", json=bad, headers=bearer(key) | {"Accept-Language": language}
+        )
+        for language in ("en", "fa")
+    ]
+    english, persian = (_problem(a, 422) for a in answers)
+    assert {k: english[k] for k in STABLE} == {k: persian[k] for k in STABLE}
+    assert isinstance(english["errors"], dict) and isinstance(persian["errors"], dict)
+    assert set(english["errors"]) == set(persian["errors"]) >= {"email", "country"}
+    assert english["title"] == "Unprocessable content"
+    assert persian["title"] == "محتوای پردازش‌نشدنی"
+
+
+async def test_an_unknown_customer_in_persian(app: Litestar, client: httpx.AsyncClient) -> None:
+    key = await make_key(app)
+    answer = await client.get(
+        "/api/v1/customers/nope", headers=bearer(key) | {"Accept-Language": "fa"}
+    )
+    body = _problem(answer, 404)
+    assert (body["title"], body["code"]) == ("یافت نشد", "customer.not_found")
+
+
+async def test_no_accept_language_is_the_sites_language(
+    db: TestDatabase, clock: FrozenClock, client: httpx.AsyncClient
+) -> None:
+    # this site (APP_LOCALE en_US): English; a quality of 0 is "not this one"
+    for headers in ({}, {"Accept-Language": "fa;q=0"}, {"Accept-Language": "de"}):
+        answer = await client.get("/api/v1/customers", headers=headers)
+        assert _problem(answer, 401)["title"] == "Sign-in required"
+        assert answer.headers["content-language"] == "en"
+    persian_site = create_app(make_settings(db, APP_LOCALE="fa_IR"), clock=clock,
+                              engine=db.engine, start_runner=False)  # fmt: skip
+    async with serve(persian_site) as other:
+        default = await other.get("/api/v1/customers")
+        asked = await other.get("/api/v1/customers", headers={"Accept-Language": "en"})
+    assert _problem(default, 401)["title"] == "ورود لازم است"
+    assert default.headers["content-language"] == "fa"
+    assert _problem(asked, 401)["title"] == "Sign-in required"
