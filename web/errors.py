@@ -29,8 +29,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.accounts.errors import BadToken, SignInFailed, TooManyAttempts
-from domain.adapters.i18n import REQUEST_DISPLAY
-from domain.adapters.i18n import N_, gettext_for
+from domain.adapters.i18n import N_, REQUEST_DISPLAY, gettext_for
 from domain.shared.display import language_of_locale, negotiate
 from domain.shared.errors import (
     Conflict,
