@@ -63,6 +63,7 @@ TARGETS: tuple[Target, ...] = (
         "/pricing/estimate?plan=scale-monthly&currency=USD&units=250000",
         HTMX,
     ),
+    Target("checkout page", "/checkout/team-monthly"),
     Target(
         "checkout summary (htmx)",
         "/checkout/team-annual/summary?currency=USD&quantity=5&promotion_code=WELCOME20&country=US",
@@ -315,6 +316,21 @@ def print_table(results: Sequence[Result], load: Load) -> None:
         )
 
 
+def page_lines(results: Sequence[Result], ceiling: float) -> list[str]:
+    """Issue 18's line per measured page, exactly:
+    ``pages: path=<path> rps=<x> p99_ms=<y> bare_rps=<b> ratio=<x/b>``, for one backend:
+    PostgreSQL when the run measured it (the production database), else SQLite (the table
+    above lists both)."""
+    measured = [r for r in results if r.backend != "-" and r.status == "ok"]
+    backend = "postgres" if any(r.backend == "postgres" for r in measured) else "sqlite"
+    return [
+        f"pages: path={r.path} rps={r.requests_per_s:.0f} p99_ms={r.p99_ms:.1f} "
+        f"bare_rps={ceiling:.0f} ratio={r.requests_per_s / ceiling if ceiling else 0.0:.3f}"
+        for r in measured
+        if r.backend == backend
+    ]
+
+
 def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -361,6 +377,9 @@ def main(argv: list[str] | None = None) -> list[Result]:
         r.vs_ceiling = round(r.requests_per_s / ceiling, 3) if ceiling and r.status == "ok" else 0
     print_table(results, load)
     print(json.dumps([asdict(r) for r in results]), file=sys.stderr)
+    print()
+    for line in page_lines(results, ceiling):
+        print(line)
     return results
 
 
