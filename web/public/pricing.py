@@ -17,16 +17,19 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from domain.adapters.i18n import display_of
 from domain.catalog.cache import CatalogCache
 from domain.catalog.price_list import PriceList
 from domain.catalog.service import estimate_cached_usage_bill, show_cached_pricing_page
 from domain.shared.errors import ValidationFailed
 from web.forms import number_text
+from web.public.rendered import PRICING_REGIONS
 from web.settings import Settings
 from web.templating import is_fragment_request, render
 
 PAGE = "public/pricing.html"
 REGION = "public/_pricing.html"  # the #pricing region, swapped by the switches and the seats
+RENDERED_REGION = "public/_pricing_rendered.html"  # the region as rendered before (rendered.py)
 ESTIMATE = "public/_estimate_result.html"  # #estimate-result, swapped while typing usage
 
 
@@ -91,16 +94,24 @@ async def pricing_page(
     except ValidationFailed as exc:
         errors = exc.field_errors
         page = await show(params.without(set(errors)))
+    context = {"page": page, "errors": errors, "typed": params, "page_path": path}
+    key = (REGION, params, tuple(sorted(errors.items())), path, display_of({"request": request}))
+    context["region_html"] = PRICING_REGIONS.get(
+        key, page, lambda: _render_region(request, context)
+    )
     template = render(
-        request,
-        page_template,
-        REGION,
-        {"page": page, "errors": errors, "typed": params, "page_path": path},
-        status_code=422 if errors else 200,
+        request, page_template, RENDERED_REGION, context, status_code=422 if errors else 200
     )
     if is_fragment_request(request):
         template.headers["HX-Push-Url"] = "false" if errors else _canonical_url(page, path)
     return template
+
+
+def _render_region(request: Request[Any, Any, Any], context: dict[str, Any]) -> str:
+    """The #pricing region alone, as the page would include it (``web/public/rendered.py``)."""
+    engine = request.app.template_engine
+    assert engine is not None
+    return str(engine.get_template(REGION).render({**context, "request": request}))
 
 
 @get("/pricing", name="pricing")
