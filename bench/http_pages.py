@@ -10,6 +10,10 @@ through ``python -m web.cli migrate`` and ``seed-demo``. The ceiling is ``bench/
 gets a short warm-up, then ``wrk -t2 -c32 -d15s --latency`` (configurable); the table shows
 requests per second, p50 and p99 latency, and req/s as a share of the minimal page's.
 
+The run ends with one line per page, exactly as issue 18 asks (PostgreSQL's when it was
+measured, else SQLite's; the table above them has both):
+``pages: path=<path> rps=<x> p99_ms=<y> bare_rps=<b> ratio=<x/b>``.
+
 Targets are the ``TARGETS`` tuple below: adding a page is one line. A target whose URL answers
 404 (a page not built yet) is skipped with a note; any other status than 200 is reported and
 skipped.

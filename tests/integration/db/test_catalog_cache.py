@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.adapters.db.catalog_cache import piccolo_catalog_cache
+from domain.adapters.db.catalog_cache import VersionProbe, piccolo_catalog_cache, version_probe
 from domain.adapters.db.repositories.catalog_version import read_catalog_version
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.catalog.cache import CatalogCache
@@ -29,10 +29,14 @@ def _uow(db: TestDatabase, clock: FrozenClock) -> PiccoloUnitOfWork:
     return PiccoloUnitOfWork(db.engine, clock=clock, registry=build_registry())
 
 
-def _cache(db: TestDatabase, clock: FrozenClock) -> CatalogCache:
-    """One process's cache (each app builds its own)."""
+def _cache(db: TestDatabase, clock: FrozenClock, probe: VersionProbe | None = None) -> CatalogCache:
+    """One process's cache (each app builds its own, and checks the version on a connection of
+    its own: ``probe``)."""
     return piccolo_catalog_cache(
-        lambda: PiccoloUnitOfWork(db.engine, clock=clock, registry=build_registry(), read_only=True)
+        lambda: PiccoloUnitOfWork(
+            db.engine, clock=clock, registry=build_registry(), read_only=True
+        ),
+        probe,
     )
 
 
@@ -54,7 +58,8 @@ async def test_a_version_published_by_one_process_is_served_by_the_other_on_its_
     db: TestDatabase, clock: FrozenClock
 ) -> None:
     await load_demo_catalog(uow=_uow(db, clock))
-    here, there = _cache(db, clock), _cache(db, clock)
+    probe = version_probe(db.engine)  # as the app checks it, on its own connection
+    here, there = _cache(db, clock), _cache(db, clock, probe)
     before = (await there.snapshot()).public_plan("team-monthly")
     assert before is not None and _seat_price(before) == 1200
     assert (await here.snapshot()).public_plan("team-monthly") == before
@@ -68,6 +73,7 @@ async def test_a_version_published_by_one_process_is_served_by_the_other_on_its_
     assert after is not None and (after.version, _seat_price(after)) == (2, 1500)
     assert there.loads == loads + 1
     assert (await here.snapshot()).public_plan("team-monthly") == after
+    await probe.close()
 
 
 async def test_plan_details_and_tax_rates_move_the_version_and_a_rollback_does_not(
