@@ -47,6 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HTMX = (("HX-Request", "true"),)
+START_TIMEOUT_S = 120  # a shared, busy machine can take a while to import the app
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,7 @@ def serve(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + START_TIMEOUT_S
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{app} exited:\n{log.read_text()}")
@@ -217,7 +218,7 @@ def serve(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
                 except OSError:
                     if time.monotonic() > deadline:
                         raise RuntimeError(
-                            f"{app} did not answer in 30 s:\n{log.read_text()}"
+                            f"{app} did not answer in {START_TIMEOUT_S} s:\n{log.read_text()}"
                         ) from None
                     time.sleep(0.1)
             yield base
