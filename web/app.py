@@ -24,6 +24,7 @@ from piccolo.engine.base import Engine
 
 from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
+from domain.adapters.db.catalog_cache import piccolo_catalog_cache, version_probe
 from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.tables import bind_tables
@@ -164,6 +165,8 @@ def create_app(
     runtime.documents = DocumentRendering(
         runtime.uow, pdf_renderer, seller_from(settings), clock, read_uow_factory=runtime.read_uow
     )
+    catalog_probe = version_probe(engine)  # the per-request version check's own connection
+    runtime.catalog = piccolo_catalog_cache(runtime.read_uow, catalog_probe)
     run_jobs = settings.jobs.enabled if start_runner is None else start_runner
 
     async def on_startup() -> None:
@@ -177,6 +180,7 @@ def create_app(
 
     async def on_shutdown() -> None:
         await runtime.runner.stop()
+        await catalog_probe.close()
         await close_pool(engine)
 
     templates = template_config(

@@ -17,6 +17,7 @@ from litestar.di import NamedDependency, Provide
 from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
 from domain.billing.config import BillingConfig
+from domain.catalog.cache import CatalogCache
 from domain.documents.service import DocumentRendering
 from domain.jobs.ports import JobStore
 from domain.jobs.runner import JobRunner
@@ -115,6 +116,11 @@ def provide_secret_box(runtime: NamedDependency[Runtime]) -> SecretBox:
     return runtime.secret_box
 
 
+def provide_catalog(runtime: NamedDependency[Runtime]) -> CatalogCache:
+    assert runtime.catalog is not None  # set by create_app
+    return runtime.catalog
+
+
 def _sync(fn: Callable[..., Any]) -> Provide:
     return Provide(fn, sync_to_thread=False)
 
@@ -138,6 +144,7 @@ DEPENDENCIES: dict[str, Any] = {
     "staff_oidc": _sync(provide_staff_oidc),  # staff single sign-on, None when not configured
     "secret_box": _sync(provide_secret_box),
     "documents": _sync(provide_documents),  # lazy invoice and credit note PDFs
+    "catalog": _sync(provide_catalog),  # the public pages' catalog snapshot, kept in memory
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
     "signed_in": Provide(provide_signed_in),
     "maybe_signed_in": Provide(provide_maybe_signed_in),

@@ -10,6 +10,7 @@ from domain.accounts.mailing import Mailing
 from domain.accounts.ports import PasswordHasher
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.catalog.cache import CatalogCache
 from domain.documents.service import DocumentRendering
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
@@ -54,6 +55,8 @@ class Runtime:
     api_limiter: RateLimiter | None = None  # /api/v1 requests per key (web/api/rate_limit.py)
     # lazy PDF downloads (portal, API): set by create_app, which needs runtime.uow first
     documents: DocumentRendering | None = None
+    # the public pages' catalog snapshot (domain/catalog/cache.py): set by create_app
+    catalog: CatalogCache | None = None
 
     @property
     def oidc(self) -> OidcClient | None:

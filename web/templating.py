@@ -9,6 +9,7 @@ not import the web layer, formats exactly the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Response, Template
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from domain.adapters.formatting import date_local_filter, install_filters, money_filter
 from domain.adapters.i18n import display_of, install_i18n
@@ -80,6 +82,33 @@ def current_display(context: Mapping[str, Any]) -> Display:
     return display_of(context)
 
 
+def option_tags(options: Any, value: Any) -> Markup:
+    """The ``<option>`` tags of a select (``components/forms.html``): ``options`` are values or
+    (value, label) pairs, the one equal to ``value`` (as text) is selected. A tuple of options
+    (the ~250 countries) is rendered once per selected value and kept."""
+    selected = None if value is None else str(value)
+    if isinstance(options, tuple):
+        try:
+            return _cached_option_tags(options, selected)
+        except TypeError:  # an unhashable option
+            pass
+    return _option_tags(options, selected)
+
+
+def _option_tags(options: Any, selected: str | None) -> Markup:
+    tags = []
+    for option in options:
+        v, label = (option, option) if isinstance(option, str) else (option[0], option[1])
+        mark = Markup(" selected") if selected is not None and str(v) == selected else ""
+        tags.append(Markup('<option value="{}"{}>{}</option>').format(v, mark, label))
+    return Markup("\n").join(tags)
+
+
+@lru_cache(maxsize=1024)
+def _cached_option_tags(options: tuple[Any, ...], selected: str | None) -> Markup:
+    return _option_tags(options, selected)
+
+
 def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None:
     install_filters(env)
     install_line_filters(env)
@@ -90,6 +119,7 @@ def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None
     env.globals["current_display"] = current_display
     env.globals["domain_text"] = domain_text
     env.globals["language_names"] = LANGUAGE_NAMES
+    env.globals["option_tags"] = option_tags
     env.globals.update(globals_)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from domain.catalog.price_list import (
 )
 from domain.catalog.quantities import check_usage_units
 from domain.catalog.rules import check_version_interval, check_version_prices, is_addon_attachable
+from domain.catalog.snapshot import CatalogReader
 from domain.catalog.usage_estimate import UsageEstimate, estimate_usage
 from domain.catalog.views import PlanCard
 from domain.shared.clock import Clock
@@ -40,17 +42,20 @@ __all__ = [
     "PriceList",
     "StorefrontView",
     "UsageEstimate",
+    "estimate_cached_usage_bill",
     "estimate_usage_bill",
     "get_public_plan",
     "list_addons_for",
     "list_plan_versions",
     "list_public_plans",
     "load_demo_catalog",
+    "pricing_page_of",
     "publish_plan_version",
     "publish_version_in",
     "remove_plan_change_rule",
     "resolve_change_policy",
     "set_plan_change_rule",
+    "show_cached_pricing_page",
     "show_pricing_page",
     "show_storefront",
 ]
@@ -113,21 +118,66 @@ async def show_pricing_page(
     default_currency: str,
     uow: CatalogUnit,
 ) -> PriceList:
-    """The public pricing page: each plan family (``metadata["family"]``) as a column, priced
-    for ``interval`` ("month" or "year") in the requested currency (an unknown one falls back as
-    on the storefront), per-seat plans for ``seats``, the annual saving (rule and rounding in
-    ``domain/catalog/price_list.py``), the feature matrix, and an estimate of
-    ``estimate_units`` of usage on ``estimate_plan`` (default: the first usage plan) when given.
+    """``pricing_page_of`` on the public plans read in a transaction of ``uow``."""
+    async with uow:
+        plans = await uow.plans.list_public(kind=PlanKind.BASE)
+    return pricing_page_of(
+        plans, requested_currency=requested_currency, interval=interval, seats=seats,
+        estimate_plan=estimate_plan, estimate_units=estimate_units,
+        default_currency=default_currency,
+    )  # fmt: skip
+
+
+async def show_cached_pricing_page(
+    *,
+    requested_currency: str | None,
+    interval: str | None,
+    seats: int | str | None,
+    estimate_plan: str | None = None,
+    estimate_units: int | str | None = None,
+    default_currency: str,
+    catalog: CatalogReader,
+) -> PriceList:
+    """The pricing page from the catalog snapshot (``cache.py``: memory, checked against the
+    catalog version): built once per snapshot and set of inputs, since it depends on nothing
+    else (the visitor's inputs are the key; errors are raised each time)."""
+    snapshot = await catalog.snapshot()
+    key = ("pricing", requested_currency, interval, seats, estimate_plan, estimate_units,
+           default_currency)  # fmt: skip
+    return snapshot.memo(
+        key,
+        lambda: pricing_page_of(
+            snapshot.plans, requested_currency=requested_currency, interval=interval,
+            seats=seats, estimate_plan=estimate_plan, estimate_units=estimate_units,
+            default_currency=default_currency,
+        ),
+    )  # fmt: skip
+
+
+def pricing_page_of(
+    plans: Sequence[Plan],
+    *,
+    requested_currency: str | None,
+    interval: str | None,
+    seats: int | str | None,
+    estimate_plan: str | None = None,
+    estimate_units: int | str | None = None,
+    default_currency: str,
+) -> PriceList:
+    """The public pricing page of ``plans`` (the current public base plans, display order): each
+    plan family (``metadata["family"]``) as a column, priced for ``interval`` ("month" or
+    "year") in the requested currency (an unknown one falls back as on the storefront), per-seat
+    plans for ``seats``, the annual saving (rule and rounding in
+    ``domain/catalog/price_list.py``), the feature matrix, and an estimate of ``estimate_units``
+    of usage on ``estimate_plan`` (default: the first usage plan) when given.
 
     ``ValidationFailed`` (``catalog.invalid_pricing_input``) names every bad input at once:
     an interval other than month/year, seats outside 1..the per-seat plans' limit (10,000
     unless a plan's ``max_seats`` metadata says less), usage outside 0..10^9, or an estimate plan
     that is not a usage plan of the page."""
-    async with uow:
-        plans = await uow.plans.list_public(kind=PlanKind.BASE)
     currencies = sorted({p.currency.code for plan in plans for p in plan.prices})
     currency = choose_currency(requested_currency, default_currency, currencies)
-    families = plan_families(plans)
+    families = plan_families(list(plans))
     listed = [plan for members in families.values() for plan in members.values()]
     query = check_pricing_query(
         interval=interval,
@@ -143,14 +193,31 @@ async def show_pricing_page(
 async def estimate_usage_bill(
     plan_code: str, currency: str, units: int | str | None, *, uow: CatalogUnit
 ) -> UsageEstimate:
-    """What ``units`` of usage in one billing period cost on a public plan, tier by tier, with
-    the charge functions invoices use (graduated and volume tiers exact, rounded once), plus the
-    plan's fee billed in advance. ``NotFound`` for an unknown or private plan; ``ValidationFailed``
-    for usage outside 0..10^9 (``catalog.invalid_usage``), a plan without usage pricing
-    (``catalog.not_a_usage_plan``) or a currency the plan is not sold in."""
+    """``usage_estimate_of`` the current version of ``plan_code`` read in a transaction."""
     quantity = check_usage_units(units)
     async with uow:
         plan = await uow.plans.get_by_code(plan_code)
+    return usage_estimate_of(plan, plan_code, currency, quantity)
+
+
+async def estimate_cached_usage_bill(
+    plan_code: str, currency: str, units: int | str | None, *, catalog: CatalogReader
+) -> UsageEstimate:
+    """``estimate_usage_bill`` on the catalog snapshot (``cache.py``)."""
+    quantity = check_usage_units(units)
+    snapshot = await catalog.snapshot()
+    return usage_estimate_of(snapshot.public_plan(plan_code), plan_code, currency, quantity)
+
+
+def usage_estimate_of(
+    plan: Plan | None, plan_code: str, currency: str, quantity: int
+) -> UsageEstimate:
+    """What ``quantity`` units of usage in one billing period cost on a public plan, tier by
+    tier, with the charge functions invoices use (graduated and volume tiers exact, rounded
+    once), plus the plan's fee billed in advance. ``NotFound`` for an unknown or private plan
+    or an add-on; ``ValidationFailed`` for a plan without usage pricing
+    (``catalog.not_a_usage_plan``) or a currency the plan is not sold in. (Usage outside
+    0..10^9 is refused before: ``check_usage_units``, ``catalog.invalid_usage``.)"""
     if plan is None or not plan.is_public or plan.is_addon:
         raise _not_found(plan_code)
     try:

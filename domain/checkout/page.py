@@ -1,7 +1,12 @@
 """The checkout page's read model: for a form as typed (or, once the order exists after a
 declined card, the stored order), the plan, the priced summary, the add-ons on offer and the
-messages beside the fields, read in one transaction. The page opened fresh, the page the
-order's use case shows again, and the summary fragment all read through here."""
+messages beside the fields. The page opened fresh, the page the order's use case shows again,
+and the summary fragment all read through here.
+
+The catalog (plan, add-ons, tax rates) comes from a snapshot: the page and the summary take the
+process's cached one (``domain/catalog/cache.py``), the order's use case reads one in its own
+transaction. A transaction is opened only for what the buyer's input asks for (a promotion code,
+a signed-in buyer: ``needs_buyer_reads``); without either the page needs none."""
 
 from __future__ import annotations
 
@@ -12,12 +17,19 @@ from datetime import datetime
 from domain.accounts.model import SignedIn
 from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan
+from domain.catalog.snapshot import CatalogReader, CatalogSnapshot
 from domain.checkout.agreement import SummaryChanged
 from domain.checkout.form import OrderForm
 from domain.checkout.model import CheckoutSession, new_checkout_token
 from domain.checkout.orders import OrderOnFile, order_on_file_in
-from domain.checkout.ports import CheckoutUnit
-from domain.checkout.service import ACCOUNT_EXISTS, AddonChoice, SummaryView, order_summary_in
+from domain.checkout.ports import CheckoutUnit, UowFactory
+from domain.checkout.service import (
+    ACCOUNT_EXISTS,
+    AddonChoice,
+    SummaryView,
+    needs_buyer_reads,
+    order_summary_in,
+)
 from domain.checkout.summary import OrderSummary
 from domain.shared.clock import Clock
 
@@ -51,20 +63,32 @@ async def checkout_page(
     *,
     buyer: SignedIn | None,
     clock: Clock,
-    uow: CheckoutUnit,
+    catalog: CatalogReader,
+    read_uow: UowFactory,
     config: BillingConfig,
 ) -> CheckoutPage:
     """The page opened afresh for ``form`` (a link from the pricing page, the query string):
     a new checkout token each time; an unknown, retired, private or add-on plan is
     ``NotFound``."""
-    async with uow:
+    snapshot = await catalog.snapshot()
+    token, now = new_checkout_token(), clock.now()
+    if not _needs_reads(form, buyer):
         return await checkout_page_in(
-            uow, form, buyer=buyer, token=new_checkout_token(), now=clock.now(), config=config
+            None, snapshot, form, buyer=buyer, token=token, now=now, config=config
+        )
+    async with read_uow() as uow:
+        return await checkout_page_in(
+            uow, snapshot, form, buyer=buyer, token=token, now=now, config=config
         )
 
 
+def _needs_reads(form: OrderForm, buyer: SignedIn | None) -> bool:
+    return needs_buyer_reads(form.promotion_code, buyer.customer_id if buyer else None)
+
+
 async def checkout_page_in(
-    uow: CheckoutUnit,
+    uow: CheckoutUnit | None,
+    catalog: CatalogSnapshot,
     form: OrderForm,
     *,
     buyer: SignedIn | None,
@@ -75,23 +99,24 @@ async def checkout_page_in(
     checkout: CheckoutSession | None = None,
     changed: SummaryChanged | None = None,
 ) -> CheckoutPage:
-    """The page for the form as posted, inside the caller's transaction; once the order of
-    ``checkout`` exists (a declined card), the stored order instead, with only the card to
-    enter (its buyer's only: anyone else is ``NotFound``)."""
+    """The page for the form as posted, from the ``catalog`` snapshot and the caller's
+    transaction (None: nothing but the catalog to read); once the order of ``checkout`` exists
+    (a declined card), the stored order instead, with only the card to enter (its buyer's only:
+    anyone else is ``NotFound``)."""
     if checkout is not None and checkout.subscription_id is None:
         checkout = None  # nothing was ordered yet: the form as it was
-    order = (
-        await order_on_file_in(
+    order = None
+    if checkout is not None:
+        if uow is None:
+            raise ValueError("a stored order is read in a transaction")
+        order = await order_on_file_in(
             uow, checkout.token, account_id=buyer.account_id if buyer else None, config=config
         )
-        if checkout is not None
-        else None
-    )
     if order is not None:
         summary, plan, addons, shown = order.summary, order.summary.plan, [], {}
         picked = {a.code: n for a, n in order.addons}
     else:
-        view = await form_summary_in(uow, form, buyer=buyer, now=now, config=config)
+        view = await form_summary_in(uow, catalog, form, buyer=buyer, now=now, config=config)
         summary, plan, addons, shown = view.summary, view.plan, view.addons, view.errors
         picked = {a.code: n for a, n in view.choice.addons}
     messages = {**shown, **(errors or {})}
@@ -104,22 +129,29 @@ async def checkout_page_in(
 
 
 async def form_summary(
-    form: OrderForm, *, buyer: SignedIn | None, clock: Clock, uow: CheckoutUnit,
-    config: BillingConfig,
+    form: OrderForm, *, buyer: SignedIn | None, clock: Clock, catalog: CatalogReader,
+    read_uow: UowFactory, config: BillingConfig,
 ) -> SummaryView:  # fmt: skip
     """The order summary for what the form says now (the page's live summary): priced with the
     plan's defaults while the choice has errors, which come with it."""
-    async with uow:
-        return await form_summary_in(uow, form, buyer=buyer, now=clock.now(), config=config)
+    snapshot = await catalog.snapshot()
+    if not _needs_reads(form, buyer):
+        return await form_summary_in(None, snapshot, form, buyer=buyer, now=clock.now(),
+                                     config=config)  # fmt: skip
+    async with read_uow() as uow:
+        return await form_summary_in(uow, snapshot, form, buyer=buyer, now=clock.now(),
+                                     config=config)  # fmt: skip
 
 
 async def form_summary_in(
-    uow: CheckoutUnit, form: OrderForm, *, buyer: SignedIn | None, now: datetime,
-    config: BillingConfig,
+    uow: CheckoutUnit | None, catalog: CatalogSnapshot, form: OrderForm, *,
+    buyer: SignedIn | None, now: datetime, config: BillingConfig,
 ) -> SummaryView:  # fmt: skip
-    """``form_summary`` inside the caller's transaction."""
+    """``form_summary`` from a snapshot and the caller's transaction (None: nothing else to
+    read)."""
     return await order_summary_in(
         uow,
+        catalog,
         form.plan_code,
         currency=form.currency,
         quantity=form.quantity,

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from domain.accounts.model import SignedIn
 from domain.accounts.rules import email_problem, normalise_email, password_problem
 from domain.billing.config import BillingConfig
-from domain.catalog.model import Plan, PlanKind
+from domain.catalog.model import Plan
 from domain.catalog.quantities import max_seats, whole_number
 from domain.catalog.rules import is_addon_attachable
+from domain.catalog.snapshot import CatalogSnapshot, read_catalog_in
 from domain.checkout.ports import CheckoutUnit
 from domain.checkout.summary import (
     OrderSummary,
@@ -27,6 +28,7 @@ from domain.checkout.summary import (
     promotion_for,
     tax_for,
 )
+from domain.customers.model import Customer
 from domain.customers.service import MAX_REGION, check_customer
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
 from domain.promotions.model import Promotion
@@ -62,7 +64,15 @@ async def checkout_plan(plan_code: str, *, uow: CheckoutUnit) -> Plan:
 
 
 async def plan_in(uow: CheckoutUnit, plan_code: str) -> Plan:
-    plan = await uow.plans.get_by_code(plan_code)
+    return _buyable(await uow.plans.get_by_code(plan_code), plan_code)
+
+
+def public_plan_of(catalog: CatalogSnapshot, plan_code: str) -> Plan:
+    """``checkout_plan`` in a catalog snapshot."""
+    return _buyable(catalog.public_plan(plan_code), plan_code)
+
+
+def _buyable(plan: Plan | None, plan_code: str) -> Plan:
     if plan is None or not plan.is_current or not plan.is_public or plan.is_addon:
         raise NotFound(
             f"There is no plan {plan_code!r} to buy.", code=CheckoutErrorCode.PLAN_NOT_FOUND
@@ -82,13 +92,19 @@ class AddonChoice:
 async def addon_choices(plan: Plan, currency: Currency, *, uow: CheckoutUnit) -> list[AddonChoice]:
     """The public add-ons priced in ``currency`` that attach to ``plan``."""
     async with uow:
-        return await _addon_choices_in(uow, plan, currency)
+        return addon_choices_of(await read_catalog_in(uow), plan, currency)
 
 
-async def _addon_choices_in(uow: CheckoutUnit, plan: Plan, currency: Currency) -> list[AddonChoice]:
-    addons = await uow.plans.list_public(kind=PlanKind.ADDON)
+def addon_choices_of(catalog: CatalogSnapshot, plan: Plan, currency: Currency) -> list[AddonChoice]:
+    """``addon_choices`` in a catalog snapshot (memoised there: the snapshot does not change)."""
+    return catalog.memo(
+        ("addons", plan.id, currency.code), lambda: _addons(catalog, plan, currency)
+    )
+
+
+def _addons(catalog: CatalogSnapshot, plan: Plan, currency: Currency) -> list[AddonChoice]:
     choices = []
-    for addon in addons:
+    for addon in catalog.addons:
         price = addon.price_in(currency)
         if price is None or not is_addon_attachable(plan, addon):
             continue
@@ -122,11 +138,12 @@ async def check_choice(
     limit; a flat plan is bought once) and the add-ons (``{code: quantity}``; only those that
     attach to the plan, 0 or empty meaning "not added"). ``ValidationFailed`` per field."""
     async with uow:
-        return await check_choice_in(uow, plan, currency=currency, quantity=quantity, addons=addons)
+        catalog = await read_catalog_in(uow)
+    return check_choice_of(catalog, plan, currency=currency, quantity=quantity, addons=addons)
 
 
-async def check_choice_in(
-    uow: CheckoutUnit,
+def check_choice_of(
+    catalog: CatalogSnapshot,
     plan: Plan,
     *,
     currency: str | None,
@@ -157,7 +174,7 @@ async def check_choice_in(
             errors["quantity"] = f"Enter a whole number of seats from 1 to {limit:,}."
         else:
             n = parsed
-    choices = {c.plan.code: c for c in await _addon_choices_in(uow, plan, chosen)}
+    choices = {c.plan.code: c for c in addon_choices_of(catalog, plan, chosen)}
     picked: list[tuple[Plan, int]] = []
     for code, raw in addons.items():
         try:
@@ -202,13 +219,22 @@ async def preview_order(
     ID that does not look valid is ignored here (the form says so when the order is placed)."""
     async with uow:
         return await _preview_in(
-            uow, choice, promotion_code=promotion_code, country=country, region=region,
-            tax_id=tax_id, customer_id=customer_id, now=now, config=config,
+            uow, await read_catalog_in(uow), choice, promotion_code=promotion_code,
+            country=country, region=region, tax_id=tax_id, customer_id=customer_id, now=now,
+            config=config,
         )  # fmt: skip
 
 
+def needs_buyer_reads(promotion_code: str | None, customer_id: str | None) -> bool:
+    """Whether pricing an order reads more than the catalog: a promotion code (its limits and
+    counts change with every order) or a signed-in buyer (credit, tax exemption, earlier
+    subscriptions). Without either, a summary is priced from the catalog snapshot alone."""
+    return bool((promotion_code or "").strip() or customer_id)
+
+
 async def _preview_in(
-    uow: CheckoutUnit,
+    uow: CheckoutUnit | None,
+    catalog: CatalogSnapshot,
     choice: OrderChoice,
     *,
     promotion_code: str | None,
@@ -219,24 +245,30 @@ async def _preview_in(
     now: datetime,
     config: BillingConfig,
 ) -> OrderSummary:
+    """The order priced with the catalog snapshot's tax rates; the promotion code and the
+    signed-in buyer are read in ``uow`` (None only when there is neither:
+    ``needs_buyer_reads``)."""
     code = (promotion_code or "").strip().upper() or None
     country = (country or "").strip().upper()
-    promotion, problem = (
-        await promotion_for(
-            uow, code, plan_code=choice.plan.code, currency=choice.currency, now=now,
-            customer_id=customer_id,
-        )
-        if code
-        else (None, None)
-    )  # fmt: skip
-    buyer = await buyer_of(uow, customer_id)  # a signed-in buyer's credit and tax exemption
+    promotion: Promotion | None = None
+    problem: str | None = None
+    buyer: Customer | None = None
+    if needs_buyer_reads(code, customer_id):
+        if uow is None:
+            raise ValueError("a promotion code or a signed-in buyer is read in a transaction")
+        if code:
+            promotion, problem = await promotion_for(
+                uow, code, plan_code=choice.plan.code, currency=choice.currency, now=now,
+                customer_id=customer_id,
+            )  # fmt: skip
+        buyer = await buyer_of(uow, customer_id)  # a signed-in buyer's credit and tax exemption
     rate, tax_note = tax_for(
         config,
         country=country if is_country(country) else "",
         region=(region or "").strip() or None,
         tax_id=(tax_id or "").strip() or None,
         tax_exempt=buyer.tax_exempt if buyer else False,
-        rates=await uow.tax_rates.all(),
+        rates=list(catalog.tax_rates),
     )
 
     def priced(promotion: Promotion | None, problem: str | None) -> OrderSummary:
@@ -272,7 +304,8 @@ class SummaryView:
 
 
 async def order_summary_in(
-    uow: CheckoutUnit,
+    uow: CheckoutUnit | None,
+    catalog: CatalogSnapshot,
     plan_code: str,
     *,
     currency: str | None,
@@ -287,27 +320,29 @@ async def order_summary_in(
     now: datetime,
     config: BillingConfig,
 ) -> SummaryView:
-    """The checkout page's read, inside the caller's transaction: the plan (``NotFound`` as
-    ``checkout_plan``), the choice as typed (with field errors, priced with the plan's defaults
-    so the summary always shows something), its add-ons and the priced summary."""
-    plan = await plan_in(uow, plan_code)
+    """The checkout page's read: the plan (``NotFound`` as ``checkout_plan``), the choice as
+    typed (with field errors, priced with the plan's defaults so the summary always shows
+    something), its add-ons (listed once) and the priced summary, from the ``catalog`` snapshot;
+    the promotion code and the signed-in buyer are read in the caller's transaction ``uow``
+    (None when there is neither: ``needs_buyer_reads``)."""
+    plan = public_plan_of(catalog, plan_code)
     errors: dict[str, str] = {}
     try:
-        choice = await check_choice_in(
-            uow, plan, currency=currency or default_currency, quantity=quantity, addons=addons
+        choice = check_choice_of(
+            catalog, plan, currency=currency or default_currency, quantity=quantity, addons=addons
         )
     except ValidationFailed as exc:
         errors.update(exc.field_errors)
         fallback = (currency or default_currency) if "currency" not in errors else None
         try:
-            choice = await check_choice_in(uow, plan, currency=fallback, quantity=None, addons={})
+            choice = check_choice_of(catalog, plan, currency=fallback, quantity=None, addons={})
         except ValidationFailed:
-            choice = await check_choice_in(uow, plan, currency=None, quantity=None, addons={})
+            choice = check_choice_of(catalog, plan, currency=None, quantity=None, addons={})
     summary = await _preview_in(
-        uow, choice, promotion_code=promotion_code, country=country, region=region,
+        uow, catalog, choice, promotion_code=promotion_code, country=country, region=region,
         tax_id=tax_id, customer_id=customer_id, now=now, config=config,
     )  # fmt: skip
-    offered = await _addon_choices_in(uow, plan, choice.currency)
+    offered = addon_choices_of(catalog, plan, choice.currency)
     return SummaryView(plan, choice, summary, offered, errors)
 
 

@@ -2,7 +2,8 @@
 
 ``submit_order`` checks everything itself, in the order the page lists its messages:
 
-1. (one read transaction) the plan (``NotFound``: a 404); the checkout token's session (an order
+1. (one read transaction, the catalog read in it: never the process's cached snapshot) the
+   plan (``NotFound``: a 404); the checkout token's session (an order
    under way or done only shows its outcome); for a first attempt the choice (currency, seats
    up to the plan's ``max_seats``, add-ons), the billing details (an e-mail with an account
    asks to sign in) and the summary priced now, with the promotion code's problem; for a retry
@@ -25,6 +26,7 @@ from domain.accounts.model import SignedIn
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.sessions import SessionGrant
 from domain.billing.config import BillingConfig
+from domain.catalog.snapshot import read_catalog_in
 from domain.checkout.agreement import SummaryChanged, summary_changed
 from domain.checkout.card import tokenise_card
 from domain.checkout.form import OrderForm
@@ -37,8 +39,8 @@ from domain.checkout.service import (
     CheckoutErrorCode,
     OrderChoice,
     check_billing_details_in,
-    check_choice_in,
-    plan_in,
+    check_choice_of,
+    public_plan_of,
 )
 from domain.checkout.summary import OrderSummary
 from domain.payments.ports import PaymentGateway
@@ -125,7 +127,7 @@ async def submit_order(
             if reload:
                 checkout = await tx.checkouts.get(token)
             return await checkout_page_in(
-                tx, form, buyer=who, token=token, now=clock.now(), config=config,
+                tx, await read_catalog_in(tx), form, buyer=who, token=token, now=clock.now(), config=config,
                 errors=errors, checkout=checkout, changed=changed,
             )  # fmt: skip
 
@@ -135,7 +137,8 @@ async def submit_order(
     choice: OrderChoice | None = None
     summary: OrderSummary | None = None
     async with read_uow() as tx:
-        plan = await plan_in(tx, form.plan_code)
+        catalog = await read_catalog_in(tx)  # never the cached one: what is charged is read here
+        plan = public_plan_of(catalog, form.plan_code)
         existing = await tx.checkouts.get(token)
         if existing is not None and not can_place(existing, clock.now()):
             return Placed(existing)
@@ -145,12 +148,13 @@ async def submit_order(
                 tx, retry.token, account_id=buyer.account_id if buyer else None, config=config
             )
             summary = on_file.summary
-            choice = await check_choice_in(tx, plan, currency=None, quantity=None, addons={})
+            choice = check_choice_of(catalog, plan, currency=None, quantity=None, addons={})
         else:
             try:
-                choice = await check_choice_in(
-                    tx, plan, currency=form.currency, quantity=form.quantity, addons=form.addons
-                )
+                choice = check_choice_of(
+                    catalog, plan, currency=form.currency, quantity=form.quantity,
+                    addons=form.addons,
+                )  # fmt: skip
             except ValidationFailed as exc:
                 errors.update(exc.field_errors)
             try:
@@ -161,7 +165,9 @@ async def submit_order(
             except ValidationFailed as exc:
                 errors.update(exc.field_errors)
             if choice is not None:
-                view = await form_summary_in(tx, form, buyer=buyer, now=clock.now(), config=config)
+                view = await form_summary_in(
+                    tx, catalog, form, buyer=buyer, now=clock.now(), config=config
+                )
                 summary = view.summary
                 if summary.promotion_error and form.promotion_code.strip():
                     errors["promotion_code"] = summary.promotion_error

@@ -42,6 +42,7 @@ def _is_iso_country(code: str) -> bool:
 
 
 @cache
+@cache
 def country_choices() -> tuple[tuple[str, str], ...]:
     """(code, English name) for every ISO 3166-1 country, ordered by name (accents ignored)."""
     names = Locale("en").territories

@@ -28,6 +28,7 @@ from domain.accounts.model import SignedIn
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
 from domain.billing.config import BillingConfig
+from domain.catalog.cache import CatalogCache
 from domain.checkout.form import CardEntry, OrderForm
 from domain.checkout.orders import OrderInProgress, order_confirmation
 from domain.checkout.page import CheckoutPage, checkout_page, form_summary
@@ -49,7 +50,6 @@ from domain.checkout.submit import (
 from domain.customers.service import MAX_REGION, MAX_TAX_ID
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
-from domain.unit_of_work import UnitOfWork
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
 from web.deps import UowFactory
@@ -202,7 +202,8 @@ async def _fresh_page(
     plan_code: str,
     *,
     buyer: SignedIn | None,
-    uow: UnitOfWork,
+    catalog: CatalogCache,
+    read_uow: UowFactory,
     clock: Clock,
     settings: Settings,
     billing: BillingConfig,
@@ -212,7 +213,8 @@ async def _fresh_page(
         _order_form(request, plan_code, query, settings),
         buyer=buyer,
         clock=clock,
-        uow=uow,
+        catalog=catalog,
+        read_uow=read_uow,
         config=billing,
     )
     return _render_page(request, page, query.values, settings, status_code=200)
@@ -223,7 +225,8 @@ async def show_checkout(
     request: Request[Any, Any, Any],
     plan_code: FromPath[str],
     maybe_signed_in: NamedDependency[SignedIn | None],
-    read_uow: NamedDependency[UnitOfWork],
+    catalog: NamedDependency[CatalogCache],
+    new_read_uow: NamedDependency[UowFactory],
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
     billing: NamedDependency[BillingConfig],
@@ -231,8 +234,8 @@ async def show_checkout(
     """The checkout form with its summary (a new checkout token each time it is opened); an
     unknown, retired or add-on plan is a friendly 404."""
     return await _fresh_page(
-        request, plan_code, buyer=maybe_signed_in, uow=read_uow, clock=clock, settings=settings,
-        billing=billing,
+        request, plan_code, buyer=maybe_signed_in, catalog=catalog, read_uow=new_read_uow,
+        clock=clock, settings=settings, billing=billing,
     )  # fmt: skip
 
 
@@ -241,7 +244,8 @@ async def show_checkout_summary(
     request: Request[Any, Any, Any],
     plan_code: FromPath[str],
     maybe_signed_in: NamedDependency[SignedIn | None],
-    read_uow: NamedDependency[UnitOfWork],
+    catalog: NamedDependency[CatalogCache],
+    new_read_uow: NamedDependency[UowFactory],
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
     billing: NamedDependency[BillingConfig],
@@ -251,12 +255,17 @@ async def show_checkout_summary(
     Without htmx: the whole checkout page."""
     if not is_fragment_request(request):
         return await _fresh_page(
-            request, plan_code, buyer=maybe_signed_in, uow=read_uow, clock=clock,
-            settings=settings, billing=billing,
+            request, plan_code, buyer=maybe_signed_in, catalog=catalog, read_uow=new_read_uow,
+            clock=clock, settings=settings, billing=billing,
         )  # fmt: skip
     form = _order_form(request, plan_code, _query(request), settings)
     view = await form_summary(
-        form, buyer=maybe_signed_in, clock=clock, uow=read_uow, config=billing
+        form,
+        buyer=maybe_signed_in,
+        clock=clock,
+        catalog=catalog,
+        read_uow=new_read_uow,
+        config=billing,
     )
     summary = view.summary
     code = form.promotion_code.strip()

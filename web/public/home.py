@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from web.deps import UowFactory
+from domain.catalog.cache import CatalogCache
 from web.forms import number_text
 from web.public.pricing import PricingParams, pricing_page
 from web.settings import Settings
@@ -21,7 +21,7 @@ from web.settings import Settings
 @get("/", name="home")
 async def show_home(
     request: Request[Any, Any, Any],
-    new_read_uow: NamedDependency[UowFactory],
+    catalog: NamedDependency[CatalogCache],
     settings: NamedDependency[Settings],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
@@ -29,5 +29,5 @@ async def show_home(
 ) -> Template:
     params = PricingParams(currency, interval, number_text(seats))
     return await pricing_page(
-        request, new_read_uow, settings, params, path="/", page_template="public/home.html"
+        request, catalog, settings, params, path="/", page_template="public/home.html"
     )

@@ -17,16 +17,19 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from domain.adapters.i18n import display_of
+from domain.catalog.cache import CatalogCache
 from domain.catalog.price_list import PriceList
-from domain.catalog.service import estimate_usage_bill, show_pricing_page
+from domain.catalog.service import estimate_cached_usage_bill, show_cached_pricing_page
 from domain.shared.errors import ValidationFailed
-from web.deps import UowFactory
 from web.forms import number_text
+from web.public.rendered import PRICING_REGIONS
 from web.settings import Settings
 from web.templating import is_fragment_request, render
 
 PAGE = "public/pricing.html"
 REGION = "public/_pricing.html"  # the #pricing region, swapped by the switches and the seats
+RENDERED_REGION = "public/_pricing_rendered.html"  # the region as rendered before (rendered.py)
 ESTIMATE = "public/_estimate_result.html"  # #estimate-result, swapped while typing usage
 
 
@@ -63,7 +66,7 @@ def _canonical_url(page: PriceList, path: str = "/pricing") -> str:
 
 async def pricing_page(
     request: Request[Any, Any, Any],
-    read_uow: UowFactory,
+    catalog: CatalogCache,
     settings: Settings,
     params: PricingParams,
     *,
@@ -75,14 +78,14 @@ async def pricing_page(
     The home page is the same region at ``path="/"`` in its own page template (no estimator)."""
 
     async def show(p: PricingParams) -> PriceList:
-        return await show_pricing_page(
+        return await show_cached_pricing_page(
             requested_currency=p.currency,
             interval=p.interval,
             seats=p.seats,
             estimate_plan=p.plan,
             estimate_units=p.units,
             default_currency=settings.default_currency,
-            uow=read_uow(),
+            catalog=catalog,
         )
 
     errors: dict[str, str] = {}
@@ -91,22 +94,30 @@ async def pricing_page(
     except ValidationFailed as exc:
         errors = exc.field_errors
         page = await show(params.without(set(errors)))
+    context = {"page": page, "errors": errors, "typed": params, "page_path": path}
+    key = (REGION, params, tuple(sorted(errors.items())), path, display_of({"request": request}))
+    context["region_html"] = PRICING_REGIONS.get(
+        key, page, lambda: _render_region(request, context)
+    )
     template = render(
-        request,
-        page_template,
-        REGION,
-        {"page": page, "errors": errors, "typed": params, "page_path": path},
-        status_code=422 if errors else 200,
+        request, page_template, RENDERED_REGION, context, status_code=422 if errors else 200
     )
     if is_fragment_request(request):
         template.headers["HX-Push-Url"] = "false" if errors else _canonical_url(page, path)
     return template
 
 
+def _render_region(request: Request[Any, Any, Any], context: dict[str, Any]) -> str:
+    """The #pricing region alone, as the page would include it (``web/public/rendered.py``)."""
+    engine = request.app.template_engine
+    assert engine is not None
+    return str(engine.get_template(REGION).render({**context, "request": request}))
+
+
 @get("/pricing", name="pricing")
 async def show_pricing(
     request: Request[Any, Any, Any],
-    new_read_uow: NamedDependency[UowFactory],
+    catalog: NamedDependency[CatalogCache],
     settings: NamedDependency[Settings],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
@@ -115,13 +126,13 @@ async def show_pricing(
     units: FromQuery[str | None] = None,
 ) -> Template:
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
-    return await pricing_page(request, new_read_uow, settings, params)
+    return await pricing_page(request, catalog, settings, params)
 
 
 @get("/pricing/estimate", name="pricing.estimate")
 async def show_estimate(
     request: Request[Any, Any, Any],
-    new_read_uow: NamedDependency[UowFactory],
+    catalog: NamedDependency[CatalogCache],
     settings: NamedDependency[Settings],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
@@ -133,13 +144,13 @@ async def show_estimate(
     is not a usage we can price. Anything else: the whole pricing page with the estimate."""
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
     if not is_fragment_request(request):
-        return await pricing_page(request, new_read_uow, settings, params)
+        return await pricing_page(request, catalog, settings, params)
     context: dict[str, Any] = {"estimate": None, "errors": {}}
     if not (units or "").strip():  # the field was cleared: nothing to estimate yet
         return render(request, PAGE, ESTIMATE, context)
     try:
-        context["estimate"] = await estimate_usage_bill(
-            plan or "", currency or settings.default_currency, units, uow=new_read_uow()
+        context["estimate"] = await estimate_cached_usage_bill(
+            plan or "", currency or settings.default_currency, units, catalog=catalog
         )
     except ValidationFailed as exc:
         return render(

@@ -118,6 +118,11 @@ CREATE TABLE public.cancellation_feedback (
     created_at timestamp with time zone
 );
 
+CREATE TABLE public.catalog_version (
+    id integer DEFAULT 0 NOT NULL,
+    version bigint DEFAULT 0 NOT NULL
+);
+
 CREATE TABLE public.checkout_session (
     token character varying(64) DEFAULT ''::character varying NOT NULL,
     plan_code character varying(100) DEFAULT ''::character varying NOT NULL,
@@ -955,6 +960,9 @@ ALTER TABLE ONLY public.auth_session
 
 ALTER TABLE ONLY public.cancellation_feedback
     ADD CONSTRAINT cancellation_feedback_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.catalog_version
+    ADD CONSTRAINT catalog_version_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.checkout_session
     ADD CONSTRAINT checkout_session_pkey PRIMARY KEY (token);

@@ -74,6 +74,15 @@ class PlanChangeRuleTable(Table, tablename="plan_change_rule"):
     proration = Varchar(length=16)
 
 
+class CatalogVersionTable(Table, tablename="catalog_version"):
+    """The catalog's version: one row (``id`` 1), raised in the same transaction as every
+    catalog write (``repositories/catalog_version.py``); the per-process catalog caches compare
+    it with the version of their snapshot (``domain/catalog/cache.py``). No row reads as 0."""
+
+    id = Integer(primary_key=True)
+    version = BigInt(default=0)
+
+
 class JobTable(Table, tablename="job"):
     id = Varchar(length=36, primary_key=True)
     name = Varchar(length=100)
@@ -599,6 +608,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     PlanTable,
     PlanPriceTable,
     PlanChangeRuleTable,
+    CatalogVersionTable,
     JobTable,
     InvoiceSeriesTable,
     InvoiceTable,

@@ -20,6 +20,7 @@ from domain.billing.config import BillingConfig
 from domain.billing.model import InvoiceStatus
 from domain.catalog.quantities import MAX_SEATS_KEY
 from domain.catalog.service import load_demo_catalog
+from domain.catalog.snapshot import FreshCatalog
 from domain.checkout.form import CardEntry, OrderForm
 from domain.checkout.model import CheckoutState, new_checkout_token
 from domain.checkout.page import checkout_page
@@ -73,7 +74,10 @@ class Shop:
     async def page_shown(self, form: OrderForm, buyer: SignedIn | None = None) -> OrderForm:
         """The checkout page the buyer saw for this form, and the form as its Pay button posts
         it (with the summary it showed and its checkout token)."""
-        page = await checkout_page(form, buyer=buyer, clock=self.clock, uow=self.uow, config=CONFIG)
+        page = await checkout_page(
+            form, buyer=buyer, clock=self.clock, catalog=FreshCatalog(lambda: self.uow),
+            read_uow=lambda: self.uow, config=CONFIG,
+        )  # fmt: skip
         return replace(form, shown=page.summary.agreement(), checkout_token=page.token)
 
     async def submit(self, form: OrderForm, buyer: SignedIn | None = None) -> CheckoutOutcome:

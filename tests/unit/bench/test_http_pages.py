@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.http_pages import TARGETS, describe_errors, parse_wrk
+from bench.http_pages import TARGETS, Result, describe_errors, page_lines, parse_wrk
 
 pytestmark = pytest.mark.unit
 
@@ -56,3 +56,19 @@ def test_targets_have_one_ceiling_and_unique_paths() -> None:
     assert [t.name for t in TARGETS if t.ceiling] == ["minimal Jinja page (ceiling)"]
     app_paths = [t.path for t in TARGETS if not t.ceiling]
     assert len(app_paths) == len(set(app_paths))
+
+
+def test_page_lines_are_the_issues_exact_format_for_postgres_when_measured() -> None:
+    results = [
+        Result("-", "minimal", "/", "ok", 8000.0, 2.0, 8.0),
+        Result("sqlite", "/pricing", "/pricing", "ok", 2000.0, 20.0, 40.0),
+        Result("postgres", "/pricing", "/pricing", "ok", 4000.0, 10.0, 25.04),
+        Result("postgres", "checkout", "/checkout/x", "skipped: 404, not built yet"),
+    ]
+    assert page_lines(results, 8000.0) == [
+        "pages: path=/pricing rps=4000 p99_ms=25.0 bare_rps=8000 ratio=0.500"
+    ]
+    sqlite_only = [r for r in results if r.backend != "postgres"]
+    assert page_lines(sqlite_only, 8000.0) == [
+        "pages: path=/pricing rps=2000 p99_ms=40.0 bare_rps=8000 ratio=0.250"
+    ]

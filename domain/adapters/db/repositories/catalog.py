@@ -1,5 +1,6 @@
 """Plans (one row per version), their prices and plan-change rules on Piccolo; rows are mapped to
-domain objects in explicit functions."""
+domain objects in explicit functions. Every write raises the catalog version first
+(``catalog_version.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.adapters.db.repositories.catalog_version import bump_catalog_version
 from domain.adapters.db.tables import PlanChangeRuleTable, PlanPriceTable, PlanTable
 from domain.catalog.change_policy import (
     ChangePolicy,
@@ -203,6 +205,7 @@ class PiccoloPlanRepository:
     async def add(self, plan: Plan) -> None:
         plan_row, price_rows = plan_to_rows(plan)
         self.forget_reads()
+        await bump_catalog_version()
         try:
             await PlanTable.insert(plan_row)
         except Exception as exc:
@@ -217,6 +220,7 @@ class PiccoloPlanRepository:
             await PlanPriceTable.insert(*price_rows)
 
     async def hold_code(self, code: str) -> None:
+        await bump_catalog_version()  # the version row first: every catalog writer's order
         if self._lock_rows:  # in version order, so two publishers queue on version 1's row
             await (
                 PlanTable.select(PlanTable.id)
@@ -228,6 +232,7 @@ class PiccoloPlanRepository:
 
     async def retire(self, plan_id: PlanId, at: datetime) -> None:
         self.forget_reads()
+        await bump_catalog_version()
         await PlanTable.update({PlanTable.retired_at: at}).where(PlanTable.id == plan_id)
 
     async def count(self) -> int:
@@ -244,6 +249,7 @@ class PiccoloPlanRepository:
 
     async def update_details(self, code: str, details: PlanDetails) -> None:
         self.forget_reads()
+        await bump_catalog_version()
         # one row per version; metadata keeps its other keys (max_seats, ...)
         for plan in await self.versions(code):
             shown = plan.with_details(details)
@@ -283,6 +289,7 @@ class PiccoloPlanChangeRuleRepository:
             timing=rule.policy.timing.value,
             proration=rule.policy.proration.value,
         )
+        await bump_catalog_version()
         await PlanChangeRuleTable.insert(row).on_conflict(
             target=(PlanChangeRuleTable.from_code, PlanChangeRuleTable.to_code),
             action="DO UPDATE",
@@ -290,6 +297,7 @@ class PiccoloPlanChangeRuleRepository:
         )
 
     async def remove(self, from_code: str, to_code: str) -> bool:
+        await bump_catalog_version()
         rows = await (
             PlanChangeRuleTable.delete()
             .where(

@@ -18,6 +18,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from domain.adapters.db.repositories.billing import _exact, _fraction, _load
+from domain.adapters.db.repositories.catalog_version import bump_catalog_version
 from domain.adapters.db.tables import (
     CancellationFeedbackTable,
     CustomerTable,
@@ -419,6 +420,7 @@ class PiccoloTaxRateRepository:
 
     async def add(self, rate: JurisdictionRate) -> None:
         self.forget_reads()
+        await bump_catalog_version()  # the pages' catalog snapshot holds the rates in force
         await TaxRateTable.insert(
             TaxRateTable(
                 id=new_id(),
@@ -442,6 +444,7 @@ class PiccoloTaxRateRepository:
 
     async def create(self, rate: StoredTaxRate) -> None:
         self.forget_reads()
+        await bump_catalog_version()
         async with conflict_on_duplicate(
             "This country and region has an active rate already.", code=DUPLICATE_RATE
         ):
@@ -460,6 +463,7 @@ class PiccoloTaxRateRepository:
 
     async def archive(self, rate_id: str, at: datetime) -> None:
         self.forget_reads()
+        await bump_catalog_version()
         await TaxRateTable.update({TaxRateTable.archived_at: at}).where(TaxRateTable.id == rate_id)
 
     async def subscriptions_by_place(self) -> dict[tuple[str, str], int]:

@@ -1,0 +1,36 @@
+"""The catalog version (``catalog_version``, one row): read by the per-process catalog caches
+(``domain/catalog/cache.py``), raised by every catalog write in that write's transaction.
+
+The catalog repositories call ``bump_catalog_version`` themselves (plans, their details and
+prices, add-ons, change rules and tax rates), before the rows they write, so every
+catalog writer takes the version row first: on PostgreSQL they queue on it in one order (no
+deadlock against the plan rows ``hold_code`` locks) and a write is visible to the caches exactly
+when its transaction commits. Promotion codes and coupons are not catalog here: the pages read
+them per request (their redemption counts change with every order); nor are features (the pages
+show a plan's own feature list, which is a plan row).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.adapters.db.tables import CatalogVersionTable
+
+_BUMP = (
+    "INSERT INTO catalog_version (id, version) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET version = catalog_version.version + 1"
+)
+
+
+async def bump_catalog_version() -> None:
+    """Raise the version in the caller's open transaction (the row is made on the first write)."""
+    await CatalogVersionTable.raw(_BUMP)
+
+
+async def read_catalog_version() -> int:
+    """The committed version (in the caller's transaction when one is open); 0 before any
+    catalog write."""
+    rows: list[dict[str, Any]] = await CatalogVersionTable.select(
+        CatalogVersionTable.version
+    ).where(CatalogVersionTable.id == 1)
+    return int(rows[0]["version"]) if rows else 0
