@@ -159,7 +159,8 @@ async def test_a_subscriber_adds_add_ons_at_exactly_the_quoted_price(
         await page.get_by_test_id("addon-price-extra-storage").click()
         await expect(page.get_by_test_id("quote-lines")).to_contain_text("Extra storage after")
         three = await page.get_by_test_id("due-today").inner_text()
-        await page.get_by_role("spinbutton", name="Blocks of 100 GB").fill("4")
+        # a text field (it reads Persian digits), not a spin button
+        await page.get_by_role("textbox", name="Blocks of 100 GB").fill("4")
         await expect(page.get_by_test_id("due-today")).not_to_have_text(three)
         await _confirm(page, db, email, output_dir, "storage")
         await expect(page.get_by_test_id("addons-summary")).to_contain_text("4 × 100 GB")

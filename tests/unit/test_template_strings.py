@@ -24,6 +24,7 @@ CONVERTED = [
     "public/home.html",
     "public/pricing.html",
     "public/_pricing.html",
+    "public/_pricing_rendered.html",
     "public/_estimate_result.html",
     "public/checkout.html",
     "public/_checkout_summary.html",
