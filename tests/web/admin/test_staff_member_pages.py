@@ -21,8 +21,13 @@ WHY = "Left the company"
 
 
 async def actions() -> list[str]:
-    """The audit actions, oldest first; entries made at one frozen instant tie in any order."""
-    rows = await AuditEntryTable.select(AuditEntryTable.action).order_by(AuditEntryTable.at)
+    """The audit actions, oldest first; entries made at one frozen instant tie, and are then
+    listed by name (PostgreSQL returns ties in any order)."""
+    rows = await (
+        AuditEntryTable.select(AuditEntryTable.action)
+        .order_by(AuditEntryTable.at)
+        .order_by(AuditEntryTable.action)
+    )
     return [r["action"] for r in rows if r["action"] != "staff.signed_in"]
 
 
