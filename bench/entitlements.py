@@ -53,6 +53,7 @@ from domain.adapters.db.migrate import apply_migrations
 from domain.adapters.db.tables import CustomerTable, bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.apikeys.admin import create_api_key
+from domain.apikeys.entitlement_reads import entitlements_for_key
 from domain.apikeys.model import Mode
 from domain.catalog.demo_features import load_demo_features
 from domain.catalog.features import Feature, FeatureGrant
@@ -86,9 +87,9 @@ ENTITLEMENT_COLUMNS = ("id", "customer", "feature_key", "feature_name", "limit_k
                        "limit_value", "has_access", "subscriptions", "updated_at")  # fmt: skip
 
 
-def _uow(engine: object, *, read_only: bool = False) -> PiccoloUnitOfWork:
+def _uow(engine: object, *, read_only: bool = False, statement: bool = False) -> PiccoloUnitOfWork:
     return PiccoloUnitOfWork(engine, clock=FrozenClock(NOW), registry=JobRegistry(),  # type: ignore[arg-type]
-                             read_only=read_only)  # fmt: skip
+                             read_only=read_only, statement=statement)  # fmt: skip
 
 
 # -- seeding --------------------------------------------------------------------------------------
@@ -220,8 +221,15 @@ async def prepare(url: str, repeat: int) -> tuple[list[str], str, list[Row]]:
         key = await create_api_key(OWNER, name="bench", scope="read_only", mode=Mode.TEST,
                                    uow=_uow(engine), clock=FrozenClock(NOW))  # fmt: skip
         rows = []
+        secret = key.secret
+
+        async def keyed(engine: object, cid: str) -> int:
+            return await _keyed_lookup(engine, cid, secret)
+
         for name, run in (("SELECT 1 round trip (read uow)", _select_one),
-                          ("customer_entitlements use case (read uow)", _lookup)):  # fmt: skip
+                          ("customer_entitlements use case (read uow)", _lookup),
+                          ("SELECT 1 (single-statement read unit)", _select_one_statement),
+                          ("entitlements_for_key: key + rows, one statement", keyed)):  # fmt: skip
             samples, hits = [], 0
             for cid in ids[:50]:  # warm-up
                 await run(engine, cid)
@@ -245,6 +253,21 @@ async def _select_one(engine: object, cid: str) -> int:
 
 async def _lookup(engine: object, cid: str) -> int:
     return len(await customer_entitlements(CustomerId(cid), uow=_uow(engine, read_only=True)))
+
+
+async def _select_one_statement(engine: object, cid: str) -> int:
+    async with _uow(engine, read_only=True, statement=True):
+        await CustomerTable.raw("SELECT 1")
+    return 1
+
+
+async def _keyed_lookup(engine: object, cid: str, secret: str) -> int:
+    """What the endpoint's handler runs: the key check and the rows in one statement."""
+    _, rows = await entitlements_for_key(
+        secret, CustomerId(cid), uow=_uow(engine, read_only=True, statement=True),
+        new_uow=lambda: _uow(engine), clock=FrozenClock(NOW),
+    )  # fmt: skip
+    return len(rows)
 
 
 LUA = """ids = {%s}
