@@ -15,7 +15,9 @@ Measuring, all in one run on one machine:
 
 1. **In process**: the read use case (``customer_entitlements`` on a read-only Piccolo unit of
    work, its own transaction: the lookup itself) for ``--repeat`` random customers, beside a
-   bare ``SELECT 1`` round trip on the same kind of unit of work.
+   bare ``SELECT 1`` round trip on the same kind of unit of work; then what the endpoint runs
+   (``entitlements_for_key``: the key check and the rows in one statement on the
+   single-statement read unit, no transaction on PostgreSQL) beside ``SELECT 1`` on that unit.
 2. **Over HTTP**: the app under uvicorn with the production flags (as ``bench/http_pages.py``:
    one worker, uvloop, httptools, no access log, job runner off, rate limit raised), a read-only
    API key, ``wrk --latency`` for ``--duration`` seconds at each ``--connections`` level, each

@@ -62,7 +62,7 @@ class ApiKeysUnit(AuditUnit, Protocol):
 class KeyedEntitlements:
     """What ``key_and_entitlements`` reads: the key with the presented hash (whatever its state:
     the use case decides), the customer's entitlement rows (feature key order) and whether the
-    customer exists."""
+    customer exists (looked up only when there are no rows: True when there are)."""
 
     key: ApiKey
     rows: list[Entitlement]

@@ -25,12 +25,15 @@ from domain.adapters.db.tables_apikeys import ApiKeyTable
 from domain.apikeys.ports import KeyedEntitlements
 from domain.shared.ids import CustomerId
 
-# {hash} and {customer} are the two parameters; the EXISTS is an uncorrelated sub-plan (run
-# once), the LEFT JOIN keeps the key's row when the customer has no entitlement rows.
+# {hash} and {customer} are the two parameters; the LEFT JOIN keeps the key's row when the
+# customer has no entitlement rows, and only then is the customer looked up (the EXISTS is an
+# uncorrelated sub-plan, run at its first use: never when the CASE finds rows), as
+# customer_entitlements reads it only when there are no rows.
 _KEY_AND_ENTITLEMENTS = """
 SELECT k.id, k.name, k.scope, k.mode, k.prefix, k.secret_hash, k.created_by, k.created_at,
        k.last_used_at, k.revoked_at, k.revoked_by,
-       EXISTS (SELECT 1 FROM customer c WHERE c.id = {customer}) AS customer_exists,
+       CASE WHEN e.id IS NULL THEN EXISTS (SELECT 1 FROM customer c WHERE c.id = {customer})
+            ELSE TRUE END AS customer_exists,
        e.feature_key, e.feature_name, e.limit_kind, e.limit_value, e.has_access,
        e.subscriptions, e.updated_at
 FROM api_key k
