@@ -15,7 +15,9 @@ Measuring, all in one run on one machine:
 
 1. **In process**: the read use case (``customer_entitlements`` on a read-only Piccolo unit of
    work, its own transaction: the lookup itself) for ``--repeat`` random customers, beside a
-   bare ``SELECT 1`` round trip on the same kind of unit of work.
+   bare ``SELECT 1`` round trip on the same kind of unit of work; then what the endpoint runs
+   (``entitlements_for_key``: the key check and the rows in one statement on the
+   single-statement read unit, no transaction on PostgreSQL) beside ``SELECT 1`` on that unit.
 2. **Over HTTP**: the app under uvicorn with the production flags (as ``bench/http_pages.py``:
    one worker, uvloop, httptools, no access log, job runner off, rate limit raised), a read-only
    API key, ``wrk --latency`` for ``--duration`` seconds at each ``--connections`` level, each
@@ -53,6 +55,7 @@ from domain.adapters.db.migrate import apply_migrations
 from domain.adapters.db.tables import CustomerTable, bind_tables
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.apikeys.admin import create_api_key
+from domain.apikeys.entitlement_reads import entitlements_for_key
 from domain.apikeys.model import Mode
 from domain.catalog.demo_features import load_demo_features
 from domain.catalog.features import Feature, FeatureGrant
@@ -86,9 +89,9 @@ ENTITLEMENT_COLUMNS = ("id", "customer", "feature_key", "feature_name", "limit_k
                        "limit_value", "has_access", "subscriptions", "updated_at")  # fmt: skip
 
 
-def _uow(engine: object, *, read_only: bool = False) -> PiccoloUnitOfWork:
+def _uow(engine: object, *, read_only: bool = False, statement: bool = False) -> PiccoloUnitOfWork:
     return PiccoloUnitOfWork(engine, clock=FrozenClock(NOW), registry=JobRegistry(),  # type: ignore[arg-type]
-                             read_only=read_only)  # fmt: skip
+                             read_only=read_only, statement=statement)  # fmt: skip
 
 
 # -- seeding --------------------------------------------------------------------------------------
@@ -220,8 +223,15 @@ async def prepare(url: str, repeat: int) -> tuple[list[str], str, list[Row]]:
         key = await create_api_key(OWNER, name="bench", scope="read_only", mode=Mode.TEST,
                                    uow=_uow(engine), clock=FrozenClock(NOW))  # fmt: skip
         rows = []
+        secret = key.secret
+
+        async def keyed(engine: object, cid: str) -> int:
+            return await _keyed_lookup(engine, cid, secret)
+
         for name, run in (("SELECT 1 round trip (read uow)", _select_one),
-                          ("customer_entitlements use case (read uow)", _lookup)):  # fmt: skip
+                          ("customer_entitlements use case (read uow)", _lookup),
+                          ("SELECT 1 (single-statement read unit)", _select_one_statement),
+                          ("entitlements_for_key: key + rows, one statement", keyed)):  # fmt: skip
             samples, hits = [], 0
             for cid in ids[:50]:  # warm-up
                 await run(engine, cid)
@@ -245,6 +255,21 @@ async def _select_one(engine: object, cid: str) -> int:
 
 async def _lookup(engine: object, cid: str) -> int:
     return len(await customer_entitlements(CustomerId(cid), uow=_uow(engine, read_only=True)))
+
+
+async def _select_one_statement(engine: object, cid: str) -> int:
+    async with _uow(engine, read_only=True, statement=True):
+        await CustomerTable.raw("SELECT 1")
+    return 1
+
+
+async def _keyed_lookup(engine: object, cid: str, secret: str) -> int:
+    """What the endpoint's handler runs: the key check and the rows in one statement."""
+    _, rows = await entitlements_for_key(
+        secret, CustomerId(cid), uow=_uow(engine, read_only=True, statement=True),
+        new_uow=lambda: _uow(engine), clock=FrozenClock(NOW),
+    )  # fmt: skip
+    return len(rows)
 
 
 LUA = """ids = {%s}

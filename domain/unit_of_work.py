@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from domain.analytics.ports import AnalyticsUnit, CohortsUnit
 from domain.analytics_reports.ports import SummaryUnit
-from domain.apikeys.ports import ApiKeysUnit
+from domain.apikeys.ports import ApiReadsUnit
 from domain.checkout.ports import CheckoutUnit
 from domain.integrations.ports import IntegrationsUnit
 from domain.notices.ports import NoticesUnit
@@ -36,7 +36,7 @@ class UnitOfWork(
     SummaryUnit,
     StaffUnit,
     AnalyticsUnit,
-    ApiKeysUnit,
+    ApiReadsUnit,
     Protocol,
 ):
     """``async with uow:`` opens a transaction; ``commit()`` makes it durable, leaving rolls back."""

@@ -64,7 +64,11 @@ from tests.fakes_analytics import (
     InMemorySubscriptionHistory,
     InMemorySummaryOptIns,
 )
-from tests.fakes_apikeys import InMemoryApiKeyRepository, InMemoryIdempotencyRepository
+from tests.fakes_apikeys import (
+    InMemoryApiKeyRepository,
+    InMemoryApiReads,
+    InMemoryIdempotencyRepository,
+)
 from tests.fakes_entitlements import InMemoryEntitlements, InMemoryFeatures
 from tests.fakes_integrations import (
     InMemoryAccountingReader,
@@ -966,6 +970,7 @@ class InMemoryUnitOfWork:
         self.analytics_summary = InMemorySummaryOptIns()
         self.analytics_read_model = InMemoryAnalyticsReadModel()
         self.api_keys = InMemoryApiKeyRepository()
+        self.api_reads = InMemoryApiReads(self)
         self.idempotency = InMemoryIdempotencyRepository()
         self.imports = InMemoryImportRepository()
         self.customer_refs = InMemoryCustomerRefs(self)

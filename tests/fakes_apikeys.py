@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from domain.apikeys.model import ApiKey, IdempotencyRecord
+from domain.apikeys.ports import KeyedEntitlements
+from domain.shared.ids import CustomerId
 
 
 class InMemoryApiKeyRepository:
@@ -62,3 +65,21 @@ class InMemoryIdempotencyRepository:
         for k in gone:
             del self.rows[k]
         return len(gone)
+
+
+class InMemoryApiReads:
+    """``uow.api_reads`` over the fake unit's own keys, entitlement rows and customers (what the
+    adapter's one statement joins)."""
+
+    def __init__(self, uow: Any) -> None:
+        self._uow = uow
+
+    async def key_and_entitlements(
+        self, secret_hash: str, customer_id: CustomerId
+    ) -> KeyedEntitlements | None:
+        key = await self._uow.api_keys.by_hash(secret_hash)
+        if key is None:
+            return None
+        rows = await self._uow.entitlements.for_customer(customer_id)
+        exists = await self._uow.customers.get(customer_id) is not None
+        return KeyedEntitlements(key, rows, exists)

@@ -55,6 +55,10 @@ def provide_read_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
     return runtime.read_uow()
 
 
+def provide_statement_uow(runtime: NamedDependency[Runtime]) -> UnitOfWork:
+    return runtime.statement_uow()
+
+
 def provide_clock(runtime: NamedDependency[Runtime]) -> Clock:
     return runtime.clock
 
@@ -131,6 +135,8 @@ DEPENDENCIES: dict[str, Any] = {
     "new_uow": _sync(provide_new_uow),
     "read_uow": _sync(provide_read_uow),  # for handlers that only read
     "new_read_uow": _sync(provide_new_read_uow),
+    # for a use case that reads with one statement (on PostgreSQL: no transaction around it)
+    "statement_uow": _sync(provide_statement_uow),
     "clock": _sync(provide_clock),
     "settings": _sync(provide_settings),
     "billing": _sync(provide_billing),

@@ -71,3 +71,11 @@ class Runtime:
         return PiccoloUnitOfWork(
             self.engine, clock=self.clock, registry=self.registry, read_only=True
         )
+
+    def statement_uow(self) -> PiccoloUnitOfWork:
+        """A read unit of work for a use case that reads with one statement (the API key
+        check, the entitlements read): on PostgreSQL no transaction around it (autocommit on a
+        pooled connection), on SQLite a read transaction as ``read_uow``."""
+        return PiccoloUnitOfWork(
+            self.engine, clock=self.clock, registry=self.registry, read_only=True, statement=True
+        )

@@ -3,11 +3,14 @@ log (every create and revoke is audited in the same transaction)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from domain.apikeys.model import ApiKey, IdempotencyRecord
 from domain.audit.ports import AuditUnit
+from domain.shared.ids import CustomerId
+from domain.subscriptions.entitlement_rules import Entitlement
 
 
 class ApiKeyRepository(Protocol):
@@ -53,3 +56,29 @@ class ApiKeysUnit(AuditUnit, Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedEntitlements:
+    """What ``key_and_entitlements`` reads: the key with the presented hash (whatever its state:
+    the use case decides), the customer's entitlement rows (feature key order) and whether the
+    customer exists (looked up only when there are no rows: True when there are)."""
+
+    key: ApiKey
+    rows: list[Entitlement]
+    customer_exists: bool
+
+
+class ApiReads(Protocol):
+    """The API's hot reads, each one statement: the key check joined to what the request asks."""
+
+    async def key_and_entitlements(
+        self, secret_hash: str, customer_id: CustomerId
+    ) -> KeyedEntitlements | None:
+        """None when no key has this hash."""
+        ...
+
+
+class ApiReadsUnit(ApiKeysUnit, Protocol):
+    @property
+    def api_reads(self) -> ApiReads: ...

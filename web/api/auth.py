@@ -40,23 +40,50 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="api"'}
 
 
-async def require_api_key(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    runtime: Runtime = connection.app.state.runtime
+KEY_READ_IN_USE_CASE = "api_key_read_in_use_case"
+"""A route handler's ``opt`` flag: its use case reads the key in the same statement as what the
+request asks (``entitlements_for_key``), so the guard only checks that a bearer secret was sent
+and the handler calls ``refused`` and ``admit`` itself."""
+
+
+def presented_secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The bearer secret sent; none is 401 ``api_key.missing``."""
     secret = _bearer(connection)
     if secret is None:
         raise ApiRefusal(401, "Send your API key: Authorization: Bearer <key>.",
                          "api_key.missing", UNAUTHORIZED)  # fmt: skip
+    return secret
+
+
+def refused() -> ApiRefusal:
+    """The 401 for a malformed, unknown or revoked key (``ApiKeyRefused``), alike."""
+    return ApiRefusal(401, "This API key is not valid (unknown or revoked).",
+                      "api_key.invalid", UNAUTHORIZED | {
+                          "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'
+                      })  # fmt: skip
+
+
+async def require_api_key(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    runtime: Runtime = connection.app.state.runtime
+    secret = presented_secret(connection)
+    if handler.opt.get(KEY_READ_IN_USE_CASE):
+        return
     try:
+        # one SELECT: the single-statement read unit (no transaction around it on PostgreSQL)
         key = await authenticate(
-            secret, uow=runtime.read_uow(), new_uow=runtime.uow, clock=runtime.clock
+            secret, uow=runtime.statement_uow(), new_uow=runtime.uow, clock=runtime.clock
         )
     except ApiKeyRefused:
-        raise ApiRefusal(401, "This API key is not valid (unknown or revoked).",
-                         "api_key.invalid", UNAUTHORIZED | {
-                             "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'
-                         }) from None  # fmt: skip
+        raise refused() from None
+    admit(connection, key)
+
+
+def admit(connection: ASGIConnection[Any, Any, Any, Any], key: ApiKey) -> None:
+    """What every accepted key meets: its rate limit (429 with ``Retry-After``) and its scope
+    (a read-only key on anything but GET or HEAD is 403); then the key is the request's."""
+    runtime: Runtime = connection.app.state.runtime
     limiter = runtime.api_limiter
     if limiter is not None:
         wait = limiter.hit(key.id, runtime.clock.now())

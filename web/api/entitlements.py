@@ -1,20 +1,28 @@
 """/api/v1/customers/{id}/entitlements: what a customer may use, answered from the
-``customer_entitlement`` read model (domain/subscriptions/entitlements.py) in one indexed query.
-A read-only key may ask; an unknown customer answers 404 problem details."""
+``customer_entitlement`` read model (domain/subscriptions/entitlements.py). The key check and the
+read are one statement (``domain/apikeys/entitlement_reads.py``; on PostgreSQL one round trip,
+no transaction around it): the guard only checks a bearer secret was sent
+(``KEY_READ_IN_USE_CASE``), the handler answers 401 for a refused key and applies the rate limit
+and scope (``admit``) as the guard does for the other resources. A read-only key may ask; an
+unknown customer answers 404 problem details."""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
-from litestar import get
+from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, SkipValidation
 from msgspec import Struct
 
+from domain.apikeys.auth import ApiKeyRefused
+from domain.apikeys.entitlement_reads import entitlements_for_key
+from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId
 from domain.subscriptions.entitlement_rules import Entitlement
-from domain.subscriptions.entitlements import customer_entitlements
 from domain.unit_of_work import UnitOfWork
+from web.api.auth import KEY_READ_IN_USE_CASE, admit, presented_secret, refused
 from web.api.docs import read_op
 from web.api.shapes import instant
 
@@ -48,9 +56,20 @@ def entitlement_out(row: Entitlement) -> EntitlementOut:
 
 
 @get("/customers/{customer_id:str}/entitlements", name="api.customers.entitlements",
+     opt={KEY_READ_IN_USE_CASE: True},
      **read_op(TAG, "A customer's entitlements: features, limits and whether access is on"))  # fmt: skip
 async def customer_entitlements_api(
-    customer_id: FromPath[str], read_uow: NamedDependency[SkipValidation[UnitOfWork]]
+    customer_id: FromPath[str],
+    request: Request[Any, Any, Any],
+    statement_uow: NamedDependency[SkipValidation[UnitOfWork]],
+    new_uow: NamedDependency[SkipValidation[Callable[[], UnitOfWork]]],
+    clock: NamedDependency[SkipValidation[Clock]],
 ) -> EntitlementList:
-    rows = await customer_entitlements(CustomerId(customer_id), uow=read_uow)
+    try:
+        _, rows = await entitlements_for_key(
+            presented_secret(request), CustomerId(customer_id),
+            uow=statement_uow, new_uow=new_uow, clock=clock, admit=lambda k: admit(request, k),
+        )  # fmt: skip
+    except ApiKeyRefused:
+        raise refused() from None
     return EntitlementList(customer_id, [entitlement_out(r) for r in rows])

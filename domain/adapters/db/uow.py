@@ -27,6 +27,7 @@ from domain.adapters.db.repositories.analytics_reports import (
     PiccoloSubscriberMetricsReads,
     PiccoloSummaryOptIns,
 )
+from domain.adapters.db.repositories.api_reads import PiccoloApiReads
 from domain.adapters.db.repositories.apikeys import (
     PiccoloApiKeyRepository,
     PiccoloIdempotencyRepository,
@@ -103,6 +104,8 @@ from domain.jobs.registry import JobRegistry
 from domain.shared.clock import Clock
 from domain.webhooks_out.delivery import DISPATCH_JOB
 
+_NO_TRANSACTION: Any = object()  # a single-statement read unit's "transaction" on PostgreSQL
+
 
 class TransactionalJobQueue:
     """Collects enqueued jobs; the unit of work inserts them just before it commits."""
@@ -128,10 +131,26 @@ class TransactionalJobQueue:
 
 
 class PiccoloUnitOfWork:
+    """``read_only``: a read transaction (deferred on SQLite). ``statement`` (with ``read_only``):
+    for a use case that reads with one statement, e.g. the API key check: on PostgreSQL no
+    transaction is opened, so the statement runs alone on a pooled connection (autocommit: no
+    ``BEGIN`` and ``ROLLBACK`` round trips around it); on SQLite the same deferred read
+    transaction as ``read_only``. Never give it a use case that writes (nothing would roll it
+    back), relies on ``SET LOCAL`` or row locks, or needs its statements on one connection."""
+
     def __init__(
-        self, engine: Engine, *, clock: Clock, registry: JobRegistry, read_only: bool = False
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        registry: JobRegistry,
+        read_only: bool = False,
+        statement: bool = False,
     ) -> None:
+        if statement and not read_only:
+            raise ValueError("a single-statement unit of work only reads")
         self._read_only = read_only
+        self._autocommit = statement and is_postgres(engine)
         self._engine = engine
         self._clock = clock
         self._registry = registry
@@ -184,6 +203,7 @@ class PiccoloUnitOfWork:
         self.webhook_attempts = PiccoloWebhookAttempts()
         self.analytics_read_model = PiccoloAnalyticsReadModelRepository()
         self.api_keys = PiccoloApiKeyRepository()
+        self.api_reads = PiccoloApiReads(engine)
         self.idempotency = PiccoloIdempotencyRepository()
         self.imports = PiccoloImportRepository()
         self.customer_refs = PiccoloCustomerRefRepository()
@@ -193,6 +213,9 @@ class PiccoloUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._txn is not None:
             raise RuntimeError("a unit of work is entered once; create a new one per use case")
+        if self._autocommit:
+            self._txn = _NO_TRANSACTION
+            return self
         self._txn = (
             read_transaction(self._engine) if self._read_only else write_transaction(self._engine)
         )
@@ -207,9 +230,10 @@ class PiccoloUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         txn = self._txn
-        if not self._nested and exc is None and not (txn._committed or txn._rolled_back):
-            await txn.rollback()  # leaving without commit() discards the work
-        await txn.__aexit__(exc_type, exc, tb)
+        if txn is not _NO_TRANSACTION:
+            if not self._nested and exc is None and not (txn._committed or txn._rolled_back):
+                await txn.rollback()  # leaving without commit() discards the work
+            await txn.__aexit__(exc_type, exc, tb)
         self.jobs.pending.clear()
         self.outbound_events.forget()
 
@@ -220,6 +244,8 @@ class PiccoloUnitOfWork:
         self.outbound_events.added.clear()
         if self._read_only and self.jobs.pending:
             raise RuntimeError("a read-only unit of work cannot enqueue jobs")
+        if self._txn is _NO_TRANSACTION:
+            return  # read only: nothing to write or end
         await insert_jobs(self.jobs.pending, now=self._clock.now())
         self.jobs.pending.clear()
         if not self._nested:
@@ -236,15 +262,15 @@ class PiccoloUnitOfWork:
         self._forget_reads()
         self.jobs.pending.clear()
         self.outbound_events.added.clear()
-        if not self._nested:
+        if not self._nested and self._txn is not _NO_TRANSACTION:
             await self._txn.rollback()
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A ``SAVEPOINT`` in the open transaction (the outermost one when nested): an exception
         rolls back to it, drops the jobs and events enqueued since, and propagates."""
-        if self._txn is None:
-            raise RuntimeError("a savepoint needs an open unit of work")
+        if self._txn is None or self._txn is _NO_TRANSACTION:
+            raise RuntimeError("a savepoint needs an open transaction")
         txn = self._txn
         while getattr(txn, "_parent", None) is not None:
             txn = txn._parent

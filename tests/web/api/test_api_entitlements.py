@@ -10,10 +10,14 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from domain.adapters.db.tables_apikeys import ApiKeyTable
+from domain.apikeys.admin import revoke_api_key
 from domain.catalog.demo_features import load_demo_features
 from domain.shared.clock import FrozenClock
 from tests.support.database import TestDatabase
-from tests.web.api.support import CUSTOMER, bearer, make_key
+from tests.web.api.support import CUSTOMER, OWNER, bearer, make_key
+from tests.web.conftest import make_settings, serve
+from web.app import create_app
 
 pytestmark = pytest.mark.web
 
@@ -78,3 +82,55 @@ async def test_unknown_customers_and_missing_keys_are_problem_details(
     assert op["security"] == [{"BearerAuth": []}] and {"401", "404"} <= set(op["responses"])
     schema = op["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema  # described (a reference to EntitlementList)
+
+
+async def test_the_entitlements_read_checks_its_key_as_every_resource_does(
+    db: TestDatabase, clock: FrozenClock
+) -> None:
+    """The key check is read in the entitlements read's own statement: no key, a malformed,
+    unknown or revoked key are 401 whatever the customer; the rate limit (429 before the 404 of
+    an unknown customer) and ``last_used_at`` (at most once a minute) hold as on the others."""
+    app = create_app(make_settings(db, API_RATE_LIMIT="4", API_RATE_WINDOW_S="10"), clock=clock,
+                     engine=db.engine, start_runner=False)  # fmt: skip
+    async with serve(app) as client:
+        runtime = app.state.runtime
+        key = await make_key(app, scope="read_only")
+        writer = bearer(await make_key(app, name="Writer"))  # its own rate-limit budget
+        customer = (await client.post("/api/v1/customers", json=CUSTOMER,
+                                      headers=writer)).json()["id"]  # fmt: skip
+        url = f"/api/v1/customers/{customer}/entitlements"
+        wrong = key.secret[:-1] + ("A" if key.secret[-1] != "A" else "B")
+        for headers in ({}, {"Authorization": "Bearer tsk_test_short"},
+                        {"Authorization": f"Bearer {wrong}"}):  # fmt: skip
+            for target in (url, "/api/v1/customers/nope/entitlements"):
+                answer = await client.get(target, headers=headers)
+                assert answer.status_code == 401, answer.text
+                assert answer.headers["www-authenticate"].startswith("Bearer")
+                assert answer.headers["content-type"] == "application/problem+json"
+
+        async def last_used() -> object:
+            row = await ApiKeyTable.select(ApiKeyTable.last_used_at).where(
+                ApiKeyTable.id == key.key.id).first()  # fmt: skip
+            assert row is not None
+            return row["last_used_at"]
+
+        assert await last_used() is None
+        ok = await client.get(url, headers=bearer(key))
+        assert ok.status_code == 200 and ok.json() == {"customer_id": customer, "data": []}
+        first = await last_used()
+        assert first is not None
+        clock.advance(seconds=59)
+        assert (await client.get(url, headers=bearer(key))).status_code == 200
+        assert await last_used() == first
+        clock.advance(seconds=1)
+        missing = await client.get("/api/v1/customers/nope/entitlements", headers=bearer(key))
+        assert missing.status_code == 404 and await last_used() != first
+        for _ in range(2):  # the window holds the requests at 59 s and 60 s: 4 with these
+            assert (await client.get(url, headers=bearer(key))).status_code == 200
+        limited = await client.get("/api/v1/customers/nope/entitlements", headers=bearer(key))
+        assert limited.status_code == 429 and limited.json()["code"] == "api.rate_limited"
+        assert limited.headers["retry-after"]
+        await revoke_api_key(OWNER, key.key.id, uow=runtime.uow(), clock=runtime.clock)
+        clock.advance(seconds=10)
+        revoked = await client.get(url, headers=bearer(key))
+        assert revoked.status_code == 401 and revoked.json()["code"] == "api_key.invalid"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ def _instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _key(row: dict[str, Any]) -> ApiKey:
+def _key(row: Mapping[str, Any]) -> ApiKey:
     created = _instant(row["created_at"])
     assert created is not None
     return ApiKey(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,7 +76,7 @@ def entitlement_row(row: Entitlement) -> CustomerEntitlementTable:
     )  # fmt: skip
 
 
-def _entitlement(customer_id: str, r: dict[str, Any]) -> Entitlement:
+def _entitlement(customer_id: str, r: Mapping[str, Any]) -> Entitlement:
     return Entitlement(
         customer_id=customer_id, feature_key=r["feature_key"], feature_name=r["feature_name"],
         kind=LimitKind(r["limit_kind"]), limit=r["limit_value"], has_access=bool(r["has_access"]),
