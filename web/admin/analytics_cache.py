@@ -22,7 +22,7 @@ the version has not moved meanwhile. So after a refresh commits, every request i
 sees the new figures; there is no time-to-live.
 
 **Bounded**: at most ``max_entries`` bodies and ``max_chars`` characters (a five-year dashboard
-is about 0.3 MB), least recently used dropped first.
+is about 0.2 MB), least recently used dropped first.
 
 Concurrent requests for the same missing body each build it (no single flight: a build takes
 tens of milliseconds, and only the first requests after a refresh miss).
@@ -42,7 +42,7 @@ from domain.catalog.cache import CoalescedRead
 T = TypeVar("T", bound=str)  # a page's markup (``Markup``) or a CSV's text
 
 MAX_ENTRIES = 512
-MAX_CHARS = 64_000_000  # about 200 five-year dashboards
+MAX_CHARS = 64_000_000  # about 300 five-year dashboards
 
 
 class AnalyticsPageCache:
