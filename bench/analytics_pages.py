@@ -153,7 +153,7 @@ def sign_in_owner(base: str) -> _Session:
     location = answer.headers["location"]
     if "/admin/enrol" in location:
         page = s.get(location)
-        secret = re.search(r'data-testid="totp-secret">\s*([A-Z2-7]+)\s*<', page.text)
+        secret = re.search(r'data-testid="totp-secret"[^>]*>\s*([A-Z2-7]+)\s*<', page.text)
         assert secret, "no TOTP secret on the enrolment page"
         answer = s.post(
             "/admin/enrol",

@@ -63,7 +63,7 @@ async def _sign_in(c: _Client, email: str) -> None:
     location = answer.headers.get("location", "")
     if "/admin/enrol" in location:
         page = await c.get(location)
-        secret = re.search(r'data-testid="totp-secret">\s*([A-Z2-7]+)\s*<', page.text)
+        secret = re.search(r'data-testid="totp-secret"[^>]*>\s*([A-Z2-7]+)\s*<', page.text)
         assert secret, "no TOTP secret on the enrolment page"
         await c.post(
             "/admin/enrol",

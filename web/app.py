@@ -27,6 +27,10 @@ from domain.accounts.ports import PasswordHasher
 from domain.adapters.db.catalog_cache import piccolo_catalog_cache, version_probe
 from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.repositories.analytics_version import (
+    VERSION_SQL as ANALYTICS_VERSION_SQL,
+)
+from domain.adapters.db.repositories.analytics_version import read_analytics_version
 from domain.adapters.db.tables import bind_tables
 from domain.adapters.passwords_argon2 import Argon2PasswordHasher
 from domain.adapters.pdf_weasyprint import WeasyPrintInvoiceRenderer
@@ -38,6 +42,7 @@ from domain.jobs.runner import JobRunner
 from domain.notifications.ports import Mailer
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock, SystemClock
+from web.admin.analytics_cache import AnalyticsPageCache
 from web.admin.router import router as admin_router
 from web.api.docs import COMPONENTS as API_COMPONENTS
 from web.api.rate_limit import RateLimiter
@@ -167,6 +172,9 @@ def create_app(
     )
     catalog_probe = version_probe(engine)  # the per-request version check's own connection
     runtime.catalog = piccolo_catalog_cache(runtime.read_uow, catalog_probe)
+    # the analytics pages' version check: its own connection too
+    analytics_probe = version_probe(engine, ANALYTICS_VERSION_SQL, read_analytics_version)
+    runtime.analytics_pages = AnalyticsPageCache(analytics_probe)
     run_jobs = settings.jobs.enabled if start_runner is None else start_runner
 
     async def on_startup() -> None:
@@ -181,6 +189,7 @@ def create_app(
     async def on_shutdown() -> None:
         await runtime.runner.stop()
         await catalog_probe.close()
+        await analytics_probe.close()
         await close_pool(engine)
 
     templates = template_config(

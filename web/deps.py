@@ -26,6 +26,7 @@ from domain.shared.clock import Clock
 from domain.staff.ports import SecretBox
 from domain.support.actions.base import ActionServices, RefundLimits
 from domain.unit_of_work import UnitOfWork
+from web.admin.analytics_cache import AnalyticsPageCache
 from web.auth.session import provide_maybe_signed_in, provide_signed_in
 from web.runtime import OidcProvider, Runtime
 from web.settings import Settings
@@ -125,6 +126,11 @@ def provide_catalog(runtime: NamedDependency[Runtime]) -> CatalogCache:
     return runtime.catalog
 
 
+def provide_analytics_pages(runtime: NamedDependency[Runtime]) -> AnalyticsPageCache:
+    assert runtime.analytics_pages is not None  # set by create_app
+    return runtime.analytics_pages
+
+
 def _sync(fn: Callable[..., Any]) -> Provide:
     return Provide(fn, sync_to_thread=False)
 
@@ -151,6 +157,8 @@ DEPENDENCIES: dict[str, Any] = {
     "secret_box": _sync(provide_secret_box),
     "documents": _sync(provide_documents),  # lazy invoice and credit note PDFs
     "catalog": _sync(provide_catalog),  # the public pages' catalog snapshot, kept in memory
+    # the analytics pages' bodies per read model version, kept in memory
+    "analytics_pages": _sync(provide_analytics_pages),
     # the signed-in subscriber (anonymous: to the sign-in page), or None where sign-in is optional
     "signed_in": Provide(provide_signed_in),
     "maybe_signed_in": Provide(provide_maybe_signed_in),

@@ -17,6 +17,7 @@ from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
 from domain.staff.ports import SecretBox
+from web.admin.analytics_cache import AnalyticsPageCache
 from web.api.rate_limit import RateLimiter
 from web.auth.oidc_client import OidcClient
 from web.settings import OidcProviderSettings, Settings
@@ -57,6 +58,8 @@ class Runtime:
     documents: DocumentRendering | None = None
     # the public pages' catalog snapshot (domain/catalog/cache.py): set by create_app
     catalog: CatalogCache | None = None
+    # the analytics pages' bodies per read model version (web/admin/analytics_cache.py)
+    analytics_pages: AnalyticsPageCache | None = None
 
     @property
     def oidc(self) -> OidcClient | None:

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
+from markupsafe import Markup
 
 from domain.adapters.formatting import in_digits
 from domain.adapters.i18n import gettext_for
@@ -40,6 +41,7 @@ from domain.shared.money import Currency, Money, round_minor
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.analytics_cache import AnalyticsPageCache, render_body
 from web.admin.analytics_charts import (
     SERIES,
     bucket_label,
@@ -213,18 +215,21 @@ def movement_rows(overview: Overview) -> list[dict[str, str]]:
     return out
 
 
-def _csv(rows: list[dict[str, str]], name: str, overview: Overview) -> Response[str]:
+def _csv_text(rows: list[dict[str, str]]) -> str:
     buffer = io.StringIO()
     fields = list(rows[0]) if rows else ["bucket"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    f = overview.filters
-    filename = f"analytics-{name}-{f.start.isoformat()}-{f.end.isoformat()}.csv"
+    return buffer.getvalue()
+
+
+def _csv(text: str, name: str, filters: AnalyticsFilters, reporting: Currency) -> Response[str]:
+    filename = f"analytics-{name}-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     return Response(
-        buffer.getvalue(), media_type="text/csv; charset=utf-8",
+        text, media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                 "X-Reporting-Currency": overview.reporting.code},
+                 "X-Reporting-Currency": reporting.code},
     )  # fmt: skip
 
 
@@ -240,6 +245,35 @@ def _filters(typed: Mapping[str, str], errors: dict[str, str], today: Any) -> An
     return parse_filters(typed, today)
 
 
+def _body_context(request: Request[Any, Any, Any], overview: Overview, typed: Mapping[str, str],
+                  errors: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    display = current_display(request)
+    filters = overview.filters
+    periods = overview.series.periods
+    return {
+        "overview": overview,
+        "cards": cards(overview, display),
+        "mrr_chart": mrr_chart(periods, filters.bucket, overview.reporting, display),
+        "waterfall": waterfall_chart(periods, filters.bucket, overview.reporting, display),
+        "mrr_rows": mrr_rows(overview),
+        "movement_rows": movement_rows(overview),
+        # the tables' first column in the page's language (the CSV keeps English labels)
+        "bucket_labels": [bucket_label(p.start, filters.bucket, display=display) for p in periods],
+        "num": number_text(display),
+        "periods": periods,
+        "series_kinds": series(display),
+        "form": {**filters.query(), **{k: v for k, v in typed.items() if errors and v}},
+        "errors": errors,
+        "csv_query": urlencode(filters.query()),
+        "movements_href": movements_href,
+        "bucket_choices": [
+            (b.value, tr(request, "Months") if b is Bucket.MONTH else tr(request, "Weeks"))
+            for b in Bucket
+        ],
+        "tab": "overview",
+    }
+
+
 @get("/analytics", name="admin.analytics", opt=READ)
 async def show_analytics(
     request: Request[Any, Any, Any],
@@ -247,7 +281,10 @@ async def show_analytics(
     read_uow: NamedDependency[UnitOfWork],
     settings: NamedDependency[Settings],
     clock: NamedDependency[Clock],
+    analytics_pages: NamedDependency[AnalyticsPageCache],
 ) -> Template | Response[str]:
+    """The overview's body (or CSV) comes from the process's cache of the analytics pages while
+    the read models' version is the one it was built at (web/admin/analytics_cache.py)."""
     reporting = Currency.of(settings.reporting_currency)
     today = clock.now().date()
     typed, errors = _typed(request)
@@ -256,40 +293,31 @@ async def show_analytics(
         filters = _filters(typed, errors, today)
     except ValidationFailed as exc:
         errors, status, filters = exc.field_errors, 400, default_filters(today)
-    overview = await analytics_overview(staff, filters, uow=read_uow, reporting=reporting)
     form = QUERY.parse(request.query_params)
     if status == 200 and form.get("format") == "csv":
         table = form.get("table") or "mrr"
         if table not in TABLES:
             return Response("Unknown table: choose mrr or movements.\n", status_code=400,
                             media_type="text/plain; charset=utf-8")  # fmt: skip
-        rows = mrr_rows(overview) if table == "mrr" else movement_rows(overview)
-        return _csv(rows, table, overview)
-    display = current_display(request)
-    periods = overview.series.periods
-    context = admin_context(
-        staff,
-        overview=overview,
-        cards=cards(overview, display),
-        mrr_chart=mrr_chart(periods, filters.bucket, reporting, display),
-        waterfall=waterfall_chart(periods, filters.bucket, reporting, display),
-        mrr_rows=mrr_rows(overview),
-        movement_rows=movement_rows(overview),
-        # the tables' first column in the page's language (the CSV keeps English labels)
-        bucket_labels=[bucket_label(p.start, filters.bucket, display=display) for p in periods],
-        num=number_text(display),
-        periods=periods,
-        series_kinds=series(display),
-        form={**filters.query(), **{k: v for k, v in typed.items() if errors and v}},
-        errors=errors,
-        csv_query=urlencode(filters.query()),
-        movements_href=movements_href,
-        bucket_choices=[
-            (b.value, tr(request, "Months") if b is Bucket.MONTH else tr(request, "Weeks"))
-            for b in Bucket
-        ],
-        tab="overview",
-    )
+
+        async def build_csv() -> str:
+            overview = await analytics_overview(staff, filters, uow=read_uow, reporting=reporting)
+            return _csv_text(mrr_rows(overview) if table == "mrr" else movement_rows(overview))
+
+        key = ("overview.csv", table, filters, reporting.code)
+        return _csv(await analytics_pages.body(key, build_csv), table, filters, reporting)
+
+    async def build() -> Markup:
+        overview = await analytics_overview(staff, filters, uow=read_uow, reporting=reporting)
+        return render_body(request, "admin/analytics/_overview_body.html",
+                           _body_context(request, overview, typed, errors))  # fmt: skip
+
+    if status == 200:
+        key = ("overview", filters, reporting.code, current_display(request))
+        body = await analytics_pages.body(key, build)
+    else:  # the messages and the text as typed: never kept
+        body = await build()
+    context = admin_context(staff, body=body, tab="overview")
     return render(request, "admin/analytics/overview.html", None, context, status_code=status)
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
+from markupsafe import Markup
 
 from domain.analytics.cohort_filters import (
     CohortFilterInput,
@@ -29,6 +30,7 @@ from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.analytics_cache import AnalyticsPageCache, render_body
 from web.admin.analytics_labels import (
     HEAT_LEGEND,
     heat_legend,
@@ -83,27 +85,39 @@ async def show_cohorts(
     read_uow: NamedDependency[UnitOfWork],
     settings: NamedDependency[Settings],
     clock: NamedDependency[Clock],
+    analytics_pages: NamedDependency[AnalyticsPageCache],
 ) -> Template:
+    """The table's body comes from the process's cache of the analytics pages while the read
+    models' version is the one it was built at (web/admin/analytics_cache.py)."""
     filters, errors, echo = _filters(request, clock)
-    page = await cohort_page(staff, filters, uow=read_uow,
-                             reporting=Currency.of(settings.reporting_currency))  # fmt: skip
-    shown = filters.query() if not errors else {}
-    form = dict(echo) if errors else {
-        "plan": filters.plan_code or "", "currency": filters.currency or "",
-        "country": filters.country or "",
-        "from": filters.start.strftime("%Y-%m") if filters.start else "",
-        "to": filters.end.strftime("%Y-%m") if filters.end else "",
-    }  # fmt: skip
-    toggle = {m.value: urlencode({**shown, "measure": m.value}) for m in Measure}
+    reporting = Currency.of(settings.reporting_currency)
     display = current_display(request)
-    context = admin_context(
-        staff, page=page, errors=errors, form=form, toggle=toggle,
-        csv_query=urlencode(shown), pct=percent_of_tenths(display),
-        heat_legend=heat_legend(display), month_label=month_label(display),
-        countries=[(c, f"{country_name(c)} ({c})") for c in page.countries],
-        heat=heat_level, money_of=Money.of_minor, active_tab="cohorts",
-    )  # fmt: skip
-    return render(request, "admin/analytics/cohorts.html", None, context,
+
+    async def build() -> Markup:
+        page = await cohort_page(staff, filters, uow=read_uow, reporting=reporting)
+        shown = filters.query() if not errors else {}
+        form = dict(echo) if errors else {
+            "plan": filters.plan_code or "", "currency": filters.currency or "",
+            "country": filters.country or "",
+            "from": filters.start.strftime("%Y-%m") if filters.start else "",
+            "to": filters.end.strftime("%Y-%m") if filters.end else "",
+        }  # fmt: skip
+        toggle = {m.value: urlencode({**shown, "measure": m.value}) for m in Measure}
+        context = {
+            "page": page, "errors": errors, "form": form, "toggle": toggle,
+            "csv_query": urlencode(shown), "pct": percent_of_tenths(display),
+            "heat_legend": heat_legend(display), "month_label": month_label(display),
+            "countries": [(c, f"{country_name(c)} ({c})") for c in page.countries],
+            "heat": heat_level, "money_of": Money.of_minor, "active_tab": "cohorts",
+        }  # fmt: skip
+        return render_body(request, "admin/analytics/_cohorts_body.html", context)
+
+    if errors:  # the messages and the text as typed: never kept
+        body = await build()
+    else:
+        body = await analytics_pages.body(("cohorts", filters, reporting.code, display), build)
+    return render(request, "admin/analytics/cohorts.html", None,
+                  admin_context(staff, body=body, active_tab="cohorts"),
                   status_code=422 if errors else 200)  # fmt: skip
 
 
@@ -114,16 +128,22 @@ async def export_cohorts(
     read_uow: NamedDependency[UnitOfWork],
     settings: NamedDependency[Settings],
     clock: NamedDependency[Clock],
+    analytics_pages: NamedDependency[AnalyticsPageCache],
 ) -> Response[str]:
     filters, errors, _ = _filters(request, clock)
     if errors:
         text = "\n".join(f"{k}: {v}" for k, v in sorted(errors.items()))
         return Response(text + "\n", status_code=422, media_type="text/plain; charset=utf-8")
-    page = await cohort_page(staff, filters, uow=read_uow,
-                             reporting=Currency.of(settings.reporting_currency))  # fmt: skip
-    out = io.StringIO()
-    csv.writer(out).writerows(cohort_csv_rows(page))
+    reporting = Currency.of(settings.reporting_currency)
+
+    async def build() -> str:
+        page = await cohort_page(staff, filters, uow=read_uow, reporting=reporting)
+        out = io.StringIO()
+        csv.writer(out).writerows(cohort_csv_rows(page))
+        return out.getvalue()
+
+    text = await analytics_pages.body(("cohorts.csv", filters, reporting.code), build)
     return Response(
-        out.getvalue(), media_type="text/csv; charset=utf-8",
+        text, media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="cohorts.csv"'},
     )  # fmt: skip

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
+from markupsafe import Markup
 
 from domain.analytics_reports.subscriber_page import (
     CSV_SECTIONS,
@@ -32,6 +33,7 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
 from domain.unit_of_work import UnitOfWork
+from web.admin.analytics_cache import AnalyticsPageCache, render_body
 from web.admin.analytics_charts import REASONS_PLOT_HEIGHT, REASONS_PLOT_WIDTH, reason_bars
 from web.admin.analytics_cohorts import ANALYTICS
 from web.admin.analytics_labels import month_label, percent_of_tenths
@@ -73,22 +75,35 @@ async def show_subscribers(
     read_uow: NamedDependency[UnitOfWork],
     settings: NamedDependency[Settings],
     clock: NamedDependency[Clock],
+    analytics_pages: NamedDependency[AnalyticsPageCache],
 ) -> Template:
+    """The page's body comes from the process's cache of the analytics pages while the read
+    models' version is the one it was built at (web/admin/analytics_cache.py)."""
     chosen, errors, typed, _ = _range(request, clock)
-    page = await subscriber_metrics_page(
-        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency)
-    )
+    reporting = Currency.of(settings.reporting_currency)
     display = current_display(request)
-    bars, busiest = reason_bars(page.rows, rtl=display.direction == "rtl")
-    context = admin_context(
-        staff, page=page, errors=errors, form=typed if errors else {"plan": "", "currency": "", "country": "", **chosen.query()},
-        csv_query=urlencode(chosen.query()), pct=percent_of_tenths(display), money_of=Money.of_minor,
-        month_label=month_label(display), rtl=display.direction == "rtl",
-        reason_labels=REASON_LABELS, active_tab="subscribers", bars=bars, busiest=busiest,
-        plot_width=REASONS_PLOT_WIDTH, plot_height=REASONS_PLOT_HEIGHT,
-        countries=[(c, f"{country_name(c)} ({c})") for c in page.choices.countries],
-    )  # fmt: skip
-    return render(request, "admin/analytics/subscribers.html", None, context,
+
+    async def build() -> Markup:
+        page = await subscriber_metrics_page(staff, chosen, uow=read_uow, reporting=reporting)
+        bars, busiest = reason_bars(page.rows, rtl=display.direction == "rtl")
+        shown = {"plan": "", "currency": "", "country": "", **chosen.query()}
+        context = {
+            "page": page, "errors": errors, "form": typed if errors else shown,
+            "csv_query": urlencode(chosen.query()), "pct": percent_of_tenths(display),
+            "money_of": Money.of_minor, "month_label": month_label(display),
+            "rtl": display.direction == "rtl", "reason_labels": REASON_LABELS,
+            "active_tab": "subscribers", "bars": bars, "busiest": busiest,
+            "plot_width": REASONS_PLOT_WIDTH, "plot_height": REASONS_PLOT_HEIGHT,
+            "countries": [(c, f"{country_name(c)} ({c})") for c in page.choices.countries],
+        }  # fmt: skip
+        return render_body(request, "admin/analytics/_subscribers_body.html", context)
+
+    if errors:  # the messages and the text as typed: never kept
+        body = await build()
+    else:
+        body = await analytics_pages.body(("subscribers", chosen, reporting.code, display), build)
+    return render(request, "admin/analytics/subscribers.html", None,
+                  admin_context(staff, body=body, active_tab="subscribers"),
                   status_code=422 if errors else 200)  # fmt: skip
 
 
@@ -99,6 +114,7 @@ async def export_subscribers(
     read_uow: NamedDependency[UnitOfWork],
     settings: NamedDependency[Settings],
     clock: NamedDependency[Clock],
+    analytics_pages: NamedDependency[AnalyticsPageCache],
 ) -> Response[str]:
     chosen, errors, _, section = _range(request, clock)
     if section not in CSV_SECTIONS:
@@ -106,13 +122,17 @@ async def export_subscribers(
     if errors:
         text = "\n".join(f"{k}: {v}" for k, v in sorted(errors.items()))
         return Response(text + "\n", status_code=422, media_type="text/plain; charset=utf-8")
-    page = await subscriber_metrics_page(
-        staff, chosen, uow=read_uow, reporting=Currency.of(settings.reporting_currency)
-    )
-    out = io.StringIO()
-    csv.writer(out).writerows(subscriber_csv_rows(page, section))
+    reporting = Currency.of(settings.reporting_currency)
+
+    async def build() -> str:
+        page = await subscriber_metrics_page(staff, chosen, uow=read_uow, reporting=reporting)
+        out = io.StringIO()
+        csv.writer(out).writerows(subscriber_csv_rows(page, section))
+        return out.getvalue()
+
+    text = await analytics_pages.body(("subscribers.csv", section, chosen, reporting.code), build)
     name = f"subscribers-{section}-{chosen.start:%Y-%m}-{chosen.end:%Y-%m}.csv"
     return Response(
-        out.getvalue(), media_type="text/csv; charset=utf-8",
+        text, media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )  # fmt: skip

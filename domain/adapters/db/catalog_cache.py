@@ -13,7 +13,7 @@ check opens a new one.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -30,15 +30,16 @@ VERSION_SQL = "SELECT version FROM catalog_version WHERE id = 1"
 
 
 class PostgresVersionProbe:
-    def __init__(self, engine: PostgresEngine) -> None:
+    def __init__(self, engine: PostgresEngine, sql: str = VERSION_SQL) -> None:
         self._engine = engine
+        self._sql = sql
         self._conn: Any = None
 
     async def __call__(self) -> int:
         if self._conn is None or self._conn.is_closed():
             self._conn = await self._engine.get_new_connection()
         try:
-            value = await self._conn.fetchval(VERSION_SQL)
+            value = await self._conn.fetchval(self._sql)
         except BaseException:
             await self.close()
             raise
@@ -51,8 +52,9 @@ class PostgresVersionProbe:
 
 
 class SqliteVersionProbe:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, sql: str = VERSION_SQL) -> None:
         self._path = path
+        self._sql = sql
         self._conn: sqlite3.Connection | None = None
 
     async def __call__(self) -> int:
@@ -62,7 +64,7 @@ class SqliteVersionProbe:
                 check_same_thread=False,
             )  # fmt: skip
         try:
-            row = self._conn.execute(VERSION_SQL).fetchone()
+            row = self._conn.execute(self._sql).fetchone()
         except BaseException:
             await self.close()
             raise
@@ -77,8 +79,11 @@ class SqliteVersionProbe:
 class PiccoloVersionProbe:
     """Any other engine: the version read through Piccolo."""
 
+    def __init__(self, read: Callable[[], Awaitable[int]] = read_catalog_version) -> None:
+        self._read = read
+
     async def __call__(self) -> int:
-        return await read_catalog_version()
+        return await self._read()
 
     async def close(self) -> None:
         return None
@@ -87,12 +92,17 @@ class PiccoloVersionProbe:
 VersionProbe = PostgresVersionProbe | SqliteVersionProbe | PiccoloVersionProbe
 
 
-def version_probe(engine: Engine) -> VersionProbe:
+def version_probe(
+    engine: Engine, sql: str = VERSION_SQL,
+    read: Callable[[], Awaitable[int]] = read_catalog_version,
+) -> VersionProbe:  # fmt: skip
+    """The catalog version's probe; ``sql`` (one integer) and ``read`` (its Piccolo twin) read
+    another version the same way (the analytics pages': ``analytics_version``)."""
     if isinstance(engine, PostgresEngine):
-        return PostgresVersionProbe(engine)
+        return PostgresVersionProbe(engine, sql)
     if isinstance(engine, SQLiteEngine):
-        return SqliteVersionProbe(engine.path)
-    return PiccoloVersionProbe()
+        return SqliteVersionProbe(engine.path, sql)
+    return PiccoloVersionProbe(read)
 
 
 def piccolo_catalog_cache(

@@ -46,6 +46,11 @@ CREATE TABLE public.analytics_refresh (
     dimensions text DEFAULT '{}'::text NOT NULL
 );
 
+CREATE TABLE public.analytics_version (
+    id integer DEFAULT 0 NOT NULL,
+    version bigint DEFAULT 0 NOT NULL
+);
+
 CREATE TABLE public.api_idempotency (
     id character varying(64) DEFAULT ''::character varying NOT NULL,
     api_key_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -942,6 +947,9 @@ ALTER TABLE ONLY public.analytics_email_opt_in
 
 ALTER TABLE ONLY public.analytics_refresh
     ADD CONSTRAINT analytics_refresh_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.analytics_version
+    ADD CONSTRAINT analytics_version_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.api_idempotency
     ADD CONSTRAINT api_idempotency_pkey PRIMARY KEY (id);

@@ -155,6 +155,17 @@ class SubscriberRefreshTable(Table, tablename="subscriber_refresh"):
     choices = Text(default="{}")  # JSON: the plans, currencies and countries filters offer
 
 
+class AnalyticsVersionTable(Table, tablename="analytics_version"):
+    """The analytics read models' version: one row (``id`` 1), raised in the transaction of every
+    replace of a read model (the dashboard's, the cohorts', the subscriber metrics'; see
+    ``repositories/analytics_version.py``); each process's cache of the analytics pages serves a
+    built page only at the version it was built at (``web/admin/analytics_cache.py``). No row
+    reads as 0."""
+
+    id = Integer(primary_key=True)
+    version = BigInt(default=0)
+
+
 ANALYTICS_TABLES: tuple[type[Table], ...] = (
     ExchangeRateTable,
     SubscriptionHistoryTable,
@@ -166,4 +177,5 @@ ANALYTICS_TABLES: tuple[type[Table], ...] = (
     AnalyticsRefreshTable,
     SubscriberMonthTable,
     SubscriberRefreshTable,
+    AnalyticsVersionTable,
 )

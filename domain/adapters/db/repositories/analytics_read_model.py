@@ -10,6 +10,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from domain.adapters.db.bulk import fetch, insert_rows, lock_for_replace
+from domain.adapters.db.repositories.analytics_version import bump_analytics_version
 from domain.adapters.db.tables_analytics import AnalyticsRefreshTable, MrrDailyAggregateTable
 from domain.adapters.db.transactions import is_postgres
 from domain.analytics.aggregate import DayAggregate, Dims, MissingRate
@@ -73,6 +74,7 @@ class PiccoloAnalyticsReadModelRepository:
                 reporting_currency=state.reporting_currency, movements=state.movements,
                 missing=missing, dimensions=dimensions,
             ))  # fmt: skip
+        await bump_analytics_version()  # the pages' caches build anew after the commit
 
     async def state(self) -> RefreshState | None:
         row = await R.select().where(R.id == STATE_ID).first()

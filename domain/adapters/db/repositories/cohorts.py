@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from domain.adapters.db.bulk import lock_for_replace
+from domain.adapters.db.repositories.analytics_version import bump_analytics_version
 from domain.adapters.db.tables_analytics import CohortRefreshTable, CohortRowTable
 from domain.analytics.cohort_filters import CohortFilters, CohortRefresh
 from domain.analytics.cohorts import ANY, CohortCell
@@ -74,6 +75,7 @@ class PiccoloCohortStore:
               missing_rates=refresh.missing_rates,
               reporting_currency=refresh.reporting_currency, choices=json.dumps(choices))
         )  # fmt: skip
+        await bump_analytics_version()  # the pages' caches build anew after the commit
 
     async def refresh(self) -> CohortRefresh | None:
         row = await R.select().where(R.name == NAME).first()

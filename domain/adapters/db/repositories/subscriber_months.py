@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from domain.adapters.db.bulk import lock_for_replace
+from domain.adapters.db.repositories.analytics_version import bump_analytics_version
 from domain.adapters.db.tables_analytics import SubscriberMonthTable, SubscriberRefreshTable
 from domain.analytics_reports.ports import FilterChoices
 from domain.analytics_reports.subscriber_metrics import MonthMetrics
@@ -88,6 +89,7 @@ class PiccoloSubscriberMonths:
         await R.insert(R(name=NAME, refreshed_at=refresh.refreshed_at,
                          reporting_currency=refresh.reporting_currency,
                          choices=json.dumps(choices)))  # fmt: skip
+        await bump_analytics_version()  # the pages' caches build anew after the commit
 
     async def refresh(self) -> SubscriberRefresh | None:
         row = await R.select().where(R.name == NAME).first()

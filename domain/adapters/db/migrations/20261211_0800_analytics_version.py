@@ -1,0 +1,71 @@
+"""The analytics read models' version (one row, ``id`` 1): every replace of a read model (the
+dashboard's daily aggregates, the cohort cells, the subscriber months) raises it in its
+transaction, and each process's cache of the analytics pages compares it with the version a
+page was built at (``web/admin/analytics_cache.py``). The row is made by the first refresh (no
+row reads as version 0)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import BigInt
+from piccolo.columns.column_types import Integer
+from piccolo.columns.indexes import IndexMethod
+
+ID = "2026-12-11T08:00:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "analytics_version: one row raised by every read model refresh (the pages' caches)"
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="subscriptions", description=DESCRIPTION
+    )
+
+    manager.add_table(
+        class_name="AnalyticsVersionTable",
+        tablename="analytics_version",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsVersionTable",
+        tablename="analytics_version",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsVersionTable",
+        tablename="analytics_version",
+        column_name="version",
+        db_column_name="version",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    return manager
