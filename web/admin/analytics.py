@@ -305,7 +305,9 @@ async def show_analytics(
             return _csv_text(mrr_rows(overview) if table == "mrr" else movement_rows(overview))
 
         key = ("overview.csv", table, filters, reporting.code)
-        return _csv(await analytics_pages.body(key, build_csv), table, filters, reporting)
+        return _csv(
+            await analytics_pages.body(key, build_csv, reader=staff), table, filters, reporting
+        )
 
     async def build() -> Markup:
         overview = await analytics_overview(staff, filters, uow=read_uow, reporting=reporting)
@@ -314,7 +316,7 @@ async def show_analytics(
 
     if status == 200:
         key = ("overview", filters, reporting.code, current_display(request))
-        body = await analytics_pages.body(key, build)
+        body = await analytics_pages.body(key, build, reader=staff)
     else:  # the messages and the text as typed: never kept
         body = await build()
     context = admin_context(staff, body=body, tab="overview")

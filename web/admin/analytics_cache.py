@@ -38,6 +38,8 @@ from litestar import Request
 from markupsafe import Markup
 
 from domain.catalog.cache import CoalescedRead
+from domain.staff.model import SignedInStaff
+from domain.staff.permissions import Permission, require
 
 T = TypeVar("T", bound=str)  # a page's markup (``Markup``) or a CSV's text
 
@@ -96,8 +98,13 @@ class AnalyticsPageCache:
             _, dropped = self._bodies.popitem(last=False)
             self._chars -= len(dropped)
 
-    async def body(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
-        """The body of ``key`` at the current version: kept, or built now (and kept)."""
+    async def body(
+        self, key: Hashable, build: Callable[[], Awaitable[T]], *, reader: SignedInStaff
+    ) -> T:
+        """The body of ``key`` at the current version: kept, or built now (and kept). The
+        reader's permission is the domain's rule, checked before anything kept is served (the
+        build's use case checks it again)."""
+        require(reader, Permission.ANALYTICS_READ)
         version = await self.version()
         kept = self.get(key, version)
         if kept is not None:

@@ -115,7 +115,9 @@ async def show_cohorts(
     if errors:  # the messages and the text as typed: never kept
         body = await build()
     else:
-        body = await analytics_pages.body(("cohorts", filters, reporting.code, display), build)
+        body = await analytics_pages.body(
+            ("cohorts", filters, reporting.code, display), build, reader=staff
+        )
     return render(request, "admin/analytics/cohorts.html", None,
                   admin_context(staff, body=body, active_tab="cohorts"),
                   status_code=422 if errors else 200)  # fmt: skip
@@ -142,7 +144,7 @@ async def export_cohorts(
         csv.writer(out).writerows(cohort_csv_rows(page))
         return out.getvalue()
 
-    text = await analytics_pages.body(("cohorts.csv", filters, reporting.code), build)
+    text = await analytics_pages.body(("cohorts.csv", filters, reporting.code), build, reader=staff)
     return Response(
         text, media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="cohorts.csv"'},

@@ -101,7 +101,9 @@ async def show_subscribers(
     if errors:  # the messages and the text as typed: never kept
         body = await build()
     else:
-        body = await analytics_pages.body(("subscribers", chosen, reporting.code, display), build)
+        body = await analytics_pages.body(
+            ("subscribers", chosen, reporting.code, display), build, reader=staff
+        )
     return render(request, "admin/analytics/subscribers.html", None,
                   admin_context(staff, body=body, active_tab="subscribers"),
                   status_code=422 if errors else 200)  # fmt: skip
@@ -130,7 +132,9 @@ async def export_subscribers(
         csv.writer(out).writerows(subscriber_csv_rows(page, section))
         return out.getvalue()
 
-    text = await analytics_pages.body(("subscribers.csv", section, chosen, reporting.code), build)
+    text = await analytics_pages.body(
+        ("subscribers.csv", section, chosen, reporting.code), build, reader=staff
+    )
     name = f"subscribers-{section}-{chosen.start:%Y-%m}-{chosen.end:%Y-%m}.csv"
     return Response(
         text, media_type="text/csv; charset=utf-8",
