@@ -466,6 +466,7 @@ async def main(argv: list[str] | None = None) -> list[Result]:
                     results.append(
                         await _measure("sqlite", url, n, args.sqlite_concurrency, **options)
                     )
+                    _progress(f"measured {asdict(results[-1])}")
             if args.pg_url:
                 url, name = await _fresh_pg_database(args.pg_url)
                 try:
@@ -476,10 +477,12 @@ async def main(argv: list[str] | None = None) -> list[Result]:
                     )
                 finally:
                     await _drop_pg_database(args.pg_url, name)
+                _progress(f"measured {asdict(results[-1])}")
             if peer is not None:
                 run = peer.run(n)
                 ours = results[-1].invoices_per_s
                 silver.append(SilverLine(n, run.seconds[run.best], run.invoices_per_s, ours))
+                _progress(f"silver n={n} docs={run.docs} seconds={run.seconds}")
     finally:
         if peer is not None:
             await peer.stop()
@@ -488,6 +491,11 @@ async def main(argv: list[str] | None = None) -> list[Result]:
     for line in closing_lines(_renewal_lines(results), silver, _statement_lines(results)):
         print(line)
     return results
+
+
+def _progress(text: str) -> None:
+    """Each figure as soon as it is measured (stderr): a long run stopped early keeps them."""
+    print(f"{time.strftime('%H:%M:%S', time.gmtime())} UTC {text}", file=sys.stderr, flush=True)
 
 
 def _renewal_lines(results: list[Result]) -> list[RenewalLine]:
