@@ -10,7 +10,7 @@ this repository either: they live beside it in the shared folder (``shared/peers
 ``shared/TEST-PEERS.md``, "django-silver"); each run copies them to
 ``~/.cache/tessera-bench/silver/silverproj``. Give another folder with ``--silver-dir``.
 
-Per run: one scratch PostgreSQL database on the bench's server (created, migrated by silver's own
+Per run: one scratch PostgreSQL database (``silver_bench_<hex>``) on the bench's server (created, migrated by silver's own
 ``manage.py migrate``, dropped at the end); per size, ``silver_bench.py N`` wipes silver's tables,
 seeds N customers with one monthly subscription each (and a metered usage log), then times two
 billing runs (two consecutive billing dates), each making N invoices.
@@ -23,11 +23,14 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bench.job_throughput import _drop_pg_database, _fresh_pg_database
+import asyncpg
+
+from bench.job_throughput import _drop_pg_database
 
 REQUIREMENTS = ("django-silver==0.11.1", "typing_extensions", "psycopg2-binary<2.10")
 PEER_FILES = ("manage.py", "silver_bench.py", "silverproj_settings.py")
@@ -175,7 +178,15 @@ class SilverPeer:
         self.env: dict[str, str] = {}
 
     async def start(self) -> None:
-        url, self.database = await _fresh_pg_database(self.pg_url)
+        # its own prefix: other benches' scratch databases are named bench_*, and a clean-up of
+        # those must not take silver's from under it
+        self.database = f"silver_bench_{uuid.uuid4().hex[:10]}"
+        conn = await asyncpg.connect(self.pg_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{self.database}"')
+        finally:
+            await conn.close()
+        url = self.pg_url.rsplit("/", 1)[0] + f"/{self.database}"
         try:
             self.env = _peer_env(url)
             manage = [str(self.python), "manage.py"]
