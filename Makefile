@@ -18,6 +18,9 @@ PYTEST_XDIST ?= -n auto --dist loadfile
 # command and the suite skips only the tests that need a missing program (tests/conftest.py).
 SYSTEM_PACKAGES ?= chromium poppler-utils libharfbuzz-subset0
 BENCH_PACKAGES  ?= wrk
+# the renewal run's sizes in `make bench` (space-separated; 100000 takes long, docs/benchmarks.md);
+# django-silver's billing run is timed at the same sizes when its peer can be set up
+RENEWAL_SIZES   ?= 10000
 
 help:
 	@echo "make run       - install, migrate the SQLite database under var/, load the demo catalog and a year of a demo business, serve on http://$(HOST):$(PORT)"
@@ -28,7 +31,7 @@ help:
 	@echo "make migrate   - apply migrations to \$$DATABASE_URL (default sqlite:///var/app.db)"
 	@echo "make migration - generate a new auto migration after changing domain/adapters/db/tables.py"
 	@echo "make schema    - rewrite domain/adapters/db/schema.sql from the migrations (PostgreSQL)"
-	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run, HTTP pages with wrk, customer search, the cohort table, the CRM import of 50,000 rows)"
+	@echo "make bench     - benchmarks under bench/ (job-runner throughput on SQLite and PostgreSQL, pricing, invoice PDFs, the renewal run beside django-silver's billing run, HTTP pages with wrk, customer search, the cohort table, the CRM import of 50,000 rows)"
 	@echo "make worker    - run the job runner alone, without HTTP"
 	@echo "make system-packages - apt-get install what the suite needs ($(SYSTEM_PACKAGES)) when missing"
 
@@ -120,7 +123,7 @@ bench: $(STAMP) bench-packages
 	$(PY) -m bench.job_throughput --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.pricing
 	$(PY) -m bench.invoice_pdf
-	$(PY) -m bench.renewal_run --sizes 10000 --pg-url $${BENCH_PG_URL:-$(PG_URL)}
+	$(PY) -m bench.renewal_run --sizes $(RENEWAL_SIZES) --pg-url $${BENCH_PG_URL:-$(PG_URL)} --silver auto --count-statements
 	$(PY) -m bench.http_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)}
 	$(PY) -m bench.portal_pages --pg-url $${BENCH_PG_URL:-$(PG_URL)} --reuse
 	$(PY) -m bench.customer_search --pg-url $${BENCH_PG_URL:-$(PG_URL)}

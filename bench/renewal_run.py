@@ -11,18 +11,29 @@ until the queue is empty. The registry holds the subscription and payment jobs o
 for the receipt notices the charges queue (no e-mails sent); no PDF job: the renewal path queues
 none (PDFs render on their first download), and one queued would go dead.
 
-Figures: renewal invoices per second (N over the time until ``renew_due`` and the
-``subscriptions.advance`` jobs it fans out to finished) and charges
-per second (N over the time until the last collection finished); both clocks start when the
-runner starts. The baseline, measured in the same run through the same engine, is the bare cost
-of writing what a renewal must write at the least: one transaction per subscription holding a
-plain ``INSERT`` of an invoice row and a plain ``INSERT`` of a payment row. The ratios
-(invoices/s ÷ baseline/s, charges/s ÷ baseline/s) are what survives a noisy machine. The run is
-checked afterwards: one paid renewal invoice and one succeeded charge per subscription.
+Figures: renewal invoices per second (N over the time until ``renew_due`` and the batch jobs it
+fans out to finished) and charges per second (N over the time until the last collection
+finished); both clocks start when the runner starts, and ``seconds`` is the latter time. The
+baseline (``bench/renewal_baseline.py``), measured in the same run on the same database, is the
+bare cost of writing the invoice and payment rows a renewal writes: per subscription, one
+transaction of plain ``INSERT`` statements (invoice, its lines, payment attempt, the gateway's
+payment). The ratios (invoices/s ÷ baseline/s, charges/s ÷ baseline/s) are what survives a
+noisy machine. Each run is checked afterwards (``bench/renewal_run_checks.py``: one paid renewal
+invoice and one succeeded charge per subscription, no dead job, gapless numbers); a broken check
+ends the bench with a non-zero exit.
+
+The output ends with one line per size (``bench/renewal_lines.py``; PostgreSQL's figures when
+measured, else SQLite's), preceded by ``statements:`` lines (``--count-statements``) and
+``silver:`` lines (``--silver``: django-silver's billing run at the same size, on the same
+PostgreSQL server, in the same run; ``bench/silver_peer.py``)::
+
+    renewal: n=<N> seconds=<s> invoices_per_s=<x> charges_per_s=<y> baseline_per_s=<b> ratio=<x/b>
 
     python -m bench.renewal_run [--sizes 10000] [--pg-url postgresql://...] [--no-sqlite]
     python -m bench.renewal_run --sizes 1000 --sqlite-concurrency 1   # SQLite, one runner slot
-    python -m bench.renewal_run --pg-url postgresql://... --sizes 100000 --no-sqlite   # long
+    python -m bench.renewal_run --pg-url postgresql://... --sizes 1000 --no-sqlite --silver \
+        --count-statements
+    python -m bench.renewal_run --pg-url postgresql://... --sizes 10000 100000 --no-sqlite  # long
 """
 
 from __future__ import annotations
@@ -34,17 +45,25 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from bench.job_throughput import _drop_pg_database, _fresh_pg_database
+from bench.renewal_baseline import baseline_minimal, baseline_rows
+from bench.renewal_lines import RenewalLine, SilverLine, closing_lines, statements_line
+from bench.renewal_run_checks import RunCheckFailed, check_run
+from bench.silver_peer import PeerUnavailable, SilverPeer
+from bench.statement_count import counting, not_counted
 from domain.adapters.db.engine import close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.migrate import apply_migrations
@@ -125,12 +144,14 @@ class Result:
     backend: str
     subscriptions: int
     setup_s: float
+    seconds: float  # the run: from the runner's start to the last charge recorded
     invoices_per_s: float
     charges_per_s: float
     baseline_per_s: float
     invoices_vs_baseline: float
     charges_vs_baseline: float
     renew_attempts: int  # 1 unless the renewal job timed out (900 s) and was retried
+    statements: dict[str, int] = field(default_factory=dict)  # by kind, --count-statements
 
 
 def _registry(gateway: SandboxGateway) -> JobRegistry:
@@ -147,40 +168,6 @@ def _registry(gateway: SandboxGateway) -> JobRegistry:
 
     registry.merge(excluded)
     return registry
-
-
-# -- baseline ---------------------------------------------------------------------------------
-async def _baseline(engine: Engine, n: int) -> float:
-    """One transaction per subscription: a plain INSERT of an invoice and of a payment row."""
-    started = time.perf_counter()
-    for k in range(n):
-        invoice_id = f"baseline-{k}"
-        async with write_transaction(engine):
-            await InvoiceTable.raw(
-                "INSERT INTO invoice (id, subscription_id, customer_id, billing_reason, status,"
-                " currency, period_start, period_end, issued_at, subtotal_minor, discount_minor,"
-                " tax_minor, total_minor, credit_applied_minor, amount_due_minor,"
-                " customer_snapshot)"
-                " VALUES ({}, {}, {}, 'subscription_cycle', 'open', 'USD', {}, {}, {},"
-                " 4000, 0, 0, 4000, 0, 4000, '{{}}')",
-                invoice_id,
-                invoice_id,
-                invoice_id,
-                RENEWAL,
-                RENEWAL,
-                RENEWAL,
-            )
-            await SandboxPaymentTable.raw(
-                "INSERT INTO sandbox_payment (ref, idempotency_key, kind, method_ref,"
-                " amount_minor, currency, status) VALUES ({}, {}, 'charge', 'pm_x', 4000, 'USD',"
-                " 'succeeded')",
-                invoice_id,
-                f"{invoice_id}:1",
-            )
-    elapsed = time.perf_counter() - started
-    await InvoiceTable.delete().where(InvoiceTable.id.like("baseline-%"))
-    await SandboxPaymentTable.delete().where(SandboxPaymentTable.ref.like("baseline-%"))
-    return n / elapsed
 
 
 # -- setup ------------------------------------------------------------------------------------
@@ -276,7 +263,8 @@ async def _clone(engine: Engine, n: int) -> None:
 
 
 # -- the run ----------------------------------------------------------------------------------
-async def _renewal_run(engine: Engine, n: int, concurrency: int) -> tuple[float, float, int]:
+async def _renewal_run(engine: Engine, n: int, concurrency: int) -> tuple[float, float, float, int]:
+    """(invoices/s, charges/s, seconds until the last charge, renew_due attempts)."""
     clock = FrozenClock(RENEWAL)
     gateway = SandboxGateway(engine)
     registry = _registry(gateway)
@@ -296,90 +284,115 @@ async def _renewal_run(engine: Engine, n: int, concurrency: int) -> tuple[float,
     started = time.perf_counter()
     await runner.start()
     try:
-        while True:
-            await asyncio.sleep(POLL_S)
-            if renewed_at is None:
-                [renewal] = await JobTable.select(
-                    JobTable.status, JobTable.attempts, JobTable.run_at, JobTable.last_error
-                ).where(JobTable.name == "subscriptions.renew_due")
-                pending_advances = await JobTable.count().where(
-                    JobTable.name.is_in(["subscriptions.renew_batch", "subscriptions.advance"])
-                    & JobTable.status.is_in([JobStatus.QUEUED, JobStatus.RUNNING])
-                )
-                if renewal["status"] == JobStatus.SUCCEEDED and not pending_advances:
-                    # the run fanned out batch jobs (and a batch hands a subscription it could
-                    # not renew to its own advance job): all done
-                    renewed_at = time.perf_counter()
-                    attempts = int(renewal["attempts"])
-                elif renewal["status"] == JobStatus.DEAD:
-                    raise RuntimeError(f"the renewal run died: {renewal['last_error']}")
-                elif renewal["status"] == JobStatus.QUEUED and renewal["run_at"] > clock.now():
-                    # it failed (a timeout, most likely) and waits for its back-off: move the
-                    # frozen clock there, as real time would, so the retry resumes the run
-                    print(
-                        f"renew_due attempt {renewal['attempts']} failed"
-                        f" ({str(renewal['last_error']).splitlines()[0]}); resuming",
-                        file=sys.stderr,
+        # the runner's tasks exist now and keep counting; this task's polling of the queue does not
+        with not_counted():
+            while True:
+                await asyncio.sleep(POLL_S)
+                if renewed_at is None:
+                    [renewal] = await JobTable.select(
+                        JobTable.status, JobTable.attempts, JobTable.run_at, JobTable.last_error
+                    ).where(JobTable.name == "subscriptions.renew_due")
+                    pending_advances = await JobTable.count().where(
+                        JobTable.name.is_in(["subscriptions.renew_batch", "subscriptions.advance"])
+                        & JobTable.status.is_in([JobStatus.QUEUED, JobStatus.RUNNING])
                     )
-                    clock.set(renewal["run_at"])
-            counts = await store.counts()
-            if renewed_at is not None and not counts[JobStatus.QUEUED] + counts[JobStatus.RUNNING]:
-                break
+                    if renewal["status"] == JobStatus.SUCCEEDED and not pending_advances:
+                        # the run fanned out batch jobs (and a batch hands a subscription it could
+                        # not renew to its own advance job): all done
+                        renewed_at = time.perf_counter()
+                        attempts = int(renewal["attempts"])
+                    elif renewal["status"] == JobStatus.DEAD:
+                        raise RuntimeError(f"the renewal run died: {renewal['last_error']}")
+                    elif renewal["status"] == JobStatus.QUEUED and renewal["run_at"] > clock.now():
+                        # it failed (a timeout, most likely) and waits for its back-off: move the
+                        # frozen clock there, as real time would, so the retry resumes the run
+                        print(
+                            f"renew_due attempt {renewal['attempts']} failed"
+                            f" ({str(renewal['last_error']).splitlines()[0]}); resuming",
+                            file=sys.stderr,
+                        )
+                        clock.set(renewal["run_at"])
+                counts = await store.counts()
+                if (
+                    renewed_at is not None
+                    and not counts[JobStatus.QUEUED] + counts[JobStatus.RUNNING]
+                ):
+                    break
     finally:
         await runner.stop()
-    finished = time.perf_counter()
-    return n / (renewed_at - started), n / (finished - started), attempts
+    seconds = time.perf_counter() - started
+    return n / (renewed_at - started), n / seconds, seconds, attempts
 
 
-async def _check(n: int) -> None:
-    renewals = await InvoiceTable.select(InvoiceTable.id, InvoiceTable.status).where(
-        InvoiceTable.period_start == RENEWAL
-    )
-    assert len(renewals) == n, f"{len(renewals)} renewal invoices for {n} subscriptions"
-    assert {r["status"] for r in renewals} == {"paid"}
-    charges = await SandboxPaymentTable.select(
-        SandboxPaymentTable.idempotency_key, SandboxPaymentTable.status
-    ).where(SandboxPaymentTable.kind == "charge")
-    assert len(charges) == 2 * n and {c["status"] for c in charges} == {"succeeded"}
-    assert await JobTable.count().where(JobTable.status == JobStatus.DEAD) == 0
-
-
-async def _measure(backend: str, url: str, n: int, concurrency: int = CONCURRENCY) -> Result:
+async def _measure(
+    backend: str,
+    url: str,
+    n: int,
+    concurrency: int = CONCURRENCY,
+    *,
+    baseline_kind: str = "rows",
+    count_statements: bool = False,
+) -> Result:
     engine = make_engine(url)
     bind_tables(engine)
     await apply_migrations(engine, quiet=True)
     await start_pool(engine, max_size=concurrency + 2)
     try:
-        baseline = await _baseline(engine, n)
         started = time.perf_counter()
         await _template(engine)
-        await _clone(engine, n)
         setup_s = time.perf_counter() - started
-        invoices_per_s, charges_per_s, attempts = await _renewal_run(engine, n, concurrency)
-        await _check(n)
+        if baseline_kind == "rows":
+            baseline = await baseline_rows(engine, n, RENEWAL)
+        else:
+            baseline = await baseline_minimal(engine, n, RENEWAL)
+        started = time.perf_counter()
+        await _clone(engine, n)
+        setup_s += time.perf_counter() - started
+        # statements counted at the driver (asyncpg: PostgreSQL only), the run only
+        scope: AbstractContextManager[Counter[str]] = (
+            counting() if count_statements and isinstance(engine, PostgresEngine)
+            else nullcontext(Counter())
+        )  # fmt: skip
+        with scope as counts:
+            invoices_per_s, charges_per_s, seconds, attempts = await _renewal_run(
+                engine, n, concurrency
+            )
+            statements = dict(counts)
+        await check_run(n, RENEWAL)
+        # the ratios of the rounded rates: the same as the closing line's
+        invoices, charges, base = (round(x, 1) for x in (invoices_per_s, charges_per_s, baseline))
         return Result(
             backend=backend,
             subscriptions=n,
             setup_s=round(setup_s, 1),
-            invoices_per_s=round(invoices_per_s, 1),
-            charges_per_s=round(charges_per_s, 1),
-            baseline_per_s=round(baseline, 1),
-            invoices_vs_baseline=round(invoices_per_s / baseline, 3),
-            charges_vs_baseline=round(charges_per_s / baseline, 3),
+            seconds=round(seconds, 1),
+            invoices_per_s=invoices,
+            charges_per_s=charges,
+            baseline_per_s=base,
+            invoices_vs_baseline=round(invoices / base, 3),
+            charges_vs_baseline=round(charges / base, 3),
             renew_attempts=attempts,
+            statements=statements,
         )
     finally:
         await close_pool(engine)
 
 
-async def main(argv: list[str] | None = None) -> list[Result]:
+def _sizes(values: list[str]) -> list[int]:
+    """``--sizes 10000 100000`` or ``--sizes 10000,100000``."""
+    return [int(s) for v in values for s in v.split(",") if s.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
         "--sizes",
-        default="10000",
-        help="comma-separated subscription counts (100000 takes long: see docs/benchmarks.md)",
+        nargs="+",
+        default=["10000"],
+        help="subscription counts, space- or comma-separated (100000 takes long: see"
+        " docs/benchmarks.md)",
     )
     parser.add_argument(
         "--pg-url", default="", help="PostgreSQL server (a scratch database per size is created)"
@@ -391,36 +404,129 @@ async def main(argv: list[str] | None = None) -> list[Result]:
         default=CONCURRENCY,
         help="runner slots on SQLite (default 8; it has one writer, so slots wait on each other)",
     )
-    args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-
-    results = []
-    for n in sizes:
-        if not args.no_sqlite:
-            with tempfile.TemporaryDirectory() as tmp:
-                url = f"sqlite:///{Path(tmp) / 'b.db'}"
-                results.append(await _measure("sqlite", url, n, args.sqlite_concurrency))
-        if args.pg_url:
-            url, name = await _fresh_pg_database(args.pg_url)
-            try:
-                results.append(await _measure("postgres", url, n))
-            finally:
-                await _drop_pg_database(args.pg_url, name)
-
-    header = (
-        f"{'backend':9} {'subs':>7} {'setup s':>8} {'invoices/s':>10} {'charges/s':>10}"
-        f" {'baseline/s':>10} {'inv/base':>9} {'chg/base':>9} {'renew attempts':>14}"
+    parser.add_argument(
+        "--baseline",
+        choices=("rows", "minimal"),
+        default="rows",
+        help="rows (default): per subscription, one transaction inserting the invoice, its"
+        " lines, the payment attempt and the gateway's payment a renewal writes; minimal: one"
+        " bare invoice row and one payment row (the baseline before 2026-12-07)",
     )
-    print(header)
-    for r in results:
-        print(
-            f"{r.backend:9} {r.subscriptions:>7} {r.setup_s:>8} {r.invoices_per_s:>10}"
-            f" {r.charges_per_s:>10} {r.baseline_per_s:>10} {r.invoices_vs_baseline:>9}"
-            f" {r.charges_vs_baseline:>9} {r.renew_attempts:>14}"
-        )
-    print(json.dumps([asdict(r) for r in results]), file=sys.stderr)
+    parser.add_argument(
+        "--silver",
+        nargs="?",
+        const="required",
+        choices=("required", "auto"),
+        help="also time django-silver's billing run at each size on the PostgreSQL server"
+        " (needs --pg-url); 'auto' skips it with a message when the peer cannot be set up",
+    )
+    parser.add_argument(
+        "--silver-dir",
+        default=None,
+        help="folder with the peer's manage.py, settings and silver_bench.py (default: the"
+        " shared folder beside the checkout, shared/peers/silver)",
+    )
+    parser.add_argument(
+        "--count-statements",
+        action="store_true",
+        help="count the SQL statements per renewed subscription on PostgreSQL (at the driver)",
+    )
+    return parser
+
+
+async def _silver_peer(args: argparse.Namespace) -> SilverPeer | None:
+    """The peer set up, or None (``--silver auto`` when it cannot be, said on stderr)."""
+    if not args.silver:
+        return None
+    try:
+        if not args.pg_url:
+            raise PeerUnavailable("it runs on PostgreSQL: give --pg-url")
+        peer = SilverPeer(args.pg_url, args.silver_dir)
+        await peer.start()
+        return peer
+    except PeerUnavailable as exc:
+        if args.silver == "auto":
+            print(f"silver: skipped, the peer cannot be set up here: {exc}", file=sys.stderr)
+            return None
+        raise
+
+
+async def main(argv: list[str] | None = None) -> list[Result]:
+    args = _parser().parse_args(argv)
+    sizes = _sizes(args.sizes)
+    options = {"baseline_kind": args.baseline}
+    peer = await _silver_peer(args)
+    results: list[Result] = []
+    silver: list[SilverLine] = []
+    try:
+        for n in sizes:
+            if not args.no_sqlite:
+                with tempfile.TemporaryDirectory() as tmp:
+                    url = f"sqlite:///{Path(tmp) / 'b.db'}"
+                    results.append(
+                        await _measure("sqlite", url, n, args.sqlite_concurrency, **options)
+                    )
+                    _progress(f"measured {asdict(results[-1])}")
+            if args.pg_url:
+                url, name = await _fresh_pg_database(args.pg_url)
+                try:
+                    results.append(
+                        await _measure(
+                            "postgres", url, n, count_statements=args.count_statements, **options
+                        )
+                    )
+                finally:
+                    await _drop_pg_database(args.pg_url, name)
+                _progress(f"measured {asdict(results[-1])}")
+            if peer is not None:
+                run = peer.run(n)
+                ours = results[-1].invoices_per_s
+                silver.append(SilverLine(n, run.seconds[run.best], run.invoices_per_s, ours))
+                _progress(f"silver n={n} docs={run.docs} seconds={run.seconds}")
+    finally:
+        if peer is not None:
+            await peer.stop()
+    _print_table(results)
+    print(json.dumps([asdict(r) for r in results]), file=sys.stderr, flush=True)
+    for line in closing_lines(_renewal_lines(results), silver, _statement_lines(results)):
+        print(line)
     return results
 
 
+def _progress(text: str) -> None:
+    """Each figure as soon as it is measured (stderr): a long run stopped early keeps them."""
+    print(f"{time.strftime('%H:%M:%S', time.gmtime())} UTC {text}", file=sys.stderr, flush=True)
+
+
+def _renewal_lines(results: list[Result]) -> list[RenewalLine]:
+    """One per size: PostgreSQL's figures when it was measured, else SQLite's."""
+    pg = [r for r in results if r.backend == "postgres"]
+    return [
+        RenewalLine(r.subscriptions, r.seconds, r.invoices_per_s, r.charges_per_s, r.baseline_per_s)
+        for r in (pg or results)
+    ]
+
+
+def _statement_lines(results: list[Result]) -> list[str]:
+    return [statements_line(r.subscriptions, r.statements) for r in results if r.statements]
+
+
+def _print_table(results: list[Result]) -> None:
+    print(
+        f"{'backend':9} {'subs':>7} {'setup s':>8} {'seconds':>8} {'invoices/s':>10}"
+        f" {'charges/s':>10} {'baseline/s':>10} {'inv/base':>9} {'chg/base':>9}"
+        f" {'renew attempts':>14}"
+    )
+    for r in results:
+        print(
+            f"{r.backend:9} {r.subscriptions:>7} {r.setup_s:>8} {r.seconds:>8}"
+            f" {r.invoices_per_s:>10} {r.charges_per_s:>10} {r.baseline_per_s:>10}"
+            f" {r.invoices_vs_baseline:>9} {r.charges_vs_baseline:>9} {r.renew_attempts:>14}"
+        )
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except (RunCheckFailed, PeerUnavailable) as exc:
+        sys.exit(f"renewal run FAILED: {exc}")
