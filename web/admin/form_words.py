@@ -370,6 +370,7 @@ ACTION_PATTERNS = (
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 _NUMBER = re.compile(r"\d")
 _LETTER = re.compile(r"[A-Za-z]")
+_GROUPING = re.compile(r"(?<=[\u06f0-\u06f9]),(?=[\u06f0-\u06f9])")
 _PLAIN_NUMBER = re.compile(r"[\d,.\u066b\u066c]+")  # no sign or symbol: needs no isolating
 _ISOLATE = "\u2068{}\u2069"  # FSI ... PDI: a value keeps its own direction inside Persian
 
@@ -391,8 +392,13 @@ def _skeleton(msgid: str) -> str:
     return _PLACEHOLDER.sub(lambda m: "%" if m.group(1) is None else "\x00", msgid)
 
 
+# the most specific first: "Enter %(what)s as a whole number from 1 to %(n)s." before "Enter
+# %(what)s from %(low)s to %(high)s.", which would also match it
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (_english_pattern(msgid), msgid) for msgid in (*FORM_PATTERNS, *ACTION_PATTERNS)
+    (_english_pattern(msgid), msgid)
+    for msgid in sorted(
+        (*FORM_PATTERNS, *ACTION_PATTERNS), key=lambda m: -len(_skeleton(m).replace("\x00", ""))
+    )
 )
 SKELETONS = frozenset(_skeleton(msgid) for msgid in (*FORM_PATTERNS, *ACTION_PATTERNS))
 FIXED = frozenset((*FORM_FIXED, *ACTION_FIXED))
@@ -408,7 +414,10 @@ def _value(value: str, display: Display) -> str:
         if found != word:
             return found
     if _NUMBER.search(value) and not _LETTER.search(value):  # 1,000 · 12.5 · $10.00
-        value = in_digits(value, display)
+        native = in_digits(value, display)
+        if native != value:  # Persian digits: the Persian thousands separator too ("۱٬۰۰۰")
+            native = _GROUPING.sub("\u066c", native)
+        value = native
         if _PLAIN_NUMBER.fullmatch(value):
             return value
     return _ISOLATE.format(value) if display.language in RIGHT_TO_LEFT else value
