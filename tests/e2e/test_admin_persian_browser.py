@@ -7,8 +7,8 @@ comes back with its messages in Persian beside each field and in the summary
 (test-output/admin-fa-coupon-errors.png).
 
 Still English on these pages (docs/localisation.md): what the domain writes (the timeline's
-entries, a search hit's "Invoice INV-…" label, the staff actions' previews), and the catalog's own
-text (plan names)."""
+entries, a search hit's "Invoice INV-…" label, an invoice line's own description in a staff
+action's preview), and the catalog's own text (plan names)."""
 
 from __future__ import annotations
 

@@ -7,14 +7,15 @@ Persian admin page."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
 from domain.adapters.i18n import translations
 from domain.shared.display import Digits, Display
-from tests.unit.form_messages_scan import HOLE, scan
-from web.admin import form_words
+from tests.unit.form_messages_scan import HOLE, ROOT, scan, text_of
+from web.admin import form_words, preview_words
 
 pytestmark = pytest.mark.unit
 
@@ -96,3 +97,49 @@ def test_values_keep_latin_digits_when_chosen_and_english_stays_english() -> Non
     english = Display()
     assert form_words.text_to(english, "Use at most 80 characters.") == "Use at most 80 characters."
     assert form_words.text_to(PERSIAN, "A sentence nobody listed.") == "A sentence nobody listed."
+
+
+def _action_texts() -> set[str]:
+    """Every literal and f-string of the staff actions' package (its values as holes)."""
+    texts: set[str] = set()
+    for path in (ROOT / "domain/support/actions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp):
+                found = text_of(node)
+                if found is not None:
+                    texts.add(found)
+    return texts
+
+
+def test_every_preview_entry_still_says_what_the_domain_writes() -> None:
+    """A preview line the domain rewords leaves its entry in web/admin/preview_words.py behind:
+    the entry must still be one of the actions' texts (a composed summary is listed beside)."""
+    texts = _action_texts()
+    composed = {"Cancel %(plan)s now; final invoice of %(amount)s for what is still owed "
+                "(%(due)s to pay)"}  # fmt: skip
+    stale = [m for m in preview_words.PREVIEW_FIXED if m not in texts]
+    stale += [
+        m
+        for m in preview_words.PREVIEW_PATTERNS
+        if m not in composed and form_words._skeleton(m) not in texts
+    ]
+    assert not stale
+    persian = translations("fa")
+    listed = (*preview_words.PREVIEW_FIXED, *preview_words.PREVIEW_PATTERNS)
+    assert not [m for m in listed if persian.ugettext(m) == m]
+
+
+@pytest.mark.parametrize(
+    ("english", "persian"),
+    [
+        (
+            "Access continues until Apr 1, 2024; the subscription then ends and is not renewed.",
+            "دسترسی تا ۱ آوریل ۲۰۲۴ ادامه دارد؛ سپس اشتراک پایان می‌یابد و تمدید نمی‌شود.",
+        ),
+        ("Final invoice: Discount", "صورتحساب پایانی: تخفیف"),
+        ("Cancel Team now", "لغو فوری \u2068Team\u2069"),  # a plan's name is never translated
+        ("Tax 19%", "مالیات ۱۹٪"),
+    ],
+)
+def test_a_preview_line_reads_persian(english: str, persian: str) -> None:
+    assert form_words.text_to(PERSIAN, english) == persian

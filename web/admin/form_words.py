@@ -1,7 +1,7 @@
 """The staff admin's form messages in the staff member's language: what the domain writes in
 English when a staff form is refused (``ValidationFailed``: a field's error, a form's summary),
-the CRM import's mapping labels and row problems, and the staff actions' field labels, help,
-choices and refusals.
+the CRM import's mapping labels and row problems, the staff actions' field labels, help,
+choices and refusals, and (from ``web/admin/preview_words.py``) their previews' lines.
 
 ``domain/`` stays language-free (docs/localisation.md): these are its English sentences, marked
 with ``N_`` so ``make messages`` puts them in the catalogs. A message that carries a value
@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import pass_context
 from litestar import Request
 
-from domain.adapters.formatting import in_digits
+from domain.adapters.formatting import format_in_display, in_digits
 from domain.adapters.i18n import N_, display_of, translations
 from domain.shared.display import RIGHT_TO_LEFT, Display
+from web.admin.preview_words import PREVIEW_PATTERNS
 from web.display import current_display
 from web.messages import localise_to
 
@@ -372,6 +374,13 @@ _NUMBER = re.compile(r"\d")
 _LETTER = re.compile(r"[A-Za-z]")
 _GROUPING = re.compile(r"(?<=[\u06f0-\u06f9]),(?=[\u06f0-\u06f9])")
 _PLAIN_NUMBER = re.compile(r"[\d,.\u066b\u066c]+")  # no sign or symbol: needs no isolating
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAY = re.compile(rf"(?P<month>{'|'.join(_MONTHS)}) (?P<day>\d{{1,2}}), (?P<year>\d{{4}})")
+# placeholders whose value is the merchant's or the customer's own text, never translated
+_NAMES = frozenset({
+    "plan", "name", "addon", "base", "coupon", "code", "number", "email", "card", "brand",
+    "last4", "po", "column", "where", "jurisdiction", "currency", "sold", "reporting", "problem",
+})  # fmt: skip
 _ISOLATE = "\u2068{}\u2069"  # FSI ... PDI: a value keeps its own direction inside Persian
 
 
@@ -397,11 +406,17 @@ def _skeleton(msgid: str) -> str:
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (_english_pattern(msgid), msgid)
     for msgid in sorted(
-        (*FORM_PATTERNS, *ACTION_PATTERNS), key=lambda m: -len(_skeleton(m).replace("\x00", ""))
+        (*FORM_PATTERNS, *ACTION_PATTERNS, *PREVIEW_PATTERNS),
+        key=lambda m: -len(_skeleton(m).replace("\x00", "")),
     )
 )
 SKELETONS = frozenset(_skeleton(msgid) for msgid in (*FORM_PATTERNS, *ACTION_PATTERNS))
 FIXED = frozenset((*FORM_FIXED, *ACTION_FIXED))
+
+
+def _kept(value: str, display: Display) -> str:
+    """A name or a code (a plan's, a coupon's, an invoice number, an e-mail) as written."""
+    return _ISOLATE.format(value) if display.language in RIGHT_TO_LEFT else value
 
 
 def _value(value: str, display: Display) -> str:
@@ -413,6 +428,13 @@ def _value(value: str, display: Display) -> str:
         found = catalog.ugettext(word)
         if found != word:
             return found
+    day = _DAY.fullmatch(value)
+    if day is not None:  # "Apr 1, 2024" (the actions' day()): the reader's calendar and digits
+        month = _MONTHS.index(day["month"]) + 1
+        at = datetime(int(day["year"]), month, int(day["day"]), 12, tzinfo=UTC)
+        return format_in_display(at, display=display, timezone="UTC", style="date")
+    if any(pattern.fullmatch(value) for pattern, _ in PATTERNS):  # a label with its own value
+        return text_to(display, value)
     if _NUMBER.search(value) and not _LETTER.search(value):  # 1,000 · 12.5 · $10.00
         native = in_digits(value, display)
         if native != value:  # Persian digits: the Persian thousands separator too ("۱٬۰۰۰")
@@ -439,7 +461,10 @@ def text_to(display: Display, message: str) -> str:
         text = catalog.ugettext(msgid)
         if text == msgid:
             break  # English, or not translated yet
-        return text % {k: _value(v, display) for k, v in match.groupdict().items()}
+        return text % {
+            k: _kept(v, display) if k in _NAMES else _value(v, display)
+            for k, v in match.groupdict().items()
+        }
     return localise_to(display, message)
 
 

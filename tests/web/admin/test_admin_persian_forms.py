@@ -2,7 +2,8 @@
 catalog plan, a bad coupon and a CRM import whose dry run finds bad rows; every message the
 domain wrote in English (a field's error, the form's summary, a row's problem, the mapping's
 labels) comes back in Persian with its values (numbers in Persian digits, codes as written),
-and no English sentence is left on the page (web/admin/form_words.py)."""
+and no English sentence is left on the page (web/admin/form_words.py); so do a staff action's
+choices, its preview ("what will happen") and its refusal."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from domain.adapters.db.tables import CouponTable, PlanTable
 from domain.catalog.service import load_demo_catalog
 from domain.shared.clock import FrozenClock
 from tests.support.html import by_testid, csrf_token, parse, text
+from tests.support.portal_history import make_subscriber
 from tests.support.staff import admin_sign_in, make_staff
 from tests.web.admin.test_catalog_pages import NEW_PLAN
 from tests.web.admin.test_imports_pages import _csv, _dry_run, _errors, _upload
@@ -122,3 +124,23 @@ async def test_an_import_dry_run_lists_its_row_problems_in_persian(
     messages = _messages(parse(refused.text))
     _all_persian(messages)
     assert "ستونی را که شناسهٔ خارجی را دارد انتخاب کنید." in messages
+
+
+async def test_a_staff_actions_fields_preview_and_refusal_read_persian(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    ada = await make_subscriber(app, clock, email="ada@example.com", name="Ada Lovelace")
+    await _persian_owner(app, client, clock)
+    cancel = f"/admin/customers/{ada.customer_id}/actions/subscription.cancel/{ada.subscription_id}"
+    page = parse((await client.get(cancel + "?when=period_end&refund=none")).text)
+    inputs = text(by_testid(page, "action-inputs")[0])
+    assert "در پایان دورهٔ جاری" in inputs and "بدون بازپرداخت" in inputs  # choice labels
+    preview = by_testid(page, "action-preview")[0]
+    summary = text(by_testid(preview, "preview-summary")[0])
+    assert summary.startswith("لغو \u2068") and "در پایان دوره، در " in summary
+    assert PERSIAN_LETTER.search(text(by_testid(preview, "preview-effect")[0]))
+    notes = [text(n) for n in preview.select(".action-preview__notes li")]
+    _all_persian(notes)
+    refused = parse((await client.get(cancel + "?when=period_end&refund=prorated_refund")).text)
+    message = text(refused.select_one("#f-refund-error"))
+    assert message.startswith("لغو در پایان دوره از کل دوره استفاده می‌کند"), message
