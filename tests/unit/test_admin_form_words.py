@@ -143,3 +143,11 @@ def test_every_preview_entry_still_says_what_the_domain_writes() -> None:
 )
 def test_a_preview_line_reads_persian(english: str, persian: str) -> None:
     assert form_words.text_to(PERSIAN, english) == persian
+
+
+def test_a_validation_failed_summary_without_a_message_is_translated_part_by_part() -> None:
+    summary = "code: Enter a code, e.g. team-monthly.; name: Enter the plan's name."
+    assert form_words.text_to(PERSIAN, summary) == (
+        "code: یک کد وارد کنید، مثلاً team-monthly.; name: نام طرح را وارد کنید."
+    )
+    assert form_words.text_to(Display(), summary) == summary

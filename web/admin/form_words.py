@@ -381,6 +381,7 @@ _NAMES = frozenset({
     "plan", "name", "addon", "base", "coupon", "code", "number", "email", "card", "brand",
     "last4", "po", "column", "where", "jurisdiction", "currency", "sold", "reporting", "problem",
 })  # fmt: skip
+_SUMMARY_PART = re.compile(r"(?P<field>[\w.-]+): (?P<message>.+)", re.DOTALL)
 _ISOLATE = "\u2068{}\u2069"  # FSI ... PDI: a value keeps its own direction inside Persian
 
 
@@ -465,6 +466,9 @@ def text_to(display: Display, message: str) -> str:
             k: _kept(v, display) if k in _NAMES else _value(v, display)
             for k, v in match.groupdict().items()
         }
+    parts = [_SUMMARY_PART.fullmatch(part) for part in message.split("; ")]
+    if len(parts) > 1 and all(parts):  # ValidationFailed's own summary: "code: ...; name: ..."
+        return "; ".join(f"{p['field']}: {text_to(display, p['message'])}" for p in parts if p)
     return localise_to(display, message)
 
 
