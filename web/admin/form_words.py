@@ -7,9 +7,11 @@ choices and refusals, and (from ``web/admin/preview_words.py``) their previews' 
 with ``N_`` so ``make messages`` puts them in the catalogs. A message that carries a value
 ("Use at most 80 characters.", "The code WELCOME20 has expired.") is listed once with its value
 as a named placeholder; the English is matched by the pattern made from that placeholder
-(``%(n)s`` matches any text) and the translation is given the value: a number in the staff
-member's digits, a known word ("the trial days", "active") translated, anything else (a code,
-a name, an amount) kept as written and isolated so it stays left to right in Persian.
+(``%(n)s`` matches any text, the most specific pattern first) and the translation is given
+the value: a number or an amount in the staff member's digits, a day ("Apr 1, 2024") in their
+calendar, a known word ("the trial days", "active") translated, a name or a code (``_NAMES``:
+a plan's, a coupon's, an invoice number, "USD") as written; isolated so it keeps its own
+direction in Persian.
 
 Handlers pass a refusal through ``staff_errors(request, exc.field_errors)`` /
 ``staff_text(request, exc.message)``; templates show a domain text with ``{{ form_text(text) }}``.
