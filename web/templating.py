@@ -24,6 +24,7 @@ from domain.adapters.formatting import date_local_filter, install_filters, money
 from domain.adapters.i18n import display_of, install_i18n
 from domain.adapters.line_text import install_line_filters
 from domain.shared.display import LANGUAGE_NAMES, Display
+from web.admin.form_words import form_text
 from web.auth.session import viewer
 from web.messages import domain_text
 
@@ -118,6 +119,7 @@ def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None
     env.globals["viewing_as"] = viewing_as
     env.globals["current_display"] = current_display
     env.globals["domain_text"] = domain_text
+    env.globals["form_text"] = form_text
     env.globals["language_names"] = LANGUAGE_NAMES
     env.globals["option_tags"] = option_tags
     env.globals.update(globals_)

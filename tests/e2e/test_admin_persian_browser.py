@@ -2,11 +2,13 @@
 set up on the way) switches the admin header to فارسی; the overview, the customer search and a
 customer record read right to left in Vazirmatn: the sidebar on the right, the sign-out and
 "back" icons mirrored, Persian digits, and e-mails and invoice numbers kept left to right.
-Photographed at 1280 and 390 px (test-output/admin-fa-*.png).
+Photographed at 1280 and 390 px (test-output/admin-fa-*.png). A coupon form sent with bad input
+comes back with its messages in Persian beside each field and in the summary
+(test-output/admin-fa-coupon-errors.png).
 
 Still English on these pages (docs/localisation.md): what the domain writes (the timeline's
-entries, a search hit's "Invoice INV-…" label, the staff actions' fields and previews), and the
-catalog's own text (plan names)."""
+entries, a search hit's "Invoice INV-…" label, an invoice line's own description in a staff
+action's preview), and the catalog's own text (plan names)."""
 
 from __future__ import annotations
 
@@ -90,5 +92,35 @@ async def test_the_admin_in_persian_home_search_and_customer_record(
         await expect(page.get_by_role("heading", level=1)).to_have_text("کاتالوگ")
         await shoot(page, output_dir, "fa-catalog")
 
+        blocked = [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+        assert blocked == [], f"blocked by the CSP: {blocked}"
+
+
+async def test_a_persian_coupon_form_shows_its_errors_in_persian(
+    server: Server,
+    output_dir: Path,
+) -> None:
+    async with staff_browser(server, "parisa@example.test", "Parisa Staff", PASSWORD) as signed_in:
+        _browser, page, errors = signed_in
+        await page.get_by_test_id("language-fa").click()
+        await page.wait_for_url(server.url + "/admin")
+        await page.goto(f"{server.url}/admin/coupons")
+        form = page.get_by_test_id("new-coupon-form")
+        await form.locator("#f-percent_off").fill("120")
+        await form.locator("#f-redeem_by").fill("2020-01-01")
+        await form.locator('button[type="submit"]').click()
+        await expect(page.locator("#f-name-error")).to_have_text(
+            "نامی وارد کنید که مشتریان و همکاران بشناسند."
+        )
+        await expect(page.locator("#f-percent_off-error")).to_have_text(
+            "درصدی بیشتر از ۰ و حداکثر ۱۰۰ وارد کنید، مانند ۲۰ یا ۱۲٫۵."
+        )
+        await expect(page.locator("#f-redeem_by-error")).to_have_text(
+            "روزی را انتخاب کنید که نگذشته باشد."
+        )
+        summary = await page.locator(".form-errors__list").inner_text()
+        assert not re.search(r"[A-Za-z]+ [a-z]+ [a-z]+", summary), summary
+        await _is_rtl_with_vazirmatn(page)
+        await shoot(page, output_dir, "fa-coupon-errors")
         blocked = [e for e in errors if "Content Security Policy" in e or "Refused" in e]
         assert blocked == [], f"blocked by the CSP: {blocked}"

@@ -32,6 +32,7 @@ from domain.support.actions.service import (
     action_page,
     confirm_action,
 )
+from web.admin.form_words import staff_errors, staff_text
 from web.admin.pages import admin_context
 from web.display import current_display, tr
 from web.forms import Field, FormSpec, ParsedForm
@@ -104,7 +105,7 @@ async def show_action(
         raw=_inputs(form, action),
         svc=desk,
     )
-    errors = {**form.errors, **page.errors}
+    errors = staff_errors(request, {**form.errors, **page.errors})
     context = _context(staff, page, settings, errors=errors, reason="")
     return render(request, PAGE, FRAGMENT, context, status_code=422 if form.errors else 200)
 
@@ -132,7 +133,7 @@ async def submit_action(
             reason=reason, svc=desk,
         )  # fmt: skip
     except PreviewChanged as changed:
-        context = _context(staff, changed.page, settings, errors={"": changed.message},
+        context = _context(staff, changed.page, settings, errors={"": staff_text(request, changed.message)},
                            reason=reason)  # fmt: skip
         return render(request, PAGE, FRAGMENT, context, status_code=409)
     except (ValidationFailed, InvalidTransition) as exc:
@@ -140,7 +141,7 @@ async def submit_action(
             staff, action, customer_id=customer_id, target_id=target_id, raw=raw, svc=desk
         )
         fields = exc.field_errors if isinstance(exc, ValidationFailed) else {}
-        errors = {**page.errors, **(dict(fields) or {"": exc.message})}
+        errors = staff_errors(request, {**page.errors, **(dict(fields) or {"": exc.message})})
         context = _context(staff, page, settings, errors=errors, reason=reason)
         return render(request, PAGE, FRAGMENT, context, status_code=422)
     display = current_display(request)

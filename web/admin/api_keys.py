@@ -24,6 +24,7 @@ from domain.shared.errors import NotFound, ValidationFailed
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors
 from web.admin.pages import admin_context
 from web.display import tr
 from web.forms import Field, FormSpec
@@ -84,7 +85,7 @@ async def submit_api_key(
         created = await create_api_key(staff, name=typed["name"], scope=typed["scope"],
                                        mode=mode_for(settings), uow=new_uow(), clock=clock)  # fmt: skip
     except ValidationFailed as exc:
-        return await _page(request, staff, new_uow(), form=typed, errors=exc.field_errors,
+        return await _page(request, staff, new_uow(), form=typed, errors=staff_errors(request, exc.field_errors),
                            status_code=422)  # fmt: skip
     return await _page(request, staff, new_uow(), created=created, status_code=201)
 

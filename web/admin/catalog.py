@@ -48,6 +48,7 @@ from web.admin.catalog_form import (
     price_values,
     prices_from,
 )
+from web.admin.form_words import staff_errors, staff_text
 from web.admin.pages import admin_context
 from web.display import tr
 from web.templating import redirect_after_post, render
@@ -125,7 +126,7 @@ async def submit_new_plan(
     try:
         plan = await create_plan(staff, plan_from(form, layout(shown)), uow=new_uow(), clock=clock)
     except ValidationFailed as exc:
-        errors = {"_": exc.message, **exc.field_errors}
+        errors = staff_errors(request, {"_": exc.message, **exc.field_errors})
         return await _new_plan_page(request, staff, new_uow(), form=shown, errors=errors,
                                     status_code=422)  # fmt: skip
     flash(request, tr(request, "%(name)s (%(code)s) is in the catalog.", name=plan.name,
@@ -190,7 +191,7 @@ async def submit_plan_details(
                                             clock=clock)  # fmt: skip
     except ValidationFailed as exc:
         return await plan_page_response(request, staff, code, new_uow(), form=echo(form),
-                                errors=exc.field_errors, status_code=422)  # fmt: skip
+                                errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     if changed:
         fields = ", ".join(f.replace("_", " ") for f in changed)
         flash(request, tr(request, "Saved on every version: %(fields)s.", fields=fields), "success")
@@ -256,12 +257,12 @@ async def submit_new_version(
             return render(request, "admin/catalog_version_preview.html", None, context)
         new = await publish_version(staff, code, prices, trial, uow=new_uow(), clock=clock)
     except ValidationFailed as exc:
-        errors = {"_": exc.message, **exc.field_errors}
+        errors = staff_errors(request, {"_": exc.message, **exc.field_errors})
         return await _version_form(request, staff, code, new_uow(), form=values, errors=errors,
                                    status_code=422)  # fmt: skip
     except Conflict as exc:  # another publisher won the race for this version number
         return await _version_form(request, staff, code, new_uow(), form=values,
-                                   errors={"_": exc.message}, status_code=409)  # fmt: skip
+                                   errors={"_": staff_text(request, exc.message)}, status_code=409)  # fmt: skip
     flash(request, tr(request, "Version %(version)s of %(name)s is current; subscribers of earlier "
                       "versions keep their prices.", version=new.version, name=new.name),
           "success")  # fmt: skip

@@ -30,6 +30,7 @@ from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
 from web.admin.catalog import check_plan_code, plan_page_response
+from web.admin.form_words import staff_errors
 from web.admin.pages import admin_context
 from web.display import tr
 from web.forms import Field, FormSpec
@@ -87,7 +88,7 @@ async def submit_feature(
                                        clock=clock)  # fmt: skip
     except ValidationFailed as exc:
         return await _features(request, staff, new_uow(), form=form.values,
-                               errors=exc.field_errors, status_code=422)  # fmt: skip
+                               errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     flash(request, tr(request, "%(name)s (%(key)s) is in the catalog; grant it on a plan's page.",
                       name=feature.name, key=feature.key), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/catalog/features")
@@ -109,7 +110,7 @@ async def submit_rename_feature(
             raise ValidationFailed(form.errors)
         changed = await rename_feature(staff, key, form.get("name"), uow=new_uow(), clock=clock)
     except ValidationFailed as exc:
-        errors = {f"rename-{k}": v for k, v in exc.field_errors.items()}
+        errors = {f"rename-{k}": v for k, v in staff_errors(request, exc.field_errors).items()}
         return await _features(request, staff, new_uow(), errors=errors, rename=key,
                                status_code=422)  # fmt: skip
     flash(request, tr(request, "Renamed.") if changed else tr(request, "Nothing changed."),
@@ -143,7 +144,7 @@ async def submit_grant(
                                       form.get("limit_value"), uow=new_uow(), clock=clock)  # fmt: skip
     except ValidationFailed as exc:
         return await plan_page_response(request, staff, code, new_uow(), grant_form=form.values,
-                                        grant_errors=exc.field_errors, status_code=422)  # fmt: skip
+                                        grant_errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     flash(request, _grant_message(request, changed), "success")
     return redirect_after_post(request, f"/admin/catalog/plans/{code}")
 

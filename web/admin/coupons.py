@@ -30,6 +30,7 @@ from domain.shared.text import text_problem
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors
 from web.admin.pages import admin_context
 from web.display import tr
 from web.forms import Field, FormSpec
@@ -123,7 +124,7 @@ async def submit_new_coupon(
         coupon = await create_coupon(staff, form.values, plans, uow=new_uow(), clock=clock)
     except ValidationFailed as exc:
         return await _list_page(request, staff, new_uow(), clock, form=typed,
-                                errors=exc.field_errors or {"_": exc.message}, status_code=422)  # fmt: skip
+                                errors=staff_errors(request, exc.field_errors or {"_": exc.message}), status_code=422)  # fmt: skip
     flash(request, tr(request, "Coupon %(name)s created. Add a promotion code customers can type.",
                       name=coupon.name), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/coupons/{coupon.id}")
@@ -162,7 +163,7 @@ async def submit_new_promotion_code(
         )  # fmt: skip
     except ValidationFailed as exc:
         return await _coupon_page(request, staff, coupon_id, new_uow(), clock, form=typed,
-                                  errors=exc.field_errors or {"_": exc.message}, status_code=422)  # fmt: skip
+                                  errors=staff_errors(request, exc.field_errors or {"_": exc.message}), status_code=422)  # fmt: skip
     flash(request, tr(request, "Promotion code %(code)s created: customers can use it now.",
                       code=code.code), "success")  # fmt: skip
     return redirect_after_post(request, f"/admin/coupons/{coupon_id}")

@@ -35,6 +35,7 @@ from domain.shared.errors import Conflict, ValidationFailed
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors, staff_text
 from web.admin.pages import admin_context
 from web.display import current_display, tr
 from web.forms import Field, FormSpec
@@ -132,7 +133,7 @@ async def submit_dunning_preview(
         preview = await preview_dunning_policy(staff, entry, uow=new_uow(), clock=clock)
     except ValidationFailed as exc:
         return await _page(request, staff, new_uow(), clock, settings, form=typed,
-                           errors=exc.field_errors, status_code=422)  # fmt: skip
+                           errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     return await _page(request, staff, new_uow(), clock, settings, form=typed, preview=preview)
 
 
@@ -168,7 +169,7 @@ async def submit_dunning_policy(
                 "final_subscription_action": typed.final_subscription_action,
                 "final_invoice_action": typed.final_invoice_action}  # fmt: skip
         return await _page(request, staff, new_uow(), clock, settings, form=form,
-                           preview=preview, errors={"_": exc.message},
+                           preview=preview, errors={"_": staff_text(request, exc.message)},
                            status_code=409)  # fmt: skip
     days = in_digits(", ".join(str(d) for d in proposed.retry_days), current_display(request))
     flash(request, tr(request, "The dunning policy is saved: retries %(days)s days after a failed "

@@ -27,6 +27,7 @@ from domain.shared.money import Currency, currency_codes
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors
 from web.admin.pages import admin_context
 from web.display import tr
 from web.forms import Field, FormSpec
@@ -94,7 +95,7 @@ async def submit_exchange_rate(
                                        reporting=Currency.of(settings.reporting_currency))  # fmt: skip
     except ValidationFailed as exc:
         return await _page(request, staff, new_uow(), settings=settings, clock=clock, form=typed,
-                           errors=exc.field_errors, status_code=422)  # fmt: skip
+                           errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     said = f"1 {rate.currency} = {rate.rate_text} {rate.reporting}"
     flash(request, tr(request, "%(rate)s from %(on)s is recorded.", rate=said,
                       on=rate.effective_on.isoformat()), "success")  # fmt: skip

@@ -23,6 +23,7 @@ from domain.shared.errors import ValidationFailed
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors
 from web.admin.pages import admin_context
 from web.display import tr
 from web.forms import Field, FormSpec
@@ -86,7 +87,7 @@ async def submit_export(
             name, chunks = await open_export(staff, typed["kind"], typed["from"], typed["to"],
                                              uow=new_uow(), new_uow=new_read_uow, clock=clock)  # fmt: skip
         except ValidationFailed as exc:
-            errors = exc.field_errors
+            errors = staff_errors(request, exc.field_errors)
         else:
             return Stream(_encoded(chunks), media_type="text/csv; charset=utf-8",
                           headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

@@ -32,6 +32,7 @@ from domain.shared.errors import ValidationFailed
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors
 from web.admin.numbers import grouped
 from web.admin.pages import admin_context
 from web.display import current_display, tr
@@ -86,7 +87,7 @@ async def submit_import_file(
         rec = await upload_import(staff, upload.filename, content, source, uow=new_uow(),
                                   clock=clock)  # fmt: skip
     except ValidationFailed as exc:
-        return await _list_page(request, staff, new_uow(), errors=exc.field_errors,
+        return await _list_page(request, staff, new_uow(), errors=staff_errors(request, exc.field_errors),
                                 source=source, status_code=422)  # fmt: skip
     count = grouped(current_display(request))
     flash(request, tr(request, "%(file)s: %(n)s rows read. Check the mapping, then run the dry run.",
@@ -148,7 +149,7 @@ async def submit_import_check(
             rec = await dry_run(staff, import_id, chosen, with_subscriptions, new_uow=new_uow,
                                 clock=clock)  # fmt: skip
         except ValidationFailed as exc:
-            errors = exc.field_errors
+            errors = staff_errors(request, exc.field_errors)
         else:
             count = grouped(current_display(request))
             flash(request, tr(request, "Dry run: %(created)s to create, %(updated)s to update, "

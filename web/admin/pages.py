@@ -23,6 +23,7 @@ from domain.staff.model import Role, SignedInStaff
 from domain.staff.permissions import ROLE_PERMISSIONS, ROLE_SUMMARY, Permission, can
 from domain.staff.rules import needs_two_factor
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors
 from web.display import tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
@@ -118,7 +119,7 @@ async def submit_new_staff(
         member = await create_staff(staff, new, uow=new_uow(), clock=clock, hasher=hasher)
     except ValidationFailed as exc:
         return await _staff_page(request, staff, new_uow(), clock, form=typed,
-                                 errors=exc.field_errors, status_code=422)  # fmt: skip
+                                 errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     flash(request, tr(request, "%(name)s (%(email)s) can now sign in as %(role)s.",
                       name=member.name, email=member.email,
                       role=tr(request, member.role.value)), "success")  # fmt: skip

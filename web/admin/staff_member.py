@@ -34,6 +34,7 @@ from domain.staff.member_page import staff_member_page
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors, staff_text
 from web.admin.pages import admin_context, role_options
 from web.display import current_display, tr
 from web.forms import Field, FormSpec
@@ -125,10 +126,10 @@ async def _act(
         outcome = await change_staff(staff, staff_id, change, uow=new_uow(), clock=clock)
     except ValidationFailed as exc:
         return await _member_page(request, staff, staff_id, new_uow(), clock, action=action,
-                                  form=typed, errors=exc.field_errors, status_code=422)  # fmt: skip
+                                  form=typed, errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     except InvalidTransition as exc:
         return await _member_page(request, staff, staff_id, new_uow(), clock, action=action,
-                                  form=typed, errors={"_": exc.message}, status_code=409)  # fmt: skip
+                                  form=typed, errors={"_": staff_text(request, exc.message)}, status_code=409)  # fmt: skip
     flash(request, _done(request, outcome), "success")
     return redirect_after_post(request, f"/admin/staff/{staff_id}")
 

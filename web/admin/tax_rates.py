@@ -34,6 +34,7 @@ from domain.taxes.admin import (
     tax_rates_page,
 )
 from domain.unit_of_work import UnitOfWork
+from web.admin.form_words import staff_errors, staff_text
 from web.admin.pages import admin_context
 from web.display import tr
 from web.forms import Field, FormSpec
@@ -124,7 +125,7 @@ async def submit_tax_rate(
         rate = await create_tax_rate(staff, entry, uow=new_uow(), clock=clock,
                                      replaces=typed["replaces"] or None)  # fmt: skip
     except ValidationFailed as exc:
-        return await _page(request, staff, new_uow(), form=typed, errors=exc.field_errors,
+        return await _page(request, staff, new_uow(), form=typed, errors=staff_errors(request, exc.field_errors),
                            status_code=422)  # fmt: skip
     said = {"name": rate.name, "percent": rate.percent_text, "where": rate.jurisdiction}
     if typed["replaces"]:
@@ -155,7 +156,7 @@ async def submit_archive_tax_rate(
             return render(request, "admin/tax_rate_archive.html", None, context)
         rate = await archive_tax_rate(staff, rate_id, uow=new_uow(), clock=clock)
     except InvalidTransition as exc:
-        return await _page(request, staff, new_uow(), errors={"_": exc.message},
+        return await _page(request, staff, new_uow(), errors={"_": staff_text(request, exc.message)},
                            status_code=409)  # fmt: skip
     flash(request, tr(request, "%(name)s %(percent)s for %(where)s is archived.", name=rate.name,
                       percent=rate.percent_text, where=rate.jurisdiction), "success")  # fmt: skip

@@ -35,6 +35,7 @@ from domain.webhooks_out.admin import (
 )
 from domain.webhooks_out.model import RETRY_SCHEDULE
 from domain.webhooks_out.urls import MAX_URL
+from web.admin.form_words import staff_errors, staff_text
 from web.admin.pages import admin_context
 from web.display import tr
 from web.forms import Field, FormSpec
@@ -117,7 +118,7 @@ async def submit_webhook_endpoint(
         endpoint = await create_endpoint(staff, typed, uow=new_uow(), clock=clock,
                                          allow_local=settings.is_development)  # fmt: skip
     except ValidationFailed as exc:
-        return await _list(request, staff, new_uow(), form=shown, errors=exc.field_errors,
+        return await _list(request, staff, new_uow(), form=shown, errors=staff_errors(request, exc.field_errors),
                            status_code=422)  # fmt: skip
     flash(
         request,
@@ -157,7 +158,7 @@ async def submit_webhook_endpoint_update(
                               allow_local=settings.is_development)  # fmt: skip
     except ValidationFailed as exc:
         return await _detail(request, staff, new_uow(), endpoint_id, clock=clock, form=shown,
-                             errors=exc.field_errors, status_code=422)  # fmt: skip
+                             errors=staff_errors(request, exc.field_errors), status_code=422)  # fmt: skip
     flash(request, tr(request, "The endpoint is saved."), "success")
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")
 
@@ -229,7 +230,7 @@ async def submit_webhook_delivery_replay(
     try:
         await replay_delivery(staff, delivery_id, uow=new_uow(), clock=clock)
     except Conflict as exc:
-        flash(request, exc.message, "error")
+        flash(request, staff_text(request, exc.message), "error")
         return redirect_after_post(request, f"{BASE}/deliveries/{delivery_id}")
     flash(request, tr(request, "The delivery is queued to be sent again now."), "success")
     return redirect_after_post(request, f"{BASE}/deliveries/{delivery_id}")
