@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
@@ -26,7 +26,7 @@ async def show_home(
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
-) -> Template:
+) -> Template | Response[bytes]:
     params = PricingParams(currency, interval, number_text(seats))
     return await pricing_page(
         request, catalog, settings, params, path="/", page_template="public/home.html"

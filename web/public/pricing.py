@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
@@ -23,7 +23,7 @@ from domain.catalog.price_list import PriceList
 from domain.catalog.service import estimate_cached_usage_bill, show_cached_pricing_page
 from domain.shared.errors import ValidationFailed
 from web.forms import number_text
-from web.public.rendered import PRICING_REGIONS
+from web.public.rendered import PRICING_REGIONS, cached_page, keepable
 from web.settings import Settings
 from web.templating import is_fragment_request, render
 
@@ -72,7 +72,7 @@ async def pricing_page(
     *,
     path: str = "/pricing",
     page_template: str = PAGE,
-) -> Template:
+) -> Template | Response[bytes]:
     """The page (or the #pricing region); invalid inputs re-render with their messages beside
     the fields, the typed values kept, and the rest of the page priced with the defaults (422).
     The home page is the same region at ``path="/"`` in its own page template (no estimator)."""
@@ -99,9 +99,13 @@ async def pricing_page(
     context["region_html"] = PRICING_REGIONS.get(
         key, page, lambda: _render_region(request, context)
     )
-    template = render(
-        request, page_template, RENDERED_REGION, context, status_code=422 if errors else 200
-    )
+    status_code = 422 if errors else 200
+    if not is_fragment_request(request) and keepable(request):
+        return cached_page(
+            request, page_template, context, key=key, model=page, status_code=status_code,
+            headers={"Vary": "HX-Request"},
+        )  # fmt: skip
+    template = render(request, page_template, RENDERED_REGION, context, status_code=status_code)
     if is_fragment_request(request):
         template.headers["HX-Push-Url"] = "false" if errors else _canonical_url(page, path)
     return template
@@ -124,7 +128,7 @@ async def show_pricing(
     seats: FromQuery[str | None] = None,
     plan: FromQuery[str | None] = None,
     units: FromQuery[str | None] = None,
-) -> Template:
+) -> Template | Response[bytes]:
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
     return await pricing_page(request, catalog, settings, params)
 
@@ -139,7 +143,7 @@ async def show_estimate(
     seats: FromQuery[str | None] = None,
     plan: FromQuery[str | None] = None,
     units: FromQuery[str | None] = None,
-) -> Template:
+) -> Template | Response[bytes]:
     """htmx (typing a usage figure): the estimate fragment, 422 with the message when the figure
     is not a usage we can price. Anything else: the whole pricing page with the estimate."""
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
