@@ -22,6 +22,7 @@ from domain.catalog.cache import CatalogCache
 from domain.catalog.price_list import PriceList
 from domain.catalog.service import estimate_cached_usage_bill, show_cached_pricing_page
 from domain.shared.errors import ValidationFailed
+from web.deps import Storefront
 from web.forms import number_text
 from web.public.rendered import PRICING_REGIONS, cached_page, keepable
 from web.settings import Settings
@@ -121,8 +122,7 @@ def _render_region(request: Request[Any, Any, Any], context: dict[str, Any]) -> 
 @get("/pricing", name="pricing")
 async def show_pricing(
     request: Request[Any, Any, Any],
-    catalog: NamedDependency[CatalogCache],
-    settings: NamedDependency[Settings],
+    storefront: NamedDependency[Storefront],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
@@ -130,14 +130,13 @@ async def show_pricing(
     units: FromQuery[str | None] = None,
 ) -> Template | Response[bytes]:
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
-    return await pricing_page(request, catalog, settings, params)
+    return await pricing_page(request, storefront.catalog, storefront.settings, params)
 
 
 @get("/pricing/estimate", name="pricing.estimate")
 async def show_estimate(
     request: Request[Any, Any, Any],
-    catalog: NamedDependency[CatalogCache],
-    settings: NamedDependency[Settings],
+    storefront: NamedDependency[Storefront],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
@@ -148,13 +147,16 @@ async def show_estimate(
     is not a usage we can price. Anything else: the whole pricing page with the estimate."""
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
     if not is_fragment_request(request):
-        return await pricing_page(request, catalog, settings, params)
+        return await pricing_page(request, storefront.catalog, storefront.settings, params)
     context: dict[str, Any] = {"estimate": None, "errors": {}}
     if not (units or "").strip():  # the field was cleared: nothing to estimate yet
         return render(request, PAGE, ESTIMATE, context)
     try:
         context["estimate"] = await estimate_cached_usage_bill(
-            plan or "", currency or settings.default_currency, units, catalog=catalog
+            plan or "",
+            currency or storefront.settings.default_currency,
+            units,
+            catalog=storefront.catalog,
         )
     except ValidationFailed as exc:
         return render(
