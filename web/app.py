@@ -197,7 +197,8 @@ def create_app(
             "brand_name": settings.brand_name,
             "default_locale": settings.default_locale,
             "default_timezone": settings.default_timezone,
-        }
+        },
+        auto_reload=settings.is_development,  # no file-time check per render in production
     )
     secret = hashlib.sha256(settings.secret_key.encode()).digest()
     session = CookieBackendConfig(

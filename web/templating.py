@@ -125,7 +125,12 @@ def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None
     env.globals.update(globals_)
 
 
-def template_config(globals_: Mapping[str, Any]) -> TemplateConfig[JinjaTemplateEngine]:
+def template_config(
+    globals_: Mapping[str, Any], *, auto_reload: bool = True
+) -> TemplateConfig[JinjaTemplateEngine]:
+    """The templates' environment. ``auto_reload`` (development only) checks every template's
+    file time on each render; off, a template is compiled once per process (a deploy restarts
+    it)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(["html", "xml"]),
@@ -133,6 +138,7 @@ def template_config(globals_: Mapping[str, Any]) -> TemplateConfig[JinjaTemplate
         trim_blocks=True,
         lstrip_blocks=True,
         enable_async=False,
+        auto_reload=auto_reload,
     )
     configure_environment(environment, globals_)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

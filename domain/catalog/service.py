@@ -56,7 +56,6 @@ __all__ = [
     "resolve_change_policy",
     "set_plan_change_rule",
     "show_cached_pricing_page",
-    "show_pricing_page",
     "show_storefront",
 ]
 
@@ -106,26 +105,6 @@ async def show_storefront(
     currencies = sorted({price.currency for plan in plans for price in plan.prices})
     currency = choose_currency(requested_currency, default_currency, currencies)
     return StorefrontView(plans=plans, currencies=currencies, currency=currency)
-
-
-async def show_pricing_page(
-    *,
-    requested_currency: str | None,
-    interval: str | None,
-    seats: int | str | None,
-    estimate_plan: str | None = None,
-    estimate_units: int | str | None = None,
-    default_currency: str,
-    uow: CatalogUnit,
-) -> PriceList:
-    """``pricing_page_of`` on the public plans read in a transaction of ``uow``."""
-    async with uow:
-        plans = await uow.plans.list_public(kind=PlanKind.BASE)
-    return pricing_page_of(
-        plans, requested_currency=requested_currency, interval=interval, seats=seats,
-        estimate_plan=estimate_plan, estimate_units=estimate_units,
-        default_currency=default_currency,
-    )  # fmt: skip
 
 
 async def show_cached_pricing_page(

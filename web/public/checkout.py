@@ -14,10 +14,13 @@ kept).
 
 from __future__ import annotations
 
+import operator
+import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -27,6 +30,7 @@ from domain.accounts.mailing import Mailing
 from domain.accounts.model import SignedIn
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
+from domain.adapters.i18n import display_of
 from domain.billing.config import BillingConfig
 from domain.catalog.cache import CatalogCache
 from domain.checkout.form import CardEntry, OrderForm
@@ -55,11 +59,14 @@ from web.auth.pages import client_ip
 from web.deps import UowFactory
 from web.forms import Field, FormSpec, ParsedForm
 from web.public.checkout_agreement import shown_agreement, sign_summary
+from web.public.rendered import as_shown_by_date, cached_page, keepable
 from web.settings import Settings
 from web.templating import is_fragment_request, render
 
 PAGE = "public/checkout.html"
 SUMMARY = "public/_checkout_summary.html"
+# in place of the checkout token while a page is rendered for keeping (URL-safe, never a token)
+TOKEN_HOLE = "tokenhole" + secrets.token_hex(16)
 COMPLETE = "public/checkout_complete.html"
 PROCESSING = "public/checkout_processing.html"
 
@@ -155,6 +162,39 @@ def _query(request: Request[Any, Any, Any]) -> ParsedForm:
     return ParsedForm(values=parsed.values)
 
 
+def _page_context(
+    request: Request[Any, Any, Any],
+    page: CheckoutPage,
+    typed: Mapping[str, str],
+    settings: Settings,
+) -> dict[str, Any]:
+    """What the checkout page template reads: ``typed`` is echoed back into the inputs (never
+    the card or the password)."""
+    form = {k: typed.get(k, "") for k in KEPT}
+    if page.buyer is not None:
+        form["email"] = page.buyer.email
+        form["name"] = form["name"] or page.buyer.name
+    form["currency"] = page.summary.currency.code
+    return {
+        "plan": page.plan,
+        "summary": page.summary,
+        "summary_token": sign_summary(page.summary, settings.secret_key),
+        "changed": page.changed,
+        "addons": page.addons,
+        "picked": page.picked,
+        "countries": country_choices(),
+        "form": form,
+        "errors": page.errors,
+        "token": page.token,
+        "buyer": page.buyer,
+        "checkout": page.checkout,
+        "order": page.order,
+        "account_exists": page.account_exists,
+        "login_url": "/auth/login?next=" + request.url.path,
+        "min_password": MIN_PASSWORD,
+    }
+
+
 def _render_page(
     request: Request[Any, Any, Any],
     page: CheckoutPage,
@@ -164,37 +204,38 @@ def _render_page(
     fragment: str | None = None,
     status_code: int | None = None,
 ) -> Template:
-    """The checkout page: ``typed`` is echoed back into the inputs (never the card or the
-    password). 409 for a summary shown again instead of charged, 422 for messages to correct
-    or an order that exists (a declined card), else 200."""
+    """The checkout page: 409 for a summary shown again instead of charged, 422 for messages
+    to correct or an order that exists (a declined card), else 200."""
     errors = page.errors
-    form = {k: typed.get(k, "") for k in KEPT}
-    if page.buyer is not None:
-        form["email"] = page.buyer.email
-        form["name"] = form["name"] or page.buyer.name
-    form["currency"] = page.summary.currency.code
-    context = {
-        "plan": page.plan,
-        "summary": page.summary,
-        "summary_token": sign_summary(page.summary, settings.secret_key),
-        "changed": page.changed,
-        "addons": page.addons,
-        "picked": page.picked,
-        "countries": country_choices(),
-        "form": form,
-        "errors": errors,
-        "token": page.token,
-        "buyer": page.buyer,
-        "checkout": page.checkout,
-        "order": page.order,
-        "account_exists": page.account_exists,
-        "login_url": "/auth/login?next=" + request.url.path,
-        "min_password": MIN_PASSWORD,
-    }
     if status_code is None:
         shown = [k for k in errors if k not in ("promotion_code",)]
         status_code = 409 if page.changed else 422 if shown or page.checkout else 200
+    context = _page_context(request, page, typed, settings)
     return render(request, PAGE, fragment, context, status_code=status_code)
+
+
+def _opened_page(
+    request: Request[Any, Any, Any],
+    page: CheckoutPage,
+    typed: Mapping[str, str],
+    settings: Settings,
+) -> Template | Response[bytes]:
+    """The page opened afresh (200). For an anonymous visitor it is kept rendered
+    (``web/public/rendered.py``) and reused while the page's read model is equal (the same
+    catalog snapshot, today's prices, the query as typed), its new checkout token put in."""
+    if is_fragment_request(request) or not keepable(request):
+        return _render_page(request, page, typed, settings, status_code=200)
+    shown = replace(page, token=TOKEN_HOLE)
+    return cached_page(
+        request, PAGE, _page_context(request, shown, typed, settings), key="checkout",
+        model=as_shown_by_date(shown, _zone(request, settings)), same=operator.eq,
+        holes={TOKEN_HOLE: page.token}, headers={"Vary": "HX-Request"},
+    )  # fmt: skip
+
+
+def _zone(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The time zone the page's dates are shown in (``date_local``)."""
+    return display_of({"request": request}).timezone or settings.default_timezone
 
 
 async def _fresh_page(
@@ -207,7 +248,7 @@ async def _fresh_page(
     clock: Clock,
     settings: Settings,
     billing: BillingConfig,
-) -> Template:
+) -> Template | Response[bytes]:
     query = _query(request)
     page = await checkout_page(
         _order_form(request, plan_code, query, settings),
@@ -217,7 +258,7 @@ async def _fresh_page(
         read_uow=read_uow,
         config=billing,
     )
-    return _render_page(request, page, query.values, settings, status_code=200)
+    return _opened_page(request, page, query.values, settings)
 
 
 @get("/checkout/{plan_code:str}", name="checkout")
@@ -230,7 +271,7 @@ async def show_checkout(
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
     billing: NamedDependency[BillingConfig],
-) -> Template:
+) -> Template | Response[bytes]:
     """The checkout form with its summary (a new checkout token each time it is opened); an
     unknown, retired or add-on plan is a friendly 404."""
     return await _fresh_page(
@@ -249,7 +290,7 @@ async def show_checkout_summary(
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
     billing: NamedDependency[BillingConfig],
-) -> Template:
+) -> Template | Response[bytes]:
     """htmx: the order summary for what the form says now (always 200: the summary shows its
     own message for a quantity it cannot price, and the code's message is swapped out of band).
     Without htmx: the whole checkout page."""
@@ -278,7 +319,16 @@ async def show_checkout_summary(
         "promotion_message": summary.promotion_error if code else None,
         "promotion_applied": summary.promotion_code,
     }
-    return render(request, PAGE, SUMMARY, context)
+    if not keepable(request):
+        return render(request, PAGE, SUMMARY, context)
+    # kept rendered while what it shows is equal (web/public/rendered.py)
+    shown = as_shown_by_date(
+        (view.plan, summary, view.errors, bool(code)), _zone(request, settings)
+    )
+    return cached_page(
+        request, SUMMARY, context, key="checkout.summary", model=shown, same=operator.eq,
+        headers={"Vary": "HX-Request"},
+    )  # fmt: skip
 
 
 @post("/checkout/{plan_code:str}", name="checkout.submit")

@@ -7,27 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from domain.catalog.cache import CatalogCache
+from web.deps import Storefront
 from web.forms import number_text
 from web.public.pricing import PricingParams, pricing_page
-from web.settings import Settings
 
 
 @get("/", name="home")
 async def show_home(
     request: Request[Any, Any, Any],
-    catalog: NamedDependency[CatalogCache],
-    settings: NamedDependency[Settings],
+    storefront: NamedDependency[Storefront],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
-) -> Template:
+) -> Template | Response[bytes]:
     params = PricingParams(currency, interval, number_text(seats))
     return await pricing_page(
-        request, catalog, settings, params, path="/", page_template="public/home.html"
-    )
+        request, storefront.catalog, storefront.settings, params, path="/",
+        page_template="public/home.html",
+    )  # fmt: skip

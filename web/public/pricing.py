@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
@@ -22,8 +22,9 @@ from domain.catalog.cache import CatalogCache
 from domain.catalog.price_list import PriceList
 from domain.catalog.service import estimate_cached_usage_bill, show_cached_pricing_page
 from domain.shared.errors import ValidationFailed
+from web.deps import Storefront
 from web.forms import number_text
-from web.public.rendered import PRICING_REGIONS
+from web.public.rendered import PRICING_REGIONS, cached_page, keepable
 from web.settings import Settings
 from web.templating import is_fragment_request, render
 
@@ -72,7 +73,7 @@ async def pricing_page(
     *,
     path: str = "/pricing",
     page_template: str = PAGE,
-) -> Template:
+) -> Template | Response[bytes]:
     """The page (or the #pricing region); invalid inputs re-render with their messages beside
     the fields, the typed values kept, and the rest of the page priced with the defaults (422).
     The home page is the same region at ``path="/"`` in its own page template (no estimator)."""
@@ -99,9 +100,13 @@ async def pricing_page(
     context["region_html"] = PRICING_REGIONS.get(
         key, page, lambda: _render_region(request, context)
     )
-    template = render(
-        request, page_template, RENDERED_REGION, context, status_code=422 if errors else 200
-    )
+    status_code = 422 if errors else 200
+    if not is_fragment_request(request) and keepable(request):
+        return cached_page(
+            request, page_template, context, key=key, model=page, status_code=status_code,
+            headers={"Vary": "HX-Request"},
+        )  # fmt: skip
+    template = render(request, page_template, RENDERED_REGION, context, status_code=status_code)
     if is_fragment_request(request):
         template.headers["HX-Push-Url"] = "false" if errors else _canonical_url(page, path)
     return template
@@ -117,40 +122,41 @@ def _render_region(request: Request[Any, Any, Any], context: dict[str, Any]) -> 
 @get("/pricing", name="pricing")
 async def show_pricing(
     request: Request[Any, Any, Any],
-    catalog: NamedDependency[CatalogCache],
-    settings: NamedDependency[Settings],
+    storefront: NamedDependency[Storefront],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
     plan: FromQuery[str | None] = None,
     units: FromQuery[str | None] = None,
-) -> Template:
+) -> Template | Response[bytes]:
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
-    return await pricing_page(request, catalog, settings, params)
+    return await pricing_page(request, storefront.catalog, storefront.settings, params)
 
 
 @get("/pricing/estimate", name="pricing.estimate")
 async def show_estimate(
     request: Request[Any, Any, Any],
-    catalog: NamedDependency[CatalogCache],
-    settings: NamedDependency[Settings],
+    storefront: NamedDependency[Storefront],
     currency: FromQuery[str | None] = None,
     interval: FromQuery[str | None] = None,
     seats: FromQuery[str | None] = None,
     plan: FromQuery[str | None] = None,
     units: FromQuery[str | None] = None,
-) -> Template:
+) -> Template | Response[bytes]:
     """htmx (typing a usage figure): the estimate fragment, 422 with the message when the figure
     is not a usage we can price. Anything else: the whole pricing page with the estimate."""
     params = PricingParams(currency, interval, number_text(seats), plan, number_text(units))
     if not is_fragment_request(request):
-        return await pricing_page(request, catalog, settings, params)
+        return await pricing_page(request, storefront.catalog, storefront.settings, params)
     context: dict[str, Any] = {"estimate": None, "errors": {}}
     if not (units or "").strip():  # the field was cleared: nothing to estimate yet
         return render(request, PAGE, ESTIMATE, context)
     try:
         context["estimate"] = await estimate_cached_usage_bill(
-            plan or "", currency or settings.default_currency, units, catalog=catalog
+            plan or "",
+            currency or storefront.settings.default_currency,
+            units,
+            catalog=storefront.catalog,
         )
     except ValidationFailed as exc:
         return render(

@@ -1,41 +1,179 @@
-"""Rendered regions kept beside the read model they show (the pricing page's ``#pricing``).
+"""Rendered HTML kept beside the read model it shows: the pricing page's ``#pricing`` region, and
+whole storefront pages (``/pricing``, the checkout page, the checkout summary) with their
+per-request values left as holes.
 
 The pricing page's read model is built once per catalog snapshot and set of inputs
 (``domain/catalog/service.py``, ``show_cached_pricing_page``); rendering it is most of what is
 left of a request, so its HTML is kept too. An entry is reused only while the use case hands back
-the very same read-model object (identity, not equality): a catalog change makes a new snapshot,
-hence new read models, hence a fresh render, with no version to compare here. The key holds
-everything else the region's HTML depends on: the template, the inputs as typed, the messages,
-the page's path and the display (language, locale, digits, calendar). The region reads nothing
-else of the request (no session, CSRF token or time): keep it so when editing
-``templates/public/_pricing.html``.
+the very same read-model object (identity), or, for read models built per request (the checkout
+page and summary: a promotion code's counts, today's date), one equal to it (value equality of
+frozen dataclasses): a catalog change makes a new snapshot, hence new or different read models,
+hence a fresh render in every process, with no version to compare here. The key holds
+everything else the HTML depends on: the template, the inputs as typed, the messages, the path
+and query string, the display (language, locale, digits, calendar).
+
+Whole pages (``cached_page``) are rendered with a marker in place of the request's CSRF token
+(``csrf_token()`` and ``csrf_input``) and of any other per-request value the caller names (the
+checkout token), and the real values are put back in the kept HTML for each response: the bytes
+are those the template would have rendered. Only what reads nothing else of the request is
+kept: an anonymous visitor (``signed_in_viewer()`` is None) with no flash message queued (the
+page would pop it), a token made of URL-safe characters (escaping leaves it as is). Anything else
+renders as before. Keep it so when editing the templates these pages use: a value taken from
+the request or the session must be in the key or a hole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import dataclasses
+import operator
+import re
+import secrets
+from collections.abc import Callable, Hashable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.template.base import csrf_token
 from markupsafe import Markup
 
+from domain.adapters.i18n import display_of
+from web.auth.session import viewer
+
 LIMIT = 512  # entries per process (the inputs are the visitors': bounded, cleared when full)
+
+# never a real token: what a token is replaced with while a page is rendered for keeping
+CSRF_HOLE = "csrfhole" + secrets.token_hex(16)
+_PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # what escaping leaves unchanged
 
 
 class RenderedRegions:
     def __init__(self, limit: int = LIMIT) -> None:
         self._limit = limit
-        self._entries: dict[Hashable, tuple[object, Markup]] = {}
+        self._entries: dict[Hashable, tuple[object, str]] = {}
+        self.renders = 0  # entries rendered so far (for tests)
 
-    def get(self, key: Hashable, model: object, render: Callable[[], str]) -> Markup:
-        """The region's HTML for ``key`` as rendered from ``model``; ``render()`` when there is
-        none, or when it was rendered from another object."""
+    def get(
+        self,
+        key: Hashable,
+        model: object,
+        render: Callable[[], str],
+        *,
+        same: Callable[[object, object], bool] = operator.is_,
+    ) -> Markup:
+        """The HTML for ``key`` as rendered from ``model``; ``render()`` when there is none, or
+        when it was rendered from another read model (``same``: identity by default)."""
         entry = self._entries.get(key)
-        if entry is not None and entry[0] is model:
-            return entry[1]
-        html = Markup(render())  # noqa: S704 - rendered by the autoescaping environment
+        if entry is not None and (entry[0] is model or same(entry[0], model)):
+            return Markup(entry[1])  # noqa: S704 - rendered by the autoescaping environment
+        html = render()
+        self.renders += 1
         if len(self._entries) >= self._limit:
             self._entries.clear()
         self._entries[key] = (model, html)
-        return html
+        return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 PRICING_REGIONS = RenderedRegions()
+PAGES_STATE = "rendered_pages"  # the app's whole pages, with holes (``cached_page``)
+
+
+def pages_of(app: Any) -> RenderedRegions:
+    """The app's kept pages (one set per app: they carry its settings, e.g. signed summaries)."""
+    pages = app.state.get(PAGES_STATE)
+    if pages is None:
+        pages = app.state[PAGES_STATE] = RenderedRegions()
+    return pages  # type: ignore[no-any-return]
+
+
+def as_shown_by_date(value: Any, timezone: str) -> Any:
+    """``value`` (a read model: dataclasses, lists, dicts) with every instant replaced by its
+    date in ``timezone``, for comparing two read models built at different instants of one day
+    whose templates show their instants as dates only (the checkout summary:
+    ``date_local("date")``)."""
+    zone = ZoneInfo(timezone)
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, datetime):
+            return ("date", v.astimezone(zone).date())
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return (type(v), *(walk(getattr(v, f.name)) for f in dataclasses.fields(v)))
+        if isinstance(v, list | tuple):
+            return (type(v), *(walk(x) for x in v))
+        if isinstance(v, dict):
+            return (dict, *((k, walk(x)) for k, x in v.items()))
+        return v
+
+    return walk(value)
+
+
+def keepable(request: Request[Any, Any, Any]) -> bool:
+    """Whether this request's page may be served from (and kept in) the kept pages: an anonymous
+    visitor, no flash message waiting, a CSRF token escaping leaves as it is."""
+    if viewer(request) is not None:
+        return False
+    session = request.scope.get("session")
+    if isinstance(session, dict) and session.get("_messages"):
+        return False
+    token = csrf_token({"request": request})
+    return not token or _PLAIN.fullmatch(token) is not None
+
+
+def _render_with_holes(
+    request: Request[Any, Any, Any], template_name: str, context: Mapping[str, Any]
+) -> str:
+    """The page as Litestar's ``Template`` response renders it, with ``CSRF_HOLE`` for the
+    request's CSRF token (the token given to the template context shadows the global)."""
+    engine = request.app.template_engine
+    assert engine is not None
+    return str(
+        engine.get_template(template_name).render(
+            **context,
+            request=request,
+            csrf_input=f'<input type="hidden" name="_csrf_token" value="{CSRF_HOLE}" />',
+            csrf_token=lambda: CSRF_HOLE,
+        )
+    )
+
+
+def cached_page(
+    request: Request[Any, Any, Any],
+    template_name: str,
+    context: Mapping[str, Any],
+    *,
+    key: Hashable,
+    model: object,
+    same: Callable[[object, object], bool] = operator.is_,
+    holes: Mapping[str, str] | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response[bytes]:
+    """``template_name`` rendered with ``context`` (call only when ``keepable(request)``), from
+    the app's kept pages when it was rendered for the same key from the same ``model``; ``holes`` maps each
+    marker the context carries to this request's value (each marker must be URL-safe and
+    appear nowhere else)."""
+    full_key = (
+        template_name,
+        key,
+        request.scope["path"],
+        request.scope.get("query_string", b""),
+        display_of({"request": request}),
+    )
+    html = str(
+        pages_of(request.app).get(
+            full_key, model, lambda: _render_with_holes(request, template_name, context), same=same
+        )
+    )
+    html = html.replace(CSRF_HOLE, csrf_token({"request": request}))
+    for marker, value in (holes or {}).items():
+        html = html.replace(marker, value)
+    return Response(
+        content=html.encode(),
+        status_code=status_code,
+        headers=dict(headers or {}),
+        media_type=MediaType.HTML,
+    )

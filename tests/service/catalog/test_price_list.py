@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from domain.catalog.cache import CatalogCache
 from domain.catalog.price_list import BillingInterval
-from domain.catalog.service import estimate_usage_bill, load_demo_catalog, show_pricing_page
+from domain.catalog.service import (
+    estimate_usage_bill,
+    load_demo_catalog,
+    show_cached_pricing_page,
+)
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.money import Money
 from tests.fakes import InMemoryUnitOfWork
+from tests.support.catalog_cache import memory_catalog_cache
 
 pytestmark = pytest.mark.service
 
@@ -19,9 +25,18 @@ async def _uow() -> InMemoryUnitOfWork:
     return uow
 
 
+async def _catalog() -> CatalogCache:
+    """The demo catalog through the catalog cache, as the pricing page reads it."""
+    return memory_catalog_cache(await _uow())
+
+
 async def test_monthly_page_pairs_the_families_and_advertises_the_best_annual_saving() -> None:
-    page = await show_pricing_page(
-        requested_currency=None, interval=None, seats=None, default_currency="USD", uow=await _uow()
+    page = await show_cached_pricing_page(
+        requested_currency=None,
+        interval=None,
+        seats=None,
+        default_currency="USD",
+        catalog=await _catalog(),
     )
     assert page.interval is BillingInterval.MONTH
     assert page.intervals == (BillingInterval.MONTH, BillingInterval.YEAR)
@@ -37,12 +52,12 @@ async def test_monthly_page_pairs_the_families_and_advertises_the_best_annual_sa
 
 
 async def test_annual_page_prices_seats_for_a_year_and_keeps_scale_monthly() -> None:
-    page = await show_pricing_page(
+    page = await show_cached_pricing_page(
         requested_currency="EUR",
         interval="year",
         seats="5",
         default_currency="USD",
-        uow=await _uow(),
+        catalog=await _catalog(),
     )
     starter, team, scale = page.columns
     assert (starter.plan.code, starter.total) == ("starter-annual", Money.of_minor(17000, "EUR"))
@@ -57,13 +72,13 @@ async def test_annual_page_prices_seats_for_a_year_and_keeps_scale_monthly() -> 
 
 
 async def test_the_page_estimates_usage_when_asked() -> None:
-    page = await show_pricing_page(
+    page = await show_cached_pricing_page(
         requested_currency="USD",
         interval="month",
         seats=1,
         estimate_units="250,000",
         default_currency="USD",
-        uow=await _uow(),
+        catalog=await _catalog(),
     )
     assert page.estimate is not None
     assert page.estimate.total == Money.of_minor(42900, "USD")
@@ -71,13 +86,13 @@ async def test_the_page_estimates_usage_when_asked() -> None:
 
 async def test_bad_inputs_fail_together() -> None:
     with pytest.raises(ValidationFailed) as info:
-        await show_pricing_page(
+        await show_cached_pricing_page(
             requested_currency=None,
             interval="weekly",
             seats=0,
             estimate_units=-1,
             default_currency="USD",
-            uow=await _uow(),
+            catalog=await _catalog(),
         )
     assert set(info.value.field_errors) == {"interval", "seats", "units"}
 

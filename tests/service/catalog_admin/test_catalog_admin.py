@@ -11,7 +11,7 @@ import pytest
 
 from domain.billing.config import BillingConfig
 from domain.catalog.drafts import ChargeInput, DetailsInput, PlanInput, PriceInput, TierInput
-from domain.catalog.service import show_pricing_page
+from domain.catalog.service import show_cached_pricing_page
 from domain.catalog_admin.service import (
     catalog_overview,
     create_plan,
@@ -28,6 +28,7 @@ from domain.staff.model import Role, SignedInStaff
 from domain.subscriptions.renewals import advance_subscription
 from domain.subscriptions.subscribing import subscribe
 from tests.fakes import InMemoryUnitOfWork
+from tests.support.catalog_cache import memory_catalog_cache
 
 pytestmark = pytest.mark.service
 
@@ -69,8 +70,13 @@ async def test_a_plan_is_created_with_exact_minor_units_and_audited() -> None:
         "plan.created", "pro-monthly", "staff-bill",
     )  # fmt: skip
     assert entry.after["prices"]["EUR"]["setup_fee_minor"] == 1050
-    page = await show_pricing_page(requested_currency="EUR", interval=None, seats=None,
-                                   default_currency="USD", uow=uow)  # fmt: skip
+    page = await show_cached_pricing_page(
+        requested_currency="EUR",
+        interval=None,
+        seats=None,
+        default_currency="USD",
+        catalog=memory_catalog_cache(uow),
+    )
     assert tuple(page.currencies) == ("EUR", "USD")
 
 
