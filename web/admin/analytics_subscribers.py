@@ -18,6 +18,7 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
 
+from domain.adapters.country_names import country_options_in
 from domain.analytics_reports.subscriber_page import (
     CSV_SECTIONS,
     MonthRange,
@@ -27,7 +28,6 @@ from domain.analytics_reports.subscriber_page import (
     subscriber_metrics_page,
 )
 from domain.shared.clock import Clock
-from domain.shared.countries import country_name
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
@@ -86,7 +86,7 @@ async def show_subscribers(
         month_label=month_label(display), rtl=display.direction == "rtl",
         reason_labels=REASON_LABELS, active_tab="subscribers", bars=bars, busiest=busiest,
         plot_width=REASONS_PLOT_WIDTH, plot_height=REASONS_PLOT_HEIGHT,
-        countries=[(c, f"{country_name(c)} ({c})") for c in page.choices.countries],
+        countries=country_options_in(display.language, page.choices.countries),
     )  # fmt: skip
     return render(request, "admin/analytics/subscribers.html", None, context,
                   status_code=422 if errors else 200)  # fmt: skip
