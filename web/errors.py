@@ -11,8 +11,10 @@
 | anything else                  | 500    | errors/500.html, logged with the request id | problem+json |
 
 A problem's ``title`` is in the language the request's ``Accept-Language`` prefers (Persian for
-``fa``; none: the site's, ``APP_LOCALE``), with ``Content-Language`` saying which; its ``type``,
-``code``, ``status`` and the field names in ``errors`` never change with the language.
+``fa``; none: the site's, ``APP_LOCALE``), with ``Content-Language`` saying which; so are its
+``detail`` and the messages of ``errors`` when the catalog has them (``web/api/problem_words.py``: looked up
+through ``web.messages.localise_to`` as the pages do, then the API's own messages), else as written. Its ``type``, ``code``, ``status`` and the field
+names in ``errors`` never change with the language.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.accounts.errors import BadToken, SignInFailed, TooManyAttempts
 from domain.adapters.i18n import N_, REQUEST_DISPLAY, gettext_for
-from domain.shared.display import language_of_locale, negotiate
+from domain.shared.display import Display, DisplayPreferences, language_of_locale, negotiate
 from domain.shared.errors import (
     Conflict,
     DomainError,
@@ -40,6 +42,7 @@ from domain.shared.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from web.api.problem_words import api_text
 from web.auth.session import SignInRequired, safe_next
 from web.display import current_display
 from web.messages import localise
@@ -75,11 +78,25 @@ _TITLES = {  # English, the source; translated per request (``problem_title``)
 N_("Error")  # any other status
 
 
+def _site_locale(request: Request[Any, Any, Any]) -> str:
+    runtime = getattr(request.app.state, "runtime", None)
+    return str(getattr(getattr(runtime, "settings", None), "default_locale", "en_US"))
+
+
 def problem_language(request: Request[Any, Any, Any]) -> str:
     """The language of a problem's ``title``: the best of ``Accept-Language``, else the site's."""
-    runtime = getattr(request.app.state, "runtime", None)
-    site_locale = getattr(getattr(runtime, "settings", None), "default_locale", "en_US")
+    site_locale = _site_locale(request)
     return negotiate(request.headers.get("accept-language"), language_of_locale(site_locale))
+
+
+def problem_text(request: Request[Any, Any, Any], message: str) -> str:
+    """A problem's ``detail`` or field message in the language of its ``title`` when the catalog
+    has it (numbers in it in that language's digits), else as written."""
+    language = problem_language(request)
+    if language == "en" or not message:
+        return message
+    display = Display.resolve(language, DisplayPreferences(), site_locale=_site_locale(request))
+    return api_text(display, message)
 
 
 def problem_title(request: Request[Any, Any, Any], status: int) -> tuple[str, dict[str, str]]:
@@ -119,13 +136,13 @@ def _problem(
     if code:
         extra["code"] = code
     if errors:
-        extra["errors"] = errors
+        extra["errors"] = {field: problem_text(request, said) for field, said in errors.items()}
     title, language_headers = problem_title(request, status)
     problem = ProblemDetailsException(
         type_=f"/problems/{code}" if code else "about:blank",
         title=title,
         status_code=status,
-        detail=detail,
+        detail=problem_text(request, detail),
         instance=request.url.path,
         extra=extra,
         headers=language_headers | (headers or {}),
@@ -164,7 +181,11 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     status = status_of(exc)
     if _wants_problem_json(request):
         errors = exc.field_errors if isinstance(exc, ValidationFailed) else None
-        return _problem(request, status=status, detail=exc.message, code=exc.code, errors=errors)
+        detail = exc.message
+        if errors and detail == "; ".join(f"{k}: {v}" for k, v in errors.items()):
+            # the summary ValidationFailed writes: each message in the caller's language
+            detail = "; ".join(f"{k}: {problem_text(request, v)}" for k, v in errors.items())
+        return _problem(request, status=status, detail=detail, code=exc.code, errors=errors)
     if status == 409 and "session" in request.scope:
         # a refused state change: say why in the flash region, keep the user where they were
         flash(request, localise(request, exc.message), "error")

@@ -20,11 +20,14 @@ from litestar.response import Redirect, Response, Template
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
+from domain.adapters.country_names import install_country_filters
 from domain.adapters.formatting import date_local_filter, install_filters, money_filter
 from domain.adapters.i18n import display_of, install_i18n
 from domain.adapters.line_text import install_line_filters
 from domain.shared.display import LANGUAGE_NAMES, Display
 from web.admin.form_words import form_text
+from web.admin.search_words import install_search_words
+from web.admin.timeline_words import install_timeline_words
 from web.auth.session import viewer
 from web.messages import domain_text
 
@@ -114,6 +117,9 @@ def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None
     install_filters(env)
     install_line_filters(env)
     install_i18n(env)
+    install_timeline_words(env)
+    install_search_words(env)
+    install_country_filters(env)
     env.globals["get_flashes"] = get_flashes
     env.globals["signed_in_viewer"] = signed_in_viewer
     env.globals["viewing_as"] = viewing_as

@@ -12,14 +12,13 @@ maintainers warn that layout may change between major releases.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from babel import Locale
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from domain.adapters.country_names import install_country_filters
 from domain.adapters.formatting import install_filters
 from domain.adapters.i18n import install_i18n
 from domain.adapters.line_text import install_line_filters
@@ -33,15 +32,6 @@ TEMPLATE = "pdf/invoice.html"
 CREDIT_NOTE_TEMPLATE = "pdf/credit_note.html"
 
 
-@pass_context
-def country_name(context: Mapping[str, Any], code: str | None) -> str:
-    """ISO 3166 alpha-2 -> the country's name in the locale ("DE" -> "Germany")."""
-    if not code:
-        return ""
-    locale = Locale.parse(str(context.get("locale") or "en_US"))
-    return str(locale.territories.get(code.upper(), code))
-
-
 def pdf_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(template_dir),
@@ -53,7 +43,7 @@ def pdf_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
     install_filters(environment)
     install_line_filters(environment)
     install_i18n(environment)
-    environment.filters["country_name"] = country_name
+    install_country_filters(environment)  # |country_name in the document's language
     return environment
 
 

@@ -47,3 +47,4 @@ class CustomerHit:
     matched: str  # "Invoice INV-2026-000123", "E-mail", "Card •••• 4242 (visa)"
     kind: MatchKind
     subscriptions: str  # "2 active, 1 past due" or "No subscriptions"
+    value: str = ""  # what matched, for a page in another language: "INV-2026-000123", "4242 visa"

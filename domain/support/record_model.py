@@ -174,6 +174,14 @@ class TimelineEvent:
     text: str  # "Invoice INV-2024-000001 paid"
     amount: Money | None = None
     ref: str = ""  # the id of what it is about (an invoice, a subscription, ...)
+    # what happened as a code ("invoice.paid") and the values the text was written with
+    # (("number", "INV-2024-000001"),): a page in another language writes its own sentence
+    # from them (web/admin/timeline_words.py); ``text`` is the English
+    what: str = ""
+    values: tuple[tuple[str, str], ...] = ()
+
+    def value(self, name: str) -> str:
+        return dict(self.values).get(name, "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,6 +125,7 @@ def _hit(match: CustomerMatch, statuses: list[str]) -> CustomerHit:
         balance=Money.of_minor(match.balance_minor, match.currency),
         matched=matched_label(match),
         kind=match.kind,
+        value=match.matched,
         subscriptions=status_summary(statuses),
     )
 

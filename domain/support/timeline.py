@@ -4,6 +4,7 @@ parts (each event at its own instant)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from domain.audit.model import AuditEntry
 from domain.customers.model import BalanceTransaction, Customer
@@ -66,86 +67,87 @@ def timeline(
     balance: Sequence[BalanceTransaction] = (),
     size: int = TIMELINE_SIZE,
 ) -> tuple[TimelineEvent, ...]:
-    """Newest first; events at the same instant keep the order they are listed in here."""
+    """Newest first; events at the same instant keep the order they are listed in here. Each
+    event carries its English ``text`` and, for a page in another language, what happened as a
+    code (``what``) with the values the text was written with."""
     events: list[TimelineEvent] = []
-    add = events.append
+
+    def add(
+        at: datetime,
+        kind: EventKind,
+        what: str,
+        text: str,
+        amount: Money | None = None,
+        ref: str = "",
+        **values: str,
+    ) -> None:
+        events.append(TimelineEvent(at, kind, text, amount, ref, what, tuple(values.items())))
+
     if customer.created_at:
-        add(
-            TimelineEvent(
-                customer.created_at, EventKind.CUSTOMER, "Customer created", ref=customer.id
-            )
-        )
+        add(customer.created_at, EventKind.CUSTOMER, "customer.created", "Customer created",
+            ref=customer.id)  # fmt: skip
     for sub in subscriptions:
         plan = plan_names.get(sub.id, "")
-        add(
-            TimelineEvent(
-                sub.created_at, EventKind.SUBSCRIPTION, f"Subscribed to {plan}", ref=sub.id
-            )
-        )
+        add(sub.created_at, EventKind.SUBSCRIPTION, "subscription.created",
+            f"Subscribed to {plan}", ref=sub.id, plan=plan)  # fmt: skip
         if sub.canceled_at:
-            add(
-                TimelineEvent(
-                    sub.canceled_at, EventKind.SUBSCRIPTION, f"{plan} canceled", ref=sub.id
-                )
-            )
+            add(sub.canceled_at, EventKind.SUBSCRIPTION, "subscription.canceled",
+                f"{plan} canceled", ref=sub.id, plan=plan)  # fmt: skip
     for inv in invoices:
-        add(
-            TimelineEvent(
-                inv.issued_at, EventKind.INVOICE, f"Invoice {inv.number} issued", inv.total, inv.id
-            )
-        )
-        for at, what in (
-            (inv.paid_at, "paid"),
-            (inv.voided_at, "voided"),
-            (inv.marked_uncollectible_at, "marked uncollectible"),
+        add(inv.issued_at, EventKind.INVOICE, "invoice.issued", f"Invoice {inv.number} issued",
+            inv.total, inv.id, number=inv.number)  # fmt: skip
+        for at, what, word in (
+            (inv.paid_at, "invoice.paid", "paid"),
+            (inv.voided_at, "invoice.voided", "voided"),
+            (inv.marked_uncollectible_at, "invoice.marked_uncollectible", "marked uncollectible"),
         ):
             if at:
-                add(
-                    TimelineEvent(
-                        at, EventKind.INVOICE, f"Invoice {inv.number} {what}", inv.total, inv.id
-                    )
-                )
+                add(at, EventKind.INVOICE, what, f"Invoice {inv.number} {word}", inv.total,
+                    inv.id, number=inv.number)  # fmt: skip
     for p in payments:
         text = f"Payment {p.number} of invoice {p.invoice_number} {_ATTEMPT[p.status]}"
         if p.code:
             text += f" ({p.code})"
-        add(TimelineEvent(p.finished_at or p.created_at, EventKind.PAYMENT, text, p.amount, p.id))
+        add(p.finished_at or p.created_at, EventKind.PAYMENT, f"payment.{p.status.value}", text,
+            p.amount, p.id, number=str(p.number), invoice=p.invoice_number,
+            code=p.code or "")  # fmt: skip
     for n in credit_notes:
         text = f"Credit note {n.number} issued against invoice {n.invoice_number}"
-        add(TimelineEvent(n.issued_at, EventKind.CREDIT_NOTE, text, n.total, n.id))
+        add(n.issued_at, EventKind.CREDIT_NOTE, "credit_note.issued", text, n.total, n.id,
+            number=n.number, invoice=n.invoice_number)  # fmt: skip
     for r in refunds:
         state = {
             RefundStatus.PENDING: "pending",
             RefundStatus.SUCCEEDED: "sent",
             RefundStatus.FAILED: f"failed ({r.code})" if r.code else "failed",
         }[r.status]
-        add(
-            TimelineEvent(
-                r.finished_at or r.created_at, EventKind.REFUND, f"Refund {state}", r.amount, r.id
-            )
-        )
+        add(r.finished_at or r.created_at, EventKind.REFUND, f"refund.{r.status.value}",
+            f"Refund {state}", r.amount, r.id, code=r.code or "")  # fmt: skip
     for c in cards:
-        add(
-            TimelineEvent(
-                c.added_at, EventKind.CARD, f"Card {c.brand} •••• {c.last4} added", ref=c.id
-            )
-        )
+        add(c.added_at, EventKind.CARD, "card.added", f"Card {c.brand} •••• {c.last4} added",
+            ref=c.id, brand=c.brand, last4=c.last4)  # fmt: skip
     for d in dunning:
-        text = f"Invoice {d.invoice_number} entered dunning"
-        add(TimelineEvent(d.first_failed_at, EventKind.DUNNING, text, ref=d.invoice_id))
+        add(d.first_failed_at, EventKind.DUNNING, "dunning.started",
+            f"Invoice {d.invoice_number} entered dunning", ref=d.invoice_id,
+            invoice=d.invoice_number)  # fmt: skip
     for e in emails:
-        add(TimelineEvent(e.created_at, EventKind.EMAIL, f"E-mail queued: {e.subject}", ref=e.id))
+        add(e.created_at, EventKind.EMAIL, "email.queued", f"E-mail queued: {e.subject}",
+            ref=e.id, subject=e.subject)  # fmt: skip
         if e.sent_at and e.status is EmailStatus.SENT:
-            add(TimelineEvent(e.sent_at, EventKind.EMAIL, f"E-mail sent: {e.subject}", ref=e.id))
+            add(e.sent_at, EventKind.EMAIL, "email.sent", f"E-mail sent: {e.subject}", ref=e.id,
+                subject=e.subject)  # fmt: skip
     for note in notes:
-        text = f"Note by {note.staff_name or note.staff_email}: {_excerpt(note.body)}"
-        add(TimelineEvent(note.created_at, EventKind.NOTE, text, ref=note.id))
+        by, excerpt = note.staff_name or note.staff_email, _excerpt(note.body)
+        add(note.created_at, EventKind.NOTE, "note.added", f"Note by {by}: {excerpt}",
+            ref=note.id, by=by, excerpt=excerpt)  # fmt: skip
     for entry in staff_actions:
         if entry.action in _NOT_SHOWN:
             continue
         what = _STAFF_ACTIONS.get(entry.action) or entry.action
         text = f"{entry.actor.email}: {what}" + (f" — {entry.reason}" if entry.reason else "")
-        add(TimelineEvent(entry.at, EventKind.STAFF, text, ref=entry.object_id))
+        add(entry.at, EventKind.STAFF, "staff.action", text, ref=entry.object_id,
+            by=entry.actor.email, action=entry.action, title=what,
+            reason=entry.reason or "")  # fmt: skip
     for b in balance:
         what = "granted" if b.amount_minor < 0 else "removed"
         text = (
@@ -154,7 +156,8 @@ def timeline(
         if b.created_by:
             text += f" (by {b.created_by})"
         amount = Money.of_minor(abs(b.amount_minor), b.currency)
-        add(TimelineEvent(b.created_at, EventKind.BALANCE, text, amount, b.id))
+        add(b.created_at, EventKind.BALANCE, f"balance.{what}", text, amount, b.id,
+            description=b.description or "", by=b.created_by or "")  # fmt: skip
     events.sort(key=lambda e: e.at, reverse=True)  # stable: same-instant events keep their order
     return tuple(events[:size])
 

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from domain.adapters.country_names import country_choices_in
 from domain.shared.clock import FrozenClock
 from domain.shared.countries import country_choices
 from tests.support.accounts import sign_in
@@ -52,3 +53,23 @@ async def test_the_profile_offers_the_same_list_and_refuses_other_codes(
         )  # fmt: skip
         assert refused.status_code == 422
         assert parse(refused.text).select_one("#f-country-error") is not None
+
+
+async def test_a_persian_reader_gets_the_countries_in_persian_in_persian_order(
+    app: Litestar, clock: FrozenClock, catalog: TestDatabase
+) -> None:
+    persian = {"Accept-Language": "fa"}
+    async with serve(app) as client:
+        checkout = _options((await client.get("/checkout/team-annual?currency=USD",
+                                              headers=persian)).text)  # fmt: skip
+        assert checkout == list(country_choices_in("fa"))
+        assert {code for code, _ in checkout} == {code for code, _ in country_choices()}
+        names = dict(checkout)
+        assert (names["DE"], names["FR"]) == ("آلمان", "فرانسه")
+        order = [name for _, name in checkout]
+        assert order.index("چین") < order.index("دانمارک") < order.index("ژاپن")
+
+        who = await make_subscriber(app, clock, email="sam@example.com")
+        await sign_in(client, who.email)
+        profile = await client.get("/account/profile", headers=persian)
+        assert _options(profile.text) == checkout

@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.response import Response, Template
 from markupsafe import Markup
 
+from domain.adapters.country_names import country_options_in
 from domain.analytics.cohort_filters import (
     CohortFilterInput,
     CohortFilters,
@@ -24,7 +25,6 @@ from domain.analytics.cohort_filters import (
 from domain.analytics.cohort_report import cohort_csv_rows, cohort_page
 from domain.analytics.cohorts import HEAT_LEVELS, Measure, heat_level
 from domain.shared.clock import Clock
-from domain.shared.countries import country_name
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
@@ -107,7 +107,7 @@ async def show_cohorts(
             "page": page, "errors": errors, "form": form, "toggle": toggle,
             "csv_query": urlencode(shown), "pct": percent_of_tenths(display),
             "heat_legend": heat_legend(display), "month_label": month_label(display),
-            "countries": [(c, f"{country_name(c)} ({c})") for c in page.countries],
+            "countries": country_options_in(display.language, page.countries),
             "heat": heat_level, "money_of": Money.of_minor, "active_tab": "cohorts",
         }  # fmt: skip
         return render_body(request, "admin/analytics/_cohorts_body.html", context)

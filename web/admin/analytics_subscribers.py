@@ -19,6 +19,7 @@ from litestar.di import NamedDependency
 from litestar.response import Response, Template
 from markupsafe import Markup
 
+from domain.adapters.country_names import country_options_in
 from domain.analytics_reports.subscriber_page import (
     CSV_SECTIONS,
     MonthRange,
@@ -28,7 +29,6 @@ from domain.analytics_reports.subscriber_page import (
     subscriber_metrics_page,
 )
 from domain.shared.clock import Clock
-from domain.shared.countries import country_name
 from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
@@ -94,7 +94,7 @@ async def show_subscribers(
             "rtl": display.direction == "rtl", "reason_labels": REASON_LABELS,
             "active_tab": "subscribers", "bars": bars, "busiest": busiest,
             "plot_width": REASONS_PLOT_WIDTH, "plot_height": REASONS_PLOT_HEIGHT,
-            "countries": [(c, f"{country_name(c)} ({c})") for c in page.choices.countries],
+            "countries": country_options_in(display.language, page.choices.countries),
         }  # fmt: skip
         return render_body(request, "admin/analytics/_subscribers_body.html", context)
 

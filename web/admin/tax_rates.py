@@ -17,10 +17,10 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
+from domain.adapters.country_names import country_choices_in, jurisdiction_in
 from domain.adapters.i18n import N_
 from domain.pricing.tax_rates import MAX_NAME, MAX_REGION, StoredTaxRate, TaxRateInput
 from domain.shared.clock import Clock
-from domain.shared.countries import country_choices
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.text import text_problem
 from domain.staff.model import SignedInStaff
@@ -36,7 +36,7 @@ from domain.taxes.admin import (
 from domain.unit_of_work import UnitOfWork
 from web.admin.form_words import staff_errors, staff_text
 from web.admin.pages import admin_context
-from web.display import tr
+from web.display import current_display, tr
 from web.forms import Field, FormSpec
 from web.templating import redirect_after_post, render
 
@@ -84,7 +84,7 @@ async def _page(
         staff,
         view=view,
         can_manage=can_manage,
-        countries=country_choices(),
+        countries=country_choices_in(current_display(request).language),
         inclusive_options=[(v, tr(request, label)) for v, label in INCLUSIVE_OPTIONS],
         replacing=replacing if can_manage else None,
         form=form,
@@ -127,7 +127,8 @@ async def submit_tax_rate(
     except ValidationFailed as exc:
         return await _page(request, staff, new_uow(), form=typed, errors=staff_errors(request, exc.field_errors),
                            status_code=422)  # fmt: skip
-    said = {"name": rate.name, "percent": rate.percent_text, "where": rate.jurisdiction}
+    where = jurisdiction_in(current_display(request).language, rate)
+    said = {"name": rate.name, "percent": rate.percent_text, "where": where}
     if typed["replaces"]:
         done = tr(request, "%(name)s %(percent)s for %(where)s replaces the previous rate: "
                            "invoices issued from now on use it.", **said)  # fmt: skip
@@ -159,5 +160,6 @@ async def submit_archive_tax_rate(
         return await _page(request, staff, new_uow(), errors={"_": staff_text(request, exc.message)},
                            status_code=409)  # fmt: skip
     flash(request, tr(request, "%(name)s %(percent)s for %(where)s is archived.", name=rate.name,
-                      percent=rate.percent_text, where=rate.jurisdiction), "success")  # fmt: skip
+                      percent=rate.percent_text,
+                      where=jurisdiction_in(current_display(request).language, rate)), "success")  # fmt: skip
     return redirect_after_post(request, "/admin/tax-rates")

@@ -26,9 +26,9 @@ from domain.accounts.profile import (
     request_email_change,
 )
 from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD
+from domain.adapters.country_names import country_choices_in
 from domain.checkout.service import MAX_ADDRESS
 from domain.customers.service import MAX_REGION, MAX_TAX_ID
-from domain.shared.countries import country_choices
 from domain.shared.display import parse_preferences
 from domain.shared.errors import ValidationFailed
 from domain.shared.time_zones import MAX_ZONE, zone_names
@@ -98,7 +98,7 @@ async def _context(
         "account": account,
         "customer": customer,
         "identities": view.identities,
-        "countries": country_choices(),
+        "countries": country_choices_in(shown.language),
         "sessions": view.sessions,
         "current_session": subscriber.signed_in.session_id,
         "providers": list(providers.values()),  # each has .slug and .name

@@ -30,6 +30,7 @@ from domain.accounts.mailing import Mailing
 from domain.accounts.model import SignedIn
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.rules import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
+from domain.adapters.country_names import country_choices_in
 from domain.adapters.i18n import display_of
 from domain.billing.config import BillingConfig
 from domain.catalog.cache import CatalogCache
@@ -41,7 +42,6 @@ from domain.checkout.service import (
     MAX_CITY,
     MAX_POSTAL,
     BillingDetails,
-    country_choices,
 )
 from domain.checkout.submit import (
     Declined,
@@ -57,6 +57,7 @@ from domain.shared.clock import Clock
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
 from web.deps import UowFactory
+from web.display import current_display
 from web.forms import Field, FormSpec, ParsedForm
 from web.public.checkout_agreement import shown_agreement, sign_summary
 from web.public.rendered import as_shown_by_date, cached_page, keepable
@@ -182,7 +183,7 @@ def _page_context(
         "changed": page.changed,
         "addons": page.addons,
         "picked": page.picked,
-        "countries": country_choices(),
+        "countries": country_choices_in(current_display(request).language),
         "form": form,
         "errors": page.errors,
         "token": page.token,

@@ -83,3 +83,60 @@ async def test_no_accept_language_is_the_sites_language(
     assert _problem(default, 401)["title"] == "ورود لازم است"
     assert default.headers["content-language"] == "fa"
     assert _problem(asked, 401)["title"] == "Sign-in required"
+
+
+async def test_detail_and_field_messages_follow_accept_language(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    key = await make_key(app)
+    bad = CUSTOMER | {"email": "not-an-address", "country": "ZZ"}
+    answers = [
+        await client.post("/api/v1/customers", json=bad,
+                          headers=bearer(key) | {"Accept-Language": language})
+        for language in ("en", "fa")
+    ]  # fmt: skip
+    en, fa = (_problem(answer, 422) for answer in answers)
+    assert en["errors"] == {
+        "email": "Enter an e-mail address like name@example.com.",
+        "country": "Choose a country (a two-letter ISO 3166 code).",
+    }
+    assert fa["errors"] == {
+        "email": "یک نشانی ایمیل مانند name@example.com وارد کنید.",
+        "country": "یک کشور انتخاب کنید (کد دوحرفی ISO 3166).",
+    }
+    assert en["detail"] == ("email: Enter an e-mail address like name@example.com.; "
+                            "country: Choose a country (a two-letter ISO 3166 code).")  # fmt: skip
+    assert fa["detail"] == ("email: یک نشانی ایمیل مانند name@example.com وارد کنید.; "
+                            "country: یک کشور انتخاب کنید (کد دوحرفی ISO 3166).")  # fmt: skip
+    assert en["code"] == fa["code"] and en["type"] == fa["type"]
+
+
+async def test_not_found_and_conflict_in_persian(app: Litestar, client: httpx.AsyncClient) -> None:
+    key = await make_key(app)
+    persian = bearer(key) | {"Accept-Language": "fa"}
+    missing = _problem(await client.get("/api/v1/customers/nope", headers=persian), 404)
+    assert (missing["detail"], missing["code"]) == ("چنین مشتری‌ای وجود ندارد.",
+                                                    "customer.not_found")  # fmt: skip
+    english = await client.get("/api/v1/customers/nope", headers=bearer(key))
+    assert _problem(english, 404)["detail"] == "No such customer."
+
+    assert (
+        await client.post("/api/v1/customers", json=CUSTOMER, headers=bearer(key))
+    ).status_code == 201
+    twice = _problem(await client.post("/api/v1/customers", json=CUSTOMER, headers=persian), 409)
+    assert (twice["detail"], twice["code"]) == ("مشتری‌ای با این ایمیل وجود دارد.",
+                                                "customer.invalid")  # fmt: skip
+
+    no_key = _problem(await client.get("/api/v1/customers", headers={"Accept-Language": "fa"}), 401)
+    assert no_key["detail"] == "کلید API خود را بفرستید: Authorization: Bearer <key>."
+
+
+async def test_a_malformed_body_and_a_message_without_translation(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    key = await make_key(app)
+    persian = bearer(key) | {"Accept-Language": "fa"}
+    malformed = _problem(await client.post("/api/v1/customers", json={"email": 1}, headers=persian),
+                         400)  # fmt: skip
+    assert malformed["detail"] == "درخواست POST /api/v1/customers نامعتبر است"
+    assert set(malformed["errors"]) >= {"email"}  # msgspec's own words: as written
