@@ -243,8 +243,8 @@ SUBSCRIBER_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?P<name>.+) is not on this subscription", N_("%(name)s is not on this subscription")),
         (r"plan (?P<code>\S+) has no price in (?P<currency>[A-Z]{3})",
          N_("plan %(code)s has no price in %(currency)s")),
-        (r"(?P<name>.+) is billed every (?P<unit>.+), (?P<plan>.+) every (?P<interval>.+)",
-         N_("%(name)s is billed every %(unit)s, %(plan)s every %(interval)s")),
+        (r"(?P<name>.+) is billed every (?P<word>.+), (?P<plan>.+) every (?P<word2>.+)",
+         N_("%(name)s is billed every %(word)s, %(plan)s every %(word2)s")),
         (r"(?P<name>.+) has metered charges; an add-on is billed in advance",
          N_("%(name)s has metered charges; an add-on is billed in advance")),
         # promotion codes (domain/promotions/redemption.py)
@@ -267,8 +267,8 @@ SUBSCRIBER_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )  # fmt: skip
 # --- end of the subscriber-facing block ------------------------------------------------------
 
-_NAMES = ("plan", "unit", "name", "code", "zone", "currency", "interval", "amount")
-_WORDS = ("word",)  # a field's name, translated
+_NAMES = ("plan", "unit", "name", "code", "zone", "currency")
+_WORDS = ("word", "word2")  # a field's name, an interval: translated
 
 
 def localise_to(display: Display, message: str) -> str:
@@ -297,7 +297,8 @@ def _value(display: Display, name: str, value: str) -> str:
     """A pattern's value as the translation shows it: a word translated, a name or a code as
     written, a number in the reader's digits."""
     if name in _WORDS:
-        return translations(display.language).ugettext(value)
+        found = translations(display.language).ugettext(value)
+        return found if found != value else rewrite(display, value) or value
     return value if name in _NAMES else in_digits(value, display)
 
 

@@ -180,6 +180,10 @@ def test_the_composed_values_read_in_persian() -> None:
          "کارت شما رد شد. این تراکنش به احراز هویت نیاز دارد."),
         ("Use at most 64 characters for your postal code.",
          "برای کد پستی خود حداکثر ۶۴ نویسه به کار ببرید."),
+        ("Storage is billed every 3 months, Team every year",
+         "Storage هر ۳ ماه صورتحساب می‌شود و Team هر سال"),
+        ("The code SAVE is for new orders of at least $50.00 only.",
+         "کد SAVE فقط برای سفارش‌های تازهٔ دست‌کم $۵۰٫۰۰ است."),
     ):  # fmt: skip
         assert localise_to(FA, english) == persian, english
     english = Display.resolve("en", DisplayPreferences(), site_locale="en_US")
