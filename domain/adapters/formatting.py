@@ -50,6 +50,8 @@ _NATIVE_DIGITS = {"fa": persian_digits}
 _TAG = re.compile(r"<[^>]*>")
 _INNER_BDI = re.compile(r"<bdi\b[^>]*>.*?</bdi>", re.S)
 _MARKS = frozenset("\u200e\u200f\u061c")
+_ISOLATE_OPENERS = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI
+_ISOLATE_CLOSER = "\u2069"  # PDI
 _DECIMAL_POINT = re.compile(r"(?<=[\u06f0-\u06f9])\.(?=[\u06f0-\u06f9])")
 
 
@@ -191,9 +193,18 @@ def first_strong_direction(text: str) -> str:
     """``rtl`` when the first strongly directional letter of ``text`` is right to left (Persian,
     Arabic, Hebrew), else ``ltr`` (also when it has none: digits, codes); what ``dir="auto"``
     works out in a browser, done here because WeasyPrint does not. Direction marks are skipped:
-    "‎$ 30.00 در هر ماه" is Persian text that starts with an amount."""
+    "‎$ 30.00 در هر ماه" is Persian text that starts with an amount. A run inside an isolate
+    (U+2066-U+2068 ... U+2069: a merchant's label "Team" in a Persian invoice line) is skipped,
+    as UAX #9 (P2) skips it."""
+    depth = 0
     for char in text:
-        if char in _MARKS:
+        if char in _ISOLATE_OPENERS:
+            depth += 1
+            continue
+        if char == _ISOLATE_CLOSER:
+            depth = max(0, depth - 1)
+            continue
+        if depth or char in _MARKS:
             continue  # Babel's left-to-right mark before an amount says nothing of the text
         kind = unicodedata.bidirectional(char)
         if kind == "L":

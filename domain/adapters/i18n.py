@@ -149,12 +149,21 @@ def _npgettext(context: Mapping[str, Any], msgctxt: str, singular: str, plural: 
 @pass_context
 def translated(context: Mapping[str, Any], message: str) -> str:
     """A message that is a value (a flash message queued in English, a label a view carries)
-    in the page's language when the catalog has it, else as it is (markup stays markup); never
+    in the page's language when the catalog has it, or when it is a value the domain composes
+    (``composed_text.py``: "Tax (19%)", "3 months"), else as it is (markup stays markup); never
     %-formatted."""
     if not message:
         return message
-    text = translations(display_of(context).language).ugettext(message)
-    return message if text == message else text
+    display = display_of(context)
+    text = translations(display.language).ugettext(message)
+    if text != message:
+        return text
+    # a value the domain composed with a number or a merchant's word in it ("Tax (19%)",
+    # "3 months"): rewritten from its shape (imported here: composed_text formats with
+    # formatting.py, which imports this module)
+    from domain.adapters.composed_text import rewrite
+
+    return rewrite(display, message) or message
 
 
 @pass_context

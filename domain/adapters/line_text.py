@@ -10,6 +10,14 @@ dates and digits of the reader's display. The plan's name inside stays the catal
 description in no known shape (a hand-written credit note line) is shown as stored, in the
 reader's digits. English is always the stored text, unchanged.
 
+A right-to-left rewrite is written so that any renderer lays it out right: the merchant's label
+inside (a plan, add-on or meter name, "Team") is a first-strong isolate (U+2068 ... U+2069), so
+its own direction and its neutrals ("Team (EU)") stay inside it, and the line starts with a
+right-to-left mark (U+200F), so a ``<bdi>`` (``dir="auto"``), a plain-text isolate and the
+``|bdi`` filter (which skips isolates, as UAX #9 does) all take it as right to left: without
+them "Team (۷ دسامبر ۲۰۲۶ – ...)" began with the strong "T" and was laid out left to right, its
+parenthesis and first date misplaced.
+
 ``{{ line|line_text }}`` and ``{{ line|line_detail }}`` in every template that lists lines
 (pages, e-mails and PDFs alike: ``install_line_filters``).
 """
@@ -82,12 +90,28 @@ def _period_of(line: _Line) -> Period | tuple[date, date] | None:
     return None
 
 
+FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
+
+
+def isolate(label: str) -> str:
+    """A merchant's label ("Team", "API calls") as a first-strong isolate: laid out in its own
+    direction, and skipped when the direction of the text around it is worked out."""
+    return f"{FSI}{label}{PDI}"
+
+
+def _rtl(text: str, display: Display) -> str:
+    """A rewritten line in the reader's digits, starting with a right-to-left mark when the
+    reader's language is right to left."""
+    said = in_digits(text, display)
+    return RLM + said if display.direction == "rtl" else said
+
+
 def _counted(what: str) -> str:
-    """ "5 x Team" -> "5 × Team" (the reader's digits come after)."""
+    """ "5 x Team" -> "5 × Team", the label isolated (the reader's digits come after)."""
     match = _COUNTED.match(what)
     if match is None:
-        return what
-    return f"{match['n']} × {match['label']}"
+        return isolate(what)
+    return f"{match['n']} × {isolate(match['label'])}"
 
 
 def describe(line: _Line, display: Display, timezone: str) -> str:
@@ -107,21 +131,22 @@ def describe(line: _Line, display: Display, timezone: str) -> str:
         else:
             day = match["month"] + " " + match["day"]
         said = _PHRASES[match["verb"]](lang, what=_counted(match["what"]), day=day)
-        return in_digits(said, display)
+        return _rtl(said, display)
     if match := _SETUP.match(text):
-        return in_digits(gettext_for(lang, "%(plan)s setup fee", plan=match["plan"]), display)
+        return _rtl(gettext_for(lang, "%(plan)s setup fee", plan=isolate(match["plan"])), display)
     if period is None:
         return in_digits(text, display)
     if match := _TRIAL.match(text):
-        said = gettext_for(lang, "Trial period for %(plan)s (%(dates)s)", plan=match["plan"],
+        said = gettext_for(lang, "Trial period for %(plan)s (%(dates)s)",
+                           plan=isolate(match["plan"]),
                            dates=_dates(period, display, timezone))  # fmt: skip
-        return in_digits(said, display)
+        return _rtl(said, display)
     if match := _USAGE.match(text):
-        said = gettext_for(lang, "%(label)s usage (%(dates)s)", label=match["label"],
+        said = gettext_for(lang, "%(label)s usage (%(dates)s)", label=isolate(match["label"]),
                            dates=_dates(period, display, timezone))  # fmt: skip
-        return in_digits(said, display)
+        return _rtl(said, display)
     if match := _PERIOD.match(text):
-        return in_digits(f"{match['label']} ({_dates(period, display, timezone)})", display)
+        return _rtl(f"{isolate(match['label'])} ({_dates(period, display, timezone)})", display)
     return in_digits(text, display)
 
 

@@ -32,13 +32,14 @@ from typing import Any
 
 import pytest
 
+from domain.adapters.composed_text import rewrite
 from domain.adapters.formatting import format_money
 from domain.adapters.i18n import gettext_for
 from domain.billing.model import CreditNote, Invoice
 from domain.documents.credit_note_document import CreditNoteDocument
 from domain.documents.invoice_document import InvoiceDocument
 from domain.shared.digits import ascii_digits
-from domain.shared.display import LANGUAGES
+from domain.shared.display import LANGUAGES, Display, DisplayPreferences
 from domain.shared.money import Money
 
 COUNTS: Counter[str] = Counter()
@@ -117,6 +118,12 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u202f", " ")).strip()
 
 
+def _label_in(language: str, label: str) -> str:
+    """A document's label as its reader sees it: the catalog's, or a composed one rewritten."""
+    display = Display.resolve(language, DisplayPreferences(), site_locale="en_US")
+    return rewrite(display, label) or gettext_for(language, label)
+
+
 def _signed(before: str) -> str:
     return f"-{before}" if unicodedata.category(before) == "Sc" else f"{before}-"
 
@@ -149,7 +156,8 @@ def shown_problems(doc: InvoiceDocument | CreditNoteDocument, text: str) -> list
         # labels it may go by, translated too; a credit note's "Total credited" is its own
         # message, translated whole)
         labels = [label, *also] + (["Total credited"] if label == "Total" else [])
-        names = sorted({_normal(gettext_for(lang, x)) for lang in LANGUAGES for x in labels})
+        # (a composed label, "Tax 19%", is rewritten for the reader: composed_text.py)
+        names = sorted({_normal(_label_in(lang, x)) for lang in LANGUAGES for x in labels})
         pattern = "(?:" + "|".join(re.escape(n) for n in names) + r")(?: credited)?[\s:]*-?\s*"
         pattern += re.escape(_fmt(value, locale))
         if not re.search(pattern, text):

@@ -64,3 +64,25 @@ async def admin_sign_in(
             "/admin/login/code", data={"code": code_for(member, clock), "_csrf_token": token}
         )
     return answer
+
+
+async def persian_admin_sign_in(
+    new_uow: Callable[[], UnitOfWork],
+    client: httpx.AsyncClient,
+    clock: Clock,
+    *,
+    email: str = "olive@example.com",
+    role: str = "owner",
+    name: str = "Olive Owner",
+) -> StaffMember:
+    """A staff member signed in through /admin who switched the admin to Persian with the
+    header's language switch (``POST /admin/display``), as a Persian-reading member does."""
+    member = await make_staff(new_uow, clock, email=email, role=role, name=name)
+    assert (await admin_sign_in(client, member, clock)).status_code == 303
+    page = await client.get("/admin")
+    switched = await client.post(
+        "/admin/display",
+        data={"language": "fa", "next": "/admin", "_csrf_token": csrf_token(page.text)},
+    )
+    assert switched.status_code == 303
+    return member

@@ -121,3 +121,27 @@ def test_staff_notices_follow_the_staff_members_display() -> None:
     assert english.subject.startswith("Tessera in ")
     persian = _render(EmailKind.ANALYTICS_SUMMARY, PERSIAN)
     assert persian.subject.startswith("Tessera در ")
+
+
+def test_a_persian_invoice_line_that_starts_with_a_plan_name_reads_right_to_left() -> None:
+    """ "Team units (۲۹ فوریه ...)" began with a Latin letter and was laid out left to right: the
+    plan's name is isolated and the line starts right to left, in the HTML's ``<bdi>`` and in
+    the plain text's isolate alike."""
+    out = _render(EmailKind.INVOICE, PERSIAN)
+    cells = parse(out.html).select('[data-role="document"] bdi')
+    lines = [c for c in cells if "Team" in c.get_text()]
+    assert lines and all(c.get("dir") == "rtl" for c in lines), lines
+    assert all("\u2068Team" in c.get_text() for c in lines)
+    assert "\u2068\u200f\u2068Team units\u2069 (۲۹ فوریه ۲۰۲۴" in out.text
+
+
+def test_the_price_change_e_mail_says_its_tax_and_interval_in_persian() -> None:
+    """The tax wording and an interval of several units the domain composes in English read
+    in Persian, the rate and count in Persian digits."""
+    context = {**sample_context(EmailKind.PRICE_CHANGE), "display_preferences": PERSIAN,
+               "tax_note": "Tax at 8.875% is added to these prices", "interval": "3 months"}  # fmt: skip
+    out = RENDERER.render(EmailKind.PRICE_CHANGE, context)
+    for part in (out.text, text(parse(out.html).select_one("body"))):  # type: ignore[arg-type]
+        assert "مالیات با نرخ ۸٫۸۷۵٪ به این قیمت‌ها افزوده می‌شود" in part
+        assert "در هر ۳ ماه" in part
+        assert "Tax at" not in part and "months" not in part

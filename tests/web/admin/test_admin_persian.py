@@ -14,7 +14,7 @@ from litestar import Litestar
 from domain.shared.clock import FrozenClock
 from tests.support.html import by_testid, csrf_token, one, parse, text
 from tests.support.portal_history import make_subscriber
-from tests.support.staff import admin_sign_in, make_staff
+from tests.support.staff import make_staff, persian_admin_sign_in
 
 pytestmark = pytest.mark.web
 
@@ -36,22 +36,12 @@ def _no_english_chrome(html: str) -> None:
     assert not left, left
 
 
-async def _persian_staff(app: Litestar, client: httpx.AsyncClient, clock: FrozenClock) -> None:
-    member = await make_staff(app.state.runtime.uow, clock, role="billing", name="Nika Staff")
-    assert (await admin_sign_in(client, member, clock)).status_code == 303
-    page = await client.get("/admin")
-    switched = await client.post(
-        "/admin/display",
-        data={"language": "fa", "next": "/admin", "_csrf_token": csrf_token(page.text)},
-    )
-    assert switched.status_code == 303
-
-
 async def test_the_admin_in_persian_home_customers_record_and_catalog(
     app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
     ada = await make_subscriber(app, clock, email="ada@example.com", name="Ada Lovelace")
-    await _persian_staff(app, client, clock)
+    await persian_admin_sign_in(app.state.runtime.uow, client, clock, role="billing",
+                                name="Nika Staff")  # fmt: skip
 
     home = await client.get("/admin")
     assert home.status_code == 200

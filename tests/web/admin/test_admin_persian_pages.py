@@ -21,7 +21,7 @@ from domain.shared.clock import FrozenClock
 from domain.shared.money import Currency
 from domain.shared.periods import utc
 from tests.support.html import by_testid, csrf_token, one, parse, text
-from tests.support.staff import admin_sign_in, make_staff
+from tests.support.staff import persian_admin_sign_in
 
 pytestmark = pytest.mark.web
 
@@ -32,17 +32,6 @@ LATIN_LETTERS = re.compile("[A-Za-z]{4,}")
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(utc(2024, 6, 30, 12))
-
-
-async def _persian_owner(app: Litestar, client: httpx.AsyncClient, clock: FrozenClock) -> None:
-    member = await make_staff(app.state.runtime.uow, clock, role="owner", email="owner@example.com")
-    assert (await admin_sign_in(client, member, clock)).status_code == 303
-    page = await client.get("/admin")
-    switched = await client.post(
-        "/admin/display",
-        data={"language": "fa", "next": "/admin", "_csrf_token": csrf_token(page.text)},
-    )
-    assert switched.status_code == 303
 
 
 def _rtl_persian(html: str) -> None:
@@ -71,7 +60,7 @@ async def _ledger(app: Litestar, clock: FrozenClock) -> None:
 async def test_the_analytics_overview_reads_in_persian_with_mirrored_charts(
     app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
-    await _persian_owner(app, client, clock)
+    await persian_admin_sign_in(app.state.runtime.uow, client, clock, email="owner@example.com")
     await _ledger(app, clock)
     response = await client.get("/admin/analytics")
     assert response.status_code == 200
@@ -113,7 +102,7 @@ async def test_the_analytics_overview_reads_in_persian_with_mirrored_charts(
 async def test_jobs_webhook_endpoints_and_api_keys_read_in_persian(
     app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
-    await _persian_owner(app, client, clock)
+    await persian_admin_sign_in(app.state.runtime.uow, client, clock, email="owner@example.com")
     jobs = await client.get("/admin/jobs")
     assert jobs.status_code == 200
     _rtl_persian(jobs.text)
