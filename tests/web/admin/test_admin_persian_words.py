@@ -14,8 +14,8 @@ from litestar import Litestar
 from domain.shared.clock import FrozenClock
 from tests.support.html import by_testid, one, parse, text
 from tests.support.portal_history import fail_next_renewal, make_subscriber
-from tests.support.staff import admin_sign_in, make_staff
-from tests.web.admin.test_admin_persian import _persian_staff, _rtl
+from tests.support.staff import admin_sign_in, make_staff, persian_admin_sign_in
+from tests.web.admin.test_admin_persian import _rtl
 
 pytestmark = pytest.mark.web
 
@@ -34,7 +34,8 @@ async def test_a_persian_staff_member_reads_the_timeline_and_the_search_hits(
 ) -> None:
     ada = await make_subscriber(app, clock, email="ada@example.com", name="Ada Lovelace")
     renewal = await fail_next_renewal(app, clock, ada)
-    await _persian_staff(app, client, clock)
+    await persian_admin_sign_in(app.state.runtime.uow, client, clock, role="billing",
+                                name="Nika Staff")  # fmt: skip
 
     record = await client.get(f"/admin/customers/{ada.customer_id}")
     assert record.status_code == 200

@@ -102,12 +102,12 @@ async def test_detail_and_field_messages_follow_accept_language(
     }
     assert fa["errors"] == {
         "email": "یک نشانی ایمیل مانند name@example.com وارد کنید.",
-        "country": "یک کشور انتخاب کنید (کد دوحرفی ISO 3166).",
+        "country": "کشوری انتخاب کنید (کد دوحرفی ISO 3166).",
     }
     assert en["detail"] == ("email: Enter an e-mail address like name@example.com.; "
                             "country: Choose a country (a two-letter ISO 3166 code).")  # fmt: skip
     assert fa["detail"] == ("email: یک نشانی ایمیل مانند name@example.com وارد کنید.; "
-                            "country: یک کشور انتخاب کنید (کد دوحرفی ISO 3166).")  # fmt: skip
+                            "country: کشوری انتخاب کنید (کد دوحرفی ISO 3166).")  # fmt: skip
     assert en["code"] == fa["code"] and en["type"] == fa["type"]
 
 
