@@ -34,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, TypeVar, cast
 
-from litestar import Request
+from litestar import Request, Response
 from markupsafe import Markup
 
 from domain.catalog.cache import CoalescedRead
@@ -114,6 +114,16 @@ class AnalyticsPageCache:
         self.put(key, version, built)
         return built
 
+    async def body_unless_errors(
+        self, key: Hashable, build: Callable[[], Awaitable[T]], *, reader: SignedInStaff,
+        errors: Mapping[str, str],
+    ) -> T:  # fmt: skip
+        """``body``, except for a page showing messages and the text as typed: never kept,
+        built each time."""
+        if errors:
+            return await build()
+        return await self.body(key, build, reader=reader)
+
 
 def render_body(request: Request[Any, Any, Any], template: str, context: Mapping[str, Any]
                 ) -> Markup:  # fmt: skip
@@ -123,3 +133,9 @@ def render_body(request: Request[Any, Any, Any], template: str, context: Mapping
     assert engine is not None
     html = engine.get_template(template).render({**context, "request": request})
     return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
+
+
+def errors_as_text(errors: Mapping[str, str]) -> Response[str]:
+    """A CSV export's refusal: one ``field: message`` line per error, 422."""
+    text = "".join(f"{field}: {message}\n" for field, message in sorted(errors.items()))
+    return Response(text, status_code=422, media_type="text/plain; charset=utf-8")

@@ -30,7 +30,7 @@ from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
 from domain.unit_of_work import UnitOfWork
-from web.admin.analytics_cache import AnalyticsPageCache, render_body
+from web.admin.analytics_cache import AnalyticsPageCache, errors_as_text, render_body
 from web.admin.analytics_labels import (
     HEAT_LEGEND,
     heat_legend,
@@ -112,12 +112,9 @@ async def show_cohorts(
         }  # fmt: skip
         return render_body(request, "admin/analytics/_cohorts_body.html", context)
 
-    if errors:  # the messages and the text as typed: never kept
-        body = await build()
-    else:
-        body = await analytics_pages.body(
-            ("cohorts", filters, reporting.code, display), build, reader=staff
-        )
+    body = await analytics_pages.body_unless_errors(
+        ("cohorts", filters, reporting.code, display), build, reader=staff, errors=errors
+    )
     return render(request, "admin/analytics/cohorts.html", None,
                   admin_context(staff, body=body, active_tab="cohorts"),
                   status_code=422 if errors else 200)  # fmt: skip
@@ -134,8 +131,7 @@ async def export_cohorts(
 ) -> Response[str]:
     filters, errors, _ = _filters(request, clock)
     if errors:
-        text = "\n".join(f"{k}: {v}" for k, v in sorted(errors.items()))
-        return Response(text + "\n", status_code=422, media_type="text/plain; charset=utf-8")
+        return errors_as_text(errors)
     reporting = Currency.of(settings.reporting_currency)
 
     async def build() -> str:

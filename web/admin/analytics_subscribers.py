@@ -33,7 +33,7 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
 from domain.unit_of_work import UnitOfWork
-from web.admin.analytics_cache import AnalyticsPageCache, render_body
+from web.admin.analytics_cache import AnalyticsPageCache, errors_as_text, render_body
 from web.admin.analytics_charts import REASONS_PLOT_HEIGHT, REASONS_PLOT_WIDTH, reason_bars
 from web.admin.analytics_cohorts import ANALYTICS
 from web.admin.analytics_labels import month_label, percent_of_tenths
@@ -98,12 +98,9 @@ async def show_subscribers(
         }  # fmt: skip
         return render_body(request, "admin/analytics/_subscribers_body.html", context)
 
-    if errors:  # the messages and the text as typed: never kept
-        body = await build()
-    else:
-        body = await analytics_pages.body(
-            ("subscribers", chosen, reporting.code, display), build, reader=staff
-        )
+    body = await analytics_pages.body_unless_errors(
+        ("subscribers", chosen, reporting.code, display), build, reader=staff, errors=errors
+    )
     return render(request, "admin/analytics/subscribers.html", None,
                   admin_context(staff, body=body, active_tab="subscribers"),
                   status_code=422 if errors else 200)  # fmt: skip
@@ -122,8 +119,7 @@ async def export_subscribers(
     if section not in CSV_SECTIONS:
         errors["section"] = f"Choose one of {', '.join(CSV_SECTIONS)}."
     if errors:
-        text = "\n".join(f"{k}: {v}" for k, v in sorted(errors.items()))
-        return Response(text + "\n", status_code=422, media_type="text/plain; charset=utf-8")
+        return errors_as_text(errors)
     reporting = Currency.of(settings.reporting_currency)
 
     async def build() -> str:
