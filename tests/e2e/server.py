@@ -5,10 +5,11 @@ when the block ends."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,17 +26,30 @@ def running_server(port: int, env: dict[str, str], *, args: tuple[str, ...] = ()
         command, cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    error = proc.stderr.read() if proc.stderr else ""
-                    raise RuntimeError(f"server exited: {error}") from None
-                time.sleep(0.1)
+        wait_until_healthy(proc, port)
         yield
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def wait_until_healthy(proc: subprocess.Popen[str], port: int, timeout_s: float = 60) -> None:
+    """Until ``GET /healthz`` answers 200 (the app started, its database answers): raises with
+    the server's stderr if it exits first, and with the last answer if the time runs out, so a
+    test never runs against a server that is not there."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+                last = f"HTTP {answer.status}"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}: {exc.read()[:300]!r}"
+        except OSError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} not healthy after {timeout_s:.0f} s: {last}")

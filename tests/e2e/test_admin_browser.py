@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from tests.e2e.a11y import check_a11y
+from tests.e2e.server import wait_until_healthy
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, _free_port
 from web.cli_staff import create_staff_account
 from web.settings import Settings
@@ -55,17 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"server exited: {proc.stderr.read() if proc.stderr else ''}"
-                    ) from None
-                time.sleep(0.1)
+        wait_until_healthy(proc, port)
         yield Server(url, db)
     finally:
         proc.terminate()

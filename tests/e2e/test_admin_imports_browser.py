@@ -7,16 +7,15 @@ and 390 px (test-output/admin-imports-*.png, admin-exports*.png)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
 
+from tests.e2e.server import wait_until_healthy
 from tests.e2e.staff_browser import staff_browser
 from tests.e2e.test_admin_browser import Server, shoot
 from tests.e2e.test_storefront_browser import ROOT, _free_port
@@ -45,15 +44,7 @@ def jobs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read() if proc.stderr else "") from None
-                time.sleep(0.1)
+        wait_until_healthy(proc, port)
         yield Server(url, db)
     finally:
         proc.terminate()

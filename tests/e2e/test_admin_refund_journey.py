@@ -18,10 +18,8 @@ import contextlib
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from domain.adapters.db.engine import DatabaseUrl, close_pool, start_pool
 from domain.adapters.db.tables import InvoiceTable, bind_tables
 from domain.staff.model import StaffMember
 from tests.e2e.a11y import check_a11y
+from tests.e2e.server import wait_until_healthy
 from tests.e2e.test_admin_browser import shoot
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, _free_port
 from tests.support.accounts import PASSWORD, make_account
@@ -110,17 +109,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             text=True,
         )
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError(
-                            f"server exited: {proc.stderr.read() if proc.stderr else ''}"
-                        ) from None
-                    time.sleep(0.1)
+            wait_until_healthy(proc, port)
             yield Served(url, database_url)
         finally:
             proc.terminate()

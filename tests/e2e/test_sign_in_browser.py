@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.e2e.a11y import check_a11y
+from tests.e2e.server import wait_until_healthy
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, ROOT, _free_port
 from tests.support.oidc import node_available, start_oidc_provider
 
@@ -72,17 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             text=True,
         )
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError(
-                            f"server exited: {proc.stderr.read() if proc.stderr else ''}"
-                        ) from None
-                    time.sleep(0.1)
+            wait_until_healthy(proc, port)
             yield Server(url, db)
         finally:
             proc.terminate()

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from tests.e2e.a11y import check_a11y
+from tests.e2e.server import wait_until_healthy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -50,17 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {proc.stderr.read() if proc.stderr else ''}"
-                ) from None
-            time.sleep(0.1)
+    wait_until_healthy(proc, port)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
