@@ -29,6 +29,7 @@ from litestar.response import Redirect
 
 from domain.accounts.display_preferences import set_display_preferences
 from domain.accounts.model import SignedIn
+from domain.adapters.formatting import in_digits
 from domain.adapters.i18n import DISPLAY_STATE, REQUEST_DISPLAY, gettext_for
 from domain.shared.display import (
     Display,
@@ -100,8 +101,22 @@ def current_display(request: Request[Any, Any, Any]) -> Display:
 
 def tr(request: Request[Any, Any, Any], message: str, **variables: Any) -> str:
     """A message (a flash, a form error) in the request's language; extracted by pybabel as
-    ``tr(request, "...")`` (babel.cfg)."""
-    return gettext_for(current_display(request).language, message, **variables)
+    ``tr(request, "...")`` (babel.cfg). The values put in it are written for the sentence
+    (``in_sentence``)."""
+    display = current_display(request)
+    shown = {name: in_sentence(value, display) for name, value in variables.items()}
+    return gettext_for(display.language, message, **shown)
+
+
+def in_sentence(value: Any, display: Display) -> Any:
+    """A value inside a translated sentence: a count in the reader's digits; a text (an e-mail
+    address, a code, a name) isolated (U+2068 ... U+2069) in a right-to-left sentence, so it
+    keeps its own direction and its punctuation stays where it was typed."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return in_digits(str(value), display)
+    if isinstance(value, str) and value and display.direction == "rtl" and value[0] != "\u2068":
+        return f"\u2068{value}\u2069"
+    return value
 
 
 @post("/display", name="display.switch", include_in_schema=False)

@@ -200,7 +200,11 @@ async def submit_webhook_endpoint_rotate(
     await rotate_secret(staff, endpoint_id, uow=new_uow(), clock=clock)
     flash(
         request,
-        "A new signing secret signs from the next delivery on; the old one signs too for 24 hours.",
+        tr(
+            request,
+            "A new signing secret signs from the next delivery on; the old one signs "
+            "too for 24 hours.",
+        ),
         "success",
     )
     return redirect_after_post(request, f"{BASE}/{endpoint_id}")

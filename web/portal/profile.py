@@ -160,7 +160,7 @@ async def update_name(
         await rename_account(subscriber.signed_in, values["name"], uow=subscriber.uow())
     except ValidationFailed as exc:
         return await _again(request, subscriber, oidc_providers, "name", values, exc)
-    return _back("Your name is saved.", request)
+    return _back(tr(request, "Your name is saved."), request)
 
 
 @post(PROFILE + "/email", name="portal.profile.email")
@@ -181,10 +181,10 @@ async def change_email(
     except ValidationFailed as exc:
         return await _again(request, subscriber, oidc_providers, "email", values, exc)
     return _back(
-        f"We sent a confirmation link to {values['email'].lower()}. Your address changes when "
-        "you use it.",
+        tr(request, "We sent a confirmation link to %(email)s. Your address changes when you "
+           "use it.", email=values["email"].lower()),
         request,
-    )
+    )  # fmt: skip
 
 
 @get(PROFILE + "/email/{secret:str}", name="portal.profile.email.confirm")
@@ -213,7 +213,7 @@ async def submit_email_confirmation(
     account = await confirm_email_change(
         subscriber.signed_in, secret, uow=subscriber.uow(), clock=subscriber.clock
     )
-    return _back(f"Your e-mail address is now {account.email}.", request)
+    return _back(tr(request, "Your e-mail address is now %(email)s.", email=account.email), request)
 
 
 @post(PROFILE + "/billing", name="portal.profile.billing")
@@ -238,7 +238,9 @@ async def update_billing(
         )
     except ValidationFailed as exc:
         return await _again(request, subscriber, oidc_providers, "billing", values, exc)
-    return _back("Your billing details are saved. Your next invoices will show them.", request)
+    return _back(
+        tr(request, "Your billing details are saved. Your next invoices will show them."), request
+    )
 
 
 @post(PROFILE + "/password", name="portal.profile.password")
@@ -266,7 +268,9 @@ async def update_password(
         return await _again(
             request, subscriber, oidc_providers, "password", {}, ValidationFailed(errors)
         )
-    return _back("Your password is changed. Your other sessions are signed out.", request)
+    return _back(
+        tr(request, "Your password is changed. Your other sessions are signed out."), request
+    )
 
 
 @post(PROFILE + "/notifications", name="portal.profile.notifications")
@@ -275,11 +279,15 @@ async def update_notifications(
 ) -> Redirect:
     form = NOTICES_FORM.parse(await request.form())
     if form.errors:
-        flash(request, "Your e-mail preferences could not be read; nothing was changed.", "error")
+        flash(
+            request,
+            tr(request, "Your e-mail preferences could not be read; nothing was changed."),
+            "error",
+        )
         return Redirect(PROFILE, status_code=303)
     wanted = set(form.lists.get("notice", []))
     await set_email_preferences(subscriber.signed_in, wanted, uow=subscriber.uow())
-    return _back("Your e-mail preferences are saved.", request)
+    return _back(tr(request, "Your e-mail preferences are saved."), request)
 
 
 @post(PROFILE + "/display", name="portal.profile.display")
