@@ -31,8 +31,17 @@ class ApiRefusal(HTTPException):
         self.code = code
 
 
+def _authorization(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The first ``Authorization`` header, read from the scope (building the connection's
+    ``Headers`` decodes every header: a measurable part of the entitlements read)."""
+    for name, value in connection.scope["headers"]:
+        if name.lower() == b"authorization":
+            return value.decode("latin-1")
+    return ""
+
+
 def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    raw = connection.headers.get("authorization", "")
+    raw = _authorization(connection)
     scheme, _, token = raw.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
