@@ -9,7 +9,10 @@ app and ``bench`` package)::
 
     PYTHONPATH=. .venv/bin/python path/to/bench/entitlements_cpu.py \\
         --pg-url postgresql://postgres@127.0.0.1:5432/postgres --db-name ent_bench \\
-        [--duration 10] [--connections 1,8] [--target entitlements|customer]
+        [--duration 10] [--connections 1,8] [--target entitlements|customer|ceiling]
+
+``--target ceiling`` serves ``bench/minimal_api_app.py`` (the same path, a fixed body, no
+database, key or middleware): the least a JSON answer costs, to divide by.
 """
 
 from __future__ import annotations
@@ -31,7 +34,17 @@ from bench.http_pages import UVICORN_FLAGS, _free_port, _status, app_env, check_
 from bench.portal_pages import _pg_database
 
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
-PATHS = {"entitlements": "/api/v1/customers/%s/entitlements", "customer": "/api/v1/customers/%s"}
+PATHS = {
+    "entitlements": "/api/v1/customers/%s/entitlements",
+    "customer": "/api/v1/customers/%s",
+    "ceiling": "/api/v1/customers/%s/entitlements",
+}
+# the ceiling: bench/minimal_api_app.py (one JSON route, no database, key or middleware)
+APPS = {
+    "entitlements": "web.asgi:app",
+    "customer": "web.asgi:app",
+    "ceiling": "bench.minimal_api_app:app",
+}
 
 
 def _cpu_ms(pid: int) -> float:
@@ -67,7 +80,7 @@ def main() -> None:
     script.write_text(LUA % (",".join(f'"{i}"' for i in ids), PATHS[args.target], secret))
     env = {**app_env(url), "API_RATE_LIMIT": "1000000", "API_RATE_WINDOW_S": "1"}
     port, wrk = _free_port(), check_wrk()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "web.asgi:app", "--host",
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", APPS[args.target], "--host",
                                "127.0.0.1", "--port", str(port), *UVICORN_FLAGS],
                               cwd=Path.cwd(), env=env)  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -46,6 +46,7 @@ from web.admin.analytics_cache import AnalyticsPageCache
 from web.admin.router import router as admin_router
 from web.api.docs import COMPONENTS as API_COMPONENTS
 from web.api.rate_limit import RateLimiter
+from web.api.router import key_read_router as api_key_read_router
 from web.api.router import resources_router as api_resources_router
 from web.api.router import router as api_router
 from web.auth.oidc_client import OidcClient, OidcSettings
@@ -232,6 +233,7 @@ def create_app(
         auth_router,
         api_router,
         api_resources_router,
+        api_key_read_router,
         portal_subscriptions_router,
         portal_billing_router,
         admin_router,

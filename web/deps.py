@@ -1,5 +1,7 @@
 """Dependency providers: handlers declare what they need by name (``uow``, ``clock``, ``billing``,
-``payment_gateway``, ...) and Litestar injects it; nothing reaches into the ``Runtime`` itself.
+``payment_gateway``, ...) and Litestar injects it; nothing reaches into the ``Runtime`` itself
+but the request hooks, the API-key guard and the API's entitlements read (web/api/entitlements.py:
+its hot path resolves no dependencies).
 
 ``uow`` is a fresh unit of work per request (one use case, one transaction); ``new_uow`` is the
 factory, for use cases that open several transactions (placing an order, collecting an invoice);

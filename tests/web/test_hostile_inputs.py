@@ -51,7 +51,7 @@ from tests.support.promotions import add_promotion
 from tests.support.staff import admin_sign_in, make_staff
 from tests.web.conftest import serve
 from tests.web.test_portal_isolation import _email_change_secret
-from web.api.auth import require_api_key
+from web.api.auth import KEY_READ_IN_USE_CASE, require_api_key
 
 pytestmark = [pytest.mark.web, pytest.mark.slow, pytest.mark.timeout(600)]  # 2,000+ requests
 
@@ -135,11 +135,14 @@ def route_regex(template: str) -> re.Pattern[str]:
 
 
 def _behind_api_key(route: Any, method: str) -> bool:
-    """A JSON resource behind an API key: JSON bodies, walked by schemathesis with a key
-    (tests/web/api/test_api_v1_schemathesis.py); here it would only answer 401."""
+    """A JSON resource behind an API key (the guard, or its handler's own key read): JSON bodies,
+    walked by schemathesis with a key (tests/web/api/test_api_v1_schemathesis.py); here it would
+    only answer 401."""
     entry = getattr(route, "route_handler_map", {}).get(method)
     handler = entry[0] if isinstance(entry, tuple) else entry
-    return handler is not None and require_api_key in handler.resolve_guards()
+    return handler is not None and (
+        require_api_key in handler.resolve_guards() or bool(handler.opt.get(KEY_READ_IN_USE_CASE))
+    )
 
 
 def walked_routes(app: Litestar) -> list[tuple[str, str]]:

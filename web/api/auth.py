@@ -1,5 +1,7 @@
 """Who an /api/v1 request acts as: ``Authorization: Bearer <key>`` checked by the
-``require_api_key`` guard before any handler or dependency runs. No key, a malformed, unknown or
+``require_api_key`` guard before any handler or dependency runs (or, on a route whose use case
+reads the key in its own statement, ``KEY_READ_IN_USE_CASE``, by its handler before anything
+else, with the same answers). No key, a malformed, unknown or
 revoked one answers 401 (``WWW-Authenticate: Bearer``); a read-only key on anything but GET or
 HEAD answers 403; over the key's rate limit answers 429 with ``Retry-After``. The key is never
 logged: only its id reaches the request's state."""
@@ -29,8 +31,17 @@ class ApiRefusal(HTTPException):
         self.code = code
 
 
+def _authorization(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The first ``Authorization`` header, read from the scope (building the connection's
+    ``Headers`` decodes every header: a measurable part of the entitlements read)."""
+    for name, value in connection.scope["headers"]:
+        if name.lower() == b"authorization":
+            return value.decode("latin-1")
+    return ""
+
+
 def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    raw = connection.headers.get("authorization", "")
+    raw = _authorization(connection)
     scheme, _, token = raw.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
@@ -42,8 +53,9 @@ UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="api"'}
 
 KEY_READ_IN_USE_CASE = "api_key_read_in_use_case"
 """A route handler's ``opt`` flag: its use case reads the key in the same statement as what the
-request asks (``entitlements_for_key``), so the guard only checks that a bearer secret was sent
-and the handler calls ``refused`` and ``admit`` itself."""
+request asks (``entitlements_for_key``), so it is served without this guard (``key_read_router``
+in web/api/router.py) and calls ``presented_secret``, ``refused`` and ``admit`` itself; every
+/api/v1 resource is either guarded or flagged, never both (tests/web/api/test_api_auth_layout.py)."""
 
 
 def presented_secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -68,8 +80,6 @@ async def require_api_key(
 ) -> None:
     runtime: Runtime = connection.app.state.runtime
     secret = presented_secret(connection)
-    if handler.opt.get(KEY_READ_IN_USE_CASE):
-        return
     try:
         # one SELECT: the single-statement read unit (no transaction around it on PostgreSQL)
         key = await authenticate(
@@ -92,7 +102,8 @@ def admit(connection: ASGIConnection[Any, Any, Any, Any], key: ApiKey) -> None:
                              "api.rate_limited", {"Retry-After": str(wait)})  # fmt: skip
     if connection.scope.get("method", "GET") not in READS and not key.can_write:
         raise ApiRefusal(403, "This API key is read-only.", "api_key.read_only")
-    connection.state.api_key = key
+    # the scope's state directly: ``connection.state`` wraps it in a new locked ``State`` each time
+    connection.scope.setdefault("state", {})["api_key"] = key
 
 
 def provide_api_key(request: Request[Any, Any, Any]) -> ApiKey:

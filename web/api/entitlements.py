@@ -8,23 +8,21 @@ unknown customer answers 404 problem details."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 from litestar import Request, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, SkipValidation
+from litestar.params import FromPath
 from msgspec import Struct
 
 from domain.apikeys.auth import ApiKeyRefused
 from domain.apikeys.entitlement_reads import entitlements_for_key
-from domain.shared.clock import Clock
 from domain.shared.ids import CustomerId
 from domain.subscriptions.entitlement_rules import Entitlement
-from domain.unit_of_work import UnitOfWork
 from web.api.auth import KEY_READ_IN_USE_CASE, admit, presented_secret, refused
 from web.api.docs import read_op
 from web.api.shapes import instant
+from web.guard import guard_request
+from web.runtime import Runtime
 
 TAG = "Entitlements"
 
@@ -56,19 +54,21 @@ def entitlement_out(row: Entitlement) -> EntitlementOut:
 
 
 @get("/customers/{customer_id:str}/entitlements", name="api.customers.entitlements",
-     opt={KEY_READ_IN_USE_CASE: True},
+     opt={KEY_READ_IN_USE_CASE: True}, before_request=guard_request,
      **read_op(TAG, "A customer's entitlements: features, limits and whether access is on"))  # fmt: skip
 async def customer_entitlements_api(
-    customer_id: FromPath[str],
-    request: Request[Any, Any, Any],
-    statement_uow: NamedDependency[SkipValidation[UnitOfWork]],
-    new_uow: NamedDependency[SkipValidation[Callable[[], UnitOfWork]]],
-    clock: NamedDependency[SkipValidation[Clock]],
+    customer_id: FromPath[str], request: Request[Any, Any, Any]
 ) -> EntitlementList:
+    # No injected dependencies: the runtime is read from the app's state, as the API-key guard
+    # reads it, so no dependency graph (and no task group for its three siblings) is resolved
+    # per request on the API's hottest read. ``before_request`` is ``guard_request`` alone: the
+    # app's other hooks resolve a page's signed-in viewer (never on /api/) and its display
+    # (unused here: problem details negotiate ``Accept-Language`` themselves, web/errors.py).
+    runtime: Runtime = request.app.state.runtime
     try:
         _, rows = await entitlements_for_key(
-            presented_secret(request), CustomerId(customer_id),
-            uow=statement_uow, new_uow=new_uow, clock=clock, admit=lambda k: admit(request, k),
+            presented_secret(request), CustomerId(customer_id), uow=runtime.statement_uow(),
+            new_uow=runtime.uow, clock=runtime.clock, admit=lambda k: admit(request, k),
         )  # fmt: skip
     except ApiKeyRefused:
         raise refused() from None

@@ -108,7 +108,6 @@ resources_router = Router(
         list_invoices_api, get_invoice_api, invoice_pdf_api,
         create_payment_method_api, list_payment_methods_api,
         list_credit_notes_api, get_credit_note_api, credit_note_pdf_api,
-        customer_entitlements_api,
         list_catalog_plans_api, get_catalog_plan_api,
         list_coupons_api, get_coupon_api, list_promotion_codes_api, get_promotion_code_api,
         record_usage_api, record_usage_batch_api, subscription_usage_api,
@@ -116,3 +115,10 @@ resources_router = Router(
 )  # fmt: skip
 """The resources of /api/v1, behind an API key (web/api/auth.py); errors are RFC 9457 problem
 details."""
+
+key_read_router = Router(path="/api/v1", route_handlers=[customer_entitlements_api])
+"""The resources whose use case reads the API key in the same statement as what the request asks
+(their handlers carry ``KEY_READ_IN_USE_CASE``): no guard, the handler refuses a missing,
+unknown or revoked key (401), applies the rate limit and the scope (``admit``: 429, 403) before
+anything about the customer is answered. The guard would only repeat the first check, at the
+cost of a copy of the route handler per request (Litestar passes each guard one)."""

@@ -9,11 +9,11 @@ and the outer use case decides.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar, overload
 
 from piccolo.engine.base import Engine
 
@@ -106,6 +106,39 @@ from domain.webhooks_out.delivery import DISPATCH_JOB
 
 _NO_TRANSACTION: Any = object()  # a single-statement read unit's "transaction" on PostgreSQL
 
+T = TypeVar("T")
+
+
+class LazyRepository(Generic[T]):
+    """A unit of work's repository, built the first time it is read and then kept on the unit
+    (in its ``__dict__``, which a non-data descriptor yields to): a unit of work is made per
+    request and most use cases touch a few of its ~55 repositories, so building them all up
+    front was a measurable part of a small request (the API's entitlements read)."""
+
+    __slots__ = ("_build", "_name")
+
+    def __init__(self, build: Callable[[PiccoloUnitOfWork], T]) -> None:
+        self._build = build
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, unit: None, owner: type | None = None) -> LazyRepository[T]: ...
+
+    @overload
+    def __get__(self, unit: PiccoloUnitOfWork, owner: type | None = None) -> T: ...
+
+    def __get__(
+        self, unit: PiccoloUnitOfWork | None, owner: type | None = None
+    ) -> T | LazyRepository[T]:
+        if unit is None:
+            return self
+        built = self._build(unit)
+        unit.__dict__[self._name] = built
+        return built
+
 
 class TransactionalJobQueue:
     """Collects enqueued jobs; the unit of work inserts them just before it commits."""
@@ -138,6 +171,66 @@ class PiccoloUnitOfWork:
     transaction as ``read_only``. Never give it a use case that writes (nothing would roll it
     back), relies on ``SET LOCAL`` or row locks, or needs its statements on one connection."""
 
+    _engine: Engine
+    _registry: JobRegistry
+    _postgres: bool
+
+    # the repositories, each built on first use (``LazyRepository``): most use cases touch a few of them
+    plans = LazyRepository(lambda u: PiccoloPlanRepository(lock_rows=u._postgres))
+    plan_change_rules = LazyRepository(lambda _: PiccoloPlanChangeRuleRepository())
+    features = LazyRepository(lambda _: PiccoloFeatureRepository())
+    entitlements = LazyRepository(lambda _: PiccoloEntitlementRepository())
+    invoices = LazyRepository(lambda u: PiccoloInvoiceRepository(lock_rows=u._postgres))
+    credit_notes = LazyRepository(lambda _: PiccoloCreditNoteRepository())
+    documents = LazyRepository(lambda _: PiccoloInvoiceDocumentRepository())
+    credit_note_documents = LazyRepository(lambda _: PiccoloCreditNoteDocumentRepository())
+    customers = LazyRepository(lambda _: PiccoloCustomerRepository())
+    balance_transactions = LazyRepository(lambda _: PiccoloBalanceTransactionRepository())
+    subscriptions = LazyRepository(lambda _: PiccoloSubscriptionRepository())
+    usage = LazyRepository(lambda _: PiccoloUsageRepository())
+    coupons = LazyRepository(lambda _: PiccoloCouponRepository())
+    promotion_codes = LazyRepository(lambda _: PiccoloPromotionCodeRepository())
+    tax_rates = LazyRepository(lambda _: PiccoloTaxRateRepository())
+    cancellation_feedback = LazyRepository(lambda _: PiccoloCancellationFeedbackRepository())
+    price_migrations = LazyRepository(lambda _: PiccoloPriceMigrationRepository())
+    payment_methods = LazyRepository(lambda _: PiccoloPaymentMethodRepository())
+    payment_attempts = LazyRepository(lambda _: PiccoloPaymentAttemptRepository())
+    dunning = LazyRepository(lambda _: PiccoloDunningRepository())
+    refunds = LazyRepository(lambda _: PiccoloRefundRepository())
+    webhook_events = LazyRepository(lambda _: PiccoloWebhookEventRepository())
+    test_clocks = LazyRepository(lambda _: PiccoloTestClockRepository())
+    emails = LazyRepository(lambda _: PiccoloEmailRepository())
+    accounts = LazyRepository(lambda _: PiccoloAccountRepository())
+    checkouts = LazyRepository(lambda _: PiccoloCheckoutRepository())
+    directory = LazyRepository(lambda u: PiccoloCustomerDirectory(postgres=u._postgres))
+    notes = LazyRepository(lambda _: PiccoloNoteRepository())
+    staff = LazyRepository(lambda _: PiccoloStaffRepository())
+    audit = LazyRepository(lambda _: PiccoloAuditRepository())
+    job_admin = LazyRepository(lambda u: PiccoloJobAdminRepository(lock_rows=u._postgres))
+    outbox = LazyRepository(lambda _: PiccoloOutboxSearch())
+    webhook_log = LazyRepository(lambda _: PiccoloWebhookLog())
+    feedback_log = LazyRepository(lambda _: PiccoloFeedbackLog())
+    exchange_rates = LazyRepository(lambda _: PiccoloExchangeRateRepository())
+    subscription_history = LazyRepository(lambda _: PiccoloSubscriptionHistoryRepository())
+    mrr_ledger = LazyRepository(lambda _: PiccoloMrrLedgerRepository())
+    cohorts = LazyRepository(lambda u: PiccoloCohortStore(postgres=u._postgres))
+    subscriber_metrics = LazyRepository(lambda _: PiccoloSubscriberMetricsReads())
+    subscriber_months = LazyRepository(lambda u: PiccoloSubscriberMonths(postgres=u._postgres))
+    analytics_summary = LazyRepository(lambda _: PiccoloSummaryOptIns())
+    outbound_events = LazyRepository(
+        lambda u: PiccoloOutboundEvents(fan_out=DISPATCH_JOB in u._registry)
+    )
+    webhook_endpoints = LazyRepository(lambda _: PiccoloWebhookEndpoints())
+    webhook_deliveries = LazyRepository(lambda _: PiccoloWebhookDeliveries())
+    webhook_attempts = LazyRepository(lambda _: PiccoloWebhookAttempts())
+    analytics_read_model = LazyRepository(lambda _: PiccoloAnalyticsReadModelRepository())
+    api_keys = LazyRepository(lambda _: PiccoloApiKeyRepository())
+    api_reads = LazyRepository(lambda u: PiccoloApiReads(u._engine))
+    idempotency = LazyRepository(lambda _: PiccoloIdempotencyRepository())
+    imports = LazyRepository(lambda _: PiccoloImportRepository())
+    customer_refs = LazyRepository(lambda _: PiccoloCustomerRefRepository())
+    accounting = LazyRepository(lambda _: PiccoloAccountingReader())
+
     def __init__(
         self,
         engine: Engine,
@@ -150,64 +243,13 @@ class PiccoloUnitOfWork:
         if statement and not read_only:
             raise ValueError("a single-statement unit of work only reads")
         self._read_only = read_only
-        self._autocommit = statement and is_postgres(engine)
+        self._postgres = is_postgres(engine)
+        self._autocommit = statement and self._postgres
         self._engine = engine
         self._clock = clock
         self._registry = registry
         self._txn: Any = None
         self._nested = False
-        self.plans = PiccoloPlanRepository(lock_rows=is_postgres(engine))
-        self.plan_change_rules = PiccoloPlanChangeRuleRepository()
-        self.features = PiccoloFeatureRepository()
-        self.entitlements = PiccoloEntitlementRepository()
-        self.invoices = PiccoloInvoiceRepository(lock_rows=is_postgres(engine))
-        self.credit_notes = PiccoloCreditNoteRepository()
-        self.documents = PiccoloInvoiceDocumentRepository()
-        self.credit_note_documents = PiccoloCreditNoteDocumentRepository()
-        self.customers = PiccoloCustomerRepository()
-        self.balance_transactions = PiccoloBalanceTransactionRepository()
-        self.subscriptions = PiccoloSubscriptionRepository()
-        self.usage = PiccoloUsageRepository()
-        self.coupons = PiccoloCouponRepository()
-        self.promotion_codes = PiccoloPromotionCodeRepository()
-        self.tax_rates = PiccoloTaxRateRepository()
-        self.cancellation_feedback = PiccoloCancellationFeedbackRepository()
-        self.price_migrations = PiccoloPriceMigrationRepository()
-        self.payment_methods = PiccoloPaymentMethodRepository()
-        self.payment_attempts = PiccoloPaymentAttemptRepository()
-        self.dunning = PiccoloDunningRepository()
-        self.refunds = PiccoloRefundRepository()
-        self.webhook_events = PiccoloWebhookEventRepository()
-        self.test_clocks = PiccoloTestClockRepository()
-        self.emails = PiccoloEmailRepository()
-        self.accounts = PiccoloAccountRepository()
-        self.checkouts = PiccoloCheckoutRepository()
-        self.directory = PiccoloCustomerDirectory(postgres=is_postgres(engine))
-        self.notes = PiccoloNoteRepository()
-        self.staff = PiccoloStaffRepository()
-        self.audit = PiccoloAuditRepository()
-        self.job_admin = PiccoloJobAdminRepository(lock_rows=is_postgres(engine))
-        self.outbox = PiccoloOutboxSearch()
-        self.webhook_log = PiccoloWebhookLog()
-        self.feedback_log = PiccoloFeedbackLog()
-        self.exchange_rates = PiccoloExchangeRateRepository()
-        self.subscription_history = PiccoloSubscriptionHistoryRepository()
-        self.mrr_ledger = PiccoloMrrLedgerRepository()
-        self.cohorts = PiccoloCohortStore(postgres=is_postgres(engine))
-        self.subscriber_metrics = PiccoloSubscriberMetricsReads()
-        self.subscriber_months = PiccoloSubscriberMonths(postgres=is_postgres(engine))
-        self.analytics_summary = PiccoloSummaryOptIns()
-        self.outbound_events = PiccoloOutboundEvents(fan_out=DISPATCH_JOB in registry)
-        self.webhook_endpoints = PiccoloWebhookEndpoints()
-        self.webhook_deliveries = PiccoloWebhookDeliveries()
-        self.webhook_attempts = PiccoloWebhookAttempts()
-        self.analytics_read_model = PiccoloAnalyticsReadModelRepository()
-        self.api_keys = PiccoloApiKeyRepository()
-        self.api_reads = PiccoloApiReads(engine)
-        self.idempotency = PiccoloIdempotencyRepository()
-        self.imports = PiccoloImportRepository()
-        self.customer_refs = PiccoloCustomerRefRepository()
-        self.accounting = PiccoloAccountingReader()
         self.jobs = TransactionalJobQueue(registry, clock)
 
     async def __aenter__(self) -> Self:
@@ -235,13 +277,22 @@ class PiccoloUnitOfWork:
                 await txn.rollback()  # leaving without commit() discards the work
             await txn.__aexit__(exc_type, exc, tb)
         self.jobs.pending.clear()
-        self.outbound_events.forget()
+        events = self._built_events()
+        if events is not None:
+            events.forget()
+
+    def _built_events(self) -> PiccoloOutboundEvents | None:
+        """The outbound events repository if this unit has built it (none built: none added)."""
+        events: PiccoloOutboundEvents | None = self.__dict__.get("outbound_events")
+        return events
 
     async def commit(self) -> None:
-        if self.outbound_events.added and DISPATCH_JOB in self._registry:
-            # the events this transaction recorded are fanned out once it commits
-            self.jobs.enqueue(DISPATCH_JOB, event_ids=list(self.outbound_events.added))
-        self.outbound_events.added.clear()
+        events = self._built_events()
+        if events is not None:
+            if events.added and DISPATCH_JOB in self._registry:
+                # the events this transaction recorded are fanned out once it commits
+                self.jobs.enqueue(DISPATCH_JOB, event_ids=list(events.added))
+            events.added.clear()
         if self._read_only and self.jobs.pending:
             raise RuntimeError("a read-only unit of work cannot enqueue jobs")
         if self._txn is _NO_TRANSACTION:
@@ -253,15 +304,19 @@ class PiccoloUnitOfWork:
 
     def _forget_reads(self) -> None:
         """What the repositories keep for the rest of the transaction (plan versions, tax rates,
-        the series made sure of) may be undone by a rollback: read it again."""
-        self.plans.forget_reads()
-        self.tax_rates.forget_reads()
-        self.invoices.forget_reads()
+        the series made sure of) may be undone by a rollback: read it again. A repository not
+        built yet has read nothing."""
+        for name in ("plans", "tax_rates", "invoices"):
+            built = self.__dict__.get(name)
+            if built is not None:
+                built.forget_reads()
 
     async def rollback(self) -> None:
         self._forget_reads()
         self.jobs.pending.clear()
-        self.outbound_events.added.clear()
+        events = self._built_events()
+        if events is not None:
+            events.added.clear()
         if not self._nested and self._txn is not _NO_TRANSACTION:
             await self._txn.rollback()
 

@@ -134,3 +134,29 @@ async def test_the_entitlements_read_checks_its_key_as_every_resource_does(
         clock.advance(seconds=10)
         revoked = await client.get(url, headers=bearer(key))
         assert revoked.status_code == 401 and revoked.json()["code"] == "api_key.invalid"
+
+
+async def test_the_entitlements_read_meets_the_request_guard_and_the_app_wide_headers(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    """The route runs the request guard alone before its handler (not the page hooks) and
+    resolves no dependencies: hostile paths and queries are still 400 problem details, answers
+    still carry the request id and the security headers, set no cookie, and problems speak the
+    language of ``Accept-Language``."""
+    reader = bearer(await make_key(app, scope="read_only"))
+    for target in ("/api/v1/customers/nope/entitlements?x=%00",
+                   f"/api/v1/customers/{'x' * 201}/entitlements",
+                   "/api/v1/customers/%FF/entitlements"):  # fmt: skip
+        hostile = await client.get(target, headers=reader)
+        assert hostile.status_code == 400, target
+        assert hostile.headers["content-type"] == "application/problem+json"
+    answer = await client.get("/api/v1/customers/nope/entitlements",
+                              headers=reader | {"X-Request-ID": "probe-1"})  # fmt: skip
+    assert answer.status_code == 404
+    assert answer.headers["x-request-id"] == "probe-1"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" in answer.headers and "set-cookie" not in answer.headers
+    persian = await client.get("/api/v1/customers/nope/entitlements",
+                               headers=reader | {"Accept-Language": "fa"})  # fmt: skip
+    assert persian.status_code == 404 and persian.headers["content-language"] == "fa"
+    assert persian.json()["title"] != answer.json()["title"]
