@@ -36,7 +36,6 @@ from domain.pricing.coupons import CouponDuration
 from domain.pricing.model import Charge, ChargeModel, Meter, Tier
 from domain.pricing.tax_policy import JurisdictionRate
 from domain.pricing.totals import TaxRate
-from domain.shared import ids
 from domain.shared.clock import FrozenClock
 from domain.shared.ids import SubscriptionId
 from domain.shared.money import Currency
@@ -170,7 +169,7 @@ async def _snapshot(subs: dict[str, SubscriptionId]) -> dict[str, Any]:
         labels.setdefault(row["customer_id"], f"cus:{tag}")
     for row in invoices:
         labels[row["id"]] = f"inv:{row['number']}"
-    lines: dict[str, list[tuple[Any, ...]]] = {}
+    lines: dict[str, list[dict[str, Any]]] = {}
     for line in await InvoiceLineTable.select().order_by(InvoiceLineTable.position):
         del line["id"]
         lines.setdefault(line["invoice"], []).append(line)
@@ -216,7 +215,7 @@ async def _renewed(
     # the same ids, in the same order, on both sides: the batch's (id) order, and with it the
     # invoice numbers, are the same
     seeded = random.Random(18)
-    monkeypatch.setattr(ids.uuid, "uuid4", lambda: uuid.UUID(int=seeded.getrandbits(128)))
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=seeded.getrandbits(128)))
     clock = FrozenClock(START)
     uow = _uow_factory(db, clock)
     subs = await _scenario(uow, clock)
