@@ -12,7 +12,8 @@ the rates, per batch).
 same engine, MRR trail, invoice issue, history, MRR movements, events, notices) run against a
 ``StagedUnit`` (``renewal_staging.py``) that answers from what was loaded and keeps every write
 in memory, so the two paths cannot drift apart. The usage of a subscription with events is read
-with the one-subscription queries (a month of events stays summed by the database).
+with the one-subscription queries (a month of events stays summed by the database), inside a
+savepoint so that a failing read leaves the batch's transaction usable.
 
 **Writing** (one or a few statements per table for the whole batch): the renewal keys of the
 new invoices checked free in one query, then the invoices and their lines as multi-row inserts,
@@ -37,6 +38,7 @@ writes them.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -82,12 +84,18 @@ async def renew_in_bulk(
             left_customers.add(sub.customer_id)
             continue
         unit = StagedUnit(uow, loaded, batch)
+        # a subscription with usage reads it from the database: a failing read must not abort
+        # the batch's transaction (PostgreSQL), so it reads inside a savepoint
+        guard: AbstractAsyncContextManager[None] = nullcontext()
+        if sub.id in loaded.with_usage:
+            guard = uow.savepoint()
         try:
-            outcome = await run_in(
-                cast(SubscriptionsUnit, unit), sub.id, None,
-                reason=BillingReason.SUBSCRIPTION_CYCLE, now=now, config=config,
-                as_customer=None, locked=sub, collect_later=False, number_later=True,
-            )  # fmt: skip
+            async with guard:
+                outcome = await run_in(
+                    cast(SubscriptionsUnit, unit), sub.id, None,
+                    reason=BillingReason.SUBSCRIPTION_CYCLE, now=now, config=config,
+                    as_customer=None, locked=sub, collect_later=False, number_later=True,
+                )  # fmt: skip
         except NotStaged as why:
             log.debug("renewal of %s left to the one-subscription path: %s", sub.id, why)
             left_customers.add(sub.customer_id)
