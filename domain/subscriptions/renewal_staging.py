@@ -68,7 +68,7 @@ class Loaded:
     customers: dict[CustomerId, Customer]
     period_invoices: dict[str, IssuedInvoice]
     ledger: dict[str, list[LedgerMovement]]  # the stored rows, by customer
-    with_usage: set[SubscriptionId]  # subscriptions with events since their period began
+    with_usage: set[SubscriptionId]  # with events since the earliest period start of the batch
 
 
 class _Refusing:
