@@ -78,6 +78,10 @@ class Options:
     timeout_s: float = 3600.0
     seed: int | None = None
     log_dir: Path | None = None
+    # the harness's hook, never the product's: each renewal batch pauses this long inside its
+    # transaction (``CRASH_PAUSE_IN_BATCH_S``, read by the worker), so a kill lands with it open
+    # even when the set-based batch is done in a blink
+    pause_in_batch_s: float = 0.0
 
 
 @dataclass
@@ -135,6 +139,7 @@ class Runners:
             "CRASH_JOB_TIMEOUT_S": str(self.options.job_timeout_s),
             "CRASH_LEASE_MARGIN_S": str(self.options.lease_margin_s),
             "RUN_LOG": str(self.run_log),
+            "CRASH_PAUSE_IN_BATCH_S": str(self.options.pause_in_batch_s),
         }
         stderr = open(self.log_dir / f"runner-{slot}.log", "a", encoding="utf-8")  # noqa: SIM115
         proc = subprocess.Popen(
@@ -364,6 +369,11 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="of the kill instants")
     parser.add_argument("--log-dir", type=Path, default=None, help="keep the runners' logs")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument(
+        "--pause-in-batch", type=float, default=0.0,
+        help="s each renewal batch waits inside its transaction (the harness's hook: kills "
+        "then land with the batch's transaction open)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     options = Options(
         subscriptions=args.subscriptions,
@@ -375,6 +385,7 @@ async def main(argv: list[str] | None = None) -> int:
         lease_margin_s=args.lease_margin,
         timeout_s=args.timeout,
         seed=args.seed,
+        pause_in_batch_s=args.pause_in_batch,
     )
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     failed = False

@@ -14,7 +14,11 @@ differences, each said where it matters:
   (600 s in the product) and ``CRASH_LEASE_MARGIN_S`` the lease margin (30 s): a killed runner's
   claimed job is taken again when its lease (timeout + margin) runs out, 630 s in the product;
 - ``RUN_LOG`` (a file): after each job it ran, the process appends
-  ``<job id> <attempt> <job name> <pid>``.
+  ``<job id> <attempt> <job name> <pid>``;
+- ``CRASH_PAUSE_IN_BATCH_S`` (if set and not 0): each renewal batch waits that long inside its
+  transaction, its rows locked, before its set-based renewal runs (this process wraps
+  ``renew_in_bulk`` as ``renew_batch`` sees it; the product never reads the variable), so the
+  kill scenario's kills land with a batch's transaction open however fast the batch is.
 
 It prints ``ready`` on stdout once the runner started and stops gracefully on SIGTERM.
 """
@@ -25,6 +29,7 @@ import asyncio
 import os
 import signal
 from datetime import timedelta
+from typing import Any
 
 from domain.adapters.db.engine import close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import LEASE_MARGIN, PiccoloJobStore
@@ -40,6 +45,7 @@ from domain.jobs.schedule import SCHEDULE
 from domain.payments import jobs as payment_jobs
 from domain.shared.clock import SystemClock
 from domain.subscriptions import jobs as subscription_jobs
+from domain.subscriptions import renewal_batches
 from domain.subscriptions.renewals import RENEW_BATCH_JOB
 from web.payments import make_gateway
 from web.settings import Settings
@@ -85,6 +91,16 @@ def _log_each_run(runner: JobRunner, path: str) -> None:
     runner.execute = logged  # type: ignore[method-assign]
 
 
+def _pause_in_batch(seconds: float) -> None:
+    bulk = renewal_batches.renew_in_bulk
+
+    async def paused(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(seconds)  # the batch's transaction is open, its rows locked
+        return await bulk(*args, **kwargs)
+
+    renewal_batches.renew_in_bulk = paused  # type: ignore[assignment]
+
+
 async def main() -> None:
     settings = Settings.from_env()
     engine = make_engine(settings.database.url)
@@ -109,6 +125,8 @@ async def main() -> None:
     )
     if path := os.environ.get("RUN_LOG"):
         _log_each_run(runner, path)
+    if pause := float(os.environ.get("CRASH_PAUSE_IN_BATCH_S") or 0):
+        _pause_in_batch(pause)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -63,7 +63,7 @@ from bench.renewal_baseline import baseline_minimal, baseline_rows
 from bench.renewal_lines import RenewalLine, SilverLine, closing_lines, statements_line
 from bench.renewal_run_checks import RunCheckFailed, check_run
 from bench.silver_peer import PeerUnavailable, SilverPeer
-from bench.statement_count import counting, not_counted
+from bench.statement_count import counting, labelled, not_counted
 from domain.adapters.db.engine import close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
 from domain.adapters.db.migrate import apply_migrations
@@ -152,14 +152,30 @@ class Result:
     charges_vs_baseline: float
     renew_attempts: int  # 1 unless the renewal job timed out (900 s) and was retried
     statements: dict[str, int] = field(default_factory=dict)  # by kind, --count-statements
+    renewal_statements: dict[str, int] = field(default_factory=dict)  # the renewal jobs' share
+
+
+RENEWAL_JOBS = ("subscriptions.renew_due", "subscriptions.renew_batch")
+
+
+def _labelled(fn: Callable[..., Any]) -> Callable[..., Any]:
+    async def renewal_job(ctx: JobContext, **kwargs: Any) -> Any:
+        with labelled("renewal"):
+            return await fn(ctx, **kwargs)
+
+    return renewal_job
 
 
 def _registry(gateway: SandboxGateway) -> JobRegistry:
     """Renewals and charges for real; the receipts the charges also enqueue are left out of the
     measurement: their job is registered (so enqueueing it is counted) but does nothing here."""
+    real = JobRegistry()
+    real.merge(subscription_jobs.build_jobs(CONFIG))
+    real.merge(payment_jobs.build_jobs(CONFIG, gateway))
     registry = JobRegistry()
-    registry.merge(subscription_jobs.build_jobs(CONFIG))
-    registry.merge(payment_jobs.build_jobs(CONFIG, gateway))
+    for d in real:  # the renewal jobs' statements counted apart too (--count-statements)
+        fn = _labelled(d.fn) if d.name in RENEWAL_JOBS else d.fn
+        registry.job(d.name, max_attempts=d.max_attempts, timeout_s=d.timeout_s)(fn)
     excluded = JobRegistry()
 
     @excluded.job("notifications.notify")
@@ -349,8 +365,9 @@ async def _measure(
         await _clone(engine, n)
         setup_s += time.perf_counter() - started
         # statements counted at the driver (asyncpg: PostgreSQL only), the run only
+        by_label: dict[str, Counter[str]] = {}
         scope: AbstractContextManager[Counter[str]] = (
-            counting() if count_statements and isinstance(engine, PostgresEngine)
+            counting(by_label) if count_statements and isinstance(engine, PostgresEngine)
             else nullcontext(Counter())
         )  # fmt: skip
         with scope as counts:
@@ -373,6 +390,7 @@ async def _measure(
             charges_vs_baseline=round(charges / base, 3),
             renew_attempts=attempts,
             statements=statements,
+            renewal_statements=dict(by_label.get("renewal", {})),
         )
     finally:
         await close_pool(engine)
@@ -508,7 +526,14 @@ def _renewal_lines(results: list[Result]) -> list[RenewalLine]:
 
 
 def _statement_lines(results: list[Result]) -> list[str]:
-    return [statements_line(r.subscriptions, r.statements) for r in results if r.statements]
+    lines = []
+    for r in results:
+        if r.statements:
+            lines.append(statements_line(r.subscriptions, r.statements))
+        if r.renewal_statements:  # the renewal jobs alone (renew_due and its batches)
+            line = statements_line(r.subscriptions, r.renewal_statements)
+            lines.append(line.replace("statements:", "statements (renewal jobs):", 1))
+    return lines
 
 
 def _print_table(results: list[Result]) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from asyncpg.connection import Connection
 
 _COUNTED: ContextVar[bool] = ContextVar("statements_counted", default=True)
+_LABEL: ContextVar[str | None] = ContextVar("statements_label", default=None)
 QUERY_METHODS = ("execute", "fetch", "fetchrow", "fetchval", "fetchmany")
 COPY_METHODS = ("copy_records_to_table", "copy_to_table", "copy_from_table", "copy_from_query")
 _KEYWORD = re.compile(r"[A-Za-z]+")
@@ -52,8 +53,20 @@ def not_counted() -> Iterator[None]:
 
 
 @contextmanager
-def counting() -> Iterator[Counter[str]]:
-    """Count statements by kind until the block ends; yields the live counter."""
+def labelled(label: str) -> Iterator[None]:
+    """Statements this task sends inside the block are also counted under ``label`` (the
+    ``by_label`` counters of ``counting``): the renewal jobs' share of a run."""
+    token = _LABEL.set(label)
+    try:
+        yield
+    finally:
+        _LABEL.reset(token)
+
+
+@contextmanager
+def counting(by_label: dict[str, Counter[str]] | None = None) -> Iterator[Counter[str]]:
+    """Count statements by kind until the block ends; yields the live counter. ``by_label``:
+    those sent inside ``labelled(label)`` are counted there too, by label and kind."""
     counts: Counter[str] = Counter()
     saved: dict[str, Callable[..., Any]] = {}
 
@@ -62,11 +75,15 @@ def counting() -> Iterator[Counter[str]]:
         async def counted(self: Connection, *args: Any, **kwargs: Any) -> Any:
             if _COUNTED.get():
                 if name in COPY_METHODS:
-                    counts["copy"] += 1
+                    kind, n = "copy", 1
                 elif name == "executemany":
-                    counts[kind_of(args[0])] += len(args[1]) if len(args) > 1 else 1
+                    kind, n = kind_of(args[0]), len(args[1]) if len(args) > 1 else 1
                 else:
-                    counts[kind_of(args[0])] += 1
+                    kind, n = kind_of(args[0]), 1
+                counts[kind] += n
+                label = _LABEL.get()
+                if by_label is not None and label is not None:
+                    by_label.setdefault(label, Counter())[kind] += n
             return await original(self, *args, **kwargs)
 
         return counted

@@ -183,8 +183,18 @@ class InMemoryInvoiceRepository:
             raise Conflict("duplicate cycle", code="billing.duplicate_cycle")
         self.invoices[issued.id] = issued
 
+    async def add_many(self, invoices: Sequence[IssuedInvoice]) -> None:
+        for issued in invoices:
+            await self.add(issued)
+
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
         return self.invoices.get(invoice_id)
+
+    async def get_many(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        return [self.invoices[i] for i in invoice_ids if i in self.invoices]
+
+    async def existing_cycle_keys(self, keys: Sequence[str]) -> set[str]:
+        return {i.cycle_key for i in self.invoices.values() if i.cycle_key in keys}
 
     async def get_for_update(self, invoice_id: str) -> IssuedInvoice | None:
         self.locked.append(invoice_id)
@@ -310,6 +320,11 @@ class InMemoryCustomerRepository:
     async def get(self, customer_id: CustomerId, *, lock: bool = False) -> Customer | None:
         return self.rows.get(customer_id)
 
+    async def get_many(
+        self, customer_ids: Sequence[CustomerId], *, lock: bool = False
+    ) -> list[Customer]:
+        return [self.rows[i] for i in sorted(set(customer_ids)) if i in self.rows]
+
     async def get_by_email(self, email: str) -> Customer | None:
         return next((c for c in self.rows.values() if c.email == email.lower()), None)
 
@@ -357,6 +372,10 @@ class InMemorySubscriptionRepository:
         if stored is None or stored.version != sub.version - 1:
             raise Conflict("changed meanwhile", code="subscription.concurrent_update")
         self.rows[sub.id] = sub
+
+    async def save_many(self, subs: Sequence[Subscription]) -> None:
+        for sub in subs:
+            await self.save(sub)
 
     async def for_customer(self, customer_id: CustomerId) -> list[Subscription]:
         return [s for s in self.rows.values() if s.customer_id == customer_id]
@@ -427,6 +446,12 @@ class InMemoryUsageRepository:
 
     async def since(self, subscription_id: SubscriptionId, start: datetime) -> list[UsageRecord]:
         return [r for r in self.rows if r.subscription_id == subscription_id and r.at >= start]
+
+    async def with_events_since(
+        self, subscription_ids: Sequence[SubscriptionId], start: datetime
+    ) -> set[SubscriptionId]:
+        return {r.subscription_id for r in self.rows
+                if r.subscription_id in subscription_ids and r.at >= start}  # fmt: skip
 
     async def totals(
         self, subscription_id: SubscriptionId, start: datetime, before: datetime
@@ -902,6 +927,10 @@ class InMemoryOutboundEvents:
             return False
         self.pending.append(event)
         return True
+
+    async def add_many(self, events: Sequence[OutboundEvent]) -> None:
+        assert all(e.key is None for e in events)
+        self.pending.extend(events)
 
     def types(self) -> list[str]:
         return [e.type.value for e in self.committed]

@@ -3,6 +3,7 @@ tests/fakes.py, which is long enough)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -46,6 +47,10 @@ class InMemorySubscriptionHistory:
 
     async def add(self, version: SubscriptionVersion) -> None:
         self.versions.append(replace(version, id=len(self.versions) + 1))
+
+    async def add_many(self, versions: Sequence[SubscriptionVersion]) -> None:
+        for version in versions:
+            await self.add(version)
 
     async def customers(self, *, after: str | None, limit: int) -> list[str]:
         ids = sorted({v.subscription.customer_id for v in self.versions})

@@ -8,7 +8,7 @@ from datetime import datetime
 from domain.billing.issued import IssuedCreditNote, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.jobs.model import JsonValue
-from domain.outbound.events import EventType, emit
+from domain.outbound.events import EventType, OutboundEvent, emit, new_event
 from domain.outbound.ports import OutboundUnit
 
 
@@ -80,10 +80,18 @@ async def invoice_event(
 async def invoice_issued(uow: OutboundUnit, issued: IssuedInvoice) -> None:
     """``invoice.issued`` for a newly numbered invoice, and ``invoice.paid`` too when it had
     nothing to pay (paid at its issue instant)."""
+    for event in invoice_issued_events(issued):
+        await uow.outbound_events.add(event)
+
+
+def invoice_issued_events(issued: IssuedInvoice) -> list[OutboundEvent]:
+    """The events of ``invoice_issued`` (none has a key: each is stored)."""
     at = issued.invoice.issued_at
-    await invoice_event(uow, EventType.INVOICE_ISSUED, issued, at=at)
+    events = [new_event(EventType.INVOICE_ISSUED, invoice_data(issued), at=at)]
     if issued.status is InvoiceStatus.PAID:
-        await invoice_event(uow, EventType.INVOICE_PAID, issued, at=issued.paid_at or at)
+        paid_at = issued.paid_at or at
+        events.append(new_event(EventType.INVOICE_PAID, invoice_data(issued), at=paid_at))
+    return events
 
 
 async def credit_note_issued(uow: OutboundUnit, note: IssuedCreditNote) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -31,7 +32,20 @@ class InvoiceRepository(Protocol):
         already has a renewal invoice for that period."""
         ...
 
+    async def add_many(self, invoices: Sequence[IssuedInvoice]) -> None:
+        """Store invoices (and their lines) in a few multi-row statements, in order; a renewal
+        invoice whose period its subscription has one for already is a ``Conflict``."""
+        ...
+
     async def get(self, invoice_id: str) -> IssuedInvoice | None: ...
+
+    async def get_many(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        """Those that exist, with their lines (two queries)."""
+        ...
+
+    async def existing_cycle_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these renewal keys (``subscription:period start``) an invoice has."""
+        ...
 
     async def get_for_update(self, invoice_id: str) -> IssuedInvoice | None:
         """Load the invoice and lock its row until the transaction ends, so status changes and

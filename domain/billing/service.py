@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from domain.billing.events import invoice_issued
+from domain.billing.events import invoice_issued, invoice_issued_events
 from domain.billing.issued import BillingReason, CustomerSnapshot, IssuedInvoice, IssueErrorCode
 from domain.billing.model import Invoice, InvoiceStatus
 from domain.billing.numbering import check_series, format_number
@@ -121,6 +121,5 @@ async def number_issued(
             for k, i in enumerate(group)
         ]
     await uow.invoices.set_numbers({i.id: i.number or "" for i in numbered})
-    for issued in numbered:
-        await invoice_issued(uow, issued)
+    await uow.outbound_events.add_many([e for i in numbered for e in invoice_issued_events(i)])
     return numbered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from domain.customers.model import BalanceTransaction, Customer
@@ -14,6 +15,12 @@ class CustomerRepository(Protocol):
 
     async def get(self, customer_id: CustomerId, *, lock: bool = False) -> Customer | None:
         """``lock``: hold the row until the transaction ends (the balance is about to move)."""
+        ...
+
+    async def get_many(
+        self, customer_ids: Sequence[CustomerId], *, lock: bool = False
+    ) -> list[Customer]:
+        """Those that exist, in id order (``lock``: locked in that order, in one statement)."""
         ...
 
     async def get_by_email(self, email: str) -> Customer | None: ...

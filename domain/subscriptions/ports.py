@@ -45,6 +45,10 @@ class SubscriptionRepository(Protocol):
         stored row moved on meanwhile."""
         ...
 
+    async def save_many(self, subs: Sequence[Subscription]) -> None:
+        """``save`` for each (one statement on PostgreSQL); ``Conflict`` if any moved on."""
+        ...
+
     async def for_customer(self, customer_id: CustomerId) -> list[Subscription]: ...
 
     async def on_plans(self, plan_ids: list[PlanId]) -> list[Subscription]:
@@ -91,6 +95,12 @@ class UsageRepository(Protocol):
         self, subscription_id: SubscriptionId, start: datetime
     ) -> list[UsageRecord]: ...
 
+    async def with_events_since(
+        self, subscription_ids: Sequence[SubscriptionId], start: datetime
+    ) -> set[SubscriptionId]:
+        """Those of the subscriptions with an event at or after ``start`` (one query)."""
+        ...
+
     async def totals(
         self, subscription_id: SubscriptionId, start: datetime, before: datetime
     ) -> list[UsageTotal]:
@@ -125,6 +135,10 @@ class TaxRateRepository(Protocol):
 class SubscriptionHistoryRepository(Protocol):
     async def add(self, version: SubscriptionVersion) -> None:
         """Append a version (never changed or removed)."""
+        ...
+
+    async def add_many(self, versions: Sequence[SubscriptionVersion]) -> None:
+        """Append versions in order, in one statement."""
         ...
 
     async def customers(self, *, after: str | None, limit: int) -> list[str]:

@@ -40,7 +40,7 @@ from domain.shared.clock import FrozenClock
 from domain.shared.errors import TransientError
 from domain.shared.ids import SubscriptionId
 from domain.shared.periods import utc
-from domain.subscriptions import renewal_batches
+from domain.subscriptions import renewal_batches, renewal_bulk
 from domain.subscriptions.engine import Timing
 from domain.subscriptions.lifecycle import cancel_subscription, run_in
 from domain.subscriptions.renewal_batches import renew_batch
@@ -269,6 +269,9 @@ async def test_a_failing_subscription_is_handed_to_its_own_job_and_gives_its_num
             raise RuntimeError("boom")  # ...then it fails: all of it must be undone
         return outcome
 
+    # the set-based path runs the same run_in (staged); failing there, the subscription goes
+    # to the savepoint path, which fails again and hands it over
+    monkeypatch.setattr(renewal_bulk, "run_in", failing_after_the_write)
     monkeypatch.setattr(renewal_batches, "run_in", failing_after_the_write)
     report = await renew_batch(subs, uow=uow(), clock=clock, config=CONFIG)
     assert report.advanced == 4 and [s for s, _ in report.handed_over] == [victim]
@@ -300,7 +303,19 @@ async def test_a_crash_mid_batch_and_mid_collection_then_a_rerun_bills_and_charg
             raise Crash
         return await run_in(*args, **kwargs)
 
+    monkeypatch.setattr(renewal_bulk, "run_in", dying)
     monkeypatch.setattr(renewal_batches, "run_in", dying)
+    with pytest.raises(Crash):
+        await renew_batch(subs, uow=uow(), clock=clock, config=CONFIG)
+    monkeypatch.undo()
+    assert await InvoiceTable.count().where(InvoiceTable.period_start == RENEWAL) == 0
+    await _numbers_are_gapless()
+
+    # 1b. it dies after the set-based path wrote the batch's rows, while numbering them
+    async def dying_numbering(*args: Any, **kwargs: Any) -> Any:
+        raise Crash
+
+    monkeypatch.setattr(renewal_batches, "number_issued", dying_numbering)
     with pytest.raises(Crash):
         await renew_batch(subs, uow=uow(), clock=clock, config=CONFIG)
     monkeypatch.undo()

@@ -44,12 +44,16 @@ def _assert_exactly_once(outcome: Outcome, *, failed: int | None = 0) -> None:
 async def test_a_runner_killed_mid_batch_and_restarted_renews_and_charges_once(
     db: TestDatabase,
 ) -> None:
-    outcome = await run_scenario(db.url, "kill", _options())
+    # the set-based batch is done in a blink: each waits 3 s inside its transaction (the
+    # harness's hook, CRASH_PAUSE_IN_BATCH_S), so the kill lands with it open
+    outcome = await run_scenario(db.url, "kill", _options(pause_in_batch_s=3.0))
     print(outcome.line())
+    print(*outcome.kills, sep="\n")
     assert [k.split()[0] for k in outcome.kills] == [
         "subscriptions.renew_batch",
         "payments.collect_batch",
     ]
+    assert outcome.kills[0].endswith("tx_open=True"), outcome.kills
     # the killed runners' jobs were taken again after their leases ran out
     assert outcome.report.reclaimed_jobs >= 2
     _assert_exactly_once(outcome)

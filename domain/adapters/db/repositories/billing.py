@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -105,6 +106,113 @@ def _is_cycle_clash(exc: Exception) -> bool:
     return "cycle_key" in text and ("unique" in text or "duplicate" in text)
 
 
+_CHUNK = 500  # rows per multi-row INSERT (well under both databases' parameter limits)
+
+
+def _raise_cycle_clash(exc: Exception) -> None:
+    if _is_cycle_clash(exc):
+        raise Conflict(
+            "this subscription already has an invoice for that period",
+            code=IssueErrorCode.DUPLICATE_CYCLE,
+        ) from exc
+
+
+def _invoice_row(issued: IssuedInvoice) -> InvoiceTable:
+    inv = issued.invoice
+    return InvoiceTable(
+        id=issued.id,
+        number=inv.number or None,
+        subscription_id=issued.subscription_id,
+        customer_id=issued.customer_id,
+        billing_reason=issued.reason.value,
+        cycle_key=issued.cycle_key,
+        status=inv.status.value,
+        currency=inv.currency,
+        period_start=inv.period.start,
+        period_end=inv.period.end,
+        issued_at=inv.issued_at,
+        subtotal_minor=inv.subtotal,
+        discount_minor=inv.discount,
+        tax_minor=inv.tax,
+        total_minor=inv.total,
+        credit_applied_minor=inv.credit_applied,
+        amount_due_minor=inv.amount_due,
+        customer_snapshot=json.dumps(asdict(issued.customer)),
+        paid_at=issued.paid_at,
+        voided_at=issued.voided_at,
+        marked_uncollectible_at=issued.marked_uncollectible_at,
+        tax_basis=_basis_json(inv.tax_basis),
+        memo=issued.memo,
+        po_number=issued.po_number,
+        due_at=issued.due_at,
+        offline_payment=_offline_json(issued.offline_payment),
+    )
+
+
+def _line_rows(issued: IssuedInvoice) -> list[InvoiceLineTable]:
+    return [
+        InvoiceLineTable(
+            id=new_id(),
+            invoice=issued.id,
+            position=position,
+            kind=line.kind.value,
+            description=line.description,
+            quantity=_exact(line.quantity),
+            unit_amount_minor=_exact(line.unit_amount),
+            amount_minor=line.amount,
+            period_start=line.period.start,
+            period_end=line.period.end,
+            explanation=line.explanation,
+            detail=line.detail,
+        )
+        for position, line in enumerate(issued.invoice.lines)
+    ]
+
+
+def _issued(row: dict[str, Any], lines: list[dict[str, Any]]) -> IssuedInvoice:
+    return IssuedInvoice(
+        id=row["id"],
+        subscription_id=row["subscription_id"],
+        customer_id=row["customer_id"],
+        reason=BillingReason(row["billing_reason"]),
+        customer=_customer(_load(row["customer_snapshot"])),
+        invoice=Invoice(
+            number=row["number"] or "",
+            issued_at=row["issued_at"],
+            period=Period(row["period_start"], row["period_end"]),
+            currency=row["currency"],
+            lines=tuple(
+                InvoiceLine(
+                    kind=LineKind(r["kind"]),
+                    description=r["description"],
+                    quantity=_fraction(r["quantity"]),
+                    unit_amount=_fraction(r["unit_amount_minor"]),
+                    amount=int(r["amount_minor"]),
+                    period=Period(r["period_start"], r["period_end"]),
+                    explanation=r["explanation"],
+                    detail=r["detail"],
+                )
+                for r in lines
+            ),
+            subtotal=int(row["subtotal_minor"]),
+            discount=int(row["discount_minor"]),
+            tax=int(row["tax_minor"]),
+            total=int(row["total_minor"]),
+            credit_applied=int(row["credit_applied_minor"]),
+            amount_due=int(row["amount_due_minor"]),
+            status=InvoiceStatus(row["status"]),
+            tax_basis=_basis(_load(row.get("tax_basis"))),
+        ),
+        paid_at=row["paid_at"],
+        voided_at=row["voided_at"],
+        marked_uncollectible_at=row["marked_uncollectible_at"],
+        memo=row.get("memo") or "",
+        po_number=row.get("po_number") or "",
+        due_at=row.get("due_at"),
+        offline_payment=_offline(_load(row.get("offline_payment"))),
+    )
+
+
 class PiccoloInvoiceRepository:
     def __init__(self, *, lock_rows: bool = False) -> None:
         # PostgreSQL locks the row (FOR UPDATE); SQLite has no row locks, and needs none: its
@@ -160,65 +268,25 @@ class PiccoloInvoiceRepository:
             )
 
     async def add(self, issued: IssuedInvoice) -> None:
-        inv = issued.invoice
         try:
-            await InvoiceTable.insert(
-                InvoiceTable(
-                    id=issued.id,
-                    number=inv.number or None,
-                    subscription_id=issued.subscription_id,
-                    customer_id=issued.customer_id,
-                    billing_reason=issued.reason.value,
-                    cycle_key=issued.cycle_key,
-                    status=inv.status.value,
-                    currency=inv.currency,
-                    period_start=inv.period.start,
-                    period_end=inv.period.end,
-                    issued_at=inv.issued_at,
-                    subtotal_minor=inv.subtotal,
-                    discount_minor=inv.discount,
-                    tax_minor=inv.tax,
-                    total_minor=inv.total,
-                    credit_applied_minor=inv.credit_applied,
-                    amount_due_minor=inv.amount_due,
-                    customer_snapshot=json.dumps(asdict(issued.customer)),
-                    paid_at=issued.paid_at,
-                    voided_at=issued.voided_at,
-                    marked_uncollectible_at=issued.marked_uncollectible_at,
-                    tax_basis=_basis_json(inv.tax_basis),
-                    memo=issued.memo,
-                    po_number=issued.po_number,
-                    due_at=issued.due_at,
-                    offline_payment=_offline_json(issued.offline_payment),
-                )
-            )
+            await InvoiceTable.insert(_invoice_row(issued))
         except Exception as exc:
-            if _is_cycle_clash(exc):
-                raise Conflict(
-                    "this subscription already has an invoice for that period",
-                    code=IssueErrorCode.DUPLICATE_CYCLE,
-                ) from exc
+            _raise_cycle_clash(exc)
             raise
-        if inv.lines:
-            await InvoiceLineTable.insert(
-                *(
-                    InvoiceLineTable(
-                        id=new_id(),
-                        invoice=issued.id,
-                        position=position,
-                        kind=line.kind.value,
-                        description=line.description,
-                        quantity=_exact(line.quantity),
-                        unit_amount_minor=_exact(line.unit_amount),
-                        amount_minor=line.amount,
-                        period_start=line.period.start,
-                        period_end=line.period.end,
-                        explanation=line.explanation,
-                        detail=line.detail,
-                    )
-                    for position, line in enumerate(inv.lines)
-                )
-            )
+        if issued.invoice.lines:
+            await InvoiceLineTable.insert(*_line_rows(issued))
+
+    async def add_many(self, invoices: Sequence[IssuedInvoice]) -> None:
+        rows = [_invoice_row(i) for i in invoices]
+        lines = [line for i in invoices for line in _line_rows(i)]
+        try:
+            for start in range(0, len(rows), _CHUNK):
+                await InvoiceTable.insert(*rows[start : start + _CHUNK])
+        except Exception as exc:
+            _raise_cycle_clash(exc)
+            raise
+        for start in range(0, len(lines), _CHUNK):
+            await InvoiceLineTable.insert(*lines[start : start + _CHUNK])
 
     async def _load_one(self, row: dict[str, Any] | None) -> IssuedInvoice | None:
         if row is None:
@@ -228,47 +296,33 @@ class PiccoloInvoiceRepository:
             .where(InvoiceLineTable.invoice == row["id"])
             .order_by(InvoiceLineTable.position)
         )
-        return IssuedInvoice(
-            id=row["id"],
-            subscription_id=row["subscription_id"],
-            customer_id=row["customer_id"],
-            reason=BillingReason(row["billing_reason"]),
-            customer=_customer(_load(row["customer_snapshot"])),
-            invoice=Invoice(
-                number=row["number"] or "",
-                issued_at=row["issued_at"],
-                period=Period(row["period_start"], row["period_end"]),
-                currency=row["currency"],
-                lines=tuple(
-                    InvoiceLine(
-                        kind=LineKind(r["kind"]),
-                        description=r["description"],
-                        quantity=_fraction(r["quantity"]),
-                        unit_amount=_fraction(r["unit_amount_minor"]),
-                        amount=int(r["amount_minor"]),
-                        period=Period(r["period_start"], r["period_end"]),
-                        explanation=r["explanation"],
-                        detail=r["detail"],
-                    )
-                    for r in lines
-                ),
-                subtotal=int(row["subtotal_minor"]),
-                discount=int(row["discount_minor"]),
-                tax=int(row["tax_minor"]),
-                total=int(row["total_minor"]),
-                credit_applied=int(row["credit_applied_minor"]),
-                amount_due=int(row["amount_due_minor"]),
-                status=InvoiceStatus(row["status"]),
-                tax_basis=_basis(_load(row.get("tax_basis"))),
-            ),
-            paid_at=row["paid_at"],
-            voided_at=row["voided_at"],
-            marked_uncollectible_at=row["marked_uncollectible_at"],
-            memo=row.get("memo") or "",
-            po_number=row.get("po_number") or "",
-            due_at=row.get("due_at"),
-            offline_payment=_offline(_load(row.get("offline_payment"))),
-        )
+        return _issued(row, lines)
+
+    async def get_many(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        if not invoice_ids:
+            return []
+        rows = await InvoiceTable.select().where(InvoiceTable.id.is_in(list(invoice_ids)))
+        lines: dict[str, list[dict[str, Any]]] = {}
+        for line in (
+            await InvoiceLineTable.select()
+            .where(InvoiceLineTable.invoice.is_in([r["id"] for r in rows]))
+            .order_by(InvoiceLineTable.invoice, InvoiceLineTable.position)
+            if rows
+            else []
+        ):
+            lines.setdefault(line["invoice"], []).append(line)
+        return [_issued(r, lines.get(r["id"], [])) for r in rows]
+
+    async def existing_cycle_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        found: set[str] = set()
+        for start in range(0, len(keys), _CHUNK):
+            rows = await InvoiceTable.select(InvoiceTable.cycle_key).where(
+                InvoiceTable.cycle_key.is_in(list(keys[start : start + _CHUNK]))
+            )
+            found |= {r["cycle_key"] for r in rows}
+        return found
 
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
         return await self._load_one(

@@ -4,6 +4,7 @@ were written (``id``), never updated (the ledger is replaced whole by the rebuil
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -88,18 +89,25 @@ _HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
+def _version_row(version: SubscriptionVersion) -> H:
+    sub, tax = version.subscription, version.tax_rate
+    return H(
+        subscription_id=sub.id, customer_id=sub.customer_id, version=sub.version,
+        at=version.at, state=_state_json(sub), country=version.country,
+        tax_code=tax.code if tax else None,
+        tax_percentage=str(tax.percentage) if tax else None,
+        tax_inclusive=bool(tax and tax.inclusive),
+    )  # fmt: skip
+
+
 class PiccoloSubscriptionHistoryRepository:
     async def add(self, version: SubscriptionVersion) -> None:
-        sub, tax = version.subscription, version.tax_rate
-        await H.insert(
-            H(
-                subscription_id=sub.id, customer_id=sub.customer_id, version=sub.version,
-                at=version.at, state=_state_json(sub), country=version.country,
-                tax_code=tax.code if tax else None,
-                tax_percentage=str(tax.percentage) if tax else None,
-                tax_inclusive=bool(tax and tax.inclusive),
-            )
-        )  # fmt: skip
+        await H.insert(_version_row(version))
+
+    async def add_many(self, versions: Sequence[SubscriptionVersion]) -> None:
+        rows = [_version_row(v) for v in versions]
+        for start in range(0, len(rows), 500):  # in order: the ids keep the writing order
+            await H.insert(*rows[start : start + 500])
 
     async def customers(self, *, after: str | None, limit: int) -> list[str]:
         query = H.select(H.customer_id).distinct().order_by(H.customer_id).limit(limit)

@@ -109,6 +109,19 @@ class PiccoloCustomerRepository:
         rows = await (_locked(query, CustomerTable) if lock else query)
         return _to_customer(rows[0]) if rows else None
 
+    async def get_many(
+        self, customer_ids: Sequence[CustomerId], *, lock: bool = False
+    ) -> list[Customer]:
+        if not customer_ids:
+            return []
+        query = (
+            CustomerTable.select()
+            .where(CustomerTable.id.is_in(sorted(set(customer_ids))))
+            .order_by(CustomerTable.id)
+        )
+        rows = await (_locked(query, CustomerTable) if lock else query)
+        return [_to_customer(r) for r in rows]
+
     async def get_by_email(self, email: str) -> Customer | None:
         row = await CustomerTable.select().where(CustomerTable.email == email.lower()).first()
         return _to_customer(row) if row else None
@@ -251,6 +264,20 @@ def _subscription_values(s: Subscription) -> dict[Any, Any]:
     }
 
 
+# the columns ``save`` writes, with their PostgreSQL types (``save_many``'s arrays)
+_SAVED_TYPES = {
+    "plan": "varchar", "quantity": "integer", "status": "varchar", "anchor": "timestamptz",
+    "period_start": "timestamptz", "period_end": "timestamptz",
+    "next_action_at": "timestamptz", "canceled_at": "timestamptz",
+    "pending_anchor": "timestamptz", "cancel_at_period_end": "boolean",
+    "scheduled_plan_id": "varchar", "scheduled_quantity": "integer",
+    "scheduled_from": "timestamptz", "resume_at": "timestamptz", "paused_at": "timestamptz",
+    "incomplete_expires_at": "timestamptz", "coupon": "json", "carry_minor": "bigint",
+    "pending_lines": "json", "addons": "json", "period_invoice_id": "varchar",
+    "version": "integer", "test_clock_id": "varchar",
+}  # fmt: skip
+
+
 class PiccoloSubscriptionRepository:
     async def add(self, sub: Subscription) -> None:
         values = {col._meta.name: v for col, v in _subscription_values(sub).items()}
@@ -294,6 +321,30 @@ class PiccoloSubscriptionRepository:
             .returning(SubscriptionTable.id)
         )
         if not rows:
+            raise Conflict(
+                "The subscription changed meanwhile; please try again.",
+                code="subscription.concurrent_update",
+            )
+
+    async def save_many(self, subs: Sequence[Subscription]) -> None:
+        if not subs:
+            return
+        if SubscriptionTable._meta.db.engine_type != "postgres":
+            for sub in subs:  # SQLite: local calls, one each
+                await self.save(sub)
+            return
+        values = [{c._meta.name: v for c, v in _subscription_values(s).items()} for s in subs]
+        names = list(_SAVED_TYPES)
+        arrays = [[s.id for s in subs]] + [[row[n] for row in values] for n in names]
+        casts = ", ".join(f"{{}}::{t}[]" for t in ("varchar", *_SAVED_TYPES.values()))
+        sets = ", ".join(f'"{n}" = v."{n}"' for n in names)
+        aliases = ", ".join(f'"{n}"' for n in ("id", *names))
+        rows = await SubscriptionTable.raw(
+            f"UPDATE subscription AS s SET {sets} FROM unnest({casts}) AS v({aliases}) "
+            "WHERE s.id = v.id AND s.version = v.version - 1 RETURNING s.id",
+            *arrays,
+        )
+        if len(rows) != len(subs):
             raise Conflict(
                 "The subscription changed meanwhile; please try again.",
                 code="subscription.concurrent_update",

@@ -139,6 +139,19 @@ class PiccoloUsageRepository:
             for r in rows
         ]
 
+    async def with_events_since(
+        self, subscription_ids: Sequence[SubscriptionId], start: datetime
+    ) -> set[SubscriptionId]:
+        if not subscription_ids:
+            return set()
+        rows = await (
+            UsageEventTable.select(UsageEventTable.subscription)
+            .where(UsageEventTable.subscription.is_in(list(subscription_ids)))
+            .where(UsageEventTable.at >= start)
+            .distinct()
+        )
+        return {SubscriptionId(r["subscription"]) for r in rows}
+
     async def totals(
         self, subscription_id: SubscriptionId, start: datetime, before: datetime
     ) -> list[UsageTotal]:
