@@ -90,10 +90,18 @@ async def emit(
 ) -> OutboundEvent | None:
     """Record ``type`` about ``data`` in the caller's transaction (delivered after it commits).
     With a ``key``, a second event with the same key is not recorded (None)."""
+    event = new_event(type, data, at=at, key=key)
+    return event if await uow.outbound_events.add(event) else None
+
+
+def new_event(
+    type: EventType, data: Mapping[str, JsonValue], *, at: datetime, key: str | None = None
+) -> OutboundEvent:
+    """The event ``emit`` records (a fresh id, ``data`` as its JSON reads back), for a caller
+    that records several at once (``uow.outbound_events.add_many``)."""
     if at.tzinfo is None:
         raise ValueError("an event's instant must be timezone-aware")
     normalised = json.loads(json.dumps(dict(data), allow_nan=False, default=str))
-    event = OutboundEvent(
+    return OutboundEvent(
         id=f"evt_{new_id().replace('-', '')}", type=type, at=at, data=normalised, key=key
     )
-    return event if await uow.outbound_events.add(event) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from domain.shared.transaction import Transaction
@@ -15,6 +16,10 @@ class OutboundEventLog(Protocol):
 
     async def add(self, event: OutboundEvent) -> bool:
         """Store ``event``; ``False`` (nothing stored) when its ``key`` was used before."""
+        ...
+
+    async def add_many(self, events: Sequence[OutboundEvent]) -> None:
+        """Store events that have no ``key``, as ``add`` does, in one statement."""
         ...
 
 

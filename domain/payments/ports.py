@@ -4,6 +4,7 @@ timeout raises ``TransientError`` (the job retries); a card problem is a ``Charg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -88,6 +89,19 @@ class PaymentMethodRepository(Protocol):
         """Saved (not removed) methods, the default first."""
         ...
 
+    async def get_many(self, method_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        """``get`` for several methods at once, by id (removed ones are left out)."""
+        ...
+
+    async def defaults_for(self, customer_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        """Each customer's default method (the one ``for_customer`` lists first), by customer;
+        a customer without one is left out."""
+        ...
+
+    async def gateway_customers(self, customer_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        """``gateway_customer`` for several customers: by (customer, gateway)."""
+        ...
+
     async def gateway_customer(self, customer_id: str, gateway: str) -> str | None: ...
 
     async def set_default(self, customer_id: str, method_id: str) -> None: ...
@@ -104,15 +118,34 @@ class PaymentAttemptRepository(Protocol):
         """``Conflict`` when the invoice already has an attempt with that number."""
         ...
 
-    async def save(self, attempt: PaymentAttempt) -> None: ...
+    async def add_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        """``add`` for several attempts in one statement (``Conflict``: none is stored)."""
+        ...
+
+    async def save(self, attempt: PaymentAttempt) -> None:
+        """Store the attempt's outcome (status, code, message, payment reference, hard decline,
+        finish instant); the rest of an attempt never changes."""
+        ...
+
+    async def save_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        """``save`` for several attempts (one statement on PostgreSQL)."""
+        ...
 
     async def for_invoice(self, invoice_id: str) -> list[PaymentAttempt]: ...
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, list[PaymentAttempt]]:
+        """``for_invoice`` for several invoices in one query: every id given is a key."""
+        ...
 
     async def by_payment_ref(self, payment_ref: str) -> PaymentAttempt | None: ...
 
 
 class DunningRepository(Protocol):
     async def get(self, invoice_id: str) -> DunningCase | None: ...
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, DunningCase]:
+        """The cases (open or closed) of those invoices that have one, by invoice."""
+        ...
 
     async def save(self, case: DunningCase) -> None: ...
 

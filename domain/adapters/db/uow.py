@@ -174,7 +174,7 @@ class PiccoloUnitOfWork:
         self.cancellation_feedback = PiccoloCancellationFeedbackRepository()
         self.price_migrations = PiccoloPriceMigrationRepository()
         self.payment_methods = PiccoloPaymentMethodRepository()
-        self.payment_attempts = PiccoloPaymentAttemptRepository()
+        self.payment_attempts = PiccoloPaymentAttemptRepository(postgres=is_postgres(engine))
         self.dunning = PiccoloDunningRepository()
         self.refunds = PiccoloRefundRepository()
         self.webhook_events = PiccoloWebhookEventRepository()

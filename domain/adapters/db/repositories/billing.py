@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -228,47 +229,38 @@ class PiccoloInvoiceRepository:
             .where(InvoiceLineTable.invoice == row["id"])
             .order_by(InvoiceLineTable.position)
         )
-        return IssuedInvoice(
-            id=row["id"],
-            subscription_id=row["subscription_id"],
-            customer_id=row["customer_id"],
-            reason=BillingReason(row["billing_reason"]),
-            customer=_customer(_load(row["customer_snapshot"])),
-            invoice=Invoice(
-                number=row["number"] or "",
-                issued_at=row["issued_at"],
-                period=Period(row["period_start"], row["period_end"]),
-                currency=row["currency"],
-                lines=tuple(
-                    InvoiceLine(
-                        kind=LineKind(r["kind"]),
-                        description=r["description"],
-                        quantity=_fraction(r["quantity"]),
-                        unit_amount=_fraction(r["unit_amount_minor"]),
-                        amount=int(r["amount_minor"]),
-                        period=Period(r["period_start"], r["period_end"]),
-                        explanation=r["explanation"],
-                        detail=r["detail"],
-                    )
-                    for r in lines
-                ),
-                subtotal=int(row["subtotal_minor"]),
-                discount=int(row["discount_minor"]),
-                tax=int(row["tax_minor"]),
-                total=int(row["total_minor"]),
-                credit_applied=int(row["credit_applied_minor"]),
-                amount_due=int(row["amount_due_minor"]),
-                status=InvoiceStatus(row["status"]),
-                tax_basis=_basis(_load(row.get("tax_basis"))),
-            ),
-            paid_at=row["paid_at"],
-            voided_at=row["voided_at"],
-            marked_uncollectible_at=row["marked_uncollectible_at"],
-            memo=row.get("memo") or "",
-            po_number=row.get("po_number") or "",
-            due_at=row.get("due_at"),
-            offline_payment=_offline(_load(row.get("offline_payment"))),
+        return _issued(row, lines)
+
+    async def get_many_for_update(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        if not invoice_ids:
+            return []
+        query = (
+            InvoiceTable.select()
+            .where(InvoiceTable.id.is_in(list(invoice_ids)))
+            .order_by(InvoiceTable.id)
         )
+        if self._lock_rows:
+            query = query.lock_rows("UPDATE")
+        rows = await query
+        lines: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+        if rows:
+            for line in await (
+                InvoiceLineTable.select()
+                .where(InvoiceLineTable.invoice.is_in(list(lines)))
+                .order_by(InvoiceLineTable.position)
+            ):
+                lines[line["invoice"]].append(line)
+        return [_issued(row, lines[row["id"]]) for row in rows]
+
+    async def mark_paid_many(self, invoice_ids: Sequence[str], at: datetime) -> None:
+        if invoice_ids:
+            await InvoiceTable.update(
+                {
+                    InvoiceTable.status: InvoiceStatus.PAID.value,
+                    InvoiceTable.paid_at: at,
+                    InvoiceTable.offline_payment: None,
+                }
+            ).where(InvoiceTable.id.is_in(list(invoice_ids)))
 
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
         return await self._load_one(
@@ -345,6 +337,50 @@ def _instant(value: Any) -> datetime:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     assert isinstance(value, datetime)
     return value
+
+
+def _issued(row: dict[str, Any], lines: list[dict[str, Any]]) -> IssuedInvoice:
+    return IssuedInvoice(
+        id=row["id"],
+        subscription_id=row["subscription_id"],
+        customer_id=row["customer_id"],
+        reason=BillingReason(row["billing_reason"]),
+        customer=_customer(_load(row["customer_snapshot"])),
+        invoice=Invoice(
+            number=row["number"] or "",
+            issued_at=row["issued_at"],
+            period=Period(row["period_start"], row["period_end"]),
+            currency=row["currency"],
+            lines=tuple(
+                InvoiceLine(
+                    kind=LineKind(r["kind"]),
+                    description=r["description"],
+                    quantity=_fraction(r["quantity"]),
+                    unit_amount=_fraction(r["unit_amount_minor"]),
+                    amount=int(r["amount_minor"]),
+                    period=Period(r["period_start"], r["period_end"]),
+                    explanation=r["explanation"],
+                    detail=r["detail"],
+                )
+                for r in lines
+            ),
+            subtotal=int(row["subtotal_minor"]),
+            discount=int(row["discount_minor"]),
+            tax=int(row["tax_minor"]),
+            total=int(row["total_minor"]),
+            credit_applied=int(row["credit_applied_minor"]),
+            amount_due=int(row["amount_due_minor"]),
+            status=InvoiceStatus(row["status"]),
+            tax_basis=_basis(_load(row.get("tax_basis"))),
+        ),
+        paid_at=row["paid_at"],
+        voided_at=row["voided_at"],
+        marked_uncollectible_at=row["marked_uncollectible_at"],
+        memo=row.get("memo") or "",
+        po_number=row.get("po_number") or "",
+        due_at=row.get("due_at"),
+        offline_payment=_offline(_load(row.get("offline_payment"))),
+    )
 
 
 def _customer(data: dict[str, Any]) -> CustomerSnapshot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,6 +82,17 @@ class PiccoloOutboundEvents:
         if wanted:
             self.added.append(event.id)
         return True
+
+    async def add_many(self, events: Sequence[OutboundEvent]) -> None:
+        if any(event.key is not None for event in events):
+            raise ValueError("an event with a key is added alone (add), to check the key")
+        if not events:
+            return
+        wanted = [await self._wanted(event) for event in events]
+        await E.insert(*(E(id=e.id, type=e.type.value, at=e.at,
+                           data=json.dumps(e.data, sort_keys=True), key=None,
+                           dispatched=not w) for e, w in zip(events, wanted, strict=True)))  # fmt: skip
+        self.added.extend(e.id for e, w in zip(events, wanted, strict=True) if w)
 
     async def get(self, event_id: str) -> OutboundEvent | None:
         row = await E.select().where(E.id == event_id).first()
