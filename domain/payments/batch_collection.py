@@ -30,19 +30,22 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from domain.billing.config import BillingConfig
 from domain.payments.bulk_outcomes import Outcome, record_paid_in_bulk
 from domain.payments.charging import (
+    NO_CARD,
     NothingToCharge,
     PendingCharge,
     PreparedBatch,
+    charge_request,
     prepare_charge,
     prepare_charges,
     send_charge,
 )
 from domain.payments.model import ChargeResult
-from domain.payments.ports import PaymentGateway, PaymentsUnit
+from domain.payments.ports import BulkChargingGateway, PaymentGateway, PaymentsUnit
 from domain.payments.service import COLLECT_JOB, record_outcome
 from domain.shared.clock import Clock
 
@@ -94,16 +97,11 @@ async def collect_batch(
                 charges.append(prepared)
         await first.commit()
 
-    lane = asyncio.Semaphore(CHARGE_CONCURRENCY)
-
-    async def charge(pending: PendingCharge) -> ChargeResult | Exception:
-        async with lane:
-            try:
-                return await send_charge(gateway, pending)
-            except Exception as exc:  # the one-invoice job retries it with the same key
-                return exc
-
-    results = await asyncio.gather(*(charge(c) for c in charges))
+    bulk = _bulk_charging(gateway)
+    if bulk is not None:
+        results = await _charge_in_bulk(bulk, charges)
+    else:
+        results = await _charge_concurrently(gateway, charges)
 
     outcomes: list[Outcome] = []
     async with uow() as last:
@@ -123,6 +121,46 @@ async def collect_batch(
             charged += 1
         await last.commit()
     return BatchCollection(charged, settled, tuple(handed_over))
+
+
+def _bulk_charging(gateway: PaymentGateway) -> BulkChargingGateway | None:
+    """The gateway as a ``BulkChargingGateway`` when it has the call. Checked on the object
+    (not with ``isinstance``, whose answer is cached per class), so a gateway whose
+    ``charge_many`` is switched off (None) is charged one call at a time."""
+    if callable(getattr(gateway, "charge_many", None)):
+        return cast(BulkChargingGateway, gateway)
+    return None
+
+
+async def _charge_concurrently(
+    gateway: PaymentGateway, charges: list[PendingCharge]
+) -> list[ChargeResult | Exception]:
+    lane = asyncio.Semaphore(CHARGE_CONCURRENCY)
+
+    async def charge(pending: PendingCharge) -> ChargeResult | Exception:
+        async with lane:
+            try:
+                return await send_charge(gateway, pending)
+            except Exception as exc:  # the one-invoice job retries it with the same key
+                return exc
+
+    return list(await asyncio.gather(*(charge(c) for c in charges)))
+
+
+async def _charge_in_bulk(
+    gateway: BulkChargingGateway, charges: list[PendingCharge]
+) -> list[ChargeResult | Exception]:
+    """One call for the batch's charges (see ``BulkChargingGateway``); a call that raises
+    fails each of them, for its own job to retry with the same key."""
+    requests = [charge_request(c) for c in charges]
+    sent = [r for r in requests if r is not None]
+    answers: list[ChargeResult | Exception]
+    try:
+        answers = await gateway.charge_many(sent) if sent else []
+    except Exception as exc:
+        answers = [exc] * len(sent)
+    given = iter(answers)
+    return [NO_CARD if r is None else next(given) for r in requests]
 
 
 async def _prepare(uow: PaymentsUnit, invoice_ids: list[str], clock: Clock) -> PreparedBatch:

@@ -15,6 +15,7 @@ from domain.billing.model import InvoiceStatus
 from domain.payments.dunning import DunningCase, DunningStatus
 from domain.payments.model import (
     AttemptStatus,
+    ChargeRequest,
     ChargeResult,
     ChargeStatus,
     PaymentAttempt,
@@ -216,20 +217,37 @@ async def prepare_charges(
     return PreparedBatch(tuple(charges), settled, tuple(one_by_one))
 
 
-async def send_charge(gateway: PaymentGateway, charge: PendingCharge) -> ChargeResult:
-    """Ask the gateway to charge the attempt (no transaction open): a retry of the same attempt
-    carries the same idempotency key and gets the first result instead of charging again."""
+NO_CARD = ChargeResult(
+    ChargeStatus.DECLINED,
+    None,
+    "payment_method_missing",
+    "There is no card on file. Please add a card.",
+)  # the outcome of a charge with no card to charge: the gateway is not asked
+
+
+def charge_request(charge: PendingCharge) -> ChargeRequest | None:
+    """What the gateway is asked for the attempt; None when there is no card to charge."""
     if charge.method is None or charge.gateway_customer is None:
-        return ChargeResult(
-            ChargeStatus.DECLINED,
-            None,
-            "payment_method_missing",
-            "There is no card on file. Please add a card.",
-        )
-    return await gateway.charge(
+        return None
+    return ChargeRequest(
         gateway_customer=charge.gateway_customer,
         method_ref=charge.method.method_ref,
         amount=Money.of_minor(charge.attempt.amount_minor, charge.attempt.currency),
         idempotency_key=charge.attempt.idempotency_key,
         description=f"Invoice {charge.issued.number}",
+    )
+
+
+async def send_charge(gateway: PaymentGateway, charge: PendingCharge) -> ChargeResult:
+    """Ask the gateway to charge the attempt (no transaction open): a retry of the same attempt
+    carries the same idempotency key and gets the first result instead of charging again."""
+    request = charge_request(charge)
+    if request is None:
+        return NO_CARD
+    return await gateway.charge(
+        gateway_customer=request.gateway_customer,
+        method_ref=request.method_ref,
+        amount=request.amount,
+        idempotency_key=request.idempotency_key,
+        description=request.description,
     )

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from domain.shared.money import Money
+
 
 class ChargeStatus(StrEnum):
     SUCCEEDED = "succeeded"
@@ -52,6 +54,17 @@ class CardDetails:
     exp_month: int
     exp_year: int
     fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    """One off-session charge, as ``PaymentGateway.charge`` takes it."""
+
+    gateway_customer: str
+    method_ref: str
+    amount: Money
+    idempotency_key: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from domain.documents.ports import DocumentsUnit
 from domain.payments.dunning import DunningCase, DunningPolicy
 from domain.payments.model import (
     CardDetails,
+    ChargeRequest,
     ChargeResult,
     GatewayPayment,
     PaymentAttempt,
@@ -78,6 +79,18 @@ class PaymentGateway(Protocol):
         match or is older than the gateway's tolerance; a signed body that is not an event
         raises ``DomainError`` (``payments.webhook_payload_invalid``)."""
         ...
+
+
+class BulkChargingGateway(Protocol):
+    """A gateway that takes a batch's charges in one call (the sandbox: one transaction for the
+    batch's ledger rows). Each answer is what ``charge`` would give for that request, or the
+    exception ``charge`` would raise (a ``TransientError``), in the order given. A real gateway
+    (Stripe) has no such call: its charges are sent concurrently, each with its idempotency
+    key (``batch_collection``)."""
+
+    async def charge_many(
+        self, requests: Sequence[ChargeRequest]
+    ) -> list[ChargeResult | Exception]: ...
 
 
 class PaymentMethodRepository(Protocol):

@@ -219,25 +219,15 @@ async def _snapshot() -> dict[str, list[str]]:
     return tables
 
 
-async def _collect(db: TestDatabase, *, bulk: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
+async def _collect(db: TestDatabase, mode: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Collect the set with the bulk steps on (``bulk``), off (``single``: every invoice
+    prepared, charged and recorded on its own, as before them), or on but failing after their writes
+    (``failing``: each bulk step must leave nothing and hand its invoices to the one-by-one
+    way)."""
     uow, clock, gateway, invoice_ids = await _build(db)
     recorded: list[int] = []
     prepared: list[PreparedBatch] = []
-    if bulk:
-        prepare, record = batch_collection.prepare_charges, bulk_outcomes.record_paid_in_bulk
-
-        async def watched_prepare(*args: Any, **kwargs: Any) -> PreparedBatch:
-            prepared.append(await prepare(*args, **kwargs))
-            return prepared[-1]
-
-        async def watched_record(*args: Any, **kwargs: Any) -> Any:
-            count, rest = await record(*args, **kwargs)
-            recorded.append(count)
-            return count, rest
-
-        monkeypatch.setattr(batch_collection, "prepare_charges", watched_prepare)
-        monkeypatch.setattr(batch_collection, "record_paid_in_bulk", watched_record)
-    else:  # the steps as they were: every invoice prepared and recorded on its own
+    if mode == "single":
 
         async def one_by_one(uow: Any, invoice_ids: list[str], **_: Any) -> PreparedBatch:
             return PreparedBatch((), 0, tuple(invoice_ids))
@@ -247,23 +237,47 @@ async def _collect(db: TestDatabase, *, bulk: bool, monkeypatch: pytest.MonkeyPa
 
         monkeypatch.setattr(batch_collection, "prepare_charges", one_by_one)
         monkeypatch.setattr(batch_collection, "record_paid_in_bulk", none_in_bulk)
+        monkeypatch.setattr(gateway, "charge_many", None)  # a gateway call per charge
+    else:
+        prepare, record = batch_collection.prepare_charges, bulk_outcomes.record_paid_in_bulk
+
+        async def watched_prepare(*args: Any, **kwargs: Any) -> PreparedBatch:
+            prepared.append(await prepare(*args, **kwargs))
+            if mode == "failing":
+                raise RuntimeError("after the attempts were inserted")
+            return prepared[-1]
+
+        async def watched_record(*args: Any, **kwargs: Any) -> Any:
+            count, rest = await record(*args, **kwargs)
+            recorded.append(count)
+            if mode == "failing":
+                raise RuntimeError("after the outcomes were written")
+            return count, rest
+
+        monkeypatch.setattr(batch_collection, "prepare_charges", watched_prepare)
+        monkeypatch.setattr(batch_collection, "record_paid_in_bulk", watched_record)
     done = await collect_batch(invoice_ids, uow=uow, gateway=gateway, clock=clock, config=CONFIG)
     monkeypatch.undo()
-    if bulk:
-        assert recorded == [PLAIN_SUCCESSES]  # the common case took the set-based way
+    if mode != "single":
+        # the common case took the set-based way (and wrote, in the failing mode)
+        assert recorded == [PLAIN_SUCCESSES]
         [batch] = prepared
-        # prepared in bulk but the paid invoice whose dunning case is still open
+        # all prepared in bulk but the paid invoice whose dunning case is still open
         assert len(batch.charges) == len(CUSTOMERS) - 3
-        assert len(batch.one_by_one) <= 1
+        assert batch.one_by_one == (invoice_ids[-1],)
     return done, await _snapshot()
+
+
+def _fallbacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == batch_collection.log.name]
 
 
 async def test_the_bulk_steps_write_exactly_what_the_one_by_one_steps_write(
     db: TestDatabase, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    single, before = await _collect(db, bulk=False, monkeypatch=monkeypatch)
-    batched, after = await _collect(db, bulk=True, monkeypatch=monkeypatch)
-    assert not [r for r in caplog.records if r.name == batch_collection.log.name]  # no fallback
+    single, before = await _collect(db, "single", monkeypatch)
+    batched, after = await _collect(db, "bulk", monkeypatch)
+    assert _fallbacks(caplog) == []
     assert isinstance(single, BatchCollection) and single.handed_over == ()
     assert (batched.charged, batched.settled, batched.handed_over) == (
         single.charged, single.settled, single.handed_over,
@@ -277,3 +291,13 @@ async def test_the_bulk_steps_write_exactly_what_the_one_by_one_steps_write(
     assert statuses == sorted(["succeeded"] * 5 + ["declined"] * 4 + ["requires_action"]), statuses
     assert any('"currency": "GBP"' in r and '"status": "paid"' in r for r in before["invoice"])
     assert len(before["job"]) > 0 and len(before["outbound_event"]) > 0
+
+    # a bulk step that raises after its writes leaves none of them: the batch is then prepared
+    # and recorded one by one, with the same result
+    failing, after_failures = await _collect(db, "failing", monkeypatch)
+    assert len(_fallbacks(caplog)) == 2
+    assert (failing.charged, failing.settled, failing.handed_over) == (
+        single.charged, single.settled, single.handed_over,
+    )  # fmt: skip
+    for name in before:
+        assert after_failures[name] == before[name], name
