@@ -200,6 +200,15 @@ class InMemoryInvoiceRepository:
         self.locked.append(invoice_id)
         return self.invoices.get(invoice_id)
 
+    async def get_many_for_update(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        found = sorted(i for i in set(invoice_ids) if i in self.invoices)
+        self.locked.extend(found)
+        return [self.invoices[i] for i in found]
+
+    async def mark_paid_many(self, invoice_ids: Sequence[str], at: datetime) -> None:
+        for invoice_id in invoice_ids:
+            await self.update_state(self.invoices[invoice_id].mark_paid(at))
+
     async def update_state(self, issued: IssuedInvoice) -> None:
         stored = self.invoices[issued.id]
         assert stored.invoice.lines == issued.invoice.lines, "amounts and lines never change"
@@ -482,6 +491,24 @@ class InMemoryPaymentMethodRepository:
         live = [m for m, _, gone in self.rows.values() if m.customer_id == customer_id and not gone]
         return sorted(live, key=lambda m: (not m.is_default, m.created_at))
 
+    async def get_many(self, method_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        return {i: m for i in method_ids if (m := await self.get(i)) is not None}
+
+    async def defaults_for(self, customer_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        found: dict[str, PaymentMethod] = {}
+        for customer_id in customer_ids:
+            default = next((m for m in await self.for_customer(customer_id) if m.is_default), None)
+            if default is not None:
+                found[customer_id] = default
+        return found
+
+    async def gateway_customers(self, customer_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        return {
+            (m.customer_id, m.gateway): g
+            for m, g, _ in self.rows.values()
+            if m.customer_id in customer_ids
+        }
+
     async def gateway_customer(self, customer_id: str, gateway: str) -> str | None:
         return next(
             (
@@ -520,13 +547,25 @@ class InMemoryPaymentAttemptRepository:
             raise Conflict("duplicate attempt", code="payments.duplicate_attempt")
         self.rows[attempt.id] = attempt
 
+    async def add_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        keys = [a.idempotency_key for a in attempts]
+        if len(set(keys)) < len(keys) or any(a.idempotency_key in keys for a in self.rows.values()):
+            raise Conflict("duplicate attempt", code="payments.duplicate_attempt")
+        self.rows.update((a.id, a) for a in attempts)
+
     async def save(self, attempt: PaymentAttempt) -> None:
         self.rows[attempt.id] = attempt
+
+    async def save_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        self.rows.update((a.id, a) for a in attempts)
 
     async def for_invoice(self, invoice_id: str) -> list[PaymentAttempt]:
         return sorted(
             (a for a in self.rows.values() if a.invoice_id == invoice_id), key=lambda a: a.number
         )
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, list[PaymentAttempt]]:
+        return {i: await self.for_invoice(i) for i in invoice_ids}
 
     async def by_payment_ref(self, payment_ref: str) -> PaymentAttempt | None:
         return next((a for a in self.rows.values() if a.payment_ref == payment_ref), None)
@@ -539,6 +578,9 @@ class InMemoryDunningRepository:
 
     async def get(self, invoice_id: str) -> DunningCase | None:
         return self.cases.get(invoice_id)
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, DunningCase]:
+        return {i: self.cases[i] for i in invoice_ids if i in self.cases}
 
     async def save(self, case: DunningCase) -> None:
         self.cases[case.invoice_id] = case
@@ -929,7 +971,7 @@ class InMemoryOutboundEvents:
         return True
 
     async def add_many(self, events: Sequence[OutboundEvent]) -> None:
-        assert all(e.key is None for e in events)
+        assert all(e.key is None for e in events), "an event with a key is added alone"
         self.pending.extend(events)
 
     def types(self) -> list[str]:

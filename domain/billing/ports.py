@@ -53,6 +53,16 @@ class InvoiceRepository(Protocol):
         PostgreSQL; on SQLite the write transaction already holds the only write lock)."""
         ...
 
+    async def get_many_for_update(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        """``get_for_update`` for several invoices in two queries (the rows, their lines): those
+        that exist, locked in id order (two transactions locking several never wait in a circle)."""
+        ...
+
+    async def mark_paid_many(self, invoice_ids: Sequence[str], at: datetime) -> None:
+        """``update_state`` of each invoice after ``mark_paid(at)`` (no offline payment), in one
+        statement: only the status, ``paid_at`` and the offline payment change."""
+        ...
+
     async def update_state(self, issued: IssuedInvoice) -> None:
         """Store a lifecycle change: status, number and issue instant (at finalization) and the
         paid/voided/uncollectible instants. Amounts, lines and the snapshot never change."""

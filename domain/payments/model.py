@@ -6,9 +6,11 @@ A card number reaches only the gateway adapter's tokeniser; the billing code see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+
+from domain.shared.money import Money
 
 
 class ChargeStatus(StrEnum):
@@ -52,6 +54,17 @@ class CardDetails:
     exp_month: int
     exp_year: int
     fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    """One off-session charge, as ``PaymentGateway.charge`` takes it."""
+
+    gateway_customer: str
+    method_ref: str
+    amount: Money
+    idempotency_key: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +180,19 @@ class PaymentAttempt:
     payment_ref: str | None = None
     finished_at: datetime | None = None
     hard_decline: bool = False
+
+    def finished(self, result: ChargeResult, at: datetime) -> PaymentAttempt:
+        """The attempt with the gateway's answer recorded (a result without a payment
+        reference keeps the one the attempt had)."""
+        return replace(
+            self,
+            status=AttemptStatus(result.status.value),
+            code=result.code,
+            message=result.message,
+            payment_ref=result.payment_ref or self.payment_ref,
+            hard_decline=result.hard_decline,
+            finished_at=at,
+        )
 
 
 class RefundStatus(StrEnum):

@@ -4,6 +4,7 @@ timeout raises ``TransientError`` (the job retries); a card problem is a ``Charg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -11,6 +12,7 @@ from domain.documents.ports import DocumentsUnit
 from domain.payments.dunning import DunningCase, DunningPolicy
 from domain.payments.model import (
     CardDetails,
+    ChargeRequest,
     ChargeResult,
     GatewayPayment,
     PaymentAttempt,
@@ -79,6 +81,18 @@ class PaymentGateway(Protocol):
         ...
 
 
+class BulkChargingGateway(Protocol):
+    """A gateway that takes a batch's charges in one call (the sandbox: one transaction for the
+    batch's ledger rows). Each answer is what ``charge`` would give for that request, or the
+    exception ``charge`` would raise (a ``TransientError``), in the order given. A real gateway
+    (Stripe) has no such call: its charges are sent concurrently, each with its idempotency
+    key (``batch_collection``)."""
+
+    async def charge_many(
+        self, requests: Sequence[ChargeRequest]
+    ) -> list[ChargeResult | Exception]: ...
+
+
 class PaymentMethodRepository(Protocol):
     async def add(self, method: PaymentMethod, *, gateway_customer: str) -> None: ...
 
@@ -86,6 +100,19 @@ class PaymentMethodRepository(Protocol):
 
     async def for_customer(self, customer_id: str) -> list[PaymentMethod]:
         """Saved (not removed) methods, the default first."""
+        ...
+
+    async def get_many(self, method_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        """``get`` for several methods at once, by id (removed ones are left out)."""
+        ...
+
+    async def defaults_for(self, customer_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        """Each customer's default method (the one ``for_customer`` lists first), by customer;
+        a customer without one is left out."""
+        ...
+
+    async def gateway_customers(self, customer_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        """``gateway_customer`` for several customers: by (customer, gateway)."""
         ...
 
     async def gateway_customer(self, customer_id: str, gateway: str) -> str | None: ...
@@ -104,15 +131,34 @@ class PaymentAttemptRepository(Protocol):
         """``Conflict`` when the invoice already has an attempt with that number."""
         ...
 
-    async def save(self, attempt: PaymentAttempt) -> None: ...
+    async def add_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        """``add`` for several attempts in one statement (``Conflict``: none is stored)."""
+        ...
+
+    async def save(self, attempt: PaymentAttempt) -> None:
+        """Store the attempt's outcome (status, code, message, payment reference, hard decline,
+        finish instant); the rest of an attempt never changes."""
+        ...
+
+    async def save_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        """``save`` for several attempts (one statement on PostgreSQL)."""
+        ...
 
     async def for_invoice(self, invoice_id: str) -> list[PaymentAttempt]: ...
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, list[PaymentAttempt]]:
+        """``for_invoice`` for several invoices in one query: every id given is a key."""
+        ...
 
     async def by_payment_ref(self, payment_ref: str) -> PaymentAttempt | None: ...
 
 
 class DunningRepository(Protocol):
     async def get(self, invoice_id: str) -> DunningCase | None: ...
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, DunningCase]:
+        """The cases (open or closed) of those invoices that have one, by invoice."""
+        ...
 
     async def save(self, case: DunningCase) -> None: ...
 

@@ -334,15 +334,7 @@ async def record_outcome(
     webhook): the attempt, the invoice paid or open, the receipt or the action-needed notice, the
     subscription's status, and dunning after a failure."""
     issued = await load_for_update(uow, attempt.invoice_id)
-    done = replace(
-        attempt,
-        status=AttemptStatus(result.status.value),
-        code=result.code,
-        message=result.message,
-        payment_ref=result.payment_ref or attempt.payment_ref,
-        hard_decline=result.hard_decline,
-        finished_at=now,
-    )
+    done = attempt.finished(result, now)
     await uow.payment_attempts.save(done)
     if issued.status is InvoiceStatus.PAID or issued.status is InvoiceStatus.VOID:
         return CollectionResult(done, issued)  # settled meanwhile (a webhook, another run)

@@ -194,7 +194,9 @@ class PiccoloUnitOfWork:
     cancellation_feedback = LazyRepository(lambda _: PiccoloCancellationFeedbackRepository())
     price_migrations = LazyRepository(lambda _: PiccoloPriceMigrationRepository())
     payment_methods = LazyRepository(lambda _: PiccoloPaymentMethodRepository())
-    payment_attempts = LazyRepository(lambda _: PiccoloPaymentAttemptRepository())
+    payment_attempts = LazyRepository(
+        lambda u: PiccoloPaymentAttemptRepository(postgres=u._postgres)
+    )
     dunning = LazyRepository(lambda _: PiccoloDunningRepository())
     refunds = LazyRepository(lambda _: PiccoloRefundRepository())
     webhook_events = LazyRepository(lambda _: PiccoloWebhookEventRepository())

@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ from domain.adapters.db.transactions import write_transaction
 from domain.adapters.payments import webhook_signing
 from domain.payments.model import (
     CardDetails,
+    ChargeRequest,
     ChargeResult,
     ChargeStatus,
     GatewayPayment,
@@ -260,13 +262,70 @@ class SandboxGateway:
         idempotency_key: str,
         description: str,
     ) -> ChargeResult:
-        seen = await SandboxPaymentTable.select().where(
-            SandboxPaymentTable.idempotency_key == idempotency_key
+        [answer] = await self._charge(
+            [ChargeRequest(gateway_customer, method_ref, amount, idempotency_key, description)]
         )
-        if seen:
-            return self._result(seen[0])
-        card = await SandboxCardTable.select().where(SandboxCardTable.ref == method_ref).first()
-        if card is None or card["customer_ref"] != gateway_customer:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    async def charge_many(
+        self, requests: Sequence[ChargeRequest]
+    ) -> list[ChargeResult | Exception]:
+        """``charge`` for a batch (``BulkChargingGateway``): the keys seen before and the cards
+        read in one query each, the new payments written in one transaction, each request
+        answered as ``charge`` answers it alone (a timeout is its exception, in its place)."""
+        return await self._charge(requests)
+
+    async def _charge(self, requests: Sequence[ChargeRequest]) -> list[ChargeResult | Exception]:
+        if not requests:
+            return []
+        keys = sorted({r.idempotency_key for r in requests})
+        seen = await self._payments(keys)
+        cards = {
+            row["ref"]: row
+            for row in await SandboxCardTable.select().where(
+                SandboxCardTable.ref.is_in(sorted({r.method_ref for r in requests}))
+            )
+        }
+        answers: list[ChargeResult | Exception | None] = []
+        rows: list[SandboxPaymentTable] = []
+        for request in requests:
+            if request.idempotency_key in seen:
+                answers.append(self._result(seen[request.idempotency_key]))
+                continue
+            answer = self._new_payment(request, cards.get(request.method_ref))
+            if isinstance(answer, SandboxPaymentTable):
+                rows.append(answer)
+                answers.append(None)  # answered by the row stored under its key
+            else:
+                answers.append(answer)
+        if not rows:
+            return [a for a in answers if a is not None]
+        await self._run(
+            SandboxPaymentTable.insert(*rows).on_conflict(
+                target=SandboxPaymentTable.idempotency_key, action="DO NOTHING"
+            )
+        )
+        # the first writer's result if two raced on a key
+        stored = await self._payments(sorted({r.idempotency_key for r in rows}))
+        return [
+            self._result(stored[r.idempotency_key]) if a is None else a
+            for a, r in zip(answers, requests, strict=True)
+        ]
+
+    async def _payments(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        rows = await SandboxPaymentTable.select().where(
+            SandboxPaymentTable.idempotency_key.is_in(keys)
+        )
+        return {row["idempotency_key"]: row for row in rows}
+
+    def _new_payment(
+        self, request: ChargeRequest, card: dict[str, Any] | None
+    ) -> SandboxPaymentTable | ChargeResult | Exception:
+        """A charge not seen before: the payment row to store, or the answer without one (a
+        card that is gone, the timeout a ``timeout_once`` card gives once)."""
+        if card is None or card["customer_ref"] != request.gateway_customer:
             return ChargeResult(
                 ChargeStatus.DECLINED,
                 None,
@@ -274,30 +333,22 @@ class SandboxGateway:
                 "Your saved card is no longer available. Please add a card.",
             )
         behaviour = _behaviour(card["behaviour"])
-        if card["behaviour"] == "timeout_once" and method_ref not in self._timed_out:
-            self._timed_out.add(method_ref)
-            raise TransientError("the sandbox gateway timed out", code="payments.gateway_timeout")
+        if card["behaviour"] == "timeout_once" and request.method_ref not in self._timed_out:
+            self._timed_out.add(request.method_ref)
+            return TransientError("the sandbox gateway timed out", code="payments.gateway_timeout")
         status, code = behaviour.charge, behaviour.code
         if status is ChargeStatus.SUCCEEDED and self._random.random() < self.failure_rate:
             status, code = ChargeStatus.ERROR, "processing_error"
-        ref = f"pi_{secrets.token_hex(12)}"
-        insert = SandboxPaymentTable.insert(
-            SandboxPaymentTable(
-                ref=ref,
-                idempotency_key=idempotency_key,
-                kind="charge",
-                method_ref=method_ref,
-                amount_minor=amount.minor,
-                currency=amount.currency.code,
-                status=status.value,
-                code=code,
-            )
-        ).on_conflict(target=SandboxPaymentTable.idempotency_key, action="DO NOTHING")
-        await self._run(insert)
-        row = await SandboxPaymentTable.select().where(
-            SandboxPaymentTable.idempotency_key == idempotency_key
+        return SandboxPaymentTable(
+            ref=f"pi_{secrets.token_hex(12)}",
+            idempotency_key=request.idempotency_key,
+            kind="charge",
+            method_ref=request.method_ref,
+            amount_minor=request.amount.minor,
+            currency=request.amount.currency.code,
+            status=status.value,
+            code=code,
         )
-        return self._result(row[0])  # the first writer's result if two raced on the key
 
     def _result(self, row: dict[str, Any]) -> ChargeResult:
         status = ChargeStatus(row["status"])

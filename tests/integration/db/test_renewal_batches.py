@@ -338,6 +338,7 @@ async def test_a_crash_mid_batch_and_mid_collection_then_a_rerun_bills_and_charg
         return await charge(**kwargs)
 
     monkeypatch.setattr(gateway, "charge", dying_charge)
+    monkeypatch.setattr(gateway, "charge_many", None)  # one call per charge, as with Stripe
     monkeypatch.setattr(batch_collection, "CHARGE_CONCURRENCY", 1)
     with pytest.raises(Crash):
         await collect_batch(
@@ -375,6 +376,7 @@ async def test_a_gateway_failing_some_charges_hands_them_to_their_own_jobs(
         return await charge(**kwargs)
 
     monkeypatch.setattr(gateway, "charge", timing_out)
+    monkeypatch.setattr(gateway, "charge_many", None)  # one call per charge, as with Stripe
     done = await collect_batch(
         list(report.collecting), uow=uow, gateway=gateway, clock=clock, config=CONFIG
     )
@@ -386,6 +388,27 @@ async def test_a_gateway_failing_some_charges_hands_them_to_their_own_jobs(
         i for i, _ in done.handed_over
     )
     await runner.drain(include_schedule=False)
+    await _exactly_once(subs)
+
+
+async def test_a_bulk_gateway_call_that_fails_hands_every_charge_to_its_own_job(
+    db: TestDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = SandboxGateway(db.engine)
+    uow, clock, subs, runner = await _paying_subscribers(db, 3, gateway)
+    report = await renew_batch(subs, uow=uow(), clock=clock, config=CONFIG)
+
+    async def unreachable(requests: Any) -> Any:
+        raise TransientError("the gateway timed out")
+
+    monkeypatch.setattr(gateway, "charge_many", unreachable)
+    done = await collect_batch(
+        list(report.collecting), uow=uow, gateway=gateway, clock=clock, config=CONFIG
+    )
+    assert done.charged == 0 and sorted(i for i, _ in done.handed_over) == sorted(report.collecting)
+    assert await PaymentAttemptTable.count().where(PaymentAttemptTable.status == "pending") == 3
+    monkeypatch.undo()
+    await runner.drain(include_schedule=False)  # each alone, with its pending attempt's key
     await _exactly_once(subs)
 
 

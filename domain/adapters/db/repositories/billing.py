@@ -299,19 +299,33 @@ class PiccoloInvoiceRepository:
         return _issued(row, lines)
 
     async def get_many(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        return await self._many(invoice_ids, lock=False)
+
+    async def get_many_for_update(self, invoice_ids: Sequence[str]) -> list[IssuedInvoice]:
+        return await self._many(invoice_ids, lock=self._lock_rows)
+
+    async def _many(self, invoice_ids: Sequence[str], *, lock: bool) -> list[IssuedInvoice]:
+        """The invoices with their lines in two queries, in id order (the order a batch locks
+        them in, so two batches wait for each other instead of deadlocking)."""
         if not invoice_ids:
             return []
-        rows = await InvoiceTable.select().where(InvoiceTable.id.is_in(list(invoice_ids)))
-        lines: dict[str, list[dict[str, Any]]] = {}
-        for line in (
-            await InvoiceLineTable.select()
-            .where(InvoiceLineTable.invoice.is_in([r["id"] for r in rows]))
-            .order_by(InvoiceLineTable.invoice, InvoiceLineTable.position)
-            if rows
-            else []
-        ):
-            lines.setdefault(line["invoice"], []).append(line)
-        return [_issued(r, lines.get(r["id"], [])) for r in rows]
+        query = (
+            InvoiceTable.select()
+            .where(InvoiceTable.id.is_in(list(invoice_ids)))
+            .order_by(InvoiceTable.id)
+        )
+        if lock:
+            query = query.lock_rows("UPDATE")
+        rows = await query
+        lines: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+        if rows:
+            for line in await (
+                InvoiceLineTable.select()
+                .where(InvoiceLineTable.invoice.is_in(list(lines)))
+                .order_by(InvoiceLineTable.position)
+            ):
+                lines[line["invoice"]].append(line)
+        return [_issued(row, lines[row["id"]]) for row in rows]
 
     async def existing_cycle_keys(self, keys: Sequence[str]) -> set[str]:
         if not keys:
@@ -323,6 +337,16 @@ class PiccoloInvoiceRepository:
             )
             found |= {r["cycle_key"] for r in rows}
         return found
+
+    async def mark_paid_many(self, invoice_ids: Sequence[str], at: datetime) -> None:
+        if invoice_ids:
+            await InvoiceTable.update(
+                {
+                    InvoiceTable.status: InvoiceStatus.PAID.value,
+                    InvoiceTable.paid_at: at,
+                    InvoiceTable.offline_payment: None,
+                }
+            ).where(InvoiceTable.id.is_in(list(invoice_ids)))
 
     async def get(self, invoice_id: str) -> IssuedInvoice | None:
         return await self._load_one(
@@ -399,6 +423,50 @@ def _instant(value: Any) -> datetime:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     assert isinstance(value, datetime)
     return value
+
+
+def _issued(row: dict[str, Any], lines: list[dict[str, Any]]) -> IssuedInvoice:
+    return IssuedInvoice(
+        id=row["id"],
+        subscription_id=row["subscription_id"],
+        customer_id=row["customer_id"],
+        reason=BillingReason(row["billing_reason"]),
+        customer=_customer(_load(row["customer_snapshot"])),
+        invoice=Invoice(
+            number=row["number"] or "",
+            issued_at=row["issued_at"],
+            period=Period(row["period_start"], row["period_end"]),
+            currency=row["currency"],
+            lines=tuple(
+                InvoiceLine(
+                    kind=LineKind(r["kind"]),
+                    description=r["description"],
+                    quantity=_fraction(r["quantity"]),
+                    unit_amount=_fraction(r["unit_amount_minor"]),
+                    amount=int(r["amount_minor"]),
+                    period=Period(r["period_start"], r["period_end"]),
+                    explanation=r["explanation"],
+                    detail=r["detail"],
+                )
+                for r in lines
+            ),
+            subtotal=int(row["subtotal_minor"]),
+            discount=int(row["discount_minor"]),
+            tax=int(row["tax_minor"]),
+            total=int(row["total_minor"]),
+            credit_applied=int(row["credit_applied_minor"]),
+            amount_due=int(row["amount_due_minor"]),
+            status=InvoiceStatus(row["status"]),
+            tax_basis=_basis(_load(row.get("tax_basis"))),
+        ),
+        paid_at=row["paid_at"],
+        voided_at=row["voided_at"],
+        marked_uncollectible_at=row["marked_uncollectible_at"],
+        memo=row.get("memo") or "",
+        po_number=row.get("po_number") or "",
+        due_at=row.get("due_at"),
+        offline_payment=_offline(_load(row.get("offline_payment"))),
+    )
 
 
 def _customer(data: dict[str, Any]) -> CustomerSnapshot:

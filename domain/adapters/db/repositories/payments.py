@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +88,44 @@ class PiccoloPaymentMethodRepository:
         )
         return [_method(r) for r in rows]
 
+    async def get_many(self, method_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        if not method_ids:
+            return {}
+        rows = await (
+            PaymentMethodTable.select()
+            .where(PaymentMethodTable.id.is_in(list(method_ids)))
+            .where(PaymentMethodTable.removed_at.is_null())
+        )
+        return {r["id"]: _method(r) for r in rows}
+
+    async def defaults_for(self, customer_ids: Sequence[str]) -> dict[str, PaymentMethod]:
+        if not customer_ids:
+            return {}
+        rows = await (
+            PaymentMethodTable.select()
+            .where(PaymentMethodTable.customer.is_in(list(customer_ids)))
+            .where(PaymentMethodTable.removed_at.is_null())
+            .where(PaymentMethodTable.is_default == True)  # noqa: E712 (a column expression)
+            .order_by(PaymentMethodTable.created_at)
+        )
+        found: dict[str, PaymentMethod] = {}
+        for r in rows:
+            found.setdefault(r["customer"], _method(r))  # as for_customer: the oldest default
+        return found
+
+    async def gateway_customers(self, customer_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        if not customer_ids:
+            return {}
+        rows = await PaymentMethodTable.select(
+            PaymentMethodTable.customer,
+            PaymentMethodTable.gateway,
+            PaymentMethodTable.gateway_customer,
+        ).where(PaymentMethodTable.customer.is_in(list(customer_ids)))
+        found: dict[tuple[str, str], str] = {}
+        for r in rows:
+            found.setdefault((r["customer"], r["gateway"]), str(r["gateway_customer"]))
+        return found
+
     async def gateway_customer(self, customer_id: str, gateway: str) -> str | None:
         row = await (
             PaymentMethodTable.select(PaymentMethodTable.gateway_customer)
@@ -140,34 +179,84 @@ def _attempt(row: dict[str, Any]) -> PaymentAttempt:
     )
 
 
+def _attempt_row(attempt: PaymentAttempt) -> PaymentAttemptTable:
+    return PaymentAttemptTable(
+        id=attempt.id,
+        invoice=attempt.invoice_id,
+        customer_id=attempt.customer_id,
+        payment_method_id=attempt.payment_method_id,
+        number=attempt.number,
+        idempotency_key=attempt.idempotency_key,
+        amount_minor=attempt.amount_minor,
+        currency=attempt.currency,
+        status=attempt.status.value,
+        code=attempt.code,
+        message=attempt.message,
+        payment_ref=attempt.payment_ref,
+        hard_decline=attempt.hard_decline,
+        created_at=attempt.created_at,
+        finished_at=attempt.finished_at,
+    )
+
+
+# the outcome columns ``save`` writes; on PostgreSQL ``save_many`` writes them for a batch in one
+# statement, each from an array of the batch's values
+_SAVE_MANY = (
+    "UPDATE payment_attempt AS a SET status = v.status, code = v.code, message = v.message,"
+    " payment_ref = v.payment_ref, hard_decline = v.hard_decline, finished_at = v.finished_at"
+    " FROM (SELECT unnest({}::varchar[]) AS id, unnest({}::varchar[]) AS status,"
+    " unnest({}::varchar[]) AS code, unnest({}::text[]) AS message,"
+    " unnest({}::varchar[]) AS payment_ref, unnest({}::boolean[]) AS hard_decline,"
+    " unnest({}::timestamptz[]) AS finished_at) AS v WHERE a.id = v.id"
+)
+
+
 class PiccoloPaymentAttemptRepository:
+    def __init__(self, *, postgres: bool = False) -> None:
+        self._postgres = postgres
+
     async def add(self, attempt: PaymentAttempt) -> None:
+        await self.add_many([attempt])
+
+    async def add_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        if not attempts:
+            return
         try:
-            await PaymentAttemptTable.insert(
-                PaymentAttemptTable(
-                    id=attempt.id,
-                    invoice=attempt.invoice_id,
-                    customer_id=attempt.customer_id,
-                    payment_method_id=attempt.payment_method_id,
-                    number=attempt.number,
-                    idempotency_key=attempt.idempotency_key,
-                    amount_minor=attempt.amount_minor,
-                    currency=attempt.currency,
-                    status=attempt.status.value,
-                    code=attempt.code,
-                    message=attempt.message,
-                    payment_ref=attempt.payment_ref,
-                    hard_decline=attempt.hard_decline,
-                    created_at=attempt.created_at,
-                    finished_at=attempt.finished_at,
-                )
-            )
+            await PaymentAttemptTable.insert(*(_attempt_row(a) for a in attempts))
         except Exception as exc:
             if "idempotency_key" in str(exc).lower() or "unique" in str(exc).lower():
                 raise Conflict(
                     "this payment attempt was already made", code="payments.duplicate_attempt"
                 ) from exc
             raise
+
+    async def save_many(self, attempts: Sequence[PaymentAttempt]) -> None:
+        if not self._postgres or len(attempts) < 2:
+            for attempt in attempts:  # SQLite: local calls, one each
+                await self.save(attempt)
+            return
+        await PaymentAttemptTable.raw(
+            _SAVE_MANY,
+            [a.id for a in attempts],
+            [a.status.value for a in attempts],
+            [a.code for a in attempts],
+            [a.message for a in attempts],
+            [a.payment_ref for a in attempts],
+            [a.hard_decline for a in attempts],
+            [a.finished_at for a in attempts],
+        )
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, list[PaymentAttempt]]:
+        found: dict[str, list[PaymentAttempt]] = {i: [] for i in invoice_ids}
+        if invoice_ids:
+            rows = await (
+                PaymentAttemptTable.select()
+                .where(PaymentAttemptTable.invoice.is_in(list(invoice_ids)))
+                .order_by(PaymentAttemptTable.number)
+            )
+            for r in rows:
+                found[r["invoice"]].append(_attempt(r))
+        return found
 
     async def save(self, attempt: PaymentAttempt) -> None:
         await PaymentAttemptTable.update(
@@ -217,6 +306,14 @@ class PiccoloDunningRepository:
     async def get(self, invoice_id: str) -> DunningCase | None:
         row = await DunningCaseTable.select().where(DunningCaseTable.invoice == invoice_id).first()
         return _case(row) if row else None
+
+    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, DunningCase]:
+        if not invoice_ids:
+            return {}
+        rows = await DunningCaseTable.select().where(
+            DunningCaseTable.invoice.is_in(list(invoice_ids))
+        )
+        return {r["invoice"]: _case(r) for r in rows}
 
     async def save(self, case: DunningCase) -> None:
         values = {
