@@ -80,6 +80,7 @@ class RenderedRegions:
 
 PRICING_REGIONS = RenderedRegions()
 PAGES_STATE = "rendered_pages"  # the app's whole pages, with holes (``cached_page``)
+KEPT_STATE = "kept_page"  # set in a request's state when it was answered with a kept page
 
 
 def pages_of(app: Any) -> RenderedRegions:
@@ -90,25 +91,40 @@ def pages_of(app: Any) -> RenderedRegions:
     return pages  # type: ignore[no-any-return]
 
 
-def as_shown_by_date(value: Any, timezone: str) -> Any:
-    """``value`` (a read model: dataclasses, lists, dicts) with every instant replaced by its
-    date in ``timezone``, for comparing two read models built at different instants of one day
-    whose templates show their instants as dates only (the checkout summary:
-    ``date_local("date")``)."""
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def same_by_date(timezone: str) -> Callable[[object, object], bool]:
+    """Whether two read models (dataclasses, lists, tuples, dicts) show the same thing in pages
+    that show their instants as dates only in ``timezone`` (the checkout summary:
+    ``date_local("date")``): equal values of the same types, instants equal when their dates
+    are, in order. One object is equal to itself without a look inside (the catalog snapshot's
+    plans and add-ons, shared by every read model built from one snapshot, are immutable)."""
     zone = ZoneInfo(timezone)
 
-    def walk(v: Any) -> Any:
-        if isinstance(v, datetime):
-            return ("date", v.astimezone(zone).date())
-        if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            return (type(v), *(walk(getattr(v, f.name)) for f in dataclasses.fields(v)))
-        if isinstance(v, list | tuple):
-            return (type(v), *(walk(x) for x in v))
-        if isinstance(v, dict):
-            return (dict, *((k, walk(x)) for k, x in v.items()))
-        return v
+    def same(a: Any, b: Any) -> bool:
+        if a is b:
+            return True
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, datetime):
+            return bool(a.astimezone(zone).date() == b.astimezone(zone).date())
+        if dataclasses.is_dataclass(a):
+            return all(same(getattr(a, n), getattr(b, n)) for n in _field_names(type(a)))
+        if isinstance(a, list | tuple):
+            return len(a) == len(b) and all(map(same, a, b))
+        if isinstance(a, dict):
+            return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        return bool(a == b)
 
-    return walk(value)
+    return same
 
 
 def keepable(request: Request[Any, Any, Any]) -> bool:
@@ -168,6 +184,7 @@ def cached_page(
             full_key, model, lambda: _render_with_holes(request, template_name, context), same=same
         )
     )
+    request.scope["state"][KEPT_STATE] = True  # the fast path may use it (fast_path.py)
     html = html.replace(CSRF_HOLE, csrf_token({"request": request}))
     for marker, value in (holes or {}).items():
         html = html.replace(marker, value)
