@@ -6,11 +6,13 @@ request is a GET with the headers of an anonymous browser (no cookies), answered
 ``time.process_time()`` over ``--requests`` requests after ``--warmup`` of warm-up. On a loaded,
 shared machine the absolute figures move with the load, the ratio to the bare page measured in
 the same run much less: that ratio is what this prints (``cpu: path=... ms=... bare_ms=...
-ratio=...``). The database is a fresh SQLite file (or, with ``--pg-url``, a scratch PostgreSQL
-database) migrated and seeded with the demo catalog, as ``bench.http_pages`` does. ``--profile
+ratio=...``). Requests go ``--concurrency`` at a time (50, as ``wrk -c50``: the catalog
+version check is shared by the requests in flight, as under load; 1 sends them one by one).
+The database is a fresh SQLite file (or, with ``--pg-url``, a scratch PostgreSQL database)
+migrated and seeded with the demo catalog, as ``bench.http_pages`` does. ``--profile
 DIR`` also writes a cProfile of each target to ``DIR/<n>.prof``.
 
-    python -m bench.pages_cpu [--requests 300] [--warmup 30] [--rounds 3]
+    python -m bench.pages_cpu [--requests 300] [--warmup 50] [--rounds 3] [--concurrency 50]
                               [--pg-url postgresql://...] [--profile DIR]
 """
 
@@ -74,18 +76,23 @@ async def _get(app: Any, target: Target) -> tuple[int, int]:
     return status, size
 
 
-async def cpu_ms(app: Any, target: Target, requests: int, warmup: int,
+async def _batches(app: Any, target: Target, requests: int, concurrency: int) -> None:
+    """``requests`` requests, ``concurrency`` at a time (as wrk's connections keep them)."""
+    for start in range(0, requests, concurrency):
+        n = min(concurrency, requests - start)
+        for status, _ in await asyncio.gather(*(_get(app, target) for _ in range(n))):
+            if status != 200:
+                raise RuntimeError(f"{target.path} answered {status}")
+
+
+async def cpu_ms(app: Any, target: Target, requests: int, warmup: int, concurrency: int,
                  profile: Path | None = None) -> float:  # fmt: skip
-    for _ in range(warmup):
-        status, _ = await _get(app, target)
-        if status != 200:
-            raise RuntimeError(f"{target.path} answered {status}")
+    await _batches(app, target, warmup, concurrency)
     profiler = cProfile.Profile() if profile else None
     started = time.process_time()
     if profiler:
         profiler.enable()
-    for _ in range(requests):
-        await _get(app, target)
+    await _batches(app, target, requests, concurrency)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)  # type: ignore[arg-type]
@@ -110,12 +117,16 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     bare_ms: list[float] = []
     async with app.lifespan():
         for round_ in range(args.rounds):
-            bare_ms.append(await cpu_ms(bare, ceiling, args.requests * 4, args.warmup))
+            bare_ms.append(
+                await cpu_ms(bare, ceiling, args.requests * 4, args.warmup, args.concurrency)
+            )
             for n, target in enumerate(targets):
                 profile = None
                 if args.profile and round_ == 0:
                     profile = Path(args.profile) / f"{n}.prof"
-                ms = await cpu_ms(app, target, args.requests, args.warmup, profile)
+                ms = await cpu_ms(
+                    app, target, args.requests, args.warmup, args.concurrency, profile
+                )
                 results[target.path].append(ms)
     bare_mean = statistics.mean(bare_ms)
     print(f"bare page CPU ms/request per round: {', '.join(f'{b:.3f}' for b in bare_ms)}")
@@ -133,8 +144,11 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--concurrency", type=int, default=50, help="requests in flight at once (1: one by one)"
+    )
     parser.add_argument("--pg-url", default="", help="PostgreSQL server (a scratch database)")
     parser.add_argument("--profile", default="", help="write cProfile output per target here")
     args = parser.parse_args(argv)
