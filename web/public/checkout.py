@@ -227,7 +227,7 @@ def _opened_page(
         return _render_page(request, page, typed, settings, status_code=200)
     shown = replace(page, token=TOKEN_HOLE)
     return cached_page(
-        request, PAGE, _page_context(request, shown, typed, settings), key="checkout",
+        request, PAGE, lambda: _page_context(request, shown, typed, settings), key="checkout",
         model=shown, same=same_by_date(_zone(request, settings)),
         holes={TOKEN_HOLE: page.token}, headers={"Vary": "HX-Request"},
     )  # fmt: skip
@@ -310,17 +310,20 @@ async def show_checkout_summary(
     )
     summary = view.summary
     code = form.promotion_code.strip()
-    context = {
-        "plan": view.plan,
-        "summary": summary,
-        "summary_token": sign_summary(summary, settings.secret_key),
-        "errors": view.errors,
-        "oob": True,
-        "promotion_message": summary.promotion_error if code else None,
-        "promotion_applied": summary.promotion_code,
-    }
+
+    def context() -> dict[str, Any]:
+        return {
+            "plan": view.plan,
+            "summary": summary,
+            "summary_token": sign_summary(summary, settings.secret_key),
+            "errors": view.errors,
+            "oob": True,
+            "promotion_message": summary.promotion_error if code else None,
+            "promotion_applied": summary.promotion_code,
+        }
+
     if not keepable(request):
-        return render(request, PAGE, SUMMARY, context)
+        return render(request, PAGE, SUMMARY, context())
     # kept rendered while what it shows is equal (web/public/rendered.py)
     shown = (view.plan, summary, view.errors, bool(code))
     return cached_page(

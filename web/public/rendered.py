@@ -19,7 +19,8 @@ are those the template would have rendered. Only what reads nothing else of the 
 kept: an anonymous visitor (``signed_in_viewer()`` is None) with no flash message queued (the
 page would pop it), a token made of URL-safe characters (escaping leaves it as is). Anything else
 renders as before. Keep it so when editing the templates these pages use: a value taken from
-the request or the session must be in the key or a hole.
+the request or the session must be in the key or a hole. A request answered with a kept page is
+marked (``KEPT_STATE``): ``web/public/fast_path.py`` sends only such answers.
 """
 
 from __future__ import annotations
@@ -139,8 +140,11 @@ def keepable(request: Request[Any, Any, Any]) -> bool:
     return not token or _PLAIN.fullmatch(token) is not None
 
 
+Context = Mapping[str, Any] | Callable[[], Mapping[str, Any]]  # a callable: made only to render
+
+
 def _render_with_holes(
-    request: Request[Any, Any, Any], template_name: str, context: Mapping[str, Any]
+    request: Request[Any, Any, Any], template_name: str, context: Context
 ) -> str:
     """The page as Litestar's ``Template`` response renders it, with ``CSRF_HOLE`` for the
     request's CSRF token (the token given to the template context shadows the global)."""
@@ -148,7 +152,7 @@ def _render_with_holes(
     assert engine is not None
     return str(
         engine.get_template(template_name).render(
-            **context,
+            **(context() if callable(context) else context),
             request=request,
             csrf_input=f'<input type="hidden" name="_csrf_token" value="{CSRF_HOLE}" />',
             csrf_token=lambda: CSRF_HOLE,
@@ -159,7 +163,7 @@ def _render_with_holes(
 def cached_page(
     request: Request[Any, Any, Any],
     template_name: str,
-    context: Mapping[str, Any],
+    context: Context,
     *,
     key: Hashable,
     model: object,
@@ -168,7 +172,8 @@ def cached_page(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response[bytes]:
-    """``template_name`` rendered with ``context`` (call only when ``keepable(request)``), from
+    """``template_name`` rendered with ``context`` (or what ``context()`` gives: called only when
+    the page is rendered) (call only when ``keepable(request)``), from
     the app's kept pages when it was rendered for the same key from the same ``model``; ``holes`` maps each
     marker the context carries to this request's value (each marker must be URL-safe and
     appear nowhere else)."""
