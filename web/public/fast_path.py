@@ -151,11 +151,13 @@ class KeptPagesFastPath:
         runtime: Runtime = self._litestar.state.runtime
         try:
             response = await self._call(kind, plan, request, runtime, names)
-        except Exception:
+        except Exception:  # the full stack answers it as it does (a 404 page, a 500)
             return None
         if not scope["state"].get(KEPT_STATE) or scope["session"]:
             return None
-        return response, request, None if cookie else self._csrf_cookie.replace(_TOKEN_HOLE, token)
+        if cookie is not None:  # as the CSRF middleware: a cookie only when none was sent
+            return response, request, None
+        return response, request, self._csrf_cookie.replace(_TOKEN_HOLE, token)
 
     async def _call(
         self,
