@@ -64,6 +64,7 @@ from web.middleware import request_context_middleware, security_headers_middlewa
 from web.payments import make_gateway
 from web.portal.router_billing import router as portal_billing_router
 from web.portal.router_subscriptions import router as portal_subscriptions_router
+from web.public.fast_path import FAST_PATH_STATE, KeptPagesFastPath
 from web.public.router import router as public_router
 from web.runtime import OidcProvider, Runtime
 from web.settings import Environment, OidcProviderSettings, Settings
@@ -242,15 +243,12 @@ def create_app(
     ]
     if settings.is_development:
         route_handlers.append(dev_router)
-    return Litestar(
+    security_headers = security_headers_middleware(hsts=settings.secure_cookies)
+    app = Litestar(
         route_handlers=route_handlers,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[
-            request_context_middleware,
-            security_headers_middleware(hsts=settings.secure_cookies),
-            session.middleware,
-        ],
+        middleware=[security_headers, session.middleware],
         csrf_config=csrf,
         before_request=_before_request,
         request_max_body_size=MAX_BODY_BYTES,
@@ -269,3 +267,11 @@ def create_app(
         state=State({"runtime": runtime}),
         logging_config=None,  # web.logging_setup configures JSON logging for the process
     )
+    # in front of the router: the request id and log line for every request, then the kept
+    # storefront pages for anonymous visitors (web/public/fast_path.py), then Litestar's own
+    fast_path = KeptPagesFastPath(
+        app, app.asgi_handler, csrf=csrf, security_headers=security_headers
+    )
+    app.state[FAST_PATH_STATE] = fast_path
+    app.asgi_handler = request_context_middleware(fast_path)
+    return app

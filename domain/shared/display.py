@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from domain.shared.errors import ValidationFailed
@@ -126,6 +127,7 @@ def parse_preferences(
     )
 
 
+@lru_cache(maxsize=256)  # a pure function of two strings, asked by every page view
 def negotiate(accept_language: str | None, default: str) -> str:
     """The best of ``LANGUAGES`` for an ``Accept-Language`` header (quality values honoured, a
     region ignored: ``fa-IR`` is ``fa``), else ``default``."""

@@ -24,7 +24,7 @@ from domain.unit_of_work import UnitOfWork
 from web.runtime import Runtime
 
 SESSION_SECRET_KEY = "auth"
-_CACHE = "signed_in"
+CACHE_STATE = _CACHE = "signed_in"  # who the request is signed in as, once resolved
 
 
 class SignInRequired(Exception):

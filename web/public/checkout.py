@@ -14,7 +14,6 @@ kept).
 
 from __future__ import annotations
 
-import operator
 import secrets
 from collections.abc import Mapping
 from dataclasses import replace
@@ -60,7 +59,7 @@ from web.deps import UowFactory
 from web.display import current_display
 from web.forms import Field, FormSpec, ParsedForm
 from web.public.checkout_agreement import shown_agreement, sign_summary
-from web.public.rendered import as_shown_by_date, cached_page, keepable
+from web.public.rendered import cached_page, keepable, same_by_date
 from web.settings import Settings
 from web.templating import is_fragment_request, render
 
@@ -228,8 +227,8 @@ def _opened_page(
         return _render_page(request, page, typed, settings, status_code=200)
     shown = replace(page, token=TOKEN_HOLE)
     return cached_page(
-        request, PAGE, _page_context(request, shown, typed, settings), key="checkout",
-        model=as_shown_by_date(shown, _zone(request, settings)), same=operator.eq,
+        request, PAGE, lambda: _page_context(request, shown, typed, settings), key="checkout",
+        model=shown, same=same_by_date(_zone(request, settings)),
         holes={TOKEN_HOLE: page.token}, headers={"Vary": "HX-Request"},
     )  # fmt: skip
 
@@ -311,23 +310,25 @@ async def show_checkout_summary(
     )
     summary = view.summary
     code = form.promotion_code.strip()
-    context = {
-        "plan": view.plan,
-        "summary": summary,
-        "summary_token": sign_summary(summary, settings.secret_key),
-        "errors": view.errors,
-        "oob": True,
-        "promotion_message": summary.promotion_error if code else None,
-        "promotion_applied": summary.promotion_code,
-    }
+
+    def context() -> dict[str, Any]:
+        return {
+            "plan": view.plan,
+            "summary": summary,
+            "summary_token": sign_summary(summary, settings.secret_key),
+            "errors": view.errors,
+            "oob": True,
+            "promotion_message": summary.promotion_error if code else None,
+            "promotion_applied": summary.promotion_code,
+        }
+
     if not keepable(request):
-        return render(request, PAGE, SUMMARY, context)
+        return render(request, PAGE, SUMMARY, context())
     # kept rendered while what it shows is equal (web/public/rendered.py)
-    shown = as_shown_by_date(
-        (view.plan, summary, view.errors, bool(code)), _zone(request, settings)
-    )
+    shown = (view.plan, summary, view.errors, bool(code))
     return cached_page(
-        request, SUMMARY, context, key="checkout.summary", model=shown, same=operator.eq,
+        request, SUMMARY, context, key="checkout.summary", model=shown,
+        same=same_by_date(_zone(request, settings)),
         headers={"Vary": "HX-Request"},
     )  # fmt: skip
 

@@ -19,7 +19,8 @@ are those the template would have rendered. Only what reads nothing else of the 
 kept: an anonymous visitor (``signed_in_viewer()`` is None) with no flash message queued (the
 page would pop it), a token made of URL-safe characters (escaping leaves it as is). Anything else
 renders as before. Keep it so when editing the templates these pages use: a value taken from
-the request or the session must be in the key or a hole.
+the request or the session must be in the key or a hole. A request answered with a kept page is
+marked (``KEPT_STATE``): ``web/public/fast_path.py`` sends only such answers.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class RenderedRegions:
 
 PRICING_REGIONS = RenderedRegions()
 PAGES_STATE = "rendered_pages"  # the app's whole pages, with holes (``cached_page``)
+KEPT_STATE = "kept_page"  # set in a request's state when it was answered with a kept page
 
 
 def pages_of(app: Any) -> RenderedRegions:
@@ -90,25 +92,40 @@ def pages_of(app: Any) -> RenderedRegions:
     return pages  # type: ignore[no-any-return]
 
 
-def as_shown_by_date(value: Any, timezone: str) -> Any:
-    """``value`` (a read model: dataclasses, lists, dicts) with every instant replaced by its
-    date in ``timezone``, for comparing two read models built at different instants of one day
-    whose templates show their instants as dates only (the checkout summary:
-    ``date_local("date")``)."""
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def same_by_date(timezone: str) -> Callable[[object, object], bool]:
+    """Whether two read models (dataclasses, lists, tuples, dicts) show the same thing in pages
+    that show their instants as dates only in ``timezone`` (the checkout summary:
+    ``date_local("date")``): equal values of the same types, instants equal when their dates
+    are, in order. One object is equal to itself without a look inside (the catalog snapshot's
+    plans and add-ons, shared by every read model built from one snapshot, are immutable)."""
     zone = ZoneInfo(timezone)
 
-    def walk(v: Any) -> Any:
-        if isinstance(v, datetime):
-            return ("date", v.astimezone(zone).date())
-        if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            return (type(v), *(walk(getattr(v, f.name)) for f in dataclasses.fields(v)))
-        if isinstance(v, list | tuple):
-            return (type(v), *(walk(x) for x in v))
-        if isinstance(v, dict):
-            return (dict, *((k, walk(x)) for k, x in v.items()))
-        return v
+    def same(a: Any, b: Any) -> bool:
+        if a is b:
+            return True
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, datetime):
+            return bool(a.astimezone(zone).date() == b.astimezone(zone).date())
+        if dataclasses.is_dataclass(a):
+            return all(same(getattr(a, n), getattr(b, n)) for n in _field_names(type(a)))
+        if isinstance(a, list | tuple):
+            return len(a) == len(b) and all(map(same, a, b))
+        if isinstance(a, dict):
+            return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        return bool(a == b)
 
-    return walk(value)
+    return same
 
 
 def keepable(request: Request[Any, Any, Any]) -> bool:
@@ -123,8 +140,11 @@ def keepable(request: Request[Any, Any, Any]) -> bool:
     return not token or _PLAIN.fullmatch(token) is not None
 
 
+Context = Mapping[str, Any] | Callable[[], Mapping[str, Any]]  # a callable: made only to render
+
+
 def _render_with_holes(
-    request: Request[Any, Any, Any], template_name: str, context: Mapping[str, Any]
+    request: Request[Any, Any, Any], template_name: str, context: Context
 ) -> str:
     """The page as Litestar's ``Template`` response renders it, with ``CSRF_HOLE`` for the
     request's CSRF token (the token given to the template context shadows the global)."""
@@ -132,7 +152,7 @@ def _render_with_holes(
     assert engine is not None
     return str(
         engine.get_template(template_name).render(
-            **context,
+            **(context() if callable(context) else context),
             request=request,
             csrf_input=f'<input type="hidden" name="_csrf_token" value="{CSRF_HOLE}" />',
             csrf_token=lambda: CSRF_HOLE,
@@ -143,7 +163,7 @@ def _render_with_holes(
 def cached_page(
     request: Request[Any, Any, Any],
     template_name: str,
-    context: Mapping[str, Any],
+    context: Context,
     *,
     key: Hashable,
     model: object,
@@ -152,7 +172,8 @@ def cached_page(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response[bytes]:
-    """``template_name`` rendered with ``context`` (call only when ``keepable(request)``), from
+    """``template_name`` rendered with ``context`` (or what ``context()`` gives: called only when
+    the page is rendered) (call only when ``keepable(request)``), from
     the app's kept pages when it was rendered for the same key from the same ``model``; ``holes`` maps each
     marker the context carries to this request's value (each marker must be URL-safe and
     appear nowhere else)."""
@@ -168,6 +189,7 @@ def cached_page(
             full_key, model, lambda: _render_with_holes(request, template_name, context), same=same
         )
     )
+    request.scope["state"][KEPT_STATE] = True  # the fast path may use it (fast_path.py)
     html = html.replace(CSRF_HOLE, csrf_token({"request": request}))
     for marker, value in (holes or {}).items():
         html = html.replace(marker, value)
