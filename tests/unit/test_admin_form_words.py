@@ -116,7 +116,10 @@ def test_every_preview_entry_still_says_what_the_domain_writes() -> None:
     the entry must still be one of the actions' texts (a composed summary is listed beside)."""
     texts = _action_texts()
     composed = {"Cancel %(plan)s now; final invoice of %(amount)s for what is still owed "
-                "(%(due)s to pay)"}  # fmt: skip
+                "(%(due)s to pay)",
+                # f"Change {before} to {after} {when}", when "now" or f"on {day}, when ..."
+                "Change %(before)s to %(after)s now",
+                "Change %(before)s to %(after)s on %(day)s, when the period ends"}  # fmt: skip
     stale = [m for m in preview_words.PREVIEW_FIXED if m not in texts]
     stale += [
         m

@@ -33,6 +33,7 @@ from litestar import Request
 from domain.adapters.formatting import format_in_display, in_digits
 from domain.adapters.i18n import N_, display_of, translations
 from domain.shared.display import RIGHT_TO_LEFT, Display
+from domain.shared.message import Message
 from web.admin.preview_words import PREVIEW_PATTERNS
 from web.display import current_display
 from web.messages import localise_to
@@ -382,6 +383,7 @@ _DAY = re.compile(rf"(?P<month>{'|'.join(_MONTHS)}) (?P<day>\d{{1,2}}), (?P<year
 _NAMES = frozenset({
     "plan", "name", "addon", "base", "coupon", "code", "number", "email", "card", "brand",
     "last4", "po", "column", "where", "jurisdiction", "currency", "sold", "reporting", "problem",
+    "note",
 })  # fmt: skip
 _SUMMARY_PART = re.compile(r"(?P<field>[\w.-]+): (?P<message>.+)", re.DOTALL)
 _ISOLATE = "\u2068{}\u2069"  # FSI ... PDI: a value keeps its own direction inside Persian
@@ -472,6 +474,24 @@ def text_to(display: Display, message: str) -> str:
     if len(parts) > 1 and all(parts):  # ValidationFailed's own summary: "code: ...; name: ..."
         return "; ".join(f"{p['field']}: {text_to(display, p['message'])}" for p in parts if p)
     return localise_to(display, message)
+
+
+def message_to(display: Display, message: Message) -> str:
+    """A ``Message`` the domain said (``domain/shared/message.py``): its template from the
+    catalog, each value written for the reader as in a matched pattern (a name or a code as
+    written, a day in their calendar, a number in their digits, a known phrase translated)."""
+    text = translations(display.language).ugettext(message.template)
+    if not message.values:
+        return text
+    return text % {
+        k: _kept(v, display) if k in _NAMES else _value(v, display)
+        for k, v in message.values.items()
+    }
+
+
+def staff_message(request: Request[Any, Any, Any], message: Message) -> str:
+    """A ``Message`` for a staff page or flash, in the signed-in staff member's language."""
+    return message_to(current_display(request), message)
 
 
 def staff_text(request: Request[Any, Any, Any], message: str) -> str:

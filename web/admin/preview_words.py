@@ -137,6 +137,8 @@ PREVIEW_PATTERNS = (
     N_('Nothing is charged now; the renewal on %(day)s bills %(amount)s on the new plan.'),
     N_('%(n)s renewal invoice(s) already due (%(amount)s) are issued first.'),
     N_('The subscription goes from %(before)s to %(after)s.'),
+    N_('Change %(before)s to %(after)s now'),
+    N_('Change %(before)s to %(after)s on %(day)s, when the period ends'),
     N_('Nothing is charged now. The first invoice, %(amount)s due, is issued on %(day)s and charged then to the saved card.'),
     N_('End the trial of %(plan)s now (it was to end on %(day)s)'),
     N_('The subscription is active from now; it renews every period from today (next on %(day)s).'),

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from domain.billing.config import BillingConfig
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
+from domain.shared.message import Message
 from domain.shared.money import Currency, Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can, require
@@ -98,7 +99,7 @@ class Executed:
 
     object_type: str
     object_id: str
-    message: str  # shown to the staff member ("Refunded INV-2026-0042: credit note CN-...")
+    message: Message  # shown to the staff member, in their language ("Voided invoice %(number)s.")
     after: Mapping[str, Any] = field(default_factory=dict)  # more "after" values for the audit
     after_commit: Callable[[], Awaitable[None]] | None = None
 
