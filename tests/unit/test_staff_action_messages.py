@@ -173,8 +173,10 @@ def test_each_message_reads_persian_with_its_values(template: str) -> None:
     persian = message_to(PERSIAN, said(template, **values))
     assert re.search("[\u0600-\u06ff]", persian), persian
     assert not re.search("[A-Za-z]", ISOLATED.sub("", persian)), persian
-    if "day" in values:
+    if "day" in values:  # in the reader's calendar and digits
         assert "۱" in persian and "2024" not in persian
+    if "balance" in values:  # an amount as every amount is shown: "‎-$۱۰٫۰۰"
+        assert "۱۰٫۰۰" in persian and "USD" not in persian
 
 
 def test_english_reads_as_the_domain_wrote_it() -> None:

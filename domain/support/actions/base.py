@@ -22,6 +22,7 @@ from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
 from domain.shared.message import Message
 from domain.shared.money import Currency, Money
+from domain.shared.periods import Period
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can, require
 from domain.support.ports import ActionsUnit
@@ -61,6 +62,12 @@ class MoneyLine:
     label: str
     amount: Money
     detail: str = ""
+    # an invoice's or a credit note's own line (the engine's words, "Team (Feb 1 - Mar 1)"):
+    # a page rewrites it and its arithmetic in the reader's language as every invoice is
+    # (domain/adapters/line_text.py), its dates from ``period`` when it has one
+    billed: bool = False
+    period: Period | None = None
+    lead: str = ""  # what the label starts with before the engine's words ("Final invoice: ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -218,9 +218,7 @@ def _now(sub_name: str, cp: CommandPreview, terms: dict[str, str], refund: Refun
         notes.append("The final invoice bills the usage so far and any pending charges; the "
                      "account's credit pays it first, the rest is charged to the card.")  # fmt: skip
     facts = tuple(
-        MoneyLine(f"Final invoice: {line.label}", line.amount, line.detail)
-        for invoice in final
-        for line in invoice_lines(invoice)
+        line for invoice in final for line in invoice_lines(invoice, prefix="Final invoice: ")
     )
     balance = Money.of_minor(cp.balance_after_minor, currency)
     facts += (MoneyLine("Balance afterwards (negative: credit)", balance),)
