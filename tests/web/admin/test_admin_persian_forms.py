@@ -167,3 +167,11 @@ async def test_a_confirmed_staff_actions_flash_reads_persian(
     )
     (said,) = [f for f in flashed if f.startswith("اشتراک در ")]
     assert re.search("[۰-۹]", said) and not re.search("[A-Za-z0-9]", said), said
+    # the audit log names the action in Persian and keeps its code beside it (and as the tooltip)
+    audit = parse((await client.get("/admin/audit")).text)
+    cell = audit.select_one('[data-testid="audit-action"]')
+    assert cell is not None and cell["title"] == "subscription.cancel"
+    assert text(cell.select_one(".badge")) == "لغو اشتراک"
+    assert text(cell.select_one('[data-testid="audit-action-code"]')) == "subscription.cancel"
+    options = [text(o) for o in audit.select("#f-action option")]
+    assert "لغو اشتراک (subscription.cancel)" in options
