@@ -81,7 +81,7 @@ $(LANGUAGES_DIR)/%/LC_MESSAGES/messages.mo: $(LANGUAGES_DIR)/%/LC_MESSAGES/messa
 compile-messages: $(MO_FILES)
 
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --width 100 -k tr:2 -k gettext_for:2 -k N_ \
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --width 100 -k tr:2 -k gettext_for:2 -k N_ -k said \
 	  -o $(LANGUAGES_DIR)/messages.pot .
 	$(VENV)/bin/pybabel update --no-fuzzy-matching --width 100 -i $(LANGUAGES_DIR)/messages.pot -d $(LANGUAGES_DIR)
 

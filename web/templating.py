@@ -25,7 +25,9 @@ from domain.adapters.formatting import date_local_filter, install_filters, money
 from domain.adapters.i18n import display_of, install_i18n
 from domain.adapters.line_text import install_line_filters
 from domain.shared.display import LANGUAGE_NAMES, Display
+from web.admin.audit_words import install_audit_words
 from web.admin.form_words import form_text
+from web.admin.preview_lines import install_preview_lines
 from web.admin.search_words import install_search_words
 from web.admin.timeline_words import install_timeline_words
 from web.auth.session import viewer
@@ -119,6 +121,8 @@ def configure_environment(env: Environment, globals_: Mapping[str, Any]) -> None
     install_i18n(env)
     install_timeline_words(env)
     install_search_words(env)
+    install_preview_lines(env)
+    install_audit_words(env)
     install_country_filters(env)
     env.globals["get_flashes"] = get_flashes
     env.globals["signed_in_viewer"] = signed_in_viewer

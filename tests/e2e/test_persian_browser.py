@@ -1,7 +1,9 @@
 """Issue 19 in Debian's headless Chromium: a buyer whose browser asks for Persian gets the
 storefront right to left, checks out typing the card in Persian digits, and is charged exactly
 the total the summary showed; then, in Jalali dates, changes their seats in the portal and is
-charged exactly the quote. Screenshots at 1280 and 390 px go to test-output/fa-*.png.
+charged exactly the quote, and the receipt e-mail of that charge reads right to left in Persian
+with the same amount. Screenshots at 1280 and 390 px go to test-output/fa-*.png (the e-mail:
+fa-email-receipt-*.png).
 
 Not yet Persian on these pages (docs/localisation.md): plan names and descriptions (the
 catalog's own text) and the quote's line descriptions (written by the domain). The rest of the
@@ -16,6 +18,7 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
+from tests.support.outbox import newest_email_html
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,9 +44,16 @@ async def _mirrored(page: Page, start: str, end: str) -> None:
     assert first["x"] > second["x"], (start, first, end, second)
 
 
+def _db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The SQLite file of this module's server (the newest of the e2e servers' files)."""
+    files = tmp_path_factory.getbasetemp().glob("e2e*/app.db")
+    return str(max(files, key=lambda f: f.stat().st_mtime))
+
+
 async def test_checkout_and_a_plan_change_in_persian(
     server: str,  # noqa: F811
     output_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -122,6 +132,20 @@ async def test_checkout_and_a_plan_change_in_persian(
         await expect(receipt).to_contain_text(due, timeout=15_000)
         await page.screenshot(path=str(output_dir / "fa-portal-charged-1280.png"), **SHOT)
         assert errors == []
+
+        # the receipt of that charge as the buyer receives it (in their saved language), at
+        # 1280 and 390 px: right to left, Persian digits, the same amount
+        mail = await context.new_page()  # a blank tab: not under the app's CSP
+        html = await newest_email_html(_db(tmp_path_factory), kind="receipt", to=EMAIL)
+        await mail.set_content(html)
+        await expect(mail.locator("html")).to_have_attribute("dir", "rtl")
+        await expect(mail.locator("body")).to_contain_text(due)
+        body = await mail.locator("body").inner_text()
+        assert PERSIAN_DIGIT.search(body) and not re.search(r"\b(the|and|your|of)\b", body), body
+        await mail.screenshot(path=str(output_dir / "fa-email-receipt-1280.png"), **SHOT)
+        await mail.set_viewport_size({"width": 390, "height": 844})
+        await mail.screenshot(path=str(output_dir / "fa-email-receipt-390.png"), **SHOT)
+        await mail.close()
 
         # the same pages on a phone
         phone = await browser.new_context(

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
-            "npgettext": ((1, "c"), 2, 3), "tr": (2,), "gettext_for": (2,), "N_": None}  # fmt: skip
+            "npgettext": ((1, "c"), 2, 3), "tr": (2,), "gettext_for": (2,), "N_": None,
+            "said": None}  # fmt: skip
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 

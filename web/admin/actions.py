@@ -32,9 +32,9 @@ from domain.support.actions.service import (
     action_page,
     confirm_action,
 )
-from web.admin.form_words import staff_errors, staff_text
+from web.admin.form_words import staff_errors, staff_message, staff_text
 from web.admin.pages import admin_context
-from web.display import current_display, tr
+from web.display import current_display
 from web.forms import Field, FormSpec, ParsedForm
 from web.settings import Settings
 from web.signing import sign, unsign
@@ -150,5 +150,5 @@ async def submit_action(
         if done.amount is None
         else f" {format_money(done.amount, locale=display.locale, display=display)}."
     )
-    flash(request, tr(request, done.message) + amount, category="success")
+    flash(request, staff_message(request, done.message) + amount, category="success")
     return redirect_after_post(request, f"/admin/customers/{quote(customer_id)}")

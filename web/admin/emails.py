@@ -45,7 +45,8 @@ RESEND_FORM = FormSpec(Field("reason", MAX_REASON, multiline=True))
 ID_LENGTH = 36
 STATUS_OPTIONS = [("", N_("Any status"))] + [(s.value, s.value.capitalize()) for s in EmailStatus]
 STATUS_NAMES = (N_("Queued"), N_("Sent"), N_("Failed"), N_("queued"), N_("sent"), N_("failed"))
-KIND_OPTIONS = [("", N_("Any kind"))] + [(k.value, k.value.replace("_", " ")) for k in EmailKind]
+# a kind is a code, shown as the e-mail log's rows show it (docs/localisation.md)
+KIND_OPTIONS = [("", N_("Any kind"))] + [(k.value, k.value) for k in EmailKind]
 
 # The e-mail's own document: inline styles (that is how e-mails are styled), nothing else; it
 # may only be framed by the admin's e-mail page, which also sandboxes it.

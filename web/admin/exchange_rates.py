@@ -50,7 +50,8 @@ async def _page(
     view = await exchange_rates_page(staff, uow=uow, reporting=reporting, today=today)
     priced = [r.currency for r in view.rows if r.in_prices]
     others = [c for c in currency_codes() if c not in priced and c != reporting.code]
-    choices = [(c, f"{c} · in plan prices") for c in priced] + [(c, c) for c in others]
+    in_prices = tr(request, "in plan prices")
+    choices = [(c, f"{c} · {in_prices}") for c in priced] + [(c, c) for c in others]
     context = admin_context(
         staff,
         view=view,

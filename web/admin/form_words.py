@@ -30,10 +30,13 @@ from typing import Any
 from jinja2 import pass_context
 from litestar import Request
 
-from domain.adapters.formatting import format_in_display, in_digits
+from domain.adapters.formatting import format_in_display, format_money, in_digits
 from domain.adapters.i18n import N_, display_of, translations
 from domain.shared.display import RIGHT_TO_LEFT, Display
-from web.admin.preview_words import PREVIEW_PATTERNS
+from domain.shared.errors import DomainError
+from domain.shared.message import Message
+from domain.shared.money import Money
+from web.admin.preview_words import PREVIEW_COMPOSED, PREVIEW_PATTERNS
 from web.display import current_display
 from web.messages import localise_to
 
@@ -346,6 +349,13 @@ ACTION_FIXED = (
     N_('This preview was shown over an hour ago; preview the change again.'),
     N_('This preview could not be read; preview the change again.'),
     N_('Choose another plan or another number of seats.'),
+    N_('The customer has no credit to remove.'),
+    N_('This subscription has no coupon to remove.'),
+    N_("the customer's balance is in another currency; refund instead"),
+    N_("the customer's balance is in another currency; refund to the card"),
+    N_('This invoice has no customer to credit.'),
+    N_('Choose a day after today; to end the trial today, end it now.'),
+    N_('A trial can end at most two years from now.'),
     N_('Amount'),
     N_('Cancel'),
     N_('Now'),
@@ -369,6 +379,14 @@ ACTION_PATTERNS = (
     N_('%(plan)s cannot be paused (the catalog says so).'),
     N_('A %(status)s subscription cannot change plan; it must be active, trialing, past due or unpaid.'),
     N_('This subscription is %(status)s, not in a trial.'),
+    N_('The customer has %(amount)s of credit; remove at most that.'),
+    N_('Invoice %(number)s is %(status)s; only an open or paid invoice gets a credit note.'),
+    N_('Invoice %(number)s is not paid; there is nothing to refund.'),
+    N_('Enter a whole number of seats from 1 to %(n)s.'),
+    N_('invoice %(number)s has been refunded or credited in full'),
+    N_('invoice %(number)s has nothing left to credit'),
+    N_('a refund is more than 0 and at most %(amount)s'),
+    N_('a credit note is more than 0 and at most %(amount)s'),
 )  # fmt: skip
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
@@ -377,11 +395,14 @@ _LETTER = re.compile(r"[A-Za-z]")
 _GROUPING = re.compile(r"(?<=[\u06f0-\u06f9]),(?=[\u06f0-\u06f9])")
 _PLAIN_NUMBER = re.compile(r"[\d,.\u066b\u066c]+")  # no sign or symbol: needs no isolating
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONEY = re.compile(r"(?P<sign>-?)(?P<amount>\d+(?:\.\d+)?) (?P<currency>[A-Z]{3})")
+_ISO_DAY = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
 _DAY = re.compile(rf"(?P<month>{'|'.join(_MONTHS)}) (?P<day>\d{{1,2}}), (?P<year>\d{{4}})")
 # placeholders whose value is the merchant's or the customer's own text, never translated
 _NAMES = frozenset({
     "plan", "name", "addon", "base", "coupon", "code", "number", "email", "card", "brand",
     "last4", "po", "column", "where", "jurisdiction", "currency", "sold", "reporting", "problem",
+    "note", "reference", "memo",
 })  # fmt: skip
 _SUMMARY_PART = re.compile(r"(?P<field>[\w.-]+): (?P<message>.+)", re.DOTALL)
 _ISOLATE = "\u2068{}\u2069"  # FSI ... PDI: a value keeps its own direction inside Persian
@@ -409,7 +430,7 @@ def _skeleton(msgid: str) -> str:
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (_english_pattern(msgid), msgid)
     for msgid in sorted(
-        (*FORM_PATTERNS, *ACTION_PATTERNS, *PREVIEW_PATTERNS),
+        (*FORM_PATTERNS, *ACTION_PATTERNS, *PREVIEW_PATTERNS, *PREVIEW_COMPOSED),
         key=lambda m: -len(_skeleton(m).replace("\x00", "")),
     )
 )
@@ -436,6 +457,19 @@ def _value(value: str, display: Display) -> str:
         month = _MONTHS.index(day["month"]) + 1
         at = datetime(int(day["year"]), month, int(day["day"]), 12, tzinfo=UTC)
         return format_in_display(at, display=display, timezone="UTC", style="date")
+    money = _MONEY.fullmatch(value)
+    if money is not None:  # "50.00 USD" (a Money the domain wrote): as every amount is shown
+        try:
+            amount = Money.parse(money["amount"], money["currency"])
+        except (ValueError, KeyError, DomainError):
+            amount = None
+        if amount is not None:
+            amount = -amount if money["sign"] else amount
+            text = format_money(amount, locale=display.locale, display=display)
+            return _ISOLATE.format(text) if display.language in RIGHT_TO_LEFT else text
+    if _ISO_DAY.fullmatch(value):  # "2024-02-14" (a due day, a payment's day): the same
+        at = datetime.fromisoformat(value).replace(hour=12, tzinfo=UTC)
+        return format_in_display(at, display=display, timezone="UTC", style="date")
     if any(pattern.fullmatch(value) for pattern, _ in PATTERNS):  # a label with its own value
         return text_to(display, value)
     if _NUMBER.search(value) and not _LETTER.search(value):  # 1,000 · 12.5 · $10.00
@@ -446,6 +480,11 @@ def _value(value: str, display: Display) -> str:
         if _PLAIN_NUMBER.fullmatch(value):
             return value
     return _ISOLATE.format(value) if display.language in RIGHT_TO_LEFT else value
+
+
+def value_to(display: Display, value: str) -> str:
+    """A value on its own (a day, an amount, a known phrase) as it reads inside a message."""
+    return _value(value, display)
 
 
 def text_to(display: Display, message: str) -> str:
@@ -472,6 +511,24 @@ def text_to(display: Display, message: str) -> str:
     if len(parts) > 1 and all(parts):  # ValidationFailed's own summary: "code: ...; name: ..."
         return "; ".join(f"{p['field']}: {text_to(display, p['message'])}" for p in parts if p)
     return localise_to(display, message)
+
+
+def message_to(display: Display, message: Message) -> str:
+    """A ``Message`` the domain said (``domain/shared/message.py``): its template from the
+    catalog, each value written for the reader as in a matched pattern (a name or a code as
+    written, a day in their calendar, a number in their digits, a known phrase translated)."""
+    text = translations(display.language).ugettext(message.template)
+    if not message.values:
+        return text
+    return text % {
+        k: _kept(v, display) if k in _NAMES else _value(v, display)
+        for k, v in message.values.items()
+    }
+
+
+def staff_message(request: Request[Any, Any, Any], message: Message) -> str:
+    """A ``Message`` for a staff page or flash, in the signed-in staff member's language."""
+    return message_to(current_display(request), message)
 
 
 def staff_text(request: Request[Any, Any, Any], message: str) -> str:

@@ -4,8 +4,10 @@ the catalogs. ``web/admin/form_words.py`` matches them (exactly, or by the patte
 ``%(name)s`` placeholders make) and shows them in the staff member's language; a date value
 ("Apr 1, 2024") is written in their calendar and digits. Nothing here is called.
 
-Not every preview text is here: a composed line that no pattern matches (an invoice line's own
-description, "3 billing periods") is shown as the domain wrote it (docs/localisation.md).
+A billing line's own words (an invoice line: "Team (Feb 29 - Mar 31)") are not listed: the
+preview carries its period and ``web/admin/preview_lines.py`` rewrites it as the portal does
+(``domain/adapters/line_text.py``). A coupon's terms ("WELCOME20: 20% off, for 3 months") are
+listed in each shape ``coupon_words`` writes; its code is kept as written.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ PREVIEW_FIXED = (
     N_('Nothing is charged now, and no invoice follows the trial.'),
     N_('The renewal date moves with it: later invoices come on the same day of the month as the new trial end.'),
     N_('If the charge fails, the invoice stays open and the usual retries and e-mails follow.'),
+    N_('Difference'),
+    N_("the coupon's unused remainder"),
+    N_('due now'),
     N_('Something changed since this preview was shown (a payment, a renewal or another staff action). Check the new preview and confirm again.'),
 )  # fmt: skip
 
@@ -83,6 +88,7 @@ PREVIEW_PATTERNS = (
     N_('Next invoice (%(day)s) without this change'),
     N_('Next renewal on %(day)s'),
     N_('Amount due on %(number)s'),
+    N_('card id %(card)s'),
     N_('Owed on %(number)s now'),
     N_('Owed on %(number)s afterwards'),
     N_('Left to credit on %(number)s afterwards'),
@@ -91,7 +97,6 @@ PREVIEW_PATTERNS = (
     N_('Owed on %(number)s, written off'),
     N_('Credit note on invoice %(number)s'),
     N_('Refund of invoice %(number)s'),
-    N_('Final invoice: %(line)s'),
     N_('Charged now to %(brand)s •••• %(last4)s'),
     N_('Tax %(rate)s%%'),
     N_('%(amount)s refunded to the card, %(credit)s credited to the balance'),
@@ -103,7 +108,6 @@ PREVIEW_PATTERNS = (
     N_('Cancel %(plan)s at the end of the period, on %(day)s'),
     N_('Nothing is refunded or charged now. Access ends on %(day)s.'),
     N_('Cancel %(plan)s now'),
-    N_('Cancel %(plan)s now; final invoice of %(amount)s for what is still owed (%(due)s to pay)'),
     N_('Nothing is charged now. The next invoice, %(amount)s due, is issued on %(day)s and charged to the saved card.'),
     N_('Keep %(plan)s renewing: it no longer ends on %(day)s'),
     N_('Dunning has %(n)s failed attempt(s) on it so far.'),
@@ -112,9 +116,9 @@ PREVIEW_PATTERNS = (
     N_('The %(kind)s e-mail, with the PDF of %(number)s attached, goes to %(email)s. No money moves.'),
     N_('Nothing is charged now. The next invoice, on %(day)s, is shown above.'),
     N_('The coupon is %(terms)s.'),
-    N_('It replaces %(coupon)s (one coupon per subscription).'),
+    N_('It replaces %(terms)s (one coupon per subscription).'),
     N_('Apply %(coupon)s to the subscription'),
-    N_('Removes %(coupon)s from now on; invoices already issued keep their discount.'),
+    N_('Removes %(terms)s from now on; invoices already issued keep their discount.'),
     N_('The unused fixed-amount remainder (%(amount)s) is dropped too.'),
     N_('Remove %(coupon)s from the subscription'),
     N_('Nothing is left to pay: invoice %(number)s is marked paid and its dunning, if any, ends.'),
@@ -140,6 +144,61 @@ PREVIEW_PATTERNS = (
     N_('Nothing is charged now. The first invoice, %(amount)s due, is issued on %(day)s and charged then to the saved card.'),
     N_('End the trial of %(plan)s now (it was to end on %(day)s)'),
     N_('The subscription is active from now; it renews every period from today (next on %(day)s).'),
+    N_('One-off invoice for %(name)s, %(due)s'),
+    N_('due %(day)s'),
+    N_('owed by the customer, %(due)s'),
+    N_('charged now to %(card)s'),
+    N_('Memo printed on the invoice: “%(memo)s”.'),
+    N_('ref. %(reference)s'),
+    N_('%(amount)s of credit applied to it is not given back: grant it again as balance credit if you want to.'),
+    N_('%(amount)s stays owed on %(number)s but is written off as bad debt: it is not retried any more. The customer may still pay it from their portal; staff may record a payment or void it later.'),
     N_('Your role refunds at most %(amount)s at once; ask a billing colleague.'),
     N_('Your role gives back at most %(amount)s at once; ask a billing colleague.'),
+)  # fmt: skip
+
+# Texts the actions compose from parts (a verb chosen before the f-string, a label lower-cased,
+# a day written field by field, a coupon's terms from ``coupon_words``, a choice's label), so no
+# single literal of domain/support/actions/ reads like them: the staff action pages in Persian
+# (tests/web/admin/test_admin_persian_actions.py) render each of them and fail on English left.
+PREVIEW_COMPOSED_FIXED = (
+    N_('Final invoice'),
+    N_('1 billing period'),
+)  # fmt: skip
+
+PREVIEW_COMPOSED = (
+    N_('Final invoice: %(line)s'),
+    N_('Cancel %(plan)s now; final invoice of %(amount)s for what is still owed (%(due)s to pay)'),
+    N_('Change %(before)s to %(after)s now'),
+    N_('Change %(before)s to %(after)s on %(day)s, when the period ends'),
+    N_('Next invoice on %(day)s, after credit'),
+    N_('Next invoice (%(day)s) with the coupon'),
+    N_('Next invoice (%(day)s) after removal'),
+    N_('Grant balance credit to %(name)s'),
+    N_('Remove balance credit from %(name)s'),
+    N_('Tax %(rate)s%% (included)'),
+    N_('Record bank transfer %(reference)s for invoice %(number)s'),
+    N_('Record cheque %(reference)s for invoice %(number)s'),
+    N_('Record cash %(reference)s for invoice %(number)s'),
+    N_('Record other %(reference)s for invoice %(number)s'),
+    N_('Bank transfer received %(day)s'),
+    N_('Cheque received %(day)s'),
+    N_('Cash received %(day)s'),
+    N_('Other received %(day)s'),
+    N_('%(name)s (monthly)'),
+    N_('%(name)s (yearly)'),
+    N_('%(name)s (weekly)'),
+    N_('%(name)s (monthly) — current'),
+    N_('%(name)s (yearly) — current'),
+    N_('%(name)s (weekly) — current'),
+    N_('%(n)s billing periods'),
+    N_('Extend the trial of %(plan)s: it ends on %(day)s instead of %(was)s'),
+    N_('Shorten the trial of %(plan)s: it ends on %(day)s instead of %(was)s'),
+    N_('%(code)s: %(percent)s%% off, once'),
+    N_('%(code)s: %(percent)s%% off, forever'),
+    N_('%(code)s: %(percent)s%% off, for 1 month'),
+    N_('%(code)s: %(percent)s%% off, for %(n)s months'),
+    N_('%(code)s: %(amount)s off, once'),
+    N_('%(code)s: %(amount)s off, forever'),
+    N_('%(code)s: %(amount)s off, for 1 month'),
+    N_('%(code)s: %(amount)s off, for %(n)s months'),
 )  # fmt: skip

@@ -58,15 +58,54 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?P<code>\S+) is not a currency we bill in\.",
          N_("%(code)s is not a currency we bill in.")),
         (r"(?P<name>\S+) is not a time zone\.", N_("%(name)s is not a time zone.")),
+        # msgspec's own words for a body or a query the API's shapes refuse (Litestar's
+        # ValidationException: each field's message); types, fields and patterns kept as written
+        (r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`",
+         N_("Expected `%(want)s`, got `%(got)s`")),
+        (r"Expected `(?P<type>[^`]+)` of length >= (?P<n>\d+)",
+         N_("Expected `%(type)s` of length >= %(n)s")),
+        (r"Expected `(?P<type>[^`]+)` of length <= (?P<n>\d+)",
+         N_("Expected `%(type)s` of length <= %(n)s")),
+        (r"Expected `(?P<type>[^`]+)` >= (?P<n>-?[\d.e+-]+)", N_("Expected `%(type)s` >= %(n)s")),
+        (r"Expected `(?P<type>[^`]+)` <= (?P<n>-?[\d.e+-]+)", N_("Expected `%(type)s` <= %(n)s")),
+        (r"Expected `(?P<type>[^`]+)` > (?P<n>-?[\d.e+-]+)", N_("Expected `%(type)s` > %(n)s")),
+        (r"Expected `(?P<type>[^`]+)` < (?P<n>-?[\d.e+-]+)", N_("Expected `%(type)s` < %(n)s")),
+        (r"Expected `(?P<type>[^`]+)` that's a multiple of (?P<n>[\d.]+)",
+         N_("Expected `%(type)s` that's a multiple of %(n)s")),
+        (r"Expected `(?P<type>[^`]+)` matching regex (?P<regex>.+)",
+         N_("Expected `%(type)s` matching regex %(regex)s")),
+        (r"Object missing required field `(?P<field>[^`]+)`",
+         N_("Object missing required field `%(field)s`")),
+        (r"Object contains unknown field `(?P<field>[^`]+)`",
+         N_("Object contains unknown field `%(field)s`")),
+        (r"Invalid enum value (?P<value>.+)", N_("Invalid enum value %(value)s")),
+        (r"JSON is malformed: (?P<why>.+)", N_("JSON is malformed: %(why)s")),
     )
 )  # fmt: skip
 
+# msgspec's messages without a value
+MSGSPEC_FIXED = (
+    N_("Invalid decimal string"), N_("Invalid RFC3339 encoded datetime"),
+    N_("Invalid RFC3339 encoded date"), N_("Invalid RFC3339 encoded time"),
+    N_("Invalid UUID"), N_("Invalid base64 encoded string"), N_("Input data was truncated"),
+)  # fmt: skip
+_AT = re.compile(r"(?P<message>.+) - at `(?P<path>[^`]+)`", re.DOTALL)  # msgspec's "where"
+
 _COUNTS = ("n",)  # values that are numbers: in the reader's digits; the others kept as written
+_AT_PATH = N_("at `%(path)s`")
 
 
 def api_text(display: Display, message: str) -> str:
     """An API problem's message in ``display``'s language when a translation exists: what the
-    pages' lookup finds (``localise_to``), else one of the API's own patterns, else as it is."""
+    pages' lookup finds (``localise_to``), else one of the API's own patterns, else as it is
+    (msgspec's "... - at `$.path`": the message translated, the path kept)."""
+    at = _AT.fullmatch(message)
+    if at is not None:
+        said = api_text(display, at["message"])
+        if said == at["message"]:
+            return message
+        where = translations(display.language).ugettext(_AT_PATH) % {"path": at["path"]}
+        return f"{said} - {where}"
     found = localise_to(display, message)
     if found != message:
         return found

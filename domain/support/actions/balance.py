@@ -12,6 +12,7 @@ from domain.customers.balance import adjust_balance_in, check_adjustment
 from domain.customers.model import Customer
 from domain.shared.errors import NotFound
 from domain.shared.ids import CustomerId
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -156,11 +157,15 @@ class _BalanceAction(StaffAction):
             uow, CustomerId(target_id), self.sign * preview.total.minor,
             description=note or reason, now=svc.clock.now(), created_by=actor.email,
         )  # fmt: skip
-        done = "granted" if self.sign < 0 else "removed"
+        balance = entry.ending_balance
         return Executed(
             object_type="customer",
             object_id=target_id,
-            message=f"Balance credit {done} (balance now {entry.ending_balance}).",
+            message=(
+                said("Balance credit granted (balance now %(balance)s).", balance=balance)
+                if self.sign < 0
+                else said("Balance credit removed (balance now %(balance)s).", balance=balance)
+            ),
             after={"balance_transaction": entry.id},
         )
 

@@ -20,7 +20,9 @@ from typing import Any, ClassVar
 from domain.billing.config import BillingConfig
 from domain.payments.ports import PaymentGateway
 from domain.shared.clock import Clock
+from domain.shared.message import Message
 from domain.shared.money import Currency, Money
+from domain.shared.periods import Period
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can, require
 from domain.support.ports import ActionsUnit
@@ -60,6 +62,12 @@ class MoneyLine:
     label: str
     amount: Money
     detail: str = ""
+    # an invoice's or a credit note's own line (the engine's words, "Team (Feb 1 - Mar 1)"):
+    # a page rewrites it and its arithmetic in the reader's language as every invoice is
+    # (domain/adapters/line_text.py), its dates from ``period`` when it has one
+    billed: bool = False
+    period: Period | None = None
+    lead: str = ""  # what the label starts with before the engine's words ("Final invoice: ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,7 @@ class Executed:
 
     object_type: str
     object_id: str
-    message: str  # shown to the staff member ("Refunded INV-2026-0042: credit note CN-...")
+    message: Message  # shown to the staff member, in their language ("Voided invoice %(number)s.")
     after: Mapping[str, Any] = field(default_factory=dict)  # more "after" values for the audit
     after_commit: Callable[[], Awaitable[None]] | None = None
 

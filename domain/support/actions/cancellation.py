@@ -12,6 +12,7 @@ from datetime import datetime
 
 from domain.billing.issued import BillingReason
 from domain.shared.errors import ValidationFailed
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -139,11 +140,16 @@ class CancelSubscription(StaffAction):
         notes = [n.note.number for n in outcome.credit_notes]
         invoices = [i.number for i in outcome.invoices]
         if now:
-            message = "Canceled the subscription now" + (
-                f": credit note {', '.join(notes)}." if notes else "."
-            )
+            message = (
+                said("Canceled the subscription now: credit note %(number)s.",
+                     number=", ".join(notes))
+                if notes
+                else said("Canceled the subscription now.")
+            )  # fmt: skip
         else:
-            message = f"The subscription ends on {day(cp.before.period_end, cp.before)}."
+            message = said(
+                "The subscription ends on %(day)s.", day=day(cp.before.period_end, cp.before)
+            )
         return Executed(
             object_type="subscription",
             object_id=target_id,
@@ -212,9 +218,7 @@ def _now(sub_name: str, cp: CommandPreview, terms: dict[str, str], refund: Refun
         notes.append("The final invoice bills the usage so far and any pending charges; the "
                      "account's credit pays it first, the rest is charged to the card.")  # fmt: skip
     facts = tuple(
-        MoneyLine(f"Final invoice: {line.label}", line.amount, line.detail)
-        for invoice in final
-        for line in invoice_lines(invoice)
+        line for invoice in final for line in invoice_lines(invoice, prefix="Final invoice: ")
     )
     balance = Money.of_minor(cp.balance_after_minor, currency)
     facts += (MoneyLine("Balance afterwards (negative: credit)", balance),)
@@ -303,7 +307,7 @@ class UncancelSubscription(StaffAction):
         return Executed(
             object_type="subscription",
             object_id=target_id,
-            message="The subscription keeps renewing; its cancellation is undone.",
+            message=said("The subscription keeps renewing; its cancellation is undone."),
             after={"invoices": [i.number for i in outcome.invoices]},
         )
 

@@ -13,6 +13,7 @@ from domain.payments.dunning import DunningStatus, retry_now
 from domain.payments.service import collect_invoice
 from domain.shared.errors import InvalidTransition
 from domain.shared.ids import CustomerId
+from domain.shared.message import said
 from domain.staff.model import SignedInStaff
 from domain.support.actions.base import (
     ActionPreview,
@@ -85,8 +86,8 @@ class RetryPayment(StaffAction):
 
         return Executed(
             "invoice", target_id,
-            f"Charged invoice {preview.before['invoice']} to {preview.after['card']}; the "
-            "outcome is under Payments and attempts.",
+            said("Charged invoice %(number)s to %(card)s; the outcome is under Payments and "
+                 "attempts.", number=preview.before["invoice"], card=preview.after["card"]),
             after_commit=charge,
         )  # fmt: skip
 
@@ -130,4 +131,10 @@ class ResendInvoice(StaffAction):
             uow, kind, customer_id=customer_id, key=dedupe_key(kind, target_id, "resent", now),
             invoice_id=target_id,
         )  # fmt: skip
-        return Executed("invoice", target_id, f"{preview.summary.replace('E-mail', 'E-mailed')}.")
+        number, email = preview.before["invoice"], preview.after["to"]
+        sent = (
+            said("E-mailed the receipt for %(number)s to %(email)s.", number=number, email=email)
+            if preview.after["email"] == "receipt"
+            else said("E-mailed the invoice for %(number)s to %(email)s.", number=number, email=email)
+        )  # fmt: skip
+        return Executed("invoice", target_id, sent)

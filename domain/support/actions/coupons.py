@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from domain.billing.model import Invoice
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.shared.ids import CustomerId, SubscriptionId
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.subscriptions.coupon_previews import (
@@ -161,7 +162,7 @@ class ApplyCoupon(StaffAction):
         return Executed(
             object_type="subscription",
             object_id=target_id,
-            message=f"Coupon {code} applied to the subscription.",
+            message=said("Coupon %(coupon)s applied to the subscription.", coupon=code),
         )
 
 
@@ -224,5 +225,9 @@ class RemoveCoupon(StaffAction):
         return Executed(
             object_type="subscription",
             object_id=target_id,
-            message=f"{preview.summary.replace('Remove', 'Removed', 1)}.",
+            message=(
+                said("Removed %(coupon)s from the subscription.", coupon=preview.terms["coupon"])
+                if preview.terms.get("coupon")
+                else said("Removed the coupon from the subscription.")
+            ),
         )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from domain.billing.issued import CreditNoteReason
 from domain.billing.model import InvoiceStatus
 from domain.payments.credits import credit_invoice_in, plan_credit_in
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -102,6 +103,7 @@ class IssueCreditNote(StaffAction):
         )  # fmt: skip
         return Executed(
             "invoice", target_id,
-            f"Issued credit note {note.number} on invoice {plan.issued.number}.",
+            said("Issued credit note %(note)s on invoice %(number)s.", note=note.number,
+                 number=plan.issued.number),
             after={"credit_note": note.number},
         )  # fmt: skip

@@ -11,6 +11,7 @@ from domain.billing.issued import OfflineMethod, OfflinePayment
 from domain.billing.model import InvoiceStatus
 from domain.payments.settlement import pay_offline_in, settlement_effect, void_in, write_off_in
 from domain.shared.errors import InvalidTransition
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -87,7 +88,9 @@ class VoidInvoice(StaffAction):
         target_id: str, preview: ActionPreview, reason: str,
     ) -> Executed:  # fmt: skip
         issued = await void_in(uow, target_id, now=svc.clock.now(), config=svc.config)
-        return Executed("invoice", target_id, f"Voided invoice {issued.number}.")
+        return Executed(
+            "invoice", target_id, said("Voided invoice %(number)s.", number=issued.number)
+        )
 
 
 class MarkUncollectible(StaffAction):
@@ -127,7 +130,11 @@ class MarkUncollectible(StaffAction):
         target_id: str, preview: ActionPreview, reason: str,
     ) -> Executed:  # fmt: skip
         issued = await write_off_in(uow, target_id, now=svc.clock.now(), config=svc.config)
-        return Executed("invoice", target_id, f"Marked invoice {issued.number} uncollectible.")
+        return Executed(
+            "invoice",
+            target_id,
+            said("Marked invoice %(number)s uncollectible.", number=issued.number),
+        )
 
 
 class RecordOfflinePayment(StaffAction):
@@ -200,4 +207,8 @@ class RecordOfflinePayment(StaffAction):
         issued = await pay_offline_in(
             uow, target_id, payment, now=svc.clock.now(), config=svc.config
         )
-        return Executed("invoice", target_id, f"Recorded the payment of invoice {issued.number}.")
+        return Executed(
+            "invoice",
+            target_id,
+            said("Recorded the payment of invoice %(number)s.", number=issued.number),
+        )

@@ -10,6 +10,7 @@ from domain.payments.one_off import MAX_NET_DAYS, OneOffLine, draft_one_off_in, 
 from domain.payments.service import collect_invoice
 from domain.shared.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.shared.ids import CustomerId
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -155,7 +156,7 @@ class CreateOneOffInvoice(StaffAction):
             )
 
         return Executed(
-            "invoice", issued.id, f"Created invoice {issued.number}.",
+            "invoice", issued.id, said("Created invoice %(number)s.", number=issued.number),
             after={"invoice": issued.number},
             after_commit=charge if net == 0 and issued.invoice.amount_due > 0 else None,
         )  # fmt: skip

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time
 
 from domain.billing.issued import BillingReason
 from domain.shared.errors import InvalidTransition, ValidationFailed
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -152,7 +153,7 @@ class PauseSubscription(StaffAction):
         return Executed(
             object_type="subscription",
             object_id=target_id,
-            message=f"Paused the subscription until {day(resume_at, cp.before)}.",
+            message=said("Paused the subscription until %(day)s.", day=day(resume_at, cp.before)),
         )
 
 
@@ -234,6 +235,6 @@ class ResumeSubscription(StaffAction):
         return Executed(
             object_type="subscription",
             object_id=target_id,
-            message="Resumed the subscription.",
+            message=said("Resumed the subscription."),
             after={"invoices": [i.number for i in outcome.invoices]},
         )

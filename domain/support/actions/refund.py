@@ -8,6 +8,7 @@ from domain.billing.issued import CreditNoteReason
 from domain.billing.model import InvoiceStatus
 from domain.payments.refunds import plan_refund_in, refund_credit_note, refund_invoice_in
 from domain.shared.errors import NotFound, PermissionDenied
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, can
@@ -140,8 +141,19 @@ class RefundInvoice(StaffAction):
         return Executed(
             object_type="invoice",
             object_id=target_id,
-            message=f"Refunded invoice {plan.issued.number}: credit note {note.note.number}, "
-            + ("credited to the balance." if to_balance else "sent to the card."),
+            message=(
+                said(
+                    "Refunded invoice %(number)s: credit note %(note)s, credited to the balance.",
+                    number=plan.issued.number,
+                    note=note.note.number,
+                )
+                if to_balance
+                else said(
+                    "Refunded invoice %(number)s: credit note %(note)s, sent to the card.",
+                    number=plan.issued.number,
+                    note=note.note.number,
+                )
+            ),
             after={"credit_note": note.note.number},
             after_commit=None if to_balance else send,
         )

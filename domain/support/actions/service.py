@@ -17,6 +17,7 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.ids import CustomerId
+from domain.shared.message import Message
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission, require
@@ -53,7 +54,7 @@ class ActionPage:
 
 @dataclass(frozen=True, slots=True)
 class ActionDone:
-    message: str
+    message: Message  # what was done, rendered in the staff member's language by web/
     amount: Money | None
     object_type: str
     object_id: str

@@ -25,6 +25,7 @@ from domain.billing.model import Invoice
 from domain.catalog.model import Plan
 from domain.shared.errors import InvalidTransition
 from domain.shared.ids import CustomerId, SubscriptionId
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -289,12 +290,14 @@ class ChangeSubscription(StaffAction):
             as_customer=CustomerId(customer_id),
         )  # fmt: skip
         issued = [i for i in outcome.invoices if i.invoice.total != 0 or i.invoice.lines]
-        message = preview.summary + "."
-        if issued:
-            message += f" Invoice {issued[0].number} issued"
-            if issued[0].invoice.amount_due > 0:
-                message += ", charged to the card on file"
-            message += "."
+        if not issued:
+            message = said("%(change)s.", change=preview.summary)
+        elif issued[0].invoice.amount_due > 0:
+            message = said("%(change)s. Invoice %(number)s issued, charged to the card on file.",
+                           change=preview.summary, number=issued[0].number)  # fmt: skip
+        else:
+            message = said("%(change)s. Invoice %(number)s issued.", change=preview.summary,
+                           number=issued[0].number)  # fmt: skip
         return Executed(
             object_type="subscription",
             object_id=target_id,

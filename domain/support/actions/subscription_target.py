@@ -64,17 +64,24 @@ def invoice_lines(invoice: Invoice, *, prefix: str = "") -> tuple[MoneyLine, ...
         return Money.of_minor(minor, invoice.currency)
 
     lines = [
-        MoneyLine(prefix + line.description, money(line.amount), line.shown_detail)
+        MoneyLine(
+            prefix + line.description,
+            money(line.amount),
+            line.shown_detail,
+            billed=True,
+            period=line.period,
+            lead=prefix,
+        )
         for line in invoice.shown_lines
     ]
     if invoice.discount:
-        lines.append(MoneyLine(prefix + "Discount", money(-invoice.discount)))
+        lines.append(MoneyLine(prefix + "Discount", money(-invoice.discount), lead=prefix))
     added_tax = invoice.total - (invoice.subtotal - invoice.discount)
     if added_tax:
-        lines.append(MoneyLine(prefix + "Tax", money(added_tax)))
+        lines.append(MoneyLine(prefix + "Tax", money(added_tax), lead=prefix))
     if invoice.credit_applied:
         lines.append(MoneyLine(prefix + "Paid from the account's credit",
-                               money(-invoice.credit_applied)))  # fmt: skip
+                               money(-invoice.credit_applied), lead=prefix))  # fmt: skip
     return tuple(lines)
 
 
@@ -85,7 +92,7 @@ def credit_note_lines(note: CreditNote, currency: str) -> tuple[MoneyLine, ...]:
     def money(minor: int) -> Money:  # fmt: skip
         return Money.of_minor(minor, currency)
 
-    lines = [MoneyLine(line.description, money(line.amount), line.shown_detail)
+    lines = [MoneyLine(line.description, money(line.amount), line.shown_detail, billed=True)
              for line in note.lines if line.amount]  # fmt: skip
     if note.discount:
         lines.append(MoneyLine("Discount", money(-note.discount)))

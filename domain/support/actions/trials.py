@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from domain.billing.issued import BillingReason
 from domain.shared.errors import ValidationFailed
+from domain.shared.message import said
 from domain.shared.money import Money
 from domain.staff.model import SignedInStaff
 from domain.staff.permissions import Permission
@@ -144,7 +145,7 @@ class ExtendTrial(StaffAction):
         return Executed(
             object_type="subscription",
             object_id=target_id,
-            message=f"The trial now ends on {day(trial_end, cp.before)}.",
+            message=said("The trial now ends on %(day)s.", day=day(trial_end, cp.before)),
         )
 
 
@@ -214,6 +215,10 @@ class EndTrial(StaffAction):
         return Executed(
             object_type="subscription",
             object_id=target_id,
-            message="Ended the trial" + (f": invoice {numbers[-1]}." if numbers else "."),
+            message=(
+                said("Ended the trial: invoice %(number)s.", number=numbers[-1])
+                if numbers
+                else said("Ended the trial.")
+            ),
             after={"invoices": numbers},
         )

@@ -69,7 +69,7 @@ async def test_granting_credit_shows_the_balance_and_the_next_invoice_using_it(s
     assert (entry.object_type, entry.object_id) == ("customer", sub.customer_id)
     assert entry.before == {"balance": "0.00 USD"}
     assert entry.after["balance"] == "-10.00 USD" and entry.after["balance_transaction"] == row.id
-    assert "balance now -10.00 USD" in done.message
+    assert "balance now -10.00 USD" in str(done.message)
     renewal = await shop.renewal(sub, APR1)  # the next invoice uses it, as previewed
     assert (renewal.invoice.credit_applied, renewal.invoice.amount_due) == (1000, 2600)
 

@@ -73,7 +73,7 @@ async def test_voiding_a_past_due_invoice_ends_dunning_and_reactivates_the_subsc
     (entry,) = await entries(shop)
     assert (entry.action, entry.reason, entry.object_id) == ("invoice.void", REASON, invoice_id)
     assert entry.before["status"] == "open" and entry.after["status"] == "void"
-    assert "Voided" in done.message
+    assert "Voided" in str(done.message)
     again = await _page(shop, "invoice.void", sub, invoice_id, {})
     assert again.preview is None and "is void" in again.errors[""]
 

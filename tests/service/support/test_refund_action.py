@@ -60,7 +60,7 @@ async def test_a_partial_refund_is_previewed_then_done_exactly_with_one_audit_en
     assert entry.reason == "Customer asked; outage on Mar 2"
     assert entry.after["credit_note"] == notes[0].note.number
     assert entry.after["amount"] == "18.00 USD"
-    assert notes[0].note.number in done.message
+    assert notes[0].note.number in str(done.message)
 
 
 async def test_a_refund_as_credit_moves_no_money_and_lowers_the_balance(shop: Shop) -> None:

@@ -144,3 +144,34 @@ async def test_a_staff_actions_fields_preview_and_refusal_read_persian(
     refused = parse((await client.get(cancel + "?when=period_end&refund=prorated_refund")).text)
     message = text(refused.select_one("#f-refund-error"))
     assert message.startswith("لغو در پایان دوره از کل دوره استفاده می‌کند"), message
+
+
+async def test_a_confirmed_staff_actions_flash_reads_persian(
+    app: Litestar, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    """What the action did (``Executed.message``, a ``said(...)`` template and its values) is
+    flashed in Persian: the day in Persian digits, the invoice number kept as written."""
+    ada = await make_subscriber(app, clock, email="ada@example.com", name="Ada Lovelace")
+    await _persian_owner(app, client, clock)
+    record = f"/admin/customers/{ada.customer_id}"
+    cancel = f"{record}/actions/subscription.cancel/{ada.subscription_id}"
+    page = parse((await client.get(cancel + "?when=period_end&refund=none")).text)
+    form = {
+        i["name"]: i.get("value", "") for i in page.select('[data-testid="confirm-form"] input')
+    }
+    done = await client.post(cancel, data={**form, "reason": "به درخواست مشتری"})
+    assert done.status_code == 303
+    flashed = [text(f) for f in parse((await client.get(record)).text).select(".flash__message")]
+    assert any(f.startswith("اشتراک در ") and f.endswith(" پایان می‌یابد.") for f in flashed), (
+        flashed
+    )
+    (said,) = [f for f in flashed if f.startswith("اشتراک در ")]
+    assert re.search("[۰-۹]", said) and not re.search("[A-Za-z0-9]", said), said
+    # the audit log names the action in Persian and keeps its code beside it (and as the tooltip)
+    audit = parse((await client.get("/admin/audit")).text)
+    cell = audit.select_one('[data-testid="audit-action"]')
+    assert cell is not None and cell["title"] == "subscription.cancel"
+    assert text(cell.select_one(".badge")) == "لغو اشتراک"
+    assert text(cell.select_one('[data-testid="audit-action-code"]')) == "subscription.cancel"
+    options = [text(o) for o in audit.select("#f-action option")]
+    assert "لغو اشتراک (subscription.cancel)" in options

@@ -139,4 +139,24 @@ async def test_a_malformed_body_and_a_message_without_translation(
     malformed = _problem(await client.post("/api/v1/customers", json={"email": 1}, headers=persian),
                          400)  # fmt: skip
     assert malformed["detail"] == "درخواست POST /api/v1/customers نامعتبر است"
-    assert set(malformed["errors"]) >= {"email"}  # msgspec's own words: as written
+    assert malformed["errors"] == {"email": "`str` لازم است، `int` آمد"}  # msgspec's, in Persian
+    cases = [
+        ("/api/v1/customers", {}, "data", "فیلد لازم `email` در شیء نیست"),
+        ("/api/v1/customers", CUSTOMER | {"x": 1}, "data", "شیء فیلد ناشناختهٔ `x` دارد"),
+        ("/api/v1/customers", CUSTOMER | {"name": "n" * 201}, "name",
+         "یک `str` با طول حداکثر ۲۰۰ لازم است"),
+        ("/api/v1/subscriptions", {"customer_id": "c", "plan_code": "team", "quantity": 0},
+         "quantity", "یک `int` دست‌کم ۱ لازم است"),
+    ]  # fmt: skip
+    for path, body, field, persian_message in cases:
+        english = _problem(await client.post(path, json=body, headers=bearer(key)), 400)
+        answer = _problem(await client.post(path, json=body, headers=persian), 400)
+        assert answer["errors"] == {field: persian_message}, answer
+        assert set(english["errors"]) == {field}  # the field names never change
+        assert english["errors"][field].startswith(("Object", "Expected"))
+    truncated = await client.post("/api/v1/customers", content=b'{"email": ',
+                                  headers=persian | {"content-type": "application/json"})  # fmt: skip
+    assert _problem(truncated, 400)["detail"] == "داده‌های ورودی ناقص است"
+    broken = await client.post("/api/v1/customers", content=b"{bad",
+                               headers=persian | {"content-type": "application/json"})  # fmt: skip
+    assert _problem(broken, 400)["detail"].startswith("JSON نادرست است: ")  # msgspec's why kept
