@@ -282,6 +282,7 @@ FORM_PATTERNS = (
 
 # the staff actions' field labels, help, choices and refusals (domain/support/actions/)
 ACTION_FIXED = (
+    N_('The trial began this very moment; end it a moment later.'),
     N_("In the customer's currency."),
     N_('Note on the balance transaction'),
     N_('Optional; your reason goes in the audit log either way.'),

@@ -78,6 +78,11 @@ class Renewals(EngineState):
             raise InvalidTransition(
                 "the subscription is not in a trial", code=BillingErrorCode.NOT_TRIALING
             )
+        if at <= self.period.start:
+            raise InvalidTransition(
+                "the trial began at this instant; it can be ended from the next moment on",
+                code=BillingErrorCode.BAD_TRIAL_END,
+            )
         if self.pending_anchor is not None and self.pending_anchor <= at:
             self.pending_anchor = None
         self.period = Period(self.period.start, at)

@@ -168,6 +168,8 @@ class EndTrial(StaffAction):
         lock: bool,
     ) -> ActionPreview:
         sub = await _trialing(uow, customer_id, target_id)
+        if svc.clock.now() <= sub.period_start:
+            raise refuse_state("The trial began this very moment; end it a moment later.")
         cp = await preview_command_in(
             uow, sub.id, _end_trial, at=svc.clock.now(), config=svc.config, lock=lock
         )

@@ -270,6 +270,13 @@ async def test_extend_a_trial_shows_the_first_invoice_and_moves_the_trial_end(sh
     assert active.preview is None and "not in a trial" in active.errors[""]
 
 
+async def test_ending_a_trial_the_instant_it_began_is_refused_with_a_message(shop: Shop) -> None:
+    sub = await _trialing(shop)  # the frozen clock has not moved: the trial began now
+    page = await _page(shop, END_TRIAL, sub, {})
+    assert page.preview is None and "a moment later" in page.errors[""]
+    assert (await shop.subscription(sub.subscription_id)).status is SubscriptionStatus.TRIALING
+
+
 async def test_end_a_trial_now_invoices_exactly_the_preview(shop: Shop) -> None:
     sub = await _trialing(shop)
     shop.clock.set(MAR1 + timedelta(days=3))

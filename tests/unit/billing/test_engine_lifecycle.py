@@ -157,6 +157,15 @@ def test_ending_a_trial_now_bills_from_that_instant() -> None:
     assert last.issued_at == FEB15 and last.total == 4000
 
 
+def test_ending_a_trial_at_the_instant_it_began_is_refused_not_a_crash() -> None:
+    e = engine()
+    e.subscribe(JAN31, TEAM, trial_days=30)
+    with pytest.raises(InvalidTransition) as err:
+        e.end_trial(JAN31)
+    assert err.value.code == BillingErrorCode.BAD_TRIAL_END
+    assert status(e) is SubscriptionStatus.TRIALING
+
+
 def test_end_trial_outside_a_trial_is_refused() -> None:
     e = engine()
     e.subscribe(JAN31, TEAM)
