@@ -97,6 +97,46 @@ def _offline(d: Display, m: re.Match[str]) -> str:
     return gettext_for(d.language, "%(how)s, ref. %(ref)s", how=how, ref=ref)
 
 
+# a catalog charge's detail on the admin's catalog pages (catalog_admin/views.py): its parts
+# joined by ", " ("per seat", "per 1,000 GB, 10 free", "per call, metered: api_calls (sum)")
+_AGGREGATIONS = {
+    "sum": N_("Sum of values"), "count": N_("Count of events"), "max": N_("Maximum value"),
+    "unique_count": N_("Unique values"), "last": N_("Last value"),
+}  # fmt: skip
+_COUNT = r"\d{1,3}(?:,\d{3})*"
+_DETAIL_PARTS: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
+    (re.compile(english), rewrite)
+    for english, rewrite in (
+        (rf"per (?P<n>{_COUNT}) (?P<unit>[^,]+)",
+         lambda d, m: gettext_for(d.language, "per %(n)s %(unit)s", n=_count(d, m["n"]),
+                                  unit=_label(d, m["unit"]))),
+        (r"per (?P<unit>[^,]+)",
+         lambda d, m: gettext_for(d.language, "per %(unit)s", unit=_label(d, m["unit"]))),
+        (rf"(?P<n>{_COUNT}) free",
+         lambda d, m: gettext_for(d.language, "%(n)s free", n=_count(d, m["n"]))),
+        (rf"metered: (?P<meter>[^,]+) \((?P<how>{'|'.join(_AGGREGATIONS)})\)",
+         lambda d, m: gettext_for(d.language, "metered: %(meter)s (%(how)s)",
+                                  meter=_label(d, m["meter"]),
+                                  how=gettext_for(d.language, _AGGREGATIONS[m["how"]]))),
+    )
+)  # fmt: skip
+_PART = rf"(?:per (?:{_COUNT} )?[^,]+|{_COUNT} free|metered: [^,]+)"
+_DETAIL = re.compile(rf"{_PART}(?:, {_PART})*")
+
+
+def _charge_detail(d: Display, m: re.Match[str]) -> str:
+    said = []
+    for part in m[0].split(", "):
+        for pattern, rewrite in _DETAIL_PARTS:
+            found = pattern.fullmatch(part)
+            if found is not None:
+                said.append(rewrite(d, found))
+                break
+        else:
+            said.append(_label(d, part))
+    return gettext_for(d.language, ", ").join(said)
+
+
 # (the English as the domain writes it, how it reads in another language); the first that
 # matches the whole value wins, so the narrower shapes come first
 REWRITES: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
@@ -137,6 +177,8 @@ REWRITES: tuple[tuple[re.Pattern[str], _Rewrite], ...] = tuple(
          lambda d, m: gettext_for(d.language, "Per %(unit)s", unit=_label(d, m["unit"]))),
         # how staff recorded an offline payment (documents/invoice_document.py)
         (rf"(?P<how>{'|'.join(_OFFLINE)})(?:, ref\. (?P<ref>.+))?", _offline),
+        # a catalog charge's detail (catalog_admin/views.py), lower case: after "Per ..."
+        (_DETAIL.pattern, _charge_detail),
     )
 )  # fmt: skip
 
@@ -148,6 +190,8 @@ PHRASES = (
     N_("Graduated tiers per %(unit)s"), N_("Volume tiers per %(unit)s"), N_("Per %(unit)s"),
     N_("%(how)s, ref. %(ref)s"),
     N_("Reverse charge: VAT to be accounted for by the customer (%(vat)s)"),
+    N_("per %(n)s %(unit)s"), N_("per %(unit)s"), N_("%(n)s free"),
+    N_("metered: %(meter)s (%(how)s)"), N_(", "),
 )  # fmt: skip
 
 

@@ -64,6 +64,7 @@ NOT_SUBSCRIBER = frozenset({
     "the trial must end before the billing anchor chosen at sign-up",
     "a {} subscription cannot start a trial",
     "the subscription is not in a trial",
+    "the trial began at this instant; it can be ended from the next moment on",
     "must be after the pause",
     "the anchor must be after the start and before one interval after it",
     "with a trial the anchor must fall between the trial's end and one interval after it",
