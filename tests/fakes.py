@@ -10,8 +10,6 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from domain.accounts.model import Account, AuthSession, EmailToken, LinkedIdentity
-from domain.audit.model import AuditEntry, AuditFilter
 from domain.billing.issued import InvoiceSummary, IssuedCreditNote, IssuedInvoice
 from domain.billing.model import InvoiceStatus
 from domain.catalog.change_policy import PlanChangeRule
@@ -27,17 +25,8 @@ from domain.notifications.model import (
     RenderedEmail,
 )
 from domain.outbound.events import OutboundEvent
-from domain.payments.dunning import DunningCase, DunningPolicy, DunningStatus
-from domain.payments.model import (
-    PaymentAttempt,
-    PaymentMethod,
-    Refund,
-    WebhookOutcome,
-    WebhookRecord,
-)
 from domain.shared.errors import Conflict
 from domain.shared.ids import CustomerId, PlanId, SubscriptionId
-from domain.staff.model import StaffMember, StaffSession, StaffToken
 from domain.subscriptions.model import (
     CancellationFeedback,
     Due,
@@ -54,6 +43,11 @@ from tests.fake_operations import (
     InMemoryWebhookLog,
 )
 from tests.fake_promotions import InMemoryCouponRepository, InMemoryPromotionCodeRepository
+from tests.fakes_accounts import (
+    InMemoryAccountRepository,
+    InMemoryAuditRepository,
+    InMemoryStaffRepository,
+)
 from tests.fakes_analytics import (
     InMemoryAnalyticsReadModel,
     InMemoryCohortStore,
@@ -74,6 +68,13 @@ from tests.fakes_integrations import (
     InMemoryAccountingReader,
     InMemoryCustomerRefs,
     InMemoryImportRepository,
+)
+from tests.fakes_payments import (
+    InMemoryDunningRepository,
+    InMemoryPaymentAttemptRepository,
+    InMemoryPaymentMethodRepository,
+    InMemoryRefundRepository,
+    InMemoryWebhookEventRepository,
 )
 from tests.fakes_price_migrations import InMemoryPriceMigrationRepository
 from tests.fakes_taxes import InMemoryTaxRateRepository
@@ -476,149 +477,6 @@ class InMemoryUsageRepository:
         ]  # fmt: skip
 
 
-class InMemoryPaymentMethodRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, tuple[PaymentMethod, str, datetime | None]] = {}
-
-    async def add(self, method: PaymentMethod, *, gateway_customer: str) -> None:
-        self.rows[method.id] = (method, gateway_customer, None)
-
-    async def get(self, method_id: str) -> PaymentMethod | None:
-        row = self.rows.get(method_id)
-        return row[0] if row and row[2] is None else None
-
-    async def for_customer(self, customer_id: str) -> list[PaymentMethod]:
-        live = [m for m, _, gone in self.rows.values() if m.customer_id == customer_id and not gone]
-        return sorted(live, key=lambda m: (not m.is_default, m.created_at))
-
-    async def get_many(self, method_ids: Sequence[str]) -> dict[str, PaymentMethod]:
-        return {i: m for i in method_ids if (m := await self.get(i)) is not None}
-
-    async def defaults_for(self, customer_ids: Sequence[str]) -> dict[str, PaymentMethod]:
-        found: dict[str, PaymentMethod] = {}
-        for customer_id in customer_ids:
-            default = next((m for m in await self.for_customer(customer_id) if m.is_default), None)
-            if default is not None:
-                found[customer_id] = default
-        return found
-
-    async def gateway_customers(self, customer_ids: Sequence[str]) -> dict[tuple[str, str], str]:
-        return {
-            (m.customer_id, m.gateway): g
-            for m, g, _ in self.rows.values()
-            if m.customer_id in customer_ids
-        }
-
-    async def gateway_customer(self, customer_id: str, gateway: str) -> str | None:
-        return next(
-            (
-                g
-                for m, g, _ in self.rows.values()
-                if m.customer_id == customer_id and m.gateway == gateway
-            ),
-            None,
-        )
-
-    async def set_default(self, customer_id: str, method_id: str) -> None:
-        for key, (m, g, gone) in self.rows.items():
-            if m.customer_id == customer_id:
-                self.rows[key] = (replace(m, is_default=key == method_id), g, gone)
-
-    async def remove(self, method_id: str, *, at: datetime) -> None:
-        m, g, _ = self.rows[method_id]
-        self.rows[method_id] = (replace(m, is_default=False), g, at)
-
-    async def expiring(self, month_start: datetime, month_end: datetime) -> list[PaymentMethod]:
-        return [
-            m
-            for m, _, gone in self.rows.values()
-            if not gone
-            and m.is_default
-            and (m.exp_year, m.exp_month) == (month_start.year, month_start.month)
-        ]
-
-
-class InMemoryPaymentAttemptRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, PaymentAttempt] = {}
-
-    async def add(self, attempt: PaymentAttempt) -> None:
-        if any(a.idempotency_key == attempt.idempotency_key for a in self.rows.values()):
-            raise Conflict("duplicate attempt", code="payments.duplicate_attempt")
-        self.rows[attempt.id] = attempt
-
-    async def add_many(self, attempts: Sequence[PaymentAttempt]) -> None:
-        keys = [a.idempotency_key for a in attempts]
-        if len(set(keys)) < len(keys) or any(a.idempotency_key in keys for a in self.rows.values()):
-            raise Conflict("duplicate attempt", code="payments.duplicate_attempt")
-        self.rows.update((a.id, a) for a in attempts)
-
-    async def save(self, attempt: PaymentAttempt) -> None:
-        self.rows[attempt.id] = attempt
-
-    async def save_many(self, attempts: Sequence[PaymentAttempt]) -> None:
-        self.rows.update((a.id, a) for a in attempts)
-
-    async def for_invoice(self, invoice_id: str) -> list[PaymentAttempt]:
-        return sorted(
-            (a for a in self.rows.values() if a.invoice_id == invoice_id), key=lambda a: a.number
-        )
-
-    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, list[PaymentAttempt]]:
-        return {i: await self.for_invoice(i) for i in invoice_ids}
-
-    async def by_payment_ref(self, payment_ref: str) -> PaymentAttempt | None:
-        return next((a for a in self.rows.values() if a.payment_ref == payment_ref), None)
-
-
-class InMemoryDunningRepository:
-    def __init__(self) -> None:
-        self.cases: dict[str, DunningCase] = {}
-        self.stored_policy = DunningPolicy()
-
-    async def get(self, invoice_id: str) -> DunningCase | None:
-        return self.cases.get(invoice_id)
-
-    async def for_invoices(self, invoice_ids: Sequence[str]) -> dict[str, DunningCase]:
-        return {i: self.cases[i] for i in invoice_ids if i in self.cases}
-
-    async def save(self, case: DunningCase) -> None:
-        self.cases[case.invoice_id] = case
-
-    async def due(
-        self, now: datetime, *, limit: int, test_clock_id: str | None = None
-    ) -> list[DunningCase]:
-        due = [
-            c
-            for c in self.cases.values()
-            if c.status is DunningStatus.OPEN
-            and c.next_attempt_at
-            and c.next_attempt_at <= now
-            and c.test_clock_id == test_clock_id
-        ]
-        return sorted(due, key=lambda c: c.next_attempt_at or now)[:limit]
-
-    async def open_for_customer(self, customer_id: str) -> list[DunningCase]:
-        return [
-            c
-            for c in self.cases.values()
-            if c.customer_id == customer_id and c.status is DunningStatus.OPEN
-        ]
-
-    async def open_by_failures(self) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for c in self.cases.values():
-            if c.status is DunningStatus.OPEN:
-                counts[c.failures] = counts.get(c.failures, 0) + 1
-        return counts
-
-    async def policy(self) -> DunningPolicy:
-        return self.stored_policy
-
-    async def save_policy(self, policy: DunningPolicy) -> None:
-        self.stored_policy = policy
-
-
 class InMemoryTestClockRepository:
     __test__ = False
 
@@ -686,137 +544,6 @@ class InMemoryEmailRepository:
         )
 
 
-class InMemoryRefundRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, Refund] = {}
-
-    async def add(self, refund: Refund) -> bool:
-        if any(r.credit_note_id == refund.credit_note_id for r in self.rows.values()):
-            return False
-        self.rows[refund.id] = refund
-        return True
-
-    async def for_credit_note(self, credit_note_id: str) -> Refund | None:
-        return next((r for r in self.rows.values() if r.credit_note_id == credit_note_id), None)
-
-    async def save(self, refund: Refund) -> None:
-        self.rows[refund.id] = refund
-
-    async def for_invoice(self, invoice_id: str) -> list[Refund]:
-        return [r for r in self.rows.values() if r.invoice_id == invoice_id]
-
-
-class InMemoryWebhookEventRepository:
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], WebhookRecord] = {}
-
-    async def add(self, record: WebhookRecord) -> bool:
-        key = (record.gateway, record.event_id)
-        if key in self.rows:
-            return False
-        self.rows[key] = record
-        return True
-
-    async def get(self, gateway: str, event_id: str) -> WebhookRecord | None:
-        return self.rows.get((gateway, event_id))
-
-    async def held(self, *, limit: int = 100) -> list[WebhookRecord]:
-        held = [r for r in self.rows.values() if r.outcome is WebhookOutcome.HELD]
-        return sorted(held, key=lambda r: r.received_at, reverse=True)[:limit]
-
-
-class InMemoryAttemptLog:
-    """The attempt log (``AttemptLog``) both in-memory repositories are."""
-
-    def __init__(self) -> None:
-        self.attempts: list[tuple[str, datetime, bool]] = []
-
-    async def record_attempt(self, key: str, at: datetime, *, succeeded: bool) -> None:
-        self.attempts.append((key, at, succeeded))
-
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        oks = [at for k, at, ok in self.attempts if k == key and ok and at > since]
-        start = max([since, *oks])
-        return [at for k, at, ok in self.attempts if k == key and not ok and at > start]
-
-
-class InMemoryAccountRepository(InMemoryAttemptLog):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: dict[str, Account] = {}
-        self.identities: list[LinkedIdentity] = []
-        self.sessions: dict[str, AuthSession] = {}
-        self.tokens: dict[str, EmailToken] = {}
-
-    async def add(self, account: Account) -> None:
-        if any(a.email == account.email for a in self.rows.values()):
-            raise ValueError("duplicate e-mail")
-        self.rows[account.id] = account
-
-    async def get(self, account_id: str, *, lock: bool = False) -> Account | None:
-        return self.rows.get(account_id)
-
-    async def get_by_email(self, email: str) -> Account | None:
-        return next((a for a in self.rows.values() if a.email == email), None)
-
-    async def get_by_customer(self, customer_id: str) -> Account | None:
-        return next((a for a in self.rows.values() if a.customer_id == customer_id), None)
-
-    async def update(self, account: Account) -> None:
-        self.rows[account.id] = account
-
-    async def add_identity(self, identity: LinkedIdentity) -> None:
-        self.identities.append(identity)
-
-    async def find_identity(self, issuer: str, subject: str) -> LinkedIdentity | None:
-        return next(
-            (i for i in self.identities if (i.issuer, i.subject) == (issuer, subject)), None
-        )
-
-    async def identities_of(self, account_id: str) -> list[LinkedIdentity]:
-        return [i for i in self.identities if i.account_id == account_id]
-
-    async def add_session(self, session: AuthSession) -> None:
-        self.sessions[session.id] = session
-
-    async def get_session(self, session_id: str) -> AuthSession | None:
-        return self.sessions.get(session_id)
-
-    async def touch_session(self, session_id: str, at: datetime) -> None:
-        self.sessions[session_id] = replace(self.sessions[session_id], last_seen_at=at)
-
-    async def revoke_session(self, session_id: str, at: datetime) -> None:
-        s = self.sessions.get(session_id)
-        if s is not None and s.revoked_at is None:
-            self.sessions[session_id] = replace(s, revoked_at=at)
-
-    async def revoke_sessions_of(
-        self, account_id: str, at: datetime, *, keep: str | None = None
-    ) -> int:
-        ended = 0
-        for s in list(self.sessions.values()):
-            if s.account_id == account_id and s.id != keep and s.is_live(at):
-                self.sessions[s.id] = replace(s, revoked_at=at)
-                ended += 1
-        return ended
-
-    async def live_sessions_of(self, account_id: str, now: datetime) -> list[AuthSession]:
-        return [s for s in self.sessions.values() if s.account_id == account_id and s.is_live(now)]
-
-    async def add_token(self, token: EmailToken) -> None:
-        self.tokens[token.id] = token
-
-    async def get_token(self, token_id: str, *, lock: bool = False) -> EmailToken | None:
-        return self.tokens.get(token_id)
-
-    async def use_token(self, token_id: str, at: datetime) -> bool:
-        t = self.tokens.get(token_id)
-        if t is None or t.used_at is not None:
-            return False
-        self.tokens[token_id] = replace(t, used_at=at)
-        return True
-
-
 class InMemoryCancellationFeedbackRepository:
     def __init__(self) -> None:
         self.items: list[CancellationFeedback] = []
@@ -860,98 +587,6 @@ class InMemoryCheckoutRepository:
 
     async def save(self, session: CheckoutSession) -> None:
         self.rows[session.token] = session
-
-
-class InMemoryStaffRepository(InMemoryAttemptLog):
-    def __init__(self) -> None:
-        super().__init__()
-        self.members: dict[str, StaffMember] = {}
-        self.sessions: dict[str, StaffSession] = {}
-        self.tokens: dict[str, StaffToken] = {}
-
-    async def add_token(self, token: StaffToken) -> None:
-        self.tokens[token.id] = token
-
-    async def get_token(self, token_id: str) -> StaffToken | None:
-        return self.tokens.get(token_id)
-
-    async def use_token(self, token_id: str, at: datetime) -> bool:
-        token = self.tokens.get(token_id)
-        if token is None or token.used_at is not None:
-            return False
-        self.tokens[token_id] = replace(token, used_at=at)
-        return True
-
-    async def add(self, member: StaffMember) -> None:
-        if any(m.email == member.email for m in self.members.values()):
-            raise Conflict("A staff member with this e-mail exists.", code="staff.exists")
-        self.members[member.id] = member
-
-    async def get(self, staff_id: str, *, lock: bool = False) -> StaffMember | None:
-        return self.members.get(staff_id)
-
-    async def get_by_email(self, email: str) -> StaffMember | None:
-        return next((m for m in self.members.values() if m.email == email), None)
-
-    async def update(self, member: StaffMember) -> None:
-        self.members[member.id] = member
-
-    async def all(self) -> list[StaffMember]:
-        return list(self.members.values())
-
-    async def add_session(self, session: StaffSession) -> None:
-        self.sessions[session.id] = session
-
-    async def get_session(self, session_id: str) -> StaffSession | None:
-        return self.sessions.get(session_id)
-
-    async def save_session(self, session: StaffSession) -> None:
-        self.sessions[session.id] = session
-
-    async def live_sessions(self, staff_id: str, at: datetime) -> int:
-        return sum(1 for s in self.sessions.values() if s.staff_id == staff_id and s.is_live(at))
-
-    async def end_sessions(self, staff_id: str, at: datetime) -> int:
-        ended = [s for s in self.sessions.values() if s.staff_id == staff_id and s.is_live(at)]
-        for s in ended:
-            self.sessions[s.id] = replace(s, revoked_at=at)
-        return len(ended)
-
-
-class InMemoryAuditRepository:
-    """Append-only, as the table: add and reads, nothing else."""
-
-    def __init__(self) -> None:
-        self.entries: list[AuditEntry] = []
-
-    def _matching(self, f: AuditFilter) -> list[AuditEntry]:
-        return sorted(
-            (
-                e
-                for e in self.entries
-                if (f.staff_id is None or e.actor.staff_id == f.staff_id)
-                and (f.customer_id is None or e.customer_id == f.customer_id)
-                and (f.action is None or e.action == f.action)
-                and (f.since is None or e.at >= f.since)
-                and (f.until is None or e.at < f.until)
-                and (f.object_type is None or e.object_type == f.object_type)
-                and (f.object_id is None or e.object_id == f.object_id)
-            ),
-            key=lambda e: (e.at, e.id),
-            reverse=True,
-        )
-
-    async def add(self, entry: AuditEntry) -> None:
-        self.entries.append(entry)
-
-    async def find(self, where: AuditFilter, *, limit: int, offset: int = 0) -> list[AuditEntry]:
-        return self._matching(where)[offset : offset + limit]
-
-    async def count(self, where: AuditFilter) -> int:
-        return len(self._matching(where))
-
-    async def actions(self) -> list[str]:
-        return sorted({e.action for e in self.entries})
 
 
 class InMemoryOutboundEvents:
