@@ -153,7 +153,9 @@ async def test_owner_creates_an_agent_who_signs_in_and_the_audit_log_shows_it(
             # disabling asks for a confirmation first (cancelled here: nothing changes)
             await page.get_by_role("link", name="Sam Support").click()
             await expect(page.get_by_test_id("staff-header")).to_contain_text("sam@example.test")
-            await expect(page.get_by_test_id("activity-entry")).to_contain_text("Staff member invited")
+            await expect(page.get_by_test_id("activity-entry")).to_contain_text(
+                "Staff member invited"
+            )
             await shoot(page, output_dir, "staff-member")
             await page.locator("#f-disable-reason").fill("Moving to the partner team")
             await page.get_by_role("button", name="Disable…").click()

@@ -16,17 +16,13 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.e2e.a11y import check_a11y
-from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
+from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server, server_db  # noqa: F401
 from tests.support.outbox import newest_email_html
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SHOT = {"full_page": True, "caret": "initial"}  # see test_pricing_browser.py
 SUCCESS, DECLINE, ACTION = "4242424242424242", "4000000000000002", "4000002500003155"
-
-
-def _db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(next(tmp_path_factory.getbasetemp().glob("e2e*/app.db")))
 
 
 def _rows(db: str, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -68,9 +64,8 @@ async def _wait_for(db: str, sql: str, *args: object) -> list[tuple[object, ...]
 async def test_checkout_from_pricing_to_confirmation_with_a_promotion_code(
     server: str,  # noqa: F811
     output_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    db = _db(tmp_path_factory)
+    db = server_db(server)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page, errors = await _new_page(browser)
@@ -139,9 +134,8 @@ async def test_checkout_from_pricing_to_confirmation_with_a_promotion_code(
 async def test_a_declined_card_shows_the_message_and_charges_nothing(
     server: str,  # noqa: F811
     output_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    db = _db(tmp_path_factory)
+    db = server_db(server)
     charged_before = _rows(db, "SELECT count(*) FROM sandbox_payment WHERE status = 'succeeded'")
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -197,11 +191,10 @@ async def test_a_card_that_asks_for_confirmation_completes_the_extra_step(
 async def test_a_declined_card_then_a_good_one_pays_the_total_shown_with_the_coupons_terms(
     server: str,  # noqa: F811
     output_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """Issue 12: Team, 3 seats, WELCOME20 ($28.80), 4000 0000 0000 0002 declined, then
     4242 4242 4242 4242: the page, the button and the charge say $28.80 throughout."""
-    db = _db(tmp_path_factory)
+    db = server_db(server)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page, errors = await _new_page(browser)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
+from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server, server_db  # noqa: F401
 from tests.support.outbox import newest_email_html
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -44,16 +44,9 @@ async def _mirrored(page: Page, start: str, end: str) -> None:
     assert first["x"] > second["x"], (start, first, end, second)
 
 
-def _db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The SQLite file of this module's server (the newest of the e2e servers' files)."""
-    files = tmp_path_factory.getbasetemp().glob("e2e*/app.db")
-    return str(max(files, key=lambda f: f.stat().st_mtime))
-
-
 async def test_checkout_and_a_plan_change_in_persian(
     server: str,  # noqa: F811
     output_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -136,7 +129,7 @@ async def test_checkout_and_a_plan_change_in_persian(
         # the receipt of that charge as the buyer receives it (in their saved language), at
         # 1280 and 390 px: right to left, Persian digits, the same amount
         mail = await context.new_page()  # a blank tab: not under the app's CSP
-        html = await newest_email_html(_db(tmp_path_factory), kind="receipt", to=EMAIL)
+        html = await newest_email_html(server_db(server), kind="receipt", to=EMAIL)
         await mail.set_content(html)
         await expect(mail.locator("html")).to_have_attribute("dir", "rtl")
         await expect(mail.locator("body")).to_contain_text(due)

@@ -14,7 +14,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from tests.e2e.test_persian_browser import PERSIAN_DIGIT, _is_rtl_with_vazirmatn, _mirrored
 from tests.e2e.test_portal_browser import _last_invoice, _subscriber
-from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server  # noqa: F401
+from tests.e2e.test_storefront_browser import CHROMIUM_ARGS, server, server_db  # noqa: F401
 from tests.support.accounts import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -37,13 +37,6 @@ ALLOWED = {
 }
 
 
-def _server_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """This module's server database (the newest ``e2e<n>`` directory)."""
-    dirs = [p for p in tmp_path_factory.getbasetemp().glob("e2e*") if p.name[3:].isdigit()]
-    dirs.sort(key=lambda p: int(p.name[3:]))
-    return str(dirs[-1] / "app.db")
-
-
 async def _no_english(page: Page) -> None:
     visible = await page.locator("main").inner_text()
     left = {w for w in LATIN_WORD.findall(visible) if w not in ALLOWED}
@@ -53,9 +46,8 @@ async def _no_english(page: Page) -> None:
 async def test_the_portal_and_sign_in_in_persian(
     server: str,  # noqa: F811
     output_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    db = _server_db(tmp_path_factory)
+    db = server_db(server)
     await _subscriber(db, EMAIL)
     for _ in range(100):  # the server's job runner charges the first invoice
         if _last_invoice(db)[1] == "paid":

@@ -27,6 +27,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+SERVER_DBS: dict[str, str] = {}  # each running server's URL -> its SQLite file
+
+
+def server_db(url: str) -> str:
+    """The SQLite file of the server at ``url`` (the module's ``server`` fixture): its writes sit
+    in the WAL until a checkpoint, so the files' mtimes cannot tell which server is whose."""
+    return SERVER_DBS[url]
 
 
 def _free_port() -> int:
@@ -51,9 +58,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     wait_until_healthy(proc, port)
+    SERVER_DBS[url] = str(db)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
+    del SERVER_DBS[url]
 
 
 async def test_home_page_in_a_browser_switches_period_and_currency_with_htmx(
