@@ -425,50 +425,6 @@ def _instant(value: Any) -> datetime:
     return value
 
 
-def _issued(row: dict[str, Any], lines: list[dict[str, Any]]) -> IssuedInvoice:
-    return IssuedInvoice(
-        id=row["id"],
-        subscription_id=row["subscription_id"],
-        customer_id=row["customer_id"],
-        reason=BillingReason(row["billing_reason"]),
-        customer=_customer(_load(row["customer_snapshot"])),
-        invoice=Invoice(
-            number=row["number"] or "",
-            issued_at=row["issued_at"],
-            period=Period(row["period_start"], row["period_end"]),
-            currency=row["currency"],
-            lines=tuple(
-                InvoiceLine(
-                    kind=LineKind(r["kind"]),
-                    description=r["description"],
-                    quantity=_fraction(r["quantity"]),
-                    unit_amount=_fraction(r["unit_amount_minor"]),
-                    amount=int(r["amount_minor"]),
-                    period=Period(r["period_start"], r["period_end"]),
-                    explanation=r["explanation"],
-                    detail=r["detail"],
-                )
-                for r in lines
-            ),
-            subtotal=int(row["subtotal_minor"]),
-            discount=int(row["discount_minor"]),
-            tax=int(row["tax_minor"]),
-            total=int(row["total_minor"]),
-            credit_applied=int(row["credit_applied_minor"]),
-            amount_due=int(row["amount_due_minor"]),
-            status=InvoiceStatus(row["status"]),
-            tax_basis=_basis(_load(row.get("tax_basis"))),
-        ),
-        paid_at=row["paid_at"],
-        voided_at=row["voided_at"],
-        marked_uncollectible_at=row["marked_uncollectible_at"],
-        memo=row.get("memo") or "",
-        po_number=row.get("po_number") or "",
-        due_at=row.get("due_at"),
-        offline_payment=_offline(_load(row.get("offline_payment"))),
-    )
-
-
 def _customer(data: dict[str, Any]) -> CustomerSnapshot:
     return CustomerSnapshot(
         name=data["name"],
