@@ -34,6 +34,7 @@ from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.model import ChargeModel
 from domain.pricing.tax_policy import TaxTreatment, decide_tax
 from domain.pricing.totals import TaxRate
+from domain.promotions.cache import PromotionFinder
 from domain.promotions.model import Promotion
 from domain.promotions.redemption import check_minimum, check_redeemable, find_promotion, not_found
 from domain.shared.errors import ValidationFailed
@@ -291,22 +292,34 @@ def price_order(
 
 
 async def promotion_for(
-    uow: CheckoutUnit,
+    uow: CheckoutUnit | None,
     code: str,
     *,
     plan_code: str,
     currency: Currency,
     now: datetime,
     customer_id: str | None,
+    promotions: PromotionFinder | None = None,
 ) -> tuple[Promotion | None, str | None]:
     """The promotion code typed with its coupon when it can be used for this order, or why not
     (the minimum amount is checked once the order is priced: ``minimum_problem``). An earlier
     subscription of the buyer counts for a first-subscription-only code only if it ever got
-    going: the buyer's own unpaid attempt (a declined card) does not."""
-    promotion = await find_promotion(uow, code)
+    going: the buyer's own unpaid attempt (a declined card) does not. The code is found through
+    ``promotions`` when given (the pages' cache, checked against the promotions' version), else
+    read in ``uow``; the buyer's subscriptions are read in ``uow``."""
+    if promotions is not None:
+        promotion = await promotions.find(code)
+    else:
+        if uow is None:
+            raise ValueError("a promotion code is read in a transaction or from the cache")
+        promotion = await find_promotion(uow, code)
     if promotion is None:
         return None, not_found(code).field_errors["coupon"]
-    earlier = await uow.subscriptions.for_customer(CustomerId(customer_id)) if customer_id else []
+    earlier = []
+    if customer_id:
+        if uow is None:
+            raise ValueError("a signed-in buyer's subscriptions are read in a transaction")
+        earlier = await uow.subscriptions.for_customer(CustomerId(customer_id))
     try:
         check_redeemable(
             promotion,
