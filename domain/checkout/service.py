@@ -25,6 +25,7 @@ from domain.checkout.summary import (
     is_per_seat,
     minimum_problem,
     price_order,
+    priced_once,
     promotion_for,
     tax_for,
 )
@@ -257,10 +258,11 @@ async def _preview_in(
     else read in ``uow``, and the signed-in buyer is read in ``uow`` (None only when neither
     needs it: ``needs_buyer_reads``). Whether the code can be used is decided at ``now``.
 
-    Pricing is memoised in the snapshot (``price_order`` is pure): the same plan, choice,
-    coupon terms, tax, balance, instant and configuration give the very same summary, so the
-    engine runs once per distinct order and instant; a new snapshot (a catalog change) starts
-    afresh, and a promotion change gives other terms or another message, hence another key."""
+    Pricing is memoised in the snapshot (``price_order`` is pure; ``summary.priced_once``): the
+    same plan, choice, coupon terms, tax, balance, instant and configuration give the very same
+    summary, so the engine runs once per distinct order and instant; a new snapshot (a catalog
+    change) starts afresh, and a promotion change gives other terms or another message, hence
+    another key."""
     code = (promotion_code or "").strip().upper() or None
     country = (country or "").strip().upper()
     promotion: Promotion | None = None
@@ -292,9 +294,9 @@ async def _preview_in(
     def priced(promotion: Promotion | None, problem: str | None) -> OrderSummary:
         coupon = promotion.terms_in(choice.currency.code) if promotion else None
         addons = tuple((addon.id, n) for addon, n in choice.addons)
-        key = ("order", choice.plan.id, choice.currency.code, choice.quantity, addons, coupon,
+        key = (choice.plan.id, choice.currency.code, choice.quantity, addons, coupon,
                rate, tax_note, balance, at, config, problem)  # fmt: skip
-        return catalog.memo(key, lambda: price_order(
+        return priced_once(catalog, at, key, lambda: price_order(
             choice.plan, currency=choice.currency, quantity=choice.quantity,
             addons=choice.addons, coupon=coupon, tax_rate=rate, tax_note=tax_note,
             balance_minor=balance, at=at, config=config, promotion_error=problem,

@@ -19,6 +19,7 @@ the form and refuses an order whose summary would differ (it is shown again inst
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 from domain.billing.config import BillingConfig
 from domain.billing.model import Invoice
 from domain.catalog.model import Plan, PlanPrice
+from domain.catalog.snapshot import CatalogSnapshot
 from domain.checkout.ports import CheckoutUnit
 from domain.customers.model import Customer
 from domain.pricing.coupons import Coupon, CouponDuration
@@ -289,6 +291,43 @@ def price_order(
         schedule=schedule,
         addons=tuple((addon.id, n) for addon, n in addons),
     )
+
+
+ORDERS_KEPT = 512  # summaries kept per snapshot and instant (the visitors' inputs: bounded)
+
+
+class PricedOrders:
+    """The summaries priced from one catalog snapshot at one instant (the pages': the start of
+    the minute), by everything else ``price_order`` reads: it is pure, so the engine runs once
+    per distinct order and the same summary object is handed back. A later instant starts
+    afresh (the earlier one's are dropped); an earlier one (a request that was slower to get
+    here) is priced and not kept. At most ``ORDERS_KEPT``, cleared when full."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+        self._kept: dict[Hashable, OrderSummary] = {}
+
+    def get(self, at: datetime, key: Hashable, price: Callable[[], OrderSummary]) -> OrderSummary:
+        if self.at is None or at > self.at:
+            self.at, self._kept = at, {}
+        elif at < self.at:
+            return price()
+        found = self._kept.get(key)
+        if found is None:
+            found = price()
+            if len(self._kept) >= ORDERS_KEPT:
+                self._kept.clear()
+            self._kept[key] = found
+        return found
+
+
+def priced_once(
+    catalog: CatalogSnapshot, at: datetime, key: Hashable, price: Callable[[], OrderSummary]
+) -> OrderSummary:
+    """``price()`` (a ``price_order`` at ``at`` from ``catalog``, ``key`` naming all its other
+    arguments), once per snapshot, instant and key (``PricedOrders``, kept in the snapshot: a
+    catalog change starts afresh)."""
+    return catalog.memo(("priced orders",), PricedOrders).get(at, key, price)
 
 
 async def promotion_for(

@@ -17,7 +17,7 @@ from domain.catalog.service import load_demo_catalog
 from domain.catalog.snapshot import CatalogSnapshot, read_catalog_in
 from domain.checkout.form import OrderForm
 from domain.checkout.page import CheckoutPage, checkout_page, preview_instant
-from domain.checkout.summary import is_per_seat, price_order
+from domain.checkout.summary import OrderSummary, is_per_seat, price_order, priced_once
 from domain.pricing.coupons import Coupon
 from domain.promotions.model import Promotion
 from domain.promotions.redemption import find_promotion
@@ -136,3 +136,29 @@ async def test_an_order_priced_anywhere_in_a_minute_charges_what_its_start_shows
             assert at(start) == at(minute + timedelta(seconds=59, microseconds=999_999))
             compared += 1
     assert compared >= 10
+
+
+async def test_summaries_are_kept_for_the_latest_instant_only(uow: InMemoryUnitOfWork) -> None:
+    async with uow:
+        catalog = await read_catalog_in(uow)
+    plan = catalog.plans[0]
+    runs: list[datetime] = []
+
+    def price(at: datetime) -> OrderSummary:
+        runs.append(at)
+        return price_order(
+            plan, currency=plan.currencies[0], quantity=1, addons=(), coupon=None,
+            tax_rate=None, tax_note=None, balance_minor=0, at=at, config=CONFIG,
+        )  # fmt: skip
+
+    minute = datetime(2026, 12, 7, 12, 34, tzinfo=UTC)
+    later = minute + timedelta(minutes=1)
+    first = priced_once(catalog, minute, "k", lambda: price(minute))
+    assert priced_once(catalog, minute, "k", lambda: price(minute)) is first
+    assert priced_once(catalog, later, "k", lambda: price(later)) is not first
+    # a request slower to get here, still at the earlier minute: priced, not kept
+    late = priced_once(catalog, minute, "k", lambda: price(minute))
+    assert late is not first and late == first
+    assert runs == [minute, later, minute]
+    assert priced_once(catalog, later, "k", lambda: price(later)).next_billing_at is not None
+    assert runs == [minute, later, minute]
