@@ -41,6 +41,13 @@ async def _summary(client: httpx.AsyncClient, code: str) -> tuple[str, str]:
     return text(by_testid(html, "summary-total")[0]), text(message[0])
 
 
+async def _page_total(client: httpx.AsyncClient, code: str) -> str:
+    page = await client.get("/checkout/team-monthly?currency=USD&quantity=2&country=US"
+                            f"&promotion_code={code}")  # fmt: skip
+    assert page.status_code == 200
+    return text(by_testid(parse(page.text), "summary-total")[0])
+
+
 async def test_staff_changes_to_a_code_are_on_the_next_summary_in_every_instance(
     db: TestDatabase, clock: FrozenClock
 ) -> None:
@@ -83,11 +90,13 @@ async def test_staff_changes_to_a_code_are_on_the_next_summary_in_every_instance
             STAFF, coupon.id, {"code": "AUTUMN50"}, first_only=False, uow=uow(), clock=clock
         )
         assert await _summary(other, "AUTUMN50") == ("$12.00", "AUTUMN50 applied.")
+        assert await _page_total(mine, "AUTUMN50") == "$12.00"
         await deactivate_promotion_code(STAFF, coupon.id, second_code.id, uow=uow(), clock=clock)
         for client in (other, mine):
             assert await _summary(client, "AUTUMN50") == (
                 "$24.00", "The code AUTUMN50 is no longer active.",
             )  # fmt: skip
+        assert await _page_total(mine, "AUTUMN50") == "$24.00"  # the whole page too
         assert code.code == "SPRING50"
         # the anonymous summaries were answered in front of the router, from the kept pages
         assert first.state[FAST_PATH_STATE].served > 0
@@ -124,3 +133,24 @@ async def test_a_code_is_read_once_per_version_and_its_expiry_is_checked_at_each
         clock.advance(seconds=30)  # midnight: the code has expired
         assert await _summary(client, "TODAY25") == ("$24.00", "The code TODAY25 has expired.")
         assert cache.loads == loads + 1  # nothing was written: still from memory
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["X" * 41, "X" * 64, "X" * 65, "%D9%A1%DB%B2%DB%B3", "%20%20", "WEL%27COME", "🙂"],
+)
+async def test_odd_codes_get_a_message_never_an_error(
+    db: TestDatabase, clock: FrozenClock, code: str
+) -> None:
+    """(A NUL in the address is the request guard's 400: ``test_refused_fields.py``.)"""
+    app = create_app(make_settings(db), clock=clock, engine=db.engine, start_runner=False)
+    async with serve(app) as client:
+        await load_demo_catalog(
+            uow=PiccoloUnitOfWork(db.engine, clock=clock, registry=build_registry())
+        )
+        for _ in range(2):
+            answer = await client.get(SUMMARY + code, headers={"HX-Request": "true"})
+            assert answer.status_code == 200
+            html = parse(answer.text)
+            assert text(by_testid(html, "summary-total")[0]) == "$24.00"
+        assert app.state.runtime.promotions.loads <= 1
