@@ -19,7 +19,7 @@ Targets are the ``TARGETS`` tuple below: adding a page is one line. A target who
 skipped.
 
     python -m bench.http_pages [--duration 15] [--connections 32] [--threads 2]
-                               [--pg-url postgresql://...] [--no-sqlite]
+                               [--pg-url postgresql://...] [--no-sqlite] [--pages checkout]
 
 wrk is Debian's ``wrk`` package: ``apt-get install -y wrk``.
 """
@@ -70,11 +70,30 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target("checkout page", "/checkout/team-monthly"),
     Target(
+        "checkout summary, no code (htmx)",
+        "/checkout/team-annual/summary?currency=USD&quantity=5&country=US",
+        HTMX,
+    ),
+    Target(
         "checkout summary (htmx)",
         "/checkout/team-annual/summary?currency=USD&quantity=5&promotion_code=WELCOME20&country=US",
         HTMX,
     ),
 )
+
+PAGES_HELP = (
+    "only the pages whose path contains one of these comma-separated strings "
+    "(e.g. 'checkout'); default: every page"
+)
+
+
+def chosen(pages: str) -> list[Target]:
+    """The app's targets ``--pages`` names (every one when empty)."""
+    wanted = [p for p in pages.split(",") if p]
+    return [
+        t for t in TARGETS if not t.ceiling and (not wanted or any(w in t.path for w in wanted))
+    ]
+
 
 UVICORN_FLAGS = (
     "--workers", "1",
@@ -348,11 +367,12 @@ def main(argv: list[str] | None = None) -> list[Result]:
         "--pg-url", default="", help="PostgreSQL server (a scratch database is used)"
     )
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument("--pages", default="", help=PAGES_HELP)
     args = parser.parse_args(argv)
     load = Load(check_wrk(), args.threads, args.connections, args.duration, args.warmup)
 
     ceiling_targets = [t for t in TARGETS if t.ceiling]
-    app_targets = [t for t in TARGETS if not t.ceiling]
+    app_targets = chosen(args.pages)
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         print("minimal app (bench/minimal_app.py)", file=sys.stderr)

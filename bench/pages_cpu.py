@@ -14,6 +14,7 @@ DIR`` also writes a cProfile of each target to ``DIR/<n>.prof``.
 
     python -m bench.pages_cpu [--requests 300] [--warmup 50] [--rounds 3] [--concurrency 50]
                               [--pg-url postgresql://...] [--profile DIR]
+                              [--pages checkout]
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.http_pages import HTMX, TARGETS, Target, app_env, prepare_database
+from bench.http_pages import HTMX, PAGES_HELP, TARGETS, Target, app_env, chosen, prepare_database
 
 BROWSER = (
     (b"host", b"127.0.0.1"),
@@ -111,7 +112,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_level)  # as web.asgi does: no line per request
     app = create_app(settings)
-    targets: Sequence[Target] = [t for t in TARGETS if not t.ceiling]
+    targets: Sequence[Target] = chosen(args.pages)
     ceiling = next(t for t in TARGETS if t.ceiling)
     results: dict[str, list[float]] = {t.path: [] for t in targets}
     bare_ms: list[float] = []
@@ -151,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--pg-url", default="", help="PostgreSQL server (a scratch database)")
     parser.add_argument("--profile", default="", help="write cProfile output per target here")
+    parser.add_argument("--pages", default="", help=PAGES_HELP)
     args = parser.parse_args(argv)
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)

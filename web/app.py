@@ -27,6 +27,7 @@ from domain.accounts.ports import PasswordHasher
 from domain.adapters.db.catalog_cache import piccolo_catalog_cache, version_probe
 from domain.adapters.db.engine import check_connection, close_pool, make_engine, start_pool
 from domain.adapters.db.job_store import PiccoloJobStore
+from domain.adapters.db.promotion_cache import piccolo_promotion_cache, promotions_probe
 from domain.adapters.db.repositories.analytics_version import (
     VERSION_SQL as ANALYTICS_VERSION_SQL,
 )
@@ -174,6 +175,8 @@ def create_app(
     )
     catalog_probe = version_probe(engine)  # the per-request version check's own connection
     runtime.catalog = piccolo_catalog_cache(runtime.read_uow, catalog_probe)
+    promotion_probe = promotions_probe(engine)  # the promotions' version check, as the catalog's
+    runtime.promotions = piccolo_promotion_cache(runtime.read_uow, promotion_probe)
     # the analytics pages' version check: its own connection too
     analytics_probe = version_probe(engine, ANALYTICS_VERSION_SQL, read_analytics_version)
     runtime.analytics_pages = AnalyticsPageCache(analytics_probe)
@@ -191,6 +194,7 @@ def create_app(
     async def on_shutdown() -> None:
         await runtime.runner.stop()
         await catalog_probe.close()
+        await promotion_probe.close()
         await analytics_probe.close()
         await close_pool(engine)
 

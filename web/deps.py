@@ -25,6 +25,7 @@ from domain.documents.service import DocumentRendering
 from domain.jobs.ports import JobStore
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
+from domain.promotions.cache import PromotionCache
 from domain.shared.clock import Clock
 from domain.staff.ports import SecretBox
 from domain.support.actions.base import ActionServices, RefundLimits
@@ -129,6 +130,11 @@ def provide_catalog(runtime: NamedDependency[Runtime]) -> CatalogCache:
     return runtime.catalog
 
 
+def provide_promotions(runtime: NamedDependency[Runtime]) -> PromotionCache:
+    assert runtime.promotions is not None  # set by create_app
+    return runtime.promotions
+
+
 def provide_analytics_pages(runtime: NamedDependency[Runtime]) -> AnalyticsPageCache:
     assert runtime.analytics_pages is not None  # set by create_app
     return runtime.analytics_pages
@@ -175,6 +181,7 @@ DEPENDENCIES: dict[str, Any] = {
     "secret_box": _sync(provide_secret_box),
     "documents": _sync(provide_documents),  # lazy invoice and credit note PDFs
     "catalog": _sync(provide_catalog),  # the public pages' catalog snapshot, kept in memory
+    "promotions": _sync(provide_promotions),  # the checkout pages' promotion codes, in memory
     # the analytics pages' bodies per read model version, kept in memory
     "analytics_pages": _sync(provide_analytics_pages),
     "storefront": _sync(provide_storefront),  # the catalog and the settings, in one

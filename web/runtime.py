@@ -15,6 +15,7 @@ from domain.documents.service import DocumentRendering
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
 from domain.payments.ports import PaymentGateway
+from domain.promotions.cache import PromotionCache
 from domain.shared.clock import Clock
 from domain.staff.ports import SecretBox
 from web.admin.analytics_cache import AnalyticsPageCache
@@ -58,6 +59,8 @@ class Runtime:
     documents: DocumentRendering | None = None
     # the public pages' catalog snapshot (domain/catalog/cache.py): set by create_app
     catalog: CatalogCache | None = None
+    # the checkout pages' promotion codes (domain/promotions/cache.py): set by create_app
+    promotions: PromotionCache | None = None
     # the analytics pages' bodies per read model version (web/admin/analytics_cache.py)
     analytics_pages: AnalyticsPageCache | None = None
 

@@ -5,8 +5,17 @@ and the summary fragment all read through here.
 
 The catalog (plan, add-ons, tax rates) comes from a snapshot: the page and the summary take the
 process's cached one (``domain/catalog/cache.py``), the order's use case reads one in its own
-transaction. A transaction is opened only for what the buyer's input asks for (a promotion code,
-a signed-in buyer: ``needs_buyer_reads``); without either the page needs none."""
+transaction. Promotion codes likewise: the page and the summary find them in the process's
+promotion cache (``domain/promotions/cache.py``), the order's use case reads and locks them in
+its transactions. A transaction is opened only for a signed-in buyer (or a promotion code when
+no cache is given: ``needs_buyer_reads``); an anonymous visitor's page needs none.
+
+The page and the summary are priced at the start of the current minute (``preview_instant``):
+the engine's summary for one order and instant is memoised in the catalog snapshot, so the
+pages opened within a minute share one run of the engine (the same function, the same inputs,
+the same result). Whether a promotion code can be used is decided at the exact instant. The
+order is priced again at its own instant when it is placed, and refused (shown again) if that
+differs from what was shown."""
 
 from __future__ import annotations
 
@@ -31,6 +40,7 @@ from domain.checkout.service import (
     order_summary_in,
 )
 from domain.checkout.summary import OrderSummary
+from domain.promotions.cache import PromotionFinder
 from domain.shared.clock import Clock
 
 
@@ -58,6 +68,12 @@ class CheckoutPage:
         return self.errors.get("email") == ACCOUNT_EXISTS
 
 
+def preview_instant(now: datetime) -> datetime:
+    """The instant the pages price an order at: the start of ``now``'s minute (never another
+    date, in any time zone of whole minutes: the dates the pages show are ``now``'s)."""
+    return now.replace(second=0, microsecond=0)
+
+
 async def checkout_page(
     form: OrderForm,
     *,
@@ -66,24 +82,33 @@ async def checkout_page(
     catalog: CatalogReader,
     read_uow: UowFactory,
     config: BillingConfig,
+    promotions: PromotionFinder | None = None,
 ) -> CheckoutPage:
     """The page opened afresh for ``form`` (a link from the pricing page, the query string):
     a new checkout token each time; an unknown, retired, private or add-on plan is
-    ``NotFound``."""
+    ``NotFound``. A promotion code is found through ``promotions`` when given."""
     snapshot = await catalog.snapshot()
     token, now = new_checkout_token(), clock.now()
-    if not _needs_reads(form, buyer):
+    at = preview_instant(now)
+    if not _needs_reads(form, buyer, promotions):
         return await checkout_page_in(
-            None, snapshot, form, buyer=buyer, token=token, now=now, config=config
-        )
+            None, snapshot, form, buyer=buyer, token=token, now=now, config=config,
+            promotions=promotions, price_at=at,
+        )  # fmt: skip
     async with read_uow() as uow:
         return await checkout_page_in(
-            uow, snapshot, form, buyer=buyer, token=token, now=now, config=config
-        )
+            uow, snapshot, form, buyer=buyer, token=token, now=now, config=config,
+            promotions=promotions, price_at=at,
+        )  # fmt: skip
 
 
-def _needs_reads(form: OrderForm, buyer: SignedIn | None) -> bool:
-    return needs_buyer_reads(form.promotion_code, buyer.customer_id if buyer else None)
+def _needs_reads(
+    form: OrderForm, buyer: SignedIn | None, promotions: PromotionFinder | None
+) -> bool:
+    customer_id = buyer.customer_id if buyer else None
+    return needs_buyer_reads(
+        form.promotion_code, customer_id, promotions_kept=promotions is not None
+    )
 
 
 async def checkout_page_in(
@@ -98,6 +123,8 @@ async def checkout_page_in(
     errors: Mapping[str, str] | None = None,
     checkout: CheckoutSession | None = None,
     changed: SummaryChanged | None = None,
+    promotions: PromotionFinder | None = None,
+    price_at: datetime | None = None,
 ) -> CheckoutPage:
     """The page for the form as posted, from the ``catalog`` snapshot and the caller's
     transaction (None: nothing but the catalog to read); once the order of ``checkout`` exists
@@ -116,7 +143,10 @@ async def checkout_page_in(
         summary, plan, addons, shown = order.summary, order.summary.plan, [], {}
         picked = {a.code: n for a, n in order.addons}
     else:
-        view = await form_summary_in(uow, catalog, form, buyer=buyer, now=now, config=config)
+        view = await form_summary_in(
+            uow, catalog, form, buyer=buyer, now=now, config=config, promotions=promotions,
+            price_at=price_at,
+        )  # fmt: skip
         summary, plan, addons, shown = view.summary, view.plan, view.addons, view.errors
         picked = {a.code: n for a, n in view.choice.addons}
     messages = {**shown, **(errors or {})}
@@ -130,22 +160,26 @@ async def checkout_page_in(
 
 async def form_summary(
     form: OrderForm, *, buyer: SignedIn | None, clock: Clock, catalog: CatalogReader,
-    read_uow: UowFactory, config: BillingConfig,
+    read_uow: UowFactory, config: BillingConfig, promotions: PromotionFinder | None = None,
 ) -> SummaryView:  # fmt: skip
     """The order summary for what the form says now (the page's live summary): priced with the
-    plan's defaults while the choice has errors, which come with it."""
+    plan's defaults while the choice has errors, which come with it; priced at
+    ``preview_instant``, a promotion code found through ``promotions`` when given."""
     snapshot = await catalog.snapshot()
-    if not _needs_reads(form, buyer):
-        return await form_summary_in(None, snapshot, form, buyer=buyer, now=clock.now(),
-                                     config=config)  # fmt: skip
+    now = clock.now()
+    at = preview_instant(now)
+    if not _needs_reads(form, buyer, promotions):
+        return await form_summary_in(None, snapshot, form, buyer=buyer, now=now, config=config,
+                                     promotions=promotions, price_at=at)  # fmt: skip
     async with read_uow() as uow:
-        return await form_summary_in(uow, snapshot, form, buyer=buyer, now=clock.now(),
-                                     config=config)  # fmt: skip
+        return await form_summary_in(uow, snapshot, form, buyer=buyer, now=now, config=config,
+                                     promotions=promotions, price_at=at)  # fmt: skip
 
 
 async def form_summary_in(
     uow: CheckoutUnit | None, catalog: CatalogSnapshot, form: OrderForm, *,
     buyer: SignedIn | None, now: datetime, config: BillingConfig,
+    promotions: PromotionFinder | None = None, price_at: datetime | None = None,
 ) -> SummaryView:  # fmt: skip
     """``form_summary`` from a snapshot and the caller's transaction (None: nothing else to
     read)."""
@@ -164,4 +198,6 @@ async def form_summary_in(
         default_currency=form.default_currency,
         now=now,
         config=config,
+        promotions=promotions,
+        price_at=price_at,
     )

@@ -25,12 +25,14 @@ from domain.checkout.summary import (
     is_per_seat,
     minimum_problem,
     price_order,
+    priced_once,
     promotion_for,
     tax_for,
 )
 from domain.customers.model import Customer
 from domain.customers.service import MAX_REGION, check_customer
 from domain.pricing.tax_policy import EU_VAT_COUNTRIES
+from domain.promotions.cache import PromotionFinder
 from domain.promotions.model import Promotion
 from domain.shared.countries import country_choices as country_choices  # for web/
 from domain.shared.countries import is_country
@@ -225,11 +227,15 @@ async def preview_order(
         )  # fmt: skip
 
 
-def needs_buyer_reads(promotion_code: str | None, customer_id: str | None) -> bool:
-    """Whether pricing an order reads more than the catalog: a promotion code (its limits and
-    counts change with every order) or a signed-in buyer (credit, tax exemption, earlier
-    subscriptions). Without either, a summary is priced from the catalog snapshot alone."""
-    return bool((promotion_code or "").strip() or customer_id)
+def needs_buyer_reads(
+    promotion_code: str | None, customer_id: str | None, *, promotions_kept: bool = False
+) -> bool:
+    """Whether pricing an order reads more than the catalog: a signed-in buyer (credit, tax
+    exemption, earlier subscriptions) or a promotion code (its limits and counts change with
+    every order) unless a promotion cache answers it (``promotions_kept``). Without either, a
+    summary is priced from the catalog snapshot (and the promotion cache) alone."""
+    typed = bool((promotion_code or "").strip())
+    return bool(customer_id) or (typed and not promotions_kept)
 
 
 async def _preview_in(
@@ -244,23 +250,34 @@ async def _preview_in(
     customer_id: str | None,
     now: datetime,
     config: BillingConfig,
+    promotions: PromotionFinder | None = None,
+    price_at: datetime | None = None,
 ) -> OrderSummary:
-    """The order priced with the catalog snapshot's tax rates; the promotion code and the
-    signed-in buyer are read in ``uow`` (None only when there is neither:
-    ``needs_buyer_reads``)."""
+    """The order priced with the catalog snapshot's tax rates at ``price_at`` (default
+    ``now``); the promotion code is found through ``promotions`` (the pages' cache) when given,
+    else read in ``uow``, and the signed-in buyer is read in ``uow`` (None only when neither
+    needs it: ``needs_buyer_reads``). Whether the code can be used is decided at ``now``.
+
+    Pricing is memoised in the snapshot (``price_order`` is pure; ``summary.priced_once``): the
+    same plan, choice, coupon terms, tax, balance, instant and configuration give the very same
+    summary, so the engine runs once per distinct order and instant; a new snapshot (a catalog
+    change) starts afresh, and a promotion change gives other terms or another message, hence
+    another key."""
     code = (promotion_code or "").strip().upper() or None
     country = (country or "").strip().upper()
     promotion: Promotion | None = None
     problem: str | None = None
     buyer: Customer | None = None
-    if needs_buyer_reads(code, customer_id):
-        if uow is None:
-            raise ValueError("a promotion code or a signed-in buyer is read in a transaction")
-        if code:
-            promotion, problem = await promotion_for(
-                uow, code, plan_code=choice.plan.code, currency=choice.currency, now=now,
-                customer_id=customer_id,
-            )  # fmt: skip
+    kept = promotions is not None
+    if uow is None and needs_buyer_reads(code, customer_id, promotions_kept=kept):
+        raise ValueError("a promotion code or a signed-in buyer is read in a transaction")
+    if code:
+        promotion, problem = await promotion_for(
+            uow, code, plan_code=choice.plan.code, currency=choice.currency, now=now,
+            customer_id=customer_id, promotions=promotions,
+        )  # fmt: skip
+    if customer_id:
+        assert uow is not None  # needs_buyer_reads
         buyer = await buyer_of(uow, customer_id)  # a signed-in buyer's credit and tax exemption
     rate, tax_note = tax_for(
         config,
@@ -271,20 +288,19 @@ async def _preview_in(
         rates=list(catalog.tax_rates),
     )
 
+    at = price_at or now
+    balance = buyer.balance_minor if buyer else 0
+
     def priced(promotion: Promotion | None, problem: str | None) -> OrderSummary:
-        return price_order(
-            choice.plan,
-            currency=choice.currency,
-            quantity=choice.quantity,
-            addons=choice.addons,
-            coupon=promotion.terms_in(choice.currency.code) if promotion else None,
-            tax_rate=rate,
-            tax_note=tax_note,
-            balance_minor=buyer.balance_minor if buyer else 0,
-            at=now,
-            config=config,
-            promotion_error=problem,
-        )
+        coupon = promotion.terms_in(choice.currency.code) if promotion else None
+        addons = tuple((addon.id, n) for addon, n in choice.addons)
+        key = (choice.plan.id, choice.currency.code, choice.quantity, addons, coupon,
+               rate, tax_note, balance, at, config, problem)  # fmt: skip
+        return priced_once(catalog, at, key, lambda: price_order(
+            choice.plan, currency=choice.currency, quantity=choice.quantity,
+            addons=choice.addons, coupon=coupon, tax_rate=rate, tax_note=tax_note,
+            balance_minor=balance, at=at, config=config, promotion_error=problem,
+        ))  # fmt: skip
 
     summary = priced(promotion, problem)
     if promotion is not None and (below := minimum_problem(promotion, summary)) is not None:
@@ -319,12 +335,15 @@ async def order_summary_in(
     default_currency: str,
     now: datetime,
     config: BillingConfig,
+    promotions: PromotionFinder | None = None,
+    price_at: datetime | None = None,
 ) -> SummaryView:
     """The checkout page's read: the plan (``NotFound`` as ``checkout_plan``), the choice as
     typed (with field errors, priced with the plan's defaults so the summary always shows
     something), its add-ons (listed once) and the priced summary, from the ``catalog`` snapshot;
-    the promotion code and the signed-in buyer are read in the caller's transaction ``uow``
-    (None when there is neither: ``needs_buyer_reads``)."""
+    the promotion code is found through ``promotions`` when given, else read with the signed-in
+    buyer in the caller's transaction ``uow`` (None when nothing is: ``needs_buyer_reads``);
+    priced at ``price_at`` (default ``now``)."""
     plan = public_plan_of(catalog, plan_code)
     errors: dict[str, str] = {}
     try:
@@ -340,7 +359,8 @@ async def order_summary_in(
             choice = check_choice_of(catalog, plan, currency=None, quantity=None, addons={})
     summary = await _preview_in(
         uow, catalog, choice, promotion_code=promotion_code, country=country, region=region,
-        tax_id=tax_id, customer_id=customer_id, now=now, config=config,
+        tax_id=tax_id, customer_id=customer_id, now=now, config=config, promotions=promotions,
+        price_at=price_at,
     )  # fmt: skip
     offered = addon_choices_of(catalog, plan, choice.currency)
     return SummaryView(plan, choice, summary, offered, errors)

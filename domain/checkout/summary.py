@@ -19,6 +19,7 @@ the form and refuses an order whose summary would differ (it is shown again inst
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -28,12 +29,14 @@ from zoneinfo import ZoneInfo
 from domain.billing.config import BillingConfig
 from domain.billing.model import Invoice
 from domain.catalog.model import Plan, PlanPrice
+from domain.catalog.snapshot import CatalogSnapshot
 from domain.checkout.ports import CheckoutUnit
 from domain.customers.model import Customer
 from domain.pricing.coupons import Coupon, CouponDuration
 from domain.pricing.model import ChargeModel
 from domain.pricing.tax_policy import TaxTreatment, decide_tax
 from domain.pricing.totals import TaxRate
+from domain.promotions.cache import PromotionFinder
 from domain.promotions.model import Promotion
 from domain.promotions.redemption import check_minimum, check_redeemable, find_promotion, not_found
 from domain.shared.errors import ValidationFailed
@@ -290,23 +293,72 @@ def price_order(
     )
 
 
+ORDERS_KEPT = 512  # summaries kept per snapshot and instant (the visitors' inputs: bounded)
+
+
+class PricedOrders:
+    """The summaries priced from one catalog snapshot at one instant (the pages': the start of
+    the minute), by everything else ``price_order`` reads: it is pure, so the engine runs once
+    per distinct order and the same summary object is handed back. A later instant starts
+    afresh (the earlier one's are dropped); an earlier one (a request that was slower to get
+    here) is priced and not kept. At most ``ORDERS_KEPT``, cleared when full."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+        self._kept: dict[Hashable, OrderSummary] = {}
+
+    def get(self, at: datetime, key: Hashable, price: Callable[[], OrderSummary]) -> OrderSummary:
+        if self.at is None or at > self.at:
+            self.at, self._kept = at, {}
+        elif at < self.at:
+            return price()
+        found = self._kept.get(key)
+        if found is None:
+            found = price()
+            if len(self._kept) >= ORDERS_KEPT:
+                self._kept.clear()
+            self._kept[key] = found
+        return found
+
+
+def priced_once(
+    catalog: CatalogSnapshot, at: datetime, key: Hashable, price: Callable[[], OrderSummary]
+) -> OrderSummary:
+    """``price()`` (a ``price_order`` at ``at`` from ``catalog``, ``key`` naming all its other
+    arguments), once per snapshot, instant and key (``PricedOrders``, kept in the snapshot: a
+    catalog change starts afresh)."""
+    return catalog.memo(("priced orders",), PricedOrders).get(at, key, price)
+
+
 async def promotion_for(
-    uow: CheckoutUnit,
+    uow: CheckoutUnit | None,
     code: str,
     *,
     plan_code: str,
     currency: Currency,
     now: datetime,
     customer_id: str | None,
+    promotions: PromotionFinder | None = None,
 ) -> tuple[Promotion | None, str | None]:
     """The promotion code typed with its coupon when it can be used for this order, or why not
     (the minimum amount is checked once the order is priced: ``minimum_problem``). An earlier
     subscription of the buyer counts for a first-subscription-only code only if it ever got
-    going: the buyer's own unpaid attempt (a declined card) does not."""
-    promotion = await find_promotion(uow, code)
+    going: the buyer's own unpaid attempt (a declined card) does not. The code is found through
+    ``promotions`` when given (the pages' cache, checked against the promotions' version), else
+    read in ``uow``; the buyer's subscriptions are read in ``uow``."""
+    if promotions is not None:
+        promotion = await promotions.find(code)
+    else:
+        if uow is None:
+            raise ValueError("a promotion code is read in a transaction or from the cache")
+        promotion = await find_promotion(uow, code)
     if promotion is None:
         return None, not_found(code).field_errors["coupon"]
-    earlier = await uow.subscriptions.for_customer(CustomerId(customer_id)) if customer_id else []
+    earlier = []
+    if customer_id:
+        if uow is None:
+            raise ValueError("a signed-in buyer's subscriptions are read in a transaction")
+        earlier = await uow.subscriptions.for_customer(CustomerId(customer_id))
     try:
         check_redeemable(
             promotion,

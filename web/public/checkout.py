@@ -52,6 +52,7 @@ from domain.checkout.submit import (
 )
 from domain.customers.service import MAX_REGION, MAX_TAX_ID
 from domain.payments.ports import PaymentGateway
+from domain.promotions.cache import PromotionCache
 from domain.shared.clock import Clock
 from web.auth import session as auth_session
 from web.auth.pages import client_ip
@@ -244,6 +245,7 @@ async def _fresh_page(
     *,
     buyer: SignedIn | None,
     catalog: CatalogCache,
+    promotions: PromotionCache,
     read_uow: UowFactory,
     clock: Clock,
     settings: Settings,
@@ -257,6 +259,7 @@ async def _fresh_page(
         catalog=catalog,
         read_uow=read_uow,
         config=billing,
+        promotions=promotions,
     )
     return _opened_page(request, page, query.values, settings)
 
@@ -267,6 +270,7 @@ async def show_checkout(
     plan_code: FromPath[str],
     maybe_signed_in: NamedDependency[SignedIn | None],
     catalog: NamedDependency[CatalogCache],
+    promotions: NamedDependency[PromotionCache],
     new_read_uow: NamedDependency[UowFactory],
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
@@ -275,8 +279,8 @@ async def show_checkout(
     """The checkout form with its summary (a new checkout token each time it is opened); an
     unknown, retired or add-on plan is a friendly 404."""
     return await _fresh_page(
-        request, plan_code, buyer=maybe_signed_in, catalog=catalog, read_uow=new_read_uow,
-        clock=clock, settings=settings, billing=billing,
+        request, plan_code, buyer=maybe_signed_in, catalog=catalog, promotions=promotions,
+        read_uow=new_read_uow, clock=clock, settings=settings, billing=billing,
     )  # fmt: skip
 
 
@@ -286,6 +290,7 @@ async def show_checkout_summary(
     plan_code: FromPath[str],
     maybe_signed_in: NamedDependency[SignedIn | None],
     catalog: NamedDependency[CatalogCache],
+    promotions: NamedDependency[PromotionCache],
     new_read_uow: NamedDependency[UowFactory],
     clock: NamedDependency[Clock],
     settings: NamedDependency[Settings],
@@ -296,8 +301,8 @@ async def show_checkout_summary(
     Without htmx: the whole checkout page."""
     if not is_fragment_request(request):
         return await _fresh_page(
-            request, plan_code, buyer=maybe_signed_in, catalog=catalog, read_uow=new_read_uow,
-            clock=clock, settings=settings, billing=billing,
+            request, plan_code, buyer=maybe_signed_in, catalog=catalog, promotions=promotions,
+            read_uow=new_read_uow, clock=clock, settings=settings, billing=billing,
         )  # fmt: skip
     form = _order_form(request, plan_code, _query(request), settings)
     view = await form_summary(
@@ -307,6 +312,7 @@ async def show_checkout_summary(
         catalog=catalog,
         read_uow=new_read_uow,
         config=billing,
+        promotions=promotions,
     )
     summary = view.summary
     code = form.promotion_code.strip()

@@ -179,6 +179,7 @@ class KeptPagesFastPath:
             plan_code=plan,
             maybe_signed_in=None,
             catalog=deps.provide_catalog(runtime),
+            promotions=deps.provide_promotions(runtime),
             new_read_uow=deps.provide_new_read_uow(runtime),
             clock=deps.provide_clock(runtime),
             settings=deps.provide_settings(runtime),

@@ -666,6 +666,11 @@ CREATE TABLE public.promotion_code (
     created_at timestamp with time zone
 );
 
+CREATE TABLE public.promotions_version (
+    id integer DEFAULT 0 NOT NULL,
+    version bigint DEFAULT 0 NOT NULL
+);
+
 CREATE TABLE public.refund (
     id character varying(36) DEFAULT ''::character varying NOT NULL,
     credit_note_id character varying(36) DEFAULT ''::character varying NOT NULL,
@@ -1130,6 +1135,9 @@ ALTER TABLE ONLY public.promotion_code
 
 ALTER TABLE ONLY public.promotion_code
     ADD CONSTRAINT promotion_code_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.promotions_version
+    ADD CONSTRAINT promotions_version_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.refund
     ADD CONSTRAINT refund_credit_note_id_key UNIQUE (credit_note_id);

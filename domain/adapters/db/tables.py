@@ -83,6 +83,16 @@ class CatalogVersionTable(Table, tablename="catalog_version"):
     version = BigInt(default=0)
 
 
+class PromotionsVersionTable(Table, tablename="promotions_version"):
+    """The coupons' and promotion codes' version: one row (``id`` 1), raised in the same
+    transaction as every write of them (``repositories/promotions_version.py``); each process's
+    promotion cache compares it with the version its codes were read at
+    (``domain/promotions/cache.py``). No row reads as 0."""
+
+    id = Integer(primary_key=True)
+    version = BigInt(default=0)
+
+
 class JobTable(Table, tablename="job"):
     id = Varchar(length=36, primary_key=True)
     name = Varchar(length=100)
@@ -609,6 +619,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     PlanPriceTable,
     PlanChangeRuleTable,
     CatalogVersionTable,
+    PromotionsVersionTable,
     JobTable,
     InvoiceSeriesTable,
     InvoiceTable,

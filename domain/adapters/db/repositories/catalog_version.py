@@ -5,9 +5,9 @@ The catalog repositories call ``bump_catalog_version`` themselves (plans, their 
 prices, add-ons, change rules and tax rates), before the rows they write, so every
 catalog writer takes the version row first: on PostgreSQL they queue on it in one order (no
 deadlock against the plan rows ``hold_code`` locks) and a write is visible to the caches exactly
-when its transaction commits. Promotion codes and coupons are not catalog here: the pages read
-them per request (their redemption counts change with every order); nor are features (the pages
-show a plan's own feature list, which is a plan row).
+when its transaction commits. Promotion codes and coupons are not catalog here: they have their
+own version (``promotions_version.py``), raised with every order that redeems one; nor are
+features (the pages show a plan's own feature list, which is a plan row).
 """
 
 from __future__ import annotations

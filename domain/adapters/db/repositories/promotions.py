@@ -3,7 +3,8 @@
 ``lock=True`` takes the row lock (``SELECT ... FOR UPDATE``) on PostgreSQL; SQLite's write
 transactions start ``BEGIN IMMEDIATE``, which serialises writers anyway. Counting a redemption
 is one conditional ``UPDATE`` that refuses past the maximum, so a count never overshoots even
-without the lock.
+without the lock. Every write raises the promotions' version after its row
+(``promotions_version.py``): the pages' promotion caches read codes again at the next request.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.adapters.db.repositories.billing import _load
+from domain.adapters.db.repositories.promotions_version import bump_promotions_version
 from domain.adapters.db.tables import CouponTable, PromotionCodeTable
 from domain.adapters.db.unique import conflict_on_duplicate
 from domain.pricing.coupons import CouponDuration
@@ -78,6 +80,7 @@ class PiccoloCouponRepository:
                     created_at=coupon.created_at,
                 )
             )
+        await bump_promotions_version()
 
     async def get(self, coupon_id: str, *, lock: bool = False) -> StoredCoupon | None:
         query = CouponTable.select().where(CouponTable.id == coupon_id)
@@ -101,6 +104,8 @@ class PiccoloCouponRepository:
             )
             .returning(t.id)
         )
+        if rows:
+            await bump_promotions_version()
         return bool(rows)
 
 
@@ -124,6 +129,7 @@ class PiccoloPromotionCodeRepository:
                     created_at=code.created_at,
                 )
             )
+        await bump_promotions_version()
 
     async def get(self, code_id: str) -> PromotionCode | None:
         rows = await PromotionCodeTable.select().where(PromotionCodeTable.id == code_id)
@@ -157,6 +163,7 @@ class PiccoloPromotionCodeRepository:
         await PromotionCodeTable.update({PromotionCodeTable.active: False}).where(
             PromotionCodeTable.id == code_id
         )
+        await bump_promotions_version()
 
     async def count_redemption(self, code_id: str) -> bool:
         t = PromotionCodeTable
@@ -169,4 +176,6 @@ class PiccoloPromotionCodeRepository:
             )
             .returning(t.id)
         )
+        if rows:
+            await bump_promotions_version()
         return bool(rows)
