@@ -67,7 +67,7 @@ from piccolo.table import Table
 from bench.job_throughput import _drop_pg_database, _fresh_pg_database
 from bench.renewal_baseline import baseline_minimal, baseline_rows
 from bench.renewal_lines import RenewalLine, SilverLine, closing_lines, statements_line
-from bench.renewal_run_checks import RunCheckFailed, check_run
+from bench.renewal_run_checks import RunCheckFailed, check_receipts, check_run
 from bench.silver_peer import PeerUnavailable, SilverPeer
 from bench.statement_count import counting, labelled, not_counted
 from domain.adapters.db.engine import close_pool, make_engine, start_pool
@@ -79,7 +79,6 @@ from domain.adapters.db.tables import (
     InvoiceSeriesTable,
     InvoiceTable,
     JobTable,
-    OutboxEmailTable,
     PaymentAttemptTable,
     PaymentMethodTable,
     SandboxCardTable,
@@ -411,7 +410,7 @@ async def _measure(
             statements = dict(counts)
         await check_run(n, RENEWAL)
         if receipts == "compose":
-            await _check_receipts(n)
+            await check_receipts(n, RENEWAL)
         # the ratios of the rounded rates: the same as the closing line's
         invoices, charges, base = (round(x, 1) for x in (invoices_per_s, charges_per_s, baseline))
         return Result(
@@ -430,14 +429,6 @@ async def _measure(
         )
     finally:
         await close_pool(engine)
-
-
-async def _check_receipts(n: int) -> None:
-    """One receipt per renewal invoice in the outbox (the template's first one was never
-    composed: its jobs were deleted before the copies)."""
-    receipts = await OutboxEmailTable.count().where(OutboxEmailTable.kind == "receipt")
-    if receipts != n:
-        raise RunCheckFailed([f"{receipts} receipts in the outbox for {n} renewal invoices"])
 
 
 def _sizes(values: list[str]) -> list[int]:
