@@ -10,9 +10,9 @@ item keeps its own dedupe key (``receipt:<invoice id>``): an item whose notice i
 already, queued by any path (``record_outcome``'s single job, a settlement, an earlier run of
 this job), is skipped, so a rerun after a crash sends nothing twice.
 
-An item the outbox refuses (a bad address, a context missing a key) does not stop the others:
-it is handed to a ``notifications.notify`` job of its own, which fails as the single path would
-and shows on the jobs page for staff.
+An item that cannot be composed or that the outbox refuses (a bad address, a context missing a
+key: a ``DomainError``) does not stop the others: it is handed to a ``notifications.notify`` job
+of its own, which fails as the single path would and shows on the jobs page for staff.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from domain.notifications.model import EmailDraft, EmailKind
 from domain.notifications.ports import EmailRenderer
 from domain.notifications.service import check_draft, queue_emails_in
 from domain.shared.clock import Clock
-from domain.shared.errors import ValidationFailed
+from domain.shared.errors import DomainError
 from domain.shared.ids import CustomerId
 
 
@@ -76,15 +76,18 @@ async def notify_many(
             # as the single path: no customer or invoice, or a notice turned off, sends nothing
             if customer is None or issued is None or not wants_notice(owner, kind):
                 continue
-            context = customer_context(customer, owner, account)
-            about, attachments = invoice_context(
-                kind, issued, cases.get(item.invoice_id), account=account, seller=seller
-            )
-            draft = EmailDraft(kind, customer.email, context | about, item.key, tuple(attachments))
             try:
+                context = customer_context(customer, owner, account)
+                about, attachments = invoice_context(
+                    kind, issued, cases.get(item.invoice_id), account=account, seller=seller
+                )
+                draft = EmailDraft(
+                    kind, customer.email, context | about, item.key, tuple(attachments)
+                )
                 check_draft(draft)
-            except ValidationFailed:
-                # its own job: it fails there as the single path's would, visible to staff
+            except DomainError:
+                # its own job: it fails there as the single path's would, visible to staff, and
+                # the batch's other notices go out
                 notify_later(
                     uow, kind, customer_id=item.customer_id, key=item.key,
                     invoice_id=item.invoice_id,
