@@ -70,7 +70,7 @@ def billing_jobs(settings: Settings, gateway: object, job_timeout_s: int | None)
         timeout_s = job_timeout_s if shortened and job_timeout_s else d.timeout_s
         registry.job(d.name, max_attempts=d.max_attempts, timeout_s=timeout_s)(d.fn)
     skipped = JobRegistry()
-    for name in ("notifications.notify", "notifications.scan_notices"):
+    for name in ("notifications.notify", "notifications.notify_many", "notifications.scan_notices"):
         skipped.job(name)(_no_op)
     for entry in SCHEDULE:
         if entry.job not in registry and entry.job not in skipped:

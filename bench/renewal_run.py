@@ -7,9 +7,13 @@ fresh ids (customer, sandbox customer and card, saved card, subscription, first 
 lines, payment attempt, sandbox charge), straight into the tables, in batches. Then a ``JobRunner``
 in this process, on a ``FrozenClock`` at the renewal instant, runs ``subscriptions.renew_due``
 and the ``payments.collect_invoice`` jobs it enqueues, charging through the ``SandboxGateway``,
-until the queue is empty. The registry holds the subscription and payment jobs only, and a no-op
-for the receipt notices the charges queue (no e-mails sent); no PDF job: the renewal path queues
-none (PDFs render on their first download), and one queued would go dead.
+until the queue is empty. The registry holds the subscription and payment jobs only, and no-ops
+for the receipt notices the charges queue (``notifications.notify_many`` for a batch's receipts,
+``notifications.notify`` for one recorded one by one; no e-mails composed); no PDF job: the
+renewal path queues none (PDFs render on their first download), and one queued would go dead.
+With ``--receipts compose`` the notice jobs run for real instead: every receipt is composed with
+the app's e-mail templates and written to the outbox (its delivery job a no-op: no mail server),
+and the run checks one receipt per subscription in the outbox.
 
 Figures: renewal invoices per second (N over the time until ``renew_due`` and the batch jobs it
 fans out to finished) and charges per second (N over the time until the last collection
@@ -34,6 +38,8 @@ PostgreSQL server, in the same run; ``bench/silver_peer.py``)::
     python -m bench.renewal_run --pg-url postgresql://... --sizes 1000 --no-sqlite --silver \
         --count-statements
     python -m bench.renewal_run --pg-url postgresql://... --sizes 10000 100000 --no-sqlite  # long
+    python -m bench.renewal_run --pg-url postgresql://... --sizes 10000 --no-sqlite \
+        --receipts compose   # the receipts composed and written to the outbox too
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ from piccolo.table import Table
 from bench.job_throughput import _drop_pg_database, _fresh_pg_database
 from bench.renewal_baseline import baseline_minimal, baseline_rows
 from bench.renewal_lines import RenewalLine, SilverLine, closing_lines, statements_line
-from bench.renewal_run_checks import RunCheckFailed, check_run
+from bench.renewal_run_checks import RunCheckFailed, check_receipts, check_run
 from bench.silver_peer import PeerUnavailable, SilverPeer
 from bench.statement_count import counting, labelled, not_counted
 from domain.adapters.db.engine import close_pool, make_engine, start_pool
@@ -83,6 +89,7 @@ from domain.adapters.db.tables import (
 )
 from domain.adapters.db.transactions import write_transaction
 from domain.adapters.db.uow import PiccoloUnitOfWork
+from domain.adapters.mail_templates import JinjaEmailRenderer
 from domain.adapters.payments.sandbox import SandboxGateway
 from domain.billing.config import BillingConfig
 from domain.catalog.model import Plan, PlanPrice
@@ -91,6 +98,8 @@ from domain.jobs.context import JobContext
 from domain.jobs.model import JobStatus
 from domain.jobs.registry import JobRegistry
 from domain.jobs.runner import JobRunner
+from domain.notices import jobs as notice_jobs
+from domain.notifications.service import SEND_JOB
 from domain.payments import jobs as payment_jobs
 from domain.payments import service as payments
 from domain.pricing.model import Charge, ChargeModel
@@ -166,9 +175,10 @@ def _labelled(fn: Callable[..., Any]) -> Callable[..., Any]:
     return renewal_job
 
 
-def _registry(gateway: SandboxGateway) -> JobRegistry:
+def _registry(gateway: SandboxGateway, receipts: str = "skip") -> JobRegistry:
     """Renewals and charges for real; the receipts the charges also enqueue are left out of the
-    measurement: their job is registered (so enqueueing it is counted) but does nothing here."""
+    measurement (``receipts="skip"``): their jobs are registered (so enqueueing them is counted)
+    but do nothing here. ``"compose"``: the notice jobs for real, delivery a no-op."""
     real = JobRegistry()
     real.merge(subscription_jobs.build_jobs(CONFIG))
     real.merge(payment_jobs.build_jobs(CONFIG, gateway))
@@ -177,9 +187,29 @@ def _registry(gateway: SandboxGateway) -> JobRegistry:
         fn = _labelled(d.fn) if d.name in RENEWAL_JOBS else d.fn
         registry.job(d.name, max_attempts=d.max_attempts, timeout_s=d.timeout_s)(fn)
     excluded = JobRegistry()
+    if receipts == "compose":
+        registry.merge(
+            notice_jobs.build_jobs(
+                renderer=JinjaEmailRenderer(
+                    brand_name="Tessera", default_locale="en_US", default_timezone="UTC"
+                ),
+                config=CONFIG,
+            )
+        )
+
+        @excluded.job(SEND_JOB)
+        async def not_delivered(ctx: JobContext, **kwargs: object) -> None:
+            return None
+
+        registry.merge(excluded)
+        return registry
 
     @excluded.job("notifications.notify")
     async def no_notice(ctx: JobContext, **kwargs: object) -> None:
+        return None
+
+    @excluded.job("notifications.notify_many")  # a set-based batch's receipts, one job
+    async def no_notices(ctx: JobContext, **kwargs: object) -> None:
         return None
 
     registry.merge(excluded)
@@ -279,11 +309,13 @@ async def _clone(engine: Engine, n: int) -> None:
 
 
 # -- the run ----------------------------------------------------------------------------------
-async def _renewal_run(engine: Engine, n: int, concurrency: int) -> tuple[float, float, float, int]:
-    """(invoices/s, charges/s, seconds until the last charge, renew_due attempts)."""
+async def _renewal_run(
+    engine: Engine, n: int, concurrency: int, receipts: str = "skip"
+) -> tuple[float, float, float, int]:
+    """(invoices/s, charges/s, seconds until the queue was empty, renew_due attempts)."""
     clock = FrozenClock(RENEWAL)
     gateway = SandboxGateway(engine)
-    registry = _registry(gateway)
+    registry = _registry(gateway, receipts)
     store = PiccoloJobStore(engine)
     await store.add([registry.get("subscriptions.renew_due").new({}, now=RENEWAL)])
     runner = JobRunner(
@@ -348,6 +380,7 @@ async def _measure(
     *,
     baseline_kind: str = "rows",
     count_statements: bool = False,
+    receipts: str = "skip",
 ) -> Result:
     engine = make_engine(url)
     bind_tables(engine)
@@ -372,10 +405,12 @@ async def _measure(
         )  # fmt: skip
         with scope as counts:
             invoices_per_s, charges_per_s, seconds, attempts = await _renewal_run(
-                engine, n, concurrency
+                engine, n, concurrency, receipts
             )
             statements = dict(counts)
         await check_run(n, RENEWAL)
+        if receipts == "compose":
+            await check_receipts(n, RENEWAL)
         # the ratios of the rounded rates: the same as the closing line's
         invoices, charges, base = (round(x, 1) for x in (invoices_per_s, charges_per_s, baseline))
         return Result(
@@ -445,6 +480,13 @@ def _parser() -> argparse.ArgumentParser:
         " shared folder beside the checkout, shared/peers/silver)",
     )
     parser.add_argument(
+        "--receipts",
+        choices=("skip", "compose"),
+        default="skip",
+        help="skip (default): the receipt notice jobs are no-ops; compose: they run for real"
+        " (every receipt rendered and written to the outbox; delivery a no-op)",
+    )
+    parser.add_argument(
         "--count-statements",
         action="store_true",
         help="count the SQL statements per renewed subscription on PostgreSQL (at the driver)",
@@ -472,7 +514,7 @@ async def _silver_peer(args: argparse.Namespace) -> SilverPeer | None:
 async def main(argv: list[str] | None = None) -> list[Result]:
     args = _parser().parse_args(argv)
     sizes = _sizes(args.sizes)
-    options = {"baseline_kind": args.baseline}
+    options = {"baseline_kind": args.baseline, "receipts": args.receipts}
     peer = await _silver_peer(args)
     results: list[Result] = []
     silver: list[SilverLine] = []

@@ -9,7 +9,9 @@ PostgreSQL alike; the run fails (``RunCheckFailed``, a non-zero exit) unless all
 - no dead job, and no job left queued or running but the scheduled ``renew_due``;
 - gapless invoice numbers: per series (the number's prefix), the numbers taken are exactly 1 to
   their count, none twice, every invoice numbered, and the series row's next number right after
-  the last.
+  the last;
+- with ``--receipts compose`` (``check_receipts``): one receipt in the outbox per renewal
+  invoice, and no other.
 
 ``python -O`` leaves these in (no ``assert``).
 """
@@ -24,6 +26,7 @@ from domain.adapters.db.tables import (
     InvoiceSeriesTable,
     InvoiceTable,
     JobTable,
+    OutboxEmailTable,
     SandboxPaymentTable,
     SubscriptionTable,
 )
@@ -113,3 +116,25 @@ async def check_run(n: int, renewal: datetime) -> None:
     problems += gaps([str(i["number"]) for i in invoices if i["number"] is not None], series)
     if problems:
         raise RunCheckFailed(f"after the run over {n} subscriptions: " + "; ".join(problems))
+
+
+async def check_receipts(n: int, renewal: datetime) -> None:
+    """With the receipts composed (``--receipts compose``): one receipt in the outbox per
+    renewal invoice (a dedupe key is unique, so none twice) and no other receipt."""
+    renewals = {
+        f"receipt:{r['id']}"
+        for r in await InvoiceTable.select(InvoiceTable.id).where(
+            InvoiceTable.period_start == renewal
+        )
+    }
+    keys = {
+        str(r["dedupe_key"])
+        for r in await OutboxEmailTable.select(OutboxEmailTable.dedupe_key).where(
+            OutboxEmailTable.kind == "receipt"
+        )
+    }
+    if keys != renewals or len(keys) != n:
+        raise RunCheckFailed(
+            f"after the run over {n} subscriptions: {len(renewals - keys)} renewal invoices"
+            f" without a receipt, {len(keys - renewals)} other receipts"
+        )

@@ -381,6 +381,12 @@ class InMemoryEmailRepository:
         self.emails[email.id] = email
         return True
 
+    async def add_many(self, emails: Sequence[OutboxEmail]) -> set[str]:
+        return {e.id for e in emails if await self.add(e)}
+
+    async def existing_dedupe_keys(self, dedupe_keys: Sequence[str]) -> set[str]:
+        return {e.dedupe_key for e in self.emails.values()} & set(dedupe_keys)
+
     async def get(self, email_id: str) -> OutboxEmail | None:
         return self.emails.get(email_id)
 

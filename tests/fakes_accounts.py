@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -46,7 +47,12 @@ class InMemoryAccountRepository(InMemoryAttemptLog):
         return next((a for a in self.rows.values() if a.email == email), None)
 
     async def get_by_customer(self, customer_id: str) -> Account | None:
-        return next((a for a in self.rows.values() if a.customer_id == customer_id), None)
+        mine = [a for a in self.rows.values() if a.customer_id == customer_id]
+        return min(mine, key=lambda a: a.id) if mine else None
+
+    async def for_customers(self, customer_ids: Sequence[str]) -> dict[str, Account]:
+        found = {i: a for i in customer_ids if (a := await self.get_by_customer(i)) is not None}
+        return found
 
     async def update(self, account: Account) -> None:
         self.rows[account.id] = account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -27,7 +28,13 @@ class AccountRepository(AttemptLog, Protocol):
 
     async def get_by_email(self, email: str) -> Account | None: ...
 
-    async def get_by_customer(self, customer_id: str) -> Account | None: ...
+    async def get_by_customer(self, customer_id: str) -> Account | None:
+        """The customer's account (the first by id when several manage it)."""
+        ...
+
+    async def for_customers(self, customer_ids: Sequence[str]) -> dict[str, Account]:
+        """``get_by_customer`` for many customers in one read, by customer id."""
+        ...
 
     async def update(self, account: Account) -> None: ...
 

@@ -15,8 +15,11 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.accounts.model import Account
 from domain.accounts.rules import wants_notice
 from domain.billing.config import BillingConfig
+from domain.billing.issued import IssuedInvoice
+from domain.customers.model import Customer
 from domain.documents.credit_note_document import build_credit_note_document
 from domain.documents.invoice_document import DEMO_SELLER, Seller, build_invoice_document
 from domain.notices.ports import NoticesUnit
@@ -25,6 +28,7 @@ from domain.notifications.model import AttachmentRef, EmailKind, dedupe_key
 from domain.notifications.ports import EmailRenderer
 from domain.notifications.service import queue_email_in
 from domain.outbound.events import EventType, emit
+from domain.payments.dunning import DunningCase
 from domain.shared.clock import Clock
 from domain.shared.display import DisplayPreferences
 from domain.shared.ids import CustomerId, SubscriptionId
@@ -63,34 +67,16 @@ async def notify(
         if not wants_notice(owner, kind):
             return  # an optional notice the subscriber turned off in their profile
         account = f"{public_url}/account"
-        context: dict[str, Any] = {
-            "customer_name": customer.name,
-            # the recipient's language, digits and calendar (the renderer resolves them)
-            "display_preferences": owner.display if owner is not None else DisplayPreferences(),
-            "timezone": customer.timezone,
-            "update_card_url": f"{account}/payment-methods",
-        }
+        context = customer_context(customer, owner, account)
         attachments: list[AttachmentRef] = []
         if invoice_id is not None:
             issued = await uow.invoices.get(invoice_id)
             if issued is None:
                 return
-            inv = issued.invoice
-            context |= {
-                "invoice_number": issued.number,
-                "amount_due": Money.of_minor(inv.amount_due, inv.currency),
-                "amount_paid": Money.of_minor(inv.amount_due, inv.currency),
-                "paid_at": issued.paid_at,
-                "invoice_url": f"{account}/invoices/{invoice_id}",
-            }
             case = await uow.dunning.get(invoice_id)
-            context["next_retry_at"] = case.next_attempt_at if case else None
-            context["ends_at"] = case.next_attempt_at if case else None
-            context["due_at"] = issued.due_at
-            if kind in (EmailKind.RECEIPT, EmailKind.INVOICE):
-                # the lines and totals, as the attached PDF shows them
-                context["document"] = build_invoice_document(issued, seller)
-                attachments.append(AttachmentRef("invoice_pdf", invoice_id, f"{issued.number}.pdf"))
+            about, files = invoice_context(kind, issued, case, account=account, seller=seller)
+            context |= about
+            attachments.extend(files)
         if credit_note_id is not None:
             note = await uow.credit_notes.get(credit_note_id)
             credited = await uow.invoices.get(note.invoice_id) if note is not None else None
@@ -146,6 +132,46 @@ async def notify(
             attachments=attachments,
         )
         await uow.commit()
+
+
+def customer_context(customer: Customer, owner: Account | None, account: str) -> dict[str, Any]:
+    """What every notice to a customer reads (``account``: the portal's absolute URL)."""
+    return {
+        "customer_name": customer.name,
+        # the recipient's language, digits and calendar (the renderer resolves them)
+        "display_preferences": owner.display if owner is not None else DisplayPreferences(),
+        "timezone": customer.timezone,
+        "update_card_url": f"{account}/payment-methods",
+    }
+
+
+def invoice_context(
+    kind: EmailKind,
+    issued: IssuedInvoice,
+    case: DunningCase | None,
+    *,
+    account: str,
+    seller: Seller,
+) -> tuple[dict[str, Any], list[AttachmentRef]]:
+    """What a notice about an invoice reads, and its attachments: a receipt's or an invoice's
+    PDF is a reference, rendered when the e-mail is sent (never while queueing it)."""
+    inv = issued.invoice
+    context: dict[str, Any] = {
+        "invoice_number": issued.number,
+        "amount_due": Money.of_minor(inv.amount_due, inv.currency),
+        "amount_paid": Money.of_minor(inv.amount_due, inv.currency),
+        "paid_at": issued.paid_at,
+        "invoice_url": f"{account}/invoices/{issued.id}",
+        "next_retry_at": case.next_attempt_at if case else None,
+        "ends_at": case.next_attempt_at if case else None,
+        "due_at": issued.due_at,
+    }
+    attachments: list[AttachmentRef] = []
+    if kind in (EmailKind.RECEIPT, EmailKind.INVOICE):
+        # the lines and totals, as the attached PDF shows them
+        context["document"] = build_invoice_document(issued, seller)
+        attachments.append(AttachmentRef("invoice_pdf", issued.id, f"{issued.number}.pdf"))
+    return context, attachments
 
 
 def _instant(value: Any) -> Any:

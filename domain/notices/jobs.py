@@ -1,5 +1,6 @@
-"""The notices' jobs: ``notifications.notify`` (compose one notice and queue it in the outbox)
-and the daily ``notifications.scan_notices``. The job names keep their stored prefix."""
+"""The notices' jobs: ``notifications.notify`` (compose one notice and queue it in the outbox),
+``notifications.notify_many`` (a batch's receipts in one job, ``batch.py``) and the daily
+``notifications.scan_notices``. The job names keep their stored prefix."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from domain.billing.config import BillingConfig
 from domain.documents.invoice_document import DEMO_SELLER, Seller
 from domain.jobs.context import JobContext
 from domain.jobs.registry import JobRegistry
+from domain.notices.batch import InvoiceNotice, notify_many
 from domain.notices.compose import notify, scan_notices
 from domain.notices.ports import NoticesUnit
-from domain.notifications.later import NOTIFY_JOB
+from domain.notifications.later import NOTIFY_JOB, NOTIFY_MANY_JOB
 from domain.notifications.model import EmailKind
 from domain.notifications.ports import EmailRenderer
 
@@ -58,6 +60,23 @@ def build_jobs(
             renderer=_renderer(),
             public_url=public_url.rstrip("/"),
             config=config or BillingConfig(),
+            seller=seller,
+        )
+
+    # a batch of up to a few hundred receipts: composed and rendered in one transaction
+    @registry.job(NOTIFY_MANY_JOB, max_attempts=5, timeout_s=300)
+    async def notify_many_job(
+        ctx: JobContext[NoticesUnit], *, kind: str, items: list[dict[str, Any]]
+    ) -> None:
+        """Build the notices of a list (each about an invoice) and queue them in the outbox,
+        each once per its own key."""
+        await notify_many(
+            EmailKind(kind),
+            [InvoiceNotice.of(item) for item in items],
+            uow=ctx.uow(),
+            clock=ctx.clock,
+            renderer=_renderer(),
+            public_url=public_url.rstrip("/"),
             seller=seller,
         )
 

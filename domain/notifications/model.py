@@ -3,9 +3,11 @@ an e-mail at rest (``OutboxEmail``) and the message a ``Mailer`` delivers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class EmailKind(StrEnum):
@@ -168,6 +170,18 @@ class AttachmentRef:
     ref: str
     filename: str
     content_type: str = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailDraft:
+    """A notice to queue (``queue_emails_in``): its kind, recipient, the context its templates
+    read (``CONTEXT_KEYS``), its dedupe key and attachments; rendered when queued."""
+
+    kind: EmailKind
+    to: str
+    context: Mapping[str, Any]
+    dedupe_key: str
+    attachments: tuple[Attachment | AttachmentRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ documents an attachment reference points at."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from domain.jobs.ports import JobsUnit
@@ -23,6 +23,15 @@ class EmailRepository(Protocol):
     async def add(self, email: OutboxEmail) -> bool:
         """Store a new e-mail; ``False`` (and nothing stored) when its ``dedupe_key`` exists,
         also when another transaction stored it a moment ago."""
+        ...
+
+    async def add_many(self, emails: Sequence[OutboxEmail]) -> set[str]:
+        """Store new e-mails; returns the ids stored. One whose ``dedupe_key`` exists (also
+        stored by another transaction a moment ago) is skipped; the keys given are distinct."""
+        ...
+
+    async def existing_dedupe_keys(self, dedupe_keys: Sequence[str]) -> set[str]:
+        """Those of ``dedupe_keys`` an e-mail in the outbox has."""
         ...
 
     async def get(self, email_id: str) -> OutboxEmail | None: ...

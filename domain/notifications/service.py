@@ -8,7 +8,7 @@ retry sends it again with the same Message-ID (receiving systems treat it as a d
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
 from typing import Any
@@ -18,6 +18,7 @@ from domain.notifications.model import (
     CONTEXT_KEYS,
     Attachment,
     AttachmentRef,
+    EmailDraft,
     EmailKind,
     EmailStatus,
     OutboxEmail,
@@ -110,20 +111,43 @@ async def queue_email_in(
     attachments: Iterable[Attachment | AttachmentRef] = (),
 ) -> OutboxEmail | None:
     """``queue_email`` inside a transaction the caller holds (and commits)."""
-    address = _check_recipient(to)
-    missing = CONTEXT_KEYS[kind] - context.keys()
-    if missing:
-        raise ValidationFailed(
-            {"context": f"{kind.value} needs {', '.join(sorted(missing))}"},
-            code=NotificationErrorCode.MISSING_CONTEXT,
-        )
-    files = _check_attachments(attachments)
+    draft = EmailDraft(kind, to, context, dedupe_key, tuple(attachments))
+    address, files = check_draft(draft)
     if await uow.emails.get_by_dedupe_key(dedupe_key) is not None:
         return None
-    rendered = renderer.render(kind, context)
-    email = OutboxEmail(
+    email = _rendered(draft, address, files, renderer=renderer, clock=clock)
+    if not await uow.emails.add(email):
+        return None  # queued by a concurrent transaction since we looked
+    uow.jobs.enqueue(SEND_JOB, unique_key=email.id, email_id=email.id)
+    return email
+
+
+def check_draft(draft: EmailDraft) -> tuple[str, tuple[Attachment | AttachmentRef, ...]]:
+    """The recipient's address and the attachments of a notice about to be queued;
+    ``ValidationFailed`` for a bad address or attachment, or a context missing a key its kind's
+    templates read (``CONTEXT_KEYS``)."""
+    address = _check_recipient(draft.to)
+    missing = CONTEXT_KEYS[draft.kind] - draft.context.keys()
+    if missing:
+        raise ValidationFailed(
+            {"context": f"{draft.kind.value} needs {', '.join(sorted(missing))}"},
+            code=NotificationErrorCode.MISSING_CONTEXT,
+        )
+    return address, _check_attachments(draft.attachments)
+
+
+def _rendered(
+    draft: EmailDraft,
+    address: str,
+    files: tuple[Attachment | AttachmentRef, ...],
+    *,
+    renderer: EmailRenderer,
+    clock: Clock,
+) -> OutboxEmail:
+    rendered = renderer.render(draft.kind, draft.context)
+    return OutboxEmail(
         id=new_id(),
-        kind=kind,
+        kind=draft.kind,
         to=address,
         subject=rendered.subject,
         text_body=rendered.text,
@@ -132,13 +156,37 @@ async def queue_email_in(
         status=EmailStatus.QUEUED,
         attempts=0,
         last_error=None,
-        dedupe_key=dedupe_key,
+        dedupe_key=draft.dedupe_key,
         created_at=clock.now(),
     )
-    if not await uow.emails.add(email):
-        return None  # queued by a concurrent transaction since we looked
-    uow.jobs.enqueue(SEND_JOB, unique_key=email.id, email_id=email.id)
-    return email
+
+
+async def queue_emails_in(
+    uow: NotificationsUnit,
+    drafts: Sequence[EmailDraft],
+    *,
+    clock: Clock,
+    renderer: EmailRenderer,
+) -> list[OutboxEmail]:
+    """``queue_email_in`` for many notices at once, in the caller's transaction: one read of
+    the dedupe keys already in the outbox, one multi-row insert, and each stored e-mail's
+    delivery job joining the unit's job insert at commit. A notice whose key is in the outbox
+    already (queued by any path), or stored by a concurrent transaction since the read, or
+    given twice, is skipped: the same key is never queued twice. Returns the e-mails stored.
+    Every draft is checked first (``check_draft``): one that fails raises, nothing stored."""
+    checked = [(d, *check_draft(d)) for d in drafts]
+    seen = await uow.emails.existing_dedupe_keys([d.dedupe_key for d in drafts])
+    emails: list[OutboxEmail] = []
+    for draft, address, files in checked:
+        if draft.dedupe_key in seen:
+            continue
+        seen.add(draft.dedupe_key)
+        emails.append(_rendered(draft, address, files, renderer=renderer, clock=clock))
+    added = await uow.emails.add_many(emails)
+    stored = [e for e in emails if e.id in added]
+    for email in stored:
+        uow.jobs.enqueue(SEND_JOB, unique_key=email.id, email_id=email.id)
+    return stored
 
 
 # Notices whose links are single-use secrets with a short life: a copy would carry a link that

@@ -6,8 +6,9 @@ subscription) and that never had a dunning case changes nothing but the invoice:
 would store the attempt's outcome, mark the invoice paid, record ``invoice.paid`` and queue the
 receipt, and ``payment_succeeded_in`` would read the subscription and leave it as it is (an
 active subscription's paid renewal changes nothing). Here those writes are one statement each for
-the whole batch: the attempts' outcomes, the invoices paid, the events; the receipt jobs join the
-unit's one multi-row job insert at commit.
+the whole batch: the attempts' outcomes, the invoices paid, the events; the batch's receipts are
+one ``notifications.notify_many`` job (``notify_many_later``), which joins the unit's one
+multi-row job insert at commit.
 
 Everything else is returned to the caller for ``record_outcome`` (in a savepoint each): a
 failure (dunning), a charge waiting for the customer, an invoice settled meanwhile or
@@ -23,7 +24,7 @@ from datetime import datetime
 from domain.billing.events import invoice_data
 from domain.billing.issued import IssuedInvoice
 from domain.billing.model import InvoiceStatus
-from domain.notifications.later import notify_later
+from domain.notifications.later import notify_many_later
 from domain.notifications.model import EmailKind, dedupe_key
 from domain.outbound.events import EventType, new_event
 from domain.payments.dunning import DunningCase
@@ -85,12 +86,14 @@ async def record_paid_in_bulk(
     await uow.outbound_events.add_many(
         [new_event(EventType.INVOICE_PAID, invoice_data(i), at=now) for i in paid]
     )
-    for attempt, issued in zip(done, paid, strict=True):
-        notify_later(
-            uow,
-            EmailKind.RECEIPT,
-            customer_id=attempt.customer_id,
-            key=dedupe_key(EmailKind.RECEIPT, issued.id),
-            invoice_id=issued.id,
-        )
+    # the batch's receipts: one job composes them all (``domain.notices.batch``), each still
+    # deduped by its own key against a receipt sent any other way
+    notify_many_later(
+        uow,
+        EmailKind.RECEIPT,
+        [
+            (attempt.customer_id, issued.id, dedupe_key(EmailKind.RECEIPT, issued.id))
+            for attempt, issued in zip(done, paid, strict=True)
+        ],
+    )
     return len(paid), rest

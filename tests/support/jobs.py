@@ -36,6 +36,10 @@ def billing_registry(gateway: PaymentGateway, config: BillingConfig | None = Non
     async def no_notice(ctx: JobContext, **kwargs: object) -> None:
         return None
 
+    @skipped.job("notifications.notify_many")
+    async def no_notices(ctx: JobContext, **kwargs: object) -> None:
+        return None
+
     @skipped.job("notifications.scan_notices")
     async def no_scan(ctx: JobContext) -> None:
         return None

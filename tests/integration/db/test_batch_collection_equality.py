@@ -8,7 +8,9 @@ nothing: once with the bulk steps switched off (every invoice prepared by ``prep
 recorded by ``record_outcome``, as before them), once with them. Every table is then compared,
 row for row, with the random ids, references and keys replaced by what they stand for (the
 customer's e-mail, the invoice's period): attempts, invoices, the gateway's payments, jobs,
-outbound events, dunning cases, subscriptions and their history.
+outbound events, dunning cases, subscriptions and their history. The receipts are compared as
+what they are about: the set-based step queues one ``notifications.notify_many`` job for the
+batch's receipts where the one-by-one way queues a ``notifications.notify`` job each.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from domain.adapters.db.tables import (
     ALL_TABLES,
     CustomerTable,
     InvoiceTable,
+    JobTable,
     PaymentMethodTable,
     SandboxCustomerTable,
     SandboxPaymentTable,
@@ -38,6 +41,7 @@ from domain.billing.config import BillingConfig
 from domain.billing.invoices import mark_invoice_paid, void_invoice
 from domain.customers.service import create_customer
 from domain.jobs.runner import JobContext
+from domain.notifications.later import NOTIFY_JOB, NOTIFY_MANY_JOB
 from domain.payments import batch_collection, bulk_outcomes
 from domain.payments import service as payments
 from domain.payments.batch_collection import BatchCollection, collect_batch
@@ -213,10 +217,32 @@ async def _snapshot() -> dict[str, list[str]]:
     tables: dict[str, list[str]] = {}
     for table in ALL_TABLES:
         rows = await table.select()
+        if table is JobTable:
+            rows, tables["receipts"] = _receipts_apart(rows)
         tables[table._meta.tablename] = sorted(
             label(json.dumps(_columns(r), sort_keys=True)) for r in rows
         )
+    tables["receipts"] = sorted(label(r) for r in tables["receipts"])
     return tables
+
+
+def _receipts_apart(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The job rows but the receipts', and the receipts queued: the one-by-one way queues a
+    ``notifications.notify`` job per receipt, the set-based way one ``notify_many`` job for the
+    batch; both are compared as the (customer, invoice, dedupe key) they carry."""
+    rest: list[dict[str, Any]] = []
+    receipts: list[str] = []
+    for row in rows:
+        kwargs = row["kwargs"] if isinstance(row["kwargs"], dict) else json.loads(row["kwargs"])
+        if row["name"] == NOTIFY_MANY_JOB and kwargs["kind"] == "receipt":
+            items = kwargs["items"]
+        elif row["name"] == NOTIFY_JOB and kwargs["kind"] == "receipt":
+            items = [kwargs]
+        else:
+            rest.append(row)
+            continue
+        receipts += [f"{i['customer_id']} {i['invoice_id']} {i['key']}" for i in items]
+    return rest, receipts
 
 
 async def _collect(db: TestDatabase, mode: str, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -258,6 +284,9 @@ async def _collect(db: TestDatabase, mode: str, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setattr(batch_collection, "record_paid_in_bulk", watched_record)
     done = await collect_batch(invoice_ids, uow=uow, gateway=gateway, clock=clock, config=CONFIG)
     monkeypatch.undo()
+    # the set-based step queues the batch's receipts as one job, the one-by-one way one each
+    receipt_jobs = await JobTable.count().where(JobTable.name == NOTIFY_MANY_JOB)
+    assert receipt_jobs == (1 if mode == "bulk" else 0)
     if mode != "single":
         # the common case took the set-based way (and wrote, in the failing mode)
         assert recorded == [PLAIN_SUCCESSES]
@@ -291,6 +320,9 @@ async def test_the_bulk_steps_write_exactly_what_the_one_by_one_steps_write(
     assert statuses == sorted(["succeeded"] * 5 + ["declined"] * 4 + ["requires_action"]), statuses
     assert any('"currency": "GBP"' in r and '"status": "paid"' in r for r in before["invoice"])
     assert len(before["job"]) > 0 and len(before["outbound_event"]) > 0
+    # each receipt of the collection once (the first invoices' receipts are there too)
+    renewal_receipts = [r for r in before["receipts"] if "2024-02-15" in r.split()[1]]
+    assert len(renewal_receipts) == 5, renewal_receipts
 
     # a bulk step that raises after its writes leaves none of them: the batch is then prepared
     # and recorded one by one, with the same result

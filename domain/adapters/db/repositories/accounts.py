@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -127,8 +128,26 @@ class PiccoloAccountRepository(PiccoloAttemptLog):
         return _account(row) if row else None
 
     async def get_by_customer(self, customer_id: str) -> Account | None:
-        row = await AccountTable.select().where(AccountTable.customer == customer_id).first()
+        row = (
+            await AccountTable.select()
+            .where(AccountTable.customer == customer_id)
+            .order_by(AccountTable.id)
+            .first()
+        )
         return _account(row) if row else None
+
+    async def for_customers(self, customer_ids: Sequence[str]) -> dict[str, Account]:
+        if not customer_ids:
+            return {}
+        rows = (
+            await AccountTable.select()
+            .where(AccountTable.customer.is_in(list(dict.fromkeys(customer_ids))))
+            .order_by(AccountTable.id)
+        )
+        found: dict[str, Account] = {}
+        for row in rows:  # the first by id, as ``get_by_customer``
+            found.setdefault(row["customer"], _account(row))
+        return found
 
     async def update(self, account: Account) -> None:
         await AccountTable.update(_account_values(account)).where(AccountTable.id == account.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from domain.adapters.db.tables import OutboxEmailTable
@@ -61,29 +62,57 @@ def _to_email(row: dict[str, Any]) -> OutboxEmail:
     )
 
 
+def _row(email: OutboxEmail) -> OutboxEmailTable:
+    return OutboxEmailTable(
+        id=email.id,
+        kind=email.kind.value,
+        recipient=email.to,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
+        attachments=json.dumps([_attachment_json(a) for a in email.attachments]),
+        status=email.status.value,
+        attempts=email.attempts,
+        last_error=email.last_error,
+        dedupe_key=email.dedupe_key,
+        created_at=email.created_at,
+        sent_at=email.sent_at,
+    )
+
+
+# rows per multi-row insert: 13 columns each, well under SQLite's limit on bound values
+_CHUNK = 500
+
+
 class PiccoloEmailRepository:
     async def add(self, email: OutboxEmail) -> bool:
-        row = OutboxEmailTable(
-            id=email.id,
-            kind=email.kind.value,
-            recipient=email.to,
-            subject=email.subject,
-            text_body=email.text_body,
-            html_body=email.html_body,
-            attachments=json.dumps([_attachment_json(a) for a in email.attachments]),
-            status=email.status.value,
-            attempts=email.attempts,
-            last_error=email.last_error,
-            dedupe_key=email.dedupe_key,
-            created_at=email.created_at,
-            sent_at=email.sent_at,
-        )
+        return bool(await self._insert([email]))
+
+    async def add_many(self, emails: Sequence[OutboxEmail]) -> set[str]:
+        stored: set[str] = set()
+        for start in range(0, len(emails), _CHUNK):
+            stored |= await self._insert(emails[start : start + _CHUNK])
+        return stored
+
+    async def _insert(self, emails: Sequence[OutboxEmail]) -> set[str]:
+        if not emails:
+            return set()
         inserted = await (
-            OutboxEmailTable.insert(row)
+            OutboxEmailTable.insert(*[_row(e) for e in emails])
             .on_conflict(target=OutboxEmailTable.dedupe_key, action="DO NOTHING")
             .returning(OutboxEmailTable.id)
         )
-        return bool(inserted)
+        return {r["id"] for r in inserted}
+
+    async def existing_dedupe_keys(self, dedupe_keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        keys = list(dict.fromkeys(dedupe_keys))
+        for start in range(0, len(keys), _CHUNK):
+            rows = await OutboxEmailTable.select(OutboxEmailTable.dedupe_key).where(
+                OutboxEmailTable.dedupe_key.is_in(keys[start : start + _CHUNK])
+            )
+            found |= {r["dedupe_key"] for r in rows}
+        return found
 
     async def get(self, email_id: str) -> OutboxEmail | None:
         row = await OutboxEmailTable.select().where(OutboxEmailTable.id == email_id).first()
