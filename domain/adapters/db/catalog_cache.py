@@ -21,12 +21,10 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from domain.adapters.db.engine import SQLITE_BUSY_TIMEOUT_S
-from domain.adapters.db.repositories.catalog_version import read_catalog_version
+from domain.adapters.db.repositories.catalog_version import VERSION_SQL, read_catalog_version
 from domain.adapters.db.uow import PiccoloUnitOfWork
 from domain.catalog.cache import CatalogCache
 from domain.catalog.snapshot import CatalogSnapshot, read_catalog_in
-
-VERSION_SQL = "SELECT version FROM catalog_version WHERE id = 1"
 
 
 class PostgresVersionProbe:

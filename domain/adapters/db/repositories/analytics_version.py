@@ -12,26 +12,19 @@ at that version only: the next refresh's commit raises it and every process buil
 
 from __future__ import annotations
 
-from typing import Any
-
+from domain.adapters.db.repositories.version_row import VersionRow
 from domain.adapters.db.tables_analytics import AnalyticsVersionTable
 
-VERSION_SQL = "SELECT version FROM analytics_version WHERE id = 1"
-_BUMP = (
-    "INSERT INTO analytics_version (id, version) VALUES (1, 1) "
-    "ON CONFLICT (id) DO UPDATE SET version = analytics_version.version + 1"
-)
+_ROW = VersionRow(AnalyticsVersionTable)
+VERSION_SQL = _ROW.read_sql
 
 
 async def bump_analytics_version() -> None:
-    """Raise the version in the caller's open transaction (the row is made on the first refresh)."""
-    await AnalyticsVersionTable.raw(_BUMP)
+    """Raise the version in the caller's open transaction (the row is made on the first write)."""
+    await _ROW.bump()
 
 
 async def read_analytics_version() -> int:
     """The committed version (in the caller's transaction when one is open); 0 before any
     refresh."""
-    rows: list[dict[str, Any]] = await AnalyticsVersionTable.select(
-        AnalyticsVersionTable.version
-    ).where(AnalyticsVersionTable.id == 1)
-    return int(rows[0]["version"]) if rows else 0
+    return await _ROW.read()

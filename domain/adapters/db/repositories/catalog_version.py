@@ -12,25 +12,19 @@ features (the pages show a plan's own feature list, which is a plan row).
 
 from __future__ import annotations
 
-from typing import Any
-
+from domain.adapters.db.repositories.version_row import VersionRow
 from domain.adapters.db.tables import CatalogVersionTable
 
-_BUMP = (
-    "INSERT INTO catalog_version (id, version) VALUES (1, 1) "
-    "ON CONFLICT (id) DO UPDATE SET version = catalog_version.version + 1"
-)
+_ROW = VersionRow(CatalogVersionTable)
+VERSION_SQL = _ROW.read_sql
 
 
 async def bump_catalog_version() -> None:
     """Raise the version in the caller's open transaction (the row is made on the first write)."""
-    await CatalogVersionTable.raw(_BUMP)
+    await _ROW.bump()
 
 
 async def read_catalog_version() -> int:
     """The committed version (in the caller's transaction when one is open); 0 before any
     catalog write."""
-    rows: list[dict[str, Any]] = await CatalogVersionTable.select(
-        CatalogVersionTable.version
-    ).where(CatalogVersionTable.id == 1)
-    return int(rows[0]["version"]) if rows else 0
+    return await _ROW.read()

@@ -14,26 +14,19 @@ reading never outlives an order that used it.
 
 from __future__ import annotations
 
-from typing import Any
-
+from domain.adapters.db.repositories.version_row import VersionRow
 from domain.adapters.db.tables import PromotionsVersionTable
 
-VERSION_SQL = "SELECT version FROM promotions_version WHERE id = 1"
-_BUMP = (
-    "INSERT INTO promotions_version (id, version) VALUES (1, 1) "
-    "ON CONFLICT (id) DO UPDATE SET version = promotions_version.version + 1"
-)
+_ROW = VersionRow(PromotionsVersionTable)
+VERSION_SQL = _ROW.read_sql
 
 
 async def bump_promotions_version() -> None:
     """Raise the version in the caller's open transaction (the row is made on the first write)."""
-    await PromotionsVersionTable.raw(_BUMP)
+    await _ROW.bump()
 
 
 async def read_promotions_version() -> int:
     """The committed version (in the caller's transaction when one is open); 0 before any
     write of a coupon or a promotion code."""
-    rows: list[dict[str, Any]] = await PromotionsVersionTable.select(
-        PromotionsVersionTable.version
-    ).where(PromotionsVersionTable.id == 1)
-    return int(rows[0]["version"]) if rows else 0
+    return await _ROW.read()
